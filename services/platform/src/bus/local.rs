@@ -1,0 +1,362 @@
+//! The all-in-one mode's bus: in-process, but durable. Messages, consumer positions, pending
+//! deliveries and dead letters live in one SQLite file, so an event published before a crash
+//! is still delivered after the restart, exactly as with JetStream.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::{Row, SqlitePool};
+use tokio::sync::Notify;
+
+use super::{
+    BusError, BusMessage, BusSettings, ConsumerSpec, DeadLetter, Delivery, DeliveryInfo, EventBus,
+    Published, Settle, Subscription, subject_matches, validate_name,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS bus_messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    msg_id TEXT NOT NULL UNIQUE,
+    payload BLOB NOT NULL,
+    headers TEXT NOT NULL,
+    published_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bus_consumers (
+    name TEXT PRIMARY KEY,
+    filter_subject TEXT NOT NULL,
+    cursor INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bus_pending (
+    consumer TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    available_at INTEGER NOT NULL,
+    PRIMARY KEY (consumer, seq)
+);
+CREATE TABLE IF NOT EXISTS bus_dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    consumer TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    failed_at INTEGER NOT NULL
+);
+";
+
+/// Messages every consumer has moved past are kept this long, then pruned at start.
+const RETENTION_MILLIS: i64 = 7 * 24 * 3600 * 1000;
+
+#[derive(Clone)]
+pub struct LocalBus {
+    pool: SqlitePool,
+    wake: Arc<Notify>,
+    settings: BusSettings,
+}
+
+impl LocalBus {
+    pub async fn open(path: &Path, settings: BusSettings) -> Result<Self, BusError> {
+        validate_name(&settings.prefix)?;
+        let pool = crate::db::sqlite_pool(path).await.map_err(BusError::unavailable)?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await.map_err(BusError::unavailable)?;
+        let bus = Self { pool, wake: Arc::new(Notify::new()), settings };
+        bus.prune().await?;
+        Ok(bus)
+    }
+
+    async fn prune(&self) -> Result<(), BusError> {
+        sqlx::query(
+            "DELETE FROM bus_messages WHERE published_at < $1
+               AND seq <= (SELECT COALESCE(MIN(cursor), 0) FROM bus_consumers)
+               AND seq NOT IN (SELECT seq FROM bus_pending)
+               AND seq NOT IN (SELECT seq FROM bus_dead_letters)",
+        )
+        .bind(now_millis() - RETENTION_MILLIS)
+        .execute(&self.pool)
+        .await
+        .map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
+    async fn insert(&self, message: &BusMessage) -> Result<Published, BusError> {
+        let headers = serde_json::to_string(&message.headers).map_err(BusError::unavailable)?;
+        let inserted = sqlx::query(
+            "INSERT INTO bus_messages (subject, msg_id, payload, headers, published_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (msg_id) DO NOTHING",
+        )
+        .bind(&message.subject)
+        .bind(&message.msg_id)
+        .bind(message.payload.as_ref())
+        .bind(headers)
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(BusError::unavailable)?
+        .rows_affected();
+        self.wake.notify_waiters();
+        Ok(Published { duplicate: inserted == 0 })
+    }
+
+    /// Moves new matching messages into the consumer's pending set, then leases up to `max`
+    /// of the pending ones that are due, for `ack_wait`.
+    async fn claim(&self, consumer: &str, max: usize) -> Result<Vec<(i64, DeliveryInfo)>, BusError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await.map_err(BusError::unavailable)?;
+        let row = sqlx::query("SELECT filter_subject, cursor FROM bus_consumers WHERE name = $1")
+            .bind(consumer)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        let filter: String = row.get(0);
+        let cursor: i64 = row.get(1);
+        let fresh = sqlx::query("SELECT seq, subject FROM bus_messages WHERE seq > $1 ORDER BY seq LIMIT 1000")
+            .bind(cursor)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        if let Some(last) = fresh.last() {
+            for message in &fresh {
+                let subject: String = message.get(1);
+                if subject_matches(&filter, &subject) {
+                    sqlx::query("INSERT OR IGNORE INTO bus_pending (consumer, seq, attempts, available_at) VALUES ($1, $2, 0, 0)")
+                        .bind(consumer)
+                        .bind(message.get::<i64, _>(0))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(BusError::unavailable)?;
+                }
+            }
+            sqlx::query("UPDATE bus_consumers SET cursor = $1 WHERE name = $2")
+                .bind(last.get::<i64, _>(0))
+                .bind(consumer)
+                .execute(&mut *tx)
+                .await
+                .map_err(BusError::unavailable)?;
+        }
+        let due = sqlx::query(
+            "SELECT p.seq, p.attempts, m.subject, m.msg_id, m.payload, m.headers
+               FROM bus_pending p JOIN bus_messages m ON m.seq = p.seq
+              WHERE p.consumer = $1 AND p.available_at <= $2
+              ORDER BY p.seq LIMIT $3",
+        )
+        .bind(consumer)
+        .bind(now)
+        .bind(max as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(BusError::unavailable)?;
+        let lease_until = now + self.settings.ack_wait.as_millis() as i64;
+        let mut claimed = Vec::with_capacity(due.len());
+        for row in due {
+            let seq: i64 = row.get(0);
+            let attempt = row.get::<i64, _>(1) as u32 + 1;
+            sqlx::query("UPDATE bus_pending SET attempts = $1, available_at = $2 WHERE consumer = $3 AND seq = $4")
+                .bind(i64::from(attempt))
+                .bind(lease_until)
+                .bind(consumer)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(BusError::unavailable)?;
+            let headers: String = row.get(5);
+            let info = DeliveryInfo {
+                consumer: consumer.to_owned(),
+                message: BusMessage {
+                    subject: row.get(2),
+                    msg_id: row.get(3),
+                    payload: row.get::<Vec<u8>, _>(4).into(),
+                    headers: serde_json::from_str(&headers).unwrap_or_default(),
+                },
+                attempt,
+            };
+            claimed.push((seq, info));
+        }
+        tx.commit().await.map_err(BusError::unavailable)?;
+        Ok(claimed)
+    }
+
+    /// Milliseconds until the consumer's next pending delivery is due, if any.
+    async fn next_due_in(&self, consumer: &str) -> Result<Option<i64>, BusError> {
+        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(available_at) FROM bus_pending WHERE consumer = $1")
+            .bind(consumer)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(next.map(|at| (at - now_millis()).max(0)))
+    }
+}
+
+#[async_trait]
+impl EventBus for LocalBus {
+    async fn publish(&self, message: BusMessage) -> Result<Published, BusError> {
+        self.insert(&message).await
+    }
+
+    async fn subscribe(&self, spec: &ConsumerSpec) -> Result<Box<dyn Subscription>, BusError> {
+        validate_name(&spec.name)?;
+        // Like a new JetStream durable consumer, a new consumer starts at the first message.
+        sqlx::query(
+            "INSERT INTO bus_consumers (name, filter_subject, cursor) VALUES ($1, $2, 0)
+             ON CONFLICT (name) DO UPDATE SET filter_subject = excluded.filter_subject",
+        )
+        .bind(&spec.name)
+        .bind(&spec.filter_subject)
+        .execute(&self.pool)
+        .await
+        .map_err(BusError::unavailable)?;
+        Ok(Box::new(LocalSubscription { bus: self.clone(), name: spec.name.clone() }))
+    }
+
+    async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.reason, d.attempts, d.failed_at, m.subject, m.msg_id, m.payload, m.headers
+               FROM bus_dead_letters d JOIN bus_messages m ON m.seq = d.seq
+              WHERE d.consumer = $1 ORDER BY d.id",
+        )
+        .bind(consumer)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(BusError::unavailable)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let headers: String = row.get(7);
+                DeadLetter {
+                    id: row.get::<i64, _>(0) as u64,
+                    consumer: consumer.to_owned(),
+                    reason: row.get(1),
+                    attempts: row.get::<i64, _>(2) as u32,
+                    failed_at: chrono::DateTime::from_timestamp_millis(row.get(3)).unwrap_or_default(),
+                    message: BusMessage {
+                        subject: row.get(4),
+                        msg_id: row.get(5),
+                        payload: row.get::<Vec<u8>, _>(6).into(),
+                        headers: serde_json::from_str::<BTreeMap<String, String>>(&headers).unwrap_or_default(),
+                    },
+                }
+            })
+            .collect())
+    }
+
+    async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError> {
+        let mut tx = self.pool.begin().await.map_err(BusError::unavailable)?;
+        let seq: Option<i64> = sqlx::query_scalar("DELETE FROM bus_dead_letters WHERE id = $1 AND consumer = $2 RETURNING seq")
+            .bind(id as i64)
+            .bind(consumer)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        let seq = seq.ok_or_else(|| BusError::DeadLetterNotFound { consumer: consumer.to_owned(), id })?;
+        // Only the consumer that gave up gets it again.
+        sqlx::query("INSERT OR REPLACE INTO bus_pending (consumer, seq, attempts, available_at) VALUES ($1, $2, 0, 0)")
+            .bind(consumer)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        tx.commit().await.map_err(BusError::unavailable)?;
+        self.wake.notify_waiters();
+        Ok(())
+    }
+
+    async fn is_healthy(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+struct LocalSubscription {
+    bus: LocalBus,
+    name: String,
+}
+
+#[async_trait]
+impl Subscription for LocalSubscription {
+    async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Registered before looking, so a publish between the look and the wait wakes us.
+            let woken = self.bus.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let claimed = self.bus.claim(&self.name, max).await?;
+            if !claimed.is_empty() {
+                return Ok(claimed
+                    .into_iter()
+                    .map(|(seq, info)| {
+                        let settle = LocalSettle { bus: self.bus.clone(), consumer: self.name.clone(), seq };
+                        Delivery::new(info, Box::new(settle))
+                    })
+                    .collect());
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(Vec::new());
+            }
+            let mut until = deadline;
+            if let Some(due_in) = self.bus.next_due_in(&self.name).await? {
+                until = until.min(now + Duration::from_millis(due_in as u64));
+            }
+            tokio::select! {
+                () = &mut woken => {}
+                () = tokio::time::sleep_until(until) => {}
+            }
+        }
+    }
+}
+
+struct LocalSettle {
+    bus: LocalBus,
+    consumer: String,
+    seq: i64,
+}
+
+#[async_trait]
+impl Settle for LocalSettle {
+    async fn ack(&self) -> Result<(), BusError> {
+        sqlx::query("DELETE FROM bus_pending WHERE consumer = $1 AND seq = $2")
+            .bind(&self.consumer)
+            .bind(self.seq)
+            .execute(&self.bus.pool)
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
+    async fn retry_after(&self, delay: Duration) -> Result<(), BusError> {
+        sqlx::query("UPDATE bus_pending SET available_at = $1 WHERE consumer = $2 AND seq = $3")
+            .bind(now_millis() + delay.as_millis() as i64)
+            .bind(&self.consumer)
+            .bind(self.seq)
+            .execute(&self.bus.pool)
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
+    async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError> {
+        let mut tx = self.bus.pool.begin().await.map_err(BusError::unavailable)?;
+        sqlx::query("INSERT INTO bus_dead_letters (consumer, seq, reason, attempts, failed_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&self.consumer)
+            .bind(self.seq)
+            .bind(reason)
+            .bind(i64::from(delivery.attempt))
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        sqlx::query("DELETE FROM bus_pending WHERE consumer = $1 AND seq = $2")
+            .bind(&self.consumer)
+            .bind(self.seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+        tx.commit().await.map_err(BusError::unavailable)
+    }
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,321 @@
+//! NATS JetStream bus. One stream `<PREFIX>` holds `<prefix>.>`; dead letters go to the stream
+//! `<PREFIX>_DLQ` on `<prefix>_dlq.<consumer>`. Both are created idempotently at start.
+//! Only NATS 2.9 features are used (one filter subject per consumer).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, pull};
+use async_nats::jetstream::{self, AckKind, stream};
+use async_trait::async_trait;
+use futures::StreamExt;
+
+use super::{
+    BusError, BusMessage, BusSettings, ConsumerSpec, DeadLetter, Delivery, DeliveryInfo, EventBus,
+    Published, Settle, Subscription, headers, validate_name,
+};
+
+/// Re-publications of the same message id within this window are dropped by the server.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Events older than this are dropped from the stream; every consumer is far ahead by then.
+const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Clone)]
+pub struct NatsBus {
+    client: async_nats::Client,
+    jetstream: jetstream::Context,
+    settings: BusSettings,
+}
+
+impl NatsBus {
+    /// Connects (retrying with backoff while the server is unreachable) and ensures the streams.
+    pub async fn connect(url: &str, settings: BusSettings) -> Result<Self, BusError> {
+        validate_name(&settings.prefix)?;
+        let client = crate::retry::until_ok("NATS", || {
+            async_nats::ConnectOptions::new()
+                .connection_timeout(Duration::from_secs(5))
+                .retry_on_initial_connect()
+                .connect(url)
+        })
+        .await;
+        let bus = Self { jetstream: jetstream::new(client.clone()), client, settings };
+        crate::retry::until_ok("JetStream", || bus.ensure_streams()).await;
+        Ok(bus)
+    }
+
+    fn stream_name(&self) -> String {
+        self.settings.prefix.to_uppercase()
+    }
+
+    fn dead_letter_stream_name(&self) -> String {
+        format!("{}_DLQ", self.stream_name())
+    }
+
+    fn dead_letter_subject(&self, consumer: &str) -> String {
+        format!("{}_dlq.{consumer}", self.settings.prefix)
+    }
+
+    async fn ensure_streams(&self) -> Result<(), BusError> {
+        self.jetstream
+            .get_or_create_stream(stream::Config {
+                name: self.stream_name(),
+                subjects: vec![format!("{}.>", self.settings.prefix)],
+                duplicate_window: DUPLICATE_WINDOW,
+                max_age: RETENTION,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(BusError::unavailable)?;
+        self.jetstream
+            .get_or_create_stream(stream::Config {
+                name: self.dead_letter_stream_name(),
+                subjects: vec![format!("{}_dlq.>", self.settings.prefix)],
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
+    /// Removes both streams (test clean-up).
+    pub async fn delete_streams(&self) -> Result<(), BusError> {
+        for name in [self.stream_name(), self.dead_letter_stream_name()] {
+            let _ = self.jetstream.delete_stream(&name).await;
+        }
+        Ok(())
+    }
+
+    async fn dead_letter_stream(&self) -> Result<stream::Stream, BusError> {
+        self.jetstream
+            .get_stream(self.dead_letter_stream_name())
+            .await
+            .map_err(BusError::unavailable)
+    }
+}
+
+fn to_nats_headers(message: &BusMessage) -> async_nats::HeaderMap {
+    let mut nats_headers = async_nats::HeaderMap::new();
+    for (name, value) in &message.headers {
+        nats_headers.insert(name.as_str(), value.as_str());
+    }
+    nats_headers.insert(async_nats::header::NATS_MESSAGE_ID, message.msg_id.as_str());
+    nats_headers
+}
+
+fn from_nats_headers(nats_headers: Option<&async_nats::HeaderMap>) -> (String, BTreeMap<String, String>) {
+    let mut msg_id = String::new();
+    let mut map = BTreeMap::new();
+    if let Some(nats_headers) = nats_headers {
+        for (name, values) in nats_headers.iter() {
+            let Some(value) = values.first() else { continue };
+            if name.to_string() == async_nats::header::NATS_MESSAGE_ID.to_string() {
+                msg_id = value.as_str().to_owned();
+            } else {
+                map.insert(name.to_string(), value.as_str().to_owned());
+            }
+        }
+    }
+    (msg_id, map)
+}
+
+#[async_trait]
+impl EventBus for NatsBus {
+    async fn publish(&self, message: BusMessage) -> Result<Published, BusError> {
+        let ack = self
+            .jetstream
+            .publish_with_headers(message.subject.clone(), to_nats_headers(&message), message.payload)
+            .await
+            .map_err(BusError::unavailable)?
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(Published { duplicate: ack.duplicate })
+    }
+
+    async fn subscribe(&self, spec: &ConsumerSpec) -> Result<Box<dyn Subscription>, BusError> {
+        validate_name(&spec.name)?;
+        let stream = self
+            .jetstream
+            .get_stream(self.stream_name())
+            .await
+            .map_err(BusError::unavailable)?;
+        let consumer = stream
+            .get_or_create_consumer(
+                &spec.name,
+                pull::Config {
+                    durable_name: Some(spec.name.clone()),
+                    filter_subject: spec.filter_subject.clone(),
+                    ack_policy: AckPolicy::Explicit,
+                    ack_wait: self.settings.ack_wait,
+                    // Redelivery is bounded by the consumer runtime, which dead-letters with a
+                    // reason; the server must not silently drop messages first.
+                    max_deliver: -1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(Box::new(NatsSubscription { consumer, bus: self.clone(), name: spec.name.clone() }))
+    }
+
+    async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
+        validate_name(consumer)?;
+        let stream = self.dead_letter_stream().await?;
+        let reader = stream
+            .create_consumer(pull::Config {
+                filter_subject: self.dead_letter_subject(consumer),
+                ack_policy: AckPolicy::None,
+                inactive_threshold: Duration::from_secs(60),
+                ..Default::default()
+            })
+            .await
+            .map_err(BusError::unavailable)?;
+        let mut reader = reader;
+        let pending = reader.info().await.map_err(BusError::unavailable)?.num_pending as usize;
+        let mut letters = Vec::with_capacity(pending);
+        if pending == 0 {
+            return Ok(letters);
+        }
+        let mut messages = reader
+            .fetch()
+            .max_messages(pending)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await
+            .map_err(BusError::unavailable)?;
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(BusError::unavailable)?;
+            let info = message.info().map_err(BusError::unavailable)?;
+            let id = info.stream_sequence;
+            let failed_at = chrono::DateTime::from_timestamp(info.published.unix_timestamp(), 0)
+                .unwrap_or_default();
+            letters.push(dead_letter_from(id, consumer, message.headers.as_ref(), message.payload.clone(), failed_at));
+        }
+        Ok(letters)
+    }
+
+    async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError> {
+        validate_name(consumer)?;
+        let stream = self.dead_letter_stream().await?;
+        let not_found = || BusError::DeadLetterNotFound { consumer: consumer.to_owned(), id };
+        let raw = stream.get_raw_message(id).await.map_err(|_| not_found())?;
+        if raw.subject.as_str() != self.dead_letter_subject(consumer) {
+            return Err(not_found());
+        }
+        let letter = dead_letter_from(id, consumer, Some(&raw.headers), raw.payload, chrono::Utc::now());
+        // A fresh message id gets past the duplicate window; consumers that already handled
+        // the event skip it by its event id.
+        let replay = BusMessage {
+            msg_id: format!("{}:replay:{id}", letter.message.msg_id),
+            ..letter.message
+        };
+        self.publish(replay).await?;
+        stream.delete_message(id).await.map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
+    async fn is_healthy(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+}
+
+fn dead_letter_from(
+    id: u64,
+    consumer: &str,
+    nats_headers: Option<&async_nats::HeaderMap>,
+    payload: bytes::Bytes,
+    failed_at: chrono::DateTime<chrono::Utc>,
+) -> DeadLetter {
+    let (_, mut map) = from_nats_headers(nats_headers);
+    let subject = map.remove(headers::ORIGINAL_SUBJECT).unwrap_or_default();
+    let msg_id = map.remove(headers::ORIGINAL_MSG_ID).unwrap_or_default();
+    let reason = map.remove(headers::DEAD_LETTER_REASON).unwrap_or_default();
+    let attempts = map.remove(headers::DEAD_LETTER_ATTEMPTS).and_then(|a| a.parse().ok()).unwrap_or(0);
+    map.remove(headers::DEAD_LETTER_CONSUMER);
+    DeadLetter {
+        id,
+        consumer: consumer.to_owned(),
+        message: BusMessage { subject, msg_id, payload, headers: map },
+        reason,
+        attempts,
+        failed_at,
+    }
+}
+
+struct NatsSubscription {
+    consumer: jetstream::consumer::Consumer<pull::Config>,
+    bus: NatsBus,
+    name: String,
+}
+
+#[async_trait]
+impl Subscription for NatsSubscription {
+    async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError> {
+        let mut messages = self
+            .consumer
+            .fetch()
+            .max_messages(max)
+            .expires(wait)
+            .messages()
+            .await
+            .map_err(BusError::unavailable)?;
+        let mut deliveries = Vec::new();
+        while let Some(message) = messages.next().await {
+            let message = message.map_err(BusError::unavailable)?;
+            let attempt = message.info().map(|i| i.delivered).unwrap_or(1).max(1) as u32;
+            let (msg_id, map) = from_nats_headers(message.headers.as_ref());
+            let info = DeliveryInfo {
+                consumer: self.name.clone(),
+                message: BusMessage {
+                    subject: message.subject.to_string(),
+                    msg_id,
+                    payload: message.payload.clone(),
+                    headers: map,
+                },
+                attempt,
+            };
+            deliveries.push(Delivery::new(info, Box::new(NatsSettle { message, bus: self.bus.clone() })));
+        }
+        Ok(deliveries)
+    }
+}
+
+struct NatsSettle {
+    message: jetstream::Message,
+    bus: NatsBus,
+}
+
+#[async_trait]
+impl Settle for NatsSettle {
+    async fn ack(&self) -> Result<(), BusError> {
+        self.message.double_ack().await.map_err(BusError::unavailable)
+    }
+
+    async fn retry_after(&self, delay: Duration) -> Result<(), BusError> {
+        self.message.ack_with(AckKind::Nak(Some(delay))).await.map_err(BusError::unavailable)
+    }
+
+    async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError> {
+        let mut map = delivery.message.headers.clone();
+        map.insert(headers::ORIGINAL_SUBJECT.into(), delivery.message.subject.clone());
+        map.insert(headers::ORIGINAL_MSG_ID.into(), delivery.message.msg_id.clone());
+        map.insert(headers::DEAD_LETTER_REASON.into(), sanitize_header(reason));
+        map.insert(headers::DEAD_LETTER_ATTEMPTS.into(), delivery.attempt.to_string());
+        map.insert(headers::DEAD_LETTER_CONSUMER.into(), delivery.consumer.clone());
+        let letter = BusMessage {
+            subject: self.bus.dead_letter_subject(&delivery.consumer),
+            msg_id: format!("{}:dead:{}", delivery.message.msg_id, delivery.consumer),
+            payload: delivery.message.payload.clone(),
+            headers: map,
+        };
+        // Stored first, then terminated: a crash in between redelivers rather than loses.
+        self.bus.publish(letter).await?;
+        self.message.ack_with(AckKind::Term).await.map_err(BusError::unavailable)
+    }
+}
+
+/// Header values are one line of printable text.
+fn sanitize_header(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() { ' ' } else { c }).take(1000).collect()
+}

@@ -1,0 +1,276 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file, then
+//! `SYNERGIES_` environment variables (`__` separates sections: `SYNERGIES_BUS__NATS_URL`).
+//!
+//! Unknown keys are refused so that a typo in a variable name stops start-up instead of being
+//! silently ignored. Variables starting with `SYNERGIES_TEST_` belong to the test harness and
+//! `SYNERGIES_CONFIG` names the file; both are skipped here.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+pub const ENV_PREFIX: &str = "SYNERGIES_";
+
+/// Whole-platform configuration; each service reads the sections it needs.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlatformConfig {
+    pub database: DatabaseConfig,
+    pub bus: BusConfig,
+    pub outbox: OutboxConfig,
+    pub telemetry: TelemetryConfig,
+    pub services: ServicesConfig,
+    pub gateway: GatewayConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// PostgreSQL URL for microservices mode. Each service uses its own schema in it.
+    pub url: Secret,
+    pub max_connections: u32,
+    /// Schema name prefix (tests give each run its own so they can share one database).
+    pub schema_prefix: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("postgres://postgres@127.0.0.1:5432/synergies"),
+            max_connections: 10,
+            schema_prefix: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusConfig {
+    pub nats_url: String,
+    /// First token of every subject; the JetStream stream is named after it.
+    pub prefix: String,
+    /// Deliveries of one event before it is dead-lettered.
+    pub max_deliver: u32,
+    /// Seconds a consumer may hold an event before it is delivered again.
+    pub ack_wait_secs: u64,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        Self {
+            nats_url: "nats://127.0.0.1:4222".into(),
+            prefix: "synergies".into(),
+            max_deliver: 5,
+            ack_wait_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// Turned off only to hold events in the outbox (crash tests, maintenance).
+    pub relay_enabled: bool,
+    pub batch_size: u32,
+    /// Longest pause between two scans when no commit woke the relay.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self { relay_enabled: true, batch_size: 100, poll_interval_ms: 500 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    pub format: LogFormat,
+    /// `tracing` filter directives; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Pretty, filter: "info".into() }
+    }
+}
+
+/// Where each service listens (`serve <service>`) and where the others reach it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServicesConfig {
+    pub identity_listen: String,
+    pub listings_listen: String,
+    pub matching_listen: String,
+    pub notifications_listen: String,
+    pub identity_url: String,
+    pub listings_url: String,
+    pub matching_url: String,
+    pub notifications_url: String,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        Self {
+            identity_listen: "127.0.0.1:50051".into(),
+            listings_listen: "127.0.0.1:50052".into(),
+            matching_listen: "127.0.0.1:50053".into(),
+            notifications_listen: "127.0.0.1:50054".into(),
+            identity_url: "http://127.0.0.1:50051".into(),
+            listings_url: "http://127.0.0.1:50052".into(),
+            matching_url: "http://127.0.0.1:50053".into(),
+            notifications_url: "http://127.0.0.1:50054".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    pub listen: String,
+    /// Bearer token of the platform operator (tenant and account bootstrap). Empty: disabled.
+    pub operator_token: Secret,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            operator_token: Secret::default(),
+            body_limit_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A string that never appears in logs or `Debug` output.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl PlatformConfig {
+    /// Loads defaults, then `file` (or the file named by `SYNERGIES_CONFIG`), then environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("SYNERGIES_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(PlatformConfig::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError(format!("configuration file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(environment());
+        figment.extract().map_err(|error| ConfigError(describe(&error)))
+    }
+}
+
+fn environment() -> Env {
+    Env::prefixed(ENV_PREFIX)
+        .split("__")
+        .filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            !key.starts_with("test_") && key != "config"
+        })
+}
+
+/// Names the environment variable (or file) behind each error, which figment alone does not.
+fn describe(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let path = &e.path;
+            let from_env = e.metadata.as_ref().is_some_and(|m| m.name.contains("environment"));
+            if from_env && !path.is_empty() {
+                format!("{} (environment variable {ENV_PREFIX}{})", e.kind, path.join("__").to_uppercase())
+            } else if let Some(source) = e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+                format!("{} (key `{}` in {source})", e.kind, path.join("."))
+            } else {
+                format!("{} (key `{}`)", e.kind, path.join("."))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_environment_variable_is_named_in_the_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SYNERGIES_BUS__NATS_ULR", "nats://x");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(error.contains("SYNERGIES_BUS__NATS_ULR"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_malformed_value_is_named_in_the_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SYNERGIES_BUS__MAX_DELIVER", "many");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(error.contains("SYNERGIES_BUS__MAX_DELIVER"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_test_variables_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("synergies.toml", "[bus]\nprefix = \"from-file\"\nmax_deliver = 7\n")?;
+            jail.set_env("SYNERGIES_BUS__PREFIX", "from-env");
+            jail.set_env("SYNERGIES_TEST_DATABASE_URL", "postgres://elsewhere");
+            let config = PlatformConfig::load(Some(Path::new("synergies.toml"))).unwrap();
+            assert_eq!(config.bus.prefix, "from-env");
+            assert_eq!(config.bus.max_deliver, 7);
+            assert_eq!(config.bus.ack_wait_secs, 30);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let config = GatewayConfig { operator_token: Secret::new("hunter2"), ..Default::default() };
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,137 @@
+//! Database pools. Microservices mode: PostgreSQL, each service in its own schema. All-in-one
+//! mode: one SQLite file per service. Services pick their store implementation from [`Database`].
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, PgPool, SqlitePool};
+
+/// A connected pool of either backend.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Where a service keeps its data.
+#[derive(Clone, Debug)]
+pub enum StorageTarget {
+    Postgres { url: String, schema: String, max_connections: u32 },
+    Sqlite { path: std::path::PathBuf },
+}
+
+/// Platform tables (outbox, processed events) shared by every service, one copy per schema.
+static PLATFORM_POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
+static PLATFORM_SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+impl Database {
+    /// Connects, retrying with backoff while the server is unreachable.
+    pub async fn connect(target: &StorageTarget) -> Self {
+        match target {
+            StorageTarget::Postgres { url, schema, max_connections } => {
+                let what = format!("PostgreSQL schema {schema}");
+                crate::retry::until_ok(&what, || connect_postgres(url, schema, *max_connections)).await
+            }
+            StorageTarget::Sqlite { path } => {
+                crate::retry::until_ok("SQLite database", || connect_sqlite(path)).await
+            }
+        }
+    }
+
+    /// Applies the platform tables, then the service's own migrations.
+    ///
+    /// The two sets share sqlx's history table; each ignores the other's versions (platform
+    /// versions stay below 1000, services start at 1000).
+    pub async fn migrate(
+        &self,
+        service_postgres: &Migrator,
+        service_sqlite: &Migrator,
+    ) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Postgres(pool) => {
+                run_tolerant(&PLATFORM_POSTGRES, pool).await?;
+                run_tolerant(service_postgres, pool).await
+            }
+            Self::Sqlite(pool) => {
+                run_tolerant(&PLATFORM_SQLITE, pool).await?;
+                run_tolerant(service_sqlite, pool).await
+            }
+        }
+    }
+
+    pub async fn ping(&self) -> bool {
+        match self {
+            Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+        }
+    }
+}
+
+async fn run_tolerant<'a, A>(migrator: &Migrator, pool: A) -> Result<(), sqlx::migrate::MigrateError>
+where
+    A: sqlx::Acquire<'a>,
+    <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
+{
+    let mut migrator = clone_migrator(migrator);
+    migrator.set_ignore_missing(true);
+    migrator.run(pool).await
+}
+
+fn clone_migrator(migrator: &Migrator) -> Migrator {
+    Migrator {
+        migrations: migrator.migrations.clone(),
+        ignore_missing: migrator.ignore_missing,
+        locking: migrator.locking,
+        no_tx: migrator.no_tx,
+    }
+}
+
+async fn connect_postgres(url: &str, schema: &str, max_connections: u32) -> Result<Database, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    // Create the schema on a lone connection before the pool pins its search_path.
+    let mut connection = sqlx::PgConnection::connect_with(&options).await?;
+    let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
+    if let Err(error) = sqlx::query(&create).execute(&mut connection).await {
+        // Two services creating the same schema at once: the loser sees a unique violation.
+        let raced = error.as_database_error().is_some_and(|e| e.code().as_deref() == Some("23505"));
+        if !raced {
+            return Err(error);
+        }
+    }
+    connection.close().await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.options([("search_path", schema)]))
+        .await?;
+    Ok(Database::Postgres(pool))
+}
+
+async fn connect_sqlite(path: &Path) -> Result<Database, sqlx::Error> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+    }
+    Ok(Database::Sqlite(sqlite_pool(path).await?))
+}
+
+/// A SQLite pool in WAL mode: readers never block the single writer, and a busy writer is
+/// waited for rather than failed.
+pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new().max_connections(4).connect_with(options).await
+}
+
+/// Double-quotes a PostgreSQL identifier.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,178 @@
+//! The one error vocabulary of the platform. Every service's `thiserror` enum says which
+//! [`ErrorCode`] each variant is; the code decides the gRPC status and the HTTP status, once.
+
+use http::StatusCode;
+use tonic::metadata::MetadataValue;
+
+/// Metadata key carrying the name of the request field an `InvalidArgument` is about.
+pub const FIELD_METADATA_KEY: &str = "x-synergies-field";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    PermissionDenied,
+    Unauthenticated,
+    FailedPrecondition,
+    ResourceExhausted,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn grpc(self) -> tonic::Code {
+        match self {
+            Self::InvalidArgument => tonic::Code::InvalidArgument,
+            Self::NotFound => tonic::Code::NotFound,
+            Self::AlreadyExists => tonic::Code::AlreadyExists,
+            Self::PermissionDenied => tonic::Code::PermissionDenied,
+            Self::Unauthenticated => tonic::Code::Unauthenticated,
+            Self::FailedPrecondition => tonic::Code::FailedPrecondition,
+            Self::ResourceExhausted => tonic::Code::ResourceExhausted,
+            Self::Unavailable => tonic::Code::Unavailable,
+            Self::Internal => tonic::Code::Internal,
+        }
+    }
+
+    pub fn http(self) -> StatusCode {
+        match self {
+            Self::InvalidArgument => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::AlreadyExists => StatusCode::CONFLICT,
+            Self::PermissionDenied => StatusCode::FORBIDDEN,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::FailedPrecondition => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Reads back the code a downstream service answered with.
+    pub fn from_grpc(code: tonic::Code) -> Self {
+        match code {
+            tonic::Code::InvalidArgument | tonic::Code::OutOfRange => Self::InvalidArgument,
+            tonic::Code::NotFound => Self::NotFound,
+            tonic::Code::AlreadyExists => Self::AlreadyExists,
+            tonic::Code::PermissionDenied => Self::PermissionDenied,
+            tonic::Code::Unauthenticated => Self::Unauthenticated,
+            tonic::Code::FailedPrecondition | tonic::Code::Aborted => Self::FailedPrecondition,
+            tonic::Code::ResourceExhausted => Self::ResourceExhausted,
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => {
+                Self::Unavailable
+            }
+            _ => Self::Internal,
+        }
+    }
+
+    /// Stable snake_case name used in JSON error bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidArgument => "invalid_argument",
+            Self::NotFound => "not_found",
+            Self::AlreadyExists => "already_exists",
+            Self::PermissionDenied => "permission_denied",
+            Self::Unauthenticated => "unauthenticated",
+            Self::FailedPrecondition => "failed_precondition",
+            Self::ResourceExhausted => "resource_exhausted",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// Implemented by every service's error enum.
+pub trait ServiceError: std::error::Error {
+    fn code(&self) -> ErrorCode;
+    /// The request field at fault, for validation errors.
+    fn field(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Turns a service error into the status sent to clients. Internal details are logged here
+/// and replaced by a generic message: they never reach a client.
+pub fn to_status<E: ServiceError>(error: &E) -> tonic::Status {
+    let code = error.code();
+    let message = match code {
+        ErrorCode::Internal => {
+            tracing::error!(error = %error, "internal error");
+            "internal error".to_owned()
+        }
+        ErrorCode::Unavailable => {
+            tracing::warn!(error = %error, "dependency unavailable");
+            "service temporarily unavailable".to_owned()
+        }
+        _ => error.to_string(),
+    };
+    let mut status = tonic::Status::new(code.grpc(), message);
+    if let Some(field) = error.field()
+        && let Ok(value) = MetadataValue::try_from(field)
+    {
+        status.metadata_mut().insert(FIELD_METADATA_KEY, value);
+    }
+    status
+}
+
+/// The field a status names, if any.
+pub fn status_field(status: &tonic::Status) -> Option<String> {
+    status.metadata().get(FIELD_METADATA_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// A validation failure: which field, and what is expected of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {rule}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub rule: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
+        Self { field, rule: rule.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Sample {
+        #[error("database password is hunter2")]
+        Database,
+        #[error(transparent)]
+        Invalid(FieldError),
+    }
+
+    impl ServiceError for Sample {
+        fn code(&self) -> ErrorCode {
+            match self {
+                Self::Database => ErrorCode::Internal,
+                Self::Invalid(_) => ErrorCode::InvalidArgument,
+            }
+        }
+        fn field(&self) -> Option<&str> {
+            match self {
+                Self::Invalid(e) => Some(e.field),
+                Self::Database => None,
+            }
+        }
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_client() {
+        let status = to_status(&Sample::Database);
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert!(!status.message().contains("hunter2"));
+    }
+
+    #[test]
+    fn validation_errors_name_their_field() {
+        let status = to_status(&Sample::Invalid(FieldError::new("title", "must not be empty")));
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(status_field(&status).as_deref(), Some("title"));
+        assert_eq!(ErrorCode::from_grpc(status.code()).http(), StatusCode::BAD_REQUEST);
+    }
+}

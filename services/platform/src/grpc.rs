@@ -1,0 +1,89 @@
+//! gRPC server and client set-up shared by every service: health (per-service status),
+//! reflection (v1 and v1alpha), a trace span per call carrying the caller's trace context,
+//! graceful shutdown that drains in-flight calls for at most [`crate::shutdown::DRAIN_TIMEOUT`].
+
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic::transport::{Channel, Endpoint, Server};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// Serves `routes` plus health and reflection on `listener` until `shutdown`.
+/// `service_name` is the fully qualified gRPC service whose health is reported.
+pub async fn serve(
+    service_name: &'static str,
+    listener: TcpListener,
+    routes: Routes,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_service_status(service_name, ServingStatus::Serving).await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(synergies_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .expect("the embedded descriptor set is valid");
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(synergies_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .expect("the embedded descriptor set is valid");
+    let routes = routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let drain = CancellationToken::new();
+    let server = Server::builder()
+        .trace_fn(call_span)
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain.clone().cancelled_owned());
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return result,
+        () = shutdown.cancelled() => {}
+    }
+    mark_not_serving(&health_reporter, service_name).await;
+    drain.cancel();
+    match tokio::time::timeout(crate::shutdown::DRAIN_TIMEOUT, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(service = service_name, "in-flight calls did not finish in time");
+            Ok(())
+        }
+    }
+}
+
+async fn mark_not_serving(reporter: &HealthReporter, service_name: &str) {
+    reporter.set_service_status(service_name, ServingStatus::NotServing).await;
+    reporter.set_service_status("", ServingStatus::NotServing).await;
+}
+
+fn call_span(request: &http::Request<()>) -> tracing::Span {
+    let span = tracing::info_span!("grpc.call", rpc = %request.uri().path(), trace_id = tracing::field::Empty);
+    crate::telemetry::adopt_parent(&span, crate::telemetry::context_from_http(request.headers()));
+    span
+}
+
+/// A lazily connected channel with connect and request timeouts.
+pub fn channel(url: &str) -> Result<Channel, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .tcp_nodelay(true)
+        .connect_lazy())
+}
+
+/// Asks a service's health endpoint whether `service_name` is serving.
+pub async fn is_serving(channel: Channel, service_name: &str) -> bool {
+    let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+    let request = tonic_health::pb::HealthCheckRequest { service: service_name.to_owned() };
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), client.check(request)).await,
+        Ok(Ok(response)) if response.get_ref().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    )
+}

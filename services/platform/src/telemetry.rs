@@ -1,0 +1,143 @@
+//! Logs and traces. `tracing` everywhere; every span also becomes an OpenTelemetry span so that
+//! trace ids exist even without an exporter, and OTLP export is switched on by the standard
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` variable. W3C trace context crosses HTTP, gRPC and the bus;
+//! each hop's root span records `trace_id` so one request can be followed through every log.
+
+use std::collections::HashMap;
+
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{LogFormat, TelemetryConfig};
+
+/// Keeps the tracer provider alive; flushes pending spans when dropped.
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber once per process. Later calls (tests that start several
+/// applications in one process) keep the first one.
+pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+
+    let mut builder = SdkTracerProvider::builder().with_resource(
+        opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build(),
+    );
+    let otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|e| !e.is_empty());
+    let mut export_error = None;
+    if otlp_endpoint.is_some() {
+        match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
+            Ok(exporter) => builder = builder.with_batch_exporter(exporter),
+            Err(error) => export_error = Some(error.to_string()),
+        }
+    }
+    let provider = builder.build();
+    let tracer = provider.tracer("synergies");
+
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let fmt_layer = match config.format {
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().with_target(false).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .boxed(),
+    };
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .try_init()
+        .is_ok();
+    if !installed {
+        return TelemetryGuard { provider: None };
+    }
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    if let Some(error) = export_error {
+        tracing::warn!(%error, "OTLP exporter could not be built; traces stay local");
+    } else if let Some(endpoint) = otlp_endpoint {
+        tracing::info!(%endpoint, "exporting traces over OTLP");
+    }
+    TelemetryGuard { provider: Some(provider) }
+}
+
+/// Makes `parent` the parent of `span` and records the resulting trace id on it.
+pub fn adopt_parent(span: &Span, parent: opentelemetry::Context) {
+    let _ = span.set_parent(parent);
+    record_trace_id(span);
+}
+
+/// Records the span's trace id in its `trace_id` field (declared `tracing::field::Empty`).
+pub fn record_trace_id(span: &Span) {
+    if let Some(trace_id) = trace_id_of(span) {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
+}
+
+pub fn trace_id_of(span: &Span) -> Option<String> {
+    let context = span.context();
+    let span_context = context.span().span_context().clone();
+    span_context.is_valid().then(|| span_context.trace_id().to_string())
+}
+
+/// W3C `traceparent` and `tracestate` of the current span.
+pub fn current_trace_headers() -> HashMap<String, String> {
+    let mut headers = HashMap::new();
+    TraceContextPropagator::new().inject_context(&Span::current().context(), &mut headers);
+    headers
+}
+
+/// Parent context from `traceparent`/`tracestate` values (absent or malformed: a new trace).
+pub fn context_from_headers(headers: &HashMap<String, String>) -> opentelemetry::Context {
+    TraceContextPropagator::new().extract(headers)
+}
+
+pub fn context_from_http(headers: &http::HeaderMap) -> opentelemetry::Context {
+    TraceContextPropagator::new().extract(&HeaderExtractor(headers))
+}
+
+pub fn inject_into_metadata(metadata: &mut MetadataMap) {
+    TraceContextPropagator::new()
+        .inject_context(&Span::current().context(), &mut MetadataInjector(metadata));
+}
+
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+struct MetadataInjector<'a>(&'a mut MetadataMap);
+
+impl Injector for MetadataInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(key), Ok(value)) =
+            (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value))
+        {
+            self.0.insert(key, value);
+        }
+    }
+}
