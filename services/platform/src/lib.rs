@@ -16,6 +16,7 @@ pub mod grpc;
 pub mod metrics;
 pub mod outbox;
 pub mod retry;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 #[doc(hidden)]

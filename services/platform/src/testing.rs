@@ -54,3 +54,74 @@ async fn assert_reachable(what: &str, url: &str, default_port: u16) {
 pub fn unique_prefix() -> String {
     format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
+
+/// A PostgreSQL schema of its own for `service` in this test.
+pub fn postgres_target(servers: &TestServers, service: &str) -> crate::db::StorageTarget {
+    crate::db::StorageTarget::Postgres {
+        url: servers.database_url.clone(),
+        schema: format!("{}_{service}", unique_prefix()),
+        max_connections: 4,
+    }
+}
+
+/// A SQLite file for `service` inside `dir`.
+pub fn sqlite_target(dir: &std::path::Path, service: &str) -> crate::db::StorageTarget {
+    crate::db::StorageTarget::Sqlite { path: dir.join(format!("{service}.db")) }
+}
+
+/// Database of a store conformance case, and the directory that must outlive it.
+pub struct TestDatabase {
+    pub database: crate::db::Database,
+    pub _dir: Option<tempfile::TempDir>,
+}
+
+/// Connects and migrates a fresh database of each backend for a conformance case.
+pub async fn fresh_database(
+    backend: Backend,
+    service: &str,
+    postgres: &sqlx::migrate::Migrator,
+    sqlite: &sqlx::migrate::Migrator,
+) -> Option<TestDatabase> {
+    let (target, dir) = match backend {
+        Backend::Postgres => (postgres_target(&servers().await?, service), None),
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            (sqlite_target(dir.path(), service), Some(dir))
+        }
+    };
+    let database = crate::db::Database::connect(&target).await;
+    database.migrate(postgres, sqlite).await.expect("migrations apply");
+    Some(TestDatabase { database, _dir: dir })
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Generates one `#[tokio::test]` per (backend, case): `store_conformance!(open; case_a, case_b)`
+/// where `open(Backend) -> Option<Fixture>` (None: skipped) and each case takes the fixture.
+#[macro_export]
+macro_rules! store_conformance {
+    ($open:ident; $($case:ident),+ $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(fixture) = super::$open($crate::testing::Backend::Postgres).await else { return };
+                    super::$case(fixture).await;
+                }
+            )+
+        }
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(fixture) = super::$open($crate::testing::Backend::Sqlite).await else { return };
+                    super::$case(fixture).await;
+                }
+            )+
+        }
+    };
+}

@@ -1,0 +1,136 @@
+//! Identity's entities and the rules their fields follow.
+
+use chrono::{DateTime, Utc};
+use sha2::Digest;
+use synergies_platform::error::FieldError;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub slug: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganisationKind {
+    Company,
+    Association,
+    PublicBody,
+}
+
+impl OrganisationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Company => "company",
+            Self::Association => "association",
+            Self::PublicBody => "public_body",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "company" => Some(Self::Company),
+            "association" => Some(Self::Association),
+            "public_body" => Some(Self::PublicBody),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub tenant: String,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub tenant: String,
+    pub organisation_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Tenant slugs become subject tokens and host names: lowercase letters, digits, hyphens.
+pub fn validate_slug(slug: &str) -> Result<(), FieldError> {
+    let valid = (2..=40).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(FieldError::new("slug", "2 to 40 lowercase letters, digits or hyphens, starting with a letter"))
+    }
+}
+
+/// Trimmed text of `1..=max` characters.
+pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// A plausible e-mail address, lowercased (verification proves it; this only catches typos).
+pub fn validate_email(email: &str) -> Result<String, FieldError> {
+    let email = email.trim().to_lowercase();
+    let plausible = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if plausible { Ok(email) } else { Err(FieldError::new("email", "must be an e-mail address such as name@example.fr")) }
+}
+
+/// A new random API token and the hash stored for it.
+pub fn new_api_token() -> (String, String) {
+    let bytes: [u8; 32] = rand::random();
+    let token = format!("syn_{}", hex::encode(bytes));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_subject_and_host_safe() {
+        assert!(validate_slug("dijon").is_ok());
+        assert!(validate_slug("grand-besancon2").is_ok());
+        for bad in ["", "d", "Dijon", "dijon.metropole", "2dijon", "dijon métropole"] {
+            assert_eq!(validate_slug(bad).unwrap_err().field, "slug", "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(validate_email(" Marie@CCI-Dijon.fr ").unwrap(), "marie@cci-dijon.fr");
+        for bad in ["marie", "marie@", "@cci.fr", "marie@cci", "ma rie@cci.fr"] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (token, hash) = new_api_token();
+        let (other, _) = new_api_token();
+        assert_ne!(token, other);
+        assert_eq!(token_hash(&token), hash);
+        assert!(!hash.contains(&token));
+    }
+}

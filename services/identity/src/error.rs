@@ -1,0 +1,48 @@
+use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("tenant {0} already exists")]
+    TenantExists(String),
+    #[error("tenant not found")]
+    TenantNotFound,
+    #[error("organisation not found")]
+    OrganisationNotFound,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("a user with this e-mail address already exists in this territory")]
+    EmailTaken,
+    #[error("invalid API token")]
+    InvalidToken,
+    #[error("identity storage failed: {0}")]
+    Storage(#[from] sqlx::Error),
+}
+
+impl ServiceError for IdentityError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::TenantExists(_) | Self::EmailTaken => ErrorCode::AlreadyExists,
+            Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => ErrorCode::NotFound,
+            Self::InvalidToken => ErrorCode::Unauthenticated,
+            Self::Storage(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid(error) => Some(error.field),
+            Self::EmailTaken => Some("email"),
+            Self::TenantExists(_) => Some("slug"),
+            _ => None,
+        }
+    }
+}
+
+impl From<IdentityError> for tonic::Status {
+    fn from(error: IdentityError) -> Self {
+        synergies_platform::error::to_status(&error)
+    }
+}

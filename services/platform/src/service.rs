@@ -1,0 +1,61 @@
+//! What every service needs to run, whichever mode it runs in: where its data lives, the bus,
+//! configuration and the shutdown signal. The all-in-one binary builds one per service on
+//! SQLite and the in-process bus; `serve <service>` builds one on PostgreSQL and JetStream.
+
+use std::sync::Arc;
+
+use sqlx::migrate::Migrator;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::bus::{ConsumerSpec, EventBus};
+use crate::config::PlatformConfig;
+use crate::consumer::{ConsumerSettings, EventHandler};
+use crate::db::{Database, StorageTarget};
+use crate::outbox::RelayWaker;
+
+#[derive(Clone)]
+pub struct ServiceEnv {
+    pub storage: StorageTarget,
+    pub bus: Arc<dyn EventBus>,
+    pub config: Arc<PlatformConfig>,
+    pub shutdown: CancellationToken,
+}
+
+impl ServiceEnv {
+    /// Connects (retrying while the server is down) and applies platform and service migrations.
+    pub async fn database(&self, postgres: &Migrator, sqlite: &Migrator) -> anyhow::Result<Database> {
+        let database = Database::connect(&self.storage).await;
+        database.migrate(postgres, sqlite).await?;
+        Ok(database)
+    }
+
+    /// Starts the outbox relay of `database`; the waker lets commits trigger it at once.
+    pub fn spawn_relay(&self, database: &Database) -> (RelayWaker, JoinHandle<()>) {
+        let waker = RelayWaker::default();
+        let task = tokio::spawn(crate::outbox::run_relay(
+            database.clone(),
+            self.bus.clone(),
+            self.config.bus.prefix.clone(),
+            self.config.outbox.clone(),
+            waker.clone(),
+            self.shutdown.clone(),
+        ));
+        (waker, task)
+    }
+
+    /// Starts a durable consumer of one event type in every tenant.
+    pub fn spawn_consumer(
+        &self,
+        consumer: &str,
+        event_type: &str,
+        handler: Arc<dyn EventHandler>,
+    ) -> JoinHandle<()> {
+        let spec = ConsumerSpec {
+            name: consumer.to_owned(),
+            filter_subject: crate::events::filter_all_tenants(&self.config.bus.prefix, event_type),
+        };
+        let settings = ConsumerSettings { max_deliver: self.config.bus.max_deliver.max(1), batch: 32 };
+        tokio::spawn(crate::consumer::run(self.bus.clone(), spec, handler, settings, self.shutdown.clone()))
+    }
+}
