@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sha2::Digest;
 use synergies_platform::error::FieldError;
+pub use synergies_platform::validate::required_text;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,18 +68,6 @@ pub fn validate_slug(slug: &str) -> Result<(), FieldError> {
     } else {
         Err(FieldError::new("slug", "2 to 40 lowercase letters, digits or hyphens, starting with a letter"))
     }
-}
-
-/// Trimmed text of `1..=max` characters.
-pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
-    }
-    Ok(value.to_owned())
 }
 
 /// A plausible e-mail address, lowercased (verification proves it; this only catches typos).

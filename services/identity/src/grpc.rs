@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use synergies_platform::context::caller;
 use synergies_platform::events::timestamp;
 use synergies_proto::identity::v1 as pb;
@@ -54,7 +53,7 @@ fn user_message(user: User) -> pb::User {
 }
 
 fn parse_id(field: &'static str, value: &str) -> Result<Uuid, IdentityError> {
-    Uuid::parse_str(value).map_err(|_| synergies_platform::error::FieldError::new(field, "must be a UUID").into())
+    Ok(synergies_platform::validate::uuid(field, value)?)
 }
 
 #[tonic::async_trait]
@@ -66,7 +65,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         let tenant = Tenant {
             slug: request.slug,
             display_name: domain::required_text("display_name", &request.display_name, 120).map_err(IdentityError::from)?,
-            created_at: Utc::now(),
+            created_at: synergies_platform::time::now(),
         };
         self.store.create_tenant(&tenant).await?;
         tracing::info!(tenant = %tenant.slug, "tenant created");
@@ -103,7 +102,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             tenant: caller.tenant,
             name: domain::required_text("name", &request.name, 200).map_err(IdentityError::from)?,
             kind,
-            created_at: Utc::now(),
+            created_at: synergies_platform::time::now(),
         };
         self.store.create_organisation(&organisation).await?;
         Ok(Response::new(pb::CreateOrganisationResponse { organisation: Some(organisation_message(organisation)) }))
@@ -121,7 +120,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             organisation_id,
             email: domain::validate_email(&request.email).map_err(IdentityError::from)?,
             display_name: domain::required_text("display_name", &request.display_name, 120).map_err(IdentityError::from)?,
-            created_at: Utc::now(),
+            created_at: synergies_platform::time::now(),
         };
         let (api_token, token_hash) = domain::new_api_token();
         self.store.create_user(&user, &token_hash).await?;

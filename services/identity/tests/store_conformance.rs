@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use synergies_identity::domain::{Organisation, OrganisationKind, Tenant, User};
 use synergies_identity::error::IdentityError;
 use synergies_identity::store::{self, IdentityStore};
@@ -26,7 +25,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
 }
 
 async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
-    let tenant = Tenant { slug: slug.into(), display_name: format!("{slug} métropole"), created_at: Utc::now() };
+    let tenant = Tenant { slug: slug.into(), display_name: format!("{slug} métropole"), created_at: synergies_platform::time::now() };
     store.create_tenant(&tenant).await.unwrap();
     tenant
 }
@@ -37,7 +36,7 @@ async fn organisation(store: &dyn IdentityStore, tenant: &str) -> Organisation {
         tenant: tenant.into(),
         name: "Cartonnerie de Bourgogne".into(),
         kind: OrganisationKind::Company,
-        created_at: Utc::now(),
+        created_at: synergies_platform::time::now(),
     };
     store.create_organisation(&organisation).await.unwrap();
     organisation
@@ -50,7 +49,7 @@ fn user(tenant: &str, organisation: Uuid, email: &str) -> User {
         organisation_id: organisation,
         email: email.into(),
         display_name: "Marie Curie".into(),
-        created_at: Utc::now(),
+        created_at: synergies_platform::time::now(),
     }
 }
 

@@ -99,11 +99,14 @@ pub struct TelemetryConfig {
     pub format: LogFormat,
     /// `tracing` filter directives; `RUST_LOG` wins when set.
     pub filter: String,
+    /// HTTP address serving `/metrics` and `/healthz` for a gRPC service run alone
+    /// (`serve <service>`). Empty: not served.
+    pub metrics_listen: String,
 }
 
 impl Default for TelemetryConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Pretty, filter: "info".into() }
+        Self { format: LogFormat::Pretty, filter: "info".into(), metrics_listen: String::new() }
     }
 }
 

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Runs Synergies in microservices mode on this machine: every service is its own process, as in
+# production, against the local PostgreSQL (127.0.0.1:5432) and NATS JetStream (127.0.0.1:4222).
+#
+#   deploy/local/run.sh                     start, wait until the gateway is ready, run until Ctrl-C
+#   deploy/local/run.sh --stop-after-ready  start, wait until ready, stop cleanly, exit 0 (smoke test)
+#
+# Environment (all optional):
+#   SYNERGIES_BIN        an already built `synergies` binary; otherwise `cargo build --release` runs
+#   SYNERGIES_LOG_DIR    where <service>.log files go (default ./var/log, from the repository root)
+#   GATEWAY              host:port the gateway listens on (default 127.0.0.1:8080)
+#   SYNERGIES_GATEWAY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
+#   SYNERGIES_SERVICES__<SVC>_LISTEN / _URL   move a service to another address
+#   READY_TIMEOUT        seconds to wait for the gateway's /readyz (default 60)
+#
+# The binary is configured only through SYNERGIES_* environment variables (figment, `__` separates
+# sections), so this script exports exactly those and nothing else to the children.
+set -euo pipefail
+
+usage() {
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+stop_after_ready=false
+while (($#)); do
+    case "$1" in
+        --stop-after-ready) stop_after_ready=true ;;
+        -h | --help) usage; exit 0 ;;
+        *) echo "run.sh: unknown option: $1 (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# Resolve user-given paths before changing directory, so relative paths mean what the user meant.
+if [[ -n "${SYNERGIES_BIN:-}" ]]; then
+    bin_arg=$(realpath -- "$SYNERGIES_BIN")
+fi
+log_dir=$(realpath -m -- "${SYNERGIES_LOG_DIR:-./var/log}")
+# ./var/log is relative to the repository root (ignored by git), wherever the script is run from.
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+if [[ -z "${SYNERGIES_LOG_DIR:-}" ]]; then
+    log_dir="$root/var/log"
+fi
+
+# The local infrastructure is fixed: this script is for this machine's services, nothing else.
+readonly PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DB=synergies
+readonly NATS_HOST=127.0.0.1 NATS_PORT=4222
+readonly PG_START_CMD='pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'
+readonly NATS_START_CMD='start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log'
+ready_timeout=${READY_TIMEOUT:-60}
+[[ "$ready_timeout" =~ ^[0-9]+$ ]] || die "READY_TIMEOUT must be a whole number of seconds"
+
+# --- infrastructure checks: fail early with the command that fixes it ---------------------------
+
+# psql rather than pg_isready: it also proves that trust authentication as postgres works.
+if ! PGCONNECT_TIMEOUT=3 psql -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres \
+    -tAc 'SELECT 1' >/dev/null 2>&1; then
+    die "PostgreSQL is not reachable at $PG_HOST:$PG_PORT as user $PG_USER. Start it with:
+    $PG_START_CMD"
+fi
+
+# NATS greets every client with an INFO line; reading it checks both the port and that JetStream
+# is on (the outbox relay and consumers need it), without needing the nats CLI.
+nats_info=$(timeout 3 bash -c "exec 3<>/dev/tcp/$NATS_HOST/$NATS_PORT && IFS= read -r line <&3 && printf '%s' \"\$line\"" 2>/dev/null || true)
+if [[ "$nats_info" != INFO* ]]; then
+    die "NATS is not reachable at $NATS_HOST:$NATS_PORT. Start it with:
+    $NATS_START_CMD"
+fi
+if [[ "$nats_info" != *'"jetstream":true'* ]]; then
+    die "NATS at $NATS_HOST:$NATS_PORT runs without JetStream. Restart it with -js, for example:
+    $NATS_START_CMD"
+fi
+
+# --- binary ---------------------------------------------------------------------------------------
+
+if [[ -n "${bin_arg:-}" ]]; then
+    BIN=$bin_arg
+else
+    log "building the synergies binary (cargo build --release -p synergies)"
+    cargo build --release -p synergies
+    BIN="${CARGO_TARGET_DIR:-$root/target}/release/synergies"
+fi
+[[ -x "$BIN" ]] || die "$BIN is not an executable file"
+
+# --- configuration shared by every process --------------------------------------------------------
+
+GATEWAY=${GATEWAY:-127.0.0.1:8080}
+if [[ -z "${SYNERGIES_GATEWAY__OPERATOR_TOKEN:-}" ]]; then
+    # Fresh per run: a local stack should not share a guessable token with anything else.
+    SYNERGIES_GATEWAY__OPERATOR_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+fi
+
+export SYNERGIES_DATABASE__URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+export SYNERGIES_BUS__NATS_URL="nats://$NATS_HOST:$NATS_PORT"
+export SYNERGIES_TELEMETRY__FORMAT=json
+export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
+export SYNERGIES_GATEWAY__OPERATOR_TOKEN
+export SYNERGIES_SERVICES__IDENTITY_LISTEN="${SYNERGIES_SERVICES__IDENTITY_LISTEN:-127.0.0.1:50051}"
+export SYNERGIES_SERVICES__LISTINGS_LISTEN="${SYNERGIES_SERVICES__LISTINGS_LISTEN:-127.0.0.1:50052}"
+export SYNERGIES_SERVICES__MATCHING_LISTEN="${SYNERGIES_SERVICES__MATCHING_LISTEN:-127.0.0.1:50053}"
+export SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN="${SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN:-127.0.0.1:50054}"
+# By default a client URL follows its service's listen address, so moving one port moves both.
+export SYNERGIES_SERVICES__IDENTITY_URL="${SYNERGIES_SERVICES__IDENTITY_URL:-http://$SYNERGIES_SERVICES__IDENTITY_LISTEN}"
+export SYNERGIES_SERVICES__LISTINGS_URL="${SYNERGIES_SERVICES__LISTINGS_URL:-http://$SYNERGIES_SERVICES__LISTINGS_LISTEN}"
+export SYNERGIES_SERVICES__MATCHING_URL="${SYNERGIES_SERVICES__MATCHING_URL:-http://$SYNERGIES_SERVICES__MATCHING_LISTEN}"
+export SYNERGIES_SERVICES__NOTIFICATIONS_URL="${SYNERGIES_SERVICES__NOTIFICATIONS_URL:-http://$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN}"
+
+# Prometheus /metrics and /healthz of each gRPC service (the gateway serves its own on $GATEWAY).
+declare -A metrics_listen=(
+    [identity]=127.0.0.1:9101
+    [listings]=127.0.0.1:9102
+    [matching]=127.0.0.1:9103
+    [notifications]=127.0.0.1:9104
+)
+
+# The configuration refuses unknown SYNERGIES_* keys, and these two belong to this script only.
+run_bin() {
+    env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR "$BIN" "$@"
+}
+
+# A port already taken (often by a previous run still alive) would make a service fail in a way
+# that is only visible in its log; say it up front instead.
+port_in_use() {
+    local host=${1%:*} port=${1##*:}
+    [[ "$host" == 0.0.0.0 || -z "$host" ]] && host=127.0.0.1
+    timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+}
+for address in "$SYNERGIES_SERVICES__IDENTITY_LISTEN" "$SYNERGIES_SERVICES__LISTINGS_LISTEN" \
+    "$SYNERGIES_SERVICES__MATCHING_LISTEN" "$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN" \
+    "${metrics_listen[@]}" "$GATEWAY"; do
+    if port_in_use "$address"; then
+        die "$address is already in use (a previous run still alive?); stop it or choose another address"
+    fi
+done
+
+# --- database and schema --------------------------------------------------------------------------
+
+# Captured, not piped into `grep -q`: with pipefail, grep exiting early can make psql fail with
+# SIGPIPE and send us to createdb for a database that exists.
+exists=$(psql -X -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")
+if [[ "$exists" != 1 ]]; then
+    log "creating database $PG_DB"
+    createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$PG_DB"
+fi
+
+mkdir -p "$log_dir"
+log "applying migrations (log: $log_dir/migrate.log)"
+if ! run_bin migrate >"$log_dir/migrate.log" 2>&1; then
+    tail -n 30 "$log_dir/migrate.log" >&2 || true
+    die "migrations failed; full log in $log_dir/migrate.log"
+fi
+
+# --- processes ------------------------------------------------------------------------------------
+
+declare -a services=() pids=()
+cleaned_up=false
+
+# Stops every child: SIGTERM so each drains in-flight requests and its outbox relay, then SIGKILL
+# for whatever is still alive after 15 s. Runs once, whichever of EXIT/INT/TERM comes first.
+cleanup() {
+    $cleaned_up && return 0
+    cleaned_up=true
+    trap - INT TERM
+    ((${#pids[@]})) || return 0
+    log "stopping ${services[*]}"
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    local deadline=$((SECONDS + 15)) alive
+    while :; do
+        alive=()
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+        ((${#alive[@]})) || break
+        if ((SECONDS >= deadline)); then
+            log "still running after 15 s, killing: ${alive[*]}"
+            for pid in "${alive[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+            break
+        fi
+        sleep 0.2
+    done
+    # Reap the children so none is left as a zombie and their exit does not race our own.
+    wait "${pids[@]}" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+start() {
+    local service=$1
+    shift
+    # Truncated on each run so the tail shown on failure belongs to this run.
+    "$@" run_bin serve "$service" >"$log_dir/$service.log" 2>&1 &
+    services+=("$service")
+    pids+=("$!")
+    log "started $service (pid $!, log $log_dir/$service.log)"
+}
+
+for service in identity listings matching notifications; do
+    start "$service" env "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
+done
+start gateway env
+
+# Prints which child has exited, with the end of its log, or returns 1 if all are alive.
+report_dead_child() {
+    local i
+    for i in "${!pids[@]}"; do
+        if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+            log "${services[$i]} (pid ${pids[$i]}) exited; last lines of $log_dir/${services[$i]}.log:"
+            tail -n 30 "$log_dir/${services[$i]}.log" >&2 || true
+            return 0
+        fi
+    done
+    return 1
+}
+
+# --- readiness ------------------------------------------------------------------------------------
+
+# Polls rather than sleeping a fixed time: ready as soon as it is ready, and a dead child is noticed
+# at once instead of after the whole timeout.
+readyz="http://$GATEWAY/readyz"
+deadline=$((SECONDS + ready_timeout))
+until curl -fsS --max-time 2 -o /dev/null "$readyz" 2>/dev/null; do
+    if report_dead_child; then
+        die "a service exited before the gateway became ready"
+    fi
+    if ((SECONDS >= deadline)); then
+        curl -sS --max-time 2 "$readyz" >&2 || true
+        die "the gateway was not ready after ${ready_timeout} s ($readyz); logs are in $log_dir"
+    fi
+    sleep 0.2
+done
+
+cat <<EOF
+Synergies is ready.
+  gateway:        http://$GATEWAY
+  operator token: $SYNERGIES_GATEWAY__OPERATOR_TOKEN
+  logs:           $log_dir
+EOF
+
+if $stop_after_ready; then
+    cleanup
+    log "stopped cleanly"
+    exit 0
+fi
+
+log "running; press Ctrl-C to stop"
+# Returns as soon as any child exits (or a signal arrives, which runs the trap): one dead service
+# means the stack is broken, so stop the rest rather than limp on.
+status=0
+wait -n "${pids[@]}" || status=$?
+report_dead_child || true
+die "a service stopped (exit status $status); stopping the others"
