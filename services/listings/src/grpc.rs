@@ -122,13 +122,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             after: validate::page_token(&request.page_token).map_err(ListingsError::from)?,
             limit: limit + 1,
         };
-        let mut listings = self.store.list_published(&caller.tenant, &query).await?;
-        let next_page_token = if listings.len() > limit as usize {
-            listings.truncate(limit as usize);
-            listings.last().map(|l| l.id.to_string()).unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let listings = self.store.list_published(&caller.tenant, &query).await?;
+        let (listings, next_page_token) = validate::into_page(listings, limit, |listing| listing.id);
         Ok(Response::new(pb::ListListingsResponse {
             listings: listings.into_iter().map(listing_message).collect(),
             next_page_token,

@@ -1,1 +1,50 @@
-//! synergies-matching
+//! Matching service: consumes `listing.published`, keeps a per-tenant index of open listings,
+//! finds counterparts and emits `match.found` through its own outbox.
+//!
+//! The rule is a deliberate placeholder — same tenant, same category, offer against request,
+//! different organisations — which the matching issue replaces with real scoring (taxonomy,
+//! EWC/NACE knowledge, text similarity, distance, quantities, timing, exchange modes).
+
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod handler;
+pub mod store;
+
+use std::sync::Arc;
+
+use synergies_platform::db::Database;
+use synergies_platform::service::ServiceEnv;
+use synergies_proto::matching::v1::matching_service_server::MatchingServiceServer;
+use tokio::net::TcpListener;
+
+pub const SERVICE_NAME: &str = "synergies.matching.v1.MatchingService";
+pub const PRODUCER: &str = "matching";
+/// Durable consumer of listing events.
+pub const LISTINGS_CONSUMER: &str = "matching-listings";
+
+pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub async fn database(env: &ServiceEnv) -> anyhow::Result<Database> {
+    env.database(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await
+}
+
+/// Runs the service on `listener` until the environment's shutdown token is cancelled.
+pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+    let database = database(&env).await?;
+    let store = store::for_database(&database);
+    let (relay, relay_task) = env.spawn_relay(&database);
+    let handler = handler::ListingPublishedHandler::new(Arc::clone(&store), relay);
+    let consumer_task = env.spawn_consumer(
+        LISTINGS_CONSUMER,
+        <synergies_proto::events::v1::ListingPublished as synergies_platform::events::Event>::TYPE,
+        Arc::new(handler),
+    );
+    let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(store)));
+    tracing::info!(address = %listener.local_addr()?, "matching service listening");
+    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    consumer_task.await?;
+    relay_task.await?;
+    Ok(())
+}

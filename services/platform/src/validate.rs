@@ -64,3 +64,14 @@ mod tests {
         assert!(page_token("garbage").is_err());
     }
 }
+
+/// Cuts a page fetched with `limit + 1` rows down to `limit`, and returns the token of the
+/// next page (empty on the last page).
+pub fn into_page<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (Vec<T>, String) {
+    if items.len() <= limit as usize {
+        return (items, String::new());
+    }
+    items.truncate(limit as usize);
+    let token = items.last().map(|item| id(item).to_string()).unwrap_or_default();
+    (items, token)
+}

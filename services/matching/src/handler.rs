@@ -1,0 +1,87 @@
+//! Reacts to `listing.published`: index, pair, announce.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::events::{self, envelope};
+use synergies_platform::outbox::{OutboxEvent, RelayWaker};
+use synergies_proto::events::v1::{EventEnvelope, ListingKind, ListingPublished, MatchFound};
+use uuid::Uuid;
+
+use crate::domain::{IndexedListing, Match, Side};
+use crate::store::MatchingStore;
+
+pub struct ListingPublishedHandler {
+    store: Arc<dyn MatchingStore>,
+    relay: RelayWaker,
+}
+
+impl ListingPublishedHandler {
+    pub fn new(store: Arc<dyn MatchingStore>, relay: RelayWaker) -> Self {
+        Self { store, relay }
+    }
+}
+
+fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
+    Uuid::parse_str(value).map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+}
+
+/// The listing as matching indexes it; a listing without a known side cannot be matched.
+pub fn indexed_listing(tenant: &str, event: &ListingPublished) -> Result<IndexedListing, HandlerError> {
+    let side = match ListingKind::try_from(event.kind) {
+        Ok(ListingKind::Offer) => Side::Offer,
+        Ok(ListingKind::Request) => Side::Request,
+        _ => return Err(HandlerError::Permanent(format!("listing kind {} is neither offer nor request", event.kind))),
+    };
+    Ok(IndexedListing {
+        listing_id: uuid("listing_id", &event.listing_id)?,
+        tenant: tenant.to_owned(),
+        side,
+        category: event.category.clone(),
+        organisation_id: uuid("organisation_id", &event.organisation_id)?,
+        owner_user_id: uuid("owner_user_id", &event.owner_user_id)?,
+        title: event.title.clone(),
+    })
+}
+
+pub fn match_found_event(found: &Match) -> OutboxEvent {
+    let event = MatchFound {
+        match_id: found.id.to_string(),
+        offer_listing_id: found.offer.listing_id.to_string(),
+        request_listing_id: found.request.listing_id.to_string(),
+        offer_title: found.offer.title.clone(),
+        request_title: found.request.title.clone(),
+        offer_organisation_id: found.offer.organisation_id.to_string(),
+        request_organisation_id: found.request.organisation_id.to_string(),
+        offer_owner_user_id: found.offer.owner_user_id.to_string(),
+        request_owner_user_id: found.request.owner_user_id.to_string(),
+        category: found.offer.category.clone(),
+        explanation: found.explanation.clone(),
+        score: found.score,
+    };
+    OutboxEvent::new(&envelope(&found.tenant, crate::PRODUCER, &event))
+}
+
+#[async_trait]
+impl EventHandler for ListingPublishedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: ListingPublished = events::payload(envelope)?;
+        let listing = indexed_listing(&envelope.tenant, &event)?;
+        let event_id = events::event_id(envelope)?;
+        match self.store.index_listing(crate::LISTINGS_CONSUMER, event_id, &listing, &match_found_event).await {
+            Ok(Some(found)) => {
+                tracing::info!(listing_id = %listing.listing_id, matches = found.len(), "listing indexed");
+                if !found.is_empty() {
+                    self.relay.wake();
+                }
+                Ok(())
+            }
+            Ok(None) => {
+                tracing::info!(listing_id = %listing.listing_id, "event already handled, skipped");
+                Ok(())
+            }
+            Err(error) => Err(HandlerError::Transient(error.to_string())),
+        }
+    }
+}

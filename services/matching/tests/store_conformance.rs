@@ -1,0 +1,80 @@
+//! The matching store suite, run against PostgreSQL and SQLite.
+
+use std::sync::Arc;
+
+use synergies_matching::domain::{IndexedListing, Side};
+use synergies_matching::handler::match_found_event;
+use synergies_matching::store::{self, MatchingStore};
+use synergies_platform::outbox::unpublished_count;
+use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
+use uuid::Uuid;
+
+struct Fixture {
+    store: Arc<dyn MatchingStore>,
+    database: TestDatabase,
+}
+
+async fn open(backend: Backend) -> Option<Fixture> {
+    let database =
+        fresh_database(backend, "matching", &synergies_matching::POSTGRES_MIGRATIONS, &synergies_matching::SQLITE_MIGRATIONS)
+            .await?;
+    Some(Fixture { store: store::for_database(&database.database), database })
+}
+
+fn listing(tenant: &str, side: Side, category: &str) -> IndexedListing {
+    IndexedListing {
+        listing_id: Uuid::now_v7(),
+        tenant: tenant.into(),
+        side,
+        category: category.into(),
+        organisation_id: Uuid::now_v7(),
+        owner_user_id: Uuid::now_v7(),
+        title: format!("{} of {category}", side.as_str()),
+    }
+}
+
+async fn index(f: &Fixture, listing: &IndexedListing) -> Option<usize> {
+    f.store
+        .index_listing("matching-listings", Uuid::now_v7(), listing, &match_found_event)
+        .await
+        .unwrap()
+        .map(|found| found.len())
+}
+
+async fn a_request_then_an_offer_make_one_match_and_one_event(f: Fixture) {
+    let request = listing("dijon", Side::Request, "packaging/pallets");
+    assert_eq!(index(&f, &request).await, Some(0));
+    let offer = listing("dijon", Side::Offer, "packaging/pallets");
+    assert_eq!(index(&f, &offer).await, Some(1));
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
+    let matches = f.store.matches_of("dijon", request.listing_id).await.unwrap();
+    assert_eq!(matches.len(), 1);
+    assert_eq!(matches[0].offer_listing_id, offer.listing_id);
+    assert_eq!(f.store.matches_of("dijon", offer.listing_id).await.unwrap(), matches);
+}
+
+async fn an_event_handled_twice_changes_nothing(f: Fixture) {
+    let request = listing("dijon", Side::Request, "wood");
+    index(&f, &request).await;
+    let offer = listing("dijon", Side::Offer, "wood");
+    let event_id = Uuid::now_v7();
+    let first = f.store.index_listing("matching-listings", event_id, &offer, &match_found_event).await.unwrap();
+    assert_eq!(first.map(|m| m.len()), Some(1));
+    let again = f.store.index_listing("matching-listings", event_id, &offer, &match_found_event).await.unwrap();
+    assert!(again.is_none());
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
+}
+
+async fn no_match_across_tenants_or_categories(f: Fixture) {
+    index(&f, &listing("beaune", Side::Request, "wood")).await;
+    index(&f, &listing("dijon", Side::Request, "metals")).await;
+    let offer = listing("dijon", Side::Offer, "wood");
+    assert_eq!(index(&f, &offer).await, Some(0));
+    assert!(f.store.matches_of("beaune", offer.listing_id).await.unwrap().is_empty());
+}
+
+synergies_platform::store_conformance!(open;
+    a_request_then_an_offer_make_one_match_and_one_event,
+    an_event_handled_twice_changes_nothing,
+    no_match_across_tenants_or_categories,
+);

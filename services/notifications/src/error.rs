@@ -1,0 +1,31 @@
+use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotificationsError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("notifications storage failed: {0}")]
+    Storage(#[from] sqlx::Error),
+}
+
+impl ServiceError for NotificationsError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::Storage(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid(error) => Some(error.field),
+            Self::Storage(_) => None,
+        }
+    }
+}
+
+impl From<NotificationsError> for tonic::Status {
+    fn from(error: NotificationsError) -> Self {
+        synergies_platform::error::to_status(&error)
+    }
+}

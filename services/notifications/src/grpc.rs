@@ -1,0 +1,51 @@
+//! gRPC surface of the notifications service.
+
+use std::sync::Arc;
+
+use synergies_platform::context::caller;
+use synergies_platform::events::timestamp;
+use synergies_platform::validate;
+use synergies_proto::notifications::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use crate::error::NotificationsError;
+use crate::store::InboxStore;
+
+pub struct NotificationsApi {
+    store: Arc<dyn InboxStore>,
+}
+
+impl NotificationsApi {
+    pub fn new(store: Arc<dyn InboxStore>) -> Self {
+        Self { store }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::notifications_service_server::NotificationsService for NotificationsApi {
+    async fn list_inbox(&self, request: Request<pb::ListInboxRequest>) -> Result<Response<pb::ListInboxResponse>, Status> {
+        let caller = caller(&request)?;
+        let member = caller.require_member()?;
+        let request = request.into_inner();
+        let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
+        let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
+        let items = self.store.inbox(&caller.tenant, member.user_id, after, limit + 1).await?;
+        let (items, next_page_token) = validate::into_page(items, limit, |item| item.id);
+        Ok(Response::new(pb::ListInboxResponse {
+            items: items
+                .into_iter()
+                .map(|item| pb::InboxItem {
+                    id: item.id.to_string(),
+                    kind: item.kind,
+                    title: item.title,
+                    body: item.body,
+                    listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
+                    read: item.read,
+                    created_at: Some(timestamp(item.created_at)),
+                    event_id: item.event_id.to_string(),
+                })
+                .collect(),
+            next_page_token,
+        }))
+    }
+}

@@ -1,0 +1,64 @@
+//! Reacts to `match.found`: tells the requester that an offer may meet their request.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::events;
+use synergies_proto::events::v1::{EventEnvelope, MatchFound};
+use uuid::Uuid;
+
+use crate::store::{InboxItem, InboxStore};
+
+pub struct MatchFoundHandler {
+    store: Arc<dyn InboxStore>,
+}
+
+impl MatchFoundHandler {
+    pub fn new(store: Arc<dyn InboxStore>) -> Self {
+        Self { store }
+    }
+}
+
+fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
+    Uuid::parse_str(value).map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+}
+
+/// The requester's inbox item. Text is in French, the territory's language; per-user language
+/// preferences come with the notifications issue.
+pub fn requester_item(envelope: &EventEnvelope, event: &MatchFound) -> Result<InboxItem, HandlerError> {
+    Ok(InboxItem {
+        id: Uuid::now_v7(),
+        tenant: envelope.tenant.clone(),
+        user_id: uuid("request_owner_user_id", &event.request_owner_user_id)?,
+        kind: envelope.event_type.clone(),
+        title: format!("Une offre peut répondre à votre demande « {} »", event.request_title),
+        body: format!(
+            "L'offre « {} » est dans la même catégorie ({}) que votre demande.",
+            event.offer_title, event.category
+        ),
+        listing_id: Some(uuid("offer_listing_id", &event.offer_listing_id)?),
+        event_id: events::event_id(envelope)?,
+        read: false,
+        created_at: synergies_platform::time::now(),
+    })
+}
+
+#[async_trait]
+impl EventHandler for MatchFoundHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: MatchFound = events::payload(envelope)?;
+        let item = requester_item(envelope, &event)?;
+        let delivered = self
+            .store
+            .deliver(crate::MATCHES_CONSUMER, item.event_id, std::slice::from_ref(&item))
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if delivered {
+            tracing::info!(user_id = %item.user_id, match_id = %event.match_id, "inbox item stored");
+        } else {
+            tracing::info!(match_id = %event.match_id, "event already handled, skipped");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,70 @@
+//! The inbox store suite, run against PostgreSQL and SQLite.
+
+use std::sync::Arc;
+
+use synergies_notifications::store::{self, InboxItem, InboxStore};
+use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
+use uuid::Uuid;
+
+struct Fixture {
+    store: Arc<dyn InboxStore>,
+    _database: TestDatabase,
+}
+
+async fn open(backend: Backend) -> Option<Fixture> {
+    let database = fresh_database(
+        backend,
+        "notifications",
+        &synergies_notifications::POSTGRES_MIGRATIONS,
+        &synergies_notifications::SQLITE_MIGRATIONS,
+    )
+    .await?;
+    Some(Fixture { store: store::for_database(&database.database), _database: database })
+}
+
+fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
+    InboxItem {
+        id: Uuid::now_v7(),
+        tenant: tenant.into(),
+        user_id,
+        kind: "match.found".into(),
+        title: "Une offre peut répondre à votre demande".into(),
+        body: "…".into(),
+        listing_id: Some(Uuid::now_v7()),
+        event_id,
+        read: false,
+        created_at: synergies_platform::time::now(),
+    }
+}
+
+async fn an_event_is_delivered_once(f: Fixture) {
+    let user = Uuid::now_v7();
+    let event = Uuid::now_v7();
+    assert!(f.store.deliver("n", event, &[item("dijon", user, event)]).await.unwrap());
+    assert!(!f.store.deliver("n", event, &[item("dijon", user, event)]).await.unwrap());
+    let inbox = f.store.inbox("dijon", user, None, 10).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].event_id, event);
+}
+
+async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {
+    let user = Uuid::now_v7();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let event = Uuid::now_v7();
+        let item = item("dijon", user, event);
+        ids.push(item.id);
+        f.store.deliver("n", event, &[item]).await.unwrap();
+    }
+    let first = f.store.inbox("dijon", user, None, 2).await.unwrap();
+    assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
+    let rest = f.store.inbox("dijon", user, Some(ids[1]), 2).await.unwrap();
+    assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert!(f.store.inbox("beaune", user, None, 10).await.unwrap().is_empty());
+    assert!(f.store.inbox("dijon", Uuid::now_v7(), None, 10).await.unwrap().is_empty());
+}
+
+synergies_platform::store_conformance!(open;
+    an_event_is_delivered_once,
+    inboxes_page_newest_first_and_stay_in_their_tenant,
+);
