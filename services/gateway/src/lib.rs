@@ -1,1 +1,72 @@
-//! synergies-gateway
+//! The gateway: the only public entry. It authenticates callers, validates input at the edge,
+//! calls the services over gRPC with the caller context and trace context in metadata, and
+//! answers JSON under `/api/v1` (described by `/api/v1/openapi.json`), plus `/healthz`,
+//! `/readyz` and `/metrics`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod state;
+pub mod telemetry;
+
+use std::future::IntoFuture;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use synergies_platform::config::PlatformConfig;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use state::{Downstream, GatewayState};
+
+/// The whole HTTP application.
+pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/tenants", post(api::tenants::create))
+        .route("/api/v1/tenants/{tenant}/organisations", post(api::tenants::create_organisation))
+        .route("/api/v1/tenants/{tenant}/users", post(api::tenants::create_user))
+        .route("/api/v1/me", get(api::tenants::me))
+        .route("/api/v1/listings", post(api::listings::create).get(api::listings::list))
+        .route("/api/v1/listings/{id}", get(api::listings::get))
+        .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
+        .route("/api/v1/inbox", get(api::inbox::list))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(axum::middleware::from_fn(telemetry::trace_request))
+        .with_state(state)
+}
+
+/// Serves the gateway on `listener` until `shutdown`, letting in-flight requests finish.
+pub async fn run(
+    config: &PlatformConfig,
+    downstream: &Downstream,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let state = GatewayState::connect(downstream, config.gateway.operator_token.clone())?;
+    let app = router(state, config.gateway.body_limit_bytes);
+    tracing::info!(address = %listener.local_addr()?, "gateway listening");
+    let drain = shutdown.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move { drain.cancelled().await }).into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return Ok(result?),
+        () = shutdown.cancelled() => {}
+    }
+    match tokio::time::timeout(synergies_platform::shutdown::DRAIN_TIMEOUT, server).await {
+        Ok(result) => Ok(result?),
+        Err(_) => {
+            tracing::warn!("in-flight requests did not finish in time");
+            Ok(())
+        }
+    }
+}

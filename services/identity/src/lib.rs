@@ -9,7 +9,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use synergies_platform::db::Database;
+use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::identity::v1::identity_service_server::IdentityServiceServer;
 use tokio::net::TcpListener;
@@ -20,13 +20,13 @@ pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migr
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Connects and migrates the service's database.
-pub async fn database(env: &ServiceEnv) -> anyhow::Result<Database> {
-    env.database(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await
+pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
+    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
 }
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
-    let database = database(&env).await?;
+    let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let api = grpc::IdentityApi::new(Arc::clone(&store));
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));

@@ -6,7 +6,7 @@ pub mod error;
 pub mod grpc;
 pub mod store;
 
-use synergies_platform::db::Database;
+use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::listings::v1::listings_service_server::ListingsServiceServer;
 use tokio::net::TcpListener;
@@ -18,13 +18,14 @@ pub const PRODUCER: &str = "listings";
 pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub async fn database(env: &ServiceEnv) -> anyhow::Result<Database> {
-    env.database(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await
+/// Connects and migrates the service's database.
+pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
+    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
 }
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
-    let database = database(&env).await?;
+    let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
     let api = grpc::ListingsApi::new(store::for_database(&database), relay);
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api));

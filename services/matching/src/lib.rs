@@ -13,7 +13,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use synergies_platform::db::Database;
+use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::matching::v1::matching_service_server::MatchingServiceServer;
 use tokio::net::TcpListener;
@@ -26,13 +26,14 @@ pub const LISTINGS_CONSUMER: &str = "matching-listings";
 pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub async fn database(env: &ServiceEnv) -> anyhow::Result<Database> {
-    env.database(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await
+/// Connects and migrates the service's database.
+pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
+    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
 }
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
-    let database = database(&env).await?;
+    let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (relay, relay_task) = env.spawn_relay(&database);
     let handler = handler::ListingPublishedHandler::new(Arc::clone(&store), relay);

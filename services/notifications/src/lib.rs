@@ -8,7 +8,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use synergies_platform::db::Database;
+use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use tokio::net::TcpListener;
@@ -20,13 +20,14 @@ pub const MATCHES_CONSUMER: &str = "notifications-matches";
 pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub async fn database(env: &ServiceEnv) -> anyhow::Result<Database> {
-    env.database(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await
+/// Connects and migrates the service's database.
+pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
+    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
 }
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
-    let database = database(&env).await?;
+    let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (_relay, relay_task) = env.spawn_relay(&database);
     let consumer_task = env.spawn_consumer(

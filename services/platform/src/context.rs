@@ -112,6 +112,13 @@ pub fn request<T>(message: T, caller: &CallerContext) -> tonic::Request<T> {
     request
 }
 
+/// Builds an outgoing request that carries only the trace context (before the caller is known).
+pub fn anonymous_request<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    crate::telemetry::inject_into_metadata(request.metadata_mut());
+    request
+}
+
 /// Reads the caller context of an incoming request.
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<CallerContext, tonic::Status> {
     CallerContext::from_metadata(request.metadata())

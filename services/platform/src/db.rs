@@ -63,6 +63,13 @@ impl Database {
         }
     }
 
+    /// Connects (retrying while the server is down) and applies platform and service migrations.
+    pub async fn open(target: &StorageTarget, postgres: &Migrator, sqlite: &Migrator) -> Result<Self, sqlx::migrate::MigrateError> {
+        let database = Self::connect(target).await;
+        database.migrate(postgres, sqlite).await?;
+        Ok(database)
+    }
+
     pub async fn ping(&self) -> bool {
         match self {
             Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use sqlx::migrate::Migrator;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -23,13 +22,6 @@ pub struct ServiceEnv {
 }
 
 impl ServiceEnv {
-    /// Connects (retrying while the server is down) and applies platform and service migrations.
-    pub async fn database(&self, postgres: &Migrator, sqlite: &Migrator) -> anyhow::Result<Database> {
-        let database = Database::connect(&self.storage).await;
-        database.migrate(postgres, sqlite).await?;
-        Ok(database)
-    }
-
     /// Starts the outbox relay of `database`; the waker lets commits trigger it at once.
     pub fn spawn_relay(&self, database: &Database) -> (RelayWaker, JoinHandle<()>) {
         let waker = RelayWaker::default();

@@ -1,1 +1,5 @@
-fn main() {}
+//! `synergies`: see `synergies --help`.
+
+fn main() -> std::process::ExitCode {
+    synergies::main()
+}

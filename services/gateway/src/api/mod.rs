@@ -1,0 +1,22 @@
+//! `/api/v1` handlers, one module per resource.
+
+pub mod inbox;
+pub mod listings;
+pub mod tenants;
+
+/// RFC 3339 text of a protobuf timestamp.
+pub(crate) fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> String {
+    timestamp
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_default()
+}
+
+/// Cursor pagination parameters shared by list endpoints.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// 1 to 100, default 20.
+    pub page_size: Option<u32>,
+    /// `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+}

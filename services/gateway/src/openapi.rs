@@ -1,0 +1,42 @@
+//! The OpenAPI 3.1 document, generated from the handlers and types themselves.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+use crate::error::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Synergies API", description = "Territorial industrial ecology platform: members publish offers and requests of goods, skills and spaces; the platform finds matches and tells them."),
+    paths(
+        api::tenants::create, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
+        api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
+        api::inbox::list,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&Security),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, description) in [
+            ("member", "API token issued to a member (`syn_…`)"),
+            ("operator", "Platform operator token from the configuration"),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build()),
+            );
+        }
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,63 @@
+use synergies_platform::config::Secret;
+use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
+use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
+use synergies_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
+use tonic::transport::Channel;
+
+/// Where the services answer.
+#[derive(Debug, Clone)]
+pub struct Downstream {
+    pub identity_url: String,
+    pub listings_url: String,
+    pub matching_url: String,
+    pub notifications_url: String,
+}
+
+impl From<&synergies_platform::config::ServicesConfig> for Downstream {
+    fn from(services: &synergies_platform::config::ServicesConfig) -> Self {
+        Self {
+            identity_url: services.identity_url.clone(),
+            listings_url: services.listings_url.clone(),
+            matching_url: services.matching_url.clone(),
+            notifications_url: services.notifications_url.clone(),
+        }
+    }
+}
+
+/// Clients of every service (channels are cheap to clone and multiplex calls).
+#[derive(Clone)]
+pub struct GatewayState {
+    pub identity: IdentityServiceClient<Channel>,
+    pub listings: ListingsServiceClient<Channel>,
+    pub matching: MatchingServiceClient<Channel>,
+    pub notifications: NotificationsServiceClient<Channel>,
+    /// Each service's channel and gRPC service name, for readiness.
+    pub services: Vec<(&'static str, &'static str, Channel)>,
+    pub operator_token: Secret,
+}
+
+impl GatewayState {
+    /// Channels connect lazily: the gateway starts even while a service is still down,
+    /// and `/readyz` says so.
+    pub fn connect(downstream: &Downstream, operator_token: Secret) -> anyhow::Result<Self> {
+        use synergies_platform::grpc::channel;
+        let identity = channel(&downstream.identity_url)?;
+        let listings = channel(&downstream.listings_url)?;
+        let matching = channel(&downstream.matching_url)?;
+        let notifications = channel(&downstream.notifications_url)?;
+        Ok(Self {
+            identity: IdentityServiceClient::new(identity.clone()),
+            listings: ListingsServiceClient::new(listings.clone()),
+            matching: MatchingServiceClient::new(matching.clone()),
+            notifications: NotificationsServiceClient::new(notifications.clone()),
+            services: vec![
+                ("identity", "synergies.identity.v1.IdentityService", identity),
+                ("listings", "synergies.listings.v1.ListingsService", listings),
+                ("matching", "synergies.matching.v1.MatchingService", matching),
+                ("notifications", "synergies.notifications.v1.NotificationsService", notifications),
+            ],
+            operator_token,
+        })
+    }
+}

@@ -1,0 +1,72 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::service::Service;
+
+/// Synergies — territorial industrial ecology platform.
+///
+/// With no command, runs the whole platform in this process on an embedded database (no
+/// server to install) and prints the address of the web interface.
+#[derive(Debug, Parser)]
+#[command(name = "synergies", version)]
+pub struct Cli {
+    /// TOML configuration file (layered over the defaults, under `SYNERGIES_*` variables).
+    #[arg(long, global = true, env = "SYNERGIES_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// All-in-one mode: where the embedded databases live.
+    #[arg(long, default_value = "./var")]
+    pub data_dir: PathBuf,
+
+    /// All-in-one mode: address of the web interface and API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs one service (microservices mode), on PostgreSQL (`SYNERGIES_DATABASE__URL`) and
+    /// NATS JetStream (`SYNERGIES_BUS__NATS_URL`). Addresses come from `[services]`/`[gateway]`.
+    Serve {
+        #[arg(value_enum)]
+        service: Service,
+    },
+    /// Applies database migrations of every service (or one) to PostgreSQL, or with
+    /// `--embedded` to the all-in-one mode's files in `--data-dir`.
+    Migrate {
+        #[arg(long, value_enum)]
+        service: Option<Service>,
+        #[arg(long)]
+        embedded: bool,
+    },
+    /// Lists or replays events a consumer gave up on (on NATS, or with `--embedded` on the
+    /// all-in-one mode's bus in `--data-dir`).
+    DeadLetters {
+        #[command(subcommand)]
+        command: DeadLetterCommand,
+        #[arg(long, global = true)]
+        embedded: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterCommand {
+    /// Prints each dead letter: id, subject, attempts, reason.
+    List {
+        /// Durable consumer name, e.g. `matching-listings` or `notifications-matches`.
+        #[arg(long)]
+        consumer: String,
+    },
+    /// Delivers a dead letter again (consumers skip events they already handled).
+    Replay {
+        #[arg(long)]
+        consumer: String,
+        #[arg(long)]
+        id: u64,
+    },
+}

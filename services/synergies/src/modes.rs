@@ -1,0 +1,213 @@
+//! The ways the binary runs.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use synergies_gateway::Downstream;
+use synergies_platform::bus::local::LocalBus;
+use synergies_platform::bus::nats::NatsBus;
+use synergies_platform::bus::{BusSettings, EventBus};
+use synergies_platform::config::{PlatformConfig, Secret};
+use synergies_platform::db::StorageTarget;
+use synergies_platform::service::ServiceEnv;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use synergies_platform::CancellationToken;
+
+use crate::cli::{Cli, Command, DeadLetterCommand};
+use crate::service::Service;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Arc::new(PlatformConfig::load(cli.config.as_deref())?);
+    match cli.command {
+        None => all_in_one(config, &cli.data_dir, cli.listen).await,
+        Some(Command::Serve { service }) => serve(config, service).await,
+        Some(Command::Migrate { service, embedded }) => migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await,
+        Some(Command::DeadLetters { command, embedded }) => {
+            dead_letters(&config, command, embedded.then_some(cli.data_dir.as_path())).await
+        }
+    }
+}
+
+fn bus_settings(config: &PlatformConfig) -> BusSettings {
+    BusSettings { prefix: config.bus.prefix.clone(), ack_wait: Duration::from_secs(config.bus.ack_wait_secs.max(1)) }
+}
+
+fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
+    StorageTarget::Postgres {
+        url: config.database.url.expose().to_owned(),
+        schema: format!("{}{}", config.database.schema_prefix, service.name()),
+        max_connections: config.database.max_connections.max(1),
+    }
+}
+
+fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
+    StorageTarget::Sqlite { path: data_dir.join(format!("{}.db", service.name())) }
+}
+
+async fn local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn EventBus>> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    Ok(Arc::new(LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?))
+}
+
+/// Everything in one process, on SQLite files and the durable in-process bus.
+async fn all_in_one(config: Arc<PlatformConfig>, data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
+    let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
+    let shutdown = synergies_platform::shutdown::on_signal();
+    let bus = local_bus(&config, data_dir).await?;
+    let mut tasks = JoinSet::new();
+    let mut urls = Vec::new();
+    for service in Service::BACKENDS {
+        // Services still talk gRPC, over loopback: one code path in both modes.
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        urls.push(format!("http://{}", listener.local_addr()?));
+        let env = ServiceEnv {
+            storage: sqlite_target(data_dir, service),
+            bus: Arc::clone(&bus),
+            config: Arc::clone(&config),
+            shutdown: shutdown.clone(),
+        };
+        tasks.spawn(async move { service.run(env, listener).await.with_context(|| format!("{} service", service.name())) });
+    }
+    let downstream = Downstream {
+        identity_url: urls[0].clone(),
+        listings_url: urls[1].clone(),
+        matching_url: urls[2].clone(),
+        notifications_url: urls[3].clone(),
+    };
+    let mut gateway_config = (*config).clone();
+    if gateway_config.gateway.operator_token.is_empty() {
+        gateway_config.gateway.operator_token = operator_token(data_dir)?;
+    }
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let gateway_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        synergies_gateway::run(&gateway_config, &downstream, listener, gateway_shutdown).await.context("gateway")
+    });
+    println!("Synergies is running at http://{address}/");
+    println!("Operator token: in {}", data_dir.join("operator-token").display());
+    supervise(tasks, shutdown).await
+}
+
+/// The operator token of the all-in-one mode, created on first start and kept in the data
+/// directory (readable by its owner only).
+fn operator_token(data_dir: &Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("operator-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        return Ok(Secret::new(token.trim()));
+    }
+    let token = hex::encode(rand::random::<[u8; 24]>());
+    std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(Secret::new(token))
+}
+
+/// Waits for shutdown, or for the first task to stop on its own (an error), then stops all.
+async fn supervise(mut tasks: JoinSet<anyhow::Result<()>>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let mut failure = None;
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
+        if !shutdown.is_cancelled() {
+            tracing::error!("a service stopped unexpectedly, shutting everything down");
+            shutdown.cancel();
+        }
+        if let Err(error) = result {
+            tracing::error!(error = format!("{error:#}"), "service failed");
+            failure.get_or_insert(error);
+        }
+    }
+    match failure {
+        Some(error) => Err(error),
+        None => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}
+
+/// One service, on PostgreSQL and NATS JetStream.
+async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<()> {
+    let _telemetry = synergies_platform::telemetry::init(&format!("synergies-{}", service.name()), &config.telemetry);
+    let shutdown = synergies_platform::shutdown::on_signal();
+    let address = service.listen_address(&config).to_owned();
+    let listener = TcpListener::bind(&address).await.with_context(|| format!("cannot listen on {address}"))?;
+    let mut tasks = JoinSet::new();
+    if !config.telemetry.metrics_listen.is_empty() {
+        let metrics_address = config.telemetry.metrics_listen.clone();
+        let metrics_listener =
+            TcpListener::bind(&metrics_address).await.with_context(|| format!("cannot listen on {metrics_address}"))?;
+        let metrics_shutdown = shutdown.clone();
+        tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
+    }
+    if service == Service::Gateway {
+        let downstream = Downstream::from(&config.services);
+        let gateway_shutdown = shutdown.clone();
+        tasks.spawn(async move { synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await });
+    } else {
+        let bus: Arc<dyn EventBus> = Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(&config)).await?);
+        let env = ServiceEnv { storage: postgres_target(&config, service), bus, config, shutdown: shutdown.clone() };
+        tasks.spawn(async move { service.run(env, listener).await });
+    }
+    supervise(tasks, shutdown).await
+}
+
+/// `/metrics` and `/healthz` of a gRPC service run alone.
+async fn serve_metrics(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route("/metrics", get(|| async { synergies_platform::metrics::render() }))
+        .route("/healthz", get(|| async { "ok" }));
+    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await?;
+    Ok(())
+}
+
+async fn migrate(config: &PlatformConfig, only: Option<Service>, embedded: Option<&Path>) -> anyhow::Result<()> {
+    let _telemetry = synergies_platform::telemetry::init("synergies-migrate", &config.telemetry);
+    for service in Service::BACKENDS.into_iter().filter(|s| only.is_none_or(|only| only == *s)) {
+        let storage = match embedded {
+            Some(data_dir) => sqlite_target(data_dir, service),
+            None => postgres_target(config, service),
+        };
+        service.migrate(&storage).await.with_context(|| format!("migrating {}", service.name()))?;
+        println!("{}: migrations applied", service.name());
+    }
+    Ok(())
+}
+
+async fn dead_letters(config: &PlatformConfig, command: DeadLetterCommand, embedded: Option<&Path>) -> anyhow::Result<()> {
+    let bus: Arc<dyn EventBus> = match embedded {
+        Some(data_dir) => local_bus(config, data_dir).await?,
+        None => Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(config)).await?),
+    };
+    match command {
+        DeadLetterCommand::List { consumer } => {
+            let letters = bus.dead_letters(&consumer).await?;
+            if letters.is_empty() {
+                println!("no dead letters for {consumer}");
+            }
+            for letter in letters {
+                println!(
+                    "{}\t{}\t{}\tattempts={}\t{}",
+                    letter.id,
+                    letter.failed_at.to_rfc3339(),
+                    letter.message.subject,
+                    letter.attempts,
+                    letter.reason
+                );
+            }
+        }
+        DeadLetterCommand::Replay { consumer, id } => {
+            bus.replay_dead_letter(&consumer, id).await?;
+            println!("dead letter {id} of {consumer} delivered again");
+        }
+    }
+    Ok(())
+}
