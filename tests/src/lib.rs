@@ -1,1 +1,224 @@
-//! e2e
+//! Runs the real `synergies` binary — all-in-one, or one process per service against the
+//! local PostgreSQL and NATS — and drives it through the gateway as a client would.
+//!
+//! The split layout is started the way `deploy/local/run.sh` starts it: `synergies migrate`,
+//! then `synergies serve <service>` for each service, then a wait on the gateway's `/readyz`.
+
+pub mod api;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use synergies_platform::testing::{TestServers, unique_prefix};
+
+pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
+pub const BACKENDS: [&str; 4] = ["identity", "listings", "matching", "notifications"];
+
+/// The `synergies` binary built next to this test executable.
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let binary = dir.join("synergies");
+    assert!(binary.exists(), "{} is missing: run the tests with `cargo nextest run --workspace`", binary.display());
+    binary
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+struct Process {
+    args: Vec<String>,
+    env: BTreeMap<String, String>,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Process {
+    fn spawn(&mut self) {
+        let log = File::options().create(true).append(true).open(&self.log).expect("log file");
+        let child = Command::new(binary())
+            .args(&self.args)
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("synergies starts");
+        self.child = Some(child);
+    }
+
+    fn signal(&mut self, signal: i32) {
+        if let Some(child) = &self.child {
+            let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+            // SAFETY: sending a signal to our own child process has no memory-safety impact.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
+    fn wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.take().map(|mut child| child.wait().expect("child exit status"))
+    }
+}
+
+/// The running platform.
+pub struct Platform {
+    pub base_url: String,
+    pub client: api::Client,
+    processes: BTreeMap<String, Process>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Platform {
+    /// Every service in one process, on SQLite files and the in-process bus.
+    pub async fn all_in_one(extra_env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let port = free_port();
+        let mut env = base_env();
+        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let process = Process {
+            args: vec![
+                "--data-dir".into(),
+                dir.path().join("data").display().to_string(),
+                "--listen".into(),
+                format!("127.0.0.1:{port}"),
+            ],
+            env,
+            log: dir.path().join("synergies.log"),
+            child: None,
+        };
+        let mut platform = Self::new(port, dir, [("synergies".to_owned(), process)].into());
+        platform.start_all().await;
+        platform
+    }
+
+    /// One process per service against the test PostgreSQL and NATS, with a schema and bus
+    /// prefix of its own. `extra_env(service)` adds variables to one service's process.
+    pub async fn split(servers: &TestServers, extra_env: impl Fn(&str) -> Vec<(String, String)>) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let prefix = unique_prefix();
+        let gateway_port = free_port();
+        let mut env = base_env();
+        env.insert("SYNERGIES_DATABASE__URL".into(), servers.database_url.clone());
+        env.insert("SYNERGIES_DATABASE__SCHEMA_PREFIX".into(), format!("{prefix}_"));
+        env.insert("SYNERGIES_DATABASE__MAX_CONNECTIONS".into(), "4".into());
+        env.insert("SYNERGIES_BUS__NATS_URL".into(), servers.nats_url.clone());
+        env.insert("SYNERGIES_BUS__PREFIX".into(), prefix);
+        env.insert("SYNERGIES_GATEWAY__LISTEN".into(), format!("127.0.0.1:{gateway_port}"));
+        for service in BACKENDS {
+            let port = free_port();
+            let upper = service.to_uppercase();
+            env.insert(format!("SYNERGIES_SERVICES__{upper}_LISTEN"), format!("127.0.0.1:{port}"));
+            env.insert(format!("SYNERGIES_SERVICES__{upper}_URL"), format!("http://127.0.0.1:{port}"));
+        }
+        let migrate = Command::new(binary()).arg("migrate").envs(&env).output().expect("migrate runs");
+        assert!(migrate.status.success(), "migrate failed: {}", String::from_utf8_lossy(&migrate.stderr));
+
+        let processes = BACKENDS
+            .iter()
+            .chain(&["gateway"])
+            .map(|service| {
+                let mut service_env = env.clone();
+                service_env.extend(extra_env(service));
+                let process = Process {
+                    args: vec!["serve".into(), (*service).to_owned()],
+                    env: service_env,
+                    log: dir.path().join(format!("{service}.log")),
+                    child: None,
+                };
+                ((*service).to_owned(), process)
+            })
+            .collect();
+        let mut platform = Self::new(gateway_port, dir, processes);
+        platform.start_all().await;
+        platform
+    }
+
+    fn new(port: u16, dir: tempfile::TempDir, processes: BTreeMap<String, Process>) -> Self {
+        let base_url = format!("http://127.0.0.1:{port}");
+        Self { client: api::Client::new(&base_url), base_url, processes, dir }
+    }
+
+    async fn start_all(&mut self) {
+        for process in self.processes.values_mut() {
+            process.spawn();
+        }
+        self.wait_ready().await;
+    }
+
+    /// Polls `/readyz` until every service answers (bounded; never a fixed sleep).
+    pub async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = self.client.http.get(format!("{}/readyz", self.base_url)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the platform did not become ready:\n{}", self.all_logs());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGKILL: the process gets no chance to clean up.
+    pub fn kill(&mut self, name: &str) {
+        let process = self.processes.get_mut(name).expect("known process");
+        process.signal(libc::SIGKILL);
+        process.wait();
+    }
+
+    /// SIGTERM, and the exit status once it has drained and stopped.
+    pub fn terminate(&mut self, name: &str) -> std::process::ExitStatus {
+        let process = self.processes.get_mut(name).expect("known process");
+        process.signal(libc::SIGTERM);
+        process.wait().expect("process was running")
+    }
+
+    /// Starts a stopped process again, with some variables changed.
+    pub async fn restart(&mut self, name: &str, env: &[(&str, &str)]) {
+        let process = self.processes.get_mut(name).expect("known process");
+        for (key, value) in env {
+            process.env.insert((*key).to_owned(), (*value).to_owned());
+        }
+        process.spawn();
+        self.wait_ready().await;
+    }
+
+    pub fn logs(&self, name: &str) -> String {
+        std::fs::read_to_string(&self.processes[name].log).unwrap_or_default()
+    }
+
+    pub fn all_logs(&self) -> String {
+        self.processes.keys().map(|name| format!("=== {name}\n{}", self.logs(name))).collect()
+    }
+
+    /// Names of the processes, e.g. `synergies` or the five services.
+    pub fn process_names(&self) -> Vec<String> {
+        self.processes.keys().cloned().collect()
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        for process in self.processes.values_mut() {
+            process.signal(libc::SIGKILL);
+            process.wait();
+        }
+    }
+}
+
+fn base_env() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("SYNERGIES_GATEWAY__OPERATOR_TOKEN".to_owned(), OPERATOR_TOKEN.to_owned()),
+        ("SYNERGIES_TELEMETRY__FILTER".to_owned(), "info".to_owned()),
+        ("SYNERGIES_OUTBOX__POLL_INTERVAL_MS".to_owned(), "200".to_owned()),
+        ("RUST_LOG".to_owned(), "info".to_owned()),
+    ])
+}

@@ -35,6 +35,8 @@ impl Drop for TelemetryGuard {
 /// applications in one process) keep the first one.
 pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    // Metrics recorded before a recorder exists are lost: install it first.
+    crate::metrics::handle();
 
     let mut builder = SdkTracerProvider::builder().with_resource(
         opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build(),

@@ -1,0 +1,110 @@
+//! A small client of the gateway's JSON API, as a member or the operator would use it.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base_url: String,
+}
+
+/// A member of an organisation with their API token.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user_id: String,
+    pub organisation_id: String,
+    pub token: String,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client");
+        Self { http, base_url: base_url.to_owned() }
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        let response = self.http.get(format!("{}{path}", self.base_url)).bearer_auth(token).send().await.expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn create_tenant(&self, slug: &str) {
+        let (status, body) =
+            self.post("/api/v1/tenants", crate::OPERATOR_TOKEN, &json!({"slug": slug, "display_name": format!("{slug} métropole")})).await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    /// A new organisation of `tenant` with one user.
+    pub async fn create_member(&self, tenant: &str, name: &str) -> Member {
+        let (status, organisation) = self
+            .post(&format!("/api/v1/tenants/{tenant}/organisations"), crate::OPERATOR_TOKEN, &json!({"name": name, "kind": "company"}))
+            .await;
+        assert_eq!(status, 201, "{organisation}");
+        let organisation_id = organisation["id"].as_str().expect("organisation id").to_owned();
+        let email = format!("contact-{}@example.fr", uuid::Uuid::new_v4().simple());
+        let (status, created) = self
+            .post(
+                &format!("/api/v1/tenants/{tenant}/users"),
+                crate::OPERATOR_TOKEN,
+                &json!({"organisation_id": organisation_id, "email": email, "display_name": name}),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        Member {
+            user_id: created["user"]["id"].as_str().expect("user id").to_owned(),
+            organisation_id,
+            token: created["api_token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Publishes a listing; returns its id and the trace id of the request.
+    pub async fn publish(&self, member: &Member, kind: &str, category: &str, title: &str) -> (String, String) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/listings", self.base_url))
+            .bearer_auth(&member.token)
+            .json(&json!({"kind": kind, "category": category, "title": title}))
+            .send()
+            .await
+            .expect("gateway answers");
+        let trace_id = response.headers().get("x-trace-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("JSON body");
+        assert_eq!(status, 201, "{body}");
+        (body["id"].as_str().expect("listing id").to_owned(), trace_id)
+    }
+
+    pub async fn inbox(&self, member: &Member) -> Vec<Value> {
+        let (status, body) = self.get("/api/v1/inbox?page_size=100", &member.token).await;
+        assert_eq!(status, 200, "{body}");
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls the member's inbox until an item about `listing_id` appears (bounded).
+    pub async fn wait_for_item_about(&self, member: &Member, listing_id: &str) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let items = self.inbox(member).await;
+            if items.iter().any(|item| item["listing_id"] == listing_id) {
+                return items;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no inbox item about {listing_id}; inbox: {items:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
