@@ -18,7 +18,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 stop_after_ready=false
@@ -35,20 +35,23 @@ log() { printf 'run.sh: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 # Resolve user-given paths before changing directory, so relative paths mean what the user meant.
+bin_arg=""
 if [[ -n "${SYNERGIES_BIN:-}" ]]; then
     bin_arg=$(realpath -- "$SYNERGIES_BIN")
 fi
-log_dir=$(realpath -m -- "${SYNERGIES_LOG_DIR:-./var/log}")
-# ./var/log is relative to the repository root (ignored by git), wherever the script is run from.
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
-if [[ -z "${SYNERGIES_LOG_DIR:-}" ]]; then
+if [[ -n "${SYNERGIES_LOG_DIR:-}" ]]; then
+    log_dir=$(realpath -m -- "$SYNERGIES_LOG_DIR")
+else
+    # The default ./var/log is the repository's (ignored by git), wherever the script is run from.
     log_dir="$root/var/log"
 fi
+cd "$root"
 
 # The local infrastructure is fixed: this script is for this machine's services, nothing else.
 readonly PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_DB=synergies
 readonly NATS_HOST=127.0.0.1 NATS_PORT=4222
+# shellcheck disable=SC2016 # printed for the user to run, so $(...) must stay unexpanded
 readonly PG_START_CMD='pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'
 readonly NATS_START_CMD='start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log'
 ready_timeout=${READY_TIMEOUT:-60}
@@ -77,7 +80,7 @@ fi
 
 # --- binary ---------------------------------------------------------------------------------------
 
-if [[ -n "${bin_arg:-}" ]]; then
+if [[ -n "$bin_arg" ]]; then
     BIN=$bin_arg
 else
     log "building the synergies binary (cargo build --release -p synergies)"
@@ -99,10 +102,10 @@ export SYNERGIES_BUS__NATS_URL="nats://$NATS_HOST:$NATS_PORT"
 export SYNERGIES_TELEMETRY__FORMAT=json
 export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
 export SYNERGIES_GATEWAY__OPERATOR_TOKEN
-export SYNERGIES_SERVICES__IDENTITY_LISTEN="${SYNERGIES_SERVICES__IDENTITY_LISTEN:-127.0.0.1:50051}"
-export SYNERGIES_SERVICES__LISTINGS_LISTEN="${SYNERGIES_SERVICES__LISTINGS_LISTEN:-127.0.0.1:50052}"
-export SYNERGIES_SERVICES__MATCHING_LISTEN="${SYNERGIES_SERVICES__MATCHING_LISTEN:-127.0.0.1:50053}"
-export SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN="${SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN:-127.0.0.1:50054}"
+export SYNERGIES_SERVICES__IDENTITY_LISTEN="${SYNERGIES_SERVICES__IDENTITY_LISTEN:-127.0.0.1:7301}"
+export SYNERGIES_SERVICES__LISTINGS_LISTEN="${SYNERGIES_SERVICES__LISTINGS_LISTEN:-127.0.0.1:7302}"
+export SYNERGIES_SERVICES__MATCHING_LISTEN="${SYNERGIES_SERVICES__MATCHING_LISTEN:-127.0.0.1:7303}"
+export SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN="${SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN:-127.0.0.1:7304}"
 # By default a client URL follows its service's listen address, so moving one port moves both.
 export SYNERGIES_SERVICES__IDENTITY_URL="${SYNERGIES_SERVICES__IDENTITY_URL:-http://$SYNERGIES_SERVICES__IDENTITY_LISTEN}"
 export SYNERGIES_SERVICES__LISTINGS_URL="${SYNERGIES_SERVICES__LISTINGS_URL:-http://$SYNERGIES_SERVICES__LISTINGS_LISTEN}"
@@ -117,23 +120,38 @@ declare -A metrics_listen=(
     [notifications]=127.0.0.1:9104
 )
 
-# The configuration refuses unknown SYNERGIES_* keys, and these two belong to this script only.
-run_bin() {
-    env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR "$BIN" "$@"
-}
+# The configuration refuses unknown SYNERGIES_* keys, and these two belong to this script only, so
+# no child may see them.
+readonly -a CLEAN_ENV=(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR)
 
-# A port already taken (often by a previous run still alive) would make a service fail in a way
-# that is only visible in its log; say it up front instead.
+# A port already taken would make a service fail in a way that is only visible in its log; say it
+# up front. `ss` also sees outgoing connections: the defaults (7301-7304) stay below Linux's
+# ephemeral range (32768-60999) for that reason, but an address moved into it can be held by
+# another program's client socket, and nothing would answer a probe.
 port_in_use() {
     local host=${1%:*} port=${1##*:}
-    [[ "$host" == 0.0.0.0 || -z "$host" ]] && host=127.0.0.1
-    timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+    if command -v ss >/dev/null 2>&1; then
+        [[ -n "$(ss -Htan exclude time-wait "( sport = :$port )" 2>/dev/null)" ]]
+    else
+        [[ "$host" == 0.0.0.0 || -z "$host" ]] && host=127.0.0.1
+        timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
+    fi
 }
-for address in "$SYNERGIES_SERVICES__IDENTITY_LISTEN" "$SYNERGIES_SERVICES__LISTINGS_LISTEN" \
-    "$SYNERGIES_SERVICES__MATCHING_LISTEN" "$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN" \
-    "${metrics_listen[@]}" "$GATEWAY"; do
+declare -A address_variable=(
+    ["$SYNERGIES_SERVICES__IDENTITY_LISTEN"]=SYNERGIES_SERVICES__IDENTITY_LISTEN
+    ["$SYNERGIES_SERVICES__LISTINGS_LISTEN"]=SYNERGIES_SERVICES__LISTINGS_LISTEN
+    ["$SYNERGIES_SERVICES__MATCHING_LISTEN"]=SYNERGIES_SERVICES__MATCHING_LISTEN
+    ["$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN"]=SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN
+    ["$GATEWAY"]=GATEWAY
+)
+for address in "${!address_variable[@]}" "${metrics_listen[@]}"; do
     if port_in_use "$address"; then
-        die "$address is already in use (a previous run still alive?); stop it or choose another address"
+        hint="(a previous run still alive?)"
+        if [[ -n "${address_variable[$address]:-}" ]]; then
+            hint="$hint; another address can be given with ${address_variable[$address]}=host:port"
+        fi
+        die "port ${address##*:} of $address is already in use $hint:
+$(ss -Htanp exclude time-wait "( sport = :${address##*:} )" 2>/dev/null || true)"
     fi
 done
 
@@ -150,59 +168,69 @@ fi
 
 mkdir -p "$log_dir"
 log "applying migrations (log: $log_dir/migrate.log)"
-if ! run_bin migrate >"$log_dir/migrate.log" 2>&1; then
+if ! "${CLEAN_ENV[@]}" "$BIN" migrate >"$log_dir/migrate.log" 2>&1; then
     tail -n 30 "$log_dir/migrate.log" >&2 || true
     die "migrations failed; full log in $log_dir/migrate.log"
 fi
 
 # --- processes ------------------------------------------------------------------------------------
 
-declare -a services=() pids=()
+declare -a services=() pids=() unclean=()
 cleaned_up=false
+force_kill=false
 
 # Stops every child: SIGTERM so each drains in-flight requests and its outbox relay, then SIGKILL
-# for whatever is still alive after 15 s. Runs once, whichever of EXIT/INT/TERM comes first.
+# for whatever is still alive after 15 s (or at once on a second Ctrl-C). Runs once, whichever of
+# EXIT/INT/TERM comes first. Services that needed SIGKILL or exited non-zero are listed in
+# `unclean`, so the smoke test also checks graceful shutdown.
 cleanup() {
     $cleaned_up && return 0
     cleaned_up=true
-    trap - INT TERM
+    trap 'force_kill=true' INT TERM
     ((${#pids[@]})) || return 0
     log "stopping ${services[*]}"
-    local pid
+    local pid i status
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     local deadline=$((SECONDS + 15)) alive
     while :; do
         alive=()
         for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
         ((${#alive[@]})) || break
-        if ((SECONDS >= deadline)); then
-            log "still running after 15 s, killing: ${alive[*]}"
+        if $force_kill || ((SECONDS >= deadline)); then
+            log "still running, killing: ${alive[*]}"
             for pid in "${alive[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
             break
         fi
         sleep 0.2
     done
-    # Reap the children so none is left as a zombie and their exit does not race our own.
-    wait "${pids[@]}" 2>/dev/null || true
+    # Reap every child (no zombies, no exit racing ours) and keep the ones that did not stop well.
+    for i in "${!pids[@]}"; do
+        status=0
+        wait "${pids[$i]}" 2>/dev/null || status=$?
+        ((status == 0)) || unclean+=("${services[$i]} (exit status $status)")
+    done
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 
+# start SERVICE [VAR=value...]: runs `synergies serve SERVICE` in the background.
 start() {
     local service=$1
     shift
-    # Truncated on each run so the tail shown on failure belongs to this run.
-    "$@" run_bin serve "$service" >"$log_dir/$service.log" 2>&1 &
+    # A simple command, not a shell function: bash then execs it in the forked child, so $! is the
+    # service's own pid and SIGTERM reaches the service rather than an intermediate subshell.
+    # The log is truncated on each run so the tail shown on failure belongs to this run.
+    "${CLEAN_ENV[@]}" "$@" "$BIN" serve "$service" >"$log_dir/$service.log" 2>&1 &
     services+=("$service")
     pids+=("$!")
     log "started $service (pid $!, log $log_dir/$service.log)"
 }
 
 for service in identity listings matching notifications; do
-    start "$service" env "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
+    start "$service" "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
 done
-start gateway env
+start gateway
 
 # Prints which child has exited, with the end of its log, or returns 1 if all are alive.
 report_dead_child() {
@@ -228,7 +256,8 @@ until curl -fsS --max-time 2 -o /dev/null "$readyz" 2>/dev/null; do
         die "a service exited before the gateway became ready"
     fi
     if ((SECONDS >= deadline)); then
-        curl -sS --max-time 2 "$readyz" >&2 || true
+        # Whatever /readyz answers names the dependency that is not ready.
+        { curl -sS --max-time 2 "$readyz" || true; echo; } >&2
         die "the gateway was not ready after ${ready_timeout} s ($readyz); logs are in $log_dir"
     fi
     sleep 0.2
@@ -243,6 +272,9 @@ EOF
 
 if $stop_after_ready; then
     cleanup
+    if ((${#unclean[@]})); then
+        die "did not stop cleanly on SIGTERM: ${unclean[*]}; logs are in $log_dir"
+    fi
     log "stopped cleanly"
     exit 0
 fi

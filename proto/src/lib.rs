@@ -2,7 +2,8 @@
 #![allow(clippy::pedantic, missing_docs)]
 
 /// Encoded `FileDescriptorSet` of every contract, for gRPC reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/synergies_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/synergies_descriptor.bin"));
 
 pub mod events {
     pub mod v1 {
@@ -29,4 +30,3 @@ pub mod notifications {
         tonic::include_proto!("synergies.notifications.v1");
     }
 }
-

@@ -20,8 +20,14 @@ pub struct Member {
 
 impl Client {
     pub fn new(base_url: &str) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("HTTP client");
-        Self { http, base_url: base_url.to_owned() }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("HTTP client");
+        Self {
+            http,
+            base_url: base_url.to_owned(),
+        }
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
@@ -38,24 +44,42 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let response = self.http.get(format!("{}{path}", self.base_url)).bearer_auth(token).send().await.expect("gateway answers");
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn create_tenant(&self, slug: &str) {
-        let (status, body) =
-            self.post("/api/v1/tenants", crate::OPERATOR_TOKEN, &json!({"slug": slug, "display_name": format!("{slug} métropole")})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/tenants",
+                crate::OPERATOR_TOKEN,
+                &json!({"slug": slug, "display_name": format!("{slug} métropole")}),
+            )
+            .await;
         assert_eq!(status, 201, "{body}");
     }
 
     /// A new organisation of `tenant` with one user.
     pub async fn create_member(&self, tenant: &str, name: &str) -> Member {
         let (status, organisation) = self
-            .post(&format!("/api/v1/tenants/{tenant}/organisations"), crate::OPERATOR_TOKEN, &json!({"name": name, "kind": "company"}))
+            .post(
+                &format!("/api/v1/tenants/{tenant}/organisations"),
+                crate::OPERATOR_TOKEN,
+                &json!({"name": name, "kind": "company"}),
+            )
             .await;
         assert_eq!(status, 201, "{organisation}");
-        let organisation_id = organisation["id"].as_str().expect("organisation id").to_owned();
+        let organisation_id = organisation["id"]
+            .as_str()
+            .expect("organisation id")
+            .to_owned();
         let email = format!("contact-{}@example.fr", uuid::Uuid::new_v4().simple());
         let (status, created) = self
             .post(
@@ -73,7 +97,13 @@ impl Client {
     }
 
     /// Publishes a listing; returns its id and the trace id of the request.
-    pub async fn publish(&self, member: &Member, kind: &str, category: &str, title: &str) -> (String, String) {
+    pub async fn publish(
+        &self,
+        member: &Member,
+        kind: &str,
+        category: &str,
+        title: &str,
+    ) -> (String, String) {
         let response = self
             .http
             .post(format!("{}/api/v1/listings", self.base_url))
@@ -82,11 +112,19 @@ impl Client {
             .send()
             .await
             .expect("gateway answers");
-        let trace_id = response.headers().get("x-trace-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let trace_id = response
+            .headers()
+            .get("x-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let status = response.status().as_u16();
         let body: Value = response.json().await.expect("JSON body");
         assert_eq!(status, 201, "{body}");
-        (body["id"].as_str().expect("listing id").to_owned(), trace_id)
+        (
+            body["id"].as_str().expect("listing id").to_owned(),
+            trace_id,
+        )
     }
 
     pub async fn inbox(&self, member: &Member) -> Vec<Value> {
@@ -103,7 +141,10 @@ impl Client {
             if items.iter().any(|item| item["listing_id"] == listing_id) {
                 return items;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no inbox item about {listing_id}; inbox: {items:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no inbox item about {listing_id}; inbox: {items:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -20,15 +20,25 @@ pub const BACKENDS: [&str; 4] = ["identity", "listings", "matching", "notificati
 /// The `synergies` binary built next to this test executable.
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
     let binary = dir.join("synergies");
-    assert!(binary.exists(), "{} is missing: run the tests with `cargo nextest run --workspace`", binary.display());
+    assert!(
+        binary.exists(),
+        "{} is missing: run the tests with `cargo nextest run --workspace`",
+        binary.display()
+    );
     binary
 }
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 struct Process {
@@ -40,7 +50,11 @@ struct Process {
 
 impl Process {
     fn spawn(&mut self) {
-        let log = File::options().create(true).append(true).open(&self.log).expect("log file");
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
         let child = Command::new(binary())
             .args(&self.args)
             .envs(&self.env)
@@ -64,7 +78,9 @@ impl Process {
     }
 
     fn wait(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.take().map(|mut child| child.wait().expect("child exit status"))
+        self.child
+            .take()
+            .map(|mut child| child.wait().expect("child exit status"))
     }
 }
 
@@ -82,7 +98,11 @@ impl Platform {
         let dir = tempfile::tempdir().expect("temporary directory");
         let port = free_port();
         let mut env = base_env();
-        env.extend(extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let process = Process {
             args: vec![
                 "--data-dir".into(),
@@ -101,25 +121,51 @@ impl Platform {
 
     /// One process per service against the test PostgreSQL and NATS, with a schema and bus
     /// prefix of its own. `extra_env(service)` adds variables to one service's process.
-    pub async fn split(servers: &TestServers, extra_env: impl Fn(&str) -> Vec<(String, String)>) -> Self {
+    pub async fn split(
+        servers: &TestServers,
+        extra_env: impl Fn(&str) -> Vec<(String, String)>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let prefix = unique_prefix();
         let gateway_port = free_port();
         let mut env = base_env();
-        env.insert("SYNERGIES_DATABASE__URL".into(), servers.database_url.clone());
-        env.insert("SYNERGIES_DATABASE__SCHEMA_PREFIX".into(), format!("{prefix}_"));
+        env.insert(
+            "SYNERGIES_DATABASE__URL".into(),
+            servers.database_url.clone(),
+        );
+        env.insert(
+            "SYNERGIES_DATABASE__SCHEMA_PREFIX".into(),
+            format!("{prefix}_"),
+        );
         env.insert("SYNERGIES_DATABASE__MAX_CONNECTIONS".into(), "4".into());
         env.insert("SYNERGIES_BUS__NATS_URL".into(), servers.nats_url.clone());
         env.insert("SYNERGIES_BUS__PREFIX".into(), prefix);
-        env.insert("SYNERGIES_GATEWAY__LISTEN".into(), format!("127.0.0.1:{gateway_port}"));
+        env.insert(
+            "SYNERGIES_GATEWAY__LISTEN".into(),
+            format!("127.0.0.1:{gateway_port}"),
+        );
         for service in BACKENDS {
             let port = free_port();
             let upper = service.to_uppercase();
-            env.insert(format!("SYNERGIES_SERVICES__{upper}_LISTEN"), format!("127.0.0.1:{port}"));
-            env.insert(format!("SYNERGIES_SERVICES__{upper}_URL"), format!("http://127.0.0.1:{port}"));
+            env.insert(
+                format!("SYNERGIES_SERVICES__{upper}_LISTEN"),
+                format!("127.0.0.1:{port}"),
+            );
+            env.insert(
+                format!("SYNERGIES_SERVICES__{upper}_URL"),
+                format!("http://127.0.0.1:{port}"),
+            );
         }
-        let migrate = Command::new(binary()).arg("migrate").envs(&env).output().expect("migrate runs");
-        assert!(migrate.status.success(), "migrate failed: {}", String::from_utf8_lossy(&migrate.stderr));
+        let migrate = Command::new(binary())
+            .arg("migrate")
+            .envs(&env)
+            .output()
+            .expect("migrate runs");
+        assert!(
+            migrate.status.success(),
+            "migrate failed: {}",
+            String::from_utf8_lossy(&migrate.stderr)
+        );
 
         let processes = BACKENDS
             .iter()
@@ -143,7 +189,12 @@ impl Platform {
 
     fn new(port: u16, dir: tempfile::TempDir, processes: BTreeMap<String, Process>) -> Self {
         let base_url = format!("http://127.0.0.1:{port}");
-        Self { client: api::Client::new(&base_url), base_url, processes, dir }
+        Self {
+            client: api::Client::new(&base_url),
+            base_url,
+            processes,
+            dir,
+        }
     }
 
     async fn start_all(&mut self) {
@@ -155,14 +206,23 @@ impl Platform {
 
     /// Polls `/readyz` until every service answers (bounded; never a fixed sleep).
     pub async fn wait_ready(&self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         loop {
-            if let Ok(response) = self.client.http.get(format!("{}/readyz", self.base_url)).send().await
+            if let Ok(response) = self
+                .client
+                .http
+                .get(format!("{}/readyz", self.base_url))
+                .send()
+                .await
                 && response.status().is_success()
             {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "the platform did not become ready:\n{}", self.all_logs());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the platform did not become ready:\n{}",
+                self.all_logs()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -196,7 +256,14 @@ impl Platform {
     }
 
     pub fn all_logs(&self) -> String {
-        self.processes.keys().map(|name| format!("=== {name}\n{}", self.logs(name))).collect()
+        let mut all = String::new();
+        for name in self.processes.keys() {
+            all.push_str("=== ");
+            all.push_str(name);
+            all.push('\n');
+            all.push_str(&self.logs(name));
+        }
+        all
     }
 
     /// Names of the processes, e.g. `synergies` or the five services.
@@ -216,9 +283,15 @@ impl Drop for Platform {
 
 fn base_env() -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("SYNERGIES_GATEWAY__OPERATOR_TOKEN".to_owned(), OPERATOR_TOKEN.to_owned()),
+        (
+            "SYNERGIES_GATEWAY__OPERATOR_TOKEN".to_owned(),
+            OPERATOR_TOKEN.to_owned(),
+        ),
         ("SYNERGIES_TELEMETRY__FILTER".to_owned(), "info".to_owned()),
-        ("SYNERGIES_OUTBOX__POLL_INTERVAL_MS".to_owned(), "200".to_owned()),
+        (
+            "SYNERGIES_OUTBOX__POLL_INTERVAL_MS".to_owned(),
+            "200".to_owned(),
+        ),
         ("RUST_LOG".to_owned(), "info".to_owned()),
     ])
 }

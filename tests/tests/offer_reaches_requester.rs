@@ -18,32 +18,80 @@ async fn scenario(platform: &Platform) -> Scenario {
     platform.client.create_tenant("dijon").await;
     platform.client.create_tenant("beaune").await;
     Scenario {
-        requester: platform.client.create_member("dijon", "Brasserie du Lac").await,
-        offerer: platform.client.create_member("dijon", "Cartonnerie de Bourgogne").await,
-        outsider: platform.client.create_member("beaune", "Tonnellerie de Beaune").await,
+        requester: platform
+            .client
+            .create_member("dijon", "Brasserie du Lac")
+            .await,
+        offerer: platform
+            .client
+            .create_member("dijon", "Cartonnerie de Bourgogne")
+            .await,
+        outsider: platform
+            .client
+            .create_member("beaune", "Tonnellerie de Beaune")
+            .await,
     }
 }
 
 fn items_about<'a>(items: &'a [Value], listing_id: &str) -> Vec<&'a Value> {
-    items.iter().filter(|item| item["listing_id"] == listing_id).collect()
+    items
+        .iter()
+        .filter(|item| item["listing_id"] == listing_id)
+        .collect()
 }
 
 /// Returns the offer id and the trace id of its publication.
 async fn offer_reaches_the_requester(platform: &Platform, s: &Scenario) -> (String, String) {
     let client = &platform.client;
-    client.publish(&s.requester, "request", "packaging/pallets", "Cherche des palettes Europe").await;
-    client.publish(&s.outsider, "request", "packaging/pallets", "Palettes pour Beaune").await;
-    let (offer, trace_id) = client.publish(&s.offerer, "offer", "packaging/pallets", "40 palettes Europe").await;
+    client
+        .publish(
+            &s.requester,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    client
+        .publish(
+            &s.outsider,
+            "request",
+            "packaging/pallets",
+            "Palettes pour Beaune",
+        )
+        .await;
+    let (offer, trace_id) = client
+        .publish(
+            &s.offerer,
+            "offer",
+            "packaging/pallets",
+            "40 palettes Europe",
+        )
+        .await;
 
     let items = client.wait_for_item_about(&s.requester, &offer).await;
     let about_offer = items_about(&items, &offer);
     assert_eq!(about_offer.len(), 1, "{items:?}");
     assert_eq!(about_offer[0]["kind"], "match.found");
-    assert!(about_offer[0]["title"].as_str().unwrap().contains("Cherche des palettes Europe"));
-    assert!(about_offer[0]["body"].as_str().unwrap().contains("40 palettes Europe"));
+    assert!(
+        about_offer[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Cherche des palettes Europe")
+    );
+    assert!(
+        about_offer[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("40 palettes Europe")
+    );
 
     // The same offer is matched and reported through the API.
-    let (status, matches) = client.get(&format!("/api/v1/listings/{offer}/matches"), &s.offerer.token).await;
+    let (status, matches) = client
+        .get(
+            &format!("/api/v1/listings/{offer}/matches"),
+            &s.offerer.token,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(matches["matches"].as_array().unwrap().len(), 1, "{matches}");
 
@@ -61,7 +109,8 @@ async fn all_in_one_offer_reaches_the_requester() {
     let logs = platform.logs("synergies");
     for span in ["http.request", "grpc.call", "outbox.relay", "event.consume"] {
         assert!(
-            logs.lines().any(|line| line.contains(span) && line.contains(&trace_id)),
+            logs.lines()
+                .any(|line| line.contains(span) && line.contains(&trace_id)),
             "no {span} log line carries trace {trace_id}"
         );
     }
@@ -69,7 +118,9 @@ async fn all_in_one_offer_reaches_the_requester() {
 
 #[tokio::test]
 async fn split_offer_reaches_the_requester_with_one_trace_across_processes() {
-    let Some(servers) = testing::servers().await else { return };
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
     let platform = Platform::split(&servers, |_| Vec::new()).await;
     let s = scenario(&platform).await;
     let (_, trace_id) = offer_reaches_the_requester(&platform, &s).await;
@@ -85,7 +136,8 @@ async fn split_offer_reaches_the_requester_with_one_trace_across_processes() {
     ] {
         let logs = platform.logs(process);
         assert!(
-            logs.lines().any(|line| line.contains(span) && line.contains(&trace_id)),
+            logs.lines()
+                .any(|line| line.contains(span) && line.contains(&trace_id)),
             "no {span} log line of {process} carries trace {trace_id}:\n{logs}"
         );
     }
@@ -95,8 +147,17 @@ async fn split_offer_reaches_the_requester_with_one_trace_across_processes() {
 /// committed but unpublished in the outbox; returns the offer id.
 async fn publish_while_relay_is_held(platform: &Platform, s: &Scenario) -> String {
     let client = &platform.client;
-    client.publish(&s.requester, "request", "wood", "Cherche des chutes de bois").await;
-    let (offer, _) = client.publish(&s.offerer, "offer", "wood", "Chutes de chêne").await;
+    client
+        .publish(
+            &s.requester,
+            "request",
+            "wood",
+            "Cherche des chutes de bois",
+        )
+        .await;
+    let (offer, _) = client
+        .publish(&s.offerer, "offer", "wood", "Chutes de chêne")
+        .await;
     offer
 }
 
@@ -106,8 +167,12 @@ async fn publish_while_relay_is_held(platform: &Platform, s: &Scenario) -> Strin
 async fn item_appears_exactly_once(platform: &Platform, s: &Scenario, offer: &str) {
     let client = &platform.client;
     client.wait_for_item_about(&s.requester, offer).await;
-    client.publish(&s.requester, "request", "metals", "Cherche de la ferraille").await;
-    let (fence, _) = client.publish(&s.offerer, "offer", "metals", "Chutes d'acier").await;
+    client
+        .publish(&s.requester, "request", "metals", "Cherche de la ferraille")
+        .await;
+    let (fence, _) = client
+        .publish(&s.offerer, "offer", "metals", "Chutes d'acier")
+        .await;
     let items = client.wait_for_item_about(&s.requester, &fence).await;
     assert_eq!(items_about(&items, offer).len(), 1, "{items:?}");
     assert_eq!(items.len(), 2, "{items:?}");
@@ -120,22 +185,32 @@ async fn all_in_one_event_committed_before_a_crash_is_delivered_once_after_resta
     let offer = publish_while_relay_is_held(&platform, &s).await;
     assert!(platform.client.inbox(&s.requester).await.is_empty());
     platform.kill("synergies");
-    platform.restart("synergies", &[("SYNERGIES_OUTBOX__RELAY_ENABLED", "true")]).await;
+    platform
+        .restart("synergies", &[("SYNERGIES_OUTBOX__RELAY_ENABLED", "true")])
+        .await;
     item_appears_exactly_once(&platform, &s, &offer).await;
 }
 
 #[tokio::test]
 async fn split_event_committed_before_a_crash_is_delivered_once_after_restart() {
-    let Some(servers) = testing::servers().await else { return };
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
     let mut platform = Platform::split(&servers, |service| {
-        if service == "listings" { vec![("SYNERGIES_OUTBOX__RELAY_ENABLED".into(), "false".into())] } else { Vec::new() }
+        if service == "listings" {
+            vec![("SYNERGIES_OUTBOX__RELAY_ENABLED".into(), "false".into())]
+        } else {
+            Vec::new()
+        }
     })
     .await;
     let s = scenario(&platform).await;
     let offer = publish_while_relay_is_held(&platform, &s).await;
     assert!(platform.client.inbox(&s.requester).await.is_empty());
     platform.kill("listings");
-    platform.restart("listings", &[("SYNERGIES_OUTBOX__RELAY_ENABLED", "true")]).await;
+    platform
+        .restart("listings", &[("SYNERGIES_OUTBOX__RELAY_ENABLED", "true")])
+        .await;
     item_appears_exactly_once(&platform, &s, &offer).await;
 }
 
@@ -146,14 +221,47 @@ async fn all_in_one_refuses_bad_requests_clearly() {
     let client = &platform.client;
 
     let (status, body) = client.get("/no/such/route", &s.offerer.token).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
 
-    let (status, body) = client.post("/api/v1/listings", &s.offerer.token, &json!({"kind": "gift", "category": "wood", "title": "x"})).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("kind")), "{body}");
-    let (status, body) = client.post("/api/v1/listings", &s.offerer.token, &json!({"kind": "offer", "category": "wood"})).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("title")), "{body}");
-    let (status, body) = client.post("/api/v1/listings", &s.offerer.token, &json!({"kind": "offer", "category": "Bois !", "title": "x"})).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("category")), "{body}");
+    let (status, body) = client
+        .post(
+            "/api/v1/listings",
+            &s.offerer.token,
+            &json!({"kind": "gift", "category": "wood", "title": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("kind")),
+        "{body}"
+    );
+    let (status, body) = client
+        .post(
+            "/api/v1/listings",
+            &s.offerer.token,
+            &json!({"kind": "offer", "category": "wood"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("title")),
+        "{body}"
+    );
+    let (status, body) = client
+        .post(
+            "/api/v1/listings",
+            &s.offerer.token,
+            &json!({"kind": "offer", "category": "Bois !", "title": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("category")),
+        "{body}"
+    );
 
     let malformed = client
         .http
@@ -166,22 +274,49 @@ async fn all_in_one_refuses_bad_requests_clearly() {
         .unwrap();
     assert_eq!(malformed.status().as_u16(), 400);
 
-    let huge = json!({"kind": "offer", "category": "wood", "title": "x", "description": "é".repeat(2000)});
-    let (status, body) = client.post("/api/v1/listings", &s.offerer.token, &huge).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")), "{body}");
+    let huge =
+        json!({"kind": "offer", "category": "wood", "title": "x", "description": "é".repeat(2000)});
+    let (status, body) = client
+        .post("/api/v1/listings", &s.offerer.token, &huge)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
 
     let (status, _) = client.get("/api/v1/inbox", "not-a-token").await;
     assert_eq!(status, 401);
-    let anonymous = client.http.get(format!("{}/api/v1/inbox", platform.base_url)).send().await.unwrap();
+    let anonymous = client
+        .http
+        .get(format!("{}/api/v1/inbox", platform.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
-    let (status, _) = client.post("/api/v1/tenants", &s.offerer.token, &json!({"slug": "evil", "display_name": "x"})).await;
+    let (status, _) = client
+        .post(
+            "/api/v1/tenants",
+            &s.offerer.token,
+            &json!({"slug": "evil", "display_name": "x"}),
+        )
+        .await;
     assert_eq!(status, 403);
 
     // Another tenant's listing does not exist for this caller.
-    let (offer, _) = client.publish(&s.offerer, "offer", "wood", "Palettes").await;
-    let (status, body) = client.get(&format!("/api/v1/listings/{offer}"), &s.outsider.token).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
-    let (status, _) = client.get(&format!("/api/v1/listings/{offer}"), &s.requester.token).await;
+    let (offer, _) = client
+        .publish(&s.offerer, "offer", "wood", "Palettes")
+        .await;
+    let (status, body) = client
+        .get(&format!("/api/v1/listings/{offer}"), &s.outsider.token)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, _) = client
+        .get(&format!("/api/v1/listings/{offer}"), &s.requester.token)
+        .await;
     assert_eq!(status, 200);
 }
 
@@ -189,25 +324,66 @@ async fn all_in_one_refuses_bad_requests_clearly() {
 async fn all_in_one_serves_health_metrics_and_openapi() {
     let platform = Platform::all_in_one(&[]).await;
     let http = &platform.client.http;
-    let health = http.get(format!("{}/healthz", platform.base_url)).send().await.unwrap();
+    let health = http
+        .get(format!("{}/healthz", platform.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    let openapi: Value = http.get(format!("{}/api/v1/openapi.json", platform.base_url)).send().await.unwrap().json().await.unwrap();
+    let openapi: Value = http
+        .get(format!("{}/api/v1/openapi.json", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(openapi["openapi"], "3.1.0");
     for path in ["/api/v1/listings", "/api/v1/inbox", "/api/v1/tenants"] {
-        assert!(openapi["paths"][path].is_object(), "{path} is not documented");
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} is not documented"
+        );
     }
-    let metrics = http.get(format!("{}/metrics", platform.base_url)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("synergies_http_requests_total"), "{metrics}");
+    let metrics = http
+        .get(format!("{}/metrics", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("synergies_http_requests_total"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
 async fn split_readiness_follows_the_services_and_shutdown_is_clean() {
-    let Some(servers) = testing::servers().await else { return };
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
     let mut platform = Platform::split(&servers, |_| Vec::new()).await;
     let readyz = format!("{}/readyz", platform.base_url);
-    assert_eq!(platform.client.http.get(&readyz).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        platform
+            .client
+            .http
+            .get(&readyz)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     let status = platform.terminate("matching");
-    assert!(status.success(), "matching did not stop cleanly on SIGTERM: {status:?}\n{}", platform.logs("matching"));
+    assert!(
+        status.success(),
+        "matching did not stop cleanly on SIGTERM: {status:?}\n{}",
+        platform.logs("matching")
+    );
     let not_ready = platform.client.http.get(&readyz).send().await.unwrap();
     assert_eq!(not_ready.status().as_u16(), 503);
     let body: Value = not_ready.json().await.unwrap();

@@ -30,13 +30,21 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "sign in first: send Authorization: Bearer <token>"))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "sign in first: send Authorization: Bearer <token>",
+            )
+        })
 }
 
 impl FromRequestParts<GatewayState> for Member {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &GatewayState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &GatewayState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?.to_owned();
         let request = anonymous_request(identity::AuthenticateRequest { api_token: token });
         let user = state
@@ -47,7 +55,10 @@ impl FromRequestParts<GatewayState> for Member {
             .into_inner()
             .user
             .ok_or_else(|| ApiError::new(ErrorCode::Internal, "internal error"))?;
-        let (Ok(user_id), Ok(organisation_id)) = (Uuid::parse_str(&user.id), Uuid::parse_str(&user.organisation_id)) else {
+        let (Ok(user_id), Ok(organisation_id)) = (
+            Uuid::parse_str(&user.id),
+            Uuid::parse_str(&user.organisation_id),
+        ) else {
             return Err(ApiError::new(ErrorCode::Internal, "internal error"));
         };
         let caller = CallerContext::member(user.tenant.clone(), user_id, organisation_id);
@@ -59,16 +70,25 @@ impl FromRequestParts<GatewayState> for Member {
 impl FromRequestParts<GatewayState> for Operator {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &GatewayState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &GatewayState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         let expected = state.operator_token.expose();
         if expected.is_empty() {
-            return Err(ApiError::new(ErrorCode::PermissionDenied, "the operator API is disabled on this platform"));
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "the operator API is disabled on this platform",
+            ));
         }
         if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
             Ok(Self)
         } else {
-            Err(ApiError::new(ErrorCode::PermissionDenied, "only the platform operator may do this"))
+            Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "only the platform operator may do this",
+            ))
         }
     }
 }

@@ -33,15 +33,28 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status: code.http(), code: code.as_str(), message: message.into(), field: None }
+        Self {
+            status: code.http(),
+            code: code.as_str(),
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), ..Self::new(ErrorCode::InvalidArgument, message) }
+        Self {
+            field: Some(field.into()),
+            ..Self::new(ErrorCode::InvalidArgument, message)
+        }
     }
 
     pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 }
 
@@ -57,13 +70,22 @@ impl From<tonic::Status> for ApiError {
             }
             _ => status.message().to_owned(),
         };
-        Self { field: status_field(&status), ..Self::new(code, message) }
+        Self {
+            field: status_field(&status),
+            ..Self::new(code, message)
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -73,5 +95,9 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::with_status(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+    ApiError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
 }

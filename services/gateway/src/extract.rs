@@ -22,7 +22,11 @@ where
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(ApiError::with_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -30,13 +34,19 @@ where
                 "expected a body with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::with_status(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
-            } else {
-                ApiError::with_status(rejection.status(), "bad_request", rejection.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::with_status(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "request body is too large",
+                    )
+                } else {
+                    ApiError::with_status(rejection.status(), "bad_request", rejection.body_text())
+                }
+            })?;
         parse(&bytes).map(ApiJson)
     }
 }
@@ -48,10 +58,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = inner.to_string();
-        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()).map(str::to_owned);
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
         match (missing, path.as_str()) {
             (Some(field), _) => ApiError::invalid(field, message),
-            (None, "." | "") => ApiError::with_status(StatusCode::BAD_REQUEST, "malformed_json", format!("malformed JSON: {message}")),
+            (None, "." | "") => ApiError::with_status(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("malformed JSON: {message}"),
+            ),
             (None, _) => ApiError::invalid(path, message),
         }
     })
@@ -76,10 +93,31 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        assert_eq!(parse::<Body>(br#"{"kind":"offer"}"#).unwrap_err().field.as_deref(), Some("title"));
-        assert_eq!(parse::<Body>(br#"{"title":"x","kind":"gift"}"#).unwrap_err().field.as_deref(), Some("kind"));
-        assert_eq!(parse::<Body>(br#"{"title":3,"kind":"offer"}"#).unwrap_err().field.as_deref(), Some("title"));
+        assert_eq!(
+            parse::<Body>(br#"{"kind":"offer"}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("title")
+        );
+        assert_eq!(
+            parse::<Body>(br#"{"title":"x","kind":"gift"}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("kind")
+        );
+        assert_eq!(
+            parse::<Body>(br#"{"title":3,"kind":"offer"}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("title")
+        );
         let malformed = parse::<Body>(b"{not json").unwrap_err();
-        assert_eq!((malformed.status, malformed.code), (StatusCode::BAD_REQUEST, "malformed_json"));
+        assert_eq!(
+            (malformed.status, malformed.code),
+            (StatusCode::BAD_REQUEST, "malformed_json")
+        );
     }
 }

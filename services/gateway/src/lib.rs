@@ -31,10 +31,19 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/tenants", post(api::tenants::create))
-        .route("/api/v1/tenants/{tenant}/organisations", post(api::tenants::create_organisation))
-        .route("/api/v1/tenants/{tenant}/users", post(api::tenants::create_user))
+        .route(
+            "/api/v1/tenants/{tenant}/organisations",
+            post(api::tenants::create_organisation),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/users",
+            post(api::tenants::create_user),
+        )
         .route("/api/v1/me", get(api::tenants::me))
-        .route("/api/v1/listings", post(api::listings::create).get(api::listings::list))
+        .route(
+            "/api/v1/listings",
+            post(api::listings::create).get(api::listings::list),
+        )
         .route("/api/v1/listings/{id}", get(api::listings::get))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route("/api/v1/inbox", get(api::inbox::list))
@@ -56,17 +65,20 @@ pub async fn run(
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move { drain.cancelled().await }).into_future();
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { drain.cancelled().await })
+        .into_future();
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return Ok(result?),
         () = shutdown.cancelled() => {}
     }
-    match tokio::time::timeout(synergies_platform::shutdown::DRAIN_TIMEOUT, server).await {
-        Ok(result) => Ok(result?),
-        Err(_) => {
-            tracing::warn!("in-flight requests did not finish in time");
-            Ok(())
-        }
+    if let Ok(result) =
+        tokio::time::timeout(synergies_platform::shutdown::DRAIN_TIMEOUT, server).await
+    {
+        Ok(result?)
+    } else {
+        tracing::warn!("in-flight requests did not finish in time");
+        Ok(())
     }
 }

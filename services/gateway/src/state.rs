@@ -52,10 +52,26 @@ impl GatewayState {
             matching: MatchingServiceClient::new(matching.clone()),
             notifications: NotificationsServiceClient::new(notifications.clone()),
             services: vec![
-                ("identity", "synergies.identity.v1.IdentityService", identity),
-                ("listings", "synergies.listings.v1.ListingsService", listings),
-                ("matching", "synergies.matching.v1.MatchingService", matching),
-                ("notifications", "synergies.notifications.v1.NotificationsService", notifications),
+                (
+                    "identity",
+                    "synergies.identity.v1.IdentityService",
+                    identity,
+                ),
+                (
+                    "listings",
+                    "synergies.listings.v1.ListingsService",
+                    listings,
+                ),
+                (
+                    "matching",
+                    "synergies.matching.v1.MatchingService",
+                    matching,
+                ),
+                (
+                    "notifications",
+                    "synergies.notifications.v1.NotificationsService",
+                    notifications,
+                ),
             ],
             operator_token,
         })

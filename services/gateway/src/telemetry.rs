@@ -19,15 +19,25 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
         trace_id = tracing::field::Empty,
         user_id = tracing::field::Empty,
     );
-    synergies_platform::telemetry::adopt_parent(&span, synergies_platform::telemetry::context_from_http(request.headers()));
+    synergies_platform::telemetry::adopt_parent(
+        &span,
+        synergies_platform::telemetry::context_from_http(request.headers()),
+    );
     let trace_id = synergies_platform::telemetry::trace_id_of(&span);
     let method = request.method().clone();
     let started = std::time::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request handled"));
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "request handled"
+        );
+    });
     metrics::counter!("synergies_http_requests_total", "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("synergies_http_request_duration_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("synergies_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     if let Some(value) = trace_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         response.headers_mut().insert("x-trace-id", value);
     }

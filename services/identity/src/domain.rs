@@ -62,11 +62,16 @@ pub struct User {
 pub fn validate_slug(slug: &str) -> Result<(), FieldError> {
     let valid = (2..=40).contains(&slug.len())
         && slug.starts_with(|c: char| c.is_ascii_lowercase())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if valid {
         Ok(())
     } else {
-        Err(FieldError::new("slug", "2 to 40 lowercase letters, digits or hyphens, starting with a letter"))
+        Err(FieldError::new(
+            "slug",
+            "2 to 40 lowercase letters, digits or hyphens, starting with a letter",
+        ))
     }
 }
 
@@ -75,10 +80,20 @@ pub fn validate_email(email: &str) -> Result<String, FieldError> {
     let email = email.trim().to_lowercase();
     let plausible = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace);
-    if plausible { Ok(email) } else { Err(FieldError::new("email", "must be an e-mail address such as name@example.fr")) }
+    if plausible {
+        Ok(email)
+    } else {
+        Err(FieldError::new(
+            "email",
+            "must be an e-mail address such as name@example.fr",
+        ))
+    }
 }
 
 /// A new random API token and the hash stored for it.
@@ -101,14 +116,24 @@ mod tests {
     fn slugs_are_subject_and_host_safe() {
         assert!(validate_slug("dijon").is_ok());
         assert!(validate_slug("grand-besancon2").is_ok());
-        for bad in ["", "d", "Dijon", "dijon.metropole", "2dijon", "dijon métropole"] {
+        for bad in [
+            "",
+            "d",
+            "Dijon",
+            "dijon.metropole",
+            "2dijon",
+            "dijon métropole",
+        ] {
             assert_eq!(validate_slug(bad).unwrap_err().field, "slug", "{bad}");
         }
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(validate_email(" Marie@CCI-Dijon.fr ").unwrap(), "marie@cci-dijon.fr");
+        assert_eq!(
+            validate_email(" Marie@CCI-Dijon.fr ").unwrap(),
+            "marie@cci-dijon.fr"
+        );
         for bad in ["marie", "marie@", "@cci.fr", "marie@cci", "ma rie@cci.fr"] {
             assert!(validate_email(bad).is_err(), "{bad}");
         }

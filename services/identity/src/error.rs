@@ -25,7 +25,9 @@ impl ServiceError for IdentityError {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
             Self::TenantExists(_) | Self::EmailTaken => ErrorCode::AlreadyExists,
-            Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => ErrorCode::NotFound,
+            Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
+                ErrorCode::NotFound
+            }
             Self::InvalidToken => ErrorCode::Unauthenticated,
             Self::Storage(_) => ErrorCode::Internal,
         }

@@ -23,7 +23,11 @@ impl IdentityApi {
 }
 
 fn tenant_message(tenant: Tenant) -> pb::Tenant {
-    pb::Tenant { slug: tenant.slug, display_name: tenant.display_name, created_at: Some(timestamp(tenant.created_at)) }
+    pb::Tenant {
+        slug: tenant.slug,
+        display_name: tenant.display_name,
+        created_at: Some(timestamp(tenant.created_at)),
+    }
 }
 
 fn organisation_message(organisation: Organisation) -> pb::Organisation {
@@ -58,23 +62,38 @@ fn parse_id(field: &'static str, value: &str) -> Result<Uuid, IdentityError> {
 
 #[tonic::async_trait]
 impl pb::identity_service_server::IdentityService for IdentityApi {
-    async fn create_tenant(&self, request: Request<pb::CreateTenantRequest>) -> Result<Response<pb::CreateTenantResponse>, Status> {
+    async fn create_tenant(
+        &self,
+        request: Request<pb::CreateTenantRequest>,
+    ) -> Result<Response<pb::CreateTenantResponse>, Status> {
         caller(&request)?.require_operator()?;
         let request = request.into_inner();
         domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
         let tenant = Tenant {
             slug: request.slug,
-            display_name: domain::required_text("display_name", &request.display_name, 120).map_err(IdentityError::from)?,
+            display_name: domain::required_text("display_name", &request.display_name, 120)
+                .map_err(IdentityError::from)?,
             created_at: synergies_platform::time::now(),
         };
         self.store.create_tenant(&tenant).await?;
         tracing::info!(tenant = %tenant.slug, "tenant created");
-        Ok(Response::new(pb::CreateTenantResponse { tenant: Some(tenant_message(tenant)) }))
+        Ok(Response::new(pb::CreateTenantResponse {
+            tenant: Some(tenant_message(tenant)),
+        }))
     }
 
-    async fn get_tenant(&self, request: Request<pb::GetTenantRequest>) -> Result<Response<pb::GetTenantResponse>, Status> {
-        let tenant = self.store.tenant(&request.get_ref().slug).await?.ok_or(IdentityError::TenantNotFound)?;
-        Ok(Response::new(pb::GetTenantResponse { tenant: Some(tenant_message(tenant)) }))
+    async fn get_tenant(
+        &self,
+        request: Request<pb::GetTenantRequest>,
+    ) -> Result<Response<pb::GetTenantResponse>, Status> {
+        let tenant = self
+            .store
+            .tenant(&request.get_ref().slug)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
+        Ok(Response::new(pb::GetTenantResponse {
+            tenant: Some(tenant_message(tenant)),
+        }))
     }
 
     async fn create_organisation(
@@ -83,18 +102,23 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
         let caller = caller(&request)?;
         caller.require_operator()?;
-        self.store.tenant(&caller.tenant).await?.ok_or(IdentityError::TenantNotFound)?;
+        self.store
+            .tenant(&caller.tenant)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
         let request = request.into_inner();
         let kind = match pb::OrganisationKind::try_from(request.kind) {
             Ok(pb::OrganisationKind::Company) => OrganisationKind::Company,
             Ok(pb::OrganisationKind::Association) => OrganisationKind::Association,
             Ok(pb::OrganisationKind::PublicBody) => OrganisationKind::PublicBody,
             _ => {
-                return Err(IdentityError::from(synergies_platform::error::FieldError::new(
-                    "kind",
-                    "must be company, association or public_body",
-                ))
-                .into());
+                return Err(
+                    IdentityError::from(synergies_platform::error::FieldError::new(
+                        "kind",
+                        "must be company, association or public_body",
+                    ))
+                    .into(),
+                );
             }
         };
         let organisation = Organisation {
@@ -105,42 +129,68 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             created_at: synergies_platform::time::now(),
         };
         self.store.create_organisation(&organisation).await?;
-        Ok(Response::new(pb::CreateOrganisationResponse { organisation: Some(organisation_message(organisation)) }))
+        Ok(Response::new(pb::CreateOrganisationResponse {
+            organisation: Some(organisation_message(organisation)),
+        }))
     }
 
-    async fn create_user(&self, request: Request<pb::CreateUserRequest>) -> Result<Response<pb::CreateUserResponse>, Status> {
+    async fn create_user(
+        &self,
+        request: Request<pb::CreateUserRequest>,
+    ) -> Result<Response<pb::CreateUserResponse>, Status> {
         let caller = caller(&request)?;
         caller.require_operator()?;
         let request = request.into_inner();
         let organisation_id = parse_id("organisation_id", &request.organisation_id)?;
-        self.store.organisation(&caller.tenant, organisation_id).await?.ok_or(IdentityError::OrganisationNotFound)?;
+        self.store
+            .organisation(&caller.tenant, organisation_id)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
         let user = User {
             id: Uuid::now_v7(),
             tenant: caller.tenant,
             organisation_id,
             email: domain::validate_email(&request.email).map_err(IdentityError::from)?,
-            display_name: domain::required_text("display_name", &request.display_name, 120).map_err(IdentityError::from)?,
+            display_name: domain::required_text("display_name", &request.display_name, 120)
+                .map_err(IdentityError::from)?,
             created_at: synergies_platform::time::now(),
         };
         let (api_token, token_hash) = domain::new_api_token();
         self.store.create_user(&user, &token_hash).await?;
-        Ok(Response::new(pb::CreateUserResponse { user: Some(user_message(user)), api_token }))
+        Ok(Response::new(pb::CreateUserResponse {
+            user: Some(user_message(user)),
+            api_token,
+        }))
     }
 
-    async fn get_user(&self, request: Request<pb::GetUserRequest>) -> Result<Response<pb::GetUserResponse>, Status> {
+    async fn get_user(
+        &self,
+        request: Request<pb::GetUserRequest>,
+    ) -> Result<Response<pb::GetUserResponse>, Status> {
         let caller = caller(&request)?;
         let id = parse_id("user_id", &request.get_ref().user_id)?;
-        let user = self.store.user(&caller.tenant, id).await?.ok_or(IdentityError::UserNotFound)?;
-        Ok(Response::new(pb::GetUserResponse { user: Some(user_message(user)) }))
+        let user = self
+            .store
+            .user(&caller.tenant, id)
+            .await?
+            .ok_or(IdentityError::UserNotFound)?;
+        Ok(Response::new(pb::GetUserResponse {
+            user: Some(user_message(user)),
+        }))
     }
 
-    async fn authenticate(&self, request: Request<pb::AuthenticateRequest>) -> Result<Response<pb::AuthenticateResponse>, Status> {
+    async fn authenticate(
+        &self,
+        request: Request<pb::AuthenticateRequest>,
+    ) -> Result<Response<pb::AuthenticateResponse>, Status> {
         let token = &request.get_ref().api_token;
         let user = self
             .store
             .user_by_token(&domain::token_hash(token))
             .await?
             .ok_or(IdentityError::InvalidToken)?;
-        Ok(Response::new(pb::AuthenticateResponse { user: Some(user_message(user)) }))
+        Ok(Response::new(pb::AuthenticateResponse {
+            user: Some(user_message(user)),
+        }))
     }
 }

@@ -18,7 +18,11 @@ pub trait IdentityStore: Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError>;
     async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError>;
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
-    async fn organisation(&self, tenant: &str, id: Uuid) -> Result<Option<Organisation>, IdentityError>;
+    async fn organisation(
+        &self,
+        tenant: &str,
+        id: Uuid,
+    ) -> Result<Option<Organisation>, IdentityError>;
     async fn create_user(&self, user: &User, token_hash: &str) -> Result<(), IdentityError>;
     async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError>;
     async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, IdentityError>;
@@ -32,7 +36,9 @@ pub fn for_database(database: &Database) -> Arc<dyn IdentityStore> {
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+    error
+        .as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }
 
 const USER_COLUMNS: &str = "id, tenant, organisation_id, email, display_name, created_at";

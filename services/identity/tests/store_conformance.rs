@@ -21,11 +21,18 @@ async fn open(backend: Backend) -> Option<Fixture> {
         &synergies_identity::SQLITE_MIGRATIONS,
     )
     .await?;
-    Some(Fixture { store: store::for_database(&database.database), _database: database })
+    Some(Fixture {
+        store: store::for_database(&database.database),
+        _database: database,
+    })
 }
 
 async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
-    let tenant = Tenant { slug: slug.into(), display_name: format!("{slug} métropole"), created_at: synergies_platform::time::now() };
+    let tenant = Tenant {
+        slug: slug.into(),
+        display_name: format!("{slug} métropole"),
+        created_at: synergies_platform::time::now(),
+    };
     store.create_tenant(&tenant).await.unwrap();
     tenant
 }
@@ -66,10 +73,21 @@ async fn organisations_are_invisible_from_another_tenant(f: Fixture) {
     tenant(f.store.as_ref(), "dijon").await;
     tenant(f.store.as_ref(), "beaune").await;
     let organisation = organisation(f.store.as_ref(), "dijon").await;
-    let read = f.store.organisation("dijon", organisation.id).await.unwrap().unwrap();
+    let read = f
+        .store
+        .organisation("dijon", organisation.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(read.name, organisation.name);
     assert_eq!(read.kind, OrganisationKind::Company);
-    assert!(f.store.organisation("beaune", organisation.id).await.unwrap().is_none());
+    assert!(
+        f.store
+            .organisation("beaune", organisation.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn an_email_is_unique_within_a_tenant_only(f: Fixture) {
@@ -77,10 +95,19 @@ async fn an_email_is_unique_within_a_tenant_only(f: Fixture) {
     tenant(f.store.as_ref(), "beaune").await;
     let in_dijon = organisation(f.store.as_ref(), "dijon").await;
     let in_beaune = organisation(f.store.as_ref(), "beaune").await;
-    f.store.create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-1").await.unwrap();
-    let duplicate = f.store.create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-2").await;
+    f.store
+        .create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-1")
+        .await
+        .unwrap();
+    let duplicate = f
+        .store
+        .create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-2")
+        .await;
     assert!(matches!(duplicate, Err(IdentityError::EmailTaken)));
-    f.store.create_user(&user("beaune", in_beaune.id, "marie@example.fr"), "hash-3").await.unwrap();
+    f.store
+        .create_user(&user("beaune", in_beaune.id, "marie@example.fr"), "hash-3")
+        .await
+        .unwrap();
 }
 
 async fn users_are_found_by_token_and_only_in_their_tenant(f: Fixture) {

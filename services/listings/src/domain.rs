@@ -77,8 +77,15 @@ pub const DESCRIPTION_MAX: usize = 5000;
 
 impl ListingDraft {
     /// Checks every field and returns the published listing.
-    pub fn publish(self, tenant: &str, organisation_id: Uuid, owner_user_id: Uuid) -> Result<Listing, FieldError> {
-        let kind = self.kind.ok_or_else(|| FieldError::new("kind", "must be offer or request"))?;
+    pub fn publish(
+        self,
+        tenant: &str,
+        organisation_id: Uuid,
+        owner_user_id: Uuid,
+    ) -> Result<Listing, FieldError> {
+        let kind = self
+            .kind
+            .ok_or_else(|| FieldError::new("kind", "must be offer or request"))?;
         Ok(Listing {
             id: Uuid::now_v7(),
             tenant: tenant.to_owned(),
@@ -100,12 +107,18 @@ pub fn validate_category(category: &str) -> Result<String, FieldError> {
     let category = category.trim();
     let valid = (1..=64).contains(&category.len())
         && category.split('/').all(|segment| {
-            !segment.is_empty() && segment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         });
     if valid {
         Ok(category.to_owned())
     } else {
-        Err(FieldError::new("category", "must be a category path such as packaging/pallets"))
+        Err(FieldError::new(
+            "category",
+            "must be a category path such as packaging/pallets",
+        ))
     }
 }
 
@@ -124,23 +137,35 @@ mod tests {
 
     #[test]
     fn a_valid_draft_is_published_trimmed() {
-        let listing = draft().publish("dijon", Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        let listing = draft()
+            .publish("dijon", Uuid::now_v7(), Uuid::now_v7())
+            .unwrap();
         assert_eq!(listing.title, "40 palettes Europe");
         assert_eq!(listing.status, ListingStatus::Published);
     }
 
+    type Spoil = fn(&mut ListingDraft);
+
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(fn(&mut ListingDraft), &str); 4] = [
+        let cases: [(Spoil, &str); 4] = [
             (|d| d.kind = None, "kind"),
             (|d| d.category = "Packaging Stuff".into(), "category"),
             (|d| d.title = "  ".into(), "title"),
-            (|d| d.description = "x".repeat(DESCRIPTION_MAX + 1), "description"),
+            (
+                |d| d.description = "x".repeat(DESCRIPTION_MAX + 1),
+                "description",
+            ),
         ];
         for (spoil, field) in cases {
             let mut bad = draft();
             spoil(&mut bad);
-            assert_eq!(bad.publish("dijon", Uuid::now_v7(), Uuid::now_v7()).unwrap_err().field, field);
+            assert_eq!(
+                bad.publish("dijon", Uuid::now_v7(), Uuid::now_v7())
+                    .unwrap_err()
+                    .field,
+                field
+            );
         }
     }
 }

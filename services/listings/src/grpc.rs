@@ -76,7 +76,10 @@ fn published_event(listing: &Listing) -> OutboxEvent {
 
 #[tonic::async_trait]
 impl pb::listings_service_server::ListingsService for ListingsApi {
-    async fn create_listing(&self, request: Request<pb::CreateListingRequest>) -> Result<Response<pb::CreateListingResponse>, Status> {
+    async fn create_listing(
+        &self,
+        request: Request<pb::CreateListingRequest>,
+    ) -> Result<Response<pb::CreateListingResponse>, Status> {
         let caller = caller(&request)?;
         let member = caller.require_member()?;
         let request = request.into_inner();
@@ -89,25 +92,43 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         let listing = draft
             .publish(&caller.tenant, member.organisation_id, member.user_id)
             .map_err(ListingsError::from)?;
-        self.store.publish(&listing, &published_event(&listing)).await?;
+        self.store
+            .publish(&listing, &published_event(&listing))
+            .await?;
         self.relay.wake();
         tracing::info!(listing_id = %listing.id, tenant = %listing.tenant, kind = listing.kind.as_str(), "listing published");
-        Ok(Response::new(pb::CreateListingResponse { listing: Some(listing_message(listing)) }))
+        Ok(Response::new(pb::CreateListingResponse {
+            listing: Some(listing_message(listing)),
+        }))
     }
 
-    async fn get_listing(&self, request: Request<pb::GetListingRequest>) -> Result<Response<pb::GetListingResponse>, Status> {
+    async fn get_listing(
+        &self,
+        request: Request<pb::GetListingRequest>,
+    ) -> Result<Response<pb::GetListingResponse>, Status> {
         let caller = caller(&request)?;
-        let id = validate::uuid("listing_id", &request.get_ref().listing_id).map_err(ListingsError::from)?;
-        let listing = self.store.get(&caller.tenant, id).await?.ok_or(ListingsError::NotFound)?;
+        let id = validate::uuid("listing_id", &request.get_ref().listing_id)
+            .map_err(ListingsError::from)?;
+        let listing = self
+            .store
+            .get(&caller.tenant, id)
+            .await?
+            .ok_or(ListingsError::NotFound)?;
         // Drafts are visible to their organisation only.
-        let visible = listing.status == ListingStatus::Published || caller.organisation_id == Some(listing.organisation_id);
+        let visible = listing.status == ListingStatus::Published
+            || caller.organisation_id == Some(listing.organisation_id);
         if !visible {
             return Err(ListingsError::NotFound.into());
         }
-        Ok(Response::new(pb::GetListingResponse { listing: Some(listing_message(listing)) }))
+        Ok(Response::new(pb::GetListingResponse {
+            listing: Some(listing_message(listing)),
+        }))
     }
 
-    async fn list_listings(&self, request: Request<pb::ListListingsRequest>) -> Result<Response<pb::ListListingsResponse>, Status> {
+    async fn list_listings(
+        &self,
+        request: Request<pb::ListListingsRequest>,
+    ) -> Result<Response<pb::ListListingsResponse>, Status> {
         let caller = caller(&request)?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(ListingsError::from)?;
@@ -123,7 +144,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             limit: limit + 1,
         };
         let listings = self.store.list_published(&caller.tenant, &query).await?;
-        let (listings, next_page_token) = validate::into_page(listings, limit, |listing| listing.id);
+        let (listings, next_page_token) =
+            validate::into_page(listings, limit, |listing| listing.id);
         Ok(Response::new(pb::ListListingsResponse {
             listings: listings.into_iter().map(listing_message).collect(),
             next_page_token,

@@ -28,7 +28,11 @@ pub trait ListingStore: Send + Sync {
     /// Stores the listing and its event in one transaction.
     async fn publish(&self, listing: &Listing, event: &OutboxEvent) -> Result<(), ListingsError>;
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Listing>, ListingsError>;
-    async fn list_published(&self, tenant: &str, query: &ListingQuery) -> Result<Vec<Listing>, ListingsError>;
+    async fn list_published(
+        &self,
+        tenant: &str,
+        query: &ListingQuery,
+    ) -> Result<Vec<Listing>, ListingsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn ListingStore> {

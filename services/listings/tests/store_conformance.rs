@@ -16,21 +16,40 @@ struct Fixture {
 }
 
 async fn open(backend: Backend) -> Option<Fixture> {
-    let database =
-        fresh_database(backend, "listings", &synergies_listings::POSTGRES_MIGRATIONS, &synergies_listings::SQLITE_MIGRATIONS)
-            .await?;
-    Some(Fixture { store: store::for_database(&database.database), database })
+    let database = fresh_database(
+        backend,
+        "listings",
+        &synergies_listings::POSTGRES_MIGRATIONS,
+        &synergies_listings::SQLITE_MIGRATIONS,
+    )
+    .await?;
+    Some(Fixture {
+        store: store::for_database(&database.database),
+        database,
+    })
 }
 
 fn listing(tenant: &str, kind: ListingKind, category: &str, title: &str) -> Listing {
-    ListingDraft { kind: Some(kind), category: category.into(), title: title.into(), description: String::new() }
-        .publish(tenant, Uuid::now_v7(), Uuid::now_v7())
-        .unwrap()
+    ListingDraft {
+        kind: Some(kind),
+        category: category.into(),
+        title: title.into(),
+        description: String::new(),
+    }
+    .publish(tenant, Uuid::now_v7(), Uuid::now_v7())
+    .unwrap()
 }
 
 fn event_for(listing: &Listing) -> OutboxEvent {
-    let event = ListingPublished { listing_id: listing.id.to_string(), ..Default::default() };
-    OutboxEvent::new(&synergies_platform::events::envelope(&listing.tenant, "listings", &event))
+    let event = ListingPublished {
+        listing_id: listing.id.to_string(),
+        ..Default::default()
+    };
+    OutboxEvent::new(&synergies_platform::events::envelope(
+        &listing.tenant,
+        "listings",
+        &event,
+    ))
 }
 
 async fn publish(f: &Fixture, listing: &Listing) {
@@ -38,27 +57,56 @@ async fn publish(f: &Fixture, listing: &Listing) {
 }
 
 async fn publishing_stores_the_listing_and_its_event_together(f: Fixture) {
-    let offer = listing("dijon", ListingKind::Offer, "packaging/pallets", "Palettes Europe");
+    let offer = listing(
+        "dijon",
+        ListingKind::Offer,
+        "packaging/pallets",
+        "Palettes Europe",
+    );
     publish(&f, &offer).await;
-    assert_eq!(f.store.get("dijon", offer.id).await.unwrap().unwrap(), offer);
+    assert_eq!(
+        f.store.get("dijon", offer.id).await.unwrap().unwrap(),
+        offer
+    );
     assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
 }
 
 async fn a_failed_publication_leaves_neither_listing_nor_event(f: Fixture) {
-    let offer = listing("dijon", ListingKind::Offer, "packaging/pallets", "Palettes Europe");
+    let offer = listing(
+        "dijon",
+        ListingKind::Offer,
+        "packaging/pallets",
+        "Palettes Europe",
+    );
     publish(&f, &offer).await;
     // Same id again: the insert fails, so the second event must not be stored either.
-    let again = Listing { title: "Other".into(), ..offer.clone() };
+    let again = Listing {
+        title: "Other".into(),
+        ..offer.clone()
+    };
     assert!(f.store.publish(&again, &event_for(&again)).await.is_err());
     assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
-    assert_eq!(f.store.get("dijon", offer.id).await.unwrap().unwrap().title, "Palettes Europe");
+    assert_eq!(
+        f.store.get("dijon", offer.id).await.unwrap().unwrap().title,
+        "Palettes Europe"
+    );
 }
 
 async fn listings_of_another_tenant_are_invisible(f: Fixture) {
     let offer = listing("dijon", ListingKind::Offer, "furniture", "Bureaux");
     publish(&f, &offer).await;
     assert!(f.store.get("beaune", offer.id).await.unwrap().is_none());
-    let beaune = f.store.list_published("beaune", &ListingQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let beaune = f
+        .store
+        .list_published(
+            "beaune",
+            &ListingQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(beaune.is_empty());
 }
 
@@ -78,16 +126,41 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
     let ids = |listings: Vec<Listing>| listings.into_iter().map(|l| l.id).collect::<Vec<_>>();
     let offers_in_packaging = f
         .store
-        .list_published("dijon", &ListingQuery { kind: Some(ListingKind::Offer), category: Some("packaging".into()), after: None, limit: 10 })
+        .list_published(
+            "dijon",
+            &ListingQuery {
+                kind: Some(ListingKind::Offer),
+                category: Some("packaging".into()),
+                after: None,
+                limit: 10,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(ids(offers_in_packaging), vec![created[2].id, created[0].id]);
 
-    let first = f.store.list_published("dijon", &ListingQuery { limit: 2, ..Default::default() }).await.unwrap();
+    let first = f
+        .store
+        .list_published(
+            "dijon",
+            &ListingQuery {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(ids(first.clone()), vec![created[4].id, created[3].id]);
     let second = f
         .store
-        .list_published("dijon", &ListingQuery { after: Some(first[1].id), limit: 2, ..Default::default() })
+        .list_published(
+            "dijon",
+            &ListingQuery {
+                after: Some(first[1].id),
+                limit: 2,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(ids(second), vec![created[2].id, created[1].id]);
@@ -98,7 +171,10 @@ async fn outbox_relay_publishes_in_order(f: Fixture) {
     let dir = tempfile::tempdir().unwrap();
     let bus = synergies_platform::bus::local::LocalBus::open(
         &dir.path().join("bus.db"),
-        synergies_platform::bus::BusSettings { prefix: "relaytest".into(), ack_wait: std::time::Duration::from_secs(5) },
+        synergies_platform::bus::BusSettings {
+            prefix: "relaytest".into(),
+            ack_wait: std::time::Duration::from_secs(5),
+        },
     )
     .await
     .unwrap();
@@ -107,10 +183,14 @@ async fn outbox_relay_publishes_in_order(f: Fixture) {
     publish(&f, &first).await;
     publish(&f, &second).await;
     let database: &Database = &f.database.database;
-    let published = synergies_platform::outbox::relay_batch(database, &bus, "relaytest", 10).await.unwrap();
+    let published = synergies_platform::outbox::relay_batch(database, &bus, "relaytest", 10)
+        .await
+        .unwrap();
     assert_eq!(published, 2);
     assert_eq!(unpublished_count(database).await.unwrap(), 0);
-    let published_again = synergies_platform::outbox::relay_batch(database, &bus, "relaytest", 10).await.unwrap();
+    let published_again = synergies_platform::outbox::relay_batch(database, &bus, "relaytest", 10)
+        .await
+        .unwrap();
     assert_eq!(published_again, 0);
 }
 

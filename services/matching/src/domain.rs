@@ -23,6 +23,7 @@ impl Side {
             _ => None,
         }
     }
+    #[must_use]
     pub fn opposite(self) -> Self {
         match self {
             Self::Offer => Self::Request,
@@ -106,7 +107,10 @@ mod tests {
         assert_eq!(found.offer.listing_id, offer.listing_id);
         assert_eq!(found.request.listing_id, request.listing_id);
         assert!(found.explanation.contains("packaging/pallets"));
-        assert_eq!(pair(&request, &offer).unwrap().offer.listing_id, offer.listing_id);
+        assert_eq!(
+            pair(&request, &offer).unwrap().offer.listing_id,
+            offer.listing_id
+        );
     }
 
     #[test]
@@ -116,7 +120,10 @@ mod tests {
         assert!(pair(&offer, &listing(Side::Request, "metals", b)).is_none());
         assert!(pair(&offer, &listing(Side::Offer, "wood", b)).is_none());
         assert!(pair(&offer, &listing(Side::Request, "wood", a)).is_none());
-        let elsewhere = IndexedListing { tenant: "beaune".into(), ..listing(Side::Request, "wood", b) };
+        let elsewhere = IndexedListing {
+            tenant: "beaune".into(),
+            ..listing(Side::Request, "wood", b)
+        };
         assert!(pair(&offer, &elsewhere).is_none());
     }
 }

@@ -22,10 +22,14 @@ impl MatchingApi {
 
 #[tonic::async_trait]
 impl pb::matching_service_server::MatchingService for MatchingApi {
-    async fn list_matches(&self, request: Request<pb::ListMatchesRequest>) -> Result<Response<pb::ListMatchesResponse>, Status> {
+    async fn list_matches(
+        &self,
+        request: Request<pb::ListMatchesRequest>,
+    ) -> Result<Response<pb::ListMatchesResponse>, Status> {
         let caller = caller(&request)?;
         let listing_id =
-            synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id).map_err(MatchingError::from)?;
+            synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id)
+                .map_err(MatchingError::from)?;
         let matches = self.store.matches_of(&caller.tenant, listing_id).await?;
         Ok(Response::new(pb::ListMatchesResponse {
             matches: matches

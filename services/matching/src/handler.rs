@@ -24,15 +24,24 @@ impl ListingPublishedHandler {
 }
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value).map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+    Uuid::parse_str(value)
+        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
 }
 
 /// The listing as matching indexes it; a listing without a known side cannot be matched.
-pub fn indexed_listing(tenant: &str, event: &ListingPublished) -> Result<IndexedListing, HandlerError> {
+pub fn indexed_listing(
+    tenant: &str,
+    event: &ListingPublished,
+) -> Result<IndexedListing, HandlerError> {
     let side = match ListingKind::try_from(event.kind) {
         Ok(ListingKind::Offer) => Side::Offer,
         Ok(ListingKind::Request) => Side::Request,
-        _ => return Err(HandlerError::Permanent(format!("listing kind {} is neither offer nor request", event.kind))),
+        _ => {
+            return Err(HandlerError::Permanent(format!(
+                "listing kind {} is neither offer nor request",
+                event.kind
+            )));
+        }
     };
     Ok(IndexedListing {
         listing_id: uuid("listing_id", &event.listing_id)?,
@@ -69,7 +78,16 @@ impl EventHandler for ListingPublishedHandler {
         let event: ListingPublished = events::payload(envelope)?;
         let listing = indexed_listing(&envelope.tenant, &event)?;
         let event_id = events::event_id(envelope)?;
-        match self.store.index_listing(crate::LISTINGS_CONSUMER, event_id, &listing, &match_found_event).await {
+        match self
+            .store
+            .index_listing(
+                crate::LISTINGS_CONSUMER,
+                event_id,
+                &listing,
+                &match_found_event,
+            )
+            .await
+        {
             Ok(Some(found)) => {
                 tracing::info!(listing_id = %listing.listing_id, matches = found.len(), "listing indexed");
                 if !found.is_empty() {

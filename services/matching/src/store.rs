@@ -44,7 +44,11 @@ pub trait MatchingStore: Send + Sync {
     ) -> Result<Option<Vec<Match>>, MatchingError>;
 
     /// Matches involving `listing_id` in `tenant`, newest first.
-    async fn matches_of(&self, tenant: &str, listing_id: Uuid) -> Result<Vec<StoredMatch>, MatchingError>;
+    async fn matches_of(
+        &self,
+        tenant: &str,
+        listing_id: Uuid,
+    ) -> Result<Vec<StoredMatch>, MatchingError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn MatchingStore> {

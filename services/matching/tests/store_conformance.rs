@@ -15,10 +15,17 @@ struct Fixture {
 }
 
 async fn open(backend: Backend) -> Option<Fixture> {
-    let database =
-        fresh_database(backend, "matching", &synergies_matching::POSTGRES_MIGRATIONS, &synergies_matching::SQLITE_MIGRATIONS)
-            .await?;
-    Some(Fixture { store: store::for_database(&database.database), database })
+    let database = fresh_database(
+        backend,
+        "matching",
+        &synergies_matching::POSTGRES_MIGRATIONS,
+        &synergies_matching::SQLITE_MIGRATIONS,
+    )
+    .await?;
+    Some(Fixture {
+        store: store::for_database(&database.database),
+        database,
+    })
 }
 
 fn listing(tenant: &str, side: Side, category: &str) -> IndexedListing {
@@ -35,7 +42,12 @@ fn listing(tenant: &str, side: Side, category: &str) -> IndexedListing {
 
 async fn index(f: &Fixture, listing: &IndexedListing) -> Option<usize> {
     f.store
-        .index_listing("matching-listings", Uuid::now_v7(), listing, &match_found_event)
+        .index_listing(
+            "matching-listings",
+            Uuid::now_v7(),
+            listing,
+            &match_found_event,
+        )
         .await
         .unwrap()
         .map(|found| found.len())
@@ -47,10 +59,17 @@ async fn a_request_then_an_offer_make_one_match_and_one_event(f: Fixture) {
     let offer = listing("dijon", Side::Offer, "packaging/pallets");
     assert_eq!(index(&f, &offer).await, Some(1));
     assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
-    let matches = f.store.matches_of("dijon", request.listing_id).await.unwrap();
+    let matches = f
+        .store
+        .matches_of("dijon", request.listing_id)
+        .await
+        .unwrap();
     assert_eq!(matches.len(), 1);
     assert_eq!(matches[0].offer_listing_id, offer.listing_id);
-    assert_eq!(f.store.matches_of("dijon", offer.listing_id).await.unwrap(), matches);
+    assert_eq!(
+        f.store.matches_of("dijon", offer.listing_id).await.unwrap(),
+        matches
+    );
 }
 
 async fn an_event_handled_twice_changes_nothing(f: Fixture) {
@@ -58,9 +77,17 @@ async fn an_event_handled_twice_changes_nothing(f: Fixture) {
     index(&f, &request).await;
     let offer = listing("dijon", Side::Offer, "wood");
     let event_id = Uuid::now_v7();
-    let first = f.store.index_listing("matching-listings", event_id, &offer, &match_found_event).await.unwrap();
+    let first = f
+        .store
+        .index_listing("matching-listings", event_id, &offer, &match_found_event)
+        .await
+        .unwrap();
     assert_eq!(first.map(|m| m.len()), Some(1));
-    let again = f.store.index_listing("matching-listings", event_id, &offer, &match_found_event).await.unwrap();
+    let again = f
+        .store
+        .index_listing("matching-listings", event_id, &offer, &match_found_event)
+        .await
+        .unwrap();
     assert!(again.is_none());
     assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
 }
@@ -70,7 +97,13 @@ async fn no_match_across_tenants_or_categories(f: Fixture) {
     index(&f, &listing("dijon", Side::Request, "metals")).await;
     let offer = listing("dijon", Side::Offer, "wood");
     assert_eq!(index(&f, &offer).await, Some(0));
-    assert!(f.store.matches_of("beaune", offer.listing_id).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .matches_of("beaune", offer.listing_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 synergies_platform::store_conformance!(open;

@@ -23,13 +23,19 @@ impl NotificationsApi {
 
 #[tonic::async_trait]
 impl pb::notifications_service_server::NotificationsService for NotificationsApi {
-    async fn list_inbox(&self, request: Request<pb::ListInboxRequest>) -> Result<Response<pb::ListInboxResponse>, Status> {
+    async fn list_inbox(
+        &self,
+        request: Request<pb::ListInboxRequest>,
+    ) -> Result<Response<pb::ListInboxResponse>, Status> {
         let caller = caller(&request)?;
         let member = caller.require_member()?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
-        let items = self.store.inbox(&caller.tenant, member.user_id, after, limit + 1).await?;
+        let items = self
+            .store
+            .inbox(&caller.tenant, member.user_id, after, limit + 1)
+            .await?;
         let (items, next_page_token) = validate::into_page(items, limit, |item| item.id);
         Ok(Response::new(pb::ListInboxResponse {
             items: items

@@ -21,18 +21,25 @@ impl MatchFoundHandler {
 }
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value).map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+    Uuid::parse_str(value)
+        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
 }
 
 /// The requester's inbox item. Text is in French, the territory's language; per-user language
 /// preferences come with the notifications issue.
-pub fn requester_item(envelope: &EventEnvelope, event: &MatchFound) -> Result<InboxItem, HandlerError> {
+pub fn requester_item(
+    envelope: &EventEnvelope,
+    event: &MatchFound,
+) -> Result<InboxItem, HandlerError> {
     Ok(InboxItem {
         id: Uuid::now_v7(),
         tenant: envelope.tenant.clone(),
         user_id: uuid("request_owner_user_id", &event.request_owner_user_id)?,
         kind: envelope.event_type.clone(),
-        title: format!("Une offre peut répondre à votre demande « {} »", event.request_title),
+        title: format!(
+            "Une offre peut répondre à votre demande « {} »",
+            event.request_title
+        ),
         body: format!(
             "L'offre « {} » est dans la même catégorie ({}) que votre demande.",
             event.offer_title, event.category
@@ -51,7 +58,11 @@ impl EventHandler for MatchFoundHandler {
         let item = requester_item(envelope, &event)?;
         let delivered = self
             .store
-            .deliver(crate::MATCHES_CONSUMER, item.event_id, std::slice::from_ref(&item))
+            .deliver(
+                crate::MATCHES_CONSUMER,
+                item.event_id,
+                std::slice::from_ref(&item),
+            )
             .await
             .map_err(|e| HandlerError::Transient(e.to_string()))?;
         if delivered {

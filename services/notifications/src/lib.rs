@@ -35,7 +35,9 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <synergies_proto::events::v1::MatchFound as synergies_platform::events::Event>::TYPE,
         Arc::new(handler::MatchFoundHandler::new(Arc::clone(&store))),
     );
-    let routes = tonic::service::Routes::new(NotificationsServiceServer::new(grpc::NotificationsApi::new(store)));
+    let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
+        grpc::NotificationsApi::new(store),
+    ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;

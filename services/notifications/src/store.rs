@@ -30,9 +30,20 @@ pub struct InboxItem {
 pub trait InboxStore: Send + Sync {
     /// Stores the items caused by one event, unless `consumer` already handled it.
     /// `false`: already handled, nothing stored.
-    async fn deliver(&self, consumer: &str, event_id: Uuid, items: &[InboxItem]) -> Result<bool, NotificationsError>;
+    async fn deliver(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        items: &[InboxItem],
+    ) -> Result<bool, NotificationsError>;
     /// A user's items, newest first, older than `after` when given.
-    async fn inbox(&self, tenant: &str, user_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<InboxItem>, NotificationsError>;
+    async fn inbox(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<InboxItem>, NotificationsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
@@ -42,7 +53,8 @@ pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     }
 }
 
-const COLUMNS: &str = "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at";
+const COLUMNS: &str =
+    "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at";
 
 macro_rules! inbox_store {
     ($store:ident, $database:ty) => {

@@ -19,7 +19,10 @@ async fn open(backend: Backend) -> Option<Fixture> {
         &synergies_notifications::SQLITE_MIGRATIONS,
     )
     .await?;
-    Some(Fixture { store: store::for_database(&database.database), _database: database })
+    Some(Fixture {
+        store: store::for_database(&database.database),
+        _database: database,
+    })
 }
 
 fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
@@ -40,8 +43,18 @@ fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
 async fn an_event_is_delivered_once(f: Fixture) {
     let user = Uuid::now_v7();
     let event = Uuid::now_v7();
-    assert!(f.store.deliver("n", event, &[item("dijon", user, event)]).await.unwrap());
-    assert!(!f.store.deliver("n", event, &[item("dijon", user, event)]).await.unwrap());
+    assert!(
+        f.store
+            .deliver("n", event, &[item("dijon", user, event)])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .deliver("n", event, &[item("dijon", user, event)])
+            .await
+            .unwrap()
+    );
     let inbox = f.store.inbox("dijon", user, None, 10).await.unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].event_id, event);
@@ -57,11 +70,26 @@ async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {
         f.store.deliver("n", event, &[item]).await.unwrap();
     }
     let first = f.store.inbox("dijon", user, None, 2).await.unwrap();
-    assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
+    assert_eq!(
+        first.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![ids[2], ids[1]]
+    );
     let rest = f.store.inbox("dijon", user, Some(ids[1]), 2).await.unwrap();
     assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[0]]);
-    assert!(f.store.inbox("beaune", user, None, 10).await.unwrap().is_empty());
-    assert!(f.store.inbox("dijon", Uuid::now_v7(), None, 10).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .inbox("beaune", user, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.store
+            .inbox("dijon", Uuid::now_v7(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 synergies_platform::store_conformance!(open;

@@ -81,7 +81,11 @@ pub struct OutboxConfig {
 
 impl Default for OutboxConfig {
     fn default() -> Self {
-        Self { relay_enabled: true, batch_size: 100, poll_interval_ms: 500 }
+        Self {
+            relay_enabled: true,
+            batch_size: 100,
+            poll_interval_ms: 500,
+        }
     }
 }
 
@@ -106,7 +110,11 @@ pub struct TelemetryConfig {
 
 impl Default for TelemetryConfig {
     fn default() -> Self {
-        Self { format: LogFormat::Pretty, filter: "info".into(), metrics_listen: String::new() }
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info".into(),
+            metrics_listen: String::new(),
+        }
     }
 }
 
@@ -127,14 +135,14 @@ pub struct ServicesConfig {
 impl Default for ServicesConfig {
     fn default() -> Self {
         Self {
-            identity_listen: "127.0.0.1:50051".into(),
-            listings_listen: "127.0.0.1:50052".into(),
-            matching_listen: "127.0.0.1:50053".into(),
-            notifications_listen: "127.0.0.1:50054".into(),
-            identity_url: "http://127.0.0.1:50051".into(),
-            listings_url: "http://127.0.0.1:50052".into(),
-            matching_url: "http://127.0.0.1:50053".into(),
-            notifications_url: "http://127.0.0.1:50054".into(),
+            identity_listen: "127.0.0.1:7301".into(),
+            listings_listen: "127.0.0.1:7302".into(),
+            matching_listen: "127.0.0.1:7303".into(),
+            notifications_listen: "127.0.0.1:7304".into(),
+            identity_url: "http://127.0.0.1:7301".into(),
+            listings_url: "http://127.0.0.1:7302".into(),
+            matching_url: "http://127.0.0.1:7303".into(),
+            notifications_url: "http://127.0.0.1:7304".into(),
         }
     }
 }
@@ -178,7 +186,11 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"[redacted]\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
     }
 }
 
@@ -195,22 +207,25 @@ impl PlatformConfig {
         let mut figment = Figment::from(Serialized::defaults(PlatformConfig::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(ConfigError(format!("configuration file {} does not exist", file.display())));
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                )));
             }
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(environment());
-        figment.extract().map_err(|error| ConfigError(describe(&error)))
+        figment
+            .extract()
+            .map_err(|error| ConfigError(describe(&error)))
     }
 }
 
 fn environment() -> Env {
-    Env::prefixed(ENV_PREFIX)
-        .split("__")
-        .filter(|key| {
-            let key = key.as_str().to_ascii_lowercase();
-            !key.starts_with("test_") && key != "config"
-        })
+    Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
+        let key = key.as_str().to_ascii_lowercase();
+        !key.starts_with("test_") && key != "config"
+    })
 }
 
 /// Names the environment variable (or file) behind each error, which figment alone does not.
@@ -220,9 +235,16 @@ fn describe(error: &figment::Error) -> String {
         .into_iter()
         .map(|e| {
             let path = &e.path;
-            let from_env = e.metadata.as_ref().is_some_and(|m| m.name.contains("environment"));
+            let from_env = e
+                .metadata
+                .as_ref()
+                .is_some_and(|m| m.name.contains("environment"));
             if from_env && !path.is_empty() {
-                format!("{} (environment variable {ENV_PREFIX}{})", e.kind, path.join("__").to_uppercase())
+                format!(
+                    "{} (environment variable {ENV_PREFIX}{})",
+                    e.kind,
+                    path.join("__").to_uppercase()
+                )
             } else if let Some(source) = e.metadata.as_ref().and_then(|m| m.source.as_ref()) {
                 format!("{} (key `{}` in {source})", e.kind, path.join("."))
             } else {
@@ -234,6 +256,8 @@ fn describe(error: &figment::Error) -> String {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures return its (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -260,7 +284,10 @@ mod tests {
     #[test]
     fn layers_apply_in_order_and_test_variables_are_ignored() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("synergies.toml", "[bus]\nprefix = \"from-file\"\nmax_deliver = 7\n")?;
+            jail.create_file(
+                "synergies.toml",
+                "[bus]\nprefix = \"from-file\"\nmax_deliver = 7\n",
+            )?;
             jail.set_env("SYNERGIES_BUS__PREFIX", "from-env");
             jail.set_env("SYNERGIES_TEST_DATABASE_URL", "postgres://elsewhere");
             let config = PlatformConfig::load(Some(Path::new("synergies.toml"))).unwrap();
@@ -273,7 +300,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let config = GatewayConfig { operator_token: Secret::new("hunter2"), ..Default::default() };
+        let config = GatewayConfig {
+            operator_token: Secret::new("hunter2"),
+            ..Default::default()
+        };
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

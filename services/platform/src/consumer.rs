@@ -95,7 +95,11 @@ async fn process(consumer: &str, delivery: Delivery, handler: &dyn EventHandler,
         Ok(envelope) => envelope,
         Err(error) => {
             tracing::error!(consumer, subject = %delivery.message().subject, %error, "dead-lettering malformed event");
-            settle_result(consumer, "outcome", delivery.dead_letter(&error.to_string()).await);
+            settle_result(
+                consumer,
+                "outcome",
+                delivery.dead_letter(&error.to_string()).await,
+            );
             metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => "dead_letter").increment(1);
             return;
         }

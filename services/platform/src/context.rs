@@ -38,7 +38,12 @@ impl CallerContext {
     }
 
     pub fn operator(tenant: impl Into<String>) -> Self {
-        Self { tenant: tenant.into(), user_id: None, organisation_id: None, operator: true }
+        Self {
+            tenant: tenant.into(),
+            user_id: None,
+            organisation_id: None,
+            operator: true,
+        }
     }
 
     pub fn write_to(&self, metadata: &mut MetadataMap) {
@@ -74,8 +79,13 @@ impl CallerContext {
     /// The signed-in member, or `Unauthenticated`.
     pub fn require_member(&self) -> Result<Member, tonic::Status> {
         match (self.user_id, self.organisation_id) {
-            (Some(user_id), Some(organisation_id)) => Ok(Member { user_id, organisation_id }),
-            _ => Err(tonic::Status::unauthenticated("a signed-in member is required")),
+            (Some(user_id), Some(organisation_id)) => Ok(Member {
+                user_id,
+                organisation_id,
+            }),
+            _ => Err(tonic::Status::unauthenticated(
+                "a signed-in member is required",
+            )),
         }
     }
 
@@ -83,7 +93,9 @@ impl CallerContext {
         if self.operator {
             Ok(())
         } else {
-            Err(tonic::Status::permission_denied("only the platform operator may do this"))
+            Err(tonic::Status::permission_denied(
+                "only the platform operator may do this",
+            ))
         }
     }
 }

@@ -20,8 +20,14 @@ pub enum Database {
 /// Where a service keeps its data.
 #[derive(Clone, Debug)]
 pub enum StorageTarget {
-    Postgres { url: String, schema: String, max_connections: u32 },
-    Sqlite { path: std::path::PathBuf },
+    Postgres {
+        url: String,
+        schema: String,
+        max_connections: u32,
+    },
+    Sqlite {
+        path: std::path::PathBuf,
+    },
 }
 
 /// Platform tables (outbox, processed events) shared by every service, one copy per schema.
@@ -32,9 +38,14 @@ impl Database {
     /// Connects, retrying with backoff while the server is unreachable.
     pub async fn connect(target: &StorageTarget) -> Self {
         match target {
-            StorageTarget::Postgres { url, schema, max_connections } => {
+            StorageTarget::Postgres {
+                url,
+                schema,
+                max_connections,
+            } => {
                 let what = format!("PostgreSQL schema {schema}");
-                crate::retry::until_ok(&what, || connect_postgres(url, schema, *max_connections)).await
+                crate::retry::until_ok(&what, || connect_postgres(url, schema, *max_connections))
+                    .await
             }
             StorageTarget::Sqlite { path } => {
                 crate::retry::until_ok("SQLite database", || connect_sqlite(path)).await
@@ -64,7 +75,11 @@ impl Database {
     }
 
     /// Connects (retrying while the server is down) and applies platform and service migrations.
-    pub async fn open(target: &StorageTarget, postgres: &Migrator, sqlite: &Migrator) -> Result<Self, sqlx::migrate::MigrateError> {
+    pub async fn open(
+        target: &StorageTarget,
+        postgres: &Migrator,
+        sqlite: &Migrator,
+    ) -> Result<Self, sqlx::migrate::MigrateError> {
         let database = Self::connect(target).await;
         database.migrate(postgres, sqlite).await?;
         Ok(database)
@@ -78,7 +93,10 @@ impl Database {
     }
 }
 
-async fn run_tolerant<'a, A>(migrator: &Migrator, pool: A) -> Result<(), sqlx::migrate::MigrateError>
+async fn run_tolerant<'a, A>(
+    migrator: &Migrator,
+    pool: A,
+) -> Result<(), sqlx::migrate::MigrateError>
 where
     A: sqlx::Acquire<'a>,
     <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
@@ -97,14 +115,20 @@ fn clone_migrator(migrator: &Migrator) -> Migrator {
     }
 }
 
-async fn connect_postgres(url: &str, schema: &str, max_connections: u32) -> Result<Database, sqlx::Error> {
+async fn connect_postgres(
+    url: &str,
+    schema: &str,
+    max_connections: u32,
+) -> Result<Database, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?;
     // Create the schema on a lone connection before the pool pins its search_path.
     let mut connection = sqlx::PgConnection::connect_with(&options).await?;
     let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
     if let Err(error) = sqlx::query(&create).execute(&mut connection).await {
         // Two services creating the same schema at once: the loser sees a unique violation.
-        let raced = error.as_database_error().is_some_and(|e| e.code().as_deref() == Some("23505"));
+        let raced = error
+            .as_database_error()
+            .is_some_and(|e| e.code().as_deref() == Some("23505"));
         if !raced {
             return Err(error);
         }
@@ -135,7 +159,10 @@ pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new().max_connections(4).connect_with(options).await
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
 }
 
 /// Double-quotes a PostgreSQL identifier.

@@ -117,7 +117,11 @@ pub fn to_status<E: ServiceError>(error: &E) -> tonic::Status {
 
 /// The field a status names, if any.
 pub fn status_field(status: &tonic::Status) -> Option<String> {
-    status.metadata().get(FIELD_METADATA_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    status
+        .metadata()
+        .get(FIELD_METADATA_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A validation failure: which field, and what is expected of it.
@@ -130,7 +134,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
-        Self { field, rule: rule.into() }
+        Self {
+            field,
+            rule: rule.into(),
+        }
     }
 }
 
@@ -170,9 +177,15 @@ mod tests {
 
     #[test]
     fn validation_errors_name_their_field() {
-        let status = to_status(&Sample::Invalid(FieldError::new("title", "must not be empty")));
+        let status = to_status(&Sample::Invalid(FieldError::new(
+            "title",
+            "must not be empty",
+        )));
         assert_eq!(status.code(), tonic::Code::InvalidArgument);
         assert_eq!(status_field(&status).as_deref(), Some("title"));
-        assert_eq!(ErrorCode::from_grpc(status.code()).http(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            ErrorCode::from_grpc(status.code()).http(),
+            StatusCode::BAD_REQUEST
+        );
     }
 }

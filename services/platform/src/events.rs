@@ -48,9 +48,17 @@ pub enum DecodeError {
     #[error("malformed event envelope: {0}")]
     Envelope(prost::DecodeError),
     #[error("event {event_id} has type {actual}, expected {expected}")]
-    WrongType { event_id: String, expected: &'static str, actual: String },
+    WrongType {
+        event_id: String,
+        expected: &'static str,
+        actual: String,
+    },
     #[error("malformed {event_type} payload in event {event_id}: {source}")]
-    Payload { event_id: String, event_type: &'static str, source: prost::DecodeError },
+    Payload {
+        event_id: String,
+        event_type: &'static str,
+        source: prost::DecodeError,
+    },
     #[error("event id {0:?} is not a UUID")]
     EventId(String),
 }
@@ -82,7 +90,10 @@ pub fn payload<E: Event>(envelope: &EventEnvelope) -> Result<E, DecodeError> {
 }
 
 pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: at.timestamp(), nanos: at.timestamp_subsec_nanos() as i32 }
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
 }
 
 #[cfg(test)]
@@ -91,12 +102,23 @@ mod tests {
 
     #[test]
     fn envelope_round_trip_and_type_check() {
-        let event = MatchFound { match_id: "m".into(), ..Default::default() };
+        let event = MatchFound {
+            match_id: "m".into(),
+            ..Default::default()
+        };
         let envelope = envelope("dijon", "matching", &event);
         let decoded = decode_envelope(&envelope.encode_to_vec()).unwrap();
         assert_eq!(payload::<MatchFound>(&decoded).unwrap(), event);
-        assert!(matches!(payload::<ListingPublished>(&decoded), Err(DecodeError::WrongType { .. })));
-        assert_eq!(Uuid::parse_str(&decoded.event_id).unwrap().get_version_num(), 7);
+        assert!(matches!(
+            payload::<ListingPublished>(&decoded),
+            Err(DecodeError::WrongType { .. })
+        ));
+        assert_eq!(
+            Uuid::parse_str(&decoded.event_id)
+                .unwrap()
+                .get_version_num(),
+            7
+        );
     }
 
     #[test]

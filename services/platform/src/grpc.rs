@@ -21,7 +21,9 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status(service_name, ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status(service_name, ServingStatus::Serving)
+        .await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(synergies_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -41,7 +43,10 @@ pub async fn serve(
     let server = Server::builder()
         .trace_fn(call_span)
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), drain.clone().cancelled_owned());
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            drain.clone().cancelled_owned(),
+        );
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return result,
@@ -49,23 +54,32 @@ pub async fn serve(
     }
     mark_not_serving(&health_reporter, service_name).await;
     drain.cancel();
-    match tokio::time::timeout(crate::shutdown::DRAIN_TIMEOUT, server).await {
-        Ok(result) => result,
-        Err(_) => {
-            tracing::warn!(service = service_name, "in-flight calls did not finish in time");
-            Ok(())
-        }
+    if let Ok(result) = tokio::time::timeout(crate::shutdown::DRAIN_TIMEOUT, server).await {
+        result
+    } else {
+        tracing::warn!(
+            service = service_name,
+            "in-flight calls did not finish in time"
+        );
+        Ok(())
     }
 }
 
 async fn mark_not_serving(reporter: &HealthReporter, service_name: &str) {
-    reporter.set_service_status(service_name, ServingStatus::NotServing).await;
-    reporter.set_service_status("", ServingStatus::NotServing).await;
+    reporter
+        .set_service_status(service_name, ServingStatus::NotServing)
+        .await;
+    reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
 }
 
 fn call_span(request: &http::Request<()>) -> tracing::Span {
     let span = tracing::info_span!("grpc.call", rpc = %request.uri().path(), trace_id = tracing::field::Empty);
-    crate::telemetry::adopt_parent(&span, crate::telemetry::context_from_http(request.headers()));
+    crate::telemetry::adopt_parent(
+        &span,
+        crate::telemetry::context_from_http(request.headers()),
+    );
     span
 }
 
@@ -81,7 +95,9 @@ pub fn channel(url: &str) -> Result<Channel, tonic::transport::Error> {
 /// Asks a service's health endpoint whether `service_name` is serving.
 pub async fn is_serving(channel: Channel, service_name: &str) -> bool {
     let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
-    let request = tonic_health::pb::HealthCheckRequest { service: service_name.to_owned() };
+    let request = tonic_health::pb::HealthCheckRequest {
+        service: service_name.to_owned(),
+    };
     matches!(
         tokio::time::timeout(Duration::from_secs(2), client.check(request)).await,
         Ok(Ok(response)) if response.get_ref().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32

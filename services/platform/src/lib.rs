@@ -19,9 +19,9 @@ pub mod retry;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
-pub mod validate;
 #[doc(hidden)]
 pub mod testing;
 pub mod time;
+pub mod validate;
 
 pub use tokio_util::sync::CancellationToken;

@@ -38,7 +38,8 @@ pub struct OutboxEvent {
 impl OutboxEvent {
     pub fn new(envelope: &EventEnvelope) -> Self {
         Self {
-            event_id: Uuid::parse_str(&envelope.event_id).expect("envelopes are built with a UUIDv7"),
+            event_id: Uuid::parse_str(&envelope.event_id)
+                .expect("envelopes are built with a UUIDv7"),
             subject: format!("{}.{}", envelope.tenant, envelope.event_type),
             envelope: envelope.encode_to_vec(),
             traceparent: envelope.traceparent.clone(),
@@ -57,7 +58,8 @@ pub trait Transactional: Send {
     async fn first_delivery(&mut self, consumer: &str, event_id: Uuid) -> sqlx::Result<bool>;
 }
 
-const ENQUEUE: &str = "INSERT INTO outbox (event_id, subject, envelope, traceparent) VALUES ($1, $2, $3, $4)";
+const ENQUEUE: &str =
+    "INSERT INTO outbox (event_id, subject, envelope, traceparent) VALUES ($1, $2, $3, $4)";
 const FIRST_DELIVERY: &str =
     "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
@@ -76,7 +78,11 @@ macro_rules! impl_transactional {
                 Ok(())
             }
 
-            async fn first_delivery(&mut self, consumer: &str, event_id: Uuid) -> sqlx::Result<bool> {
+            async fn first_delivery(
+                &mut self,
+                consumer: &str,
+                event_id: Uuid,
+            ) -> sqlx::Result<bool> {
                 let inserted = sqlx::query(FIRST_DELIVERY)
                     .bind(consumer)
                     .bind(event_id)
@@ -268,7 +274,10 @@ async fn publish_rows(bus: &dyn EventBus, prefix: &str, rows: &[PendingRow]) -> 
         .instrument(span)
         .await;
         if let Err(error) = result {
-            return Published { count, error: Some(error) };
+            return Published {
+                count,
+                error: Some(error),
+            };
         }
         count += 1;
     }

@@ -47,7 +47,16 @@ impl ServiceEnv {
             name: consumer.to_owned(),
             filter_subject: crate::events::filter_all_tenants(&self.config.bus.prefix, event_type),
         };
-        let settings = ConsumerSettings { max_deliver: self.config.bus.max_deliver.max(1), batch: 32 };
-        tokio::spawn(crate::consumer::run(self.bus.clone(), spec, handler, settings, self.shutdown.clone()))
+        let settings = ConsumerSettings {
+            max_deliver: self.config.bus.max_deliver.max(1),
+            batch: 32,
+        };
+        tokio::spawn(crate::consumer::run(
+            self.bus.clone(),
+            spec,
+            handler,
+            settings,
+            self.shutdown.clone(),
+        ))
     }
 }

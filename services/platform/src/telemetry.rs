@@ -39,12 +39,19 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
     crate::metrics::handle();
 
     let mut builder = SdkTracerProvider::builder().with_resource(
-        opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build(),
+        opentelemetry_sdk::Resource::builder()
+            .with_service_name(service_name.to_owned())
+            .build(),
     );
-    let otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|e| !e.is_empty());
+    let otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty());
     let mut export_error = None;
     if otlp_endpoint.is_some() {
-        match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
+        match opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()
+        {
             Ok(exporter) => builder = builder.with_batch_exporter(exporter),
             Err(error) => export_error = Some(error.to_string()),
         }
@@ -81,7 +88,9 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
     } else if let Some(endpoint) = otlp_endpoint {
         tracing::info!(%endpoint, "exporting traces over OTLP");
     }
-    TelemetryGuard { provider: Some(provider) }
+    TelemetryGuard {
+        provider: Some(provider),
+    }
 }
 
 /// Makes `parent` the parent of `span` and records the resulting trace id on it.
@@ -100,7 +109,9 @@ pub fn record_trace_id(span: &Span) {
 pub fn trace_id_of(span: &Span) -> Option<String> {
     let context = span.context();
     let span_context = context.span().span_context().clone();
-    span_context.is_valid().then(|| span_context.trace_id().to_string())
+    span_context
+        .is_valid()
+        .then(|| span_context.trace_id().to_string())
 }
 
 /// W3C `traceparent` and `tracestate` of the current span.
@@ -111,7 +122,9 @@ pub fn current_trace_headers() -> HashMap<String, String> {
 }
 
 /// Parent context from `traceparent`/`tracestate` values (absent or malformed: a new trace).
-pub fn context_from_headers(headers: &HashMap<String, String>) -> opentelemetry::Context {
+pub fn context_from_headers<S: std::hash::BuildHasher>(
+    headers: &HashMap<String, String, S>,
+) -> opentelemetry::Context {
     TraceContextPropagator::new().extract(headers)
 }
 
@@ -139,9 +152,10 @@ struct MetadataInjector<'a>(&'a mut MetadataMap);
 
 impl Injector for MetadataInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(key), Ok(value)) =
-            (MetadataKey::from_bytes(key.as_bytes()), MetadataValue::try_from(value))
-        {
+        if let (Ok(key), Ok(value)) = (
+            MetadataKey::from_bytes(key.as_bytes()),
+            MetadataValue::try_from(value),
+        ) {
             self.0.insert(key, value);
         }
     }

@@ -27,8 +27,10 @@ pub async fn servers() -> Option<TestServers> {
         return None;
     }
     let servers = TestServers {
-        database_url: std::env::var("SYNERGIES_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
-        nats_url: std::env::var("SYNERGIES_TEST_NATS_URL").unwrap_or_else(|_| DEFAULT_NATS_URL.into()),
+        database_url: std::env::var("SYNERGIES_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| DEFAULT_DATABASE_URL.into()),
+        nats_url: std::env::var("SYNERGIES_TEST_NATS_URL")
+            .unwrap_or_else(|_| DEFAULT_NATS_URL.into()),
     };
     assert_reachable("PostgreSQL", &servers.database_url, 5432).await;
     assert_reachable("NATS", &servers.nats_url, 4222).await;
@@ -39,8 +41,16 @@ async fn assert_reachable(what: &str, url: &str, default_port: u16) {
     let authority = url.split("://").nth(1).unwrap_or(url);
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
     let host_port = host_port.split(['/', '?']).next().unwrap_or(host_port);
-    let address = if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:{default_port}") };
-    let connected = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(&address)).await;
+    let address = if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:{default_port}")
+    };
+    let connected = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect(&address),
+    )
+    .await;
     assert!(
         matches!(connected, Ok(Ok(_))),
         "{what} is not reachable at {address}. Start it (see README, \"Running the tests\"), \
@@ -66,13 +76,16 @@ pub fn postgres_target(servers: &TestServers, service: &str) -> crate::db::Stora
 
 /// A SQLite file for `service` inside `dir`.
 pub fn sqlite_target(dir: &std::path::Path, service: &str) -> crate::db::StorageTarget {
-    crate::db::StorageTarget::Sqlite { path: dir.join(format!("{service}.db")) }
+    crate::db::StorageTarget::Sqlite {
+        path: dir.join(format!("{service}.db")),
+    }
 }
 
 /// Database of a store conformance case, and the directory that must outlive it.
 pub struct TestDatabase {
     pub database: crate::db::Database,
-    pub _dir: Option<tempfile::TempDir>,
+    /// Keeps the SQLite directory alive as long as the database.
+    pub dir: Option<tempfile::TempDir>,
 }
 
 /// Connects and migrates a fresh database of each backend for a conformance case.
@@ -90,8 +103,11 @@ pub async fn fresh_database(
         }
     };
     let database = crate::db::Database::connect(&target).await;
-    database.migrate(postgres, sqlite).await.expect("migrations apply");
-    Some(TestDatabase { database, _dir: dir })
+    database
+        .migrate(postgres, sqlite)
+        .await
+        .expect("migrations apply");
+    Some(TestDatabase { database, dir })
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -17,7 +17,10 @@ pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<Str
 pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -40,7 +43,23 @@ pub fn page_token(token: &str) -> Result<Option<Uuid>, FieldError> {
     if token.is_empty() {
         return Ok(None);
     }
-    Uuid::parse_str(token).map(Some).map_err(|_| FieldError::new("page_token", "must be a token returned by a previous page"))
+    Uuid::parse_str(token)
+        .map(Some)
+        .map_err(|_| FieldError::new("page_token", "must be a token returned by a previous page"))
+}
+
+/// Cuts a page fetched with `limit + 1` rows down to `limit`, and returns the token of the
+/// next page (empty on the last page).
+pub fn into_page<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (Vec<T>, String) {
+    if items.len() <= limit as usize {
+        return (items, String::new());
+    }
+    items.truncate(limit as usize);
+    let token = items
+        .last()
+        .map(|item| id(item).to_string())
+        .unwrap_or_default();
+    (items, token)
 }
 
 #[cfg(test)]
@@ -49,8 +68,14 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(required_text("title", "  Palettes  ", 10).unwrap(), "Palettes");
-        assert_eq!(required_text("title", "   ", 10).unwrap_err().rule, "must not be empty");
+        assert_eq!(
+            required_text("title", "  Palettes  ", 10).unwrap(),
+            "Palettes"
+        );
+        assert_eq!(
+            required_text("title", "   ", 10).unwrap_err().rule,
+            "must not be empty"
+        );
         assert!(required_text("title", "ééééé", 4).is_err());
         assert_eq!(bounded_text("description", "", 4).unwrap(), "");
     }
@@ -63,15 +88,4 @@ mod tests {
         assert!(page_token("").unwrap().is_none());
         assert!(page_token("garbage").is_err());
     }
-}
-
-/// Cuts a page fetched with `limit + 1` rows down to `limit`, and returns the token of the
-/// next page (empty on the last page).
-pub fn into_page<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (Vec<T>, String) {
-    if items.len() <= limit as usize {
-        return (items, String::new());
-    }
-    items.truncate(limit as usize);
-    let token = items.last().map(|item| id(item).to_string()).unwrap_or_default();
-    (items, token)
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::nats::NatsBus;
-use synergies_platform::bus::{BusMessage, BusSettings, ConsumerSpec, Delivery, EventBus, Subscription};
+use synergies_platform::bus::{
+    BusMessage, BusSettings, ConsumerSpec, Delivery, EventBus, Subscription,
+};
 use synergies_platform::testing;
 
 /// A bus under test and what is needed to open it again (durability checks).
@@ -20,7 +22,10 @@ struct Fixture {
 const ACK_WAIT: Duration = Duration::from_secs(1);
 
 fn settings(prefix: &str) -> BusSettings {
-    BusSettings { prefix: prefix.to_owned(), ack_wait: ACK_WAIT }
+    BusSettings {
+        prefix: prefix.to_owned(),
+        ack_wait: ACK_WAIT,
+    }
 }
 
 async fn local() -> Option<Fixture> {
@@ -36,7 +41,8 @@ async fn local() -> Option<Fixture> {
             let path = path.clone();
             let prefix = reopen_prefix.clone();
             Box::pin(async move {
-                Arc::new(LocalBus::open(&path, settings(&prefix)).await.unwrap()) as Arc<dyn EventBus>
+                Arc::new(LocalBus::open(&path, settings(&prefix)).await.unwrap())
+                    as Arc<dyn EventBus>
             })
         }),
         _dir: Some(dir),
@@ -46,7 +52,9 @@ async fn local() -> Option<Fixture> {
 async fn nats() -> Option<Fixture> {
     let servers = testing::servers().await?;
     let prefix = testing::unique_prefix();
-    let bus = NatsBus::connect(&servers.nats_url, settings(&prefix)).await.unwrap();
+    let bus = NatsBus::connect(&servers.nats_url, settings(&prefix))
+        .await
+        .unwrap();
     let reopen_prefix = prefix.clone();
     Some(Fixture {
         bus: Arc::new(bus),
@@ -55,7 +63,8 @@ async fn nats() -> Option<Fixture> {
             let url = servers.nats_url.clone();
             let prefix = reopen_prefix.clone();
             Box::pin(async move {
-                Arc::new(NatsBus::connect(&url, settings(&prefix)).await.unwrap()) as Arc<dyn EventBus>
+                Arc::new(NatsBus::connect(&url, settings(&prefix)).await.unwrap())
+                    as Arc<dyn EventBus>
             })
         }),
         _dir: None,
@@ -67,12 +76,18 @@ fn message(fixture: &Fixture, suffix: &str, id: &str) -> BusMessage {
         subject: format!("{}.{suffix}", fixture.prefix),
         msg_id: id.to_owned(),
         payload: format!("payload of {id}").into_bytes().into(),
-        headers: BTreeMap::from([("traceparent".to_owned(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned())]),
+        headers: BTreeMap::from([(
+            "traceparent".to_owned(),
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
+        )]),
     }
 }
 
 fn spec(fixture: &Fixture, name: &str, filter: &str) -> ConsumerSpec {
-    ConsumerSpec { name: name.to_owned(), filter_subject: format!("{}.{filter}", fixture.prefix) }
+    ConsumerSpec {
+        name: name.to_owned(),
+        filter_subject: format!("{}.{filter}", fixture.prefix),
+    }
 }
 
 /// Waits for `count` deliveries (the bus is asked, never a fixed sleep).
@@ -80,25 +95,66 @@ async fn receive(subscription: &mut Box<dyn Subscription>, count: usize) -> Vec<
     let mut received = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while received.len() < count {
-        assert!(tokio::time::Instant::now() < deadline, "only {} of {count} deliveries arrived", received.len());
-        received.extend(subscription.next_batch(count - received.len(), Duration::from_millis(500)).await.unwrap());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} of {count} deliveries arrived",
+            received.len()
+        );
+        received.extend(
+            subscription
+                .next_batch(count - received.len(), Duration::from_millis(500))
+                .await
+                .unwrap(),
+        );
     }
     received
 }
 
 async fn assert_nothing_more(subscription: &mut Box<dyn Subscription>) {
-    let extra = subscription.next_batch(10, Duration::from_millis(300)).await.unwrap();
-    assert!(extra.is_empty(), "unexpected deliveries: {:?}", extra.iter().map(|d| &d.message().msg_id).collect::<Vec<_>>());
+    let extra = subscription
+        .next_batch(10, Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(
+        extra.is_empty(),
+        "unexpected deliveries: {:?}",
+        extra
+            .iter()
+            .map(|d| &d.message().msg_id)
+            .collect::<Vec<_>>()
+    );
 }
 
 async fn delivers_matching_subjects_in_order(f: Fixture) {
-    let mut listings = f.bus.subscribe(&spec(&f, "listings-reader", "*.listing.>")).await.unwrap();
-    for (i, suffix) in ["dijon.listing.published", "dijon.match.found", "beaune.listing.published"].iter().enumerate() {
-        f.bus.publish(message(&f, suffix, &format!("m{i}"))).await.unwrap();
+    let mut listings = f
+        .bus
+        .subscribe(&spec(&f, "listings-reader", "*.listing.>"))
+        .await
+        .unwrap();
+    for (i, suffix) in [
+        "dijon.listing.published",
+        "dijon.match.found",
+        "beaune.listing.published",
+    ]
+    .iter()
+    .enumerate()
+    {
+        f.bus
+            .publish(message(&f, suffix, &format!("m{i}")))
+            .await
+            .unwrap();
     }
     let got = receive(&mut listings, 2).await;
-    assert_eq!(got.iter().map(|d| d.message().msg_id.as_str()).collect::<Vec<_>>(), ["m0", "m2"]);
-    assert_eq!(got[0].message(), &message(&f, "dijon.listing.published", "m0"));
+    assert_eq!(
+        got.iter()
+            .map(|d| d.message().msg_id.as_str())
+            .collect::<Vec<_>>(),
+        ["m0", "m2"]
+    );
+    assert_eq!(
+        got[0].message(),
+        &message(&f, "dijon.listing.published", "m0")
+    );
     assert_eq!(got[0].attempt(), 1);
     for delivery in got {
         delivery.ack().await.unwrap();
@@ -108,8 +164,20 @@ async fn delivers_matching_subjects_in_order(f: Fixture) {
 
 async fn drops_a_republished_message_id(f: Fixture) {
     let mut reader = f.bus.subscribe(&spec(&f, "reader", ">")).await.unwrap();
-    assert!(!f.bus.publish(message(&f, "dijon.listing.published", "same")).await.unwrap().duplicate);
-    assert!(f.bus.publish(message(&f, "dijon.listing.published", "same")).await.unwrap().duplicate);
+    assert!(
+        !f.bus
+            .publish(message(&f, "dijon.listing.published", "same"))
+            .await
+            .unwrap()
+            .duplicate
+    );
+    assert!(
+        f.bus
+            .publish(message(&f, "dijon.listing.published", "same"))
+            .await
+            .unwrap()
+            .duplicate
+    );
     let got = receive(&mut reader, 1).await;
     got.into_iter().next().unwrap().ack().await.unwrap();
     assert_nothing_more(&mut reader).await;
@@ -117,13 +185,19 @@ async fn drops_a_republished_message_id(f: Fixture) {
 
 async fn redelivers_what_is_not_acknowledged(f: Fixture) {
     let mut reader = f.bus.subscribe(&spec(&f, "reader", ">")).await.unwrap();
-    f.bus.publish(message(&f, "dijon.listing.published", "a")).await.unwrap();
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "a"))
+        .await
+        .unwrap();
     let first = receive(&mut reader, 1).await;
     drop(first); // neither acked nor refused: the ack wait runs out
     let again = receive(&mut reader, 1).await;
     assert_eq!(again[0].attempt(), 2);
     let delivery = again.into_iter().next().unwrap();
-    delivery.retry_after(Duration::from_millis(100)).await.unwrap();
+    delivery
+        .retry_after(Duration::from_millis(100))
+        .await
+        .unwrap();
     let third = receive(&mut reader, 1).await;
     assert_eq!(third[0].attempt(), 3);
     third.into_iter().next().unwrap().ack().await.unwrap();
@@ -132,34 +206,72 @@ async fn redelivers_what_is_not_acknowledged(f: Fixture) {
 
 async fn dead_letters_can_be_listed_and_replayed(f: Fixture) {
     let mut reader = f.bus.subscribe(&spec(&f, "reader", ">")).await.unwrap();
-    f.bus.publish(message(&f, "dijon.listing.published", "poison")).await.unwrap();
-    f.bus.publish(message(&f, "dijon.listing.published", "fine")).await.unwrap();
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "poison"))
+        .await
+        .unwrap();
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "fine"))
+        .await
+        .unwrap();
     let mut got = receive(&mut reader, 2).await.into_iter();
-    got.next().unwrap().dead_letter("payload is not a listing").await.unwrap();
+    got.next()
+        .unwrap()
+        .dead_letter("payload is not a listing")
+        .await
+        .unwrap();
     got.next().unwrap().ack().await.unwrap();
     assert_nothing_more(&mut reader).await;
 
     let letters = f.bus.dead_letters("reader").await.unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].reason, "payload is not a listing");
-    assert_eq!(letters[0].message.payload, message(&f, "x", "poison").payload);
-    assert_eq!(letters[0].message.subject, format!("{}.dijon.listing.published", f.prefix));
+    assert_eq!(
+        letters[0].message.payload,
+        message(&f, "x", "poison").payload
+    );
+    assert_eq!(
+        letters[0].message.subject,
+        format!("{}.dijon.listing.published", f.prefix)
+    );
     assert!(f.bus.dead_letters("someone-else").await.unwrap().is_empty());
 
-    f.bus.replay_dead_letter("reader", letters[0].id).await.unwrap();
+    f.bus
+        .replay_dead_letter("reader", letters[0].id)
+        .await
+        .unwrap();
     let replayed = receive(&mut reader, 1).await;
-    assert_eq!(replayed[0].message().payload, message(&f, "x", "poison").payload);
+    assert_eq!(
+        replayed[0].message().payload,
+        message(&f, "x", "poison").payload
+    );
     replayed.into_iter().next().unwrap().ack().await.unwrap();
     assert!(f.bus.dead_letters("reader").await.unwrap().is_empty());
-    assert!(f.bus.replay_dead_letter("reader", letters[0].id).await.is_err());
+    assert!(
+        f.bus
+            .replay_dead_letter("reader", letters[0].id)
+            .await
+            .is_err()
+    );
 }
 
 async fn every_consumer_gets_every_message_and_replicas_share(f: Fixture) {
     let mut matching = f.bus.subscribe(&spec(&f, "matching", ">")).await.unwrap();
-    let mut replica_one = f.bus.subscribe(&spec(&f, "notifications", ">")).await.unwrap();
-    let mut replica_two = f.bus.subscribe(&spec(&f, "notifications", ">")).await.unwrap();
+    let mut replica_one = f
+        .bus
+        .subscribe(&spec(&f, "notifications", ">"))
+        .await
+        .unwrap();
+    let mut replica_two = f
+        .bus
+        .subscribe(&spec(&f, "notifications", ">"))
+        .await
+        .unwrap();
     for i in 0..6 {
-        f.bus.publish(message(&f, "dijon.listing.published", &format!("e{i}"))).await.unwrap();
+        f.bus
+            .publish(message(&f, "dijon.listing.published", &format!("e{i}")))
+            .await
+            .unwrap();
     }
     for delivery in receive(&mut matching, 6).await {
         delivery.ack().await.unwrap();
@@ -168,7 +280,11 @@ async fn every_consumer_gets_every_message_and_replicas_share(f: Fixture) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while shared.len() < 6 && tokio::time::Instant::now() < deadline {
         for replica in [&mut replica_one, &mut replica_two] {
-            for delivery in replica.next_batch(2, Duration::from_millis(200)).await.unwrap() {
+            for delivery in replica
+                .next_batch(2, Duration::from_millis(200))
+                .await
+                .unwrap()
+            {
                 shared.push(delivery.message().msg_id.clone());
                 delivery.ack().await.unwrap();
             }
@@ -180,7 +296,10 @@ async fn every_consumer_gets_every_message_and_replicas_share(f: Fixture) {
 
 async fn unacknowledged_messages_survive_a_restart(f: Fixture) {
     let mut reader = f.bus.subscribe(&spec(&f, "reader", ">")).await.unwrap();
-    f.bus.publish(message(&f, "dijon.listing.published", "kept")).await.unwrap();
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "kept"))
+        .await
+        .unwrap();
     drop(receive(&mut reader, 1).await);
     drop(reader);
     let reopened = (f.reopen)().await;
@@ -197,7 +316,9 @@ macro_rules! conformance_suite {
                 ($name:ident) => {
                     #[tokio::test]
                     async fn $name() {
-                        let Some(fixture) = super::$implementation().await else { return };
+                        let Some(fixture) = super::$implementation().await else {
+                            return;
+                        };
                         super::$name(fixture).await;
                     }
                 };

@@ -20,7 +20,10 @@ pub use service::Service;
 /// Parses the command line and runs it on a multi-threaded runtime.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("synergies: cannot start the async runtime: {error}");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use synergies_gateway::Downstream;
+use synergies_platform::CancellationToken;
 use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::nats::NatsBus;
 use synergies_platform::bus::{BusSettings, EventBus};
@@ -15,7 +16,6 @@ use synergies_platform::db::StorageTarget;
 use synergies_platform::service::ServiceEnv;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use synergies_platform::CancellationToken;
 
 use crate::cli::{Cli, Command, DeadLetterCommand};
 use crate::service::Service;
@@ -25,7 +25,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => all_in_one(config, &cli.data_dir, cli.listen).await,
         Some(Command::Serve { service }) => serve(config, service).await,
-        Some(Command::Migrate { service, embedded }) => migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await,
+        Some(Command::Migrate { service, embedded }) => {
+            migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await
+        }
         Some(Command::DeadLetters { command, embedded }) => {
             dead_letters(&config, command, embedded.then_some(cli.data_dir.as_path())).await
         }
@@ -33,7 +35,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn bus_settings(config: &PlatformConfig) -> BusSettings {
-    BusSettings { prefix: config.bus.prefix.clone(), ack_wait: Duration::from_secs(config.bus.ack_wait_secs.max(1)) }
+    BusSettings {
+        prefix: config.bus.prefix.clone(),
+        ack_wait: Duration::from_secs(config.bus.ack_wait_secs.max(1)),
+    }
 }
 
 fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
@@ -45,16 +50,25 @@ fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
 }
 
 fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
-    StorageTarget::Sqlite { path: data_dir.join(format!("{}.db", service.name())) }
+    StorageTarget::Sqlite {
+        path: data_dir.join(format!("{}.db", service.name())),
+    }
 }
 
 async fn local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn EventBus>> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    Ok(Arc::new(LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?))
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    Ok(Arc::new(
+        LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?,
+    ))
 }
 
 /// Everything in one process, on SQLite files and the durable in-process bus.
-async fn all_in_one(config: Arc<PlatformConfig>, data_dir: &Path, listen: SocketAddr) -> anyhow::Result<()> {
+async fn all_in_one(
+    config: Arc<PlatformConfig>,
+    data_dir: &Path,
+    listen: SocketAddr,
+) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
     let bus = local_bus(&config, data_dir).await?;
@@ -70,7 +84,12 @@ async fn all_in_one(config: Arc<PlatformConfig>, data_dir: &Path, listen: Socket
             config: Arc::clone(&config),
             shutdown: shutdown.clone(),
         };
-        tasks.spawn(async move { service.run(env, listener).await.with_context(|| format!("{} service", service.name())) });
+        tasks.spawn(async move {
+            service
+                .run(env, listener)
+                .await
+                .with_context(|| format!("{} service", service.name()))
+        });
     }
     let downstream = Downstream {
         identity_url: urls[0].clone(),
@@ -82,14 +101,21 @@ async fn all_in_one(config: Arc<PlatformConfig>, data_dir: &Path, listen: Socket
     if gateway_config.gateway.operator_token.is_empty() {
         gateway_config.gateway.operator_token = operator_token(data_dir)?;
     }
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let gateway_shutdown = shutdown.clone();
     tasks.spawn(async move {
-        synergies_gateway::run(&gateway_config, &downstream, listener, gateway_shutdown).await.context("gateway")
+        synergies_gateway::run(&gateway_config, &downstream, listener, gateway_shutdown)
+            .await
+            .context("gateway")
     });
     println!("Synergies is running at http://{address}/");
-    println!("Operator token: in {}", data_dir.join("operator-token").display());
+    println!(
+        "Operator token: in {}",
+        data_dir.join("operator-token").display()
+    );
     supervise(tasks, shutdown).await
 }
 
@@ -111,7 +137,10 @@ fn operator_token(data_dir: &Path) -> anyhow::Result<Secret> {
 }
 
 /// Waits for shutdown, or for the first task to stop on its own (an error), then stops all.
-async fn supervise(mut tasks: JoinSet<anyhow::Result<()>>, shutdown: CancellationToken) -> anyhow::Result<()> {
+async fn supervise(
+    mut tasks: JoinSet<anyhow::Result<()>>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let mut failure = None;
     while let Some(joined) = tasks.join_next().await {
         let result = joined.map_err(anyhow::Error::from).and_then(|r| r);
@@ -124,36 +153,48 @@ async fn supervise(mut tasks: JoinSet<anyhow::Result<()>>, shutdown: Cancellatio
             failure.get_or_insert(error);
         }
     }
-    match failure {
-        Some(error) => Err(error),
-        None => {
-            tracing::info!("stopped");
-            Ok(())
-        }
+    if let Some(error) = failure {
+        return Err(error);
     }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// One service, on PostgreSQL and NATS JetStream.
 async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<()> {
-    let _telemetry = synergies_platform::telemetry::init(&format!("synergies-{}", service.name()), &config.telemetry);
+    let _telemetry = synergies_platform::telemetry::init(
+        &format!("synergies-{}", service.name()),
+        &config.telemetry,
+    );
     let shutdown = synergies_platform::shutdown::on_signal();
     let address = service.listen_address(&config).to_owned();
-    let listener = TcpListener::bind(&address).await.with_context(|| format!("cannot listen on {address}"))?;
+    let listener = TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
     let mut tasks = JoinSet::new();
     if !config.telemetry.metrics_listen.is_empty() {
         let metrics_address = config.telemetry.metrics_listen.clone();
-        let metrics_listener =
-            TcpListener::bind(&metrics_address).await.with_context(|| format!("cannot listen on {metrics_address}"))?;
+        let metrics_listener = TcpListener::bind(&metrics_address)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_address}"))?;
         let metrics_shutdown = shutdown.clone();
         tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
     }
     if service == Service::Gateway {
         let downstream = Downstream::from(&config.services);
         let gateway_shutdown = shutdown.clone();
-        tasks.spawn(async move { synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await });
+        tasks.spawn(async move {
+            synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await
+        });
     } else {
-        let bus: Arc<dyn EventBus> = Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(&config)).await?);
-        let env = ServiceEnv { storage: postgres_target(&config, service), bus, config, shutdown: shutdown.clone() };
+        let bus: Arc<dyn EventBus> =
+            Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(&config)).await?);
+        let env = ServiceEnv {
+            storage: postgres_target(&config, service),
+            bus,
+            config,
+            shutdown: shutdown.clone(),
+        };
         tasks.spawn(async move { service.run(env, listener).await });
     }
     supervise(tasks, shutdown).await
@@ -163,26 +204,45 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
 async fn serve_metrics(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
     use axum::routing::get;
     let app = axum::Router::new()
-        .route("/metrics", get(|| async { synergies_platform::metrics::render() }))
+        .route(
+            "/metrics",
+            get(|| async { synergies_platform::metrics::render() }),
+        )
         .route("/healthz", get(|| async { "ok" }));
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await?;
     Ok(())
 }
 
-async fn migrate(config: &PlatformConfig, only: Option<Service>, embedded: Option<&Path>) -> anyhow::Result<()> {
+async fn migrate(
+    config: &PlatformConfig,
+    only: Option<Service>,
+    embedded: Option<&Path>,
+) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies-migrate", &config.telemetry);
-    for service in Service::BACKENDS.into_iter().filter(|s| only.is_none_or(|only| only == *s)) {
+    for service in Service::BACKENDS
+        .into_iter()
+        .filter(|s| only.is_none_or(|only| only == *s))
+    {
         let storage = match embedded {
             Some(data_dir) => sqlite_target(data_dir, service),
             None => postgres_target(config, service),
         };
-        service.migrate(&storage).await.with_context(|| format!("migrating {}", service.name()))?;
+        service
+            .migrate(&storage)
+            .await
+            .with_context(|| format!("migrating {}", service.name()))?;
         println!("{}: migrations applied", service.name());
     }
     Ok(())
 }
 
-async fn dead_letters(config: &PlatformConfig, command: DeadLetterCommand, embedded: Option<&Path>) -> anyhow::Result<()> {
+async fn dead_letters(
+    config: &PlatformConfig,
+    command: DeadLetterCommand,
+    embedded: Option<&Path>,
+) -> anyhow::Result<()> {
     let bus: Arc<dyn EventBus> = match embedded {
         Some(data_dir) => local_bus(config, data_dir).await?,
         None => Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(config)).await?),

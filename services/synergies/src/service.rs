@@ -15,7 +15,12 @@ pub enum Service {
 
 impl Service {
     /// The services that own data and speak gRPC (all but the gateway).
-    pub const BACKENDS: [Service; 4] = [Service::Identity, Service::Listings, Service::Matching, Service::Notifications];
+    pub const BACKENDS: [Service; 4] = [
+        Service::Identity,
+        Service::Listings,
+        Service::Matching,
+        Service::Notifications,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

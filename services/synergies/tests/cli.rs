@@ -16,13 +16,20 @@ fn help_explains_each_command() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     for command in ["serve", "migrate", "dead-letters", "--data-dir", "--listen"] {
-        assert!(help.contains(command), "--help does not mention {command}:\n{help}");
+        assert!(
+            help.contains(command),
+            "--help does not mention {command}:\n{help}"
+        );
     }
 }
 
 #[test]
 fn a_misspelt_variable_stops_start_up_and_is_named() {
-    let output = synergies().arg("migrate").env("SYNERGIES_DATABASE__ULR", "postgres://x").output().unwrap();
+    let output = synergies()
+        .arg("migrate")
+        .env("SYNERGIES_DATABASE__ULR", "postgres://x")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let error = String::from_utf8(output.stderr).unwrap();
     assert!(error.contains("SYNERGIES_DATABASE__ULR"), "{error}");
@@ -30,7 +37,11 @@ fn a_misspelt_variable_stops_start_up_and_is_named() {
 
 #[test]
 fn a_malformed_value_stops_start_up_and_is_named() {
-    let output = synergies().arg("migrate").env("SYNERGIES_BUS__ACK_WAIT_SECS", "soon").output().unwrap();
+    let output = synergies()
+        .arg("migrate")
+        .env("SYNERGIES_BUS__ACK_WAIT_SECS", "soon")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let error = String::from_utf8(output.stderr).unwrap();
     assert!(error.contains("SYNERGIES_BUS__ACK_WAIT_SECS"), "{error}");
@@ -38,10 +49,17 @@ fn a_malformed_value_stops_start_up_and_is_named() {
 
 #[test]
 fn an_unreachable_database_is_retried_with_a_clear_log_line_not_a_panic() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = synergies()
         .args(["serve", "listings"])
-        .env("SYNERGIES_DATABASE__URL", format!("postgres://postgres@127.0.0.1:{closed_port}/none"))
+        .env(
+            "SYNERGIES_DATABASE__URL",
+            format!("postgres://postgres@127.0.0.1:{closed_port}/none"),
+        )
         .env("SYNERGIES_SERVICES__LISTINGS_LISTEN", "127.0.0.1:0")
         .env("SYNERGIES_TELEMETRY__FORMAT", "json")
         .stdout(Stdio::piped())
@@ -53,13 +71,19 @@ fn an_unreachable_database_is_retried_with_a_clear_log_line_not_a_panic() {
     let mut retries = 0;
     while retries < 2 {
         assert!(Instant::now() < deadline, "no retry log line");
-        let line = lines.next().expect("the process keeps running and logging").unwrap();
+        let line = lines
+            .next()
+            .expect("the process keeps running and logging")
+            .unwrap();
         if line.contains("unreachable, retrying") && line.contains("PostgreSQL") {
             retries += 1;
         }
         assert!(!line.contains("panicked"), "{line}");
     }
-    assert!(child.try_wait().unwrap().is_none(), "the process must keep retrying");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the process must keep retrying"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }

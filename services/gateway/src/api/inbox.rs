@@ -34,13 +34,22 @@ pub struct InboxPage {
 /// The caller's inbox, newest first.
 #[utoipa::path(get, path = "/api/v1/inbox", params(PageParams), security(("member" = [])),
     responses((status = 200, body = InboxPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(member: Member, State(state): State<GatewayState>, Query(page): Query<PageParams>) -> Result<Json<InboxPage>, ApiError> {
-    let message = pb::ListInboxRequest { page_size: page.page_size.unwrap_or(0), page_token: page.page_token.unwrap_or_default() };
+pub async fn list(
+    member: Member,
+    State(state): State<GatewayState>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<InboxPage>, ApiError> {
+    let message = pb::ListInboxRequest {
+        page_size: page.page_size.unwrap_or(0),
+        page_token: page.page_token.unwrap_or_default(),
+    };
     let inbox = idempotent_call(|| {
         let mut client = state.notifications.clone();
         let call = request(message.clone(), &member.caller);
         async move { client.list_inbox(call).await }
-    }).await?.into_inner();
+    })
+    .await?
+    .into_inner();
     Ok(Json(InboxPage {
         items: inbox
             .items

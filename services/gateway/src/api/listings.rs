@@ -89,8 +89,16 @@ fn kind_message(kind: ListingKind) -> pb::ListingKind {
 }
 
 fn listing_json(listing: pb::Listing) -> Listing {
-    let kind = if listing.kind == pb::ListingKind::Request as i32 { ListingKind::Request } else { ListingKind::Offer };
-    let status = if listing.status == pb::ListingStatus::Draft as i32 { "draft" } else { "published" };
+    let kind = if listing.kind == pb::ListingKind::Request as i32 {
+        ListingKind::Request
+    } else {
+        ListingKind::Offer
+    };
+    let status = if listing.status == pb::ListingStatus::Draft as i32 {
+        "draft"
+    } else {
+        "published"
+    };
     Listing {
         created_at: super::rfc3339(listing.created_at.as_ref()),
         id: listing.id,
@@ -105,7 +113,10 @@ fn listing_json(listing: pb::Listing) -> Listing {
 }
 
 fn missing() -> ApiError {
-    ApiError::new(synergies_platform::error::ErrorCode::Internal, "internal error")
+    ApiError::new(
+        synergies_platform::error::ErrorCode::Internal,
+        "internal error",
+    )
 }
 
 /// Publishes an offer or a request.
@@ -122,7 +133,14 @@ pub async fn create(
         title: body.title,
         description: body.description,
     };
-    let listing = state.listings.clone().create_listing(request(message, &member.caller)).await?.into_inner().listing.ok_or_else(missing)?;
+    let listing = state
+        .listings
+        .clone()
+        .create_listing(request(message, &member.caller))
+        .await?
+        .into_inner()
+        .listing
+        .ok_or_else(missing)?;
     Ok((StatusCode::CREATED, Json(listing_json(listing))))
 }
 
@@ -137,44 +155,62 @@ pub async fn list(
     let message = pb::ListListingsRequest {
         page_size: filters.page_size.unwrap_or(0),
         page_token: filters.page_token.unwrap_or_default(),
-        kind: filters.kind.map_or(pb::ListingKind::Unspecified, kind_message).into(),
+        kind: filters
+            .kind
+            .map_or(pb::ListingKind::Unspecified, kind_message)
+            .into(),
         category: filters.category.unwrap_or_default(),
     };
     let page = idempotent_call(|| {
         let mut client = state.listings.clone();
         let call = request(message.clone(), &member.caller);
         async move { client.list_listings(call).await }
-    }).await?.into_inner();
-    Ok(Json(ListingPage { listings: page.listings.into_iter().map(listing_json).collect(), next_page_token: page.next_page_token }))
+    })
+    .await?
+    .into_inner();
+    Ok(Json(ListingPage {
+        listings: page.listings.into_iter().map(listing_json).collect(),
+        next_page_token: page.next_page_token,
+    }))
 }
 
 /// One listing of the caller's territory.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", params(("id" = String, Path)), security(("member" = [])),
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(member: Member, State(state): State<GatewayState>, Path(id): Path<String>) -> Result<Json<Listing>, ApiError> {
+pub async fn get(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<Listing>, ApiError> {
     let message = pb::GetListingRequest { listing_id: id };
     let listing = idempotent_call(|| {
         let mut client = state.listings.clone();
         let call = request(message.clone(), &member.caller);
         async move { client.get_listing(call).await }
     })
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(missing)?;
+    .await?
+    .into_inner()
+    .listing
+    .ok_or_else(missing)?;
     Ok(Json(listing_json(listing)))
 }
 
 /// Matches found for a listing.
 #[utoipa::path(get, path = "/api/v1/listings/{id}/matches", params(("id" = String, Path)), security(("member" = [])),
     responses((status = 200, body = MatchList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn matches(member: Member, State(state): State<GatewayState>, Path(id): Path<String>) -> Result<Json<MatchList>, ApiError> {
+pub async fn matches(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<MatchList>, ApiError> {
     let message = matching::ListMatchesRequest { listing_id: id };
     let found = idempotent_call(|| {
         let mut client = state.matching.clone();
         let call = request(message.clone(), &member.caller);
         async move { client.list_matches(call).await }
-    }).await?.into_inner();
+    })
+    .await?
+    .into_inner();
     Ok(Json(MatchList {
         matches: found
             .matches

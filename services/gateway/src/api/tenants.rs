@@ -84,7 +84,11 @@ pub struct CreatedUser {
 }
 
 fn tenant_json(tenant: pb::Tenant) -> Tenant {
-    Tenant { created_at: super::rfc3339(tenant.created_at.as_ref()), slug: tenant.slug, display_name: tenant.display_name }
+    Tenant {
+        created_at: super::rfc3339(tenant.created_at.as_ref()),
+        slug: tenant.slug,
+        display_name: tenant.display_name,
+    }
 }
 
 pub(crate) fn user_json(user: pb::User) -> User {
@@ -99,7 +103,10 @@ pub(crate) fn user_json(user: pb::User) -> User {
 }
 
 fn missing() -> ApiError {
-    ApiError::new(synergies_platform::error::ErrorCode::Internal, "internal error")
+    ApiError::new(
+        synergies_platform::error::ErrorCode::Internal,
+        "internal error",
+    )
 }
 
 /// Creates a tenant (territory).
@@ -111,8 +118,18 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
     let caller = CallerContext::operator(body.slug.clone());
-    let message = pb::CreateTenantRequest { slug: body.slug, display_name: body.display_name };
-    let tenant = state.identity.clone().create_tenant(request(message, &caller)).await?.into_inner().tenant.ok_or_else(missing)?;
+    let message = pb::CreateTenantRequest {
+        slug: body.slug,
+        display_name: body.display_name,
+    };
+    let tenant = state
+        .identity
+        .clone()
+        .create_tenant(request(message, &caller))
+        .await?
+        .into_inner()
+        .tenant
+        .ok_or_else(missing)?;
     Ok((StatusCode::CREATED, Json(tenant_json(tenant))))
 }
 
@@ -131,7 +148,10 @@ pub async fn create_organisation(
         OrganisationKind::Association => pb::OrganisationKind::Association,
         OrganisationKind::PublicBody => pb::OrganisationKind::PublicBody,
     };
-    let message = pb::CreateOrganisationRequest { name: body.name, kind: kind.into() };
+    let message = pb::CreateOrganisationRequest {
+        name: body.name,
+        kind: kind.into(),
+    };
     let created = state
         .identity
         .clone()
@@ -162,10 +182,25 @@ pub async fn create_user(
     Path(tenant): Path<String>,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
-    let message = pb::CreateUserRequest { organisation_id: body.organisation_id, email: body.email, display_name: body.display_name };
-    let created = state.identity.clone().create_user(request(message, &CallerContext::operator(tenant))).await?.into_inner();
+    let message = pb::CreateUserRequest {
+        organisation_id: body.organisation_id,
+        email: body.email,
+        display_name: body.display_name,
+    };
+    let created = state
+        .identity
+        .clone()
+        .create_user(request(message, &CallerContext::operator(tenant)))
+        .await?
+        .into_inner();
     let user = created.user.ok_or_else(missing)?;
-    Ok((StatusCode::CREATED, Json(CreatedUser { user: user_json(user), api_token: created.api_token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            user: user_json(user),
+            api_token: created.api_token,
+        }),
+    ))
 }
 
 /// The signed-in user.

@@ -60,9 +60,18 @@ pub struct LocalBus {
 impl LocalBus {
     pub async fn open(path: &Path, settings: BusSettings) -> Result<Self, BusError> {
         validate_name(&settings.prefix)?;
-        let pool = crate::db::sqlite_pool(path).await.map_err(BusError::unavailable)?;
-        sqlx::raw_sql(SCHEMA).execute(&pool).await.map_err(BusError::unavailable)?;
-        let bus = Self { pool, wake: Arc::new(Notify::new()), settings };
+        let pool = crate::db::sqlite_pool(path)
+            .await
+            .map_err(BusError::unavailable)?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .map_err(BusError::unavailable)?;
+        let bus = Self {
+            pool,
+            wake: Arc::new(Notify::new()),
+            settings,
+        };
         bus.prune().await?;
         Ok(bus)
     }
@@ -97,12 +106,18 @@ impl LocalBus {
         .map_err(BusError::unavailable)?
         .rows_affected();
         self.wake.notify_waiters();
-        Ok(Published { duplicate: inserted == 0 })
+        Ok(Published {
+            duplicate: inserted == 0,
+        })
     }
 
     /// Moves new matching messages into the consumer's pending set, then leases up to `max`
     /// of the pending ones that are due, for `ack_wait`.
-    async fn claim(&self, consumer: &str, max: usize) -> Result<Vec<(i64, DeliveryInfo)>, BusError> {
+    async fn claim(
+        &self,
+        consumer: &str,
+        max: usize,
+    ) -> Result<Vec<(i64, DeliveryInfo)>, BusError> {
         let now = now_millis();
         let mut tx = self.pool.begin().await.map_err(BusError::unavailable)?;
         let row = sqlx::query("SELECT filter_subject, cursor FROM bus_consumers WHERE name = $1")
@@ -112,11 +127,13 @@ impl LocalBus {
             .map_err(BusError::unavailable)?;
         let filter: String = row.get(0);
         let cursor: i64 = row.get(1);
-        let fresh = sqlx::query("SELECT seq, subject FROM bus_messages WHERE seq > $1 ORDER BY seq LIMIT 1000")
-            .bind(cursor)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(BusError::unavailable)?;
+        let fresh = sqlx::query(
+            "SELECT seq, subject FROM bus_messages WHERE seq > $1 ORDER BY seq LIMIT 1000",
+        )
+        .bind(cursor)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(BusError::unavailable)?;
         if let Some(last) = fresh.last() {
             for message in &fresh {
                 let subject: String = message.get(1);
@@ -180,11 +197,12 @@ impl LocalBus {
 
     /// Milliseconds until the consumer's next pending delivery is due, if any.
     async fn next_due_in(&self, consumer: &str) -> Result<Option<i64>, BusError> {
-        let next: Option<i64> = sqlx::query_scalar("SELECT MIN(available_at) FROM bus_pending WHERE consumer = $1")
-            .bind(consumer)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(BusError::unavailable)?;
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(available_at) FROM bus_pending WHERE consumer = $1")
+                .bind(consumer)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(BusError::unavailable)?;
         Ok(next.map(|at| (at - now_millis()).max(0)))
     }
 }
@@ -207,7 +225,10 @@ impl EventBus for LocalBus {
         .execute(&self.pool)
         .await
         .map_err(BusError::unavailable)?;
-        Ok(Box::new(LocalSubscription { bus: self.clone(), name: spec.name.clone() }))
+        Ok(Box::new(LocalSubscription {
+            bus: self.clone(),
+            name: spec.name.clone(),
+        }))
     }
 
     async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
@@ -229,12 +250,14 @@ impl EventBus for LocalBus {
                     consumer: consumer.to_owned(),
                     reason: row.get(1),
                     attempts: row.get::<i64, _>(2) as u32,
-                    failed_at: chrono::DateTime::from_timestamp_millis(row.get(3)).unwrap_or_default(),
+                    failed_at: chrono::DateTime::from_timestamp_millis(row.get(3))
+                        .unwrap_or_default(),
                     message: BusMessage {
                         subject: row.get(4),
                         msg_id: row.get(5),
                         payload: row.get::<Vec<u8>, _>(6).into(),
-                        headers: serde_json::from_str::<BTreeMap<String, String>>(&headers).unwrap_or_default(),
+                        headers: serde_json::from_str::<BTreeMap<String, String>>(&headers)
+                            .unwrap_or_default(),
                     },
                 }
             })
@@ -243,13 +266,18 @@ impl EventBus for LocalBus {
 
     async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError> {
         let mut tx = self.pool.begin().await.map_err(BusError::unavailable)?;
-        let seq: Option<i64> = sqlx::query_scalar("DELETE FROM bus_dead_letters WHERE id = $1 AND consumer = $2 RETURNING seq")
-            .bind(id as i64)
-            .bind(consumer)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(BusError::unavailable)?;
-        let seq = seq.ok_or_else(|| BusError::DeadLetterNotFound { consumer: consumer.to_owned(), id })?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM bus_dead_letters WHERE id = $1 AND consumer = $2 RETURNING seq",
+        )
+        .bind(id as i64)
+        .bind(consumer)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(BusError::unavailable)?;
+        let seq = seq.ok_or_else(|| BusError::DeadLetterNotFound {
+            consumer: consumer.to_owned(),
+            id,
+        })?;
         // Only the consumer that gave up gets it again.
         sqlx::query("INSERT OR REPLACE INTO bus_pending (consumer, seq, attempts, available_at) VALUES ($1, $2, 0, 0)")
             .bind(consumer)
@@ -286,7 +314,11 @@ impl Subscription for LocalSubscription {
                 return Ok(claimed
                     .into_iter()
                     .map(|(seq, info)| {
-                        let settle = LocalSettle { bus: self.bus.clone(), consumer: self.name.clone(), seq };
+                        let settle = LocalSettle {
+                            bus: self.bus.clone(),
+                            consumer: self.name.clone(),
+                            seq,
+                        };
                         Delivery::new(info, Box::new(settle))
                     })
                     .collect());

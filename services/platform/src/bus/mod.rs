@@ -156,8 +156,14 @@ pub fn subject_matches(filter: &str, subject: &str) -> bool {
 pub(crate) fn validate_name(name: &str) -> Result<(), BusError> {
     let valid = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid { Ok(()) } else { Err(BusError::InvalidName(name.to_owned())) }
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(BusError::InvalidName(name.to_owned()))
+    }
 }
 
 /// Header names used on every bus message.
@@ -175,10 +181,19 @@ mod tests {
 
     #[test]
     fn wildcards_follow_nats_rules() {
-        assert!(subject_matches("s.*.listing.published", "s.dijon.listing.published"));
-        assert!(subject_matches("s.*.listing.>", "s.dijon.listing.published"));
+        assert!(subject_matches(
+            "s.*.listing.published",
+            "s.dijon.listing.published"
+        ));
+        assert!(subject_matches(
+            "s.*.listing.>",
+            "s.dijon.listing.published"
+        ));
         assert!(!subject_matches("s.*.listing.>", "s.dijon.listing"));
-        assert!(!subject_matches("s.*.match.found", "s.dijon.listing.published"));
+        assert!(!subject_matches(
+            "s.*.match.found",
+            "s.dijon.listing.published"
+        ));
         assert!(!subject_matches("s.dijon", "s.dijon.listing"));
         assert!(subject_matches("s.>", "s.a.b.c"));
     }

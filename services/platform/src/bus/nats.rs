@@ -16,9 +16,9 @@ use super::{
 };
 
 /// Re-publications of the same message id within this window are dropped by the server.
-const DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
+const DUPLICATE_WINDOW: Duration = Duration::from_mins(15);
 /// Events older than this are dropped from the stream; every consumer is far ahead by then.
-const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const RETENTION: Duration = Duration::from_hours(7 * 24);
 
 #[derive(Clone)]
 pub struct NatsBus {
@@ -38,7 +38,11 @@ impl NatsBus {
                 .connect(url)
         })
         .await;
-        let bus = Self { jetstream: jetstream::new(client.clone()), client, settings };
+        let bus = Self {
+            jetstream: jetstream::new(client.clone()),
+            client,
+            settings,
+        };
         crate::retry::until_ok("JetStream", || bus.ensure_streams()).await;
         Ok(bus)
     }
@@ -104,14 +108,18 @@ fn to_nats_headers(message: &BusMessage) -> async_nats::HeaderMap {
     nats_headers
 }
 
-fn from_nats_headers(nats_headers: Option<&async_nats::HeaderMap>) -> (String, BTreeMap<String, String>) {
+fn from_nats_headers(
+    nats_headers: Option<&async_nats::HeaderMap>,
+) -> (String, BTreeMap<String, String>) {
     let mut msg_id = String::new();
     let mut map = BTreeMap::new();
     if let Some(nats_headers) = nats_headers {
         for (name, values) in nats_headers.iter() {
-            let Some(value) = values.first() else { continue };
+            let Some(value) = values.first() else {
+                continue;
+            };
             if name.to_string() == async_nats::header::NATS_MESSAGE_ID.to_string() {
-                msg_id = value.as_str().to_owned();
+                value.as_str().clone_into(&mut msg_id);
             } else {
                 map.insert(name.to_string(), value.as_str().to_owned());
             }
@@ -125,12 +133,18 @@ impl EventBus for NatsBus {
     async fn publish(&self, message: BusMessage) -> Result<Published, BusError> {
         let ack = self
             .jetstream
-            .publish_with_headers(message.subject.clone(), to_nats_headers(&message), message.payload)
+            .publish_with_headers(
+                message.subject.clone(),
+                to_nats_headers(&message),
+                message.payload,
+            )
             .await
             .map_err(BusError::unavailable)?
             .await
             .map_err(BusError::unavailable)?;
-        Ok(Published { duplicate: ack.duplicate })
+        Ok(Published {
+            duplicate: ack.duplicate,
+        })
     }
 
     async fn subscribe(&self, spec: &ConsumerSpec) -> Result<Box<dyn Subscription>, BusError> {
@@ -156,7 +170,11 @@ impl EventBus for NatsBus {
             )
             .await
             .map_err(BusError::unavailable)?;
-        Ok(Box::new(NatsSubscription { consumer, bus: self.clone(), name: spec.name.clone() }))
+        Ok(Box::new(NatsSubscription {
+            consumer,
+            bus: self.clone(),
+            name: spec.name.clone(),
+        }))
     }
 
     async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
@@ -166,13 +184,17 @@ impl EventBus for NatsBus {
             .create_consumer(pull::Config {
                 filter_subject: self.dead_letter_subject(consumer),
                 ack_policy: AckPolicy::None,
-                inactive_threshold: Duration::from_secs(60),
+                inactive_threshold: Duration::from_mins(1),
                 ..Default::default()
             })
             .await
             .map_err(BusError::unavailable)?;
         let mut reader = reader;
-        let pending = reader.info().await.map_err(BusError::unavailable)?.num_pending as usize;
+        let pending = reader
+            .info()
+            .await
+            .map_err(BusError::unavailable)?
+            .num_pending as usize;
         let mut letters = Vec::with_capacity(pending);
         if pending == 0 {
             return Ok(letters);
@@ -190,7 +212,13 @@ impl EventBus for NatsBus {
             let id = info.stream_sequence;
             let failed_at = chrono::DateTime::from_timestamp(info.published.unix_timestamp(), 0)
                 .unwrap_or_default();
-            letters.push(dead_letter_from(id, consumer, message.headers.as_ref(), message.payload.clone(), failed_at));
+            letters.push(dead_letter_from(
+                id,
+                consumer,
+                message.headers.as_ref(),
+                message.payload.clone(),
+                failed_at,
+            ));
         }
         Ok(letters)
     }
@@ -198,12 +226,21 @@ impl EventBus for NatsBus {
     async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError> {
         validate_name(consumer)?;
         let stream = self.dead_letter_stream().await?;
-        let not_found = || BusError::DeadLetterNotFound { consumer: consumer.to_owned(), id };
+        let not_found = || BusError::DeadLetterNotFound {
+            consumer: consumer.to_owned(),
+            id,
+        };
         let raw = stream.get_raw_message(id).await.map_err(|_| not_found())?;
         if raw.subject.as_str() != self.dead_letter_subject(consumer) {
             return Err(not_found());
         }
-        let letter = dead_letter_from(id, consumer, Some(&raw.headers), raw.payload, chrono::Utc::now());
+        let letter = dead_letter_from(
+            id,
+            consumer,
+            Some(&raw.headers),
+            raw.payload,
+            chrono::Utc::now(),
+        );
         // A fresh message id gets past the duplicate window; consumers that already handled
         // the event skip it by its event id.
         let replay = BusMessage {
@@ -211,7 +248,10 @@ impl EventBus for NatsBus {
             ..letter.message
         };
         self.publish(replay).await?;
-        stream.delete_message(id).await.map_err(BusError::unavailable)?;
+        stream
+            .delete_message(id)
+            .await
+            .map_err(BusError::unavailable)?;
         Ok(())
     }
 
@@ -231,12 +271,20 @@ fn dead_letter_from(
     let subject = map.remove(headers::ORIGINAL_SUBJECT).unwrap_or_default();
     let msg_id = map.remove(headers::ORIGINAL_MSG_ID).unwrap_or_default();
     let reason = map.remove(headers::DEAD_LETTER_REASON).unwrap_or_default();
-    let attempts = map.remove(headers::DEAD_LETTER_ATTEMPTS).and_then(|a| a.parse().ok()).unwrap_or(0);
+    let attempts = map
+        .remove(headers::DEAD_LETTER_ATTEMPTS)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
     map.remove(headers::DEAD_LETTER_CONSUMER);
     DeadLetter {
         id,
         consumer: consumer.to_owned(),
-        message: BusMessage { subject, msg_id, payload, headers: map },
+        message: BusMessage {
+            subject,
+            msg_id,
+            payload,
+            headers: map,
+        },
         reason,
         attempts,
         failed_at,
@@ -263,7 +311,7 @@ impl Subscription for NatsSubscription {
         let mut deliveries = Vec::new();
         while let Some(message) = messages.next().await {
             let message = message.map_err(BusError::unavailable)?;
-            let attempt = message.info().map(|i| i.delivered).unwrap_or(1).max(1) as u32;
+            let attempt = message.info().map_or(1, |i| i.delivered).max(1) as u32;
             let (msg_id, map) = from_nats_headers(message.headers.as_ref());
             let info = DeliveryInfo {
                 consumer: self.name.clone(),
@@ -275,7 +323,13 @@ impl Subscription for NatsSubscription {
                 },
                 attempt,
             };
-            deliveries.push(Delivery::new(info, Box::new(NatsSettle { message, bus: self.bus.clone() })));
+            deliveries.push(Delivery::new(
+                info,
+                Box::new(NatsSettle {
+                    message,
+                    bus: self.bus.clone(),
+                }),
+            ));
         }
         Ok(deliveries)
     }
@@ -289,20 +343,38 @@ struct NatsSettle {
 #[async_trait]
 impl Settle for NatsSettle {
     async fn ack(&self) -> Result<(), BusError> {
-        self.message.double_ack().await.map_err(BusError::unavailable)
+        self.message
+            .double_ack()
+            .await
+            .map_err(BusError::unavailable)
     }
 
     async fn retry_after(&self, delay: Duration) -> Result<(), BusError> {
-        self.message.ack_with(AckKind::Nak(Some(delay))).await.map_err(BusError::unavailable)
+        self.message
+            .ack_with(AckKind::Nak(Some(delay)))
+            .await
+            .map_err(BusError::unavailable)
     }
 
     async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError> {
         let mut map = delivery.message.headers.clone();
-        map.insert(headers::ORIGINAL_SUBJECT.into(), delivery.message.subject.clone());
-        map.insert(headers::ORIGINAL_MSG_ID.into(), delivery.message.msg_id.clone());
+        map.insert(
+            headers::ORIGINAL_SUBJECT.into(),
+            delivery.message.subject.clone(),
+        );
+        map.insert(
+            headers::ORIGINAL_MSG_ID.into(),
+            delivery.message.msg_id.clone(),
+        );
         map.insert(headers::DEAD_LETTER_REASON.into(), sanitize_header(reason));
-        map.insert(headers::DEAD_LETTER_ATTEMPTS.into(), delivery.attempt.to_string());
-        map.insert(headers::DEAD_LETTER_CONSUMER.into(), delivery.consumer.clone());
+        map.insert(
+            headers::DEAD_LETTER_ATTEMPTS.into(),
+            delivery.attempt.to_string(),
+        );
+        map.insert(
+            headers::DEAD_LETTER_CONSUMER.into(),
+            delivery.consumer.clone(),
+        );
         let letter = BusMessage {
             subject: self.bus.dead_letter_subject(&delivery.consumer),
             msg_id: format!("{}:dead:{}", delivery.message.msg_id, delivery.consumer),
@@ -311,11 +383,18 @@ impl Settle for NatsSettle {
         };
         // Stored first, then terminated: a crash in between redelivers rather than loses.
         self.bus.publish(letter).await?;
-        self.message.ack_with(AckKind::Term).await.map_err(BusError::unavailable)
+        self.message
+            .ack_with(AckKind::Term)
+            .await
+            .map_err(BusError::unavailable)
     }
 }
 
 /// Header values are one line of printable text.
 fn sanitize_header(value: &str) -> String {
-    value.chars().map(|c| if c.is_control() { ' ' } else { c }).take(1000).collect()
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(1000)
+        .collect()
 }
