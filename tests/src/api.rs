@@ -135,17 +135,14 @@ impl Client {
 
     /// Polls the member's inbox until an item about `listing_id` appears (bounded).
     pub async fn wait_for_item_about(&self, member: &Member, listing_id: &str) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
+        let what = format!("an inbox item about {listing_id}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
             let items = self.inbox(member).await;
-            if items.iter().any(|item| item["listing_id"] == listing_id) {
-                return items;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no inbox item about {listing_id}; inbox: {items:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            items
+                .iter()
+                .any(|item| item["listing_id"] == listing_id)
+                .then_some(items)
+        })
+        .await
     }
 }

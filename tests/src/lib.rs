@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use synergies_platform::testing::{TestServers, unique_prefix};
+use synergies_platform::testing::{TestServers, eventually, unique_prefix};
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
 pub const BACKENDS: [&str; 4] = ["identity", "listings", "matching", "notifications"];
@@ -206,24 +206,21 @@ impl Platform {
 
     /// Polls `/readyz` until every service answers (bounded; never a fixed sleep).
     pub async fn wait_ready(&self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
-        loop {
-            if let Ok(response) = self
-                .client
-                .http
-                .get(format!("{}/readyz", self.base_url))
-                .send()
-                .await
-                && response.status().is_success()
-            {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the platform did not become ready:\n{}",
-                self.all_logs()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let readyz = format!("{}/readyz", self.base_url);
+        // The outer timeout fires first, so the failure shows every process's log.
+        let ready = eventually(
+            "the platform to become ready",
+            Duration::from_hours(1),
+            || async {
+                let response = self.client.http.get(&readyz).send().await.ok()?;
+                response.status().is_success().then_some(())
+            },
+        );
+        if tokio::time::timeout(Duration::from_mins(1), ready)
+            .await
+            .is_err()
+        {
+            panic!("the platform did not become ready:\n{}", self.all_logs());
         }
     }
 

@@ -58,18 +58,24 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = inner.to_string();
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned);
-        match (missing, path.as_str()) {
-            (Some(field), _) => ApiError::invalid(field, message),
-            (None, "." | "") => ApiError::with_status(
+        if matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        ) {
+            return ApiError::with_status(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
                 format!("malformed JSON: {message}"),
-            ),
-            (None, _) => ApiError::invalid(path, message),
+            );
+        }
+        // A missing field is reported at its parent's path: name the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        match missing {
+            Some(field) if path == "." => ApiError::invalid(field, message.clone()),
+            Some(field) => ApiError::invalid(format!("{path}.{field}"), message.clone()),
+            None => ApiError::invalid(path, message),
         }
     })
 }

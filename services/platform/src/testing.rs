@@ -141,3 +141,24 @@ macro_rules! store_conformance {
         }
     };
 }
+
+/// Asks `probe` until it answers `Some`, at most for `within`; panics naming `what` after.
+/// Tests wait on an observable condition this way, never on a fixed delay.
+pub async fn eventually<T, F, Fut>(what: &str, within: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        ticks.tick().await;
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+    }
+}

@@ -4,12 +4,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use synergies_platform::CancellationToken;
 use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::nats::NatsBus;
 use synergies_platform::bus::{
     BusMessage, BusSettings, ConsumerSpec, Delivery, EventBus, Subscription,
 };
+use synergies_platform::consumer::{ConsumerSettings, EventHandler, HandlerError};
 use synergies_platform::testing;
+use synergies_proto::events::v1::EventEnvelope;
 
 /// A bus under test and what is needed to open it again (durability checks).
 struct Fixture {
@@ -309,6 +312,137 @@ async fn unacknowledged_messages_survive_a_restart(f: Fixture) {
     got.into_iter().next().unwrap().ack().await.unwrap();
 }
 
+/// Records what the consumer runtime hands it; fails while `failures_left` > 0.
+struct RecordingHandler {
+    handled: tokio::sync::Mutex<Vec<String>>,
+    failures_left: std::sync::atomic::AtomicU32,
+    notify: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for RecordingHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let failures_left = self.failures_left.load(std::sync::atomic::Ordering::SeqCst);
+        if envelope.event_type == "listing.flaky" && failures_left > 0 {
+            self.failures_left
+                .store(failures_left - 1, std::sync::atomic::Ordering::SeqCst);
+            return Err(HandlerError::Transient(
+                "database briefly unavailable".into(),
+            ));
+        }
+        self.handled.lock().await.push(envelope.event_id.clone());
+        self.notify.notify_one();
+        Ok(())
+    }
+}
+
+fn envelope_message(f: &Fixture, event_type: &str) -> (String, BusMessage) {
+    let mut envelope = synergies_platform::events::envelope(
+        "dijon",
+        "test",
+        &synergies_proto::events::v1::MatchFound::default(),
+    );
+    event_type.clone_into(&mut envelope.event_type);
+    let id = envelope.event_id.clone();
+    let message = BusMessage {
+        subject: format!("{}.dijon.{event_type}", f.prefix),
+        msg_id: id.clone(),
+        payload: prost::Message::encode_to_vec(&envelope).into(),
+        headers: BTreeMap::new(),
+    };
+    (id, message)
+}
+
+/// Waits until the handler has recorded `count` events.
+async fn handled(handler: &RecordingHandler, count: usize) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let notified = handler.notify.notified();
+        {
+            let handled = handler.handled.lock().await;
+            if handled.len() >= count {
+                return handled.clone();
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "events were not handled"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+    }
+}
+
+async fn consumers_dead_letter_poison_and_carry_on(f: Fixture) {
+    let handler = Arc::new(RecordingHandler {
+        handled: tokio::sync::Mutex::new(Vec::new()),
+        failures_left: std::sync::atomic::AtomicU32::new(10),
+        notify: tokio::sync::Notify::new(),
+    });
+    let spec = spec(&f, "runtime", "*.listing.>");
+    let shutdown = CancellationToken::new();
+    let settings = ConsumerSettings {
+        max_deliver: 3,
+        batch: 8,
+    };
+    let task = tokio::spawn(synergies_platform::consumer::run(
+        f.bus.clone(),
+        spec.clone(),
+        handler.clone(),
+        settings,
+        shutdown.clone(),
+    ));
+    // Not an envelope at all, then an event that keeps failing, then a good one.
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "garbage"))
+        .await
+        .unwrap();
+    let (_, flaky) = envelope_message(&f, "listing.flaky");
+    f.bus.publish(flaky).await.unwrap();
+    let (good_id, good) = envelope_message(&f, "listing.published");
+    f.bus.publish(good).await.unwrap();
+
+    assert_eq!(handled(&handler, 1).await, vec![good_id.clone()]);
+    // The flaky event is retried with backoff, then dead-lettered after 3 deliveries.
+    let letters = testing::eventually("two dead letters", Duration::from_secs(30), || async {
+        Some(f.bus.dead_letters("runtime").await.unwrap()).filter(|letters| letters.len() == 2)
+    })
+    .await;
+    assert!(
+        letters[0].reason.contains("malformed event envelope"),
+        "{}",
+        letters[0].reason
+    );
+    assert!(
+        letters[1].reason.contains("database briefly unavailable"),
+        "{}",
+        letters[1].reason
+    );
+    assert!(
+        letters[1].reason.contains("after 3 deliveries"),
+        "{}",
+        letters[1].reason
+    );
+    assert_eq!(
+        handler
+            .failures_left
+            .load(std::sync::atomic::Ordering::SeqCst),
+        7
+    );
+
+    // Replayed once the cause is gone, it is handled.
+    handler
+        .failures_left
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    f.bus
+        .replay_dead_letter("runtime", letters[1].id)
+        .await
+        .unwrap();
+    let handled = handled(&handler, 2).await;
+    assert_eq!(handled[0], good_id);
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
 macro_rules! conformance_suite {
     ($implementation:ident) => {
         mod $implementation {
@@ -329,6 +463,7 @@ macro_rules! conformance_suite {
             case!(dead_letters_can_be_listed_and_replayed);
             case!(every_consumer_gets_every_message_and_replicas_share);
             case!(unacknowledged_messages_survive_a_restart);
+            case!(consumers_dead_letter_poison_and_carry_on);
         }
     };
 }
