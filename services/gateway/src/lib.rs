@@ -17,6 +17,7 @@ use std::future::IntoFuture;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use synergies_platform::config::PlatformConfig;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -65,9 +66,14 @@ pub async fn run(
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { drain.cancelled().await })
-        .into_future();
+    let server = axum::serve(
+        listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        }),
+        app,
+    )
+    .with_graceful_shutdown(async move { drain.cancelled().await })
+    .into_future();
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return Ok(result?),

@@ -119,7 +119,13 @@ impl LocalBus {
         max: usize,
     ) -> Result<Vec<(i64, DeliveryInfo)>, BusError> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await.map_err(BusError::unavailable)?;
+        // IMMEDIATE: this transaction reads then writes; a deferred one would fail with
+        // "database is locked" when another writer slipped in between, instead of waiting.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(BusError::unavailable)?;
         let row = sqlx::query("SELECT filter_subject, cursor FROM bus_consumers WHERE name = $1")
             .bind(consumer)
             .fetch_one(&mut *tx)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::{AckPolicy, pull};
 use async_nats::jetstream::{self, AckKind, stream};
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 
 use super::{
     BusError, BusMessage, BusSettings, ConsumerSpec, DeadLetter, Delivery, DeliveryInfo, EventBus,
@@ -17,6 +17,8 @@ use super::{
 
 /// Re-publications of the same message id within this window are dropped by the server.
 const DUPLICATE_WINDOW: Duration = Duration::from_mins(15);
+/// Messages the client asks for at a time; each starts its ack wait once it is delivered.
+const PULL_BATCH: usize = 32;
 /// Events older than this are dropped from the stream; every consumer is far ahead by then.
 const RETENTION: Duration = Duration::from_hours(7 * 24);
 
@@ -170,8 +172,16 @@ impl EventBus for NatsBus {
             )
             .await
             .map_err(BusError::unavailable)?;
+        // A continuous pull keeps requests outstanding at the server, so a new event is pushed
+        // to us at once and an idle consumer costs nothing (a one-shot fetch would busy-poll).
+        let messages = consumer
+            .stream()
+            .max_messages_per_batch(PULL_BATCH)
+            .messages()
+            .await
+            .map_err(BusError::unavailable)?;
         Ok(Box::new(NatsSubscription {
-            consumer,
+            messages,
             bus: self.clone(),
             name: spec.name.clone(),
         }))
@@ -292,44 +302,50 @@ fn dead_letter_from(
 }
 
 struct NatsSubscription {
-    consumer: jetstream::consumer::Consumer<pull::Config>,
+    messages: pull::Stream,
     bus: NatsBus,
     name: String,
+}
+
+impl NatsSubscription {
+    fn delivery(&self, message: jetstream::Message) -> Delivery {
+        let attempt = message.info().map_or(1, |i| i.delivered).max(1) as u32;
+        let (msg_id, map) = from_nats_headers(message.headers.as_ref());
+        let info = DeliveryInfo {
+            consumer: self.name.clone(),
+            message: BusMessage {
+                subject: message.subject.to_string(),
+                msg_id,
+                payload: message.payload.clone(),
+                headers: map,
+            },
+            attempt,
+        };
+        Delivery::new(
+            info,
+            Box::new(NatsSettle {
+                message,
+                bus: self.bus.clone(),
+            }),
+        )
+    }
 }
 
 #[async_trait]
 impl Subscription for NatsSubscription {
     async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError> {
-        let mut messages = self
-            .consumer
-            .fetch()
-            .max_messages(max)
-            .expires(wait)
-            .messages()
-            .await
-            .map_err(BusError::unavailable)?;
-        let mut deliveries = Vec::new();
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(BusError::unavailable)?;
-            let attempt = message.info().map_or(1, |i| i.delivered).max(1) as u32;
-            let (msg_id, map) = from_nats_headers(message.headers.as_ref());
-            let info = DeliveryInfo {
-                consumer: self.name.clone(),
-                message: BusMessage {
-                    subject: message.subject.to_string(),
-                    msg_id,
-                    payload: message.payload.clone(),
-                    headers: map,
-                },
-                attempt,
-            };
-            deliveries.push(Delivery::new(
-                info,
-                Box::new(NatsSettle {
-                    message,
-                    bus: self.bus.clone(),
-                }),
-            ));
+        let first = match tokio::time::timeout(wait, self.messages.next()).await {
+            Err(_) => return Ok(Vec::new()),
+            Ok(None) => return Err(BusError::Unavailable("the message stream ended".into())),
+            Ok(Some(message)) => message.map_err(BusError::unavailable)?,
+        };
+        let mut deliveries = vec![self.delivery(first)];
+        // Whatever else has already arrived, without waiting for more.
+        while deliveries.len() < max {
+            match self.messages.next().now_or_never() {
+                Some(Some(Ok(message))) => deliveries.push(self.delivery(message)),
+                _ => break,
+            }
         }
         Ok(deliveries)
     }

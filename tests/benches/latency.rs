@@ -1,0 +1,165 @@
+//! Event latency, measured: publish → consume on each bus, and the whole path (offer posted
+//! to the gateway → the requester's inbox shows the match) in both layouts. Prints p50/p90/p99.
+//!
+//! `cargo build --release -p synergies && cargo bench -p synergies-tests --bench latency`
+//! (needs the local PostgreSQL and NATS for the JetStream and split-process rows).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use synergies_platform::bus::local::LocalBus;
+use synergies_platform::bus::nats::NatsBus;
+use synergies_platform::bus::{BusMessage, BusSettings, ConsumerSpec, EventBus};
+use synergies_platform::testing::{self, unique_prefix};
+use synergies_tests::Platform;
+use synergies_tests::api::Member;
+
+const BUS_ROUNDS: usize = 1000;
+const PATH_ROUNDS: usize = 200;
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        samples.len(),
+        ms(at(0.50)),
+        ms(at(0.90)),
+        ms(at(0.99)),
+        ms(*samples.last().unwrap())
+    );
+}
+
+/// Sequential round trips: publish one event, wait for its delivery, acknowledge it.
+async fn bus_latency(bus: Arc<dyn EventBus>, prefix: &str) -> Vec<Duration> {
+    let spec = ConsumerSpec {
+        name: "bench".into(),
+        filter_subject: format!("{prefix}.>"),
+    };
+    let mut subscription = bus.subscribe(&spec).await.unwrap();
+    let mut samples = Vec::with_capacity(BUS_ROUNDS);
+    for round in 0..BUS_ROUNDS + 50 {
+        let message = BusMessage {
+            subject: format!("{prefix}.dijon.listing.published"),
+            msg_id: format!("m{round}"),
+            payload: vec![7u8; 512].into(),
+            headers: BTreeMap::new(),
+        };
+        let started = Instant::now();
+        bus.publish(message).await.unwrap();
+        let delivery = loop {
+            let mut batch = subscription
+                .next_batch(1, Duration::from_secs(5))
+                .await
+                .unwrap();
+            if let Some(delivery) = batch.pop() {
+                break delivery;
+            }
+        };
+        let elapsed = started.elapsed();
+        delivery.ack().await.unwrap();
+        // The first rounds warm connections and caches up.
+        if round >= 50 {
+            samples.push(elapsed);
+        }
+    }
+    samples
+}
+
+/// Offer posted → item visible in the requester's inbox, polled every 2 ms.
+async fn path_latency(platform: &Platform) -> Vec<Duration> {
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let requester: Member = client.create_member("dijon", "Brasserie").await;
+    let offerer: Member = client.create_member("dijon", "Cartonnerie").await;
+    client
+        .publish(
+            &requester,
+            "request",
+            "packaging/pallets",
+            "Cherche palettes",
+        )
+        .await;
+    let mut samples = Vec::with_capacity(PATH_ROUNDS);
+    let mut poll = tokio::time::interval(Duration::from_millis(2));
+    for round in 0..PATH_ROUNDS + 10 {
+        let started = Instant::now();
+        let (offer, _) = client
+            .publish(
+                &offerer,
+                "offer",
+                "packaging/pallets",
+                &format!("Palettes lot {round}"),
+            )
+            .await;
+        loop {
+            let (_, page) = client
+                .get("/api/v1/inbox?page_size=1", &requester.token)
+                .await;
+            let newest: Option<&Value> = page["items"].as_array().and_then(|items| items.first());
+            if newest.is_some_and(|item| item["listing_id"] == offer.as_str()) {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "offer {offer} never reached the inbox"
+            );
+            poll.tick().await;
+        }
+        if round >= 10 {
+            samples.push(started.elapsed());
+        }
+    }
+    samples
+}
+
+#[tokio::main]
+async fn main() {
+    println!("| measurement | samples | p50 ms | p90 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|---|---|");
+    let settings = |prefix: &str| BusSettings {
+        prefix: prefix.to_owned(),
+        ack_wait: Duration::from_secs(30),
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = unique_prefix();
+    let local = LocalBus::open(&dir.path().join("bus.db"), settings(&prefix))
+        .await
+        .unwrap();
+    report(
+        "in-process bus (SQLite), publish → consume",
+        bus_latency(Arc::new(local), &prefix).await,
+    );
+
+    let servers = testing::servers().await;
+    if let Some(servers) = &servers {
+        let prefix = unique_prefix();
+        let nats = NatsBus::connect(&servers.nats_url, settings(&prefix))
+            .await
+            .unwrap();
+        report(
+            "NATS JetStream, publish → consume",
+            bus_latency(Arc::new(nats.clone()), &prefix).await,
+        );
+        nats.delete_streams().await.unwrap();
+    }
+
+    let platform = Platform::all_in_one(&[]).await;
+    report(
+        "whole path, all-in-one (offer POST → inbox)",
+        path_latency(&platform).await,
+    );
+    drop(platform);
+
+    if let Some(servers) = &servers {
+        let platform = Platform::split(servers, |_| Vec::new()).await;
+        report(
+            "whole path, split processes (offer POST → inbox)",
+            path_latency(&platform).await,
+        );
+    }
+}
