@@ -17,7 +17,7 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// All-in-one mode: where the embedded databases live.
-    #[arg(long, default_value = "./var")]
+    #[arg(long, global = true, default_value = "./var")]
     pub data_dir: PathBuf,
 
     /// All-in-one mode: address of the web interface and API.
