@@ -54,7 +54,7 @@ impl FromRequestParts<GatewayState> for Member {
             .await?
             .into_inner()
             .user
-            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "internal error"))?;
+            .ok_or_else(ApiError::incomplete_answer)?;
         let (Ok(user_id), Ok(organisation_id)) = (
             Uuid::parse_str(&user.id),
             Uuid::parse_str(&user.organisation_id),

@@ -48,6 +48,12 @@ impl ApiError {
         }
     }
 
+    /// A service answered without the part its contract promises.
+    pub fn incomplete_answer() -> Self {
+        tracing::error!("a service answered without the expected message");
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+
     pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,

@@ -6,7 +6,6 @@ pub mod error;
 pub mod grpc;
 pub mod store;
 
-use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::listings::v1::listings_service_server::ListingsServiceServer;
 use tokio::net::TcpListener;
@@ -15,13 +14,7 @@ pub const SERVICE_NAME: &str = "synergies.listings.v1.ListingsService";
 /// Producer name stamped on this service's events.
 pub const PRODUCER: &str = "listings";
 
-pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Connects and migrates the service's database.
-pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
-    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
-}
+synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {

@@ -13,7 +13,6 @@ pub mod store;
 
 use std::sync::Arc;
 
-use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::matching::v1::matching_service_server::MatchingServiceServer;
 use tokio::net::TcpListener;
@@ -23,13 +22,7 @@ pub const PRODUCER: &str = "matching";
 /// Durable consumer of listing events.
 pub const LISTINGS_CONSUMER: &str = "matching-listings";
 
-pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Connects and migrates the service's database.
-pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
-    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
-}
+synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {

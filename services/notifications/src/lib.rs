@@ -8,7 +8,6 @@ pub mod store;
 
 use std::sync::Arc;
 
-use synergies_platform::db::{Database, StorageTarget};
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use tokio::net::TcpListener;
@@ -17,13 +16,7 @@ pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService"
 /// Durable consumer of match events.
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
 
-pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Connects and migrates the service's database.
-pub async fn database(target: &StorageTarget) -> anyhow::Result<Database> {
-    Ok(Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS).await?)
-}
+synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {

@@ -169,3 +169,26 @@ pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+/// Declares a service's migrations (`migrations/postgres` and `migrations/sqlite` of the calling
+/// crate) as `POSTGRES_MIGRATIONS` / `SQLITE_MIGRATIONS`, and `database(target)` that connects
+/// and applies them after the platform's own.
+#[macro_export]
+macro_rules! service_database {
+    () => {
+        pub static POSTGRES_MIGRATIONS: ::sqlx::migrate::Migrator =
+            ::sqlx::migrate!("./migrations/postgres");
+        pub static SQLITE_MIGRATIONS: ::sqlx::migrate::Migrator =
+            ::sqlx::migrate!("./migrations/sqlite");
+
+        /// Connects (retrying while the server is down) and migrates the service's database.
+        pub async fn database(
+            target: &$crate::db::StorageTarget,
+        ) -> ::anyhow::Result<$crate::db::Database> {
+            Ok(
+                $crate::db::Database::open(target, &POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS)
+                    .await?,
+            )
+        }
+    };
+}

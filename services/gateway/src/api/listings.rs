@@ -112,13 +112,6 @@ fn listing_json(listing: pb::Listing) -> Listing {
     }
 }
 
-fn missing() -> ApiError {
-    ApiError::new(
-        synergies_platform::error::ErrorCode::Internal,
-        "internal error",
-    )
-}
-
 /// Publishes an offer or a request.
 #[utoipa::path(post, path = "/api/v1/listings", request_body = CreateListing, security(("member" = [])),
     responses((status = 201, body = Listing), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
@@ -140,7 +133,7 @@ pub async fn create(
         .await?
         .into_inner()
         .listing
-        .ok_or_else(missing)?;
+        .ok_or_else(ApiError::incomplete_answer)?;
     Ok((StatusCode::CREATED, Json(listing_json(listing))))
 }
 
@@ -191,7 +184,7 @@ pub async fn get(
     .await?
     .into_inner()
     .listing
-    .ok_or_else(missing)?;
+    .ok_or_else(ApiError::incomplete_answer)?;
     Ok(Json(listing_json(listing)))
 }
 

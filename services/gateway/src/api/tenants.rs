@@ -102,13 +102,6 @@ pub(crate) fn user_json(user: pb::User) -> User {
     }
 }
 
-fn missing() -> ApiError {
-    ApiError::new(
-        synergies_platform::error::ErrorCode::Internal,
-        "internal error",
-    )
-}
-
 /// Creates a tenant (territory).
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = CreateTenant, security(("operator" = [])),
     responses((status = 201, body = Tenant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -129,7 +122,7 @@ pub async fn create(
         .await?
         .into_inner()
         .tenant
-        .ok_or_else(missing)?;
+        .ok_or_else(ApiError::incomplete_answer)?;
     Ok((StatusCode::CREATED, Json(tenant_json(tenant))))
 }
 
@@ -159,7 +152,7 @@ pub async fn create_organisation(
         .await?
         .into_inner()
         .organisation
-        .ok_or_else(missing)?;
+        .ok_or_else(ApiError::incomplete_answer)?;
     Ok((
         StatusCode::CREATED,
         Json(Organisation {
@@ -193,7 +186,7 @@ pub async fn create_user(
         .create_user(request(message, &CallerContext::operator(tenant)))
         .await?
         .into_inner();
-    let user = created.user.ok_or_else(missing)?;
+    let user = created.user.ok_or_else(ApiError::incomplete_answer)?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
