@@ -5,7 +5,9 @@
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod identifiers;
 pub mod store;
+pub mod territory;
 
 use std::sync::Arc;
 

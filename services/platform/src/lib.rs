@@ -5,6 +5,7 @@
 //! the caller context carried in gRPC metadata, database pools, the event bus (NATS JetStream or
 //! the in-process bus), the transactional outbox and its relay, and idempotent consumers.
 
+pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod consumer;

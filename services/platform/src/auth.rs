@@ -1,0 +1,335 @@
+//! Signed access tokens: JWT with EdDSA (Ed25519) signatures and a `kid` header. Identity signs
+//! them with the keys it keeps; every other process verifies them locally against the public
+//! keys (JWKS) it fetches from identity and caches, fetching again when a token names a key it
+//! does not know yet — which is how a key rotation reaches everyone without logging anyone out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use tokio::sync::{Mutex, RwLock};
+
+/// `iss` of every token.
+pub const ISSUER: &str = "synergies-identity";
+/// Access tokens are short-lived; refresh tokens renew them.
+pub const ACCESS_TOKEN_TTL: Duration = Duration::from_mins(15);
+/// A verifier asks identity for keys at most this often when it meets unknown `kid`s.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What a member (or the operator) may do is decided from these, never from request fields.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    OrganisationAdmin,
+    Facilitator,
+    TenantAdmin,
+    PlatformOperator,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub iss: String,
+    /// User id, or `operator` for the platform operator.
+    pub sub: String,
+    /// Tenant slug; empty for the platform operator, who acts on the tenant a call names.
+    pub tenant: String,
+    /// Organisation the user acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    pub iat: i64,
+    pub exp: i64,
+    /// Token id, for audit logs.
+    pub jti: String,
+}
+
+impl Claims {
+    /// Claims valid from now for [`ACCESS_TOKEN_TTL`].
+    pub fn new(sub: String, tenant: String, org: Option<String>, roles: Vec<Role>) -> Self {
+        let now = chrono::Utc::now().timestamp();
+        Self {
+            iss: ISSUER.to_owned(),
+            sub,
+            tenant,
+            org,
+            roles,
+            iat: now,
+            exp: now + ACCESS_TOKEN_TTL.as_secs() as i64,
+            jti: uuid::Uuid::now_v7().to_string(),
+        }
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("the access token is malformed")]
+    Malformed,
+    #[error("the access token is invalid")]
+    Invalid,
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token was signed with an unknown key")]
+    UnknownKey,
+    #[error("signing keys are unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl AuthError {
+    pub fn status(&self) -> tonic::Status {
+        match self {
+            Self::Unavailable(_) => {
+                tonic::Status::unavailable("authentication is temporarily unavailable")
+            }
+            other => tonic::Status::unauthenticated(other.to_string()),
+        }
+    }
+}
+
+/// One public key in JWKS form (RFC 8037: `OKP`, `Ed25519`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Jwk {
+    pub kty: String,
+    pub crv: String,
+    pub alg: String,
+    #[serde(rename = "use")]
+    pub usage: String,
+    pub kid: String,
+    /// Base64url public key.
+    pub x: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+/// An Ed25519 key pair that signs access tokens.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    pkcs8: Vec<u8>,
+    public_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    pub fn generate() -> Self {
+        let random = ring::rand::SystemRandom::new();
+        let pkcs8 =
+            Ed25519KeyPair::generate_pkcs8(&random).expect("the system random source works");
+        Self::from_pkcs8(pkcs8.as_ref()).expect("a freshly generated key parses")
+    }
+
+    /// A key stored earlier (PKCS#8 document).
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, AuthError> {
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|_| AuthError::Malformed)?;
+        let public_key = pair.public_key().as_ref().to_vec();
+        // The key id is derived from the public key, so it never collides across rotations.
+        let kid = hex::encode(&sha2::Sha256::digest(&public_key)[..8]);
+        Ok(Self {
+            kid,
+            pkcs8: pkcs8.to_vec(),
+            public_key,
+        })
+    }
+
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    pub fn sign(&self, claims: &Claims) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&self.pkcs8))
+            .expect("Ed25519 signing of serialisable claims cannot fail")
+    }
+
+    pub fn jwk(&self) -> Jwk {
+        use base64::Engine as _;
+        Jwk {
+            kty: "OKP".into(),
+            crv: "Ed25519".into(),
+            alg: "EdDSA".into(),
+            usage: "sig".into(),
+            kid: self.kid.clone(),
+            x: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&self.public_key),
+        }
+    }
+}
+
+/// Where a verifier gets the current public keys.
+#[async_trait]
+pub trait KeySource: Send + Sync {
+    async fn jwks(&self) -> Result<Jwks, AuthError>;
+}
+
+/// Verifies access tokens locally; shared by every request of a process.
+pub struct Verifier {
+    source: Arc<dyn KeySource>,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    last_fetch: Mutex<Option<Instant>>,
+}
+
+impl Verifier {
+    pub fn new(source: Arc<dyn KeySource>) -> Self {
+        Self {
+            source,
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: Mutex::new(None),
+        }
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(AuthError::Invalid);
+        }
+        let kid = header.kid.ok_or(AuthError::Invalid)?;
+        let known = self.keys.read().await.get(&kid).cloned();
+        let key = if let Some(key) = known {
+            key
+        } else {
+            self.fetch_keys().await?;
+            self.keys
+                .read()
+                .await
+                .get(&kid)
+                .cloned()
+                .ok_or(AuthError::UnknownKey)?
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = 30;
+        jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            })
+    }
+
+    /// Fetches the key set, at most once per [`REFRESH_INTERVAL`]: a flood of tokens with a
+    /// made-up `kid` must not turn into a flood of calls to identity.
+    async fn fetch_keys(&self) -> Result<(), AuthError> {
+        let mut last_fetch = self.last_fetch.lock().await;
+        if last_fetch.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+            return Ok(());
+        }
+        let jwks = self.source.jwks().await?;
+        let mut keys = HashMap::new();
+        for jwk in jwks
+            .keys
+            .iter()
+            .filter(|k| k.kty == "OKP" && k.crv == "Ed25519")
+        {
+            if let Ok(key) = DecodingKey::from_ed_components(&jwk.x) {
+                keys.insert(jwk.kid.clone(), key);
+            }
+        }
+        *self.keys.write().await = keys;
+        *last_fetch = Some(Instant::now());
+        Ok(())
+    }
+}
+
+/// A fixed key set (identity verifying its own tokens, and tests).
+pub struct StaticKeys(pub Jwks);
+
+#[async_trait]
+impl KeySource for StaticKeys {
+    async fn jwks(&self) -> Result<Jwks, AuthError> {
+        Ok(self.0.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verifier(keys: &[&SigningKey]) -> Verifier {
+        Verifier::new(Arc::new(StaticKeys(Jwks {
+            keys: keys.iter().map(|k| k.jwk()).collect(),
+        })))
+    }
+
+    fn claims() -> Claims {
+        Claims::new(
+            "user-1".into(),
+            "dijon".into(),
+            Some("org-1".into()),
+            vec![Role::Member],
+        )
+    }
+
+    #[tokio::test]
+    async fn a_signed_token_verifies_and_carries_its_claims() {
+        let key = SigningKey::generate();
+        let token = key.sign(&claims());
+        let verified = verifier(&[&key]).verify(&token).await.unwrap();
+        assert_eq!(verified.tenant, "dijon");
+        assert!(verified.has_role(Role::Member));
+    }
+
+    #[tokio::test]
+    async fn tampered_foreign_expired_and_garbage_tokens_are_refused() {
+        let key = SigningKey::generate();
+        let other = SigningKey::generate();
+        let verifier = verifier(&[&key]);
+        let token = key.sign(&claims());
+        let (head, rest) = token.split_once('.').unwrap();
+        let (_, signature) = rest.split_once('.').unwrap();
+        let forged_claims = Claims {
+            tenant: "beaune".into(),
+            ..claims()
+        };
+        let forged_payload = other.sign(&forged_claims);
+        let forged_payload = forged_payload.split('.').nth(1).unwrap();
+        let tampered = format!("{head}.{forged_payload}.{signature}");
+        assert_eq!(verifier.verify(&tampered).await, Err(AuthError::Invalid));
+        assert_eq!(
+            verifier.verify(&other.sign(&claims())).await,
+            Err(AuthError::UnknownKey)
+        );
+        let expired = Claims {
+            exp: chrono::Utc::now().timestamp() - 3600,
+            ..claims()
+        };
+        assert_eq!(
+            verifier.verify(&key.sign(&expired)).await,
+            Err(AuthError::Expired)
+        );
+        assert_eq!(
+            verifier.verify("not.a.token").await,
+            Err(AuthError::Malformed)
+        );
+    }
+
+    #[tokio::test]
+    async fn keys_survive_storage_and_rotation_keeps_old_tokens_valid() {
+        let old = SigningKey::generate();
+        let restored = SigningKey::from_pkcs8(old.pkcs8()).unwrap();
+        assert_eq!(restored.kid, old.kid);
+        let new = SigningKey::generate();
+        let verifier = verifier(&[&old, &new]);
+        assert!(verifier.verify(&old.sign(&claims())).await.is_ok());
+        assert!(verifier.verify(&new.sign(&claims())).await.is_ok());
+    }
+}
