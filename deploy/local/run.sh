@@ -9,7 +9,7 @@
 #   SYNERGIES_BIN        an already built `synergies` binary; otherwise `cargo build --release` runs
 #   SYNERGIES_LOG_DIR    where <service>.log files go (default ./var/log, from the repository root)
 #   GATEWAY              host:port the gateway listens on (default 127.0.0.1:8080)
-#   SYNERGIES_GATEWAY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
+#   SYNERGIES_IDENTITY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
 #   SYNERGIES_SERVICES__<SVC>_LISTEN / _URL   move a service to another address
 #   READY_TIMEOUT        seconds to wait for the gateway's /readyz (default 60)
 #
@@ -92,16 +92,16 @@ fi
 # --- configuration shared by every process --------------------------------------------------------
 
 GATEWAY=${GATEWAY:-127.0.0.1:8080}
-if [[ -z "${SYNERGIES_GATEWAY__OPERATOR_TOKEN:-}" ]]; then
+if [[ -z "${SYNERGIES_IDENTITY__OPERATOR_TOKEN:-}" ]]; then
     # Fresh per run: a local stack should not share a guessable token with anything else.
-    SYNERGIES_GATEWAY__OPERATOR_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    SYNERGIES_IDENTITY__OPERATOR_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 fi
 
 export SYNERGIES_DATABASE__URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
 export SYNERGIES_BUS__NATS_URL="nats://$NATS_HOST:$NATS_PORT"
 export SYNERGIES_TELEMETRY__FORMAT=json
 export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
-export SYNERGIES_GATEWAY__OPERATOR_TOKEN
+export SYNERGIES_IDENTITY__OPERATOR_TOKEN
 export SYNERGIES_SERVICES__IDENTITY_LISTEN="${SYNERGIES_SERVICES__IDENTITY_LISTEN:-127.0.0.1:7301}"
 export SYNERGIES_SERVICES__LISTINGS_LISTEN="${SYNERGIES_SERVICES__LISTINGS_LISTEN:-127.0.0.1:7302}"
 export SYNERGIES_SERVICES__MATCHING_LISTEN="${SYNERGIES_SERVICES__MATCHING_LISTEN:-127.0.0.1:7303}"
@@ -266,7 +266,7 @@ done
 cat <<EOF
 Synergies is ready.
   gateway:        http://$GATEWAY
-  operator token: $SYNERGIES_GATEWAY__OPERATOR_TOKEN
+  operator token: $SYNERGIES_IDENTITY__OPERATOR_TOKEN
   logs:           $log_dir
 EOF
 

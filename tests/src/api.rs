@@ -8,15 +8,22 @@ use serde_json::{Value, json};
 pub struct Client {
     pub http: reqwest::Client,
     pub base_url: String,
+    operator: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
-/// A member of an organisation with their API token.
+/// A member of an organisation, signed in.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub user_id: String,
     pub organisation_id: String,
+    pub email: String,
+    /// Access token.
     pub token: String,
+    pub refresh_token: String,
 }
+
+/// Every test member's password.
+pub const PASSWORD: &str = "la brasserie du lac recycle";
 
 impl Client {
     pub fn new(base_url: &str) -> Self {
@@ -27,18 +34,20 @@ impl Client {
         Self {
             http,
             base_url: base_url.to_owned(),
+            operator: std::sync::Arc::default(),
         }
     }
 
+    /// POST with a bearer token (none when `token` is empty).
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let response = self
+        let mut request = self
             .http
             .post(format!("{}{path}", self.base_url))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("gateway answers");
+            .json(body);
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -55,24 +64,44 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn create_tenant(&self, slug: &str) {
-        let (status, body) = self
-            .post(
-                "/api/v1/tenants",
-                crate::OPERATOR_TOKEN,
-                &json!({"slug": slug, "display_name": format!("{slug} métropole")}),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
+    /// The operator's access token, obtained once with the operator secret.
+    pub async fn operator_token(&self) -> String {
+        self.operator
+            .get_or_init(|| async {
+                let body = json!({"operator_token": crate::OPERATOR_TOKEN});
+                let (status, tokens) = self.post("/api/v1/auth/operator", "", &body).await;
+                assert_eq!(status, 200, "{tokens}");
+                tokens["access_token"]
+                    .as_str()
+                    .expect("operator access token")
+                    .to_owned()
+            })
+            .await
+            .clone()
     }
 
-    /// A new organisation of `tenant` with one user.
+    /// Signs in; returns the status and the body (tokens or error).
+    pub async fn login(&self, tenant: &str, email: &str, password: &str) -> (u16, Value) {
+        let body = json!({"tenant": tenant, "email": email, "password": password});
+        self.post("/api/v1/auth/login", "", &body).await
+    }
+
+    pub async fn create_tenant(&self, slug: &str) {
+        let operator = self.operator_token().await;
+        let body = json!({"slug": slug, "display_name": format!("{slug} métropole")});
+        let (status, answer) = self.post("/api/v1/tenants", &operator, &body).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+
+    /// A new organisation of `tenant` with one user, signed in.
     pub async fn create_member(&self, tenant: &str, name: &str) -> Member {
+        let operator = self.operator_token().await;
+        let body = json!({"name": name, "kind": "company"});
         let (status, organisation) = self
             .post(
                 &format!("/api/v1/tenants/{tenant}/organisations"),
-                crate::OPERATOR_TOKEN,
-                &json!({"name": name, "kind": "company"}),
+                &operator,
+                &body,
             )
             .await;
         assert_eq!(status, 201, "{organisation}");
@@ -81,18 +110,25 @@ impl Client {
             .expect("organisation id")
             .to_owned();
         let email = format!("contact-{}@example.fr", uuid::Uuid::new_v4().simple());
+        let body = json!({"organisation_id": organisation_id, "email": email, "display_name": name, "password": PASSWORD});
         let (status, created) = self
-            .post(
-                &format!("/api/v1/tenants/{tenant}/users"),
-                crate::OPERATOR_TOKEN,
-                &json!({"organisation_id": organisation_id, "email": email, "display_name": name}),
-            )
+            .post(&format!("/api/v1/tenants/{tenant}/users"), &operator, &body)
             .await;
         assert_eq!(status, 201, "{created}");
+        let (status, tokens) = self.login(tenant, &email, PASSWORD).await;
+        assert_eq!(status, 200, "{tokens}");
         Member {
-            user_id: created["user"]["id"].as_str().expect("user id").to_owned(),
+            user_id: created["id"].as_str().expect("user id").to_owned(),
             organisation_id,
-            token: created["api_token"].as_str().expect("token").to_owned(),
+            email,
+            token: tokens["access_token"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: tokens["refresh_token"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
         }
     }
 

@@ -263,6 +263,14 @@ impl Platform {
         all
     }
 
+    /// Where a service's gRPC server answers in the split layout.
+    pub fn service_url(&self, service: &str) -> Option<String> {
+        let key = format!("SYNERGIES_SERVICES__{}_URL", service.to_uppercase());
+        self.processes
+            .get(service)
+            .and_then(|p| p.env.get(&key).cloned())
+    }
+
     /// Names of the processes, e.g. `synergies` or the five services.
     pub fn process_names(&self) -> Vec<String> {
         self.processes.keys().cloned().collect()
@@ -281,7 +289,7 @@ impl Drop for Platform {
 fn base_env() -> BTreeMap<String, String> {
     BTreeMap::from([
         (
-            "SYNERGIES_GATEWAY__OPERATOR_TOKEN".to_owned(),
+            "SYNERGIES_IDENTITY__OPERATOR_TOKEN".to_owned(),
             OPERATOR_TOKEN.to_owned(),
         ),
         ("SYNERGIES_TELEMETRY__FILTER".to_owned(), "info".to_owned()),

@@ -1,14 +1,12 @@
-//! Who is calling. Members present the API token identity issued them
-//! (`Authorization: Bearer syn_…`); the platform operator presents the configured operator
-//! token. Signed JWTs and browser sessions replace API tokens with the identity issue.
+//! Who is calling: the bearer access token (JWT) is verified here, locally, against identity's
+//! published keys — and again by every service the call reaches.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use synergies_platform::context::{CallerContext, anonymous_request};
+use synergies_platform::auth::Role;
+use synergies_platform::context::CallerContext;
 use synergies_platform::error::ErrorCode;
-use synergies_proto::identity::v1 as identity;
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
@@ -16,11 +14,12 @@ use crate::state::GatewayState;
 /// A signed-in member of a tenant.
 pub struct Member {
     pub caller: CallerContext,
-    pub user: identity::User,
 }
 
 /// The platform operator.
-pub struct Operator;
+pub struct Operator {
+    pub caller: CallerContext,
+}
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     parts
@@ -33,9 +32,19 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::Unauthenticated,
-                "sign in first: send Authorization: Bearer <token>",
+                "sign in first: send Authorization: Bearer <access token>",
             )
         })
+}
+
+async fn verified(parts: &Parts, state: &GatewayState) -> Result<CallerContext, ApiError> {
+    let token = bearer(parts)?;
+    let claims = state
+        .verifier
+        .verify(token)
+        .await
+        .map_err(|error| ApiError::from(error.status()))?;
+    Ok(CallerContext::from_claims(&claims, token.to_owned(), None))
 }
 
 impl FromRequestParts<GatewayState> for Member {
@@ -45,25 +54,17 @@ impl FromRequestParts<GatewayState> for Member {
         parts: &mut Parts,
         state: &GatewayState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?.to_owned();
-        let request = anonymous_request(identity::AuthenticateRequest { api_token: token });
-        let user = state
-            .identity
-            .clone()
-            .authenticate(request)
-            .await?
-            .into_inner()
-            .user
-            .ok_or_else(ApiError::incomplete_answer)?;
-        let (Ok(user_id), Ok(organisation_id)) = (
-            Uuid::parse_str(&user.id),
-            Uuid::parse_str(&user.organisation_id),
-        ) else {
-            return Err(ApiError::new(ErrorCode::Internal, "internal error"));
-        };
-        let caller = CallerContext::member(user.tenant.clone(), user_id, organisation_id);
-        tracing::Span::current().record("user_id", tracing::field::display(user_id));
-        Ok(Self { caller, user })
+        let caller = verified(parts, state).await?;
+        if caller.is_operator() || caller.user_id.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::PermissionDenied,
+                "only a member of an organisation may do this",
+            ));
+        }
+        if let Some(user_id) = caller.user_id {
+            tracing::Span::current().record("user_id", tracing::field::display(user_id));
+        }
+        Ok(Self { caller })
     }
 }
 
@@ -74,26 +75,13 @@ impl FromRequestParts<GatewayState> for Operator {
         parts: &mut Parts,
         state: &GatewayState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let expected = state.operator_token.expose();
-        if expected.is_empty() {
+        let caller = verified(parts, state).await?;
+        if !caller.roles.contains(&Role::PlatformOperator) {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "the operator API is disabled on this platform",
+                "only the platform operator may do this",
             ));
         }
-        if constant_time_eq(token.as_bytes(), expected.as_bytes()) {
-            Ok(Self)
-        } else {
-            Err(ApiError::new(
-                ErrorCode::PermissionDenied,
-                "only the platform operator may do this",
-            ))
-        }
+        Ok(Self { caller })
     }
-}
-
-/// Compares secrets without leaking, through timing, how many leading bytes matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

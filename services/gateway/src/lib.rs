@@ -31,6 +31,11 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/.well-known/jwks.json", get(api::session::jwks))
+        .route("/api/v1/auth/login", post(api::session::login))
+        .route("/api/v1/auth/refresh", post(api::session::refresh))
+        .route("/api/v1/auth/logout", post(api::session::logout))
+        .route("/api/v1/auth/operator", post(api::session::operator))
         .route("/api/v1/tenants", post(api::tenants::create))
         .route(
             "/api/v1/tenants/{tenant}/organisations",
@@ -62,7 +67,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = GatewayState::connect(downstream, config.gateway.operator_token.clone())?;
+    let state = GatewayState::connect(downstream)?;
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();

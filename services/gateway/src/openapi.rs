@@ -11,6 +11,7 @@ use crate::error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(title = "Synergies API", description = "Territorial industrial ecology platform: members publish offers and requests of goods, skills and spaces; the platform finds matches and tells them."),
     paths(
+        api::session::login, api::session::refresh, api::session::logout, api::session::operator, api::session::jwks,
         api::tenants::create, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
         api::inbox::list,
@@ -26,8 +27,8 @@ impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, description) in [
-            ("member", "API token issued to a member (`syn_…`)"),
-            ("operator", "Platform operator token from the configuration"),
+            ("member", "Access token from /api/v1/auth/login"),
+            ("operator", "Access token from /api/v1/auth/operator"),
         ] {
             components.add_security_scheme(
                 name,

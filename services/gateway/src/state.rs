@@ -1,4 +1,6 @@
-use synergies_platform::config::Secret;
+use std::sync::Arc;
+
+use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
@@ -34,15 +36,17 @@ pub struct GatewayState {
     pub notifications: NotificationsServiceClient<Channel>,
     /// Each service's channel and gRPC service name, for readiness.
     pub services: Vec<(&'static str, &'static str, Channel)>,
-    pub operator_token: Secret,
+    /// Verifies access tokens against identity's published keys.
+    pub verifier: Arc<Verifier>,
 }
 
 impl GatewayState {
     /// Channels connect lazily: the gateway starts even while a service is still down,
     /// and `/readyz` says so.
-    pub fn connect(downstream: &Downstream, operator_token: Secret) -> anyhow::Result<Self> {
+    pub fn connect(downstream: &Downstream) -> anyhow::Result<Self> {
         use synergies_platform::grpc::channel;
         let identity = channel(&downstream.identity_url)?;
+        let identity_keys = identity.clone();
         let listings = channel(&downstream.listings_url)?;
         let matching = channel(&downstream.matching_url)?;
         let notifications = channel(&downstream.notifications_url)?;
@@ -73,7 +77,7 @@ impl GatewayState {
                     notifications,
                 ),
             ],
-            operator_token,
+            verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
         })
     }
 }

@@ -96,10 +96,10 @@ pub fn validate_email(email: &str) -> Result<String, FieldError> {
     }
 }
 
-/// A new random API token and the hash stored for it.
-pub fn new_api_token() -> (String, String) {
+/// A new random refresh token and the hash stored for it (the token itself is never stored).
+pub fn new_refresh_token() -> (String, String) {
     let bytes: [u8; 32] = rand::random();
-    let token = format!("syn_{}", hex::encode(bytes));
+    let token = format!("rt_{}", hex::encode(bytes));
     let hash = token_hash(&token);
     (token, hash)
 }
@@ -141,8 +141,8 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_only_their_hash_is_kept() {
-        let (token, hash) = new_api_token();
-        let (other, _) = new_api_token();
+        let (token, hash) = new_refresh_token();
+        let (other, _) = new_refresh_token();
         assert_ne!(token, other);
         assert_eq!(token_hash(&token), hash);
         assert!(!hash.contains(&token));

@@ -14,8 +14,14 @@ pub enum IdentityError {
     UserNotFound,
     #[error("a user with this e-mail address already exists in this territory")]
     EmailTaken,
-    #[error("invalid API token")]
-    InvalidToken,
+    #[error("e-mail or password is incorrect")]
+    BadCredentials,
+    #[error("this session has ended; sign in again")]
+    SessionEnded,
+    #[error("the operator sign-in is disabled on this platform")]
+    OperatorDisabled,
+    #[error("no token signing key is available")]
+    NoSigningKey,
     #[error("identity storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -28,8 +34,9 @@ impl ServiceError for IdentityError {
             Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
                 ErrorCode::NotFound
             }
-            Self::InvalidToken => ErrorCode::Unauthenticated,
-            Self::Storage(_) => ErrorCode::Internal,
+            Self::BadCredentials | Self::SessionEnded => ErrorCode::Unauthenticated,
+            Self::OperatorDisabled => ErrorCode::PermissionDenied,
+            Self::Storage(_) | Self::NoSigningKey => ErrorCode::Internal,
         }
     }
 

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use synergies_platform::context::caller;
+use synergies_platform::auth::{ACCESS_TOKEN_TTL, Claims, Role, Verifier};
+use synergies_platform::config::Secret;
+use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
 use synergies_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -10,16 +12,74 @@ use uuid::Uuid;
 
 use crate::domain::{self, Organisation, OrganisationKind, Tenant, User};
 use crate::error::IdentityError;
-use crate::store::IdentityStore;
+use crate::keys::KeyRing;
+use crate::store::{IdentityStore, RefreshToken, Rotation};
+
+/// How long a session lasts without being used.
+const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 pub struct IdentityApi {
     store: Arc<dyn IdentityStore>,
+    keys: Arc<KeyRing>,
+    verifier: Verifier,
+    operator_token: Secret,
 }
 
 impl IdentityApi {
-    pub fn new(store: Arc<dyn IdentityStore>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn IdentityStore>, keys: Arc<KeyRing>, operator_token: Secret) -> Self {
+        let verifier = Verifier::new(keys.clone());
+        Self {
+            store,
+            keys,
+            verifier,
+            operator_token,
+        }
     }
+
+    /// A new access token for `user`, and a refresh token starting a new session.
+    async fn open_session(
+        &self,
+        user: &User,
+        roles: Vec<Role>,
+    ) -> Result<pb::TokenPair, IdentityError> {
+        let (refresh_token, token_hash) = domain::new_refresh_token();
+        let now = synergies_platform::time::now();
+        self.store
+            .add_refresh_token(&RefreshToken {
+                token_hash,
+                family: Uuid::now_v7(),
+                user_id: user.id,
+                created_at: now,
+                expires_at: now + REFRESH_TOKEN_TTL,
+            })
+            .await?;
+        let access_token = self.access_token(user, roles).await?;
+        Ok(pb::TokenPair {
+            access_token,
+            refresh_token,
+            expires_in_seconds: ttl_seconds(),
+        })
+    }
+
+    async fn access_token(&self, user: &User, roles: Vec<Role>) -> Result<String, IdentityError> {
+        let organisation = Some(user.organisation_id.to_string());
+        let claims = Claims::new(
+            user.id.to_string(),
+            user.tenant.clone(),
+            organisation,
+            roles,
+        );
+        Ok(self.keys.signer().await?.sign(&claims))
+    }
+}
+
+fn ttl_seconds() -> u32 {
+    u32::try_from(ACCESS_TOKEN_TTL.as_secs()).unwrap_or(u32::MAX)
+}
+
+/// Compares secrets without leaking, through timing, how many leading bytes matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn tenant_message(tenant: Tenant) -> pb::Tenant {
@@ -66,7 +126,9 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateTenantRequest>,
     ) -> Result<Response<pb::CreateTenantResponse>, Status> {
-        caller(&request)?.require_operator()?;
+        authenticate(&self.verifier, &request)
+            .await?
+            .require_operator()?;
         let request = request.into_inner();
         domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
         let tenant = Tenant {
@@ -100,7 +162,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         caller.require_operator()?;
         self.store
             .tenant(&caller.tenant)
@@ -138,7 +200,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateUserRequest>,
     ) -> Result<Response<pb::CreateUserResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         caller.require_operator()?;
         let request = request.into_inner();
         let organisation_id = parse_id("organisation_id", &request.organisation_id)?;
@@ -155,11 +217,13 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 .map_err(IdentityError::from)?,
             created_at: synergies_platform::time::now(),
         };
-        let (api_token, token_hash) = domain::new_api_token();
-        self.store.create_user(&user, &token_hash).await?;
+        crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
+        let password_hash = crate::passwords::hash(&request.password);
+        self.store
+            .create_user(&user, &password_hash, &[Role::Member])
+            .await?;
         Ok(Response::new(pb::CreateUserResponse {
             user: Some(user_message(user)),
-            api_token,
         }))
     }
 
@@ -167,7 +231,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::GetUserRequest>,
     ) -> Result<Response<pb::GetUserResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let id = parse_id("user_id", &request.get_ref().user_id)?;
         let user = self
             .store
@@ -179,18 +243,115 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         }))
     }
 
-    async fn authenticate(
+    async fn login(
         &self,
-        request: Request<pb::AuthenticateRequest>,
-    ) -> Result<Response<pb::AuthenticateResponse>, Status> {
-        let token = &request.get_ref().api_token;
-        let user = self
+        request: Request<pb::LoginRequest>,
+    ) -> Result<Response<pb::LoginResponse>, Status> {
+        let request = request.into_inner();
+        let email = request.email.trim().to_lowercase();
+        let Some(credentials) = self.store.credentials(&request.tenant, &email).await? else {
+            crate::passwords::verify_against_nothing(&request.password);
+            return Err(IdentityError::BadCredentials.into());
+        };
+        let verified = credentials
+            .password_hash
+            .as_deref()
+            .is_some_and(|stored| crate::passwords::verify(&request.password, stored));
+        if !verified {
+            tracing::info!(user_id = %credentials.user.id, "sign-in refused: wrong password");
+            return Err(IdentityError::BadCredentials.into());
+        }
+        let tokens = self
+            .open_session(&credentials.user, credentials.roles)
+            .await?;
+        tracing::info!(user_id = %credentials.user.id, tenant = %credentials.user.tenant, "signed in");
+        Ok(Response::new(pb::LoginResponse {
+            tokens: Some(tokens),
+        }))
+    }
+
+    async fn refresh_tokens(
+        &self,
+        request: Request<pb::RefreshTokensRequest>,
+    ) -> Result<Response<pb::RefreshTokensResponse>, Status> {
+        let presented = domain::token_hash(&request.get_ref().refresh_token);
+        let (refresh_token, next_hash) = domain::new_refresh_token();
+        let now = synergies_platform::time::now();
+        let rotation = self
             .store
-            .user_by_token(&domain::token_hash(token))
+            .rotate_refresh_token(&presented, &next_hash, now, now + REFRESH_TOKEN_TTL)
+            .await?;
+        let user_id = match rotation {
+            Rotation::Rotated { user_id } => user_id,
+            Rotation::Reused => {
+                tracing::warn!("refresh token reused: its session is revoked");
+                return Err(IdentityError::SessionEnded.into());
+            }
+            Rotation::Expired | Rotation::Unknown => return Err(IdentityError::SessionEnded.into()),
+        };
+        let credentials = self
+            .store
+            .credentials_by_id(user_id)
             .await?
-            .ok_or(IdentityError::InvalidToken)?;
-        Ok(Response::new(pb::AuthenticateResponse {
-            user: Some(user_message(user)),
+            .ok_or(IdentityError::SessionEnded)?;
+        let access_token = self
+            .access_token(&credentials.user, credentials.roles)
+            .await?;
+        let tokens = pb::TokenPair {
+            access_token,
+            refresh_token,
+            expires_in_seconds: ttl_seconds(),
+        };
+        Ok(Response::new(pb::RefreshTokensResponse {
+            tokens: Some(tokens),
+        }))
+    }
+
+    async fn logout(
+        &self,
+        request: Request<pb::LogoutRequest>,
+    ) -> Result<Response<pb::LogoutResponse>, Status> {
+        let presented = domain::token_hash(&request.get_ref().refresh_token);
+        self.store.revoke_refresh_family(&presented).await?;
+        Ok(Response::new(pb::LogoutResponse {}))
+    }
+
+    async fn operator_login(
+        &self,
+        request: Request<pb::OperatorLoginRequest>,
+    ) -> Result<Response<pb::OperatorLoginResponse>, Status> {
+        let expected = self.operator_token.expose();
+        if expected.is_empty() {
+            return Err(IdentityError::OperatorDisabled.into());
+        }
+        if !constant_time_eq(
+            request.get_ref().operator_token.as_bytes(),
+            expected.as_bytes(),
+        ) {
+            tracing::warn!("operator sign-in refused");
+            return Err(IdentityError::BadCredentials.into());
+        }
+        let claims = Claims::new(
+            "operator".into(),
+            String::new(),
+            None,
+            vec![Role::PlatformOperator],
+        );
+        let access_token = self.keys.signer().await?.sign(&claims);
+        tracing::info!("operator signed in");
+        Ok(Response::new(pb::OperatorLoginResponse {
+            access_token,
+            expires_in_seconds: ttl_seconds(),
+        }))
+    }
+
+    async fn get_jwks(
+        &self,
+        _request: Request<pb::GetJwksRequest>,
+    ) -> Result<Response<pb::GetJwksResponse>, Status> {
+        let jwks = self.keys.jwks().await?;
+        Ok(Response::new(pb::GetJwksResponse {
+            keys: jwks.keys.into_iter().map(Into::into).collect(),
         }))
     }
 }

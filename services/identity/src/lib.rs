@@ -1,11 +1,14 @@
 //! Identity service: tenants (territories), their member organisations and users.
-//! Users authenticate with an API token issued at creation (signed JWTs come with the
-//! identity issue); the gateway resolves tokens into a caller context through `Authenticate`.
+//! Users sign in with their e-mail and password and receive a short-lived access token (JWT,
+//! EdDSA) and a rotating refresh token; every service verifies access tokens locally against
+//! the keys identity publishes (`GetJwks`).
 
 pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod identifiers;
+pub mod keys;
+pub mod passwords;
 pub mod store;
 pub mod territory;
 
@@ -23,7 +26,12 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
-    let api = grpc::IdentityApi::new(Arc::clone(&store));
+    let keys = Arc::new(keys::KeyRing::load(Arc::clone(&store)).await?);
+    let api = grpc::IdentityApi::new(
+        Arc::clone(&store),
+        keys,
+        env.config.identity.operator_token.clone(),
+    );
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "identity service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;

@@ -10,6 +10,8 @@ use sqlx::Row;
 use synergies_platform::db::Database;
 use uuid::Uuid;
 
+use synergies_platform::auth::{Role, SigningKey};
+
 use crate::domain::{Organisation, OrganisationKind, Tenant, User};
 use crate::error::IdentityError;
 
@@ -23,9 +25,78 @@ pub trait IdentityStore: Send + Sync {
         tenant: &str,
         id: Uuid,
     ) -> Result<Option<Organisation>, IdentityError>;
-    async fn create_user(&self, user: &User, token_hash: &str) -> Result<(), IdentityError>;
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        roles: &[Role],
+    ) -> Result<(), IdentityError>;
     async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError>;
-    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, IdentityError>;
+    /// A user of `tenant` by e-mail, with what signing in needs.
+    async fn credentials(
+        &self,
+        tenant: &str,
+        email: &str,
+    ) -> Result<Option<Credentials>, IdentityError>;
+    async fn credentials_by_id(&self, user_id: Uuid) -> Result<Option<Credentials>, IdentityError>;
+
+    /// Unretired signing keys (PKCS#8), newest first.
+    async fn signing_keys(&self) -> Result<Vec<Vec<u8>>, IdentityError>;
+    async fn add_signing_key(&self, key: &SigningKey) -> Result<(), IdentityError>;
+
+    async fn add_refresh_token(&self, token: &RefreshToken) -> Result<(), IdentityError>;
+    /// Spends `token_hash` and stores `next` in its family, in one transaction. A token spent
+    /// before (or revoked) revokes its whole family instead: someone replayed it.
+    async fn rotate_refresh_token(
+        &self,
+        token_hash: &str,
+        next_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation, IdentityError>;
+    /// Ends the session `token_hash` belongs to.
+    async fn revoke_refresh_family(&self, token_hash: &str) -> Result<(), IdentityError>;
+}
+
+/// A user with their password hash and roles.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    pub family: Uuid,
+    pub user_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was valid; the next one is stored.
+    Rotated {
+        user_id: Uuid,
+    },
+    /// Spent or revoked before: the family is revoked now.
+    Reused,
+    Expired,
+    Unknown,
+}
+
+fn roles_column(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_roles(column: &str) -> Vec<Role> {
+    column.split(',').filter_map(Role::parse).collect()
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn IdentityStore> {
@@ -50,6 +121,11 @@ macro_rules! identity_store {
         }
 
         impl $store {
+            fn credentials_from(row: &<$database as sqlx::Database>::Row) -> Result<Credentials, sqlx::Error> {
+                let roles: String = row.try_get("roles")?;
+                Ok(Credentials { user: Self::user_from(row)?, password_hash: row.try_get("password_hash")?, roles: parse_roles(&roles) })
+            }
+
             fn user_from(row: &<$database as sqlx::Database>::Row) -> Result<User, sqlx::Error> {
                 Ok(User {
                     id: row.try_get("id")?,
@@ -123,18 +199,19 @@ macro_rules! identity_store {
                     .transpose()?)
             }
 
-            async fn create_user(&self, user: &User, token_hash: &str) -> Result<(), IdentityError> {
+            async fn create_user(&self, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
                 sqlx::query(
-                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, token_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(user.id)
                 .bind(&user.tenant)
                 .bind(user.organisation_id)
                 .bind(&user.email)
                 .bind(&user.display_name)
-                .bind(token_hash)
+                .bind(password_hash)
                 .bind(user.created_at)
+                .bind(roles_column(roles))
                 .execute(&self.pool)
                 .await
                 .map_err(|e| if is_unique_violation(&e) { IdentityError::EmailTaken } else { e.into() })?;
@@ -150,12 +227,118 @@ macro_rules! identity_store {
                 Ok(row.as_ref().map(Self::user_from).transpose()?)
             }
 
-            async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, IdentityError> {
-                let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE token_hash = $1"))
-                    .bind(token_hash)
+            async fn credentials(&self, tenant: &str, email: &str) -> Result<Option<Credentials>, IdentityError> {
+                let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash, roles FROM users WHERE tenant = $1 AND email = $2"))
+                    .bind(tenant)
+                    .bind(email)
                     .fetch_optional(&self.pool)
                     .await?;
-                Ok(row.as_ref().map(Self::user_from).transpose()?)
+                Ok(row.as_ref().map(Self::credentials_from).transpose()?)
+            }
+
+            async fn credentials_by_id(&self, user_id: Uuid) -> Result<Option<Credentials>, IdentityError> {
+                let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash, roles FROM users WHERE id = $1"))
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.as_ref().map(Self::credentials_from).transpose()?)
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<Vec<u8>>, IdentityError> {
+                let keys = sqlx::query_scalar("SELECT pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(keys)
+            }
+
+            async fn add_signing_key(&self, key: &SigningKey) -> Result<(), IdentityError> {
+                sqlx::query("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING")
+                    .bind(&key.kid)
+                    .bind(key.pkcs8())
+                    .bind(synergies_platform::time::now())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn add_refresh_token(&self, token: &RefreshToken) -> Result<(), IdentityError> {
+                sqlx::query(
+                    "INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&token.token_hash)
+                .bind(token.family)
+                .bind(token.user_id)
+                .bind(token.created_at)
+                .bind(token.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn rotate_refresh_token(
+                &self,
+                token_hash: &str,
+                next_hash: &str,
+                now: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<Rotation, IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                // Spending is one conditional UPDATE, so two concurrent refreshes cannot both win.
+                let spent = sqlx::query(
+                    "UPDATE refresh_tokens SET used_at = $2
+                      WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+                      RETURNING family, user_id",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = spent {
+                    let family: Uuid = row.try_get("family")?;
+                    let user_id: Uuid = row.try_get("user_id")?;
+                    sqlx::query(
+                        "INSERT INTO refresh_tokens (token_hash, family, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(next_hash)
+                    .bind(family)
+                    .bind(user_id)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok(Rotation::Rotated { user_id });
+                }
+                let existing = sqlx::query("SELECT family, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(existing) = existing else { return Ok(Rotation::Unknown) };
+                let used: Option<DateTime<Utc>> = existing.try_get("used_at")?;
+                let revoked: Option<DateTime<Utc>> = existing.try_get("revoked_at")?;
+                if used.is_none() && revoked.is_none() {
+                    return Ok(Rotation::Expired);
+                }
+                let family: Uuid = existing.try_get("family")?;
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL")
+                    .bind(family)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Rotation::Reused)
+            }
+
+            async fn revoke_refresh_family(&self, token_hash: &str) -> Result<(), IdentityError> {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $2
+                      WHERE family = (SELECT family FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .bind(synergies_platform::time::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
         }
     };

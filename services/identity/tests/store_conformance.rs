@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use synergies_identity::domain::{Organisation, OrganisationKind, Tenant, User};
 use synergies_identity::error::IdentityError;
-use synergies_identity::store::{self, IdentityStore};
+use synergies_identity::store::{self, IdentityStore, RefreshToken, Rotation};
+use synergies_platform::auth::{Role, SigningKey};
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
 
@@ -96,36 +97,171 @@ async fn an_email_is_unique_within_a_tenant_only(f: Fixture) {
     let in_dijon = organisation(f.store.as_ref(), "dijon").await;
     let in_beaune = organisation(f.store.as_ref(), "beaune").await;
     f.store
-        .create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-1")
+        .create_user(
+            &user("dijon", in_dijon.id, "marie@example.fr"),
+            "hash-1",
+            &[Role::Member],
+        )
         .await
         .unwrap();
     let duplicate = f
         .store
-        .create_user(&user("dijon", in_dijon.id, "marie@example.fr"), "hash-2")
+        .create_user(
+            &user("dijon", in_dijon.id, "marie@example.fr"),
+            "hash-2",
+            &[Role::Member],
+        )
         .await;
     assert!(matches!(duplicate, Err(IdentityError::EmailTaken)));
     f.store
-        .create_user(&user("beaune", in_beaune.id, "marie@example.fr"), "hash-3")
+        .create_user(
+            &user("beaune", in_beaune.id, "marie@example.fr"),
+            "hash-3",
+            &[Role::Member],
+        )
         .await
         .unwrap();
 }
 
-async fn users_are_found_by_token_and_only_in_their_tenant(f: Fixture) {
+async fn credentials_are_found_by_email_and_only_in_their_tenant(f: Fixture) {
     tenant(f.store.as_ref(), "dijon").await;
     let organisation = organisation(f.store.as_ref(), "dijon").await;
     let created = user("dijon", organisation.id, "paul@example.fr");
-    f.store.create_user(&created, "token-hash").await.unwrap();
-    let by_token = f.store.user_by_token("token-hash").await.unwrap().unwrap();
-    assert_eq!(by_token.id, created.id);
-    assert_eq!(by_token.email, "paul@example.fr");
-    assert!(f.store.user_by_token("other").await.unwrap().is_none());
+    let roles = [Role::Member, Role::OrganisationAdmin];
+    f.store
+        .create_user(&created, "argon2-hash", &roles)
+        .await
+        .unwrap();
+    let found = f
+        .store
+        .credentials("dijon", "paul@example.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.id, created.id);
+    assert_eq!(found.password_hash.as_deref(), Some("argon2-hash"));
+    assert_eq!(found.roles, roles);
+    assert!(
+        f.store
+            .credentials("beaune", "paul@example.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        f.store
+            .credentials_by_id(created.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(f.store.user("dijon", created.id).await.unwrap().is_some());
     assert!(f.store.user("beaune", created.id).await.unwrap().is_none());
+}
+
+async fn refresh_tokens_rotate_once_and_reuse_revokes_the_session(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    let organisation = organisation(f.store.as_ref(), "dijon").await;
+    let created = user("dijon", organisation.id, "lea@example.fr");
+    f.store
+        .create_user(&created, "h", &[Role::Member])
+        .await
+        .unwrap();
+    let now = synergies_platform::time::now();
+    let later = now + chrono::TimeDelta::days(30);
+    let first = RefreshToken {
+        token_hash: "t1".into(),
+        family: Uuid::now_v7(),
+        user_id: created.id,
+        created_at: now,
+        expires_at: later,
+    };
+    f.store.add_refresh_token(&first).await.unwrap();
+
+    let rotated = f
+        .store
+        .rotate_refresh_token("t1", "t2", now, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated,
+        Rotation::Rotated {
+            user_id: created.id
+        }
+    );
+    // t1 again: a replay. The whole family, t2 included, is revoked.
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("t1", "t3", now, later)
+            .await
+            .unwrap(),
+        Rotation::Reused
+    );
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("t2", "t4", now, later)
+            .await
+            .unwrap(),
+        Rotation::Reused
+    );
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("nope", "t5", now, later)
+            .await
+            .unwrap(),
+        Rotation::Unknown
+    );
+
+    let expired = RefreshToken {
+        token_hash: "old".into(),
+        family: Uuid::now_v7(),
+        user_id: created.id,
+        created_at: now,
+        expires_at: now,
+    };
+    f.store.add_refresh_token(&expired).await.unwrap();
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("old", "t6", now, later)
+            .await
+            .unwrap(),
+        Rotation::Expired
+    );
+
+    let session = RefreshToken {
+        token_hash: "s1".into(),
+        family: Uuid::now_v7(),
+        user_id: created.id,
+        created_at: now,
+        expires_at: later,
+    };
+    f.store.add_refresh_token(&session).await.unwrap();
+    f.store.revoke_refresh_family("s1").await.unwrap();
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("s1", "t7", now, later)
+            .await
+            .unwrap(),
+        Rotation::Reused
+    );
+}
+
+async fn signing_keys_are_kept_newest_first(f: Fixture) {
+    assert!(f.store.signing_keys().await.unwrap().is_empty());
+    let first = SigningKey::generate();
+    f.store.add_signing_key(&first).await.unwrap();
+    let second = SigningKey::generate();
+    f.store.add_signing_key(&second).await.unwrap();
+    let stored = f.store.signing_keys().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(SigningKey::from_pkcs8(&stored[0]).unwrap().kid, second.kid);
 }
 
 synergies_platform::store_conformance!(open;
     tenants_are_unique_by_slug,
     organisations_are_invisible_from_another_tenant,
     an_email_is_unique_within_a_tenant_only,
-    users_are_found_by_token_and_only_in_their_tenant,
+    credentials_are_found_by_email_and_only_in_their_tenant,
+    refresh_tokens_rotate_once_and_reuse_revokes_the_session,
+    signing_keys_are_kept_newest_first,
 );

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use synergies_platform::context::caller;
+use synergies_platform::auth::Verifier;
+use synergies_platform::context::authenticate;
 use synergies_platform::events::{envelope, timestamp};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_platform::validate;
@@ -17,11 +18,16 @@ use crate::store::{ListingQuery, ListingStore};
 pub struct ListingsApi {
     store: Arc<dyn ListingStore>,
     relay: RelayWaker,
+    verifier: Arc<Verifier>,
 }
 
 impl ListingsApi {
-    pub fn new(store: Arc<dyn ListingStore>, relay: RelayWaker) -> Self {
-        Self { store, relay }
+    pub fn new(store: Arc<dyn ListingStore>, relay: RelayWaker, verifier: Arc<Verifier>) -> Self {
+        Self {
+            store,
+            relay,
+            verifier,
+        }
     }
 }
 
@@ -80,7 +86,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::CreateListingRequest>,
     ) -> Result<Response<pb::CreateListingResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let member = caller.require_member()?;
         let request = request.into_inner();
         let draft = ListingDraft {
@@ -106,7 +112,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::GetListingRequest>,
     ) -> Result<Response<pb::GetListingResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let id = validate::uuid("listing_id", &request.get_ref().listing_id)
             .map_err(ListingsError::from)?;
         let listing = self
@@ -129,7 +135,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::ListListingsRequest>,
     ) -> Result<Response<pb::ListListingsResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(ListingsError::from)?;
         let category = if request.category.is_empty() {

@@ -20,7 +20,7 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
-    let api = grpc::ListingsApi::new(store::for_database(&database), relay);
+    let api = grpc::ListingsApi::new(store::for_database(&database), relay, env.verifier.clone());
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "listings service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;

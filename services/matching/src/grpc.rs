@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use synergies_platform::context::caller;
+use synergies_platform::auth::Verifier;
+use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
 use synergies_proto::matching::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -12,11 +13,12 @@ use crate::store::MatchingStore;
 
 pub struct MatchingApi {
     store: Arc<dyn MatchingStore>,
+    verifier: Arc<Verifier>,
 }
 
 impl MatchingApi {
-    pub fn new(store: Arc<dyn MatchingStore>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn MatchingStore>, verifier: Arc<Verifier>) -> Self {
+        Self { store, verifier }
     }
 }
 
@@ -26,7 +28,7 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
         &self,
         request: Request<pb::ListMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let listing_id =
             synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id)
                 .map_err(MatchingError::from)?;

@@ -35,8 +35,10 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <synergies_proto::events::v1::ListingPublished as synergies_platform::events::Event>::TYPE,
         Arc::new(handler),
     );
-    let routes =
-        tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(store)));
+    let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(
+        store,
+        env.verifier.clone(),
+    )));
     tracing::info!(address = %listener.local_addr()?, "matching service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use synergies_platform::context::caller;
+use synergies_platform::auth::Verifier;
+use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
 use synergies_platform::validate;
 use synergies_proto::notifications::v1 as pb;
@@ -13,11 +14,12 @@ use crate::store::InboxStore;
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
+    verifier: Arc<Verifier>,
 }
 
 impl NotificationsApi {
-    pub fn new(store: Arc<dyn InboxStore>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn InboxStore>, verifier: Arc<Verifier>) -> Self {
+        Self { store, verifier }
     }
 }
 
@@ -27,7 +29,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         &self,
         request: Request<pb::ListInboxRequest>,
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
-        let caller = caller(&request)?;
+        let caller = authenticate(&self.verifier, &request).await?;
         let member = caller.require_member()?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;

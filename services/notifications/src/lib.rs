@@ -29,7 +29,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         Arc::new(handler::MatchFoundHandler::new(Arc::clone(&store))),
     );
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
-        grpc::NotificationsApi::new(store),
+        grpc::NotificationsApi::new(store, env.verifier.clone()),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;

@@ -32,6 +32,30 @@ pub enum Role {
     PlatformOperator,
 }
 
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::OrganisationAdmin => "organisation_admin",
+            Self::Facilitator => "facilitator",
+            Self::TenantAdmin => "tenant_admin",
+            Self::PlatformOperator => "platform_operator",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Member,
+            Self::OrganisationAdmin,
+            Self::Facilitator,
+            Self::TenantAdmin,
+            Self::PlatformOperator,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == value)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub iss: String,
@@ -250,7 +274,73 @@ impl Verifier {
     }
 }
 
-/// A fixed key set (identity verifying its own tokens, and tests).
+/// The keys identity publishes, fetched over gRPC (every process but identity itself).
+pub struct IdentityKeys {
+    client: synergies_proto::identity::v1::identity_service_client::IdentityServiceClient<
+        tonic::transport::Channel,
+    >,
+}
+
+impl IdentityKeys {
+    pub fn new(channel: tonic::transport::Channel) -> Self {
+        Self {
+            client:
+                synergies_proto::identity::v1::identity_service_client::IdentityServiceClient::new(
+                    channel,
+                ),
+        }
+    }
+}
+
+#[async_trait]
+impl KeySource for IdentityKeys {
+    async fn jwks(&self) -> Result<Jwks, AuthError> {
+        let request =
+            crate::context::anonymous_request(synergies_proto::identity::v1::GetJwksRequest {});
+        let response = self
+            .client
+            .clone()
+            .get_jwks(request)
+            .await
+            .map_err(|s| AuthError::Unavailable(s.message().to_owned()))?;
+        Ok(Jwks {
+            keys: response
+                .into_inner()
+                .keys
+                .into_iter()
+                .map(Jwk::from)
+                .collect(),
+        })
+    }
+}
+
+impl From<synergies_proto::identity::v1::Jwk> for Jwk {
+    fn from(jwk: synergies_proto::identity::v1::Jwk) -> Self {
+        Self {
+            kty: jwk.kty,
+            crv: jwk.crv,
+            alg: jwk.alg,
+            usage: jwk.r#use,
+            kid: jwk.kid,
+            x: jwk.x,
+        }
+    }
+}
+
+impl From<Jwk> for synergies_proto::identity::v1::Jwk {
+    fn from(jwk: Jwk) -> Self {
+        Self {
+            kty: jwk.kty,
+            crv: jwk.crv,
+            alg: jwk.alg,
+            r#use: jwk.usage,
+            kid: jwk.kid,
+            x: jwk.x,
+        }
+    }
+}
+
+/// A fixed key set (tests).
 pub struct StaticKeys(pub Jwks);
 
 #[async_trait]

@@ -23,7 +23,15 @@ pub struct PlatformConfig {
     pub outbox: OutboxConfig,
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
+    pub identity: IdentityConfig,
     pub gateway: GatewayConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// Secret the platform operator exchanges for an operator access token. Empty: disabled.
+    pub operator_token: Secret,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,8 +159,6 @@ impl Default for ServicesConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GatewayConfig {
     pub listen: String,
-    /// Bearer token of the platform operator (tenant and account bootstrap). Empty: disabled.
-    pub operator_token: Secret,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
 }
@@ -161,7 +167,6 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
-            operator_token: Secret::default(),
             body_limit_bytes: 64 * 1024,
         }
     }
@@ -300,9 +305,8 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let config = GatewayConfig {
+        let config = IdentityConfig {
             operator_token: Secret::new("hunter2"),
-            ..Default::default()
         };
         assert!(!format!("{config:?}").contains("hunter2"));
     }

@@ -1,23 +1,38 @@
-//! Who is calling, for which tenant. The gateway authenticates the caller and writes this
-//! context into gRPC metadata; services read it from there and never from request fields.
-//! (The identity issue replaces the gateway-written context with locally verified tokens.)
+//! Who is calling, for which tenant — taken from the signed access token only.
+//!
+//! Callers send `authorization: Bearer <access token>` in gRPC metadata; every service verifies
+//! it locally ([`authenticate`]). The tenant, user, organisation and roles come from the token's
+//! claims. The one exception is the platform operator, whose token names no tenant: an operator
+//! call names the tenant it acts on in `x-synergies-tenant`, which is read for operators only.
 
 use tonic::metadata::{MetadataMap, MetadataValue};
 use uuid::Uuid;
 
-const TENANT: &str = "x-synergies-tenant";
-const USER: &str = "x-synergies-user";
-const ORGANISATION: &str = "x-synergies-organisation";
-const OPERATOR: &str = "x-synergies-operator";
+use crate::auth::{Claims, Role, Verifier};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+const AUTHORIZATION: &str = "authorization";
+const TARGET_TENANT: &str = "x-synergies-tenant";
+
+#[derive(Clone, PartialEq, Eq)]
 pub struct CallerContext {
-    /// Tenant slug the call acts in.
+    /// Tenant slug the call acts in (for the operator: the tenant the call names, maybe empty).
     pub tenant: String,
     pub user_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
-    /// Platform operator (bootstrap of tenants and accounts).
-    pub operator: bool,
+    pub roles: Vec<Role>,
+    /// The verified access token, forwarded on calls made on the caller's behalf.
+    token: String,
+}
+
+impl std::fmt::Debug for CallerContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallerContext")
+            .field("tenant", &self.tenant)
+            .field("user_id", &self.user_id)
+            .field("organisation_id", &self.organisation_id)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A signed-in member: the user and the organisation they act for.
@@ -28,69 +43,62 @@ pub struct Member {
 }
 
 impl CallerContext {
-    pub fn member(tenant: impl Into<String>, user_id: Uuid, organisation_id: Uuid) -> Self {
+    /// The context a verified token describes. `target_tenant` is honoured for operators only.
+    pub fn from_claims(claims: &Claims, token: String, target_tenant: Option<&str>) -> Self {
+        let operator = claims.has_role(Role::PlatformOperator);
+        let tenant = if operator {
+            target_tenant.unwrap_or_default().to_owned()
+        } else {
+            claims.tenant.clone()
+        };
         Self {
-            tenant: tenant.into(),
-            user_id: Some(user_id),
-            organisation_id: Some(organisation_id),
-            operator: false,
+            tenant,
+            user_id: Uuid::parse_str(&claims.sub).ok(),
+            organisation_id: claims.org.as_deref().and_then(|o| Uuid::parse_str(o).ok()),
+            roles: claims.roles.clone(),
+            token,
         }
     }
 
-    pub fn operator(tenant: impl Into<String>) -> Self {
+    pub fn is_operator(&self) -> bool {
+        self.roles.contains(&Role::PlatformOperator)
+    }
+
+    /// The same operator, acting on `tenant`.
+    #[must_use]
+    pub fn acting_on(&self, tenant: &str) -> Self {
         Self {
-            tenant: tenant.into(),
-            user_id: None,
-            organisation_id: None,
-            operator: true,
+            tenant: tenant.to_owned(),
+            ..self.clone()
         }
     }
 
     pub fn write_to(&self, metadata: &mut MetadataMap) {
-        if let Ok(tenant) = MetadataValue::try_from(self.tenant.as_str()) {
-            metadata.insert(TENANT, tenant);
+        if let Ok(value) = MetadataValue::try_from(format!("Bearer {}", self.token)) {
+            metadata.insert(AUTHORIZATION, value);
         }
-        if let Some(user) = self.user_id {
-            metadata.insert(USER, uuid_value(user));
+        if self.is_operator()
+            && let Ok(tenant) = MetadataValue::try_from(self.tenant.as_str())
+        {
+            metadata.insert(TARGET_TENANT, tenant);
         }
-        if let Some(organisation) = self.organisation_id {
-            metadata.insert(ORGANISATION, uuid_value(organisation));
-        }
-        if self.operator {
-            metadata.insert(OPERATOR, MetadataValue::from_static("1"));
-        }
-    }
-
-    pub fn from_metadata(metadata: &MetadataMap) -> Result<Self, tonic::Status> {
-        let tenant = metadata
-            .get(TENANT)
-            .and_then(|v| v.to_str().ok())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| tonic::Status::unauthenticated("missing caller tenant"))?
-            .to_owned();
-        Ok(Self {
-            tenant,
-            user_id: read_uuid(metadata, USER)?,
-            organisation_id: read_uuid(metadata, ORGANISATION)?,
-            operator: metadata.get(OPERATOR).is_some_and(|v| v == "1"),
-        })
     }
 
     /// The signed-in member, or `Unauthenticated`.
     pub fn require_member(&self) -> Result<Member, tonic::Status> {
         match (self.user_id, self.organisation_id) {
-            (Some(user_id), Some(organisation_id)) => Ok(Member {
+            (Some(user_id), Some(organisation_id)) if !self.tenant.is_empty() => Ok(Member {
                 user_id,
                 organisation_id,
             }),
-            _ => Err(tonic::Status::unauthenticated(
-                "a signed-in member is required",
+            _ => Err(tonic::Status::permission_denied(
+                "only a member of an organisation may do this",
             )),
         }
     }
 
     pub fn require_operator(&self) -> Result<(), tonic::Status> {
-        if self.operator {
+        if self.is_operator() {
             Ok(())
         } else {
             Err(tonic::Status::permission_denied(
@@ -100,57 +108,120 @@ impl CallerContext {
     }
 }
 
-fn uuid_value(id: Uuid) -> MetadataValue<tonic::metadata::Ascii> {
-    MetadataValue::try_from(id.to_string()).expect("a UUID is valid ASCII metadata")
-}
-
-fn read_uuid(metadata: &MetadataMap, key: &str) -> Result<Option<Uuid>, tonic::Status> {
+/// The bearer token of a request's metadata, if any.
+pub fn bearer(metadata: &MetadataMap) -> Option<&str> {
     metadata
-        .get(key)
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| Uuid::parse_str(s).ok())
-                .ok_or_else(|| tonic::Status::unauthenticated(format!("malformed {key}")))
-        })
-        .transpose()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
-/// Builds an outgoing request carrying the caller context and the current trace context.
+/// Verifies the caller's access token and returns who they are.
+pub async fn authenticate<T>(
+    verifier: &Verifier,
+    request: &tonic::Request<T>,
+) -> Result<CallerContext, tonic::Status> {
+    let metadata = request.metadata();
+    let token = bearer(metadata)
+        .ok_or_else(|| tonic::Status::unauthenticated("an access token is required"))?;
+    let claims = verifier.verify(token).await.map_err(|e| e.status())?;
+    let target = metadata.get(TARGET_TENANT).and_then(|v| v.to_str().ok());
+    Ok(CallerContext::from_claims(
+        &claims,
+        token.to_owned(),
+        target,
+    ))
+}
+
+/// Builds an outgoing request carrying the caller's token and the current trace context.
 pub fn request<T>(message: T, caller: &CallerContext) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
+    let mut request = anonymous_request(message);
     caller.write_to(request.metadata_mut());
-    crate::telemetry::inject_into_metadata(request.metadata_mut());
     request
 }
 
-/// Builds an outgoing request that carries only the trace context (before the caller is known).
+/// Builds an outgoing request that carries only the trace context (before anyone signed in).
 pub fn anonymous_request<T>(message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     crate::telemetry::inject_into_metadata(request.metadata_mut());
     request
 }
 
-/// Reads the caller context of an incoming request.
-pub fn caller<T>(request: &tonic::Request<T>) -> Result<CallerContext, tonic::Status> {
-    CallerContext::from_metadata(request.metadata())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
 
-    #[test]
-    fn context_round_trips_through_metadata() {
-        let caller = CallerContext::member("dijon", Uuid::now_v7(), Uuid::now_v7());
-        let mut metadata = MetadataMap::new();
-        caller.write_to(&mut metadata);
-        assert_eq!(CallerContext::from_metadata(&metadata).unwrap(), caller);
+    use super::*;
+    use crate::auth::{Jwks, SigningKey, StaticKeys};
+
+    fn verifier(key: &SigningKey) -> Verifier {
+        Verifier::new(Arc::new(StaticKeys(Jwks {
+            keys: vec![key.jwk()],
+        })))
     }
 
-    #[test]
-    fn a_call_without_tenant_is_unauthenticated() {
-        let status = CallerContext::from_metadata(&MetadataMap::new()).unwrap_err();
-        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    fn member_claims() -> Claims {
+        Claims::new(
+            Uuid::now_v7().to_string(),
+            "dijon".into(),
+            Some(Uuid::now_v7().to_string()),
+            vec![Role::Member],
+        )
+    }
+
+    #[tokio::test]
+    async fn the_tenant_comes_from_the_token_not_from_metadata() {
+        let key = SigningKey::generate();
+        let claims = member_claims();
+        let caller = CallerContext::from_claims(&claims, key.sign(&claims), None);
+        let mut request = request((), &caller);
+        request
+            .metadata_mut()
+            .insert(TARGET_TENANT, MetadataValue::from_static("beaune"));
+        let seen = authenticate(&verifier(&key), &request).await.unwrap();
+        assert_eq!(seen.tenant, "dijon");
+        assert!(seen.require_member().is_ok());
+        assert!(seen.require_operator().is_err());
+    }
+
+    #[tokio::test]
+    async fn an_operator_acts_on_the_tenant_the_call_names() {
+        let key = SigningKey::generate();
+        let claims = Claims::new(
+            "operator".into(),
+            String::new(),
+            None,
+            vec![Role::PlatformOperator],
+        );
+        let operator =
+            CallerContext::from_claims(&claims, key.sign(&claims), None).acting_on("beaune");
+        let seen = authenticate(&verifier(&key), &request((), &operator))
+            .await
+            .unwrap();
+        assert_eq!(seen.tenant, "beaune");
+        assert!(seen.require_operator().is_ok());
+        assert!(seen.require_member().is_err());
+    }
+
+    #[tokio::test]
+    async fn calls_without_a_valid_token_are_unauthenticated() {
+        let key = SigningKey::generate();
+        let anonymous = authenticate(&verifier(&key), &tonic::Request::new(()))
+            .await
+            .unwrap_err();
+        assert_eq!(anonymous.code(), tonic::Code::Unauthenticated);
+        let mut forged = tonic::Request::new(());
+        forged
+            .metadata_mut()
+            .insert(AUTHORIZATION, MetadataValue::from_static("Bearer a.b.c"));
+        assert_eq!(
+            authenticate(&verifier(&key), &forged)
+                .await
+                .unwrap_err()
+                .code(),
+            tonic::Code::Unauthenticated
+        );
     }
 }

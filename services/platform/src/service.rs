@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Verifier;
 use crate::bus::{ConsumerSpec, EventBus};
 use crate::config::PlatformConfig;
 use crate::consumer::{ConsumerSettings, EventHandler};
@@ -19,6 +20,8 @@ pub struct ServiceEnv {
     pub bus: Arc<dyn EventBus>,
     pub config: Arc<PlatformConfig>,
     pub shutdown: CancellationToken,
+    /// Verifies callers' access tokens against identity's published keys.
+    pub verifier: Arc<Verifier>,
 }
 
 impl ServiceEnv {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use synergies_gateway::Downstream;
 use synergies_platform::CancellationToken;
+use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::nats::NatsBus;
 use synergies_platform::bus::{BusSettings, EventBus};
@@ -72,17 +73,35 @@ async fn all_in_one(
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
     let bus = local_bus(&config, data_dir).await?;
-    let mut tasks = JoinSet::new();
-    let mut urls = Vec::new();
+    let mut config = (*config).clone();
+    if config.identity.operator_token.is_empty() {
+        config.identity.operator_token = operator_token(data_dir)?;
+    }
+    let config = Arc::new(config);
+    // Services still talk gRPC, over loopback: one code path in both modes.
+    let mut listeners = Vec::new();
     for service in Service::BACKENDS {
-        // Services still talk gRPC, over loopback: one code path in both modes.
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        urls.push(format!("http://{}", listener.local_addr()?));
+        listeners.push((service, TcpListener::bind("127.0.0.1:0").await?));
+    }
+    let urls: Vec<String> = listeners
+        .iter()
+        .map(|(_, listener)| listener.local_addr().map(|a| format!("http://{a}")))
+        .collect::<Result<_, _>>()?;
+    let downstream = Downstream {
+        identity_url: urls[0].clone(),
+        listings_url: urls[1].clone(),
+        matching_url: urls[2].clone(),
+        notifications_url: urls[3].clone(),
+    };
+    let verifier = identity_verifier(&downstream.identity_url)?;
+    let mut tasks = JoinSet::new();
+    for (service, listener) in listeners {
         let env = ServiceEnv {
             storage: sqlite_target(data_dir, service),
             bus: Arc::clone(&bus),
             config: Arc::clone(&config),
             shutdown: shutdown.clone(),
+            verifier: Arc::clone(&verifier),
         };
         tasks.spawn(async move {
             service
@@ -91,16 +110,7 @@ async fn all_in_one(
                 .with_context(|| format!("{} service", service.name()))
         });
     }
-    let downstream = Downstream {
-        identity_url: urls[0].clone(),
-        listings_url: urls[1].clone(),
-        matching_url: urls[2].clone(),
-        notifications_url: urls[3].clone(),
-    };
-    let mut gateway_config = (*config).clone();
-    if gateway_config.gateway.operator_token.is_empty() {
-        gateway_config.gateway.operator_token = operator_token(data_dir)?;
-    }
+    let gateway_config = Arc::clone(&config);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -117,6 +127,14 @@ async fn all_in_one(
         data_dir.join("operator-token").display()
     );
     supervise(tasks, shutdown).await
+}
+
+/// Verifies access tokens with the keys identity publishes at `identity_url`.
+fn identity_verifier(identity_url: &str) -> anyhow::Result<Arc<Verifier>> {
+    let channel = synergies_platform::grpc::channel(identity_url)?;
+    Ok(Arc::new(Verifier::new(Arc::new(IdentityKeys::new(
+        channel,
+    )))))
 }
 
 /// The operator token of the all-in-one mode, created on first start and kept in the data
@@ -192,6 +210,7 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
         let env = ServiceEnv {
             storage: postgres_target(&config, service),
             bus,
+            verifier: identity_verifier(&config.services.identity_url)?,
             config,
             shutdown: shutdown.clone(),
         };

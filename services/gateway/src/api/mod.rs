@@ -2,6 +2,7 @@
 
 pub mod inbox;
 pub mod listings;
+pub mod session;
 pub mod tenants;
 
 /// RFC 3339 text of a protobuf timestamp.

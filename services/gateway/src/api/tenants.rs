@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::request;
 use synergies_proto::identity::v1 as pb;
 use utoipa::ToSchema;
 
@@ -64,6 +64,8 @@ pub struct CreateUser {
     pub email: String,
     #[schema(example = "Marie Dupont")]
     pub display_name: String,
+    /// At least 12 characters, not a common password.
+    pub password: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -74,13 +76,6 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub created_at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CreatedUser {
-    pub user: User,
-    /// Shown once: the bearer token this user signs API calls with.
-    pub api_token: String,
 }
 
 fn tenant_json(tenant: pb::Tenant) -> Tenant {
@@ -106,11 +101,11 @@ pub(crate) fn user_json(user: pb::User) -> User {
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = CreateTenant, security(("operator" = [])),
     responses((status = 201, body = Tenant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<GatewayState>,
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
-    let caller = CallerContext::operator(body.slug.clone());
+    let caller = operator.caller.acting_on(&body.slug);
     let message = pb::CreateTenantRequest {
         slug: body.slug,
         display_name: body.display_name,
@@ -131,7 +126,7 @@ pub async fn create(
     params(("tenant" = String, Path, description = "Tenant slug")),
     responses((status = 201, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_organisation(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
     ApiJson(body): ApiJson<CreateOrganisation>,
@@ -148,7 +143,7 @@ pub async fn create_organisation(
     let created = state
         .identity
         .clone()
-        .create_organisation(request(message, &CallerContext::operator(tenant)))
+        .create_organisation(request(message, &operator.caller.acting_on(&tenant)))
         .await?
         .into_inner()
         .organisation
@@ -165,40 +160,50 @@ pub async fn create_organisation(
     ))
 }
 
-/// Creates a user of an organisation and issues their API token.
+/// Creates a user of an organisation, who then signs in with their e-mail and password.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/users", request_body = CreateUser, security(("operator" = [])),
     params(("tenant" = String, Path, description = "Tenant slug")),
-    responses((status = 201, body = CreatedUser), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_user(
-    _operator: Operator,
+    operator: Operator,
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
     ApiJson(body): ApiJson<CreateUser>,
-) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+) -> Result<(StatusCode, Json<User>), ApiError> {
     let message = pb::CreateUserRequest {
         organisation_id: body.organisation_id,
         email: body.email,
         display_name: body.display_name,
+        password: body.password,
     };
     let created = state
         .identity
         .clone()
-        .create_user(request(message, &CallerContext::operator(tenant)))
+        .create_user(request(message, &operator.caller.acting_on(&tenant)))
         .await?
         .into_inner();
     let user = created.user.ok_or_else(ApiError::incomplete_answer)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedUser {
-            user: user_json(user),
-            api_token: created.api_token,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(user_json(user))))
 }
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", security(("member" = [])),
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
-pub async fn me(member: Member) -> Json<User> {
-    Json(user_json(member.user))
+pub async fn me(member: Member, State(state): State<GatewayState>) -> Result<Json<User>, ApiError> {
+    let user_id = member
+        .caller
+        .user_id
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    let message = pb::GetUserRequest { user_id };
+    let user = state
+        .identity
+        .clone()
+        .get_user(request(message, &member.caller))
+        .await?
+        .into_inner()
+        .user;
+    Ok(Json(user_json(
+        user.ok_or_else(ApiError::incomplete_answer)?,
+    )))
 }

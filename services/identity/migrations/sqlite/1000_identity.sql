@@ -19,8 +19,6 @@ CREATE TABLE users (
     organisation_id BLOB NOT NULL REFERENCES organisations (id),
     email TEXT NOT NULL,
     display_name TEXT NOT NULL,
-    -- SHA-256 of the API token; the token itself is never stored.
-    token_hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
     UNIQUE (tenant, email)
 );

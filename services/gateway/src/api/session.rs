@@ -1,0 +1,160 @@
+//! Signing in and out, and the public keys that verify access tokens.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::anonymous_request;
+use synergies_proto::identity::v1 as pb;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::GatewayState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// Tenant (territory) slug.
+    #[schema(example = "dijon")]
+    pub tenant: String,
+    #[schema(example = "marie.dupont@cartonnerie-bourgogne.fr")]
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorLogin {
+    pub operator_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tokens {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; usable once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub token_type: &'static str,
+    /// Seconds the access token stays valid.
+    pub expires_in: u32,
+}
+
+fn tokens(pair: Option<pb::TokenPair>) -> Result<Json<Tokens>, ApiError> {
+    let pair = pair.ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(Tokens {
+        access_token: pair.access_token,
+        refresh_token: Some(pair.refresh_token),
+        token_type: "Bearer",
+        expires_in: pair.expires_in_seconds,
+    }))
+}
+
+/// Signs a user in with their e-mail and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = Login,
+    responses((status = 200, body = Tokens), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<Json<Tokens>, ApiError> {
+    let message = pb::LoginRequest {
+        tenant: body.tenant,
+        email: body.email,
+        password: body.password,
+    };
+    tokens(
+        state
+            .identity
+            .clone()
+            .login(anonymous_request(message))
+            .await?
+            .into_inner()
+            .tokens,
+    )
+}
+
+/// Exchanges a refresh token for a new pair. A refresh token presented twice ends the session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = Refresh,
+    responses((status = 200, body = Tokens), (status = 401, body = ErrorBody)))]
+pub async fn refresh(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<Refresh>,
+) -> Result<Json<Tokens>, ApiError> {
+    let message = pb::RefreshTokensRequest {
+        refresh_token: body.refresh_token,
+    };
+    tokens(
+        state
+            .identity
+            .clone()
+            .refresh_tokens(anonymous_request(message))
+            .await?
+            .into_inner()
+            .tokens,
+    )
+}
+
+/// Ends the session of a refresh token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", request_body = Refresh, responses((status = 204)))]
+pub async fn logout(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<Refresh>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::LogoutRequest {
+        refresh_token: body.refresh_token,
+    };
+    state
+        .identity
+        .clone()
+        .logout(anonymous_request(message))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Exchanges the platform operator's secret for an operator access token.
+#[utoipa::path(post, path = "/api/v1/auth/operator", request_body = OperatorLogin,
+    responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn operator(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<OperatorLogin>,
+) -> Result<Json<Tokens>, ApiError> {
+    let message = pb::OperatorLoginRequest {
+        operator_token: body.operator_token,
+    };
+    let answer = state
+        .identity
+        .clone()
+        .operator_login(anonymous_request(message))
+        .await?
+        .into_inner();
+    Ok(Json(Tokens {
+        access_token: answer.access_token,
+        refresh_token: None,
+        token_type: "Bearer",
+        expires_in: answer.expires_in_seconds,
+    }))
+}
+
+/// The public keys that verify access tokens (RFC 7517 JWKS).
+#[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, description = "JWKS")))]
+pub async fn jwks(State(state): State<GatewayState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let keys = state
+        .identity
+        .clone()
+        .get_jwks(anonymous_request(pb::GetJwksRequest {}))
+        .await?
+        .into_inner()
+        .keys;
+    let keys: Vec<serde_json::Value> = keys
+        .into_iter()
+        .map(|k| serde_json::json!({"kty": k.kty, "crv": k.crv, "alg": k.alg, "use": k.r#use, "kid": k.kid, "x": k.x}))
+        .collect();
+    Ok(Json(serde_json::json!({ "keys": keys })))
+}

@@ -1,0 +1,203 @@
+//! Signing in, sessions and tokens, through the gateway as a client would — and services that
+//! refuse any call without a valid access token, whatever else the call claims.
+
+use serde_json::{Value, json};
+use synergies_platform::testing;
+use synergies_tests::Platform;
+use synergies_tests::api::PASSWORD;
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+
+    let (status, wrong_password) = client
+        .login("dijon", &member.email, "not the password at all")
+        .await;
+    assert_eq!(status, 401);
+    let (status, unknown) = client.login("dijon", "nobody@example.fr", PASSWORD).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        wrong_password, unknown,
+        "the answers must not tell which e-mails exist"
+    );
+    // The right password in another tenant is no sign-in either.
+    client.create_tenant("beaune").await;
+    let (status, _) = client.login("beaune", &member.email, PASSWORD).await;
+    assert_eq!(status, 401);
+    let (status, me) = client.get("/api/v1/me", &member.token).await;
+    assert_eq!(
+        (status, me["email"].as_str()),
+        (200, Some(member.email.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_replayed_one_ends_the_session() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Brasserie").await;
+
+    let refresh = |token: &str| json!({"refresh_token": token});
+    let (status, renewed) = client
+        .post("/api/v1/auth/refresh", "", &refresh(&member.refresh_token))
+        .await;
+    assert_eq!(status, 200, "{renewed}");
+    let next = renewed["refresh_token"].as_str().unwrap().to_owned();
+    let (status, _) = client
+        .get("/api/v1/inbox", renewed["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200);
+
+    // The first token again: someone replayed it. The session ends, its newest token too.
+    let (status, replay) = client
+        .post("/api/v1/auth/refresh", "", &refresh(&member.refresh_token))
+        .await;
+    assert_eq!(status, 401, "{replay}");
+    let (status, _) = client
+        .post("/api/v1/auth/refresh", "", &refresh(&next))
+        .await;
+    assert_eq!(status, 401);
+
+    // Logging out ends a session the same way.
+    let (_, tokens) = client.login("dijon", &member.email, PASSWORD).await;
+    let token = tokens["refresh_token"].as_str().unwrap();
+    let logout = client
+        .http
+        .post(format!("{}/api/v1/auth/logout", platform.base_url))
+        .json(&refresh(token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status().as_u16(), 204);
+    let (status, _) = client
+        .post("/api/v1/auth/refresh", "", &refresh(token))
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn forged_and_operator_misuse_are_refused() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+
+    let jwks: Value = client
+        .http
+        .get(format!("{}/.well-known/jwks.json", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
+
+    // A token signed by someone else's key, claiming the operator role.
+    let foreign = synergies_platform::auth::SigningKey::generate();
+    let claims = synergies_platform::auth::Claims::new(
+        "operator".into(),
+        String::new(),
+        None,
+        vec![synergies_platform::auth::Role::PlatformOperator],
+    );
+    let forged = foreign.sign(&claims);
+    let (status, _) = client
+        .post(
+            "/api/v1/tenants",
+            &forged,
+            &json!({"slug": "evil", "display_name": "x"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    // A member is not the operator.
+    let (status, _) = client
+        .post(
+            "/api/v1/tenants",
+            &member.token,
+            &json!({"slug": "evil", "display_name": "x"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    // The operator is not a member.
+    let operator = client.operator_token().await;
+    let (status, _) = client.get("/api/v1/inbox", &operator).await;
+    assert_eq!(status, 403);
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/operator",
+            "",
+            &json!({"operator_token": "guess"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, body) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &json!({
+            "organisation_id": member.organisation_id, "email": "weak@example.fr", "display_name": "Weak", "password": "password1234"
+        }))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("password")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn split_services_refuse_calls_without_a_valid_access_token() {
+    use synergies_proto::listings::v1 as pb;
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    let url = platform.service_url("listings").unwrap();
+    let mut listings = pb::listings_service_client::ListingsServiceClient::connect(url)
+        .await
+        .unwrap();
+
+    // Claiming a tenant in metadata, with no token: refused.
+    let mut anonymous = tonic::Request::new(pb::ListListingsRequest::default());
+    anonymous
+        .metadata_mut()
+        .insert("x-synergies-tenant", "dijon".parse().unwrap());
+    let status = listings.list_listings(anonymous).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+
+    // A well-formed token signed by a key identity never published: refused.
+    let foreign = synergies_platform::auth::SigningKey::generate();
+    let claims = synergies_platform::auth::Claims::new(
+        uuid::Uuid::now_v7().to_string(),
+        "dijon".into(),
+        Some(uuid::Uuid::now_v7().to_string()),
+        vec![synergies_platform::auth::Role::Member],
+    );
+    let mut forged = tonic::Request::new(pb::ListListingsRequest::default());
+    forged.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", foreign.sign(&claims)).parse().unwrap(),
+    );
+    let status = listings.list_listings(forged).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+
+    // A real member's token works directly against the service too.
+    platform.client.create_tenant("dijon").await;
+    let member = platform.client.create_member("dijon", "Cartonnerie").await;
+    let mut signed = tonic::Request::new(pb::ListListingsRequest::default());
+    signed.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", member.token).parse().unwrap(),
+    );
+    assert!(listings.list_listings(signed).await.is_ok());
+}
