@@ -36,6 +36,12 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/auth/refresh", post(api::session::refresh))
         .route("/api/v1/auth/logout", post(api::session::logout))
         .route("/api/v1/auth/operator", post(api::session::operator))
+        .route("/api/v1/signup", post(api::organisations::sign_up))
+        .route("/api/v1/organisations", get(api::organisations::list))
+        .route(
+            "/api/v1/organisations/{id}/decision",
+            post(api::organisations::decide),
+        )
         .route("/api/v1/tenants", post(api::tenants::create))
         .route(
             "/api/v1/tenants/{tenant}/organisations",

@@ -11,6 +11,65 @@ pub struct Tenant {
     pub slug: String,
     pub display_name: String,
     pub created_at: DateTime<Utc>,
+    /// The territory: only professionals located in these communes may join.
+    pub communes: Vec<TerritoryCommune>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerritoryCommune {
+    pub insee_code: String,
+    pub name: String,
+    pub postal_codes: Vec<String>,
+}
+
+impl From<&crate::territory::Commune> for TerritoryCommune {
+    fn from(commune: &crate::territory::Commune) -> Self {
+        Self {
+            insee_code: commune.insee_code.to_owned(),
+            name: commune.name.to_owned(),
+            postal_codes: commune.postal_codes.iter().map(|&p| p.to_owned()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganisationStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Suspended,
+}
+
+impl OrganisationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Approved,
+            Self::Rejected,
+            Self::Suspended,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+/// A place where an organisation works, inside the tenant's territory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub id: Uuid,
+    pub address: String,
+    pub insee_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +98,20 @@ impl OrganisationKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Organisation {
     pub id: Uuid,
     pub tenant: String,
     pub name: String,
     pub kind: OrganisationKind,
     pub created_at: DateTime<Utc>,
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    pub naf: Option<String>,
+    pub status: OrganisationStatus,
+    /// Why it was last rejected or suspended.
+    pub status_reason: String,
+    pub sites: Vec<Site>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,15 @@ pub enum IdentityError {
     UserNotFound,
     #[error("a user with this e-mail address already exists in this territory")]
     EmailTaken,
+    #[error("an organisation with this identifier is already registered in this territory")]
+    IdentifierTaken,
+    #[error(
+        "this platform is reserved to professionals of {territory}: commune {insee_code} is outside it"
+    )]
+    OutsideTerritory {
+        territory: String,
+        insee_code: String,
+    },
     #[error("e-mail or password is incorrect")]
     BadCredentials,
     #[error("this session has ended; sign in again")]
@@ -30,7 +39,10 @@ impl ServiceError for IdentityError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
-            Self::TenantExists(_) | Self::EmailTaken => ErrorCode::AlreadyExists,
+            Self::TenantExists(_) | Self::EmailTaken | Self::IdentifierTaken => {
+                ErrorCode::AlreadyExists
+            }
+            Self::OutsideTerritory { .. } => ErrorCode::FailedPrecondition,
             Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
                 ErrorCode::NotFound
             }
@@ -44,6 +56,8 @@ impl ServiceError for IdentityError {
         match self {
             Self::Invalid(error) => Some(error.field),
             Self::EmailTaken => Some("email"),
+            Self::IdentifierTaken => Some("siret"),
+            Self::OutsideTerritory { .. } => Some("site.insee_code"),
             Self::TenantExists(_) => Some("slug"),
             _ => None,
         }

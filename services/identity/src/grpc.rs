@@ -10,10 +10,15 @@ use synergies_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::domain::{self, Organisation, OrganisationKind, Tenant, User};
+use synergies_platform::error::FieldError;
+
+use crate::domain::{
+    self, Organisation, OrganisationKind, OrganisationStatus, Tenant, TerritoryCommune, User,
+};
 use crate::error::IdentityError;
 use crate::keys::KeyRing;
-use crate::store::{IdentityStore, RefreshToken, Rotation};
+use crate::registration::{self, Identifiers, SiteInput};
+use crate::store::{Decision, IdentityStore, RefreshToken, Rotation};
 
 /// How long a session lasts without being used.
 const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
@@ -87,6 +92,15 @@ fn tenant_message(tenant: Tenant) -> pb::Tenant {
         slug: tenant.slug,
         display_name: tenant.display_name,
         created_at: Some(timestamp(tenant.created_at)),
+        communes: tenant
+            .communes
+            .into_iter()
+            .map(|c| pb::Commune {
+                insee_code: c.insee_code,
+                name: c.name,
+                postal_codes: c.postal_codes,
+            })
+            .collect(),
     }
 }
 
@@ -96,13 +110,70 @@ fn organisation_message(organisation: Organisation) -> pb::Organisation {
         OrganisationKind::Association => pb::OrganisationKind::Association,
         OrganisationKind::PublicBody => pb::OrganisationKind::PublicBody,
     };
+    let status = match organisation.status {
+        OrganisationStatus::Pending => pb::OrganisationStatus::Pending,
+        OrganisationStatus::Approved => pb::OrganisationStatus::Approved,
+        OrganisationStatus::Rejected => pb::OrganisationStatus::Rejected,
+        OrganisationStatus::Suspended => pb::OrganisationStatus::Suspended,
+    };
     pb::Organisation {
         id: organisation.id.to_string(),
         tenant: organisation.tenant,
         name: organisation.name,
         kind: kind.into(),
         created_at: Some(timestamp(organisation.created_at)),
+        siret: organisation.siret.unwrap_or_default(),
+        rna: organisation.rna.unwrap_or_default(),
+        naf: organisation.naf.unwrap_or_default(),
+        status: status.into(),
+        sites: organisation
+            .sites
+            .into_iter()
+            .map(|site| pb::Site {
+                address: site.address,
+                insee_code: site.insee_code,
+                latitude: site.latitude,
+                longitude: site.longitude,
+            })
+            .collect(),
+        status_reason: organisation.status_reason,
     }
+}
+
+fn kind_from_message(kind: i32) -> Result<OrganisationKind, IdentityError> {
+    match pb::OrganisationKind::try_from(kind) {
+        Ok(pb::OrganisationKind::Company) => Ok(OrganisationKind::Company),
+        Ok(pb::OrganisationKind::Association) => Ok(OrganisationKind::Association),
+        Ok(pb::OrganisationKind::PublicBody) => Ok(OrganisationKind::PublicBody),
+        _ => Err(FieldError::new("kind", "must be company, association or public_body").into()),
+    }
+}
+
+fn status_from_message(status: i32) -> Option<OrganisationStatus> {
+    match pb::OrganisationStatus::try_from(status) {
+        Ok(pb::OrganisationStatus::Pending) => Some(OrganisationStatus::Pending),
+        Ok(pb::OrganisationStatus::Approved) => Some(OrganisationStatus::Approved),
+        Ok(pb::OrganisationStatus::Rejected) => Some(OrganisationStatus::Rejected),
+        Ok(pb::OrganisationStatus::Suspended) => Some(OrganisationStatus::Suspended),
+        _ => None,
+    }
+}
+
+/// Roles the operator may grant besides membership, which follows approval.
+fn granted_roles(names: &[String]) -> Result<Vec<Role>, IdentityError> {
+    names
+        .iter()
+        .map(|name| match Role::parse(name) {
+            Some(role @ (Role::OrganisationAdmin | Role::Facilitator | Role::TenantAdmin)) => {
+                Ok(role)
+            }
+            _ => Err(FieldError::new(
+                "roles",
+                "each must be organisation_admin, facilitator or tenant_admin",
+            )
+            .into()),
+        })
+        .collect()
 }
 
 fn user_message(user: User) -> pb::User {
@@ -136,6 +207,15 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             display_name: domain::required_text("display_name", &request.display_name, 120)
                 .map_err(IdentityError::from)?,
             created_at: synergies_platform::time::now(),
+            communes: request
+                .communes
+                .into_iter()
+                .map(|c| TerritoryCommune {
+                    insee_code: c.insee_code,
+                    name: c.name,
+                    postal_codes: c.postal_codes,
+                })
+                .collect(),
         };
         self.store.create_tenant(&tenant).await?;
         tracing::info!(tenant = %tenant.slug, "tenant created");
@@ -164,35 +244,187 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         caller.require_operator()?;
-        self.store
+        let tenant = self
+            .store
             .tenant(&caller.tenant)
             .await?
             .ok_or(IdentityError::TenantNotFound)?;
         let request = request.into_inner();
-        let kind = match pb::OrganisationKind::try_from(request.kind) {
-            Ok(pb::OrganisationKind::Company) => OrganisationKind::Company,
-            Ok(pb::OrganisationKind::Association) => OrganisationKind::Association,
-            Ok(pb::OrganisationKind::PublicBody) => OrganisationKind::PublicBody,
-            _ => {
-                return Err(
-                    IdentityError::from(synergies_platform::error::FieldError::new(
-                        "kind",
-                        "must be company, association or public_body",
-                    ))
-                    .into(),
-                );
-            }
+        let kind = kind_from_message(request.kind)?;
+        let identifiers = Identifiers {
+            siret: request.siret,
+            rna: request.rna,
+            naf: request.naf,
         };
-        let organisation = Organisation {
-            id: Uuid::now_v7(),
-            tenant: caller.tenant,
-            name: domain::required_text("name", &request.name, 200).map_err(IdentityError::from)?,
-            kind,
-            created_at: synergies_platform::time::now(),
+        // The operator registers organisations it vouches for (the tenant's facilitator, for
+        // example): identifiers are optional here and the organisation is approved at once.
+        let organisation = if identifiers.siret.is_empty()
+            && identifiers.rna.is_empty()
+            && identifiers.naf.is_empty()
+        {
+            Organisation {
+                id: Uuid::now_v7(),
+                tenant: tenant.slug.clone(),
+                name: domain::required_text("name", &request.name, 200)
+                    .map_err(IdentityError::from)?,
+                kind,
+                created_at: synergies_platform::time::now(),
+                siret: None,
+                rna: None,
+                naf: None,
+                status: OrganisationStatus::Approved,
+                status_reason: String::new(),
+                sites: Vec::new(),
+            }
+        } else {
+            registration::organisation(
+                &tenant,
+                &request.name,
+                kind,
+                &identifiers,
+                Vec::new(),
+                OrganisationStatus::Approved,
+            )?
         };
         self.store.create_organisation(&organisation).await?;
         Ok(Response::new(pb::CreateOrganisationResponse {
             organisation: Some(organisation_message(organisation)),
+        }))
+    }
+
+    async fn sign_up(
+        &self,
+        request: Request<pb::SignUpRequest>,
+    ) -> Result<Response<pb::SignUpResponse>, Status> {
+        let request = request.into_inner();
+        let tenant = self
+            .store
+            .tenant(&request.tenant)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
+        let kind = kind_from_message(request.kind)?;
+        let site = request.site.unwrap_or_default();
+        let site = registration::check_site(
+            &tenant,
+            &SiteInput {
+                address: site.address,
+                insee_code: site.insee_code,
+                latitude: site.latitude,
+                longitude: site.longitude,
+            },
+        )?;
+        let identifiers = Identifiers {
+            siret: request.siret,
+            rna: request.rna,
+            naf: request.naf,
+        };
+        let organisation = registration::organisation(
+            &tenant,
+            &request.organisation_name,
+            kind,
+            &identifiers,
+            vec![site],
+            OrganisationStatus::Pending,
+        )?;
+        let user = User {
+            id: Uuid::now_v7(),
+            tenant: tenant.slug.clone(),
+            organisation_id: organisation.id,
+            email: domain::validate_email(&request.email).map_err(IdentityError::from)?,
+            display_name: domain::required_text("display_name", &request.display_name, 120)
+                .map_err(IdentityError::from)?,
+            created_at: synergies_platform::time::now(),
+        };
+        crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
+        let password_hash = crate::passwords::hash(&request.password);
+        self.store
+            .sign_up(
+                &organisation,
+                &user,
+                &password_hash,
+                &[Role::OrganisationAdmin],
+            )
+            .await?;
+        tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, "organisation signed up, awaiting approval");
+        Ok(Response::new(pb::SignUpResponse {
+            organisation: Some(organisation_message(organisation)),
+            user: Some(user_message(user)),
+        }))
+    }
+
+    async fn decide_organisation(
+        &self,
+        request: Request<pb::DecideOrganisationRequest>,
+    ) -> Result<Response<pb::DecideOrganisationResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        caller.require_any_role(&[Role::Facilitator, Role::TenantAdmin])?;
+        let request = request.into_inner();
+        let id = parse_id("organisation_id", &request.organisation_id)?;
+        let status = match pb::OrganisationDecision::try_from(request.decision) {
+            Ok(pb::OrganisationDecision::Approve) => OrganisationStatus::Approved,
+            Ok(pb::OrganisationDecision::Reject) => OrganisationStatus::Rejected,
+            Ok(pb::OrganisationDecision::Suspend) => OrganisationStatus::Suspended,
+            _ => {
+                return Err(IdentityError::from(FieldError::new(
+                    "decision",
+                    "must be approve, reject or suspend",
+                ))
+                .into());
+            }
+        };
+        let reason = synergies_platform::validate::bounded_text("reason", &request.reason, 1000)
+            .map_err(IdentityError::from)?;
+        if status != OrganisationStatus::Approved && reason.is_empty() {
+            return Err(IdentityError::from(FieldError::new(
+                "reason",
+                "is required to reject or suspend",
+            ))
+            .into());
+        }
+        let decision = Decision {
+            status,
+            reason,
+            decided_by: caller
+                .user_id
+                .map_or_else(|| "operator".to_owned(), |id| id.to_string()),
+            decided_at: synergies_platform::time::now(),
+        };
+        let organisation = self
+            .store
+            .decide(&caller.tenant, id, &decision)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        tracing::info!(organisation_id = %id, status = status.as_str(), decided_by = %decision.decided_by, "organisation decision");
+        Ok(Response::new(pb::DecideOrganisationResponse {
+            organisation: Some(organisation_message(organisation)),
+        }))
+    }
+
+    async fn list_organisations(
+        &self,
+        request: Request<pb::ListOrganisationsRequest>,
+    ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        caller.require_any_role(&[Role::Facilitator, Role::TenantAdmin])?;
+        let request = request.into_inner();
+        let limit = synergies_platform::validate::page_size(request.page_size)
+            .map_err(IdentityError::from)?;
+        let after = synergies_platform::validate::page_token(&request.page_token)
+            .map_err(IdentityError::from)?;
+        let found = self
+            .store
+            .organisations(
+                &caller.tenant,
+                status_from_message(request.status),
+                after,
+                limit + 1,
+            )
+            .await?;
+        let (found, next_page_token) =
+            synergies_platform::validate::into_page(found, limit, |o| o.id);
+        Ok(Response::new(pb::ListOrganisationsResponse {
+            organisations: found.into_iter().map(organisation_message).collect(),
+            next_page_token,
         }))
     }
 
@@ -219,8 +451,9 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         };
         crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
         let password_hash = crate::passwords::hash(&request.password);
+        let roles = granted_roles(&request.roles)?;
         self.store
-            .create_user(&user, &password_hash, &[Role::Member])
+            .create_user(&user, &password_hash, &roles)
             .await?;
         Ok(Response::new(pb::CreateUserResponse {
             user: Some(user_message(user)),
@@ -262,7 +495,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             return Err(IdentityError::BadCredentials.into());
         }
         let tokens = self
-            .open_session(&credentials.user, credentials.roles)
+            .open_session(&credentials.user, credentials.effective_roles())
             .await?;
         tracing::info!(user_id = %credentials.user.id, tenant = %credentials.user.tenant, "signed in");
         Ok(Response::new(pb::LoginResponse {
@@ -295,7 +528,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             .await?
             .ok_or(IdentityError::SessionEnded)?;
         let access_token = self
-            .access_token(&credentials.user, credentials.roles)
+            .access_token(&credentials.user, credentials.effective_roles())
             .await?;
         let tokens = pb::TokenPair {
             access_token,

@@ -3,12 +3,14 @@
 //! EdDSA) and a rotating refresh token; every service verifies access tokens locally against
 //! the keys identity publishes (`GetJwks`).
 
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod identifiers;
 pub mod keys;
 pub mod passwords;
+pub mod registration;
 pub mod store;
 pub mod territory;
 

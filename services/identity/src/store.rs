@@ -12,14 +12,40 @@ use uuid::Uuid;
 
 use synergies_platform::auth::{Role, SigningKey};
 
-use crate::domain::{Organisation, OrganisationKind, Tenant, User};
+use crate::domain::{
+    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TerritoryCommune, User,
+};
 use crate::error::IdentityError;
 
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError>;
     async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError>;
+    /// Stores an organisation and its sites.
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
+    /// Organisation and its first user, in one transaction.
+    async fn sign_up(
+        &self,
+        organisation: &Organisation,
+        user: &User,
+        password_hash: &str,
+        roles: &[Role],
+    ) -> Result<(), IdentityError>;
+    /// Records a decision on an organisation and applies it; `None` if no such organisation.
+    async fn decide(
+        &self,
+        tenant: &str,
+        id: Uuid,
+        decision: &Decision,
+    ) -> Result<Option<Organisation>, IdentityError>;
+    /// A tenant's organisations, newest first.
+    async fn organisations(
+        &self,
+        tenant: &str,
+        status: Option<OrganisationStatus>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Organisation>, IdentityError>;
     async fn organisation(
         &self,
         tenant: &str,
@@ -58,12 +84,39 @@ pub trait IdentityStore: Send + Sync {
     async fn revoke_refresh_family(&self, token_hash: &str) -> Result<(), IdentityError>;
 }
 
-/// A user with their password hash and roles.
+/// A user with their password hash, stored roles and organisation status.
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub user: User,
     pub password_hash: Option<String>,
     pub roles: Vec<Role>,
+    pub organisation_status: OrganisationStatus,
+}
+
+impl Credentials {
+    /// The roles a token carries: membership only while the organisation is approved.
+    pub fn effective_roles(&self) -> Vec<Role> {
+        let mut roles: Vec<Role> = self
+            .roles
+            .iter()
+            .copied()
+            .filter(|r| *r != Role::Member)
+            .collect();
+        if self.organisation_status == OrganisationStatus::Approved {
+            roles.insert(0, Role::Member);
+        }
+        roles
+    }
+}
+
+/// A facilitator's decision on an organisation.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub status: OrganisationStatus,
+    pub reason: String,
+    /// User id of the facilitator, or `operator`.
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +166,13 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 const USER_COLUMNS: &str = "id, tenant, organisation_id, email, display_name, created_at";
+const ORGANISATION_COLUMNS: &str =
+    "id, tenant, name, kind, created_at, siret, rna, naf, status, status_reason";
+/// A user with their organisation's status: membership follows approval.
+const CREDENTIALS: &str =
+    "SELECT u.id, u.tenant, u.organisation_id, u.email, u.display_name, u.created_at,
+        u.password_hash, u.roles, o.status AS organisation_status
+   FROM users u JOIN organisations o ON o.id = u.organisation_id";
 
 macro_rules! identity_store {
     ($store:ident, $database:ty) => {
@@ -123,7 +183,13 @@ macro_rules! identity_store {
         impl $store {
             fn credentials_from(row: &<$database as sqlx::Database>::Row) -> Result<Credentials, sqlx::Error> {
                 let roles: String = row.try_get("roles")?;
-                Ok(Credentials { user: Self::user_from(row)?, password_hash: row.try_get("password_hash")?, roles: parse_roles(&roles) })
+                let status: String = row.try_get("organisation_status")?;
+                Ok(Credentials {
+                    user: Self::user_from(row)?,
+                    password_hash: row.try_get("password_hash")?,
+                    roles: parse_roles(&roles),
+                    organisation_status: OrganisationStatus::parse(&status).unwrap_or(OrganisationStatus::Suspended),
+                })
             }
 
             fn user_from(row: &<$database as sqlx::Database>::Row) -> Result<User, sqlx::Error> {
@@ -136,70 +202,67 @@ macro_rules! identity_store {
                     created_at: row.try_get::<DateTime<Utc>, _>("created_at")?,
                 })
             }
-        }
 
-        #[async_trait]
-        impl IdentityStore for $store {
-            async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError> {
-                sqlx::query("INSERT INTO tenants (slug, display_name, created_at) VALUES ($1, $2, $3)")
-                    .bind(&tenant.slug)
-                    .bind(&tenant.display_name)
-                    .bind(tenant.created_at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { IdentityError::TenantExists(tenant.slug.clone()) } else { e.into() })?;
-                Ok(())
+            fn organisation_from(row: &<$database as sqlx::Database>::Row) -> Result<Organisation, sqlx::Error> {
+                let kind: String = row.try_get("kind")?;
+                let status: String = row.try_get("status")?;
+                Ok(Organisation {
+                    id: row.try_get("id")?,
+                    tenant: row.try_get("tenant")?,
+                    name: row.try_get("name")?,
+                    kind: OrganisationKind::parse(&kind).unwrap_or(OrganisationKind::Company),
+                    created_at: row.try_get("created_at")?,
+                    siret: row.try_get("siret")?,
+                    rna: row.try_get("rna")?,
+                    naf: row.try_get("naf")?,
+                    status: OrganisationStatus::parse(&status).unwrap_or(OrganisationStatus::Suspended),
+                    status_reason: row.try_get("status_reason")?,
+                    sites: Vec::new(),
+                })
             }
 
-            async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
-                let row = sqlx::query("SELECT slug, display_name, created_at FROM tenants WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row
-                    .map(|row| -> Result<Tenant, sqlx::Error> {
-                        Ok(Tenant {
-                            slug: row.try_get("slug")?,
-                            display_name: row.try_get("display_name")?,
-                            created_at: row.try_get("created_at")?,
-                        })
-                    })
-                    .transpose()?)
-            }
-
-            async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError> {
-                sqlx::query("INSERT INTO organisations (id, tenant, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
+            async fn insert_organisation(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                organisation: &Organisation,
+            ) -> Result<(), IdentityError> {
+                sqlx::query(&format!("INSERT INTO organisations ({ORGANISATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                     .bind(organisation.id)
                     .bind(&organisation.tenant)
                     .bind(&organisation.name)
                     .bind(organisation.kind.as_str())
                     .bind(organisation.created_at)
-                    .execute(&self.pool)
+                    .bind(&organisation.siret)
+                    .bind(&organisation.rna)
+                    .bind(&organisation.naf)
+                    .bind(organisation.status.as_str())
+                    .bind(&organisation.status_reason)
+                    .execute(&mut *connection)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { IdentityError::IdentifierTaken } else { e.into() })?;
+                for site in &organisation.sites {
+                    sqlx::query(
+                        "INSERT INTO sites (id, organisation_id, tenant, address, insee_code, latitude, longitude)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(site.id)
+                    .bind(organisation.id)
+                    .bind(&organisation.tenant)
+                    .bind(&site.address)
+                    .bind(&site.insee_code)
+                    .bind(site.latitude)
+                    .bind(site.longitude)
+                    .execute(&mut *connection)
                     .await?;
+                }
                 Ok(())
             }
 
-            async fn organisation(&self, tenant: &str, id: Uuid) -> Result<Option<Organisation>, IdentityError> {
-                let row = sqlx::query("SELECT id, tenant, name, kind, created_at FROM organisations WHERE tenant = $1 AND id = $2")
-                    .bind(tenant)
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row
-                    .map(|row| -> Result<Organisation, sqlx::Error> {
-                        let kind: String = row.try_get("kind")?;
-                        Ok(Organisation {
-                            id: row.try_get("id")?,
-                            tenant: row.try_get("tenant")?,
-                            name: row.try_get("name")?,
-                            kind: OrganisationKind::parse(&kind).unwrap_or(OrganisationKind::Company),
-                            created_at: row.try_get("created_at")?,
-                        })
-                    })
-                    .transpose()?)
-            }
-
-            async fn create_user(&self, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
+            async fn insert_user(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                user: &User,
+                password_hash: &str,
+                roles: &[Role],
+            ) -> Result<(), IdentityError> {
                 sqlx::query(
                     "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -212,10 +275,170 @@ macro_rules! identity_store {
                 .bind(password_hash)
                 .bind(user.created_at)
                 .bind(roles_column(roles))
-                .execute(&self.pool)
+                .execute(&mut *connection)
                 .await
                 .map_err(|e| if is_unique_violation(&e) { IdentityError::EmailTaken } else { e.into() })?;
                 Ok(())
+            }
+
+            async fn with_sites(&self, mut organisation: Organisation) -> Result<Organisation, IdentityError> {
+                let rows = sqlx::query("SELECT id, address, insee_code, latitude, longitude FROM sites WHERE organisation_id = $1 ORDER BY id")
+                    .bind(organisation.id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                organisation.sites = rows
+                    .iter()
+                    .map(|row| -> Result<Site, sqlx::Error> {
+                        Ok(Site {
+                            id: row.try_get("id")?,
+                            address: row.try_get("address")?,
+                            insee_code: row.try_get("insee_code")?,
+                            latitude: row.try_get("latitude")?,
+                            longitude: row.try_get("longitude")?,
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(organisation)
+            }
+        }
+
+        #[async_trait]
+        impl IdentityStore for $store {
+            async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO tenants (slug, display_name, created_at) VALUES ($1, $2, $3)")
+                    .bind(&tenant.slug)
+                    .bind(&tenant.display_name)
+                    .bind(tenant.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { IdentityError::TenantExists(tenant.slug.clone()) } else { e.into() })?;
+                for commune in &tenant.communes {
+                    sqlx::query("INSERT INTO tenant_communes (tenant, insee_code, name, postal_codes) VALUES ($1, $2, $3, $4)")
+                        .bind(&tenant.slug)
+                        .bind(&commune.insee_code)
+                        .bind(&commune.name)
+                        .bind(commune.postal_codes.join(","))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
+                let row = sqlx::query("SELECT slug, display_name, created_at FROM tenants WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let communes = sqlx::query("SELECT insee_code, name, postal_codes FROM tenant_communes WHERE tenant = $1 ORDER BY name")
+                    .bind(slug)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| -> Result<TerritoryCommune, sqlx::Error> {
+                        let postal_codes: String = row.try_get("postal_codes")?;
+                        Ok(TerritoryCommune {
+                            insee_code: row.try_get("insee_code")?,
+                            name: row.try_get("name")?,
+                            postal_codes: postal_codes.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Some(Tenant {
+                    slug: row.try_get("slug")?,
+                    display_name: row.try_get("display_name")?,
+                    created_at: row.try_get("created_at")?,
+                    communes,
+                }))
+            }
+
+            async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                Self::insert_organisation(&mut tx, organisation).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn organisation(&self, tenant: &str, id: Uuid) -> Result<Option<Organisation>, IdentityError> {
+                let row = sqlx::query(&format!("SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE tenant = $1 AND id = $2"))
+                    .bind(tenant)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row.as_ref().map(Self::organisation_from).transpose()? {
+                    Some(organisation) => Ok(Some(self.with_sites(organisation).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn organisations(
+                &self,
+                tenant: &str,
+                status: Option<OrganisationStatus>,
+                after: Option<Uuid>,
+                limit: u32,
+            ) -> Result<Vec<Organisation>, IdentityError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {ORGANISATION_COLUMNS} FROM organisations
+                      WHERE tenant = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3)
+                      ORDER BY id DESC LIMIT $4"
+                ))
+                .bind(tenant)
+                .bind(status.map(OrganisationStatus::as_str))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut organisations = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    organisations.push(self.with_sites(Self::organisation_from(row)?).await?);
+                }
+                Ok(organisations)
+            }
+
+            async fn sign_up(&self, organisation: &Organisation, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                Self::insert_organisation(&mut tx, organisation).await?;
+                Self::insert_user(&mut tx, user, password_hash, roles).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn decide(&self, tenant: &str, id: Uuid, decision: &Decision) -> Result<Option<Organisation>, IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query("UPDATE organisations SET status = $3, status_reason = $4 WHERE tenant = $1 AND id = $2")
+                    .bind(tenant)
+                    .bind(id)
+                    .bind(decision.status.as_str())
+                    .bind(&decision.reason)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "INSERT INTO organisation_decisions (id, organisation_id, tenant, status, reason, decided_by, decided_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(id)
+                .bind(tenant)
+                .bind(decision.status.as_str())
+                .bind(&decision.reason)
+                .bind(&decision.decided_by)
+                .bind(decision.decided_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.organisation(tenant, id).await
+            }
+
+            async fn create_user(&self, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
+                let mut connection = self.pool.acquire().await?;
+                Self::insert_user(&mut connection, user, password_hash, roles).await
             }
 
             async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError> {
@@ -228,7 +451,7 @@ macro_rules! identity_store {
             }
 
             async fn credentials(&self, tenant: &str, email: &str) -> Result<Option<Credentials>, IdentityError> {
-                let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash, roles FROM users WHERE tenant = $1 AND email = $2"))
+                let row = sqlx::query(&format!("{CREDENTIALS} WHERE u.tenant = $1 AND u.email = $2"))
                     .bind(tenant)
                     .bind(email)
                     .fetch_optional(&self.pool)
@@ -237,7 +460,7 @@ macro_rules! identity_store {
             }
 
             async fn credentials_by_id(&self, user_id: Uuid) -> Result<Option<Credentials>, IdentityError> {
-                let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, password_hash, roles FROM users WHERE id = $1"))
+                let row = sqlx::query(&format!("{CREDENTIALS} WHERE u.id = $1"))
                     .bind(user_id)
                     .fetch_optional(&self.pool)
                     .await?;

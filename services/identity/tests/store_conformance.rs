@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use synergies_identity::domain::{Organisation, OrganisationKind, Tenant, User};
+use synergies_identity::domain::{
+    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TerritoryCommune, User,
+};
 use synergies_identity::error::IdentityError;
-use synergies_identity::store::{self, IdentityStore, RefreshToken, Rotation};
+use synergies_identity::store::{self, Decision, IdentityStore, RefreshToken, Rotation};
 use synergies_platform::auth::{Role, SigningKey};
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
@@ -33,19 +35,40 @@ async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
         slug: slug.into(),
         display_name: format!("{slug} métropole"),
         created_at: synergies_platform::time::now(),
+        communes: vec![TerritoryCommune {
+            insee_code: "21231".into(),
+            name: "Dijon".into(),
+            postal_codes: vec!["21000".into()],
+        }],
     };
     store.create_tenant(&tenant).await.unwrap();
     tenant
 }
 
-async fn organisation(store: &dyn IdentityStore, tenant: &str) -> Organisation {
-    let organisation = Organisation {
+fn new_organisation(tenant: &str, siret: Option<&str>, status: OrganisationStatus) -> Organisation {
+    Organisation {
         id: Uuid::now_v7(),
         tenant: tenant.into(),
         name: "Cartonnerie de Bourgogne".into(),
         kind: OrganisationKind::Company,
         created_at: synergies_platform::time::now(),
-    };
+        siret: siret.map(str::to_owned),
+        rna: None,
+        naf: Some("17.21A".into()),
+        status,
+        status_reason: String::new(),
+        sites: vec![Site {
+            id: Uuid::now_v7(),
+            address: "12 rue des Ateliers".into(),
+            insee_code: "21231".into(),
+            latitude: 47.32,
+            longitude: 5.04,
+        }],
+    }
+}
+
+async fn organisation(store: &dyn IdentityStore, tenant: &str) -> Organisation {
+    let organisation = new_organisation(tenant, None, OrganisationStatus::Approved);
     store.create_organisation(&organisation).await.unwrap();
     organisation
 }
@@ -257,7 +280,119 @@ async fn signing_keys_are_kept_newest_first(f: Fixture) {
     assert_eq!(SigningKey::from_pkcs8(&stored[0]).unwrap().kid, second.kid);
 }
 
+async fn tenants_keep_their_territory(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    let read = f.store.tenant("dijon").await.unwrap().unwrap();
+    assert_eq!(read.communes.len(), 1);
+    assert_eq!(read.communes[0].postal_codes, vec!["21000".to_owned()]);
+}
+
+async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    tenant(f.store.as_ref(), "beaune").await;
+    let pending = new_organisation("dijon", Some("73282932000074"), OrganisationStatus::Pending);
+    let admin = user("dijon", pending.id, "admin@cartonnerie.fr");
+    f.store
+        .sign_up(&pending, &admin, "hash", &[Role::OrganisationAdmin])
+        .await
+        .unwrap();
+    let credentials = f
+        .store
+        .credentials("dijon", "admin@cartonnerie.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        credentials.effective_roles(),
+        vec![Role::OrganisationAdmin],
+        "no membership before approval"
+    );
+
+    // The same SIRET again in the same tenant is refused, and nothing of it is stored.
+    let twin = new_organisation("dijon", Some("73282932000074"), OrganisationStatus::Pending);
+    let twin_user = user("dijon", twin.id, "other@cartonnerie.fr");
+    let refused = f.store.sign_up(&twin, &twin_user, "hash", &[]).await;
+    assert!(
+        matches!(refused, Err(IdentityError::IdentifierTaken)),
+        "{refused:?}"
+    );
+    assert!(
+        f.store
+            .credentials("dijon", "other@cartonnerie.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // ...but another tenant may have it.
+    let elsewhere = new_organisation(
+        "beaune",
+        Some("73282932000074"),
+        OrganisationStatus::Pending,
+    );
+    f.store
+        .sign_up(
+            &elsewhere,
+            &user("beaune", elsewhere.id, "a@b.fr"),
+            "hash",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    let queue = f
+        .store
+        .organisations("dijon", Some(OrganisationStatus::Pending), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        queue.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![pending.id]
+    );
+    assert_eq!(queue[0].sites.len(), 1);
+
+    let decision = Decision {
+        status: OrganisationStatus::Approved,
+        reason: String::new(),
+        decided_by: Uuid::now_v7().to_string(),
+        decided_at: synergies_platform::time::now(),
+    };
+    assert!(
+        f.store
+            .decide("beaune", pending.id, &decision)
+            .await
+            .unwrap()
+            .is_none(),
+        "another tenant's"
+    );
+    let approved = f
+        .store
+        .decide("dijon", pending.id, &decision)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(approved.status, OrganisationStatus::Approved);
+    let credentials = f
+        .store
+        .credentials("dijon", "admin@cartonnerie.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        credentials.effective_roles(),
+        vec![Role::Member, Role::OrganisationAdmin]
+    );
+    assert!(
+        f.store
+            .organisations("dijon", Some(OrganisationStatus::Pending), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    tenants_keep_their_territory,
+    a_signed_up_organisation_waits_then_is_decided_with_a_record,
     tenants_are_unique_by_slug,
     organisations_are_invisible_from_another_tenant,
     an_email_is_unique_within_a_tenant_only,

@@ -30,7 +30,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         request: Request<pb::ListInboxRequest>,
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        let member = caller.require_member()?;
+        let member = caller.require_user()?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;

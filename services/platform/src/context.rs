@@ -84,8 +84,8 @@ impl CallerContext {
         }
     }
 
-    /// The signed-in member, or `Unauthenticated`.
-    pub fn require_member(&self) -> Result<Member, tonic::Status> {
+    /// A signed-in user of an organisation, approved or not (reading their own things).
+    pub fn require_user(&self) -> Result<Member, tonic::Status> {
         match (self.user_id, self.organisation_id) {
             (Some(user_id), Some(organisation_id)) if !self.tenant.is_empty() => Ok(Member {
                 user_id,
@@ -94,6 +94,30 @@ impl CallerContext {
             _ => Err(tonic::Status::permission_denied(
                 "only a member of an organisation may do this",
             )),
+        }
+    }
+
+    /// A member of an approved organisation (publishing, contacting others).
+    pub fn require_member(&self) -> Result<Member, tonic::Status> {
+        let member = self.require_user()?;
+        if self.roles.contains(&Role::Member) {
+            Ok(member)
+        } else {
+            Err(tonic::Status::permission_denied(
+                "your organisation is not approved yet: a facilitator of the territory must approve it first",
+            ))
+        }
+    }
+
+    /// One of `roles` in the caller's tenant, or the platform operator acting on a tenant.
+    pub fn require_any_role(&self, roles: &[Role]) -> Result<(), tonic::Status> {
+        let allowed = roles.iter().any(|r| self.roles.contains(r)) || self.is_operator();
+        if allowed && !self.tenant.is_empty() {
+            Ok(())
+        } else {
+            Err(tonic::Status::permission_denied(
+                "your role does not allow this",
+            ))
         }
     }
 

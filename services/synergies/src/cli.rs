@@ -24,6 +24,11 @@ pub struct Cli {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// All-in-one mode: create the demo territories (Dijon métropole and a small second one)
+    /// on first start.
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

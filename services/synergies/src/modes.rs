@@ -24,7 +24,7 @@ use crate::service::Service;
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Arc::new(PlatformConfig::load(cli.config.as_deref())?);
     match cli.command {
-        None => all_in_one(config, &cli.data_dir, cli.listen).await,
+        None => all_in_one(config, &cli.data_dir, cli.listen, cli.demo).await,
         Some(Command::Serve { service }) => serve(config, service).await,
         Some(Command::Migrate { service, embedded }) => {
             migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await
@@ -69,10 +69,19 @@ async fn all_in_one(
     config: Arc<PlatformConfig>,
     data_dir: &Path,
     listen: SocketAddr,
+    demo: bool,
 ) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
     let bus = local_bus(&config, data_dir).await?;
+    if demo {
+        let identity =
+            synergies_identity::database(&sqlite_target(data_dir, Service::Identity)).await?;
+        let created =
+            synergies_identity::demo::seed(&synergies_identity::store::for_database(&identity))
+                .await?;
+        tracing::info!(?created, "demo territories ready");
+    }
     let mut config = (*config).clone();
     if config.identity.operator_token.is_empty() {
         config.identity.operator_token = operator_token(data_dir)?;

@@ -2,6 +2,7 @@
 
 pub mod inbox;
 pub mod listings;
+pub mod organisations;
 pub mod session;
 pub mod tenants;
 

@@ -22,6 +22,20 @@ pub struct CreateTenant {
     pub slug: String,
     #[schema(example = "Dijon métropole")]
     pub display_name: String,
+    /// The territory: only professionals located in these communes may join.
+    #[serde(default)]
+    pub communes: Vec<Commune>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Commune {
+    #[schema(example = "21231")]
+    pub insee_code: String,
+    #[schema(example = "Dijon")]
+    pub name: String,
+    #[serde(default)]
+    pub postal_codes: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -29,6 +43,7 @@ pub struct Tenant {
     pub slug: String,
     pub display_name: String,
     pub created_at: String,
+    pub communes: Vec<Commune>,
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
@@ -45,6 +60,12 @@ pub struct CreateOrganisation {
     #[schema(example = "Cartonnerie de Bourgogne")]
     pub name: String,
     pub kind: OrganisationKind,
+    #[serde(default)]
+    pub siret: String,
+    #[serde(default)]
+    pub rna: String,
+    #[serde(default)]
+    pub naf: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -66,6 +87,9 @@ pub struct CreateUser {
     pub display_name: String,
     /// At least 12 characters, not a common password.
     pub password: String,
+    /// Besides membership: `organisation_admin`, `facilitator`, `tenant_admin`.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -78,11 +102,28 @@ pub struct User {
     pub created_at: String,
 }
 
+pub(crate) fn kind_message(kind: OrganisationKind) -> pb::OrganisationKind {
+    match kind {
+        OrganisationKind::Company => pb::OrganisationKind::Company,
+        OrganisationKind::Association => pb::OrganisationKind::Association,
+        OrganisationKind::PublicBody => pb::OrganisationKind::PublicBody,
+    }
+}
+
 fn tenant_json(tenant: pb::Tenant) -> Tenant {
     Tenant {
         created_at: super::rfc3339(tenant.created_at.as_ref()),
         slug: tenant.slug,
         display_name: tenant.display_name,
+        communes: tenant
+            .communes
+            .into_iter()
+            .map(|c| Commune {
+                insee_code: c.insee_code,
+                name: c.name,
+                postal_codes: c.postal_codes,
+            })
+            .collect(),
     }
 }
 
@@ -106,7 +147,17 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
     let caller = operator.caller.acting_on(&body.slug);
+    let communes = body
+        .communes
+        .into_iter()
+        .map(|c| pb::Commune {
+            insee_code: c.insee_code,
+            name: c.name,
+            postal_codes: c.postal_codes,
+        })
+        .collect();
     let message = pb::CreateTenantRequest {
+        communes,
         slug: body.slug,
         display_name: body.display_name,
     };
@@ -131,12 +182,11 @@ pub async fn create_organisation(
     Path(tenant): Path<String>,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<(StatusCode, Json<Organisation>), ApiError> {
-    let kind = match body.kind {
-        OrganisationKind::Company => pb::OrganisationKind::Company,
-        OrganisationKind::Association => pb::OrganisationKind::Association,
-        OrganisationKind::PublicBody => pb::OrganisationKind::PublicBody,
-    };
+    let kind = kind_message(body.kind);
     let message = pb::CreateOrganisationRequest {
+        siret: body.siret,
+        rna: body.rna,
+        naf: body.naf,
         name: body.name,
         kind: kind.into(),
     };
@@ -175,6 +225,7 @@ pub async fn create_user(
         email: body.email,
         display_name: body.display_name,
         password: body.password,
+        roles: body.roles,
     };
     let created = state
         .identity

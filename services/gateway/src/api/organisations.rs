@@ -1,0 +1,269 @@
+//! Joining a territory (public sign-up) and the facilitators' approval queue.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::{anonymous_request, request};
+use synergies_proto::identity::v1 as pb;
+use utoipa::{IntoParams, ToSchema};
+
+use super::tenants::{OrganisationKind, User, user_json};
+use crate::auth::Member;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::GatewayState;
+
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SiteBody {
+    #[schema(example = "12 rue des Ateliers")]
+    pub address: String,
+    /// INSEE code of the commune, which must belong to the territory.
+    #[schema(example = "21231")]
+    pub insee_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    #[schema(example = "dijon")]
+    pub tenant: String,
+    #[schema(example = "Cartonnerie de Bourgogne")]
+    pub organisation_name: String,
+    pub kind: OrganisationKind,
+    /// Companies and public bodies: 14 digits.
+    #[serde(default)]
+    pub siret: String,
+    /// Associations: W + 9 digits (or a SIRET).
+    #[serde(default)]
+    pub rna: String,
+    /// NAF/APE code, required for companies, e.g. `17.21A`.
+    #[serde(default)]
+    pub naf: String,
+    pub site: SiteBody,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Organisation {
+    pub id: String,
+    pub tenant: String,
+    pub name: String,
+    pub kind: String,
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    pub naf: Option<String>,
+    /// `pending`, `approved`, `rejected` or `suspended`.
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub sites: Vec<SiteBody>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignedUp {
+    pub organisation: Organisation,
+    pub user: User,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    Approve,
+    Reject,
+    Suspend,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub decision: DecisionKind,
+    /// Required to reject or suspend; shown to the organisation.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrganisationFilters {
+    /// `pending`, `approved`, `rejected` or `suspended`.
+    pub status: Option<String>,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationPage {
+    pub organisations: Vec<Organisation>,
+    pub next_page_token: String,
+}
+
+fn non_empty(value: String) -> Option<String> {
+    Some(value).filter(|v| !v.is_empty())
+}
+
+fn status_name(status: i32) -> &'static str {
+    match pb::OrganisationStatus::try_from(status) {
+        Ok(pb::OrganisationStatus::Pending) => "pending",
+        Ok(pb::OrganisationStatus::Approved) => "approved",
+        Ok(pb::OrganisationStatus::Rejected) => "rejected",
+        _ => "suspended",
+    }
+}
+
+fn kind_name(kind: i32) -> &'static str {
+    match pb::OrganisationKind::try_from(kind) {
+        Ok(pb::OrganisationKind::Association) => "association",
+        Ok(pb::OrganisationKind::PublicBody) => "public_body",
+        _ => "company",
+    }
+}
+
+pub(crate) fn organisation_json(organisation: pb::Organisation) -> Organisation {
+    Organisation {
+        created_at: super::rfc3339(organisation.created_at.as_ref()),
+        status: status_name(organisation.status).to_owned(),
+        kind: kind_name(organisation.kind).to_owned(),
+        id: organisation.id,
+        tenant: organisation.tenant,
+        name: organisation.name,
+        siret: non_empty(organisation.siret),
+        rna: non_empty(organisation.rna),
+        naf: non_empty(organisation.naf),
+        status_reason: non_empty(organisation.status_reason),
+        sites: organisation
+            .sites
+            .into_iter()
+            .map(|s| SiteBody {
+                address: s.address,
+                insee_code: s.insee_code,
+                latitude: s.latitude,
+                longitude: s.longitude,
+            })
+            .collect(),
+    }
+}
+
+/// Registers an organisation of the territory and its first user (its administrator). The
+/// organisation waits for a facilitator's approval before its members may publish.
+#[utoipa::path(post, path = "/api/v1/signup", request_body = SignUp,
+    responses((status = 201, body = SignedUp), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn sign_up(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<SignUp>,
+) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
+    let message = pb::SignUpRequest {
+        tenant: body.tenant,
+        organisation_name: body.organisation_name,
+        kind: super::tenants::kind_message(body.kind).into(),
+        siret: body.siret,
+        rna: body.rna,
+        naf: body.naf,
+        site: Some(pb::Site {
+            address: body.site.address,
+            insee_code: body.site.insee_code,
+            latitude: body.site.latitude,
+            longitude: body.site.longitude,
+        }),
+        email: body.email,
+        display_name: body.display_name,
+        password: body.password,
+    };
+    let created = state
+        .identity
+        .clone()
+        .sign_up(anonymous_request(message))
+        .await?
+        .into_inner();
+    let organisation = created
+        .organisation
+        .ok_or_else(ApiError::incomplete_answer)?;
+    let user = created.user.ok_or_else(ApiError::incomplete_answer)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SignedUp {
+            organisation: organisation_json(organisation),
+            user: user_json(user),
+        }),
+    ))
+}
+
+/// Facilitators: approve, reject or suspend an organisation of their territory.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/decision", request_body = DecisionBody, security(("member" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn decide(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<Json<Organisation>, ApiError> {
+    let decision = match body.decision {
+        DecisionKind::Approve => pb::OrganisationDecision::Approve,
+        DecisionKind::Reject => pb::OrganisationDecision::Reject,
+        DecisionKind::Suspend => pb::OrganisationDecision::Suspend,
+    };
+    let message = pb::DecideOrganisationRequest {
+        organisation_id: id,
+        decision: decision.into(),
+        reason: body.reason,
+    };
+    let decided = state
+        .identity
+        .clone()
+        .decide_organisation(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(organisation_json(
+        decided
+            .organisation
+            .ok_or_else(ApiError::incomplete_answer)?,
+    )))
+}
+
+/// Facilitators: the territory's organisations, e.g. `?status=pending` for the approval queue.
+#[utoipa::path(get, path = "/api/v1/organisations", params(OrganisationFilters), security(("member" = [])),
+    responses((status = 200, body = OrganisationPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    member: Member,
+    State(state): State<GatewayState>,
+    Query(filters): Query<OrganisationFilters>,
+) -> Result<Json<OrganisationPage>, ApiError> {
+    let status = match filters.status.as_deref() {
+        None | Some("") => pb::OrganisationStatus::Unspecified,
+        Some("pending") => pb::OrganisationStatus::Pending,
+        Some("approved") => pb::OrganisationStatus::Approved,
+        Some("rejected") => pb::OrganisationStatus::Rejected,
+        Some("suspended") => pb::OrganisationStatus::Suspended,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "must be pending, approved, rejected or suspended",
+            ));
+        }
+    };
+    let message = pb::ListOrganisationsRequest {
+        status: status.into(),
+        page_size: filters.page_size.unwrap_or(0),
+        page_token: filters.page_token.unwrap_or_default(),
+    };
+    let page = state
+        .identity
+        .clone()
+        .list_organisations(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(OrganisationPage {
+        organisations: page
+            .organisations
+            .into_iter()
+            .map(organisation_json)
+            .collect(),
+        next_page_token: page.next_page_token,
+    }))
+}

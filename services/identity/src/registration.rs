@@ -1,0 +1,243 @@
+//! What an organisation must show to join a territory: identifiers that check out for its
+//! kind, a real activity code, and a site inside the territory.
+
+use synergies_platform::error::FieldError;
+use synergies_platform::validate::required_text;
+use uuid::Uuid;
+
+use crate::domain::{Organisation, OrganisationKind, OrganisationStatus, Site, Tenant};
+use crate::error::IdentityError;
+use crate::identifiers::{validate_naf, validate_rna, validate_siret};
+
+/// Identifiers as submitted (empty: not given).
+#[derive(Debug, Clone, Default)]
+pub struct Identifiers {
+    pub siret: String,
+    pub rna: String,
+    pub naf: String,
+}
+
+/// Checked identifiers, normalised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckedIdentifiers {
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    pub naf: Option<String>,
+}
+
+/// Companies and public bodies have a SIRET; associations an RNA number or a SIRET. A company
+/// states its activity (NAF code); others may.
+pub fn check_identifiers(
+    kind: OrganisationKind,
+    given: &Identifiers,
+) -> Result<CheckedIdentifiers, FieldError> {
+    let siret = Some(given.siret.trim())
+        .filter(|s| !s.is_empty())
+        .map(validate_siret)
+        .transpose()?;
+    let rna = Some(given.rna.trim())
+        .filter(|s| !s.is_empty())
+        .map(validate_rna)
+        .transpose()?;
+    let naf = Some(given.naf.trim())
+        .filter(|s| !s.is_empty())
+        .map(validate_naf)
+        .transpose()?;
+    match kind {
+        OrganisationKind::Company | OrganisationKind::PublicBody if siret.is_none() => {
+            return Err(FieldError::new(
+                "siret",
+                "is required: the 14-digit SIRET of the establishment",
+            ));
+        }
+        OrganisationKind::Company | OrganisationKind::PublicBody if rna.is_some() => {
+            return Err(FieldError::new("rna", "is for associations only"));
+        }
+        OrganisationKind::Association if siret.is_none() && rna.is_none() => {
+            return Err(FieldError::new(
+                "rna",
+                "is required: the association's RNA number (W + 9 digits) or its SIRET",
+            ));
+        }
+        OrganisationKind::Company if naf.is_none() => {
+            return Err(FieldError::new(
+                "naf",
+                "is required: the NAF/APE activity code, such as 18.12Z",
+            ));
+        }
+        _ => {}
+    }
+    Ok(CheckedIdentifiers {
+        siret: siret.map(|s| s.as_str().to_owned()),
+        rna: rna.map(|r| r.as_str().to_owned()),
+        naf: naf.map(|n| n.as_str().to_owned()),
+    })
+}
+
+/// A site as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct SiteInput {
+    pub address: String,
+    pub insee_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// The site must lie in one of the tenant's communes: the platform is for its professionals.
+pub fn check_site(tenant: &Tenant, site: &SiteInput) -> Result<Site, IdentityError> {
+    let address = required_text("site.address", &site.address, 300)?;
+    let insee_code = site.insee_code.trim().to_owned();
+    if !tenant.communes.iter().any(|c| c.insee_code == insee_code) {
+        return Err(IdentityError::OutsideTerritory {
+            territory: tenant.display_name.clone(),
+            insee_code,
+        });
+    }
+    let valid_position =
+        (-90.0..=90.0).contains(&site.latitude) && (-180.0..=180.0).contains(&site.longitude);
+    if !valid_position {
+        return Err(FieldError::new(
+            "site.latitude",
+            "latitude must be within ±90 and longitude within ±180",
+        )
+        .into());
+    }
+    Ok(Site {
+        id: Uuid::now_v7(),
+        address,
+        insee_code,
+        latitude: site.latitude,
+        longitude: site.longitude,
+    })
+}
+
+/// A new organisation of `tenant`, with `status`.
+pub fn organisation(
+    tenant: &Tenant,
+    name: &str,
+    kind: OrganisationKind,
+    identifiers: &Identifiers,
+    sites: Vec<Site>,
+    status: OrganisationStatus,
+) -> Result<Organisation, IdentityError> {
+    let checked = check_identifiers(kind, identifiers)?;
+    Ok(Organisation {
+        id: Uuid::now_v7(),
+        tenant: tenant.slug.clone(),
+        name: required_text("name", name, 200)?,
+        kind,
+        created_at: synergies_platform::time::now(),
+        siret: checked.siret,
+        rna: checked.rna,
+        naf: checked.naf,
+        status,
+        status_reason: String::new(),
+        sites,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TerritoryCommune;
+
+    fn dijon() -> Tenant {
+        Tenant {
+            slug: "dijon".into(),
+            display_name: "Dijon métropole".into(),
+            created_at: synergies_platform::time::now(),
+            communes: crate::territory::DIJON_METROPOLE
+                .communes
+                .iter()
+                .map(TerritoryCommune::from)
+                .collect(),
+        }
+    }
+
+    fn ids(siret: &str, rna: &str, naf: &str) -> Identifiers {
+        Identifiers {
+            siret: siret.into(),
+            rna: rna.into(),
+            naf: naf.into(),
+        }
+    }
+
+    #[test]
+    fn each_kind_needs_its_identifiers() {
+        let company = check_identifiers(
+            OrganisationKind::Company,
+            &ids("732 829 320 00074", "", "1812Z"),
+        )
+        .unwrap();
+        assert_eq!(company.siret.as_deref(), Some("73282932000074"));
+        assert_eq!(company.naf.as_deref(), Some("18.12Z"));
+        assert_eq!(
+            check_identifiers(OrganisationKind::Company, &ids("", "", "18.12Z"))
+                .unwrap_err()
+                .field,
+            "siret"
+        );
+        assert_eq!(
+            check_identifiers(OrganisationKind::Company, &ids("73282932000074", "", ""))
+                .unwrap_err()
+                .field,
+            "naf"
+        );
+        assert_eq!(
+            check_identifiers(
+                OrganisationKind::Company,
+                &ids("73282932000075", "", "18.12Z")
+            )
+            .unwrap_err()
+            .field,
+            "siret"
+        );
+        assert!(
+            check_identifiers(OrganisationKind::Association, &ids("", "W212345678", "")).is_ok()
+        );
+        assert_eq!(
+            check_identifiers(OrganisationKind::Association, &ids("", "", ""))
+                .unwrap_err()
+                .field,
+            "rna"
+        );
+        assert_eq!(
+            check_identifiers(
+                OrganisationKind::PublicBody,
+                &ids("73282932000074", "W212345678", "")
+            )
+            .unwrap_err()
+            .field,
+            "rna"
+        );
+    }
+
+    #[test]
+    fn a_site_outside_the_territory_is_refused_clearly() {
+        let inside = SiteInput {
+            address: "1 rue de la Liberté".into(),
+            insee_code: "21231".into(),
+            latitude: 47.32,
+            longitude: 5.04,
+        };
+        assert_eq!(check_site(&dijon(), &inside).unwrap().insee_code, "21231");
+        let beaune = SiteInput {
+            insee_code: "21054".into(),
+            ..inside.clone()
+        };
+        let refused = check_site(&dijon(), &beaune).unwrap_err();
+        assert!(
+            matches!(&refused, IdentityError::OutsideTerritory { insee_code, .. } if insee_code == "21054")
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("reserved to professionals of Dijon métropole")
+        );
+        let nowhere = SiteInput {
+            latitude: 123.0,
+            ..inside
+        };
+        assert!(check_site(&dijon(), &nowhere).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! A professional of the territory signs up their organisation; a facilitator approves it; only
+//! then may its members publish. Professionals from elsewhere are refused clearly.
+
+use serde_json::{Value, json};
+use synergies_tests::Platform;
+use synergies_tests::api::PASSWORD;
+
+fn sign_up_body(siret: &str, insee_code: &str, email: &str) -> Value {
+    json!({
+        "tenant": "dijon",
+        "organisation_name": "Cartonnerie de Bourgogne",
+        "kind": "company",
+        "siret": siret,
+        "naf": "17.21A",
+        "site": {"address": "12 rue des Ateliers", "insee_code": insee_code, "latitude": 47.33, "longitude": 5.03},
+        "email": email,
+        "display_name": "Marie Dupont",
+        "password": PASSWORD
+    })
+}
+
+async fn dijon_with_a_facilitator(platform: &Platform) -> String {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
+        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
+    ]});
+    let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201, "{tenant}");
+    assert_eq!(tenant["communes"].as_array().unwrap().len(), 2);
+    let (_, cci) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        )
+        .await;
+    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
+                      "password": PASSWORD, "roles": ["facilitator"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, tokens) = client.login("dijon", "animatrice@cci.fr", PASSWORD).await;
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let facilitator = dijon_with_a_facilitator(&platform).await;
+
+    let (status, signed_up) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("732 829 320 00074", "21166", "marie@cartonnerie.fr"),
+        )
+        .await;
+    assert_eq!(status, 201, "{signed_up}");
+    assert_eq!(signed_up["organisation"]["status"], "pending");
+    assert_eq!(signed_up["organisation"]["siret"], "73282932000074");
+    let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+
+    let (_, tokens) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    let pending_token = tokens["access_token"].as_str().unwrap().to_owned();
+    let offer = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes"});
+    let (status, refused) = client
+        .post("/api/v1/listings", &pending_token, &offer)
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not approved")
+    );
+
+    // The facilitator's queue shows it; a member may not decide.
+    let (status, queue) = client
+        .get("/api/v1/organisations?status=pending", &facilitator)
+        .await;
+    assert_eq!(status, 200, "{queue}");
+    assert_eq!(queue["organisations"][0]["id"], organisation_id.as_str());
+    let (status, _) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            &pending_token,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, missing_reason) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            &facilitator,
+            &json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(
+        (status, missing_reason["error"]["field"].as_str()),
+        (400, Some("reason"))
+    );
+    let (status, approved) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            &facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(
+        (status, approved["status"].as_str()),
+        (200, Some("approved")),
+        "{approved}"
+    );
+
+    // Membership rides in the token: a new token carries it.
+    let (_, tokens) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    let member_token = tokens["access_token"].as_str().unwrap();
+    let (status, published) = client.post("/api/v1/listings", member_token, &offer).await;
+    assert_eq!(status, 201, "{published}");
+}
+
+#[tokio::test]
+async fn sign_up_refusals_name_the_field_and_the_rule() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    dijon_with_a_facilitator(&platform).await;
+
+    let (status, outside) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21054", "a@beaune.fr"),
+        )
+        .await;
+    assert_eq!(status, 422, "{outside}");
+    assert_eq!(outside["error"]["field"], "site.insee_code");
+    assert!(
+        outside["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reserved to professionals of Dijon métropole")
+    );
+
+    let (status, bad_siret) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000075", "21231", "b@dijon.fr"),
+        )
+        .await;
+    assert_eq!(
+        (status, bad_siret["error"]["field"].as_str()),
+        (400, Some("siret")),
+        "{bad_siret}"
+    );
+
+    let mut bad_naf = sign_up_body("73282932000074", "21231", "c@dijon.fr");
+    bad_naf["naf"] = json!("99.99Z");
+    let (status, body) = client.post("/api/v1/signup", "", &bad_naf).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("naf")),
+        "{body}"
+    );
+
+    let (status, _) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21231", "d@dijon.fr"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, twin) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21231", "e@dijon.fr"),
+        )
+        .await;
+    assert_eq!(
+        (status, twin["error"]["field"].as_str()),
+        (409, Some("siret")),
+        "{twin}"
+    );
+
+    let mut nowhere = sign_up_body("73282932000074", "21231", "f@dijon.fr");
+    nowhere["tenant"] = json!("atlantis");
+    let (status, _) = client.post("/api/v1/signup", "", &nowhere).await;
+    assert_eq!(status, 404);
+}
