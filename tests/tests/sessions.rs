@@ -201,3 +201,37 @@ async fn split_services_refuse_calls_without_a_valid_access_token() {
     );
     assert!(listings.list_listings(signed).await.is_ok());
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while_with_a_clear_message() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let target = client.create_member("dijon", "Cartonnerie").await;
+    let other = client.create_member("dijon", "Brasserie").await;
+    for _ in 0..5 {
+        let (status, _) = client
+            .login("dijon", &target.email, "wrong password, again")
+            .await;
+        assert_eq!(status, 401);
+    }
+    // Even the right password waits now, and the person is told how long.
+    let (status, locked) = client.login("dijon", &target.email, PASSWORD).await;
+    assert_eq!(status, 429, "{locked}");
+    let message = locked["error"]["message"].as_str().unwrap();
+    assert!(message.contains("try again in 15 minutes"), "{message}");
+    // The same for an account that does not exist: nothing tells them apart.
+    for _ in 0..5 {
+        client
+            .login("dijon", "ghost@example.fr", "wrong password, again")
+            .await;
+    }
+    let (status, ghost) = client.login("dijon", "ghost@example.fr", PASSWORD).await;
+    assert_eq!(
+        (status, &ghost["error"]["message"]),
+        (429, &locked["error"]["message"])
+    );
+    // Other accounts are not locked.
+    let (status, _) = client.login("dijon", &other.email, PASSWORD).await;
+    assert_eq!(status, 200);
+}

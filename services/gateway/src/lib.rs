@@ -81,7 +81,7 @@ pub async fn run(
         listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         }),
-        app,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move { drain.cancelled().await })
     .into_future();

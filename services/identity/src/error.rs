@@ -25,6 +25,8 @@ pub enum IdentityError {
     },
     #[error("e-mail or password is incorrect")]
     BadCredentials,
+    #[error("too many failed sign-ins: try again in {minutes} minutes")]
+    Throttled { minutes: u64 },
     #[error("this session has ended; sign in again")]
     SessionEnded,
     #[error("the operator sign-in is disabled on this platform")]
@@ -48,6 +50,7 @@ impl ServiceError for IdentityError {
             }
             Self::BadCredentials | Self::SessionEnded => ErrorCode::Unauthenticated,
             Self::OperatorDisabled => ErrorCode::PermissionDenied,
+            Self::Throttled { .. } => ErrorCode::ResourceExhausted,
             Self::Storage(_) | Self::NoSigningKey => ErrorCode::Internal,
         }
     }

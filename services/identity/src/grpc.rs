@@ -19,6 +19,7 @@ use crate::error::IdentityError;
 use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
 use crate::store::{Decision, IdentityStore, RefreshToken, Rotation};
+use crate::throttle::{Throttle, minutes};
 
 /// How long a session lasts without being used.
 const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
@@ -28,7 +29,13 @@ pub struct IdentityApi {
     keys: Arc<KeyRing>,
     verifier: Verifier,
     operator_token: Secret,
+    /// Failed sign-ins per account: a password guesser is slowed down on each account...
+    account_failures: Throttle,
+    /// ...and per client address: or across accounts.
+    address_failures: Throttle,
 }
+
+const THROTTLE_WINDOW: std::time::Duration = std::time::Duration::from_mins(15);
 
 impl IdentityApi {
     pub fn new(store: Arc<dyn IdentityStore>, keys: Arc<KeyRing>, operator_token: Secret) -> Self {
@@ -38,6 +45,8 @@ impl IdentityApi {
             keys,
             verifier,
             operator_token,
+            account_failures: Throttle::new(5, THROTTLE_WINDOW),
+            address_failures: Throttle::new(30, THROTTLE_WINDOW),
         }
     }
 
@@ -482,18 +491,38 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::LoginResponse>, Status> {
         let request = request.into_inner();
         let email = request.email.trim().to_lowercase();
-        let Some(credentials) = self.store.credentials(&request.tenant, &email).await? else {
+        // The same answer for a locked account whether or not it exists: no enumeration.
+        let account = format!("{}:{email}", request.tenant);
+        let address = format!("address:{}", request.client_address);
+        for throttle_check in [
+            self.account_failures.check(&account),
+            self.address_failures.check(&address),
+        ] {
+            if let Err(wait) = throttle_check {
+                tracing::warn!(client_address = %request.client_address, "sign-in throttled");
+                return Err(IdentityError::Throttled {
+                    minutes: minutes(wait),
+                }
+                .into());
+            }
+        }
+        let credentials = self.store.credentials(&request.tenant, &email).await?;
+        let verified = if let Some(credentials) = &credentials {
+            credentials
+                .password_hash
+                .as_deref()
+                .is_some_and(|stored| crate::passwords::verify(&request.password, stored))
+        } else {
             crate::passwords::verify_against_nothing(&request.password);
+            false
+        };
+        let Some(credentials) = credentials.filter(|_| verified) else {
+            self.account_failures.record_failure(&account);
+            self.address_failures.record_failure(&address);
+            tracing::info!(client_address = %request.client_address, "sign-in refused");
             return Err(IdentityError::BadCredentials.into());
         };
-        let verified = credentials
-            .password_hash
-            .as_deref()
-            .is_some_and(|stored| crate::passwords::verify(&request.password, stored));
-        if !verified {
-            tracing::info!(user_id = %credentials.user.id, "sign-in refused: wrong password");
-            return Err(IdentityError::BadCredentials.into());
-        }
+        self.account_failures.reset(&account);
         let tokens = self
             .open_session(&credentials.user, credentials.effective_roles())
             .await?;

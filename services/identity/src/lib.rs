@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod registration;
 pub mod store;
 pub mod territory;
+pub mod throttle;
 
 use std::sync::Arc;
 

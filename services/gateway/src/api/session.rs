@@ -1,7 +1,9 @@
 //! Signing in and out, and the public keys that verify access tokens.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::anonymous_request;
@@ -59,15 +61,18 @@ fn tokens(pair: Option<pb::TokenPair>) -> Result<Json<Tokens>, ApiError> {
 
 /// Signs a user in with their e-mail and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = Login,
-    responses((status = 200, body = Tokens), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Tokens), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<GatewayState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<Tokens>, ApiError> {
     let message = pb::LoginRequest {
         tenant: body.tenant,
         email: body.email,
         password: body.password,
+        // The peer address; behind a reverse proxy, that proxy must limit per client itself.
+        client_address: client.ip().to_string(),
     };
     tokens(
         state
