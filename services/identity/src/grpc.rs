@@ -6,6 +6,7 @@ use synergies_platform::auth::{ACCESS_TOKEN_TTL, Claims, Role, Verifier};
 use synergies_platform::config::Secret;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
+use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -206,9 +207,12 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateTenantRequest>,
     ) -> Result<Response<pb::CreateTenantResponse>, Status> {
-        authenticate(&self.verifier, &request)
-            .await?
-            .require_operator()?;
+        let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::CreateTenant,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let request = request.into_inner();
         domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
         let tenant = Tenant {
@@ -252,7 +256,11 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        caller.require_operator()?;
+        authorize(
+            &caller,
+            Action::ManageAccounts,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let tenant = self
             .store
             .tenant(&caller.tenant)
@@ -366,7 +374,11 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::DecideOrganisationRequest>,
     ) -> Result<Response<pb::DecideOrganisationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        caller.require_any_role(&[Role::Facilitator, Role::TenantAdmin])?;
+        authorize(
+            &caller,
+            Action::DecideOrganisation,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let request = request.into_inner();
         let id = parse_id("organisation_id", &request.organisation_id)?;
         let status = match pb::OrganisationDecision::try_from(request.decision) {
@@ -414,7 +426,11 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        caller.require_any_role(&[Role::Facilitator, Role::TenantAdmin])?;
+        authorize(
+            &caller,
+            Action::ListOrganisations,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let request = request.into_inner();
         let limit = synergies_platform::validate::page_size(request.page_size)
             .map_err(IdentityError::from)?;
@@ -442,7 +458,11 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::CreateUserRequest>,
     ) -> Result<Response<pb::CreateUserResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        caller.require_operator()?;
+        authorize(
+            &caller,
+            Action::ManageAccounts,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let request = request.into_inner();
         let organisation_id = parse_id("organisation_id", &request.organisation_id)?;
         self.store
@@ -474,6 +494,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::GetUserRequest>,
     ) -> Result<Response<pb::GetUserResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        authorize(&caller, Action::ReadUser, &Resource::tenant(&caller.tenant))?;
         let id = parse_id("user_id", &request.get_ref().user_id)?;
         let user = self
             .store

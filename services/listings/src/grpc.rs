@@ -6,6 +6,7 @@ use synergies_platform::auth::Verifier;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::{envelope, timestamp};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
+use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_platform::validate;
 use synergies_proto::events::v1 as events;
 use synergies_proto::listings::v1 as pb;
@@ -87,7 +88,12 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         request: Request<pb::CreateListingRequest>,
     ) -> Result<Response<pb::CreateListingResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        let member = caller.require_member()?;
+        let member = caller.require_user()?;
+        authorize(
+            &caller,
+            Action::PublishListing,
+            &Resource::organisation(&caller.tenant, member.organisation_id),
+        )?;
         let request = request.into_inner();
         let draft = ListingDraft {
             kind: kind_from_message(request.kind),
@@ -113,6 +119,11 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         request: Request<pb::GetListingRequest>,
     ) -> Result<Response<pb::GetListingResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ReadListings,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let id = validate::uuid("listing_id", &request.get_ref().listing_id)
             .map_err(ListingsError::from)?;
         let listing = self
@@ -136,6 +147,11 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         request: Request<pb::ListListingsRequest>,
     ) -> Result<Response<pb::ListListingsResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ReadListings,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(ListingsError::from)?;
         let category = if request.category.is_empty() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use synergies_platform::auth::Verifier;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
+use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_proto::matching::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -29,6 +30,11 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
         request: Request<pb::ListMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ReadListings,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let listing_id =
             synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id)
                 .map_err(MatchingError::from)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use synergies_platform::auth::Verifier;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
+use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_platform::validate;
 use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -30,6 +31,11 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         request: Request<pb::ListInboxRequest>,
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ReadOwnInbox,
+            &Resource::tenant(&caller.tenant),
+        )?;
         let member = caller.require_user()?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;

@@ -96,40 +96,6 @@ impl CallerContext {
             )),
         }
     }
-
-    /// A member of an approved organisation (publishing, contacting others).
-    pub fn require_member(&self) -> Result<Member, tonic::Status> {
-        let member = self.require_user()?;
-        if self.roles.contains(&Role::Member) {
-            Ok(member)
-        } else {
-            Err(tonic::Status::permission_denied(
-                "your organisation is not approved yet: a facilitator of the territory must approve it first",
-            ))
-        }
-    }
-
-    /// One of `roles` in the caller's tenant, or the platform operator acting on a tenant.
-    pub fn require_any_role(&self, roles: &[Role]) -> Result<(), tonic::Status> {
-        let allowed = roles.iter().any(|r| self.roles.contains(r)) || self.is_operator();
-        if allowed && !self.tenant.is_empty() {
-            Ok(())
-        } else {
-            Err(tonic::Status::permission_denied(
-                "your role does not allow this",
-            ))
-        }
-    }
-
-    pub fn require_operator(&self) -> Result<(), tonic::Status> {
-        if self.is_operator() {
-            Ok(())
-        } else {
-            Err(tonic::Status::permission_denied(
-                "only the platform operator may do this",
-            ))
-        }
-    }
 }
 
 /// The bearer token of a request's metadata, if any.
@@ -206,8 +172,8 @@ mod tests {
             .insert(TARGET_TENANT, MetadataValue::from_static("beaune"));
         let seen = authenticate(&verifier(&key), &request).await.unwrap();
         assert_eq!(seen.tenant, "dijon");
-        assert!(seen.require_member().is_ok());
-        assert!(seen.require_operator().is_err());
+        assert!(seen.require_user().is_ok());
+        assert!(!seen.is_operator());
     }
 
     #[tokio::test]
@@ -225,8 +191,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seen.tenant, "beaune");
-        assert!(seen.require_operator().is_ok());
-        assert!(seen.require_member().is_err());
+        assert!(seen.is_operator());
+        assert!(seen.require_user().is_err());
     }
 
     #[tokio::test]

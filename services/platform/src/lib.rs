@@ -16,6 +16,7 @@ pub mod events;
 pub mod grpc;
 pub mod metrics;
 pub mod outbox;
+pub mod policy;
 pub mod retry;
 pub mod service;
 pub mod shutdown;

@@ -1,0 +1,257 @@
+//! The one place that answers "may this caller do this to that resource?". Every service asks
+//! here after authenticating the caller; what a service checks itself is only what it alone
+//! knows (for example, which organisation owns a listing).
+//!
+//! Rules, in order:
+//! 1. A resource of another tenant does not exist for the caller: `NotFound`, never a hint. The
+//!    platform operator, who belongs to no tenant, acts on the tenant a call names.
+//! 2. Each action names who may do it (see [`allowed`]); anyone else gets `PermissionDenied`.
+//! 3. Actions on an organisation's own resources need the caller to belong to it.
+
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::context::CallerContext;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Create a tenant (territory).
+    CreateTenant,
+    /// Register organisations and users on the operator's authority.
+    ManageAccounts,
+    /// Approve, reject or suspend an organisation.
+    DecideOrganisation,
+    /// See every organisation of the territory, whatever its status.
+    ListOrganisations,
+    /// Read a user profile of the tenant.
+    ReadUser,
+    /// Publish a listing for one's own organisation.
+    PublishListing,
+    /// Browse and read the tenant's published listings and their matches.
+    ReadListings,
+    /// Read one's own inbox.
+    ReadOwnInbox,
+}
+
+/// What the action is done to: always a tenant, sometimes one organisation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource<'a> {
+    pub tenant: &'a str,
+    pub organisation: Option<Uuid>,
+}
+
+impl<'a> Resource<'a> {
+    pub fn tenant(tenant: &'a str) -> Self {
+        Self {
+            tenant,
+            organisation: None,
+        }
+    }
+
+    pub fn organisation(tenant: &'a str, organisation: Uuid) -> Self {
+        Self {
+            tenant,
+            organisation: Some(organisation),
+        }
+    }
+}
+
+/// Who may do `action` (in their own tenant).
+fn allowed(caller: &CallerContext, action: Action) -> bool {
+    let has = |role| caller.roles.contains(&role);
+    let signed_in_user = caller.user_id.is_some() && caller.organisation_id.is_some();
+    match action {
+        Action::CreateTenant | Action::ManageAccounts => caller.is_operator(),
+        Action::DecideOrganisation | Action::ListOrganisations => {
+            caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin)
+        }
+        Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
+        Action::ReadOwnInbox => signed_in_user,
+        Action::PublishListing => signed_in_user && has(Role::Member),
+    }
+}
+
+/// Whether the action must be done by a member of the resource's organisation.
+fn needs_own_organisation(action: Action) -> bool {
+    matches!(action, Action::PublishListing)
+}
+
+pub fn authorize(
+    caller: &CallerContext,
+    action: Action,
+    resource: &Resource<'_>,
+) -> Result<(), tonic::Status> {
+    if caller.tenant.is_empty() || caller.tenant != resource.tenant {
+        return Err(tonic::Status::not_found("not found"));
+    }
+    if !allowed(caller, action) {
+        let message = match action {
+            Action::PublishListing if caller.user_id.is_some() => {
+                "your organisation is not approved yet: a facilitator of the territory must approve it first"
+            }
+            _ => "your role does not allow this",
+        };
+        return Err(tonic::Status::permission_denied(message));
+    }
+    if needs_own_organisation(action)
+        && let Some(organisation) = resource.organisation
+        && caller.organisation_id != Some(organisation)
+    {
+        return Err(tonic::Status::permission_denied(
+            "this belongs to another organisation",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Claims;
+
+    const OWN_TENANT: &str = "dijon";
+    const FOREIGN_TENANT: &str = "beaune";
+
+    #[derive(Debug, Clone, Copy)]
+    enum Who {
+        /// User of an organisation not approved yet.
+        PendingUser,
+        Member,
+        OrganisationAdmin,
+        Facilitator,
+        TenantAdmin,
+        Operator,
+    }
+
+    const EVERYONE: [Who; 6] = [
+        Who::PendingUser,
+        Who::Member,
+        Who::OrganisationAdmin,
+        Who::Facilitator,
+        Who::TenantAdmin,
+        Who::Operator,
+    ];
+    const ACTIONS: [Action; 8] = [
+        Action::CreateTenant,
+        Action::ManageAccounts,
+        Action::DecideOrganisation,
+        Action::ListOrganisations,
+        Action::ReadUser,
+        Action::PublishListing,
+        Action::ReadListings,
+        Action::ReadOwnInbox,
+    ];
+
+    fn caller(who: Who, organisation: Uuid) -> CallerContext {
+        let member = |roles: Vec<Role>| {
+            Claims::new(
+                Uuid::now_v7().to_string(),
+                OWN_TENANT.into(),
+                Some(organisation.to_string()),
+                roles,
+            )
+        };
+        let claims = match who {
+            Who::PendingUser => member(vec![Role::OrganisationAdmin]),
+            Who::Member => member(vec![Role::Member]),
+            Who::OrganisationAdmin => member(vec![Role::Member, Role::OrganisationAdmin]),
+            Who::Facilitator => member(vec![Role::Member, Role::Facilitator]),
+            Who::TenantAdmin => member(vec![Role::Member, Role::TenantAdmin]),
+            Who::Operator => Claims::new(
+                "operator".into(),
+                String::new(),
+                None,
+                vec![Role::PlatformOperator],
+            ),
+        };
+        CallerContext::from_claims(&claims, String::new(), Some(OWN_TENANT))
+    }
+
+    /// The expected answer in the caller's own tenant, for their own organisation's resource —
+    /// written out by hand, not derived from the rules above.
+    #[allow(clippy::match_same_arms)] // One row per rule of the table reads better than merged arms.
+    fn expected_in_own_tenant(who: Who, action: Action) -> bool {
+        use Action::*;
+        use Who::*;
+        match (who, action) {
+            (
+                Operator,
+                CreateTenant | ManageAccounts | DecideOrganisation | ListOrganisations | ReadUser
+                | ReadListings,
+            ) => true,
+            (Operator, PublishListing | ReadOwnInbox) => false,
+            (_, CreateTenant | ManageAccounts) => false,
+            (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
+            (_, DecideOrganisation | ListOrganisations) => false,
+            (PendingUser, PublishListing) => false,
+            (_, PublishListing | ReadUser | ReadListings | ReadOwnInbox) => true,
+        }
+    }
+
+    #[test]
+    fn every_action_by_every_role_on_own_and_foreign_resources() {
+        let own_organisation = Uuid::now_v7();
+        let foreign_organisation = Uuid::now_v7();
+        for who in EVERYONE {
+            let caller = caller(who, own_organisation);
+            for action in ACTIONS {
+                let own = authorize(
+                    &caller,
+                    action,
+                    &Resource::organisation(OWN_TENANT, own_organisation),
+                );
+                assert_eq!(
+                    own.is_ok(),
+                    expected_in_own_tenant(who, action),
+                    "{who:?} {action:?} own organisation: {own:?}"
+                );
+                if let Err(status) = own {
+                    assert_eq!(
+                        status.code(),
+                        tonic::Code::PermissionDenied,
+                        "{who:?} {action:?}"
+                    );
+                }
+
+                let other = authorize(
+                    &caller,
+                    action,
+                    &Resource::organisation(OWN_TENANT, foreign_organisation),
+                );
+                let expected_other =
+                    expected_in_own_tenant(who, action) && !needs_own_organisation(action);
+                assert_eq!(
+                    other.is_ok(),
+                    expected_other,
+                    "{who:?} {action:?} another organisation: {other:?}"
+                );
+
+                for resource in [
+                    Resource::tenant(FOREIGN_TENANT),
+                    Resource::organisation(FOREIGN_TENANT, foreign_organisation),
+                ] {
+                    let foreign = authorize(&caller, action, &resource).unwrap_err();
+                    assert_eq!(
+                        foreign.code(),
+                        tonic::Code::NotFound,
+                        "{who:?} {action:?} in another tenant"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_operator_naming_no_tenant_reaches_nothing() {
+        let claims = Claims::new(
+            "operator".into(),
+            String::new(),
+            None,
+            vec![Role::PlatformOperator],
+        );
+        let operator = CallerContext::from_claims(&claims, String::new(), None);
+        let refused =
+            authorize(&operator, Action::ReadListings, &Resource::tenant("")).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::NotFound);
+    }
+}
