@@ -46,6 +46,39 @@ async fn dijon_with_a_facilitator(platform: &Platform) -> String {
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The token in the verification e-mail, read where the operator reads unsent e-mails.
+async fn verification_token_from_operator_view(platform: &Platform, recipient: &str) -> String {
+    let operator = platform.client.operator_token().await;
+    let body = synergies_platform::testing::eventually(
+        "the verification e-mail",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, page) = platform
+                .client
+                .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+                .await;
+            page["mails"]
+                .as_array()?
+                .iter()
+                .find(|m| m["recipient"] == recipient)
+                .map(|m| m["body"].as_str().unwrap().to_owned())
+        },
+    )
+    .await;
+    token_in(&body)
+}
+
+fn token_in(body: &str) -> String {
+    let start = body
+        .find("verify-email?token=")
+        .expect("a verification link")
+        + "verify-email?token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
 #[tokio::test]
 async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
     let platform = Platform::all_in_one(&[]).await;
@@ -63,6 +96,21 @@ async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
     assert_eq!(signed_up["organisation"]["status"], "pending");
     assert_eq!(signed_up["organisation"]["siret"], "73282932000074");
     let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+
+    // No sign-in before the address is confirmed; without SMTP the e-mail waits for the operator.
+    let (status, unverified) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    assert_eq!(status, 403, "{unverified}");
+    let token = verification_token_from_operator_view(&platform, "marie@cartonnerie.fr").await;
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 404, "a link works once");
 
     let (_, tokens) = client
         .login("dijon", "marie@cartonnerie.fr", PASSWORD)
@@ -196,4 +244,56 @@ async fn sign_up_refusals_name_the_field_and_the_rule() {
     nowhere["tenant"] = json!("atlantis");
     let (status, _) = client.post("/api/v1/signup", "", &nowhere).await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_verification_e_mail_goes_out_over_smtp_in_the_users_language() {
+    let sink = synergies_tests::smtp::SmtpSink::start().await;
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &sink.url())]).await;
+    let client = &platform.client;
+    dijon_with_a_facilitator(&platform).await;
+
+    let mut english = sign_up_body("73282932000074", "21231", "john@cartonnerie.fr");
+    english["language"] = json!("en");
+    let (status, _) = client.post("/api/v1/signup", "", &english).await;
+    assert_eq!(status, 201);
+    let mail = sink.wait_for_mail_to("john@cartonnerie.fr").await;
+    assert!(
+        mail.contains("Subject: Confirm your e-mail address for Dijon métropole"),
+        "{mail}"
+    );
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/verify-email",
+            "",
+            &json!({"token": token_in(&mail)}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = client.login("dijon", "john@cartonnerie.fr", PASSWORD).await;
+    assert_eq!(status, 200);
+
+    let (status, _) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("35600000000048", "21231", "marie@laposte.fr"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let french = sink.wait_for_mail_to("marie@laposte.fr").await;
+    assert!(
+        french.contains("Subject: Confirmez votre adresse e-mail pour Dijon métropole"),
+        "{french}"
+    );
+
+    // The operator's view shows them as sent.
+    let operator = client.operator_token().await;
+    let (_, page) = client
+        .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+        .await;
+    let mails = page["mails"].as_array().unwrap();
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().all(|m| m["sent_at"].is_string()), "{page}");
 }

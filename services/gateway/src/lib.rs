@@ -37,6 +37,12 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/auth/logout", post(api::session::logout))
         .route("/api/v1/auth/operator", post(api::session::operator))
         .route("/api/v1/signup", post(api::organisations::sign_up))
+        .route("/api/v1/auth/verify-email", post(api::mail::verify_email))
+        .route("/verify-email", get(api::mail::verify_email_link))
+        .route(
+            "/api/v1/tenants/{tenant}/outgoing-mail",
+            get(api::mail::outgoing),
+        )
         .route("/api/v1/organisations", get(api::organisations::list))
         .route(
             "/api/v1/organisations/{id}/decision",

@@ -12,6 +12,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     info(title = "Synergies API", description = "Territorial industrial ecology platform: members publish offers and requests of goods, skills and spaces; the platform finds matches and tells them."),
     paths(
         api::session::login, api::session::refresh, api::session::logout, api::session::operator, api::session::jwks,
+        api::mail::verify_email, api::mail::verify_email_link, api::mail::outgoing,
         api::organisations::sign_up, api::organisations::decide, api::organisations::list,
         api::tenants::create, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,

@@ -29,6 +29,10 @@ pub enum IdentityError {
     Throttled { minutes: u64 },
     #[error("this session has ended; sign in again")]
     SessionEnded,
+    #[error("confirm your e-mail address first: follow the link sent to it")]
+    EmailNotVerified,
+    #[error("this confirmation link is invalid, already used or expired")]
+    VerificationInvalid,
     #[error("the operator sign-in is disabled on this platform")]
     OperatorDisabled,
     #[error("no token signing key is available")]
@@ -49,7 +53,8 @@ impl ServiceError for IdentityError {
                 ErrorCode::NotFound
             }
             Self::BadCredentials | Self::SessionEnded => ErrorCode::Unauthenticated,
-            Self::OperatorDisabled => ErrorCode::PermissionDenied,
+            Self::OperatorDisabled | Self::EmailNotVerified => ErrorCode::PermissionDenied,
+            Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
             Self::Storage(_) | Self::NoSigningKey => ErrorCode::Internal,
         }

@@ -19,14 +19,21 @@ use crate::domain::{
 use crate::error::IdentityError;
 use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
-use crate::store::{Decision, IdentityStore, RefreshToken, Rotation};
+use synergies_platform::outbox::{OutboxEvent, RelayWaker};
+use synergies_proto::events::v1::UserVerificationRequested;
+
+use crate::store::{Decision, EmailVerification, IdentityStore, RefreshToken, Rotation};
 use crate::throttle::{Throttle, minutes};
+
+/// How long the link in a verification e-mail works.
+const EMAIL_VERIFICATION_TTL: chrono::TimeDelta = chrono::TimeDelta::days(3);
 
 /// How long a session lasts without being used.
 const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 pub struct IdentityApi {
     store: Arc<dyn IdentityStore>,
+    relay: RelayWaker,
     keys: Arc<KeyRing>,
     verifier: Verifier,
     operator_token: Secret,
@@ -39,10 +46,16 @@ pub struct IdentityApi {
 const THROTTLE_WINDOW: std::time::Duration = std::time::Duration::from_mins(15);
 
 impl IdentityApi {
-    pub fn new(store: Arc<dyn IdentityStore>, keys: Arc<KeyRing>, operator_token: Secret) -> Self {
+    pub fn new(
+        store: Arc<dyn IdentityStore>,
+        relay: RelayWaker,
+        keys: Arc<KeyRing>,
+        operator_token: Secret,
+    ) -> Self {
         let verifier = Verifier::new(keys.clone());
         Self {
             store,
+            relay,
             keys,
             verifier,
             operator_token,
@@ -354,14 +367,43 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         };
         crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
         let password_hash = crate::passwords::hash(&request.password);
+        let (token, token_hash) = domain::new_refresh_token();
+        let expires_at = synergies_platform::time::now() + EMAIL_VERIFICATION_TTL;
+        let verification = EmailVerification {
+            token_hash,
+            user_id: user.id,
+            expires_at,
+        };
+        let event = UserVerificationRequested {
+            user_id: user.id.to_string(),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            verification_token: token,
+            expires_at: Some(timestamp(expires_at)),
+            language: if request.language == "en" {
+                "en".into()
+            } else {
+                "fr".into()
+            },
+            organisation_name: organisation.name.clone(),
+            tenant_display_name: tenant.display_name.clone(),
+        };
+        let event = OutboxEvent::new(&synergies_platform::events::envelope(
+            &tenant.slug,
+            crate::PRODUCER,
+            &event,
+        ));
         self.store
             .sign_up(
                 &organisation,
                 &user,
                 &password_hash,
                 &[Role::OrganisationAdmin],
+                &verification,
+                &event,
             )
             .await?;
+        self.relay.wake();
         tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, "organisation signed up, awaiting approval");
         Ok(Response::new(pb::SignUpResponse {
             organisation: Some(organisation_message(organisation)),
@@ -544,6 +586,9 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             return Err(IdentityError::BadCredentials.into());
         };
         self.account_failures.reset(&account);
+        if !credentials.email_verified {
+            return Err(IdentityError::EmailNotVerified.into());
+        }
         let tokens = self
             .open_session(&credentials.user, credentials.effective_roles())
             .await?;
@@ -626,6 +671,21 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             access_token,
             expires_in_seconds: ttl_seconds(),
         }))
+    }
+
+    async fn verify_email(
+        &self,
+        request: Request<pb::VerifyEmailRequest>,
+    ) -> Result<Response<pb::VerifyEmailResponse>, Status> {
+        let token_hash = domain::token_hash(&request.get_ref().token);
+        if !self
+            .store
+            .verify_email(&token_hash, synergies_platform::time::now())
+            .await?
+        {
+            return Err(IdentityError::VerificationInvalid.into());
+        }
+        Ok(Response::new(pb::VerifyEmailResponse {}))
     }
 
     async fn get_jwks(

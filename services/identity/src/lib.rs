@@ -22,6 +22,8 @@ use synergies_proto::identity::v1::identity_service_server::IdentityServiceServe
 use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.identity.v1.IdentityService";
+/// Producer name stamped on this service's events.
+pub const PRODUCER: &str = "identity";
 
 synergies_platform::service_database!();
 
@@ -30,13 +32,12 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let keys = Arc::new(keys::KeyRing::load(Arc::clone(&store)).await?);
-    let api = grpc::IdentityApi::new(
-        Arc::clone(&store),
-        keys,
-        env.config.identity.operator_token.clone(),
-    );
+    let (relay, relay_task) = env.spawn_relay(&database);
+    let operator_token = env.config.identity.operator_token.clone();
+    let api = grpc::IdentityApi::new(Arc::clone(&store), relay, keys, operator_token);
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "identity service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    relay_task.await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use synergies_platform::db::Database;
+use synergies_platform::outbox::{OutboxEvent, Transactional};
 use uuid::Uuid;
 
 use synergies_platform::auth::{Role, SigningKey};
@@ -24,13 +25,23 @@ pub trait IdentityStore: Send + Sync {
     /// Stores an organisation and its sites.
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
     /// Organisation and its first user, in one transaction.
+    /// Organisation, its first user (e-mail not verified yet), the verification and its event.
     async fn sign_up(
         &self,
         organisation: &Organisation,
         user: &User,
         password_hash: &str,
         roles: &[Role],
+        verification: &EmailVerification,
+        event: &OutboxEvent,
     ) -> Result<(), IdentityError>;
+    /// Spends a verification token and marks the address verified; `false` if the token is
+    /// unknown, used or expired.
+    async fn verify_email(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, IdentityError>;
     /// Records a decision on an organisation and applies it; `None` if no such organisation.
     async fn decide(
         &self,
@@ -91,6 +102,7 @@ pub struct Credentials {
     pub password_hash: Option<String>,
     pub roles: Vec<Role>,
     pub organisation_status: OrganisationStatus,
+    pub email_verified: bool,
 }
 
 impl Credentials {
@@ -107,6 +119,14 @@ impl Credentials {
         }
         roles
     }
+}
+
+/// A pending e-mail verification: the hash of the token sent to the user.
+#[derive(Debug, Clone)]
+pub struct EmailVerification {
+    pub token_hash: String,
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A facilitator's decision on an organisation.
@@ -171,7 +191,7 @@ const ORGANISATION_COLUMNS: &str =
 /// A user with their organisation's status: membership follows approval.
 const CREDENTIALS: &str =
     "SELECT u.id, u.tenant, u.organisation_id, u.email, u.display_name, u.created_at,
-        u.password_hash, u.roles, o.status AS organisation_status
+        u.password_hash, u.roles, u.email_verified_at, o.status AS organisation_status
    FROM users u JOIN organisations o ON o.id = u.organisation_id";
 
 macro_rules! identity_store {
@@ -189,6 +209,7 @@ macro_rules! identity_store {
                     password_hash: row.try_get("password_hash")?,
                     roles: parse_roles(&roles),
                     organisation_status: OrganisationStatus::parse(&status).unwrap_or(OrganisationStatus::Suspended),
+                    email_verified: row.try_get::<Option<DateTime<Utc>>, _>("email_verified_at")?.is_some(),
                 })
             }
 
@@ -262,10 +283,11 @@ macro_rules! identity_store {
                 user: &User,
                 password_hash: &str,
                 roles: &[Role],
+                email_verified_at: Option<DateTime<Utc>>,
             ) -> Result<(), IdentityError> {
                 sqlx::query(
-                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles, email_verified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(user.id)
                 .bind(&user.tenant)
@@ -275,6 +297,7 @@ macro_rules! identity_store {
                 .bind(password_hash)
                 .bind(user.created_at)
                 .bind(roles_column(roles))
+                .bind(email_verified_at)
                 .execute(&mut *connection)
                 .await
                 .map_err(|e| if is_unique_violation(&e) { IdentityError::EmailTaken } else { e.into() })?;
@@ -398,12 +421,47 @@ macro_rules! identity_store {
                 Ok(organisations)
             }
 
-            async fn sign_up(&self, organisation: &Organisation, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
+            async fn sign_up(
+                &self,
+                organisation: &Organisation,
+                user: &User,
+                password_hash: &str,
+                roles: &[Role],
+                verification: &EmailVerification,
+                event: &OutboxEvent,
+            ) -> Result<(), IdentityError> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_organisation(&mut tx, organisation).await?;
-                Self::insert_user(&mut tx, user, password_hash, roles).await?;
+                Self::insert_user(&mut tx, user, password_hash, roles, None).await?;
+                sqlx::query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(&verification.token_hash)
+                    .bind(verification.user_id)
+                    .bind(verification.expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.enqueue(event).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn verify_email(&self, token_hash: &str, now: DateTime<Utc>) -> Result<bool, IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                let user_id: Option<Uuid> = sqlx::query_scalar(
+                    "UPDATE email_verifications SET used_at = $2
+                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(user_id) = user_id else { return Ok(false) };
+                sqlx::query("UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL")
+                    .bind(user_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn decide(&self, tenant: &str, id: Uuid, decision: &Decision) -> Result<Option<Organisation>, IdentityError> {
@@ -437,8 +495,9 @@ macro_rules! identity_store {
             }
 
             async fn create_user(&self, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
+                // Accounts the operator creates are vouched for: their address counts as verified.
                 let mut connection = self.pool.acquire().await?;
-                Self::insert_user(&mut connection, user, password_hash, roles).await
+                Self::insert_user(&mut connection, user, password_hash, roles, Some(user.created_at)).await
             }
 
             async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError> {

@@ -6,14 +6,18 @@ use synergies_identity::domain::{
     Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TerritoryCommune, User,
 };
 use synergies_identity::error::IdentityError;
-use synergies_identity::store::{self, Decision, IdentityStore, RefreshToken, Rotation};
+use synergies_identity::store::{
+    self, Decision, EmailVerification, IdentityStore, RefreshToken, Rotation,
+};
 use synergies_platform::auth::{Role, SigningKey};
+use synergies_platform::outbox::{OutboxEvent, unpublished_count};
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
+use synergies_proto::events::v1::UserVerificationRequested;
 use uuid::Uuid;
 
 struct Fixture {
     store: Arc<dyn IdentityStore>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 async fn open(backend: Backend) -> Option<Fixture> {
@@ -26,7 +30,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     Some(Fixture {
         store: store::for_database(&database.database),
-        _database: database,
+        database,
     })
 }
 
@@ -287,15 +291,103 @@ async fn tenants_keep_their_territory(f: Fixture) {
     assert_eq!(read.communes[0].postal_codes, vec!["21000".to_owned()]);
 }
 
+/// Signs up with a verification and its event, as identity does; returns the event's token.
+async fn sign_up(
+    store: &dyn IdentityStore,
+    organisation: &Organisation,
+    user: &User,
+    password_hash: &str,
+    roles: &[Role],
+) -> Result<(), IdentityError> {
+    let verification = EmailVerification {
+        token_hash: format!("hash-of-token-for-{}", user.email),
+        user_id: user.id,
+        expires_at: synergies_platform::time::now() + chrono::TimeDelta::days(3),
+    };
+    let event = UserVerificationRequested {
+        user_id: user.id.to_string(),
+        ..Default::default()
+    };
+    let event = OutboxEvent::new(&synergies_platform::events::envelope(
+        &user.tenant,
+        "identity",
+        &event,
+    ));
+    store
+        .sign_up(
+            organisation,
+            user,
+            password_hash,
+            roles,
+            &verification,
+            &event,
+        )
+        .await
+}
+
+async fn e_mail_verification_is_single_use_and_expires(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    let pending = new_organisation("dijon", None, OrganisationStatus::Pending);
+    let admin = user("dijon", pending.id, "new@cartonnerie.fr");
+    sign_up(
+        f.store.as_ref(),
+        &pending,
+        &admin,
+        "hash",
+        &[Role::OrganisationAdmin],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        1,
+        "the verification event waits in the outbox"
+    );
+    let before = f
+        .store
+        .credentials("dijon", "new@cartonnerie.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!before.email_verified);
+    let now = synergies_platform::time::now();
+    let token = "hash-of-token-for-new@cartonnerie.fr";
+    assert!(
+        !f.store
+            .verify_email(token, now + chrono::TimeDelta::days(4))
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(f.store.verify_email(token, now).await.unwrap());
+    assert!(
+        !f.store.verify_email(token, now).await.unwrap(),
+        "single use"
+    );
+    assert!(!f.store.verify_email("unknown", now).await.unwrap());
+    let after = f
+        .store
+        .credentials("dijon", "new@cartonnerie.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.email_verified);
+}
+
 async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture) {
     tenant(f.store.as_ref(), "dijon").await;
     tenant(f.store.as_ref(), "beaune").await;
     let pending = new_organisation("dijon", Some("73282932000074"), OrganisationStatus::Pending);
     let admin = user("dijon", pending.id, "admin@cartonnerie.fr");
-    f.store
-        .sign_up(&pending, &admin, "hash", &[Role::OrganisationAdmin])
-        .await
-        .unwrap();
+    sign_up(
+        f.store.as_ref(),
+        &pending,
+        &admin,
+        "hash",
+        &[Role::OrganisationAdmin],
+    )
+    .await
+    .unwrap();
     let credentials = f
         .store
         .credentials("dijon", "admin@cartonnerie.fr")
@@ -311,7 +403,7 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
     // The same SIRET again in the same tenant is refused, and nothing of it is stored.
     let twin = new_organisation("dijon", Some("73282932000074"), OrganisationStatus::Pending);
     let twin_user = user("dijon", twin.id, "other@cartonnerie.fr");
-    let refused = f.store.sign_up(&twin, &twin_user, "hash", &[]).await;
+    let refused = sign_up(f.store.as_ref(), &twin, &twin_user, "hash", &[]).await;
     assert!(
         matches!(refused, Err(IdentityError::IdentifierTaken)),
         "{refused:?}"
@@ -329,15 +421,15 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
         Some("73282932000074"),
         OrganisationStatus::Pending,
     );
-    f.store
-        .sign_up(
-            &elsewhere,
-            &user("beaune", elsewhere.id, "a@b.fr"),
-            "hash",
-            &[],
-        )
-        .await
-        .unwrap();
+    sign_up(
+        f.store.as_ref(),
+        &elsewhere,
+        &user("beaune", elsewhere.id, "a@b.fr"),
+        "hash",
+        &[],
+    )
+    .await
+    .unwrap();
 
     let queue = f
         .store
@@ -393,6 +485,7 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
 synergies_platform::store_conformance!(open;
     tenants_keep_their_territory,
     a_signed_up_organisation_waits_then_is_decided_with_a_record,
+    e_mail_verification_is_single_use_and_expires,
     tenants_are_unique_by_slug,
     organisations_are_invisible_from_another_tenant,
     an_email_is_unique_within_a_tenant_only,

@@ -11,16 +11,25 @@ use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::NotificationsError;
-use crate::store::InboxStore;
+use crate::store::{InboxStore, MailStore};
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
+    mail: Arc<dyn MailStore>,
     verifier: Arc<Verifier>,
 }
 
 impl NotificationsApi {
-    pub fn new(store: Arc<dyn InboxStore>, verifier: Arc<Verifier>) -> Self {
-        Self { store, verifier }
+    pub fn new(
+        store: Arc<dyn InboxStore>,
+        mail: Arc<dyn MailStore>,
+        verifier: Arc<Verifier>,
+    ) -> Self {
+        Self {
+            store,
+            mail,
+            verifier,
+        }
     }
 }
 
@@ -57,6 +66,38 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                     read: item.read,
                     created_at: Some(timestamp(item.created_at)),
                     event_id: item.event_id.to_string(),
+                })
+                .collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn list_outgoing_mail(
+        &self,
+        request: Request<pb::ListOutgoingMailRequest>,
+    ) -> Result<Response<pb::ListOutgoingMailResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ReadOutgoingMail,
+            &Resource::tenant(&caller.tenant),
+        )?;
+        let request = request.into_inner();
+        let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
+        let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
+        let mails = self.mail.outgoing(&caller.tenant, after, limit + 1).await?;
+        let (mails, next_page_token) = validate::into_page(mails, limit, |queued| queued.id);
+        Ok(Response::new(pb::ListOutgoingMailResponse {
+            mails: mails
+                .into_iter()
+                .map(|queued| pb::OutgoingMail {
+                    id: queued.id.to_string(),
+                    recipient: queued.mail.recipient,
+                    subject: queued.mail.subject,
+                    body: queued.mail.body,
+                    created_at: Some(timestamp(queued.created_at)),
+                    sent_at: queued.sent_at.map(timestamp),
+                    last_error: queued.last_error,
                 })
                 .collect(),
             next_page_token,

@@ -73,3 +73,49 @@ impl EventHandler for MatchFoundHandler {
         Ok(())
     }
 }
+
+/// Reacts to `user.verification_requested`: writes the confirmation e-mail and queues it.
+pub struct VerificationRequestedHandler {
+    store: Arc<dyn crate::store::MailStore>,
+    public_url: String,
+    sender: crate::sender::SenderWaker,
+}
+
+impl VerificationRequestedHandler {
+    pub fn new(
+        store: Arc<dyn crate::store::MailStore>,
+        public_url: String,
+        sender: crate::sender::SenderWaker,
+    ) -> Self {
+        Self {
+            store,
+            public_url,
+            sender,
+        }
+    }
+}
+
+#[async_trait]
+impl EventHandler for VerificationRequestedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: synergies_proto::events::v1::UserVerificationRequested =
+            events::payload(envelope)?;
+        let mail = crate::mail::verification(&event, &self.public_url);
+        let event_id = events::event_id(envelope)?;
+        let queued = self
+            .store
+            .queue_mail(
+                crate::VERIFICATIONS_CONSUMER,
+                event_id,
+                &envelope.tenant,
+                &mail,
+            )
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if queued {
+            tracing::info!(user_id = %event.user_id, "verification e-mail queued");
+            self.sender.0.notify_one();
+        }
+        Ok(())
+    }
+}

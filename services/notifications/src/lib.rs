@@ -4,6 +4,8 @@
 pub mod error;
 pub mod grpc;
 pub mod handler;
+pub mod mail;
+pub mod sender;
 pub mod store;
 
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use tokio::net::TcpListener;
 pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService";
 /// Durable consumer of match events.
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
+/// Durable consumer of e-mail verification requests.
+pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
 
 synergies_platform::service_database!();
 
@@ -28,12 +32,40 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <synergies_proto::events::v1::MatchFound as synergies_platform::events::Event>::TYPE,
         Arc::new(handler::MatchFoundHandler::new(Arc::clone(&store))),
     );
+    let mail = store::mail_store(&database);
+    let sender_waker = sender::SenderWaker::default();
+    let verifications_task = env.spawn_consumer(
+        VERIFICATIONS_CONSUMER,
+        <synergies_proto::events::v1::UserVerificationRequested as synergies_platform::events::Event>::TYPE,
+        Arc::new(handler::VerificationRequestedHandler::new(
+            Arc::clone(&mail),
+            env.config.notifications.public_url.clone(),
+            sender_waker.clone(),
+        )),
+    );
+    let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
+    let sender_task = if smtp_url.is_empty() {
+        tracing::info!("no SMTP server configured: e-mails are kept for the operator");
+        None
+    } else {
+        let smtp = mail::SmtpSender::new(&smtp_url, &env.config.notifications.from)?;
+        Some(tokio::spawn(sender::run(
+            Arc::clone(&mail),
+            smtp,
+            sender_waker,
+            env.shutdown.clone(),
+        )))
+    };
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
-        grpc::NotificationsApi::new(store, env.verifier.clone()),
+        grpc::NotificationsApi::new(store, mail, env.verifier.clone()),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
+    verifications_task.await?;
+    if let Some(sender_task) = sender_task {
+        sender_task.await?;
+    }
     relay_task.await?;
     Ok(())
 }

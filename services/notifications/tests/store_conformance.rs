@@ -2,12 +2,14 @@
 
 use std::sync::Arc;
 
-use synergies_notifications::store::{self, InboxItem, InboxStore};
+use synergies_notifications::mail::Mail;
+use synergies_notifications::store::{self, InboxItem, InboxStore, MailStore};
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
 
 struct Fixture {
     store: Arc<dyn InboxStore>,
+    mail: Arc<dyn MailStore>,
     _database: TestDatabase,
 }
 
@@ -21,6 +23,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     Some(Fixture {
         store: store::for_database(&database.database),
+        mail: store::mail_store(&database.database),
         _database: database,
     })
 }
@@ -92,7 +95,57 @@ async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {
     );
 }
 
+async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
+    let mail = Mail {
+        recipient: "marie@cartonnerie.fr".into(),
+        subject: "Confirmez".into(),
+        body: "…".into(),
+    };
+    let event = Uuid::now_v7();
+    assert!(f.mail.queue_mail("m", event, "dijon", &mail).await.unwrap());
+    assert!(
+        !f.mail.queue_mail("m", event, "dijon", &mail).await.unwrap(),
+        "the same event again"
+    );
+    let now = synergies_platform::time::now();
+    let due = f.mail.due_mail(now, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].mail, mail);
+
+    f.mail
+        .mark_failed(
+            due[0].id,
+            "connection refused",
+            now + chrono::TimeDelta::minutes(5),
+        )
+        .await
+        .unwrap();
+    assert!(
+        f.mail.due_mail(now, 10).await.unwrap().is_empty(),
+        "waits until its next attempt"
+    );
+    let later = now + chrono::TimeDelta::minutes(6);
+    let retry = f.mail.due_mail(later, 10).await.unwrap();
+    assert_eq!(
+        (retry[0].attempts, retry[0].last_error.as_str()),
+        (1, "connection refused")
+    );
+
+    f.mail.mark_sent(retry[0].id, later).await.unwrap();
+    assert!(f.mail.due_mail(later, 10).await.unwrap().is_empty());
+    let listed = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    assert_eq!(listed[0].sent_at, Some(later));
+    assert!(
+        f.mail
+            .outgoing("beaune", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    mails_are_queued_once_then_sent_or_retried,
     an_event_is_delivered_once,
     inboxes_page_newest_first_and_stay_in_their_tenant,
 );

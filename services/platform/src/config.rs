@@ -24,7 +24,30 @@ pub struct PlatformConfig {
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
     pub identity: IdentityConfig,
+    pub notifications: NotificationsConfig,
     pub gateway: GatewayConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// `smtp://host:port` (plain), `smtps://…` (TLS) or `smtp://…?tls=required` (STARTTLS), with
+    /// optional `user:password@`. Empty: e-mails are kept for the operator, not sent.
+    pub smtp_url: Secret,
+    /// Sender of every e-mail.
+    pub from: String,
+    /// Address of the web interface, for links in e-mails.
+    pub public_url: String,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: Secret::default(),
+            from: "Synergies <no-reply@synergies.localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

@@ -2,7 +2,9 @@
 //! `synergies.dijon.listing.published`.
 
 use prost::Message;
-use synergies_proto::events::v1::{EventEnvelope, ListingPublished, MatchFound};
+use synergies_proto::events::v1::{
+    EventEnvelope, ListingPublished, MatchFound, UserVerificationRequested,
+};
 use uuid::Uuid;
 
 /// An event message and the `<aggregate>.<event>` type it travels as.
@@ -16,6 +18,10 @@ impl Event for ListingPublished {
 
 impl Event for MatchFound {
     const TYPE: &'static str = "match.found";
+}
+
+impl Event for UserVerificationRequested {
+    const TYPE: &'static str = "user.verification_requested";
 }
 
 /// Wraps `event` in an envelope stamped with a UUIDv7, the time and the current trace context.

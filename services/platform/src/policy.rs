@@ -31,6 +31,8 @@ pub enum Action {
     ReadListings,
     /// Read one's own inbox.
     ReadOwnInbox,
+    /// Read the e-mails the platform wrote (the operator's view).
+    ReadOutgoingMail,
 }
 
 /// What the action is done to: always a tenant, sometimes one organisation's.
@@ -61,7 +63,9 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
     let has = |role| caller.roles.contains(&role);
     let signed_in_user = caller.user_id.is_some() && caller.organisation_id.is_some();
     match action {
-        Action::CreateTenant | Action::ManageAccounts => caller.is_operator(),
+        Action::CreateTenant | Action::ManageAccounts | Action::ReadOutgoingMail => {
+            caller.is_operator()
+        }
         Action::DecideOrganisation | Action::ListOrganisations => {
             caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin)
         }
@@ -131,7 +135,8 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 8] = [
+    const ACTIONS: [Action; 9] = [
+        Action::ReadOutgoingMail,
         Action::CreateTenant,
         Action::ManageAccounts,
         Action::DecideOrganisation,
@@ -174,13 +179,10 @@ mod tests {
         use Action::*;
         use Who::*;
         match (who, action) {
-            (
-                Operator,
-                CreateTenant | ManageAccounts | DecideOrganisation | ListOrganisations | ReadUser
-                | ReadListings,
-            ) => true,
+            (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
+            (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
             (Operator, PublishListing | ReadOwnInbox) => false,
-            (_, CreateTenant | ManageAccounts) => false,
+            (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
             (PendingUser, PublishListing) => false,

@@ -2,6 +2,7 @@
 
 pub mod inbox;
 pub mod listings;
+pub mod mail;
 pub mod organisations;
 pub mod session;
 pub mod tenants;
@@ -21,4 +22,19 @@ pub struct PageParams {
     pub page_size: Option<u32>,
     /// `next_page_token` of the previous page.
     pub page_token: Option<String>,
+}
+
+/// `en` when the client prefers English over French, else `fr` (the platform's first language).
+pub(crate) fn preferred_language(headers: &axum::http::HeaderMap) -> &'static str {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let english = accept.find("en");
+    let french = accept.find("fr");
+    match (english, french) {
+        (Some(en), Some(fr)) if en < fr => "en",
+        (Some(_), None) => "en",
+        _ => "fr",
+    }
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::identity::v1 as pb;
@@ -47,6 +47,9 @@ pub struct SignUp {
     pub email: String,
     pub display_name: String,
     pub password: String,
+    /// Language of the e-mails, `fr` or `en`; by default from `Accept-Language`, else French.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -155,9 +158,15 @@ pub(crate) fn organisation_json(organisation: pb::Organisation) -> Organisation 
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn sign_up(
     State(state): State<GatewayState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignUp>,
 ) -> Result<(StatusCode, Json<SignedUp>), ApiError> {
+    let language = body
+        .language
+        .clone()
+        .unwrap_or_else(|| super::preferred_language(&headers).to_owned());
     let message = pb::SignUpRequest {
+        language,
         tenant: body.tenant,
         organisation_name: body.organisation_name,
         kind: super::tenants::kind_message(body.kind).into(),

@@ -1,0 +1,110 @@
+//! E-mail confirmation, and the operator's view of the e-mails the platform wrote (in the
+//! all-in-one mode without SMTP, that is where they are read).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::{anonymous_request, request};
+use synergies_proto::identity::v1 as identity;
+use synergies_proto::notifications::v1 as pb;
+use utoipa::{IntoParams, ToSchema};
+
+use super::PageParams;
+use crate::auth::Operator;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::GatewayState;
+
+#[derive(Deserialize, ToSchema, IntoParams)]
+pub struct VerifyEmail {
+    /// The token of the link sent by e-mail.
+    pub token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Verified {
+    pub verified: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutgoingMail {
+    pub id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+    /// Absent while not sent.
+    pub sent_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OutgoingMailPage {
+    pub mails: Vec<OutgoingMail>,
+    pub next_page_token: String,
+}
+
+async fn verify(state: &GatewayState, token: String) -> Result<Json<Verified>, ApiError> {
+    state
+        .identity
+        .clone()
+        .verify_email(anonymous_request(identity::VerifyEmailRequest { token }))
+        .await?;
+    Ok(Json(Verified { verified: true }))
+}
+
+/// Confirms an e-mail address with the token sent to it.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", request_body = VerifyEmail,
+    responses((status = 200, body = Verified), (status = 404, body = ErrorBody)))]
+pub async fn verify_email(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<VerifyEmail>,
+) -> Result<Json<Verified>, ApiError> {
+    verify(&state, body.token).await
+}
+
+/// The link in the verification e-mail (the web interface will show a page here).
+#[utoipa::path(get, path = "/verify-email", params(VerifyEmail), responses((status = 200, body = Verified), (status = 404, body = ErrorBody)))]
+pub async fn verify_email_link(
+    State(state): State<GatewayState>,
+    Query(query): Query<VerifyEmail>,
+) -> Result<Json<Verified>, ApiError> {
+    verify(&state, query.token).await
+}
+
+/// Operator: the e-mails written for a tenant, newest first, sent or not.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/outgoing-mail", params(("tenant" = String, Path), PageParams), security(("operator" = [])),
+    responses((status = 200, body = OutgoingMailPage), (status = 403, body = ErrorBody)))]
+pub async fn outgoing(
+    operator: Operator,
+    State(state): State<GatewayState>,
+    Path(tenant): Path<String>,
+    Query(page): Query<PageParams>,
+) -> Result<Json<OutgoingMailPage>, ApiError> {
+    let message = pb::ListOutgoingMailRequest {
+        page_size: page.page_size.unwrap_or(0),
+        page_token: page.page_token.unwrap_or_default(),
+    };
+    let listed = state
+        .notifications
+        .clone()
+        .list_outgoing_mail(request(message, &operator.caller.acting_on(&tenant)))
+        .await?
+        .into_inner();
+    Ok(Json(OutgoingMailPage {
+        mails: listed
+            .mails
+            .into_iter()
+            .map(|mail| OutgoingMail {
+                created_at: super::rfc3339(mail.created_at.as_ref()),
+                sent_at: mail.sent_at.as_ref().map(|at| super::rfc3339(Some(at))),
+                last_error: Some(mail.last_error).filter(|e| !e.is_empty()),
+                id: mail.id,
+                recipient: mail.recipient,
+                subject: mail.subject,
+                body: mail.body,
+            })
+            .collect(),
+        next_page_token: listed.next_page_token,
+    }))
+}

@@ -1,0 +1,138 @@
+//! E-mails: what they say (French first, English on request) and how they leave (SMTP).
+
+use synergies_proto::events::v1::UserVerificationRequested;
+
+/// A written e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The e-mail asking a new user to confirm their address.
+pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail {
+    let link = format!(
+        "{}/verify-email?token={}",
+        public_url.trim_end_matches('/'),
+        event.verification_token
+    );
+    let (subject, body) = if event.language == "en" {
+        (
+            format!(
+                "Confirm your e-mail address for {}",
+                event.tenant_display_name
+            ),
+            format!(
+                "Hello {name},\n\n\
+                 You registered {organisation} on Synergies {territory}. Please confirm your e-mail \
+                 address by following this link (valid for 3 days):\n\n{link}\n\n\
+                 A facilitator of the territory will then review your organisation.\n\n\
+                 If you did not register, ignore this message.\n",
+                name = event.display_name,
+                organisation = event.organisation_name,
+                territory = event.tenant_display_name,
+            ),
+        )
+    } else {
+        (
+            format!(
+                "Confirmez votre adresse e-mail pour {}",
+                event.tenant_display_name
+            ),
+            format!(
+                "Bonjour {name},\n\n\
+                 Vous avez inscrit {organisation} sur Synergies {territory}. Merci de confirmer \
+                 votre adresse e-mail en suivant ce lien (valable 3 jours) :\n\n{link}\n\n\
+                 Un animateur du territoire examinera ensuite votre organisation.\n\n\
+                 Si vous n'êtes pas à l'origine de cette inscription, ignorez ce message.\n",
+                name = event.display_name,
+                organisation = event.organisation_name,
+                territory = event.tenant_display_name,
+            ),
+        )
+    };
+    Mail {
+        recipient: event.email.clone(),
+        subject,
+        body,
+    }
+}
+
+/// Sends e-mails over SMTP.
+pub struct SmtpSender {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("invalid SMTP configuration: {0}")]
+    Configuration(String),
+    #[error("invalid address {0:?}")]
+    Address(String),
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("message: {0}")]
+    Message(#[from] lettre::error::Error),
+}
+
+impl SmtpSender {
+    pub fn new(smtp_url: &str, from: &str) -> Result<Self, SendError> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| SendError::Configuration(e.to_string()))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|_| SendError::Address(from.to_owned()))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+        use lettre::AsyncTransport;
+        let to: lettre::message::Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|_| SendError::Address(mail.recipient.clone()))?;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())?;
+        self.transport.send(message).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(language: &str) -> UserVerificationRequested {
+        UserVerificationRequested {
+            email: "marie@cartonnerie.fr".into(),
+            display_name: "Marie".into(),
+            verification_token: "rt_abc".into(),
+            language: language.into(),
+            organisation_name: "Cartonnerie".into(),
+            tenant_display_name: "Dijon métropole".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn verification_mails_carry_the_link_in_the_users_language() {
+        let french = verification(&event("fr"), "https://dijon.synergies.fr/");
+        assert!(french.subject.starts_with("Confirmez votre adresse"));
+        assert!(
+            french
+                .body
+                .contains("https://dijon.synergies.fr/verify-email?token=rt_abc")
+        );
+        let english = verification(&event("en"), "https://dijon.synergies.fr");
+        assert!(english.subject.starts_with("Confirm your e-mail address"));
+        assert_eq!(english.recipient, "marie@cartonnerie.fr");
+    }
+}

@@ -1,0 +1,100 @@
+//! A real SMTP server for tests: `aiosmtpd` (from PyPI; `.ci/run` installs it) writing every
+//! message it receives into a maildir that the test reads.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct SmtpSink {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: Child,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let available = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            available,
+            "the SMTP sink needs aiosmtpd: `pip install aiosmtpd` (.ci/run installs it)"
+        );
+        let maildir = tempfile::tempdir().expect("temporary directory");
+        let port = crate::free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let sink = Self {
+            port,
+            maildir,
+            child,
+        };
+        synergies_platform::testing::eventually(
+            "the SMTP sink to listen",
+            Duration::from_secs(20),
+            || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .ok()
+                    .map(|_| ())
+            },
+        )
+        .await;
+        sink
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for a message to `recipient`; returns its headers and decoded text body.
+    pub async fn wait_for_mail_to(&self, recipient: &str) -> String {
+        let new = self.maildir.path().join("mail").join("new");
+        let what = format!("an e-mail to {recipient}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
+            let entries = std::fs::read_dir(&new).ok()?;
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .find_map(|path| decode(&path).filter(|message| message.contains(recipient)))
+        })
+        .await
+    }
+}
+
+/// Headers and the transfer-decoded body, through Python's e-mail parser.
+fn decode(path: &PathBuf) -> Option<String> {
+    let script = "import email,sys\nm=email.message_from_file(open(sys.argv[1]))\n\
+                  print('To: '+str(m['To']))\nprint('Subject: '+str(email.header.make_header(email.header.decode_header(m['Subject']))))\n\
+                  print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))";
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
