@@ -181,4 +181,34 @@ impl Client {
         })
         .await
     }
+
+    /// The body of the newest e-mail written to `recipient` in `tenant`, as the operator sees
+    /// it (the all-in-one mode without SMTP keeps e-mails there).
+    pub async fn wait_for_outgoing_mail(&self, tenant: &str, recipient: &str) -> String {
+        let operator = self.operator_token().await;
+        let what = format!("an e-mail to {recipient}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
+            let (_, page) = self
+                .get(
+                    &format!("/api/v1/tenants/{tenant}/outgoing-mail"),
+                    &operator,
+                )
+                .await;
+            let mails = page["mails"].as_array()?;
+            mails
+                .iter()
+                .find(|m| m["recipient"] == recipient)
+                .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+        })
+        .await
+    }
+}
+
+/// The token of the first `…?token=` link in an e-mail.
+pub fn token_in(body: &str) -> String {
+    let start = body.find("?token=").expect("a link with a token") + "?token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use synergies_tests::Platform;
-use synergies_tests::api::PASSWORD;
+use synergies_tests::api::{PASSWORD, token_in};
 
 fn sign_up_body(siret: &str, insee_code: &str, email: &str) -> Value {
     json!({
@@ -46,39 +46,6 @@ async fn dijon_with_a_facilitator(platform: &Platform) -> String {
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
-/// The token in the verification e-mail, read where the operator reads unsent e-mails.
-async fn verification_token_from_operator_view(platform: &Platform, recipient: &str) -> String {
-    let operator = platform.client.operator_token().await;
-    let body = synergies_platform::testing::eventually(
-        "the verification e-mail",
-        std::time::Duration::from_secs(30),
-        || async {
-            let (_, page) = platform
-                .client
-                .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
-                .await;
-            page["mails"]
-                .as_array()?
-                .iter()
-                .find(|m| m["recipient"] == recipient)
-                .map(|m| m["body"].as_str().unwrap().to_owned())
-        },
-    )
-    .await;
-    token_in(&body)
-}
-
-fn token_in(body: &str) -> String {
-    let start = body
-        .find("verify-email?token=")
-        .expect("a verification link")
-        + "verify-email?token=".len();
-    body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 #[tokio::test]
 async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
     let platform = Platform::all_in_one(&[]).await;
@@ -102,7 +69,11 @@ async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
         .login("dijon", "marie@cartonnerie.fr", PASSWORD)
         .await;
     assert_eq!(status, 403, "{unverified}");
-    let token = verification_token_from_operator_view(&platform, "marie@cartonnerie.fr").await;
+    let token = token_in(
+        &client
+            .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr")
+            .await,
+    );
     let (status, _) = client
         .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
         .await;

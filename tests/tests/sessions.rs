@@ -235,3 +235,123 @@ async fn repeated_failures_lock_the_account_for_a_while_with_a_clear_message() {
     let (status, _) = client.login("dijon", &other.email, PASSWORD).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_an_e_mailed_link_that_ends_every_session() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+
+    let reset = |email: &str| json!({"tenant": "dijon", "email": email});
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/password-reset",
+            "",
+            &reset("nobody@example.fr"),
+        )
+        .await;
+    assert_eq!(status, 202, "the same answer for unknown addresses");
+    let (status, _) = client
+        .post("/api/v1/auth/password-reset", "", &reset(&member.email))
+        .await;
+    assert_eq!(status, 202);
+    let mail = client.wait_for_outgoing_mail("dijon", &member.email).await;
+    assert!(mail.contains("/reset-password?token="), "{mail}");
+    let token = synergies_tests::api::token_in(&mail);
+
+    let confirm = |password: &str| json!({"token": token, "new_password": password});
+    let (status, weak) = client
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            "",
+            &confirm("password1234"),
+        )
+        .await;
+    assert_eq!(
+        (status, weak["error"]["field"].as_str()),
+        (400, Some("new_password")),
+        "{weak}"
+    );
+    let new_password = "un nouveau mot de passe solide";
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            "",
+            &confirm(new_password),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            "",
+            &confirm(new_password),
+        )
+        .await;
+    assert_eq!(status, 404, "a link works once");
+
+    assert_eq!(client.login("dijon", &member.email, PASSWORD).await.0, 401);
+    assert_eq!(
+        client.login("dijon", &member.email, new_password).await.0,
+        200
+    );
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/refresh",
+            "",
+            &json!({"refresh_token": member.refresh_token}),
+        )
+        .await;
+    assert_eq!(status, 401, "sessions opened before the reset are over");
+}
+
+#[tokio::test]
+async fn a_signed_in_user_changes_their_password_by_proving_the_current_one() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let (status, wrong) = client
+        .post(
+            "/api/v1/me/password",
+            &member.token,
+            &change("not it at all", "encore un autre mot de passe"),
+        )
+        .await;
+    assert_eq!(
+        (status, wrong["error"]["field"].as_str()),
+        (400, Some("current_password")),
+        "{wrong}"
+    );
+    let (status, weak) = client
+        .post(
+            "/api/v1/me/password",
+            &member.token,
+            &change(PASSWORD, "short"),
+        )
+        .await;
+    assert_eq!(
+        (status, weak["error"]["field"].as_str()),
+        (400, Some("new_password")),
+        "{weak}"
+    );
+    let response = client
+        .http
+        .post(format!("{}/api/v1/me/password", platform.base_url))
+        .bearer_auth(&member.token)
+        .json(&change(PASSWORD, "encore un autre mot de passe"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    assert_eq!(
+        client
+            .login("dijon", &member.email, "encore un autre mot de passe")
+            .await
+            .0,
+        200
+    );
+}

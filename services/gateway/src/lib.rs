@@ -38,6 +38,15 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/auth/operator", post(api::session::operator))
         .route("/api/v1/signup", post(api::organisations::sign_up))
         .route("/api/v1/auth/verify-email", post(api::mail::verify_email))
+        .route(
+            "/api/v1/auth/password-reset",
+            post(api::session::request_password_reset),
+        )
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(api::session::reset_password),
+        )
+        .route("/api/v1/me/password", post(api::session::change_password))
         .route("/verify-email", get(api::mail::verify_email_link))
         .route(
             "/api/v1/tenants/{tenant}/outgoing-mail",

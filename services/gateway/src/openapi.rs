@@ -11,6 +11,7 @@ use crate::error::{ErrorBody, ErrorDetail};
 #[openapi(
     info(title = "Synergies API", description = "Territorial industrial ecology platform: members publish offers and requests of goods, skills and spaces; the platform finds matches and tells them."),
     paths(
+        api::session::request_password_reset, api::session::reset_password, api::session::change_password,
         api::session::login, api::session::refresh, api::session::logout, api::session::operator, api::session::jwks,
         api::mail::verify_email, api::mail::verify_email_link, api::mail::outgoing,
         api::organisations::sign_up, api::organisations::decide, api::organisations::list,

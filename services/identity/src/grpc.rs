@@ -20,10 +20,15 @@ use crate::error::IdentityError;
 use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
-use synergies_proto::events::v1::UserVerificationRequested;
+use synergies_proto::events::v1::{PasswordResetRequested, UserVerificationRequested};
 
-use crate::store::{Decision, EmailVerification, IdentityStore, RefreshToken, Rotation};
+use crate::store::{
+    Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
+};
 use crate::throttle::{Throttle, minutes};
+
+/// How long the link in a password reset e-mail works.
+const PASSWORD_RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// How long the link in a verification e-mail works.
 const EMAIL_VERIFICATION_TTL: chrono::TimeDelta = chrono::TimeDelta::days(3);
@@ -367,11 +372,13 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         };
         crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
         let password_hash = crate::passwords::hash(&request.password);
+        let language = if request.language == "en" { "en" } else { "fr" };
         let (token, token_hash) = domain::new_refresh_token();
         let expires_at = synergies_platform::time::now() + EMAIL_VERIFICATION_TTL;
-        let verification = EmailVerification {
+        let verification = UserToken {
             token_hash,
             user_id: user.id,
+            purpose: TokenPurpose::VerifyEmail,
             expires_at,
         };
         let event = UserVerificationRequested {
@@ -380,11 +387,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             display_name: user.display_name.clone(),
             verification_token: token,
             expires_at: Some(timestamp(expires_at)),
-            language: if request.language == "en" {
-                "en".into()
-            } else {
-                "fr".into()
-            },
+            language: language.to_owned(),
             organisation_name: organisation.name.clone(),
             tenant_display_name: tenant.display_name.clone(),
         };
@@ -394,14 +397,15 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             &event,
         ));
         self.store
-            .sign_up(
-                &organisation,
-                &user,
-                &password_hash,
-                &[Role::OrganisationAdmin],
-                &verification,
-                &event,
-            )
+            .sign_up(&SignUp {
+                organisation: &organisation,
+                user: &user,
+                password_hash: &password_hash,
+                roles: &[Role::OrganisationAdmin],
+                language,
+                verification: &verification,
+                event: &event,
+            })
             .await?;
         self.relay.wake();
         tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, "organisation signed up, awaiting approval");
@@ -671,6 +675,101 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             access_token,
             expires_in_seconds: ttl_seconds(),
         }))
+    }
+
+    async fn request_password_reset(
+        &self,
+        request: Request<pb::RequestPasswordResetRequest>,
+    ) -> Result<Response<pb::RequestPasswordResetResponse>, Status> {
+        let request = request.into_inner();
+        let email = request.email.trim().to_lowercase();
+        // Whether or not the account exists, the answer is the same: no enumeration.
+        if let Some(credentials) = self.store.credentials(&request.tenant, &email).await? {
+            let tenant = self
+                .store
+                .tenant(&request.tenant)
+                .await?
+                .ok_or(IdentityError::TenantNotFound)?;
+            let (token, token_hash) = domain::new_refresh_token();
+            let expires_at = synergies_platform::time::now() + PASSWORD_RESET_TTL;
+            let user = &credentials.user;
+            let reset = UserToken {
+                token_hash,
+                user_id: user.id,
+                purpose: TokenPurpose::ResetPassword,
+                expires_at,
+            };
+            let event = PasswordResetRequested {
+                user_id: user.id.to_string(),
+                email: user.email.clone(),
+                display_name: user.display_name.clone(),
+                reset_token: token,
+                expires_at: Some(timestamp(expires_at)),
+                language: credentials.language.clone(),
+                tenant_display_name: tenant.display_name,
+            };
+            let event = OutboxEvent::new(&synergies_platform::events::envelope(
+                &tenant.slug,
+                crate::PRODUCER,
+                &event,
+            ));
+            self.store.add_user_token(&reset, &event).await?;
+            self.relay.wake();
+            tracing::info!(user_id = %user.id, "password reset requested");
+        }
+        Ok(Response::new(pb::RequestPasswordResetResponse {}))
+    }
+
+    async fn reset_password(
+        &self,
+        request: Request<pb::ResetPasswordRequest>,
+    ) -> Result<Response<pb::ResetPasswordResponse>, Status> {
+        let request = request.into_inner();
+        crate::passwords::validate(&request.new_password)
+            .map_err(|e| FieldError::new("new_password", e.rule))
+            .map_err(IdentityError::from)?;
+        let password_hash = crate::passwords::hash(&request.new_password);
+        let token_hash = domain::token_hash(&request.token);
+        if !self
+            .store
+            .reset_password(&token_hash, &password_hash, synergies_platform::time::now())
+            .await?
+        {
+            return Err(IdentityError::VerificationInvalid.into());
+        }
+        Ok(Response::new(pb::ResetPasswordResponse {}))
+    }
+
+    async fn change_password(
+        &self,
+        request: Request<pb::ChangePasswordRequest>,
+    ) -> Result<Response<pb::ChangePasswordResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let user_id = caller.require_user()?.user_id;
+        let request = request.into_inner();
+        let credentials = self
+            .store
+            .credentials_by_id(user_id)
+            .await?
+            .ok_or(IdentityError::UserNotFound)?;
+        let current_ok = credentials
+            .password_hash
+            .as_deref()
+            .is_some_and(|stored| crate::passwords::verify(&request.current_password, stored));
+        if !current_ok {
+            return Err(IdentityError::from(FieldError::new(
+                "current_password",
+                "is not your current password",
+            ))
+            .into());
+        }
+        crate::passwords::validate(&request.new_password)
+            .map_err(|e| FieldError::new("new_password", e.rule))
+            .map_err(IdentityError::from)?;
+        self.store
+            .set_password(user_id, &crate::passwords::hash(&request.new_password))
+            .await?;
+        Ok(Response::new(pb::ChangePasswordResponse {}))
     }
 
     async fn verify_email(

@@ -26,15 +26,7 @@ pub trait IdentityStore: Send + Sync {
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
     /// Organisation and its first user, in one transaction.
     /// Organisation, its first user (e-mail not verified yet), the verification and its event.
-    async fn sign_up(
-        &self,
-        organisation: &Organisation,
-        user: &User,
-        password_hash: &str,
-        roles: &[Role],
-        verification: &EmailVerification,
-        event: &OutboxEvent,
-    ) -> Result<(), IdentityError>;
+    async fn sign_up(&self, sign_up: &SignUp<'_>) -> Result<(), IdentityError>;
     /// Spends a verification token and marks the address verified; `false` if the token is
     /// unknown, used or expired.
     async fn verify_email(
@@ -42,6 +34,21 @@ pub trait IdentityStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, IdentityError>;
+    /// Stores a token and the event that sends it, in one transaction.
+    async fn add_user_token(
+        &self,
+        token: &UserToken,
+        event: &OutboxEvent,
+    ) -> Result<(), IdentityError>;
+    /// Spends a reset token: sets the new password, confirms the address (the link reached it)
+    /// and ends every session of the user. `false` if the token is unknown, used or expired.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, IdentityError>;
+    async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError>;
     /// Records a decision on an organisation and applies it; `None` if no such organisation.
     async fn decide(
         &self,
@@ -103,6 +110,8 @@ pub struct Credentials {
     pub roles: Vec<Role>,
     pub organisation_status: OrganisationStatus,
     pub email_verified: bool,
+    /// Language of their e-mails.
+    pub language: String,
 }
 
 impl Credentials {
@@ -121,11 +130,42 @@ impl Credentials {
     }
 }
 
-/// A pending e-mail verification: the hash of the token sent to the user.
+/// Everything a sign-up stores, in one transaction: the organisation, its first user (address
+/// not verified yet), the verification token and the event that e-mails it.
+#[derive(Debug, Clone, Copy)]
+pub struct SignUp<'a> {
+    pub organisation: &'a Organisation,
+    pub user: &'a User,
+    pub password_hash: &'a str,
+    pub roles: &'a [Role],
+    /// Language of the user's e-mails.
+    pub language: &'a str,
+    pub verification: &'a UserToken,
+    pub event: &'a OutboxEvent,
+}
+
+/// What a token sent by e-mail lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// A single-use token sent by e-mail: only its hash is stored.
 #[derive(Debug, Clone)]
-pub struct EmailVerification {
+pub struct UserToken {
     pub token_hash: String,
     pub user_id: Uuid,
+    pub purpose: TokenPurpose,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -191,7 +231,7 @@ const ORGANISATION_COLUMNS: &str =
 /// A user with their organisation's status: membership follows approval.
 const CREDENTIALS: &str =
     "SELECT u.id, u.tenant, u.organisation_id, u.email, u.display_name, u.created_at,
-        u.password_hash, u.roles, u.email_verified_at, o.status AS organisation_status
+        u.password_hash, u.roles, u.email_verified_at, u.language, o.status AS organisation_status
    FROM users u JOIN organisations o ON o.id = u.organisation_id";
 
 macro_rules! identity_store {
@@ -210,6 +250,7 @@ macro_rules! identity_store {
                     roles: parse_roles(&roles),
                     organisation_status: OrganisationStatus::parse(&status).unwrap_or(OrganisationStatus::Suspended),
                     email_verified: row.try_get::<Option<DateTime<Utc>>, _>("email_verified_at")?.is_some(),
+                    language: row.try_get("language")?,
                 })
             }
 
@@ -284,10 +325,11 @@ macro_rules! identity_store {
                 password_hash: &str,
                 roles: &[Role],
                 email_verified_at: Option<DateTime<Utc>>,
+                language: &str,
             ) -> Result<(), IdentityError> {
                 sqlx::query(
-                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles, email_verified_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO users (id, tenant, organisation_id, email, display_name, password_hash, created_at, roles, email_verified_at, language)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(user.id)
                 .bind(&user.tenant)
@@ -298,10 +340,43 @@ macro_rules! identity_store {
                 .bind(user.created_at)
                 .bind(roles_column(roles))
                 .bind(email_verified_at)
+                .bind(language)
                 .execute(&mut *connection)
                 .await
                 .map_err(|e| if is_unique_violation(&e) { IdentityError::EmailTaken } else { e.into() })?;
                 Ok(())
+            }
+
+            async fn insert_token(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                token: &UserToken,
+            ) -> Result<(), IdentityError> {
+                sqlx::query("INSERT INTO user_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&token.token_hash)
+                    .bind(token.user_id)
+                    .bind(token.purpose.as_str())
+                    .bind(token.expires_at)
+                    .execute(&mut *connection)
+                    .await?;
+                Ok(())
+            }
+
+            /// Marks a token used, in one conditional UPDATE so that it can be used only once.
+            async fn spend_token(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                token_hash: &str,
+                purpose: TokenPurpose,
+                now: DateTime<Utc>,
+            ) -> Result<Option<Uuid>, IdentityError> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE user_tokens SET used_at = $3
+                      WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind(now)
+                .fetch_optional(&mut *connection)
+                .await?)
             }
 
             async fn with_sites(&self, mut organisation: Organisation) -> Result<Organisation, IdentityError> {
@@ -421,24 +496,12 @@ macro_rules! identity_store {
                 Ok(organisations)
             }
 
-            async fn sign_up(
-                &self,
-                organisation: &Organisation,
-                user: &User,
-                password_hash: &str,
-                roles: &[Role],
-                verification: &EmailVerification,
-                event: &OutboxEvent,
-            ) -> Result<(), IdentityError> {
+            async fn sign_up(&self, sign_up: &SignUp<'_>) -> Result<(), IdentityError> {
+                let SignUp { organisation, user, password_hash, roles, language, verification, event } = *sign_up;
                 let mut tx = self.pool.begin().await?;
                 Self::insert_organisation(&mut tx, organisation).await?;
-                Self::insert_user(&mut tx, user, password_hash, roles, None).await?;
-                sqlx::query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-                    .bind(&verification.token_hash)
-                    .bind(verification.user_id)
-                    .bind(verification.expires_at)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::insert_user(&mut tx, user, password_hash, roles, None, language).await?;
+                Self::insert_token(&mut tx, verification).await?;
                 tx.enqueue(event).await?;
                 tx.commit().await?;
                 Ok(())
@@ -446,15 +509,9 @@ macro_rules! identity_store {
 
             async fn verify_email(&self, token_hash: &str, now: DateTime<Utc>) -> Result<bool, IdentityError> {
                 let mut tx = self.pool.begin().await?;
-                let user_id: Option<Uuid> = sqlx::query_scalar(
-                    "UPDATE email_verifications SET used_at = $2
-                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
-                )
-                .bind(token_hash)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(user_id) = user_id else { return Ok(false) };
+                let Some(user_id) = Self::spend_token(&mut tx, token_hash, TokenPurpose::VerifyEmail, now).await? else {
+                    return Ok(false);
+                };
                 sqlx::query("UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL")
                     .bind(user_id)
                     .bind(now)
@@ -462,6 +519,43 @@ macro_rules! identity_store {
                     .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn add_user_token(&self, token: &UserToken, event: &OutboxEvent) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                Self::insert_token(&mut tx, token).await?;
+                tx.enqueue(event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn reset_password(&self, token_hash: &str, password_hash: &str, now: DateTime<Utc>) -> Result<bool, IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                let Some(user_id) = Self::spend_token(&mut tx, token_hash, TokenPurpose::ResetPassword, now).await? else {
+                    return Ok(false);
+                };
+                sqlx::query("UPDATE users SET password_hash = $2, email_verified_at = COALESCE(email_verified_at, $3) WHERE id = $1")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError> {
+                sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(password_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn decide(&self, tenant: &str, id: Uuid, decision: &Decision) -> Result<Option<Organisation>, IdentityError> {
@@ -497,7 +591,7 @@ macro_rules! identity_store {
             async fn create_user(&self, user: &User, password_hash: &str, roles: &[Role]) -> Result<(), IdentityError> {
                 // Accounts the operator creates are vouched for: their address counts as verified.
                 let mut connection = self.pool.acquire().await?;
-                Self::insert_user(&mut connection, user, password_hash, roles, Some(user.created_at)).await
+                Self::insert_user(&mut connection, user, password_hash, roles, Some(user.created_at), "fr").await
             }
 
             async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError> {

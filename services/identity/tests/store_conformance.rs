@@ -7,7 +7,7 @@ use synergies_identity::domain::{
 };
 use synergies_identity::error::IdentityError;
 use synergies_identity::store::{
-    self, Decision, EmailVerification, IdentityStore, RefreshToken, Rotation,
+    self, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
 };
 use synergies_platform::auth::{Role, SigningKey};
 use synergies_platform::outbox::{OutboxEvent, unpublished_count};
@@ -299,9 +299,10 @@ async fn sign_up(
     password_hash: &str,
     roles: &[Role],
 ) -> Result<(), IdentityError> {
-    let verification = EmailVerification {
+    let verification = UserToken {
         token_hash: format!("hash-of-token-for-{}", user.email),
         user_id: user.id,
+        purpose: TokenPurpose::VerifyEmail,
         expires_at: synergies_platform::time::now() + chrono::TimeDelta::days(3),
     };
     let event = UserVerificationRequested {
@@ -314,14 +315,15 @@ async fn sign_up(
         &event,
     ));
     store
-        .sign_up(
+        .sign_up(&SignUp {
             organisation,
             user,
             password_hash,
             roles,
-            &verification,
-            &event,
-        )
+            language: "fr",
+            verification: &verification,
+            event: &event,
+        })
         .await
 }
 
@@ -482,7 +484,63 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
     );
 }
 
+async fn a_reset_token_sets_the_password_once_and_ends_every_session(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    let organisation = organisation(f.store.as_ref(), "dijon").await;
+    let member = user("dijon", organisation.id, "reset@cartonnerie.fr");
+    f.store.create_user(&member, "old-hash", &[]).await.unwrap();
+    let now = synergies_platform::time::now();
+    let session = RefreshToken {
+        token_hash: "session".into(),
+        family: Uuid::now_v7(),
+        user_id: member.id,
+        created_at: now,
+        expires_at: now + chrono::TimeDelta::days(30),
+    };
+    f.store.add_refresh_token(&session).await.unwrap();
+    let reset = UserToken {
+        token_hash: "reset".into(),
+        user_id: member.id,
+        purpose: TokenPurpose::ResetPassword,
+        expires_at: now + chrono::TimeDelta::hours(1),
+    };
+    let event = OutboxEvent::new(&synergies_platform::events::envelope(
+        "dijon",
+        "identity",
+        &UserVerificationRequested::default(),
+    ));
+    f.store.add_user_token(&reset, &event).await.unwrap();
+
+    assert!(
+        !f.store.verify_email("reset", now).await.unwrap(),
+        "a reset token does not verify an address"
+    );
+    assert!(
+        f.store
+            .reset_password("reset", "new-hash", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .reset_password("reset", "other-hash", now)
+            .await
+            .unwrap(),
+        "single use"
+    );
+    let credentials = f.store.credentials_by_id(member.id).await.unwrap().unwrap();
+    assert_eq!(credentials.password_hash.as_deref(), Some("new-hash"));
+    assert_eq!(
+        f.store
+            .rotate_refresh_token("session", "next", now, now)
+            .await
+            .unwrap(),
+        Rotation::Reused
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    a_reset_token_sets_the_password_once_and_ends_every_session,
     tenants_keep_their_territory,
     a_signed_up_organisation_waits_then_is_decided_with_a_record,
     e_mail_verification_is_single_use_and_expires,

@@ -74,46 +74,66 @@ impl EventHandler for MatchFoundHandler {
     }
 }
 
-/// Reacts to `user.verification_requested`: writes the confirmation e-mail and queues it.
-pub struct VerificationRequestedHandler {
+/// Writes an e-mail for each event it is given and queues it for the sender.
+pub struct MailHandler {
     store: Arc<dyn crate::store::MailStore>,
     public_url: String,
     sender: crate::sender::SenderWaker,
+    consumer: &'static str,
+    compose: Compose,
 }
 
-impl VerificationRequestedHandler {
+/// Turns an event into the e-mail it causes.
+pub type Compose = fn(&EventEnvelope, &str) -> Result<crate::mail::Mail, HandlerError>;
+
+impl MailHandler {
     pub fn new(
         store: Arc<dyn crate::store::MailStore>,
         public_url: String,
         sender: crate::sender::SenderWaker,
+        consumer: &'static str,
+        compose: Compose,
     ) -> Self {
         Self {
             store,
             public_url,
             sender,
+            consumer,
+            compose,
         }
     }
 }
 
+/// `user.verification_requested` → the confirmation e-mail.
+pub fn verification_mail(
+    envelope: &EventEnvelope,
+    public_url: &str,
+) -> Result<crate::mail::Mail, HandlerError> {
+    let event: synergies_proto::events::v1::UserVerificationRequested = events::payload(envelope)?;
+    Ok(crate::mail::verification(&event, public_url))
+}
+
+/// `user.password_reset_requested` → the reset e-mail.
+pub fn password_reset_mail(
+    envelope: &EventEnvelope,
+    public_url: &str,
+) -> Result<crate::mail::Mail, HandlerError> {
+    let event: synergies_proto::events::v1::PasswordResetRequested = events::payload(envelope)?;
+    Ok(crate::mail::password_reset(&event, public_url))
+}
+
 #[async_trait]
-impl EventHandler for VerificationRequestedHandler {
+impl EventHandler for MailHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: synergies_proto::events::v1::UserVerificationRequested =
-            events::payload(envelope)?;
-        let mail = crate::mail::verification(&event, &self.public_url);
+        let mail = (self.compose)(envelope, &self.public_url)?;
         let event_id = events::event_id(envelope)?;
         let queued = self
             .store
-            .queue_mail(
-                crate::VERIFICATIONS_CONSUMER,
-                event_id,
-                &envelope.tenant,
-                &mail,
-            )
+            .queue_mail(self.consumer, event_id, &envelope.tenant, &mail)
             .await
             .map_err(|e| HandlerError::Transient(e.to_string()))?;
         if queued {
-            tracing::info!(user_id = %event.user_id, "verification e-mail queued");
+            tracing::info!(event_type = %envelope.event_type, "e-mail queued");
             self.sender.0.notify_one();
         }
         Ok(())

@@ -11,6 +11,7 @@ pub mod store;
 use std::sync::Arc;
 
 use synergies_platform::service::ServiceEnv;
+use synergies_proto::events::v1 as events;
 use synergies_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use tokio::net::TcpListener;
 
@@ -19,6 +20,8 @@ pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService"
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
 /// Durable consumer of e-mail verification requests.
 pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
+/// Durable consumer of password reset requests.
+pub const PASSWORD_RESETS_CONSUMER: &str = "notifications-password-resets";
 
 synergies_platform::service_database!();
 
@@ -34,14 +37,26 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     );
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
-    let verifications_task = env.spawn_consumer(
-        VERIFICATIONS_CONSUMER,
-        <synergies_proto::events::v1::UserVerificationRequested as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler::VerificationRequestedHandler::new(
+    let mail_consumer = |consumer: &'static str, event_type: &str, compose: handler::Compose| {
+        let public_url = env.config.notifications.public_url.clone();
+        let handler = handler::MailHandler::new(
             Arc::clone(&mail),
-            env.config.notifications.public_url.clone(),
+            public_url,
             sender_waker.clone(),
-        )),
+            consumer,
+            compose,
+        );
+        env.spawn_consumer(consumer, event_type, Arc::new(handler))
+    };
+    let verifications_task = mail_consumer(
+        VERIFICATIONS_CONSUMER,
+        <events::UserVerificationRequested as synergies_platform::events::Event>::TYPE,
+        handler::verification_mail,
+    );
+    let resets_task = mail_consumer(
+        PASSWORD_RESETS_CONSUMER,
+        <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
+        handler::password_reset_mail,
     );
     let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
     let sender_task = if smtp_url.is_empty() {
@@ -63,6 +78,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
     verifications_task.await?;
+    resets_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

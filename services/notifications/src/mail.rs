@@ -1,6 +1,6 @@
 //! E-mails: what they say (French first, English on request) and how they leave (SMTP).
 
-use synergies_proto::events::v1::UserVerificationRequested;
+use synergies_proto::events::v1::{PasswordResetRequested, UserVerificationRequested};
 
 /// A written e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,47 @@ pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail
                 name = event.display_name,
                 organisation = event.organisation_name,
                 territory = event.tenant_display_name,
+            ),
+        )
+    };
+    Mail {
+        recipient: event.email.clone(),
+        subject,
+        body,
+    }
+}
+
+/// The e-mail with a link to choose a new password.
+pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail {
+    let link = format!(
+        "{}/reset-password?token={}",
+        public_url.trim_end_matches('/'),
+        event.reset_token
+    );
+    let (subject, body) = if event.language == "en" {
+        (
+            format!(
+                "Choose a new password for Synergies {}",
+                event.tenant_display_name
+            ),
+            format!(
+                "Hello {name},\n\nTo choose a new password, follow this link (valid for one hour):\n\n{link}\n\n\
+                 Every open session will end. If you did not ask for this, ignore this message: \
+                 your password stays as it is.\n",
+                name = event.display_name,
+            ),
+        )
+    } else {
+        (
+            format!(
+                "Choisissez un nouveau mot de passe pour Synergies {}",
+                event.tenant_display_name
+            ),
+            format!(
+                "Bonjour {name},\n\nPour choisir un nouveau mot de passe, suivez ce lien (valable une heure) :\n\n{link}\n\n\
+                 Toutes vos sessions ouvertes seront fermées. Si vous n'avez rien demandé, ignorez ce \
+                 message : votre mot de passe reste inchangé.\n",
+                name = event.display_name,
             ),
         )
     };

@@ -3,7 +3,7 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    EventEnvelope, ListingPublished, MatchFound, UserVerificationRequested,
+    EventEnvelope, ListingPublished, MatchFound, PasswordResetRequested, UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -18,6 +18,10 @@ impl Event for ListingPublished {
 
 impl Event for MatchFound {
     const TYPE: &'static str = "match.found";
+}
+
+impl Event for PasswordResetRequested {
+    const TYPE: &'static str = "user.password_reset_requested";
 }
 
 impl Event for UserVerificationRequested {

@@ -163,3 +163,85 @@ pub async fn jwks(State(state): State<GatewayState>) -> Result<Json<serde_json::
         .collect();
     Ok(Json(serde_json::json!({ "keys": keys })))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub tenant: String,
+    pub email: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The token of the link sent by e-mail.
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Sends a link to choose a new password, if the account exists. The answer is always 202.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", request_body = PasswordResetRequest, responses((status = 202)))]
+pub async fn request_password_reset(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<PasswordResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::RequestPasswordResetRequest {
+        tenant: body.tenant,
+        email: body.email,
+    };
+    state
+        .identity
+        .clone()
+        .request_password_reset(anonymous_request(message))
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Sets a new password with the token of the e-mailed link; every session of the user ends.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", request_body = PasswordReset,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::ResetPasswordRequest {
+        token: body.token,
+        new_password: body.new_password,
+    };
+    state
+        .identity
+        .clone()
+        .reset_password(anonymous_request(message))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user changes their password.
+#[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordChange, security(("member" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn change_password(
+    member: crate::auth::Member,
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::ChangePasswordRequest {
+        current_password: body.current_password,
+        new_password: body.new_password,
+    };
+    state
+        .identity
+        .clone()
+        .change_password(synergies_platform::context::request(
+            message,
+            &member.caller,
+        ))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

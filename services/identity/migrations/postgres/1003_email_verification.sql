@@ -2,10 +2,15 @@
 ALTER TABLE users ADD COLUMN email_verified_at TIMESTAMPTZ;
 -- Users created before verification existed (by the operator) count as verified.
 UPDATE users SET email_verified_at = created_at;
+-- Language of the e-mails the user receives: 'fr' or 'en'.
+ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT 'fr';
 
-CREATE TABLE email_verifications (
+-- Single-use, expiring tokens sent by e-mail (only their hash is kept).
+CREATE TABLE user_tokens (
     token_hash TEXT PRIMARY KEY,
     user_id UUID NOT NULL REFERENCES users (id),
+    -- 'verify_email' or 'reset_password'.
+    purpose TEXT NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
     used_at TIMESTAMPTZ
 );
