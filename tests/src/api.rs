@@ -182,9 +182,14 @@ impl Client {
         .await
     }
 
-    /// The body of the newest e-mail written to `recipient` in `tenant`, as the operator sees
-    /// it (the all-in-one mode without SMTP keeps e-mails there).
-    pub async fn wait_for_outgoing_mail(&self, tenant: &str, recipient: &str) -> String {
+    /// The body of the newest e-mail to `recipient` in `tenant` whose subject or body contains
+    /// `needle`, as the operator sees it (the all-in-one mode without SMTP keeps e-mails there).
+    pub async fn wait_for_outgoing_mail(
+        &self,
+        tenant: &str,
+        recipient: &str,
+        needle: &str,
+    ) -> String {
         let operator = self.operator_token().await;
         let what = format!("an e-mail to {recipient}");
         synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
@@ -195,10 +200,14 @@ impl Client {
                 )
                 .await;
             let mails = page["mails"].as_array()?;
+            let text = |m: &Value, field: &str| m[field].as_str().unwrap_or_default().to_owned();
             mails
                 .iter()
-                .find(|m| m["recipient"] == recipient)
-                .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+                .find(|m| {
+                    m["recipient"] == recipient
+                        && (text(m, "subject").contains(needle) || text(m, "body").contains(needle))
+                })
+                .map(|m| text(m, "body"))
         })
         .await
     }

@@ -71,7 +71,7 @@ async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
     assert_eq!(status, 403, "{unverified}");
     let token = token_in(
         &client
-            .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr")
+            .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr", "verify-email")
             .await,
     );
     let (status, _) = client
@@ -136,6 +136,12 @@ async fn a_signed_up_company_publishes_once_a_facilitator_approves_it() {
         (200, Some("approved")),
         "{approved}"
     );
+
+    // The organisation's users are told, in their language.
+    let told = client
+        .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr", "est validée")
+        .await;
+    assert!(told.contains("vous pouvez publier"), "{told}");
 
     // Membership rides in the token: a new token carries it.
     let (_, tokens) = client

@@ -256,7 +256,9 @@ async fn a_forgotten_password_is_reset_by_an_e_mailed_link_that_ends_every_sessi
         .post("/api/v1/auth/password-reset", "", &reset(&member.email))
         .await;
     assert_eq!(status, 202);
-    let mail = client.wait_for_outgoing_mail("dijon", &member.email).await;
+    let mail = client
+        .wait_for_outgoing_mail("dijon", &member.email, "reset-password")
+        .await;
     assert!(mail.contains("/reset-password?token="), "{mail}");
     let token = synergies_tests::api::token_in(&mail);
 

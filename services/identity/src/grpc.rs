@@ -20,10 +20,12 @@ use crate::error::IdentityError;
 use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
-use synergies_proto::events::v1::{PasswordResetRequested, UserVerificationRequested};
+use synergies_proto::events::v1::{
+    OrganisationDecided, PasswordResetRequested, Recipient, UserVerificationRequested,
+};
 
 use crate::store::{
-    Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
+    Contact, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
 };
 use crate::throttle::{Throttle, minutes};
 
@@ -456,11 +458,41 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 .map_or_else(|| "operator".to_owned(), |id| id.to_string()),
             decided_at: synergies_platform::time::now(),
         };
+        let tenant_name = self
+            .store
+            .tenant(&caller.tenant)
+            .await?
+            .map(|t| t.display_name)
+            .unwrap_or_default();
+        let reason = decision.reason.clone();
+        let event_for = move |organisation: &Organisation, contacts: &[Contact]| {
+            let event = OrganisationDecided {
+                organisation_id: organisation.id.to_string(),
+                organisation_name: organisation.name.clone(),
+                status: organisation.status.as_str().to_owned(),
+                reason: reason.clone(),
+                tenant_display_name: tenant_name.clone(),
+                recipients: contacts
+                    .iter()
+                    .map(|c| Recipient {
+                        email: c.email.clone(),
+                        display_name: c.display_name.clone(),
+                        language: c.language.clone(),
+                    })
+                    .collect(),
+            };
+            OutboxEvent::new(&synergies_platform::events::envelope(
+                &organisation.tenant,
+                crate::PRODUCER,
+                &event,
+            ))
+        };
         let organisation = self
             .store
-            .decide(&caller.tenant, id, &decision)
+            .decide(&caller.tenant, id, &decision, &event_for)
             .await?
             .ok_or(IdentityError::OrganisationNotFound)?;
+        self.relay.wake();
         tracing::info!(organisation_id = %id, status = status.as_str(), decided_by = %decision.decided_by, "organisation decision");
         Ok(Response::new(pb::DecideOrganisationResponse {
             organisation: Some(organisation_message(organisation)),

@@ -55,6 +55,7 @@ pub trait IdentityStore: Send + Sync {
         tenant: &str,
         id: Uuid,
         decision: &Decision,
+        event_for: &DecisionEvent<'_>,
     ) -> Result<Option<Organisation>, IdentityError>;
     /// A tenant's organisations, newest first.
     async fn organisations(
@@ -168,6 +169,17 @@ pub struct UserToken {
     pub purpose: TokenPurpose,
     pub expires_at: DateTime<Utc>,
 }
+
+/// Someone to tell about a decision on their organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub display_name: String,
+    pub language: String,
+}
+
+/// Builds the event announcing a decision, given the organisation and its users.
+pub type DecisionEvent<'a> = dyn Fn(&Organisation, &[Contact]) -> OutboxEvent + Send + Sync + 'a;
 
 /// A facilitator's decision on an organisation.
 #[derive(Debug, Clone)]
@@ -558,7 +570,13 @@ macro_rules! identity_store {
                 Ok(())
             }
 
-            async fn decide(&self, tenant: &str, id: Uuid, decision: &Decision) -> Result<Option<Organisation>, IdentityError> {
+            async fn decide(
+                &self,
+                tenant: &str,
+                id: Uuid,
+                decision: &Decision,
+                event_for: &DecisionEvent<'_>,
+            ) -> Result<Option<Organisation>, IdentityError> {
                 let mut tx = self.pool.begin().await?;
                 let updated = sqlx::query("UPDATE organisations SET status = $3, status_reason = $4 WHERE tenant = $1 AND id = $2")
                     .bind(tenant)
@@ -584,6 +602,21 @@ macro_rules! identity_store {
                 .bind(decision.decided_at)
                 .execute(&mut *tx)
                 .await?;
+                let row = sqlx::query(&format!("SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let organisation = Self::organisation_from(&row)?;
+                let contacts = sqlx::query("SELECT email, display_name, language FROM users WHERE organisation_id = $1 ORDER BY email")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|row| -> Result<Contact, sqlx::Error> {
+                        Ok(Contact { email: row.try_get("email")?, display_name: row.try_get("display_name")?, language: row.try_get("language")? })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                tx.enqueue(&event_for(&organisation, &contacts)).await?;
                 tx.commit().await?;
                 self.organisation(tenant, id).await
             }

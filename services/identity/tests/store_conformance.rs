@@ -7,7 +7,7 @@ use synergies_identity::domain::{
 };
 use synergies_identity::error::IdentityError;
 use synergies_identity::store::{
-    self, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
+    self, Contact, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
 };
 use synergies_platform::auth::{Role, SigningKey};
 use synergies_platform::outbox::{OutboxEvent, unpublished_count};
@@ -444,6 +444,20 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
     );
     assert_eq!(queue[0].sites.len(), 1);
 
+    let no_event = |_: &Organisation, _: &[Contact]| -> OutboxEvent {
+        unreachable!("no decision on another tenant's organisation")
+    };
+    let told = std::sync::Mutex::new(Vec::new());
+    let announce = |_: &Organisation, contacts: &[Contact]| {
+        told.lock()
+            .unwrap()
+            .extend(contacts.iter().map(|c| c.email.clone()));
+        OutboxEvent::new(&synergies_platform::events::envelope(
+            "dijon",
+            "identity",
+            &UserVerificationRequested::default(),
+        ))
+    };
     let decision = Decision {
         status: OrganisationStatus::Approved,
         reason: String::new(),
@@ -452,7 +466,7 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
     };
     assert!(
         f.store
-            .decide("beaune", pending.id, &decision)
+            .decide("beaune", pending.id, &decision, &no_event)
             .await
             .unwrap()
             .is_none(),
@@ -460,11 +474,16 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
     );
     let approved = f
         .store
-        .decide("dijon", pending.id, &decision)
+        .decide("dijon", pending.id, &decision, &announce)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(approved.status, OrganisationStatus::Approved);
+    assert_eq!(
+        *told.lock().unwrap(),
+        vec!["admin@cartonnerie.fr".to_owned()],
+        "its users are told"
+    );
     let credentials = f
         .store
         .credentials("dijon", "admin@cartonnerie.fr")

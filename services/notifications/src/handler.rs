@@ -84,7 +84,7 @@ pub struct MailHandler {
 }
 
 /// Turns an event into the e-mail it causes.
-pub type Compose = fn(&EventEnvelope, &str) -> Result<crate::mail::Mail, HandlerError>;
+pub type Compose = fn(&EventEnvelope, &str) -> Result<Vec<crate::mail::Mail>, HandlerError>;
 
 impl MailHandler {
     pub fn new(
@@ -108,28 +108,41 @@ impl MailHandler {
 pub fn verification_mail(
     envelope: &EventEnvelope,
     public_url: &str,
-) -> Result<crate::mail::Mail, HandlerError> {
+) -> Result<Vec<crate::mail::Mail>, HandlerError> {
     let event: synergies_proto::events::v1::UserVerificationRequested = events::payload(envelope)?;
-    Ok(crate::mail::verification(&event, public_url))
+    Ok(vec![crate::mail::verification(&event, public_url)])
 }
 
 /// `user.password_reset_requested` → the reset e-mail.
 pub fn password_reset_mail(
     envelope: &EventEnvelope,
     public_url: &str,
-) -> Result<crate::mail::Mail, HandlerError> {
+) -> Result<Vec<crate::mail::Mail>, HandlerError> {
     let event: synergies_proto::events::v1::PasswordResetRequested = events::payload(envelope)?;
-    Ok(crate::mail::password_reset(&event, public_url))
+    Ok(vec![crate::mail::password_reset(&event, public_url)])
+}
+
+/// `organisation.decided` → one e-mail to each user of the organisation.
+pub fn decision_mails(
+    envelope: &EventEnvelope,
+    public_url: &str,
+) -> Result<Vec<crate::mail::Mail>, HandlerError> {
+    let event: synergies_proto::events::v1::OrganisationDecided = events::payload(envelope)?;
+    Ok(event
+        .recipients
+        .iter()
+        .map(|recipient| crate::mail::decision(&event, recipient, public_url))
+        .collect())
 }
 
 #[async_trait]
 impl EventHandler for MailHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let mail = (self.compose)(envelope, &self.public_url)?;
+        let mails = (self.compose)(envelope, &self.public_url)?;
         let event_id = events::event_id(envelope)?;
         let queued = self
             .store
-            .queue_mail(self.consumer, event_id, &envelope.tenant, &mail)
+            .queue_mail(self.consumer, event_id, &envelope.tenant, &mails)
             .await
             .map_err(|e| HandlerError::Transient(e.to_string()))?;
         if queued {

@@ -20,6 +20,8 @@ pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService"
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
 /// Durable consumer of e-mail verification requests.
 pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
+/// Durable consumer of decisions on organisations.
+pub const DECISIONS_CONSUMER: &str = "notifications-decisions";
 /// Durable consumer of password reset requests.
 pub const PASSWORD_RESETS_CONSUMER: &str = "notifications-password-resets";
 
@@ -53,6 +55,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::UserVerificationRequested as synergies_platform::events::Event>::TYPE,
         handler::verification_mail,
     );
+    let decisions_task = mail_consumer(
+        DECISIONS_CONSUMER,
+        <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
+        handler::decision_mails,
+    );
     let resets_task = mail_consumer(
         PASSWORD_RESETS_CONSUMER,
         <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
@@ -79,6 +86,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     consumer_task.await?;
     verifications_task.await?;
     resets_task.await?;
+    decisions_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

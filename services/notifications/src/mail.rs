@@ -1,6 +1,8 @@
 //! E-mails: what they say (French first, English on request) and how they leave (SMTP).
 
-use synergies_proto::events::v1::{PasswordResetRequested, UserVerificationRequested};
+use synergies_proto::events::v1::{
+    OrganisationDecided, PasswordResetRequested, Recipient, UserVerificationRequested,
+};
 
 /// A written e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,62 @@ pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail
     };
     Mail {
         recipient: event.email.clone(),
+        subject,
+        body,
+    }
+}
+
+/// The e-mail telling a user what a facilitator decided about their organisation.
+pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: &str) -> Mail {
+    let english = recipient.language == "en";
+    let organisation = &event.organisation_name;
+    let territory = &event.tenant_display_name;
+    let (subject, verdict) = match (event.status.as_str(), english) {
+        ("approved", true) => (
+            format!("{organisation} is approved on Synergies {territory}"),
+            format!(
+                "{organisation} is approved: you can now publish offers and requests at {public_url}."
+            ),
+        ),
+        ("approved", false) => (
+            format!("{organisation} est validée sur Synergies {territory}"),
+            format!(
+                "{organisation} est validée : vous pouvez publier vos offres et demandes sur {public_url}."
+            ),
+        ),
+        ("rejected", true) => (
+            format!("{organisation} was not accepted on Synergies {territory}"),
+            format!(
+                "{organisation} was not accepted. Reason given by the facilitator: {}",
+                event.reason
+            ),
+        ),
+        ("rejected", false) => (
+            format!("{organisation} n'a pas été acceptée sur Synergies {territory}"),
+            format!(
+                "{organisation} n'a pas été acceptée. Motif indiqué par l'animateur : {}",
+                event.reason
+            ),
+        ),
+        (_, true) => (
+            format!("{organisation} is suspended on Synergies {territory}"),
+            format!(
+                "{organisation} is suspended. Reason given by the facilitator: {}",
+                event.reason
+            ),
+        ),
+        (_, false) => (
+            format!("{organisation} est suspendue sur Synergies {territory}"),
+            format!(
+                "{organisation} est suspendue. Motif indiqué par l'animateur : {}",
+                event.reason
+            ),
+        ),
+    };
+    let greeting = if english { "Hello" } else { "Bonjour" };
+    let body = format!("{greeting} {},\n\n{verdict}\n", recipient.display_name);
+    Mail {
+        recipient: recipient.email.clone(),
         subject,
         body,
     }

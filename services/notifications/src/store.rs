@@ -69,7 +69,7 @@ pub trait MailStore: Send + Sync {
         consumer: &str,
         event_id: Uuid,
         tenant: &str,
-        mail: &Mail,
+        mails: &[Mail],
     ) -> Result<bool, NotificationsError>;
     /// Unsent mails whose next attempt is due, oldest first.
     async fn due_mail(
@@ -201,25 +201,27 @@ macro_rules! mail_store {
 
         #[async_trait]
         impl MailStore for $store {
-            async fn queue_mail(&self, consumer: &str, event_id: Uuid, tenant: &str, mail: &Mail) -> Result<bool, NotificationsError> {
+            async fn queue_mail(&self, consumer: &str, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<bool, NotificationsError> {
                 let mut tx = self.pool.begin().await?;
                 if !tx.first_delivery(consumer, event_id).await? {
                     return Ok(false);
                 }
                 let now = synergies_platform::time::now();
-                sqlx::query(
-                    "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (event_id, recipient) DO NOTHING",
-                )
-                .bind(Uuid::now_v7())
-                .bind(tenant)
-                .bind(&mail.recipient)
-                .bind(&mail.subject)
-                .bind(&mail.body)
-                .bind(event_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                for mail in mails {
+                    sqlx::query(
+                        "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (event_id, recipient) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(tenant)
+                    .bind(&mail.recipient)
+                    .bind(&mail.subject)
+                    .bind(&mail.body)
+                    .bind(event_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
                 Ok(true)
             }

@@ -102,9 +102,17 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
         body: "…".into(),
     };
     let event = Uuid::now_v7();
-    assert!(f.mail.queue_mail("m", event, "dijon", &mail).await.unwrap());
     assert!(
-        !f.mail.queue_mail("m", event, "dijon", &mail).await.unwrap(),
+        f.mail
+            .queue_mail("m", event, "dijon", std::slice::from_ref(&mail))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.mail
+            .queue_mail("m", event, "dijon", std::slice::from_ref(&mail))
+            .await
+            .unwrap(),
         "the same event again"
     );
     let now = synergies_platform::time::now();

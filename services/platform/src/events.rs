@@ -3,7 +3,8 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    EventEnvelope, ListingPublished, MatchFound, PasswordResetRequested, UserVerificationRequested,
+    EventEnvelope, ListingPublished, MatchFound, OrganisationDecided, PasswordResetRequested,
+    UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -18,6 +19,10 @@ impl Event for ListingPublished {
 
 impl Event for MatchFound {
     const TYPE: &'static str = "match.found";
+}
+
+impl Event for OrganisationDecided {
+    const TYPE: &'static str = "organisation.decided";
 }
 
 impl Event for PasswordResetRequested {
