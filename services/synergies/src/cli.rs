@@ -49,6 +49,13 @@ pub enum Command {
         #[arg(long)]
         embedded: bool,
     },
+    /// Adds a new key that signs access tokens from now on (identity replicas pick it up within a
+    /// minute); tokens signed with older keys stay valid until they expire. On PostgreSQL, or
+    /// with `--embedded` on the all-in-one mode's files in `--data-dir`.
+    RotateSigningKey {
+        #[arg(long)]
+        embedded: bool,
+    },
     /// Lists or replays events a consumer gave up on (on NATS, or with `--embedded` on the
     /// all-in-one mode's bus in `--data-dir`).
     DeadLetters {

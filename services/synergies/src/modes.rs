@@ -29,6 +29,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Migrate { service, embedded }) => {
             migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await
         }
+        Some(Command::RotateSigningKey { embedded }) => {
+            let target = if embedded {
+                sqlite_target(&cli.data_dir, Service::Identity)
+            } else {
+                postgres_target(&config, Service::Identity)
+            };
+            let store = synergies_identity::store::for_database(
+                &synergies_identity::database(&target).await?,
+            );
+            let key = synergies_identity::keys::KeyRing::rotate(store.as_ref()).await?;
+            println!("new signing key {}", key.kid);
+            Ok(())
+        }
         Some(Command::DeadLetters { command, embedded }) => {
             dead_letters(&config, command, embedded.then_some(cli.data_dir.as_path())).await
         }

@@ -87,3 +87,25 @@ fn an_unreachable_database_is_retried_with_a_clear_log_line_not_a_panic() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn signing_keys_rotate_on_the_embedded_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let rotate = || {
+        let output = synergies()
+            .args(["--data-dir", data_dir, "rotate-signing-key", "--embedded"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = rotate();
+    let second = rotate();
+    assert!(first.starts_with("new signing key "), "{first}");
+    assert_ne!(first, second, "each rotation adds a new key");
+}
