@@ -274,3 +274,126 @@ async fn the_verification_e_mail_goes_out_over_smtp_in_the_users_language() {
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().all(|m| m["sent_at"].is_string()), "{page}");
 }
+
+#[tokio::test]
+async fn an_organisation_admin_invites_a_colleague_and_manages_roles() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let facilitator = dijon_with_a_facilitator(&platform).await;
+    let operator = client.operator_token().await;
+
+    // An approved company whose first user is its admin.
+    let (_, organisation) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "Cartonnerie", "kind": "company"}),
+        )
+        .await;
+    let body = json!({"organisation_id": organisation["id"], "email": "admin@cartonnerie.fr", "display_name": "Admin",
+                      "password": PASSWORD, "roles": ["organisation_admin"]});
+    client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    let (_, tokens) = client
+        .login("dijon", "admin@cartonnerie.fr", PASSWORD)
+        .await;
+    let admin = tokens["access_token"].as_str().unwrap().to_owned();
+
+    let invitation = json!({"email": "collegue@cartonnerie.fr"});
+    let (status, _) = client
+        .post("/api/v1/organisation/invitations", &admin, &invitation)
+        .await;
+    assert_eq!(status, 202);
+    let mail = client
+        .wait_for_outgoing_mail("dijon", "collegue@cartonnerie.fr", "accept-invitation")
+        .await;
+    assert!(
+        mail.contains("Admin vous invite à rejoindre Cartonnerie"),
+        "{mail}"
+    );
+    let accept =
+        json!({"token": token_in(&mail), "display_name": "Collègue", "password": PASSWORD});
+    let (status, colleague) = client.post("/api/v1/invitations/accept", "", &accept).await;
+    assert_eq!(status, 201, "{colleague}");
+    assert_eq!(colleague["organisation_id"], organisation["id"]);
+    let (status, _) = client.post("/api/v1/invitations/accept", "", &accept).await;
+    assert_eq!(status, 404, "an invitation works once");
+
+    // The colleague signs in at once (the link proved the address) and may publish.
+    let (_, tokens) = client
+        .login("dijon", "collegue@cartonnerie.fr", PASSWORD)
+        .await;
+    let colleague_token = tokens["access_token"].as_str().unwrap().to_owned();
+    let offer = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes"});
+    assert_eq!(
+        client
+            .post("/api/v1/listings", &colleague_token, &offer)
+            .await
+            .0,
+        201
+    );
+    // ...but may not invite until made an admin.
+    assert_eq!(
+        client
+            .post(
+                "/api/v1/organisation/invitations",
+                &colleague_token,
+                &invitation
+            )
+            .await
+            .0,
+        403
+    );
+
+    let colleague_id = colleague["id"].as_str().unwrap();
+    let put_roles = |token: &str, roles: Value| {
+        client
+            .http
+            .put(format!(
+                "{}/api/v1/users/{colleague_id}/roles",
+                platform.base_url
+            ))
+            .bearer_auth(token.to_owned())
+            .json(&json!({"roles": roles}))
+            .send()
+    };
+    assert_eq!(
+        put_roles(&admin, json!(["facilitator"]))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403,
+        "only tenant admins appoint facilitators"
+    );
+    assert_eq!(
+        put_roles(&facilitator, json!(["organisation_admin"]))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403,
+        "another organisation's user"
+    );
+    assert_eq!(
+        put_roles(&admin, json!(["organisation_admin"]))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        204
+    );
+    let (_, tokens) = client
+        .login("dijon", "collegue@cartonnerie.fr", PASSWORD)
+        .await;
+    let promoted = tokens["access_token"].as_str().unwrap();
+    let another = json!({"email": "stagiaire@cartonnerie.fr"});
+    assert_eq!(
+        client
+            .post("/api/v1/organisation/invitations", promoted, &another)
+            .await
+            .0,
+        202
+    );
+}

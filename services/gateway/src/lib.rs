@@ -54,6 +54,18 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         )
         .route("/api/v1/organisations", get(api::organisations::list))
         .route(
+            "/api/v1/organisation/invitations",
+            post(api::organisations::invite),
+        )
+        .route(
+            "/api/v1/invitations/accept",
+            post(api::organisations::accept),
+        )
+        .route(
+            "/api/v1/users/{id}/roles",
+            axum::routing::put(api::organisations::set_roles),
+        )
+        .route(
             "/api/v1/organisations/{id}/decision",
             post(api::organisations::decide),
         )

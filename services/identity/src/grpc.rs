@@ -21,13 +21,17 @@ use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
-    OrganisationDecided, PasswordResetRequested, Recipient, UserVerificationRequested,
+    OrganisationDecided, PasswordResetRequested, Recipient, UserInvited, UserVerificationRequested,
 };
 
 use crate::store::{
-    Contact, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
+    Contact, Decision, IdentityStore, Invitation, RefreshToken, Rotation, SignUp, TokenPurpose,
+    UserToken,
 };
 use crate::throttle::{Throttle, minutes};
+
+/// How long an invitation link works.
+const INVITATION_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// How long the link in a password reset e-mail works.
 const PASSWORD_RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
@@ -187,6 +191,17 @@ fn status_from_message(status: i32) -> Option<OrganisationStatus> {
         Ok(pb::OrganisationStatus::Suspended) => Some(OrganisationStatus::Suspended),
         _ => None,
     }
+}
+
+/// Roles an organisation admin may give an invited colleague.
+fn invitable_roles(names: &[String]) -> Result<Vec<Role>, IdentityError> {
+    names
+        .iter()
+        .map(|name| match Role::parse(name) {
+            Some(Role::OrganisationAdmin) => Ok(Role::OrganisationAdmin),
+            _ => Err(FieldError::new("roles", "may only contain organisation_admin").into()),
+        })
+        .collect()
 }
 
 /// Roles the operator may grant besides membership, which follows approval.
@@ -802,6 +817,136 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             .set_password(user_id, &crate::passwords::hash(&request.new_password))
             .await?;
         Ok(Response::new(pb::ChangePasswordResponse {}))
+    }
+
+    async fn invite_user(
+        &self,
+        request: Request<pb::InviteUserRequest>,
+    ) -> Result<Response<pb::InviteUserResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let inviter = caller.require_user()?;
+        authorize(
+            &caller,
+            Action::ManageColleagues,
+            &Resource::organisation(&caller.tenant, inviter.organisation_id),
+        )?;
+        let request = request.into_inner();
+        let email = domain::validate_email(&request.email).map_err(IdentityError::from)?;
+        let roles = invitable_roles(&request.roles)?;
+        let tenant = self
+            .store
+            .tenant(&caller.tenant)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
+        let organisation = self
+            .store
+            .organisation(&caller.tenant, inviter.organisation_id)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        let inviter_name = self
+            .store
+            .user(&caller.tenant, inviter.user_id)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        let (token, token_hash) = domain::new_refresh_token();
+        let expires_at = synergies_platform::time::now() + INVITATION_TTL;
+        let invitation = Invitation {
+            token_hash,
+            tenant: tenant.slug.clone(),
+            organisation_id: organisation.id,
+            email: email.clone(),
+            roles,
+            invited_by: inviter.user_id,
+            expires_at,
+        };
+        let event = UserInvited {
+            email,
+            organisation_name: organisation.name,
+            inviter_name,
+            invitation_token: token,
+            expires_at: Some(timestamp(expires_at)),
+            language: if request.language == "en" {
+                "en".into()
+            } else {
+                "fr".into()
+            },
+            tenant_display_name: tenant.display_name,
+        };
+        let event = OutboxEvent::new(&synergies_platform::events::envelope(
+            &tenant.slug,
+            crate::PRODUCER,
+            &event,
+        ));
+        self.store.invite(&invitation, &event).await?;
+        self.relay.wake();
+        Ok(Response::new(pb::InviteUserResponse {}))
+    }
+
+    async fn accept_invitation(
+        &self,
+        request: Request<pb::AcceptInvitationRequest>,
+    ) -> Result<Response<pb::AcceptInvitationResponse>, Status> {
+        let request = request.into_inner();
+        let display_name = domain::required_text("display_name", &request.display_name, 120)
+            .map_err(IdentityError::from)?;
+        crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
+        let password_hash = crate::passwords::hash(&request.password);
+        let token_hash = domain::token_hash(&request.token);
+        let user = self
+            .store
+            .accept_invitation(
+                &token_hash,
+                &display_name,
+                &password_hash,
+                synergies_platform::time::now(),
+            )
+            .await?
+            .ok_or(IdentityError::VerificationInvalid)?;
+        tracing::info!(user_id = %user.id, organisation_id = %user.organisation_id, "invitation accepted");
+        Ok(Response::new(pb::AcceptInvitationResponse {
+            user: Some(user_message(user)),
+        }))
+    }
+
+    async fn set_user_roles(
+        &self,
+        request: Request<pb::SetUserRolesRequest>,
+    ) -> Result<Response<pb::SetUserRolesResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let request = request.into_inner();
+        let user_id = parse_id("user_id", &request.user_id)?;
+        let roles = granted_roles(&request.roles)?;
+        let appoints = roles
+            .iter()
+            .any(|r| matches!(r, Role::Facilitator | Role::TenantAdmin));
+        // Facilitators and tenant admins are appointed tenant-wide; colleagues' roles stay
+        // within one's own organisation.
+        let organisation = if appoints {
+            authorize(
+                &caller,
+                Action::AppointFacilitators,
+                &Resource::tenant(&caller.tenant),
+            )?;
+            None
+        } else {
+            let own = caller.require_user()?.organisation_id;
+            authorize(
+                &caller,
+                Action::ManageColleagues,
+                &Resource::organisation(&caller.tenant, own),
+            )?;
+            Some(own)
+        };
+        if !self
+            .store
+            .set_roles(&caller.tenant, organisation, user_id, &roles)
+            .await?
+        {
+            return Err(IdentityError::UserNotFound.into());
+        }
+        tracing::info!(%user_id, roles = ?roles, "roles changed");
+        Ok(Response::new(pb::SetUserRolesResponse {}))
     }
 
     async fn verify_email(

@@ -49,6 +49,30 @@ pub trait IdentityStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, IdentityError>;
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError>;
+    /// Stores an invitation and the event that e-mails it.
+    async fn invite(
+        &self,
+        invitation: &Invitation,
+        event: &OutboxEvent,
+    ) -> Result<(), IdentityError>;
+    /// Spends an invitation: creates the user it invites (address verified: the link reached
+    /// it). `None` if the token is unknown, used or expired.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        display_name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, IdentityError>;
+    /// Replaces the stored roles of a user of `tenant` (of `organisation`, when given);
+    /// `false` if there is no such user.
+    async fn set_roles(
+        &self,
+        tenant: &str,
+        organisation: Option<Uuid>,
+        user_id: Uuid,
+        roles: &[Role],
+    ) -> Result<bool, IdentityError>;
     /// Records a decision on an organisation and applies it; `None` if no such organisation.
     async fn decide(
         &self,
@@ -143,6 +167,18 @@ pub struct SignUp<'a> {
     pub language: &'a str,
     pub verification: &'a UserToken,
     pub event: &'a OutboxEvent,
+}
+
+/// An invitation to join an organisation.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub token_hash: String,
+    pub tenant: String,
+    pub organisation_id: Uuid,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub invited_by: Uuid,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// What a token sent by e-mail lets its holder do.
@@ -559,6 +595,72 @@ macro_rules! identity_store {
                     .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn invite(&self, invitation: &Invitation, event: &OutboxEvent) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO invitations (token_hash, tenant, organisation_id, email, roles, invited_by, expires_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&invitation.token_hash)
+                .bind(&invitation.tenant)
+                .bind(invitation.organisation_id)
+                .bind(&invitation.email)
+                .bind(roles_column(&invitation.roles))
+                .bind(invitation.invited_by)
+                .bind(invitation.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.enqueue(event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn accept_invitation(
+                &self,
+                token_hash: &str,
+                display_name: &str,
+                password_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<User>, IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                let invitation = sqlx::query(
+                    "UPDATE invitations SET used_at = $2
+                      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+                      RETURNING tenant, organisation_id, email, roles",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(invitation) = invitation else { return Ok(None) };
+                let roles: String = invitation.try_get("roles")?;
+                let user = User {
+                    id: Uuid::now_v7(),
+                    tenant: invitation.try_get("tenant")?,
+                    organisation_id: invitation.try_get("organisation_id")?,
+                    email: invitation.try_get("email")?,
+                    display_name: display_name.to_owned(),
+                    created_at: now,
+                };
+                Self::insert_user(&mut tx, &user, password_hash, &parse_roles(&roles), Some(now), "fr").await?;
+                tx.commit().await?;
+                Ok(Some(user))
+            }
+
+            async fn set_roles(&self, tenant: &str, organisation: Option<Uuid>, user_id: Uuid, roles: &[Role]) -> Result<bool, IdentityError> {
+                let updated = sqlx::query(
+                    "UPDATE users SET roles = $4 WHERE tenant = $1 AND ($2 IS NULL OR organisation_id = $2) AND id = $3",
+                )
+                .bind(tenant)
+                .bind(organisation)
+                .bind(user_id)
+                .bind(roles_column(roles))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(updated == 1)
             }
 
             async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError> {

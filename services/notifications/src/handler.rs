@@ -122,6 +122,15 @@ pub fn password_reset_mail(
     Ok(vec![crate::mail::password_reset(&event, public_url)])
 }
 
+/// `user.invited` → the invitation e-mail.
+pub fn invitation_mail(
+    envelope: &EventEnvelope,
+    public_url: &str,
+) -> Result<Vec<crate::mail::Mail>, HandlerError> {
+    let event: synergies_proto::events::v1::UserInvited = events::payload(envelope)?;
+    Ok(vec![crate::mail::invitation(&event, public_url)])
+}
+
 /// `organisation.decided` → one e-mail to each user of the organisation.
 pub fn decision_mails(
     envelope: &EventEnvelope,

@@ -20,6 +20,8 @@ pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService"
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
 /// Durable consumer of e-mail verification requests.
 pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
+/// Durable consumer of invitations.
+pub const INVITATIONS_CONSUMER: &str = "notifications-invitations";
 /// Durable consumer of decisions on organisations.
 pub const DECISIONS_CONSUMER: &str = "notifications-decisions";
 /// Durable consumer of password reset requests.
@@ -60,6 +62,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
         handler::decision_mails,
     );
+    let invitations_task = mail_consumer(
+        INVITATIONS_CONSUMER,
+        <events::UserInvited as synergies_platform::events::Event>::TYPE,
+        handler::invitation_mail,
+    );
     let resets_task = mail_consumer(
         PASSWORD_RESETS_CONSUMER,
         <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
@@ -87,6 +94,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     verifications_task.await?;
     resets_task.await?;
     decisions_task.await?;
+    invitations_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

@@ -1,7 +1,7 @@
 //! E-mails: what they say (French first, English on request) and how they leave (SMTP).
 
 use synergies_proto::events::v1::{
-    OrganisationDecided, PasswordResetRequested, Recipient, UserVerificationRequested,
+    OrganisationDecided, PasswordResetRequested, Recipient, UserInvited, UserVerificationRequested,
 };
 
 /// A written e-mail.
@@ -112,6 +112,45 @@ pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: 
     let body = format!("{greeting} {},\n\n{verdict}\n", recipient.display_name);
     Mail {
         recipient: recipient.email.clone(),
+        subject,
+        body,
+    }
+}
+
+/// The e-mail inviting a colleague to join an organisation.
+pub fn invitation(event: &UserInvited, public_url: &str) -> Mail {
+    let link = format!(
+        "{}/accept-invitation?token={}",
+        public_url.trim_end_matches('/'),
+        event.invitation_token
+    );
+    let (subject, body) = if event.language == "en" {
+        (
+            format!(
+                "{} invites you to join {} on Synergies",
+                event.inviter_name, event.organisation_name
+            ),
+            format!(
+                "Hello,\n\n{} invites you to join {} on Synergies {}, the exchange platform of the \
+                 territory's professionals. To create your account, follow this link (valid for 7 days):\n\n{link}\n",
+                event.inviter_name, event.organisation_name, event.tenant_display_name,
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{} vous invite à rejoindre {} sur Synergies",
+                event.inviter_name, event.organisation_name
+            ),
+            format!(
+                "Bonjour,\n\n{} vous invite à rejoindre {} sur Synergies {}, la plateforme d'échanges \
+                 des professionnels du territoire. Pour créer votre compte, suivez ce lien (valable 7 jours) :\n\n{link}\n",
+                event.inviter_name, event.organisation_name, event.tenant_display_name,
+            ),
+        )
+    };
+    Mail {
+        recipient: event.email.clone(),
         subject,
         body,
     }

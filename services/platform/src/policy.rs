@@ -33,6 +33,10 @@ pub enum Action {
     ReadOwnInbox,
     /// Read the e-mails the platform wrote (the operator's view).
     ReadOutgoingMail,
+    /// Invite colleagues into one's organisation and manage their roles.
+    ManageColleagues,
+    /// Appoint facilitators and tenant admins.
+    AppointFacilitators,
 }
 
 /// What the action is done to: always a tenant, sometimes one organisation's.
@@ -72,12 +76,16 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
         Action::ReadOwnInbox => signed_in_user,
         Action::PublishListing => signed_in_user && has(Role::Member),
+        Action::ManageColleagues => {
+            signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
+        }
+        Action::AppointFacilitators => caller.is_operator() || has(Role::TenantAdmin),
     }
 }
 
 /// Whether the action must be done by a member of the resource's organisation.
 fn needs_own_organisation(action: Action) -> bool {
-    matches!(action, Action::PublishListing)
+    matches!(action, Action::PublishListing | Action::ManageColleagues)
 }
 
 pub fn authorize(
@@ -135,7 +143,9 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 9] = [
+    const ACTIONS: [Action; 11] = [
+        Action::ManageColleagues,
+        Action::AppointFacilitators,
         Action::ReadOutgoingMail,
         Action::CreateTenant,
         Action::ManageAccounts,
@@ -181,7 +191,11 @@ mod tests {
         match (who, action) {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
-            (Operator, PublishListing | ReadOwnInbox) => false,
+            (Operator, PublishListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator | TenantAdmin, AppointFacilitators) => true,
+            (_, AppointFacilitators) => false,
+            (OrganisationAdmin, ManageColleagues) => true,
+            (_, ManageColleagues) => false,
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,

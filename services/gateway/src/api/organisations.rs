@@ -276,3 +276,101 @@ pub async fn list(
         next_page_token: page.next_page_token,
     }))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    pub email: String,
+    /// `organisation_admin` to make the colleague an admin too.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Language of the invitation e-mail, `fr` (default) or `en`.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    pub token: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// Besides membership: `organisation_admin`; tenant admins also `facilitator`, `tenant_admin`.
+    pub roles: Vec<String>,
+}
+
+/// Organisation admins: invite a colleague by e-mail.
+#[utoipa::path(post, path = "/api/v1/organisation/invitations", request_body = Invite, security(("member" = [])),
+    responses((status = 202), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn invite(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Invite>,
+) -> Result<StatusCode, ApiError> {
+    let language = body
+        .language
+        .unwrap_or_else(|| super::preferred_language(&headers).to_owned());
+    let message = pb::InviteUserRequest {
+        email: body.email,
+        roles: body.roles,
+        language,
+    };
+    state
+        .identity
+        .clone()
+        .invite_user(request(message, &member.caller))
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The invited person creates their account with the token of the e-mailed link.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", request_body = AcceptInvitation,
+    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<AcceptInvitation>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let message = pb::AcceptInvitationRequest {
+        token: body.token,
+        display_name: body.display_name,
+        password: body.password,
+    };
+    let user = state
+        .identity
+        .clone()
+        .accept_invitation(anonymous_request(message))
+        .await?
+        .into_inner()
+        .user;
+    Ok((
+        StatusCode::CREATED,
+        Json(user_json(user.ok_or_else(ApiError::incomplete_answer)?)),
+    ))
+}
+
+/// Organisation admins set their colleagues' roles; tenant admins appoint facilitators.
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", request_body = Roles, security(("member" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_roles(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Roles>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::SetUserRolesRequest {
+        user_id: id,
+        roles: body.roles,
+    };
+    state
+        .identity
+        .clone()
+        .set_user_roles(request(message, &member.caller))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
