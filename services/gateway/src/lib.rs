@@ -78,7 +78,8 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/tenants/{tenant}/users",
             post(api::tenants::create_user),
         )
-        .route("/api/v1/me", get(api::tenants::me))
+        .route("/api/v1/me", get(api::tenants::me).delete(api::me::erase))
+        .route("/api/v1/me/export", get(api::me::export))
         .route(
             "/api/v1/listings",
             post(api::listings::create).get(api::listings::list),

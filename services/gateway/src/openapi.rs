@@ -18,7 +18,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::organisations::invite, api::organisations::accept, api::organisations::set_roles,
         api::tenants::create, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
-        api::inbox::list,
+        api::inbox::list, api::me::export, api::me::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

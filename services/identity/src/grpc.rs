@@ -21,7 +21,8 @@ use crate::keys::KeyRing;
 use crate::registration::{self, Identifiers, SiteInput};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
-    OrganisationDecided, PasswordResetRequested, Recipient, UserInvited, UserVerificationRequested,
+    OrganisationDecided, PasswordResetRequested, Recipient, UserErased, UserInvited,
+    UserVerificationRequested,
 };
 
 use crate::store::{
@@ -947,6 +948,72 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         }
         tracing::info!(%user_id, roles = ?roles, "roles changed");
         Ok(Response::new(pb::SetUserRolesResponse {}))
+    }
+
+    async fn export_me(
+        &self,
+        request: Request<pb::ExportMeRequest>,
+    ) -> Result<Response<pb::ExportMeResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let me = caller.require_user()?;
+        let credentials = self
+            .store
+            .credentials_by_id(me.user_id)
+            .await?
+            .ok_or(IdentityError::UserNotFound)?;
+        let organisation = self
+            .store
+            .organisation(&caller.tenant, me.organisation_id)
+            .await?;
+        Ok(Response::new(pb::ExportMeResponse {
+            roles: credentials
+                .effective_roles()
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            user: Some(user_message(credentials.user)),
+            organisation: organisation.map(organisation_message),
+        }))
+    }
+
+    async fn erase_me(
+        &self,
+        request: Request<pb::EraseMeRequest>,
+    ) -> Result<Response<pb::EraseMeResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let me = caller.require_user()?;
+        let credentials = self
+            .store
+            .credentials_by_id(me.user_id)
+            .await?
+            .ok_or(IdentityError::UserNotFound)?;
+        let confirmed = credentials
+            .password_hash
+            .as_deref()
+            .is_some_and(|stored| crate::passwords::verify(&request.get_ref().password, stored));
+        if !confirmed {
+            return Err(IdentityError::from(FieldError::new(
+                "password",
+                "is not your current password",
+            ))
+            .into());
+        }
+        let tenant = caller.tenant.clone();
+        let event_for = move |email: &str| {
+            let event = UserErased {
+                user_id: me.user_id.to_string(),
+                email: email.to_owned(),
+            };
+            OutboxEvent::new(&synergies_platform::events::envelope(
+                &tenant,
+                crate::PRODUCER,
+                &event,
+            ))
+        };
+        self.store.erase_user(me.user_id, &event_for).await?;
+        self.relay.wake();
+        tracing::info!(user_id = %me.user_id, "account erased");
+        Ok(Response::new(pb::EraseMeResponse {}))
     }
 
     async fn verify_email(

@@ -49,6 +49,14 @@ pub trait IdentityStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, IdentityError>;
     async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError>;
+    /// RGPD erasure: replaces the user's personal data, ends their sessions, drops their
+    /// pending tokens, and stores the event (built from their former address) that tells the
+    /// other services — in one transaction.
+    async fn erase_user(
+        &self,
+        user_id: Uuid,
+        event_for: &ErasureEvent<'_>,
+    ) -> Result<(), IdentityError>;
     /// Stores an invitation and the event that e-mails it.
     async fn invite(
         &self,
@@ -216,6 +224,9 @@ pub struct Contact {
 
 /// Builds the event announcing a decision, given the organisation and its users.
 pub type DecisionEvent<'a> = dyn Fn(&Organisation, &[Contact]) -> OutboxEvent + Send + Sync + 'a;
+
+/// Builds the `user.erased` event from the user's former e-mail address.
+pub type ErasureEvent<'a> = dyn Fn(&str) -> OutboxEvent + Send + Sync + 'a;
 
 /// A facilitator's decision on an organisation.
 #[derive(Debug, Clone)]
@@ -661,6 +672,34 @@ macro_rules! identity_store {
                 .await?
                 .rows_affected();
                 Ok(updated == 1)
+            }
+
+            async fn erase_user(&self, user_id: Uuid, event_for: &ErasureEvent<'_>) -> Result<(), IdentityError> {
+                let mut tx = self.pool.begin().await?;
+                let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(email) = email else { return Err(IdentityError::UserNotFound) };
+                let now = synergies_platform::time::now();
+                sqlx::query(
+                    "UPDATE users SET email = $2, display_name = '', password_hash = NULL, roles = '', email_verified_at = NULL
+                      WHERE id = $1",
+                )
+                .bind(user_id)
+                .bind(format!("erased-{user_id}@erased.invalid"))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM invitations WHERE email = $1").bind(&email).execute(&mut *tx).await?;
+                tx.enqueue(&event_for(&email)).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn set_password(&self, user_id: Uuid, password_hash: &str) -> Result<(), IdentityError> {

@@ -163,9 +163,14 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             kind: kind_from_message(request.kind),
             category,
             after: validate::page_token(&request.page_token).map_err(ListingsError::from)?,
+            owner: if request.mine {
+                Some(caller.require_user()?.user_id)
+            } else {
+                None
+            },
             limit: limit + 1,
         };
-        let listings = self.store.list_published(&caller.tenant, &query).await?;
+        let listings = self.store.list(&caller.tenant, &query).await?;
         let (listings, next_page_token) =
             validate::into_page(listings, limit, |listing| listing.id);
         Ok(Response::new(pb::ListListingsResponse {

@@ -20,6 +20,8 @@ pub struct ListingQuery {
     pub category: Option<String>,
     /// Listings older than this id (the previous page's last).
     pub after: Option<Uuid>,
+    /// Only this user's listings, drafts included.
+    pub owner: Option<Uuid>,
     pub limit: u32,
 }
 
@@ -28,11 +30,8 @@ pub trait ListingStore: Send + Sync {
     /// Stores the listing and its event in one transaction.
     async fn publish(&self, listing: &Listing, event: &OutboxEvent) -> Result<(), ListingsError>;
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Listing>, ListingsError>;
-    async fn list_published(
-        &self,
-        tenant: &str,
-        query: &ListingQuery,
-    ) -> Result<Vec<Listing>, ListingsError>;
+    async fn list(&self, tenant: &str, query: &ListingQuery)
+    -> Result<Vec<Listing>, ListingsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn ListingStore> {
@@ -101,10 +100,10 @@ macro_rules! listing_store {
                 Ok(row.as_ref().map(Self::listing_from).transpose()?)
             }
 
-            async fn list_published(&self, tenant: &str, query: &ListingQuery) -> Result<Vec<Listing>, ListingsError> {
+            async fn list(&self, tenant: &str, query: &ListingQuery) -> Result<Vec<Listing>, ListingsError> {
                 let rows = sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM listings
-                      WHERE tenant = $1 AND status = 'published'
+                      WHERE tenant = $1 AND (owner_user_id = $6 OR ($6 IS NULL AND status = 'published'))
                         AND ($2 IS NULL OR kind = $2)
                         AND ($3 IS NULL OR category = $3 OR category LIKE $3 || '/%')
                         AND ($4 IS NULL OR id < $4)
@@ -115,6 +114,7 @@ macro_rules! listing_store {
                 .bind(query.category.as_deref())
                 .bind(query.after)
                 .bind(i64::from(query.limit))
+                .bind(query.owner)
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.iter().map(Self::listing_from).collect::<Result<_, _>>()?)

@@ -98,7 +98,7 @@ async fn listings_of_another_tenant_are_invisible(f: Fixture) {
     assert!(f.store.get("beaune", offer.id).await.unwrap().is_none());
     let beaune = f
         .store
-        .list_published(
+        .list(
             "beaune",
             &ListingQuery {
                 limit: 10,
@@ -126,12 +126,13 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
     let ids = |listings: Vec<Listing>| listings.into_iter().map(|l| l.id).collect::<Vec<_>>();
     let offers_in_packaging = f
         .store
-        .list_published(
+        .list(
             "dijon",
             &ListingQuery {
                 kind: Some(ListingKind::Offer),
                 category: Some("packaging".into()),
                 after: None,
+                owner: None,
                 limit: 10,
             },
         )
@@ -141,7 +142,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
 
     let first = f
         .store
-        .list_published(
+        .list(
             "dijon",
             &ListingQuery {
                 limit: 2,
@@ -153,7 +154,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
     assert_eq!(ids(first.clone()), vec![created[4].id, created[3].id]);
     let second = f
         .store
-        .list_published(
+        .list(
             "dijon",
             &ListingQuery {
                 after: Some(first[1].id),
@@ -194,7 +195,25 @@ async fn outbox_relay_publishes_in_order(f: Fixture) {
     assert_eq!(published_again, 0);
 }
 
+async fn an_owner_lists_their_own_listings(f: Fixture) {
+    let mine = listing("dijon", ListingKind::Offer, "wood", "Mes chutes");
+    let theirs = listing("dijon", ListingKind::Offer, "wood", "Leurs chutes");
+    publish(&f, &mine).await;
+    publish(&f, &theirs).await;
+    let query = ListingQuery {
+        owner: Some(mine.owner_user_id),
+        limit: 10,
+        ..Default::default()
+    };
+    let listed = f.store.list("dijon", &query).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|l| l.id).collect::<Vec<_>>(),
+        vec![mine.id]
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    an_owner_lists_their_own_listings,
     publishing_stores_the_listing_and_its_event_together,
     a_failed_publication_leaves_neither_listing_nor_event,
     listings_of_another_tenant_are_invisible,

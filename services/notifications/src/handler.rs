@@ -161,3 +161,36 @@ impl EventHandler for MailHandler {
         Ok(())
     }
 }
+
+/// Reacts to `user.erased`: forgets the user's inbox and the e-mails written to them.
+pub struct UserErasedHandler {
+    store: Arc<dyn InboxStore>,
+}
+
+impl UserErasedHandler {
+    pub fn new(store: Arc<dyn InboxStore>) -> Self {
+        Self { store }
+    }
+}
+
+#[async_trait]
+impl EventHandler for UserErasedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: synergies_proto::events::v1::UserErased = events::payload(envelope)?;
+        let user_id = uuid("user_id", &event.user_id)?;
+        let forgotten = self
+            .store
+            .forget_user(
+                crate::ERASURES_CONSUMER,
+                events::event_id(envelope)?,
+                user_id,
+                &event.email,
+            )
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if forgotten {
+            tracing::info!(%user_id, "erased user's notifications forgotten");
+        }
+        Ok(())
+    }
+}

@@ -20,6 +20,8 @@ pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService"
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
 /// Durable consumer of e-mail verification requests.
 pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
+/// Durable consumer of account erasures.
+pub const ERASURES_CONSUMER: &str = "notifications-erasures";
 /// Durable consumer of invitations.
 pub const INVITATIONS_CONSUMER: &str = "notifications-invitations";
 /// Durable consumer of decisions on organisations.
@@ -62,6 +64,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
         handler::decision_mails,
     );
+    let erasures_task = env.spawn_consumer(
+        ERASURES_CONSUMER,
+        <events::UserErased as synergies_platform::events::Event>::TYPE,
+        Arc::new(handler::UserErasedHandler::new(Arc::clone(&store))),
+    );
     let invitations_task = mail_consumer(
         INVITATIONS_CONSUMER,
         <events::UserInvited as synergies_platform::events::Event>::TYPE,
@@ -95,6 +102,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     resets_task.await?;
     decisions_task.await?;
     invitations_task.await?;
+    erasures_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

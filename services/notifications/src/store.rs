@@ -37,6 +37,15 @@ pub trait InboxStore: Send + Sync {
         event_id: Uuid,
         items: &[InboxItem],
     ) -> Result<bool, NotificationsError>;
+    /// RGPD erasure: deletes the user's inbox and every e-mail written to their address, unless
+    /// `consumer` already handled `event_id`.
+    async fn forget_user(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        user_id: Uuid,
+        email: &str,
+    ) -> Result<bool, NotificationsError>;
     /// A user's items, newest first, older than `after` when given.
     async fn inbox(
         &self,
@@ -144,6 +153,17 @@ macro_rules! inbox_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn forget_user(&self, consumer: &str, event_id: Uuid, user_id: Uuid, email: &str) -> Result<bool, NotificationsError> {
+                let mut tx = self.pool.begin().await?;
+                if !tx.first_delivery(consumer, event_id).await? {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM inbox_items WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM outgoing_mail WHERE recipient = $1").bind(email).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
             }

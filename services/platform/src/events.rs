@@ -4,7 +4,7 @@
 use prost::Message;
 use synergies_proto::events::v1::{
     EventEnvelope, ListingPublished, MatchFound, OrganisationDecided, PasswordResetRequested,
-    UserInvited, UserVerificationRequested,
+    UserErased, UserInvited, UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,10 @@ impl Event for OrganisationDecided {
 
 impl Event for PasswordResetRequested {
     const TYPE: &'static str = "user.password_reset_requested";
+}
+
+impl Event for UserErased {
+    const TYPE: &'static str = "user.erased";
 }
 
 impl Event for UserInvited {

@@ -51,19 +51,19 @@ pub async fn list(
     .await?
     .into_inner();
     Ok(Json(InboxPage {
-        items: inbox
-            .items
-            .into_iter()
-            .map(|item| InboxItem {
-                created_at: super::rfc3339(item.created_at.as_ref()),
-                id: item.id,
-                kind: item.kind,
-                title: item.title,
-                body: item.body,
-                listing_id: Some(item.listing_id).filter(|id| !id.is_empty()),
-                read: item.read,
-            })
-            .collect(),
+        items: inbox.items.into_iter().map(inbox_item_json).collect(),
         next_page_token: inbox.next_page_token,
     }))
+}
+
+pub(crate) fn inbox_item_json(item: pb::InboxItem) -> InboxItem {
+    InboxItem {
+        created_at: super::rfc3339(item.created_at.as_ref()),
+        id: item.id,
+        kind: item.kind,
+        title: item.title,
+        body: item.body,
+        listing_id: Some(item.listing_id).filter(|id| !id.is_empty()),
+        read: item.read,
+    }
 }

@@ -63,6 +63,8 @@ pub struct ListingFilters {
     pub category: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
+    /// Only my own listings, drafts included.
+    pub mine: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,7 +90,7 @@ fn kind_message(kind: ListingKind) -> pb::ListingKind {
     }
 }
 
-fn listing_json(listing: pb::Listing) -> Listing {
+pub(crate) fn listing_json(listing: pb::Listing) -> Listing {
     let kind = if listing.kind == pb::ListingKind::Request as i32 {
         ListingKind::Request
     } else {
@@ -153,6 +155,7 @@ pub async fn list(
             .map_or(pb::ListingKind::Unspecified, kind_message)
             .into(),
         category: filters.category.unwrap_or_default(),
+        mine: filters.mine.unwrap_or(false),
     };
     let page = idempotent_call(|| {
         let mut client = state.listings.clone();

@@ -3,6 +3,7 @@
 pub mod inbox;
 pub mod listings;
 pub mod mail;
+pub mod me;
 pub mod organisations;
 pub mod session;
 pub mod tenants;

@@ -1,0 +1,120 @@
+//! RGPD: everything the platform holds about the signed-in user, and erasing it.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::request;
+use synergies_proto::identity::v1 as identity;
+use synergies_proto::listings::v1 as listings;
+use synergies_proto::notifications::v1 as notifications;
+use utoipa::ToSchema;
+
+use super::inbox::{InboxItem, inbox_item_json};
+use super::listings::{Listing, listing_json};
+use super::organisations::{Organisation, organisation_json};
+use super::tenants::{User, user_json};
+use crate::auth::Member;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::GatewayState;
+
+/// Pages read at most per collection (10 000 items), so one export stays bounded.
+const MAX_PAGES: usize = 100;
+
+#[derive(Serialize, ToSchema)]
+pub struct Export {
+    pub user: User,
+    pub roles: Vec<String>,
+    pub organisation: Option<Organisation>,
+    /// Listings the user published (and drafts).
+    pub listings: Vec<Listing>,
+    pub inbox: Vec<InboxItem>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Erase {
+    /// The current password, to confirm.
+    pub password: String,
+}
+
+/// Everything the platform holds about me, gathered from every service.
+#[utoipa::path(get, path = "/api/v1/me/export", security(("member" = [])), responses((status = 200, body = Export), (status = 401, body = ErrorBody)))]
+pub async fn export(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<Export>, ApiError> {
+    let me = state
+        .identity
+        .clone()
+        .export_me(request(identity::ExportMeRequest {}, &member.caller))
+        .await?
+        .into_inner();
+    let mut mine = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..MAX_PAGES {
+        let message = listings::ListListingsRequest {
+            page_size: 100,
+            page_token,
+            mine: true,
+            ..Default::default()
+        };
+        let page = state
+            .listings
+            .clone()
+            .list_listings(request(message, &member.caller))
+            .await?
+            .into_inner();
+        mine.extend(page.listings.into_iter().map(listing_json));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let mut inbox = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..MAX_PAGES {
+        let message = notifications::ListInboxRequest {
+            page_size: 100,
+            page_token,
+        };
+        let page = state
+            .notifications
+            .clone()
+            .list_inbox(request(message, &member.caller))
+            .await?
+            .into_inner();
+        inbox.extend(page.items.into_iter().map(inbox_item_json));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    Ok(Json(Export {
+        user: user_json(me.user.ok_or_else(ApiError::incomplete_answer)?),
+        roles: me.roles,
+        organisation: me.organisation.map(organisation_json),
+        listings: mine,
+        inbox,
+    }))
+}
+
+/// Erases my account: my personal data is deleted or anonymised in every service.
+#[utoipa::path(delete, path = "/api/v1/me", request_body = Erase, security(("member" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn erase(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<Erase>,
+) -> Result<StatusCode, ApiError> {
+    let message = identity::EraseMeRequest {
+        password: body.password,
+    };
+    state
+        .identity
+        .clone()
+        .erase_me(request(message, &member.caller))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

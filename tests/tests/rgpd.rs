@@ -1,0 +1,108 @@
+//! RGPD: a user downloads everything the platform holds about them, then erases their account;
+//! afterwards no service returns their name or e-mail address.
+
+use serde_json::json;
+use synergies_tests::Platform;
+use synergies_tests::api::PASSWORD;
+
+#[tokio::test]
+async fn a_user_exports_then_erases_everything_about_them() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let requester = client.create_member("dijon", "Brasserie du Lac").await;
+    let offerer = client.create_member("dijon", "Cartonnerie").await;
+    let (request, _) = client
+        .publish(
+            &requester,
+            "request",
+            "packaging/pallets",
+            "Cherche palettes",
+        )
+        .await;
+    let (offer, _) = client
+        .publish(&offerer, "offer", "packaging/pallets", "Palettes")
+        .await;
+    client.wait_for_item_about(&requester, &offer).await;
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/password-reset",
+            "",
+            &json!({"tenant": "dijon", "email": requester.email}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    client
+        .wait_for_outgoing_mail("dijon", &requester.email, "reset-password")
+        .await;
+
+    let (status, export) = client.get("/api/v1/me/export", &requester.token).await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["user"]["email"], requester.email.as_str());
+    assert_eq!(export["user"]["display_name"], "Brasserie du Lac");
+    assert_eq!(export["organisation"]["name"], "Brasserie du Lac");
+    assert_eq!(export["listings"][0]["id"], request.as_str());
+    assert_eq!(export["inbox"][0]["listing_id"], offer.as_str());
+    assert!(
+        export["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "member")
+    );
+
+    let erase = |password: &str| {
+        client
+            .http
+            .delete(format!("{}/api/v1/me", platform.base_url))
+            .bearer_auth(&requester.token)
+            .json(&json!({"password": password}))
+            .send()
+    };
+    assert_eq!(
+        erase("not my password at all")
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        400
+    );
+    assert_eq!(erase(PASSWORD).await.unwrap().status().as_u16(), 204);
+
+    assert_eq!(
+        client.login("dijon", &requester.email, PASSWORD).await.0,
+        401
+    );
+    let (status, _) = client
+        .post(
+            "/api/v1/auth/refresh",
+            "",
+            &json!({"refresh_token": requester.refresh_token}),
+        )
+        .await;
+    assert_eq!(status, 401, "every session ended");
+
+    // Notifications forgets the address once it has handled the erasure event.
+    let operator = client.operator_token().await;
+    synergies_platform::testing::eventually(
+        "the erasure to reach notifications",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, mails) = client
+                .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+                .await;
+            (!mails.to_string().contains(&requester.email)).then_some(())
+        },
+    )
+    .await;
+    let (_, listings) = client.get("/api/v1/listings", &offerer.token).await;
+    let (_, matches) = client
+        .get(&format!("/api/v1/listings/{offer}/matches"), &offerer.token)
+        .await;
+    for seen in [listings.to_string(), matches.to_string()] {
+        assert!(
+            !seen.contains(&requester.email) && !seen.contains("Brasserie du Lac"),
+            "{seen}"
+        );
+    }
+}
