@@ -397,3 +397,68 @@ async fn an_organisation_admin_invites_a_colleague_and_manages_roles() {
         202
     );
 }
+
+#[tokio::test]
+async fn a_tenant_admin_brands_the_territory() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    dijon_with_a_facilitator(&platform).await;
+    let operator = client.operator_token().await;
+    let (_, metropole) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "Dijon métropole", "kind": "public_body"}),
+        )
+        .await;
+    let body = json!({"organisation_id": metropole["id"], "email": "admin@metropole.fr", "display_name": "Admin",
+                      "password": PASSWORD, "roles": ["tenant_admin"]});
+    client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    let (_, tokens) = client.login("dijon", "admin@metropole.fr", PASSWORD).await;
+    let admin = tokens["access_token"].as_str().unwrap().to_owned();
+    let member = client.create_member("dijon", "Cartonnerie").await;
+
+    let settings = json!({"brand_name": "Synergies Dijon", "logo_url": "https://dijon.fr/logo.svg", "primary_colour": "#aa0000",
+                          "secondary_colour": "#00aa00", "listings_need_approval": true, "exchange_modes": ["give", "lend"],
+                          "default_language": "fr"});
+    let put = |token: &str, body: &serde_json::Value| {
+        client
+            .http
+            .put(format!("{}/api/v1/tenant/settings", platform.base_url))
+            .bearer_auth(token.to_owned())
+            .json(body)
+            .send()
+    };
+    assert_eq!(
+        put(&member.token, &settings)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    let mut bad = settings.clone();
+    bad["primary_colour"] = json!("red");
+    let refused: Value = put(&admin, &bad).await.unwrap().json().await.unwrap();
+    assert_eq!(refused["error"]["field"], "primary_colour");
+    let saved = put(&admin, &settings).await.unwrap();
+    assert_eq!(saved.status().as_u16(), 200);
+
+    let tenant: Value = client
+        .http
+        .get(format!("{}/api/v1/tenants/dijon", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tenant["settings"]["brand_name"], "Synergies Dijon");
+    assert_eq!(
+        tenant["settings"]["exchange_modes"],
+        json!(["give", "lend"])
+    );
+    assert_eq!(tenant["communes"].as_array().unwrap().len(), 2);
+}

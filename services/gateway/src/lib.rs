@@ -70,6 +70,11 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             post(api::organisations::decide),
         )
         .route("/api/v1/tenants", post(api::tenants::create))
+        .route("/api/v1/tenants/{tenant}", get(api::tenants::get))
+        .route(
+            "/api/v1/tenant/settings",
+            axum::routing::put(api::tenants::update_settings),
+        )
         .route(
             "/api/v1/tenants/{tenant}/organisations",
             post(api::tenants::create_organisation),

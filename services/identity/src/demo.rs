@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{Tenant, TerritoryCommune};
+use crate::domain::{Tenant, TenantSettings, TerritoryCommune};
 use crate::error::IdentityError;
 use crate::store::IdentityStore;
 use crate::territory::{DIJON_METROPOLE, GEVREY_NUITS_DEMO, TerritorySeed};
@@ -26,5 +26,6 @@ fn tenant(seed: &TerritorySeed) -> Tenant {
         display_name: seed.display_name.to_owned(),
         created_at: synergies_platform::time::now(),
         communes: seed.communes.iter().map(TerritoryCommune::from).collect(),
+        settings: TenantSettings::default(),
     }
 }

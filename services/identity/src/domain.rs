@@ -13,6 +13,81 @@ pub struct Tenant {
     pub created_at: DateTime<Utc>,
     /// The territory: only professionals located in these communes may join.
     pub communes: Vec<TerritoryCommune>,
+    pub settings: TenantSettings,
+}
+
+pub const EXCHANGE_MODES: [&str; 5] = ["give", "exchange", "lend", "rent", "sell"];
+
+/// Branding and rules a tenant admin sets for their territory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSettings {
+    pub brand_name: String,
+    pub logo_url: String,
+    pub primary_colour: String,
+    pub secondary_colour: String,
+    pub listings_need_approval: bool,
+    pub exchange_modes: Vec<String>,
+    pub default_language: String,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            brand_name: String::new(),
+            logo_url: String::new(),
+            primary_colour: "#1d4f91".into(),
+            secondary_colour: "#f2a900".into(),
+            listings_need_approval: false,
+            exchange_modes: EXCHANGE_MODES.iter().map(|&m| m.to_owned()).collect(),
+            default_language: "fr".into(),
+        }
+    }
+}
+
+impl TenantSettings {
+    /// Checks every field, naming the first that is wrong.
+    pub fn validated(self) -> Result<Self, FieldError> {
+        let brand_name =
+            synergies_platform::validate::bounded_text("brand_name", &self.brand_name, 120)?;
+        let logo_url = self.logo_url.trim().to_owned();
+        let web_address = logo_url.starts_with("https://") || logo_url.starts_with("http://");
+        if logo_url.len() > 500 || (!logo_url.is_empty() && !web_address) {
+            return Err(FieldError::new(
+                "logo_url",
+                "must be an http(s) address of at most 500 characters",
+            ));
+        }
+        for (field, colour) in [
+            ("primary_colour", &self.primary_colour),
+            ("secondary_colour", &self.secondary_colour),
+        ] {
+            let valid = colour.len() == 7
+                && colour.starts_with('#')
+                && colour[1..].chars().all(|c| c.is_ascii_hexdigit());
+            if !valid {
+                return Err(FieldError::new(field, "must be a colour such as #1d4f91"));
+            }
+        }
+        if self.exchange_modes.is_empty()
+            || self
+                .exchange_modes
+                .iter()
+                .any(|m| !EXCHANGE_MODES.contains(&m.as_str()))
+        {
+            return Err(FieldError::new(
+                "exchange_modes",
+                "must list some of give, exchange, lend, rent, sell",
+            ));
+        }
+        if !["fr", "en"].contains(&self.default_language.as_str()) {
+            return Err(FieldError::new("default_language", "must be fr or en"));
+        }
+        Ok(Self {
+            brand_name,
+            logo_url,
+            ..self
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use synergies_platform::error::FieldError;
 
 use crate::domain::{
-    self, Organisation, OrganisationKind, OrganisationStatus, Tenant, TerritoryCommune, User,
+    self, Organisation, OrganisationKind, OrganisationStatus, Tenant, TenantSettings,
+    TerritoryCommune, User,
 };
 use crate::error::IdentityError;
 use crate::keys::KeyRing;
@@ -122,8 +123,33 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+fn settings_message(settings: TenantSettings) -> pb::TenantSettings {
+    pb::TenantSettings {
+        brand_name: settings.brand_name,
+        logo_url: settings.logo_url,
+        primary_colour: settings.primary_colour,
+        secondary_colour: settings.secondary_colour,
+        listings_need_approval: settings.listings_need_approval,
+        exchange_modes: settings.exchange_modes,
+        default_language: settings.default_language,
+    }
+}
+
+fn settings_from_message(settings: pb::TenantSettings) -> TenantSettings {
+    TenantSettings {
+        brand_name: settings.brand_name,
+        logo_url: settings.logo_url,
+        primary_colour: settings.primary_colour,
+        secondary_colour: settings.secondary_colour,
+        listings_need_approval: settings.listings_need_approval,
+        exchange_modes: settings.exchange_modes,
+        default_language: settings.default_language,
+    }
+}
+
 fn tenant_message(tenant: Tenant) -> pb::Tenant {
     pb::Tenant {
+        settings: Some(settings_message(tenant.settings)),
         slug: tenant.slug,
         display_name: tenant.display_name,
         created_at: Some(timestamp(tenant.created_at)),
@@ -252,6 +278,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         let request = request.into_inner();
         domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
         let tenant = Tenant {
+            settings: TenantSettings::default(),
             slug: request.slug,
             display_name: domain::required_text("display_name", &request.display_name, 120)
                 .map_err(IdentityError::from)?,
@@ -283,6 +310,36 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             .await?
             .ok_or(IdentityError::TenantNotFound)?;
         Ok(Response::new(pb::GetTenantResponse {
+            tenant: Some(tenant_message(tenant)),
+        }))
+    }
+
+    async fn update_tenant_settings(
+        &self,
+        request: Request<pb::UpdateTenantSettingsRequest>,
+    ) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        authorize(
+            &caller,
+            Action::ManageTenant,
+            &Resource::tenant(&caller.tenant),
+        )?;
+        let settings = settings_from_message(request.into_inner().settings.unwrap_or_default())
+            .validated()
+            .map_err(IdentityError::from)?;
+        if !self
+            .store
+            .update_tenant_settings(&caller.tenant, &settings)
+            .await?
+        {
+            return Err(IdentityError::TenantNotFound.into());
+        }
+        let tenant = self
+            .store
+            .tenant(&caller.tenant)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
+        Ok(Response::new(pb::UpdateTenantSettingsResponse {
             tenant: Some(tenant_message(tenant)),
         }))
     }

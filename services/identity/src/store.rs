@@ -14,7 +14,8 @@ use uuid::Uuid;
 use synergies_platform::auth::{Role, SigningKey};
 
 use crate::domain::{
-    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TerritoryCommune, User,
+    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TenantSettings,
+    TerritoryCommune, User,
 };
 use crate::error::IdentityError;
 
@@ -22,6 +23,12 @@ use crate::error::IdentityError;
 pub trait IdentityStore: Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError>;
     async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError>;
+    /// `false` if there is no such tenant.
+    async fn update_tenant_settings(
+        &self,
+        slug: &str,
+        settings: &TenantSettings,
+    ) -> Result<bool, IdentityError>;
     /// Stores an organisation and its sites.
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
     /// Organisation and its first user, in one transaction.
@@ -438,6 +445,30 @@ macro_rules! identity_store {
                 .await?)
             }
 
+            async fn write_settings(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                slug: &str,
+                settings: &TenantSettings,
+            ) -> Result<bool, IdentityError> {
+                let updated = sqlx::query(
+                    "UPDATE tenants SET brand_name = $2, logo_url = $3, primary_colour = $4, secondary_colour = $5,
+                            listings_need_approval = $6, exchange_modes = $7, default_language = $8
+                      WHERE slug = $1",
+                )
+                .bind(slug)
+                .bind(&settings.brand_name)
+                .bind(&settings.logo_url)
+                .bind(&settings.primary_colour)
+                .bind(&settings.secondary_colour)
+                .bind(settings.listings_need_approval)
+                .bind(settings.exchange_modes.join(","))
+                .bind(&settings.default_language)
+                .execute(&mut *connection)
+                .await?
+                .rows_affected();
+                Ok(updated == 1)
+            }
+
             async fn with_sites(&self, mut organisation: Organisation) -> Result<Organisation, IdentityError> {
                 let rows = sqlx::query("SELECT id, address, insee_code, latitude, longitude FROM sites WHERE organisation_id = $1 ORDER BY id")
                     .bind(organisation.id)
@@ -470,6 +501,7 @@ macro_rules! identity_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| if is_unique_violation(&e) { IdentityError::TenantExists(tenant.slug.clone()) } else { e.into() })?;
+                Self::write_settings(&mut tx, &tenant.slug, &tenant.settings).await?;
                 for commune in &tenant.communes {
                     sqlx::query("INSERT INTO tenant_communes (tenant, insee_code, name, postal_codes) VALUES ($1, $2, $3, $4)")
                         .bind(&tenant.slug)
@@ -484,7 +516,11 @@ macro_rules! identity_store {
             }
 
             async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
-                let row = sqlx::query("SELECT slug, display_name, created_at FROM tenants WHERE slug = $1")
+                let row = sqlx::query(
+                    "SELECT slug, display_name, created_at, brand_name, logo_url, primary_colour, secondary_colour,
+                            listings_need_approval, exchange_modes, default_language
+                       FROM tenants WHERE slug = $1",
+                )
                     .bind(slug)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -503,12 +539,28 @@ macro_rules! identity_store {
                         })
                     })
                     .collect::<Result<_, _>>()?;
+                let modes: String = row.try_get("exchange_modes")?;
+                let settings = TenantSettings {
+                    brand_name: row.try_get("brand_name")?,
+                    logo_url: row.try_get("logo_url")?,
+                    primary_colour: row.try_get("primary_colour")?,
+                    secondary_colour: row.try_get("secondary_colour")?,
+                    listings_need_approval: row.try_get("listings_need_approval")?,
+                    exchange_modes: modes.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
+                    default_language: row.try_get("default_language")?,
+                };
                 Ok(Some(Tenant {
                     slug: row.try_get("slug")?,
                     display_name: row.try_get("display_name")?,
                     created_at: row.try_get("created_at")?,
                     communes,
+                    settings,
                 }))
+            }
+
+            async fn update_tenant_settings(&self, slug: &str, settings: &TenantSettings) -> Result<bool, IdentityError> {
+                let mut connection = self.pool.acquire().await?;
+                Self::write_settings(&mut connection, slug, settings).await
             }
 
             async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError> {

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use synergies_identity::domain::{
-    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TerritoryCommune, User,
+    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TenantSettings,
+    TerritoryCommune, User,
 };
 use synergies_identity::error::IdentityError;
 use synergies_identity::store::{
@@ -39,6 +40,7 @@ async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
         slug: slug.into(),
         display_name: format!("{slug} métropole"),
         created_at: synergies_platform::time::now(),
+        settings: TenantSettings::default(),
         communes: vec![TerritoryCommune {
             insee_code: "21231".into(),
             name: "Dijon".into(),
@@ -282,6 +284,37 @@ async fn signing_keys_are_kept_newest_first(f: Fixture) {
     let stored = f.store.signing_keys().await.unwrap();
     assert_eq!(stored.len(), 2);
     assert_eq!(SigningKey::from_pkcs8(&stored[0]).unwrap().kid, second.kid);
+}
+
+async fn tenant_settings_are_kept(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    assert_eq!(
+        f.store.tenant("dijon").await.unwrap().unwrap().settings,
+        TenantSettings::default()
+    );
+    let branded = TenantSettings {
+        brand_name: "Synergies Dijon".into(),
+        primary_colour: "#aa0000".into(),
+        listings_need_approval: true,
+        exchange_modes: vec!["give".into(), "lend".into()],
+        ..TenantSettings::default()
+    };
+    assert!(
+        f.store
+            .update_tenant_settings("dijon", &branded)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store.tenant("dijon").await.unwrap().unwrap().settings,
+        branded
+    );
+    assert!(
+        !f.store
+            .update_tenant_settings("atlantis", &branded)
+            .await
+            .unwrap()
+    );
 }
 
 async fn tenants_keep_their_territory(f: Fixture) {
@@ -559,6 +592,7 @@ async fn a_reset_token_sets_the_password_once_and_ends_every_session(f: Fixture)
 }
 
 synergies_platform::store_conformance!(open;
+    tenant_settings_are_kept,
     a_reset_token_sets_the_password_once_and_ends_every_session,
     tenants_keep_their_territory,
     a_signed_up_organisation_waits_then_is_decided_with_a_record,

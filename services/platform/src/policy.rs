@@ -37,6 +37,8 @@ pub enum Action {
     ManageColleagues,
     /// Appoint facilitators and tenant admins.
     AppointFacilitators,
+    /// Edit the tenant's branding and settings.
+    ManageTenant,
 }
 
 /// What the action is done to: always a tenant, sometimes one organisation's.
@@ -79,7 +81,9 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         Action::ManageColleagues => {
             signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
         }
-        Action::AppointFacilitators => caller.is_operator() || has(Role::TenantAdmin),
+        Action::AppointFacilitators | Action::ManageTenant => {
+            caller.is_operator() || has(Role::TenantAdmin)
+        }
     }
 }
 
@@ -143,7 +147,8 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 11] = [
+    const ACTIONS: [Action; 12] = [
+        Action::ManageTenant,
         Action::ManageColleagues,
         Action::AppointFacilitators,
         Action::ReadOutgoingMail,
@@ -192,8 +197,8 @@ mod tests {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
             (Operator, PublishListing | ReadOwnInbox | ManageColleagues) => false,
-            (Operator | TenantAdmin, AppointFacilitators) => true,
-            (_, AppointFacilitators) => false,
+            (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
+            (_, AppointFacilitators | ManageTenant) => false,
             (OrganisationAdmin, ManageColleagues) => true,
             (_, ManageColleagues) => false,
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,

@@ -44,6 +44,55 @@ pub struct Tenant {
     pub display_name: String,
     pub created_at: String,
     pub communes: Vec<Commune>,
+    pub settings: TenantSettings,
+}
+
+/// Branding and rules of a territory.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    #[serde(default)]
+    pub brand_name: String,
+    #[serde(default)]
+    pub logo_url: String,
+    #[schema(example = "#1d4f91")]
+    pub primary_colour: String,
+    #[schema(example = "#f2a900")]
+    pub secondary_colour: String,
+    #[serde(default)]
+    pub listings_need_approval: bool,
+    /// Among give, exchange, lend, rent, sell.
+    pub exchange_modes: Vec<String>,
+    /// `fr` or `en`.
+    pub default_language: String,
+}
+
+impl From<pb::TenantSettings> for TenantSettings {
+    fn from(s: pb::TenantSettings) -> Self {
+        Self {
+            brand_name: s.brand_name,
+            logo_url: s.logo_url,
+            primary_colour: s.primary_colour,
+            secondary_colour: s.secondary_colour,
+            listings_need_approval: s.listings_need_approval,
+            exchange_modes: s.exchange_modes,
+            default_language: s.default_language,
+        }
+    }
+}
+
+impl From<TenantSettings> for pb::TenantSettings {
+    fn from(s: TenantSettings) -> Self {
+        Self {
+            brand_name: s.brand_name,
+            logo_url: s.logo_url,
+            primary_colour: s.primary_colour,
+            secondary_colour: s.secondary_colour,
+            listings_need_approval: s.listings_need_approval,
+            exchange_modes: s.exchange_modes,
+            default_language: s.default_language,
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
@@ -112,6 +161,7 @@ pub(crate) fn kind_message(kind: OrganisationKind) -> pb::OrganisationKind {
 
 fn tenant_json(tenant: pb::Tenant) -> Tenant {
     Tenant {
+        settings: tenant.settings.unwrap_or_default().into(),
         created_at: super::rfc3339(tenant.created_at.as_ref()),
         slug: tenant.slug,
         display_name: tenant.display_name,
@@ -256,5 +306,48 @@ pub async fn me(member: Member, State(state): State<GatewayState>) -> Result<Jso
         .user;
     Ok(Json(user_json(
         user.ok_or_else(ApiError::incomplete_answer)?,
+    )))
+}
+
+/// A territory: its name, communes, branding and settings (public).
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}", params(("tenant" = String, Path)),
+    responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<GatewayState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    let message = pb::GetTenantRequest { slug: tenant };
+    let tenant = state
+        .identity
+        .clone()
+        .get_tenant(synergies_platform::context::anonymous_request(message))
+        .await?
+        .into_inner()
+        .tenant;
+    Ok(Json(tenant_json(
+        tenant.ok_or_else(ApiError::incomplete_answer)?,
+    )))
+}
+
+/// Tenant admins: the branding and settings of their territory.
+#[utoipa::path(put, path = "/api/v1/tenant/settings", request_body = TenantSettings, security(("member" = [])),
+    responses((status = 200, body = Tenant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn update_settings(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<TenantSettings>,
+) -> Result<Json<Tenant>, ApiError> {
+    let message = pb::UpdateTenantSettingsRequest {
+        settings: Some(body.into()),
+    };
+    let tenant = state
+        .identity
+        .clone()
+        .update_tenant_settings(request(message, &member.caller))
+        .await?
+        .into_inner()
+        .tenant;
+    Ok(Json(tenant_json(
+        tenant.ok_or_else(ApiError::incomplete_answer)?,
     )))
 }
