@@ -6,7 +6,7 @@ use synergies_platform::auth::{ACCESS_TOKEN_TTL, Claims, Role, Verifier};
 use synergies_platform::config::Secret;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
-use synergies_platform::policy::{Action, Resource, authorize};
+use synergies_platform::policy::{Action, Resource, authorize, authorize_request};
 use synergies_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -269,12 +269,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateTenantRequest>,
     ) -> Result<Response<pb::CreateTenantResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::CreateTenant,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        authorize_request(&self.verifier, &request, Action::CreateTenant).await?;
         let request = request.into_inner();
         domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
         let tenant = Tenant {
@@ -318,12 +313,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::UpdateTenantSettingsRequest>,
     ) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ManageTenant,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ManageTenant).await?;
         let settings = settings_from_message(request.into_inner().settings.unwrap_or_default())
             .validated()
             .map_err(IdentityError::from)?;
@@ -348,12 +338,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ManageAccounts,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ManageAccounts).await?;
         let tenant = self
             .store
             .tenant(&caller.tenant)
@@ -494,12 +479,8 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::DecideOrganisationRequest>,
     ) -> Result<Response<pb::DecideOrganisationResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::DecideOrganisation,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller =
+            authorize_request(&self.verifier, &request, Action::DecideOrganisation).await?;
         let request = request.into_inner();
         let id = parse_id("organisation_id", &request.organisation_id)?;
         let status = match pb::OrganisationDecision::try_from(request.decision) {
@@ -576,12 +557,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ListOrganisations,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ListOrganisations).await?;
         let request = request.into_inner();
         let limit = synergies_platform::validate::page_size(request.page_size)
             .map_err(IdentityError::from)?;
@@ -608,12 +584,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateUserRequest>,
     ) -> Result<Response<pb::CreateUserResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ManageAccounts,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ManageAccounts).await?;
         let request = request.into_inner();
         let organisation_id = parse_id("organisation_id", &request.organisation_id)?;
         self.store
@@ -644,8 +615,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::GetUserRequest>,
     ) -> Result<Response<pb::GetUserResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(&caller, Action::ReadUser, &Resource::tenant(&caller.tenant))?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadUser).await?;
         let id = parse_id("user_id", &request.get_ref().user_id)?;
         let user = self
             .store

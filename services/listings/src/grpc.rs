@@ -6,7 +6,7 @@ use synergies_platform::auth::Verifier;
 use synergies_platform::context::authenticate;
 use synergies_platform::events::{envelope, timestamp};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
-use synergies_platform::policy::{Action, Resource, authorize};
+use synergies_platform::policy::{Action, Resource, authorize, authorize_request};
 use synergies_platform::validate;
 use synergies_proto::events::v1 as events;
 use synergies_proto::listings::v1 as pb;
@@ -118,12 +118,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::GetListingRequest>,
     ) -> Result<Response<pb::GetListingResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ReadListings,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
         let id = validate::uuid("listing_id", &request.get_ref().listing_id)
             .map_err(ListingsError::from)?;
         let listing = self
@@ -146,12 +141,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::ListListingsRequest>,
     ) -> Result<Response<pb::ListListingsResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ReadListings,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(ListingsError::from)?;
         let category = if request.category.is_empty() {

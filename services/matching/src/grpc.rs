@@ -3,9 +3,8 @@
 use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
-use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
-use synergies_platform::policy::{Action, Resource, authorize};
+use synergies_platform::policy::{Action, authorize_request};
 use synergies_proto::matching::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -29,12 +28,7 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
         &self,
         request: Request<pb::ListMatchesRequest>,
     ) -> Result<Response<pb::ListMatchesResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ReadListings,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
         let listing_id =
             synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id)
                 .map_err(MatchingError::from)?;

@@ -3,9 +3,8 @@
 use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
-use synergies_platform::context::authenticate;
 use synergies_platform::events::timestamp;
-use synergies_platform::policy::{Action, Resource, authorize};
+use synergies_platform::policy::{Action, authorize_request};
 use synergies_platform::validate;
 use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -39,12 +38,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         &self,
         request: Request<pb::ListInboxRequest>,
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ReadOwnInbox,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
@@ -76,12 +70,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         &self,
         request: Request<pb::ListOutgoingMailRequest>,
     ) -> Result<Response<pb::ListOutgoingMailResponse>, Status> {
-        let caller = authenticate(&self.verifier, &request).await?;
-        authorize(
-            &caller,
-            Action::ReadOutgoingMail,
-            &Resource::tenant(&caller.tenant),
-        )?;
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOutgoingMail).await?;
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;

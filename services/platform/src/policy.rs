@@ -120,6 +120,18 @@ pub fn authorize(
     Ok(())
 }
 
+/// Authenticates the caller of `request` and authorizes `action` in their own tenant: the usual
+/// first two lines of a tenant-scoped RPC.
+pub async fn authorize_request<T>(
+    verifier: &crate::auth::Verifier,
+    request: &tonic::Request<T>,
+    action: Action,
+) -> Result<CallerContext, tonic::Status> {
+    let caller = crate::context::authenticate(verifier, request).await?;
+    authorize(&caller, action, &Resource::tenant(&caller.tenant))?;
+    Ok(caller)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
