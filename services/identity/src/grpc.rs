@@ -102,6 +102,30 @@ impl IdentityApi {
         })
     }
 
+    /// Checks that `password` is the user's current one; else a validation error on `field`
+    /// (a signed-in user proving it is really them).
+    async fn confirm_password(
+        &self,
+        user_id: Uuid,
+        password: &str,
+        field: &'static str,
+    ) -> Result<(), IdentityError> {
+        let credentials = self
+            .store
+            .credentials_by_id(user_id)
+            .await?
+            .ok_or(IdentityError::UserNotFound)?;
+        let confirmed = credentials
+            .password_hash
+            .as_deref()
+            .is_some_and(|stored| crate::passwords::verify(password, stored));
+        if confirmed {
+            Ok(())
+        } else {
+            Err(FieldError::new(field, "is not your current password").into())
+        }
+    }
+
     async fn access_token(&self, user: &User, roles: Vec<Role>) -> Result<String, IdentityError> {
         let organisation = Some(user.organisation_id.to_string());
         let claims = Claims::new(
@@ -822,22 +846,8 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         let caller = authenticate(&self.verifier, &request).await?;
         let user_id = caller.require_user()?.user_id;
         let request = request.into_inner();
-        let credentials = self
-            .store
-            .credentials_by_id(user_id)
-            .await?
-            .ok_or(IdentityError::UserNotFound)?;
-        let current_ok = credentials
-            .password_hash
-            .as_deref()
-            .is_some_and(|stored| crate::passwords::verify(&request.current_password, stored));
-        if !current_ok {
-            return Err(IdentityError::from(FieldError::new(
-                "current_password",
-                "is not your current password",
-            ))
-            .into());
-        }
+        self.confirm_password(user_id, &request.current_password, "current_password")
+            .await?;
         crate::passwords::validate(&request.new_password)
             .map_err(|e| FieldError::new("new_password", e.rule))
             .map_err(IdentityError::from)?;
@@ -1009,22 +1019,8 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::EraseMeResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let me = caller.require_user()?;
-        let credentials = self
-            .store
-            .credentials_by_id(me.user_id)
-            .await?
-            .ok_or(IdentityError::UserNotFound)?;
-        let confirmed = credentials
-            .password_hash
-            .as_deref()
-            .is_some_and(|stored| crate::passwords::verify(&request.get_ref().password, stored));
-        if !confirmed {
-            return Err(IdentityError::from(FieldError::new(
-                "password",
-                "is not your current password",
-            ))
-            .into());
-        }
+        self.confirm_password(me.user_id, &request.get_ref().password, "password")
+            .await?;
         let tenant = caller.tenant.clone();
         let event_for = move |email: &str| {
             let event = UserErased {
