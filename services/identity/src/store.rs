@@ -469,6 +469,20 @@ macro_rules! identity_store {
                 Ok(updated == 1)
             }
 
+            /// Revokes every refresh token of the user: all their sessions end.
+            async fn end_sessions(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                user_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> Result<(), IdentityError> {
+                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+                    .bind(user_id)
+                    .bind(now)
+                    .execute(&mut *connection)
+                    .await?;
+                Ok(())
+            }
+
             async fn with_sites(&self, mut organisation: Organisation) -> Result<Organisation, IdentityError> {
                 let rows = sqlx::query("SELECT id, address, insee_code, latitude, longitude FROM sites WHERE organisation_id = $1 ORDER BY id")
                     .bind(organisation.id)
@@ -651,11 +665,7 @@ macro_rules! identity_store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::end_sessions(&mut tx, user_id, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -742,11 +752,7 @@ macro_rules! identity_store {
                 .bind(format!("erased-{user_id}@erased.invalid"))
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-                    .bind(user_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::end_sessions(&mut tx, user_id, now).await?;
                 sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM invitations WHERE email = $1").bind(&email).execute(&mut *tx).await?;
                 tx.enqueue(&event_for(&email)).await?;
