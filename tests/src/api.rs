@@ -40,9 +40,21 @@ impl Client {
 
     /// POST with a bearer token (none when `token` is empty).
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.post_in("en", path, token, body).await
+    }
+
+    /// POST asking for answers in `language` (`Accept-Language`).
+    pub async fn post_in(
+        &self,
+        language: &str,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .post(format!("{}{path}", self.base_url))
+            .header(reqwest::header::ACCEPT_LANGUAGE, language)
             .json(body);
         if !token.is_empty() {
             request = request.bearer_auth(token);

@@ -187,6 +187,50 @@ async fn sign_up_refusals_name_the_field_and_the_rule() {
         "{bad_siret}"
     );
 
+    // The same refusals, for a French-speaking caller.
+    let (status, en_francais) = client
+        .post_in(
+            "fr-FR,fr;q=0.9,en;q=0.5",
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000075", "21231", "b@dijon.fr"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        en_francais["error"]["message"],
+        "siret : n'est pas un SIRET : le dernier chiffre ne correspond pas aux autres (clé de Luhn)"
+    );
+    let (status, hors_territoire) = client
+        .post_in(
+            "fr",
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21054", "a@beaune.fr"),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        hors_territoire["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("réservée aux professionnels du territoire Dijon métropole"),
+        "{hors_territoire}"
+    );
+    let mut incomplete = sign_up_body("73282932000074", "21231", "b@dijon.fr");
+    incomplete.as_object_mut().unwrap().remove("email");
+    let (status, manquant) = client
+        .post_in("fr", "/api/v1/signup", "", &incomplete)
+        .await;
+    assert_eq!(
+        (status, manquant["error"]["field"].as_str()),
+        (400, Some("email"))
+    );
+    assert_eq!(
+        manquant["error"]["message"],
+        "le champ `email` est obligatoire"
+    );
+
     let mut bad_naf = sign_up_body("73282932000074", "21231", "c@dijon.fr");
     bad_naf["naf"] = json!("99.99Z");
     let (status, body) = client.post("/api/v1/signup", "", &bad_naf).await;

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use synergies_platform::auth::Role;
 use synergies_platform::context::CallerContext;
 use synergies_platform::error::ErrorCode;
+use synergies_platform::i18n::Text;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
@@ -32,7 +33,10 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::Unauthenticated,
-                "sign in first: send Authorization: Bearer <access token>",
+                Text::new(
+                    "sign in first: send Authorization: Bearer <access token>",
+                    "connectez-vous d'abord",
+                ),
             )
         })
 }
@@ -58,7 +62,10 @@ impl FromRequestParts<GatewayState> for Member {
         if caller.is_operator() || caller.user_id.is_none() {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "only a member of an organisation may do this",
+                Text::new(
+                    "only a member of an organisation may do this",
+                    "seul un membre d'une organisation peut faire cela",
+                ),
             ));
         }
         if let Some(user_id) = caller.user_id {
@@ -79,7 +86,10 @@ impl FromRequestParts<GatewayState> for Operator {
         if !caller.roles.contains(&Role::PlatformOperator) {
             return Err(ApiError::new(
                 ErrorCode::PermissionDenied,
-                "only the platform operator may do this",
+                Text::new(
+                    "only the platform operator may do this",
+                    "seul l'opérateur de la plateforme peut faire cela",
+                ),
             ));
         }
         Ok(Self { caller })

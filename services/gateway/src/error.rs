@@ -1,21 +1,34 @@
 //! The one JSON error shape of the API: `{"error": {"code", "message", "field"?}}`. gRPC
 //! statuses are mapped through the platform's error codes, once, here.
+//!
+//! Messages exist in English and French; [`localize`] answers in the caller's language
+//! (`Accept-Language`, English by default: the API's language).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use synergies_platform::error::{ErrorCode, status_field};
+use synergies_platform::error::{
+    ErrorCode, internal_error_text, status_field, status_text, unavailable_text,
+};
+use synergies_platform::i18n::{Language, Text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
-    pub message: String,
+    pub message: Text,
     pub field: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {
+    "code": "invalid_argument",
+    "message": "siret: is not a SIRET: the last digit does not match the others (Luhn checksum)",
+    "field": "siret"
+}}))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
@@ -24,7 +37,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `invalid_argument`.
     pub code: String,
-    /// What went wrong, for a person.
+    /// What went wrong, for a person, in the caller's language (`Accept-Language`: `fr` or
+    /// `en`; English by default).
     pub message: String,
     /// The request field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,16 +46,16 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: Text) -> Self {
         Self {
             status: code.http(),
             code: code.as_str(),
-            message: message.into(),
+            message,
             field: None,
         }
     }
 
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: Text) -> Self {
         Self {
             field: Some(field.into()),
             ..Self::new(ErrorCode::InvalidArgument, message)
@@ -51,16 +65,35 @@ impl ApiError {
     /// A service answered without the part its contract promises.
     pub fn incomplete_answer() -> Self {
         tracing::error!("a service answered without the expected message");
-        Self::new(ErrorCode::Internal, "internal error")
+        Self::new(ErrorCode::Internal, internal_error_text())
     }
 
-    pub fn with_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn with_status(status: StatusCode, code: &'static str, message: Text) -> Self {
         Self {
             status,
             code,
-            message: message.into(),
+            message,
             field: None,
         }
+    }
+
+    fn body(&self, language: Language) -> Json<ErrorBody> {
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.get(language).to_owned(),
+                field: self.field.clone(),
+            },
+        })
+    }
+
+    fn render(&self, language: Language) -> Response {
+        let mut response = (self.status, self.body(language)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(language.code()),
+        );
+        response
     }
 }
 
@@ -69,12 +102,12 @@ impl From<tonic::Status> for ApiError {
         let code = ErrorCode::from_grpc(status.code());
         let message = match code {
             // The service already hid its internals; transport errors are hidden here.
-            ErrorCode::Internal => "internal error".to_owned(),
+            ErrorCode::Internal => internal_error_text(),
             ErrorCode::Unavailable => {
                 tracing::warn!(status = %status, "downstream service unavailable");
-                "service temporarily unavailable, please retry".to_owned()
+                unavailable_text()
             }
-            _ => status.message().to_owned(),
+            _ => status_text(&status),
         };
         Self {
             field: status_field(&status),
@@ -84,26 +117,47 @@ impl From<tonic::Status> for ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// Answers in English; [`localize`] re-renders the answer in the caller's language.
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-                field: self.field,
-            },
-        };
-        (self.status, Json(body)).into_response()
+        let mut response = self.render(Language::En);
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The language an API caller asked for.
+pub fn api_language(request: &Request) -> Language {
+    let header = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::negotiate(header, Language::En)
+}
+
+/// Middleware: error answers in the caller's language.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let language = api_language(&request);
+    let response = next.run(request).await;
+    match response.extensions().get::<ApiError>() {
+        Some(error) if language != Language::En => error.render(language),
+        _ => response,
     }
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "no such route")
+    ApiError::new(
+        ErrorCode::NotFound,
+        Text::new("no such route", "cette adresse n'existe pas"),
+    )
 }
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::with_status(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        "method not allowed on this route",
+        Text::new(
+            "method not allowed on this route",
+            "méthode non autorisée sur cette adresse",
+        ),
     )
 }

@@ -6,6 +6,8 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
+use synergies_platform::i18n::Text;
+
 use crate::error::ApiError;
 
 pub struct ApiJson<T>(pub T);
@@ -31,7 +33,10 @@ where
             return Err(ApiError::with_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "expected a body with Content-Type: application/json",
+                Text::new(
+                    "expected a body with Content-Type: application/json",
+                    "le corps de la requête doit être du JSON (Content-Type: application/json)",
+                ),
             ));
         }
         let bytes = Bytes::from_request(request, state)
@@ -41,10 +46,18 @@ where
                     ApiError::with_status(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "payload_too_large",
-                        "request body is too large",
+                        Text::new(
+                            "request body is too large",
+                            "le corps de la requête est trop volumineux",
+                        ),
                     )
                 } else {
-                    ApiError::with_status(rejection.status(), "bad_request", rejection.body_text())
+                    let message = rejection.body_text();
+                    ApiError::with_status(
+                        rejection.status(),
+                        "bad_request",
+                        Text::new(message.clone(), format!("requête illisible : {message}")),
+                    )
                 }
             })?;
         parse(&bytes).map(ApiJson)
@@ -65,19 +78,46 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::with_status(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
-                format!("malformed JSON: {message}"),
+                Text::new(
+                    format!("malformed JSON: {message}"),
+                    format!("JSON mal formé : {message}"),
+                ),
             );
         }
         // A missing field is reported at its parent's path: name the field itself.
         let missing = message
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next());
+        let text = Text::new(message.clone(), in_french(&message));
         match missing {
-            Some(field) if path == "." => ApiError::invalid(field, message.clone()),
-            Some(field) => ApiError::invalid(format!("{path}.{field}"), message.clone()),
-            None => ApiError::invalid(path, message),
+            Some(field) if path == "." => ApiError::invalid(field, text),
+            Some(field) => ApiError::invalid(format!("{path}.{field}"), text),
+            None => ApiError::invalid(path, text),
         }
     })
+}
+
+/// serde's messages, said in French: the shapes serde produces for a JSON body.
+fn in_french(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        return format!("le champ `{field}` est obligatoire");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let expected = expected.replace("one of ", "").replace(" or ", ", ");
+        return format!("valeur inconnue {value} ; valeurs possibles : {expected}");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let field = rest.split(", expected").next().unwrap_or(rest);
+        return format!("champ inconnu {field}");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        return format!("type invalide ({found}) ; attendu : {expected}");
+    }
+    format!("valeur invalide : {message}")
 }
 
 #[cfg(test)]
@@ -120,6 +160,13 @@ mod tests {
                 .as_deref(),
             Some("title")
         );
+        let unknown = parse::<Body>(br#"{"title":"x","kind":"gift"}"#).unwrap_err();
+        assert_eq!(
+            unknown.message.fr,
+            "valeur inconnue `gift` ; valeurs possibles : `offer`"
+        );
+        let missing = parse::<Body>(br#"{"kind":"offer"}"#).unwrap_err();
+        assert_eq!(missing.message.fr, "le champ `title` est obligatoire");
         let malformed = parse::<Body>(b"{not json").unwrap_err();
         assert_eq!(
             (malformed.status, malformed.code),

@@ -95,6 +95,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(axum::middleware::from_fn(error::localize))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
         .with_state(state)
 }

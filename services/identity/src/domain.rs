@@ -55,6 +55,7 @@ impl TenantSettings {
             return Err(FieldError::new(
                 "logo_url",
                 "must be an http(s) address of at most 500 characters",
+                "doit être une adresse http(s) d'au plus 500 caractères",
             ));
         }
         for (field, colour) in [
@@ -65,7 +66,11 @@ impl TenantSettings {
                 && colour.starts_with('#')
                 && colour[1..].chars().all(|c| c.is_ascii_hexdigit());
             if !valid {
-                return Err(FieldError::new(field, "must be a colour such as #1d4f91"));
+                return Err(FieldError::new(
+                    field,
+                    "must be a colour such as #1d4f91",
+                    "doit être une couleur telle que #1d4f91",
+                ));
             }
         }
         if self.exchange_modes.is_empty()
@@ -77,10 +82,15 @@ impl TenantSettings {
             return Err(FieldError::new(
                 "exchange_modes",
                 "must list some of give, exchange, lend, rent, sell",
+                "doit citer certains des modes : don, échange, prêt, location, vente",
             ));
         }
         if !["fr", "en"].contains(&self.default_language.as_str()) {
-            return Err(FieldError::new("default_language", "must be fr or en"));
+            return Err(FieldError::new(
+                "default_language",
+                "must be fr or en",
+                "doit valoir fr ou en",
+            ));
         }
         Ok(Self {
             brand_name,
@@ -212,6 +222,7 @@ pub fn validate_slug(slug: &str) -> Result<(), FieldError> {
         Err(FieldError::new(
             "slug",
             "2 to 40 lowercase letters, digits or hyphens, starting with a letter",
+            "de 2 à 40 minuscules, chiffres ou tirets, commençant par une lettre",
         ))
     }
 }
@@ -233,6 +244,7 @@ pub fn validate_email(email: &str) -> Result<String, FieldError> {
         Err(FieldError::new(
             "email",
             "must be an e-mail address such as name@example.fr",
+            "doit être une adresse e-mail telle que nom@exemple.fr",
         ))
     }
 }

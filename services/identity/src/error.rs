@@ -60,6 +60,46 @@ impl ServiceError for IdentityError {
         }
     }
 
+    fn in_french(&self) -> String {
+        match self {
+            Self::Invalid(error) => error.in_french(),
+            Self::TenantExists(slug) => format!("le territoire {slug} existe déjà"),
+            Self::TenantNotFound => "territoire introuvable".to_owned(),
+            Self::OrganisationNotFound => "organisation introuvable".to_owned(),
+            Self::UserNotFound => "utilisateur introuvable".to_owned(),
+            Self::EmailTaken => {
+                "un compte existe déjà avec cette adresse e-mail sur ce territoire".to_owned()
+            }
+            Self::IdentifierTaken => {
+                "une organisation est déjà inscrite avec cet identifiant sur ce territoire"
+                    .to_owned()
+            }
+            Self::OutsideTerritory {
+                territory,
+                insee_code,
+            } => format!(
+                "cette plateforme est réservée aux professionnels du territoire {territory} : \
+                 la commune {insee_code} n'en fait pas partie"
+            ),
+            Self::BadCredentials => "adresse e-mail ou mot de passe incorrect".to_owned(),
+            Self::Throttled { minutes } => format!(
+                "trop de tentatives de connexion échouées : réessayez dans {minutes} minutes"
+            ),
+            Self::SessionEnded => "cette session est terminée ; reconnectez-vous".to_owned(),
+            Self::EmailNotVerified => {
+                "confirmez d'abord votre adresse e-mail en suivant le lien qui vous a été envoyé"
+                    .to_owned()
+            }
+            Self::VerificationInvalid => {
+                "ce lien de confirmation est invalide, déjà utilisé ou expiré".to_owned()
+            }
+            Self::OperatorDisabled => {
+                "la connexion opérateur est désactivée sur cette plateforme".to_owned()
+            }
+            Self::NoSigningKey | Self::Storage(_) => "erreur interne".to_owned(),
+        }
+    }
+
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),

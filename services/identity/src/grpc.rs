@@ -122,7 +122,12 @@ impl IdentityApi {
         if confirmed {
             Ok(())
         } else {
-            Err(FieldError::new(field, "is not your current password").into())
+            Err(FieldError::new(
+                field,
+                "is not your current password",
+                "n'est pas votre mot de passe actuel",
+            )
+            .into())
         }
     }
 
@@ -230,7 +235,12 @@ fn kind_from_message(kind: i32) -> Result<OrganisationKind, IdentityError> {
         Ok(pb::OrganisationKind::Company) => Ok(OrganisationKind::Company),
         Ok(pb::OrganisationKind::Association) => Ok(OrganisationKind::Association),
         Ok(pb::OrganisationKind::PublicBody) => Ok(OrganisationKind::PublicBody),
-        _ => Err(FieldError::new("kind", "must be company, association or public_body").into()),
+        _ => Err(FieldError::new(
+            "kind",
+            "must be company, association or public_body",
+            "doit valoir company (entreprise), association ou public_body (organisme public)",
+        )
+        .into()),
     }
 }
 
@@ -250,7 +260,12 @@ fn invitable_roles(names: &[String]) -> Result<Vec<Role>, IdentityError> {
         .iter()
         .map(|name| match Role::parse(name) {
             Some(Role::OrganisationAdmin) => Ok(Role::OrganisationAdmin),
-            _ => Err(FieldError::new("roles", "may only contain organisation_admin").into()),
+            _ => Err(FieldError::new(
+                "roles",
+                "may only contain organisation_admin",
+                "ne peut contenir que organisation_admin",
+            )
+            .into()),
         })
         .collect()
 }
@@ -266,6 +281,7 @@ fn granted_roles(names: &[String]) -> Result<Vec<Role>, IdentityError> {
             _ => Err(FieldError::new(
                 "roles",
                 "each must be organisation_admin, facilitator or tenant_admin",
+                "chacun doit valoir organisation_admin, facilitator ou tenant_admin",
             )
             .into()),
         })
@@ -515,6 +531,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 return Err(IdentityError::from(FieldError::new(
                     "decision",
                     "must be approve, reject or suspend",
+                    "doit valoir approve, reject ou suspend",
                 ))
                 .into());
             }
@@ -525,6 +542,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             return Err(IdentityError::from(FieldError::new(
                 "reason",
                 "is required to reject or suspend",
+                "est obligatoire pour refuser ou suspendre",
             ))
             .into());
         }
@@ -825,7 +843,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::ResetPasswordResponse>, Status> {
         let request = request.into_inner();
         crate::passwords::validate(&request.new_password)
-            .map_err(|e| FieldError::new("new_password", e.rule))
+            .map_err(|e| e.for_field("new_password"))
             .map_err(IdentityError::from)?;
         let password_hash = crate::passwords::hash(&request.new_password);
         let token_hash = domain::token_hash(&request.token);
@@ -849,7 +867,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         self.confirm_password(user_id, &request.current_password, "current_password")
             .await?;
         crate::passwords::validate(&request.new_password)
-            .map_err(|e| FieldError::new("new_password", e.rule))
+            .map_err(|e| e.for_field("new_password"))
             .map_err(IdentityError::from)?;
         self.store
             .set_password(user_id, &crate::passwords::hash(&request.new_password))

@@ -95,12 +95,14 @@ pub fn validate_siren(input: &str) -> Result<Siren, FieldError> {
         return Err(FieldError::new(
             "siren",
             "must be 9 digits (spaces allowed), e.g. 732 829 320",
+            "doit compter 9 chiffres (espaces permises), par exemple 732 829 320",
         ));
     }
     if !luhn_holds(&siren) {
         return Err(FieldError::new(
             "siren",
             "is not a SIREN: the last digit does not match the others (Luhn checksum)",
+            "n'est pas un SIREN : le dernier chiffre ne correspond pas aux autres (clé de Luhn)",
         ));
     }
     Ok(Siren(siren))
@@ -112,6 +114,7 @@ pub fn validate_siret(input: &str) -> Result<Siret, FieldError> {
         return Err(FieldError::new(
             "siret",
             "must be 14 digits (spaces allowed), e.g. 732 829 320 00074",
+            "doit compter 14 chiffres (espaces permises), par exemple 732 829 320 00074",
         ));
     }
     if siret.starts_with(LA_POSTE_SIREN) {
@@ -121,6 +124,7 @@ pub fn validate_siret(input: &str) -> Result<Siret, FieldError> {
         return Err(FieldError::new(
             "siret",
             "is not a SIRET: the last digit does not match the others (Luhn checksum)",
+            "n'est pas un SIRET : le dernier chiffre ne correspond pas aux autres (clé de Luhn)",
         ));
     }
     Ok(Siret(siret))
@@ -136,6 +140,7 @@ fn la_poste_siret(siret: String) -> Result<Siret, FieldError> {
         Err(FieldError::new(
             "siret",
             "is not a La Poste SIRET: its 14 digits must add up to a multiple of 5",
+            "n'est pas un SIRET de La Poste : la somme de ses 14 chiffres doit être un multiple de 5",
         ))
     }
 }
@@ -152,6 +157,7 @@ pub fn validate_rna(input: &str) -> Result<Rna, FieldError> {
         return Err(FieldError::new(
             "rna",
             "must be W followed by 9 digits, e.g. W212001234",
+            "doit être un W suivi de 9 chiffres, par exemple W212001234",
         ));
     }
     Ok(Rna(format!("W{digits}")))
@@ -165,12 +171,14 @@ pub fn validate_naf(input: &str) -> Result<NafCode, FieldError> {
         return Err(FieldError::new(
             "naf",
             "must be 4 digits and a letter, e.g. 18.12Z or 1812Z",
+            "doit compter 4 chiffres et une lettre, par exemple 18.12Z ou 1812Z",
         ));
     };
     let Some(description) = nace_class_description(&class) else {
         return Err(FieldError::new(
             "naf",
             format!("must name a NACE Rev. 2 class, and {class} is not one"),
+            format!("doit désigner une classe de la NACE rév. 2, ce que {class} n'est pas"),
         ));
     };
     Ok(NafCode {
@@ -394,12 +402,14 @@ mod tests {
             validate_siren("732829321")
                 .unwrap_err()
                 .rule
+                .en
                 .contains("Luhn")
         );
         assert!(
             validate_siren("73282932")
                 .unwrap_err()
                 .rule
+                .en
                 .contains("9 digits")
         );
     }
@@ -441,7 +451,7 @@ mod tests {
         for bad in ["35600000000049", "35600000000014"] {
             assert_ne!(digit_sum(bad) % 5, 0, "{bad}");
             let error = validate_siret(bad).unwrap_err();
-            assert!(error.rule.contains("multiple of 5"), "{bad}");
+            assert!(error.rule.en.contains("multiple of 5"), "{bad}");
         }
     }
 
@@ -491,7 +501,7 @@ mod tests {
     fn naf_codes_of_unknown_classes_or_shapes_are_refused() {
         let unknown = validate_naf("99.99Z").unwrap_err();
         assert_eq!(unknown.field, "naf");
-        assert!(unknown.rule.contains("99.99"));
+        assert!(unknown.rule.en.contains("99.99"));
         // 18.1 is a NACE group, not a class: the letter makes it look like one.
         for bad in [
             "18.12", "1812", "18.1Z", "1.812Z", "18.12ZZ", "18,12Z", "18.1ZZ", "",

@@ -34,16 +34,22 @@ pub fn validate(password: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "password",
             format!("must be at least {MIN_LENGTH} characters"),
+            format!("doit faire au moins {MIN_LENGTH} caractères"),
         ));
     }
     if length > MAX_LENGTH {
         return Err(FieldError::new(
             "password",
             format!("must be at most {MAX_LENGTH} characters"),
+            format!("doit faire au plus {MAX_LENGTH} caractères"),
         ));
     }
     if COMMON.contains(&password.to_lowercase()) {
-        return Err(FieldError::new("password", "is too common; choose another"));
+        return Err(FieldError::new(
+            "password",
+            "is too common; choose another",
+            "est trop courant ; choisissez-en un autre",
+        ));
     }
     Ok(())
 }
@@ -83,6 +89,7 @@ mod tests {
             validate("Password1234")
                 .unwrap_err()
                 .rule
+                .en
                 .contains("common")
         );
         assert!(validate(&"x".repeat(MAX_LENGTH + 1)).is_err());

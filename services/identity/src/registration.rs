@@ -48,21 +48,28 @@ pub fn check_identifiers(
             return Err(FieldError::new(
                 "siret",
                 "is required: the 14-digit SIRET of the establishment",
+                "est obligatoire : le SIRET à 14 chiffres de l'établissement",
             ));
         }
         OrganisationKind::Company | OrganisationKind::PublicBody if rna.is_some() => {
-            return Err(FieldError::new("rna", "is for associations only"));
+            return Err(FieldError::new(
+                "rna",
+                "is for associations only",
+                "est réservé aux associations",
+            ));
         }
         OrganisationKind::Association if siret.is_none() && rna.is_none() => {
             return Err(FieldError::new(
                 "rna",
                 "is required: the association's RNA number (W + 9 digits) or its SIRET",
+                "est obligatoire : le numéro RNA de l'association (W + 9 chiffres) ou son SIRET",
             ));
         }
         OrganisationKind::Company if naf.is_none() => {
             return Err(FieldError::new(
                 "naf",
                 "is required: the NAF/APE activity code, such as 18.12Z",
+                "est obligatoire : le code d'activité NAF/APE, par exemple 18.12Z",
             ));
         }
         _ => {}
@@ -99,6 +106,7 @@ pub fn check_site(tenant: &Tenant, site: &SiteInput) -> Result<Site, IdentityErr
         return Err(FieldError::new(
             "site.latitude",
             "latitude must be within ±90 and longitude within ±180",
+            "la latitude doit être comprise entre -90 et 90 et la longitude entre -180 et 180",
         )
         .into());
     }

@@ -83,9 +83,13 @@ impl ListingDraft {
         organisation_id: Uuid,
         owner_user_id: Uuid,
     ) -> Result<Listing, FieldError> {
-        let kind = self
-            .kind
-            .ok_or_else(|| FieldError::new("kind", "must be offer or request"))?;
+        let kind = self.kind.ok_or_else(|| {
+            FieldError::new(
+                "kind",
+                "must be offer or request",
+                "doit valoir offer (offre) ou request (demande)",
+            )
+        })?;
         Ok(Listing {
             id: Uuid::now_v7(),
             tenant: tenant.to_owned(),
@@ -118,6 +122,7 @@ pub fn validate_category(category: &str) -> Result<String, FieldError> {
         Err(FieldError::new(
             "category",
             "must be a category path such as packaging/pallets",
+            "doit être un chemin de catégorie tel que packaging/pallets",
         ))
     }
 }

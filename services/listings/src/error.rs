@@ -19,6 +19,14 @@ impl ServiceError for ListingsError {
         }
     }
 
+    fn in_french(&self) -> String {
+        match self {
+            Self::Invalid(error) => error.in_french(),
+            Self::NotFound => "annonce introuvable".to_owned(),
+            Self::Storage(_) => "erreur interne".to_owned(),
+        }
+    }
+
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),

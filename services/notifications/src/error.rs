@@ -16,6 +16,13 @@ impl ServiceError for NotificationsError {
         }
     }
 
+    fn in_french(&self) -> String {
+        match self {
+            Self::Invalid(error) => error.in_french(),
+            Self::Storage(_) => "erreur interne".to_owned(),
+        }
+    }
+
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),

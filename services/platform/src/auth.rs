@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use tokio::sync::{Mutex, RwLock};
 
+use crate::error::{ErrorCode, status};
+use crate::i18n::Text;
+
 /// `iss` of every token.
 pub const ISSUER: &str = "synergies-identity";
 /// Access tokens are short-lived; refresh tokens renew them.
@@ -112,10 +115,27 @@ pub enum AuthError {
 impl AuthError {
     pub fn status(&self) -> tonic::Status {
         match self {
-            Self::Unavailable(_) => {
-                tonic::Status::unavailable("authentication is temporarily unavailable")
-            }
-            other => tonic::Status::unauthenticated(other.to_string()),
+            Self::Unavailable(_) => status(
+                ErrorCode::Unavailable,
+                &Text::new(
+                    "authentication is temporarily unavailable",
+                    "l'authentification est momentanément indisponible",
+                ),
+            ),
+            Self::Expired => status(
+                ErrorCode::Unauthenticated,
+                &Text::new(
+                    self.to_string(),
+                    "votre session a expiré : reconnectez-vous",
+                ),
+            ),
+            other => status(
+                ErrorCode::Unauthenticated,
+                &Text::new(
+                    other.to_string(),
+                    "votre session n'est pas valide : reconnectez-vous",
+                ),
+            ),
         }
     }
 }

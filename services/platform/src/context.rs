@@ -9,6 +9,8 @@ use tonic::metadata::{MetadataMap, MetadataValue};
 use uuid::Uuid;
 
 use crate::auth::{Claims, Role, Verifier};
+use crate::error::{ErrorCode, status};
+use crate::i18n::Text;
 
 const AUTHORIZATION: &str = "authorization";
 const TARGET_TENANT: &str = "x-synergies-tenant";
@@ -91,8 +93,12 @@ impl CallerContext {
                 user_id,
                 organisation_id,
             }),
-            _ => Err(tonic::Status::permission_denied(
-                "only a member of an organisation may do this",
+            _ => Err(status(
+                ErrorCode::PermissionDenied,
+                &Text::new(
+                    "only a member of an organisation may do this",
+                    "seul un membre d'une organisation peut faire cela",
+                ),
             )),
         }
     }
@@ -114,8 +120,15 @@ pub async fn authenticate<T>(
     request: &tonic::Request<T>,
 ) -> Result<CallerContext, tonic::Status> {
     let metadata = request.metadata();
-    let token = bearer(metadata)
-        .ok_or_else(|| tonic::Status::unauthenticated("an access token is required"))?;
+    let token = bearer(metadata).ok_or_else(|| {
+        status(
+            ErrorCode::Unauthenticated,
+            &Text::new(
+                "an access token is required",
+                "connectez-vous pour continuer",
+            ),
+        )
+    })?;
     let claims = verifier.verify(token).await.map_err(|e| e.status())?;
     let target = metadata.get(TARGET_TENANT).and_then(|v| v.to_str().ok());
     Ok(CallerContext::from_claims(

@@ -2,10 +2,14 @@
 //! [`ErrorCode`] each variant is; the code decides the gRPC status and the HTTP status, once.
 
 use http::StatusCode;
-use tonic::metadata::MetadataValue;
+use tonic::metadata::{BinaryMetadataValue, MetadataValue};
+
+use crate::i18n::Text;
 
 /// Metadata key carrying the name of the request field an `InvalidArgument` is about.
 pub const FIELD_METADATA_KEY: &str = "x-synergies-field";
+/// Binary metadata key carrying the French text of a status (its message is the English one).
+pub const FRENCH_METADATA_KEY: &str = "x-synergies-message-fr-bin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -82,9 +86,12 @@ impl ErrorCode {
     }
 }
 
-/// Implemented by every service's error enum.
+/// Implemented by every service's error enum. `Display` is the English message.
 pub trait ServiceError: std::error::Error {
     fn code(&self) -> ErrorCode;
+    /// The same message in French. Internal and unavailable errors are never shown, so their
+    /// French text may be anything.
+    fn in_french(&self) -> String;
     /// The request field at fault, for validation errors.
     fn field(&self) -> Option<&str> {
         None
@@ -98,21 +105,57 @@ pub fn to_status<E: ServiceError>(error: &E) -> tonic::Status {
     let message = match code {
         ErrorCode::Internal => {
             tracing::error!(error = %error, "internal error");
-            "internal error".to_owned()
+            internal_error_text()
         }
         ErrorCode::Unavailable => {
             tracing::warn!(error = %error, "dependency unavailable");
-            "service temporarily unavailable".to_owned()
+            unavailable_text()
         }
-        _ => error.to_string(),
+        _ => Text::new(error.to_string(), error.in_french()),
     };
-    let mut status = tonic::Status::new(code.grpc(), message);
+    let mut status = status(code, &message);
     if let Some(field) = error.field()
         && let Ok(value) = MetadataValue::try_from(field)
     {
         status.metadata_mut().insert(FIELD_METADATA_KEY, value);
     }
     status
+}
+
+/// A status whose message a person may read, in both languages.
+pub fn status(code: ErrorCode, message: &Text) -> tonic::Status {
+    let mut status = tonic::Status::new(code.grpc(), message.en.clone());
+    status.metadata_mut().insert_bin(
+        FRENCH_METADATA_KEY,
+        BinaryMetadataValue::from_bytes(message.fr.as_bytes()),
+    );
+    status
+}
+
+/// The message of a status in both languages; statuses from outside the platform only have
+/// the English one.
+pub fn status_text(status: &tonic::Status) -> Text {
+    let french = status
+        .metadata()
+        .get_bin(FRENCH_METADATA_KEY)
+        .and_then(|v| v.to_bytes().ok())
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok());
+    let english = status.message().to_owned();
+    Text {
+        fr: french.unwrap_or_else(|| english.clone()),
+        en: english,
+    }
+}
+
+pub fn internal_error_text() -> Text {
+    Text::new("internal error", "erreur interne")
+}
+
+pub fn unavailable_text() -> Text {
+    Text::new(
+        "service temporarily unavailable, please retry",
+        "service momentanément indisponible, veuillez réessayer",
+    )
 }
 
 /// The field a status names, if any.
@@ -124,20 +167,31 @@ pub fn status_field(status: &tonic::Status) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A validation failure: which field, and what is expected of it.
+/// A validation failure: which field, and what is expected of it, in English and French.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {rule}")]
+#[error("{field}: {}", rule.en)]
 pub struct FieldError {
     pub field: &'static str,
-    pub rule: String,
+    pub rule: Text,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, english: impl Into<String>, french: impl Into<String>) -> Self {
         Self {
             field,
-            rule: rule.into(),
+            rule: Text::new(english, french),
         }
+    }
+
+    /// The same rule about another field (e.g. a password rule applied to `new_password`).
+    #[must_use]
+    pub fn for_field(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
+
+    /// The French message, naming the field like the English one.
+    pub fn in_french(&self) -> String {
+        format!("{} : {}", self.field, self.rule.fr)
     }
 }
 
@@ -160,6 +214,12 @@ mod tests {
                 Self::Invalid(_) => ErrorCode::InvalidArgument,
             }
         }
+        fn in_french(&self) -> String {
+            match self {
+                Self::Database => "le mot de passe est hunter2".to_owned(),
+                Self::Invalid(e) => e.in_french(),
+            }
+        }
         fn field(&self) -> Option<&str> {
             match self {
                 Self::Invalid(e) => Some(e.field),
@@ -173,6 +233,7 @@ mod tests {
         let status = to_status(&Sample::Database);
         assert_eq!(status.code(), tonic::Code::Internal);
         assert!(!status.message().contains("hunter2"));
+        assert!(!status_text(&status).fr.contains("hunter2"));
     }
 
     #[test]
@@ -180,9 +241,13 @@ mod tests {
         let status = to_status(&Sample::Invalid(FieldError::new(
             "title",
             "must not be empty",
+            "ne doit pas être vide",
         )));
         assert_eq!(status.code(), tonic::Code::InvalidArgument);
         assert_eq!(status_field(&status).as_deref(), Some("title"));
+        let text = status_text(&status);
+        assert_eq!(text.en, "title: must not be empty");
+        assert_eq!(text.fr, "title : ne doit pas être vide");
         assert_eq!(
             ErrorCode::from_grpc(status.code()).http(),
             StatusCode::BAD_REQUEST

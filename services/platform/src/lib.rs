@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod i18n;
 pub mod metrics;
 pub mod outbox;
 pub mod policy;

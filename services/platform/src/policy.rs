@@ -12,6 +12,8 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::context::CallerContext;
+use crate::error::{ErrorCode, status};
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -98,23 +100,34 @@ pub fn authorize(
     resource: &Resource<'_>,
 ) -> Result<(), tonic::Status> {
     if caller.tenant.is_empty() || caller.tenant != resource.tenant {
-        return Err(tonic::Status::not_found("not found"));
+        return Err(status(
+            ErrorCode::NotFound,
+            &Text::new("not found", "introuvable"),
+        ));
     }
     if !allowed(caller, action) {
         let message = match action {
-            Action::PublishListing if caller.user_id.is_some() => {
-                "your organisation is not approved yet: a facilitator of the territory must approve it first"
-            }
-            _ => "your role does not allow this",
+            Action::PublishListing if caller.user_id.is_some() => Text::new(
+                "your organisation is not approved yet: a facilitator of the territory must approve it first",
+                "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
+            ),
+            _ => Text::new(
+                "your role does not allow this",
+                "votre rôle ne permet pas cette action",
+            ),
         };
-        return Err(tonic::Status::permission_denied(message));
+        return Err(status(ErrorCode::PermissionDenied, &message));
     }
     if needs_own_organisation(action)
         && let Some(organisation) = resource.organisation
         && caller.organisation_id != Some(organisation)
     {
-        return Err(tonic::Status::permission_denied(
-            "this belongs to another organisation",
+        return Err(status(
+            ErrorCode::PermissionDenied,
+            &Text::new(
+                "this belongs to another organisation",
+                "cela appartient à une autre organisation",
+            ),
         ));
     }
     Ok(())

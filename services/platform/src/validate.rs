@@ -8,7 +8,11 @@ use crate::error::FieldError;
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
+        return Err(FieldError::new(
+            field,
+            "must not be empty",
+            "ne doit pas être vide",
+        ));
     }
     bounded_text(field, value, max)
 }
@@ -20,13 +24,15 @@ pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<Stri
         return Err(FieldError::new(
             field,
             format!("must be at most {max} characters"),
+            format!("doit faire au plus {max} caractères"),
         ));
     }
     Ok(value.to_owned())
 }
 
 pub fn uuid(field: &'static str, value: &str) -> Result<Uuid, FieldError> {
-    Uuid::parse_str(value).map_err(|_| FieldError::new(field, "must be a UUID"))
+    Uuid::parse_str(value)
+        .map_err(|_| FieldError::new(field, "must be a UUID", "doit être un identifiant UUID"))
 }
 
 /// Page size in `1..=100`; 0 means the default of 20.
@@ -34,7 +40,11 @@ pub fn page_size(requested: u32) -> Result<u32, FieldError> {
     match requested {
         0 => Ok(20),
         1..=100 => Ok(requested),
-        _ => Err(FieldError::new("page_size", "must be between 1 and 100")),
+        _ => Err(FieldError::new(
+            "page_size",
+            "must be between 1 and 100",
+            "doit être compris entre 1 et 100",
+        )),
     }
 }
 
@@ -43,9 +53,13 @@ pub fn page_token(token: &str) -> Result<Option<Uuid>, FieldError> {
     if token.is_empty() {
         return Ok(None);
     }
-    Uuid::parse_str(token)
-        .map(Some)
-        .map_err(|_| FieldError::new("page_token", "must be a token returned by a previous page"))
+    Uuid::parse_str(token).map(Some).map_err(|_| {
+        FieldError::new(
+            "page_token",
+            "must be a token returned by a previous page",
+            "doit être un jeton renvoyé par une page précédente",
+        )
+    })
 }
 
 /// Cuts a page fetched with `limit + 1` rows down to `limit`, and returns the token of the
@@ -73,7 +87,7 @@ mod tests {
             "Palettes"
         );
         assert_eq!(
-            required_text("title", "   ", 10).unwrap_err().rule,
+            required_text("title", "   ", 10).unwrap_err().rule.en,
             "must not be empty"
         );
         assert!(required_text("title", "ééééé", 4).is_err());

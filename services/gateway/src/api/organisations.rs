@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::{anonymous_request, request};
+use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
@@ -252,7 +253,10 @@ pub async fn list(
         Some(_) => {
             return Err(ApiError::invalid(
                 "status",
-                "must be pending, approved, rejected or suspended",
+                Text::new(
+                    "must be pending, approved, rejected or suspended",
+                    "doit valoir pending, approved, rejected ou suspended",
+                ),
             ));
         }
     };
