@@ -357,3 +357,149 @@ async fn a_signed_in_user_changes_their_password_by_proving_the_current_one() {
         200
     );
 }
+
+/// A browser's cookie jar, kept by hand so the test sees every `Set-Cookie` line.
+#[derive(Default)]
+struct CookieJar(std::collections::BTreeMap<String, String>);
+
+impl CookieJar {
+    fn absorb(&mut self, response: &reqwest::Response) {
+        for line in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let line = line.to_str().unwrap();
+            let (pair, attributes) = line.split_once(';').unwrap_or((line, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[tokio::test]
+async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_to_change_anything()
+{
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Menuiserie").await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", platform.base_url);
+    let mut jar = CookieJar::default();
+
+    let response = http
+        .post(url("/api/v1/auth/session"))
+        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let set_cookies: Vec<String> = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    jar.absorb(&response);
+    let session: Value = response.json().await.unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    assert!(
+        session.get("access_token").is_none(),
+        "scripts never see the tokens"
+    );
+    for line in &set_cookies {
+        assert!(line.starts_with("__Host-synergies-"), "{line}");
+        assert!(
+            line.contains("Secure") && line.contains("SameSite=Lax"),
+            "{line}"
+        );
+        assert_eq!(
+            line.contains("HttpOnly"),
+            !line.starts_with("__Host-synergies-csrf="),
+            "{line}"
+        );
+    }
+
+    // Reading needs the cookie only.
+    let me = http
+        .get(url("/api/v1/me"))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().await.unwrap()["email"], member.email);
+
+    // Changing something without the CSRF token is refused — what a forged form would do.
+    let change = json!({"current_password": "not my password at all", "new_password": "un tout nouveau mot de passe"});
+    let forged = http
+        .post(url("/api/v1/me/password"))
+        .header("cookie", jar.header())
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        forged.json::<Value>().await.unwrap()["error"]["code"],
+        "csrf_failed"
+    );
+    let genuine = http
+        .post(url("/api/v1/me/password"))
+        .header("cookie", jar.header())
+        .header("x-csrf-token", &csrf)
+        .json(&change)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        genuine.status(),
+        400,
+        "past the CSRF check, the wrong current password is what is refused"
+    );
+
+    // Renewal rotates the refresh cookie; the CSRF token stays.
+    let old_jar = jar.header();
+    let refresh = |cookies: String, csrf: Option<&str>| {
+        let mut request = http
+            .post(url("/api/v1/auth/session/refresh"))
+            .header("cookie", cookies);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.send()
+    };
+    assert_eq!(refresh(jar.header(), None).await.unwrap().status(), 403);
+    let renewed = refresh(jar.header(), Some(&csrf)).await.unwrap();
+    assert_eq!(renewed.status(), 204);
+    jar.absorb(&renewed);
+    assert_ne!(jar.header(), old_jar);
+    assert!(
+        jar.header()
+            .contains(&format!("__Host-synergies-csrf={csrf}"))
+    );
+
+    // Signing out expires the cookies and revokes the refresh token.
+    let cookies_before_logout = jar.header();
+    let out = http
+        .delete(url("/api/v1/auth/session"))
+        .header("cookie", jar.header())
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    jar.absorb(&out);
+    assert!(jar.0.is_empty(), "every cookie expired: {:?}", jar.0);
+    let replay = refresh(cookies_before_logout, Some(&csrf)).await.unwrap();
+    assert_eq!(replay.status(), 401);
+}

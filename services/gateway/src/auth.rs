@@ -22,7 +22,7 @@ pub struct Operator {
     pub caller: CallerContext,
 }
 
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+fn bearer(parts: &Parts) -> Option<&str> {
     parts
         .headers
         .get(header::AUTHORIZATION)
@@ -30,19 +30,31 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                Text::new(
-                    "sign in first: send Authorization: Bearer <access token>",
-                    "connectez-vous d'abord",
-                ),
-            )
-        })
+}
+
+/// The caller's access token: the bearer header of API clients, or the session cookie of a
+/// browser — whose state-changing requests must then prove they come from our pages (CSRF).
+fn access_token<'p>(parts: &'p Parts, state: &GatewayState) -> Result<&'p str, ApiError> {
+    if let Some(token) = bearer(parts) {
+        return Ok(token);
+    }
+    if let Some(token) = state.cookies.access_token(&parts.headers) {
+        state
+            .cookies
+            .check_csrf(&parts.method, &parts.headers, None)?;
+        return Ok(token);
+    }
+    Err(ApiError::new(
+        ErrorCode::Unauthenticated,
+        Text::new(
+            "sign in first: send Authorization: Bearer <access token>, or sign in at /api/v1/auth/session",
+            "connectez-vous d'abord",
+        ),
+    ))
 }
 
 async fn verified(parts: &Parts, state: &GatewayState) -> Result<CallerContext, ApiError> {
-    let token = bearer(parts)?;
+    let token = access_token(parts, state)?;
     let claims = state
         .verifier
         .verify(token)

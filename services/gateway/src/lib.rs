@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod browser_session;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -36,6 +37,14 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/auth/refresh", post(api::session::refresh))
         .route("/api/v1/auth/logout", post(api::session::logout))
         .route("/api/v1/auth/operator", post(api::session::operator))
+        .route(
+            "/api/v1/auth/session",
+            post(api::session::start_browser_session).delete(api::session::end_browser_session),
+        )
+        .route(
+            "/api/v1/auth/session/refresh",
+            post(api::session::refresh_browser_session),
+        )
         .route("/api/v1/signup", post(api::organisations::sign_up))
         .route("/api/v1/auth/verify-email", post(api::mail::verify_email))
         .route(
@@ -107,7 +116,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let state = GatewayState::connect(downstream)?;
+    let mut state = GatewayState::connect(downstream)?;
+    state.cookies.secure = config.gateway.secure_cookies;
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();

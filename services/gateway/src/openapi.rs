@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers and types themselves.
 
 use axum::Json;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
@@ -13,6 +13,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     paths(
         api::session::request_password_reset, api::session::reset_password, api::session::change_password,
         api::session::login, api::session::refresh, api::session::logout, api::session::operator, api::session::jwks,
+        api::session::start_browser_session, api::session::refresh_browser_session, api::session::end_browser_session,
         api::mail::verify_email, api::mail::verify_email_link, api::mail::outgoing,
         api::organisations::sign_up, api::organisations::decide, api::organisations::list,
         api::organisations::invite, api::organisations::accept, api::organisations::set_roles,
@@ -44,6 +45,14 @@ impl Modify for Security {
                 ),
             );
         }
+        components.add_security_scheme(
+            "browser",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "__Host-synergies-access",
+                "Session cookie set by /api/v1/auth/session; state-changing requests must also send \
+                 the X-CSRF-Token header",
+            ))),
+        );
     }
 }
 

@@ -7,6 +7,8 @@ use synergies_proto::matching::v1::matching_service_client::MatchingServiceClien
 use synergies_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use tonic::transport::Channel;
 
+use crate::browser_session::CookiePolicy;
+
 /// Where the services answer.
 #[derive(Debug, Clone)]
 pub struct Downstream {
@@ -38,6 +40,8 @@ pub struct GatewayState {
     pub services: Vec<(&'static str, &'static str, Channel)>,
     /// Verifies access tokens against identity's published keys.
     pub verifier: Arc<Verifier>,
+    /// How browser session cookies are written.
+    pub cookies: CookiePolicy,
 }
 
 impl GatewayState {
@@ -78,6 +82,7 @@ impl GatewayState {
                 ),
             ],
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
+            cookies: CookiePolicy::default(),
         })
     }
 }

@@ -184,6 +184,9 @@ pub struct GatewayConfig {
     pub listen: String,
     /// Largest accepted request body, in bytes.
     pub body_limit_bytes: usize,
+    /// Browser session cookies are `Secure` with `__Host-` names. Turn off only to serve
+    /// browsers over plain HTTP on a trusted network (localhost is fine either way).
+    pub secure_cookies: bool,
 }
 
 impl Default for GatewayConfig {
@@ -191,6 +194,7 @@ impl Default for GatewayConfig {
         Self {
             listen: "127.0.0.1:8080".into(),
             body_limit_bytes: 64 * 1024,
+            secure_cookies: true,
         }
     }
 }

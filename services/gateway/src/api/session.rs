@@ -4,9 +4,11 @@ use axum::Json;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::anonymous_request;
+use synergies_platform::error::ErrorCode;
+use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 use utoipa::ToSchema;
 
@@ -59,6 +61,40 @@ fn tokens(pair: Option<pb::TokenPair>) -> Result<Json<Tokens>, ApiError> {
     }))
 }
 
+/// What a browser's script may know of its session; the tokens themselves stay in
+/// `HttpOnly` cookies.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"csrf_token": "mX1o0x4v0xS3nq3mJYl1bq2vJc3cJm6nX3W9Zl2kq5E", "expires_in": 900}))]
+pub struct BrowserSession {
+    /// Send back as `X-CSRF-Token` (or a form's `csrf_token` field) on every state-changing
+    /// request; it is also in the readable `__Host-synergies-csrf` cookie.
+    pub csrf_token: String,
+    /// Seconds the access cookie stays valid; then `POST /api/v1/auth/session/refresh`.
+    pub expires_in: u32,
+}
+
+async fn sign_in(
+    state: &GatewayState,
+    client: SocketAddr,
+    body: Login,
+) -> Result<pb::TokenPair, ApiError> {
+    let message = pb::LoginRequest {
+        tenant: body.tenant,
+        email: body.email,
+        password: body.password,
+        // The peer address; behind a reverse proxy, that proxy must limit per client itself.
+        client_address: client.ip().to_string(),
+    };
+    state
+        .identity
+        .clone()
+        .login(anonymous_request(message))
+        .await?
+        .into_inner()
+        .tokens
+        .ok_or_else(ApiError::incomplete_answer)
+}
+
 /// Signs a user in with their e-mail and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = Login,
     responses((status = 200, body = Tokens), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -67,21 +103,102 @@ pub async fn login(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<Tokens>, ApiError> {
-    let message = pb::LoginRequest {
-        tenant: body.tenant,
-        email: body.email,
-        password: body.password,
-        // The peer address; behind a reverse proxy, that proxy must limit per client itself.
-        client_address: client.ip().to_string(),
-    };
-    tokens(
+    tokens(Some(sign_in(&state, client, body).await?))
+}
+
+/// Signs a browser in: the tokens are set in `Secure`, `HttpOnly`, `SameSite=Lax` cookies,
+/// and the answer carries the CSRF token that state-changing requests must send back.
+#[utoipa::path(post, path = "/api/v1/auth/session", request_body = Login,
+    responses((status = 200, body = BrowserSession, headers(("set-cookie" = String, description = "The session cookies"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn start_browser_session(
+    State(state): State<GatewayState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<(HeaderMap, Json<BrowserSession>), ApiError> {
+    let pair = sign_in(&state, client, body).await?;
+    let mut headers = HeaderMap::new();
+    let csrf_token = state.cookies.start(
+        &mut headers,
+        &pair.access_token,
+        &pair.refresh_token,
+        pair.expires_in_seconds,
+    );
+    Ok((
+        headers,
+        Json(BrowserSession {
+            csrf_token,
+            expires_in: pair.expires_in_seconds,
+        }),
+    ))
+}
+
+/// Renews a browser session from its refresh cookie (needs the CSRF token).
+#[utoipa::path(post, path = "/api/v1/auth/session/refresh",
+    responses((status = 204, headers(("set-cookie" = String, description = "Renewed session cookies"))),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn refresh_browser_session(
+    State(state): State<GatewayState>,
+    method: Method,
+    request_headers: HeaderMap,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    state.cookies.check_csrf(&method, &request_headers, None)?;
+    let refresh_token = state
+        .cookies
+        .refresh_token(&request_headers)
+        .ok_or_else(session_ended)?
+        .to_owned();
+    let message = pb::RefreshTokensRequest { refresh_token };
+    let pair = state
+        .identity
+        .clone()
+        .refresh_tokens(anonymous_request(message))
+        .await?
+        .into_inner()
+        .tokens
+        .ok_or_else(ApiError::incomplete_answer)?;
+    let mut headers = HeaderMap::new();
+    state.cookies.renew(
+        &mut headers,
+        &pair.access_token,
+        &pair.refresh_token,
+        pair.expires_in_seconds,
+    );
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// Signs a browser out: its refresh token is revoked and its cookies expired (needs the CSRF
+/// token).
+#[utoipa::path(delete, path = "/api/v1/auth/session",
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+pub async fn end_browser_session(
+    State(state): State<GatewayState>,
+    method: Method,
+    request_headers: HeaderMap,
+) -> Result<(StatusCode, HeaderMap), ApiError> {
+    state.cookies.check_csrf(&method, &request_headers, None)?;
+    if let Some(refresh_token) = state.cookies.refresh_token(&request_headers) {
+        let message = pb::LogoutRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
         state
             .identity
             .clone()
-            .login(anonymous_request(message))
-            .await?
-            .into_inner()
-            .tokens,
+            .logout(anonymous_request(message))
+            .await?;
+    }
+    let mut headers = HeaderMap::new();
+    state.cookies.end(&mut headers);
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+fn session_ended() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unauthenticated,
+        Text::new(
+            "this session has ended; sign in again",
+            "cette session est terminée ; reconnectez-vous",
+        ),
     )
 }
 
