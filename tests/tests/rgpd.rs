@@ -106,3 +106,77 @@ async fn a_user_exports_then_erases_everything_about_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_organisation_admin_closes_the_organisation_and_its_people_keep_their_data_rights() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let colleague = client.create_member("dijon", "Imprimerie Darantière").await;
+    let operator = client.operator_token().await;
+    let admin_email = "direction@darantiere.fr";
+    let body = json!({"organisation_id": colleague.organisation_id, "email": admin_email,
+                      "display_name": "Direction", "password": PASSWORD, "roles": ["organisation_admin"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, tokens) = client.login("dijon", admin_email, PASSWORD).await;
+    let admin = tokens["access_token"].as_str().unwrap().to_owned();
+    let close = |password: &str| json!({"password": password, "reason": "Cessation d'activité"});
+
+    let (status, _) = client
+        .post(
+            "/api/v1/organisation/close",
+            &colleague.token,
+            &close(PASSWORD),
+        )
+        .await;
+    assert_eq!(status, 403, "only its administrator closes an organisation");
+    let (status, wrong) = client
+        .post_in(
+            "fr",
+            "/api/v1/organisation/close",
+            &admin,
+            &close("pas mon mot de passe"),
+        )
+        .await;
+    assert_eq!(
+        (status, wrong["error"]["field"].as_str()),
+        (400, Some("password"))
+    );
+    assert_eq!(
+        wrong["error"]["message"],
+        "password : n'est pas votre mot de passe actuel"
+    );
+
+    let (status, closed) = client
+        .post("/api/v1/organisation/close", &admin, &close(PASSWORD))
+        .await;
+    assert_eq!(status, 200, "{closed}");
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["status_reason"], "Cessation d'activité");
+    let mail = client
+        .wait_for_outgoing_mail("dijon", &colleague.email, "Imprimerie Darantière")
+        .await;
+    assert!(
+        mail.contains("a été fermée par son administrateur"),
+        "{mail}"
+    );
+
+    // Its people are members no more, but still reach their data.
+    let (status, tokens) = client.login("dijon", &colleague.email, PASSWORD).await;
+    assert_eq!(status, 200);
+    let token = tokens["access_token"].as_str().unwrap();
+    let (status, refused) = client
+        .post(
+            "/api/v1/listings",
+            token,
+            &json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, export) = client.get("/api/v1/me/export", token).await;
+    assert_eq!(status, 200);
+    assert_eq!(export["organisation"]["status"], "closed");
+}

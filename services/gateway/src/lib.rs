@@ -67,6 +67,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             post(api::organisations::invite),
         )
         .route(
+            "/api/v1/organisation/close",
+            post(api::organisations::close),
+        )
+        .route(
             "/api/v1/invitations/accept",
             post(api::organisations::accept),
         )

@@ -123,6 +123,8 @@ pub enum OrganisationStatus {
     Approved,
     Rejected,
     Suspended,
+    /// Closed by its own administrator.
+    Closed,
 }
 
 impl OrganisationStatus {
@@ -132,6 +134,7 @@ impl OrganisationStatus {
             Self::Approved => "approved",
             Self::Rejected => "rejected",
             Self::Suspended => "suspended",
+            Self::Closed => "closed",
         }
     }
 
@@ -141,6 +144,7 @@ impl OrganisationStatus {
             Self::Approved,
             Self::Rejected,
             Self::Suspended,
+            Self::Closed,
         ]
         .into_iter()
         .find(|s| s.as_str() == value)

@@ -102,6 +102,51 @@ impl IdentityApi {
         })
     }
 
+    /// Records a decision about an organisation and the event that tells its people.
+    async fn record_decision(
+        &self,
+        tenant: &str,
+        id: Uuid,
+        decision: &Decision,
+    ) -> Result<Organisation, IdentityError> {
+        let tenant_name = self
+            .store
+            .tenant(tenant)
+            .await?
+            .map(|t| t.display_name)
+            .unwrap_or_default();
+        let reason = decision.reason.clone();
+        let event_for = move |organisation: &Organisation, contacts: &[Contact]| {
+            let event = OrganisationDecided {
+                organisation_id: organisation.id.to_string(),
+                organisation_name: organisation.name.clone(),
+                status: organisation.status.as_str().to_owned(),
+                reason: reason.clone(),
+                tenant_display_name: tenant_name.clone(),
+                recipients: contacts
+                    .iter()
+                    .map(|c| Recipient {
+                        email: c.email.clone(),
+                        display_name: c.display_name.clone(),
+                        language: c.language.clone(),
+                    })
+                    .collect(),
+            };
+            OutboxEvent::new(&synergies_platform::events::envelope(
+                &organisation.tenant,
+                crate::PRODUCER,
+                &event,
+            ))
+        };
+        let organisation = self
+            .store
+            .decide(tenant, id, decision, &event_for)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        self.relay.wake();
+        Ok(organisation)
+    }
+
     /// Checks that `password` is the user's current one; else a validation error on `field`
     /// (a signed-in user proving it is really them).
     async fn confirm_password(
@@ -205,6 +250,7 @@ fn organisation_message(organisation: Organisation) -> pb::Organisation {
         OrganisationStatus::Approved => pb::OrganisationStatus::Approved,
         OrganisationStatus::Rejected => pb::OrganisationStatus::Rejected,
         OrganisationStatus::Suspended => pb::OrganisationStatus::Suspended,
+        OrganisationStatus::Closed => pb::OrganisationStatus::Closed,
     };
     pb::Organisation {
         id: organisation.id.to_string(),
@@ -250,6 +296,7 @@ fn status_from_message(status: i32) -> Option<OrganisationStatus> {
         Ok(pb::OrganisationStatus::Approved) => Some(OrganisationStatus::Approved),
         Ok(pb::OrganisationStatus::Rejected) => Some(OrganisationStatus::Rejected),
         Ok(pb::OrganisationStatus::Suspended) => Some(OrganisationStatus::Suspended),
+        Ok(pb::OrganisationStatus::Closed) => Some(OrganisationStatus::Closed),
         _ => None,
     }
 }
@@ -554,43 +601,40 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 .map_or_else(|| "operator".to_owned(), |id| id.to_string()),
             decided_at: synergies_platform::time::now(),
         };
-        let tenant_name = self
-            .store
-            .tenant(&caller.tenant)
-            .await?
-            .map(|t| t.display_name)
-            .unwrap_or_default();
-        let reason = decision.reason.clone();
-        let event_for = move |organisation: &Organisation, contacts: &[Contact]| {
-            let event = OrganisationDecided {
-                organisation_id: organisation.id.to_string(),
-                organisation_name: organisation.name.clone(),
-                status: organisation.status.as_str().to_owned(),
-                reason: reason.clone(),
-                tenant_display_name: tenant_name.clone(),
-                recipients: contacts
-                    .iter()
-                    .map(|c| Recipient {
-                        email: c.email.clone(),
-                        display_name: c.display_name.clone(),
-                        language: c.language.clone(),
-                    })
-                    .collect(),
-            };
-            OutboxEvent::new(&synergies_platform::events::envelope(
-                &organisation.tenant,
-                crate::PRODUCER,
-                &event,
-            ))
-        };
-        let organisation = self
-            .store
-            .decide(&caller.tenant, id, &decision, &event_for)
-            .await?
-            .ok_or(IdentityError::OrganisationNotFound)?;
-        self.relay.wake();
+        let organisation = self.record_decision(&caller.tenant, id, &decision).await?;
         tracing::info!(organisation_id = %id, status = status.as_str(), decided_by = %decision.decided_by, "organisation decision");
         Ok(Response::new(pb::DecideOrganisationResponse {
+            organisation: Some(organisation_message(organisation)),
+        }))
+    }
+
+    async fn close_organisation(
+        &self,
+        request: Request<pb::CloseOrganisationRequest>,
+    ) -> Result<Response<pb::CloseOrganisationResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let me = caller.require_user()?;
+        authorize(
+            &caller,
+            Action::CloseOrganisation,
+            &Resource::organisation(&caller.tenant, me.organisation_id),
+        )?;
+        let request = request.into_inner();
+        self.confirm_password(me.user_id, &request.password, "password")
+            .await?;
+        let reason = synergies_platform::validate::bounded_text("reason", &request.reason, 1000)
+            .map_err(IdentityError::from)?;
+        let decision = Decision {
+            status: OrganisationStatus::Closed,
+            reason,
+            decided_by: me.user_id.to_string(),
+            decided_at: synergies_platform::time::now(),
+        };
+        let organisation = self
+            .record_decision(&caller.tenant, me.organisation_id, &decision)
+            .await?;
+        tracing::info!(organisation_id = %me.organisation_id, closed_by = %me.user_id, "organisation closed");
+        Ok(Response::new(pb::CloseOrganisationResponse {
             organisation: Some(organisation_message(organisation)),
         }))
     }

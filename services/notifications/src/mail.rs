@@ -93,6 +93,20 @@ pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: 
                 event.reason
             ),
         ),
+        ("closed", true) => (
+            format!("{organisation} is closed on Synergies {territory}"),
+            format!(
+                "{organisation} was closed by its administrator. Your account remains: you may \
+                 still sign in to download or erase your data at {public_url}."
+            ),
+        ),
+        ("closed", false) => (
+            format!("{organisation} est fermée sur Synergies {territory}"),
+            format!(
+                "{organisation} a été fermée par son administrateur. Votre compte demeure : vous \
+                 pouvez toujours vous connecter pour télécharger ou effacer vos données sur {public_url}."
+            ),
+        ),
         (_, true) => (
             format!("{organisation} is suspended on Synergies {territory}"),
             format!(

@@ -41,6 +41,8 @@ pub enum Action {
     AppointFacilitators,
     /// Edit the tenant's branding and settings.
     ManageTenant,
+    /// Close one's own organisation.
+    CloseOrganisation,
 }
 
 /// What the action is done to: always a tenant, sometimes one organisation's.
@@ -86,12 +88,17 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         Action::AppointFacilitators | Action::ManageTenant => {
             caller.is_operator() || has(Role::TenantAdmin)
         }
+        // Approved or not: a pending organisation may withdraw its sign-up too.
+        Action::CloseOrganisation => signed_in_user && has(Role::OrganisationAdmin),
     }
 }
 
 /// Whether the action must be done by a member of the resource's organisation.
 fn needs_own_organisation(action: Action) -> bool {
-    matches!(action, Action::PublishListing | Action::ManageColleagues)
+    matches!(
+        action,
+        Action::PublishListing | Action::ManageColleagues | Action::CloseOrganisation
+    )
 }
 
 pub fn authorize(
@@ -172,8 +179,9 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 12] = [
+    const ACTIONS: [Action; 13] = [
         Action::ManageTenant,
+        Action::CloseOrganisation,
         Action::ManageColleagues,
         Action::AppointFacilitators,
         Action::ReadOutgoingMail,
@@ -225,6 +233,8 @@ mod tests {
             (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
             (_, AppointFacilitators | ManageTenant) => false,
             (OrganisationAdmin, ManageColleagues) => true,
+            (OrganisationAdmin | PendingUser, CloseOrganisation) => true,
+            (_, CloseOrganisation) => false,
             (_, ManageColleagues) => false,
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,

@@ -115,6 +115,7 @@ fn status_name(status: i32) -> &'static str {
         Ok(pb::OrganisationStatus::Pending) => "pending",
         Ok(pb::OrganisationStatus::Approved) => "approved",
         Ok(pb::OrganisationStatus::Rejected) => "rejected",
+        Ok(pb::OrganisationStatus::Closed) => "closed",
         _ => "suspended",
     }
 }
@@ -236,6 +237,43 @@ pub async fn decide(
     )))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "la brasserie du lac recycle", "reason": "Cessation d'activité au 31 décembre"}))]
+pub struct CloseBody {
+    /// The administrator's current password.
+    pub password: String,
+    /// Optional; kept with the decision and shown to the facilitators.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Organisation admins: close their own organisation. Its listings stop being offered; its
+/// people keep their accounts (to export or erase their data) but are no longer members.
+#[utoipa::path(post, path = "/api/v1/organisation/close", request_body = CloseBody, security(("member" = [])),
+    responses((status = 200, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn close(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<CloseBody>,
+) -> Result<Json<Organisation>, ApiError> {
+    let message = pb::CloseOrganisationRequest {
+        password: body.password,
+        reason: body.reason,
+    };
+    let closed = state
+        .identity
+        .clone()
+        .close_organisation(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(organisation_json(
+        closed
+            .organisation
+            .ok_or_else(ApiError::incomplete_answer)?,
+    )))
+}
+
 /// Facilitators: the territory's organisations, e.g. `?status=pending` for the approval queue.
 #[utoipa::path(get, path = "/api/v1/organisations", params(OrganisationFilters), security(("member" = [])),
     responses((status = 200, body = OrganisationPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -250,12 +288,13 @@ pub async fn list(
         Some("approved") => pb::OrganisationStatus::Approved,
         Some("rejected") => pb::OrganisationStatus::Rejected,
         Some("suspended") => pb::OrganisationStatus::Suspended,
+        Some("closed") => pb::OrganisationStatus::Closed,
         Some(_) => {
             return Err(ApiError::invalid(
                 "status",
                 Text::new(
-                    "must be pending, approved, rejected or suspended",
-                    "doit valoir pending, approved, rejected ou suspended",
+                    "must be pending, approved, rejected, suspended or closed",
+                    "doit valoir pending, approved, rejected, suspended ou closed",
                 ),
             ));
         }
