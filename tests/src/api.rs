@@ -40,10 +40,10 @@ impl Client {
 
     /// POST with a bearer token (none when `token` is empty).
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        self.post_in("en", path, token, body).await
+        self.post_in("", path, token, body).await
     }
 
-    /// POST asking for answers in `language` (`Accept-Language`).
+    /// POST asking for answers in `language` (`Accept-Language`; none when empty).
     pub async fn post_in(
         &self,
         language: &str,
@@ -54,8 +54,10 @@ impl Client {
         let mut request = self
             .http
             .post(format!("{}{path}", self.base_url))
-            .header(reqwest::header::ACCEPT_LANGUAGE, language)
             .json(body);
+        if !language.is_empty() {
+            request = request.header(reqwest::header::ACCEPT_LANGUAGE, language);
+        }
         if !token.is_empty() {
             request = request.bearer_auth(token);
         }

@@ -440,6 +440,31 @@ async fn an_organisation_admin_invites_a_colleague_and_manages_roles() {
             .0,
         202
     );
+
+    // The organisation's people and their roles, for its admins only.
+    let (status, colleagues) = client.get("/api/v1/users", promoted).await;
+    assert_eq!(status, 200, "{colleagues}");
+    let people = colleagues["people"].as_array().unwrap();
+    assert_eq!(people.len(), 2, "{colleagues}");
+    let promoted_person = people
+        .iter()
+        .find(|p| p["user"]["id"] == colleague_id)
+        .unwrap();
+    assert!(
+        promoted_person["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("organisation_admin"))
+    );
+    let (status, _) = client.get("/api/v1/users?scope=tenant", promoted).await;
+    assert_eq!(status, 403, "the whole tenant is for tenant admins");
+    let (status, _) = client.get("/api/v1/users", &facilitator).await;
+    assert_eq!(status, 403, "a facilitator who is no organisation admin");
+    let (status, bad) = client.get("/api/v1/users?scope=everyone", promoted).await;
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (400, Some("scope"))
+    );
 }
 
 #[tokio::test]

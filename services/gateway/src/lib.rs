@@ -74,6 +74,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/invitations/accept",
             post(api::organisations::accept),
         )
+        .route("/api/v1/users", get(api::organisations::people))
         .route(
             "/api/v1/users/{id}/roles",
             axum::routing::put(api::organisations::set_roles),

@@ -1049,6 +1049,50 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         Ok(Response::new(pb::SetUserRolesResponse {}))
     }
 
+    async fn list_users(
+        &self,
+        request: Request<pb::ListUsersRequest>,
+    ) -> Result<Response<pb::ListUsersResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let request = request.into_inner();
+        let organisation = if request.whole_tenant {
+            authorize(
+                &caller,
+                Action::AppointFacilitators,
+                &Resource::tenant(&caller.tenant),
+            )?;
+            None
+        } else {
+            let own = caller.require_user()?.organisation_id;
+            authorize(
+                &caller,
+                Action::ManageColleagues,
+                &Resource::organisation(&caller.tenant, own),
+            )?;
+            Some(own)
+        };
+        let limit = synergies_platform::validate::page_size(request.page_size)
+            .map_err(IdentityError::from)?;
+        let after = synergies_platform::validate::page_token(&request.page_token)
+            .map_err(IdentityError::from)?;
+        let found = self
+            .store
+            .people(&caller.tenant, organisation, after, limit + 1)
+            .await?;
+        let (found, next_page_token) =
+            synergies_platform::validate::into_page(found, limit, |p| p.user.id);
+        Ok(Response::new(pb::ListUsersResponse {
+            people: found
+                .into_iter()
+                .map(|person| pb::Person {
+                    roles: person.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                    user: Some(user_message(person.user)),
+                })
+                .collect(),
+            next_page_token,
+        }))
+    }
+
     async fn export_me(
         &self,
         request: Request<pb::ExportMeRequest>,

@@ -79,6 +79,14 @@ pub trait IdentityStore: Send + Sync {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>, IdentityError>;
+    /// Users of `tenant` (of `organisation`, when given) with their stored roles, by id.
+    async fn people(
+        &self,
+        tenant: &str,
+        organisation: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Credentials>, IdentityError>;
     /// Replaces the stored roles of a user of `tenant` (of `organisation`, when given);
     /// `false` if there is no such user.
     async fn set_roles(
@@ -720,6 +728,26 @@ macro_rules! identity_store {
                 Self::insert_user(&mut tx, &user, password_hash, &parse_roles(&roles), Some(now), "fr").await?;
                 tx.commit().await?;
                 Ok(Some(user))
+            }
+
+            async fn people(
+                &self,
+                tenant: &str,
+                organisation: Option<Uuid>,
+                after: Option<Uuid>,
+                limit: u32,
+            ) -> Result<Vec<Credentials>, IdentityError> {
+                let rows = sqlx::query(&format!(
+                    "{CREDENTIALS} WHERE u.tenant = $1 AND ($2 IS NULL OR u.organisation_id = $2)
+                       AND ($3 IS NULL OR u.id > $3) ORDER BY u.id LIMIT $4"
+                ))
+                .bind(tenant)
+                .bind(organisation)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(Self::credentials_from).collect::<Result<_, _>>()?)
             }
 
             async fn set_roles(&self, tenant: &str, organisation: Option<Uuid>, user_id: Uuid, roles: &[Role]) -> Result<bool, IdentityError> {

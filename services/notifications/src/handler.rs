@@ -147,7 +147,13 @@ pub fn decision_mails(
 #[async_trait]
 impl EventHandler for MailHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let mails = (self.compose)(envelope, &self.public_url)?;
+        // Links lead to the tenant's own pages: `<public url>/<tenant>/verify-email?token=…`.
+        let tenant_url = format!(
+            "{}/{}",
+            self.public_url.trim_end_matches('/'),
+            envelope.tenant
+        );
+        let mails = (self.compose)(envelope, &tenant_url)?;
         let event_id = events::event_id(envelope)?;
         let queued = self
             .store

@@ -417,3 +417,74 @@ pub async fn set_roles(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleFilters {
+    /// `organisation` (default: an organisation admin's colleagues) or `tenant` (tenant admins).
+    pub scope: Option<String>,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "01938f1e-7c3a-7d30-9c55-6f1f0b6a2e11", "tenant": "dijon",
+    "organisation_id": "01938f1e-7c3a-7d30-9c55-6f1f0b6a2e10", "email": "marie.dupont@cartonnerie-bourgogne.fr",
+    "display_name": "Marie Dupont", "created_at": "2026-11-28T09:30:00Z"}, "roles": ["member", "organisation_admin"]}))]
+pub struct Person {
+    pub user: User,
+    pub roles: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    pub next_page_token: String,
+}
+
+/// Organisation admins: their colleagues and roles; tenant admins (`?scope=tenant`): everyone.
+#[utoipa::path(get, path = "/api/v1/users", params(PeopleFilters), security(("member" = [])),
+    responses((status = 200, body = PeoplePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn people(
+    member: Member,
+    State(state): State<GatewayState>,
+    Query(filters): Query<PeopleFilters>,
+) -> Result<Json<PeoplePage>, ApiError> {
+    let whole_tenant = match filters.scope.as_deref() {
+        None | Some("" | "organisation") => false,
+        Some("tenant") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "scope",
+                Text::new(
+                    "must be organisation or tenant",
+                    "doit valoir organisation ou tenant",
+                ),
+            ));
+        }
+    };
+    let message = pb::ListUsersRequest {
+        whole_tenant,
+        page_size: filters.page_size.unwrap_or(0),
+        page_token: filters.page_token.unwrap_or_default(),
+    };
+    let page = state
+        .identity
+        .clone()
+        .list_users(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(PeoplePage {
+        people: page
+            .people
+            .into_iter()
+            .filter_map(|person| {
+                Some(Person {
+                    user: user_json(person.user?),
+                    roles: person.roles,
+                })
+            })
+            .collect(),
+        next_page_token: page.next_page_token,
+    }))
+}
