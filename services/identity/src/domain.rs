@@ -157,8 +157,8 @@ pub struct Site {
     pub id: Uuid,
     pub address: String,
     pub insee_code: String,
-    pub latitude: f64,
-    pub longitude: f64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -86,8 +86,8 @@ pub fn check_identifiers(
 pub struct SiteInput {
     pub address: String,
     pub insee_code: String,
-    pub latitude: f64,
-    pub longitude: f64,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// The site must lie in one of the tenant's communes: the platform is for its professionals.
@@ -100,13 +100,18 @@ pub fn check_site(tenant: &Tenant, site: &SiteInput) -> Result<Site, IdentityErr
             insee_code,
         });
     }
-    let valid_position =
-        (-90.0..=90.0).contains(&site.latitude) && (-180.0..=180.0).contains(&site.longitude);
+    let valid_position = match (site.latitude, site.longitude) {
+        (Some(latitude), Some(longitude)) => {
+            (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude)
+        }
+        (None, None) => true,
+        _ => false,
+    };
     if !valid_position {
         return Err(FieldError::new(
             "site.latitude",
-            "latitude must be within ±90 and longitude within ±180",
-            "la latitude doit être comprise entre -90 et 90 et la longitude entre -180 et 180",
+            "give both latitude (within ±90) and longitude (within ±180), or neither",
+            "indiquez la latitude (entre -90 et 90) et la longitude (entre -180 et 180), ou aucune des deux",
         )
         .into());
     }
@@ -226,8 +231,8 @@ mod tests {
         let inside = SiteInput {
             address: "1 rue de la Liberté".into(),
             insee_code: "21231".into(),
-            latitude: 47.32,
-            longitude: 5.04,
+            latitude: Some(47.32),
+            longitude: Some(5.04),
         };
         assert_eq!(check_site(&dijon(), &inside).unwrap().insee_code, "21231");
         let beaune = SiteInput {
@@ -244,7 +249,7 @@ mod tests {
                 .contains("reserved to professionals of Dijon métropole")
         );
         let nowhere = SiteInput {
-            latitude: 123.0,
+            latitude: Some(123.0),
             ..inside
         };
         assert!(check_site(&dijon(), &nowhere).is_err());

@@ -67,8 +67,8 @@ fn new_organisation(tenant: &str, siret: Option<&str>, status: OrganisationStatu
             id: Uuid::now_v7(),
             address: "12 rue des Ateliers".into(),
             insee_code: "21231".into(),
-            latitude: 47.32,
-            longitude: 5.04,
+            latitude: Some(47.32),
+            longitude: Some(5.04),
         }],
     }
 }

@@ -23,8 +23,11 @@ pub struct SiteBody {
     /// INSEE code of the commune, which must belong to the territory.
     #[schema(example = "21231")]
     pub insee_code: String,
-    pub latitude: f64,
-    pub longitude: f64,
+    /// WGS 84; both or neither.
+    #[schema(example = 47.3216)]
+    pub latitude: Option<f64>,
+    #[schema(example = 5.0415)]
+    pub longitude: Option<f64>,
 }
 
 #[derive(Deserialize, ToSchema)]
