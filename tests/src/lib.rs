@@ -5,6 +5,7 @@
 //! then `synergies serve <service>` for each service, then a wait on the gateway's `/readyz`.
 
 pub mod api;
+pub mod browser;
 pub mod smtp;
 
 use std::collections::BTreeMap;

@@ -113,6 +113,32 @@ impl CookiePolicy {
         );
     }
 
+    /// Sets the CSRF cookie alone: every visitor gets one before their first form, so even the
+    /// sign-in and sign-up forms are protected.
+    pub fn set_csrf(self, headers: &mut HeaderMap, token: &str) {
+        self.set(headers, Cookie::Csrf, token, REFRESH_COOKIE_SECONDS);
+    }
+
+    pub fn csrf_name(self) -> &'static str {
+        self.name(Cookie::Csrf)
+    }
+
+    pub fn access_name(self) -> &'static str {
+        self.name(Cookie::Access)
+    }
+
+    /// Sets the access cookie alone (the operator's session has no refresh token).
+    pub fn set_access(self, headers: &mut HeaderMap, access_token: &str, access_seconds: u32) {
+        self.set(headers, Cookie::Access, access_token, access_seconds);
+    }
+
+    /// Expires the token cookies and keeps the CSRF token (forms of open pages still work).
+    pub fn end_tokens(self, headers: &mut HeaderMap) {
+        for cookie in [Cookie::Access, Cookie::Refresh] {
+            self.set(headers, cookie, "", 0);
+        }
+    }
+
     /// Expires every session cookie.
     pub fn end(self, headers: &mut HeaderMap) {
         for cookie in [Cookie::Access, Cookie::Refresh, Cookie::Csrf] {
@@ -175,7 +201,7 @@ fn csrf_refused() -> ApiError {
     }
 }
 
-fn new_csrf_token() -> String {
+pub fn new_csrf_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -12,6 +12,7 @@ pub mod health;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
+pub mod web;
 
 use std::future::IntoFuture;
 
@@ -56,7 +57,6 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             post(api::session::reset_password),
         )
         .route("/api/v1/me/password", post(api::session::change_password))
-        .route("/verify-email", get(api::mail::verify_email_link))
         .route(
             "/api/v1/tenants/{tenant}/outgoing-mail",
             get(api::mail::outgoing),
@@ -106,6 +106,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/listings/{id}", get(api::listings::get))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route("/api/v1/inbox", get(api::inbox::list))
+        .merge(web::router(&state))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
@@ -123,6 +124,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut state = GatewayState::connect(downstream)?;
     state.cookies.secure = config.gateway.secure_cookies;
+    state.default_tenant = Some(config.gateway.default_tenant.clone()).filter(|t| !t.is_empty());
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();

@@ -42,6 +42,8 @@ pub struct GatewayState {
     pub verifier: Arc<Verifier>,
     /// How browser session cookies are written.
     pub cookies: CookiePolicy,
+    /// Territory the root page leads to.
+    pub default_tenant: Option<String>,
 }
 
 impl GatewayState {
@@ -83,6 +85,7 @@ impl GatewayState {
             ],
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
             cookies: CookiePolicy::default(),
+            default_tenant: None,
         })
     }
 }

@@ -608,6 +608,21 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         }))
     }
 
+    async fn get_territory_figures(
+        &self,
+        request: Request<pb::GetTerritoryFiguresRequest>,
+    ) -> Result<Response<pb::GetTerritoryFiguresResponse>, Status> {
+        let tenant = request.into_inner().tenant;
+        if self.store.tenant(&tenant).await?.is_none() {
+            return Err(IdentityError::TenantNotFound.into());
+        }
+        let members = self
+            .store
+            .count_organisations(&tenant, OrganisationStatus::Approved)
+            .await?;
+        Ok(Response::new(pb::GetTerritoryFiguresResponse { members }))
+    }
+
     async fn close_organisation(
         &self,
         request: Request<pb::CloseOrganisationRequest>,
@@ -1020,9 +1035,16 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         let appoints = roles
             .iter()
             .any(|r| matches!(r, Role::Facilitator | Role::TenantAdmin));
-        // Facilitators and tenant admins are appointed tenant-wide; colleagues' roles stay
-        // within one's own organisation.
-        let organisation = if appoints {
+        // Facilitators and tenant admins are appointed (and dismissed) tenant-wide by tenant
+        // admins; colleagues' roles stay within one's own organisation.
+        let tenant_wide = appoints
+            || authorize(
+                &caller,
+                Action::AppointFacilitators,
+                &Resource::tenant(&caller.tenant),
+            )
+            .is_ok();
+        let organisation = if tenant_wide {
             authorize(
                 &caller,
                 Action::AppointFacilitators,

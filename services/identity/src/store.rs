@@ -79,6 +79,12 @@ pub trait IdentityStore: Send + Sync {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>, IdentityError>;
+    /// How many organisations of `tenant` have `status`.
+    async fn count_organisations(
+        &self,
+        tenant: &str,
+        status: OrganisationStatus,
+    ) -> Result<u64, IdentityError>;
     /// Users of `tenant` (of `organisation`, when given) with their stored roles, by id.
     async fn people(
         &self,
@@ -728,6 +734,15 @@ macro_rules! identity_store {
                 Self::insert_user(&mut tx, &user, password_hash, &parse_roles(&roles), Some(now), "fr").await?;
                 tx.commit().await?;
                 Ok(Some(user))
+            }
+
+            async fn count_organisations(&self, tenant: &str, status: OrganisationStatus) -> Result<u64, IdentityError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE tenant = $1 AND status = $2")
+                    .bind(tenant)
+                    .bind(status.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(u64::try_from(count).unwrap_or_default())
             }
 
             async fn people(

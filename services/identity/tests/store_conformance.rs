@@ -476,6 +476,14 @@ async fn a_signed_up_organisation_waits_then_is_decided_with_a_record(f: Fixture
         vec![pending.id]
     );
     assert_eq!(queue[0].sites.len(), 1);
+    for (tenant, expected) in [("dijon", 1), ("beaune", 1), ("atlantis", 0)] {
+        let pending = f
+            .store
+            .count_organisations(tenant, OrganisationStatus::Pending)
+            .await
+            .unwrap();
+        assert_eq!(pending, expected, "{tenant}");
+    }
 
     let no_event = |_: &Organisation, _: &[Contact]| -> OutboxEvent {
         unreachable!("no decision on another tenant's organisation")

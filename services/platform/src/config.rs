@@ -187,6 +187,8 @@ pub struct GatewayConfig {
     /// Browser session cookies are `Secure` with `__Host-` names. Turn off only to serve
     /// browsers over plain HTTP on a trusted network (localhost is fine either way).
     pub secure_cookies: bool,
+    /// Territory the root page `/` leads to (empty: a page explaining where territories live).
+    pub default_tenant: String,
 }
 
 impl Default for GatewayConfig {
@@ -195,6 +197,7 @@ impl Default for GatewayConfig {
             listen: "127.0.0.1:8080".into(),
             body_limit_bytes: 64 * 1024,
             secure_cookies: true,
+            default_tenant: String::new(),
         }
     }
 }

@@ -96,6 +96,16 @@ async fn all_in_one(
         tracing::info!(?created, "demo territories ready");
     }
     let mut config = (*config).clone();
+    // Links in e-mails lead to this very process unless an address was configured.
+    let default_public_url = synergies_platform::config::NotificationsConfig::default().public_url;
+    if config.notifications.public_url == default_public_url {
+        config.notifications.public_url = format!("http://{listen}");
+    }
+    if demo && config.gateway.default_tenant.is_empty() {
+        synergies_identity::territory::DIJON_METROPOLE
+            .slug
+            .clone_into(&mut config.gateway.default_tenant);
+    }
     if config.identity.operator_token.is_empty() {
         config.identity.operator_token = operator_token(data_dir)?;
     }

@@ -63,15 +63,6 @@ pub async fn verify_email(
     verify(&state, body.token).await
 }
 
-/// The link in the verification e-mail (the web interface will show a page here).
-#[utoipa::path(get, path = "/verify-email", params(VerifyEmail), responses((status = 200, body = Verified), (status = 404, body = ErrorBody)))]
-pub async fn verify_email_link(
-    State(state): State<GatewayState>,
-    Query(query): Query<VerifyEmail>,
-) -> Result<Json<Verified>, ApiError> {
-    verify(&state, query.token).await
-}
-
 /// Operator: the e-mails written for a tenant, newest first, sent or not.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/outgoing-mail", params(("tenant" = String, Path), PageParams), security(("operator" = [])),
     responses((status = 200, body = OutgoingMailPage), (status = 403, body = ErrorBody)))]

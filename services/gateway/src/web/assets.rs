@@ -1,0 +1,79 @@
+//! Static files compiled into the binary, and each tenant's colours as a stylesheet (the
+//! Content-Security-Policy forbids inline styles).
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use synergies_platform::context::anonymous_request;
+use synergies_proto::identity::v1 as pb;
+
+use crate::state::GatewayState;
+
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "synergies.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/synergies.css"),
+    ),
+    (
+        "synergies.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/synergies.js"),
+    ),
+];
+
+pub async fn serve(Path(file): Path<String>) -> Response {
+    match FILES.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Default colours when a tenant chose none.
+const PRIMARY: &str = "#1d4f91";
+const SECONDARY: &str = "#2e7d32";
+
+/// `:root` custom properties with the tenant's two colours. Identity only stores `#rrggbb`
+/// values, and they are checked again here since they land in CSS.
+pub async fn theme(State(state): State<GatewayState>, Path(tenant): Path<String>) -> Response {
+    let settings = state
+        .identity
+        .clone()
+        .get_tenant(anonymous_request(pb::GetTenantRequest { slug: tenant }))
+        .await
+        .ok()
+        .and_then(|answer| answer.into_inner().tenant)
+        .and_then(|tenant| tenant.settings)
+        .unwrap_or_default();
+    let colour = |value: &str, default: &'static str| {
+        if is_hex_colour(value) {
+            value.to_owned()
+        } else {
+            default.to_owned()
+        }
+    };
+    let css = format!(
+        ":root {{ --brand: {}; --brand-2: {}; }}\n",
+        colour(&settings.primary_colour, PRIMARY),
+        colour(&settings.secondary_colour, SECONDARY)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        css,
+    )
+        .into_response()
+}
+
+fn is_hex_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
+}

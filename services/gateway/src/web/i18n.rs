@@ -1,0 +1,560 @@
+//! Every text of the web interface, in French and English, side by side.
+//!
+//! Keys are looked up at render time; a test reads every template and page module and fails
+//! on a key missing here, so a missing translation cannot ship. Messages coming from the
+//! services arrive already in both languages (see `synergies_platform::i18n`).
+
+use synergies_platform::i18n::Language;
+
+/// `(key, French, English)`.
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("accept.submit", "Créer mon compte", "Create my account"),
+    (
+        "accept.title",
+        "Rejoindre votre organisation",
+        "Join your organisation",
+    ),
+    (
+        "account.change_password",
+        "Changer de mot de passe",
+        "Change password",
+    ),
+    ("account.data", "Mes données", "My data"),
+    (
+        "account.data_lead",
+        "Vous pouvez télécharger tout ce que la plateforme sait de vous, ou effacer votre compte.",
+        "You can download everything the platform holds about you, or erase your account.",
+    ),
+    ("account.erase", "Effacer mon compte", "Erase my account"),
+    (
+        "account.erase_confirm",
+        "Effacer définitivement votre compte ? Cette action est irréversible.",
+        "Erase your account for good? This cannot be undone.",
+    ),
+    (
+        "account.erase_lead",
+        "L'effacement supprime ou anonymise vos données personnelles dans tous les services et met fin à vos sessions.",
+        "Erasure deletes or anonymises your personal data in every service and ends your sessions.",
+    ),
+    (
+        "account.export",
+        "Télécharger mes données (JSON)",
+        "Download my data (JSON)",
+    ),
+    ("account.organisation", "Organisation", "Organisation"),
+    ("account.password", "Mot de passe", "Password"),
+    ("account.roles", "Rôles", "Roles"),
+    ("account.title", "Mon compte", "My account"),
+    (
+        "administration.people",
+        "Animateurs et administrateurs",
+        "Facilitators and administrators",
+    ),
+    (
+        "administration.roles",
+        "Rôles sur le territoire",
+        "Roles in the territory",
+    ),
+    (
+        "administration.settings",
+        "Réglages et identité visuelle",
+        "Settings and branding",
+    ),
+    (
+        "administration.title",
+        "Administration du territoire",
+        "Territory administration",
+    ),
+    ("common.save", "Enregistrer", "Save"),
+    ("common.yes", "Oui", "Yes"),
+    (
+        "erased.lead",
+        "Votre compte est effacé. Merci d'avoir participé aux synergies du territoire.",
+        "Your account is erased. Thank you for taking part in the territory's synergies.",
+    ),
+    ("erased.title", "Compte effacé", "Account erased"),
+    (
+        "error.back_home",
+        "Retour à l'accueil",
+        "Back to the home page",
+    ),
+    (
+        "error.no_tenant",
+        "Vérifiez l'adresse du territoire.",
+        "Check the territory's address.",
+    ),
+    (
+        "error.title",
+        "Impossible de continuer",
+        "We could not go on",
+    ),
+    ("facilitation.approve", "Valider", "Approve"),
+    (
+        "facilitation.empty",
+        "Aucune organisation dans cette liste.",
+        "No organisation in this list.",
+    ),
+    (
+        "facilitation.filter",
+        "Filtrer par statut",
+        "Filter by status",
+    ),
+    ("facilitation.reject", "Refuser", "Reject"),
+    ("facilitation.suspend", "Suspendre", "Suspend"),
+    (
+        "facilitation.title",
+        "Animation : organisations",
+        "Facilitation: organisations",
+    ),
+    ("field.address", "Adresse", "Address"),
+    ("field.brand_name", "Nom affiché", "Displayed name"),
+    ("field.commune", "Commune", "Commune"),
+    (
+        "field.commune_choose",
+        "— Choisissez votre commune —",
+        "— Choose your commune —",
+    ),
+    (
+        "field.commune_elsewhere",
+        "Ma commune n'est pas dans la liste",
+        "My commune is not listed",
+    ),
+    (
+        "field.coordinates_hint",
+        "Facultatif : position GPS du site, pour les recherches par distance.",
+        "Optional: the site's GPS position, for searches by distance.",
+    ),
+    (
+        "field.current_password",
+        "Mot de passe actuel",
+        "Current password",
+    ),
+    (
+        "field.default_language",
+        "Langue par défaut",
+        "Default language",
+    ),
+    ("field.display_name", "Nom et prénom", "Full name"),
+    ("field.email", "Adresse e-mail", "E-mail address"),
+    (
+        "field.exchange_modes",
+        "Modes d'échange autorisés",
+        "Allowed exchange modes",
+    ),
+    ("field.kind", "Type d'organisation", "Kind of organisation"),
+    (
+        "field.language",
+        "Langue des e-mails",
+        "Language of the e-mails",
+    ),
+    ("field.latitude", "Latitude", "Latitude"),
+    (
+        "field.listings_need_approval",
+        "Les annonces sont validées par un animateur avant publication",
+        "Listings are approved by a facilitator before they are published",
+    ),
+    (
+        "field.logo_url",
+        "Adresse du logo (https://…)",
+        "Logo address (https://…)",
+    ),
+    ("field.longitude", "Longitude", "Longitude"),
+    ("field.naf", "Code NAF/APE", "NAF/APE code"),
+    (
+        "field.naf_hint",
+        "Par exemple 17.21A.",
+        "For example 17.21A.",
+    ),
+    ("field.new_password", "Nouveau mot de passe", "New password"),
+    (
+        "field.organisation_name",
+        "Nom de l'organisation",
+        "Organisation name",
+    ),
+    ("field.password", "Mot de passe", "Password"),
+    (
+        "field.password_hint",
+        "Au moins 12 caractères ; une phrase facile à retenir convient très bien.",
+        "At least 12 characters; an easy-to-remember sentence works well.",
+    ),
+    ("field.primary_colour", "Couleur principale", "Main colour"),
+    (
+        "field.reason",
+        "Motif (obligatoire pour refuser ou suspendre)",
+        "Reason (required to reject or suspend)",
+    ),
+    (
+        "field.reason_optional",
+        "Motif (facultatif)",
+        "Reason (optional)",
+    ),
+    (
+        "field.rna",
+        "Numéro RNA (associations)",
+        "RNA number (associations)",
+    ),
+    (
+        "field.rna_hint",
+        "W suivi de 9 chiffres ; sinon indiquez le SIRET.",
+        "W followed by 9 digits; or give the SIRET.",
+    ),
+    (
+        "field.secondary_colour",
+        "Couleur secondaire",
+        "Second colour",
+    ),
+    (
+        "field.siret",
+        "SIRET de l'établissement",
+        "SIRET of the establishment",
+    ),
+    (
+        "field.siret_hint",
+        "14 chiffres, espaces permises.",
+        "14 digits, spaces allowed.",
+    ),
+    (
+        "footer.tagline",
+        "la plateforme d'échanges entre professionnels du territoire",
+        "the exchange platform of the territory's professionals",
+    ),
+    (
+        "forgotten.lead",
+        "Indiquez votre adresse e-mail : si un compte existe, vous recevrez un lien pour choisir un nouveau mot de passe.",
+        "Give your e-mail address: if an account exists, you will receive a link to choose a new password.",
+    ),
+    (
+        "forgotten.sent",
+        "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé.",
+        "If an account exists for this address, an e-mail has just been sent to it.",
+    ),
+    ("forgotten.submit", "Recevoir le lien", "Send me the link"),
+    (
+        "forgotten.title",
+        "Mot de passe oublié",
+        "Forgotten password",
+    ),
+    (
+        "home.communes",
+        "Communes du territoire",
+        "Communes of the territory",
+    ),
+    (
+        "home.figures",
+        "Le territoire en chiffres",
+        "The territory in figures",
+    ),
+    ("home.how", "Comment ça marche", "How it works"),
+    (
+        "home.lead",
+        "Entreprises, associations et organismes publics du territoire : donnez, échangez, prêtez ou vendez ce qui ne vous sert plus, et trouvez ce dont vous avez besoin près de chez vous.",
+        "Companies, associations and public bodies of the territory: give, exchange, lend or sell what you no longer use, and find what you need nearby.",
+    ),
+    ("home.members", "Membres", "Members"),
+    (
+        "home.step1",
+        "Inscrivez votre organisation avec son SIRET : un animateur du territoire la valide.",
+        "Register your organisation with its SIRET: a facilitator of the territory approves it.",
+    ),
+    (
+        "home.step2",
+        "Publiez vos offres et vos demandes : biens, compétences, locaux.",
+        "Publish your offers and requests: goods, skills, premises.",
+    ),
+    (
+        "home.step3",
+        "Échangez avec les autres membres et suivez ce que vos échanges ont évité.",
+        "Talk with the other members and follow what your exchanges saved.",
+    ),
+    ("home.title", "Accueil", "Home"),
+    ("kind.association", "Association", "Association"),
+    ("kind.company", "Entreprise", "Company"),
+    ("kind.public_body", "Organisme public", "Public body"),
+    (
+        "mail.empty",
+        "Aucun e-mail pour l'instant.",
+        "No e-mail yet.",
+    ),
+    (
+        "mail.kept",
+        "conservé ici (pas de serveur SMTP)",
+        "kept here (no SMTP server)",
+    ),
+    (
+        "mail.lead",
+        "Les e-mails écrits par la plateforme pour ce territoire, du plus récent au plus ancien.",
+        "The e-mails the platform wrote for this territory, newest first.",
+    ),
+    ("mail.sent", "envoyé", "sent"),
+    ("mail.title", "Courriels sortants", "Outgoing mail"),
+    ("mail.to", "À", "To"),
+    ("mode.exchange", "Échange", "Exchange"),
+    ("mode.give", "Don", "Give"),
+    ("mode.lend", "Prêt", "Lend"),
+    ("mode.rent", "Location", "Rent"),
+    ("mode.sell", "Vente", "Sell"),
+    ("nav.account", "Mon compte", "My account"),
+    ("nav.administration", "Administration", "Administration"),
+    ("nav.facilitation", "Animation", "Facilitation"),
+    ("nav.label", "Navigation principale", "Main navigation"),
+    ("nav.organisation", "Mon organisation", "My organisation"),
+    ("nav.outgoing_mail", "Courriels sortants", "Outgoing mail"),
+    ("nav.sign_in", "Se connecter", "Sign in"),
+    ("nav.sign_out", "Se déconnecter", "Sign out"),
+    (
+        "nav.sign_up",
+        "Inscrire mon organisation",
+        "Register my organisation",
+    ),
+    ("nav.skip", "Aller au contenu", "Skip to content"),
+    (
+        "notice.decided",
+        "Décision enregistrée ; l'organisation est prévenue par e-mail.",
+        "Decision recorded; the organisation is told by e-mail.",
+    ),
+    ("notice.invited", "Invitation envoyée.", "Invitation sent."),
+    (
+        "notice.password_changed",
+        "Mot de passe changé.",
+        "Password changed.",
+    ),
+    (
+        "notice.password_reset",
+        "Mot de passe changé : connectez-vous avec le nouveau.",
+        "Password changed: sign in with the new one.",
+    ),
+    ("notice.reset_sent", "E-mail envoyé.", "E-mail sent."),
+    ("notice.roles_saved", "Rôles enregistrés.", "Roles saved."),
+    ("notice.saved", "Réglages enregistrés.", "Settings saved."),
+    (
+        "notice.verified",
+        "Adresse confirmée : vous pouvez vous connecter.",
+        "Address confirmed: you can sign in.",
+    ),
+    (
+        "notice.welcome",
+        "Compte créé : connectez-vous.",
+        "Account created: sign in.",
+    ),
+    (
+        "operator.hint",
+        "Le secret figure dans le fichier operator-token du répertoire de données, ou dans SYNERGIES_IDENTITY__OPERATOR_TOKEN.",
+        "The secret is in the data directory's operator-token file, or in SYNERGIES_IDENTITY__OPERATOR_TOKEN.",
+    ),
+    (
+        "operator.secret",
+        "Secret de l'opérateur",
+        "Operator secret",
+    ),
+    (
+        "operator.tenant",
+        "Territoire (identifiant)",
+        "Territory (slug)",
+    ),
+    (
+        "operator.title",
+        "Connexion de l'opérateur",
+        "Operator sign-in",
+    ),
+    (
+        "organisation.close",
+        "Fermer l'organisation",
+        "Close the organisation",
+    ),
+    (
+        "organisation.close_confirm",
+        "Fermer l'organisation ? Ses membres ne pourront plus publier.",
+        "Close the organisation? Its members will no longer publish.",
+    ),
+    (
+        "organisation.close_lead",
+        "Ses annonces ne seront plus proposées ; chacun garde son compte pour télécharger ou effacer ses données.",
+        "Its listings stop being offered; everyone keeps their account to download or erase their data.",
+    ),
+    (
+        "organisation.close_submit",
+        "Fermer définitivement",
+        "Close for good",
+    ),
+    ("organisation.colleagues", "Collègues", "Colleagues"),
+    (
+        "organisation.invite",
+        "Inviter un collègue",
+        "Invite a colleague",
+    ),
+    (
+        "organisation.invite_submit",
+        "Envoyer l'invitation",
+        "Send the invitation",
+    ),
+    ("organisation.title", "Mon organisation", "My organisation"),
+    (
+        "pending.lead",
+        "Un animateur du territoire vérifie chaque nouvelle organisation avant qu'elle publie. Vous recevrez un e-mail dès sa décision.",
+        "A facilitator of the territory checks every new organisation before it publishes. You will receive an e-mail as soon as they decide.",
+    ),
+    ("pending.reason", "Motif :", "Reason:"),
+    ("pending.status", "Statut :", "Status:"),
+    (
+        "pending.title",
+        "En attente de validation",
+        "Waiting for approval",
+    ),
+    (
+        "reset.submit",
+        "Enregistrer le nouveau mot de passe",
+        "Save the new password",
+    ),
+    (
+        "reset.title",
+        "Choisir un nouveau mot de passe",
+        "Choose a new password",
+    ),
+    ("role.facilitator", "Animateur", "Facilitator"),
+    ("role.member", "Membre", "Member"),
+    (
+        "role.organisation_admin",
+        "Administrateur de l'organisation",
+        "Organisation admin",
+    ),
+    (
+        "role.tenant_admin",
+        "Administrateur du territoire",
+        "Territory admin",
+    ),
+    (
+        "sent.lead",
+        "Nous vous avons envoyé un e-mail : suivez le lien qu'il contient pour confirmer votre adresse.",
+        "We sent you an e-mail: follow its link to confirm your address.",
+    ),
+    (
+        "sent.next",
+        "Ensuite, un animateur du territoire validera votre organisation.",
+        "Then a facilitator of the territory will approve your organisation.",
+    ),
+    (
+        "sent.title",
+        "Vérifiez votre messagerie",
+        "Check your inbox",
+    ),
+    (
+        "sign_in.forgotten",
+        "Mot de passe oublié ?",
+        "Forgotten password?",
+    ),
+    (
+        "sign_in.no_account",
+        "Pas encore de compte ?",
+        "No account yet?",
+    ),
+    ("sign_in.submit", "Se connecter", "Sign in"),
+    ("sign_in.title", "Connexion", "Sign in"),
+    (
+        "sign_up.lead",
+        "La plateforme est réservée aux professionnels du territoire : entreprises, associations et organismes publics.",
+        "The platform is reserved to the territory's professionals: companies, associations and public bodies.",
+    ),
+    (
+        "sign_up.organisation",
+        "Votre organisation",
+        "Your organisation",
+    ),
+    ("sign_up.site", "Votre site", "Your site"),
+    (
+        "sign_up.submit",
+        "Inscrire mon organisation",
+        "Register my organisation",
+    ),
+    (
+        "sign_up.title",
+        "Inscrire mon organisation",
+        "Register my organisation",
+    ),
+    ("sign_up.you", "Vous", "You"),
+    ("status.approved", "validée", "approved"),
+    ("status.closed", "fermée", "closed"),
+    ("status.pending", "en attente", "pending"),
+    ("status.rejected", "refusée", "rejected"),
+    ("status.suspended", "suspendue", "suspended"),
+    (
+        "verify.lead",
+        "Confirmez que cette adresse e-mail est bien la vôtre.",
+        "Confirm that this e-mail address is yours.",
+    ),
+    (
+        "verify.submit",
+        "Confirmer mon adresse",
+        "Confirm my address",
+    ),
+    (
+        "verify.title",
+        "Confirmer votre adresse e-mail",
+        "Confirm your e-mail address",
+    ),
+];
+
+/// The text of `key` in `language`, if there is one.
+pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
+    let index = TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
+    let (_, french, english) = TEXTS[index];
+    Some(match language {
+        Language::Fr => french,
+        Language::En => english,
+    })
+}
+
+/// The text of `key` in `language`; `?` when missing (which a test prevents).
+pub fn text(key: &str, language: Language) -> &'static str {
+    lookup(key, language).unwrap_or_else(|| {
+        tracing::error!(key, "missing interface text");
+        "?"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_sorted_unique_and_translated() {
+        for pair in TEXTS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (key, french, english) in TEXTS {
+            assert!(!french.is_empty() && !english.is_empty(), "{key}");
+        }
+    }
+
+    /// Every `t("…")` of the templates and page modules names a text of the table.
+    #[test]
+    fn every_key_used_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src/web", "src/web/pages"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let mut checked = 0;
+        for source in &sources {
+            for (index, _) in source.match_indices("t(\"") {
+                let start = index + 3;
+                let Some(length) = source[start..].find('"') else {
+                    continue;
+                };
+                let key = &source[start..start + length];
+                if key.contains('.') {
+                    assert_ne!(text(key, Language::Fr), "?", "missing text {key}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} keys found");
+        for family in ["status", "mode", "role", "kind", "notice"] {
+            assert!(TEXTS.iter().any(|(k, _, _)| k.starts_with(family)));
+        }
+    }
+}

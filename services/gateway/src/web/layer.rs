@@ -1,0 +1,110 @@
+//! What every page request goes through: a CSRF token for its forms, the language the visitor
+//! chose, a session renewed from its refresh cookie, and the security headers of every answer.
+
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use synergies_platform::context::anonymous_request;
+use synergies_platform::i18n::Language;
+use synergies_proto::identity::v1 as pb;
+
+use crate::browser_session::new_csrf_token;
+use crate::state::GatewayState;
+
+/// Cookie remembering the language a visitor chose with the toggle.
+pub const LANGUAGE_COOKIE: &str = "synergies-lang";
+
+/// Scripts and styles come from our own files only; images may come from a tenant's logo
+/// address; nothing may frame the pages.
+const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub async fn web(State(state): State<GatewayState>, mut request: Request, next: Next) -> Response {
+    let mut set_cookies = HeaderMap::new();
+    let cookies = state.cookies;
+    if cookies.csrf_token(request.headers()).is_none() {
+        let token = new_csrf_token();
+        cookies.set_csrf(&mut set_cookies, &token);
+        add_request_cookie(&mut request, cookies.csrf_name(), &token);
+    }
+    if let Some(language) = chosen_language(&request) {
+        let line = format!(
+            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            language.code()
+        );
+        if let Ok(line) = HeaderValue::from_str(&line) {
+            set_cookies.append(SET_COOKIE, line);
+        }
+    }
+    renew_session(&state, &mut request, &mut set_cookies).await;
+
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for line in set_cookies.get_all(SET_COOKIE) {
+        headers.append(SET_COOKIE, line.clone());
+    }
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
+/// The `?lang=` of the language toggle.
+fn chosen_language(request: &Request) -> Option<Language> {
+    request
+        .uri()
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .and_then(Language::parse)
+}
+
+/// The access cookie lives as long as the access token (15 minutes); once the browser has
+/// dropped it, the refresh cookie buys a new pair here, before the page needs it.
+async fn renew_session(state: &GatewayState, request: &mut Request, set_cookies: &mut HeaderMap) {
+    let cookies = state.cookies;
+    if cookies.access_token(request.headers()).is_some() {
+        return;
+    }
+    let Some(refresh_token) = cookies.refresh_token(request.headers()).map(str::to_owned) else {
+        return;
+    };
+    let renewed = state
+        .identity
+        .clone()
+        .refresh_tokens(anonymous_request(pb::RefreshTokensRequest {
+            refresh_token,
+        }))
+        .await
+        .ok()
+        .and_then(|answer| answer.into_inner().tokens);
+    match renewed {
+        Some(pair) => {
+            cookies.renew(
+                set_cookies,
+                &pair.access_token,
+                &pair.refresh_token,
+                pair.expires_in_seconds,
+            );
+            add_request_cookie(request, cookies.access_name(), &pair.access_token);
+        }
+        // Revoked or expired: forget it, the visitor signs in again.
+        None => cookies.end_tokens(set_cookies),
+    }
+}
+
+fn add_request_cookie(request: &mut Request, name: &str, value: &str) {
+    if let Ok(line) = HeaderValue::from_str(&format!("{name}={value}")) {
+        request.headers_mut().append(COOKIE, line);
+    }
+}

@@ -1,0 +1,108 @@
+//! The web interface: French first, English on request, rendered on the server from compiled
+//! templates (askama) and working without JavaScript. A territory's pages live under its slug,
+//! `/<tenant>/…` (e.g. `/dijon/`): one gateway serves every tenant, in the all-in-one mode as in
+//! production, and a reverse proxy may map `dijon.example.org/` onto `/dijon/`.
+//!
+//! Pages call the services exactly like the JSON API does, with the caller context taken from
+//! the session cookie. Every form carries the CSRF token; every answer carries a
+//! Content-Security-Policy that forbids inline scripts and styles.
+
+// Page helpers return `Result<_, Response>`: a page answers with a response either way (the
+// page, or the redirect/error page that replaces it), and boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod assets;
+pub mod i18n;
+pub mod layer;
+pub mod page;
+mod pages;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::GatewayState;
+
+/// Every page of the web interface.
+pub fn router(state: &GatewayState) -> Router<GatewayState> {
+    use pages::{
+        account, administration, auth, facilitation, home, operator, organisation, signup,
+    };
+    Router::new()
+        .route("/", get(home::root))
+        .route("/static/{file}", get(assets::serve))
+        .route(
+            "/operateur",
+            get(operator::sign_in_form).post(operator::sign_in),
+        )
+        .route("/{tenant}/", get(home::home))
+        .route("/{tenant}", get(home::to_home))
+        .route("/{tenant}/theme.css", get(assets::theme))
+        .route(
+            "/{tenant}/connexion",
+            get(auth::sign_in_form).post(auth::sign_in),
+        )
+        .route("/{tenant}/deconnexion", post(auth::sign_out))
+        .route(
+            "/{tenant}/mot-de-passe-oublie",
+            get(auth::forgotten_form).post(auth::forgotten),
+        )
+        .route(
+            "/{tenant}/reset-password",
+            get(auth::reset_form).post(auth::reset),
+        )
+        .route(
+            "/{tenant}/inscription",
+            get(signup::form).post(signup::submit),
+        )
+        .route("/{tenant}/inscription/envoyee", get(signup::sent))
+        .route(
+            "/{tenant}/verify-email",
+            get(signup::verify_form).post(signup::verify),
+        )
+        .route(
+            "/{tenant}/accept-invitation",
+            get(organisation::accept_form).post(organisation::accept),
+        )
+        .route("/{tenant}/en-attente", get(account::pending))
+        .route("/{tenant}/compte", get(account::show))
+        .route(
+            "/{tenant}/compte/mot-de-passe",
+            post(account::change_password),
+        )
+        .route("/{tenant}/compte/effacement", post(account::erase))
+        .route("/{tenant}/organisation", get(organisation::show))
+        .route(
+            "/{tenant}/organisation/invitations",
+            post(organisation::invite),
+        )
+        .route(
+            "/{tenant}/organisation/roles",
+            post(organisation::set_roles),
+        )
+        .route(
+            "/{tenant}/organisation/fermeture",
+            post(organisation::close),
+        )
+        .route("/{tenant}/animation", get(facilitation::queue))
+        .route(
+            "/{tenant}/animation/organisations/{id}",
+            post(facilitation::decide),
+        )
+        .route("/{tenant}/administration", get(administration::show))
+        .route(
+            "/{tenant}/administration/reglages",
+            post(administration::save_settings),
+        )
+        .route(
+            "/{tenant}/administration/roles",
+            post(administration::set_roles),
+        )
+        .route(
+            "/{tenant}/operateur/courriels",
+            get(operator::outgoing_mail),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layer::web,
+        ))
+}

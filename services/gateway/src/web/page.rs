@@ -1,0 +1,280 @@
+//! What every page knows: the territory, the visitor's language, who is signed in, and the CSRF
+//! token its forms carry. Also how pages answer: a rendered template, a redirect, or an error
+//! page in the visitor's language.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use synergies_platform::auth::Role;
+use synergies_platform::context::{CallerContext, anonymous_request};
+use synergies_platform::i18n::Language;
+use synergies_proto::identity::v1 as pb;
+
+use super::i18n;
+use super::layer::LANGUAGE_COOKIE;
+use crate::error::ApiError;
+use crate::state::GatewayState;
+
+/// The territory a page belongs to.
+#[derive(Debug, Clone)]
+pub struct TenantView {
+    pub slug: String,
+    pub name: String,
+    pub logo_url: String,
+    pub default_language: Language,
+    pub communes: Vec<pb::Commune>,
+    pub settings: pb::TenantSettings,
+}
+
+/// The signed-in person, when there is one and they belong to this territory.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub caller: CallerContext,
+}
+
+impl Viewer {
+    fn has(&self, role: Role) -> bool {
+        self.caller.roles.contains(&role)
+    }
+    pub fn is_member(&self) -> bool {
+        self.has(Role::Member)
+    }
+    pub fn is_organisation_admin(&self) -> bool {
+        self.has(Role::OrganisationAdmin)
+    }
+    pub fn is_facilitator(&self) -> bool {
+        self.has(Role::Facilitator) || self.has(Role::TenantAdmin) || self.is_operator()
+    }
+    pub fn is_tenant_admin(&self) -> bool {
+        self.has(Role::TenantAdmin) || self.is_operator()
+    }
+    pub fn is_operator(&self) -> bool {
+        self.caller.is_operator()
+    }
+}
+
+/// The context of one page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub lang: Language,
+    pub tenant: TenantView,
+    pub viewer: Option<Viewer>,
+    pub csrf: String,
+}
+
+impl Page {
+    /// The interface text `key` in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::text(key, self.lang)
+    }
+
+    /// The language the toggle switches to.
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Language::Fr => "en",
+            Language::En => "fr",
+        }
+    }
+
+    pub fn other_lang_name(&self) -> &'static str {
+        match self.lang {
+            Language::Fr => "English",
+            Language::En => "Français",
+        }
+    }
+
+    pub fn brand(&self) -> &str {
+        if self.tenant.settings.brand_name.is_empty() {
+            &self.tenant.name
+        } else {
+            &self.tenant.settings.brand_name
+        }
+    }
+
+    /// `/<tenant><path>`.
+    pub fn href(&self, path: &str) -> String {
+        format!("/{}{path}", self.tenant.slug)
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.viewer.is_some()
+    }
+
+    pub fn viewer_is(&self, what: &str) -> bool {
+        self.viewer.as_ref().is_some_and(|v| match what {
+            "member" => v.is_member(),
+            "organisation_admin" => v.is_organisation_admin() && !v.is_operator(),
+            "facilitator" => v.is_facilitator(),
+            "tenant_admin" => v.is_tenant_admin(),
+            "operator" => v.is_operator(),
+            "user" => !v.is_operator(),
+            _ => false,
+        })
+    }
+
+    /// The signed-in caller, or the answer that sends the visitor to the sign-in page.
+    pub fn caller(&self) -> Result<&CallerContext, Response> {
+        self.viewer
+            .as_ref()
+            .map(|v| &v.caller)
+            .ok_or_else(|| Redirect::to(&self.href("/connexion")).into_response())
+    }
+
+    /// An error answer of a service, as a page.
+    pub fn error(&self, error: &ApiError) -> Response {
+        let page = ErrorPage {
+            page: self.clone(),
+            message: error.message.get(self.lang).to_owned(),
+        };
+        let mut response = render(&page);
+        *response.status_mut() = error.status;
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    message: String,
+}
+
+/// A rendered template as an HTML answer.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A value of the request's cookies.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The visitor's language: the toggle (`?lang=`, then its cookie), then the browser's
+/// preference, then the territory's default.
+fn language(parts: &Parts, default: Language) -> Language {
+    let toggled = parts
+        .uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+        .and_then(Language::parse)
+        .or_else(|| cookie(&parts.headers, LANGUAGE_COOKIE).and_then(Language::parse));
+    toggled.unwrap_or_else(|| {
+        let header = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Language::negotiate(header, default)
+    })
+}
+
+async fn tenant_view(state: &GatewayState, slug: &str) -> Result<TenantView, ApiError> {
+    let tenant = state
+        .identity
+        .clone()
+        .get_tenant(anonymous_request(pb::GetTenantRequest {
+            slug: slug.to_owned(),
+        }))
+        .await?
+        .into_inner()
+        .tenant
+        .ok_or_else(ApiError::incomplete_answer)?;
+    let settings = tenant.settings.unwrap_or_default();
+    Ok(TenantView {
+        default_language: Language::parse(&settings.default_language).unwrap_or(Language::Fr),
+        logo_url: settings.logo_url.clone(),
+        slug: tenant.slug,
+        name: tenant.display_name,
+        communes: tenant.communes,
+        settings,
+    })
+}
+
+/// The signed-in person of this territory, from the session cookie (or a bearer token).
+async fn viewer(parts: &Parts, state: &GatewayState, tenant: &str) -> Option<Viewer> {
+    let token = state.cookies.access_token(&parts.headers)?;
+    let claims = state.verifier.verify(token).await.ok()?;
+    let caller = CallerContext::from_claims(&claims, token.to_owned(), None);
+    if caller.is_operator() {
+        return Some(Viewer {
+            caller: caller.acting_on(tenant),
+        });
+    }
+    (caller.tenant == tenant).then_some(Viewer { caller })
+}
+
+impl FromRequestParts<GatewayState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &GatewayState,
+    ) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let slug = params
+            .iter()
+            .find(|(name, _)| *name == "tenant")
+            .map(|(_, value)| value.to_owned())
+            .unwrap_or_default();
+        let csrf = state
+            .cookies
+            .csrf_token(&parts.headers)
+            .unwrap_or_default()
+            .to_owned();
+        let tenant = match tenant_view(state, &slug).await {
+            Ok(tenant) => tenant,
+            Err(error) => {
+                let lang = language(parts, Language::Fr);
+                return Err(bare_error_page(lang, &error));
+            }
+        };
+        let lang = language(parts, tenant.default_language);
+        let viewer = viewer(parts, state, &slug).await;
+        Ok(Self {
+            lang,
+            tenant,
+            viewer,
+            csrf,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "no_tenant.html")]
+struct NoTenantPage {
+    lang: Language,
+    message: String,
+}
+
+impl NoTenantPage {
+    fn t(&self, key: &str) -> &'static str {
+        i18n::text(key, self.lang)
+    }
+}
+
+/// An error before any territory is known (an unknown slug).
+fn bare_error_page(lang: Language, error: &ApiError) -> Response {
+    let mut response = render(&NoTenantPage {
+        lang,
+        message: error.message.get(lang).to_owned(),
+    });
+    *response.status_mut() = error.status;
+    response
+}

@@ -1,0 +1,207 @@
+//! Tenant admins: the territory's branding and settings, and who facilitates.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use synergies_platform::context::request;
+use synergies_proto::identity::v1 as pb;
+
+use super::auth::NoticeQuery;
+use super::{Feedback, check_csrf, see_other};
+use crate::error::ApiError;
+use crate::state::GatewayState;
+use crate::web::page::{Page, render};
+
+/// The exchange modes a territory may allow, in the order the form shows them.
+pub const EXCHANGE_MODES: [&str; 5] = ["give", "exchange", "lend", "rent", "sell"];
+
+/// One person of the territory and their tenant-wide roles.
+pub struct Person {
+    pub id: String,
+    pub display_name: String,
+    pub email: String,
+    pub facilitator: bool,
+    pub tenant_admin: bool,
+}
+
+#[derive(Template)]
+#[template(path = "administration.html")]
+struct Administration {
+    page: Page,
+    notice: Option<&'static str>,
+    feedback: Feedback,
+    settings: pb::TenantSettings,
+    people: Vec<Person>,
+}
+
+impl Administration {
+    fn mode_allowed(&self, mode: &str) -> bool {
+        self.settings.exchange_modes.iter().any(|m| m == mode)
+    }
+
+    #[allow(clippy::unused_self)] // Templates reach functions through `self` only.
+    fn modes(&self) -> [&'static str; 5] {
+        EXCHANGE_MODES
+    }
+
+    fn mode_label(&self, mode: &str) -> &'static str {
+        self.page.t(&format!("mode.{mode}"))
+    }
+}
+
+async fn administration_page(
+    page: Page,
+    state: &GatewayState,
+    settings: Option<pb::TenantSettings>,
+    feedback: Feedback,
+    notice: Option<&'static str>,
+) -> Response {
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let people = match super::organisation::people(state, &caller, true).await {
+        Ok(people) => people,
+        Err(error) => return page.error(&error),
+    };
+    let people = people
+        .into_iter()
+        .filter_map(|person| {
+            let user = person.user?;
+            let has = |role: &str| person.roles.iter().any(|r| r == role);
+            Some(Person {
+                facilitator: has("facilitator"),
+                tenant_admin: has("tenant_admin"),
+                id: user.id,
+                display_name: user.display_name,
+                email: user.email,
+            })
+        })
+        .collect();
+    render(&Administration {
+        settings: settings.unwrap_or_else(|| page.tenant.settings.clone()),
+        page,
+        notice,
+        feedback,
+        people,
+    })
+}
+
+pub async fn show(
+    page: Page,
+    State(state): State<GatewayState>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let notice = super::notice(
+        &page,
+        query.notice.map(|n| format!("notice={n}")).as_deref(),
+    );
+    administration_page(page, &state, None, Feedback::none(), notice).await
+}
+
+/// The settings form. Checkboxes arrive only when ticked, so the exchange modes come as a raw
+/// list of `exchange_modes` pairs.
+pub async fn save_settings(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Err(refused) = check_csrf(&state, &page, &headers, &value("csrf_token")) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let settings = pb::TenantSettings {
+        brand_name: value("brand_name"),
+        logo_url: value("logo_url"),
+        primary_colour: value("primary_colour"),
+        secondary_colour: value("secondary_colour"),
+        listings_need_approval: !value("listings_need_approval").is_empty(),
+        exchange_modes: pairs
+            .iter()
+            .filter(|(key, _)| key == "exchange_modes")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        default_language: value("default_language"),
+    };
+    let message = pb::UpdateTenantSettingsRequest {
+        settings: Some(settings.clone()),
+    };
+    match state
+        .identity
+        .clone()
+        .update_tenant_settings(request(message, &caller))
+        .await
+    {
+        Ok(_) => see_other(&page, "/administration", "saved"),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            administration_page(page, &state, Some(settings), feedback, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RolesForm {
+    pub csrf_token: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub facilitator: Option<String>,
+    #[serde(default)]
+    pub tenant_admin: Option<String>,
+    /// Kept as they are: this form only appoints tenant-wide roles.
+    #[serde(default)]
+    pub organisation_admin: Option<String>,
+}
+
+pub async fn set_roles(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(form): Form<RolesForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let roles = [
+        (form.organisation_admin, "organisation_admin"),
+        (form.facilitator, "facilitator"),
+        (form.tenant_admin, "tenant_admin"),
+    ]
+    .into_iter()
+    .filter_map(|(ticked, role)| ticked.map(|_| role.to_owned()))
+    .collect();
+    let message = pb::SetUserRolesRequest {
+        user_id: form.user_id,
+        roles,
+    };
+    match state
+        .identity
+        .clone()
+        .set_user_roles(request(message, &caller))
+        .await
+    {
+        Ok(_) => see_other(&page, "/administration", "roles_saved"),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            administration_page(page, &state, None, feedback, None).await
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The public home of a territory, and the platform's root.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use synergies_platform::context::anonymous_request;
+use synergies_proto::identity::v1 as pb;
+
+use crate::error::ApiError;
+use crate::state::GatewayState;
+use crate::web::page::{Page, render};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    page: Page,
+    members: u64,
+}
+
+pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
+    let figures = state
+        .identity
+        .clone()
+        .get_territory_figures(anonymous_request(pb::GetTerritoryFiguresRequest {
+            tenant: page.tenant.slug.clone(),
+        }))
+        .await
+        .map_err(ApiError::from);
+    match figures {
+        Ok(figures) => render(&Home {
+            members: figures.into_inner().members,
+            page,
+        }),
+        Err(error) => page.error(&error),
+    }
+}
+
+/// `/dijon` → `/dijon/`.
+pub async fn to_home(Path(tenant): Path<String>) -> Redirect {
+    Redirect::permanent(&format!("/{tenant}/"))
+}
+
+#[derive(Template)]
+#[template(path = "root.html")]
+struct Root;
+
+/// The platform's root: the default territory when one is configured (the demo's), else a
+/// page explaining where territories live.
+pub async fn root(State(state): State<GatewayState>) -> Response {
+    match &state.default_tenant {
+        Some(slug) => Redirect::to(&format!("/{slug}/")).into_response(),
+        None => render(&Root),
+    }
+}

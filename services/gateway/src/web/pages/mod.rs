@@ -1,0 +1,112 @@
+//! The pages, one module per journey.
+
+pub mod account;
+pub mod administration;
+pub mod auth;
+pub mod facilitation;
+pub mod home;
+pub mod operator;
+pub mod organisation;
+pub mod signup;
+
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Redirect, Response};
+use synergies_platform::i18n::Language;
+
+pub use account::status_key as account_status_key;
+
+use super::page::Page;
+use crate::error::ApiError;
+use crate::state::GatewayState;
+
+/// What a refused form says, in the page's language, and which field it is about.
+#[derive(Debug, Clone, Default)]
+pub struct Feedback {
+    pub message: Option<String>,
+    pub field: Option<String>,
+}
+
+impl Feedback {
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The services name fields as the API does (`site.insee_code : …`); a page names them
+    /// by their label instead.
+    pub fn from_error(page: &Page, error: &ApiError) -> Self {
+        let message = error.message.get(page.lang);
+        let label = error.field.as_deref().and_then(|field| {
+            let name = field.rsplit('.').next().unwrap_or(field);
+            let name = if name == "insee_code" {
+                "commune"
+            } else {
+                name
+            };
+            super::i18n::lookup(&format!("field.{name}"), page.lang)
+        });
+        let rule = error
+            .field
+            .as_deref()
+            .filter(|_| label.is_some())
+            .and_then(|field| {
+                message
+                    .strip_prefix(&format!("{field} : "))
+                    .or_else(|| message.strip_prefix(&format!("{field}: ")))
+            })
+            .unwrap_or(message);
+        let message = match (label, page.lang) {
+            (Some(label), Language::Fr) => format!("{label} : {rule}"),
+            (Some(label), Language::En) => format!("{label}: {rule}"),
+            (None, _) => rule.to_owned(),
+        };
+        Self {
+            message: Some(message),
+            field: error.field.clone(),
+        }
+    }
+
+    /// Whether `field` is the one at fault (`aria-invalid` and the message next to it).
+    pub fn invalid(&self, field: &str) -> bool {
+        self.field.as_deref() == Some(field)
+    }
+}
+
+/// Refuses a form whose CSRF token does not match the visitor's cookie.
+pub fn check_csrf(
+    state: &GatewayState,
+    page: &Page,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<(), Response> {
+    state
+        .cookies
+        .check_csrf(&Method::POST, headers, Some(token))
+        .map_err(|error| page.error(&error))
+}
+
+/// After a successful form: back to a page (POST/redirect/GET), with a notice to show.
+pub fn see_other(page: &Page, path: &str, notice: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{}{separator}notice={notice}", page.href(path))).into_response()
+}
+
+/// The notice a redirect asked a page to show, from a fixed list (never free text from the URL).
+pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
+    let key = query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("notice="))?;
+    let known = [
+        "saved",
+        "invited",
+        "roles_saved",
+        "password_changed",
+        "decided",
+        "verified",
+        "reset_sent",
+        "password_reset",
+        "welcome",
+    ];
+    known
+        .contains(&key)
+        .then(|| page.t(&format!("notice.{key}")))
+}

@@ -1,0 +1,394 @@
+//! The web interface in a real headless Chromium, against the all-in-one binary: people click
+//! and type, and the tests assert what the pages show.
+
+use serde_json::json;
+use synergies_tests::Platform;
+use synergies_tests::api::PASSWORD;
+use synergies_tests::browser::Browser;
+
+const OPERATOR_SECRET: &str = synergies_tests::OPERATOR_TOKEN;
+
+/// Dijon with two communes, a facilitator and a tenant admin (created over the API: these
+/// journeys are about what comes after).
+async fn dijon(platform: &Platform) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
+        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
+    ]});
+    let (status, _) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201);
+    let (_, cci) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        )
+        .await;
+    for (email, name, role) in [
+        ("animatrice@cci.fr", "Claire Animatrice", "facilitator"),
+        ("admin@cci.fr", "Paul Administrateur", "tenant_admin"),
+    ] {
+        let body = json!({"organisation_id": cci["id"], "email": email, "display_name": name,
+                          "password": PASSWORD, "roles": [role]});
+        let (status, created) = client
+            .post("/api/v1/tenants/dijon/users", &operator, &body)
+            .await;
+        assert_eq!(status, 201, "{created}");
+    }
+}
+
+async fn sign_in(browser: &Browser, base: &str, email: &str) {
+    browser.goto(&format!("{base}/dijon/connexion")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser
+        .follow("header form[action$='/deconnexion'] button")
+        .await;
+}
+
+/// The link of the newest e-mail to `recipient` on the operator's outgoing-mail page.
+async fn link_in_mail_to(browser: &Browser, base: &str, recipient: &str, path: &str) -> String {
+    browser
+        .goto(&format!("{base}/operateur?tenant=dijon"))
+        .await;
+    browser.fill("#operator_token", OPERATOR_SECRET).await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(browser.url().await.ends_with("/dijon/operateur/courriels"));
+    assert!(
+        browser.page_text().await.contains(recipient),
+        "an e-mail to {recipient} on the outgoing-mail page"
+    );
+    browser
+        .attribute(&format!("article.mail a[href*='{path}']"), "href")
+        .await
+        .expect("a link in the e-mail")
+}
+
+#[tokio::test]
+async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitator() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let browser = Browser::start(1280, 900).await;
+
+    browser.goto(&format!("{base}/dijon/")).await;
+    assert_eq!(browser.text("h1").await, "Dijon métropole");
+    assert_eq!(
+        browser.attribute("html", "lang").await.as_deref(),
+        Some("fr")
+    );
+    browser.screenshot("home").await;
+    browser.follow("main a[href='/dijon/inscription']").await;
+    browser.screenshot("sign-up").await;
+
+    // A SIRET with a wrong check digit: refused, the field named, what was typed kept.
+    browser
+        .fill("#organisation_name", "Cartonnerie de Bourgogne")
+        .await;
+    browser.fill("#siret", "732 829 320 00075").await;
+    browser.fill("#naf", "17.21A").await;
+    browser.fill("#address", "12 rue des Ateliers").await;
+    browser.select("#insee_code", "21231").await;
+    browser.fill("#display_name", "Marie Dupont").await;
+    browser.fill("#email", "marie@cartonnerie.fr").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+    let error = browser.text("#form-error").await;
+    assert!(error.contains("clé de Luhn"), "{error}");
+    assert_eq!(
+        browser.attribute("#siret", "aria-invalid").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        browser
+            .attribute("#organisation_name", "value")
+            .await
+            .as_deref(),
+        Some("Cartonnerie de Bourgogne")
+    );
+    browser.screenshot("sign-up-wrong-siret").await;
+
+    // A commune outside the territory: the platform is for the territory's professionals.
+    browser.fill("#siret", "732 829 320 00074").await;
+    browser.select("#insee_code", "00000").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+    let error = browser.text("#form-error").await;
+    assert!(
+        error.contains("réservée aux professionnels du territoire Dijon métropole"),
+        "{error}"
+    );
+
+    browser.select("#insee_code", "21231").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+    assert_eq!(browser.text("h1").await, "Vérifiez votre messagerie");
+
+    // The confirmation e-mail waits on the operator's page (no SMTP in this mode).
+    let link = link_in_mail_to(&browser, &base, "marie@cartonnerie.fr", "verify-email").await;
+    browser.screenshot("outgoing-mail").await;
+    assert!(
+        link.starts_with(&format!("{base}/dijon/verify-email?token=")),
+        "{link}"
+    );
+    browser.goto(&link).await;
+    browser.follow("main form button[type=submit]").await;
+    let confirmed = browser.page_text().await;
+    assert!(
+        confirmed.contains("Adresse confirmée : vous pouvez vous connecter."),
+        "{confirmed}"
+    );
+
+    // Signed in, but waiting for the facilitator.
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    assert!(browser.url().await.ends_with("/dijon/en-attente"));
+    assert!(browser.page_text().await.contains("Statut : en attente"));
+    browser.screenshot("waiting-for-approval").await;
+    sign_out(&browser).await;
+
+    // The facilitator's queue.
+    sign_in(&browser, &base, "animatrice@cci.fr").await;
+    browser.goto(&format!("{base}/dijon/animation")).await;
+    let queue = browser.page_text().await;
+    assert!(queue.contains("Cartonnerie de Bourgogne"), "{queue}");
+    assert!(queue.contains("12 rue des Ateliers, Dijon"), "{queue}");
+    browser.screenshot("facilitator-queue").await;
+    // Rejecting needs a reason.
+    browser.follow("button[value=reject]").await;
+    assert!(
+        browser
+            .text("#form-error")
+            .await
+            .contains("obligatoire pour refuser")
+    );
+    browser.follow("button[value=approve]").await;
+    assert!(browser.page_text().await.contains("Décision enregistrée"));
+    assert!(browser.page_text().await.contains("Aucune organisation"));
+    sign_out(&browser).await;
+
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    assert!(browser.url().await.ends_with("/dijon/compte"));
+    let account = browser.page_text().await;
+    assert!(
+        account.contains("Cartonnerie de Bourgogne — validée"),
+        "{account}"
+    );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_organisation_admin_invites_a_colleague_who_later_erases_their_account() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let (_, organisation) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "Imprimerie Darantière", "kind": "company"}),
+        )
+        .await;
+    let body = json!({"organisation_id": organisation["id"], "email": "direction@darantiere.fr",
+                      "display_name": "Direction", "password": PASSWORD, "roles": ["organisation_admin"]});
+    client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+
+    sign_in(&browser, &base, "direction@darantiere.fr").await;
+    browser.goto(&format!("{base}/dijon/organisation")).await;
+    browser.fill("#invite_email", "atelier@darantiere.fr").await;
+    browser
+        .follow("form[action$='/organisation/invitations'] button")
+        .await;
+    assert!(browser.page_text().await.contains("Invitation envoyée."));
+    browser.screenshot("organisation").await;
+    sign_out(&browser).await;
+
+    let link = link_in_mail_to(
+        &browser,
+        &base,
+        "atelier@darantiere.fr",
+        "accept-invitation",
+    )
+    .await;
+    browser.goto(&link).await;
+    browser.fill("#display_name", "Jeanne Atelier").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+    let created = browser.page_text().await;
+    assert!(
+        created.contains("Compte créé : connectez-vous."),
+        "{created}"
+    );
+
+    // The admin sees the colleague and makes them an admin too.
+    sign_in(&browser, &base, "direction@darantiere.fr").await;
+    browser.goto(&format!("{base}/dijon/organisation")).await;
+    assert!(browser.page_text().await.contains("Jeanne Atelier"));
+    browser
+        .click("form[action$='/organisation/roles'] input[name=admin]")
+        .await;
+    browser
+        .follow("form[action$='/organisation/roles'] button")
+        .await;
+    assert!(browser.page_text().await.contains("Rôles enregistrés."));
+    sign_out(&browser).await;
+
+    // The colleague's account page: the RGPD export, then erasure.
+    sign_in(&browser, &base, "atelier@darantiere.fr").await;
+    let account = browser.page_text().await;
+    assert!(
+        account.contains("Administrateur de l'organisation"),
+        "{account}"
+    );
+    browser.screenshot("account").await;
+    assert_eq!(
+        browser.attribute("#export", "href").await.as_deref(),
+        Some("/api/v1/me/export")
+    );
+    // What the download link gives the browser, with the session cookie alone.
+    browser.goto(&format!("{base}/api/v1/me/export")).await;
+    let export = browser.page_text().await;
+    assert!(
+        export.contains("atelier@darantiere.fr") && export.contains("Imprimerie Darantière"),
+        "{export}"
+    );
+    browser.goto(&format!("{base}/dijon/compte")).await;
+    browser
+        .fill("#erase_password", "pas le bon mot de passe")
+        .await;
+    browser
+        .follow_confirming("form[action$='/compte/effacement'] button")
+        .await;
+    assert!(
+        browser
+            .text("#form-error")
+            .await
+            .contains("n'est pas votre mot de passe actuel")
+    );
+    browser.fill("#erase_password", PASSWORD).await;
+    browser
+        .follow_confirming("form[action$='/compte/effacement'] button")
+        .await;
+    assert_eq!(browser.text("h1").await, "Compte effacé");
+    assert_eq!(
+        client
+            .login("dijon", "atelier@darantiere.fr", PASSWORD)
+            .await
+            .0,
+        401
+    );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_english() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let browser = Browser::start(390, 844).await;
+
+    // The language toggle, on a phone-sized screen.
+    browser.goto(&format!("{base}/dijon/connexion")).await;
+    browser.follow("a.lang").await;
+    assert_eq!(
+        browser.attribute("html", "lang").await.as_deref(),
+        Some("en")
+    );
+    assert_eq!(browser.text("h1").await, "Sign in");
+    // Keyboard users reach the skip link first.
+    browser.press("\u{E004}").await;
+    assert_eq!(browser.focused().await, "Skip to content");
+
+    sign_in(&browser, &base, "admin@cci.fr").await;
+    browser.goto(&format!("{base}/dijon/administration")).await;
+    assert_eq!(browser.text("h1").await, "Territory administration");
+    browser.fill("#brand_name", "Synergies Dijon").await;
+    browser.fill("#logo_url", "ftp://logo").await;
+    browser.follow("form[action$='/reglages'] button").await;
+    let error = browser.text("#form-error").await;
+    assert!(
+        error.starts_with("Logo address (https://…): must be"),
+        "{error}"
+    );
+    browser.fill("#logo_url", "").await;
+    browser.click("input[name=listings_need_approval]").await;
+    browser.follow("form[action$='/reglages'] button").await;
+    assert!(browser.page_text().await.contains("Settings saved."));
+    assert_eq!(browser.text("header .brand").await, "Synergies Dijon");
+    assert_eq!(
+        browser
+            .attribute("input[name=listings_need_approval]", "checked")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    browser.screenshot("administration").await;
+
+    // Paul appoints himself facilitator as well.
+    browser
+        .click("form[action$='/administration/roles'] input[name=facilitator]")
+        .await;
+    browser
+        .follow("form[action$='/administration/roles'] button")
+        .await;
+    assert!(browser.page_text().await.contains("Roles saved."));
+    let (_, tokens) = platform
+        .client
+        .login("dijon", "admin@cci.fr", PASSWORD)
+        .await;
+    let (status, queue) = platform
+        .client
+        .get(
+            "/api/v1/organisations?status=pending",
+            tokens["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(status, 200, "{queue}");
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf_token() {
+    let platform = Platform::all_in_one(&[]).await;
+    dijon(&platform).await;
+    let http = &platform.client.http;
+    let page = http
+        .get(format!("{}/dijon/connexion", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"));
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>") && !html.contains("style="));
+
+    // A forged cross-site form post carries no token.
+    let forged = http
+        .post(format!("{}/dijon/connexion", platform.base_url))
+        .form(&[
+            ("csrf_token", "forged"),
+            ("email", "a@b.fr"),
+            ("password", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let unknown = http
+        .get(format!("{}/atlantis/", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
