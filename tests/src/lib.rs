@@ -97,6 +97,11 @@ pub struct Platform {
 impl Platform {
     /// Every service in one process, on SQLite files and the in-process bus.
     pub async fn all_in_one(extra_env: &[(&str, &str)]) -> Self {
+        Self::all_in_one_with(&[], extra_env).await
+    }
+
+    /// The all-in-one mode with extra command-line arguments (e.g. `--demo`).
+    pub async fn all_in_one_with(extra_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let port = free_port();
         let mut env = base_env();
@@ -111,7 +116,10 @@ impl Platform {
                 dir.path().join("data").display().to_string(),
                 "--listen".into(),
                 format!("127.0.0.1:{port}"),
-            ],
+            ]
+            .into_iter()
+            .chain(extra_args.iter().map(|a| (*a).to_owned()))
+            .collect(),
             env,
             log: dir.path().join("synergies.log"),
             child: None,

@@ -392,3 +392,41 @@ async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn the_demo_opens_on_dijon_and_its_facilitator_can_sign_in() {
+    let platform = Platform::all_in_one_with(&["--demo"], &[]).await;
+    let accounts = std::fs::read_to_string(platform.dir.path().join("data/demo-accounts.txt"))
+        .expect("the demo writes its accounts");
+    let facilitator: Vec<&str> = accounts
+        .lines()
+        .map(|line| line.split('\t').collect::<Vec<_>>())
+        .find(|fields| fields[0] == "dijon-metropole" && fields[1] == "facilitator")
+        .expect("a facilitator of Dijon");
+    let (status, _) = platform
+        .client
+        .login("dijon-metropole", facilitator[2], facilitator[3])
+        .await;
+    assert_eq!(status, 200);
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let root = http
+        .get(format!("{}/", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(root.headers()["location"], "/dijon-metropole/");
+    let home = http
+        .get(format!("{}/dijon-metropole/", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("<h1>Dijon Métropole</h1>"));
+    assert!(home.contains("<dt>Communes du territoire</dt><dd>23</dd>"));
+}

@@ -90,10 +90,15 @@ async fn all_in_one(
     if demo {
         let identity =
             synergies_identity::database(&sqlite_target(data_dir, Service::Identity)).await?;
-        let created =
+        let accounts =
             synergies_identity::demo::seed(&synergies_identity::store::for_database(&identity))
                 .await?;
-        tracing::info!(?created, "demo territories ready");
+        write_demo_accounts(data_dir, &accounts)?;
+        tracing::info!(
+            accounts = accounts.len(),
+            file = %data_dir.join(DEMO_ACCOUNTS).display(),
+            "demo territories ready"
+        );
     }
     let mut config = (*config).clone();
     // Links in e-mails lead to this very process unless an address was configured.
@@ -171,6 +176,36 @@ fn identity_verifier(identity_url: &str) -> anyhow::Result<Arc<Verifier>> {
 
 /// The operator token of the all-in-one mode, created on first start and kept in the data
 /// directory (readable by its owner only).
+/// Where `--demo` writes the demo accounts' generated passwords (readable by the owner only).
+const DEMO_ACCOUNTS: &str = "demo-accounts.txt";
+
+fn write_demo_accounts(
+    data_dir: &Path,
+    accounts: &[synergies_identity::demo::DemoAccount],
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if accounts.is_empty() {
+        return Ok(());
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(data_dir.join(DEMO_ACCOUNTS))?;
+    for account in accounts {
+        writeln!(
+            file,
+            "{}\t{}\t{}\t{}",
+            account.tenant,
+            account.role.as_str(),
+            account.email,
+            account.password
+        )?;
+    }
+    Ok(())
+}
+
 fn operator_token(data_dir: &Path) -> anyhow::Result<Secret> {
     let path = data_dir.join("operator-token");
     if let Ok(token) = std::fs::read_to_string(&path) {
