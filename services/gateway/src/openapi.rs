@@ -18,6 +18,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::organisations::invite, api::organisations::accept, api::organisations::set_roles,
         api::tenants::create, api::tenants::get, api::tenants::update_settings, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
+        api::listings::update, api::listings::submit, api::listings::approve, api::listings::withdraw,
+        api::listings::hide, api::listings::public_search, api::listings::public_get, api::listings::categories,
         api::inbox::list, api::me::export, api::me::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

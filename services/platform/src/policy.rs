@@ -31,6 +31,10 @@ pub enum Action {
     PublishListing,
     /// Browse and read the tenant's published listings and their matches.
     ReadListings,
+    /// Edit, submit or withdraw one of one's own organisation's listings.
+    ManageListing,
+    /// Approve listings waiting for approval, hide listings (with a reason).
+    ModerateListings,
     /// Read one's own inbox.
     ReadOwnInbox,
     /// Read the e-mails the platform wrote (the operator's view).
@@ -74,12 +78,12 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         Action::CreateTenant | Action::ManageAccounts | Action::ReadOutgoingMail => {
             caller.is_operator()
         }
-        Action::DecideOrganisation | Action::ListOrganisations => {
+        Action::DecideOrganisation | Action::ListOrganisations | Action::ModerateListings => {
             caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin)
         }
         Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
         Action::ReadOwnInbox => signed_in_user,
-        Action::PublishListing => signed_in_user && has(Role::Member),
+        Action::PublishListing | Action::ManageListing => signed_in_user && has(Role::Member),
         Action::ManageColleagues => {
             signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
         }
@@ -91,7 +95,10 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
 
 /// Whether the action must be done by a member of the resource's organisation.
 fn needs_own_organisation(action: Action) -> bool {
-    matches!(action, Action::PublishListing | Action::ManageColleagues)
+    matches!(
+        action,
+        Action::PublishListing | Action::ManageListing | Action::ManageColleagues
+    )
 }
 
 pub fn authorize(
@@ -107,10 +114,12 @@ pub fn authorize(
     }
     if !allowed(caller, action) {
         let message = match action {
-            Action::PublishListing if caller.user_id.is_some() => Text::new(
-                "your organisation is not approved yet: a facilitator of the territory must approve it first",
-                "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
-            ),
+            Action::PublishListing | Action::ManageListing if caller.user_id.is_some() => {
+                Text::new(
+                    "your organisation is not approved yet: a facilitator of the territory must approve it first",
+                    "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
+                )
+            }
             _ => Text::new(
                 "your role does not allow this",
                 "votre rôle ne permet pas cette action",
@@ -172,7 +181,9 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 12] = [
+    const ACTIONS: [Action; 14] = [
+        Action::ManageListing,
+        Action::ModerateListings,
         Action::ManageTenant,
         Action::ManageColleagues,
         Action::AppointFacilitators,
@@ -221,7 +232,9 @@ mod tests {
         match (who, action) {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
-            (Operator, PublishListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator, PublishListing | ManageListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator | Facilitator | TenantAdmin, ModerateListings) => true,
+            (_, ModerateListings) => false,
             (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
             (_, AppointFacilitators | ManageTenant) => false,
             (OrganisationAdmin, ManageColleagues) => true,
@@ -229,8 +242,8 @@ mod tests {
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
-            (PendingUser, PublishListing) => false,
-            (_, PublishListing | ReadUser | ReadListings | ReadOwnInbox) => true,
+            (PendingUser, PublishListing | ManageListing) => false,
+            (_, PublishListing | ManageListing | ReadUser | ReadListings | ReadOwnInbox) => true,
         }
     }
 

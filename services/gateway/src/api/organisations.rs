@@ -179,6 +179,7 @@ pub async fn sign_up(
             insee_code: body.site.insee_code,
             latitude: body.site.latitude,
             longitude: body.site.longitude,
+            id: String::new(),
         }),
         email: body.email,
         display_name: body.display_name,
