@@ -23,9 +23,6 @@ use tokio::net::TcpListener;
 pub const SERVICE_NAME: &str = "synergies.listings.v1.ListingsService";
 /// Producer name stamped on this service's events.
 pub const PRODUCER: &str = "listings";
-/// How often the sweeper looks for listings to expire. Expiry is by the day, so a few minutes'
-/// delay after midnight is invisible to members.
-pub const SWEEP_EVERY: Duration = Duration::from_mins(5);
 
 synergies_platform::service_database!();
 
@@ -40,7 +37,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweeper::run(
         store.clone(),
         relay.clone(),
-        SWEEP_EVERY,
+        Duration::from_secs(env.config.listings.expiry_sweep_secs.max(1)),
         env.shutdown.clone(),
     ));
     let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
