@@ -315,6 +315,7 @@ async fn prices_follow_the_exchange_mode_and_the_territory_rules() {
         (json!({"ewc_code": "99 99 99"}), "ewc_code"),
         (json!({"insee_code": "75056"}), "insee_code"),
         (json!({"available_until": "31/12/2026"}), "available_until"),
+        (json!({"available_until": "2020-01-01"}), "available_until"),
     ];
     for (extra, field) in cases {
         let (status, refused) = client
@@ -367,23 +368,37 @@ async fn a_listing_expires_by_itself_after_its_last_day() {
     let client = &platform.client;
     dijon(client).await;
     let member = client.create_member("dijon", "Cartonnerie").await;
-    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let today = chrono::Utc::now().date_naive();
     let ended = create(
         client,
         &member,
         json!({"kind": "offer", "category": "wood", "title": "Chutes de chêne",
-        "available_until": yesterday}),
+        "available_until": today.to_string()}),
     )
     .await;
     let open = create(
         client,
         &member,
         json!({"kind": "offer", "category": "wood", "title": "Chutes de hêtre",
-        "available_until": tomorrow}),
+        "available_until": today.to_string()}),
     )
     .await;
-    let id = ended["id"].as_str().unwrap().to_owned();
+    // A day passes for the first listing: its last day becomes yesterday. The service refuses
+    // a window that has already ended, so the test moves the stored date (the all-in-one
+    // layout keeps listings in data/listings.db).
+    let yesterday = (today - chrono::Days::new(1)).to_string();
+    let listings =
+        synergies_platform::db::sqlite_pool(&platform.dir.path().join("data/listings.db"))
+            .await
+            .unwrap();
+    let ended_id = uuid::Uuid::parse_str(ended["id"].as_str().unwrap()).unwrap();
+    sqlx::query("UPDATE listings SET available_until = $1 WHERE id = $2")
+        .bind(&yesterday)
+        .bind(ended_id)
+        .execute(&listings)
+        .await
+        .unwrap();
+    let id = ended_id.to_string();
     synergies_platform::testing::eventually(
         "the listing to expire",
         std::time::Duration::from_secs(20),
@@ -395,11 +410,15 @@ async fn a_listing_expires_by_itself_after_its_last_day() {
         },
     )
     .await;
+    assert_eq!(public_get(client, "dijon", &id).await.0, 404);
     let open_id = open["id"].as_str().unwrap();
     let (_, still) = client
         .get(&format!("/api/v1/listings/{open_id}"), &member.token)
         .await;
-    assert_eq!(still["status"], "published");
+    assert_eq!(
+        still["status"], "published",
+        "today is still a day of availability"
+    );
 }
 
 #[tokio::test]
@@ -535,4 +554,125 @@ async fn categories_are_labelled_in_the_callers_language() {
         assert_eq!(pallets["label"], label);
         assert_eq!(pallets["parent"], "packaging");
     }
+}
+
+/// A company that signed up with a site in Chenôve, confirmed its address and was approved;
+/// returns its access token.
+async fn signed_up_company(client: &Client, facilitator: &str) -> String {
+    let body = json!({"tenant": "dijon", "organisation_name": "Cartonnerie de Bourgogne", "kind": "company",
+        "siret": "73282932000074", "naf": "17.21A", "email": "marie@cartonnerie.fr", "display_name": "Marie",
+        "password": PASSWORD,
+        "site": {"address": "12 rue des Ateliers", "insee_code": "21166", "latitude": 47.293, "longitude": 5.005}});
+    let (status, signed_up) = client.post("/api/v1/signup", "", &body).await;
+    assert_eq!(status, 201, "{signed_up}");
+    let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+    let mail = client
+        .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr", "verify-email")
+        .await;
+    let token = synergies_tests::api::token_in(&mail);
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, tokens) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn listings_at_a_site_are_found_by_distance() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let (facilitator, _) = dijon(client).await;
+    let token = signed_up_company(client, &facilitator).await;
+    let (status, organisation) = client.get("/api/v1/organisation", &token).await;
+    assert_eq!(status, 200, "{organisation}");
+    let site_id = organisation["sites"][0]["id"].as_str().unwrap().to_owned();
+
+    let post = |body: Value| {
+        let token = token.clone();
+        async move { client.post("/api/v1/listings", &token, &body).await }
+    };
+    let (status, at_site) = post(json!({"kind": "offer", "category": "packaging/pallets",
+        "title": "Palettes", "site_id": site_id}))
+    .await;
+    assert_eq!(status, 201, "{at_site}");
+    assert_eq!(at_site["location"]["insee_code"], "21166");
+    assert_eq!(at_site["location"]["latitude"], 47.293);
+    let (status, in_commune) = post(json!({"kind": "offer", "category": "packaging/pallets",
+        "title": "Palettes à Dijon", "insee_code": "21231"}))
+    .await;
+    assert_eq!(status, 201, "{in_commune}");
+    let (status, refused) = post(json!({"kind": "offer", "category": "packaging/pallets",
+        "title": "Palettes", "site_id": uuid::Uuid::now_v7().to_string()}))
+    .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("site_id"))
+    );
+
+    // From Dijon's centre: the site is ~4.2 km away; the commune-only listing has no coordinates.
+    let (status, near) = client
+        .get(
+            "/api/v1/listings?latitude=47.322&longitude=5.041&radius_km=10&sort=nearest",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{near}");
+    let found = near["listings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{near}");
+    assert_eq!(found[0]["id"], at_site["id"]);
+    let km = found[0]["distance_km"].as_f64().unwrap();
+    assert!((4.0..4.5).contains(&km), "{km}");
+    let (_, too_far) = client
+        .get(
+            "/api/v1/listings?latitude=47.322&longitude=5.041&radius_km=3",
+            &token,
+        )
+        .await;
+    assert!(too_far["listings"].as_array().unwrap().is_empty());
+    let (_, from_site) = client
+        .get(
+            &format!("/api/v1/listings?from_site_id={site_id}&sort=nearest"),
+            &token,
+        )
+        .await;
+    assert_eq!(from_site["listings"][0]["distance_km"], 0.0);
+    let (_, in_dijon) = client
+        .get("/api/v1/listings?insee_code=21231", &token)
+        .await;
+    assert_eq!(in_dijon["listings"][0]["id"], in_commune["id"]);
+
+    // Visitors have no sites; a parameter that is not a number is named.
+    let (status, refused) = client
+        .get(
+            &format!("/api/v1/tenants/dijon/listings?from_site_id={site_id}"),
+            "",
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("from_site_id"))
+    );
+    let (status, refused) = client.get("/api/v1/listings?latitude=nord", &token).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("latitude")),
+        "{refused}"
+    );
+    let (status, refused) = client.get("/api/v1/listings?latitude=47.3", &token).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("longitude")),
+        "{refused}"
+    );
 }

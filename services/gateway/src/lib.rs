@@ -112,6 +112,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::listings::public_get),
         )
         .route("/api/v1/categories", get(api::listings::categories))
+        .route("/api/v1/organisation", get(api::organisations::mine))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route("/api/v1/inbox", get(api::inbox::list))
         .fallback(error::not_found)

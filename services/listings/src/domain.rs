@@ -222,8 +222,12 @@ fn required<T>(value: Option<T>, field: &'static str, names: &str) -> Result<T, 
 
 impl ListingFields {
     /// Checks every field, in the order a form shows them; `allowed_modes` are the exchange
-    /// modes the territory allows.
-    pub fn validate(self, allowed_modes: &[ExchangeMode]) -> Result<ListingContent, FieldError> {
+    /// modes the territory allows, `today` the day the listing is written.
+    pub fn validate(
+        self,
+        allowed_modes: &[ExchangeMode],
+        today: NaiveDate,
+    ) -> Result<ListingContent, FieldError> {
         let kind = required(self.kind, "kind", &ListingKind::names())?;
         let category = crate::taxonomy::taxonomy().validate("category", &self.category)?;
         if let Some(resource_type) = self.resource_type
@@ -270,6 +274,14 @@ impl ListingFields {
                 "condition",
                 "applies to goods only",
                 "ne s'applique qu'aux biens",
+            ));
+        }
+        // A window that has already ended would expire at once: surely a typing mistake.
+        if self.available_until.is_some_and(|until| until < today) {
+            return Err(FieldError::new(
+                "available_until",
+                "must not be in the past",
+                "ne doit pas être dans le passé",
             ));
         }
         if let (Some(from), Some(until)) = (self.available_from, self.available_until)
@@ -572,7 +584,11 @@ mod tests {
     }
 
     fn valid(fields: ListingFields) -> Result<ListingContent, FieldError> {
-        fields.validate(ExchangeMode::ALL)
+        fields.validate(ExchangeMode::ALL, today())
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
     }
 
     #[test]
@@ -587,7 +603,11 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(Spoil, &str); 16] = [
+        let cases: [(Spoil, &str); 17] = [
+            (
+                |d| d.available_until = NaiveDate::from_ymd_opt(2025, 12, 31),
+                "available_until",
+            ),
             (|d| d.kind = None, "kind"),
             (|d| d.category = "Packaging Stuff".into(), "category"),
             (
@@ -689,7 +709,7 @@ mod tests {
         sell.exchange_mode = Some(ExchangeMode::Sell);
         sell.price_cents = Some(250);
         let refused = sell
-            .validate(&[ExchangeMode::Give, ExchangeMode::Lend])
+            .validate(&[ExchangeMode::Give, ExchangeMode::Lend], today())
             .unwrap_err();
         assert_eq!(refused.field, "exchange_mode");
         assert!(refused.rule.fr.contains("give, lend"));

@@ -125,7 +125,9 @@ impl ListingsApi {
         let rules = self.territory.rules(&caller.tenant).await?;
         let (site_id, insee_code) = (fields.site_id.clone(), fields.insee_code.clone());
         let fields: ListingFields = fields_from_message(fields).map_err(invalid)?;
-        let content = fields.validate(&rules.exchange_modes).map_err(invalid)?;
+        let content = fields
+            .validate(&rules.exchange_modes, chrono::Utc::now().date_naive())
+            .map_err(invalid)?;
         let location = self
             .territory
             .locate(caller, &rules, &site_id, &insee_code)

@@ -45,7 +45,12 @@ fn fields(kind: ListingKind, category: &str, title: &str) -> ListingFields {
 }
 
 fn build(tenant: &str, fields: ListingFields) -> Listing {
-    let content = fields.validate(ExchangeMode::ALL).unwrap();
+    let content = fields
+        .validate(
+            ExchangeMode::ALL,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap();
     let mut listing = Listing::draft(tenant, Uuid::now_v7(), Uuid::now_v7(), content, None);
     listing.submit(false).unwrap();
     listing
@@ -545,7 +550,12 @@ async fn an_edit_reindexes_the_listing(f: Fixture) {
     edited.exchange_mode = Some(ExchangeMode::Give);
     cartons
         .update(
-            edited.validate(ExchangeMode::ALL).unwrap(),
+            edited
+                .validate(
+                    ExchangeMode::ALL,
+                    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                )
+                .unwrap(),
             cartons.location.clone(),
         )
         .unwrap();

@@ -2,7 +2,7 @@
 //! category tree.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
@@ -423,7 +423,7 @@ pub async fn create(
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
-    Query(filters): Query<ListingFilters>,
+    ApiQuery(filters): ApiQuery<ListingFilters>,
 ) -> Result<Json<ListingPage>, ApiError> {
     if filters.mine.unwrap_or(false) {
         let message = pb::ListListingsRequest {
@@ -468,7 +468,7 @@ pub async fn list(
 pub async fn public_search(
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
-    Query(filters): Query<ListingFilters>,
+    ApiQuery(filters): ApiQuery<ListingFilters>,
 ) -> Result<Json<ListingPage>, ApiError> {
     let message = pb::SearchPublicListingsRequest {
         tenant,

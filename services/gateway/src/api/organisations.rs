@@ -53,6 +53,16 @@ pub struct SignUp {
     pub language: Option<String>,
 }
 
+/// A site of an organisation, as stored: its id locates listings (`site_id`).
+#[derive(Serialize, ToSchema)]
+pub struct Site {
+    pub id: String,
+    pub address: String,
+    pub insee_code: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Organisation {
     pub id: String,
@@ -65,7 +75,7 @@ pub struct Organisation {
     /// `pending`, `approved`, `rejected` or `suspended`.
     pub status: String,
     pub status_reason: Option<String>,
-    pub sites: Vec<SiteBody>,
+    pub sites: Vec<Site>,
     pub created_at: String,
 }
 
@@ -142,7 +152,8 @@ pub(crate) fn organisation_json(organisation: pb::Organisation) -> Organisation 
         sites: organisation
             .sites
             .into_iter()
-            .map(|s| SiteBody {
+            .map(|s| Site {
+                id: s.id,
                 address: s.address,
                 insee_code: s.insee_code,
                 latitude: s.latitude,
@@ -378,4 +389,23 @@ pub async fn set_roles(
         .set_user_roles(request(message, &member.caller))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in member's organisation, with its sites (their ids place listings).
+#[utoipa::path(get, path = "/api/v1/organisation", security(("member" = [])),
+    responses((status = 200, body = Organisation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn mine(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<Organisation>, ApiError> {
+    let organisation = synergies_platform::retry::idempotent_call(|| {
+        let mut client = state.identity.clone();
+        let call = request(pb::GetMyOrganisationRequest {}, &member.caller);
+        async move { client.get_my_organisation(call).await }
+    })
+    .await?
+    .into_inner()
+    .organisation
+    .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(organisation_json(organisation)))
 }
