@@ -118,6 +118,19 @@ async fn publication_waits_for_a_facilitator_only_when_the_territory_says_so() {
     assert_eq!(waiting["status"], "pending_approval");
     let id = waiting["id"].as_str().unwrap();
     assert_eq!(public_get(client, "dijon", id).await.0, 404);
+    // The facilitator's queue shows it; members have no such queue.
+    let (status, queue) = client
+        .get("/api/v1/listings?status=pending_approval", &facilitator)
+        .await;
+    assert_eq!(status, 200, "{queue}");
+    assert_eq!(queue["listings"][0]["id"], waiting["id"]);
+    assert_eq!(
+        client
+            .get("/api/v1/listings?status=pending_approval", &member.token)
+            .await
+            .0,
+        403
+    );
     // A member is not a facilitator.
     assert_eq!(
         action(client, &member.token, &waiting["id"], "approve", &json!({}))

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::convert::{
     change_event, date, fields_from_message, kind_from_message, listing_message, named,
 };
-use crate::domain::{ExchangeMode, Listing, ListingFields, ResourceType};
+use crate::domain::{ExchangeMode, Listing, ListingFields, ListingStatus, ResourceType};
 use crate::error::ListingsError;
 use crate::search::{Cursor, Near, SearchQuery, Sort};
 use crate::store::{ListingQuery, ListingStore};
@@ -92,7 +92,7 @@ impl ListingsApi {
     async fn commit(
         &self,
         listing: &Listing,
-        previous: crate::domain::ListingStatus,
+        previous: ListingStatus,
         by_user: Option<Uuid>,
         updated: bool,
     ) -> Result<(), Status> {
@@ -355,9 +355,25 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
                     .clone(),
             )
         };
+        let status = named(
+            "status",
+            &request.status,
+            ListingStatus::parse,
+            ListingStatus::names,
+        )
+        .map_err(invalid)?;
+        if status.is_some_and(|s| s != ListingStatus::Published) {
+            // Only moderators see other organisations' listings that are not published.
+            authorize(
+                &caller,
+                Action::ModerateListings,
+                &Resource::tenant(&caller.tenant),
+            )?;
+        }
         let query = ListingQuery {
             kind: kind_from_message(request.kind),
             category,
+            status,
             after: validate::page_token(&request.page_token).map_err(invalid)?,
             owner: if request.mine {
                 Some(caller.require_user()?.user_id)

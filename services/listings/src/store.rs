@@ -28,8 +28,10 @@ pub struct ListingQuery {
     pub category: Option<String>,
     /// Listings older than this id (the previous page's last).
     pub after: Option<Uuid>,
-    /// Only this user's listings, every status; otherwise published ones only.
+    /// Only this user's listings, every status; otherwise those of `status`.
     pub owner: Option<Uuid>,
+    /// Without an owner: this status (published when none).
+    pub status: Option<ListingStatus>,
     pub limit: u32,
 }
 
@@ -357,7 +359,7 @@ macro_rules! listing_store {
             async fn list(&self, tenant: &str, query: &ListingQuery) -> Result<Vec<Listing>, ListingsError> {
                 let rows = sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM listings
-                      WHERE tenant = $1 AND (owner_user_id = $6 OR ($6 IS NULL AND status = 'published'))
+                      WHERE tenant = $1 AND (owner_user_id = $6 OR ($6 IS NULL AND status = $7))
                         AND ($2 IS NULL OR kind = $2)
                         AND ($3 IS NULL OR category = $3 OR category LIKE $3 || '/%')
                         AND ($4 IS NULL OR id < $4)
@@ -369,6 +371,7 @@ macro_rules! listing_store {
                 .bind(query.after)
                 .bind(i64::from(query.limit))
                 .bind(query.owner)
+                .bind(query.status.unwrap_or(ListingStatus::Published).as_str())
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.iter().map(Self::listing_from).collect::<Result<_, _>>()?)

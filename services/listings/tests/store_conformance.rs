@@ -203,6 +203,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
                 category: Some("packaging".into()),
                 after: None,
                 owner: None,
+                status: None,
                 limit: 10,
             },
         )
@@ -279,6 +280,32 @@ async fn an_owner_lists_their_own_listings(f: Fixture) {
     assert_eq!(
         listed.iter().map(|l| l.id).collect::<Vec<_>>(),
         vec![mine.id]
+    );
+}
+
+async fn moderators_list_listings_of_one_status(f: Fixture) {
+    let published = listing("dijon", ListingKind::Offer, "wood", "Chutes");
+    let mut waiting = listing("dijon", ListingKind::Offer, "wood", "En attente");
+    waiting.status = ListingStatus::PendingApproval;
+    publish(&f, &published).await;
+    publish(&f, &waiting).await;
+    let of = |status| ListingQuery {
+        status,
+        limit: 10,
+        ..Default::default()
+    };
+    let ids = |listings: Vec<Listing>| listings.into_iter().map(|l| l.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(f.store.list("dijon", &of(None)).await.unwrap()),
+        [published.id]
+    );
+    assert_eq!(
+        ids(f
+            .store
+            .list("dijon", &of(Some(ListingStatus::PendingApproval)))
+            .await
+            .unwrap()),
+        [waiting.id]
     );
 }
 
@@ -594,6 +621,7 @@ async fn the_sweeper_expires_what_has_ended(f: Fixture) {
 
 synergies_platform::store_conformance!(open;
     an_owner_lists_their_own_listings,
+    moderators_list_listings_of_one_status,
     publishing_stores_the_listing_and_its_event_together,
     a_failed_publication_leaves_neither_listing_nor_event,
     a_change_is_written_only_from_the_expected_status,

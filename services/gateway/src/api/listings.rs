@@ -204,6 +204,9 @@ pub struct ListingFilters {
     /// Only my own listings, every status, newest first (other filters but kind and category
     /// are ignored).
     pub mine: Option<bool>,
+    /// Facilitators: the listings of that status, newest first, e.g. `pending_approval` (the
+    /// approval queue); filters other than kind and category are ignored.
+    pub status: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -425,7 +428,7 @@ pub async fn list(
     State(state): State<GatewayState>,
     ApiQuery(filters): ApiQuery<ListingFilters>,
 ) -> Result<Json<ListingPage>, ApiError> {
-    if filters.mine.unwrap_or(false) {
+    if filters.mine.unwrap_or(false) || filters.status.is_some() {
         let message = pb::ListListingsRequest {
             page_size: filters.page_size.unwrap_or(0),
             page_token: filters.page_token.unwrap_or_default(),
@@ -434,7 +437,8 @@ pub async fn list(
                 .map_or(pb::ListingKind::Unspecified, kind_message)
                 .into(),
             category: filters.category.unwrap_or_default(),
-            mine: true,
+            mine: filters.mine.unwrap_or(false),
+            status: filters.status.unwrap_or_default(),
         };
         let page = idempotent_call(|| {
             let mut client = state.listings.clone();
