@@ -91,6 +91,8 @@ pub struct Platform {
     pub client: api::Client,
     processes: BTreeMap<String, Process>,
     pub dir: tempfile::TempDir,
+    /// Split layout: the services' PostgreSQL schemas are `<schema_prefix><service>`.
+    pub schema_prefix: String,
 }
 
 impl Platform {
@@ -134,9 +136,10 @@ impl Platform {
             "SYNERGIES_DATABASE__URL".into(),
             servers.database_url.clone(),
         );
+        let schema_prefix = format!("{prefix}_");
         env.insert(
             "SYNERGIES_DATABASE__SCHEMA_PREFIX".into(),
-            format!("{prefix}_"),
+            schema_prefix.clone(),
         );
         env.insert("SYNERGIES_DATABASE__MAX_CONNECTIONS".into(), "4".into());
         env.insert("SYNERGIES_BUS__NATS_URL".into(), servers.nats_url.clone());
@@ -184,6 +187,7 @@ impl Platform {
             })
             .collect();
         let mut platform = Self::new(gateway_port, dir, processes);
+        platform.schema_prefix = schema_prefix;
         platform.start_all().await;
         platform
     }
@@ -195,6 +199,7 @@ impl Platform {
             base_url,
             processes,
             dir,
+            schema_prefix: String::new(),
         }
     }
 
