@@ -80,12 +80,14 @@ impl ListingsApi {
     fn visible(caller: &CallerContext, listing: &Listing) -> bool {
         listing.is_public()
             || caller.organisation_id == Some(listing.organisation_id)
-            || authorize(
-                caller,
-                Action::ModerateListings,
-                &Resource::tenant(&listing.tenant),
-            )
-            .is_ok()
+            // Moderators see what waits for them or what they hid, not other people's drafts.
+            || (listing.status != ListingStatus::Draft
+                && authorize(
+                    caller,
+                    Action::ModerateListings,
+                    &Resource::tenant(&listing.tenant),
+                )
+                .is_ok())
     }
 
     /// Writes the transition from `previous`'s status, with its event.

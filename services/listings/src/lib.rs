@@ -31,6 +31,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
     let store = store::for_database(&database);
+    // Listings stored before the search index existed get their terms once.
+    let indexed = store.index_unindexed().await?;
+    if indexed > 0 {
+        tracing::info!(
+            indexed,
+            "search terms written for listings stored before the index"
+        );
+    }
     let territory = territory::Territory::new(synergies_platform::grpc::channel(
         &env.config.services.identity_url,
     )?);

@@ -65,6 +65,9 @@ pub trait ListingStore: Send + Sync {
         today: NaiveDate,
         limit: u32,
     ) -> Result<Vec<Listing>, ListingsError>;
+    /// Writes the search terms of listings that have none (stored before the term index
+    /// existed); returns how many were indexed.
+    async fn index_unindexed(&self) -> Result<usize, ListingsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn ListingStore> {
@@ -423,6 +426,24 @@ macro_rules! listing_store {
                     Facets::default()
                 };
                 Ok((hits, facets))
+            }
+
+            async fn index_unindexed(&self) -> Result<usize, ListingsError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM listings l
+                      WHERE NOT EXISTS (SELECT 1 FROM listing_terms t WHERE t.listing_id = l.id)"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut indexed = 0;
+                for row in &rows {
+                    let listing = Self::listing_from(row)?;
+                    let mut tx = self.pool.begin().await?;
+                    Self::write_terms(&mut *tx, &listing).await?;
+                    tx.commit().await?;
+                    indexed += 1;
+                }
+                Ok(indexed)
             }
 
             async fn due_for_expiry(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, ListingsError> {

@@ -619,7 +619,23 @@ async fn the_sweeper_expires_what_has_ended(f: Fixture) {
     assert_eq!(again, 0);
 }
 
+async fn listings_stored_before_the_index_get_their_terms(f: Fixture) {
+    let old = listing("dijon", ListingKind::Offer, "wood", "Chutes de chêne");
+    publish(&f, &old).await;
+    let delete = "DELETE FROM listing_terms";
+    match &f.database.database {
+        Database::Postgres(pool) => sqlx::query(delete).execute(pool).await.map(|_| ()),
+        Database::Sqlite(pool) => sqlx::query(delete).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    assert!(ids(&f, &text("chene")).await.is_empty());
+    assert_eq!(f.store.index_unindexed().await.unwrap(), 1);
+    assert_eq!(ids(&f, &text("chene")).await, [old.id.as_u128()]);
+    assert_eq!(f.store.index_unindexed().await.unwrap(), 0);
+}
+
 synergies_platform::store_conformance!(open;
+    listings_stored_before_the_index_get_their_terms,
     an_owner_lists_their_own_listings,
     moderators_list_listings_of_one_status,
     publishing_stores_the_listing_and_its_event_together,
