@@ -301,12 +301,25 @@ macro_rules! listing_store {
                 }
             }
 
-            async fn facet(&self, tenant: &str, query: &SearchQuery, column: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-                let mut sql = sqlx::QueryBuilder::<$database>::new(format!("SELECT s.{column} AS value, COUNT(*) AS n FROM "));
+            /// Counts per top-level category and per exchange mode, in one pass over the matches.
+            async fn facets(&self, tenant: &str, query: &SearchQuery) -> Result<Facets, sqlx::Error> {
+                let mut sql = sqlx::QueryBuilder::<$database>::new(
+                    "SELECT s.category_root AS category_root, s.exchange_mode AS exchange_mode, COUNT(*) AS n FROM ",
+                );
                 Self::push_matches(&mut sql, tenant, query);
-                sql.push(format!(" GROUP BY s.{column} ORDER BY s.{column}"));
+                sql.push(" GROUP BY s.category_root, s.exchange_mode");
                 let rows = sql.build().fetch_all(&self.pool).await?;
-                rows.iter().map(|row| Ok((row.try_get("value")?, row.try_get("n")?))).collect()
+                let mut categories = std::collections::BTreeMap::<String, i64>::new();
+                let mut modes = std::collections::BTreeMap::<String, i64>::new();
+                for row in &rows {
+                    let n: i64 = row.try_get("n")?;
+                    *categories.entry(row.try_get("category_root")?).or_default() += n;
+                    *modes.entry(row.try_get("exchange_mode")?).or_default() += n;
+                }
+                Ok(Facets {
+                    categories: categories.into_iter().collect(),
+                    exchange_modes: modes.into_iter().collect(),
+                })
             }
         }
 
@@ -418,10 +431,7 @@ macro_rules! listing_store {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let facets = if with_facets {
-                    Facets {
-                        categories: self.facet(tenant, query, "category_root").await?,
-                        exchange_modes: self.facet(tenant, query, "exchange_mode").await?,
-                    }
+                    self.facets(tenant, query).await?
                 } else {
                     Facets::default()
                 };

@@ -35,5 +35,6 @@ CREATE TABLE listing_terms (
     -- 3 in the title, 1 in the description, 4 in both.
     weight INTEGER NOT NULL,
     PRIMARY KEY (tenant, term, listing_id)
-);
+-- Stored in key order: a term's rows, weights included, are read contiguously.
+) WITHOUT ROWID;
 CREATE INDEX listing_terms_listing ON listing_terms (listing_id);
