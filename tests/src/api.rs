@@ -66,14 +66,13 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// GET with a bearer token (none when `token` is empty: a visitor).
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("gateway answers");
+        let mut request = self.http.get(format!("{}{path}", self.base_url));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -144,6 +143,18 @@ impl Client {
                 .expect("refresh token")
                 .to_owned(),
         }
+    }
+
+    /// Creates a listing from a full body (see `POST /api/v1/listings`); returns the status and
+    /// the answer, in `language`.
+    pub async fn create_listing(
+        &self,
+        language: &str,
+        member: &Member,
+        body: &Value,
+    ) -> (u16, Value) {
+        self.post_in(language, "/api/v1/listings", &member.token, body)
+            .await
     }
 
     /// Publishes a listing; returns its id and the trace id of the request.

@@ -92,6 +92,8 @@ pub struct Platform {
     pub client: api::Client,
     processes: BTreeMap<String, Process>,
     pub dir: tempfile::TempDir,
+    /// Split layout: the services' PostgreSQL schemas are `<schema_prefix><service>`.
+    pub schema_prefix: String,
 }
 
 impl Platform {
@@ -143,9 +145,10 @@ impl Platform {
             "SYNERGIES_DATABASE__URL".into(),
             servers.database_url.clone(),
         );
+        let schema_prefix = format!("{prefix}_");
         env.insert(
             "SYNERGIES_DATABASE__SCHEMA_PREFIX".into(),
-            format!("{prefix}_"),
+            schema_prefix.clone(),
         );
         env.insert("SYNERGIES_DATABASE__MAX_CONNECTIONS".into(), "4".into());
         env.insert("SYNERGIES_BUS__NATS_URL".into(), servers.nats_url.clone());
@@ -193,6 +196,7 @@ impl Platform {
             })
             .collect();
         let mut platform = Self::new(gateway_port, dir, processes);
+        platform.schema_prefix = schema_prefix;
         platform.start_all().await;
         platform
     }
@@ -204,6 +208,7 @@ impl Platform {
             base_url,
             processes,
             dir,
+            schema_prefix: String::new(),
         }
     }
 

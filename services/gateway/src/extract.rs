@@ -120,6 +120,46 @@ fn in_french(message: &str) -> String {
     format!("valeur invalide : {message}")
 }
 
+/// A query-string extractor whose errors name the parameter (400) in the caller's language,
+/// like [`ApiJson`] does for bodies.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| ApiQuery(value))
+            .map_err(|rejection| query_error(&rejection.body_text()))
+    }
+}
+
+/// axum says `Failed to deserialize query string: <parameter>: <reason>`.
+fn query_error(text: &str) -> ApiError {
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(text);
+    let (field, reason) = match detail.split_once(": ") {
+        Some((field, reason)) if !field.contains(' ') => (field, reason),
+        _ => ("query", detail),
+    };
+    ApiError::invalid(
+        field,
+        Text::new(
+            format!("{field}: {reason}"),
+            format!("{field} : paramètre illisible ({reason})"),
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

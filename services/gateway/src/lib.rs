@@ -103,7 +103,30 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/listings",
             post(api::listings::create).get(api::listings::list),
         )
-        .route("/api/v1/listings/{id}", get(api::listings::get))
+        .route(
+            "/api/v1/listings/{id}",
+            get(api::listings::get).put(api::listings::update),
+        )
+        .route("/api/v1/listings/{id}/submit", post(api::listings::submit))
+        .route(
+            "/api/v1/listings/{id}/approve",
+            post(api::listings::approve),
+        )
+        .route(
+            "/api/v1/listings/{id}/withdraw",
+            post(api::listings::withdraw),
+        )
+        .route("/api/v1/listings/{id}/hide", post(api::listings::hide))
+        .route(
+            "/api/v1/tenants/{tenant}/listings",
+            get(api::listings::public_search),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/listings/{id}",
+            get(api::listings::public_get),
+        )
+        .route("/api/v1/categories", get(api::listings::categories))
+        .route("/api/v1/organisation", get(api::organisations::mine))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route("/api/v1/inbox", get(api::inbox::list))
         .merge(web::router(&state))

@@ -266,6 +266,7 @@ fn organisation_message(organisation: Organisation) -> pb::Organisation {
             .sites
             .into_iter()
             .map(|site| pb::Site {
+                id: site.id.to_string(),
                 address: site.address,
                 insee_code: site.insee_code,
                 latitude: site.latitude,
@@ -1180,6 +1181,22 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             return Err(IdentityError::VerificationInvalid.into());
         }
         Ok(Response::new(pb::VerifyEmailResponse {}))
+    }
+
+    async fn get_my_organisation(
+        &self,
+        request: Request<pb::GetMyOrganisationRequest>,
+    ) -> Result<Response<pb::GetMyOrganisationResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let me = caller.require_user()?;
+        let organisation = self
+            .store
+            .organisation(&caller.tenant, me.organisation_id)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        Ok(Response::new(pb::GetMyOrganisationResponse {
+            organisation: Some(organisation_message(organisation)),
+        }))
     }
 
     async fn get_jwks(

@@ -1,11 +1,19 @@
 use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
 
+use crate::domain::WrongStatus;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ListingsError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
     #[error("listing not found")]
     NotFound,
+    #[error(transparent)]
+    WrongStatus(#[from] WrongStatus),
+    #[error("the listing changed meanwhile: reload it and try again")]
+    ChangedMeanwhile,
+    #[error("the territory could not be read: {0}")]
+    Identity(String),
     #[error("listings storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -15,6 +23,8 @@ impl ServiceError for ListingsError {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
             Self::NotFound => ErrorCode::NotFound,
+            Self::WrongStatus(_) | Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
+            Self::Identity(_) => ErrorCode::Unavailable,
             Self::Storage(_) => ErrorCode::Internal,
         }
     }
@@ -23,6 +33,11 @@ impl ServiceError for ListingsError {
         match self {
             Self::Invalid(error) => error.in_french(),
             Self::NotFound => "annonce introuvable".to_owned(),
+            Self::WrongStatus(error) => error.message.fr.clone(),
+            Self::ChangedMeanwhile => {
+                "l'annonce a changé entre-temps : rechargez-la et réessayez".to_owned()
+            }
+            Self::Identity(_) => "service momentanément indisponible".to_owned(),
             Self::Storage(_) => "erreur interne".to_owned(),
         }
     }

@@ -1,10 +1,20 @@
-//! Listings service: members' offers and requests. Publishing a listing commits it together
-//! with its `listing.published` event (transactional outbox), which the relay then publishes.
+//! Listings service: members' offers and requests, their lifecycle and their search. Every
+//! change commits together with its event (transactional outbox), which the relay then
+//! publishes; a sweeper expires listings whose availability has ended.
 
+pub mod convert;
 pub mod domain;
 pub mod error;
+pub mod ewc;
 pub mod grpc;
+pub mod search;
 pub mod store;
+pub mod sweeper;
+pub mod taxonomy;
+pub mod territory;
+pub mod text;
+
+use std::time::Duration;
 
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::listings::v1::listings_service_server::ListingsServiceServer;
@@ -20,10 +30,29 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
-    let api = grpc::ListingsApi::new(store::for_database(&database), relay, env.verifier.clone());
+    let store = store::for_database(&database);
+    // Listings stored before the search index existed get their terms once.
+    let indexed = store.index_unindexed().await?;
+    if indexed > 0 {
+        tracing::info!(
+            indexed,
+            "search terms written for listings stored before the index"
+        );
+    }
+    let territory = territory::Territory::new(synergies_platform::grpc::channel(
+        &env.config.services.identity_url,
+    )?);
+    let sweeper = tokio::spawn(sweeper::run(
+        store.clone(),
+        relay.clone(),
+        Duration::from_secs(env.config.listings.expiry_sweep_secs.max(1)),
+        env.shutdown.clone(),
+    ));
+    let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "listings service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     relay_task.await?;
+    sweeper.await?;
     Ok(())
 }

@@ -1,11 +1,17 @@
-//! The listings store suite, run against PostgreSQL and SQLite.
+//! The listings store suite, run against PostgreSQL and SQLite. The search cases use a fixed
+//! corpus (fixed ids) and assert exact ids in exact order, so both backends are held to the
+//! very same answers.
 
 use std::sync::Arc;
 
-use synergies_listings::domain::{Listing, ListingDraft, ListingKind};
+use chrono::NaiveDate;
+use synergies_listings::domain::{
+    ExchangeMode, Listing, ListingFields, ListingKind, ListingStatus, Location,
+};
+use synergies_listings::search::{Near, SearchQuery, Sort};
 use synergies_listings::store::{self, ListingQuery, ListingStore};
 use synergies_platform::db::Database;
-use synergies_platform::outbox::{OutboxEvent, unpublished_count};
+use synergies_platform::outbox::{OutboxEvent, RelayWaker, unpublished_count};
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use synergies_proto::events::v1::ListingPublished;
 use uuid::Uuid;
@@ -29,15 +35,29 @@ async fn open(backend: Backend) -> Option<Fixture> {
     })
 }
 
-fn listing(tenant: &str, kind: ListingKind, category: &str, title: &str) -> Listing {
-    ListingDraft {
+fn fields(kind: ListingKind, category: &str, title: &str) -> ListingFields {
+    ListingFields {
         kind: Some(kind),
         category: category.into(),
         title: title.into(),
-        description: String::new(),
+        ..Default::default()
     }
-    .publish(tenant, Uuid::now_v7(), Uuid::now_v7())
-    .unwrap()
+}
+
+fn build(tenant: &str, fields: ListingFields) -> Listing {
+    let content = fields
+        .validate(
+            ExchangeMode::ALL,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap();
+    let mut listing = Listing::draft(tenant, Uuid::now_v7(), Uuid::now_v7(), content, None);
+    listing.submit(false).unwrap();
+    listing
+}
+
+fn listing(tenant: &str, kind: ListingKind, category: &str, title: &str) -> Listing {
+    build(tenant, fields(kind, category, title))
 }
 
 fn event_for(listing: &Listing) -> OutboxEvent {
@@ -53,16 +73,26 @@ fn event_for(listing: &Listing) -> OutboxEvent {
 }
 
 async fn publish(f: &Fixture, listing: &Listing) {
-    f.store.publish(listing, &event_for(listing)).await.unwrap();
+    f.store
+        .create(listing, &[event_for(listing)])
+        .await
+        .unwrap();
 }
 
 async fn publishing_stores_the_listing_and_its_event_together(f: Fixture) {
-    let offer = listing(
-        "dijon",
-        ListingKind::Offer,
-        "packaging/pallets",
-        "Palettes Europe",
-    );
+    let mut f_fields = fields(ListingKind::Offer, "packaging/pallets", "Palettes Europe");
+    f_fields.exchange_mode = Some(ExchangeMode::Sell);
+    f_fields.price_cents = Some(1250);
+    f_fields.quantity = "12.5".into();
+    f_fields.unit = synergies_listings::domain::Unit::parse("t");
+    f_fields.ewc_code = "15 01 03".into();
+    f_fields.available_until = NaiveDate::from_ymd_opt(2030, 1, 31);
+    let mut offer = build("dijon", f_fields);
+    offer.location = Some(Location {
+        site_id: Some(Uuid::now_v7()),
+        insee_code: "21231".into(),
+        coordinates: Some((47.322, 5.041)),
+    });
     publish(&f, &offer).await;
     assert_eq!(
         f.store.get("dijon", offer.id).await.unwrap().unwrap(),
@@ -84,12 +114,35 @@ async fn a_failed_publication_leaves_neither_listing_nor_event(f: Fixture) {
         title: "Other".into(),
         ..offer.clone()
     };
-    assert!(f.store.publish(&again, &event_for(&again)).await.is_err());
+    assert!(f.store.create(&again, &[event_for(&again)]).await.is_err());
     assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
     assert_eq!(
         f.store.get("dijon", offer.id).await.unwrap().unwrap().title,
         "Palettes Europe"
     );
+}
+
+async fn a_change_is_written_only_from_the_expected_status(f: Fixture) {
+    let mut offer = listing("dijon", ListingKind::Offer, "wood", "Chutes de chêne");
+    publish(&f, &offer).await;
+    offer.withdraw().unwrap();
+    // Someone else's view: it was still a draft. Nothing is written, no event.
+    assert!(
+        !f.store
+            .save(&offer, ListingStatus::Draft, &[event_for(&offer)])
+            .await
+            .unwrap()
+    );
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
+    assert!(
+        f.store
+            .save(&offer, ListingStatus::Published, &[event_for(&offer)])
+            .await
+            .unwrap()
+    );
+    let stored = f.store.get("dijon", offer.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, ListingStatus::Withdrawn);
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 2);
 }
 
 async fn listings_of_another_tenant_are_invisible(f: Fixture) {
@@ -108,6 +161,23 @@ async fn listings_of_another_tenant_are_invisible(f: Fixture) {
         .await
         .unwrap();
     assert!(beaune.is_empty());
+    let query = SearchQuery {
+        terms: vec!["bureau".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(
+        f.store
+            .search("beaune", &query, true)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    assert_eq!(
+        f.store.search("dijon", &query, true).await.unwrap().0.len(),
+        1
+    );
 }
 
 async fn listing_filters_and_pages_newest_first(f: Fixture) {
@@ -116,7 +186,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
         (ListingKind::Offer, "packaging/pallets"),
         (ListingKind::Request, "packaging/pallets"),
         (ListingKind::Offer, "packaging"),
-        (ListingKind::Offer, "packaging-film"),
+        (ListingKind::Offer, "plastics"),
         (ListingKind::Offer, "furniture"),
     ] {
         let l = listing("dijon", kind, category, category);
@@ -133,6 +203,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
                 category: Some("packaging".into()),
                 after: None,
                 owner: None,
+                status: None,
                 limit: 10,
             },
         )
@@ -212,11 +283,372 @@ async fn an_owner_lists_their_own_listings(f: Fixture) {
     );
 }
 
+async fn moderators_list_listings_of_one_status(f: Fixture) {
+    let published = listing("dijon", ListingKind::Offer, "wood", "Chutes");
+    let mut waiting = listing("dijon", ListingKind::Offer, "wood", "En attente");
+    waiting.status = ListingStatus::PendingApproval;
+    publish(&f, &published).await;
+    publish(&f, &waiting).await;
+    let of = |status| ListingQuery {
+        status,
+        limit: 10,
+        ..Default::default()
+    };
+    let ids = |listings: Vec<Listing>| listings.into_iter().map(|l| l.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(f.store.list("dijon", &of(None)).await.unwrap()),
+        [published.id]
+    );
+    assert_eq!(
+        ids(f
+            .store
+            .list("dijon", &of(Some(ListingStatus::PendingApproval)))
+            .await
+            .unwrap()),
+        [waiting.id]
+    );
+}
+
+// ---------------------------------------------------------------- search over a fixed corpus
+
+const DIJON: (f64, f64) = (47.322, 5.041);
+
+/// Corpus entry `n` gets id `n`: ids order the corpus as creation would.
+fn corpus() -> Vec<Listing> {
+    let entry = |n: u128,
+                 tenant: &str,
+                 kind: ListingKind,
+                 category: &str,
+                 title: &str,
+                 description: &str,
+                 mode: ExchangeMode,
+                 place: Option<(f64, f64)>| {
+        let mut f = fields(kind, category, title);
+        f.description = description.into();
+        f.exchange_mode = Some(mode);
+        if mode == ExchangeMode::Sell {
+            f.price_cents = Some(1000);
+        }
+        if n == 6 {
+            f.available_until = NaiveDate::from_ymd_opt(2026, 1, 31);
+        }
+        let mut listing = build(tenant, f);
+        listing.id = Uuid::from_u128(n);
+        listing.location = Some(Location {
+            site_id: None,
+            insee_code: "21231".into(),
+            coordinates: place,
+        });
+        listing
+    };
+    use ExchangeMode::{Give, Lend, Sell};
+    use ListingKind::{Offer, Request};
+    let mut draft = entry(
+        8,
+        "dijon",
+        Offer,
+        "packaging/pallets",
+        "Palettes brouillon",
+        "",
+        Give,
+        Some(DIJON),
+    );
+    draft.status = ListingStatus::Draft;
+    vec![
+        entry(
+            1,
+            "dijon",
+            Offer,
+            "packaging/pallets",
+            "Palettes Europe en bon état",
+            "40 palettes, chêne",
+            Give,
+            Some(DIJON),
+        ),
+        entry(
+            2,
+            "dijon",
+            Offer,
+            "packaging/cardboard",
+            "Cartons de déménagement",
+            "Cartons double cannelure, palette complète",
+            Give,
+            Some((47.293, 5.005)),
+        ),
+        entry(
+            3,
+            "dijon",
+            Offer,
+            "it-electronics/screens",
+            "Écrans et ordinateurs",
+            "Matériel électronique usagé : écrans, unités centrales",
+            Sell,
+            Some((47.336, 4.999)),
+        ),
+        entry(
+            4,
+            "dijon",
+            Request,
+            "packaging/pallets",
+            "Cherche palette",
+            "",
+            Give,
+            None,
+        ),
+        entry(
+            5,
+            "dijon",
+            Offer,
+            "lighting/fluorescent-tubes",
+            "Tubes fluorescents",
+            "Déchets électroniques à recycler",
+            Give,
+            Some((47.0, 4.8)),
+        ),
+        entry(
+            6,
+            "dijon",
+            Offer,
+            "furniture",
+            "Bureau en bois",
+            "Mobilier : bureaux et chaises, palette non fournie",
+            Lend,
+            Some(DIJON),
+        ),
+        entry(
+            7,
+            "beaune",
+            Offer,
+            "packaging/pallets",
+            "Palettes",
+            "",
+            Give,
+            Some(DIJON),
+        ),
+        draft,
+    ]
+}
+
+async fn seed(f: &Fixture) {
+    for listing in corpus() {
+        f.store.create(&listing, &[]).await.unwrap();
+    }
+}
+
+fn text(query: &str) -> SearchQuery {
+    SearchQuery {
+        terms: synergies_listings::text::query_terms(query),
+        limit: 50,
+        ..Default::default()
+    }
+}
+
+async fn ids(f: &Fixture, query: &SearchQuery) -> Vec<u128> {
+    let (hits, _) = f.store.search("dijon", query, false).await.unwrap();
+    hits.iter().map(|h| h.listing.id.as_u128()).collect()
+}
+
+async fn french_text_search_ignores_accents_case_and_plurals(f: Fixture) {
+    seed(&f).await;
+    // Title (3) above description (1); ties: newest first.
+    assert_eq!(ids(&f, &text("palette")).await, [1, 4, 6, 2]);
+    assert_eq!(ids(&f, &text("Palettes")).await, [1, 4, 6, 2]);
+    assert_eq!(ids(&f, &text("electronique")).await, [5, 3]);
+    assert_eq!(ids(&f, &text("carton")).await, [2]);
+    assert_eq!(ids(&f, &text("ÉCRAN")).await, [3]);
+    // Every term is required.
+    assert_eq!(ids(&f, &text("palette chêne")).await, [1]);
+    assert_eq!(
+        ids(&f, &text("palette ordinateur")).await,
+        Vec::<u128>::new()
+    );
+    let (hits, _) = f
+        .store
+        .search("dijon", &text("palette"), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.score).collect::<Vec<_>>(),
+        [4, 3, 1, 1]
+    );
+}
+
+async fn filters_narrow_the_results(f: Fixture) {
+    seed(&f).await;
+    let mut query = text("");
+    query.category = Some("packaging".into());
+    assert_eq!(ids(&f, &query).await, [4, 2, 1]);
+    query.kind = Some(ListingKind::Offer);
+    assert_eq!(ids(&f, &query).await, [2, 1]);
+
+    let mut free = text("palette");
+    free.free_only = true;
+    assert_eq!(ids(&f, &free).await, [1, 4, 6, 2]);
+    let mut sold = text("");
+    sold.exchange_mode = Some(ExchangeMode::Sell);
+    assert_eq!(ids(&f, &sold).await, [3]);
+    let mut paid_only_free = sold.clone();
+    paid_only_free.free_only = true;
+    assert_eq!(ids(&f, &paid_only_free).await, Vec::<u128>::new());
+
+    let mut available = text("palette");
+    available.available_on = NaiveDate::from_ymd_opt(2026, 2, 15);
+    assert_eq!(ids(&f, &available).await, [1, 4, 2]);
+
+    let mut commune = text("");
+    commune.insee_code = Some("21231".into());
+    assert_eq!(ids(&f, &commune).await, [6, 5, 4, 3, 2, 1]);
+    let mut skills = text("");
+    skills.resource_type = Some(synergies_listings::domain::ResourceType::Skill);
+    assert_eq!(ids(&f, &skills).await, Vec::<u128>::new());
+}
+
+async fn distance_search_sorts_nearest_first(f: Fixture) {
+    seed(&f).await;
+    let mut near = text("");
+    near.near = Some(Near::validate(DIJON.0, DIJON.1, 5.0).unwrap());
+    near.sort = Sort::Nearest;
+    // 1 and 6 at the point (newest first), Talant ~3.5 km, Chenôve ~4.2 km; the far one and
+    // the one without coordinates are out.
+    assert_eq!(ids(&f, &near).await, [6, 1, 3, 2]);
+    let (hits, _) = f.store.search("dijon", &near, false).await.unwrap();
+    let km: Vec<f64> = hits.iter().map(|h| h.distance_km.unwrap()).collect();
+    assert!(
+        km[0] == 0.0 && (3.0..4.0).contains(&km[2]) && (4.0..4.5).contains(&km[3]),
+        "{km:?}"
+    );
+    near.near = Some(Near::validate(DIJON.0, DIJON.1, 50.0).unwrap());
+    assert_eq!(ids(&f, &near).await, [6, 1, 3, 2, 5]);
+}
+
+async fn every_sort_pages_with_its_cursor(f: Fixture) {
+    seed(&f).await;
+    let mut queries = vec![text("palette"), text("")];
+    let mut nearest = text("");
+    nearest.near = Some(Near::validate(DIJON.0, DIJON.1, 50.0).unwrap());
+    nearest.sort = Sort::Nearest;
+    queries.push(nearest);
+    for mut query in queries {
+        let everything = ids(&f, &query).await;
+        let mut paged = Vec::new();
+        query.limit = 2;
+        loop {
+            let (hits, _) = f.store.search("dijon", &query, false).await.unwrap();
+            paged.extend(hits.iter().map(|h| h.listing.id.as_u128()));
+            if hits.len() < 2 {
+                break;
+            }
+            query.after = Some(hits.last().unwrap().cursor(&query));
+        }
+        assert_eq!(paged, everything, "{query:?}");
+    }
+}
+
+async fn facets_count_the_current_search(f: Fixture) {
+    seed(&f).await;
+    let (_, facets) = f
+        .store
+        .search("dijon", &text("palette"), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        facets.categories,
+        [("furniture".to_owned(), 1), ("packaging".to_owned(), 3)]
+    );
+    assert_eq!(
+        facets.exchange_modes,
+        [("give".to_owned(), 3), ("lend".to_owned(), 1)]
+    );
+}
+
+async fn an_edit_reindexes_the_listing(f: Fixture) {
+    seed(&f).await;
+    let mut cartons = f
+        .store
+        .get("dijon", Uuid::from_u128(2))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut edited = fields(
+        ListingKind::Offer,
+        "packaging/crates",
+        "Caisses en plastique",
+    );
+    edited.exchange_mode = Some(ExchangeMode::Give);
+    cartons
+        .update(
+            edited
+                .validate(
+                    ExchangeMode::ALL,
+                    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                )
+                .unwrap(),
+            cartons.location.clone(),
+        )
+        .unwrap();
+    assert!(
+        f.store
+            .save(&cartons, ListingStatus::Published, &[])
+            .await
+            .unwrap()
+    );
+    assert_eq!(ids(&f, &text("carton")).await, Vec::<u128>::new());
+    assert_eq!(ids(&f, &text("caisse plastique")).await, [2]);
+}
+
+async fn the_sweeper_expires_what_has_ended(f: Fixture) {
+    seed(&f).await;
+    let today = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    let expired =
+        synergies_listings::sweeper::sweep(f.store.as_ref(), &RelayWaker::default(), today)
+            .await
+            .unwrap();
+    assert_eq!(expired, 1);
+    let furniture = f
+        .store
+        .get("dijon", Uuid::from_u128(6))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(furniture.status, ListingStatus::Expired);
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
+    assert_eq!(ids(&f, &text("bureau")).await, Vec::<u128>::new());
+    let again = synergies_listings::sweeper::sweep(f.store.as_ref(), &RelayWaker::default(), today)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+}
+
+async fn listings_stored_before_the_index_get_their_terms(f: Fixture) {
+    let old = listing("dijon", ListingKind::Offer, "wood", "Chutes de chêne");
+    publish(&f, &old).await;
+    let delete = "DELETE FROM listing_terms";
+    match &f.database.database {
+        Database::Postgres(pool) => sqlx::query(delete).execute(pool).await.map(|_| ()),
+        Database::Sqlite(pool) => sqlx::query(delete).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    assert!(ids(&f, &text("chene")).await.is_empty());
+    assert_eq!(f.store.index_unindexed().await.unwrap(), 1);
+    assert_eq!(ids(&f, &text("chene")).await, [old.id.as_u128()]);
+    assert_eq!(f.store.index_unindexed().await.unwrap(), 0);
+}
+
 synergies_platform::store_conformance!(open;
+    listings_stored_before_the_index_get_their_terms,
     an_owner_lists_their_own_listings,
+    moderators_list_listings_of_one_status,
     publishing_stores_the_listing_and_its_event_together,
     a_failed_publication_leaves_neither_listing_nor_event,
+    a_change_is_written_only_from_the_expected_status,
     listings_of_another_tenant_are_invisible,
     listing_filters_and_pages_newest_first,
     outbox_relay_publishes_in_order,
+    french_text_search_ignores_accents_case_and_plurals,
+    filters_narrow_the_results,
+    distance_search_sorts_nearest_first,
+    every_sort_pages_with_its_cursor,
+    facets_count_the_current_search,
+    an_edit_reindexes_the_listing,
+    the_sweeper_expires_what_has_ended,
 );

@@ -24,6 +24,7 @@ pub struct PlatformConfig {
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
     pub identity: IdentityConfig,
+    pub listings: ListingsConfig,
     pub notifications: NotificationsConfig,
     pub gateway: GatewayConfig,
 }
@@ -46,6 +47,22 @@ impl Default for NotificationsConfig {
             smtp_url: Secret::default(),
             from: "Synergies <no-reply@synergies.localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListingsConfig {
+    /// Seconds between two looks for listings whose availability has ended. Expiry goes by the
+    /// day, so minutes of delay are invisible; tests shorten it.
+    pub expiry_sweep_secs: u64,
+}
+
+impl Default for ListingsConfig {
+    fn default() -> Self {
+        Self {
+            expiry_sweep_secs: 300,
         }
     }
 }

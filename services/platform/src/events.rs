@@ -3,7 +3,8 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    EventEnvelope, ListingPublished, MatchFound, OrganisationDecided, PasswordResetRequested,
+    EventEnvelope, ListingExpired, ListingHidden, ListingPublished, ListingSubmitted,
+    ListingUpdated, ListingWithdrawn, MatchFound, OrganisationDecided, PasswordResetRequested,
     UserErased, UserInvited, UserVerificationRequested,
 };
 use uuid::Uuid;
@@ -15,6 +16,26 @@ pub trait Event: Message + Default {
 
 impl Event for ListingPublished {
     const TYPE: &'static str = "listing.published";
+}
+
+impl Event for ListingSubmitted {
+    const TYPE: &'static str = "listing.submitted";
+}
+
+impl Event for ListingUpdated {
+    const TYPE: &'static str = "listing.updated";
+}
+
+impl Event for ListingWithdrawn {
+    const TYPE: &'static str = "listing.withdrawn";
+}
+
+impl Event for ListingExpired {
+    const TYPE: &'static str = "listing.expired";
+}
+
+impl Event for ListingHidden {
+    const TYPE: &'static str = "listing.hidden";
 }
 
 impl Event for MatchFound {

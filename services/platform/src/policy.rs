@@ -31,6 +31,10 @@ pub enum Action {
     PublishListing,
     /// Browse and read the tenant's published listings and their matches.
     ReadListings,
+    /// Edit, submit or withdraw one of one's own organisation's listings.
+    ManageListing,
+    /// Approve listings waiting for approval, hide listings (with a reason).
+    ModerateListings,
     /// Read one's own inbox.
     ReadOwnInbox,
     /// Read the e-mails the platform wrote (the operator's view).
@@ -76,12 +80,12 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         Action::CreateTenant | Action::ManageAccounts | Action::ReadOutgoingMail => {
             caller.is_operator()
         }
-        Action::DecideOrganisation | Action::ListOrganisations => {
+        Action::DecideOrganisation | Action::ListOrganisations | Action::ModerateListings => {
             caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin)
         }
         Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
         Action::ReadOwnInbox => signed_in_user,
-        Action::PublishListing => signed_in_user && has(Role::Member),
+        Action::PublishListing | Action::ManageListing => signed_in_user && has(Role::Member),
         Action::ManageColleagues => {
             signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
         }
@@ -97,7 +101,10 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
 fn needs_own_organisation(action: Action) -> bool {
     matches!(
         action,
-        Action::PublishListing | Action::ManageColleagues | Action::CloseOrganisation
+        Action::PublishListing
+            | Action::ManageListing
+            | Action::ManageColleagues
+            | Action::CloseOrganisation
     )
 }
 
@@ -114,10 +121,12 @@ pub fn authorize(
     }
     if !allowed(caller, action) {
         let message = match action {
-            Action::PublishListing if caller.user_id.is_some() => Text::new(
-                "your organisation is not approved yet: a facilitator of the territory must approve it first",
-                "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
-            ),
+            Action::PublishListing | Action::ManageListing if caller.user_id.is_some() => {
+                Text::new(
+                    "your organisation is not approved yet: a facilitator of the territory must approve it first",
+                    "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
+                )
+            }
             _ => Text::new(
                 "your role does not allow this",
                 "votre rôle ne permet pas cette action",
@@ -179,7 +188,9 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 13] = [
+    const ACTIONS: [Action; 15] = [
+        Action::ManageListing,
+        Action::ModerateListings,
         Action::ManageTenant,
         Action::CloseOrganisation,
         Action::ManageColleagues,
@@ -229,7 +240,9 @@ mod tests {
         match (who, action) {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
-            (Operator, PublishListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator, PublishListing | ManageListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator | Facilitator | TenantAdmin, ModerateListings) => true,
+            (_, ModerateListings) => false,
             (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
             (_, AppointFacilitators | ManageTenant) => false,
             (OrganisationAdmin, ManageColleagues) => true,
@@ -239,8 +252,8 @@ mod tests {
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
-            (PendingUser, PublishListing) => false,
-            (_, PublishListing | ReadUser | ReadListings | ReadOwnInbox) => true,
+            (PendingUser, PublishListing | ManageListing) => false,
+            (_, PublishListing | ManageListing | ReadUser | ReadListings | ReadOwnInbox) => true,
         }
     }
 

@@ -131,6 +131,16 @@ async fn all_in_one(
         notifications_url: urls[3].clone(),
     };
     let verifier = identity_verifier(&downstream.identity_url)?;
+    // Services that call identity (listings reads territories and sites) find it where it
+    // really listens in this process.
+    let config = {
+        let mut config = (*config).clone();
+        config
+            .services
+            .identity_url
+            .clone_from(&downstream.identity_url);
+        Arc::new(config)
+    };
     let mut tasks = JoinSet::new();
     for (service, listener) in listeners {
         let env = ServiceEnv {

@@ -56,6 +56,17 @@ pub struct SignUp {
     pub language: Option<String>,
 }
 
+/// A site of an organisation, as stored: its id locates listings (`site_id`).
+#[derive(Serialize, ToSchema)]
+pub struct Site {
+    pub id: String,
+    pub address: String,
+    pub insee_code: String,
+    /// WGS 84, when the site was placed on a map.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Organisation {
     pub id: String,
@@ -68,7 +79,7 @@ pub struct Organisation {
     /// `pending`, `approved`, `rejected` or `suspended`.
     pub status: String,
     pub status_reason: Option<String>,
-    pub sites: Vec<SiteBody>,
+    pub sites: Vec<Site>,
     pub created_at: String,
 }
 
@@ -146,7 +157,8 @@ pub(crate) fn organisation_json(organisation: pb::Organisation) -> Organisation 
         sites: organisation
             .sites
             .into_iter()
-            .map(|s| SiteBody {
+            .map(|s| Site {
+                id: s.id,
                 address: s.address,
                 insee_code: s.insee_code,
                 latitude: s.latitude,
@@ -183,6 +195,7 @@ pub async fn sign_up(
             insee_code: body.site.insee_code,
             latitude: body.site.latitude,
             longitude: body.site.longitude,
+            id: String::new(),
         }),
         email: body.email,
         display_name: body.display_name,
@@ -490,4 +503,23 @@ pub async fn people(
             .collect(),
         next_page_token: page.next_page_token,
     }))
+}
+
+/// The signed-in member's organisation, with its sites (their ids place listings).
+#[utoipa::path(get, path = "/api/v1/organisation", security(("member" = [])),
+    responses((status = 200, body = Organisation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn mine(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<Organisation>, ApiError> {
+    let organisation = synergies_platform::retry::idempotent_call(|| {
+        let mut client = state.identity.clone();
+        let call = request(pb::GetMyOrganisationRequest {}, &member.caller);
+        async move { client.get_my_organisation(call).await }
+    })
+    .await?
+    .into_inner()
+    .organisation
+    .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(organisation_json(organisation)))
 }

@@ -104,6 +104,7 @@ async fn sign_up(state: &GatewayState, page: &Page, form: &SignUpForm) -> Result
         rna: form.rna.clone(),
         naf: form.naf.clone(),
         site: Some(pb::Site {
+            id: String::new(),
             address: form.address.clone(),
             insee_code: form.insee_code.clone(),
             latitude: coordinate("site.latitude", &form.latitude)?,

@@ -1,0 +1,275 @@
+//! Listing search, measured: 100 000 published listings in one tenant on PostgreSQL (split
+//! layout) and 10 000 on the embedded SQLite (all-in-one). For each query: latency through the
+//! gateway (HTTP → gateway → gRPC → listings → SQL, token verified twice, facets included) next to
+//! the same search issued directly through the store's SQL, and the gateway's throughput with
+//! 8 concurrent clients. Prints p50/p90/p99.
+//!
+//! `cargo build --release -p synergies && cargo bench -p synergies-tests --bench search`
+//! (needs the local PostgreSQL for the first half).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use synergies_listings::domain::{
+    Condition, ExchangeMode, Listing, ListingFields, ListingKind, Location,
+};
+use synergies_listings::search::{SearchQuery, Sort};
+use synergies_listings::store::{self, ListingStore};
+use synergies_platform::db::{Database, StorageTarget};
+use synergies_platform::testing;
+use synergies_tests::Platform;
+use synergies_tests::api::Member;
+
+const ROUNDS: usize = 200;
+const THROUGHPUT_FOR: Duration = Duration::from_secs(10);
+const CLIENTS: usize = 8;
+
+const THINGS: &[(&str, &str)] = &[
+    ("packaging/pallets", "palettes"),
+    ("packaging/cardboard", "cartons"),
+    ("packaging/film", "film étirable"),
+    ("furniture/office", "bureaux"),
+    ("it-electronics/screens", "écrans"),
+    ("it-electronics/computers", "ordinateurs portables"),
+    ("lighting/fluorescent-tubes", "tubes fluorescents"),
+    ("wood/offcuts", "chutes de chêne"),
+    ("metals/ferrous", "ferraille"),
+    ("plastics", "bidons plastique"),
+    ("textiles", "chutes de tissu"),
+    ("hygiene-safety/ppe", "gants de protection"),
+    ("building-materials", "parpaings"),
+    ("machines-equipment", "compresseur"),
+];
+const WORDS: &[&str] = &[
+    "Europe",
+    "usagés",
+    "neufs",
+    "lot",
+    "atelier",
+    "bon",
+    "état",
+    "Dijon",
+    "Chenôve",
+    "rapidement",
+    "enlèvement",
+    "sur",
+    "place",
+    "quantité",
+    "importante",
+    "stock",
+    "fin",
+    "de",
+    "série",
+    "qualité",
+];
+
+/// A deterministic pseudo-random corpus: titles and descriptions in French, spread over the
+/// métropole, a tenth of them sold.
+fn corpus(n: usize) -> Vec<Listing> {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    (0..n)
+        .map(|i| {
+            let (category, thing) = THINGS[(next() % THINGS.len() as u64) as usize];
+            let words: Vec<&str> = (0..12)
+                .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+                .collect();
+            let sold = i % 10 == 0;
+            let fields = ListingFields {
+                kind: Some(if i % 3 == 0 {
+                    ListingKind::Request
+                } else {
+                    ListingKind::Offer
+                }),
+                category: category.into(),
+                title: format!("{} {thing} {}", 1 + next() % 200, words[0]),
+                description: format!("{thing} {}", words.join(" ")),
+                exchange_mode: Some(if sold {
+                    ExchangeMode::Sell
+                } else {
+                    ExchangeMode::Give
+                }),
+                price_cents: sold.then_some(500),
+                condition: Some(Condition::Used),
+                ..Default::default()
+            };
+            let content = fields.validate(ExchangeMode::ALL, today).unwrap();
+            let mut listing = Listing::draft(
+                "dijon",
+                uuid::Uuid::now_v7(),
+                uuid::Uuid::now_v7(),
+                content,
+                None,
+            );
+            listing.submit(false).unwrap();
+            let jitter = |r: u64| (r % 2000) as f64 / 10_000.0 - 0.1;
+            listing.location = Some(Location {
+                site_id: None,
+                insee_code: "21231".into(),
+                coordinates: Some((47.32 + jitter(next()), 5.04 + jitter(next()))),
+            });
+            listing
+        })
+        .collect()
+}
+
+async fn seed(store: Arc<dyn ListingStore>, n: usize, writers: usize) {
+    let started = Instant::now();
+    let listings = Arc::new(corpus(n));
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (store, listings) = (store.clone(), listings.clone());
+        tasks.push(tokio::spawn(async move {
+            for listing in listings.iter().skip(w).step_by(writers) {
+                store.create(listing, &[]).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    println!(
+        "seeded {n} listings in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.90), at(0.99))
+}
+
+/// (query string for the gateway, the same search for the store)
+fn queries() -> Vec<(&'static str, &'static str, SearchQuery)> {
+    let text = |q: &str| SearchQuery {
+        terms: synergies_listings::text::query_terms(q),
+        limit: 21,
+        ..Default::default()
+    };
+    let mut near = text("");
+    near.near = Some(synergies_listings::search::Near::validate(47.32, 5.04, 2.0).unwrap());
+    near.sort = Sort::Nearest;
+    let mut category = text("");
+    category.category = Some("packaging".into());
+    vec![
+        ("text, one word", "q=palette", text("palette")),
+        ("text, two words", "q=chutes%20chene", text("chutes chene")),
+        (
+            "category, newest",
+            "category=packaging&sort=newest",
+            category,
+        ),
+        (
+            "nearest within 2 km",
+            "latitude=47.32&longitude=5.04&radius_km=2&sort=nearest",
+            near,
+        ),
+    ]
+}
+
+async fn measure(label: &str, platform: &Platform, member: &Member, store: &Arc<dyn ListingStore>) {
+    for (name, params, query) in queries() {
+        let path = format!("/api/v1/listings?{params}&page_size=20");
+        let (status, page) = platform.client.get(&path, &member.token).await;
+        assert_eq!(status, 200, "{page}");
+        let mut via_gateway = Vec::new();
+        let mut direct = Vec::new();
+        for round in 0..ROUNDS + 20 {
+            let started = Instant::now();
+            let (status, _) = platform.client.get(&path, &member.token).await;
+            let gateway = started.elapsed();
+            assert_eq!(status, 200);
+            let started = Instant::now();
+            store.search("dijon", &query, true).await.unwrap();
+            let sql = started.elapsed();
+            if round >= 20 {
+                via_gateway.push(gateway);
+                direct.push(sql);
+            }
+        }
+        let (g50, g90, g99) = percentiles(via_gateway);
+        let (d50, d90, d99) = percentiles(direct);
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let deadline = Instant::now() + THROUGHPUT_FOR;
+        let mut clients = Vec::new();
+        for _ in 0..CLIENTS {
+            let (client, token, path, done) = (
+                platform.client.clone(),
+                member.token.clone(),
+                path.clone(),
+                done.clone(),
+            );
+            clients.push(tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    client.get(&path, &token).await;
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }));
+        }
+        for client in clients {
+            client.await.unwrap();
+        }
+        let per_second =
+            done.load(std::sync::atomic::Ordering::Relaxed) as f64 / THROUGHPUT_FOR.as_secs_f64();
+        println!(
+            "| {label} | {name} | {g50:.2} / {g90:.2} / {g99:.2} | {d50:.2} / {d90:.2} / {d99:.2} | {:.1} | {per_second:.0} |",
+            g50 / d50
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    println!(
+        "| storage | query | gateway p50 / p90 / p99 ms | direct SQL p50 / p90 / p99 ms | p50 ratio | gateway req/s (8 clients) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    if let Some(servers) = testing::servers().await {
+        let platform = Platform::split(&servers, |_| Vec::new()).await;
+        platform.client.create_tenant("dijon").await;
+        let member = platform.client.create_member("dijon", "Cartonnerie").await;
+        let database = Database::connect(&StorageTarget::Postgres {
+            url: servers.database_url.clone(),
+            schema: format!("{}listings", platform.schema_prefix),
+            max_connections: 8,
+        })
+        .await;
+        let store = store::for_database(&database);
+        seed(store.clone(), 100_000, 8).await;
+        if let Database::Postgres(pool) = &database {
+            // What autovacuum does after a bulk load: statistics, and the visibility map that
+            // lets term lookups read the index alone.
+            sqlx::query("VACUUM ANALYZE listings")
+                .execute(pool)
+                .await
+                .unwrap();
+            sqlx::query("VACUUM ANALYZE listing_terms")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        measure("PostgreSQL, 100 000", &platform, &member, &store).await;
+    } else {
+        println!("PostgreSQL unreachable: its rows are skipped");
+    }
+    let platform = Platform::all_in_one(&[]).await;
+    platform.client.create_tenant("dijon").await;
+    let member = platform.client.create_member("dijon", "Cartonnerie").await;
+    let database = Database::connect(&StorageTarget::Sqlite {
+        path: platform.dir.path().join("data/listings.db"),
+    })
+    .await;
+    let store = store::for_database(&database);
+    seed(store.clone(), 10_000, 1).await;
+    measure("SQLite, 10 000", &platform, &member, &store).await;
+}
