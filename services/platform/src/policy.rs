@@ -31,6 +31,8 @@ pub enum Action {
     PublishListing,
     /// Browse and read the tenant's published listings and their matches.
     ReadListings,
+    /// Change one's own organisation's listing (its photos).
+    EditListing,
     /// Read one's own inbox.
     ReadOwnInbox,
     /// Read the e-mails the platform wrote (the operator's view).
@@ -79,7 +81,7 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         }
         Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
         Action::ReadOwnInbox => signed_in_user,
-        Action::PublishListing => signed_in_user && has(Role::Member),
+        Action::PublishListing | Action::EditListing => signed_in_user && has(Role::Member),
         Action::ManageColleagues => {
             signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
         }
@@ -91,7 +93,19 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
 
 /// Whether the action must be done by a member of the resource's organisation.
 fn needs_own_organisation(action: Action) -> bool {
-    matches!(action, Action::PublishListing | Action::ManageColleagues)
+    matches!(
+        action,
+        Action::PublishListing | Action::EditListing | Action::ManageColleagues
+    )
+}
+
+/// What a visitor who is not signed in may do. There is no token, so no tenant from a token:
+/// the service takes the tenant from the public address (the territory's slug) and shows only
+/// what is public in it — published listings and their photos, which the territory's public
+/// listing pages show to anyone anyway. Naming another tenant gains nothing: what is public there
+/// is public to everyone.
+pub fn allowed_anonymously(action: Action) -> bool {
+    matches!(action, Action::ReadListings)
 }
 
 pub fn authorize(
@@ -172,7 +186,8 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 12] = [
+    const ACTIONS: [Action; 13] = [
+        Action::EditListing,
         Action::ManageTenant,
         Action::ManageColleagues,
         Action::AppointFacilitators,
@@ -221,7 +236,7 @@ mod tests {
         match (who, action) {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
-            (Operator, PublishListing | ReadOwnInbox | ManageColleagues) => false,
+            (Operator, PublishListing | EditListing | ReadOwnInbox | ManageColleagues) => false,
             (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
             (_, AppointFacilitators | ManageTenant) => false,
             (OrganisationAdmin, ManageColleagues) => true,
@@ -229,8 +244,8 @@ mod tests {
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
-            (PendingUser, PublishListing) => false,
-            (_, PublishListing | ReadUser | ReadListings | ReadOwnInbox) => true,
+            (PendingUser, PublishListing | EditListing) => false,
+            (_, PublishListing | EditListing | ReadUser | ReadListings | ReadOwnInbox) => true,
         }
     }
 
@@ -284,6 +299,17 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn visitors_who_are_not_signed_in_may_only_read_listings() {
+        for action in ACTIONS {
+            assert_eq!(
+                allowed_anonymously(action),
+                action == Action::ReadListings,
+                "{action:?}"
+            );
         }
     }
 
