@@ -160,3 +160,181 @@ fn encode(pixels: &RgbImage) -> Result<Encoded, PhotosError> {
         height: pixels.height(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use image::codecs::png::PngEncoder;
+    use image::codecs::webp::WebPEncoder;
+    use image::{GenericImageView, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
+
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let pixels = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        encode(&pixels).unwrap().bytes
+    }
+
+    /// A TIFF block as cameras write it in EXIF: orientation 6 ("rotate 90° clockwise to view")
+    /// and a camera description that must not leak.
+    fn exif_payload(secret: &[u8]) -> Vec<u8> {
+        let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+        tiff.extend_from_slice(&2u16.to_be_bytes());
+        // Orientation, SHORT, 1 value: 6.
+        tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+        // ImageDescription, ASCII, at offset 38 (after this two-entry directory).
+        let length = (secret.len() + 1) as u32;
+        tiff.extend_from_slice(&[0x01, 0x0E, 0, 2]);
+        tiff.extend_from_slice(&length.to_be_bytes());
+        tiff.extend_from_slice(&38u32.to_be_bytes());
+        tiff.extend_from_slice(&0u32.to_be_bytes());
+        tiff.extend_from_slice(secret);
+        tiff.push(0);
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend_from_slice(&tiff);
+        payload
+    }
+
+    /// `jpeg` with an APP1 (EXIF) segment right after its start-of-image marker.
+    fn with_exif(jpeg: &[u8], payload: &[u8]) -> Vec<u8> {
+        let length = u16::try_from(payload.len() + 2).unwrap();
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn decoded(bytes: &[u8]) -> DynamicImage {
+        image::load_from_memory_with_format(bytes, ImageFormat::Jpeg).unwrap()
+    }
+
+    #[test]
+    fn exif_is_stripped_and_its_orientation_applied() {
+        let secret = b"GPS 47.3220N 5.0415E serial 0042-SECRET";
+        let upload = with_exif(&jpeg(64, 32), &exif_payload(secret));
+        assert!(contains(&upload, b"Exif") && contains(&upload, secret));
+
+        let processed = process(&upload).unwrap();
+        for rendition in [&processed.full, &processed.thumbnail] {
+            assert!(!contains(&rendition.bytes, b"Exif"));
+            assert!(!contains(&rendition.bytes, secret));
+            assert!(!contains(&rendition.bytes, &[0xFF, 0xE1]), "no APP1 segment at all");
+        }
+        // Stored upright: the sideways 64×32 photo is 32×64 once turned.
+        assert_eq!((processed.full.width, processed.full.height), (32, 64));
+        assert_eq!(decoded(&processed.full.bytes).dimensions(), (32, 64));
+        assert_eq!(processed.uploaded_as, ImageType::Jpeg);
+    }
+
+    #[test]
+    fn png_with_transparency_is_accepted_on_white() {
+        let pixels = RgbaImage::from_fn(20, 10, |x, _| {
+            if x < 10 { Rgba([0, 0, 0, 0]) } else { Rgba([200, 30, 30, 255]) }
+        });
+        let mut upload = Vec::new();
+        PngEncoder::new(&mut upload)
+            .write_image(pixels.as_raw(), 20, 10, ExtendedColorType::Rgba8)
+            .unwrap();
+        let processed = process(&upload).unwrap();
+        assert_eq!(processed.uploaded_as, ImageType::Png);
+        let full = decoded(&processed.full.bytes).into_rgb8();
+        let transparent = full.get_pixel(2, 5).0;
+        assert!(transparent.iter().all(|&c| c > 240), "{transparent:?}");
+        let opaque = full.get_pixel(17, 5).0;
+        assert!(opaque[0] > 150 && opaque[1] < 80, "{opaque:?}");
+    }
+
+    #[test]
+    fn webp_is_accepted() {
+        let pixels = RgbImage::from_pixel(30, 40, Rgb([10, 120, 60]));
+        let mut upload = Vec::new();
+        WebPEncoder::new_lossless(&mut upload)
+            .write_image(pixels.as_raw(), 30, 40, ExtendedColorType::Rgb8)
+            .unwrap();
+        let processed = process(&upload).unwrap();
+        assert_eq!(processed.uploaded_as, ImageType::WebP);
+        assert_eq!((processed.full.width, processed.full.height), (30, 40));
+        assert!(processed.full.bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
+    }
+
+    #[test]
+    fn a_text_file_named_like_a_photo_is_refused() {
+        // Whatever the file was called ("photo.jpg"), only its content is looked at.
+        let refused = process(b"Ceci n'est pas une photo.\n").unwrap_err();
+        assert!(matches!(refused, PhotosError::UnsupportedImage), "{refused:?}");
+        let pdf = process(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj").unwrap_err();
+        assert!(matches!(pdf, PhotosError::UnsupportedImage), "{pdf:?}");
+    }
+
+    #[test]
+    fn a_damaged_image_is_refused_clearly() {
+        let mut damaged = b"\x89PNG\r\n\x1a\n".to_vec();
+        damaged.extend_from_slice(&[0x17; 64]);
+        let refused = process(&damaged).unwrap_err();
+        assert!(matches!(refused, PhotosError::Unreadable(_)), "{refused:?}");
+    }
+
+    #[test]
+    fn a_one_pixel_image_is_kept_at_one_pixel() {
+        let processed = process(&jpeg(1, 1)).unwrap();
+        assert_eq!((processed.full.width, processed.full.height), (1, 1));
+        assert_eq!((processed.thumbnail.width, processed.thumbnail.height), (1, 1));
+    }
+
+    #[test]
+    fn large_photos_are_shrunk_and_thumbnails_made() {
+        let processed = process(&jpeg(3000, 1500)).unwrap();
+        assert_eq!((processed.full.width, processed.full.height), (2000, 1000));
+        assert_eq!((processed.thumbnail.width, processed.thumbnail.height), (400, 200));
+        assert_eq!(decoded(&processed.thumbnail.bytes).dimensions(), (400, 200));
+    }
+
+    /// A valid PNG whose header claims `width`×`height`: the picture a decompression bomb claims
+    /// to be, in a few hundred bytes.
+    fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&[0; 4], 2, 2, ExtendedColorType::L8)
+            .unwrap();
+        // IHDR: length (4) and type (4) after the 8-byte signature, then width and height.
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32fast::hash(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_before_decoding() {
+        let bomb = png_claiming(60_000, 60_000);
+        assert!(bomb.len() < 1000);
+        let refused = process(&bomb).unwrap_err();
+        assert!(
+            matches!(refused, PhotosError::TooManyPixels { width: 60_000, height: 60_000 }),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("60000×60000"), "{refused}");
+        // Within each side's limit but too many pixels in all.
+        let wide = process(&png_claiming(16_000, 8_000)).unwrap_err();
+        assert!(matches!(wide, PhotosError::TooManyPixels { .. }), "{wide:?}");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_unread() {
+        let mut upload = jpeg(8, 8);
+        upload.resize(MAX_PHOTO_BYTES + 1, 0);
+        assert!(matches!(process(&upload).unwrap_err(), PhotosError::TooLarge));
+    }
+
+    #[test]
+    fn fitting_keeps_proportions() {
+        assert_eq!(fit(4000, 3000, 2000), (2000, 1500));
+        assert_eq!(fit(3000, 4000, 400), (300, 400));
+        assert_eq!(fit(10_000, 1, 400), (400, 1));
+    }
+}
