@@ -67,9 +67,15 @@ mod tests {
 
     #[test]
     fn types_are_read_from_the_content() {
-        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(ImageType::Jpeg));
+        assert_eq!(
+            sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(ImageType::Jpeg)
+        );
         assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n\0\0"), Some(ImageType::Png));
-        assert_eq!(sniff_image(b"RIFF\x10\0\0\0WEBPVP8 "), Some(ImageType::WebP));
+        assert_eq!(
+            sniff_image(b"RIFF\x10\0\0\0WEBPVP8 "),
+            Some(ImageType::WebP)
+        );
         assert_eq!(sniff_image(b"%PDF-1.7\n"), None);
         assert_eq!(sniff_image(b"GIF89a"), None);
         assert_eq!(sniff_image(b"RIFF\x10\0\0\0WAVEfmt "), None);

@@ -27,7 +27,9 @@ pub enum PhotosError {
     TooLargeToDecode,
     #[error("photo: the image is damaged or incomplete and cannot be read")]
     Unreadable(#[source] image::ImageError),
-    #[error("a listing has at most {MAX_PHOTOS_PER_LISTING} photos: delete one before adding another")]
+    #[error(
+        "a listing has at most {MAX_PHOTOS_PER_LISTING} photos: delete one before adding another"
+    )]
     GalleryFull,
     #[error("photo not found")]
     NotFound,

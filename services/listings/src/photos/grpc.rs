@@ -219,10 +219,14 @@ impl pb::listing_photos_service_server::ListingPhotosService for ListingPhotosAp
         &self,
         request: Request<pb::ListPhotosRequest>,
     ) -> Result<Response<pb::ListPhotosResponse>, Status> {
-        let reader = self.reader(&request, &request.get_ref().public_tenant).await?;
+        let reader = self
+            .reader(&request, &request.get_ref().public_tenant)
+            .await?;
         let listing_id = validate::uuid("listing_id", &request.get_ref().listing_id)
             .map_err(PhotosError::from)?;
-        let listing = self.visible_listing(reader.tenant(), reader.organisation(), listing_id).await?;
+        let listing = self
+            .visible_listing(reader.tenant(), reader.organisation(), listing_id)
+            .await?;
         let photos = self.photos.list(&listing.tenant, listing.id).await?;
         Ok(Response::new(pb::ListPhotosResponse {
             photos: photos.into_iter().map(photo_message).collect(),
@@ -233,7 +237,9 @@ impl pb::listing_photos_service_server::ListingPhotosService for ListingPhotosAp
         &self,
         request: Request<pb::GetPhotoRequest>,
     ) -> Result<Response<pb::GetPhotoResponse>, Status> {
-        let reader = self.reader(&request, &request.get_ref().public_tenant).await?;
+        let reader = self
+            .reader(&request, &request.get_ref().public_tenant)
+            .await?;
         let request = request.into_inner();
         let id = validate::uuid("photo_id", &request.photo_id).map_err(PhotosError::from)?;
         let photo = self

@@ -86,8 +86,7 @@ fn decode(upload: &[u8], uploaded_as: ImageType) -> Result<DynamicImage, PhotosE
     // Only the headers are read here: the size the file claims is checked before decoding.
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS
-    {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(PhotosError::TooManyPixels { width, height });
     }
     // A damaged EXIF block only costs the orientation, not the photo.
@@ -170,7 +169,9 @@ mod tests {
     use super::*;
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
-        let pixels = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let pixels = RgbImage::from_fn(width, height, |x, y| {
+            Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
         encode(&pixels).unwrap().bytes
     }
 
@@ -223,7 +224,10 @@ mod tests {
         for rendition in [&processed.full, &processed.thumbnail] {
             assert!(!contains(&rendition.bytes, b"Exif"));
             assert!(!contains(&rendition.bytes, secret));
-            assert!(!contains(&rendition.bytes, &[0xFF, 0xE1]), "no APP1 segment at all");
+            assert!(
+                !contains(&rendition.bytes, &[0xFF, 0xE1]),
+                "no APP1 segment at all"
+            );
         }
         // Stored upright: the sideways 64×32 photo is 32×64 once turned.
         assert_eq!((processed.full.width, processed.full.height), (32, 64));
@@ -234,7 +238,11 @@ mod tests {
     #[test]
     fn png_with_transparency_is_accepted_on_white() {
         let pixels = RgbaImage::from_fn(20, 10, |x, _| {
-            if x < 10 { Rgba([0, 0, 0, 0]) } else { Rgba([200, 30, 30, 255]) }
+            if x < 10 {
+                Rgba([0, 0, 0, 0])
+            } else {
+                Rgba([200, 30, 30, 255])
+            }
         });
         let mut upload = Vec::new();
         PngEncoder::new(&mut upload)
@@ -266,7 +274,10 @@ mod tests {
     fn a_text_file_named_like_a_photo_is_refused() {
         // Whatever the file was called ("photo.jpg"), only its content is looked at.
         let refused = process(b"Ceci n'est pas une photo.\n").unwrap_err();
-        assert!(matches!(refused, PhotosError::UnsupportedImage), "{refused:?}");
+        assert!(
+            matches!(refused, PhotosError::UnsupportedImage),
+            "{refused:?}"
+        );
         let pdf = process(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj").unwrap_err();
         assert!(matches!(pdf, PhotosError::UnsupportedImage), "{pdf:?}");
     }
@@ -283,14 +294,20 @@ mod tests {
     fn a_one_pixel_image_is_kept_at_one_pixel() {
         let processed = process(&jpeg(1, 1)).unwrap();
         assert_eq!((processed.full.width, processed.full.height), (1, 1));
-        assert_eq!((processed.thumbnail.width, processed.thumbnail.height), (1, 1));
+        assert_eq!(
+            (processed.thumbnail.width, processed.thumbnail.height),
+            (1, 1)
+        );
     }
 
     #[test]
     fn large_photos_are_shrunk_and_thumbnails_made() {
         let processed = process(&jpeg(3000, 1500)).unwrap();
         assert_eq!((processed.full.width, processed.full.height), (2000, 1000));
-        assert_eq!((processed.thumbnail.width, processed.thumbnail.height), (400, 200));
+        assert_eq!(
+            (processed.thumbnail.width, processed.thumbnail.height),
+            (400, 200)
+        );
         assert_eq!(decoded(&processed.thumbnail.bytes).dimensions(), (400, 200));
     }
 
@@ -315,20 +332,32 @@ mod tests {
         assert!(bomb.len() < 1000);
         let refused = process(&bomb).unwrap_err();
         assert!(
-            matches!(refused, PhotosError::TooManyPixels { width: 60_000, height: 60_000 }),
+            matches!(
+                refused,
+                PhotosError::TooManyPixels {
+                    width: 60_000,
+                    height: 60_000
+                }
+            ),
             "{refused:?}"
         );
         assert!(refused.to_string().contains("60000×60000"), "{refused}");
         // Within each side's limit but too many pixels in all.
         let wide = process(&png_claiming(16_000, 8_000)).unwrap_err();
-        assert!(matches!(wide, PhotosError::TooManyPixels { .. }), "{wide:?}");
+        assert!(
+            matches!(wide, PhotosError::TooManyPixels { .. }),
+            "{wide:?}"
+        );
     }
 
     #[test]
     fn a_file_over_the_size_limit_is_refused_unread() {
         let mut upload = jpeg(8, 8);
         upload.resize(MAX_PHOTO_BYTES + 1, 0);
-        assert!(matches!(process(&upload).unwrap_err(), PhotosError::TooLarge));
+        assert!(matches!(
+            process(&upload).unwrap_err(),
+            PhotosError::TooLarge
+        ));
     }
 
     #[test]

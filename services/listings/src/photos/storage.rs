@@ -81,7 +81,10 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 #[async_trait]
 impl PhotoStorage for Directory {
     async fn put(&self, id: Uuid, full: &[u8], thumbnail: &[u8]) -> std::io::Result<()> {
-        let (full_path, thumbnail_path) = (self.path(id, Variant::Full), self.path(id, Variant::Thumbnail));
+        let (full_path, thumbnail_path) = (
+            self.path(id, Variant::Full),
+            self.path(id, Variant::Thumbnail),
+        );
         let (full, thumbnail) = (full.to_vec(), thumbnail.to_vec());
         // File system calls block: keep them off the async workers.
         tokio::task::spawn_blocking(move || {
@@ -100,7 +103,10 @@ impl PhotoStorage for Directory {
     }
 
     async fn delete(&self, id: Uuid) -> std::io::Result<()> {
-        let paths = [self.path(id, Variant::Full), self.path(id, Variant::Thumbnail)];
+        let paths = [
+            self.path(id, Variant::Full),
+            self.path(id, Variant::Thumbnail),
+        ];
         tokio::task::spawn_blocking(move || paths.iter().try_for_each(|p| remove_if_present(p)))
             .await?
     }
