@@ -18,6 +18,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::organisations::invite, api::organisations::accept, api::organisations::set_roles,
         api::tenants::create, api::tenants::get, api::tenants::update_settings, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
+        api::photos::upload, api::photos::list, api::photos::list_public, api::photos::full, api::photos::thumbnail,
+        api::photos::full_public, api::photos::thumbnail_public, api::photos::delete,
         api::inbox::list, api::me::export, api::me::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
