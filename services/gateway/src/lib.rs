@@ -96,6 +96,9 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             post(api::photos::upload)
                 // Its own limit: a photo is far larger than any JSON body.
                 .layer(DefaultBodyLimit::max(api::photos::UPLOAD_BODY_LIMIT))
+                .layer(axum::middleware::map_response(
+                    api::photos::close_when_refused,
+                ))
                 .get(api::photos::list),
         )
         .route(

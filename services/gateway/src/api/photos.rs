@@ -146,6 +146,18 @@ fn unreadable_form(error: &MultipartError) -> ApiError {
     )
 }
 
+/// Middleware of the upload route: a refused upload closes the connection. The refusal may come
+/// before the body is read (sign-in, size, type), and a connection with an unread body in it
+/// cannot carry the client's next request.
+pub async fn close_when_refused(mut response: Response) -> Response {
+    if !response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// Reads the `photo` field, refusing as soon as it is too large or does not start like an image
 /// (a 10 MB PDF is refused after its first bytes, not after all of them).
 async fn read_photo(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
@@ -295,14 +307,21 @@ fn image_response(answer: pb::GetPhotoResponse, signed_in: bool) -> Response {
         None
     }
     .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let scope = if signed_in || !answer.public { "private" } else { "public" };
+    let scope = if signed_in || !answer.public {
+        "private"
+    } else {
+        "public"
+    };
     let cache = HeaderValue::from_str(&format!("{scope}, max-age={CACHE_SECONDS}"))
         .expect("a valid header value");
     (
         [
             (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, cache),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
             (
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; sandbox"),
@@ -358,7 +377,12 @@ pub async fn full_public(
     State(state): State<GatewayState>,
     Path((tenant, photo_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    fetch(&state, get_request(photo_id, pb::PhotoVariant::Full, tenant), None).await
+    fetch(
+        &state,
+        get_request(photo_id, pb::PhotoVariant::Full, tenant),
+        None,
+    )
+    .await
 }
 
 /// The thumbnail of a photo of a published listing, for anyone (no sign-in).
