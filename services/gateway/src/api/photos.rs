@@ -42,8 +42,8 @@ const PHOTO_FIELD: &str = "photo";
     "listing_id": "0193a1b0-1111-7222-8333-444455556666",
     "position": 0,
     "content_type": "image/jpeg",
-    "width": 2000, "height": 1500, "size_bytes": 412345,
-    "thumbnail_width": 400, "thumbnail_height": 300, "thumbnail_size_bytes": 23456,
+    "width": 2000, "height": 1500, "size_bytes": 412_345,
+    "thumbnail_width": 400, "thumbnail_height": 300, "thumbnail_size_bytes": 23_456,
     "created_at": "2026-11-28T17:42:00.000000Z",
     "url": "/api/v1/photos/0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b",
     "thumbnail_url": "/api/v1/photos/0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b/thumbnail"
