@@ -27,6 +27,22 @@ fn camera_jpeg(width: u32, height: u32) -> Vec<u8> {
     with_exif
 }
 
+/// A small JPEG padded with comment segments to `size` bytes: a photo just under the limit that
+/// still processes fast (decoders skip comments). It crosses every hop at full size.
+fn padded_jpeg(size: usize) -> Vec<u8> {
+    let jpeg = camera_jpeg(320, 240);
+    let mut padded = jpeg[..2].to_vec();
+    while padded.len() + jpeg.len() + 4 < size {
+        let room = size - padded.len() - jpeg.len() - 4;
+        let chunk = room.min(65_000);
+        padded.extend_from_slice(&[0xFF, 0xFE]);
+        padded.extend_from_slice(&u16::try_from(chunk + 2).unwrap().to_be_bytes());
+        padded.resize(padded.len() + chunk, b'.');
+    }
+    padded.extend_from_slice(&jpeg[2..]);
+    padded
+}
+
 fn png(width: u32, height: u32) -> Vec<u8> {
     let pixels = RgbaImage::from_pixel(width, height, Rgba([30, 140, 60, 200]));
     let mut png = Vec::new();
@@ -269,6 +285,63 @@ async fn photos_are_added_listed_and_shown_to_members_and_visitors() {
     );
     let again = answer(client.http.delete(&url).bearer_auth(&owner.token)).await;
     assert_eq!(again.status, 404);
+
+    // Just under 10 MB goes through (gateway limit, gRPC message limits).
+    let near_limit = padded_jpeg(10 * 1024 * 1024 - 1024);
+    let added = upload(&platform, &owner, &listing, near_limit).await;
+    assert_eq!(added.status, 201, "{}", added.json());
+    assert_eq!(added.json()["width"], 320);
+
+    let openapi = get(&platform, "", "/api/v1/openapi.json").await.json();
+    let paths = &openapi["paths"];
+    let form = &paths["/api/v1/listings/{id}/photos"]["post"]["requestBody"]["content"];
+    assert!(form["multipart/form-data"].is_object(), "{form}");
+    for path in [
+        "/api/v1/listings/{id}/photos/{photo_id}",
+        "/api/v1/photos/{id}",
+        "/api/v1/photos/{id}/thumbnail",
+        "/api/v1/tenants/{tenant}/photos/{id}",
+        "/api/v1/tenants/{tenant}/photos/{id}/thumbnail",
+        "/api/v1/tenants/{tenant}/listings/{id}/photos",
+    ] {
+        assert!(paths[path].is_object(), "{path} is not documented");
+    }
+}
+
+#[tokio::test]
+async fn split_photos_are_stored_on_the_listings_volume_and_served() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let owner = client
+        .create_member("dijon", "Cartonnerie de Bourgogne")
+        .await;
+    let (listing, _) = client
+        .publish(&owner, "offer", "packaging/pallets", "40 palettes Europe")
+        .await;
+    let added = upload(&platform, &owner, &listing, padded_jpeg(9 * 1024 * 1024)).await;
+    assert_eq!(added.status, 201, "{}", added.json());
+    let id = added.json()["id"].as_str().unwrap().to_owned();
+    let thumbnail = get(
+        &platform,
+        "",
+        &format!("/api/v1/tenants/dijon/photos/{id}/thumbnail"),
+    )
+    .await;
+    assert_eq!(thumbnail.status, 200);
+    assert_eq!(jpeg_dimensions(&thumbnail.bytes), (320, 240));
+    // The configured directory (the volume in production) holds the files, named by id only.
+    let simple = id.replace('-', "");
+    let shard = platform
+        .dir
+        .path()
+        .join("photos")
+        .join(&simple[simple.len() - 2..]);
+    assert!(shard.join(format!("{simple}.full.jpg")).is_file());
+    assert!(shard.join(format!("{simple}.thumbnail.jpg")).is_file());
 }
 
 fn message(answer: &Answer) -> String {

@@ -12,10 +12,7 @@ use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
-use image::{
-    DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits,
-    RgbImage,
-};
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 use synergies_platform::media::{ImageType, MAX_PHOTO_BYTES, sniff_image};
 
 use super::error::PhotosError;
@@ -61,14 +58,14 @@ pub fn process(upload: &[u8]) -> Result<Processed, PhotosError> {
     }
     let uploaded_as = sniff_image(upload).ok_or(PhotosError::UnsupportedImage)?;
     let upright = decode(upload, uploaded_as)?;
-    let pixels = opaque(upright);
-    let full = shrink(&pixels, MAX_EDGE);
+    let pixels = DynamicImage::ImageRgb8(opaque(upright));
+    let full = shrink(&pixels, MAX_EDGE).unwrap_or(pixels);
     // The thumbnail comes from the already shrunk photo: same result, a fraction of the work.
     let thumbnail = shrink(&full, THUMBNAIL_EDGE);
     Ok(Processed {
         uploaded_as,
+        thumbnail: encode(thumbnail.as_ref().unwrap_or(&full))?,
         full: encode(&full)?,
-        thumbnail: encode(&thumbnail)?,
     })
 }
 
@@ -124,16 +121,17 @@ fn opaque(image: DynamicImage) -> RgbImage {
     })
 }
 
-/// The image itself when it fits in `edge`×`edge`, else shrunk to fit, keeping its proportions.
-fn shrink(pixels: &RgbImage, edge: u32) -> RgbImage {
-    let (width, height) = pixels.dimensions();
+/// The image shrunk to fit in `edge`×`edge`, keeping its proportions; `None` if it fits already.
+fn shrink(image: &DynamicImage, edge: u32) -> Option<DynamicImage> {
+    let (width, height) = (image.width(), image.height());
     if width <= edge && height <= edge {
-        return pixels.clone();
+        return None;
     }
     let (width, height) = fit(width, height, edge);
     // Triangle (bilinear) over the whole source footprint: smooth downscaling at a fraction of
-    // Lanczos's cost, which matters at 12 megapixels on a shared 2-core machine.
-    image::imageops::resize(pixels, width, height, FilterType::Triangle)
+    // Lanczos's cost. `DynamicImage`'s resize is compiled (and optimised) in the image crate; a
+    // generic `imageops` call from here would run unoptimised in debug builds and tests.
+    Some(image.resize_exact(width, height, FilterType::Triangle))
 }
 
 /// Dimensions of `width`×`height` scaled to fit in `edge`×`edge` (never below 1 pixel).
@@ -143,20 +141,20 @@ pub fn fit(width: u32, height: u32, edge: u32) -> (u32, u32) {
     (scaled(width), scaled(height))
 }
 
-fn encode(pixels: &RgbImage) -> Result<Encoded, PhotosError> {
+fn encode(image: &DynamicImage) -> Result<Encoded, PhotosError> {
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
         .encode(
-            pixels.as_raw(),
-            pixels.width(),
-            pixels.height(),
-            ExtendedColorType::Rgb8,
+            image.as_bytes(),
+            image.width(),
+            image.height(),
+            image.color().into(),
         )
         .map_err(PhotosError::Encoding)?;
     Ok(Encoded {
         bytes,
-        width: pixels.width(),
-        height: pixels.height(),
+        width: image.width(),
+        height: image.height(),
     })
 }
 
@@ -164,7 +162,9 @@ fn encode(pixels: &RgbImage) -> Result<Encoded, PhotosError> {
 mod tests {
     use image::codecs::png::PngEncoder;
     use image::codecs::webp::WebPEncoder;
-    use image::{GenericImageView, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
+    use image::{
+        ExtendedColorType, GenericImageView, ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage,
+    };
 
     use super::*;
 
@@ -172,7 +172,7 @@ mod tests {
         let pixels = RgbImage::from_fn(width, height, |x, y| {
             Rgb([(x % 256) as u8, (y % 256) as u8, 90])
         });
-        encode(&pixels).unwrap().bytes
+        encode(&DynamicImage::ImageRgb8(pixels)).unwrap().bytes
     }
 
     /// A TIFF block as cameras write it in EXIF: orientation 6 ("rotate 90° clockwise to view")
