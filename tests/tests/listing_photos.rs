@@ -261,6 +261,46 @@ async fn photos_are_added_listed_and_shown_to_members_and_visitors() {
     let without_token = get(&platform, "", &format!("/api/v1/photos/{id}")).await;
     assert_eq!(without_token.status, 401);
 
+    // The owner puts the WebP first; a neighbour may not.
+    let ids: Vec<String> = photos
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    let order = json!({"photo_ids": [ids[2], ids[0], ids[1]]});
+    let path = format!("/api/v1/listings/{listing}/photos/order");
+    let url = format!("{}{path}", platform.base_url);
+    let reordered = answer(client.http.put(&url).bearer_auth(&owner.token).json(&order)).await;
+    assert_eq!(reordered.status, 200, "{}", reordered.json());
+    assert_eq!(reordered.json()["photos"][0]["id"], ids[2].as_str());
+    assert_eq!(reordered.json()["photos"][0]["position"], 0);
+    let by_neighbour = answer(
+        client
+            .http
+            .put(&url)
+            .bearer_auth(&neighbour.token)
+            .json(&order),
+    )
+    .await;
+    assert_eq!(by_neighbour.status, 403);
+    let partial = json!({"photo_ids": [ids[0]]});
+    let refused = answer(
+        client
+            .http
+            .put(&url)
+            .bearer_auth(&owner.token)
+            .json(&partial),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.json()["error"]["field"], "photo_ids");
+    let listed = get(
+        &platform,
+        &owner.token,
+        &format!("/api/v1/listings/{listing}/photos"),
+    )
+    .await;
+    assert_eq!(listed.json()["photos"][0]["id"], ids[2].as_str());
+
     // Deleting: gone from the gallery and from the address, the rest moves up.
     let url = format!(
         "{}/api/v1/listings/{listing}/photos/{id}",
@@ -298,6 +338,7 @@ async fn photos_are_added_listed_and_shown_to_members_and_visitors() {
     assert!(form["multipart/form-data"].is_object(), "{form}");
     for path in [
         "/api/v1/listings/{id}/photos/{photo_id}",
+        "/api/v1/listings/{id}/photos/order",
         "/api/v1/photos/{id}",
         "/api/v1/photos/{id}/thumbnail",
         "/api/v1/tenants/{tenant}/photos/{id}",

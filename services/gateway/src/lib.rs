@@ -102,6 +102,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
                 .get(api::photos::list),
         )
         .route(
+            "/api/v1/listings/{id}/photos/order",
+            axum::routing::put(api::photos::reorder),
+        )
+        .route(
             "/api/v1/listings/{id}/photos/{photo_id}",
             axum::routing::delete(api::photos::delete),
         )

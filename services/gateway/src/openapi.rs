@@ -19,7 +19,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::tenants::create, api::tenants::get, api::tenants::update_settings, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
         api::photos::upload, api::photos::list, api::photos::list_public, api::photos::full, api::photos::thumbnail,
-        api::photos::full_public, api::photos::thumbnail_public, api::photos::delete,
+        api::photos::full_public, api::photos::thumbnail_public, api::photos::delete, api::photos::reorder,
         api::inbox::list, api::me::export, api::me::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

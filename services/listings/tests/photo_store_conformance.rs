@@ -163,7 +163,42 @@ async fn a_photo_is_deleted_only_from_its_own_listing(f: Fixture) {
     assert!(f.store.get("dijon", added.id).await.unwrap().is_some());
 }
 
+async fn a_gallery_is_reordered_only_as_a_whole(f: Fixture) {
+    let listing = Uuid::now_v7();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(f.store.add(photo("dijon", listing), 8).await.unwrap().id);
+    }
+    let order = vec![ids[2], ids[0], ids[1]];
+    let reordered = f.store.reorder("dijon", listing, &order).await.unwrap();
+    let seen: Vec<(Uuid, u32)> = reordered.iter().map(|p| (p.id, p.position)).collect();
+    assert_eq!(seen, vec![(ids[2], 0), (ids[0], 1), (ids[1], 2)]);
+    for wrong in [
+        vec![ids[2], ids[0]],
+        vec![ids[2], ids[0], ids[0]],
+        vec![ids[2], ids[0], ids[1], Uuid::now_v7()],
+    ] {
+        let refused = f.store.reorder("dijon", listing, &wrong).await.unwrap_err();
+        assert!(
+            matches!(refused, PhotosError::Invalid(ref e) if e.field == "photo_ids"),
+            "{refused:?}"
+        );
+    }
+    // Another tenant cannot reorder it (it has no photos there).
+    assert!(f.store.reorder("beaune", listing, &order).await.is_err());
+    let listed: Vec<Uuid> = f
+        .store
+        .list("dijon", listing)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(listed, order);
+}
+
 synergies_platform::store_conformance!(open;
+    a_gallery_is_reordered_only_as_a_whole,
     photos_are_kept_in_gallery_order,
     a_listing_holds_at_most_its_maximum,
     concurrent_uploads_never_pass_the_maximum,

@@ -14,7 +14,7 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::Text;
 use synergies_platform::media::{
@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::state::GatewayState;
 
 /// Body limit of the upload route: one photo plus the multipart envelope around it.
@@ -71,6 +72,18 @@ pub struct Photo {
 pub struct PhotoList {
     /// In gallery order.
     pub photos: Vec<Photo>,
+}
+
+/// A listing's gallery in a new order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"photo_ids": [
+    "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5c",
+    "0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b"
+]}))]
+pub struct PhotoOrder {
+    /// Every photo of the listing, once, first shown first.
+    pub photo_ids: Vec<String>,
 }
 
 /// The upload form.
@@ -419,4 +432,31 @@ pub async fn delete(
         .delete_photo(request(message, &member.caller))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Puts the photos of one of my organisation's listings in a new order.
+#[utoipa::path(put, path = "/api/v1/listings/{id}/photos/order", params(("id" = String, Path, description = "Listing id")),
+    request_body = PhotoOrder, security(("member" = [])),
+    responses((status = 200, body = PhotoList, description = "The gallery in its new order"),
+        (status = 400, body = ErrorBody, description = "`photo_ids` does not name every photo of the listing exactly once"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reorder(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(listing_id): Path<String>,
+    ApiJson(body): ApiJson<PhotoOrder>,
+) -> Result<Json<PhotoList>, ApiError> {
+    let message = pb::ReorderPhotosRequest {
+        listing_id,
+        photo_ids: body.photo_ids,
+    };
+    let answer = state
+        .photos
+        .clone()
+        .reorder_photos(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(PhotoList {
+        photos: answer.photos.into_iter().map(photo_json).collect(),
+    }))
 }

@@ -78,6 +78,20 @@ impl ListingPhotosApi {
         }
     }
 
+    /// The caller's listing, which they may change: another organisation's answers 403,
+    /// another tenant's 404.
+    async fn own_listing(&self, caller: &CallerContext, id: Uuid) -> Result<Listing, Status> {
+        let listing = self
+            .visible_listing(&caller.tenant, caller.organisation_id, id)
+            .await?;
+        authorize(
+            caller,
+            Action::EditListing,
+            &Resource::organisation(&listing.tenant, listing.organisation_id),
+        )?;
+        Ok(listing)
+    }
+
     /// Re-encodes an upload off the async workers, a bounded number at a time.
     async fn process(&self, upload: Vec<u8>) -> Result<Processed, PhotosError> {
         let _permit = self
@@ -165,14 +179,7 @@ impl pb::listing_photos_service_server::ListingPhotosService for ListingPhotosAp
         let request = request.into_inner();
         let listing_id =
             validate::uuid("listing_id", &request.listing_id).map_err(PhotosError::from)?;
-        let listing = self
-            .visible_listing(&caller.tenant, caller.organisation_id, listing_id)
-            .await?;
-        authorize(
-            &caller,
-            Action::EditListing,
-            &Resource::organisation(&listing.tenant, listing.organisation_id),
-        )?;
+        let listing = self.own_listing(&caller, listing_id).await?;
         // Cheap refusal before the expensive work; the store checks again atomically.
         let existing = self.photos.list(&listing.tenant, listing.id).await?;
         if existing.len() >= MAX_PHOTOS_PER_LISTING as usize {
@@ -279,14 +286,7 @@ impl pb::listing_photos_service_server::ListingPhotosService for ListingPhotosAp
         let listing_id =
             validate::uuid("listing_id", &request.listing_id).map_err(PhotosError::from)?;
         let photo_id = validate::uuid("photo_id", &request.photo_id).map_err(PhotosError::from)?;
-        let listing = self
-            .visible_listing(&caller.tenant, caller.organisation_id, listing_id)
-            .await?;
-        authorize(
-            &caller,
-            Action::EditListing,
-            &Resource::organisation(&listing.tenant, listing.organisation_id),
-        )?;
+        let listing = self.own_listing(&caller, listing_id).await?;
         if !self
             .photos
             .delete(&listing.tenant, listing.id, photo_id)
@@ -301,5 +301,29 @@ impl pb::listing_photos_service_server::ListingPhotosService for ListingPhotosAp
         }
         tracing::info!(photo_id = %photo_id, listing_id = %listing.id, "photo deleted");
         Ok(Response::new(pb::DeletePhotoResponse {}))
+    }
+
+    async fn reorder_photos(
+        &self,
+        request: Request<pb::ReorderPhotosRequest>,
+    ) -> Result<Response<pb::ReorderPhotosResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let request = request.into_inner();
+        let listing_id =
+            validate::uuid("listing_id", &request.listing_id).map_err(PhotosError::from)?;
+        let order = request
+            .photo_ids
+            .iter()
+            .map(|id| validate::uuid("photo_ids", id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PhotosError::from)?;
+        let listing = self.own_listing(&caller, listing_id).await?;
+        let photos = self
+            .photos
+            .reorder(&listing.tenant, listing.id, &order)
+            .await?;
+        Ok(Response::new(pb::ReorderPhotosResponse {
+            photos: photos.into_iter().map(photo_message).collect(),
+        }))
     }
 }

@@ -23,6 +23,31 @@ pub trait PhotoStore: Send + Sync {
     /// Removes the photo of that listing and closes the gap in the gallery; `false` if there is
     /// no such photo.
     async fn delete(&self, tenant: &str, listing_id: Uuid, id: Uuid) -> Result<bool, PhotosError>;
+    /// Puts the listing's photos in `order`, which must name each of them once (else
+    /// [`PhotosError::Invalid`] on `photo_ids`); returns them in their new order.
+    async fn reorder(
+        &self,
+        tenant: &str,
+        listing_id: Uuid,
+        order: &[Uuid],
+    ) -> Result<Vec<Photo>, PhotosError>;
+}
+
+fn order_mismatch() -> PhotosError {
+    PhotosError::Invalid(synergies_platform::error::FieldError::new(
+        "photo_ids",
+        "must name every photo of the listing exactly once",
+        "doit nommer chaque photo de l'annonce exactement une fois",
+    ))
+}
+
+/// Whether `order` names each of `current` exactly once.
+fn is_permutation(current: &[Uuid], order: &[Uuid]) -> bool {
+    let mut current = current.to_vec();
+    let mut order = order.to_vec();
+    current.sort_unstable();
+    order.sort_unstable();
+    current == order
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn PhotoStore> {
@@ -159,6 +184,34 @@ macro_rules! photo_store {
                     .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn reorder(&self, tenant: &str, listing_id: Uuid, order: &[Uuid]) -> Result<Vec<Photo>, PhotosError> {
+                let mut tx = self.pool.begin().await?;
+                // The count row is the listing's lock, as in `add` and `delete`.
+                sqlx::query("UPDATE listing_photo_counts SET photos = photos WHERE listing_id = $1")
+                    .bind(listing_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let current: Vec<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM listing_photos WHERE tenant = $1 AND listing_id = $2",
+                )
+                .bind(tenant)
+                .bind(listing_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                if !is_permutation(&current, order) {
+                    return Err(order_mismatch());
+                }
+                for (position, id) in order.iter().enumerate() {
+                    sqlx::query("UPDATE listing_photos SET position = $1 WHERE id = $2")
+                        .bind(position as i32)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.list(tenant, listing_id).await
             }
         }
     };
