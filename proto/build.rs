@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "synergies/events/v1/events.proto",
     "synergies/identity/v1/identity.proto",
     "synergies/listings/v1/listings.proto",
+    "synergies/listings/v1/photos.proto",
     "synergies/matching/v1/matching.proto",
     "synergies/notifications/v1/notifications.proto",
 ];

@@ -154,6 +154,10 @@ impl Platform {
         env.insert("SYNERGIES_BUS__NATS_URL".into(), servers.nats_url.clone());
         env.insert("SYNERGIES_BUS__PREFIX".into(), prefix);
         env.insert(
+            "SYNERGIES_PHOTOS__DIRECTORY".into(),
+            dir.path().join("photos").display().to_string(),
+        );
+        env.insert(
             "SYNERGIES_GATEWAY__LISTEN".into(),
             format!("127.0.0.1:{gateway_port}"),
         );

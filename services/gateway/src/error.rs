@@ -139,7 +139,17 @@ pub async fn localize(request: Request, next: Next) -> Response {
     let language = api_language(&request);
     let response = next.run(request).await;
     match response.extensions().get::<ApiError>() {
-        Some(error) if language != Language::En => error.render(language),
+        Some(error) if language != Language::En => {
+            let mut localized = error.render(language);
+            // What the handler decided about the connection (`close` after a refused upload
+            // whose body was left unread) holds in every language.
+            if let Some(connection) = response.headers().get(header::CONNECTION) {
+                localized
+                    .headers_mut()
+                    .insert(header::CONNECTION, connection.clone());
+            }
+            localized
+        }
         _ => response,
     }
 }

@@ -128,6 +128,38 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/categories", get(api::listings::categories))
         .route("/api/v1/organisation", get(api::organisations::mine))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
+        .route(
+            "/api/v1/listings/{id}/photos",
+            post(api::photos::upload)
+                // Its own limit: a photo is far larger than any JSON body.
+                .layer(DefaultBodyLimit::max(api::photos::UPLOAD_BODY_LIMIT))
+                .layer(axum::middleware::map_response(
+                    api::photos::close_when_refused,
+                ))
+                .get(api::photos::list),
+        )
+        .route(
+            "/api/v1/listings/{id}/photos/order",
+            axum::routing::put(api::photos::reorder),
+        )
+        .route(
+            "/api/v1/listings/{id}/photos/{photo_id}",
+            axum::routing::delete(api::photos::delete),
+        )
+        .route("/api/v1/photos/{id}", get(api::photos::full))
+        .route("/api/v1/photos/{id}/thumbnail", get(api::photos::thumbnail))
+        .route(
+            "/api/v1/tenants/{tenant}/listings/{id}/photos",
+            get(api::photos::list_public),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/photos/{id}",
+            get(api::photos::full_public),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/photos/{id}/thumbnail",
+            get(api::photos::thumbnail_public),
+        )
         .route("/api/v1/inbox", get(api::inbox::list))
         .merge(web::router(&state))
         .fallback(error::not_found)

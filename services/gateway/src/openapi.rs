@@ -21,6 +21,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::listings::create, api::listings::list, api::listings::get, api::listings::matches,
         api::listings::update, api::listings::submit, api::listings::approve, api::listings::withdraw,
         api::listings::hide, api::listings::public_search, api::listings::public_get, api::listings::categories,
+        api::photos::upload, api::photos::list, api::photos::list_public, api::photos::full, api::photos::thumbnail,
+        api::photos::full_public, api::photos::thumbnail_public, api::photos::delete, api::photos::reorder,
         api::inbox::list, api::me::export, api::me::erase,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -2,12 +2,17 @@ use std::sync::Arc;
 
 use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use synergies_proto::listings::v1::listing_photos_service_client::ListingPhotosServiceClient;
 use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
 use synergies_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use tonic::transport::Channel;
 
 use crate::browser_session::CookiePolicy;
+
+/// Largest photo answer accepted from listings: a stored photo is a re-encoded JPEG of at most
+/// 2000×2000 pixels, far below this even for noise.
+const MAX_PHOTO_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Where the services answer.
 #[derive(Debug, Clone)]
@@ -34,6 +39,8 @@ impl From<&synergies_platform::config::ServicesConfig> for Downstream {
 pub struct GatewayState {
     pub identity: IdentityServiceClient<Channel>,
     pub listings: ListingsServiceClient<Channel>,
+    /// Photos of listings (served by the listings service; larger messages).
+    pub photos: ListingPhotosServiceClient<Channel>,
     pub matching: MatchingServiceClient<Channel>,
     pub notifications: NotificationsServiceClient<Channel>,
     /// Each service's channel and gRPC service name, for readiness.
@@ -59,6 +66,9 @@ impl GatewayState {
         Ok(Self {
             identity: IdentityServiceClient::new(identity.clone()),
             listings: ListingsServiceClient::new(listings.clone()),
+            photos: ListingPhotosServiceClient::new(listings.clone())
+                .max_encoding_message_size(crate::api::photos::UPLOAD_BODY_LIMIT)
+                .max_decoding_message_size(MAX_PHOTO_ANSWER_BYTES),
             matching: MatchingServiceClient::new(matching.clone()),
             notifications: NotificationsServiceClient::new(notifications.clone()),
             services: vec![

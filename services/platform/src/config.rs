@@ -27,6 +27,17 @@ pub struct PlatformConfig {
     pub listings: ListingsConfig,
     pub notifications: NotificationsConfig,
     pub gateway: GatewayConfig,
+    pub photos: PhotosConfig,
+}
+
+/// Where listing photos are kept.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhotosConfig {
+    /// Directory of the photo files. Empty: `<data-dir>/photos` in all-in-one mode, `var/photos`
+    /// (relative to the working directory) for `serve listings`. With several listings replicas
+    /// it must be one volume shared by all of them (ReadWriteMany).
+    pub directory: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

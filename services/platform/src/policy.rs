@@ -108,6 +108,15 @@ fn needs_own_organisation(action: Action) -> bool {
     )
 }
 
+/// What a visitor who is not signed in may do. There is no token, so no tenant from a token:
+/// the service takes the tenant from the public address (the territory's slug) and shows only
+/// what is public in it — published listings and their photos, which the territory's public
+/// listing pages show to anyone anyway. Naming another tenant gains nothing: what is public there
+/// is public to everyone.
+pub fn allowed_anonymously(action: Action) -> bool {
+    matches!(action, Action::ReadListings)
+}
+
 pub fn authorize(
     caller: &CallerContext,
     action: Action,
@@ -307,6 +316,17 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn visitors_who_are_not_signed_in_may_only_read_listings() {
+        for action in ACTIONS {
+            assert_eq!(
+                allowed_anonymously(action),
+                action == Action::ReadListings,
+                "{action:?}"
+            );
         }
     }
 

@@ -114,6 +114,9 @@ async fn all_in_one(
     if config.identity.operator_token.is_empty() {
         config.identity.operator_token = operator_token(data_dir)?;
     }
+    if config.photos.directory.is_empty() {
+        config.photos.directory = data_dir.join("photos").display().to_string();
+    }
     let config = Arc::new(config);
     // Services still talk gRPC, over loopback: one code path in both modes.
     let mut listeners = Vec::new();

@@ -5,6 +5,7 @@ pub mod listings;
 pub mod mail;
 pub mod me;
 pub mod organisations;
+pub mod photos;
 pub mod session;
 pub mod tenants;
 
