@@ -430,3 +430,166 @@ async fn the_demo_opens_on_dijon_and_its_facilitator_can_sign_in() {
     assert!(home.contains("<h1>Dijon Métropole</h1>"));
     assert!(home.contains("<dt>Communes du territoire</dt><dd>23</dd>"));
 }
+
+/// An approved company of Dijon with one admin, created over the API.
+async fn approved_company(platform: &Platform, name: &str, email: &str) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let (_, organisation) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": name, "kind": "company"}),
+        )
+        .await;
+    let body = json!({"organisation_id": organisation["id"], "email": email, "display_name": name,
+                      "password": PASSWORD, "roles": ["organisation_admin"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+}
+
+#[tokio::test]
+async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    approved_company(
+        &platform,
+        "Cartonnerie de Bourgogne",
+        "marie@cartonnerie.fr",
+    )
+    .await;
+    let browser = Browser::start(1280, 900).await;
+
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    browser
+        .follow("header a[href='/dijon/annonces/nouvelle']")
+        .await;
+    browser.screenshot("publish").await;
+    browser.select("#category", "packaging/pallets").await;
+    browser.fill("#title", "40 palettes Europe").await;
+    browser
+        .fill("#description", "Palettes en bon état, à enlever sur place")
+        .await;
+    // Selling needs a price: the rule is said next to the field.
+    browser.select("#exchange_mode", "sell").await;
+    browser.fill("#quantity", "40").await;
+    browser.select("#unit", "piece").await;
+    browser.select("#location", "commune:21231").await;
+    browser.follow("main form button[type=submit]").await;
+    let error = browser.text("#form-error").await;
+    assert!(error.contains("Prix"), "{error}");
+    assert_eq!(
+        browser.attribute("#title", "value").await.as_deref(),
+        Some("40 palettes Europe")
+    );
+    browser.fill("#price", "3,50").await;
+    browser.select("#price_per", "unit").await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(browser.page_text().await.contains("Annonce enregistrée."));
+    assert_eq!(browser.text("h1").await, "40 palettes Europe");
+    let facts = browser.text("dl.facts").await;
+    assert!(facts.contains("3,50 € / l'unité"), "{facts}");
+    assert!(facts.contains("40 pièce(s)"), "{facts}");
+    browser.screenshot("listing").await;
+    browser.follow("header a[href='/dijon/mes-annonces']").await;
+    assert!(
+        browser
+            .text("#listings")
+            .await
+            .contains("40 palettes Europe")
+    );
+    sign_out(&browser).await;
+
+    // A visitor, without an account: accents, case and plurals do not matter.
+    browser.goto(&format!("{base}/dijon/annonces")).await;
+    browser.fill("#q", "palette").await;
+    browser
+        .follow("form[role=search] button[type=submit]")
+        .await;
+    let results = browser.text("#results").await;
+    assert!(results.contains("40 palettes Europe"), "{results}");
+    assert!(results.contains("Vente"), "{results}");
+    assert!(browser.page_text().await.contains("Emballages"));
+    browser.screenshot("search").await;
+    browser.follow("#results a").await;
+    assert_eq!(browser.text("h1").await, "40 palettes Europe");
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Connectez-vous pour contacter l'organisation")
+    );
+    browser.goto(&format!("{base}/dijon/annonces?q=velo")).await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Aucune annonce ne correspond.")
+    );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_facilitator_approves_and_hides_listings_when_the_territory_asks_for_approval() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    approved_company(&platform, "Brasserie du Lac", "brasserie@lac.fr").await;
+    let client = &platform.client;
+    let (_, tokens) = client.login("dijon", "admin@cci.fr", PASSWORD).await;
+    let admin = tokens["access_token"].as_str().unwrap().to_owned();
+    let settings = json!({"brand_name": "", "logo_url": "", "primary_colour": "#1d4f91", "secondary_colour": "#2e7d32",
+                          "listings_need_approval": true, "exchange_modes": ["give", "exchange", "lend", "rent", "sell"],
+                          "default_language": "fr"});
+    let saved = client
+        .http
+        .put(format!("{base}/api/v1/tenant/settings"))
+        .bearer_auth(&admin)
+        .json(&settings)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let browser = Browser::start(1280, 900).await;
+
+    sign_in(&browser, &base, "brasserie@lac.fr").await;
+    browser
+        .goto(&format!("{base}/dijon/annonces/nouvelle"))
+        .await;
+    browser.select("#category", "organic-food").await;
+    browser.fill("#title", "Drêches de brasserie").await;
+    browser.select("#location", "commune:21166").await;
+    browser.follow("main form button[type=submit]").await;
+    let pending = browser.page_text().await;
+    assert!(pending.contains("en attente de validation"), "{pending}");
+    sign_out(&browser).await;
+
+    sign_in(&browser, &base, "animatrice@cci.fr").await;
+    browser
+        .goto(&format!("{base}/dijon/animation/annonces"))
+        .await;
+    assert!(
+        browser
+            .text("#listings")
+            .await
+            .contains("Drêches de brasserie")
+    );
+    browser.follow("#listings a").await;
+    browser.follow("button[value=approve]").await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Annonce validée et publiée.")
+    );
+    // Hiding needs a reason, which the owner is told.
+    browser.follow("button[value=hide]").await;
+    assert!(browser.text("#form-error").await.contains("Motif"));
+    browser.fill("#reason", "Annonce en double").await;
+    browser.follow("button[value=hide]").await;
+    assert!(browser.page_text().await.contains("Annonce masquée"));
+    browser.quit().await;
+}

@@ -25,7 +25,7 @@ use crate::state::GatewayState;
 /// Every page of the web interface.
 pub fn router(state: &GatewayState) -> Router<GatewayState> {
     use pages::{
-        account, administration, auth, facilitation, home, operator, organisation, signup,
+        account, administration, auth, facilitation, home, listings, operator, organisation, signup,
     };
     Router::new()
         .route("/", get(home::root))
@@ -62,6 +62,20 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route(
             "/{tenant}/accept-invitation",
             get(organisation::accept_form).post(organisation::accept),
+        )
+        .route("/{tenant}/annonces", get(listings::search))
+        .route(
+            "/{tenant}/annonces/nouvelle",
+            get(listings::new_form).post(listings::create),
+        )
+        .route(
+            "/{tenant}/annonces/{id}",
+            get(listings::show).post(listings::act),
+        )
+        .route("/{tenant}/mes-annonces", get(listings::mine))
+        .route(
+            "/{tenant}/animation/annonces",
+            get(listings::approval_queue),
         )
         .route("/{tenant}/en-attente", get(account::pending))
         .route("/{tenant}/compte", get(account::show))

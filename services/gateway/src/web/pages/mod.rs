@@ -5,6 +5,7 @@ pub mod administration;
 pub mod auth;
 pub mod facilitation;
 pub mod home;
+pub mod listings;
 pub mod operator;
 pub mod organisation;
 pub mod signup;
@@ -105,6 +106,11 @@ pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
         "reset_sent",
         "password_reset",
         "welcome",
+        "created",
+        "submitted",
+        "withdrawn",
+        "approved",
+        "hidden",
     ];
     known
         .contains(&key)
