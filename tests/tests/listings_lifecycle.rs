@@ -275,6 +275,17 @@ async fn only_the_owner_withdraws_and_other_territories_see_nothing() {
     ] {
         assert_eq!(status, 404);
     }
+    let edit = |token: &str| {
+        client
+            .http
+            .put(format!("{}/api/v1/listings/{id}", client.base_url))
+            .bearer_auth(token.to_owned())
+            .json(&json!({"kind": "offer", "category": "wood", "title": "Autre"}))
+            .send()
+    };
+    assert_eq!(edit(&neighbour.token).await.unwrap().status().as_u16(), 403);
+    let edited: Value = edit(&owner.token).await.unwrap().json().await.unwrap();
+    assert_eq!(edited["title"], "Autre");
     let (status, withdrawn) =
         action(client, &owner.token, &listing["id"], "withdraw", &json!({})).await;
     assert_eq!(
@@ -523,6 +534,41 @@ async fn members_and_visitors_search_in_french() {
     assert_eq!(
         (status, refused["error"]["field"].as_str()),
         (400, Some("sort"))
+    );
+
+    // Every refused search parameter is named.
+    for (params, field) in [
+        ("sort=cheapest", "sort"),
+        ("page_token=xyz", "page_token"),
+        ("page_size=500", "page_size"),
+        ("latitude=47.3&longitude=5.0&radius_km=500", "radius_km"),
+        ("available_on=demain", "available_on"),
+        ("category=nowhere", "category"),
+        ("exchange_mode=barter", "exchange_mode"),
+        ("resource_type=energy", "resource_type"),
+        ("kind=gift", "kind"),
+    ] {
+        let (status, refused) = client
+            .get(&format!("/api/v1/listings?{params}"), &member.token)
+            .await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{params}: {refused}"
+        );
+    }
+    // A newest-first token is no cursor for another sort.
+    let (status, refused) = client
+        .get(
+            &format!(
+                "/api/v1/listings?sort=nearest&latitude=47.3&longitude=5.0&page_token={token}"
+            ),
+            &member.token,
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("page_token"))
     );
 
     // Visitors: no account, published listings of the territory they name.
