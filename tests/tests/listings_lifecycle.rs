@@ -224,6 +224,13 @@ async fn a_facilitator_hides_a_listing_with_a_reason_the_owner_sees() {
         (Some("hidden"), Some("Annonce en double"))
     );
     assert_eq!(public_get(client, "dijon", id).await.0, 404);
+    // The owner is told, with the reason, in their inbox.
+    let items = client.wait_for_item_about(&member, id).await;
+    let told = items.iter().find(|i| i["listing_id"] == id).unwrap();
+    assert!(
+        told["body"].as_str().unwrap().contains("Annonce en double"),
+        "{told}"
+    );
 }
 
 #[tokio::test]
