@@ -224,6 +224,13 @@ async fn a_facilitator_hides_a_listing_with_a_reason_the_owner_sees() {
         (Some("hidden"), Some("Annonce en double"))
     );
     assert_eq!(public_get(client, "dijon", id).await.0, 404);
+    // The owner is told, with the reason, in their inbox.
+    let items = client.wait_for_item_about(&member, id).await;
+    let told = items.iter().find(|i| i["listing_id"] == id).unwrap();
+    assert!(
+        told["body"].as_str().unwrap().contains("Annonce en double"),
+        "{told}"
+    );
 }
 
 #[tokio::test]
@@ -275,6 +282,17 @@ async fn only_the_owner_withdraws_and_other_territories_see_nothing() {
     ] {
         assert_eq!(status, 404);
     }
+    let edit = |token: &str| {
+        client
+            .http
+            .put(format!("{}/api/v1/listings/{id}", client.base_url))
+            .bearer_auth(token.to_owned())
+            .json(&json!({"kind": "offer", "category": "wood", "title": "Autre"}))
+            .send()
+    };
+    assert_eq!(edit(&neighbour.token).await.unwrap().status().as_u16(), 403);
+    let edited: Value = edit(&owner.token).await.unwrap().json().await.unwrap();
+    assert_eq!(edited["title"], "Autre");
     let (status, withdrawn) =
         action(client, &owner.token, &listing["id"], "withdraw", &json!({})).await;
     assert_eq!(
@@ -523,6 +541,41 @@ async fn members_and_visitors_search_in_french() {
     assert_eq!(
         (status, refused["error"]["field"].as_str()),
         (400, Some("sort"))
+    );
+
+    // Every refused search parameter is named.
+    for (params, field) in [
+        ("sort=cheapest", "sort"),
+        ("page_token=xyz", "page_token"),
+        ("page_size=500", "page_size"),
+        ("latitude=47.3&longitude=5.0&radius_km=500", "radius_km"),
+        ("available_on=demain", "available_on"),
+        ("category=nowhere", "category"),
+        ("exchange_mode=barter", "exchange_mode"),
+        ("resource_type=energy", "resource_type"),
+        ("kind=gift", "kind"),
+    ] {
+        let (status, refused) = client
+            .get(&format!("/api/v1/listings?{params}"), &member.token)
+            .await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{params}: {refused}"
+        );
+    }
+    // A newest-first token is no cursor for another sort.
+    let (status, refused) = client
+        .get(
+            &format!(
+                "/api/v1/listings?sort=nearest&latitude=47.3&longitude=5.0&page_token={token}"
+            ),
+            &member.token,
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("page_token"))
     );
 
     // Visitors: no account, published listings of the territory they name.

@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events::{self, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
-use synergies_proto::events::v1::{EventEnvelope, ListingKind, ListingPublished, MatchFound};
+use synergies_proto::events::v1::{
+    EventEnvelope, ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
+    ListingWithdrawn, MatchFound,
+};
 use uuid::Uuid;
 
 use crate::domain::{IndexedListing, Match, Side};
@@ -101,5 +104,67 @@ impl EventHandler for ListingPublishedHandler {
             }
             Err(error) => Err(HandlerError::Transient(error.to_string())),
         }
+    }
+}
+
+/// The listing events after which a listing is no longer open to matches.
+pub trait ClosesListing: events::Event + Send + Sync + 'static {
+    fn change(&self) -> Option<&ListingChange>;
+}
+
+impl ClosesListing for ListingWithdrawn {
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+impl ClosesListing for ListingExpired {
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+impl ClosesListing for ListingHidden {
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+/// Reacts to `listing.withdrawn`, `.expired` and `.hidden`: the listing leaves the index, so
+/// later listings are not paired with it (matches already told stay on record).
+pub struct ListingClosedHandler<E> {
+    store: Arc<dyn MatchingStore>,
+    consumer: &'static str,
+    event: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> ListingClosedHandler<E> {
+    pub fn new(store: Arc<dyn MatchingStore>, consumer: &'static str) -> Self {
+        Self {
+            store,
+            consumer,
+            event: std::marker::PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<E: ClosesListing> EventHandler for ListingClosedHandler<E> {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: E = events::payload(envelope)?;
+        let change = event
+            .change()
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
+        let listing_id = uuid("listing_id", &change.listing_id)?;
+        let event_id = events::event_id(envelope)?;
+        let removed = self
+            .store
+            .unindex_listing(self.consumer, event_id, listing_id)
+            .await
+            .map_err(|error| HandlerError::Transient(error.to_string()))?;
+        if removed {
+            tracing::info!(%listing_id, event = E::TYPE, "listing left the index");
+        }
+        Ok(())
     }
 }

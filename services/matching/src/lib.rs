@@ -1,5 +1,6 @@
-//! Matching service: consumes `listing.published`, keeps a per-tenant index of open listings,
-//! finds counterparts and emits `match.found` through its own outbox.
+//! Matching service: consumes `listing.published`, keeps a per-tenant index of open listings
+//! (which `listing.withdrawn`, `.expired` and `.hidden` remove), finds counterparts and emits
+//! `match.found` through its own outbox.
 //!
 //! The rule is a deliberate placeholder — same tenant, same category, offer against request,
 //! different organisations — which the matching issue replaces with real scoring (taxonomy,
@@ -14,6 +15,7 @@ pub mod store;
 use std::sync::Arc;
 
 use synergies_platform::service::ServiceEnv;
+use synergies_proto::events::v1 as events;
 use synergies_proto::matching::v1::matching_service_server::MatchingServiceServer;
 use tokio::net::TcpListener;
 
@@ -21,6 +23,10 @@ pub const SERVICE_NAME: &str = "synergies.matching.v1.MatchingService";
 pub const PRODUCER: &str = "matching";
 /// Durable consumer of listing events.
 pub const LISTINGS_CONSUMER: &str = "matching-listings";
+/// Durable consumers of the events that close a listing (one subject filter each: NATS 2.9).
+pub const WITHDRAWN_CONSUMER: &str = "matching-withdrawn";
+pub const EXPIRED_CONSUMER: &str = "matching-expired";
+pub const HIDDEN_CONSUMER: &str = "matching-hidden";
 
 synergies_platform::service_database!();
 
@@ -35,6 +41,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <synergies_proto::events::v1::ListingPublished as synergies_platform::events::Event>::TYPE,
         Arc::new(handler),
     );
+    let closed_tasks = [
+        closed_consumer::<events::ListingWithdrawn>(&env, &store, WITHDRAWN_CONSUMER),
+        closed_consumer::<events::ListingExpired>(&env, &store, EXPIRED_CONSUMER),
+        closed_consumer::<events::ListingHidden>(&env, &store, HIDDEN_CONSUMER),
+    ];
     let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(
         store,
         env.verifier.clone(),
@@ -42,6 +53,24 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "matching service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
+    for task in closed_tasks {
+        task.await?;
+    }
     relay_task.await?;
     Ok(())
+}
+
+fn closed_consumer<E: handler::ClosesListing>(
+    env: &ServiceEnv,
+    store: &Arc<dyn store::MatchingStore>,
+    consumer: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    env.spawn_consumer(
+        consumer,
+        E::TYPE,
+        Arc::new(handler::ListingClosedHandler::<E>::new(
+            Arc::clone(store),
+            consumer,
+        )),
+    )
 }

@@ -43,6 +43,16 @@ pub trait MatchingStore: Send + Sync {
         event_for: &MatchEvent,
     ) -> Result<Option<Vec<Match>>, MatchingError>;
 
+    /// In one transaction: unless `consumer` already handled `event_id`, drops `listing_id` from
+    /// the index (withdrawn, expired or hidden: no new match may name it). `false`: handled
+    /// already.
+    async fn unindex_listing(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        listing_id: Uuid,
+    ) -> Result<bool, MatchingError>;
+
     /// Matches involving `listing_id` in `tenant`, newest first.
     async fn matches_of(
         &self,
@@ -91,6 +101,15 @@ macro_rules! matching_store {
                 let mut tx = self.pool.begin().await?;
                 if !tx.first_delivery(consumer, event_id).await? {
                     return Ok(None);
+                }
+                let closed = sqlx::query("SELECT 1 FROM closed_listings WHERE listing_id = $1")
+                    .bind(listing.listing_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if closed {
+                    tx.commit().await?;
+                    return Ok(Some(Vec::new()));
                 }
                 sqlx::query(
                     "INSERT INTO listing_index (listing_id, tenant, kind, category, organisation_id, owner_user_id, title, indexed_at)
@@ -143,6 +162,23 @@ macro_rules! matching_store {
                 }
                 tx.commit().await?;
                 Ok(Some(found))
+            }
+
+            async fn unindex_listing(&self, consumer: &str, event_id: Uuid, listing_id: Uuid) -> Result<bool, MatchingError> {
+                let mut tx = self.pool.begin().await?;
+                if !tx.first_delivery(consumer, event_id).await? {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO closed_listings (listing_id) VALUES ($1) ON CONFLICT DO NOTHING")
+                    .bind(listing_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM listing_index WHERE listing_id = $1")
+                    .bind(listing_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn matches_of(&self, tenant: &str, listing_id: Uuid) -> Result<Vec<StoredMatch>, MatchingError> {

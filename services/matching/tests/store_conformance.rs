@@ -106,7 +106,47 @@ async fn no_match_across_tenants_or_categories(f: Fixture) {
     );
 }
 
+async fn a_closed_listing_is_no_longer_paired(f: Fixture) {
+    let request = listing("dijon", Side::Request, "wood");
+    index(&f, &request).await;
+    let event_id = Uuid::now_v7();
+    assert!(
+        f.store
+            .unindex_listing("matching-withdrawn", event_id, request.listing_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.store
+            .unindex_listing("matching-withdrawn", event_id, request.listing_id)
+            .await
+            .unwrap(),
+        "the same event twice"
+    );
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "wood")).await,
+        Some(0)
+    );
+}
+
+async fn a_listing_closed_before_its_publication_arrives_is_never_indexed(f: Fixture) {
+    let request = listing("dijon", Side::Request, "wood");
+    assert!(
+        f.store
+            .unindex_listing("matching-hidden", Uuid::now_v7(), request.listing_id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(index(&f, &request).await, Some(0));
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "wood")).await,
+        Some(0)
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    a_listing_closed_before_its_publication_arrives_is_never_indexed,
+    a_closed_listing_is_no_longer_paired,
     a_request_then_an_offer_make_one_match_and_one_event,
     an_event_handled_twice_changes_nothing,
     no_match_across_tenants_or_categories,

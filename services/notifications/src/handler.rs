@@ -74,6 +74,64 @@ impl EventHandler for MatchFoundHandler {
     }
 }
 
+/// Reacts to `listing.hidden`: tells the listing's owner that a facilitator hid it, and why.
+pub struct ListingHiddenHandler {
+    store: Arc<dyn InboxStore>,
+}
+
+impl ListingHiddenHandler {
+    pub fn new(store: Arc<dyn InboxStore>) -> Self {
+        Self { store }
+    }
+}
+
+/// The owner's inbox item, in French like the other inbox texts.
+pub fn hidden_listing_item(
+    envelope: &EventEnvelope,
+    event: &synergies_proto::events::v1::ListingHidden,
+) -> Result<InboxItem, HandlerError> {
+    let change = event
+        .change
+        .as_ref()
+        .ok_or_else(|| HandlerError::Permanent("listing.hidden without its change".into()))?;
+    Ok(InboxItem {
+        id: Uuid::now_v7(),
+        tenant: envelope.tenant.clone(),
+        user_id: uuid("owner_user_id", &change.owner_user_id)?,
+        kind: envelope.event_type.clone(),
+        title: format!("Votre annonce « {} » a été masquée", change.title),
+        body: format!(
+            "Un animateur du territoire l'a masquée pour ce motif : {}",
+            change.reason
+        ),
+        listing_id: Some(uuid("listing_id", &change.listing_id)?),
+        event_id: events::event_id(envelope)?,
+        read: false,
+        created_at: synergies_platform::time::now(),
+    })
+}
+
+#[async_trait]
+impl EventHandler for ListingHiddenHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: synergies_proto::events::v1::ListingHidden = events::payload(envelope)?;
+        let item = hidden_listing_item(envelope, &event)?;
+        let delivered = self
+            .store
+            .deliver(
+                crate::HIDDEN_LISTINGS_CONSUMER,
+                item.event_id,
+                std::slice::from_ref(&item),
+            )
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if delivered {
+            tracing::info!(user_id = %item.user_id, "owner told their listing was hidden");
+        }
+        Ok(())
+    }
+}
+
 /// Writes an e-mail for each event it is given and queues it for the sender.
 pub struct MailHandler {
     store: Arc<dyn crate::store::MailStore>,

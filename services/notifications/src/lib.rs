@@ -28,6 +28,8 @@ pub const INVITATIONS_CONSUMER: &str = "notifications-invitations";
 pub const DECISIONS_CONSUMER: &str = "notifications-decisions";
 /// Durable consumer of password reset requests.
 pub const PASSWORD_RESETS_CONSUMER: &str = "notifications-password-resets";
+/// Durable consumer telling owners that a facilitator hid their listing.
+pub const HIDDEN_LISTINGS_CONSUMER: &str = "notifications-hidden-listings";
 
 synergies_platform::service_database!();
 
@@ -79,6 +81,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
         handler::password_reset_mail,
     );
+    let hidden_task = env.spawn_consumer(
+        HIDDEN_LISTINGS_CONSUMER,
+        <events::ListingHidden as synergies_platform::events::Event>::TYPE,
+        Arc::new(handler::ListingHiddenHandler::new(Arc::clone(&store))),
+    );
     let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
     let sender_task = if smtp_url.is_empty() {
         tracing::info!("no SMTP server configured: e-mails are kept for the operator");
@@ -103,6 +110,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     decisions_task.await?;
     invitations_task.await?;
     erasures_task.await?;
+    hidden_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

@@ -1,0 +1,5 @@
+-- Listings withdrawn, expired or hidden. Their closing event may be handled before their
+-- publication (separate consumers): a closed listing is then never indexed.
+CREATE TABLE closed_listings (
+    listing_id UUID PRIMARY KEY
+);
