@@ -487,6 +487,33 @@ async fn what_is_not_an_acceptable_photo_is_refused_with_a_clear_message() {
         .await;
     assert_eq!(json_body.0, 415, "{}", json_body.1);
 
+    // A form without the photo field, and addresses that are not ids: 400, naming the field.
+    let url = format!("{}/api/v1/listings/{listing}/photos", platform.base_url);
+    let no_photo = Form::new().text("caption", "Palettes");
+    let missing = answer(
+        client
+            .http
+            .post(&url)
+            .bearer_auth(&owner.token)
+            .multipart(no_photo),
+    )
+    .await;
+    assert_eq!(missing.status, 400, "{}", missing.json());
+    assert_eq!(missing.json()["error"]["field"], "photo");
+    let bad_listing = upload(&platform, &owner, "not-an-id", camera_jpeg(8, 8)).await;
+    assert_eq!(bad_listing.status, 400);
+    assert_eq!(bad_listing.json()["error"]["field"], "listing_id");
+    let bad_photo = get(&platform, &owner.token, "/api/v1/photos/not-an-id").await;
+    assert_eq!(bad_photo.status, 400);
+    assert_eq!(bad_photo.json()["error"]["field"], "photo_id");
+    let unknown = get(
+        &platform,
+        &owner.token,
+        &format!("/api/v1/photos/{listing}"),
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+
     // A damaged image: the service refuses it (400, naming the field).
     let mut damaged = b"\x89PNG\r\n\x1a\n".to_vec();
     damaged.extend_from_slice(&[7; 100]);
