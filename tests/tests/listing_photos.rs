@@ -43,6 +43,16 @@ fn padded_jpeg(size: usize) -> Vec<u8> {
     padded
 }
 
+/// A few hundred bytes of PNG whose header claims `width`×`height` pixels: a decompression bomb.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut bomb = png(2, 2);
+    bomb[16..20].copy_from_slice(&width.to_be_bytes());
+    bomb[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32fast::hash(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    bomb
+}
+
 fn png(width: u32, height: u32) -> Vec<u8> {
     let pixels = RgbaImage::from_pixel(width, height, Rgba([30, 140, 60, 200]));
     let mut png = Vec::new();
@@ -477,12 +487,63 @@ async fn what_is_not_an_acceptable_photo_is_refused_with_a_clear_message() {
         .await;
     assert_eq!(json_body.0, 415, "{}", json_body.1);
 
+    // A form without the photo field, and addresses that are not ids: 400, naming the field.
+    let url = format!("{}/api/v1/listings/{listing}/photos", platform.base_url);
+    let no_photo = Form::new().text("caption", "Palettes");
+    let missing = answer(
+        client
+            .http
+            .post(&url)
+            .bearer_auth(&owner.token)
+            .multipart(no_photo),
+    )
+    .await;
+    assert_eq!(missing.status, 400, "{}", missing.json());
+    assert_eq!(missing.json()["error"]["field"], "photo");
+    let bad_listing = upload(&platform, &owner, "not-an-id", camera_jpeg(8, 8)).await;
+    assert_eq!(bad_listing.status, 400);
+    assert_eq!(bad_listing.json()["error"]["field"], "listing_id");
+    let bad_photo = get(&platform, &owner.token, "/api/v1/photos/not-an-id").await;
+    assert_eq!(bad_photo.status, 400);
+    assert_eq!(bad_photo.json()["error"]["field"], "photo_id");
+    let unknown = get(
+        &platform,
+        &owner.token,
+        &format!("/api/v1/photos/{listing}"),
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+
     // A damaged image: the service refuses it (400, naming the field).
     let mut damaged = b"\x89PNG\r\n\x1a\n".to_vec();
     damaged.extend_from_slice(&[7; 100]);
     let unreadable = upload(&platform, &owner, &listing, damaged).await;
     assert_eq!(unreadable.status, 400, "{}", unreadable.json());
     assert_eq!(unreadable.json()["error"]["field"], "photo");
+
+    // A decompression bomb: refused from its header, before any decoding, with the reason.
+    let bomb = upload(&platform, &owner, &listing, png_claiming(50_000, 50_000)).await;
+    assert_eq!(bomb.status, 400, "{}", bomb.json());
+    assert!(
+        message(&bomb).contains("50000×50000 pixels"),
+        "{}",
+        message(&bomb)
+    );
+    let bomb = upload_as(
+        &platform,
+        "fr",
+        &owner.token,
+        &listing,
+        "x.png",
+        "image/png",
+        png_claiming(50_000, 50_000),
+    )
+    .await;
+    assert!(
+        message(&bomb).contains("au plus 16384 pixels de côté"),
+        "{}",
+        message(&bomb)
+    );
 
     // Another organisation of the territory sees the listing but may not add to it: 403.
     let foreign_org = upload(&platform, &neighbour, &listing, camera_jpeg(64, 48)).await;
