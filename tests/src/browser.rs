@@ -217,6 +217,16 @@ impl Browser {
             .await;
     }
 
+    /// Chooses a file in an `<input type="file">`, as a person picking it would.
+    pub async fn attach(&self, css: &str, path: &Path) {
+        let element = self.element(css).await;
+        self.post(
+            &format!("/element/{element}/value"),
+            json!({"text": path.display().to_string()}),
+        )
+        .await;
+    }
+
     /// Chooses the `<option>` of a `<select>` whose value is `value`.
     pub async fn select(&self, css: &str, value: &str) {
         self.click(&format!("{css} option[value=\"{value}\"]"))

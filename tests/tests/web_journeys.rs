@@ -493,6 +493,18 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     let facts = browser.text("dl.facts").await;
     assert!(facts.contains("3,50 € / l'unité"), "{facts}");
     assert!(facts.contains("40 pièce(s)"), "{facts}");
+    // A photo, re-encoded and shown as a thumbnail.
+    let picture = platform.dir.path().join("palettes.png");
+    image::RgbImage::from_pixel(640, 480, image::Rgb([181, 134, 84]))
+        .save(&picture)
+        .unwrap();
+    browser.attach("#photo", &picture).await;
+    browser
+        .follow("form[enctype='multipart/form-data'] button")
+        .await;
+    assert!(browser.page_text().await.contains("Photo ajoutée."));
+    let thumbnail = browser.attribute(".gallery img", "src").await.unwrap();
+    assert!(thumbnail.ends_with("/thumbnail"), "{thumbnail}");
     browser.screenshot("listing").await;
     browser.follow("header a[href='/dijon/mes-annonces']").await;
     assert!(
@@ -522,6 +534,17 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
             .await
             .contains("Connectez-vous pour contacter l'organisation")
     );
+    // The visitor sees the photo through the territory's public address.
+    let public = browser.attribute(".gallery img", "src").await.unwrap();
+    assert!(public.starts_with("/api/v1/tenants/dijon/photos/"), "{public}");
+    let served = platform
+        .client
+        .http
+        .get(format!("{base}{public}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
     browser.goto(&format!("{base}/dijon/annonces?q=velo")).await;
     assert!(
         browser

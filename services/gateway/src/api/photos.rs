@@ -133,7 +133,7 @@ fn unsupported_media() -> ApiError {
     }
 }
 
-fn not_a_form() -> ApiError {
+pub(crate) fn not_a_form() -> ApiError {
     ApiError::with_status(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
@@ -144,7 +144,7 @@ fn not_a_form() -> ApiError {
     )
 }
 
-fn unreadable_form(error: &MultipartError) -> ApiError {
+pub(crate) fn unreadable_form(error: &MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large();
     }
@@ -174,33 +174,44 @@ pub async fn close_when_refused(mut response: Response) -> Response {
 /// Reads the `photo` field, refusing as soon as it is too large or does not start like an image
 /// (a 10 MB PDF is refused after its first bytes, not after all of them).
 async fn read_photo(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
-    while let Some(mut field) = form.next_field().await.map_err(|e| unreadable_form(&e))? {
+    while let Some(field) = form.next_field().await.map_err(|e| unreadable_form(&e))? {
         if field.name() != Some(PHOTO_FIELD) {
             continue;
         }
-        let mut photo = Vec::new();
-        let mut sniffed = false;
-        while let Some(chunk) = field.chunk().await.map_err(|e| unreadable_form(&e))? {
-            if photo.len() + chunk.len() > MAX_PHOTO_BYTES {
-                return Err(too_large());
-            }
-            photo.extend_from_slice(&chunk);
-            // 12 bytes tell every accepted type apart (WebP's signature is the longest).
-            if !sniffed && photo.len() >= 12 {
-                sniff_image(&photo).ok_or_else(unsupported_media)?;
-                sniffed = true;
-            }
-        }
-        sniff_image(&photo).ok_or_else(unsupported_media)?;
-        return Ok(photo);
+        return read_photo_field(field).await;
     }
-    Err(ApiError::invalid(
+    Err(no_photo_field())
+}
+
+/// The bytes of a `photo` field, refused as soon as they are too many or not an image.
+pub(crate) async fn read_photo_field(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<Vec<u8>, ApiError> {
+    let mut photo = Vec::new();
+    let mut sniffed = false;
+    while let Some(chunk) = field.chunk().await.map_err(|e| unreadable_form(&e))? {
+        if photo.len() + chunk.len() > MAX_PHOTO_BYTES {
+            return Err(too_large());
+        }
+        photo.extend_from_slice(&chunk);
+        // 12 bytes tell every accepted type apart (WebP's signature is the longest).
+        if !sniffed && photo.len() >= 12 {
+            sniff_image(&photo).ok_or_else(unsupported_media)?;
+            sniffed = true;
+        }
+    }
+    sniff_image(&photo).ok_or_else(unsupported_media)?;
+    Ok(photo)
+}
+
+pub(crate) fn no_photo_field() -> ApiError {
+    ApiError::invalid(
         PHOTO_FIELD,
         Text::new(
             "photo: the form has no field named photo",
             "photo : le formulaire n'a pas de champ nommé photo",
         ),
-    ))
+    )
 }
 
 /// Adds a photo to one of my organisation's listings (at most 8 per listing).

@@ -192,6 +192,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Au moins 12 caractères ; une phrase facile à retenir convient très bien.",
         "At least 12 characters; an easy-to-remember sentence works well.",
     ),
+    ("field.photo", "Photo", "Photo"),
     ("field.price_cents", "Prix (€)", "Price (€)"),
     ("field.price_per", "Prix par", "Price per"),
     ("field.primary_colour", "Couleur principale", "Main colour"),
@@ -293,6 +294,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("kind.association", "Association", "Association"),
     ("kind.company", "Entreprise", "Company"),
     ("kind.public_body", "Organisme public", "Public body"),
+    ("listing.add_photo", "Ajouter une photo", "Add a photo"),
     ("listing.availability", "Disponibilité", "Availability"),
     ("listing.ewc", "Code déchet (CED)", "Waste code (EWC)"),
     ("listing.free", "Gratuit", "Free"),
@@ -311,6 +313,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("listing.per.week", "semaine", "week"),
     ("listing.per.year", "an", "year"),
     ("listing.photo", "Photo", "Photo"),
+    (
+        "listing.photo_hint",
+        "JPEG, PNG ou WebP, 10 Mo au plus, 8 photos par annonce. Les métadonnées (position GPS…) sont retirées.",
+        "JPEG, PNG or WebP, 10 MB at most, 8 photos per listing. Metadata (GPS position…) is removed.",
+    ),
     ("listing.price", "Prix", "Price"),
     ("listing.quantity", "Quantité", "Quantity"),
     (
@@ -342,6 +349,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("listing.unit.piece", "pièce(s)", "piece(s)"),
     ("listing.unit.t", "t", "t"),
     ("listing.until", "jusqu'au", "until"),
+    ("listing.upload", "Envoyer la photo", "Upload the photo"),
     (
         "listing.withdraw",
         "Retirer l'annonce",
@@ -432,6 +440,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Mot de passe changé : connectez-vous avec le nouveau.",
         "Password changed: sign in with the new one.",
     ),
+    ("notice.photo_added", "Photo ajoutée.", "Photo added."),
     ("notice.reset_sent", "E-mail envoyé.", "E-mail sent."),
     ("notice.roles_saved", "Rôles enregistrés.", "Roles saved."),
     ("notice.saved", "Réglages enregistrés.", "Settings saved."),

@@ -72,6 +72,14 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/annonces/{id}",
             get(listings::show).post(listings::act),
         )
+        .route(
+            "/{tenant}/annonces/{id}/photos",
+            post(listings::add_photo)
+                // Its own limit: a photo is far larger than any other form.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::photos::UPLOAD_BODY_LIMIT,
+                )),
+        )
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
             "/{tenant}/animation/annonces",

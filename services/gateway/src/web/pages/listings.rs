@@ -871,3 +871,63 @@ pub async fn approval_queue(page: Page, State(state): State<GatewayState>) -> Re
     };
     listing_list(page, &state, message, "moderation.title", true).await
 }
+
+/// The photo form of a listing page: the CSRF token, then the `photo` file.
+pub async fn add_photo(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let uploaded = read_photo_form(form).await;
+    let (csrf_token, photo) = match uploaded {
+        Ok(uploaded) => uploaded,
+        Err(error) => {
+            let feedback = Feedback::from_error(&page, &error);
+            return listing_page(page, &state, &id, feedback, None).await;
+        }
+    };
+    if let Err(refused) = check_csrf(&state, &page, &headers, &csrf_token) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let message = pb::AddPhotoRequest {
+        listing_id: id.clone(),
+        content: photo,
+    };
+    match state
+        .photos
+        .clone()
+        .add_photo(request(message, &caller))
+        .await
+    {
+        Ok(_) => see_other(&page, &format!("/annonces/{id}"), "photo_added"),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            listing_page(page, &state, &id, feedback, None).await
+        }
+    }
+}
+
+async fn read_photo_form(
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(String, Vec<u8>), ApiError> {
+    use crate::api::photos::{no_photo_field, not_a_form, read_photo_field, unreadable_form};
+    let mut form = form.map_err(|_| not_a_form())?;
+    let mut csrf_token = String::new();
+    let mut photo = None;
+    while let Some(field) = form.next_field().await.map_err(|e| unreadable_form(&e))? {
+        match field.name() {
+            Some("csrf_token") => {
+                csrf_token = field.text().await.map_err(|e| unreadable_form(&e))?;
+            }
+            Some("photo") => photo = Some(read_photo_field(field).await?),
+            _ => {}
+        }
+    }
+    Ok((csrf_token, photo.ok_or_else(no_photo_field)?))
+}

@@ -111,6 +111,7 @@ pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
         "withdrawn",
         "approved",
         "hidden",
+        "photo_added",
     ];
     known
         .contains(&key)
