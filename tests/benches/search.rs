@@ -4,8 +4,12 @@
 //! the same search issued directly through the store's SQL, and the gateway's throughput with
 //! 8 concurrent clients. Prints p50/p90/p99.
 //!
+//! Then, on the same 10 000 embedded listings, the web interface: server-side render time of
+//! the search page through HTTP (p50/p99) and the weight of the home and search pages (HTML,
+//! CSS and JavaScript bytes, before photos).
+//!
 //! `cargo build --release -p synergies && cargo bench -p synergies-tests --bench search`
-//! (needs the local PostgreSQL for the first half).
+//! (needs the local PostgreSQL for the first half; `SYNERGIES_TEST_EMBEDDED_ONLY=1` skips it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -272,4 +276,50 @@ async fn main() {
     let store = store::for_database(&database);
     seed(store.clone(), 10_000, 1).await;
     measure("SQLite, 10 000", &platform, &member, &store).await;
+    measure_pages(&platform).await;
+}
+
+/// The search page rendered for a visitor, and what the home and search pages weigh.
+async fn measure_pages(platform: &Platform) {
+    let http = &platform.client.http;
+    let fetch = |path: String| async move {
+        let response = http
+            .get(format!("{}{path}", platform.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}");
+        response.bytes().await.unwrap().len()
+    };
+    println!();
+    println!(
+        "| page (SQLite, 10 000 listings) | render p50 / p90 / p99 ms | HTML bytes | + CSS + JS bytes |"
+    );
+    println!("|---|---|---|---|");
+    let assets = fetch("/static/synergies.css".into()).await
+        + fetch("/static/synergies.js".into()).await
+        + fetch("/dijon/theme.css".into()).await;
+    for (name, path) in [
+        ("home", "/dijon/"),
+        ("search, \"palette\"", "/dijon/annonces?q=palette"),
+        (
+            "search, category, newest",
+            "/dijon/annonces?category=packaging&sort=newest",
+        ),
+    ] {
+        let mut samples = Vec::new();
+        let mut html = 0;
+        for round in 0..ROUNDS + 20 {
+            let started = Instant::now();
+            html = fetch(path.to_owned()).await;
+            if round >= 20 {
+                samples.push(started.elapsed());
+            }
+        }
+        let (p50, p90, p99) = percentiles(samples);
+        println!(
+            "| {name} | {p50:.2} / {p90:.2} / {p99:.2} | {html} | {} |",
+            html + assets
+        );
+    }
 }

@@ -124,6 +124,11 @@ async fn an_organisation_admin_closes_the_organisation_and_its_people_keep_their
     let (_, tokens) = client.login("dijon", admin_email, PASSWORD).await;
     let admin = tokens["access_token"].as_str().unwrap().to_owned();
     let close = |password: &str| json!({"password": password, "reason": "Cessation d'activité"});
+    let (offer, _) = client
+        .publish(&colleague, "offer", "packaging/pallets", "Palettes")
+        .await;
+    let public_offer = format!("/api/v1/tenants/dijon/listings/{offer}");
+    assert_eq!(client.get(&public_offer, "").await.0, 200);
 
     let (status, _) = client
         .post(
@@ -163,6 +168,13 @@ async fn an_organisation_admin_closes_the_organisation_and_its_people_keep_their
         mail.contains("a été fermée par son administrateur"),
         "{mail}"
     );
+    // Its listings stop being offered.
+    synergies_platform::testing::eventually(
+        "the closed organisation's offer withdrawn",
+        std::time::Duration::from_secs(30),
+        || async { (client.get(&public_offer, "").await.0 == 404).then_some(()) },
+    )
+    .await;
 
     // Its people are members no more, but still reach their data.
     let (status, tokens) = client.login("dijon", &colleague.email, PASSWORD).await;

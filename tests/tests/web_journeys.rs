@@ -536,7 +536,10 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     );
     // The visitor sees the photo through the territory's public address.
     let public = browser.attribute(".gallery img", "src").await.unwrap();
-    assert!(public.starts_with("/api/v1/tenants/dijon/photos/"), "{public}");
+    assert!(
+        public.starts_with("/api/v1/tenants/dijon/photos/"),
+        "{public}"
+    );
     let served = platform
         .client
         .http

@@ -382,6 +382,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             } else {
                 None
             },
+            organisation: None,
             limit: limit + 1,
         };
         let listings = self.store.list(&caller.tenant, &query).await?;

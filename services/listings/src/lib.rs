@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod ewc;
 pub mod grpc;
+pub mod handler;
 pub mod photos;
 pub mod search;
 pub mod store;
@@ -53,6 +54,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         Duration::from_secs(env.config.listings.expiry_sweep_secs.max(1)),
         env.shutdown.clone(),
     ));
+    let organisations_task = env.spawn_consumer(
+        handler::ORGANISATIONS_CONSUMER,
+        "organisation.decided",
+        std::sync::Arc::new(handler::OrganisationDecidedHandler::new(
+            store.clone(),
+            relay.clone(),
+        )),
+    );
     let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
     let photos = photos_api(&env, &database)?;
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api)).add_service(
@@ -63,6 +72,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     relay_task.await?;
     sweeper.await?;
+    organisations_task.await?;
     Ok(())
 }
 

@@ -32,6 +32,8 @@ pub struct ListingQuery {
     pub owner: Option<Uuid>,
     /// Without an owner: this status (published when none).
     pub status: Option<ListingStatus>,
+    /// Only this organisation's listings.
+    pub organisation: Option<Uuid>,
     pub limit: u32,
 }
 
@@ -379,6 +381,7 @@ macro_rules! listing_store {
                         AND ($2 IS NULL OR kind = $2)
                         AND ($3 IS NULL OR category = $3 OR category LIKE $3 || '/%')
                         AND ($4 IS NULL OR id < $4)
+                        AND ($8 IS NULL OR organisation_id = $8)
                       ORDER BY id DESC LIMIT $5"
                 ))
                 .bind(tenant)
@@ -388,6 +391,7 @@ macro_rules! listing_store {
                 .bind(i64::from(query.limit))
                 .bind(query.owner)
                 .bind(query.status.unwrap_or(ListingStatus::Published).as_str())
+                .bind(query.organisation)
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.iter().map(Self::listing_from).collect::<Result<_, _>>()?)

@@ -204,6 +204,7 @@ async fn listing_filters_and_pages_newest_first(f: Fixture) {
                 after: None,
                 owner: None,
                 status: None,
+                organisation: None,
                 limit: 10,
             },
         )

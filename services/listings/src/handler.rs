@@ -1,0 +1,111 @@
+//! Reacts to identity's `organisation.decided`: when an organisation is closed by its
+//! administrator or suspended by a facilitator, its open listings are withdrawn — each with its
+//! `listing.withdrawn` event, so matching forgets them too. Only approved organisations offer
+//! anything on the platform.
+//!
+//! Handling the same event twice is harmless: a withdrawn listing is no longer open, and each
+//! write is conditional on the status it read.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::events;
+use synergies_platform::outbox::RelayWaker;
+use synergies_proto::events::v1::{EventEnvelope, OrganisationDecided};
+use uuid::Uuid;
+
+use crate::convert::change_event;
+use crate::domain::ListingStatus;
+use crate::store::{ListingQuery, ListingStore};
+
+/// Consumer name of the handler (its durable position on the bus).
+pub const ORGANISATIONS_CONSUMER: &str = "listings-organisations";
+
+/// Listings an organisation still offers or asks for.
+const OPEN: [ListingStatus; 4] = [
+    ListingStatus::Draft,
+    ListingStatus::PendingApproval,
+    ListingStatus::Published,
+    ListingStatus::Reserved,
+];
+
+pub struct OrganisationDecidedHandler {
+    store: Arc<dyn ListingStore>,
+    relay: RelayWaker,
+}
+
+impl OrganisationDecidedHandler {
+    pub fn new(store: Arc<dyn ListingStore>, relay: RelayWaker) -> Self {
+        Self { store, relay }
+    }
+
+    /// Withdraws every open listing of `organisation`; returns how many.
+    pub async fn withdraw_all(
+        &self,
+        tenant: &str,
+        organisation: Uuid,
+    ) -> Result<usize, HandlerError> {
+        let transient = |e: crate::error::ListingsError| HandlerError::Transient(e.to_string());
+        let mut withdrawn = 0;
+        for status in OPEN {
+            let query = ListingQuery {
+                organisation: Some(organisation),
+                status: Some(status),
+                limit: 100,
+                ..ListingQuery::default()
+            };
+            // Each pass withdraws what it read, so the next finds the rest.
+            loop {
+                let open = self.store.list(tenant, &query).await.map_err(transient)?;
+                let mut progressed = false;
+                for mut listing in open.iter().cloned() {
+                    if listing.withdraw().is_err() {
+                        continue;
+                    }
+                    let events: Vec<_> = change_event(&listing, None, false).into_iter().collect();
+                    if self
+                        .store
+                        .save(&listing, status, &events)
+                        .await
+                        .map_err(transient)?
+                    {
+                        withdrawn += 1;
+                        progressed = true;
+                    }
+                }
+                if open.len() < query.limit as usize || !progressed {
+                    break;
+                }
+            }
+        }
+        if withdrawn > 0 {
+            self.relay.wake();
+        }
+        Ok(withdrawn)
+    }
+}
+
+#[async_trait]
+impl EventHandler for OrganisationDecidedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: OrganisationDecided = events::payload(envelope)?;
+        if !matches!(event.status.as_str(), "closed" | "suspended") {
+            return Ok(());
+        }
+        let organisation = Uuid::parse_str(&event.organisation_id).map_err(|_| {
+            HandlerError::Permanent(format!(
+                "organisation_id {:?} is not a UUID",
+                event.organisation_id
+            ))
+        })?;
+        let withdrawn = self.withdraw_all(&envelope.tenant, organisation).await?;
+        tracing::info!(
+            %organisation,
+            status = %event.status,
+            withdrawn,
+            "listings of an organisation that may no longer offer them withdrawn"
+        );
+        Ok(())
+    }
+}
