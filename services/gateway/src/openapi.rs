@@ -63,3 +63,35 @@ impl Modify for Security {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every JSON request body of the API is documented with an example a client can copy.
+    #[test]
+    fn every_request_body_has_an_example() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+                let Some(reference) = schema["$ref"].as_str() else {
+                    continue;
+                };
+                let name = reference.rsplit('/').next().unwrap();
+                checked += 1;
+                if schemas[name]["example"].is_null() {
+                    missing.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+        assert!(checked > 20, "only {checked} bodies found");
+        assert!(
+            missing.is_empty(),
+            "bodies without an example: {missing:#?}"
+        );
+    }
+}

@@ -87,6 +87,7 @@ pub struct ListingBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Annonce en double"}))]
 pub struct HideListing {
     /// Told to the owner.
     #[schema(example = "Annonce en double")]

@@ -16,6 +16,7 @@ use crate::extract::ApiJson;
 use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema, IntoParams)]
+#[schema(example = json!({"token": "rt_6782c3b02d715e94ebd4ad193a8e5f00c415983c023b7e7af1734f26e776c215"}))]
 pub struct VerifyEmail {
     /// The token of the link sent by e-mail.
     pub token: String,

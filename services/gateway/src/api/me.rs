@@ -34,6 +34,7 @@ pub struct Export {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "la brasserie du lac recycle"}))]
 pub struct Erase {
     /// The current password, to confirm.
     pub password: String,

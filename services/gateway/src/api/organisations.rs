@@ -32,6 +32,7 @@ pub struct SiteBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenant": "dijon-metropole", "organisation_name": "Cartonnerie de Bourgogne", "kind": "company", "siret": "732 829 320 00074", "naf": "17.21A", "site": {"address": "12 rue des Ateliers", "insee_code": "21231", "latitude": 47.3216, "longitude": 5.0415}, "email": "marie.dupont@cartonnerie-bourgogne.fr", "display_name": "Marie Dupont", "password": "la brasserie du lac recycle", "language": "fr"}))]
 pub struct SignUp {
     #[schema(example = "dijon")]
     pub tenant: String,
@@ -99,6 +100,7 @@ pub enum DecisionKind {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "reject", "reason": "Le siège est hors du territoire de la métropole"}))]
 pub struct DecisionBody {
     pub decision: DecisionKind,
     /// Required to reject or suspend; shown to the organisation.
@@ -338,6 +340,7 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "jeanne.atelier@cartonnerie-bourgogne.fr", "roles": ["organisation_admin"], "language": "fr"}))]
 pub struct Invite {
     pub email: String,
     /// `organisation_admin` to make the colleague an admin too.
@@ -350,6 +353,7 @@ pub struct Invite {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "rt_0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b", "display_name": "Jeanne Atelier", "password": "une phrase facile à retenir"}))]
 pub struct AcceptInvitation {
     pub token: String,
     pub display_name: String,
@@ -358,6 +362,7 @@ pub struct AcceptInvitation {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["organisation_admin"]}))]
 pub struct Roles {
     /// Besides membership: `organisation_admin`; tenant admins also `facilitator`, `tenant_admin`.
     pub roles: Vec<String>,

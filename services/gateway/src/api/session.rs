@@ -18,6 +18,7 @@ use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenant": "dijon-metropole", "email": "marie.dupont@cartonnerie-bourgogne.fr", "password": "la brasserie du lac recycle"}))]
 pub struct Login {
     /// Tenant (territory) slug.
     #[schema(example = "dijon")]
@@ -29,17 +30,20 @@ pub struct Login {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rt_6782c3b02d715e94ebd4ad193a8e5f00c415983c023b7e7af1734f26e776c215"}))]
 pub struct Refresh {
     pub refresh_token: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"operator_token": "9f2c4e1a7b3d5f60818293a4b5c6d7e8f9a0b1c2d3e4f5a6"}))]
 pub struct OperatorLogin {
     pub operator_token: String,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjNmOWEifQ.eyJzdWIiOiIuLi4ifQ.c2ln", "refresh_token": "rt_6782c3b02d715e94ebd4ad193a8e5f00c415983c023b7e7af1734f26e776c215", "token_type": "Bearer", "expires_in": 900}))]
 pub struct Tokens {
     /// Send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
@@ -283,6 +287,7 @@ pub async fn jwks(State(state): State<GatewayState>) -> Result<Json<serde_json::
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"tenant": "dijon-metropole", "email": "marie.dupont@cartonnerie-bourgogne.fr"}))]
 pub struct PasswordResetRequest {
     pub tenant: String,
     pub email: String,
@@ -290,6 +295,7 @@ pub struct PasswordResetRequest {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "rt_4b1f0c2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b", "new_password": "une phrase facile à retenir"}))]
 pub struct PasswordReset {
     /// The token of the link sent by e-mail.
     pub token: String,
@@ -298,6 +304,7 @@ pub struct PasswordReset {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "la brasserie du lac recycle", "new_password": "une phrase facile à retenir"}))]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,

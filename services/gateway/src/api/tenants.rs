@@ -16,6 +16,7 @@ use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "dijon-metropole", "display_name": "Dijon Métropole", "communes": [{"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}, {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}]}))]
 pub struct CreateTenant {
     /// Lowercase letters, digits and hyphens, e.g. `dijon`.
     #[schema(example = "dijon")]
@@ -50,6 +51,7 @@ pub struct Tenant {
 /// Branding and rules of a territory.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"brand_name": "Synergies Dijon", "logo_url": "https://www.dijon-metropole.fr/logo.svg", "primary_colour": "#1d4f91", "secondary_colour": "#2e7d32", "listings_need_approval": false, "exchange_modes": ["give", "exchange", "lend", "rent", "sell"], "default_language": "fr"}))]
 pub struct TenantSettings {
     #[serde(default)]
     pub brand_name: String,
@@ -105,6 +107,7 @@ pub enum OrganisationKind {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "CCI Côte-d'Or", "kind": "public_body"}))]
 pub struct CreateOrganisation {
     #[schema(example = "Cartonnerie de Bourgogne")]
     pub name: String,
@@ -128,6 +131,7 @@ pub struct Organisation {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "01938f1e-7c3a-7d30-9c55-6f1f0b6a2e10", "email": "animation@cci21.fr", "display_name": "Claire Animatrice", "password": "une phrase facile à retenir", "roles": ["facilitator"]}))]
 pub struct CreateUser {
     pub organisation_id: String,
     #[schema(example = "marie.dupont@cartonnerie-bourgogne.fr")]
