@@ -506,12 +506,22 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     let thumbnail = browser.attribute(".gallery img", "src").await.unwrap();
     assert!(thumbnail.ends_with("/thumbnail"), "{thumbnail}");
     browser.screenshot("listing").await;
+    // Editing keeps what was said, and changes what is changed.
+    browser.follow("#edit").await;
+    assert_eq!(
+        browser.attribute("#price", "value").await.as_deref(),
+        Some("3,50")
+    );
+    browser.fill("#title", "38 palettes Europe").await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(browser.page_text().await.contains("Annonce modifiée."));
+    assert_eq!(browser.text("h1").await, "38 palettes Europe");
     browser.follow("header a[href='/dijon/mes-annonces']").await;
     assert!(
         browser
             .text("#listings")
             .await
-            .contains("40 palettes Europe")
+            .contains("38 palettes Europe")
     );
     sign_out(&browser).await;
 
@@ -522,12 +532,12 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
         .follow("form[role=search] button[type=submit]")
         .await;
     let results = browser.text("#results").await;
-    assert!(results.contains("40 palettes Europe"), "{results}");
+    assert!(results.contains("38 palettes Europe"), "{results}");
     assert!(results.contains("Vente"), "{results}");
     assert!(browser.page_text().await.contains("Emballages"));
     browser.screenshot("search").await;
     browser.follow("#results a").await;
-    assert_eq!(browser.text("h1").await, "40 palettes Europe");
+    assert_eq!(browser.text("h1").await, "38 palettes Europe");
     assert!(
         browser
             .page_text()

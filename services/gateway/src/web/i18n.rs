@@ -296,6 +296,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("kind.public_body", "Organisme public", "Public body"),
     ("listing.add_photo", "Ajouter une photo", "Add a photo"),
     ("listing.availability", "Disponibilité", "Availability"),
+    ("listing.edit", "Modifier", "Edit"),
     ("listing.ewc", "Code déchet (CED)", "Waste code (EWC)"),
     ("listing.free", "Gratuit", "Free"),
     ("listing.from", "à partir du", "from"),
@@ -445,6 +446,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("notice.roles_saved", "Rôles enregistrés.", "Roles saved."),
     ("notice.saved", "Réglages enregistrés.", "Settings saved."),
     ("notice.submitted", "Annonce soumise.", "Listing submitted."),
+    ("notice.updated", "Annonce modifiée.", "Listing updated."),
     (
         "notice.verified",
         "Adresse confirmée : vous pouvez vous connecter.",
@@ -546,6 +548,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "publish.draft",
         "Garder en brouillon (ne pas publier tout de suite)",
         "Keep as a draft (do not publish yet)",
+    ),
+    (
+        "publish.edit_title",
+        "Modifier l'annonce",
+        "Edit the listing",
     ),
     ("publish.how", "Conditions", "Terms"),
     ("publish.listing_title", "Titre", "Title"),

@@ -80,6 +80,10 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
                     crate::api::photos::UPLOAD_BODY_LIMIT,
                 )),
         )
+        .route(
+            "/{tenant}/annonces/{id}/modifier",
+            get(listings::edit_form).post(listings::update),
+        )
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
             "/{tenant}/animation/annonces",

@@ -566,6 +566,9 @@ struct Publish {
     page: Page,
     feedback: Feedback,
     form: ListingForm,
+    /// Where the form posts: `/annonces/nouvelle`, or the listing's `/modifier`.
+    action: String,
+    editing: bool,
     categories: Vec<(String, String)>,
     sites: Vec<(String, String)>,
     modes: Vec<&'static str>,
@@ -649,6 +652,7 @@ async fn publish_page(
     state: &GatewayState,
     form: ListingForm,
     feedback: Feedback,
+    editing: Option<&str>,
 ) -> Response {
     let caller = match page.caller() {
         Ok(caller) => caller.clone(),
@@ -675,10 +679,16 @@ async fn publish_page(
         .filter(|mode| allowed.is_empty() || allowed.iter().any(|m| m == mode))
         .collect();
     let sites = my_sites(state, &caller).await;
+    let action = match editing {
+        Some(id) => page.href(&format!("/annonces/{id}/modifier")),
+        None => page.href("/annonces/nouvelle"),
+    };
     render(&Publish {
         page,
         feedback,
         form,
+        action,
+        editing: editing.is_some(),
         categories,
         sites,
         modes,
@@ -694,7 +704,7 @@ pub async fn new_form(page: Page, State(state): State<GatewayState>) -> Response
         exchange_mode: "give".to_owned(),
         ..ListingForm::default()
     };
-    publish_page(page, &state, form, Feedback::none()).await
+    publish_page(page, &state, form, Feedback::none(), None).await
 }
 
 /// "12,50" or "12.50" euros as cents.
@@ -795,7 +805,7 @@ pub async fn create(
         Ok(listing) => see_other(&page, &format!("/annonces/{}", listing.id), "created"),
         Err(error) => {
             let feedback = Feedback::from_error(&page, &error);
-            let mut response = publish_page(page, &state, form, feedback).await;
+            let mut response = publish_page(page, &state, form, feedback, None).await;
             *response.status_mut() = error.status;
             response
         }
@@ -930,4 +940,96 @@ async fn read_photo_form(
         }
     }
     Ok((csrf_token, photo.ok_or_else(no_photo_field)?))
+}
+
+/// The form of an existing listing, filled with what it says now.
+fn form_of(listing: &pb::Listing) -> ListingForm {
+    let location = listing.location.as_ref().map_or_else(String::new, |l| {
+        if l.site_id.is_empty() {
+            format!("commune:{}", l.insee_code)
+        } else {
+            format!("site:{}", l.site_id)
+        }
+    });
+    ListingForm {
+        kind: if listing.kind == pb::ListingKind::Request as i32 {
+            "request".to_owned()
+        } else {
+            "offer".to_owned()
+        },
+        category: listing.category.clone(),
+        title: listing.title.clone(),
+        description: listing.description.clone(),
+        exchange_mode: listing.exchange_mode.clone(),
+        price: listing.price_cents.map_or_else(String::new, |cents| {
+            format!("{},{:02}", cents / 100, (cents % 100).abs())
+        }),
+        price_per: listing.price_per.clone(),
+        quantity: listing.quantity.replace('.', ","),
+        unit: listing.unit.clone(),
+        recurrence: listing.recurrence.clone(),
+        condition: listing.condition.clone(),
+        available_from: listing.available_from.clone(),
+        available_until: listing.available_until.clone(),
+        location,
+        ewc_code: listing.ewc_code.clone(),
+        ..ListingForm::default()
+    }
+}
+
+pub async fn edit_form(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    if page.caller().is_err() {
+        return Redirect::to(&page.href("/connexion")).into_response();
+    }
+    match fetch(&state, &page, &id).await {
+        Ok(listing) => {
+            let form = form_of(&listing);
+            publish_page(page, &state, form, Feedback::none(), Some(&id)).await
+        }
+        Err(error) => page.error(&error),
+    }
+}
+
+pub async fn update(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<ListingForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let updated = match fields(&form) {
+        Ok(fields) => state
+            .listings
+            .clone()
+            .update_listing(request(
+                pb::UpdateListingRequest {
+                    listing_id: id.clone(),
+                    fields: Some(fields),
+                },
+                &caller,
+            ))
+            .await
+            .map_err(ApiError::from),
+        Err(error) => Err(error),
+    };
+    match updated {
+        Ok(_) => see_other(&page, &format!("/annonces/{id}"), "updated"),
+        Err(error) => {
+            let feedback = Feedback::from_error(&page, &error);
+            let mut response = publish_page(page, &state, form, feedback, Some(&id)).await;
+            *response.status_mut() = error.status;
+            response
+        }
+    }
 }

@@ -112,6 +112,7 @@ pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
         "approved",
         "hidden",
         "photo_added",
+        "updated",
     ];
     known
         .contains(&key)
