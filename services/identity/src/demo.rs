@@ -10,10 +10,7 @@ use rand::RngCore;
 use synergies_platform::auth::Role;
 use uuid::Uuid;
 
-use crate::domain::{
-    Organisation, OrganisationKind, OrganisationStatus, Tenant, TenantSettings, TerritoryCommune,
-    User,
-};
+use crate::domain::{Tenant, TenantSettings, TerritoryCommune, User, facilitator_organisation};
 use crate::error::IdentityError;
 use crate::store::IdentityStore;
 use crate::territory::{DIJON_METROPOLE, GEVREY_NUITS_DEMO, TerritorySeed};
@@ -45,19 +42,7 @@ async fn facilitators(
     seed: &TerritorySeed,
 ) -> Result<Vec<DemoAccount>, IdentityError> {
     let now = synergies_platform::time::now();
-    let organisation = Organisation {
-        id: Uuid::now_v7(),
-        tenant: seed.slug.to_owned(),
-        name: "Animation du territoire (démo)".to_owned(),
-        kind: OrganisationKind::PublicBody,
-        created_at: now,
-        siret: None,
-        rna: None,
-        naf: None,
-        status: OrganisationStatus::Approved,
-        status_reason: String::new(),
-        sites: Vec::new(),
-    };
+    let organisation = facilitator_organisation(seed.slug, "Animation du territoire (démo)")?;
     store.create_organisation(&organisation).await?;
     let mut accounts = Vec::new();
     for (local, name, role) in [

@@ -213,8 +213,94 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// Slugs the web interface's own addresses use (`/static/…`, `/operateur`, …): a territory
+/// cannot be named like them.
+const RESERVED_SLUGS: &[&str] = &[
+    "api",
+    "static",
+    "operateur",
+    "healthz",
+    "readyz",
+    "metrics",
+    "well-known",
+];
+
+/// A new territory, checked: slug, name, and each commune's INSEE code (5 characters: digits,
+/// or 2A/2B for Corsica) and postal codes (5 digits).
+pub fn new_tenant(
+    slug: &str,
+    display_name: &str,
+    communes: Vec<TerritoryCommune>,
+) -> Result<Tenant, FieldError> {
+    validate_slug(slug)?;
+    for commune in &communes {
+        let code = commune.insee_code.as_bytes();
+        let insee = code.len() == 5
+            && code[0].is_ascii_digit()
+            && (code[1].is_ascii_digit() || matches!(code[1], b'A' | b'B'))
+            && code[2..].iter().all(u8::is_ascii_digit);
+        if !insee {
+            return Err(FieldError::new(
+                "communes.insee_code",
+                format!(
+                    "{:?} is not an INSEE commune code (5 characters, e.g. 21231)",
+                    commune.insee_code
+                ),
+                format!(
+                    "{:?} n'est pas un code commune INSEE (5 caractères, par exemple 21231)",
+                    commune.insee_code
+                ),
+            ));
+        }
+        required_text("communes.name", &commune.name, 120)?;
+        if commune
+            .postal_codes
+            .iter()
+            .any(|p| p.len() != 5 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(FieldError::new(
+                "communes.postal_codes",
+                "each must be 5 digits, e.g. 21000",
+                "chacun doit compter 5 chiffres, par exemple 21000",
+            ));
+        }
+    }
+    Ok(Tenant {
+        settings: TenantSettings::default(),
+        slug: slug.to_owned(),
+        display_name: required_text("display_name", display_name, 120)?,
+        created_at: synergies_platform::time::now(),
+        communes,
+    })
+}
+
+/// The organisation that facilitates a territory (its chamber of commerce, say): a public body,
+/// approved from the start since the operator vouches for it.
+pub fn facilitator_organisation(tenant: &str, name: &str) -> Result<Organisation, FieldError> {
+    Ok(Organisation {
+        id: Uuid::now_v7(),
+        tenant: tenant.to_owned(),
+        name: required_text("name", name, 200)?,
+        kind: OrganisationKind::PublicBody,
+        created_at: synergies_platform::time::now(),
+        siret: None,
+        rna: None,
+        naf: None,
+        status: OrganisationStatus::Approved,
+        status_reason: String::new(),
+        sites: Vec::new(),
+    })
+}
+
 /// Tenant slugs become subject tokens and host names: lowercase letters, digits, hyphens.
 pub fn validate_slug(slug: &str) -> Result<(), FieldError> {
+    if RESERVED_SLUGS.contains(&slug) {
+        return Err(FieldError::new(
+            "slug",
+            format!("{slug} is reserved by the platform's own addresses"),
+            format!("{slug} est réservé par les adresses de la plateforme"),
+        ));
+    }
     let valid = (2..=40).contains(&slug.len())
         && slug.starts_with(|c: char| c.is_ascii_lowercase())
         && slug
@@ -273,6 +359,15 @@ mod tests {
     fn slugs_are_subject_and_host_safe() {
         assert!(validate_slug("dijon").is_ok());
         assert!(validate_slug("grand-besancon2").is_ok());
+        // Names the web interface's own addresses use.
+        assert!(
+            validate_slug("static")
+                .unwrap_err()
+                .rule
+                .fr
+                .contains("réservé")
+        );
+        assert!(validate_slug("operateur").is_err());
         for bad in [
             "",
             "d",

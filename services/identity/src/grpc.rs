@@ -359,23 +359,17 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::CreateTenantResponse>, Status> {
         authorize_request(&self.verifier, &request, Action::CreateTenant).await?;
         let request = request.into_inner();
-        domain::validate_slug(&request.slug).map_err(IdentityError::from)?;
-        let tenant = Tenant {
-            settings: TenantSettings::default(),
-            slug: request.slug,
-            display_name: domain::required_text("display_name", &request.display_name, 120)
-                .map_err(IdentityError::from)?,
-            created_at: synergies_platform::time::now(),
-            communes: request
-                .communes
-                .into_iter()
-                .map(|c| TerritoryCommune {
-                    insee_code: c.insee_code,
-                    name: c.name,
-                    postal_codes: c.postal_codes,
-                })
-                .collect(),
-        };
+        let communes = request
+            .communes
+            .into_iter()
+            .map(|c| TerritoryCommune {
+                insee_code: c.insee_code,
+                name: c.name,
+                postal_codes: c.postal_codes,
+            })
+            .collect();
+        let tenant = domain::new_tenant(&request.slug, &request.display_name, communes)
+            .map_err(IdentityError::from)?;
         self.store.create_tenant(&tenant).await?;
         tracing::info!(tenant = %tenant.slug, "tenant created");
         Ok(Response::new(pb::CreateTenantResponse {

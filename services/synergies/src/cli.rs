@@ -56,6 +56,13 @@ pub enum Command {
         #[arg(long)]
         embedded: bool,
     },
+    /// Territories (tenants), on PostgreSQL or with `--embedded` on the all-in-one mode's files.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+        #[arg(long, global = true)]
+        embedded: bool,
+    },
     /// Lists or replays events a consumer gave up on (on NATS, or with `--embedded` on the
     /// all-in-one mode's bus in `--data-dir`).
     DeadLetters {
@@ -63,6 +70,27 @@ pub enum Command {
         command: DeadLetterCommand,
         #[arg(long, global = true)]
         embedded: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Creates a territory with its communes, and optionally its facilitator organisation.
+    Create {
+        /// Lowercase letters, digits and hyphens: `dijon-metropole`.
+        #[arg(long)]
+        slug: String,
+        /// Display name: `Dijon Métropole`.
+        #[arg(long)]
+        name: String,
+        /// A commune of the territory, `INSEE:Name:postal[,postal…]` (repeat the option), e.g.
+        /// `--commune 21231:Dijon:21000`.
+        #[arg(long = "commune", value_name = "INSEE:NAME:POSTAL_CODES")]
+        communes: Vec<String>,
+        /// Name of the organisation that facilitates the territory (e.g. its CCI), created
+        /// approved; its facilitators are then created over the API.
+        #[arg(long)]
+        facilitator: Option<String>,
     },
 }
 

@@ -18,7 +18,7 @@ use synergies_platform::service::ServiceEnv;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::cli::{Cli, Command, DeadLetterCommand};
+use crate::cli::{Cli, Command, DeadLetterCommand, TenantCommand};
 use crate::service::Service;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -42,10 +42,68 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("new signing key {}", key.kid);
             Ok(())
         }
+        Some(Command::Tenant { command, embedded }) => {
+            let target = if embedded {
+                sqlite_target(&cli.data_dir, Service::Identity)
+            } else {
+                postgres_target(&config, Service::Identity)
+            };
+            tenant(&target, command).await
+        }
         Some(Command::DeadLetters { command, embedded }) => {
             dead_letters(&config, command, embedded.then_some(cli.data_dir.as_path())).await
         }
     }
+}
+
+/// `synergies tenant create …`.
+async fn tenant(target: &StorageTarget, command: TenantCommand) -> anyhow::Result<()> {
+    use synergies_identity::domain::{TerritoryCommune, facilitator_organisation, new_tenant};
+    let TenantCommand::Create {
+        slug,
+        name,
+        communes,
+        facilitator,
+    } = command;
+    let communes = communes
+        .iter()
+        .map(|spec| {
+            let mut parts = spec.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(insee_code), Some(name), Some(postal_codes)) => Ok(TerritoryCommune {
+                    insee_code: insee_code.trim().to_owned(),
+                    name: name.trim().to_owned(),
+                    postal_codes: postal_codes
+                        .split(',')
+                        .map(|p| p.trim().to_owned())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                }),
+                _ => Err(anyhow::anyhow!(
+                    "--commune {spec:?}: expected INSEE:Name:postal[,postal], e.g. 21231:Dijon:21000"
+                )),
+            }
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let tenant = new_tenant(&slug, &name, communes)?;
+    let store =
+        synergies_identity::store::for_database(&synergies_identity::database(target).await?);
+    store.create_tenant(&tenant).await?;
+    println!(
+        "territory {} ({}) created with {} communes",
+        tenant.slug,
+        tenant.display_name,
+        tenant.communes.len()
+    );
+    if let Some(facilitator) = facilitator {
+        let organisation = facilitator_organisation(&tenant.slug, &facilitator)?;
+        store.create_organisation(&organisation).await?;
+        println!(
+            "facilitator organisation {} ({})",
+            organisation.name, organisation.id
+        );
+    }
+    Ok(())
 }
 
 fn bus_settings(config: &PlatformConfig) -> BusSettings {

@@ -109,3 +109,57 @@ fn signing_keys_rotate_on_the_embedded_database() {
     assert!(first.starts_with("new signing key "), "{first}");
     assert_ne!(first, second, "each rotation adds a new key");
 }
+
+#[test]
+fn an_operator_creates_a_territory_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let create = |communes: &[&str]| {
+        let mut command = synergies();
+        command.args([
+            "--data-dir",
+            data_dir,
+            "tenant",
+            "create",
+            "--embedded",
+            "--slug",
+            "dijon-metropole",
+            "--name",
+            "Dijon Métropole",
+            "--facilitator",
+            "CCI Côte-d'Or",
+        ]);
+        for commune in communes {
+            command.args(["--commune", commune]);
+        }
+        command.output().unwrap()
+    };
+    let malformed = create(&["21231:Dijon"]);
+    assert!(!malformed.status.success());
+    let error = String::from_utf8_lossy(&malformed.stderr);
+    assert!(error.contains("expected INSEE:Name:postal"), "{error}");
+    let not_insee = create(&["2123:Dijon:21000"]);
+    assert!(!not_insee.status.success());
+    let error = String::from_utf8_lossy(&not_insee.stderr);
+    assert!(error.contains("not an INSEE commune code"), "{error}");
+
+    let created = create(&["21231:Dijon:21000", "21166:Chenôve:21300"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let said = String::from_utf8(created.stdout).unwrap();
+    assert!(
+        said.contains("territory dijon-metropole (Dijon Métropole) created with 2 communes"),
+        "{said}"
+    );
+    assert!(
+        said.contains("facilitator organisation CCI Côte-d'Or"),
+        "{said}"
+    );
+    let again = create(&["21231:Dijon:21000"]);
+    assert!(!again.status.success(), "a slug names one territory");
+    let error = String::from_utf8_lossy(&again.stderr);
+    assert!(error.contains("already exists"), "{error}");
+}
