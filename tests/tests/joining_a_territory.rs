@@ -531,3 +531,40 @@ async fn a_tenant_admin_brands_the_territory() {
     );
     assert_eq!(tenant["communes"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_territory_carries_where_its_maps_open() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = |map: Value| {
+        json!({"slug": "dijon", "display_name": "Dijon métropole", "map": map,
+               "communes": [{"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]})
+    };
+    let (status, refused) = client
+        .post_in(
+            "fr",
+            "/api/v1/tenants",
+            &operator,
+            &territory(json!({"centre": [47.32, 5.04], "bounds": [47.4, 4.9, 47.2, 5.2]})),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("map.bounds")),
+        "{refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("du coin sud-ouest au coin nord-est")
+    );
+    let map = json!({"centre": [47.3229, 5.0379], "bounds": [47.25, 4.93, 47.4, 5.16]});
+    let (status, created) = client
+        .post("/api/v1/tenants", &operator, &territory(map.clone()))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, read) = client.get("/api/v1/tenants/dijon", "").await;
+    assert_eq!(read["map"], map, "{read}");
+}

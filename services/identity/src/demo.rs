@@ -10,7 +10,9 @@ use rand::RngCore;
 use synergies_platform::auth::Role;
 use uuid::Uuid;
 
-use crate::domain::{Tenant, TenantSettings, TerritoryCommune, User, facilitator_organisation};
+use crate::domain::{
+    Tenant, TenantSettings, TerritoryCommune, TerritoryMap, User, facilitator_organisation,
+};
 use crate::error::IdentityError;
 use crate::store::IdentityStore;
 use crate::territory::{DIJON_METROPOLE, GEVREY_NUITS_DEMO, TerritorySeed};
@@ -84,5 +86,10 @@ fn tenant(seed: &TerritorySeed) -> Tenant {
         created_at: synergies_platform::time::now(),
         communes: seed.communes.iter().map(TerritoryCommune::from).collect(),
         settings: TenantSettings::default(),
+        // The seed's centre; bounds are left to the operator.
+        map: TerritoryMap {
+            centre: Some(seed.centre),
+            bounds: None,
+        },
     }
 }

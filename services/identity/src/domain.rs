@@ -6,7 +6,7 @@ use synergies_platform::error::FieldError;
 pub use synergies_platform::validate::required_text;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tenant {
     pub slug: String,
     pub display_name: String,
@@ -14,6 +14,53 @@ pub struct Tenant {
     /// The territory: only professionals located in these communes may join.
     pub communes: Vec<TerritoryCommune>,
     pub settings: TenantSettings,
+    pub map: TerritoryMap,
+}
+
+/// Where maps of a territory open (WGS 84), when the operator said so.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TerritoryMap {
+    /// Latitude, longitude.
+    pub centre: Option<(f64, f64)>,
+    /// South, west, north, east.
+    pub bounds: Option<[f64; 4]>,
+}
+
+impl TerritoryMap {
+    /// A centre on Earth, bounds with their south below their north and west of their east, and
+    /// the centre inside them.
+    pub fn validated(self) -> Result<Self, FieldError> {
+        let on_earth = |(lat, lon): (f64, f64)| {
+            (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)
+        };
+        if let Some(centre) = self.centre
+            && !on_earth(centre)
+        {
+            return Err(FieldError::new(
+                "map.centre",
+                "latitude must be within ±90 and longitude within ±180",
+                "la latitude doit être comprise entre -90 et 90 et la longitude entre -180 et 180",
+            ));
+        }
+        if let Some([south, west, north, east]) = self.bounds {
+            let inside = self.centre.is_none_or(|(lat, lon)| {
+                (south..=north).contains(&lat) && (west..=east).contains(&lon)
+            });
+            if !(on_earth((south, west))
+                && on_earth((north, east))
+                && south < north
+                && west < east
+                && inside)
+            {
+                return Err(FieldError::new(
+                    "map.bounds",
+                    "must go from the south-west corner to the north-east one, around the centre",
+                    "doivent aller du coin sud-ouest au coin nord-est, autour du centre",
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 pub const EXCHANGE_MODES: [&str; 5] = ["give", "exchange", "lend", "rent", "sell"];
@@ -267,6 +314,7 @@ pub fn new_tenant(
     }
     Ok(Tenant {
         settings: TenantSettings::default(),
+        map: TerritoryMap::default(),
         slug: slug.to_owned(),
         display_name: required_text("display_name", display_name, 120)?,
         created_at: synergies_platform::time::now(),

@@ -15,7 +15,7 @@ use synergies_platform::error::FieldError;
 
 use crate::domain::{
     self, Organisation, OrganisationKind, OrganisationStatus, Tenant, TenantSettings,
-    TerritoryCommune, User,
+    TerritoryCommune, TerritoryMap, User,
 };
 use crate::error::IdentityError;
 use crate::keys::KeyRing;
@@ -221,8 +221,29 @@ fn settings_from_message(settings: pb::TenantSettings) -> TenantSettings {
     }
 }
 
+fn map_message(map: TerritoryMap) -> pb::TerritoryMap {
+    pb::TerritoryMap {
+        centre_latitude: map.centre.map(|c| c.0),
+        centre_longitude: map.centre.map(|c| c.1),
+        bounds: map.bounds.map(|[south, west, north, east]| pb::Bounds {
+            south,
+            west,
+            north,
+            east,
+        }),
+    }
+}
+
+fn map_from_message(map: pb::TerritoryMap) -> TerritoryMap {
+    TerritoryMap {
+        centre: map.centre_latitude.zip(map.centre_longitude),
+        bounds: map.bounds.map(|b| [b.south, b.west, b.north, b.east]),
+    }
+}
+
 fn tenant_message(tenant: Tenant) -> pb::Tenant {
     pb::Tenant {
+        map: Some(map_message(tenant.map)),
         settings: Some(settings_message(tenant.settings)),
         slug: tenant.slug,
         display_name: tenant.display_name,
@@ -368,7 +389,10 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 postal_codes: c.postal_codes,
             })
             .collect();
-        let tenant = domain::new_tenant(&request.slug, &request.display_name, communes)
+        let mut tenant = domain::new_tenant(&request.slug, &request.display_name, communes)
+            .map_err(IdentityError::from)?;
+        tenant.map = map_from_message(request.map.unwrap_or_default())
+            .validated()
             .map_err(IdentityError::from)?;
         self.store.create_tenant(&tenant).await?;
         tracing::info!(tenant = %tenant.slug, "tenant created");

@@ -157,6 +157,7 @@ mod tests {
     fn dijon() -> Tenant {
         Tenant {
             settings: crate::domain::TenantSettings::default(),
+            map: crate::domain::TerritoryMap::default(),
             slug: "dijon".into(),
             display_name: "Dijon métropole".into(),
             created_at: synergies_platform::time::now(),

@@ -15,7 +15,7 @@ use synergies_platform::auth::{Role, SigningKey};
 
 use crate::domain::{
     Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TenantSettings,
-    TerritoryCommune, User,
+    TerritoryCommune, TerritoryMap, User,
 };
 use crate::error::IdentityError;
 
@@ -530,6 +530,20 @@ macro_rules! identity_store {
                     .await
                     .map_err(|e| if is_unique_violation(&e) { IdentityError::TenantExists(tenant.slug.clone()) } else { e.into() })?;
                 Self::write_settings(&mut tx, &tenant.slug, &tenant.settings).await?;
+                let bounds = tenant.map.bounds;
+                sqlx::query(
+                    "UPDATE tenants SET centre_latitude = $2, centre_longitude = $3, bounds_south = $4,
+                            bounds_west = $5, bounds_north = $6, bounds_east = $7 WHERE slug = $1",
+                )
+                .bind(&tenant.slug)
+                .bind(tenant.map.centre.map(|c| c.0))
+                .bind(tenant.map.centre.map(|c| c.1))
+                .bind(bounds.map(|b| b[0]))
+                .bind(bounds.map(|b| b[1]))
+                .bind(bounds.map(|b| b[2]))
+                .bind(bounds.map(|b| b[3]))
+                .execute(&mut *tx)
+                .await?;
                 for commune in &tenant.communes {
                     sqlx::query("INSERT INTO tenant_communes (tenant, insee_code, name, postal_codes) VALUES ($1, $2, $3, $4)")
                         .bind(&tenant.slug)
@@ -546,7 +560,8 @@ macro_rules! identity_store {
             async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
                 let row = sqlx::query(
                     "SELECT slug, display_name, created_at, brand_name, logo_url, primary_colour, secondary_colour,
-                            listings_need_approval, exchange_modes, default_language
+                            listings_need_approval, exchange_modes, default_language, centre_latitude,
+                            centre_longitude, bounds_south, bounds_west, bounds_north, bounds_east
                        FROM tenants WHERE slug = $1",
                 )
                     .bind(slug)
@@ -577,7 +592,16 @@ macro_rules! identity_store {
                     exchange_modes: modes.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
                     default_language: row.try_get("default_language")?,
                 };
+                let corner = |name: &str| row.try_get::<Option<f64>, _>(name);
+                let map = TerritoryMap {
+                    centre: corner("centre_latitude")?.zip(corner("centre_longitude")?),
+                    bounds: match (corner("bounds_south")?, corner("bounds_west")?, corner("bounds_north")?, corner("bounds_east")?) {
+                        (Some(s), Some(w), Some(n), Some(e)) => Some([s, w, n, e]),
+                        _ => None,
+                    },
+                };
                 Ok(Some(Tenant {
+                    map,
                     slug: row.try_get("slug")?,
                     display_name: row.try_get("display_name")?,
                     created_at: row.try_get("created_at")?,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use synergies_identity::domain::{
     Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TenantSettings,
-    TerritoryCommune, User,
+    TerritoryCommune, TerritoryMap, User,
 };
 use synergies_identity::error::IdentityError;
 use synergies_identity::store::{
@@ -41,6 +41,10 @@ async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
         display_name: format!("{slug} métropole"),
         created_at: synergies_platform::time::now(),
         settings: TenantSettings::default(),
+        map: TerritoryMap {
+            centre: Some((47.3216, 5.0415)),
+            bounds: Some([47.2, 4.9, 47.45, 5.2]),
+        },
         communes: vec![TerritoryCommune {
             insee_code: "21231".into(),
             name: "Dijon".into(),
@@ -48,6 +52,8 @@ async fn tenant(store: &dyn IdentityStore, slug: &str) -> Tenant {
         }],
     };
     store.create_tenant(&tenant).await.unwrap();
+    let stored = store.tenant(slug).await.unwrap().unwrap();
+    assert_eq!(stored.map, tenant.map, "the map survives the round trip");
     tenant
 }
 

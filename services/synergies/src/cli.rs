@@ -91,6 +91,12 @@ pub enum TenantCommand {
         /// approved; its facilitators are then created over the API.
         #[arg(long)]
         facilitator: Option<String>,
+        /// Where maps of the territory open: `latitude,longitude`.
+        #[arg(long, value_name = "LAT,LON", value_delimiter = ',')]
+        centre: Option<Vec<f64>>,
+        /// The map's bounds: `south,west,north,east`.
+        #[arg(long, value_name = "S,W,N,E", value_delimiter = ',')]
+        bounds: Option<Vec<f64>>,
     },
 }
 

@@ -64,6 +64,8 @@ async fn tenant(target: &StorageTarget, command: TenantCommand) -> anyhow::Resul
         name,
         communes,
         facilitator,
+        centre,
+        bounds,
     } = command;
     let communes = communes
         .iter()
@@ -85,7 +87,18 @@ async fn tenant(target: &StorageTarget, command: TenantCommand) -> anyhow::Resul
             }
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let tenant = new_tenant(&slug, &name, communes)?;
+    let centre = match centre.as_deref() {
+        None => None,
+        Some(&[latitude, longitude]) => Some((latitude, longitude)),
+        Some(_) => anyhow::bail!("--centre: expected latitude,longitude, e.g. 47.3229,5.0379"),
+    };
+    let bounds = match bounds.as_deref() {
+        None => None,
+        Some(&[south, west, north, east]) => Some([south, west, north, east]),
+        Some(_) => anyhow::bail!("--bounds: expected south,west,north,east"),
+    };
+    let mut tenant = new_tenant(&slug, &name, communes)?;
+    tenant.map = synergies_identity::domain::TerritoryMap { centre, bounds }.validated()?;
     let store =
         synergies_identity::store::for_database(&synergies_identity::database(target).await?);
     store.create_tenant(&tenant).await?;

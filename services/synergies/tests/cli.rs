@@ -128,6 +128,10 @@ fn an_operator_creates_a_territory_from_the_command_line() {
             "Dijon Métropole",
             "--facilitator",
             "CCI Côte-d'Or",
+            "--centre",
+            "47.3229,5.0379",
+            "--bounds",
+            "47.25,4.93,47.40,5.16",
         ]);
         for commune in communes {
             command.args(["--commune", commune]);

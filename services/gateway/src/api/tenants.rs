@@ -16,7 +16,7 @@ use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"slug": "dijon-metropole", "display_name": "Dijon Métropole", "communes": [{"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}, {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}]}))]
+#[schema(example = json!({"slug": "dijon-metropole", "display_name": "Dijon Métropole", "map": {"centre": [47.3229, 5.0379], "bounds": [47.25, 4.93, 47.40, 5.16]}, "communes": [{"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}, {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}]}))]
 pub struct CreateTenant {
     /// Lowercase letters, digits and hyphens, e.g. `dijon`.
     #[schema(example = "dijon")]
@@ -26,6 +26,49 @@ pub struct CreateTenant {
     /// The territory: only professionals located in these communes may join.
     #[serde(default)]
     pub communes: Vec<Commune>,
+    /// Where maps of the territory open.
+    #[serde(default)]
+    pub map: Option<TerritoryMap>,
+}
+
+/// Where maps of a territory open (WGS 84).
+#[derive(Deserialize, Serialize, ToSchema, Clone, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"centre": [47.3229, 5.0379], "bounds": [47.25, 4.93, 47.40, 5.16]}))]
+pub struct TerritoryMap {
+    /// `[latitude, longitude]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub centre: Option<[f64; 2]>,
+    /// `[south, west, north, east]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<[f64; 4]>,
+}
+
+impl From<TerritoryMap> for pb::TerritoryMap {
+    fn from(map: TerritoryMap) -> Self {
+        Self {
+            centre_latitude: map.centre.map(|c| c[0]),
+            centre_longitude: map.centre.map(|c| c[1]),
+            bounds: map.bounds.map(|[south, west, north, east]| pb::Bounds {
+                south,
+                west,
+                north,
+                east,
+            }),
+        }
+    }
+}
+
+impl From<pb::TerritoryMap> for TerritoryMap {
+    fn from(map: pb::TerritoryMap) -> Self {
+        Self {
+            centre: map
+                .centre_latitude
+                .zip(map.centre_longitude)
+                .map(|(lat, lon)| [lat, lon]),
+            bounds: map.bounds.map(|b| [b.south, b.west, b.north, b.east]),
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
@@ -46,6 +89,7 @@ pub struct Tenant {
     pub created_at: String,
     pub communes: Vec<Commune>,
     pub settings: TenantSettings,
+    pub map: TerritoryMap,
 }
 
 /// Branding and rules of a territory.
@@ -166,6 +210,7 @@ pub(crate) fn kind_message(kind: OrganisationKind) -> pb::OrganisationKind {
 fn tenant_json(tenant: pb::Tenant) -> Tenant {
     Tenant {
         settings: tenant.settings.unwrap_or_default().into(),
+        map: tenant.map.unwrap_or_default().into(),
         created_at: super::rfc3339(tenant.created_at.as_ref()),
         slug: tenant.slug,
         display_name: tenant.display_name,
@@ -212,6 +257,7 @@ pub async fn create(
         .collect();
     let message = pb::CreateTenantRequest {
         communes,
+        map: body.map.map(Into::into),
         slug: body.slug,
         display_name: body.display_name,
     };
