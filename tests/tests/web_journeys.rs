@@ -525,7 +525,12 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     );
     sign_out(&browser).await;
 
-    // A visitor, without an account: accents, case and plurals do not matter.
+    // A visitor, without an account: the home page counts it and shows it first…
+    browser.goto(&format!("{base}/dijon/")).await;
+    let figures = browser.text("dl.figures").await;
+    assert!(figures.contains("Annonces en ligne\n1"), "{figures}");
+    assert!(browser.text("#newest").await.contains("38 palettes Europe"));
+    // …and searching, accents, case and plurals do not matter.
     browser.goto(&format!("{base}/dijon/annonces")).await;
     browser.fill("#q", "palette").await;
     browser

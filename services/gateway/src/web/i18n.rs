@@ -259,6 +259,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Forgotten password",
     ),
     (
+        "home.all_listings",
+        "Toutes les annonces du territoire",
+        "All the territory's listings",
+    ),
+    (
         "home.communes",
         "Communes du territoire",
         "Communes of the territory",
@@ -274,7 +279,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Entreprises, associations et organismes publics du territoire : donnez, échangez, prêtez ou vendez ce qui ne vous sert plus, et trouvez ce dont vous avez besoin près de chez vous.",
         "Companies, associations and public bodies of the territory: give, exchange, lend or sell what you no longer use, and find what you need nearby.",
     ),
+    (
+        "home.listings_online",
+        "Annonces en ligne",
+        "Listings online",
+    ),
     ("home.members", "Membres", "Members"),
+    ("home.newest", "Dernières annonces", "Newest listings"),
     (
         "home.step1",
         "Inscrivez votre organisation avec son SIRET : un animateur du territoire la valide.",

@@ -9,12 +9,15 @@ use synergies_proto::identity::v1 as pb;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
+use crate::web::pages::listings::{ListingView, newest_listings};
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
     page: Page,
     members: u64,
+    listings_online: i64,
+    newest: Vec<ListingView>,
 }
 
 pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
@@ -26,13 +29,21 @@ pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
         }))
         .await
         .map_err(ApiError::from);
-    match figures {
-        Ok(figures) => render(&Home {
-            members: figures.into_inner().members,
-            page,
-        }),
-        Err(error) => page.error(&error),
-    }
+    let members = match figures {
+        Ok(figures) => figures.into_inner().members,
+        Err(error) => return page.error(&error),
+    };
+    // The newest published listings; their facet counts are the listings online.
+    let (newest, listings_online) = match newest_listings(&state, &page).await {
+        Ok(found) => found,
+        Err(error) => return page.error(&error),
+    };
+    render(&Home {
+        page,
+        members,
+        listings_online,
+        newest,
+    })
 }
 
 /// `/dijon` → `/dijon/`.

@@ -1033,3 +1033,37 @@ pub async fn update(
         }
     }
 }
+
+/// The six newest published listings of the territory, and how many are online.
+pub async fn newest_listings(
+    state: &GatewayState,
+    page: &Page,
+) -> Result<(Vec<ListingView>, i64), ApiError> {
+    let labels: HashMap<String, String> = category_labels(state, page.lang)
+        .await?
+        .into_iter()
+        .map(|(code, _, label)| (code, label))
+        .collect();
+    let query = SearchQuery {
+        sort: "newest".to_owned(),
+        ..SearchQuery::default()
+    };
+    let mut filters = search_filters(&query);
+    filters.page_size = 6;
+    let found = state
+        .listings
+        .clone()
+        .search_public_listings(anonymous_request(pb::SearchPublicListingsRequest {
+            tenant: page.tenant.slug.clone(),
+            filters: Some(filters),
+        }))
+        .await?
+        .into_inner();
+    let online = found.categories.iter().map(|c| c.count).sum();
+    let newest = found
+        .hits
+        .into_iter()
+        .filter_map(|hit| Some(view(page, hit.listing?, &labels, None)))
+        .collect();
+    Ok((newest, online))
+}
