@@ -45,9 +45,15 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
     let (status, conversation) = client.post(&conversations, &taker.token, &json!({})).await;
     assert_eq!(status, 201, "{conversation}");
     assert_eq!(conversation["listing_title"], "40 palettes Europe");
-    assert_eq!(conversation["asking_organisation_id"], taker.organisation_id.as_str());
+    assert_eq!(
+        conversation["asking_organisation_id"],
+        taker.organisation_id.as_str()
+    );
     let (status, again) = client.post(&conversations, &taker.token, &json!({})).await;
-    assert_eq!((status, again["id"].clone()), (200, conversation["id"].clone()));
+    assert_eq!(
+        (status, again["id"].clone()),
+        (200, conversation["id"].clone())
+    );
     // Not with oneself.
     let (status, refused) = client.post(&conversations, &giver.token, &json!({})).await;
     assert_eq!(status, 422, "{refused}");
@@ -55,29 +61,55 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
     let conversation_id = id(&conversation);
     let messages = format!("/api/v1/conversations/{conversation_id}/messages");
     let (status, hello) = client
-        .post(&messages, &taker.token, &json!({"text": "Bonjour, les palettes sont-elles disponibles ?"}))
+        .post(
+            &messages,
+            &taker.token,
+            &json!({"text": "Bonjour, les palettes sont-elles disponibles ?"}),
+        )
         .await;
     assert_eq!(status, 201, "{hello}");
     let (status, reply) = client
-        .post(&messages, &giver.token, &json!({"text": "Oui, passez jeudi."}))
+        .post(
+            &messages,
+            &giver.token,
+            &json!({"text": "Oui, passez jeudi."}),
+        )
         .await;
     assert_eq!(status, 201, "{reply}");
-    assert_eq!(reply["author_organisation_id"], giver.organisation_id.as_str());
+    assert_eq!(
+        reply["author_organisation_id"],
+        giver.organisation_id.as_str()
+    );
     for text in [" ".to_owned(), "x".repeat(4001)] {
         let (status, refused) = client
             .post_in("fr", &messages, &taker.token, &json!({"text": text}))
             .await;
-        assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("text")), "{refused}");
-        assert!(refused["error"]["message"].as_str().unwrap().contains("text :"), "{refused}");
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (400, Some("text")),
+            "{refused}"
+        );
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("text :"),
+            "{refused}"
+        );
     }
 
     // Both sides read, newest first, page by page.
-    let (status, page) = client.get(&format!("{messages}?page_size=1"), &giver.token).await;
+    let (status, page) = client
+        .get(&format!("{messages}?page_size=1"), &giver.token)
+        .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["messages"][0]["text"], "Oui, passez jeudi.");
     let token = page["next_page_token"].as_str().unwrap();
     let (_, rest) = client
-        .get(&format!("{messages}?page_size=1&page_token={token}"), &taker.token)
+        .get(
+            &format!("{messages}?page_size=1&page_token={token}"),
+            &taker.token,
+        )
         .await;
     assert_eq!(rest["messages"][0]["id"], hello["id"]);
     assert_eq!(rest["next_page_token"], "");
@@ -85,63 +117,132 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         let (status, mine) = client.get("/api/v1/conversations", &member.token).await;
         assert_eq!(status, 200, "{mine}");
         assert_eq!(mine["conversations"][0]["id"], conversation["id"]);
-        assert_eq!(mine["conversations"][0]["last_message"]["text"], "Oui, passez jeudi.");
+        assert_eq!(
+            mine["conversations"][0]["last_message"]["text"],
+            "Oui, passez jeudi."
+        );
     }
 
     // Only the listing's organisation reserves, and only for one of its conversations.
     let reservation = format!("/api/v1/listings/{listing_id}/reservation");
     let reserve = json!({"conversation_id": conversation_id});
-    assert_eq!(client.post(&reservation, &taker.token, &reserve).await.0, 403);
+    assert_eq!(
+        client.post(&reservation, &taker.token, &reserve).await.0,
+        403
+    );
     let (status, refused) = client
-        .post(&reservation, &giver.token, &json!({"conversation_id": "nope"}))
+        .post(
+            &reservation,
+            &giver.token,
+            &json!({"conversation_id": "nope"}),
+        )
         .await;
-    assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("conversation_id")));
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("conversation_id"))
+    );
     let (status, reserved) = client.post(&reservation, &giver.token, &reserve).await;
     assert_eq!(status, 200, "{reserved}");
     assert_eq!(reserved["listing"]["status"], "reserved");
-    assert_eq!(reserved["reservation"]["counterpart_organisation_id"], taker.organisation_id.as_str());
-    assert_eq!(client.post(&reservation, &giver.token, &reserve).await.0, 422);
+    assert_eq!(
+        reserved["reservation"]["counterpart_organisation_id"],
+        taker.organisation_id.as_str()
+    );
+    assert_eq!(
+        client.post(&reservation, &giver.token, &reserve).await.0,
+        422
+    );
 
     // Cancelled: on offer again; then reserved again.
     let (status, cancelled) = delete(client, &reservation, &giver.token).await;
-    assert_eq!((status, cancelled["listing"]["status"].as_str()), (200, Some("published")), "{cancelled}");
-    let (_, public) = client.get(&format!("/api/v1/tenants/dijon/listings/{listing_id}"), "").await;
+    assert_eq!(
+        (status, cancelled["listing"]["status"].as_str()),
+        (200, Some("published")),
+        "{cancelled}"
+    );
+    let (_, public) = client
+        .get(&format!("/api/v1/tenants/dijon/listings/{listing_id}"), "")
+        .await;
     assert_eq!(public["status"], "published");
     assert_eq!(delete(client, &reservation, &giver.token).await.0, 422);
     let (status, reserved) = client.post(&reservation, &giver.token, &reserve).await;
-    assert_eq!((status, reserved["listing"]["status"].as_str()), (200, Some("reserved")));
+    assert_eq!(
+        (status, reserved["listing"]["status"].as_str()),
+        (200, Some("reserved"))
+    );
 
     // Both confirm; different quantities are said clearly and complete nothing.
     let confirmation = format!("/api/v1/listings/{listing_id}/confirmation");
     let (status, refused) = client
-        .post(&confirmation, &taker.token, &json!({"quantity": "quarante"}))
+        .post(
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": "quarante"}),
+        )
         .await;
-    assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("quantity")));
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("quantity"))
+    );
     let (status, refused) = client
-        .post(&confirmation, &taker.token, &json!({"quantity": 40, "unit": "barrel"}))
+        .post(
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": 40, "unit": "barrel"}),
+        )
         .await;
-    assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("unit")));
-    let (status, first) = client.post(&confirmation, &giver.token, &json!({"quantity": 40})).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("unit"))
+    );
+    let (status, first) = client
+        .post(&confirmation, &giver.token, &json!({"quantity": 40}))
+        .await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["reservation"]["owner_confirmation"]["quantity"], "40");
     assert!(first.get("notice").is_none(), "{first}");
     let (status, differ) = client
-        .post_in("fr", &confirmation, &taker.token, &json!({"quantity": "38"}))
+        .post_in(
+            "fr",
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": "38"}),
+        )
         .await;
     assert_eq!(status, 200, "{differ}");
     assert_eq!(differ["listing"]["status"], "reserved");
     let notice = differ["notice"].as_str().unwrap();
-    assert!(notice.contains("quantités différentes") && notice.contains("38 piece"), "{notice}");
-    let (status, done) = client.post(&confirmation, &taker.token, &json!({"quantity": 40})).await;
+    assert!(
+        notice.contains("quantités différentes") && notice.contains("38 piece"),
+        "{notice}"
+    );
+    let (status, done) = client
+        .post(&confirmation, &taker.token, &json!({"quantity": 40}))
+        .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["listing"]["status"], "completed");
     let exchange = &done["exchange"];
-    assert_eq!(exchange["giver_organisation_id"], giver.organisation_id.as_str());
-    assert_eq!(exchange["receiver_organisation_id"], taker.organisation_id.as_str());
-    assert_eq!((exchange["quantity"].as_str(), exchange["unit"].as_str()), (Some("40"), Some("piece")));
+    assert_eq!(
+        exchange["giver_organisation_id"],
+        giver.organisation_id.as_str()
+    );
+    assert_eq!(
+        exchange["receiver_organisation_id"],
+        taker.organisation_id.as_str()
+    );
+    assert_eq!(
+        (exchange["quantity"].as_str(), exchange["unit"].as_str()),
+        (Some("40"), Some("piece"))
+    );
     assert_eq!(exchange["exchange_mode"], "give");
     // Nothing left to confirm; both see the record.
-    assert_eq!(client.post(&confirmation, &giver.token, &json!({"quantity": 40})).await.0, 422);
+    assert_eq!(
+        client
+            .post(&confirmation, &giver.token, &json!({"quantity": 40}))
+            .await
+            .0,
+        422
+    );
     for member in [&giver, &taker] {
         let (status, record) = client.get("/api/v1/exchanges", &member.token).await;
         assert_eq!(status, 200, "{record}");
@@ -149,7 +250,9 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         let (_, state) = client.get(&reservation, &member.token).await;
         assert_eq!(state["exchange"]["id"], exchange["id"]);
     }
-    let (_, listing) = client.get(&format!("/api/v1/listings/{listing_id}"), &giver.token).await;
+    let (_, listing) = client
+        .get(&format!("/api/v1/listings/{listing_id}"), &giver.token)
+        .await;
     assert_eq!(listing["status"], "completed");
 }
 
@@ -166,36 +269,87 @@ async fn other_organisations_and_territories_cannot_read_a_conversation() {
     let listing = offer(client, &giver).await;
     let listing_id = id(&listing);
     let (_, conversation) = client
-        .post(&format!("/api/v1/listings/{listing_id}/conversations"), &taker.token, &json!({}))
+        .post(
+            &format!("/api/v1/listings/{listing_id}/conversations"),
+            &taker.token,
+            &json!({}),
+        )
         .await;
     let conversation_id = id(&conversation);
     let messages = format!("/api/v1/conversations/{conversation_id}/messages");
-    client.post(&messages, &taker.token, &json!({"text": "Bonjour"})).await;
+    client
+        .post(&messages, &taker.token, &json!({"text": "Bonjour"}))
+        .await;
 
     // Another organisation of the territory: refused, and told so in French when asked.
-    let (status, refused) = client.get(&format!("/api/v1/conversations/{conversation_id}"), &third.token).await;
+    let (status, refused) = client
+        .get(
+            &format!("/api/v1/conversations/{conversation_id}"),
+            &third.token,
+        )
+        .await;
     assert_eq!(status, 403, "{refused}");
     assert_eq!(client.get(&messages, &third.token).await.0, 403);
     let (status, refused) = client
         .post_in("fr", &messages, &third.token, &json!({"text": "Moi aussi"}))
         .await;
     assert_eq!(status, 403);
-    assert_eq!(refused["error"]["message"], "cela appartient à une autre organisation");
+    assert_eq!(
+        refused["error"]["message"],
+        "cela appartient à une autre organisation"
+    );
     let (_, mine) = client.get("/api/v1/conversations", &third.token).await;
     assert_eq!(mine["conversations"], json!([]));
     assert_eq!(
-        client.post(&format!("/api/v1/listings/{listing_id}/confirmation"), &third.token, &json!({"quantity": 1})).await.0,
+        client
+            .post(
+                &format!("/api/v1/listings/{listing_id}/confirmation"),
+                &third.token,
+                &json!({"quantity": 1})
+            )
+            .await
+            .0,
         403
     );
 
     // Another territory: nothing exists.
-    assert_eq!(client.get(&format!("/api/v1/conversations/{conversation_id}"), &foreign.token).await.0, 404);
-    assert_eq!(client.get(&messages, &foreign.token).await.0, 404);
     assert_eq!(
-        client.post(&format!("/api/v1/listings/{listing_id}/conversations"), &foreign.token, &json!({})).await.0,
+        client
+            .get(
+                &format!("/api/v1/conversations/{conversation_id}"),
+                &foreign.token
+            )
+            .await
+            .0,
         404
     );
-    assert_eq!(client.get(&format!("/api/v1/listings/{listing_id}/reservation"), &foreign.token).await.0, 404);
-    let (status, refused) = client.get("/api/v1/conversations/not-a-uuid", &taker.token).await;
-    assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("conversation_id")));
+    assert_eq!(client.get(&messages, &foreign.token).await.0, 404);
+    assert_eq!(
+        client
+            .post(
+                &format!("/api/v1/listings/{listing_id}/conversations"),
+                &foreign.token,
+                &json!({})
+            )
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        client
+            .get(
+                &format!("/api/v1/listings/{listing_id}/reservation"),
+                &foreign.token
+            )
+            .await
+            .0,
+        404
+    );
+    let (status, refused) = client
+        .get("/api/v1/conversations/not-a-uuid", &taker.token)
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("conversation_id"))
+    );
 }

@@ -576,7 +576,10 @@ impl Listing {
         if self.status != ListingStatus::Reserved {
             return Err(WrongStatus {
                 message: Text::new(
-                    format!("a {} listing has no reservation to cancel", self.status.as_str()),
+                    format!(
+                        "a {} listing has no reservation to cancel",
+                        self.status.as_str()
+                    ),
                     format!(
                         "une annonce à l'état {} n'a pas de réservation à annuler",
                         self.status.as_str()

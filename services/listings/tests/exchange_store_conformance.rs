@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use synergies_listings::domain::{ExchangeMode, Listing, ListingFields, ListingKind, ListingStatus, Unit};
+use synergies_listings::domain::{
+    ExchangeMode, Listing, ListingFields, ListingKind, ListingStatus, Unit,
+};
 use synergies_listings::exchanges::store::{self, Completion, Confirmed, ExchangeStore};
 use synergies_listings::exchanges::{
     Agreement, Confirmation, Conversation, Exchange, Message, Reservation, Side,
@@ -44,7 +46,10 @@ async fn published(f: &Fixture, tenant: &str, kind: ListingKind) -> Listing {
         unit: Some(Unit::Piece),
         ..Default::default()
     }
-    .validate(ExchangeMode::ALL, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+    .validate(
+        ExchangeMode::ALL,
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    )
     .unwrap();
     let mut listing = Listing::draft(tenant, Uuid::now_v7(), Uuid::now_v7(), content, None);
     listing.submit(false).unwrap();
@@ -53,7 +58,9 @@ async fn published(f: &Fixture, tenant: &str, kind: ListingKind) -> Listing {
 }
 
 fn event<E: synergies_platform::events::Event>(tenant: &str, event: &E) -> OutboxEvent {
-    OutboxEvent::new(&synergies_platform::events::envelope(tenant, "listings", event))
+    OutboxEvent::new(&synergies_platform::events::envelope(
+        tenant, "listings", event,
+    ))
 }
 
 fn message(conversation: &Conversation, organisation: Uuid, text: &str) -> Message {
@@ -102,12 +109,22 @@ async fn an_organisation_has_one_conversation_per_listing(f: Fixture) {
     assert_eq!(again.id, first.id);
     let (other, created) = f
         .store
-        .open_conversation(&Conversation::open(&listing, Uuid::now_v7(), Uuid::now_v7()))
+        .open_conversation(&Conversation::open(
+            &listing,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        ))
         .await
         .unwrap();
     assert!(created);
     assert_ne!(other.id, first.id);
-    assert!(f.store.conversation("beaune", first.id).await.unwrap().is_none());
+    assert!(
+        f.store
+            .conversation("beaune", first.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn conversations_of_both_sides_come_most_recently_active_first(f: Fixture) {
@@ -136,13 +153,22 @@ async fn conversations_of_both_sides_come_most_recently_active_first(f: Fixture)
     assert_eq!(owner[0].1.as_ref(), Some(&hello));
     assert_eq!(owner[1].1, None);
     // Each asking organisation sees its own only.
-    let mine = f.store.conversations("dijon", asking_b, None, 10).await.unwrap();
+    let mine = f
+        .store
+        .conversations("dijon", asking_b, None, 10)
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].0.id, b.id);
     // Pages follow the activity order.
     let second = f
         .store
-        .conversations("dijon", listing.organisation_id, Some(owner[0].0.activity_id), 10)
+        .conversations(
+            "dijon",
+            listing.organisation_id,
+            Some(owner[0].0.activity_id),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(second.len(), 1);
@@ -166,24 +192,44 @@ async fn messages_come_newest_first_each_with_its_event(f: Fixture) {
         .unwrap();
     let before = unpublished_count(&f.database.database).await.unwrap();
     let mut posted = Vec::new();
-    for (i, organisation) in [asking, listing.organisation_id, asking].into_iter().enumerate() {
+    for (i, organisation) in [asking, listing.organisation_id, asking]
+        .into_iter()
+        .enumerate()
+    {
         let m = message(&c, organisation, &format!("message {i}"));
         post(&f, &m).await;
         posted.push(m);
     }
-    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), before + 3);
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        before + 3
+    );
     let page = f.store.messages("dijon", c.id, None, 2).await.unwrap();
     assert_eq!(page, vec![posted[2].clone(), posted[1].clone()]);
-    let rest = f.store.messages("dijon", c.id, Some(posted[1].id), 2).await.unwrap();
+    let rest = f
+        .store
+        .messages("dijon", c.id, Some(posted[1].id), 2)
+        .await
+        .unwrap();
     assert_eq!(rest, vec![posted[0].clone()]);
-    assert!(f.store.messages("beaune", c.id, None, 2).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .messages("beaune", c.id, None, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn reserving_and_cancelling_move_the_listing_with_their_events(f: Fixture) {
     let listing = published(&f, "dijon", ListingKind::Offer).await;
     let (c, _) = f
         .store
-        .open_conversation(&Conversation::open(&listing, Uuid::now_v7(), Uuid::now_v7()))
+        .open_conversation(&Conversation::open(
+            &listing,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        ))
         .await
         .unwrap();
     let reserved = event("dijon", &ListingReserved::default());
@@ -192,22 +238,66 @@ async fn reserving_and_cancelling_move_the_listing_with_their_events(f: Fixture)
         reserved_at: now(),
         ..Reservation::for_conversation(&c)
     };
-    assert!(f.store.reserve(&reservation, now(), std::slice::from_ref(&reserved)).await.unwrap());
+    assert!(
+        f.store
+            .reserve(&reservation, now(), std::slice::from_ref(&reserved))
+            .await
+            .unwrap()
+    );
     let status = |f: &Fixture| {
         let listings = f.listings.clone();
-        async move { listings.get("dijon", listing.id).await.unwrap().unwrap().status }
+        async move {
+            listings
+                .get("dijon", listing.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
     };
     assert_eq!(status(&f).await, ListingStatus::Reserved);
-    assert_eq!(f.store.reservation("dijon", listing.id).await.unwrap(), Some(reservation.clone()));
+    assert_eq!(
+        f.store.reservation("dijon", listing.id).await.unwrap(),
+        Some(reservation.clone())
+    );
     // Reserved already: nothing written, no event.
-    assert!(!f.store.reserve(&reservation, now(), std::slice::from_ref(&reserved)).await.unwrap());
-    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), before + 1);
-    assert!(f.store.cancel("dijon", listing.id, now(), &[]).await.unwrap());
+    assert!(
+        !f.store
+            .reserve(&reservation, now(), std::slice::from_ref(&reserved))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        before + 1
+    );
+    assert!(
+        f.store
+            .cancel("dijon", listing.id, now(), &[])
+            .await
+            .unwrap()
+    );
     assert_eq!(status(&f).await, ListingStatus::Published);
-    assert!(f.store.reservation("dijon", listing.id).await.unwrap().is_none());
-    assert!(!f.store.cancel("dijon", listing.id, now(), &[]).await.unwrap());
+    assert!(
+        f.store
+            .reservation("dijon", listing.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !f.store
+            .cancel("dijon", listing.id, now(), &[])
+            .await
+            .unwrap()
+    );
     assert!(f.store.reserve(&reservation, now(), &[]).await.unwrap());
-    assert!(!f.store.cancel("beaune", listing.id, now(), &[]).await.unwrap());
+    assert!(
+        !f.store
+            .cancel("beaune", listing.id, now(), &[])
+            .await
+            .unwrap()
+    );
     assert_eq!(status(&f).await, ListingStatus::Reserved);
 }
 
@@ -228,7 +318,12 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
         .open_conversation(&Conversation::open(&listing, asking, Uuid::now_v7()))
         .await
         .unwrap();
-    assert!(f.store.reserve(&Reservation::for_conversation(&c), now(), &[]).await.unwrap());
+    assert!(
+        f.store
+            .reserve(&Reservation::for_conversation(&c), now(), &[])
+            .await
+            .unwrap()
+    );
     let decide = |r: &Reservation| -> Option<Completion> {
         match r.agreement() {
             Agreement::Agreed { thousandths, unit } => {
@@ -236,10 +331,13 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
                     completed_at: now(),
                     ..Exchange::of(&listing, r, thousandths, unit)
                 };
-                let completed = event("dijon", &ExchangeCompleted {
-                    exchange_id: exchange.id.to_string(),
-                    ..Default::default()
-                });
+                let completed = event(
+                    "dijon",
+                    &ExchangeCompleted {
+                        exchange_id: exchange.id.to_string(),
+                        ..Default::default()
+                    },
+                );
                 Some((exchange, vec![completed]))
             }
             _ => None,
@@ -247,45 +345,93 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
     };
     let owner = f
         .store
-        .confirm("dijon", listing.id, Side::Owner, &confirmation(40_000), &decide)
+        .confirm(
+            "dijon",
+            listing.id,
+            Side::Owner,
+            &confirmation(40_000),
+            &decide,
+        )
         .await
         .unwrap();
     assert!(matches!(owner, Some(Confirmed::Open(ref r)) if r.agreement() == Agreement::Waiting));
     let differ = f
         .store
-        .confirm("dijon", listing.id, Side::Counterpart, &confirmation(38_000), &decide)
+        .confirm(
+            "dijon",
+            listing.id,
+            Side::Counterpart,
+            &confirmation(38_000),
+            &decide,
+        )
         .await
         .unwrap();
     assert!(matches!(differ, Some(Confirmed::Open(ref r)) if r.agreement() == Agreement::Differ));
     let before = unpublished_count(&f.database.database).await.unwrap();
     let Some(Confirmed::Completed(exchange)) = f
         .store
-        .confirm("dijon", listing.id, Side::Counterpart, &confirmation(40_000), &decide)
+        .confirm(
+            "dijon",
+            listing.id,
+            Side::Counterpart,
+            &confirmation(40_000),
+            &decide,
+        )
         .await
         .unwrap()
     else {
         panic!("the second matching confirmation completes");
     };
-    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), before + 1);
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        before + 1
+    );
     // A request: its organisation receives.
     assert_eq!(exchange.receiver_organisation_id, listing.organisation_id);
     assert_eq!(exchange.giver_organisation_id, asking);
     assert_eq!(exchange.amount(), "40");
     let stored = f.listings.get("dijon", listing.id).await.unwrap().unwrap();
     assert_eq!(stored.status, ListingStatus::Completed);
-    assert!(f.store.reservation("dijon", listing.id).await.unwrap().is_none());
-    assert_eq!(f.store.exchange_of_listing("dijon", listing.id).await.unwrap(), Some(exchange.clone()));
+    assert!(
+        f.store
+            .reservation("dijon", listing.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        f.store
+            .exchange_of_listing("dijon", listing.id)
+            .await
+            .unwrap(),
+        Some(exchange.clone())
+    );
     for organisation in [asking, listing.organisation_id] {
         assert_eq!(
-            f.store.exchanges("dijon", organisation, None, 10).await.unwrap(),
+            f.store
+                .exchanges("dijon", organisation, None, 10)
+                .await
+                .unwrap(),
             vec![exchange.clone()]
         );
     }
-    assert!(f.store.exchanges("beaune", asking, None, 10).await.unwrap().is_empty());
+    assert!(
+        f.store
+            .exchanges("beaune", asking, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Nothing left to confirm.
     assert!(
         f.store
-            .confirm("dijon", listing.id, Side::Owner, &confirmation(40_000), &decide)
+            .confirm(
+                "dijon",
+                listing.id,
+                Side::Owner,
+                &confirmation(40_000),
+                &decide
+            )
             .await
             .unwrap()
             .is_none()

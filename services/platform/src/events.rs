@@ -3,7 +3,8 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
+    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingExpired, ListingHidden,
+    ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
     ListingUpdated, ListingWithdrawn, MatchFound, OrganisationDecided, PasswordResetRequested,
     UserErased, UserInvited, UserVerificationRequested,
 };

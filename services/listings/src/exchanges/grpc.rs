@@ -260,9 +260,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         request: Request<pb::OpenConversationRequest>,
     ) -> Result<Response<pb::OpenConversationResponse>, Status> {
         let (caller, member) = self.member(&request).await?;
-        let listing = self
-            .listing(&caller, &request.get_ref().listing_id)
-            .await?;
+        let listing = self.listing(&caller, &request.get_ref().listing_id).await?;
         if listing.organisation_id == member.organisation_id {
             return Err(failed(ExchangesError::OwnListing));
         }
@@ -315,7 +313,11 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
     ) -> Result<Response<pb::GetConversationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let conversation = self
-            .conversation(&caller, "conversation_id", &request.get_ref().conversation_id)
+            .conversation(
+                &caller,
+                "conversation_id",
+                &request.get_ref().conversation_id,
+            )
             .await?;
         let last = self
             .store
@@ -353,9 +355,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             message_id: message.id.to_string(),
             author_user_id: member.user_id.to_string(),
             author_organisation_id: member.organisation_id.to_string(),
-            recipient_organisation_id: conversation
-                .other_side(member.organisation_id)
-                .to_string(),
+            recipient_organisation_id: conversation.other_side(member.organisation_id).to_string(),
             listing_title: conversation.listing_title.clone(),
             at: Some(timestamp(message.created_at)),
         };
@@ -416,7 +416,10 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
                     "doit être une conversation à propos de cette annonce",
                 ))
             })?;
-        listing.reserve().map_err(ListingsError::from).map_err(failed)?;
+        listing
+            .reserve()
+            .map_err(ListingsError::from)
+            .map_err(failed)?;
         let reservation = Reservation::for_conversation(&conversation);
         let event = events::ListingReserved {
             change: Some(Self::change(&listing, member.user_id)),
@@ -437,7 +440,11 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         }
         self.relay.wake();
         tracing::info!(listing_id = %listing.id, conversation_id = %conversation.id, "listing reserved");
-        Ok(Response::new(Self::answer(listing, Some(reservation), None)))
+        Ok(Response::new(Self::answer(
+            listing,
+            Some(reservation),
+            None,
+        )))
     }
 
     async fn cancel_reservation(
@@ -446,9 +453,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
     ) -> Result<Response<pb::ReservationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let member = caller.require_user()?;
-        let mut listing = self
-            .listing(&caller, &request.get_ref().listing_id)
-            .await?;
+        let mut listing = self.listing(&caller, &request.get_ref().listing_id).await?;
         Self::manage(&caller, &listing)?;
         let reservation = self.store.reservation(&caller.tenant, listing.id).await?;
         listing
@@ -488,9 +493,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         request: Request<pb::GetReservationRequest>,
     ) -> Result<Response<pb::ReservationResponse>, Status> {
         let (caller, member) = self.member(&request).await?;
-        let listing = self
-            .listing(&caller, &request.get_ref().listing_id)
-            .await?;
+        let listing = self.listing(&caller, &request.get_ref().listing_id).await?;
         let reservation = match listing.status {
             ListingStatus::Reserved => self.store.reservation(&caller.tenant, listing.id).await?,
             _ => None,
@@ -590,13 +593,20 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         match confirmed {
             Confirmed::Open(reservation) => {
                 tracing::info!(listing_id = %listing.id, agreement = ?reservation.agreement(), "exchange confirmed by one side");
-                Ok(Response::new(Self::answer(listing, Some(reservation), None)))
+                Ok(Response::new(Self::answer(
+                    listing,
+                    Some(reservation),
+                    None,
+                )))
             }
             Confirmed::Completed(exchange) => {
                 self.relay.wake();
                 tracing::info!(listing_id = %listing.id, exchange_id = %exchange.id, "exchange completed");
                 let mut listing = listing;
-                listing.complete().map_err(ListingsError::from).map_err(failed)?;
+                listing
+                    .complete()
+                    .map_err(ListingsError::from)
+                    .map_err(failed)?;
                 Ok(Response::new(Self::answer(listing, None, Some(exchange))))
             }
         }
