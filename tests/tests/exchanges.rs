@@ -254,6 +254,82 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         .get(&format!("/api/v1/listings/{listing_id}"), &giver.token)
         .await;
     assert_eq!(listing["status"], "completed");
+
+    // Impact: 40 EUR-pallets of about 25 kg; packaging's factor is 1 kg CO2e per kg.
+    assert_eq!(exchange["kg_diverted"], 1000.0);
+    assert_eq!(exchange["co2e_kg"], 1000.0);
+    let (status, impact) = client.get("/api/v1/impact", &taker.token).await;
+    assert_eq!(status, 200, "{impact}");
+    assert_eq!(impact["months"][0]["exchanges"], 1);
+    assert_eq!(impact["months"][0]["kg_diverted"], 1000.0);
+    assert_eq!(
+        client
+            .get("/api/v1/impact?scope=tenant", &taker.token)
+            .await
+            .0,
+        403
+    );
+    let (status, refused) = client.get("/api/v1/impact?scope=world", &taker.token).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("scope"))
+    );
+    let facilitator = facilitator(client).await;
+    let (status, tenant) = client
+        .get("/api/v1/impact?scope=tenant", &facilitator)
+        .await;
+    assert_eq!(
+        (status, tenant["months"][0]["exchanges"].as_i64()),
+        (200, Some(1))
+    );
+    let csv = client
+        .http
+        .get(format!("{}/api/v1/impact/export.csv", client.base_url))
+        .bearer_auth(&facilitator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().await.unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("month,exchanges,kg_diverted"), "{csv}");
+    assert!(rows[1].ends_with(",1,1000.000,1000.000,0.00"), "{csv}");
+    let (status, summary) = client.get("/api/v1/tenants/dijon/impact", "").await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(
+        (
+            summary["exchanges_completed"].as_i64(),
+            summary["tonnes_diverted"].as_f64(),
+            summary["listings_online"].as_i64()
+        ),
+        (Some(1), Some(1.0), Some(0))
+    );
+    assert_eq!(
+        client.get("/api/v1/tenants/nowhere/impact", "").await.0,
+        404
+    );
+}
+
+/// A facilitator of Dijon, signed in.
+async fn facilitator(client: &Client) -> String {
+    let operator = client.operator_token().await;
+    let (_, cci) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        )
+        .await;
+    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
+                      "password": synergies_tests::api::PASSWORD, "roles": ["facilitator"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, answer) = client
+        .login("dijon", "animatrice@cci.fr", synergies_tests::api::PASSWORD)
+        .await;
+    answer["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -182,6 +182,12 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             post(api::exchanges::confirm),
         )
         .route("/api/v1/exchanges", get(api::exchanges::exchanges))
+        .route("/api/v1/impact", get(api::exchanges::impact))
+        .route("/api/v1/impact/export.csv", get(api::exchanges::impact_csv))
+        .route(
+            "/api/v1/tenants/{tenant}/impact",
+            get(api::exchanges::territory_summary),
+        )
         .merge(web::router(&state))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -26,7 +26,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::inbox::list, api::me::export, api::me::erase,
         api::exchanges::open, api::exchanges::list, api::exchanges::get, api::exchanges::messages, api::exchanges::post,
         api::exchanges::reservation, api::exchanges::reserve, api::exchanges::cancel, api::exchanges::confirm,
-        api::exchanges::exchanges,
+        api::exchanges::exchanges, api::exchanges::impact, api::exchanges::impact_csv, api::exchanges::territory_summary,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

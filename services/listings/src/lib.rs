@@ -60,6 +60,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         exchanges::store::for_database(&database),
         relay.clone(),
         env.verifier.clone(),
+        territory.clone(),
     );
     let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
     let photos = photos_api(&env, &database)?;

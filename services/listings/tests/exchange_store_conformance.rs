@@ -422,6 +422,51 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
             .unwrap()
             .is_empty()
     );
+    // 40 EUR-pallets of about 25 kg: a tonne; packaging's factor is 1 kg CO2e per kg.
+    assert_eq!(exchange.impact.kg_diverted_grams, Some(1_000_000));
+    assert_eq!(exchange.impact.co2e_grams, Some(1_000_000));
+    let months = f
+        .store
+        .impact_by_month("dijon", Some(asking))
+        .await
+        .unwrap();
+    assert_eq!(months.len(), 1);
+    assert_eq!(
+        (
+            months[0].month.clone(),
+            months[0].exchanges,
+            months[0].kg_diverted_grams
+        ),
+        (exchange.month(), 1, 1_000_000)
+    );
+    assert_eq!(
+        f.store.impact_by_month("dijon", None).await.unwrap(),
+        months
+    );
+    assert!(
+        f.store
+            .impact_by_month("dijon", Some(Uuid::now_v7()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let summary = f.store.territory_summary("dijon").await.unwrap();
+    assert_eq!(
+        (
+            summary.listings_online,
+            summary.exchanges_completed,
+            summary.co2e_grams
+        ),
+        (0, 1, 1_000_000)
+    );
+    assert_eq!(
+        f.store
+            .territory_summary("beaune")
+            .await
+            .unwrap()
+            .exchanges_completed,
+        0
+    );
     // Nothing left to confirm.
     assert!(
         f.store

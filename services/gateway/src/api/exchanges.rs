@@ -5,11 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use synergies_platform::context::request;
+use std::fmt::Write as _;
+
+use axum::response::IntoResponse;
+use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::{Language, Text};
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::PageParams;
 use super::listings::{Listing, listing_json};
@@ -115,6 +118,15 @@ pub struct Exchange {
     pub quantity: String,
     pub unit: String,
     pub completed_at: String,
+    /// Kilograms diverted, when the unit is a mass or pieces of known mass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kg_diverted: Option<f64>,
+    /// kg CO2e avoided: an order of magnitude (see `services/listings/data/impact.tsv`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co2e_kg: Option<f64>,
+    /// Declared value (the listing's price for the quantity), euro cents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_cents: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,6 +194,9 @@ fn exchange_json(exchange: pb::Exchange) -> Exchange {
         category: exchange.category,
         quantity: exchange.quantity,
         unit: exchange.unit,
+        kg_diverted: exchange.kg_diverted,
+        co2e_kg: exchange.co2e_kg,
+        value_cents: exchange.value_cents,
     }
 }
 
@@ -466,5 +481,134 @@ pub async fn exchanges(
     Ok(Json(ExchangePage {
         exchanges: found.exchanges.into_iter().map(exchange_json).collect(),
         next_page_token: found.next_page_token,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImpactScope {
+    /// `organisation` (default: my organisation's exchanges) or `tenant` (facilitators).
+    pub scope: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthImpact {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    pub exchanges: i64,
+    pub kg_diverted: f64,
+    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    pub co2e_kg: f64,
+    pub value_cents: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImpactReport {
+    /// Oldest first.
+    pub months: Vec<MonthImpact>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TerritorySummary {
+    pub listings_online: i64,
+    pub exchanges_completed: i64,
+    pub tonnes_diverted: f64,
+    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    pub co2e_tonnes: f64,
+}
+
+async fn impact_months(
+    member: &Member,
+    state: &GatewayState,
+    scope: String,
+) -> Result<Vec<MonthImpact>, ApiError> {
+    let message = pb::GetImpactRequest { scope };
+    let found = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.get_impact(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(found
+        .months
+        .into_iter()
+        .map(|m| MonthImpact {
+            month: m.month,
+            exchanges: m.exchanges,
+            kg_diverted: m.kg_diverted,
+            co2e_kg: m.co2e_kg,
+            value_cents: m.value_cents,
+        })
+        .collect())
+}
+
+/// Impact totals per month: my organisation's exchanges, or the whole territory's
+/// (`scope=tenant`, facilitators).
+#[utoipa::path(get, path = "/api/v1/impact", params(ImpactScope), security(("member" = [])),
+    responses((status = 200, body = ImpactReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn impact(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiQuery(scope): ApiQuery<ImpactScope>,
+) -> Result<Json<ImpactReport>, ApiError> {
+    let months = impact_months(&member, &state, scope.scope.unwrap_or_default()).await?;
+    Ok(Json(ImpactReport { months }))
+}
+
+/// The territory's impact per month as CSV, for facilitators' reports.
+#[utoipa::path(get, path = "/api/v1/impact/export.csv", security(("member" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+pub async fn impact_csv(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let months = impact_months(&member, &state, "tenant".to_owned()).await?;
+    let mut csv =
+        String::from("month,exchanges,kg_diverted,co2e_kg_order_of_magnitude,declared_value_eur\n");
+    for m in months {
+        let _ = writeln!(
+            csv,
+            "{},{},{:.3},{:.3},{}.{:02}",
+            m.month,
+            m.exchanges,
+            m.kg_diverted,
+            m.co2e_kg,
+            m.value_cents / 100,
+            m.value_cents % 100
+        );
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"synergies-impact.csv\"",
+            ),
+        ],
+        csv,
+    ))
+}
+
+/// A territory's public figures: listings online, exchanges completed, tonnes diverted, CO2e
+/// avoided. No account needed.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/impact", params(("tenant" = String, Path)),
+    responses((status = 200, body = TerritorySummary), (status = 404, body = ErrorBody)))]
+pub async fn territory_summary(
+    State(state): State<GatewayState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<TerritorySummary>, ApiError> {
+    let message = pb::GetTerritorySummaryRequest { tenant };
+    let summary = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = anonymous_request(message.clone());
+        async move { client.get_territory_summary(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(TerritorySummary {
+        listings_online: summary.listings_online,
+        exchanges_completed: summary.exchanges_completed,
+        tonnes_diverted: summary.tonnes_diverted,
+        co2e_tonnes: summary.co2e_tonnes,
     }))
 }

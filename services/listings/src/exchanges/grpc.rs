@@ -25,8 +25,10 @@ use crate::convert::{listing_message, named};
 use crate::domain::{Listing, ListingStatus, Quantity, Unit, not_reserved};
 use crate::error::ListingsError;
 use crate::store::ListingStore;
+use crate::territory::Territory;
 
 pub struct ExchangesApi {
+    territory: Territory,
     listings: Arc<dyn ListingStore>,
     store: Arc<dyn ExchangeStore>,
     relay: RelayWaker,
@@ -47,8 +49,10 @@ impl ExchangesApi {
         store: Arc<dyn ExchangeStore>,
         relay: RelayWaker,
         verifier: Arc<Verifier>,
+        territory: Territory,
     ) -> Self {
         Self {
+            territory,
             listings,
             store,
             relay,
@@ -234,7 +238,15 @@ pub fn exchange_message(exchange: Exchange) -> pb::Exchange {
         quantity: exchange.amount(),
         unit: exchange.unit.as_str().to_owned(),
         completed_at: Some(timestamp(exchange.completed_at)),
+        kg_diverted: exchange.impact.kg_diverted_grams.map(kilos),
+        co2e_kg: exchange.impact.co2e_grams.map(kilos),
+        value_cents: exchange.impact.value_cents,
     }
+}
+
+#[allow(clippy::cast_precision_loss)] // Grams of a territory's exchanges stay far below 2^52.
+fn kilos(grams: i64) -> f64 {
+    grams as f64 / 1000.0
 }
 
 fn completed_event(exchange: &Exchange) -> OutboxEvent {
@@ -610,6 +622,63 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
                 Ok(Response::new(Self::answer(listing, None, Some(exchange))))
             }
         }
+    }
+
+    async fn get_impact(
+        &self,
+        request: Request<pb::GetImpactRequest>,
+    ) -> Result<Response<pb::GetImpactResponse>, Status> {
+        let (caller, member) = self.member(&request).await?;
+        let organisation = match request.get_ref().scope.trim() {
+            "" | "organisation" => Some(member.organisation_id),
+            "tenant" => {
+                authorize(
+                    &caller,
+                    Action::ModerateListings,
+                    &Resource::tenant(&caller.tenant),
+                )?;
+                None
+            }
+            _ => {
+                return Err(invalid(FieldError::new(
+                    "scope",
+                    "must be organisation or tenant",
+                    "doit valoir organisation ou tenant",
+                )));
+            }
+        };
+        let months = self
+            .store
+            .impact_by_month(&caller.tenant, organisation)
+            .await?;
+        Ok(Response::new(pb::GetImpactResponse {
+            months: months
+                .into_iter()
+                .map(|m| pb::MonthImpact {
+                    month: m.month,
+                    exchanges: m.exchanges,
+                    kg_diverted: kilos(m.kg_diverted_grams),
+                    co2e_kg: kilos(m.co2e_grams),
+                    value_cents: m.value_cents,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn get_territory_summary(
+        &self,
+        request: Request<pb::GetTerritorySummaryRequest>,
+    ) -> Result<Response<pb::TerritorySummary>, Status> {
+        let tenant = request.into_inner().tenant;
+        // An unknown territory answers 404, as its public listings do.
+        self.territory.rules(&tenant).await?;
+        let summary = self.store.territory_summary(&tenant).await?;
+        Ok(Response::new(pb::TerritorySummary {
+            listings_online: summary.listings_online,
+            exchanges_completed: summary.exchanges_completed,
+            tonnes_diverted: kilos(summary.kg_diverted_grams) / 1000.0,
+            co2e_tonnes: kilos(summary.co2e_grams) / 1000.0,
+        }))
     }
 
     async fn list_exchanges(

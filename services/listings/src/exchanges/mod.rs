@@ -16,6 +16,7 @@
 
 pub mod error;
 pub mod grpc;
+pub mod impact;
 pub mod store;
 
 use chrono::{DateTime, Utc};
@@ -176,6 +177,7 @@ pub struct Exchange {
     pub thousandths: i64,
     pub unit: Unit,
     pub completed_at: DateTime<Utc>,
+    pub impact: impact::Impact,
 }
 
 impl Exchange {
@@ -204,6 +206,7 @@ impl Exchange {
             thousandths,
             unit,
             completed_at: synergies_platform::time::now(),
+            impact: impact::of(listing, thousandths, unit),
         }
     }
 
@@ -214,6 +217,11 @@ impl Exchange {
             recurrence: Recurrence::OneOff,
         }
         .amount()
+    }
+
+    /// `YYYY-MM` of completion (UTC), by which totals are grouped.
+    pub fn month(&self) -> String {
+        self.completed_at.format("%Y-%m").to_string()
     }
 }
 

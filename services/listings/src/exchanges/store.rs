@@ -14,6 +14,7 @@ use synergies_platform::outbox::{OutboxEvent, Transactional};
 use uuid::Uuid;
 
 use super::error::ExchangesError;
+use super::impact::{Impact, MonthTotals, TerritorySummary};
 use super::{Confirmation, Conversation, Exchange, Message, Reservation, Side};
 use crate::domain::{ExchangeMode, Unit};
 
@@ -98,6 +99,14 @@ pub trait ExchangeStore: Send + Sync {
         tenant: &str,
         listing: Uuid,
     ) -> Result<Option<Exchange>, ExchangesError>;
+    /// Totals per month (oldest first) of the tenant, or of the exchanges `organisation` gave
+    /// or received.
+    async fn impact_by_month(
+        &self,
+        tenant: &str,
+        organisation: Option<Uuid>,
+    ) -> Result<Vec<MonthTotals>, ExchangesError>;
+    async fn territory_summary(&self, tenant: &str) -> Result<TerritorySummary, ExchangesError>;
     /// Exchanges `organisation` gave or received, newest first.
     async fn exchanges(
         &self,
@@ -124,7 +133,8 @@ const RESERVATION_COLUMNS: &str = "tenant, listing_id, conversation_id, counterp
     owner_thousandths, owner_unit, owner_user_id, owner_at, \
     counterpart_thousandths, counterpart_unit, counterpart_user_id, counterpart_at";
 const EXCHANGE_COLUMNS: &str = "id, tenant, listing_id, conversation_id, giver_organisation_id, receiver_organisation_id, \
-    exchange_mode, category, quantity_thousandths, quantity_unit, completed_at";
+    exchange_mode, category, quantity_thousandths, quantity_unit, completed_at, \
+    kg_diverted_grams, co2e_grams, value_cents, month";
 
 fn corrupt(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {column} {value:?}").into())
@@ -208,6 +218,11 @@ macro_rules! exchange_store {
                     thousandths: row.try_get("quantity_thousandths")?,
                     unit: unit("quantity_unit", &unit_text)?,
                     completed_at: row.try_get("completed_at")?,
+                    impact: Impact {
+                        kg_diverted_grams: row.try_get("kg_diverted_grams")?,
+                        co2e_grams: row.try_get("co2e_grams")?,
+                        value_cents: row.try_get("value_cents")?,
+                    },
                 })
             }
 
@@ -466,7 +481,7 @@ macro_rules! exchange_store {
                     return Ok(None);
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO exchanges ({EXCHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    "INSERT INTO exchanges ({EXCHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                 ))
                 .bind(exchange.id)
                 .bind(&exchange.tenant)
@@ -479,6 +494,10 @@ macro_rules! exchange_store {
                 .bind(exchange.thousandths)
                 .bind(exchange.unit.as_str())
                 .bind(exchange.completed_at)
+                .bind(exchange.impact.kg_diverted_grams)
+                .bind(exchange.impact.co2e_grams)
+                .bind(exchange.impact.value_cents)
+                .bind(exchange.month())
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM listing_reservations WHERE tenant = $1 AND listing_id = $2")
@@ -502,6 +521,63 @@ macro_rules! exchange_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.as_ref().map(Self::exchange_from).transpose()?)
+            }
+
+            async fn impact_by_month(
+                &self,
+                tenant: &str,
+                organisation: Option<Uuid>,
+            ) -> Result<Vec<MonthTotals>, ExchangesError> {
+                // Sums of BIGINT are NUMERIC in PostgreSQL: cast back, alike on both engines.
+                let rows = sqlx::query(
+                    "SELECT month, COUNT(*) AS exchanges,
+                            CAST(COALESCE(SUM(kg_diverted_grams), 0) AS BIGINT) AS kg,
+                            CAST(COALESCE(SUM(co2e_grams), 0) AS BIGINT) AS co2e,
+                            CAST(COALESCE(SUM(value_cents), 0) AS BIGINT) AS value
+                       FROM exchanges
+                      WHERE tenant = $1 AND ($2 IS NULL OR giver_organisation_id = $2 OR receiver_organisation_id = $2)
+                      GROUP BY month ORDER BY month",
+                )
+                .bind(tenant)
+                .bind(organisation)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| -> Result<MonthTotals, sqlx::Error> {
+                        Ok(MonthTotals {
+                            month: row.try_get("month")?,
+                            exchanges: row.try_get("exchanges")?,
+                            kg_diverted_grams: row.try_get("kg")?,
+                            co2e_grams: row.try_get("co2e")?,
+                            value_cents: row.try_get("value")?,
+                        })
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(ExchangesError::from)
+            }
+
+            async fn territory_summary(&self, tenant: &str) -> Result<TerritorySummary, ExchangesError> {
+                let online: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM listings WHERE tenant = $1 AND status IN ('published', 'reserved')",
+                )
+                .bind(tenant)
+                .fetch_one(&self.pool)
+                .await?;
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS exchanges,
+                            CAST(COALESCE(SUM(kg_diverted_grams), 0) AS BIGINT) AS kg,
+                            CAST(COALESCE(SUM(co2e_grams), 0) AS BIGINT) AS co2e
+                       FROM exchanges WHERE tenant = $1",
+                )
+                .bind(tenant)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(TerritorySummary {
+                    listings_online: online,
+                    exchanges_completed: row.try_get("exchanges")?,
+                    kg_diverted_grams: row.try_get("kg")?,
+                    co2e_grams: row.try_get("co2e")?,
+                })
             }
 
             async fn exchanges(
