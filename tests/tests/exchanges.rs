@@ -195,6 +195,17 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         (status, refused["error"]["field"].as_str()),
         (400, Some("unit"))
     );
+    let (status, refused) = client
+        .post(
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": 40, "unit": "kg", "kg_per_unit": 2}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("kg_per_unit"))
+    );
     let (status, first) = client
         .post(&confirmation, &giver.token, &json!({"quantity": 40}))
         .await;
@@ -217,7 +228,11 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         "{notice}"
     );
     let (status, done) = client
-        .post(&confirmation, &taker.token, &json!({"quantity": 40}))
+        .post(
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": 40, "kg_per_unit": "20"}),
+        )
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["listing"]["status"], "completed");
@@ -255,13 +270,14 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
         .await;
     assert_eq!(listing["status"], "completed");
 
-    // Impact: 40 EUR-pallets of about 25 kg; packaging's factor is 1 kg CO2e per kg.
-    assert_eq!(exchange["kg_diverted"], 1000.0);
-    assert_eq!(exchange["co2e_kg"], 1000.0);
+    // Impact: 40 pallets the members weighed at 20 kg each (instead of the EUR-pallet's 25 kg);
+    // packaging's factor is 1 kg CO2e per kg.
+    assert_eq!(exchange["kg_diverted"], 800.0);
+    assert_eq!(exchange["co2e_kg"], 800.0);
     let (status, impact) = client.get("/api/v1/impact", &taker.token).await;
     assert_eq!(status, 200, "{impact}");
     assert_eq!(impact["months"][0]["exchanges"], 1);
-    assert_eq!(impact["months"][0]["kg_diverted"], 1000.0);
+    assert_eq!(impact["months"][0]["kg_diverted"], 800.0);
     assert_eq!(
         client
             .get("/api/v1/impact?scope=tenant", &taker.token)
@@ -293,7 +309,7 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
     let csv = csv.text().await.unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert!(rows[0].starts_with("month,exchanges,kg_diverted"), "{csv}");
-    assert!(rows[1].ends_with(",1,1000.000,1000.000,0.00"), "{csv}");
+    assert!(rows[1].ends_with(",1,800.000,800.000,0.00"), "{csv}");
     let (status, summary) = client.get("/api/v1/tenants/dijon/impact", "").await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(
@@ -302,12 +318,29 @@ async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
             summary["tonnes_diverted"].as_f64(),
             summary["listings_online"].as_i64()
         ),
-        (Some(1), Some(1.0), Some(0))
+        (Some(1), Some(0.8), Some(0))
     );
     assert_eq!(
         client.get("/api/v1/tenants/nowhere/impact", "").await.0,
         404
     );
+    let (_, openapi) = client.get("/api/v1/openapi.json", "").await;
+    for path in [
+        "/api/v1/listings/{id}/conversations",
+        "/api/v1/conversations",
+        "/api/v1/conversations/{id}/messages",
+        "/api/v1/listings/{id}/reservation",
+        "/api/v1/listings/{id}/confirmation",
+        "/api/v1/exchanges",
+        "/api/v1/impact",
+        "/api/v1/impact/export.csv",
+        "/api/v1/tenants/{tenant}/impact",
+    ] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} is not documented"
+        );
+    }
 }
 
 /// A facilitator of Dijon, signed in.

@@ -307,6 +307,7 @@ fn confirmation(thousandths: i64) -> Confirmation {
         unit: Unit::Piece,
         by_user_id: Uuid::now_v7(),
         at: now(),
+        kg_per_unit_grams: None,
     }
 }
 

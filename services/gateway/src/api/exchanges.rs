@@ -84,6 +84,10 @@ pub struct ExchangeConfirmation {
     /// Defaults to the listing's unit; required when the listing states no quantity.
     #[serde(default)]
     pub unit: String,
+    /// Mass of one unit in kg, when the unit is not a mass: replaces the category's default
+    /// in this exchange's impact (the latest confirmation stating one wins).
+    #[schema(value_type = Option<String>, example = "20")]
+    pub kg_per_unit: Option<Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -92,6 +96,8 @@ pub struct Confirmation {
     pub unit: String,
     pub by_user_id: String,
     pub at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kg_per_unit: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -179,6 +185,7 @@ fn confirmation_json(confirmation: pb::Confirmation) -> Confirmation {
         quantity: confirmation.quantity,
         unit: confirmation.unit,
         by_user_id: confirmation.by_user_id,
+        kg_per_unit: confirmation.kg_per_unit,
     }
 }
 
@@ -432,23 +439,23 @@ pub async fn confirm(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ExchangeConfirmation>,
 ) -> Result<Json<ExchangeState>, ApiError> {
-    let quantity = match body.quantity {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s,
-        _ => {
-            return Err(ApiError::invalid(
-                "quantity",
-                Text::new(
-                    "quantity: must be a number such as 12.5",
-                    "quantity : doit être un nombre tel que 12,5",
-                ),
-            ));
-        }
+    let number = |field: &'static str, value: Value| match value {
+        Value::Null => Ok(String::new()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(s) => Ok(s),
+        _ => Err(ApiError::invalid(
+            field,
+            Text::new(
+                format!("{field}: must be a number such as 12.5"),
+                format!("{field} : doit être un nombre tel que 12,5"),
+            ),
+        )),
     };
     let message = pb::ConfirmExchangeRequest {
         listing_id: id,
-        quantity,
+        quantity: number("quantity", body.quantity)?,
         unit: body.unit,
+        kg_per_unit: number("kg_per_unit", body.kg_per_unit.unwrap_or(Value::Null))?,
     };
     let answer = state
         .exchanges

@@ -212,6 +212,17 @@ fn confirmation_message(confirmation: Confirmation) -> pb::Confirmation {
         unit: confirmation.unit.as_str().to_owned(),
         by_user_id: confirmation.by_user_id.to_string(),
         at: Some(timestamp(confirmation.at)),
+        kg_per_unit: confirmation
+            .kg_per_unit_grams
+            .map(|grams| {
+                Quantity {
+                    thousandths: grams,
+                    unit: Unit::Kg,
+                    recurrence: crate::domain::Recurrence::OneOff,
+                }
+                .amount()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -583,11 +594,27 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
                     ),
                 ))
             })?;
+        let kg_per_unit_grams = if request.kg_per_unit.trim().is_empty() {
+            None
+        } else if matches!(unit, Unit::Kg | Unit::Tonne) {
+            return Err(invalid(FieldError::new(
+                "kg_per_unit",
+                "applies only when the unit is not a mass",
+                "ne s'applique que si l'unité n'est pas une masse",
+            )));
+        } else {
+            // Thousandths of a kg are grams.
+            Some(
+                Quantity::parse_amount(&request.kg_per_unit)
+                    .map_err(|error| invalid(error.for_field("kg_per_unit")))?,
+            )
+        };
         let confirmation = Confirmation {
             thousandths,
             unit,
             by_user_id: member.user_id,
             at: synergies_platform::time::now(),
+            kg_per_unit_grams,
         };
         let decide = |stored: &Reservation| match stored.agreement() {
             Agreement::Agreed { thousandths, unit } => {

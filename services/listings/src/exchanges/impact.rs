@@ -83,13 +83,24 @@ impl Factors {
 
     /// Kilograms of `thousandths` of `unit` of `category`, when the unit is a mass or pieces
     /// of known mass.
-    pub fn kg(&self, category: &str, thousandths: i64, unit: Unit) -> Option<f64> {
+    /// `kg_per_unit_grams`, when members stated it, replaces the category's mass per piece and
+    /// gives one to any other unit that is not a mass.
+    pub fn kg(
+        &self,
+        category: &str,
+        thousandths: i64,
+        unit: Unit,
+        kg_per_unit_grams: Option<i64>,
+    ) -> Option<f64> {
         let quantity = thousandths as f64 / 1000.0;
+        let stated = kg_per_unit_grams.map(|grams| grams as f64 / 1000.0);
         match unit {
             Unit::Kg => Some(quantity),
             Unit::Tonne => Some(quantity * 1000.0),
-            Unit::Piece => self.mass_per_piece(category).map(|mass| quantity * mass),
-            _ => None,
+            Unit::Piece => stated
+                .or_else(|| self.mass_per_piece(category))
+                .map(|mass| quantity * mass),
+            _ => stated.map(|mass| quantity * mass),
         }
     }
 
@@ -101,9 +112,14 @@ impl Factors {
 }
 
 /// The impact of exchanging `thousandths` of `unit` of `listing`.
-pub fn of(listing: &Listing, thousandths: i64, unit: Unit) -> Impact {
+pub fn of(
+    listing: &Listing,
+    thousandths: i64,
+    unit: Unit,
+    kg_per_unit_grams: Option<i64>,
+) -> Impact {
     let factors = factors();
-    let kg = factors.kg(&listing.category, thousandths, unit);
+    let kg = factors.kg(&listing.category, thousandths, unit, kg_per_unit_grams);
     let grams = |kg: f64| (kg * 1000.0).round() as i64;
     // The declared value: the listing's price for the lot, or per unit times the quantity.
     // A rent's price is per period, and gifts and loans declare none.
@@ -148,17 +164,29 @@ mod tests {
     #[test]
     fn the_data_file_parses_and_names_known_categories() {
         let factors = factors();
+        let kg =
+            |category, thousandths, unit, stated| factors.kg(category, thousandths, unit, stated);
         assert_eq!(
-            factors.kg("packaging/pallets", 40_000, Unit::Piece),
+            kg("packaging/pallets", 40_000, Unit::Piece, None),
             Some(1000.0)
         );
         // A sub-category takes its parent's mass per piece.
+        assert_eq!(kg("furniture/office", 2_000, Unit::Piece, None), Some(50.0));
+        assert_eq!(kg("wood/offcuts", 1_500, Unit::Tonne, None), Some(1500.0));
+        assert_eq!(kg("wood/offcuts", 3_000, Unit::CubicMetre, None), None);
+        // What members state replaces the default and gives other units a mass.
         assert_eq!(
-            factors.kg("furniture/office", 2_000, Unit::Piece),
-            Some(50.0)
+            kg("packaging/pallets", 40_000, Unit::Piece, Some(20_000)),
+            Some(800.0)
         );
-        assert_eq!(factors.kg("wood/offcuts", 1_500, Unit::Tonne), Some(1500.0));
-        assert_eq!(factors.kg("wood/offcuts", 3_000, Unit::CubicMetre), None);
+        assert_eq!(
+            kg("wood/offcuts", 3_000, Unit::CubicMetre, Some(500_000)),
+            Some(1500.0)
+        );
+        assert_eq!(
+            kg("wood/offcuts", 3_000, Unit::Kg, Some(500_000)),
+            Some(3.0)
+        );
         assert_eq!(factors.co2e_per_kg("packaging/pallets"), Some(1.0));
         assert_eq!(factors.co2e_per_kg("spaces/storage"), None);
     }

@@ -88,6 +88,8 @@ pub struct Confirmation {
     pub unit: Unit,
     pub by_user_id: Uuid,
     pub at: DateTime<Utc>,
+    /// Mass of one unit the member stated, in grams (thousandths of a kg).
+    pub kg_per_unit_grams: Option<i64>,
 }
 
 impl Confirmation {
@@ -149,6 +151,17 @@ impl Reservation {
         }
     }
 
+    /// The mass of one unit stated by the latest confirmation that states one.
+    pub fn stated_kg_per_unit_grams(&self) -> Option<i64> {
+        let mut stated: Vec<&Confirmation> = [&self.owner, &self.counterpart]
+            .into_iter()
+            .flatten()
+            .filter(|c| c.kg_per_unit_grams.is_some())
+            .collect();
+        stated.sort_by_key(|c| c.at);
+        stated.last().and_then(|c| c.kg_per_unit_grams)
+    }
+
     pub fn agreement(&self) -> Agreement {
         match (&self.owner, &self.counterpart) {
             (Some(owner), Some(counterpart)) if owner.same_quantity(counterpart) => {
@@ -184,6 +197,7 @@ impl Exchange {
     /// The exchange of `listing` with the counterpart of `reservation`: for an offer the
     /// listing's organisation gives, for a request it receives.
     pub fn of(listing: &Listing, reservation: &Reservation, thousandths: i64, unit: Unit) -> Self {
+        let kg_per_unit = reservation.stated_kg_per_unit_grams();
         let (giver, receiver) = match listing.kind {
             ListingKind::Offer => (
                 listing.organisation_id,
@@ -206,7 +220,7 @@ impl Exchange {
             thousandths,
             unit,
             completed_at: synergies_platform::time::now(),
-            impact: impact::of(listing, thousandths, unit),
+            impact: impact::of(listing, thousandths, unit, kg_per_unit),
         }
     }
 
@@ -235,6 +249,7 @@ mod tests {
             unit,
             by_user_id: Uuid::now_v7(),
             at: synergies_platform::time::now(),
+            kg_per_unit_grams: None,
         }
     }
 

@@ -130,8 +130,8 @@ const CONVERSATION: &str = "SELECT c.id, c.tenant, c.listing_id, l.title AS list
 const MESSAGE_COLUMNS: &str =
     "id, tenant, conversation_id, author_user_id, author_organisation_id, body, created_at";
 const RESERVATION_COLUMNS: &str = "tenant, listing_id, conversation_id, counterpart_organisation_id, reserved_at, \
-    owner_thousandths, owner_unit, owner_user_id, owner_at, \
-    counterpart_thousandths, counterpart_unit, counterpart_user_id, counterpart_at";
+    owner_thousandths, owner_unit, owner_user_id, owner_at, owner_kg_per_unit_grams, \
+    counterpart_thousandths, counterpart_unit, counterpart_user_id, counterpart_at, counterpart_kg_per_unit_grams";
 const EXCHANGE_COLUMNS: &str = "id, tenant, listing_id, conversation_id, giver_organisation_id, receiver_organisation_id, \
     exchange_mode, category, quantity_thousandths, quantity_unit, completed_at, \
     kg_diverted_grams, co2e_grams, value_cents, month";
@@ -188,6 +188,7 @@ macro_rules! exchange_store {
                     unit: unit("unit", &unit_text)?,
                     by_user_id: row.try_get(format!("{side}_user_id").as_str())?,
                     at: row.try_get(format!("{side}_at").as_str())?,
+                    kg_per_unit_grams: row.try_get(format!("{side}_kg_per_unit_grams").as_str())?,
                 }))
             }
 
@@ -450,7 +451,7 @@ macro_rules! exchange_store {
                 // the second reads the first's figure below.
                 let updated = sqlx::query(&format!(
                     "UPDATE listing_reservations SET {prefix}_thousandths = $1, {prefix}_unit = $2,
-                            {prefix}_user_id = $3, {prefix}_at = $4
+                            {prefix}_user_id = $3, {prefix}_at = $4, {prefix}_kg_per_unit_grams = $7
                       WHERE tenant = $5 AND listing_id = $6"
                 ))
                 .bind(confirmation.thousandths)
@@ -459,6 +460,7 @@ macro_rules! exchange_store {
                 .bind(confirmation.at)
                 .bind(tenant)
                 .bind(listing)
+                .bind(confirmation.kg_per_unit_grams)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
