@@ -484,7 +484,69 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
     );
 }
 
+async fn confirmations_at_the_same_time_complete_exactly_once(f: Fixture) {
+    let listing = published(&f, "dijon", ListingKind::Offer).await;
+    let (c, _) = f
+        .store
+        .open_conversation(&Conversation::open(
+            &listing,
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        ))
+        .await
+        .unwrap();
+    assert!(
+        f.store
+            .reserve(&Reservation::for_conversation(&c), now(), &[])
+            .await
+            .unwrap()
+    );
+    let decide = |r: &Reservation| -> Option<Completion> {
+        match r.agreement() {
+            Agreement::Agreed { thousandths, unit } => {
+                Some((Exchange::of(&listing, r, thousandths, unit), vec![]))
+            }
+            _ => None,
+        }
+    };
+    let (owner, counterpart) = (confirmation(40_000), confirmation(40_000));
+    let (a, b) = tokio::join!(
+        f.store
+            .confirm("dijon", listing.id, Side::Owner, &owner, &decide),
+        f.store.confirm(
+            "dijon",
+            listing.id,
+            Side::Counterpart,
+            &counterpart,
+            &decide
+        ),
+    );
+    let completed = [a.unwrap(), b.unwrap()]
+        .into_iter()
+        .filter(|c| matches!(c, Some(Confirmed::Completed(_))))
+        .count();
+    // Whichever commits second reads the first's figure: one completion, never none or two.
+    assert_eq!(completed, 1);
+    assert_eq!(
+        f.listings
+            .get("dijon", listing.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ListingStatus::Completed
+    );
+    assert!(
+        f.store
+            .exchange_of_listing("dijon", listing.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    confirmations_at_the_same_time_complete_exactly_once,
     an_organisation_has_one_conversation_per_listing,
     conversations_of_both_sides_come_most_recently_active_first,
     messages_come_newest_first_each_with_its_event,
