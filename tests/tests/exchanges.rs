@@ -33,6 +33,20 @@ async fn offer(client: &Client, member: &Member) -> Value {
 #[tokio::test]
 async fn two_organisations_talk_reserve_confirm_and_record_their_exchange() {
     let platform = Platform::all_in_one(&[]).await;
+    journey(&platform).await;
+}
+
+/// The same journey with one process per service, on PostgreSQL and NATS JetStream.
+#[tokio::test]
+async fn the_journey_is_the_same_in_the_split_layout() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    journey(&platform).await;
+}
+
+async fn journey(platform: &Platform) {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let giver = client.create_member("dijon", "Cartonnerie").await;
