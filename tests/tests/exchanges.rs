@@ -82,6 +82,14 @@ async fn journey(platform: &Platform) {
         )
         .await;
     assert_eq!(status, 201, "{hello}");
+    // The listing's owner is told, in their inbox.
+    let items = client.wait_for_item_about(&giver, listing_id).await;
+    assert!(
+        items
+            .iter()
+            .any(|item| item["kind"] == "conversation.message_posted"),
+        "{items:?}"
+    );
     let (status, reply) = client
         .post(
             &messages,

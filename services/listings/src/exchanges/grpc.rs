@@ -363,6 +363,15 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             .conversation(&caller, "conversation_id", &request.conversation_id)
             .await?;
         let text = validate::required_text("text", &request.text, MESSAGE_MAX).map_err(invalid)?;
+        let recipient_user_id = if member.organisation_id == conversation.listing_organisation_id {
+            Some(conversation.started_by_user_id)
+        } else {
+            self.listings
+                .get(&caller.tenant, conversation.listing_id)
+                .await
+                .map_err(failed)?
+                .map(|listing| listing.owner_user_id)
+        };
         let message = Message {
             id: Uuid::now_v7(),
             tenant: caller.tenant.clone(),
@@ -381,6 +390,9 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             recipient_organisation_id: conversation.other_side(member.organisation_id).to_string(),
             listing_title: conversation.listing_title.clone(),
             at: Some(timestamp(message.created_at)),
+            recipient_user_id: recipient_user_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         };
         self.store
             .post(
