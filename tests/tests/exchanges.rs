@@ -291,6 +291,9 @@ async fn journey(platform: &Platform) {
         .get(&format!("/api/v1/listings/{listing_id}"), &giver.token)
         .await;
     assert_eq!(listing["status"], "completed");
+    // A completed listing is no longer open to conversations.
+    let (status, refused) = client.post(&conversations, &taker.token, &json!({})).await;
+    assert_eq!(status, 422, "{refused}");
 
     // Impact: 40 pallets the members weighed at 20 kg each (instead of the EUR-pallet's 25 kg);
     // packaging's factor is 1 kg CO2e per kg.
@@ -482,5 +485,75 @@ async fn other_organisations_and_territories_cannot_read_a_conversation() {
     assert_eq!(
         (status, refused["error"]["field"].as_str()),
         (400, Some("conversation_id"))
+    );
+    let (status, refused) = client
+        .get(&format!("{messages}?page_size=101"), &taker.token)
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("page_size"))
+    );
+    let (status, refused) = client
+        .post(
+            "/api/v1/listings/not-a-uuid/conversations",
+            &taker.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("listing_id"))
+    );
+
+    // A listing that states no quantity: confirming needs a unit.
+    let (_, skill) = client
+        .create_listing(
+            "en",
+            &giver,
+            &json!({"kind": "offer", "category": "skills/maintenance", "title": "Réparation de chariots"}),
+        )
+        .await;
+    let skill_id = id(&skill);
+    let (_, talk) = client
+        .post(
+            &format!("/api/v1/listings/{skill_id}/conversations"),
+            &taker.token,
+            &json!({}),
+        )
+        .await;
+    let (status, reserved) = client
+        .post(
+            &format!("/api/v1/listings/{skill_id}/reservation"),
+            &giver.token,
+            &json!({"conversation_id": talk["id"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reserved}");
+    let confirmation = format!("/api/v1/listings/{skill_id}/confirmation");
+    let (status, refused) = client
+        .post_in("fr", &confirmation, &taker.token, &json!({"quantity": 3}))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("unit"))
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("obligatoire"),
+        "{refused}"
+    );
+    let (status, confirmed) = client
+        .post(
+            &confirmation,
+            &taker.token,
+            &json!({"quantity": 3, "unit": "h"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(
+        confirmed["reservation"]["counterpart_confirmation"]["unit"],
+        "h"
     );
 }
