@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "synergies/identity/v1/identity.proto",
     "synergies/listings/v1/listings.proto",
     "synergies/listings/v1/photos.proto",
+    "synergies/listings/v1/exchanges.proto",
     "synergies/matching/v1/matching.proto",
     "synergies/notifications/v1/notifications.proto",
 ];

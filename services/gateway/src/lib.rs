@@ -161,6 +161,33 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::photos::thumbnail_public),
         )
         .route("/api/v1/inbox", get(api::inbox::list))
+        .route(
+            "/api/v1/listings/{id}/conversations",
+            post(api::exchanges::open),
+        )
+        .route("/api/v1/conversations", get(api::exchanges::list))
+        .route("/api/v1/conversations/{id}", get(api::exchanges::get))
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            get(api::exchanges::messages).post(api::exchanges::post),
+        )
+        .route(
+            "/api/v1/listings/{id}/reservation",
+            get(api::exchanges::reservation)
+                .post(api::exchanges::reserve)
+                .delete(api::exchanges::cancel),
+        )
+        .route(
+            "/api/v1/listings/{id}/confirmation",
+            post(api::exchanges::confirm),
+        )
+        .route("/api/v1/exchanges", get(api::exchanges::exchanges))
+        .route("/api/v1/impact", get(api::exchanges::impact))
+        .route("/api/v1/impact/export.csv", get(api::exchanges::impact_csv))
+        .route(
+            "/api/v1/tenants/{tenant}/impact",
+            get(api::exchanges::territory_summary),
+        )
         .merge(web::router(&state))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

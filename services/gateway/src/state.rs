@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use synergies_proto::listings::v1::exchanges_service_client::ExchangesServiceClient;
 use synergies_proto::listings::v1::listing_photos_service_client::ListingPhotosServiceClient;
 use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
@@ -41,6 +42,8 @@ pub struct GatewayState {
     pub listings: ListingsServiceClient<Channel>,
     /// Photos of listings (served by the listings service; larger messages).
     pub photos: ListingPhotosServiceClient<Channel>,
+    /// Conversations, reservations and exchanges (served by the listings service).
+    pub exchanges: ExchangesServiceClient<Channel>,
     pub matching: MatchingServiceClient<Channel>,
     pub notifications: NotificationsServiceClient<Channel>,
     /// Each service's channel and gRPC service name, for readiness.
@@ -69,6 +72,7 @@ impl GatewayState {
             photos: ListingPhotosServiceClient::new(listings.clone())
                 .max_encoding_message_size(crate::api::photos::UPLOAD_BODY_LIMIT)
                 .max_decoding_message_size(MAX_PHOTO_ANSWER_BYTES),
+            exchanges: ExchangesServiceClient::new(listings.clone()),
             matching: MatchingServiceClient::new(matching.clone()),
             notifications: NotificationsServiceClient::new(notifications.clone()),
             services: vec![

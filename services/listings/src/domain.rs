@@ -6,8 +6,10 @@
 //! withdrawn (owner), expired (available_until passed), hidden (facilitator, with a reason)
 //! ```
 //!
-//! `reserved` and `completed` belong to the exchanges work (conversations, reservations); they
-//! exist here so that search and the transitions below already know them.
+//! `reserved` and `completed` are reached through the exchanges module (conversations,
+//! reservations, confirmations): the owner reserves a published listing for the other side of
+//! one of its conversations, may cancel (back to published), and both sides' matching
+//! confirmations complete it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use synergies_platform::error::FieldError;
@@ -418,6 +420,22 @@ fn wrong_status(action_en: &str, action_fr: &str, status: ListingStatus) -> Wron
     }
 }
 
+/// An exchange is confirmed only on a reserved listing.
+pub fn not_reserved(status: ListingStatus) -> WrongStatus {
+    WrongStatus {
+        message: Text::new(
+            format!(
+                "a {} listing cannot be confirmed: the listing's organisation must reserve it first",
+                status.as_str()
+            ),
+            format!(
+                "une annonce à l'état {} ne peut pas être confirmée : l'organisation de l'annonce doit d'abord la réserver",
+                status.as_str()
+            ),
+        ),
+    }
+}
+
 impl Listing {
     /// A new draft of `organisation`, written by `owner`.
     pub fn draft(
@@ -539,6 +557,47 @@ impl Listing {
         }
         self.status = ListingStatus::Hidden;
         self.status_reason = reason;
+        self.touch();
+        Ok(())
+    }
+
+    /// The owner reserves a published listing for another organisation.
+    pub fn reserve(&mut self) -> Result<(), WrongStatus> {
+        if self.status != ListingStatus::Published {
+            return Err(wrong_status("reserved", "réservée", self.status));
+        }
+        self.status = ListingStatus::Reserved;
+        self.touch();
+        Ok(())
+    }
+
+    /// The owner cancels a reservation: the listing is on offer again.
+    pub fn cancel_reservation(&mut self) -> Result<(), WrongStatus> {
+        if self.status != ListingStatus::Reserved {
+            return Err(WrongStatus {
+                message: Text::new(
+                    format!(
+                        "a {} listing has no reservation to cancel",
+                        self.status.as_str()
+                    ),
+                    format!(
+                        "une annonce à l'état {} n'a pas de réservation à annuler",
+                        self.status.as_str()
+                    ),
+                ),
+            });
+        }
+        self.status = ListingStatus::Published;
+        self.touch();
+        Ok(())
+    }
+
+    /// Both sides confirmed the exchange of a reserved listing.
+    pub fn complete(&mut self) -> Result<(), WrongStatus> {
+        if self.status != ListingStatus::Reserved {
+            return Err(not_reserved(self.status));
+        }
+        self.status = ListingStatus::Completed;
         self.touch();
         Ok(())
     }
@@ -752,6 +811,29 @@ mod tests {
         assert!(listing.withdraw().is_err());
         let message = listing.hide("x".into()).unwrap_err().message;
         assert!(message.fr.contains("hidden"));
+    }
+
+    #[test]
+    fn a_published_listing_is_reserved_cancelled_reserved_and_completed() {
+        let mut listing = Listing::draft(
+            "dijon",
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            valid(fields()).unwrap(),
+            None,
+        );
+        assert!(listing.reserve().is_err());
+        assert!(listing.cancel_reservation().is_err());
+        listing.submit(false).unwrap();
+        assert!(listing.complete().is_err());
+        listing.reserve().unwrap();
+        assert!(listing.reserve().is_err());
+        listing.cancel_reservation().unwrap();
+        assert_eq!(listing.status, ListingStatus::Published);
+        listing.reserve().unwrap();
+        listing.complete().unwrap();
+        assert_eq!(listing.status, ListingStatus::Completed);
+        assert!(listing.cancel_reservation().is_err());
     }
 
     #[test]

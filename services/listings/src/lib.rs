@@ -6,6 +6,7 @@ pub mod convert;
 pub mod domain;
 pub mod error;
 pub mod ewc;
+pub mod exchanges;
 pub mod grpc;
 pub mod handler;
 pub mod photos;
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use synergies_platform::service::ServiceEnv;
+use synergies_proto::listings::v1::exchanges_service_server::ExchangesServiceServer;
 use synergies_proto::listings::v1::listing_photos_service_server::ListingPhotosServiceServer;
 use synergies_proto::listings::v1::listings_service_server::ListingsServiceServer;
 use tokio::net::TcpListener;
@@ -62,12 +64,21 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             relay.clone(),
         )),
     );
+    let exchanges = exchanges::grpc::ExchangesApi::new(
+        store.clone(),
+        exchanges::store::for_database(&database),
+        relay.clone(),
+        env.verifier.clone(),
+        territory.clone(),
+    );
     let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
     let photos = photos_api(&env, &database)?;
-    let routes = tonic::service::Routes::new(ListingsServiceServer::new(api)).add_service(
-        ListingPhotosServiceServer::new(photos)
-            .max_decoding_message_size(photos::grpc::MAX_REQUEST_BYTES),
-    );
+    let routes = tonic::service::Routes::new(ListingsServiceServer::new(api))
+        .add_service(
+            ListingPhotosServiceServer::new(photos)
+                .max_decoding_message_size(photos::grpc::MAX_REQUEST_BYTES),
+        )
+        .add_service(ExchangesServiceServer::new(exchanges));
     tracing::info!(address = %listener.local_addr()?, "listings service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     relay_task.await?;

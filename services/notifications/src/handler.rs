@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events;
-use synergies_proto::events::v1::{EventEnvelope, MatchFound};
+use synergies_proto::events::v1::{ConversationMessagePosted, EventEnvelope, MatchFound};
 use uuid::Uuid;
 
 use crate::store::{InboxItem, InboxStore};
@@ -127,6 +127,58 @@ impl EventHandler for ListingHiddenHandler {
             .map_err(|e| HandlerError::Transient(e.to_string()))?;
         if delivered {
             tracing::info!(user_id = %item.user_id, "owner told their listing was hidden");
+        }
+        Ok(())
+    }
+}
+
+/// Tells the recipient of a message in a conversation about a listing.
+pub struct MessagePostedHandler {
+    store: Arc<dyn InboxStore>,
+}
+
+impl MessagePostedHandler {
+    pub fn new(store: Arc<dyn InboxStore>) -> Self {
+        Self { store }
+    }
+}
+
+/// The recipient's inbox item, in French like the others (see [`requester_item`]); the message
+/// itself stays in the conversation.
+pub fn message_item(
+    envelope: &EventEnvelope,
+    event: &ConversationMessagePosted,
+) -> Result<InboxItem, HandlerError> {
+    Ok(InboxItem {
+        id: Uuid::now_v7(),
+        tenant: envelope.tenant.clone(),
+        user_id: uuid("recipient_user_id", &event.recipient_user_id)?,
+        kind: envelope.event_type.clone(),
+        title: format!("Nouveau message à propos de « {} »", event.listing_title),
+        body: "Une organisation vous a écrit dans la conversation sur cette annonce.".to_owned(),
+        listing_id: Some(uuid("listing_id", &event.listing_id)?),
+        event_id: events::event_id(envelope)?,
+        read: false,
+        created_at: synergies_platform::time::now(),
+    })
+}
+
+#[async_trait]
+impl EventHandler for MessagePostedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: ConversationMessagePosted = events::payload(envelope)?;
+        let item = message_item(envelope, &event)?;
+        let delivered = self
+            .store
+            .deliver(
+                crate::MESSAGES_CONSUMER,
+                item.event_id,
+                std::slice::from_ref(&item),
+            )
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if delivered {
+            tracing::info!(user_id = %item.user_id, conversation_id = %event.conversation_id, "inbox item stored");
         }
         Ok(())
     }

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService";
 /// Durable consumer of match events.
 pub const MATCHES_CONSUMER: &str = "notifications-matches";
+/// Durable consumer of messages posted in conversations about listings.
+pub const MESSAGES_CONSUMER: &str = "notifications-messages";
 /// Durable consumer of e-mail verification requests.
 pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
 /// Durable consumer of account erasures.
@@ -42,6 +44,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         MATCHES_CONSUMER,
         <synergies_proto::events::v1::MatchFound as synergies_platform::events::Event>::TYPE,
         Arc::new(handler::MatchFoundHandler::new(Arc::clone(&store))),
+    );
+    let messages_task = env.spawn_consumer(
+        MESSAGES_CONSUMER,
+        <synergies_proto::events::v1::ConversationMessagePosted as synergies_platform::events::Event>::TYPE,
+        Arc::new(handler::MessagePostedHandler::new(Arc::clone(&store))),
     );
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
@@ -105,6 +112,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
+    messages_task.await?;
     verifications_task.await?;
     resets_task.await?;
     decisions_task.await?;

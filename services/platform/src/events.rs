@@ -3,7 +3,8 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    EventEnvelope, ListingExpired, ListingHidden, ListingPublished, ListingSubmitted,
+    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingExpired, ListingHidden,
+    ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
     ListingUpdated, ListingWithdrawn, MatchFound, OrganisationDecided, PasswordResetRequested,
     UserErased, UserInvited, UserVerificationRequested,
 };
@@ -36,6 +37,22 @@ impl Event for ListingExpired {
 
 impl Event for ListingHidden {
     const TYPE: &'static str = "listing.hidden";
+}
+
+impl Event for ListingReserved {
+    const TYPE: &'static str = "listing.reserved";
+}
+
+impl Event for ListingReservationCancelled {
+    const TYPE: &'static str = "listing.reservation_cancelled";
+}
+
+impl Event for ConversationMessagePosted {
+    const TYPE: &'static str = "conversation.message_posted";
+}
+
+impl Event for ExchangeCompleted {
+    const TYPE: &'static str = "exchange.completed";
 }
 
 impl Event for MatchFound {

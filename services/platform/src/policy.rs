@@ -33,6 +33,9 @@ pub enum Action {
     ReadListings,
     /// Edit, submit or withdraw one of one's own organisation's listings.
     ManageListing,
+    /// Take part in conversations and exchanges about listings, for one's own organisation
+    /// (approved members only): open a conversation, post, read, confirm an exchange.
+    TakePartInExchanges,
     /// Approve listings waiting for approval, hide listings (with a reason).
     ModerateListings,
     /// Read one's own inbox.
@@ -85,7 +88,9 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
         }
         Action::ReadUser | Action::ReadListings => caller.is_operator() || signed_in_user,
         Action::ReadOwnInbox => signed_in_user,
-        Action::PublishListing | Action::ManageListing => signed_in_user && has(Role::Member),
+        Action::PublishListing | Action::ManageListing | Action::TakePartInExchanges => {
+            signed_in_user && has(Role::Member)
+        }
         Action::ManageColleagues => {
             signed_in_user && has(Role::Member) && has(Role::OrganisationAdmin)
         }
@@ -103,6 +108,7 @@ fn needs_own_organisation(action: Action) -> bool {
         action,
         Action::PublishListing
             | Action::ManageListing
+            | Action::TakePartInExchanges
             | Action::ManageColleagues
             | Action::CloseOrganisation
     )
@@ -130,7 +136,9 @@ pub fn authorize(
     }
     if !allowed(caller, action) {
         let message = match action {
-            Action::PublishListing | Action::ManageListing if caller.user_id.is_some() => {
+            Action::PublishListing | Action::ManageListing | Action::TakePartInExchanges
+                if caller.user_id.is_some() =>
+            {
                 Text::new(
                     "your organisation is not approved yet: a facilitator of the territory must approve it first",
                     "votre organisation n'est pas encore validée : un animateur du territoire doit d'abord l'approuver",
@@ -197,8 +205,9 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 15] = [
+    const ACTIONS: [Action; 16] = [
         Action::ManageListing,
+        Action::TakePartInExchanges,
         Action::ModerateListings,
         Action::ManageTenant,
         Action::CloseOrganisation,
@@ -249,7 +258,11 @@ mod tests {
         match (who, action) {
             (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
-            (Operator, PublishListing | ManageListing | ReadOwnInbox | ManageColleagues) => false,
+            (
+                Operator,
+                PublishListing | ManageListing | TakePartInExchanges | ReadOwnInbox
+                | ManageColleagues,
+            ) => false,
             (Operator | Facilitator | TenantAdmin, ModerateListings) => true,
             (_, ModerateListings) => false,
             (Operator | TenantAdmin, AppointFacilitators | ManageTenant) => true,
@@ -261,8 +274,12 @@ mod tests {
             (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
-            (PendingUser, PublishListing | ManageListing) => false,
-            (_, PublishListing | ManageListing | ReadUser | ReadListings | ReadOwnInbox) => true,
+            (PendingUser, PublishListing | ManageListing | TakePartInExchanges) => false,
+            (
+                _,
+                PublishListing | ManageListing | TakePartInExchanges | ReadUser | ReadListings
+                | ReadOwnInbox,
+            ) => true,
         }
     }
 

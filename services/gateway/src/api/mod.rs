@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod exchanges;
 pub mod inbox;
 pub mod listings;
 pub mod mail;

@@ -1,0 +1,624 @@
+//! Conversations about listings, reservations, confirmations and recorded exchanges.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+use axum::response::IntoResponse;
+use synergies_platform::context::{anonymous_request, request};
+use synergies_platform::i18n::{Language, Text};
+use synergies_platform::retry::idempotent_call;
+use synergies_proto::listings::v1 as pb;
+use utoipa::{IntoParams, ToSchema};
+
+use super::PageParams;
+use super::listings::{Listing, listing_json};
+use crate::auth::Member;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::GatewayState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationMessage {
+    pub id: String,
+    pub conversation_id: String,
+    pub author_user_id: String,
+    pub author_organisation_id: String,
+    pub text: String,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Conversation {
+    pub id: String,
+    pub listing_id: String,
+    pub listing_title: String,
+    /// The listing's organisation.
+    pub listing_organisation_id: String,
+    /// The organisation that opened the conversation.
+    pub asking_organisation_id: String,
+    pub created_at: String,
+    pub last_activity_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<ConversationMessage>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationPage {
+    pub conversations: Vec<Conversation>,
+    /// Empty on the last page.
+    pub next_page_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub messages: Vec<ConversationMessage>,
+    pub next_page_token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "Bonjour, les palettes sont-elles encore disponibles ? Nous pouvons passer jeudi."}))]
+pub struct NewMessage {
+    /// 1 to 4000 characters.
+    #[schema(example = "Bonjour, les palettes sont-elles toujours disponibles ?")]
+    pub text: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"conversation_id": "01938f1e-7c3a-7d30-9c55-6f1f0b6a2e42"}))]
+pub struct NewReservation {
+    /// A conversation about this listing: the listing is reserved for its other organisation.
+    pub conversation_id: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"quantity": "38", "unit": "piece", "kg_per_unit": "25"}))]
+pub struct ExchangeConfirmation {
+    /// The quantity actually transferred (a number or its text), e.g. `38` or `12.5`.
+    #[schema(value_type = String, example = "38")]
+    pub quantity: Value,
+    /// Defaults to the listing's unit; required when the listing states no quantity.
+    #[serde(default)]
+    pub unit: String,
+    /// Mass of one unit in kg, when the unit is not a mass: replaces the category's default
+    /// in this exchange's impact (the latest confirmation stating one wins).
+    #[schema(value_type = Option<String>, example = "20")]
+    pub kg_per_unit: Option<Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Confirmation {
+    pub quantity: String,
+    pub unit: String,
+    pub by_user_id: String,
+    pub at: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kg_per_unit: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Reservation {
+    pub conversation_id: String,
+    /// The organisation the listing is reserved for.
+    pub counterpart_organisation_id: String,
+    pub reserved_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_confirmation: Option<Confirmation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterpart_confirmation: Option<Confirmation>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Exchange {
+    pub id: String,
+    pub listing_id: String,
+    pub conversation_id: String,
+    pub giver_organisation_id: String,
+    pub receiver_organisation_id: String,
+    pub exchange_mode: String,
+    pub category: String,
+    pub quantity: String,
+    pub unit: String,
+    pub completed_at: String,
+    /// Kilograms diverted, when the unit is a mass or pieces of known mass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kg_diverted: Option<f64>,
+    /// kg CO2e avoided: an order of magnitude (see `services/listings/data/impact.tsv`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub co2e_kg: Option<f64>,
+    /// Declared value (the listing's price for the quantity), euro cents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_cents: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExchangeState {
+    pub listing: Listing,
+    /// While the listing is reserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservation: Option<Reservation>,
+    /// Once both sides confirmed the same quantity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
+    /// When the two confirmations differ: what to do, in the caller's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExchangePage {
+    pub exchanges: Vec<Exchange>,
+    pub next_page_token: String,
+}
+
+fn message_json(message: pb::Message) -> ConversationMessage {
+    ConversationMessage {
+        created_at: super::rfc3339(message.created_at.as_ref()),
+        id: message.id,
+        conversation_id: message.conversation_id,
+        author_user_id: message.author_user_id,
+        author_organisation_id: message.author_organisation_id,
+        text: message.text,
+    }
+}
+
+fn conversation_json(conversation: pb::Conversation) -> Conversation {
+    Conversation {
+        created_at: super::rfc3339(conversation.created_at.as_ref()),
+        last_activity_at: super::rfc3339(conversation.last_activity_at.as_ref()),
+        id: conversation.id,
+        listing_id: conversation.listing_id,
+        listing_title: conversation.listing_title,
+        listing_organisation_id: conversation.listing_organisation_id,
+        asking_organisation_id: conversation.asking_organisation_id,
+        last_message: conversation.last_message.map(message_json),
+    }
+}
+
+fn confirmation_json(confirmation: pb::Confirmation) -> Confirmation {
+    Confirmation {
+        at: super::rfc3339(confirmation.at.as_ref()),
+        quantity: confirmation.quantity,
+        unit: confirmation.unit,
+        by_user_id: confirmation.by_user_id,
+        kg_per_unit: confirmation.kg_per_unit,
+    }
+}
+
+fn exchange_json(exchange: pb::Exchange) -> Exchange {
+    Exchange {
+        completed_at: super::rfc3339(exchange.completed_at.as_ref()),
+        id: exchange.id,
+        listing_id: exchange.listing_id,
+        conversation_id: exchange.conversation_id,
+        giver_organisation_id: exchange.giver_organisation_id,
+        receiver_organisation_id: exchange.receiver_organisation_id,
+        exchange_mode: exchange.exchange_mode,
+        category: exchange.category,
+        quantity: exchange.quantity,
+        unit: exchange.unit,
+        kg_diverted: exchange.kg_diverted,
+        co2e_kg: exchange.co2e_kg,
+        value_cents: exchange.value_cents,
+    }
+}
+
+fn state_json(
+    answer: pb::ReservationResponse,
+    headers: &HeaderMap,
+) -> Result<ExchangeState, ApiError> {
+    let language = Language::negotiate(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        Language::En,
+    );
+    let notice = Text::new(answer.notice_en, answer.notice_fr);
+    Ok(ExchangeState {
+        listing: listing_json(answer.listing.ok_or_else(ApiError::incomplete_answer)?),
+        reservation: answer.reservation.map(|r| Reservation {
+            reserved_at: super::rfc3339(r.reserved_at.as_ref()),
+            conversation_id: r.conversation_id,
+            counterpart_organisation_id: r.counterpart_organisation_id,
+            owner_confirmation: r.owner_confirmation.map(confirmation_json),
+            counterpart_confirmation: r.counterpart_confirmation.map(confirmation_json),
+        }),
+        exchange: answer.exchange.map(exchange_json),
+        notice: Some(notice.get(language).to_owned()).filter(|n| !n.is_empty()),
+    })
+}
+
+/// Opens the conversation of the caller's organisation about another organisation's listing
+/// (201), or returns the one it already has (200).
+#[utoipa::path(post, path = "/api/v1/listings/{id}/conversations", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 201, body = Conversation), (status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn open(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Conversation>), ApiError> {
+    let message = pb::OpenConversationRequest { listing_id: id };
+    let opened = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.open_conversation(call).await }
+    })
+    .await?
+    .into_inner();
+    let status = if opened.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let conversation = opened
+        .conversation
+        .ok_or_else(ApiError::incomplete_answer)?;
+    Ok((status, Json(conversation_json(conversation))))
+}
+
+/// The conversations of the caller's organisation, on both sides, most recently active first,
+/// each with its newest message.
+#[utoipa::path(get, path = "/api/v1/conversations", params(PageParams), security(("member" = [])),
+    responses((status = 200, body = ConversationPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<ConversationPage>, ApiError> {
+    let message = pb::ListConversationsRequest {
+        page_size: page.page_size.unwrap_or(0),
+        page_token: page.page_token.unwrap_or_default(),
+    };
+    let found = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.list_conversations(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(ConversationPage {
+        conversations: found
+            .conversations
+            .into_iter()
+            .map(conversation_json)
+            .collect(),
+        next_page_token: found.next_page_token,
+    }))
+}
+
+/// One conversation (its two organisations only).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<Conversation>, ApiError> {
+    let message = pb::GetConversationRequest {
+        conversation_id: id,
+    };
+    let conversation = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.get_conversation(call).await }
+    })
+    .await?
+    .into_inner()
+    .conversation
+    .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(conversation_json(conversation)))
+}
+
+/// The messages of a conversation, newest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", params(("id" = String, Path), PageParams), security(("member" = [])),
+    responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn messages(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<MessagePage>, ApiError> {
+    let message = pb::ListMessagesRequest {
+        conversation_id: id,
+        page_size: page.page_size.unwrap_or(0),
+        page_token: page.page_token.unwrap_or_default(),
+    };
+    let found = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.list_messages(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(MessagePage {
+        messages: found.messages.into_iter().map(message_json).collect(),
+        next_page_token: found.next_page_token,
+    }))
+}
+
+/// Posts a message (members of the conversation's two organisations).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", params(("id" = String, Path)), request_body = NewMessage, security(("member" = [])),
+    responses((status = 201, body = ConversationMessage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn post(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> Result<(StatusCode, Json<ConversationMessage>), ApiError> {
+    let message = pb::PostMessageRequest {
+        conversation_id: id,
+        text: body.text,
+    };
+    let posted = state
+        .exchanges
+        .clone()
+        .post_message(request(message, &member.caller))
+        .await?
+        .into_inner()
+        .message
+        .ok_or_else(ApiError::incomplete_answer)?;
+    Ok((StatusCode::CREATED, Json(message_json(posted))))
+}
+
+/// The listing's reservation and exchange, as its two organisations see them.
+#[utoipa::path(get, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reservation(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<ExchangeState>, ApiError> {
+    let message = pb::GetReservationRequest { listing_id: id };
+    let answer = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.get_reservation(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(state_json(answer, &headers)?))
+}
+
+/// The listing's organisation reserves it for the other organisation of one of its
+/// conversations (published → reserved).
+#[utoipa::path(post, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), request_body = NewReservation, security(("member" = [])),
+    responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reserve(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewReservation>,
+) -> Result<Json<ExchangeState>, ApiError> {
+    let message = pb::ReserveListingRequest {
+        listing_id: id,
+        conversation_id: body.conversation_id,
+    };
+    let answer = state
+        .exchanges
+        .clone()
+        .reserve_listing(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(state_json(answer, &headers)?))
+}
+
+/// The listing's organisation cancels the reservation (reserved → published).
+#[utoipa::path(delete, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cancel(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<ExchangeState>, ApiError> {
+    let message = pb::CancelReservationRequest { listing_id: id };
+    let answer = state
+        .exchanges
+        .clone()
+        .cancel_reservation(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(state_json(answer, &headers)?))
+}
+
+/// One side confirms the quantity actually transferred. When both sides have confirmed the
+/// same quantity the listing is completed and the exchange recorded; when they differ the
+/// answer's `notice` says so and the listing stays reserved until they agree.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/confirmation", params(("id" = String, Path)), request_body = ExchangeConfirmation, security(("member" = [])),
+    responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ExchangeConfirmation>,
+) -> Result<Json<ExchangeState>, ApiError> {
+    let number = |field: &'static str, value: Value| match value {
+        Value::Null => Ok(String::new()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(s) => Ok(s),
+        _ => Err(ApiError::invalid(
+            field,
+            Text::new(
+                format!("{field}: must be a number such as 12.5"),
+                format!("{field} : doit être un nombre tel que 12,5"),
+            ),
+        )),
+    };
+    let message = pb::ConfirmExchangeRequest {
+        listing_id: id,
+        quantity: number("quantity", body.quantity)?,
+        unit: body.unit,
+        kg_per_unit: number("kg_per_unit", body.kg_per_unit.unwrap_or(Value::Null))?,
+    };
+    let answer = state
+        .exchanges
+        .clone()
+        .confirm_exchange(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok(Json(state_json(answer, &headers)?))
+}
+
+/// Exchanges the caller's organisation gave or received, newest first.
+#[utoipa::path(get, path = "/api/v1/exchanges", params(PageParams), security(("member" = [])),
+    responses((status = 200, body = ExchangePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn exchanges(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<ExchangePage>, ApiError> {
+    let message = pb::ListExchangesRequest {
+        page_size: page.page_size.unwrap_or(0),
+        page_token: page.page_token.unwrap_or_default(),
+    };
+    let found = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.list_exchanges(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(ExchangePage {
+        exchanges: found.exchanges.into_iter().map(exchange_json).collect(),
+        next_page_token: found.next_page_token,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImpactScope {
+    /// `organisation` (default: my organisation's exchanges) or `tenant` (facilitators).
+    pub scope: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MonthImpact {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    pub exchanges: i64,
+    pub kg_diverted: f64,
+    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    pub co2e_kg: f64,
+    pub value_cents: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImpactReport {
+    /// Oldest first.
+    pub months: Vec<MonthImpact>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TerritorySummary {
+    pub listings_online: i64,
+    pub exchanges_completed: i64,
+    pub tonnes_diverted: f64,
+    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    pub co2e_tonnes: f64,
+}
+
+async fn impact_months(
+    member: &Member,
+    state: &GatewayState,
+    scope: String,
+) -> Result<Vec<MonthImpact>, ApiError> {
+    let message = pb::GetImpactRequest { scope };
+    let found = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.get_impact(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(found
+        .months
+        .into_iter()
+        .map(|m| MonthImpact {
+            month: m.month,
+            exchanges: m.exchanges,
+            kg_diverted: m.kg_diverted,
+            co2e_kg: m.co2e_kg,
+            value_cents: m.value_cents,
+        })
+        .collect())
+}
+
+/// Impact totals per month: my organisation's exchanges, or the whole territory's
+/// (`scope=tenant`, facilitators).
+#[utoipa::path(get, path = "/api/v1/impact", params(ImpactScope), security(("member" = [])),
+    responses((status = 200, body = ImpactReport), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn impact(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiQuery(scope): ApiQuery<ImpactScope>,
+) -> Result<Json<ImpactReport>, ApiError> {
+    let months = impact_months(&member, &state, scope.scope.unwrap_or_default()).await?;
+    Ok(Json(ImpactReport { months }))
+}
+
+/// The territory's impact per month as CSV, for facilitators' reports.
+#[utoipa::path(get, path = "/api/v1/impact/export.csv", security(("member" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+pub async fn impact_csv(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let months = impact_months(&member, &state, "tenant".to_owned()).await?;
+    let mut csv =
+        String::from("month,exchanges,kg_diverted,co2e_kg_order_of_magnitude,declared_value_eur\n");
+    for m in months {
+        let _ = writeln!(
+            csv,
+            "{},{},{:.3},{:.3},{}.{:02}",
+            m.month,
+            m.exchanges,
+            m.kg_diverted,
+            m.co2e_kg,
+            m.value_cents / 100,
+            m.value_cents % 100
+        );
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"synergies-impact.csv\"",
+            ),
+        ],
+        csv,
+    ))
+}
+
+/// A territory's public figures: listings online, exchanges completed, tonnes diverted, CO2e
+/// avoided. No account needed.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/impact", params(("tenant" = String, Path)),
+    responses((status = 200, body = TerritorySummary), (status = 404, body = ErrorBody)))]
+pub async fn territory_summary(
+    State(state): State<GatewayState>,
+    Path(tenant): Path<String>,
+) -> Result<Json<TerritorySummary>, ApiError> {
+    let message = pb::GetTerritorySummaryRequest { tenant };
+    let summary = idempotent_call(|| {
+        let mut client = state.exchanges.clone();
+        let call = anonymous_request(message.clone());
+        async move { client.get_territory_summary(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(TerritorySummary {
+        listings_online: summary.listings_online,
+        exchanges_completed: summary.exchanges_completed,
+        tonnes_diverted: summary.tonnes_diverted,
+        co2e_tonnes: summary.co2e_tonnes,
+    }))
+}
