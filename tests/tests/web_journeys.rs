@@ -634,3 +634,87 @@ async fn a_facilitator_approves_and_hides_listings_when_the_territory_asks_for_a
     assert!(browser.page_text().await.contains("Annonce masquée"));
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let client = &platform.client;
+    let giver = client.create_member("dijon", "Cartonnerie").await;
+    let taker = client.create_member("dijon", "Brasserie du Lac").await;
+    let offer = json!({"kind": "offer", "category": "packaging/pallets", "title": "10 palettes Europe",
+                       "exchange_mode": "give", "quantity": "10", "unit": "piece", "insee_code": "21231"});
+    let (status, listing) = client.create_listing("fr", &giver, &offer).await;
+    assert_eq!(status, 201, "{listing}");
+    let listing_id = listing["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start(1280, 900).await;
+
+    // The brewery asks.
+    sign_in(&browser, &base, &taker.email).await;
+    browser
+        .goto(&format!("{base}/dijon/annonces/{listing_id}"))
+        .await;
+    browser.follow("#contact").await;
+    browser
+        .fill("#text", "Bonjour, nous pouvons passer jeudi les chercher.")
+        .await;
+    browser.follow("button[value=message]").await;
+    assert!(browser.page_text().await.contains("Message envoyé."));
+    sign_out(&browser).await;
+
+    // The cardboard maker answers, reserves and confirms what left.
+    sign_in(&browser, &base, &giver.email).await;
+    browser
+        .follow("header a[href='/dijon/conversations']")
+        .await;
+    browser.follow("#conversations a").await;
+    assert!(
+        browser
+            .text("#messages")
+            .await
+            .contains("nous pouvons passer jeudi")
+    );
+    browser.fill("#text", "Entendu, à jeudi.").await;
+    browser.follow("button[value=message]").await;
+    browser.follow("button[value=reserve]").await;
+    assert_eq!(browser.text("#listing-status").await, "réservée");
+    browser.fill("#quantity", "10").await;
+    browser.follow("button[value=confirm]").await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("l'autre organisation doit confirmer")
+    );
+    browser.screenshot("conversation").await;
+    sign_out(&browser).await;
+
+    // The brewery confirms the same quantity: the exchange is recorded.
+    sign_in(&browser, &base, &taker.email).await;
+    browser.goto(&format!("{base}/dijon/conversations")).await;
+    browser.follow("#conversations a").await;
+    browser.fill("#quantity", "10").await;
+    browser.follow("button[value=confirm]").await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Échange conclu et enregistré.")
+    );
+    assert_eq!(browser.text("#listing-status").await, "conclue");
+    browser.follow("header a[href='/dijon/impact']").await;
+    let impact = browser.text("#impact").await;
+    assert!(
+        impact.contains("250,0"),
+        "10 pallets of about 25 kg: {impact}"
+    );
+    browser.screenshot("impact").await;
+
+    // The territory's home counts it.
+    browser.goto(&format!("{base}/dijon/")).await;
+    let figures = browser.text("dl.figures").await;
+    assert!(figures.contains("Échanges conclus\n1"), "{figures}");
+    assert!(figures.contains("Tonnes détournées\n0,25"), "{figures}");
+    browser.quit().await;
+}

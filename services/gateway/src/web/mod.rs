@@ -25,7 +25,8 @@ use crate::state::GatewayState;
 /// Every page of the web interface.
 pub fn router(state: &GatewayState) -> Router<GatewayState> {
     use pages::{
-        account, administration, auth, facilitation, home, listings, operator, organisation, signup,
+        account, administration, auth, exchanges, facilitation, home, listings, operator,
+        organisation, signup,
     };
     Router::new()
         .route("/", get(home::root))
@@ -84,6 +85,16 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/annonces/{id}/modifier",
             get(listings::edit_form).post(listings::update),
         )
+        .route(
+            "/{tenant}/annonces/{id}/conversation",
+            post(exchanges::open),
+        )
+        .route("/{tenant}/conversations", get(exchanges::list))
+        .route(
+            "/{tenant}/conversations/{id}",
+            get(exchanges::show).post(exchanges::act),
+        )
+        .route("/{tenant}/impact", get(exchanges::impact))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
             "/{tenant}/animation/annonces",

@@ -18,6 +18,17 @@ struct Home {
     members: u64,
     listings_online: i64,
     newest: Vec<ListingView>,
+    summary: synergies_proto::listings::v1::TerritorySummary,
+}
+
+impl Home {
+    fn tonnes(&self, value: &f64) -> String {
+        let text = format!("{value:.2}");
+        match self.page.lang {
+            synergies_platform::i18n::Language::Fr => text.replace('.', ","),
+            synergies_platform::i18n::Language::En => text,
+        }
+    }
 }
 
 pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
@@ -38,11 +49,26 @@ pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
         Ok(found) => found,
         Err(error) => return page.error(&error),
     };
+    let summary = state
+        .exchanges
+        .clone()
+        .get_territory_summary(anonymous_request(
+            synergies_proto::listings::v1::GetTerritorySummaryRequest {
+                tenant: page.tenant.slug.clone(),
+            },
+        ))
+        .await
+        .map(tonic::Response::into_inner);
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(status) => return page.error(&ApiError::from(status)),
+    };
     render(&Home {
         page,
         members,
         listings_online,
         newest,
+        summary,
     })
 }
 

@@ -63,7 +63,7 @@ pub struct ListingView {
     pub distance: String,
 }
 
-fn status_code(status: i32) -> &'static str {
+pub fn status_name(status: i32) -> &'static str {
     match pb::ListingStatus::try_from(status) {
         Ok(pb::ListingStatus::Draft) => "draft",
         Ok(pb::ListingStatus::PendingApproval) => "pending_approval",
@@ -77,7 +77,7 @@ fn status_code(status: i32) -> &'static str {
 }
 
 /// "3,00 €" in French, "€3.00" in English.
-fn euros(cents: i64, lang: Language) -> String {
+pub fn euros(cents: i64, lang: Language) -> String {
     let (whole, rest) = (cents / 100, (cents % 100).abs());
     match lang {
         Language::Fr => format!("{whole},{rest:02} €"),
@@ -142,7 +142,7 @@ fn view(
             page.t("listing.to")
         ),
     };
-    let code = status_code(listing.status);
+    let code = status_name(listing.status);
     ListingView {
         category: labels
             .get(&listing.category)

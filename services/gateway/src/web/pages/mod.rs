@@ -3,6 +3,7 @@
 pub mod account;
 pub mod administration;
 pub mod auth;
+pub mod exchanges;
 pub mod facilitation;
 pub mod home;
 pub mod listings;
@@ -113,6 +114,11 @@ pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
         "hidden",
         "photo_added",
         "updated",
+        "message_sent",
+        "reserved",
+        "reservation_cancelled",
+        "confirmed",
+        "exchange_completed",
     ];
     known
         .contains(&key)

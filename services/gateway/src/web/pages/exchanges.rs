@@ -1,0 +1,441 @@
+//! Talking and agreeing in the browser: a member contacts the organisation behind a listing,
+//! both sides exchange messages, the owner reserves the listing for the other side, both
+//! confirm the quantity transferred; and each organisation's impact page.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use synergies_platform::context::{CallerContext, request};
+use synergies_platform::i18n::Language;
+use synergies_proto::listings::v1 as pb;
+
+use super::{Feedback, check_csrf, see_other};
+use crate::error::ApiError;
+use crate::state::GatewayState;
+use crate::web::page::{Page, render};
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf_token: String,
+}
+
+/// "Contacter l'organisation" on a listing page: opens (or finds) the conversation.
+pub async fn open(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, listing_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let opened = state
+        .exchanges
+        .clone()
+        .open_conversation(request(pb::OpenConversationRequest { listing_id }, &caller))
+        .await
+        .map_err(ApiError::from)
+        .and_then(|a| {
+            a.into_inner()
+                .conversation
+                .ok_or_else(ApiError::incomplete_answer)
+        });
+    match opened {
+        Ok(conversation) => {
+            Redirect::to(&page.href(&format!("/conversations/{}", conversation.id))).into_response()
+        }
+        Err(error) => page.error(&error),
+    }
+}
+
+/// A conversation as the list shows it.
+pub struct ConversationView {
+    pub id: String,
+    pub listing_title: String,
+    pub last_message: String,
+    pub mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "conversations.html")]
+struct Conversations {
+    page: Page,
+    conversations: Vec<ConversationView>,
+}
+
+pub async fn list(page: Page, State(state): State<GatewayState>) -> Response {
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let message = pb::ListConversationsRequest {
+        page_size: 100,
+        page_token: String::new(),
+    };
+    match state
+        .exchanges
+        .clone()
+        .list_conversations(request(message, &caller))
+        .await
+    {
+        Ok(answer) => {
+            let own = own_organisation(&caller);
+            let conversations = answer
+                .into_inner()
+                .conversations
+                .into_iter()
+                .map(|c| ConversationView {
+                    mine: c.listing_organisation_id == own,
+                    last_message: c.last_message.map(|m| m.text).unwrap_or_default(),
+                    listing_title: c.listing_title,
+                    id: c.id,
+                })
+                .collect();
+            render(&Conversations {
+                page,
+                conversations,
+            })
+        }
+        Err(status) => page.error(&ApiError::from(status)),
+    }
+}
+
+fn own_organisation(caller: &CallerContext) -> String {
+    caller
+        .organisation_id
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
+/// One message as the thread shows it.
+pub struct MessageView {
+    pub text: String,
+    pub at: String,
+    pub ours: bool,
+}
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct Thread {
+    page: Page,
+    notice: Option<String>,
+    feedback: Feedback,
+    conversation: pb::Conversation,
+    messages: Vec<MessageView>,
+    /// The caller's organisation owns the listing.
+    owner: bool,
+    /// `published`, `reserved`, `completed`…
+    listing_status: String,
+    /// The listing is reserved for this conversation's asking organisation.
+    reserved_here: bool,
+    /// What the caller's side confirmed, if it did.
+    confirmed: String,
+    unit: String,
+}
+
+impl Thread {
+    fn status_label(&self) -> &'static str {
+        self.page
+            .t(&format!("listing.status.{}", self.listing_status))
+    }
+
+    fn unit_label(&self) -> &'static str {
+        self.page.t(&format!("listing.unit.{}", self.unit))
+    }
+}
+
+async fn thread(
+    page: Page,
+    state: &GatewayState,
+    id: &str,
+    feedback: Feedback,
+    notice: Option<String>,
+) -> Response {
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let mut client = state.exchanges.clone();
+    let conversation = match client
+        .get_conversation(request(
+            pb::GetConversationRequest {
+                conversation_id: id.to_owned(),
+            },
+            &caller,
+        ))
+        .await
+        .map_err(ApiError::from)
+        .and_then(|a| {
+            a.into_inner()
+                .conversation
+                .ok_or_else(ApiError::incomplete_answer)
+        }) {
+        Ok(conversation) => conversation,
+        Err(error) => return page.error(&error),
+    };
+    let messages = match client
+        .list_messages(request(
+            pb::ListMessagesRequest {
+                conversation_id: id.to_owned(),
+                page_size: 100,
+                page_token: String::new(),
+            },
+            &caller,
+        ))
+        .await
+    {
+        Ok(answer) => answer.into_inner().messages,
+        Err(status) => return page.error(&ApiError::from(status)),
+    };
+    let own = own_organisation(&caller);
+    let reservation = client
+        .get_reservation(request(
+            pb::GetReservationRequest {
+                listing_id: conversation.listing_id.clone(),
+            },
+            &caller,
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+        .unwrap_or_default();
+    let listing = reservation.listing.clone().unwrap_or_default();
+    let owner = conversation.listing_organisation_id == own;
+    let reserved_here = reservation
+        .reservation
+        .as_ref()
+        .is_some_and(|r| r.conversation_id == conversation.id);
+    let confirmed = reservation
+        .reservation
+        .as_ref()
+        .and_then(|r| {
+            if owner {
+                r.owner_confirmation.as_ref()
+            } else {
+                r.counterpart_confirmation.as_ref()
+            }
+        })
+        .map(|c| format!("{} {}", c.quantity, c.unit))
+        .unwrap_or_default();
+    let messages = messages
+        .into_iter()
+        .rev()
+        .map(|m| MessageView {
+            ours: m.author_organisation_id == own,
+            at: crate::api::rfc3339(m.created_at.as_ref()),
+            text: m.text,
+        })
+        .collect();
+    render(&Thread {
+        listing_status: super::listings::status_name(listing.status).to_owned(),
+        unit: listing.unit,
+        page,
+        notice,
+        feedback,
+        conversation,
+        messages,
+        owner,
+        reserved_here,
+        confirmed,
+    })
+}
+
+pub async fn show(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<super::auth::NoticeQuery>,
+) -> Response {
+    let notice = super::notice(
+        &page,
+        query.notice.map(|n| format!("notice={n}")).as_deref(),
+    )
+    .map(str::to_owned);
+    thread(page, &state, &id, Feedback::none(), notice).await
+}
+
+#[derive(Deserialize)]
+pub struct ThreadForm {
+    pub csrf_token: String,
+    /// `message`, `reserve`, `cancel` or `confirm`.
+    pub action: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub quantity: String,
+    #[serde(default)]
+    pub kg_per_unit: String,
+}
+
+/// The forms of a conversation page.
+pub async fn act(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<ThreadForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
+        return refused;
+    }
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let mut client = state.exchanges.clone();
+    let listing_id = match client
+        .get_conversation(request(
+            pb::GetConversationRequest {
+                conversation_id: id.clone(),
+            },
+            &caller,
+        ))
+        .await
+    {
+        Ok(answer) => answer
+            .into_inner()
+            .conversation
+            .map(|c| c.listing_id)
+            .unwrap_or_default(),
+        Err(status) => return page.error(&ApiError::from(status)),
+    };
+    let done: Result<(&str, Option<pb::ReservationResponse>), tonic::Status> =
+        match form.action.as_str() {
+            "message" => client
+                .post_message(request(
+                    pb::PostMessageRequest {
+                        conversation_id: id.clone(),
+                        text: form.text,
+                    },
+                    &caller,
+                ))
+                .await
+                .map(|_| ("message_sent", None)),
+            "reserve" => client
+                .reserve_listing(request(
+                    pb::ReserveListingRequest {
+                        listing_id,
+                        conversation_id: id.clone(),
+                    },
+                    &caller,
+                ))
+                .await
+                .map(|a| ("reserved", Some(a.into_inner()))),
+            "cancel" => client
+                .cancel_reservation(request(
+                    pb::CancelReservationRequest { listing_id },
+                    &caller,
+                ))
+                .await
+                .map(|a| ("reservation_cancelled", Some(a.into_inner()))),
+            _ => client
+                .confirm_exchange(request(
+                    pb::ConfirmExchangeRequest {
+                        listing_id,
+                        quantity: form.quantity.trim().replace(',', "."),
+                        unit: String::new(),
+                        kg_per_unit: form.kg_per_unit.trim().replace(',', "."),
+                    },
+                    &caller,
+                ))
+                .await
+                .map(|a| ("confirmed", Some(a.into_inner()))),
+        };
+    match done {
+        Ok((_, Some(answer))) if !answer.notice_fr.is_empty() => {
+            // Both sides confirmed different quantities: say so on the page.
+            let notice = match page.lang {
+                Language::Fr => answer.notice_fr,
+                Language::En => answer.notice_en,
+            };
+            thread(page, &state, &id, Feedback::none(), Some(notice)).await
+        }
+        Ok((_, Some(answer))) if answer.exchange.is_some() => {
+            see_other(&page, &format!("/conversations/{id}"), "exchange_completed")
+        }
+        Ok((notice, _)) => see_other(&page, &format!("/conversations/{id}"), notice),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            thread(page, &state, &id, feedback, None).await
+        }
+    }
+}
+
+/// One month of impact as the page shows it.
+pub struct MonthView {
+    pub month: String,
+    pub exchanges: i64,
+    pub kg: String,
+    pub co2e: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "impact.html")]
+struct Impact {
+    page: Page,
+    months: Vec<MonthView>,
+    tenant_scope: bool,
+}
+
+fn number(value: f64, lang: Language) -> String {
+    let text = format!("{value:.1}");
+    match lang {
+        Language::Fr => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
+/// "Mon impact": the organisation's monthly figures; facilitators see the territory's, with
+/// the CSV export.
+pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
+    let caller = match page.caller() {
+        Ok(caller) => caller.clone(),
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let tenant_scope = page.viewer_is("facilitator");
+    let scope = if tenant_scope {
+        "tenant"
+    } else {
+        "organisation"
+    };
+    match state
+        .exchanges
+        .clone()
+        .get_impact(request(
+            pb::GetImpactRequest {
+                scope: scope.to_owned(),
+            },
+            &caller,
+        ))
+        .await
+    {
+        Ok(answer) => {
+            let months = answer
+                .into_inner()
+                .months
+                .into_iter()
+                .map(|m| MonthView {
+                    kg: number(m.kg_diverted, page.lang),
+                    co2e: number(m.co2e_kg, page.lang),
+                    value: super::listings::euros(m.value_cents, page.lang),
+                    exchanges: m.exchanges,
+                    month: m.month,
+                })
+                .collect();
+            render(&Impact {
+                page,
+                months,
+                tenant_scope,
+            })
+        }
+        Err(status) => page.error(&ApiError::from(status)),
+    }
+}
