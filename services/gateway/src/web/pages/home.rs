@@ -22,7 +22,15 @@ struct Home {
 }
 
 impl Home {
-    fn tonnes(&self, value: &f64) -> String {
+    fn tonnes_diverted(&self) -> String {
+        self.decimal(self.summary.tonnes_diverted)
+    }
+
+    fn co2e_tonnes(&self) -> String {
+        self.decimal(self.summary.co2e_tonnes)
+    }
+
+    fn decimal(&self, value: f64) -> String {
         let text = format!("{value:.2}");
         match self.page.lang {
             synergies_platform::i18n::Language::Fr => text.replace('.', ","),
