@@ -373,6 +373,44 @@ async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf
     let html = page.text().await.unwrap();
     assert!(!html.contains("<script>") && !html.contains("style="));
 
+    // The operator's sign-in never sends the browser to another site.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in_page = no_redirects
+        .get(format!("{}/operateur", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    let csrf = sign_in_page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = csrf.split_once('=').unwrap().1.to_owned();
+    let signed_in = no_redirects
+        .post(format!("{}/operateur", platform.base_url))
+        .header("cookie", &csrf)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("operator_token", OPERATOR_SECRET),
+            ("tenant", "/evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/");
+    let sneaky = no_redirects
+        .get(format!("{}/%2F%2Fevil.example", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sneaky.status(), 404);
+
     // A forged cross-site form post carries no token.
     let forged = http
         .post(format!("{}/dijon/connexion", platform.base_url))

@@ -142,6 +142,15 @@ struct ErrorPage {
     message: String,
 }
 
+/// Whether `value` has the shape of a territory slug. Redirects built from a slug check it
+/// first: anything else (`//other.example`) could send the browser to another site.
+pub fn is_slug(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// A rendered template as an HTML answer.
 pub fn render(template: &impl Template) -> Response {
     match template.render() {

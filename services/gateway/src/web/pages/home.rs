@@ -8,7 +8,7 @@ use synergies_proto::identity::v1 as pb;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::web::page::{Page, render};
+use crate::web::page::{Page, is_slug, render};
 use crate::web::pages::listings::{ListingView, newest_listings};
 
 #[derive(Template)]
@@ -81,8 +81,12 @@ pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
 }
 
 /// `/dijon` → `/dijon/`.
-pub async fn to_home(Path(tenant): Path<String>) -> Redirect {
-    Redirect::permanent(&format!("/{tenant}/"))
+pub async fn to_home(Path(tenant): Path<String>) -> Response {
+    if is_slug(&tenant) {
+        Redirect::permanent(&format!("/{tenant}/")).into_response()
+    } else {
+        crate::error::not_found().await.into_response()
+    }
 }
 
 #[derive(Template)]

@@ -15,7 +15,7 @@ use synergies_proto::notifications::v1 as notifications;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::i18n;
-use crate::web::page::{Page, render};
+use crate::web::page::{Page, is_slug, render};
 
 #[derive(Template)]
 #[template(path = "operator_sign_in.html")]
@@ -115,10 +115,13 @@ pub async fn sign_in(
                 &answer.access_token,
                 answer.expires_in_seconds,
             );
-            let next = if form.tenant.is_empty() {
-                "/".to_owned()
+            // Only a slug-shaped territory: anything else could send the browser elsewhere
+            // (`//other.example`).
+            let slug = form.tenant.trim();
+            let next = if is_slug(slug) {
+                format!("/{slug}/operateur/courriels")
             } else {
-                format!("/{}/operateur/courriels", form.tenant)
+                "/".to_owned()
             };
             (cookies, Redirect::to(&next)).into_response()
         }
