@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use synergies_platform::auth::{ACCESS_TOKEN_TTL, Claims, Role, Verifier};
 use synergies_platform::config::Secret;
-use synergies_platform::context::authenticate;
+use synergies_platform::context::{CallerContext, authenticate};
 use synergies_platform::events::timestamp;
 use synergies_platform::policy::{Action, Resource, authorize, authorize_request};
 use synergies_proto::identity::v1 as pb;
@@ -310,6 +310,26 @@ fn kind_from_message(kind: i32) -> Result<OrganisationKind, IdentityError> {
         )
         .into()),
     }
+}
+
+/// Whose people a call reaches: the whole tenant (tenant admins: `None`), or the caller's own
+/// organisation (its admins).
+fn people_scope(caller: &CallerContext, whole_tenant: bool) -> Result<Option<Uuid>, Status> {
+    if whole_tenant {
+        authorize(
+            caller,
+            Action::AppointFacilitators,
+            &Resource::tenant(&caller.tenant),
+        )?;
+        return Ok(None);
+    }
+    let own = caller.require_user()?.organisation_id;
+    authorize(
+        caller,
+        Action::ManageColleagues,
+        &Resource::organisation(&caller.tenant, own),
+    )?;
+    Ok(Some(own))
 }
 
 fn status_from_message(status: i32) -> Option<OrganisationStatus> {
@@ -1063,22 +1083,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 &Resource::tenant(&caller.tenant),
             )
             .is_ok();
-        let organisation = if tenant_wide {
-            authorize(
-                &caller,
-                Action::AppointFacilitators,
-                &Resource::tenant(&caller.tenant),
-            )?;
-            None
-        } else {
-            let own = caller.require_user()?.organisation_id;
-            authorize(
-                &caller,
-                Action::ManageColleagues,
-                &Resource::organisation(&caller.tenant, own),
-            )?;
-            Some(own)
-        };
+        let organisation = people_scope(&caller, tenant_wide)?;
         if !self
             .store
             .set_roles(&caller.tenant, organisation, user_id, &roles)
@@ -1096,22 +1101,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::ListUsersResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let request = request.into_inner();
-        let organisation = if request.whole_tenant {
-            authorize(
-                &caller,
-                Action::AppointFacilitators,
-                &Resource::tenant(&caller.tenant),
-            )?;
-            None
-        } else {
-            let own = caller.require_user()?.organisation_id;
-            authorize(
-                &caller,
-                Action::ManageColleagues,
-                &Resource::organisation(&caller.tenant, own),
-            )?;
-            Some(own)
-        };
+        let organisation = people_scope(&caller, request.whole_tenant)?;
         let limit = synergies_platform::validate::page_size(request.page_size)
             .map_err(IdentityError::from)?;
         let after = synergies_platform::validate::page_token(&request.page_token)
