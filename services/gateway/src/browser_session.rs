@@ -217,7 +217,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -29,7 +29,7 @@ pub async fn web(State(state): State<GatewayState>, mut request: Request, next: 
         cookies.set_csrf(&mut set_cookies, &token);
         add_request_cookie(&mut request, cookies.csrf_name(), &token);
     }
-    if let Some(language) = chosen_language(&request) {
+    if let Some(language) = chosen_language(request.uri()) {
         let line = format!(
             "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
             language.code()
@@ -60,10 +60,8 @@ pub async fn web(State(state): State<GatewayState>, mut request: Request, next: 
 }
 
 /// The `?lang=` of the language toggle.
-fn chosen_language(request: &Request) -> Option<Language> {
-    request
-        .uri()
-        .query()?
+pub fn chosen_language(uri: &axum::http::Uri) -> Option<Language> {
+    uri.query()?
         .split('&')
         .find_map(|pair| pair.strip_prefix("lang="))
         .and_then(Language::parse)

@@ -4,9 +4,9 @@
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawPathParams};
-use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+use axum::http::StatusCode;
+use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use synergies_platform::auth::Role;
 use synergies_platform::context::{CallerContext, anonymous_request};
@@ -14,7 +14,8 @@ use synergies_platform::i18n::Language;
 use synergies_proto::identity::v1 as pb;
 
 use super::i18n;
-use super::layer::LANGUAGE_COOKIE;
+use super::layer::{LANGUAGE_COOKIE, chosen_language};
+use crate::browser_session::cookie_value;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 
@@ -162,27 +163,11 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
-/// A value of the request's cookies.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
 /// The visitor's language: the toggle (`?lang=`, then its cookie), then the browser's
 /// preference, then the territory's default.
 fn language(parts: &Parts, default: Language) -> Language {
-    let toggled = parts
-        .uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
-        .and_then(Language::parse)
-        .or_else(|| cookie(&parts.headers, LANGUAGE_COOKIE).and_then(Language::parse));
+    let toggled = chosen_language(&parts.uri)
+        .or_else(|| cookie_value(&parts.headers, LANGUAGE_COOKIE).and_then(Language::parse));
     toggled.unwrap_or_else(|| {
         let header = parts
             .headers

@@ -11,7 +11,7 @@ use synergies_platform::context::{CallerContext, request};
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::NoticeQuery;
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -149,12 +149,9 @@ pub async fn change_password(
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::ChangePasswordRequest {
         current_password: form.current_password,
@@ -192,12 +189,9 @@ pub async fn erase(
     headers: HeaderMap,
     Form(form): Form<EraseForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::EraseMeRequest {
         password: form.password,

@@ -10,7 +10,7 @@ use synergies_platform::context::request;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::NoticeQuery;
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -117,12 +117,9 @@ pub async fn save_settings(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Err(refused) = check_csrf(&state, &page, &headers, &value("csrf_token")) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &value("csrf_token")) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let settings = pb::TenantSettings {
         brand_name: value("brand_name"),
@@ -173,12 +170,9 @@ pub async fn set_roles(
     headers: HeaderMap,
     Form(form): Form<RolesForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let roles = [
         (form.organisation_admin, "organisation_admin"),

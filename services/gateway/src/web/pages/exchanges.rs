@@ -12,7 +12,7 @@ use synergies_platform::context::{CallerContext, request};
 use synergies_platform::i18n::Language;
 use synergies_proto::listings::v1 as pb;
 
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -30,12 +30,9 @@ pub async fn open(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let opened = state
         .exchanges
@@ -282,12 +279,9 @@ pub async fn act(
     headers: HeaderMap,
     Form(form): Form<ThreadForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let mut client = state.exchanges.clone();
     let listing_id = match client
@@ -385,14 +379,6 @@ struct Impact {
     tenant_scope: bool,
 }
 
-fn number(value: f64, lang: Language) -> String {
-    let text = format!("{value:.1}");
-    match lang {
-        Language::Fr => text.replace('.', ","),
-        Language::En => text,
-    }
-}
-
 /// "Mon impact": the organisation's monthly figures; facilitators see the territory's, with
 /// the CSV export.
 pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
@@ -423,8 +409,8 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
                 .months
                 .into_iter()
                 .map(|m| MonthView {
-                    kg: number(m.kg_diverted, page.lang),
-                    co2e: number(m.co2e_kg, page.lang),
+                    kg: super::listings::decimal(m.kg_diverted, 1, page.lang),
+                    co2e: super::listings::decimal(m.co2e_kg, 1, page.lang),
                     value: super::listings::euros(m.value_cents, page.lang),
                     exchanges: m.exchanges,
                     month: m.month,

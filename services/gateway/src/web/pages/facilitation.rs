@@ -9,7 +9,7 @@ use serde::Deserialize;
 use synergies_platform::context::request;
 use synergies_proto::identity::v1 as pb;
 
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -164,12 +164,9 @@ pub async fn decide(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let decision = match form.decision.as_str() {
         "approve" => pb::OrganisationDecision::Approve,

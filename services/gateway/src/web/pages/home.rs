@@ -9,7 +9,7 @@ use synergies_proto::identity::v1 as pb;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, is_slug, render};
-use crate::web::pages::listings::{ListingView, newest_listings};
+use crate::web::pages::listings::{ListingView, decimal, newest_listings};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -23,19 +23,11 @@ struct Home {
 
 impl Home {
     fn tonnes_diverted(&self) -> String {
-        self.decimal(self.summary.tonnes_diverted)
+        decimal(self.summary.tonnes_diverted, 2, self.page.lang)
     }
 
     fn co2e_tonnes(&self) -> String {
-        self.decimal(self.summary.co2e_tonnes)
-    }
-
-    fn decimal(&self, value: f64) -> String {
-        let text = format!("{value:.2}");
-        match self.page.lang {
-            synergies_platform::i18n::Language::Fr => text.replace('.', ","),
-            synergies_platform::i18n::Language::En => text,
-        }
+        decimal(self.summary.co2e_tonnes, 2, self.page.lang)
     }
 }
 

@@ -15,7 +15,7 @@ use synergies_proto::identity::v1 as identity;
 use synergies_proto::listings::v1 as pb;
 
 use super::auth::NoticeQuery;
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -41,6 +41,18 @@ async fn category_labels(
             };
             (c.code, c.parent, label)
         })
+        .collect())
+}
+
+/// Category labels in the page's language, by code alone.
+async fn category_names(
+    state: &GatewayState,
+    lang: Language,
+) -> Result<HashMap<String, String>, ApiError> {
+    Ok(category_labels(state, lang)
+        .await?
+        .into_iter()
+        .map(|(code, _, label)| (code, label))
         .collect())
 }
 
@@ -73,6 +85,15 @@ pub fn status_name(status: i32) -> &'static str {
         Ok(pb::ListingStatus::Expired) => "expired",
         Ok(pb::ListingStatus::Hidden) => "hidden",
         _ => "published",
+    }
+}
+
+/// A decimal with `places` digits, with a decimal comma in French.
+pub fn decimal(value: f64, places: usize, lang: Language) -> String {
+    let text = format!("{value:.places$}");
+    match lang {
+        Language::Fr => text.replace('.', ","),
+        Language::En => text,
     }
 }
 
@@ -418,14 +439,10 @@ async fn listing_page(
     feedback: Feedback,
     notice: Option<&'static str>,
 ) -> Response {
-    let labels = match category_labels(state, page.lang).await {
-        Ok(labels) => labels,
+    let by_code = match category_names(state, page.lang).await {
+        Ok(by_code) => by_code,
         Err(error) => return page.error(&error),
     };
-    let by_code: HashMap<String, String> = labels
-        .into_iter()
-        .map(|(code, _, label)| (code, label))
-        .collect();
     let listing = match fetch(state, &page, id).await {
         Ok(listing) => listing,
         Err(error) => return page.error(&error),
@@ -479,12 +496,9 @@ pub async fn act(
     headers: HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let mut client = state.listings.clone();
     let listing_id = id.clone();
@@ -773,12 +787,9 @@ pub async fn create(
     headers: HeaderMap,
     Form(form): Form<ListingForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let created = match fields(&form) {
         Ok(fields) => state
@@ -832,14 +843,10 @@ async fn listing_list(
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
-    let labels = match category_labels(state, page.lang).await {
-        Ok(labels) => labels,
+    let by_code = match category_names(state, page.lang).await {
+        Ok(by_code) => by_code,
         Err(error) => return page.error(&error),
     };
-    let by_code: HashMap<String, String> = labels
-        .into_iter()
-        .map(|(code, _, label)| (code, label))
-        .collect();
     match state
         .listings
         .clone()
@@ -898,12 +905,9 @@ pub async fn add_photo(
             return listing_page(page, &state, &id, feedback, None).await;
         }
     };
-    if let Err(refused) = check_csrf(&state, &page, &headers, &csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::AddPhotoRequest {
         listing_id: id.clone(),
@@ -1001,12 +1005,9 @@ pub async fn update(
     headers: HeaderMap,
     Form(form): Form<ListingForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let updated = match fields(&form) {
         Ok(fields) => state
@@ -1039,11 +1040,7 @@ pub async fn newest_listings(
     state: &GatewayState,
     page: &Page,
 ) -> Result<(Vec<ListingView>, i64), ApiError> {
-    let labels: HashMap<String, String> = category_labels(state, page.lang)
-        .await?
-        .into_iter()
-        .map(|(code, _, label)| (code, label))
-        .collect();
+    let labels = category_names(state, page.lang).await?;
     let query = SearchQuery {
         sort: "newest".to_owned(),
         ..SearchQuery::default()

@@ -86,6 +86,18 @@ pub fn check_csrf(
         .map_err(|error| page.error(&error))
 }
 
+/// The sender of a form that changes something: its CSRF token checked, then the signed-in
+/// caller — or the answer that refuses the form or sends the visitor to the sign-in page.
+pub fn form_caller(
+    state: &GatewayState,
+    page: &Page,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<synergies_platform::context::CallerContext, Response> {
+    check_csrf(state, page, headers, token)?;
+    page.caller().cloned()
+}
+
 /// After a successful form: back to a page (POST/redirect/GET), with a notice to show.
 pub fn see_other(page: &Page, path: &str, notice: &str) -> Response {
     let separator = if path.contains('?') { '&' } else { '?' };

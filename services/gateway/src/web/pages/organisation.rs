@@ -11,7 +11,7 @@ use synergies_platform::context::{CallerContext, anonymous_request, request};
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::{NoticeQuery, TokenQuery};
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, check_csrf, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -118,12 +118,9 @@ pub async fn invite(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::InviteUserRequest {
         email: form.email,
@@ -165,12 +162,9 @@ pub async fn set_roles(
     headers: HeaderMap,
     Form(form): Form<RolesForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::SetUserRolesRequest {
         user_id: form.user_id,
@@ -207,12 +201,9 @@ pub async fn close(
     headers: HeaderMap,
     Form(form): Form<CloseForm>,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, &page, &headers, &form.csrf_token) {
-        return refused;
-    }
-    let caller = match page.caller() {
-        Ok(caller) => caller.clone(),
-        Err(to_sign_in) => return to_sign_in,
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::CloseOrganisationRequest {
         password: form.password,
