@@ -207,6 +207,19 @@ impl Client {
         .await
     }
 
+    /// Polls the member's inbox until an item of `kind` (an event type) about `listing_id`
+    /// appears (bounded), and returns it.
+    pub async fn wait_for_item(&self, member: &Member, listing_id: &str, kind: &str) -> Value {
+        let what = format!("a {kind} inbox item about {listing_id}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
+            self.inbox(member)
+                .await
+                .into_iter()
+                .find(|item| item["listing_id"] == listing_id && item["kind"] == kind)
+        })
+        .await
+    }
+
     /// The body of the newest e-mail to `recipient` in `tenant` whose subject or body contains
     /// `needle`, as the operator sees it (the all-in-one mode without SMTP keeps e-mails there).
     pub async fn wait_for_outgoing_mail(

@@ -174,8 +174,16 @@ async fn journey(platform: &Platform) {
         client.post(&reservation, &giver.token, &reserve).await.0,
         422
     );
+    // The member who asked is told, in their inbox.
+    let told = client
+        .wait_for_item(&taker, listing_id, "listing.reserved")
+        .await;
+    assert_eq!(
+        told["title"],
+        "L'annonce « 40 palettes Europe » est réservée pour vous"
+    );
 
-    // Cancelled: on offer again; then reserved again.
+    // Cancelled: on offer again, and the member who asked is told; then reserved again.
     let (status, cancelled) = delete(client, &reservation, &giver.token).await;
     assert_eq!(
         (status, cancelled["listing"]["status"].as_str()),
@@ -187,6 +195,9 @@ async fn journey(platform: &Platform) {
         .await;
     assert_eq!(public["status"], "published");
     assert_eq!(delete(client, &reservation, &giver.token).await.0, 422);
+    client
+        .wait_for_item(&taker, listing_id, "listing.reservation_cancelled")
+        .await;
     let (status, reserved) = client.post(&reservation, &giver.token, &reserve).await;
     assert_eq!(
         (status, reserved["listing"]["status"].as_str()),
@@ -258,6 +269,16 @@ async fn journey(platform: &Platform) {
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["listing"]["status"], "completed");
+    // Both members who confirmed are told the exchange is on record.
+    for member in [&giver, &taker] {
+        let told = client
+            .wait_for_item(member, listing_id, "exchange.completed")
+            .await;
+        assert!(
+            told["body"].as_str().unwrap().contains("40 pièce(s)"),
+            "{told}"
+        );
+    }
     let exchange = &done["exchange"];
     assert_eq!(
         exchange["giver_organisation_id"],

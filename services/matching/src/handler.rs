@@ -1,4 +1,5 @@
-//! Reacts to `listing.published`: index, pair, announce.
+//! Reacts to listing events: `listing.published` indexes, pairs and announces; closing events
+//! drop the listing; reservations hold it.
 
 use std::sync::Arc;
 
@@ -7,8 +8,8 @@ use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events::{self, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
-    EventEnvelope, ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
-    ListingWithdrawn, MatchFound,
+    EventEnvelope, ExchangeCompleted, ListingChange, ListingExpired, ListingHidden, ListingKind,
+    ListingPublished, ListingReservationCancelled, ListingReserved, ListingWithdrawn, MatchFound,
 };
 use uuid::Uuid;
 
@@ -107,31 +108,44 @@ impl EventHandler for ListingPublishedHandler {
     }
 }
 
-/// The listing events after which a listing is no longer open to matches.
+/// The events after which a listing is no longer open to matches.
 pub trait ClosesListing: events::Event + Send + Sync + 'static {
-    fn change(&self) -> Option<&ListingChange>;
+    /// The closed listing's id, as the event carries it.
+    fn listing_id(&self) -> Option<&str>;
+}
+
+fn changed_listing(change: Option<&ListingChange>) -> Option<&str> {
+    change.map(|change| change.listing_id.as_str())
 }
 
 impl ClosesListing for ListingWithdrawn {
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
+    fn listing_id(&self) -> Option<&str> {
+        changed_listing(self.change.as_ref())
     }
 }
 
 impl ClosesListing for ListingExpired {
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
+    fn listing_id(&self) -> Option<&str> {
+        changed_listing(self.change.as_ref())
     }
 }
 
 impl ClosesListing for ListingHidden {
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
+    fn listing_id(&self) -> Option<&str> {
+        changed_listing(self.change.as_ref())
     }
 }
 
-/// Reacts to `listing.withdrawn`, `.expired` and `.hidden`: the listing leaves the index, so
-/// later listings are not paired with it (matches already told stay on record).
+/// A completed exchange ends its listing for good.
+impl ClosesListing for ExchangeCompleted {
+    fn listing_id(&self) -> Option<&str> {
+        Some(self.listing_id.as_str())
+    }
+}
+
+/// Reacts to `listing.withdrawn`, `.expired`, `.hidden` and `exchange.completed`: the listing
+/// leaves the index, so later listings are not paired with it (matches already told stay on
+/// record).
 pub struct ListingClosedHandler<E> {
     store: Arc<dyn MatchingStore>,
     consumer: &'static str,
@@ -152,10 +166,10 @@ impl<E> ListingClosedHandler<E> {
 impl<E: ClosesListing> EventHandler for ListingClosedHandler<E> {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
         let event: E = events::payload(envelope)?;
-        let change = event
-            .change()
-            .ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
-        let listing_id = uuid("listing_id", &change.listing_id)?;
+        let listing_id = event
+            .listing_id()
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without its listing", E::TYPE)))?;
+        let listing_id = uuid("listing_id", listing_id)?;
         let event_id = events::event_id(envelope)?;
         let removed = self
             .store
@@ -164,6 +178,78 @@ impl<E: ClosesListing> EventHandler for ListingClosedHandler<E> {
             .map_err(|error| HandlerError::Transient(error.to_string()))?;
         if removed {
             tracing::info!(%listing_id, event = E::TYPE, "listing left the index");
+        }
+        Ok(())
+    }
+}
+
+/// The events that reserve a listing for one organisation, or release it.
+pub trait HoldsListing: events::Event + Send + Sync + 'static {
+    /// Reserved (`true`: not paired while held) or released (`false`).
+    const HELD: bool;
+    fn change(&self) -> Option<&ListingChange>;
+}
+
+impl HoldsListing for ListingReserved {
+    const HELD: bool = true;
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+impl HoldsListing for ListingReservationCancelled {
+    const HELD: bool = false;
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+/// Reacts to `listing.reserved` and `listing.reservation_cancelled`: a reserved listing is not
+/// offered to new counterparts; once its reservation is cancelled it is again.
+pub struct ListingHoldHandler<E> {
+    store: Arc<dyn MatchingStore>,
+    consumer: &'static str,
+    event: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> ListingHoldHandler<E> {
+    pub fn new(store: Arc<dyn MatchingStore>, consumer: &'static str) -> Self {
+        Self {
+            store,
+            consumer,
+            event: std::marker::PhantomData,
+        }
+    }
+}
+
+#[async_trait]
+impl<E: HoldsListing> EventHandler for ListingHoldHandler<E> {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: E = events::payload(envelope)?;
+        let change = event
+            .change()
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
+        let listing_id = uuid("listing_id", &change.listing_id)?;
+        // The order of the two events is the order of the changes, not of their delivery.
+        let changed_at = change
+            .at
+            .as_ref()
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without its time", E::TYPE)))?;
+        let changed_at_micros = changed_at.seconds * 1_000_000 + i64::from(changed_at.nanos / 1000);
+        let event_id = events::event_id(envelope)?;
+        let recorded = self
+            .store
+            .hold_listing(
+                self.consumer,
+                event_id,
+                listing_id,
+                E::HELD,
+                changed_at_micros,
+            )
+            .await
+            .map_err(|error| HandlerError::Transient(error.to_string()))?;
+        if recorded {
+            tracing::info!(%listing_id, held = E::HELD, "listing hold recorded");
         }
         Ok(())
     }

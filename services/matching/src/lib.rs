@@ -1,6 +1,7 @@
 //! Matching service: consumes `listing.published`, keeps a per-tenant index of open listings
-//! (which `listing.withdrawn`, `.expired` and `.hidden` remove), finds counterparts and emits
-//! `match.found` through its own outbox.
+//! (which `listing.withdrawn`, `.expired`, `.hidden` and `exchange.completed` remove, and which
+//! skips listings held by a reservation), finds counterparts and emits `match.found` through its
+//! own outbox.
 //!
 //! The rule is a deliberate placeholder — same tenant, same category, offer against request,
 //! different organisations — which the matching issue replaces with real scoring (taxonomy,
@@ -27,6 +28,10 @@ pub const LISTINGS_CONSUMER: &str = "matching-listings";
 pub const WITHDRAWN_CONSUMER: &str = "matching-withdrawn";
 pub const EXPIRED_CONSUMER: &str = "matching-expired";
 pub const HIDDEN_CONSUMER: &str = "matching-hidden";
+pub const COMPLETED_CONSUMER: &str = "matching-completed";
+/// Durable consumers of reservations and their cancellations, which hold and release a listing.
+pub const RESERVED_CONSUMER: &str = "matching-reserved";
+pub const RESERVATION_CANCELLED_CONSUMER: &str = "matching-reservation-cancelled";
 
 synergies_platform::service_database!();
 
@@ -45,6 +50,13 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         closed_consumer::<events::ListingWithdrawn>(&env, &store, WITHDRAWN_CONSUMER),
         closed_consumer::<events::ListingExpired>(&env, &store, EXPIRED_CONSUMER),
         closed_consumer::<events::ListingHidden>(&env, &store, HIDDEN_CONSUMER),
+        closed_consumer::<events::ExchangeCompleted>(&env, &store, COMPLETED_CONSUMER),
+        hold_consumer::<events::ListingReserved>(&env, &store, RESERVED_CONSUMER),
+        hold_consumer::<events::ListingReservationCancelled>(
+            &env,
+            &store,
+            RESERVATION_CANCELLED_CONSUMER,
+        ),
     ];
     let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(
         store,
@@ -69,6 +81,21 @@ fn closed_consumer<E: handler::ClosesListing>(
         consumer,
         E::TYPE,
         Arc::new(handler::ListingClosedHandler::<E>::new(
+            Arc::clone(store),
+            consumer,
+        )),
+    )
+}
+
+fn hold_consumer<E: handler::HoldsListing>(
+    env: &ServiceEnv,
+    store: &Arc<dyn store::MatchingStore>,
+    consumer: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    env.spawn_consumer(
+        consumer,
+        E::TYPE,
+        Arc::new(handler::ListingHoldHandler::<E>::new(
             Arc::clone(store),
             consumer,
         )),

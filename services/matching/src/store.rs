@@ -53,6 +53,19 @@ pub trait MatchingStore: Send + Sync {
         listing_id: Uuid,
     ) -> Result<bool, MatchingError>;
 
+    /// In one transaction: unless `consumer` already handled `event_id`, records that
+    /// `listing_id` is held (reserved for one organisation: not paired) or released (reservation
+    /// cancelled: paired again), unless a newer change than `changed_at_micros` is on record.
+    /// `false`: handled already.
+    async fn hold_listing(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        listing_id: Uuid,
+        held: bool,
+        changed_at_micros: i64,
+    ) -> Result<bool, MatchingError>;
+
     /// Matches involving `listing_id` in `tenant`, newest first.
     async fn matches_of(
         &self,
@@ -125,9 +138,20 @@ macro_rules! matching_store {
                 .bind(synergies_platform::time::now())
                 .execute(&mut *tx)
                 .await?;
+                // Reserved before its publication was handled: indexed, paired once released.
+                let held = sqlx::query("SELECT 1 FROM listing_holds WHERE listing_id = $1 AND held")
+                    .bind(listing.listing_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if held {
+                    tx.commit().await?;
+                    return Ok(Some(Vec::new()));
+                }
                 let candidates = sqlx::query(
                     "SELECT listing_id, tenant, kind, category, organisation_id, owner_user_id, title FROM listing_index
                       WHERE tenant = $1 AND category = $2 AND kind = $3 AND organisation_id <> $4
+                        AND NOT EXISTS (SELECT 1 FROM listing_holds h WHERE h.listing_id = listing_index.listing_id AND h.held)
                       ORDER BY listing_id DESC LIMIT $5",
                 )
                 .bind(&listing.tenant)
@@ -177,6 +201,32 @@ macro_rules! matching_store {
                     .bind(listing_id)
                     .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn hold_listing(
+                &self,
+                consumer: &str,
+                event_id: Uuid,
+                listing_id: Uuid,
+                held: bool,
+                changed_at_micros: i64,
+            ) -> Result<bool, MatchingError> {
+                let mut tx = self.pool.begin().await?;
+                if !tx.first_delivery(consumer, event_id).await? {
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO listing_holds (listing_id, held, changed_at_micros) VALUES ($1, $2, $3)
+                     ON CONFLICT (listing_id) DO UPDATE SET held = excluded.held, changed_at_micros = excluded.changed_at_micros
+                      WHERE listing_holds.changed_at_micros < excluded.changed_at_micros",
+                )
+                .bind(listing_id)
+                .bind(held)
+                .bind(changed_at_micros)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(true)
             }

@@ -144,7 +144,80 @@ async fn a_listing_closed_before_its_publication_arrives_is_never_indexed(f: Fix
     );
 }
 
+async fn hold(f: &Fixture, listing: &IndexedListing, held: bool, at_micros: i64) -> bool {
+    let consumer = if held {
+        "matching-reserved"
+    } else {
+        "matching-reservation-cancelled"
+    };
+    f.store
+        .hold_listing(
+            consumer,
+            Uuid::now_v7(),
+            listing.listing_id,
+            held,
+            at_micros,
+        )
+        .await
+        .unwrap()
+}
+
+async fn a_reserved_listing_is_paired_again_once_released(f: Fixture) {
+    let request = listing("dijon", Side::Request, "furniture");
+    index(&f, &request).await;
+    assert!(hold(&f, &request, true, 1_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
+        Some(0),
+        "a reserved request is not offered to new counterparts"
+    );
+    assert!(hold(&f, &request, false, 2_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
+        Some(1),
+        "its reservation was cancelled: open again"
+    );
+}
+
+async fn a_cancellation_handled_before_its_reservation_wins(f: Fixture) {
+    let request = listing("dijon", Side::Request, "furniture");
+    index(&f, &request).await;
+    // Delivered out of order: the cancellation (newer) first, then the reservation (older).
+    assert!(hold(&f, &request, false, 2_000).await);
+    assert!(hold(&f, &request, true, 1_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
+        Some(1)
+    );
+    // A later reservation holds it again.
+    assert!(hold(&f, &request, true, 3_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
+        Some(0)
+    );
+}
+
+async fn a_listing_reserved_before_its_publication_arrives_is_paired_once_released(f: Fixture) {
+    let offer = listing("dijon", Side::Offer, "wood");
+    index(&f, &listing("dijon", Side::Request, "wood")).await;
+    assert!(hold(&f, &offer, true, 1_000).await);
+    assert_eq!(
+        index(&f, &offer).await,
+        Some(0),
+        "held: indexed, not paired"
+    );
+    assert!(hold(&f, &offer, false, 2_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Request, "wood")).await,
+        Some(1),
+        "released: a new request meets it"
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    a_cancellation_handled_before_its_reservation_wins,
+    a_listing_reserved_before_its_publication_arrives_is_paired_once_released,
+    a_reserved_listing_is_paired_again_once_released,
     a_listing_closed_before_its_publication_arrives_is_never_indexed,
     a_closed_listing_is_no_longer_paired,
     a_request_then_an_offer_make_one_match_and_one_event,

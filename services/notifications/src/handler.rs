@@ -1,186 +1,215 @@
-//! Reacts to `match.found`: tells the requester that an offer may meet their request.
+//! Turns events into what members are told: inbox items (one [`InboxHandler`] per event type,
+//! each with its own item builder) and e-mails ([`MailHandler`]).
+//!
+//! Inbox texts are in French, the territory's language; per-user language preferences come
+//! with the notifications issue.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events;
-use synergies_proto::events::v1::{ConversationMessagePosted, EventEnvelope, MatchFound};
+use synergies_proto::events::v1::{
+    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingChange, ListingHidden,
+    ListingReservationCancelled, ListingReserved, MatchFound,
+};
 use uuid::Uuid;
 
 use crate::store::{InboxItem, InboxStore};
-
-pub struct MatchFoundHandler {
-    store: Arc<dyn InboxStore>,
-}
-
-impl MatchFoundHandler {
-    pub fn new(store: Arc<dyn InboxStore>) -> Self {
-        Self { store }
-    }
-}
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
     Uuid::parse_str(value)
         .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
 }
 
-/// The requester's inbox item. Text is in French, the territory's language; per-user language
-/// preferences come with the notifications issue.
-pub fn requester_item(
+/// Turns an event into the inbox items it causes (none, one, or one per person told).
+pub type InboxItems = fn(&EventEnvelope) -> Result<Vec<InboxItem>, HandlerError>;
+
+/// Stores the inbox items of each event of one type, once per event.
+pub struct InboxHandler {
+    store: Arc<dyn InboxStore>,
+    consumer: &'static str,
+    items: InboxItems,
+}
+
+impl InboxHandler {
+    pub fn new(store: Arc<dyn InboxStore>, consumer: &'static str, items: InboxItems) -> Self {
+        Self {
+            store,
+            consumer,
+            items,
+        }
+    }
+}
+
+#[async_trait]
+impl EventHandler for InboxHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let items = (self.items)(envelope)?;
+        let event_id = events::event_id(envelope)?;
+        let delivered = self
+            .store
+            .deliver(self.consumer, event_id, &items)
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if delivered {
+            tracing::info!(event_type = %envelope.event_type, items = items.len(), "inbox items stored");
+        } else {
+            tracing::info!(event_type = %envelope.event_type, "event already handled, skipped");
+        }
+        Ok(())
+    }
+}
+
+/// One inbox item caused by `envelope`, for `user_id`, about `listing_id`.
+fn item(
     envelope: &EventEnvelope,
-    event: &MatchFound,
+    user_id: Uuid,
+    listing_id: Uuid,
+    title: String,
+    body: String,
 ) -> Result<InboxItem, HandlerError> {
     Ok(InboxItem {
         id: Uuid::now_v7(),
         tenant: envelope.tenant.clone(),
-        user_id: uuid("request_owner_user_id", &event.request_owner_user_id)?,
+        user_id,
         kind: envelope.event_type.clone(),
-        title: format!(
+        title,
+        body,
+        listing_id: Some(listing_id),
+        event_id: events::event_id(envelope)?,
+        read: false,
+        created_at: synergies_platform::time::now(),
+    })
+}
+
+fn change_of<'a>(
+    envelope: &EventEnvelope,
+    change: Option<&'a ListingChange>,
+) -> Result<&'a ListingChange, HandlerError> {
+    change.ok_or_else(|| {
+        HandlerError::Permanent(format!("{} without its change", envelope.event_type))
+    })
+}
+
+/// `match.found` → the requester: an offer may meet their request.
+pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: MatchFound = events::payload(envelope)?;
+    Ok(vec![item(
+        envelope,
+        uuid("request_owner_user_id", &event.request_owner_user_id)?,
+        uuid("offer_listing_id", &event.offer_listing_id)?,
+        format!(
             "Une offre peut répondre à votre demande « {} »",
             event.request_title
         ),
-        body: format!(
+        format!(
             "L'offre « {} » est dans la même catégorie ({}) que votre demande.",
             event.offer_title, event.category
         ),
-        listing_id: Some(uuid("offer_listing_id", &event.offer_listing_id)?),
-        event_id: events::event_id(envelope)?,
-        read: false,
-        created_at: synergies_platform::time::now(),
-    })
+    )?])
 }
 
-#[async_trait]
-impl EventHandler for MatchFoundHandler {
-    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: MatchFound = events::payload(envelope)?;
-        let item = requester_item(envelope, &event)?;
-        let delivered = self
-            .store
-            .deliver(
-                crate::MATCHES_CONSUMER,
-                item.event_id,
-                std::slice::from_ref(&item),
-            )
-            .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
-        if delivered {
-            tracing::info!(user_id = %item.user_id, match_id = %event.match_id, "inbox item stored");
-        } else {
-            tracing::info!(match_id = %event.match_id, "event already handled, skipped");
-        }
-        Ok(())
-    }
-}
-
-/// Reacts to `listing.hidden`: tells the listing's owner that a facilitator hid it, and why.
-pub struct ListingHiddenHandler {
-    store: Arc<dyn InboxStore>,
-}
-
-impl ListingHiddenHandler {
-    pub fn new(store: Arc<dyn InboxStore>) -> Self {
-        Self { store }
-    }
-}
-
-/// The owner's inbox item, in French like the other inbox texts.
-pub fn hidden_listing_item(
-    envelope: &EventEnvelope,
-    event: &synergies_proto::events::v1::ListingHidden,
-) -> Result<InboxItem, HandlerError> {
-    let change = event
-        .change
-        .as_ref()
-        .ok_or_else(|| HandlerError::Permanent("listing.hidden without its change".into()))?;
-    Ok(InboxItem {
-        id: Uuid::now_v7(),
-        tenant: envelope.tenant.clone(),
-        user_id: uuid("owner_user_id", &change.owner_user_id)?,
-        kind: envelope.event_type.clone(),
-        title: format!("Votre annonce « {} » a été masquée", change.title),
-        body: format!(
+/// `listing.hidden` → the owner: a facilitator hid their listing, and why.
+pub fn hidden_listing_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: ListingHidden = events::payload(envelope)?;
+    let change = change_of(envelope, event.change.as_ref())?;
+    Ok(vec![item(
+        envelope,
+        uuid("owner_user_id", &change.owner_user_id)?,
+        uuid("listing_id", &change.listing_id)?,
+        format!("Votre annonce « {} » a été masquée", change.title),
+        format!(
             "Un animateur du territoire l'a masquée pour ce motif : {}",
             change.reason
         ),
-        listing_id: Some(uuid("listing_id", &change.listing_id)?),
-        event_id: events::event_id(envelope)?,
-        read: false,
-        created_at: synergies_platform::time::now(),
-    })
+    )?])
 }
 
-#[async_trait]
-impl EventHandler for ListingHiddenHandler {
-    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: synergies_proto::events::v1::ListingHidden = events::payload(envelope)?;
-        let item = hidden_listing_item(envelope, &event)?;
-        let delivered = self
-            .store
-            .deliver(
-                crate::HIDDEN_LISTINGS_CONSUMER,
-                item.event_id,
-                std::slice::from_ref(&item),
-            )
-            .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
-        if delivered {
-            tracing::info!(user_id = %item.user_id, "owner told their listing was hidden");
-        }
-        Ok(())
-    }
+/// `conversation.message_posted` → the other side; the message itself stays in the
+/// conversation.
+pub fn message_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: ConversationMessagePosted = events::payload(envelope)?;
+    Ok(vec![item(
+        envelope,
+        uuid("recipient_user_id", &event.recipient_user_id)?,
+        uuid("listing_id", &event.listing_id)?,
+        format!("Nouveau message à propos de « {} »", event.listing_title),
+        "Une organisation vous a écrit dans la conversation sur cette annonce.".to_owned(),
+    )?])
 }
 
-/// Tells the recipient of a message in a conversation about a listing.
-pub struct MessagePostedHandler {
-    store: Arc<dyn InboxStore>,
+/// `listing.reserved` → the member who asked: the listing is kept for their organisation.
+pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: ListingReserved = events::payload(envelope)?;
+    let change = change_of(envelope, event.change.as_ref())?;
+    Ok(vec![item(
+        envelope,
+        uuid("counterpart_user_id", &event.counterpart_user_id)?,
+        uuid("listing_id", &change.listing_id)?,
+        format!("L'annonce « {} » est réservée pour vous", change.title),
+        "L'organisation qui l'a publiée la réserve pour votre organisation. Une fois l'échange \
+         fait, confirmez la quantité reçue dans la conversation."
+            .to_owned(),
+    )?])
 }
 
-impl MessagePostedHandler {
-    pub fn new(store: Arc<dyn InboxStore>) -> Self {
-        Self { store }
-    }
-}
-
-/// The recipient's inbox item, in French like the others (see [`requester_item`]); the message
-/// itself stays in the conversation.
-pub fn message_item(
+/// `listing.reservation_cancelled` → the member who asked: the listing is open to all again.
+/// Events from before the counterpart was named in them tell nobody.
+pub fn reservation_cancelled_items(
     envelope: &EventEnvelope,
-    event: &ConversationMessagePosted,
-) -> Result<InboxItem, HandlerError> {
-    Ok(InboxItem {
-        id: Uuid::now_v7(),
-        tenant: envelope.tenant.clone(),
-        user_id: uuid("recipient_user_id", &event.recipient_user_id)?,
-        kind: envelope.event_type.clone(),
-        title: format!("Nouveau message à propos de « {} »", event.listing_title),
-        body: "Une organisation vous a écrit dans la conversation sur cette annonce.".to_owned(),
-        listing_id: Some(uuid("listing_id", &event.listing_id)?),
-        event_id: events::event_id(envelope)?,
-        read: false,
-        created_at: synergies_platform::time::now(),
-    })
+) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: ListingReservationCancelled = events::payload(envelope)?;
+    let change = change_of(envelope, event.change.as_ref())?;
+    if event.counterpart_user_id.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![item(
+        envelope,
+        uuid("counterpart_user_id", &event.counterpart_user_id)?,
+        uuid("listing_id", &change.listing_id)?,
+        format!("La réservation de « {} » est annulée", change.title),
+        "L'organisation qui a publié l'annonce a annulé la réservation : l'annonce est de \
+         nouveau ouverte à tous."
+            .to_owned(),
+    )?])
 }
 
-#[async_trait]
-impl EventHandler for MessagePostedHandler {
-    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: ConversationMessagePosted = events::payload(envelope)?;
-        let item = message_item(envelope, &event)?;
-        let delivered = self
-            .store
-            .deliver(
-                crate::MESSAGES_CONSUMER,
-                item.event_id,
-                std::slice::from_ref(&item),
-            )
-            .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
-        if delivered {
-            tracing::info!(user_id = %item.user_id, conversation_id = %event.conversation_id, "inbox item stored");
+/// `exchange.completed` → the member of each side who confirmed: the exchange is on record
+/// and counts in their impact.
+pub fn exchange_completed_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: ExchangeCompleted = events::payload(envelope)?;
+    let listing_id = uuid("listing_id", &event.listing_id)?;
+    let mut told = Vec::new();
+    for user in &event.confirmed_by_user_ids {
+        let user_id = uuid("confirmed_by_user_ids", user)?;
+        if told.iter().any(|item: &InboxItem| item.user_id == user_id) {
+            continue;
         }
-        Ok(())
+        told.push(item(
+            envelope,
+            user_id,
+            listing_id,
+            format!("Échange terminé : « {} »", event.listing_title),
+            format!(
+                "Les deux organisations ont confirmé {} {}. L'échange compte désormais dans \
+                 l'impact de votre organisation et du territoire.",
+                event.quantity,
+                unit_in_french(&event.unit)
+            ),
+        )?);
+    }
+    Ok(told)
+}
+
+/// Unit codes of listings as a French reader writes them.
+fn unit_in_french(unit: &str) -> &str {
+    match unit {
+        "piece" => "pièce(s)",
+        "m2" => "m²",
+        "m3" => "m³",
+        "day" => "jour(s)",
+        other => other,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Notifications service: consumes `match.found` and keeps each member's in-app inbox.
-//! (Preferences, digests, e-mail over SMTP and live pushes come with later issues.)
+//! Notifications service: keeps each member's in-app inbox (matches, messages, reservations,
+//! completed exchanges, hidden listings) and writes and sends the platform's e-mails.
+//! (Preferences, digests and live pushes come with later issues.)
 
 pub mod error;
 pub mod grpc;
@@ -32,6 +33,11 @@ pub const DECISIONS_CONSUMER: &str = "notifications-decisions";
 pub const PASSWORD_RESETS_CONSUMER: &str = "notifications-password-resets";
 /// Durable consumer telling owners that a facilitator hid their listing.
 pub const HIDDEN_LISTINGS_CONSUMER: &str = "notifications-hidden-listings";
+/// Durable consumers telling the asking member that a listing is reserved for them, or no more.
+pub const RESERVATIONS_CONSUMER: &str = "notifications-reservations";
+pub const RESERVATION_CANCELLATIONS_CONSUMER: &str = "notifications-reservation-cancellations";
+/// Durable consumer telling both sides that their exchange is on record.
+pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
 
 synergies_platform::service_database!();
 
@@ -40,16 +46,42 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (_relay, relay_task) = env.spawn_relay(&database);
-    let consumer_task = env.spawn_consumer(
-        MATCHES_CONSUMER,
-        <synergies_proto::events::v1::MatchFound as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler::MatchFoundHandler::new(Arc::clone(&store))),
-    );
-    let messages_task = env.spawn_consumer(
-        MESSAGES_CONSUMER,
-        <synergies_proto::events::v1::ConversationMessagePosted as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler::MessagePostedHandler::new(Arc::clone(&store))),
-    );
+    let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
+        let handler = handler::InboxHandler::new(Arc::clone(&store), consumer, items);
+        env.spawn_consumer(consumer, event_type, Arc::new(handler))
+    };
+    let inbox_tasks = [
+        inbox_consumer(
+            MATCHES_CONSUMER,
+            <events::MatchFound as synergies_platform::events::Event>::TYPE,
+            handler::match_items,
+        ),
+        inbox_consumer(
+            MESSAGES_CONSUMER,
+            <events::ConversationMessagePosted as synergies_platform::events::Event>::TYPE,
+            handler::message_items,
+        ),
+        inbox_consumer(
+            HIDDEN_LISTINGS_CONSUMER,
+            <events::ListingHidden as synergies_platform::events::Event>::TYPE,
+            handler::hidden_listing_items,
+        ),
+        inbox_consumer(
+            RESERVATIONS_CONSUMER,
+            <events::ListingReserved as synergies_platform::events::Event>::TYPE,
+            handler::reserved_items,
+        ),
+        inbox_consumer(
+            RESERVATION_CANCELLATIONS_CONSUMER,
+            <events::ListingReservationCancelled as synergies_platform::events::Event>::TYPE,
+            handler::reservation_cancelled_items,
+        ),
+        inbox_consumer(
+            EXCHANGES_CONSUMER,
+            <events::ExchangeCompleted as synergies_platform::events::Event>::TYPE,
+            handler::exchange_completed_items,
+        ),
+    ];
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
     let mail_consumer = |consumer: &'static str, event_type: &str, compose: handler::Compose| {
@@ -88,11 +120,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
         handler::password_reset_mail,
     );
-    let hidden_task = env.spawn_consumer(
-        HIDDEN_LISTINGS_CONSUMER,
-        <events::ListingHidden as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler::ListingHiddenHandler::new(Arc::clone(&store))),
-    );
     let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
     let sender_task = if smtp_url.is_empty() {
         tracing::info!("no SMTP server configured: e-mails are kept for the operator");
@@ -111,14 +138,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
-    consumer_task.await?;
-    messages_task.await?;
+    for task in inbox_tasks {
+        task.await?;
+    }
     verifications_task.await?;
     resets_task.await?;
     decisions_task.await?;
     invitations_task.await?;
     erasures_task.await?;
-    hidden_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

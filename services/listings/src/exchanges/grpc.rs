@@ -260,7 +260,11 @@ fn kilos(grams: i64) -> f64 {
     grams as f64 / 1000.0
 }
 
-fn completed_event(exchange: &Exchange) -> OutboxEvent {
+fn completed_event(
+    exchange: &Exchange,
+    listing: &Listing,
+    reservation: &Reservation,
+) -> OutboxEvent {
     let event = events::ExchangeCompleted {
         exchange_id: exchange.id.to_string(),
         listing_id: exchange.listing_id.to_string(),
@@ -272,6 +276,12 @@ fn completed_event(exchange: &Exchange) -> OutboxEvent {
         quantity: exchange.amount(),
         unit: exchange.unit.as_str().to_owned(),
         completed_at: Some(timestamp(exchange.completed_at)),
+        listing_title: listing.title.clone(),
+        confirmed_by_user_ids: [&reservation.owner, &reservation.counterpart]
+            .into_iter()
+            .flatten()
+            .map(|confirmation| confirmation.by_user_id.to_string())
+            .collect(),
     };
     OutboxEvent::new(&envelope(&exchange.tenant, crate::PRODUCER, &event))
 }
@@ -460,6 +470,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             change: Some(Self::change(&listing, member.user_id)),
             conversation_id: conversation.id.to_string(),
             counterpart_organisation_id: conversation.asking_organisation_id.to_string(),
+            counterpart_user_id: conversation.started_by_user_id.to_string(),
         };
         let events = [OutboxEvent::new(&envelope(
             &caller.tenant,
@@ -491,6 +502,14 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let mut listing = self.listing(&caller, &request.get_ref().listing_id).await?;
         Self::manage(&caller, &listing)?;
         let reservation = self.store.reservation(&caller.tenant, listing.id).await?;
+        let conversation = match &reservation {
+            Some(reservation) => {
+                self.store
+                    .conversation(&caller.tenant, reservation.conversation_id)
+                    .await?
+            }
+            None => None,
+        };
         listing
             .cancel_reservation()
             .map_err(ListingsError::from)
@@ -504,6 +523,9 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             counterpart_organisation_id: reservation
                 .as_ref()
                 .map(|r| r.counterpart_organisation_id.to_string())
+                .unwrap_or_default(),
+            counterpart_user_id: conversation
+                .map(|c| c.started_by_user_id.to_string())
                 .unwrap_or_default(),
         };
         let events = [OutboxEvent::new(&envelope(
@@ -631,7 +653,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let decide = |stored: &Reservation| match stored.agreement() {
             Agreement::Agreed { thousandths, unit } => {
                 let exchange = Exchange::of(&listing, stored, thousandths, unit);
-                let events = vec![completed_event(&exchange)];
+                let events = vec![completed_event(&exchange, &listing, stored)];
                 Some((exchange, events))
             }
             Agreement::Waiting | Agreement::Differ => None,
