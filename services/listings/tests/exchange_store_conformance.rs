@@ -423,9 +423,14 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
             .unwrap()
             .is_empty()
     );
-    // 40 EUR-pallets of about 25 kg: a tonne; packaging's factor is 1 kg CO2e per kg.
+    // 40 EUR-pallets of about 25 kg: a tonne; wooden packaging avoids 0.7 kg CO2e per kg. Given
+    // without a price: estimated at 10 EUR a pallet, and said to be an estimate.
     assert_eq!(exchange.impact.kg_diverted_grams, Some(1_000_000));
-    assert_eq!(exchange.impact.co2e_grams, Some(1_000_000));
+    assert_eq!(exchange.impact.co2e_grams, Some(700_000));
+    assert_eq!(
+        (exchange.impact.value_cents, exchange.impact.value_estimated),
+        (Some(40_000), true)
+    );
     let months = f
         .store
         .impact_by_month("dijon", Some(asking))
@@ -458,7 +463,7 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
             summary.exchanges_completed,
             summary.co2e_grams
         ),
-        (0, 1, 1_000_000)
+        (0, 1, 700_000)
     );
     assert_eq!(
         f.store

@@ -130,12 +130,17 @@ pub struct Exchange {
     /// Kilograms diverted, when the unit is a mass or pieces of known mass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kg_diverted: Option<f64>,
-    /// kg CO2e avoided: an order of magnitude (see `services/listings/data/impact.tsv`).
+    /// kg CO2e avoided: an estimate from ADEME Base Carbone factors (each cited in
+    /// `services/listings/data/impact.tsv`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub co2e_kg: Option<f64>,
-    /// Declared value (the listing's price for the quantity), euro cents.
+    /// Euros saved, in cents: the listing's price for the quantity when one was declared,
+    /// otherwise an estimate for goods given or exchanged (see `value_estimated`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_cents: Option<i64>,
+    /// `value_cents` is an estimate (a reference second-hand value, or the waste tax the giver
+    /// did not pay), not a declared price.
+    pub value_estimated: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -207,6 +212,7 @@ fn exchange_json(exchange: pb::Exchange) -> Exchange {
         kg_diverted: exchange.kg_diverted,
         co2e_kg: exchange.co2e_kg,
         value_cents: exchange.value_cents,
+        value_estimated: exchange.value_estimated,
     }
 }
 
@@ -506,8 +512,9 @@ pub struct MonthImpact {
     pub month: String,
     pub exchanges: i64,
     pub kg_diverted: f64,
-    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    /// An estimate (see `Exchange::co2e_kg`).
     pub co2e_kg: f64,
+    /// Declared and estimated euros saved, in cents.
     pub value_cents: i64,
 }
 
@@ -522,7 +529,7 @@ pub struct TerritorySummary {
     pub listings_online: i64,
     pub exchanges_completed: i64,
     pub tonnes_diverted: f64,
-    /// An order of magnitude (see `services/listings/data/impact.tsv`).
+    /// An estimate (see `Exchange::co2e_kg`).
     pub co2e_tonnes: f64,
 }
 
@@ -573,8 +580,9 @@ pub async fn impact_csv(
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
     let months = impact_months(&member, &state, "tenant".to_owned()).await?;
-    let mut csv =
-        String::from("month,exchanges,kg_diverted,co2e_kg_order_of_magnitude,declared_value_eur\n");
+    let mut csv = String::from(
+        "month,exchanges,kg_diverted,co2e_kg_estimate,value_eur_declared_or_estimated\n",
+    );
     for m in months {
         let _ = writeln!(
             csv,

@@ -381,8 +381,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "impact.co2e_note",
-        "Les facteurs CO2e sont des ordres de grandeur par catégorie, pas encore vérifiés auprès de la Base Empreinte de l'ADEME.",
-        "CO2e factors are per-category orders of magnitude, not yet checked against ADEME's Base Empreinte.",
+        "CO2e : émissions de fabrication du neuf évitées, d'après la Base Carbone de l'ADEME (facteur par catégorie, ou par appareil pour l'informatique). Euros : prix déclaré, sinon estimation (valeur d'occasion de référence, ou à défaut la taxe sur les déchets que le donneur n'a pas payée).",
+        "CO2e: emissions of making the same thing new, avoided, after ADEME's Base Carbone (a factor per category, or per device for IT). Euros: the declared price, otherwise an estimate (a reference second-hand value, or else the waste tax the giver did not pay).",
     ),
     ("impact.exchanges", "Échanges", "Exchanges"),
     (
@@ -408,7 +408,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "The territory's impact",
     ),
     ("impact.title", "Mon impact", "My impact"),
-    ("impact.value", "Valeur déclarée", "Declared value"),
+    (
+        "impact.value",
+        "Euros économisés (déclarés ou estimés)",
+        "Euros saved (declared or estimated)",
+    ),
     ("kind.association", "Association", "Association"),
     ("kind.company", "Entreprise", "Company"),
     ("kind.public_body", "Organisme public", "Public body"),

@@ -252,6 +252,7 @@ pub fn exchange_message(exchange: Exchange) -> pb::Exchange {
         kg_diverted: exchange.impact.kg_diverted_grams.map(kilos),
         co2e_kg: exchange.impact.co2e_grams.map(kilos),
         value_cents: exchange.impact.value_cents,
+        value_estimated: exchange.impact.value_estimated,
     }
 }
 

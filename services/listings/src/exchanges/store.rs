@@ -134,7 +134,7 @@ const RESERVATION_COLUMNS: &str = "tenant, listing_id, conversation_id, counterp
     counterpart_thousandths, counterpart_unit, counterpart_user_id, counterpart_at, counterpart_kg_per_unit_grams";
 const EXCHANGE_COLUMNS: &str = "id, tenant, listing_id, conversation_id, giver_organisation_id, receiver_organisation_id, \
     exchange_mode, category, quantity_thousandths, quantity_unit, completed_at, \
-    kg_diverted_grams, co2e_grams, value_cents, month";
+    kg_diverted_grams, co2e_grams, value_cents, month, value_estimated";
 
 fn corrupt(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {column} {value:?}").into())
@@ -223,6 +223,7 @@ macro_rules! exchange_store {
                         kg_diverted_grams: row.try_get("kg_diverted_grams")?,
                         co2e_grams: row.try_get("co2e_grams")?,
                         value_cents: row.try_get("value_cents")?,
+                        value_estimated: row.try_get("value_estimated")?,
                     },
                 })
             }
@@ -483,7 +484,7 @@ macro_rules! exchange_store {
                     return Ok(None);
                 }
                 sqlx::query(&format!(
-                    "INSERT INTO exchanges ({EXCHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                    "INSERT INTO exchanges ({EXCHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
                 ))
                 .bind(exchange.id)
                 .bind(&exchange.tenant)
@@ -500,6 +501,7 @@ macro_rules! exchange_store {
                 .bind(exchange.impact.co2e_grams)
                 .bind(exchange.impact.value_cents)
                 .bind(exchange.month())
+                .bind(exchange.impact.value_estimated)
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM listing_reservations WHERE tenant = $1 AND listing_id = $2")
