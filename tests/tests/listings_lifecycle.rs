@@ -150,6 +150,27 @@ async fn publication_waits_for_a_facilitator_only_when_the_territory_says_so() {
     let (status, refused) =
         action(client, &facilitator, &waiting["id"], "approve", &json!({})).await;
     assert_eq!(status, 422, "{refused}");
+    // Edited once approved, it waits for approval again: members see what was approved.
+    let edited: Value = client
+        .http
+        .put(format!("{}/api/v1/listings/{id}", client.base_url))
+        .bearer_auth(&member.token)
+        .json(&json!({"kind": "offer", "category": "packaging/cardboard",
+                      "title": "Cartons de déménagement, 60 pièces"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(edited["status"], "pending_approval", "{edited}");
+    assert_eq!(public_get(client, "dijon", id).await.0, 404);
+    let (status, approved) =
+        action(client, &facilitator, &waiting["id"], "approve", &json!({})).await;
+    assert_eq!(
+        (status, approved["title"].as_str()),
+        (200, Some("Cartons de déménagement, 60 pièces"))
+    );
 
     // A draft, submitted later, follows the same rule.
     let draft = create(

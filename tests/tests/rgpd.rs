@@ -1,5 +1,5 @@
 //! RGPD: a user downloads everything the platform holds about them, then erases their account;
-//! afterwards no service returns their name or e-mail address.
+//! afterwards no service returns their name, their e-mail address or what they wrote.
 
 use serde_json::json;
 use synergies_tests::Platform;
@@ -24,6 +24,28 @@ async fn a_user_exports_then_erases_everything_about_them() {
         .publish(&offerer, "offer", "packaging/pallets", "Palettes")
         .await;
     client.wait_for_item_about(&requester, &offer).await;
+    // The requester writes to the offerer, who answers.
+    let (status, conversation) = client
+        .post(
+            &format!("/api/v1/listings/{offer}/conversations"),
+            &requester.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{conversation}");
+    let messages = format!(
+        "/api/v1/conversations/{}/messages",
+        conversation["id"].as_str().unwrap()
+    );
+    for (member, text) in [
+        (&requester, "Bonjour, ici Léa Martin, 06 12 34 56 78."),
+        (&offerer, "Bonjour, passez jeudi."),
+    ] {
+        let (status, posted) = client
+            .post(&messages, &member.token, &json!({"text": text}))
+            .await;
+        assert_eq!(status, 201, "{posted}");
+    }
     let (status, _) = client
         .post(
             "/api/v1/auth/password-reset",
@@ -43,6 +65,14 @@ async fn a_user_exports_then_erases_everything_about_them() {
     assert_eq!(export["organisation"]["name"], "Brasserie du Lac");
     assert_eq!(export["listings"][0]["id"], request.as_str());
     assert_eq!(export["inbox"][0]["listing_id"], offer.as_str());
+    // The messages they wrote, and only theirs.
+    let written: Vec<&str> = export["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(written, ["Bonjour, ici Léa Martin, 06 12 34 56 78."]);
     assert!(
         export["roles"]
             .as_array()
@@ -95,6 +125,19 @@ async fn a_user_exports_then_erases_everything_about_them() {
         },
     )
     .await;
+    // The other side keeps the conversation, without what the erased user wrote.
+    let thread = synergies_platform::testing::eventually(
+        "the erasure to reach the listings service",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, thread) = client.get(&messages, &offerer.token).await;
+            (thread["messages"][1]["erased"] == true).then_some(thread)
+        },
+    )
+    .await;
+    assert_eq!(thread["messages"][1]["text"], "");
+    assert_eq!(thread["messages"][0]["text"], "Bonjour, passez jeudi.");
+    assert!(!thread.to_string().contains("Léa Martin"), "{thread}");
     let (_, listings) = client.get("/api/v1/listings", &offerer.token).await;
     let (_, matches) = client
         .get(&format!("/api/v1/listings/{offer}/matches"), &offerer.token)

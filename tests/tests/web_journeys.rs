@@ -728,8 +728,22 @@ async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
     browser.screenshot("conversation").await;
     sign_out(&browser).await;
 
-    // The brewery confirms the same quantity: the exchange is recorded.
+    // The brewery was told of the reservation; it confirms the same quantity: the exchange is
+    // recorded.
+    client
+        .wait_for_item(&taker, &listing_id, "listing.reserved")
+        .await;
     sign_in(&browser, &base, &taker.email).await;
+    browser
+        .follow("header a[href='/dijon/notifications']")
+        .await;
+    assert!(
+        browser
+            .text("#inbox")
+            .await
+            .contains("L'annonce « 10 palettes Europe » est réservée pour vous"),
+    );
+    browser.screenshot("notifications").await;
     browser.goto(&format!("{base}/dijon/conversations")).await;
     browser.follow("#conversations a").await;
     browser.fill("#quantity", "10").await;

@@ -492,17 +492,23 @@ impl Listing {
         self.updated_at = synergies_platform::time::now();
     }
 
-    /// The owner edits a draft or a published listing.
+    /// The owner edits a draft or a published listing. Where the territory approves listings,
+    /// an edited published listing waits for approval again: what a facilitator approved is what
+    /// members see.
     pub fn update(
         &mut self,
         content: ListingContent,
         location: Option<Location>,
+        needs_approval: bool,
     ) -> Result<(), WrongStatus> {
         if !matches!(self.status, ListingStatus::Draft | ListingStatus::Published) {
             return Err(wrong_status("edited", "modifiée", self.status));
         }
         self.set_content(content);
         self.location = location;
+        if self.status == ListingStatus::Published && needs_approval {
+            self.status = ListingStatus::PendingApproval;
+        }
         self.touch();
         Ok(())
     }
@@ -805,12 +811,38 @@ mod tests {
         assert!(listing.submit(true).is_err());
         listing.approve().unwrap();
         assert_eq!(listing.status, ListingStatus::Published);
-        listing.update(content, None).unwrap();
+        // Edited where listings need no approval: still published.
+        listing.update(content.clone(), None, false).unwrap();
+        assert_eq!(listing.status, ListingStatus::Published);
         listing.hide("doublon".into()).unwrap();
         assert_eq!(listing.status, ListingStatus::Hidden);
         assert!(listing.withdraw().is_err());
         let message = listing.hide("x".into()).unwrap_err().message;
         assert!(message.fr.contains("hidden"));
+    }
+
+    #[test]
+    fn an_edited_published_listing_waits_for_approval_again_where_the_territory_approves() {
+        let content = valid(fields()).unwrap();
+        let mut listing = Listing::draft(
+            "dijon",
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            content.clone(),
+            None,
+        );
+        listing.update(content.clone(), None, true).unwrap();
+        assert_eq!(
+            listing.status,
+            ListingStatus::Draft,
+            "a draft stays a draft"
+        );
+        listing.submit(true).unwrap();
+        listing.approve().unwrap();
+        listing.update(content, None, true).unwrap();
+        assert_eq!(listing.status, ListingStatus::PendingApproval);
+        listing.approve().unwrap();
+        assert_eq!(listing.status, ListingStatus::Published);
     }
 
     #[test]

@@ -401,12 +401,12 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         let caller = authenticate(&self.verifier, &request).await?;
         let request = request.into_inner();
         let mut listing = self.load_own(&caller, &request.listing_id).await?;
-        let (content, location, _) = self
+        let (content, location, rules) = self
             .checked(&caller, request.fields.unwrap_or_default())
             .await?;
         let previous = listing.status;
         listing
-            .update(content, location)
+            .update(content, location, rules.needs_approval)
             .map_err(ListingsError::from)?;
         self.commit(&listing, previous, caller.user_id, true)
             .await?;

@@ -1,10 +1,13 @@
-//! Reacts to identity's `organisation.decided`: when an organisation is closed by its
-//! administrator or suspended by a facilitator, its open listings are withdrawn — each with its
-//! `listing.withdrawn` event, so matching forgets them too. Only approved organisations offer
-//! anything on the platform.
+//! Reacts to identity's events.
 //!
+//! `organisation.decided`: when an organisation is closed by its administrator or suspended by
+//! a facilitator, its open listings are withdrawn — each with its `listing.withdrawn` event, so
+//! matching forgets them too. Only approved organisations offer anything on the platform.
 //! Handling the same event twice is harmless: a withdrawn listing is no longer open, and each
 //! write is conditional on the status it read.
+//!
+//! `user.erased`: the messages the user wrote lose their text (RGPD erasure). Listings stay:
+//! they are the organisation's, and name the user by an id that identity has anonymised.
 
 use std::sync::Arc;
 
@@ -12,15 +15,17 @@ use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events;
 use synergies_platform::outbox::RelayWaker;
-use synergies_proto::events::v1::{EventEnvelope, OrganisationDecided};
+use synergies_proto::events::v1::{EventEnvelope, OrganisationDecided, UserErased};
 use uuid::Uuid;
 
 use crate::convert::change_event;
 use crate::domain::ListingStatus;
+use crate::exchanges::store::ExchangeStore;
 use crate::store::{ListingQuery, ListingStore};
 
-/// Consumer name of the handler (its durable position on the bus).
+/// Consumer names of the handlers (their durable positions on the bus).
 pub const ORGANISATIONS_CONSUMER: &str = "listings-organisations";
+pub const ERASURES_CONSUMER: &str = "listings-erasures";
 
 /// Listings an organisation still offers or asks for.
 const OPEN: [ListingStatus; 4] = [
@@ -106,6 +111,36 @@ impl EventHandler for OrganisationDecidedHandler {
             withdrawn,
             "listings of an organisation that may no longer offer them withdrawn"
         );
+        Ok(())
+    }
+}
+
+/// Erases the text of the messages an erased user wrote.
+pub struct UserErasedHandler {
+    exchanges: Arc<dyn ExchangeStore>,
+}
+
+impl UserErasedHandler {
+    pub fn new(exchanges: Arc<dyn ExchangeStore>) -> Self {
+        Self { exchanges }
+    }
+}
+
+#[async_trait]
+impl EventHandler for UserErasedHandler {
+    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
+        let event: UserErased = events::payload(envelope)?;
+        let user = Uuid::parse_str(&event.user_id).map_err(|_| {
+            HandlerError::Permanent(format!("user_id {:?} is not a UUID", event.user_id))
+        })?;
+        let erased = self
+            .exchanges
+            .erase_messages_of(ERASURES_CONSUMER, events::event_id(envelope)?, user)
+            .await
+            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+        if let Some(messages) = erased {
+            tracing::info!(%user, messages, "erased user's messages emptied");
+        }
         Ok(())
     }
 }

@@ -64,9 +64,15 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             relay.clone(),
         )),
     );
+    let exchange_store = exchanges::store::for_database(&database);
+    let erasures_task = env.spawn_consumer(
+        handler::ERASURES_CONSUMER,
+        "user.erased",
+        std::sync::Arc::new(handler::UserErasedHandler::new(exchange_store.clone())),
+    );
     let exchanges = exchanges::grpc::ExchangesApi::new(
         store.clone(),
-        exchanges::store::for_database(&database),
+        exchange_store,
         relay.clone(),
         env.verifier.clone(),
         territory.clone(),
@@ -84,6 +90,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     relay_task.await?;
     sweeper.await?;
     organisations_task.await?;
+    erasures_task.await?;
     Ok(())
 }
 

@@ -72,6 +72,7 @@ fn message(conversation: &Conversation, organisation: Uuid, text: &str) -> Messa
         author_organisation_id: organisation,
         text: text.into(),
         created_at: now(),
+        erased: false,
     }
 }
 
@@ -219,6 +220,67 @@ async fn messages_come_newest_first_each_with_its_event(f: Fixture) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn an_erased_author_s_messages_lose_their_text_and_no_one_else_s(f: Fixture) {
+    let listing = published(&f, "dijon", ListingKind::Offer).await;
+    let asking = Uuid::now_v7();
+    let (c, _) = f
+        .store
+        .open_conversation(&Conversation::open(&listing, asking, Uuid::now_v7()))
+        .await
+        .unwrap();
+    let author = Uuid::now_v7();
+    let mut mine = Vec::new();
+    for text in ["Bonjour, Marie au 06 12 34 56 78", "Je passe jeudi"] {
+        let mut m = message(&c, asking, text);
+        m.author_user_id = author;
+        post(&f, &m).await;
+        mine.push(m);
+    }
+    let reply = message(&c, listing.organisation_id, "Entendu");
+    post(&f, &reply).await;
+
+    // The export reads them, newest first, page by page.
+    let first_page = f
+        .store
+        .messages_by_author("dijon", author, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(first_page, vec![mine[1].clone()]);
+    let rest = f
+        .store
+        .messages_by_author("dijon", author, Some(mine[1].id), 10)
+        .await
+        .unwrap();
+    assert_eq!(rest, vec![mine[0].clone()]);
+
+    let event_id = Uuid::now_v7();
+    let erased = f
+        .store
+        .erase_messages_of("listings-erasures", event_id, author)
+        .await
+        .unwrap();
+    assert_eq!(erased, Some(2));
+    assert_eq!(
+        f.store
+            .erase_messages_of("listings-erasures", event_id, author)
+            .await
+            .unwrap(),
+        None,
+        "the same event twice"
+    );
+    let left = f.store.messages("dijon", c.id, None, 10).await.unwrap();
+    let texts: Vec<(&str, bool)> = left.iter().map(|m| (m.text.as_str(), m.erased)).collect();
+    assert_eq!(texts, [("Entendu", false), ("", true), ("", true)]);
+    // The conversation's newest message is listed as it now is.
+    let (_, last) = f
+        .store
+        .conversations("dijon", asking, None, 10)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(last.map(|m| m.text), Some("Entendu".to_owned()));
 }
 
 async fn reserving_and_cancelling_move_the_listing_with_their_events(f: Fixture) {
@@ -555,6 +617,7 @@ synergies_platform::store_conformance!(open;
     an_organisation_has_one_conversation_per_listing,
     conversations_of_both_sides_come_most_recently_active_first,
     messages_come_newest_first_each_with_its_event,
+    an_erased_author_s_messages_lose_their_text_and_no_one_else_s,
     reserving_and_cancelling_move_the_listing_with_their_events,
     matching_confirmations_complete_the_listing_once,
 );

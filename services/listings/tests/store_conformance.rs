@@ -585,6 +585,7 @@ async fn an_edit_reindexes_the_listing(f: Fixture) {
                 )
                 .unwrap(),
             cartons.location.clone(),
+            false,
         )
         .unwrap();
     assert!(

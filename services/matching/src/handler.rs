@@ -9,7 +9,8 @@ use synergies_platform::events::{self, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
     EventEnvelope, ExchangeCompleted, ListingChange, ListingExpired, ListingHidden, ListingKind,
-    ListingPublished, ListingReservationCancelled, ListingReserved, ListingWithdrawn, MatchFound,
+    ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
+    ListingWithdrawn, MatchFound,
 };
 use uuid::Uuid;
 
@@ -81,6 +82,10 @@ impl EventHandler for ListingPublishedHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
         let event: ListingPublished = events::payload(envelope)?;
         let listing = indexed_listing(&envelope.tenant, &event)?;
+        let published_at = micros(
+            event.published_at.as_ref(),
+            <ListingPublished as events::Event>::TYPE,
+        )?;
         let event_id = events::event_id(envelope)?;
         match self
             .store
@@ -88,6 +93,7 @@ impl EventHandler for ListingPublishedHandler {
                 crate::LISTINGS_CONSUMER,
                 event_id,
                 &listing,
+                published_at,
                 &match_found_event,
             )
             .await
@@ -183,7 +189,14 @@ impl<E: ClosesListing> EventHandler for ListingClosedHandler<E> {
     }
 }
 
-/// The events that reserve a listing for one organisation, or release it.
+/// Microseconds since the epoch of an event's time, which orders a listing's changes.
+fn micros(at: Option<&prost_types::Timestamp>, event_type: &str) -> Result<i64, HandlerError> {
+    let at = at.ok_or_else(|| HandlerError::Permanent(format!("{event_type} without its time")))?;
+    Ok(at.seconds * 1_000_000 + i64::from(at.nanos / 1000))
+}
+
+/// The events that hold a listing (reserved for one organisation, or edited and waiting for
+/// approval again), or release it (reservation cancelled; a publication releases it too).
 pub trait HoldsListing: events::Event + Send + Sync + 'static {
     /// Reserved (`true`: not paired while held) or released (`false`).
     const HELD: bool;
@@ -191,6 +204,15 @@ pub trait HoldsListing: events::Event + Send + Sync + 'static {
 }
 
 impl HoldsListing for ListingReserved {
+    const HELD: bool = true;
+    fn change(&self) -> Option<&ListingChange> {
+        self.change.as_ref()
+    }
+}
+
+/// Submitted for approval: after an edit of a published listing, it is not open until a
+/// facilitator approves it again (a first submission has nothing indexed yet to hold).
+impl HoldsListing for ListingSubmitted {
     const HELD: bool = true;
     fn change(&self) -> Option<&ListingChange> {
         self.change.as_ref()
@@ -230,12 +252,8 @@ impl<E: HoldsListing> EventHandler for ListingHoldHandler<E> {
             .change()
             .ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
         let listing_id = uuid("listing_id", &change.listing_id)?;
-        // The order of the two events is the order of the changes, not of their delivery.
-        let changed_at = change
-            .at
-            .as_ref()
-            .ok_or_else(|| HandlerError::Permanent(format!("{} without its time", E::TYPE)))?;
-        let changed_at_micros = changed_at.seconds * 1_000_000 + i64::from(changed_at.nanos / 1000);
+        // The order of the events is the order of the changes, not of their delivery.
+        let changed_at_micros = micros(change.at.as_ref(), E::TYPE)?;
         let event_id = events::event_id(envelope)?;
         let recorded = self
             .store

@@ -32,6 +32,8 @@ pub const COMPLETED_CONSUMER: &str = "matching-completed";
 /// Durable consumers of reservations and their cancellations, which hold and release a listing.
 pub const RESERVED_CONSUMER: &str = "matching-reserved";
 pub const RESERVATION_CANCELLED_CONSUMER: &str = "matching-reservation-cancelled";
+/// Durable consumer of submissions for approval, which hold a listing edited after approval.
+pub const SUBMITTED_CONSUMER: &str = "matching-submitted";
 
 synergies_platform::service_database!();
 
@@ -52,6 +54,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         closed_consumer::<events::ListingHidden>(&env, &store, HIDDEN_CONSUMER),
         closed_consumer::<events::ExchangeCompleted>(&env, &store, COMPLETED_CONSUMER),
         hold_consumer::<events::ListingReserved>(&env, &store, RESERVED_CONSUMER),
+        hold_consumer::<events::ListingSubmitted>(&env, &store, SUBMITTED_CONSUMER),
         hold_consumer::<events::ListingReservationCancelled>(
             &env,
             &store,

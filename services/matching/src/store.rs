@@ -27,19 +27,28 @@ pub struct StoredMatch {
 /// Builds the outbox event announcing a match.
 pub type MatchEvent = dyn Fn(&Match) -> OutboxEvent + Send + Sync;
 
+/// Records whether a listing is held, unless a newer change is on record: the events that hold
+/// and release a listing come through separate consumers, in any order.
+const RECORD_HOLD: &str = "INSERT INTO listing_holds (listing_id, held, changed_at_micros) VALUES ($1, $2, $3)
+     ON CONFLICT (listing_id) DO UPDATE SET held = excluded.held, changed_at_micros = excluded.changed_at_micros
+      WHERE listing_holds.changed_at_micros < excluded.changed_at_micros";
+
 /// Most counterparts examined for one new listing.
 const CANDIDATE_LIMIT: i64 = 500;
 
 #[async_trait]
 pub trait MatchingStore: Send + Sync {
-    /// In one transaction: unless `consumer` already handled `event_id`, indexes `listing`,
-    /// pairs it with indexed counterparts, and stores each new match with its event.
+    /// In one transaction: unless `consumer` already handled `event_id`, indexes `listing`
+    /// (published, or published again after an edit, at `published_at_micros`: that releases
+    /// any older hold), pairs it with indexed counterparts unless it is still held, and stores
+    /// each new match with its event.
     /// `None`: the event had been handled already and nothing changed.
     async fn index_listing(
         &self,
         consumer: &str,
         event_id: Uuid,
         listing: &IndexedListing,
+        published_at_micros: i64,
         event_for: &MatchEvent,
     ) -> Result<Option<Vec<Match>>, MatchingError>;
 
@@ -54,9 +63,9 @@ pub trait MatchingStore: Send + Sync {
     ) -> Result<bool, MatchingError>;
 
     /// In one transaction: unless `consumer` already handled `event_id`, records that
-    /// `listing_id` is held (reserved for one organisation: not paired) or released (reservation
-    /// cancelled: paired again), unless a newer change than `changed_at_micros` is on record.
-    /// `false`: handled already.
+    /// `listing_id` is held (reserved for one organisation, or edited and waiting for approval
+    /// again: not paired) or released (reservation cancelled: paired again), unless a newer
+    /// change than `changed_at_micros` is on record. `false`: handled already.
     async fn hold_listing(
         &self,
         consumer: &str,
@@ -109,6 +118,7 @@ macro_rules! matching_store {
                 consumer: &str,
                 event_id: Uuid,
                 listing: &IndexedListing,
+                published_at_micros: i64,
                 event_for: &MatchEvent,
             ) -> Result<Option<Vec<Match>>, MatchingError> {
                 let mut tx = self.pool.begin().await?;
@@ -126,7 +136,8 @@ macro_rules! matching_store {
                 }
                 sqlx::query(
                     "INSERT INTO listing_index (listing_id, tenant, kind, category, organisation_id, owner_user_id, title, indexed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (listing_id) DO NOTHING",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (listing_id) DO UPDATE SET kind = excluded.kind, category = excluded.category, title = excluded.title",
                 )
                 .bind(listing.listing_id)
                 .bind(&listing.tenant)
@@ -138,7 +149,14 @@ macro_rules! matching_store {
                 .bind(synergies_platform::time::now())
                 .execute(&mut *tx)
                 .await?;
-                // Reserved before its publication was handled: indexed, paired once released.
+                sqlx::query(RECORD_HOLD)
+                    .bind(listing.listing_id)
+                    .bind(false)
+                    .bind(published_at_micros)
+                    .execute(&mut *tx)
+                    .await?;
+                // Held by a newer change (a reservation handled before this publication, say):
+                // indexed, paired once released.
                 let held = sqlx::query("SELECT 1 FROM listing_holds WHERE listing_id = $1 AND held")
                     .bind(listing.listing_id)
                     .fetch_optional(&mut *tx)
@@ -217,11 +235,7 @@ macro_rules! matching_store {
                 if !tx.first_delivery(consumer, event_id).await? {
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO listing_holds (listing_id, held, changed_at_micros) VALUES ($1, $2, $3)
-                     ON CONFLICT (listing_id) DO UPDATE SET held = excluded.held, changed_at_micros = excluded.changed_at_micros
-                      WHERE listing_holds.changed_at_micros < excluded.changed_at_micros",
-                )
+                sqlx::query(RECORD_HOLD)
                 .bind(listing_id)
                 .bind(held)
                 .bind(changed_at_micros)

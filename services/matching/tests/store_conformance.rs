@@ -41,11 +41,17 @@ fn listing(tenant: &str, side: Side, category: &str) -> IndexedListing {
 }
 
 async fn index(f: &Fixture, listing: &IndexedListing) -> Option<usize> {
+    publish_at(f, listing, 0).await
+}
+
+/// Indexes `listing` as published at `micros` (0: before any hold of the tests).
+async fn publish_at(f: &Fixture, listing: &IndexedListing, micros: i64) -> Option<usize> {
     f.store
         .index_listing(
             "matching-listings",
             Uuid::now_v7(),
             listing,
+            micros,
             &match_found_event,
         )
         .await
@@ -79,13 +85,13 @@ async fn an_event_handled_twice_changes_nothing(f: Fixture) {
     let event_id = Uuid::now_v7();
     let first = f
         .store
-        .index_listing("matching-listings", event_id, &offer, &match_found_event)
+        .index_listing("matching-listings", event_id, &offer, 0, &match_found_event)
         .await
         .unwrap();
     assert_eq!(first.map(|m| m.len()), Some(1));
     let again = f
         .store
-        .index_listing("matching-listings", event_id, &offer, &match_found_event)
+        .index_listing("matching-listings", event_id, &offer, 0, &match_found_event)
         .await
         .unwrap();
     assert!(again.is_none());
@@ -214,7 +220,24 @@ async fn a_listing_reserved_before_its_publication_arrives_is_paired_once_releas
     );
 }
 
+async fn a_listing_edited_back_into_approval_is_paired_once_approved_again(f: Fixture) {
+    let offer = listing("dijon", Side::Offer, "metals");
+    assert_eq!(publish_at(&f, &offer, 1_000).await, Some(0));
+    // Edited: submitted again at 2 000, waiting for a facilitator.
+    assert!(hold(&f, &offer, true, 2_000).await);
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Request, "metals")).await,
+        Some(0)
+    );
+    // Approved again at 3 000, edited into another category: paired under that one.
+    let mut edited = offer.clone();
+    edited.category = "wood".into();
+    index(&f, &listing("dijon", Side::Request, "wood")).await;
+    assert_eq!(publish_at(&f, &edited, 3_000).await, Some(1));
+}
+
 synergies_platform::store_conformance!(open;
+    a_listing_edited_back_into_approval_is_paired_once_approved_again,
     a_cancellation_handled_before_its_reservation_wins,
     a_listing_reserved_before_its_publication_arrives_is_paired_once_released,
     a_reserved_listing_is_paired_again_once_released,

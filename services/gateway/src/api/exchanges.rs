@@ -27,8 +27,11 @@ pub struct ConversationMessage {
     pub conversation_id: String,
     pub author_user_id: String,
     pub author_organisation_id: String,
+    /// Empty when the message is erased.
     pub text: String,
     pub created_at: String,
+    /// Its author erased their account (RGPD): the text is gone.
+    pub erased: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -163,7 +166,7 @@ pub struct ExchangePage {
     pub next_page_token: String,
 }
 
-fn message_json(message: pb::Message) -> ConversationMessage {
+pub fn message_json(message: pb::Message) -> ConversationMessage {
     ConversationMessage {
         created_at: super::rfc3339(message.created_at.as_ref()),
         id: message.id,
@@ -171,6 +174,7 @@ fn message_json(message: pb::Message) -> ConversationMessage {
         author_user_id: message.author_user_id,
         author_organisation_id: message.author_organisation_id,
         text: message.text,
+        erased: message.erased,
     }
 }
 

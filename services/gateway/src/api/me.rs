@@ -1,5 +1,7 @@
 //! RGPD: everything the platform holds about the signed-in user, and erasing it.
 
+use std::future::Future;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +12,7 @@ use synergies_proto::listings::v1 as listings;
 use synergies_proto::notifications::v1 as notifications;
 use utoipa::ToSchema;
 
+use super::exchanges::{ConversationMessage, message_json};
 use super::inbox::{InboxItem, inbox_item_json};
 use super::listings::{Listing, listing_json};
 use super::organisations::{Organisation, organisation_json};
@@ -30,6 +33,8 @@ pub struct Export {
     /// Listings the user published (and drafts).
     pub listings: Vec<Listing>,
     pub inbox: Vec<InboxItem>,
+    /// Messages the user wrote in conversations about listings.
+    pub messages: Vec<ConversationMessage>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -52,53 +57,76 @@ pub async fn export(
         .export_me(request(identity::ExportMeRequest {}, &member.caller))
         .await?
         .into_inner();
-    let mut mine = Vec::new();
-    let mut page_token = String::new();
-    for _ in 0..MAX_PAGES {
+    let caller = &member.caller;
+    let listings = every_page(|page_token| {
         let message = listings::ListListingsRequest {
             page_size: 100,
             page_token,
             mine: true,
             ..Default::default()
         };
-        let page = state
-            .listings
-            .clone()
-            .list_listings(request(message, &member.caller))
-            .await?
-            .into_inner();
-        mine.extend(page.listings.into_iter().map(listing_json));
-        if page.next_page_token.is_empty() {
-            break;
+        let mut client = state.listings.clone();
+        async move {
+            let page = client.list_listings(request(message, caller)).await?;
+            let page = page.into_inner();
+            Ok((page.listings, page.next_page_token))
         }
-        page_token = page.next_page_token;
-    }
-    let mut inbox = Vec::new();
-    let mut page_token = String::new();
-    for _ in 0..MAX_PAGES {
+    })
+    .await?;
+    let inbox = every_page(|page_token| {
         let message = notifications::ListInboxRequest {
             page_size: 100,
             page_token,
         };
-        let page = state
-            .notifications
-            .clone()
-            .list_inbox(request(message, &member.caller))
-            .await?
-            .into_inner();
-        inbox.extend(page.items.into_iter().map(inbox_item_json));
-        if page.next_page_token.is_empty() {
-            break;
+        let mut client = state.notifications.clone();
+        async move {
+            let page = client.list_inbox(request(message, caller)).await?;
+            let page = page.into_inner();
+            Ok((page.items, page.next_page_token))
         }
-        page_token = page.next_page_token;
-    }
+    })
+    .await?;
+    let messages = every_page(|page_token| {
+        let message = listings::ListMyMessagesRequest {
+            page_size: 100,
+            page_token,
+        };
+        let mut client = state.exchanges.clone();
+        async move {
+            let page = client.list_my_messages(request(message, caller)).await?;
+            let page = page.into_inner();
+            Ok((page.messages, page.next_page_token))
+        }
+    })
+    .await?;
     Ok(Json(Export {
         user: user_json(me.user.ok_or_else(ApiError::incomplete_answer)?),
         roles: me.roles,
         organisation: me.organisation.map(organisation_json),
-        listings: mine,
-        inbox,
+        listings: listings.into_iter().map(listing_json).collect(),
+        inbox: inbox.into_iter().map(inbox_item_json).collect(),
+        messages: messages.into_iter().map(message_json).collect(),
     }))
+}
+
+/// Every item of a paged collection: `read` gets a page token and answers the page's items
+/// and the next token (empty after the last page). At most [`MAX_PAGES`] pages.
+async fn every_page<T, Read, Page>(mut read: Read) -> Result<Vec<T>, ApiError>
+where
+    Read: FnMut(String) -> Page,
+    Page: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut items = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..MAX_PAGES {
+        let (page, next) = read(page_token).await?;
+        items.extend(page);
+        if next.is_empty() {
+            break;
+        }
+        page_token = next;
+    }
+    Ok(items)
 }
 
 /// Erases my account: my personal data is deleted or anonymised in every service.

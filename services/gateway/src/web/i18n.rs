@@ -84,6 +84,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Confirm the exchange",
     ),
     (
+        "conversation.erased_message",
+        "Message effacé : son auteur a supprimé son compte.",
+        "Message erased: its author deleted their account.",
+    ),
+    (
         "conversation.kg_per_unit",
         "Masse d'une unité en kg (facultatif, pour le calcul d'impact)",
         "Mass of one unit in kg (optional, for the impact)",
@@ -413,6 +418,22 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Euros économisés (déclarés ou estimés)",
         "Euros saved (declared or estimated)",
     ),
+    (
+        "inbox.lead",
+        "Ce que la plateforme vous a signalé : offres qui répondent à vos demandes, messages, réservations, échanges terminés.",
+        "What the platform told you: offers that meet your requests, messages, reservations, completed exchanges.",
+    ),
+    (
+        "inbox.none",
+        "Aucune notification pour l'instant.",
+        "No notifications yet.",
+    ),
+    (
+        "inbox.older",
+        "Notifications plus anciennes",
+        "Older notifications",
+    ),
+    ("inbox.title", "Notifications", "Notifications"),
     ("kind.association", "Association", "Association"),
     ("kind.company", "Entreprise", "Company"),
     ("kind.public_body", "Organisme public", "Public body"),
@@ -529,6 +550,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("nav.conversations", "Conversations", "Conversations"),
     ("nav.facilitation", "Animation", "Facilitation"),
     ("nav.impact", "Mon impact", "My impact"),
+    ("nav.inbox", "Notifications", "Notifications"),
     ("nav.label", "Navigation principale", "Main navigation"),
     ("nav.listings", "Annonces", "Listings"),
     ("nav.my_listings", "Mes annonces", "My listings"),
@@ -597,6 +619,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("notice.saved", "Réglages enregistrés.", "Settings saved."),
     ("notice.submitted", "Annonce soumise.", "Listing submitted."),
     ("notice.updated", "Annonce modifiée.", "Listing updated."),
+    (
+        "notice.updated_for_approval",
+        "Annonce modifiée ; elle attend de nouveau la validation d'un animateur avant d'être visible.",
+        "Listing updated; it waits again for a facilitator's approval before it is visible.",
+    ),
     (
         "notice.verified",
         "Adresse confirmée : vous pouvez vous connecter.",

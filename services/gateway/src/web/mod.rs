@@ -25,7 +25,7 @@ use crate::state::GatewayState;
 /// Every page of the web interface.
 pub fn router(state: &GatewayState) -> Router<GatewayState> {
     use pages::{
-        account, administration, auth, exchanges, facilitation, home, listings, operator,
+        account, administration, auth, exchanges, facilitation, home, inbox, listings, operator,
         organisation, signup,
     };
     Router::new()
@@ -95,6 +95,7 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             get(exchanges::show).post(exchanges::act),
         )
         .route("/{tenant}/impact", get(exchanges::impact))
+        .route("/{tenant}/notifications", get(inbox::show))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
             "/{tenant}/animation/annonces",

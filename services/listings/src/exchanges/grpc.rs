@@ -187,6 +187,7 @@ fn message_message(message: Message) -> pb::Message {
         author_organisation_id: message.author_organisation_id.to_string(),
         text: message.text,
         created_at: Some(timestamp(message.created_at)),
+        erased: message.erased,
     }
 }
 
@@ -391,6 +392,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             author_organisation_id: member.organisation_id,
             text,
             created_at: synergies_platform::time::now(),
+            erased: false,
         };
         let event = events::ConversationMessagePosted {
             listing_id: conversation.listing_id.to_string(),
@@ -431,6 +433,32 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let messages = self
             .store
             .messages(&caller.tenant, conversation.id, after, limit + 1)
+            .await?;
+        let (messages, next_page_token) = validate::into_page(messages, limit, |m| m.id);
+        Ok(Response::new(pb::ListMessagesResponse {
+            messages: messages.into_iter().map(message_message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn list_my_messages(
+        &self,
+        request: Request<pb::ListMyMessagesRequest>,
+    ) -> Result<Response<pb::ListMessagesResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        // Anyone signed in, members or not: people whose organisation closed keep their rights.
+        let author = caller.user_id.ok_or_else(|| {
+            synergies_platform::error::status(
+                synergies_platform::error::ErrorCode::Unauthenticated,
+                &synergies_platform::i18n::Text::new("sign in first", "connectez-vous d'abord"),
+            )
+        })?;
+        let request = request.into_inner();
+        let limit = validate::page_size(request.page_size).map_err(invalid)?;
+        let after = validate::page_token(&request.page_token).map_err(invalid)?;
+        let messages = self
+            .store
+            .messages_by_author(&caller.tenant, author, after, limit + 1)
             .await?;
         let (messages, next_page_token) = validate::into_page(messages, limit, |m| m.id);
         Ok(Response::new(pb::ListMessagesResponse {

@@ -79,6 +79,8 @@ pub struct Message {
     pub author_organisation_id: Uuid,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// Its author erased their account: the text is gone.
+    pub erased: bool,
 }
 
 /// A quantity one side says was transferred.

@@ -62,6 +62,23 @@ pub trait ExchangeStore: Send + Sync {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Message>, ExchangesError>;
+    /// Messages `author` wrote, in every conversation of `tenant`, newest first, older than
+    /// `after` (the RGPD export).
+    async fn messages_by_author(
+        &self,
+        tenant: &str,
+        author: Uuid,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Message>, ExchangesError>;
+    /// RGPD erasure: empties the text of every message `author` wrote and marks it erased,
+    /// unless `consumer` already handled `event_id`. Returns how many, `None` when handled.
+    async fn erase_messages_of(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        author: Uuid,
+    ) -> Result<Option<u64>, ExchangesError>;
     /// Published → reserved with `reservation`; `false` when the listing is no longer
     /// published (nothing written).
     async fn reserve(
@@ -128,7 +145,7 @@ const CONVERSATION: &str = "SELECT c.id, c.tenant, c.listing_id, l.title AS list
     c.listing_organisation_id, c.asking_organisation_id, c.started_by_user_id, c.created_at, c.activity_id \
     FROM conversations c JOIN listings l ON l.id = c.listing_id";
 const MESSAGE_COLUMNS: &str =
-    "id, tenant, conversation_id, author_user_id, author_organisation_id, body, created_at";
+    "id, tenant, conversation_id, author_user_id, author_organisation_id, body, created_at, erased";
 const RESERVATION_COLUMNS: &str = "tenant, listing_id, conversation_id, counterpart_organisation_id, reserved_at, \
     owner_thousandths, owner_unit, owner_user_id, owner_at, owner_kg_per_unit_grams, \
     counterpart_thousandths, counterpart_unit, counterpart_user_id, counterpart_at, counterpart_kg_per_unit_grams";
@@ -176,6 +193,7 @@ macro_rules! exchange_store {
                     author_organisation_id: row.try_get(column("author_organisation_id").as_str())?,
                     text: row.try_get(column("body").as_str())?,
                     created_at: row.try_get(column("created_at").as_str())?,
+                    erased: row.try_get(column("erased").as_str())?,
                 })
             }
 
@@ -301,7 +319,7 @@ macro_rules! exchange_store {
                 let rows = sqlx::query(&format!(
                     "SELECT s.*, m.id AS m_id, m.tenant AS m_tenant, m.conversation_id AS m_conversation_id,
                             m.author_user_id AS m_author_user_id, m.author_organisation_id AS m_author_organisation_id,
-                            m.body AS m_body, m.created_at AS m_created_at
+                            m.body AS m_body, m.created_at AS m_created_at, m.erased AS m_erased
                        FROM ({CONVERSATION}
                               WHERE c.tenant = $1 AND (c.listing_organisation_id = $2 OR c.asking_organisation_id = $2)
                                 AND ($3 IS NULL OR c.activity_id < $3)) s
@@ -330,7 +348,7 @@ macro_rules! exchange_store {
             async fn post(&self, m: &Message, event: &OutboxEvent) -> Result<(), ExchangesError> {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(&format!(
-                    "INSERT INTO conversation_messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    "INSERT INTO conversation_messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 ))
                 .bind(m.id)
                 .bind(&m.tenant)
@@ -339,6 +357,7 @@ macro_rules! exchange_store {
                 .bind(m.author_organisation_id)
                 .bind(&m.text)
                 .bind(m.created_at)
+                .bind(m.erased)
                 .execute(&mut *tx)
                 .await?;
                 // Two posts at once: the later id wins, whichever commits last.
@@ -377,6 +396,46 @@ macro_rules! exchange_store {
                     .map(|row| Self::message_from(row, ""))
                     .collect::<Result<_, _>>()
                     .map_err(ExchangesError::from)
+            }
+
+            async fn messages_by_author(
+                &self,
+                tenant: &str,
+                author: Uuid,
+                after: Option<Uuid>,
+                limit: u32,
+            ) -> Result<Vec<Message>, ExchangesError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM conversation_messages
+                      WHERE tenant = $1 AND author_user_id = $2 AND ($3 IS NULL OR id < $3)
+                      ORDER BY id DESC LIMIT $4"
+                ))
+                .bind(tenant)
+                .bind(author)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| Self::message_from(row, ""))
+                    .collect::<Result<_, _>>()
+                    .map_err(ExchangesError::from)
+            }
+
+            async fn erase_messages_of(&self, consumer: &str, event_id: Uuid, author: Uuid) -> Result<Option<u64>, ExchangesError> {
+                let mut tx = self.pool.begin().await?;
+                if !tx.first_delivery(consumer, event_id).await? {
+                    return Ok(None);
+                }
+                let erased = sqlx::query(
+                    "UPDATE conversation_messages SET body = '', erased = TRUE WHERE author_user_id = $1 AND NOT erased",
+                )
+                .bind(author)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(Some(erased))
             }
 
             async fn reserve(&self, r: &Reservation, at: DateTime<Utc>, events: &[OutboxEvent]) -> Result<bool, ExchangesError> {

@@ -117,6 +117,8 @@ pub struct MessageView {
     pub text: String,
     pub at: String,
     pub ours: bool,
+    /// Its author erased their account: the text is gone.
+    pub erased: bool,
 }
 
 #[derive(Template)]
@@ -227,6 +229,7 @@ async fn thread(
         .map(|m| MessageView {
             ours: m.author_organisation_id == own,
             at: crate::api::rfc3339(m.created_at.as_ref()),
+            erased: m.erased,
             text: m.text,
         })
         .collect();

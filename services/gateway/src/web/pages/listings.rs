@@ -1025,7 +1025,18 @@ pub async fn update(
         Err(error) => Err(error),
     };
     match updated {
-        Ok(_) => see_other(&page, &format!("/annonces/{id}"), "updated"),
+        Ok(answer) => {
+            let waits = answer
+                .into_inner()
+                .listing
+                .is_some_and(|listing| listing.status() == pb::ListingStatus::PendingApproval);
+            let notice = if waits {
+                "updated_for_approval"
+            } else {
+                "updated"
+            };
+            see_other(&page, &format!("/annonces/{id}"), notice)
+        }
         Err(error) => {
             let feedback = Feedback::from_error(&page, &error);
             let mut response = publish_page(page, &state, form, feedback, Some(&id)).await;

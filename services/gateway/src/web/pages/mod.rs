@@ -6,6 +6,7 @@ pub mod auth;
 pub mod exchanges;
 pub mod facilitation;
 pub mod home;
+pub mod inbox;
 pub mod listings;
 pub mod operator;
 pub mod organisation;
@@ -126,6 +127,7 @@ pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
         "hidden",
         "photo_added",
         "updated",
+        "updated_for_approval",
         "message_sent",
         "reserved",
         "reservation_cancelled",
