@@ -367,9 +367,11 @@ async fn journey(platform: &Platform) {
         (
             summary["exchanges_completed"].as_i64(),
             summary["tonnes_diverted"].as_f64(),
-            summary["listings_online"].as_i64()
+            summary["listings_online"].as_i64(),
+            summary["members"].as_u64()
         ),
-        (Some(1), Some(0.8), Some(0))
+        // Members: the two organisations and the facilitator's.
+        (Some(1), Some(0.8), Some(0), Some(3))
     );
     assert_eq!(
         client.get("/api/v1/tenants/nowhere/impact", "").await.0,

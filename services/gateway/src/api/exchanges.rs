@@ -530,6 +530,8 @@ pub struct ImpactReport {
 
 #[derive(Serialize, ToSchema)]
 pub struct TerritorySummary {
+    /// Approved organisations of the territory.
+    pub members: u64,
     pub listings_online: i64,
     pub exchanges_completed: i64,
     pub tonnes_diverted: f64,
@@ -619,6 +621,17 @@ pub async fn territory_summary(
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
 ) -> Result<Json<TerritorySummary>, ApiError> {
+    let figures = synergies_proto::identity::v1::GetTerritoryFiguresRequest {
+        tenant: tenant.clone(),
+    };
+    let members = idempotent_call(|| {
+        let mut client = state.identity.clone();
+        let call = anonymous_request(figures.clone());
+        async move { client.get_territory_figures(call).await }
+    })
+    .await?
+    .into_inner()
+    .members;
     let message = pb::GetTerritorySummaryRequest { tenant };
     let summary = idempotent_call(|| {
         let mut client = state.exchanges.clone();
@@ -628,6 +641,7 @@ pub async fn territory_summary(
     .await?
     .into_inner();
     Ok(Json(TerritorySummary {
+        members,
         listings_online: summary.listings_online,
         exchanges_completed: summary.exchanges_completed,
         tonnes_diverted: summary.tonnes_diverted,
