@@ -396,6 +396,58 @@ async fn journey(platform: &Platform) {
     }
 }
 
+#[tokio::test]
+async fn the_member_who_asked_is_told_when_a_reserved_listing_is_withdrawn_or_hidden() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let giver = client.create_member("dijon", "Cartonnerie").await;
+    let taker = client.create_member("dijon", "Brasserie du lac").await;
+    let facilitator = facilitator(client).await;
+    for (ends, by, expected) in [
+        (
+            "withdraw",
+            &giver.token,
+            "L'organisation qui l'a publiée a retiré l'annonce.",
+        ),
+        (
+            "hide",
+            &facilitator,
+            "Un animateur du territoire a masqué l'annonce.",
+        ),
+    ] {
+        let listing = offer(client, &giver).await;
+        let listing_id = id(&listing);
+        let (_, conversation) = client
+            .post(
+                &format!("/api/v1/listings/{listing_id}/conversations"),
+                &taker.token,
+                &json!({}),
+            )
+            .await;
+        let (status, reserved) = client
+            .post(
+                &format!("/api/v1/listings/{listing_id}/reservation"),
+                &giver.token,
+                &json!({"conversation_id": conversation["id"]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{reserved}");
+        let (status, ended) = client
+            .post(
+                &format!("/api/v1/listings/{listing_id}/{ends}"),
+                by,
+                &json!({"reason": "Annonce en double"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{ended}");
+        let told = client
+            .wait_for_item(&taker, listing_id, "listing.reservation_cancelled")
+            .await;
+        assert_eq!(told["body"], expected, "{told}");
+    }
+}
+
 /// A facilitator of Dijon, signed in.
 async fn facilitator(client: &Client) -> String {
     let operator = client.operator_token().await;

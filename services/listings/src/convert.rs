@@ -204,13 +204,10 @@ pub fn published_event(listing: &Listing) -> OutboxEvent {
     OutboxEvent::new(&envelope(&listing.tenant, crate::PRODUCER, &event))
 }
 
-/// The event of a lifecycle step other than publication, or none (a draft edited).
-pub fn change_event(
-    listing: &Listing,
-    by_user: Option<uuid::Uuid>,
-    updated: bool,
-) -> Option<OutboxEvent> {
-    let change = Some(events::ListingChange {
+/// The lifecycle step `listing` just took (its status and time now), by `by_user` (none: the
+/// platform itself, e.g. the expiry sweeper).
+pub fn listing_change(listing: &Listing, by_user: Option<uuid::Uuid>) -> events::ListingChange {
+    events::ListingChange {
         listing_id: listing.id.to_string(),
         organisation_id: listing.organisation_id.to_string(),
         owner_user_id: listing.owner_user_id.to_string(),
@@ -219,7 +216,16 @@ pub fn change_event(
         reason: listing.status_reason.clone(),
         by_user_id: by_user.map(|id| id.to_string()).unwrap_or_default(),
         at: Some(timestamp(listing.updated_at)),
-    });
+    }
+}
+
+/// The event of a lifecycle step other than publication, or none (a draft edited).
+pub fn change_event(
+    listing: &Listing,
+    by_user: Option<uuid::Uuid>,
+    updated: bool,
+) -> Option<OutboxEvent> {
+    let change = Some(listing_change(listing, by_user));
     let tenant = &listing.tenant;
     let producer = crate::PRODUCER;
     let envelope = match listing.status {

@@ -17,12 +17,16 @@ use crate::convert::{
 };
 use crate::domain::{ExchangeMode, Listing, ListingFields, ListingStatus, ResourceType};
 use crate::error::ListingsError;
+use crate::exchanges::reservation_cancelled_event;
+use crate::exchanges::store::ExchangeStore;
 use crate::search::{Cursor, Near, SearchQuery, Sort};
 use crate::store::{ListingQuery, ListingStore};
 use crate::territory::Territory;
 
 pub struct ListingsApi {
     store: Arc<dyn ListingStore>,
+    /// Reservations, read when a reserved listing is withdrawn or hidden.
+    exchanges: Arc<dyn ExchangeStore>,
     relay: RelayWaker,
     verifier: Arc<Verifier>,
     territory: Territory,
@@ -39,12 +43,14 @@ fn invalid(error: synergies_platform::error::FieldError) -> Status {
 impl ListingsApi {
     pub fn new(
         store: Arc<dyn ListingStore>,
+        exchanges: Arc<dyn ExchangeStore>,
         relay: RelayWaker,
         verifier: Arc<Verifier>,
         territory: Territory,
     ) -> Self {
         Self {
             store,
+            exchanges,
             relay,
             verifier,
             territory,
@@ -98,9 +104,15 @@ impl ListingsApi {
         by_user: Option<Uuid>,
         updated: bool,
     ) -> Result<(), Status> {
-        let events: Vec<_> = change_event(listing, by_user, updated)
+        let mut events: Vec<_> = change_event(listing, by_user, updated)
             .into_iter()
             .collect();
+        // A reserved listing withdrawn or hidden: its reservation ends, and the other side is told.
+        if previous == ListingStatus::Reserved && listing.status != ListingStatus::Reserved {
+            events.push(
+                reservation_cancelled_event(self.exchanges.as_ref(), listing, by_user).await?,
+            );
+        }
         if !self.store.save(listing, previous, &events).await? {
             return Err(ListingsError::ChangedMeanwhile.into());
         }

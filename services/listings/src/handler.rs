@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::convert::change_event;
 use crate::domain::ListingStatus;
+use crate::exchanges::reservation_cancelled_event;
 use crate::exchanges::store::ExchangeStore;
 use crate::store::{ListingQuery, ListingStore};
 
@@ -37,12 +38,21 @@ const OPEN: [ListingStatus; 4] = [
 
 pub struct OrganisationDecidedHandler {
     store: Arc<dyn ListingStore>,
+    exchanges: Arc<dyn ExchangeStore>,
     relay: RelayWaker,
 }
 
 impl OrganisationDecidedHandler {
-    pub fn new(store: Arc<dyn ListingStore>, relay: RelayWaker) -> Self {
-        Self { store, relay }
+    pub fn new(
+        store: Arc<dyn ListingStore>,
+        exchanges: Arc<dyn ExchangeStore>,
+        relay: RelayWaker,
+    ) -> Self {
+        Self {
+            store,
+            exchanges,
+            relay,
+        }
     }
 
     /// Withdraws every open listing of `organisation`; returns how many.
@@ -68,7 +78,16 @@ impl OrganisationDecidedHandler {
                     if listing.withdraw().is_err() {
                         continue;
                     }
-                    let events: Vec<_> = change_event(&listing, None, false).into_iter().collect();
+                    let mut events: Vec<_> =
+                        change_event(&listing, None, false).into_iter().collect();
+                    // A reserved listing's reservation ends with it; the other side is told.
+                    if status == ListingStatus::Reserved {
+                        events.push(
+                            reservation_cancelled_event(self.exchanges.as_ref(), &listing, None)
+                                .await
+                                .map_err(|e| HandlerError::Transient(e.to_string()))?,
+                        );
+                    }
                     if self
                         .store
                         .save(&listing, status, &events)

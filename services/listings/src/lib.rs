@@ -56,15 +56,16 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         Duration::from_secs(env.config.listings.expiry_sweep_secs.max(1)),
         env.shutdown.clone(),
     ));
+    let exchange_store = exchanges::store::for_database(&database);
     let organisations_task = env.spawn_consumer(
         handler::ORGANISATIONS_CONSUMER,
         "organisation.decided",
         std::sync::Arc::new(handler::OrganisationDecidedHandler::new(
             store.clone(),
+            exchange_store.clone(),
             relay.clone(),
         )),
     );
-    let exchange_store = exchanges::store::for_database(&database);
     let erasures_task = env.spawn_consumer(
         handler::ERASURES_CONSUMER,
         "user.erased",
@@ -72,12 +73,18 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     );
     let exchanges = exchanges::grpc::ExchangesApi::new(
         store.clone(),
-        exchange_store,
+        exchange_store.clone(),
         relay.clone(),
         env.verifier.clone(),
         territory.clone(),
     );
-    let api = grpc::ListingsApi::new(store, relay, env.verifier.clone(), territory);
+    let api = grpc::ListingsApi::new(
+        store,
+        exchange_store,
+        relay,
+        env.verifier.clone(),
+        territory,
+    );
     let photos = photos_api(&env, &database)?;
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api))
         .add_service(

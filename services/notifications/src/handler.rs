@@ -154,8 +154,10 @@ pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, Handle
     )?])
 }
 
-/// `listing.reservation_cancelled` → the member who asked: the listing is open to all again.
-/// Events from before the counterpart was named in them tell nobody.
+/// `listing.reservation_cancelled` → the member who asked: the reservation is over, because
+/// the listing's organisation cancelled it (the listing is open to all again), withdrew the
+/// listing, or a facilitator hid it. Events from before the counterpart was named in them tell
+/// nobody.
 pub fn reservation_cancelled_items(
     envelope: &EventEnvelope,
 ) -> Result<Vec<InboxItem>, HandlerError> {
@@ -164,14 +166,20 @@ pub fn reservation_cancelled_items(
     if event.counterpart_user_id.is_empty() {
         return Ok(Vec::new());
     }
+    let why = match change.status.as_str() {
+        "withdrawn" => "L'organisation qui l'a publiée a retiré l'annonce.",
+        "hidden" => "Un animateur du territoire a masqué l'annonce.",
+        _ => {
+            "L'organisation qui a publié l'annonce a annulé la réservation : l'annonce est de \
+             nouveau ouverte à tous."
+        }
+    };
     Ok(vec![item(
         envelope,
         uuid("counterpart_user_id", &event.counterpart_user_id)?,
         uuid("listing_id", &change.listing_id)?,
         format!("La réservation de « {} » est annulée", change.title),
-        "L'organisation qui a publié l'annonce a annulé la réservation : l'annonce est de \
-         nouveau ouverte à tous."
-            .to_owned(),
+        why.to_owned(),
     )?])
 }
 

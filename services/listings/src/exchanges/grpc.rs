@@ -164,19 +164,6 @@ impl ExchangesApi {
             notice_fr,
         }
     }
-
-    fn change(listing: &Listing, by_user: Uuid) -> events::ListingChange {
-        events::ListingChange {
-            listing_id: listing.id.to_string(),
-            organisation_id: listing.organisation_id.to_string(),
-            owner_user_id: listing.owner_user_id.to_string(),
-            title: listing.title.clone(),
-            status: listing.status.as_str().to_owned(),
-            reason: String::new(),
-            by_user_id: by_user.to_string(),
-            at: Some(timestamp(listing.updated_at)),
-        }
-    }
 }
 
 fn message_message(message: Message) -> pb::Message {
@@ -496,7 +483,10 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             .map_err(failed)?;
         let reservation = Reservation::for_conversation(&conversation);
         let event = events::ListingReserved {
-            change: Some(Self::change(&listing, member.user_id)),
+            change: Some(crate::convert::listing_change(
+                &listing,
+                Some(member.user_id),
+            )),
             conversation_id: conversation.id.to_string(),
             counterpart_organisation_id: conversation.asking_organisation_id.to_string(),
             counterpart_user_id: conversation.started_by_user_id.to_string(),
@@ -530,38 +520,16 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let member = caller.require_user()?;
         let mut listing = self.listing(&caller, &request.get_ref().listing_id).await?;
         Self::manage(&caller, &listing)?;
-        let reservation = self.store.reservation(&caller.tenant, listing.id).await?;
-        let conversation = match &reservation {
-            Some(reservation) => {
-                self.store
-                    .conversation(&caller.tenant, reservation.conversation_id)
-                    .await?
-            }
-            None => None,
-        };
         listing
             .cancel_reservation()
             .map_err(ListingsError::from)
             .map_err(failed)?;
-        let event = events::ListingReservationCancelled {
-            change: Some(Self::change(&listing, member.user_id)),
-            conversation_id: reservation
-                .as_ref()
-                .map(|r| r.conversation_id.to_string())
-                .unwrap_or_default(),
-            counterpart_organisation_id: reservation
-                .as_ref()
-                .map(|r| r.counterpart_organisation_id.to_string())
-                .unwrap_or_default(),
-            counterpart_user_id: conversation
-                .map(|c| c.started_by_user_id.to_string())
-                .unwrap_or_default(),
-        };
-        let events = [OutboxEvent::new(&envelope(
-            &caller.tenant,
-            crate::PRODUCER,
-            &event,
-        ))];
+        let events = [super::reservation_cancelled_event(
+            self.store.as_ref(),
+            &listing,
+            Some(member.user_id),
+        )
+        .await?];
         if !self
             .store
             .cancel(&caller.tenant, listing.id, listing.updated_at, &events)

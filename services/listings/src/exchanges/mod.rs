@@ -20,12 +20,56 @@ pub mod impact;
 pub mod store;
 
 use chrono::{DateTime, Utc};
+use synergies_platform::events::envelope;
+use synergies_platform::outbox::OutboxEvent;
+use synergies_proto::events::v1 as events;
 use uuid::Uuid;
 
 use crate::domain::{ExchangeMode, Listing, ListingKind, Quantity, Recurrence, Unit};
+use error::ExchangesError;
+use store::ExchangeStore;
 
 /// Longest message, in characters.
 pub const MESSAGE_MAX: usize = 4000;
+
+/// The `listing.reservation_cancelled` event of `listing`, whose reservation ends with the step
+/// it just took: cancelled by its organisation (published again), or ended by a withdrawal or a
+/// hiding — the change's status says which. Names the counterpart and the member who asked, who
+/// is told; read before the step is stored, while the reservation is still on record.
+pub async fn reservation_cancelled_event(
+    store: &dyn ExchangeStore,
+    listing: &Listing,
+    by_user: Option<Uuid>,
+) -> Result<OutboxEvent, ExchangesError> {
+    let reservation = store.reservation(&listing.tenant, listing.id).await?;
+    let conversation = match &reservation {
+        Some(reservation) => {
+            store
+                .conversation(&listing.tenant, reservation.conversation_id)
+                .await?
+        }
+        None => None,
+    };
+    let event = events::ListingReservationCancelled {
+        change: Some(crate::convert::listing_change(listing, by_user)),
+        conversation_id: reservation
+            .as_ref()
+            .map(|r| r.conversation_id.to_string())
+            .unwrap_or_default(),
+        counterpart_organisation_id: reservation
+            .as_ref()
+            .map(|r| r.counterpart_organisation_id.to_string())
+            .unwrap_or_default(),
+        counterpart_user_id: conversation
+            .map(|c| c.started_by_user_id.to_string())
+            .unwrap_or_default(),
+    };
+    Ok(OutboxEvent::new(&envelope(
+        &listing.tenant,
+        crate::PRODUCER,
+        &event,
+    )))
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
