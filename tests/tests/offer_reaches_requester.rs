@@ -117,6 +117,36 @@ async fn all_in_one_offer_reaches_the_requester() {
 }
 
 #[tokio::test]
+async fn all_in_one_an_offer_edited_into_the_requested_category_reaches_the_requester() {
+    let platform = Platform::all_in_one(&[]).await;
+    let s = scenario(&platform).await;
+    let client = &platform.client;
+    client
+        .publish(&s.requester, "request", "wood", "Cherche chutes de chêne")
+        .await;
+    let (offer, _) = client
+        .publish(&s.offerer, "offer", "metals", "Chutes de chêne")
+        .await;
+    // Published in the wrong category, then corrected: matching reads the edit.
+    let edited = client
+        .http
+        .put(format!("{}/api/v1/listings/{offer}", client.base_url))
+        .bearer_auth(&s.offerer.token)
+        .json(&json!({"kind": "offer", "category": "wood", "title": "Chutes de chêne"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status().as_u16(), 200);
+    let item = client
+        .wait_for_item(&s.requester, &offer, "match.found")
+        .await;
+    assert_eq!(
+        item["title"],
+        "Une offre peut répondre à votre demande « Cherche chutes de chêne »"
+    );
+}
+
+#[tokio::test]
 async fn split_offer_reaches_the_requester_with_one_trace_across_processes() {
     let Some(servers) = testing::servers().await else {
         return;

@@ -171,11 +171,20 @@ pub fn listing_message(listing: Listing) -> pb::Listing {
     }
 }
 
-/// `listing.published`: what matching indexes. The fields of the first version keep their
-/// meaning (category is a taxonomy code, as before).
+/// `listing.published`: what matching indexes.
 pub fn published_event(listing: &Listing) -> OutboxEvent {
+    OutboxEvent::new(&envelope(
+        &listing.tenant,
+        crate::PRODUCER,
+        &published_listing(listing),
+    ))
+}
+
+/// A published listing as events carry it. The fields of the first version keep their meaning
+/// (category is a taxonomy code, as before).
+fn published_listing(listing: &Listing) -> events::ListingPublished {
     let location = listing.location.as_ref();
-    let event = events::ListingPublished {
+    events::ListingPublished {
         listing_id: listing.id.to_string(),
         organisation_id: listing.organisation_id.to_string(),
         owner_user_id: listing.owner_user_id.to_string(),
@@ -200,8 +209,7 @@ pub fn published_event(listing: &Listing) -> OutboxEvent {
         latitude: location.and_then(|l| l.coordinates).map(|c| c.0),
         longitude: location.and_then(|l| l.coordinates).map(|c| c.1),
         available_until: day(listing.available_until),
-    };
-    OutboxEvent::new(&envelope(&listing.tenant, crate::PRODUCER, &event))
+    }
 }
 
 /// The lifecycle step `listing` just took (its status and time now), by `by_user` (none: the
@@ -230,7 +238,12 @@ pub fn change_event(
     let producer = crate::PRODUCER;
     let envelope = match listing.status {
         ListingStatus::Published if updated => {
-            envelope(tenant, producer, &events::ListingUpdated { change })
+            let listing = Some(published_listing(listing));
+            envelope(
+                tenant,
+                producer,
+                &events::ListingUpdated { change, listing },
+            )
         }
         ListingStatus::Published => return Some(published_event(listing)),
         ListingStatus::PendingApproval => {

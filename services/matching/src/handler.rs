@@ -1,5 +1,5 @@
-//! Reacts to listing events: `listing.published` indexes, pairs and announces; closing events
-//! drop the listing; reservations hold it.
+//! Reacts to listing events: `listing.published` and `listing.updated` index, pair and
+//! announce; closing events drop the listing; reservations and re-submissions hold it.
 
 use std::sync::Arc;
 
@@ -10,21 +10,48 @@ use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
     EventEnvelope, ExchangeCompleted, ListingChange, ListingExpired, ListingHidden, ListingKind,
     ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
-    ListingWithdrawn, MatchFound,
+    ListingUpdated, ListingWithdrawn, MatchFound,
 };
 use uuid::Uuid;
 
 use crate::domain::{IndexedListing, Match, Side};
 use crate::store::MatchingStore;
 
-pub struct ListingPublishedHandler {
-    store: Arc<dyn MatchingStore>,
-    relay: RelayWaker,
+/// The events that carry a listing as it now reads, open to matches: its publication, and an
+/// edit of a published listing.
+pub trait PublishesListing: events::Event + Send + Sync + 'static {
+    fn listing(&self) -> Option<&ListingPublished>;
 }
 
-impl ListingPublishedHandler {
-    pub fn new(store: Arc<dyn MatchingStore>, relay: RelayWaker) -> Self {
-        Self { store, relay }
+impl PublishesListing for ListingPublished {
+    fn listing(&self) -> Option<&ListingPublished> {
+        Some(self)
+    }
+}
+
+impl PublishesListing for ListingUpdated {
+    fn listing(&self) -> Option<&ListingPublished> {
+        self.listing.as_ref()
+    }
+}
+
+/// Reacts to `listing.published` and `listing.updated`: (re-)indexes the listing, pairs it,
+/// announces new matches.
+pub struct ListingPublishedHandler<E> {
+    store: Arc<dyn MatchingStore>,
+    relay: RelayWaker,
+    consumer: &'static str,
+    event: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> ListingPublishedHandler<E> {
+    pub fn new(store: Arc<dyn MatchingStore>, relay: RelayWaker, consumer: &'static str) -> Self {
+        Self {
+            store,
+            relay,
+            consumer,
+            event: std::marker::PhantomData,
+        }
     }
 }
 
@@ -78,19 +105,19 @@ pub fn match_found_event(found: &Match) -> OutboxEvent {
 }
 
 #[async_trait]
-impl EventHandler for ListingPublishedHandler {
+impl<E: PublishesListing> EventHandler for ListingPublishedHandler<E> {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: ListingPublished = events::payload(envelope)?;
-        let listing = indexed_listing(&envelope.tenant, &event)?;
-        let published_at = micros(
-            event.published_at.as_ref(),
-            <ListingPublished as events::Event>::TYPE,
-        )?;
+        let event: E = events::payload(envelope)?;
+        let event = event
+            .listing()
+            .ok_or_else(|| HandlerError::Permanent(format!("{} without its listing", E::TYPE)))?;
+        let listing = indexed_listing(&envelope.tenant, event)?;
+        let published_at = micros(event.published_at.as_ref(), E::TYPE)?;
         let event_id = events::event_id(envelope)?;
         match self
             .store
             .index_listing(
-                crate::LISTINGS_CONSUMER,
+                self.consumer,
                 event_id,
                 &listing,
                 published_at,

@@ -22,8 +22,10 @@ use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.matching.v1.MatchingService";
 pub const PRODUCER: &str = "matching";
-/// Durable consumer of listing events.
+/// Durable consumer of listing publications.
 pub const LISTINGS_CONSUMER: &str = "matching-listings";
+/// Durable consumer of edits of published listings, which re-index them.
+pub const UPDATED_CONSUMER: &str = "matching-updated";
 /// Durable consumers of the events that close a listing (one subject filter each: NATS 2.9).
 pub const WITHDRAWN_CONSUMER: &str = "matching-withdrawn";
 pub const EXPIRED_CONSUMER: &str = "matching-expired";
@@ -42,11 +44,27 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (relay, relay_task) = env.spawn_relay(&database);
-    let handler = handler::ListingPublishedHandler::new(Arc::clone(&store), relay);
     let consumer_task = env.spawn_consumer(
         LISTINGS_CONSUMER,
-        <synergies_proto::events::v1::ListingPublished as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler),
+        <events::ListingPublished as synergies_platform::events::Event>::TYPE,
+        Arc::new(
+            handler::ListingPublishedHandler::<events::ListingPublished>::new(
+                Arc::clone(&store),
+                relay.clone(),
+                LISTINGS_CONSUMER,
+            ),
+        ),
+    );
+    let updates_task = env.spawn_consumer(
+        UPDATED_CONSUMER,
+        <events::ListingUpdated as synergies_platform::events::Event>::TYPE,
+        Arc::new(
+            handler::ListingPublishedHandler::<events::ListingUpdated>::new(
+                Arc::clone(&store),
+                relay,
+                UPDATED_CONSUMER,
+            ),
+        ),
     );
     let closed_tasks = [
         closed_consumer::<events::ListingWithdrawn>(&env, &store, WITHDRAWN_CONSUMER),
@@ -68,6 +86,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "matching service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
+    updates_task.await?;
     for task in closed_tasks {
         task.await?;
     }

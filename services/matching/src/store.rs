@@ -39,9 +39,10 @@ const CANDIDATE_LIMIT: i64 = 500;
 #[async_trait]
 pub trait MatchingStore: Send + Sync {
     /// In one transaction: unless `consumer` already handled `event_id`, indexes `listing`
-    /// (published, or published again after an edit, at `published_at_micros`: that releases
-    /// any older hold), pairs it with indexed counterparts unless it is still held, and stores
-    /// each new match with its event.
+    /// (published, edited, or published again after an edit, at `published_at_micros`: that
+    /// releases any older hold, and an older version than the one indexed changes nothing),
+    /// pairs it with indexed counterparts unless it is still held, and stores each new match
+    /// with its event.
     /// `None`: the event had been handled already and nothing changed.
     async fn index_listing(
         &self,
@@ -134,10 +135,13 @@ macro_rules! matching_store {
                     tx.commit().await?;
                     return Ok(Some(Vec::new()));
                 }
-                sqlx::query(
-                    "INSERT INTO listing_index (listing_id, tenant, kind, category, organisation_id, owner_user_id, title, indexed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                     ON CONFLICT (listing_id) DO UPDATE SET kind = excluded.kind, category = excluded.category, title = excluded.title",
+                let newest = sqlx::query(
+                    "INSERT INTO listing_index (listing_id, tenant, kind, category, organisation_id, owner_user_id, title, indexed_at, published_at_micros)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     ON CONFLICT (listing_id) DO UPDATE
+                        SET kind = excluded.kind, category = excluded.category, title = excluded.title,
+                            published_at_micros = excluded.published_at_micros
+                      WHERE listing_index.published_at_micros <= excluded.published_at_micros",
                 )
                 .bind(listing.listing_id)
                 .bind(&listing.tenant)
@@ -147,8 +151,16 @@ macro_rules! matching_store {
                 .bind(listing.owner_user_id)
                 .bind(&listing.title)
                 .bind(synergies_platform::time::now())
+                .bind(published_at_micros)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected()
+                    == 1;
+                if !newest {
+                    // An older version than the one indexed (delivered late): nothing to redo.
+                    tx.commit().await?;
+                    return Ok(Some(Vec::new()));
+                }
                 sqlx::query(RECORD_HOLD)
                     .bind(listing.listing_id)
                     .bind(false)

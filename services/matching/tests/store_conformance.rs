@@ -236,7 +236,27 @@ async fn a_listing_edited_back_into_approval_is_paired_once_approved_again(f: Fi
     assert_eq!(publish_at(&f, &edited, 3_000).await, Some(1));
 }
 
+async fn an_older_version_delivered_late_changes_nothing(f: Fixture) {
+    let offer = listing("dijon", Side::Offer, "metals");
+    let mut edited = offer.clone();
+    edited.category = "wood".into();
+    // The edit (at 2 000) is handled before the publication (at 1 000) it follows.
+    assert_eq!(publish_at(&f, &edited, 2_000).await, Some(0));
+    index(&f, &listing("dijon", Side::Request, "metals")).await;
+    assert_eq!(
+        publish_at(&f, &offer, 1_000).await,
+        Some(0),
+        "the stale publication neither re-indexes as metals nor pairs"
+    );
+    assert_eq!(
+        index(&f, &listing("dijon", Side::Request, "wood")).await,
+        Some(1),
+        "the edit's category stands"
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    an_older_version_delivered_late_changes_nothing,
     a_listing_edited_back_into_approval_is_paired_once_approved_again,
     a_cancellation_handled_before_its_reservation_wins,
     a_listing_reserved_before_its_publication_arrives_is_paired_once_released,
