@@ -15,6 +15,7 @@ use synergies_proto::listings::v1 as pb;
 use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::format::{decimal, euros, moment};
 use crate::web::page::{Page, render};
 
 #[derive(Deserialize)]
@@ -115,7 +116,10 @@ fn own_organisation(caller: &CallerContext) -> String {
 /// One message as the thread shows it.
 pub struct MessageView {
     pub text: String,
+    /// RFC 3339, for the `datetime` attribute.
     pub at: String,
+    /// As the visitor reads it.
+    pub when: String,
     pub ours: bool,
     /// Its author erased their account: the text is gone.
     pub erased: bool,
@@ -229,6 +233,7 @@ async fn thread(
         .map(|m| MessageView {
             ours: m.author_organisation_id == own,
             at: crate::api::rfc3339(m.created_at.as_ref()),
+            when: moment(&crate::api::rfc3339(m.created_at.as_ref()), page.lang),
             erased: m.erased,
             text: m.text,
         })
@@ -412,9 +417,9 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
                 .months
                 .into_iter()
                 .map(|m| MonthView {
-                    kg: super::listings::decimal(m.kg_diverted, 1, page.lang),
-                    co2e: super::listings::decimal(m.co2e_kg, 1, page.lang),
-                    value: super::listings::euros(m.value_cents, page.lang),
+                    kg: decimal(m.kg_diverted, 1, page.lang),
+                    co2e: decimal(m.co2e_kg, 1, page.lang),
+                    value: euros(m.value_cents, page.lang),
                     exchanges: m.exchanges,
                     month: m.month,
                 })

@@ -8,8 +8,9 @@ use synergies_proto::identity::v1 as pb;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::format::decimal;
 use crate::web::page::{Page, is_slug, render};
-use crate::web::pages::listings::{ListingView, decimal, newest_listings};
+use crate::web::pages::listings::{ListingView, newest_listings};
 
 #[derive(Template)]
 #[template(path = "home.html")]

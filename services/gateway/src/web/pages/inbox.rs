@@ -10,6 +10,7 @@ use synergies_proto::notifications::v1 as pb;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::format::moment;
 use crate::web::page::{Page, render};
 
 /// Items per page.
@@ -28,7 +29,10 @@ pub struct ItemView {
     pub body: String,
     /// Empty when the item is about no listing.
     pub listing_id: String,
+    /// RFC 3339, for the `datetime` attribute.
     pub at: String,
+    /// As the visitor reads it.
+    pub when: String,
 }
 
 #[derive(Template)]
@@ -66,6 +70,7 @@ pub async fn show(
                 .into_iter()
                 .map(|item| ItemView {
                     at: crate::api::rfc3339(item.created_at.as_ref()),
+                    when: moment(&crate::api::rfc3339(item.created_at.as_ref()), page.lang),
                     title: item.title,
                     body: item.body,
                     listing_id: item.listing_id,

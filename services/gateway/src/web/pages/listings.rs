@@ -18,6 +18,7 @@ use super::auth::NoticeQuery;
 use super::{Feedback, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::format::{day, euros};
 use crate::web::page::{Page, render};
 
 /// Category labels in the page's language, by code.
@@ -88,24 +89,6 @@ pub fn status_name(status: i32) -> &'static str {
     }
 }
 
-/// A decimal with `places` digits, with a decimal comma in French.
-pub fn decimal(value: f64, places: usize, lang: Language) -> String {
-    let text = format!("{value:.places$}");
-    match lang {
-        Language::Fr => text.replace('.', ","),
-        Language::En => text,
-    }
-}
-
-/// "3,00 €" in French, "€3.00" in English.
-pub fn euros(cents: i64, lang: Language) -> String {
-    let (whole, rest) = (cents / 100, (cents % 100).abs());
-    match lang {
-        Language::Fr => format!("{whole},{rest:02} €"),
-        Language::En => format!("€{whole}.{rest:02}"),
-    }
-}
-
 fn view(
     page: &Page,
     listing: pb::Listing,
@@ -155,12 +138,14 @@ fn view(
         listing.available_until.as_str(),
     ) {
         ("", "") => String::new(),
-        (from, "") => format!("{} {from}", page.t("listing.from")),
-        ("", until) => format!("{} {until}", page.t("listing.until")),
+        (from, "") => format!("{} {}", page.t("listing.from"), day(from, page.lang)),
+        ("", until) => format!("{} {}", page.t("listing.until"), day(until, page.lang)),
         (from, until) => format!(
-            "{} {from} {} {until}",
+            "{} {} {} {}",
             page.t("listing.from"),
-            page.t("listing.to")
+            day(from, page.lang),
+            page.t("listing.to"),
+            day(until, page.lang)
         ),
     };
     let code = status_name(listing.status);

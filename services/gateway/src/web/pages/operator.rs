@@ -14,6 +14,7 @@ use synergies_proto::notifications::v1 as notifications;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::format::moment;
 use crate::web::i18n;
 use crate::web::page::{Page, is_slug, render};
 
@@ -170,7 +171,10 @@ pub struct Mail {
     pub recipient: String,
     pub subject: String,
     pub parts: Vec<Part>,
+    /// RFC 3339, for the `datetime` attribute.
     pub created_at: String,
+    /// As the operator reads it.
+    pub when: String,
     pub sent: bool,
 }
 
@@ -207,6 +211,7 @@ pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Res
                 .into_iter()
                 .map(|mail| Mail {
                     created_at: crate::api::rfc3339(mail.created_at.as_ref()),
+                    when: moment(&crate::api::rfc3339(mail.created_at.as_ref()), page.lang),
                     sent: mail.sent_at.is_some(),
                     recipient: mail.recipient,
                     subject: mail.subject,
