@@ -85,7 +85,20 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         env.verifier.clone(),
         territory,
     );
-    let photos = photos_api(&env, &database)?;
+    let photo_files = photo_files(&env)?;
+    let photo_store = photos::store::for_database(&database);
+    let orphans = tokio::spawn(photos::orphans::run(
+        Arc::clone(&photo_files),
+        Arc::clone(&photo_store),
+        Duration::from_secs(env.config.photos.orphan_sweep_secs.max(1)),
+        env.shutdown.clone(),
+    ));
+    let photos = photos::grpc::ListingPhotosApi::new(
+        store::for_database(&database),
+        photo_store,
+        photo_files,
+        env.verifier.clone(),
+    );
     let routes = tonic::service::Routes::new(ListingsServiceServer::new(api))
         .add_service(
             ListingPhotosServiceServer::new(photos)
@@ -96,6 +109,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     relay_task.await?;
     sweeper.await?;
+    orphans.await?;
     organisations_task.await?;
     erasures_task.await?;
     Ok(())
@@ -105,10 +119,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
 /// names `<data-dir>/photos`).
 pub const DEFAULT_PHOTOS_DIRECTORY: &str = "var/photos";
 
-fn photos_api(
-    env: &ServiceEnv,
-    database: &synergies_platform::db::Database,
-) -> anyhow::Result<photos::grpc::ListingPhotosApi> {
+/// The photo files: a directory (the configured one, or the default).
+fn photo_files(env: &ServiceEnv) -> anyhow::Result<Arc<dyn photos::storage::PhotoStorage>> {
     let configured = &env.config.photos.directory;
     let directory = PathBuf::from(if configured.is_empty() {
         DEFAULT_PHOTOS_DIRECTORY
@@ -122,10 +134,5 @@ fn photos_api(
         )
     })?;
     tracing::info!(directory = %directory.display(), "listing photos stored on the file system");
-    Ok(photos::grpc::ListingPhotosApi::new(
-        store::for_database(database),
-        photos::store::for_database(database),
-        Arc::new(files),
-        env.verifier.clone(),
-    ))
+    Ok(Arc::new(files))
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use synergies_listings::photos::error::PhotosError;
+use synergies_listings::photos::orphans;
 use synergies_listings::photos::storage::{Directory, PhotoStorage};
 use synergies_listings::photos::store::{self, PhotoStore};
 use synergies_listings::photos::{MAX_PHOTOS_PER_LISTING, Photo, Variant};
@@ -197,7 +198,61 @@ async fn a_gallery_is_reordered_only_as_a_whole(f: Fixture) {
     assert_eq!(listed, order);
 }
 
+/// A file written `hours_ago` (its UUIDv7 id says when).
+fn id_made(hours_ago: u64) -> Uuid {
+    let made = std::time::SystemTime::now() - std::time::Duration::from_secs(hours_ago * 3600);
+    let since_epoch = made.duration_since(std::time::UNIX_EPOCH).unwrap();
+    Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        since_epoch.as_secs(),
+        since_epoch.subsec_nanos(),
+    ))
+}
+
+async fn the_orphan_sweep_removes_old_files_without_a_row_only(f: Fixture) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = Directory::open(dir.path()).unwrap();
+    // A photo with its row; an old file whose row was never written (a crash mid-upload); a
+    // recent one whose upload may still be writing its row.
+    let mut kept = photo("dijon", Uuid::now_v7());
+    kept.id = id_made(3);
+    f.store
+        .add(kept.clone(), MAX_PHOTOS_PER_LISTING)
+        .await
+        .unwrap();
+    let (orphan, in_flight) = (id_made(2), id_made(0));
+    for id in [kept.id, orphan, in_flight] {
+        files.put(id, b"full", b"thumb").await.unwrap();
+    }
+    // What a write interrupted before its rename leaves.
+    let leftover = dir.path().join("ab").join(".0123456789abcdef.tmp");
+    std::fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+    std::fs::write(&leftover, b"half a photo").unwrap();
+
+    let removed = orphans::sweep(&files, f.store.as_ref(), orphans::GRACE)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(files.get(orphan, Variant::Full).await.unwrap(), None);
+    assert_eq!(files.get(orphan, Variant::Thumbnail).await.unwrap(), None);
+    for id in [kept.id, in_flight] {
+        assert!(files.get(id, Variant::Full).await.unwrap().is_some());
+    }
+    assert!(
+        leftover.exists(),
+        "a fresh temporary file may be a write in progress"
+    );
+    // With no grace, the temporary file and the recent file go too; the photo with a row stays.
+    let removed = orphans::sweep(&files, f.store.as_ref(), std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!leftover.exists());
+    assert!(files.get(kept.id, Variant::Full).await.unwrap().is_some());
+}
+
 synergies_platform::store_conformance!(open;
+    the_orphan_sweep_removes_old_files_without_a_row_only,
     a_gallery_is_reordered_only_as_a_whole,
     photos_are_kept_in_gallery_order,
     a_listing_holds_at_most_its_maximum,

@@ -31,13 +31,25 @@ pub struct PlatformConfig {
 }
 
 /// Where listing photos are kept.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PhotosConfig {
     /// Directory of the photo files. Empty: `<data-dir>/photos` in all-in-one mode, `var/photos`
     /// (relative to the working directory) for `serve listings`. With several listings replicas
     /// it must be one volume shared by all of them (ReadWriteMany).
     pub directory: String,
+    /// Seconds between two sweeps of photo files that no photo row points to (left by a crash
+    /// in the middle of an upload); each sweep lists the directory.
+    pub orphan_sweep_secs: u64,
+}
+
+impl Default for PhotosConfig {
+    fn default() -> Self {
+        Self {
+            directory: String::new(),
+            orphan_sweep_secs: 3600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,13 +6,16 @@
 //! * [`storage`] — the files, behind [`storage::PhotoStorage`] (a directory: the data directory in
 //!   all-in-one mode, a volume shared by the replicas in microservices mode);
 //! * [`store`] — the photos' metadata, in the listings database (PostgreSQL or SQLite);
-//! * [`grpc`] — `ListingPhotosService`.
+//! * [`grpc`] — `ListingPhotosService`;
+//! * [`orphans`] — the sweep of files no row points to.
 //!
 //! The files are written before the metadata row and deleted after it: a crash in between leaves
-//! at worst a file no row points to (never served, harmless), never a row without its file.
+//! at worst a file no row points to (never served; the orphan sweep removes it), never a row
+//! without its file.
 
 pub mod error;
 pub mod grpc;
+pub mod orphans;
 pub mod processing;
 pub mod storage;
 pub mod store;

@@ -23,6 +23,9 @@ pub trait PhotoStorage: Send + Sync {
     async fn get(&self, id: Uuid, variant: Variant) -> std::io::Result<Option<Vec<u8>>>;
     /// Removes both renditions; removing a photo that is not there is not an error.
     async fn delete(&self, id: Uuid) -> std::io::Result<()>;
+    /// The id of every stored photo (for the orphan sweep), after removing what interrupted
+    /// writes left behind more than `stale_after` ago.
+    async fn ids(&self, stale_after: std::time::Duration) -> std::io::Result<Vec<Uuid>>;
 }
 
 /// Photo files in a directory of the local file system (or a mounted volume).
@@ -110,4 +113,42 @@ impl PhotoStorage for Directory {
         tokio::task::spawn_blocking(move || paths.iter().try_for_each(|p| remove_if_present(p)))
             .await?
     }
+
+    async fn ids(&self, stale_after: std::time::Duration) -> std::io::Result<Vec<Uuid>> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || stored_ids(&root, stale_after)).await?
+    }
+}
+
+/// The ids named by `<root>/<shard>/<id>.<variant>.jpg`; temporary files of writes that did not
+/// finish (a crash between write and rename) are removed once older than `stale_after`.
+fn stored_ids(root: &Path, stale_after: std::time::Duration) -> std::io::Result<Vec<Uuid>> {
+    let mut ids = std::collections::BTreeSet::new();
+    for shard in std::fs::read_dir(root)? {
+        let shard = shard?;
+        if !shard.file_type()?.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(shard.path())? {
+            let file = file?;
+            let name = file.file_name();
+            let Some(name) = name.to_str() else { continue };
+            // Temporary names are ours: `.<hex>.tmp` (see `write_atomically`).
+            if name.starts_with('.') && Path::new(name).extension() == Some("tmp".as_ref()) {
+                let age = file.metadata()?.modified()?.elapsed().unwrap_or_default();
+                if age >= stale_after {
+                    remove_if_present(&file.path())?;
+                }
+                continue;
+            }
+            if let Some(id) = name
+                .split('.')
+                .next()
+                .and_then(|id| Uuid::try_parse(id).ok())
+            {
+                ids.insert(id);
+            }
+        }
+    }
+    Ok(ids.into_iter().collect())
 }

@@ -25,6 +25,8 @@ pub trait PhotoStore: Send + Sync {
     async fn delete(&self, tenant: &str, listing_id: Uuid, id: Uuid) -> Result<bool, PhotosError>;
     /// Puts the listing's photos in `order`, which must name each of them once (else
     /// [`PhotosError::Invalid`] on `photo_ids`); returns them in their new order.
+    /// Which of `ids` have a row, in any tenant (the orphan sweep).
+    async fn existing(&self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>, PhotosError>;
     async fn reorder(
         &self,
         tenant: &str,
@@ -184,6 +186,21 @@ macro_rules! photo_store {
                     .await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn existing(&self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>, PhotosError> {
+                let mut existing = std::collections::HashSet::new();
+                // Bounded statements: SQLite allows 32 766 parameters, PostgreSQL 65 535.
+                for chunk in ids.chunks(500) {
+                    let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+                    let sql = format!("SELECT id FROM listing_photos WHERE id IN ({})", placeholders.join(", "));
+                    let mut query = sqlx::query_scalar::<_, Uuid>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    existing.extend(query.fetch_all(&self.pool).await?);
+                }
+                Ok(existing)
             }
 
             async fn reorder(&self, tenant: &str, listing_id: Uuid, order: &[Uuid]) -> Result<Vec<Photo>, PhotosError> {
