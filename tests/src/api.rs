@@ -66,6 +66,20 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// PUT with a bearer token.
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// GET with a bearer token (none when `token` is empty: a visitor).
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
         let mut request = self.http.get(format!("{}{path}", self.base_url));

@@ -418,21 +418,7 @@ async fn the_member_who_asked_is_told_when_a_reserved_listing_is_withdrawn_or_hi
     ] {
         let listing = offer(client, &giver).await;
         let listing_id = id(&listing);
-        let (_, conversation) = client
-            .post(
-                &format!("/api/v1/listings/{listing_id}/conversations"),
-                &taker.token,
-                &json!({}),
-            )
-            .await;
-        let (status, reserved) = client
-            .post(
-                &format!("/api/v1/listings/{listing_id}/reservation"),
-                &giver.token,
-                &json!({"conversation_id": conversation["id"]}),
-            )
-            .await;
-        assert_eq!(status, 200, "{reserved}");
+        reserved_for(client, listing_id, &giver, &taker).await;
         let (status, ended) = client
             .post(
                 &format!("/api/v1/listings/{listing_id}/{ends}"),
@@ -446,6 +432,26 @@ async fn the_member_who_asked_is_told_when_a_reserved_listing_is_withdrawn_or_hi
             .await;
         assert_eq!(told["body"], expected, "{told}");
     }
+}
+
+/// `taker` asks about `owner`'s listing, which `owner` reserves for them.
+async fn reserved_for(client: &Client, listing_id: &str, owner: &Member, taker: &Member) {
+    let (status, conversation) = client
+        .post(
+            &format!("/api/v1/listings/{listing_id}/conversations"),
+            &taker.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{conversation}");
+    let (status, reserved) = client
+        .post(
+            &format!("/api/v1/listings/{listing_id}/reservation"),
+            &owner.token,
+            &json!({"conversation_id": conversation["id"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reserved}");
 }
 
 /// A facilitator of Dijon, signed in.
@@ -594,21 +600,7 @@ async fn other_organisations_and_territories_cannot_read_a_conversation() {
         )
         .await;
     let skill_id = id(&skill);
-    let (_, talk) = client
-        .post(
-            &format!("/api/v1/listings/{skill_id}/conversations"),
-            &taker.token,
-            &json!({}),
-        )
-        .await;
-    let (status, reserved) = client
-        .post(
-            &format!("/api/v1/listings/{skill_id}/reservation"),
-            &giver.token,
-            &json!({"conversation_id": talk["id"]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{reserved}");
+    reserved_for(client, skill_id, &giver, &taker).await;
     let confirmation = format!("/api/v1/listings/{skill_id}/confirmation");
     let (status, refused) = client
         .post_in("fr", &confirmation, &taker.token, &json!({"quantity": 3}))

@@ -151,18 +151,14 @@ async fn publication_waits_for_a_facilitator_only_when_the_territory_says_so() {
         action(client, &facilitator, &waiting["id"], "approve", &json!({})).await;
     assert_eq!(status, 422, "{refused}");
     // Edited once approved, it waits for approval again: members see what was approved.
-    let edited: Value = client
-        .http
-        .put(format!("{}/api/v1/listings/{id}", client.base_url))
-        .bearer_auth(&member.token)
-        .json(&json!({"kind": "offer", "category": "packaging/cardboard",
-                      "title": "Cartons de déménagement, 60 pièces"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, edited) = client
+        .put(
+            &format!("/api/v1/listings/{id}"),
+            &member.token,
+            &json!({"kind": "offer", "category": "packaging/cardboard",
+                    "title": "Cartons de déménagement, 60 pièces"}),
+        )
+        .await;
     assert_eq!(edited["status"], "pending_approval", "{edited}");
     assert_eq!(public_get(client, "dijon", id).await.0, 404);
     let (status, approved) =

@@ -128,15 +128,14 @@ async fn all_in_one_an_offer_edited_into_the_requested_category_reaches_the_requ
         .publish(&s.offerer, "offer", "metals", "Chutes de chêne")
         .await;
     // Published in the wrong category, then corrected: matching reads the edit.
-    let edited = client
-        .http
-        .put(format!("{}/api/v1/listings/{offer}", client.base_url))
-        .bearer_auth(&s.offerer.token)
-        .json(&json!({"kind": "offer", "category": "wood", "title": "Chutes de chêne"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(edited.status().as_u16(), 200);
+    let (status, edited) = client
+        .put(
+            &format!("/api/v1/listings/{offer}"),
+            &s.offerer.token,
+            &json!({"kind": "offer", "category": "wood", "title": "Chutes de chêne"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
     let item = client
         .wait_for_item(&s.requester, &offer, "match.found")
         .await;

@@ -141,78 +141,89 @@ impl<E: PublishesListing> EventHandler for ListingPublishedHandler<E> {
     }
 }
 
-/// The events after which a listing is no longer open to matches.
-pub trait ClosesListing: events::Event + Send + Sync + 'static {
-    /// The closed listing's id, as the event carries it.
-    fn listing_id(&self) -> Option<&str>;
+/// What an event does to a listing's place in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Withdrawn, expired, hidden or exchanged: the listing leaves the index for good, so later
+    /// listings are not paired with it (matches already told stay on record).
+    Close,
+    /// Reserved for one organisation, or edited and waiting for approval again (`held`: not
+    /// paired), or its reservation cancelled (released: paired again); at the time of the change,
+    /// in microseconds, since the events come through separate consumers in any order.
+    Hold { held: bool, at_micros: i64 },
 }
 
-fn changed_listing(change: Option<&ListingChange>) -> Option<&str> {
-    change.map(|change| change.listing_id.as_str())
+/// The events that move a listing in or out of pairing, other than its publication.
+pub trait ListingStep: events::Event + Send + Sync + 'static {
+    /// The listing the event is about, and what happens to it.
+    fn step(&self) -> Result<(Uuid, Step), HandlerError>;
 }
 
-impl ClosesListing for ListingWithdrawn {
-    fn listing_id(&self) -> Option<&str> {
-        changed_listing(self.change.as_ref())
+fn change_of<E: events::Event>(
+    change: Option<&ListingChange>,
+) -> Result<&ListingChange, HandlerError> {
+    change.ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))
+}
+
+fn closes<E: events::Event>(change: Option<&ListingChange>) -> Result<(Uuid, Step), HandlerError> {
+    let change = change_of::<E>(change)?;
+    Ok((uuid("listing_id", &change.listing_id)?, Step::Close))
+}
+
+fn holds<E: events::Event>(
+    change: Option<&ListingChange>,
+    held: bool,
+) -> Result<(Uuid, Step), HandlerError> {
+    let change = change_of::<E>(change)?;
+    let at_micros = micros(change.at.as_ref(), E::TYPE)?;
+    Ok((
+        uuid("listing_id", &change.listing_id)?,
+        Step::Hold { held, at_micros },
+    ))
+}
+
+impl ListingStep for ListingWithdrawn {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        closes::<Self>(self.change.as_ref())
     }
 }
 
-impl ClosesListing for ListingExpired {
-    fn listing_id(&self) -> Option<&str> {
-        changed_listing(self.change.as_ref())
+impl ListingStep for ListingExpired {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        closes::<Self>(self.change.as_ref())
     }
 }
 
-impl ClosesListing for ListingHidden {
-    fn listing_id(&self) -> Option<&str> {
-        changed_listing(self.change.as_ref())
+impl ListingStep for ListingHidden {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        closes::<Self>(self.change.as_ref())
     }
 }
 
 /// A completed exchange ends its listing for good.
-impl ClosesListing for ExchangeCompleted {
-    fn listing_id(&self) -> Option<&str> {
-        Some(self.listing_id.as_str())
+impl ListingStep for ExchangeCompleted {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        Ok((uuid("listing_id", &self.listing_id)?, Step::Close))
     }
 }
 
-/// Reacts to `listing.withdrawn`, `.expired`, `.hidden` and `exchange.completed`: the listing
-/// leaves the index, so later listings are not paired with it (matches already told stay on
-/// record).
-pub struct ListingClosedHandler<E> {
-    store: Arc<dyn MatchingStore>,
-    consumer: &'static str,
-    event: std::marker::PhantomData<fn() -> E>,
-}
-
-impl<E> ListingClosedHandler<E> {
-    pub fn new(store: Arc<dyn MatchingStore>, consumer: &'static str) -> Self {
-        Self {
-            store,
-            consumer,
-            event: std::marker::PhantomData,
-        }
+impl ListingStep for ListingReserved {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        holds::<Self>(self.change.as_ref(), true)
     }
 }
 
-#[async_trait]
-impl<E: ClosesListing> EventHandler for ListingClosedHandler<E> {
-    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: E = events::payload(envelope)?;
-        let listing_id = event
-            .listing_id()
-            .ok_or_else(|| HandlerError::Permanent(format!("{} without its listing", E::TYPE)))?;
-        let listing_id = uuid("listing_id", listing_id)?;
-        let event_id = events::event_id(envelope)?;
-        let removed = self
-            .store
-            .unindex_listing(self.consumer, event_id, listing_id)
-            .await
-            .map_err(|error| HandlerError::Transient(error.to_string()))?;
-        if removed {
-            tracing::info!(%listing_id, event = E::TYPE, "listing left the index");
-        }
-        Ok(())
+/// Submitted for approval: after an edit of a published listing, it is not open until a
+/// facilitator approves it again (a first submission has nothing indexed yet to hold).
+impl ListingStep for ListingSubmitted {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        holds::<Self>(self.change.as_ref(), true)
+    }
+}
+
+impl ListingStep for ListingReservationCancelled {
+    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
+        holds::<Self>(self.change.as_ref(), false)
     }
 }
 
@@ -222,46 +233,14 @@ fn micros(at: Option<&prost_types::Timestamp>, event_type: &str) -> Result<i64, 
     Ok(at.seconds * 1_000_000 + i64::from(at.nanos / 1000))
 }
 
-/// The events that hold a listing (reserved for one organisation, or edited and waiting for
-/// approval again), or release it (reservation cancelled; a publication releases it too).
-pub trait HoldsListing: events::Event + Send + Sync + 'static {
-    /// Reserved (`true`: not paired while held) or released (`false`).
-    const HELD: bool;
-    fn change(&self) -> Option<&ListingChange>;
-}
-
-impl HoldsListing for ListingReserved {
-    const HELD: bool = true;
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
-    }
-}
-
-/// Submitted for approval: after an edit of a published listing, it is not open until a
-/// facilitator approves it again (a first submission has nothing indexed yet to hold).
-impl HoldsListing for ListingSubmitted {
-    const HELD: bool = true;
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
-    }
-}
-
-impl HoldsListing for ListingReservationCancelled {
-    const HELD: bool = false;
-    fn change(&self) -> Option<&ListingChange> {
-        self.change.as_ref()
-    }
-}
-
-/// Reacts to `listing.reserved` and `listing.reservation_cancelled`: a reserved listing is not
-/// offered to new counterparts; once its reservation is cancelled it is again.
-pub struct ListingHoldHandler<E> {
+/// Applies one kind of [`ListingStep`] event to the index, once per event.
+pub struct ListingStepHandler<E> {
     store: Arc<dyn MatchingStore>,
     consumer: &'static str,
     event: std::marker::PhantomData<fn() -> E>,
 }
 
-impl<E> ListingHoldHandler<E> {
+impl<E> ListingStepHandler<E> {
     pub fn new(store: Arc<dyn MatchingStore>, consumer: &'static str) -> Self {
         Self {
             store,
@@ -272,29 +251,26 @@ impl<E> ListingHoldHandler<E> {
 }
 
 #[async_trait]
-impl<E: HoldsListing> EventHandler for ListingHoldHandler<E> {
+impl<E: ListingStep> EventHandler for ListingStepHandler<E> {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
         let event: E = events::payload(envelope)?;
-        let change = event
-            .change()
-            .ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
-        let listing_id = uuid("listing_id", &change.listing_id)?;
-        // The order of the events is the order of the changes, not of their delivery.
-        let changed_at_micros = micros(change.at.as_ref(), E::TYPE)?;
+        let (listing_id, step) = event.step()?;
         let event_id = events::event_id(envelope)?;
-        let recorded = self
-            .store
-            .hold_listing(
-                self.consumer,
-                event_id,
-                listing_id,
-                E::HELD,
-                changed_at_micros,
-            )
-            .await
-            .map_err(|error| HandlerError::Transient(error.to_string()))?;
-        if recorded {
-            tracing::info!(%listing_id, held = E::HELD, "listing hold recorded");
+        let applied = match step {
+            Step::Close => {
+                self.store
+                    .unindex_listing(self.consumer, event_id, listing_id)
+                    .await
+            }
+            Step::Hold { held, at_micros } => {
+                self.store
+                    .hold_listing(self.consumer, event_id, listing_id, held, at_micros)
+                    .await
+            }
+        }
+        .map_err(|error| HandlerError::Transient(error.to_string()))?;
+        if applied {
+            tracing::info!(%listing_id, event = E::TYPE, ?step, "listing step applied");
         }
         Ok(())
     }

@@ -66,14 +66,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             ),
         ),
     );
-    let closed_tasks = [
-        closed_consumer::<events::ListingWithdrawn>(&env, &store, WITHDRAWN_CONSUMER),
-        closed_consumer::<events::ListingExpired>(&env, &store, EXPIRED_CONSUMER),
-        closed_consumer::<events::ListingHidden>(&env, &store, HIDDEN_CONSUMER),
-        closed_consumer::<events::ExchangeCompleted>(&env, &store, COMPLETED_CONSUMER),
-        hold_consumer::<events::ListingReserved>(&env, &store, RESERVED_CONSUMER),
-        hold_consumer::<events::ListingSubmitted>(&env, &store, SUBMITTED_CONSUMER),
-        hold_consumer::<events::ListingReservationCancelled>(
+    let step_tasks = [
+        step_consumer::<events::ListingWithdrawn>(&env, &store, WITHDRAWN_CONSUMER),
+        step_consumer::<events::ListingExpired>(&env, &store, EXPIRED_CONSUMER),
+        step_consumer::<events::ListingHidden>(&env, &store, HIDDEN_CONSUMER),
+        step_consumer::<events::ExchangeCompleted>(&env, &store, COMPLETED_CONSUMER),
+        step_consumer::<events::ListingReserved>(&env, &store, RESERVED_CONSUMER),
+        step_consumer::<events::ListingSubmitted>(&env, &store, SUBMITTED_CONSUMER),
+        step_consumer::<events::ListingReservationCancelled>(
             &env,
             &store,
             RESERVATION_CANCELLED_CONSUMER,
@@ -87,14 +87,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     consumer_task.await?;
     updates_task.await?;
-    for task in closed_tasks {
+    for task in step_tasks {
         task.await?;
     }
     relay_task.await?;
     Ok(())
 }
 
-fn closed_consumer<E: handler::ClosesListing>(
+fn step_consumer<E: handler::ListingStep>(
     env: &ServiceEnv,
     store: &Arc<dyn store::MatchingStore>,
     consumer: &'static str,
@@ -102,22 +102,7 @@ fn closed_consumer<E: handler::ClosesListing>(
     env.spawn_consumer(
         consumer,
         E::TYPE,
-        Arc::new(handler::ListingClosedHandler::<E>::new(
-            Arc::clone(store),
-            consumer,
-        )),
-    )
-}
-
-fn hold_consumer<E: handler::HoldsListing>(
-    env: &ServiceEnv,
-    store: &Arc<dyn store::MatchingStore>,
-    consumer: &'static str,
-) -> tokio::task::JoinHandle<()> {
-    env.spawn_consumer(
-        consumer,
-        E::TYPE,
-        Arc::new(handler::ListingHoldHandler::<E>::new(
+        Arc::new(handler::ListingStepHandler::<E>::new(
             Arc::clone(store),
             consumer,
         )),

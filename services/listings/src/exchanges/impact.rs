@@ -147,13 +147,8 @@ impl Factors {
         unit: Unit,
         kg: Option<f64>,
     ) -> Option<f64> {
-        let per_piece = self.nearest(category, |f| f.co2e_per_piece);
-        match (unit, per_piece) {
-            (Unit::Piece, Some(factor)) => Some(thousandths as f64 / 1000.0 * factor),
-            _ => kg
-                .zip(self.co2e_per_kg(category))
-                .map(|(kg, factor)| kg * factor),
-        }
+        let per_kg = || kg.zip(self.co2e_per_kg(category)).map(|(kg, f)| kg * f);
+        self.per_piece_or(category, |f| f.co2e_per_piece, thousandths, unit, per_kg)
     }
 
     /// Estimated euros saved by goods given or exchanged without a declared value: a piece's
@@ -165,10 +160,23 @@ impl Factors {
         unit: Unit,
         kg: Option<f64>,
     ) -> Option<f64> {
-        let per_piece = self.nearest(category, |f| f.eur_per_piece);
-        match (unit, per_piece) {
-            (Unit::Piece, Some(value)) => Some(thousandths as f64 / 1000.0 * value),
-            _ => kg.map(|kg| kg * DISPOSAL_FLOOR_CENTS_PER_KG / 100.0),
+        let disposal = || kg.map(|kg| kg * DISPOSAL_FLOOR_CENTS_PER_KG / 100.0);
+        self.per_piece_or(category, |f| f.eur_per_piece, thousandths, unit, disposal)
+    }
+
+    /// The quantity times the category's per-piece figure `pick`, when the quantity is in pieces
+    /// and the category has one; `otherwise` else.
+    fn per_piece_or(
+        &self,
+        category: &str,
+        pick: fn(&CategoryFactors) -> Option<f64>,
+        thousandths: i64,
+        unit: Unit,
+        otherwise: impl FnOnce() -> Option<f64>,
+    ) -> Option<f64> {
+        match (unit, self.nearest(category, pick)) {
+            (Unit::Piece, Some(per_piece)) => Some(thousandths as f64 / 1000.0 * per_piece),
+            _ => otherwise(),
         }
     }
 }

@@ -182,6 +182,33 @@ macro_rules! exchange_store {
                 })
             }
 
+            /// Messages of `tenant` whose `column` (a conversation or an author) is `value`,
+            /// newest first, older than `after`.
+            async fn messages_where(
+                &self,
+                column: &'static str,
+                tenant: &str,
+                value: Uuid,
+                after: Option<Uuid>,
+                limit: u32,
+            ) -> Result<Vec<Message>, ExchangesError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM conversation_messages
+                      WHERE tenant = $1 AND {column} = $2 AND ($3 IS NULL OR id < $3)
+                      ORDER BY id DESC LIMIT $4"
+                ))
+                .bind(tenant)
+                .bind(value)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| Self::message_from(row, ""))
+                    .collect::<Result<_, _>>()
+                    .map_err(ExchangesError::from)
+            }
+
             /// A message whose columns carry `prefix` (`m_` in joins, empty otherwise).
             fn message_from(row: &<$database as sqlx::Database>::Row, prefix: &str) -> Result<Message, sqlx::Error> {
                 let column = |name: &str| format!("{prefix}{name}");
@@ -381,21 +408,7 @@ macro_rules! exchange_store {
                 after: Option<Uuid>,
                 limit: u32,
             ) -> Result<Vec<Message>, ExchangesError> {
-                let rows = sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM conversation_messages
-                      WHERE tenant = $1 AND conversation_id = $2 AND ($3 IS NULL OR id < $3)
-                      ORDER BY id DESC LIMIT $4"
-                ))
-                .bind(tenant)
-                .bind(conversation)
-                .bind(after)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| Self::message_from(row, ""))
-                    .collect::<Result<_, _>>()
-                    .map_err(ExchangesError::from)
+                self.messages_where("conversation_id", tenant, conversation, after, limit).await
             }
 
             async fn messages_by_author(
@@ -405,21 +418,7 @@ macro_rules! exchange_store {
                 after: Option<Uuid>,
                 limit: u32,
             ) -> Result<Vec<Message>, ExchangesError> {
-                let rows = sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM conversation_messages
-                      WHERE tenant = $1 AND author_user_id = $2 AND ($3 IS NULL OR id < $3)
-                      ORDER BY id DESC LIMIT $4"
-                ))
-                .bind(tenant)
-                .bind(author)
-                .bind(after)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| Self::message_from(row, ""))
-                    .collect::<Result<_, _>>()
-                    .map_err(ExchangesError::from)
+                self.messages_where("author_user_id", tenant, author, after, limit).await
             }
 
             async fn erase_messages_of(&self, consumer: &str, event_id: Uuid, author: Uuid) -> Result<Option<u64>, ExchangesError> {
