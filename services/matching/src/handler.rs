@@ -221,9 +221,17 @@ impl ListingStep for ListingSubmitted {
     }
 }
 
+/// Cancelled by its organisation, the listing is published again: released. A reservation also
+/// ends when its listing is withdrawn or hidden: then it closes, whichever of the two events
+/// comes first.
 impl ListingStep for ListingReservationCancelled {
     fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        holds::<Self>(self.change.as_ref(), false)
+        let change = change_of::<Self>(self.change.as_ref())?;
+        if change.status == "published" {
+            holds::<Self>(Some(change), false)
+        } else {
+            closes::<Self>(Some(change))
+        }
     }
 }
 
@@ -273,5 +281,44 @@ impl<E: ListingStep> EventHandler for ListingStepHandler<E> {
             tracing::info!(%listing_id, event = E::TYPE, ?step, "listing step applied");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cancelled(status: &str) -> ListingReservationCancelled {
+        ListingReservationCancelled {
+            change: Some(ListingChange {
+                listing_id: Uuid::now_v7().to_string(),
+                status: status.to_owned(),
+                at: Some(prost_types::Timestamp {
+                    seconds: 2,
+                    nanos: 5_000,
+                }),
+                ..ListingChange::default()
+            }),
+            ..ListingReservationCancelled::default()
+        }
+    }
+
+    #[test]
+    fn a_reservation_ends_by_release_or_by_closing_its_listing() {
+        let (_, step) = cancelled("published").step().unwrap();
+        assert_eq!(
+            step,
+            Step::Hold {
+                held: false,
+                at_micros: 2_000_005
+            }
+        );
+        for status in ["withdrawn", "hidden"] {
+            assert_eq!(cancelled(status).step().unwrap().1, Step::Close);
+        }
+        assert!(matches!(
+            ListingReservationCancelled::default().step(),
+            Err(HandlerError::Permanent(_))
+        ));
     }
 }
