@@ -179,8 +179,11 @@ async fn journey(platform: &Platform) {
         .wait_for_item(&taker, listing_id, "listing.reserved")
         .await;
     assert_eq!(
-        told["title"],
-        "L'annonce « 40 palettes Europe » est réservée pour vous"
+        (&told["title"], &told["title_en"]),
+        (
+            &json!("L'annonce « 40 palettes Europe » est réservée pour vous"),
+            &json!("The listing “40 palettes Europe” is reserved for you")
+        )
     );
 
     // Cancelled: on offer again, and the member who asked is told; then reserved again.

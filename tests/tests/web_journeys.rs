@@ -744,6 +744,19 @@ async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
             .contains("L'annonce « 10 palettes Europe » est réservée pour vous"),
     );
     browser.screenshot("notifications").await;
+    // In English, the same notice in English; then back to French.
+    browser
+        .goto(&format!("{base}/dijon/notifications?lang=en"))
+        .await;
+    assert!(
+        browser
+            .text("#inbox")
+            .await
+            .contains("The listing “10 palettes Europe” is reserved for you"),
+    );
+    browser
+        .goto(&format!("{base}/dijon/notifications?lang=fr"))
+        .await;
     browser.goto(&format!("{base}/dijon/conversations")).await;
     browser.follow("#conversations a").await;
     browser.fill("#quantity", "10").await;

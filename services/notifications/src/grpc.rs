@@ -54,8 +54,10 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                 .map(|item| pb::InboxItem {
                     id: item.id.to_string(),
                     kind: item.kind,
-                    title: item.title,
-                    body: item.body,
+                    title: item.title.fr,
+                    body: item.body.fr,
+                    title_en: item.title.en,
+                    body_en: item.body.en,
                     listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
                     read: item.read,
                     created_at: Some(timestamp(item.created_at)),

@@ -1,14 +1,14 @@
 //! Turns events into what members are told: inbox items (one [`InboxHandler`] per event type,
 //! each with its own item builder) and e-mails ([`MailHandler`]).
 //!
-//! Inbox texts are in French, the territory's language; per-user language preferences come
-//! with the notifications issue.
+//! Inbox items are written in French and in English; the reader's page picks the language.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::events;
+use synergies_platform::i18n::Text;
 use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingChange, ListingHidden,
     ListingReservationCancelled, ListingReserved, MatchFound,
@@ -66,8 +66,8 @@ fn item(
     envelope: &EventEnvelope,
     user_id: Uuid,
     listing_id: Uuid,
-    title: String,
-    body: String,
+    title: Text,
+    body: Text,
 ) -> Result<InboxItem, HandlerError> {
     Ok(InboxItem {
         id: Uuid::now_v7(),
@@ -95,17 +95,20 @@ fn change_of<'a>(
 /// `match.found` → the requester: an offer may meet their request.
 pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: MatchFound = events::payload(envelope)?;
+    let (offer, request, category) = (&event.offer_title, &event.request_title, &event.category);
     Ok(vec![item(
         envelope,
         uuid("request_owner_user_id", &event.request_owner_user_id)?,
         uuid("offer_listing_id", &event.offer_listing_id)?,
-        format!(
-            "Une offre peut répondre à votre demande « {} »",
-            event.request_title
+        Text::new(
+            format!("An offer may meet your request “{request}”"),
+            format!("Une offre peut répondre à votre demande « {request} »"),
         ),
-        format!(
-            "L'offre « {} » est dans la même catégorie ({}) que votre demande.",
-            event.offer_title, event.category
+        Text::new(
+            format!("The offer “{offer}” is in the same category ({category}) as your request."),
+            format!(
+                "L'offre « {offer} » est dans la même catégorie ({category}) que votre demande."
+            ),
         ),
     )?])
 }
@@ -114,14 +117,18 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
 pub fn hidden_listing_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ListingHidden = events::payload(envelope)?;
     let change = change_of(envelope, event.change.as_ref())?;
+    let (title, reason) = (&change.title, &change.reason);
     Ok(vec![item(
         envelope,
         uuid("owner_user_id", &change.owner_user_id)?,
         uuid("listing_id", &change.listing_id)?,
-        format!("Votre annonce « {} » a été masquée", change.title),
-        format!(
-            "Un animateur du territoire l'a masquée pour ce motif : {}",
-            change.reason
+        Text::new(
+            format!("Your listing “{title}” was hidden"),
+            format!("Votre annonce « {title} » a été masquée"),
+        ),
+        Text::new(
+            format!("A facilitator of the territory hid it for this reason: {reason}"),
+            format!("Un animateur du territoire l'a masquée pour ce motif : {reason}"),
         ),
     )?])
 }
@@ -130,12 +137,19 @@ pub fn hidden_listing_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, 
 /// conversation.
 pub fn message_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ConversationMessagePosted = events::payload(envelope)?;
+    let title = &event.listing_title;
     Ok(vec![item(
         envelope,
         uuid("recipient_user_id", &event.recipient_user_id)?,
         uuid("listing_id", &event.listing_id)?,
-        format!("Nouveau message à propos de « {} »", event.listing_title),
-        "Une organisation vous a écrit dans la conversation sur cette annonce.".to_owned(),
+        Text::new(
+            format!("New message about “{title}”"),
+            format!("Nouveau message à propos de « {title} »"),
+        ),
+        Text::new(
+            "An organisation wrote to you in the conversation about this listing.",
+            "Une organisation vous a écrit dans la conversation sur cette annonce.",
+        ),
     )?])
 }
 
@@ -143,14 +157,21 @@ pub fn message_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, Handler
 pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ListingReserved = events::payload(envelope)?;
     let change = change_of(envelope, event.change.as_ref())?;
+    let title = &change.title;
     Ok(vec![item(
         envelope,
         uuid("counterpart_user_id", &event.counterpart_user_id)?,
         uuid("listing_id", &change.listing_id)?,
-        format!("L'annonce « {} » est réservée pour vous", change.title),
-        "L'organisation qui l'a publiée la réserve pour votre organisation. Une fois l'échange \
-         fait, confirmez la quantité reçue dans la conversation."
-            .to_owned(),
+        Text::new(
+            format!("The listing “{title}” is reserved for you"),
+            format!("L'annonce « {title} » est réservée pour vous"),
+        ),
+        Text::new(
+            "The organisation that published it reserves it for your organisation. Once the \
+             exchange is done, confirm the quantity received in the conversation.",
+            "L'organisation qui l'a publiée la réserve pour votre organisation. Une fois \
+             l'échange fait, confirmez la quantité reçue dans la conversation.",
+        ),
     )?])
 }
 
@@ -167,19 +188,31 @@ pub fn reservation_cancelled_items(
         return Ok(Vec::new());
     }
     let why = match change.status.as_str() {
-        "withdrawn" => "L'organisation qui l'a publiée a retiré l'annonce.",
-        "hidden" => "Un animateur du territoire a masqué l'annonce.",
-        _ => {
+        "withdrawn" => Text::new(
+            "The organisation that published it withdrew the listing.",
+            "L'organisation qui l'a publiée a retiré l'annonce.",
+        ),
+        "hidden" => Text::new(
+            "A facilitator of the territory hid the listing.",
+            "Un animateur du territoire a masqué l'annonce.",
+        ),
+        _ => Text::new(
+            "The organisation that published the listing cancelled the reservation: the listing \
+             is open to all again.",
             "L'organisation qui a publié l'annonce a annulé la réservation : l'annonce est de \
-             nouveau ouverte à tous."
-        }
+             nouveau ouverte à tous.",
+        ),
     };
+    let title = &change.title;
     Ok(vec![item(
         envelope,
         uuid("counterpart_user_id", &event.counterpart_user_id)?,
         uuid("listing_id", &change.listing_id)?,
-        format!("La réservation de « {} » est annulée", change.title),
-        why.to_owned(),
+        Text::new(
+            format!("The reservation of “{title}” is cancelled"),
+            format!("La réservation de « {title} » est annulée"),
+        ),
+        why,
     )?])
 }
 
@@ -188,6 +221,7 @@ pub fn reservation_cancelled_items(
 pub fn exchange_completed_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ExchangeCompleted = events::payload(envelope)?;
     let listing_id = uuid("listing_id", &event.listing_id)?;
+    let (title, quantity) = (&event.listing_title, &event.quantity);
     let mut told = Vec::new();
     for user in &event.confirmed_by_user_ids {
         let user_id = uuid("confirmed_by_user_ids", user)?;
@@ -198,16 +232,36 @@ pub fn exchange_completed_items(envelope: &EventEnvelope) -> Result<Vec<InboxIte
             envelope,
             user_id,
             listing_id,
-            format!("Échange terminé : « {} »", event.listing_title),
-            format!(
-                "Les deux organisations ont confirmé {} {}. L'échange compte désormais dans \
-                 l'impact de votre organisation et du territoire.",
-                event.quantity,
-                unit_in_french(&event.unit)
+            Text::new(
+                format!("Exchange completed: “{title}”"),
+                format!("Échange terminé : « {title} »"),
+            ),
+            Text::new(
+                format!(
+                    "Both organisations confirmed {quantity} {}. The exchange now counts in the \
+                     impact of your organisation and of the territory.",
+                    unit_in_english(&event.unit)
+                ),
+                format!(
+                    "Les deux organisations ont confirmé {quantity} {}. L'échange compte \
+                     désormais dans l'impact de votre organisation et du territoire.",
+                    unit_in_french(&event.unit)
+                ),
             ),
         )?);
     }
     Ok(told)
+}
+
+/// Unit codes of listings as an English reader writes them.
+fn unit_in_english(unit: &str) -> &str {
+    match unit {
+        "piece" => "piece(s)",
+        "m2" => "m²",
+        "m3" => "m³",
+        "day" => "day(s)",
+        other => other,
+    }
 }
 
 /// Unit codes of listings as a French reader writes them.

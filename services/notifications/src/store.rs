@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use synergies_platform::db::Database;
+use synergies_platform::i18n::Text;
 use synergies_platform::outbox::Transactional;
 use uuid::Uuid;
 
@@ -19,8 +20,9 @@ pub struct InboxItem {
     pub user_id: Uuid,
     /// Event type that caused it, e.g. `match.found`.
     pub kind: String,
-    pub title: String,
-    pub body: String,
+    /// In French and in English (empty for items stored before English was written).
+    pub title: Text,
+    pub body: Text,
     pub listing_id: Option<Uuid>,
     pub event_id: Uuid,
     pub read: bool,
@@ -119,8 +121,7 @@ pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     }
 }
 
-const COLUMNS: &str =
-    "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at";
+const COLUMNS: &str = "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at, title_en, body_en";
 
 macro_rules! inbox_store {
     ($store:ident, $database:ty) => {
@@ -137,19 +138,21 @@ macro_rules! inbox_store {
                 }
                 for item in items {
                     sqlx::query(&format!(
-                        "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                        "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                          ON CONFLICT (user_id, event_id) DO NOTHING"
                     ))
                     .bind(item.id)
                     .bind(&item.tenant)
                     .bind(item.user_id)
                     .bind(&item.kind)
-                    .bind(&item.title)
-                    .bind(&item.body)
+                    .bind(&item.title.fr)
+                    .bind(&item.body.fr)
                     .bind(item.listing_id)
                     .bind(item.event_id)
                     .bind(item.read)
                     .bind(item.created_at)
+                    .bind(&item.title.en)
+                    .bind(&item.body.en)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -187,8 +190,8 @@ macro_rules! inbox_store {
                             tenant: row.try_get("tenant")?,
                             user_id: row.try_get("user_id")?,
                             kind: row.try_get("kind")?,
-                            title: row.try_get("title")?,
-                            body: row.try_get("body")?,
+                            title: Text::new(row.try_get::<String, _>("title_en")?, row.try_get::<String, _>("title")?),
+                            body: Text::new(row.try_get::<String, _>("body_en")?, row.try_get::<String, _>("body")?),
                             listing_id: row.try_get("listing_id")?,
                             event_id: row.try_get("event_id")?,
                             read: row.try_get("read")?,

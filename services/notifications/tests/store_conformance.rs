@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use synergies_notifications::mail::Mail;
 use synergies_notifications::store::{self, InboxItem, InboxStore, MailStore};
+use synergies_platform::i18n::Text;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
 
@@ -34,8 +35,11 @@ fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
         tenant: tenant.into(),
         user_id,
         kind: "match.found".into(),
-        title: "Une offre peut répondre à votre demande".into(),
-        body: "…".into(),
+        title: Text::new(
+            "An offer may meet your request",
+            "Une offre peut répondre à votre demande",
+        ),
+        body: Text::new("…", "…"),
         listing_id: Some(Uuid::now_v7()),
         event_id,
         read: false,
@@ -61,6 +65,14 @@ async fn an_event_is_delivered_once(f: Fixture) {
     let inbox = f.store.inbox("dijon", user, None, 10).await.unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].event_id, event);
+    // Both languages come back.
+    assert_eq!(
+        (inbox[0].title.en.as_str(), inbox[0].title.fr.as_str()),
+        (
+            "An offer may meet your request",
+            "Une offre peut répondre à votre demande"
+        )
+    );
 }
 
 async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {

@@ -18,8 +18,12 @@ pub struct InboxItem {
     pub id: String,
     /// Event type that caused the item, e.g. `match.found`.
     pub kind: String,
+    /// In French, the territories' language.
     pub title: String,
     pub body: String,
+    /// In English; empty for items stored before English was written.
+    pub title_en: String,
+    pub body_en: String,
     pub listing_id: Option<String>,
     pub read: bool,
     pub created_at: String,
@@ -63,6 +67,8 @@ pub(crate) fn inbox_item_json(item: pb::InboxItem) -> InboxItem {
         kind: item.kind,
         title: item.title,
         body: item.body,
+        title_en: item.title_en,
+        body_en: item.body_en,
         listing_id: Some(item.listing_id).filter(|id| !id.is_empty()),
         read: item.read,
     }

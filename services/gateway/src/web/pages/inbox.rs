@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use synergies_platform::context::request;
+use synergies_platform::i18n::Language;
 use synergies_proto::notifications::v1 as pb;
 
 use crate::error::ApiError;
@@ -68,12 +69,21 @@ pub async fn show(
             let items = answer
                 .items
                 .into_iter()
-                .map(|item| ItemView {
-                    at: crate::api::rfc3339(item.created_at.as_ref()),
-                    when: moment(&crate::api::rfc3339(item.created_at.as_ref()), page.lang),
-                    title: item.title,
-                    body: item.body,
-                    listing_id: item.listing_id,
+                .map(|item| {
+                    // English when the visitor reads English and the item has it.
+                    let english = page.lang == Language::En && !item.title_en.is_empty();
+                    let (title, body) = if english {
+                        (item.title_en, item.body_en)
+                    } else {
+                        (item.title, item.body)
+                    };
+                    ItemView {
+                        at: crate::api::rfc3339(item.created_at.as_ref()),
+                        when: moment(&crate::api::rfc3339(item.created_at.as_ref()), page.lang),
+                        title,
+                        body,
+                        listing_id: item.listing_id,
+                    }
                 })
                 .collect();
             render(&Inbox {
