@@ -294,6 +294,36 @@ macro_rules! exchange_store {
                 .rows_affected();
                 Ok(updated == 1)
             }
+
+            /// The reservation of `listing`, if it has one.
+            async fn read_reservation(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                tenant: &str,
+                listing: Uuid,
+            ) -> Result<Option<Reservation>, sqlx::Error> {
+                let row = sqlx::query(&format!(
+                    "SELECT {RESERVATION_COLUMNS} FROM listing_reservations WHERE tenant = $1 AND listing_id = $2"
+                ))
+                .bind(tenant)
+                .bind(listing)
+                .fetch_optional(&mut *connection)
+                .await?;
+                row.as_ref().map(Self::reservation_from).transpose()
+            }
+
+            /// Ends `listing`'s reservation row (cancelled, completed, or left by a withdrawal).
+            async fn drop_reservation(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                tenant: &str,
+                listing: Uuid,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query("DELETE FROM listing_reservations WHERE tenant = $1 AND listing_id = $2")
+                    .bind(tenant)
+                    .bind(listing)
+                    .execute(&mut *connection)
+                    .await?;
+                Ok(())
+            }
         }
 
         #[async_trait]
@@ -443,10 +473,7 @@ macro_rules! exchange_store {
                     return Ok(false);
                 }
                 // A reservation left by a listing withdrawn or hidden while reserved.
-                sqlx::query("DELETE FROM listing_reservations WHERE listing_id = $1")
-                    .bind(r.listing_id)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::drop_reservation(&mut *tx, &r.tenant, r.listing_id).await?;
                 sqlx::query(
                     "INSERT INTO listing_reservations (tenant, listing_id, conversation_id, counterpart_organisation_id, reserved_at)
                      VALUES ($1, $2, $3, $4, $5)",
@@ -470,11 +497,7 @@ macro_rules! exchange_store {
                 if !Self::set_status(&mut *tx, tenant, listing, "reserved", "published", at).await? {
                     return Ok(false);
                 }
-                sqlx::query("DELETE FROM listing_reservations WHERE tenant = $1 AND listing_id = $2")
-                    .bind(tenant)
-                    .bind(listing)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::drop_reservation(&mut *tx, tenant, listing).await?;
                 for event in events {
                     tx.enqueue(event).await?;
                 }
@@ -483,14 +506,8 @@ macro_rules! exchange_store {
             }
 
             async fn reservation(&self, tenant: &str, listing: Uuid) -> Result<Option<Reservation>, ExchangesError> {
-                let row = sqlx::query(&format!(
-                    "SELECT {RESERVATION_COLUMNS} FROM listing_reservations WHERE tenant = $1 AND listing_id = $2"
-                ))
-                .bind(tenant)
-                .bind(listing)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(row.as_ref().map(Self::reservation_from).transpose()?)
+                let mut connection = self.pool.acquire().await?;
+                Ok(Self::read_reservation(&mut connection, tenant, listing).await?)
             }
 
             async fn confirm(
@@ -526,14 +543,10 @@ macro_rules! exchange_store {
                 if updated != 1 {
                     return Ok(None);
                 }
-                let row = sqlx::query(&format!(
-                    "SELECT {RESERVATION_COLUMNS} FROM listing_reservations WHERE tenant = $1 AND listing_id = $2"
-                ))
-                .bind(tenant)
-                .bind(listing)
-                .fetch_one(&mut *tx)
-                .await?;
-                let reservation = Self::reservation_from(&row)?;
+                // The update above found the row, and the transaction holds its lock.
+                let reservation = Self::read_reservation(&mut *tx, tenant, listing)
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)?;
                 let Some((exchange, events)) = decide(&reservation) else {
                     tx.commit().await?;
                     return Ok(Some(Confirmed::Open(reservation)));
@@ -562,11 +575,7 @@ macro_rules! exchange_store {
                 .bind(exchange.impact.value_estimated)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM listing_reservations WHERE tenant = $1 AND listing_id = $2")
-                    .bind(tenant)
-                    .bind(listing)
-                    .execute(&mut *tx)
-                    .await?;
+                Self::drop_reservation(&mut *tx, tenant, listing).await?;
                 for event in &events {
                     tx.enqueue(event).await?;
                 }
