@@ -492,6 +492,22 @@ impl Listing {
         self.updated_at = synergies_platform::time::now();
     }
 
+    /// Moves the listing from one of `from` to `to`, or says it cannot be `verb` (English,
+    /// French) in its status.
+    fn step(
+        &mut self,
+        from: &[ListingStatus],
+        to: ListingStatus,
+        verb: (&str, &str),
+    ) -> Result<(), WrongStatus> {
+        if !from.contains(&self.status) {
+            return Err(wrong_status(verb.0, verb.1, self.status));
+        }
+        self.status = to;
+        self.touch();
+        Ok(())
+    }
+
     /// The owner edits a draft or a published listing. Where the territory approves listings,
     /// an edited published listing waits for approval again: what a facilitator approved is what
     /// members see.
@@ -515,66 +531,59 @@ impl Listing {
 
     /// The owner submits a draft: published at once, or waiting for a facilitator.
     pub fn submit(&mut self, needs_approval: bool) -> Result<(), WrongStatus> {
-        if self.status != ListingStatus::Draft {
-            return Err(wrong_status("submitted", "soumise", self.status));
-        }
-        self.status = if needs_approval {
+        let to = if needs_approval {
             ListingStatus::PendingApproval
         } else {
             ListingStatus::Published
         };
-        self.touch();
-        Ok(())
+        self.step(&[ListingStatus::Draft], to, ("submitted", "soumise"))
     }
 
     /// A facilitator approves a listing waiting for approval.
     pub fn approve(&mut self) -> Result<(), WrongStatus> {
-        if self.status != ListingStatus::PendingApproval {
-            return Err(wrong_status("approved", "approuvée", self.status));
-        }
-        self.status = ListingStatus::Published;
-        self.touch();
-        Ok(())
+        self.step(
+            &[ListingStatus::PendingApproval],
+            ListingStatus::Published,
+            ("approved", "approuvée"),
+        )
     }
 
     /// The owner takes the listing down, whatever stage before completion it is at.
     pub fn withdraw(&mut self) -> Result<(), WrongStatus> {
-        if !matches!(
-            self.status,
-            ListingStatus::Draft
-                | ListingStatus::PendingApproval
-                | ListingStatus::Published
-                | ListingStatus::Reserved
-        ) {
-            return Err(wrong_status("withdrawn", "retirée", self.status));
-        }
-        self.status = ListingStatus::Withdrawn;
-        self.touch();
-        Ok(())
+        self.step(
+            &[
+                ListingStatus::Draft,
+                ListingStatus::PendingApproval,
+                ListingStatus::Published,
+                ListingStatus::Reserved,
+            ],
+            ListingStatus::Withdrawn,
+            ("withdrawn", "retirée"),
+        )
     }
 
     /// A facilitator hides a listing others can see or are about to see.
     pub fn hide(&mut self, reason: String) -> Result<(), WrongStatus> {
-        if !matches!(
-            self.status,
-            ListingStatus::PendingApproval | ListingStatus::Published | ListingStatus::Reserved
-        ) {
-            return Err(wrong_status("hidden", "masquée", self.status));
-        }
-        self.status = ListingStatus::Hidden;
+        self.step(
+            &[
+                ListingStatus::PendingApproval,
+                ListingStatus::Published,
+                ListingStatus::Reserved,
+            ],
+            ListingStatus::Hidden,
+            ("hidden", "masquée"),
+        )?;
         self.status_reason = reason;
-        self.touch();
         Ok(())
     }
 
     /// The owner reserves a published listing for another organisation.
     pub fn reserve(&mut self) -> Result<(), WrongStatus> {
-        if self.status != ListingStatus::Published {
-            return Err(wrong_status("reserved", "réservée", self.status));
-        }
-        self.status = ListingStatus::Reserved;
-        self.touch();
-        Ok(())
+        self.step(
+            &[ListingStatus::Published],
+            ListingStatus::Reserved,
+            ("reserved", "réservée"),
+        )
     }
 
     /// The owner cancels a reservation: the listing is on offer again.
