@@ -178,6 +178,15 @@ fn message_message(message: Message) -> pb::Message {
     }
 }
 
+/// A page of `limit` messages, read with one more to know whether another page follows.
+fn message_page(messages: Vec<Message>, limit: u32) -> pb::ListMessagesResponse {
+    let (messages, next_page_token) = validate::into_page(messages, limit, |m| m.id);
+    pb::ListMessagesResponse {
+        messages: messages.into_iter().map(message_message).collect(),
+        next_page_token,
+    }
+}
+
 fn conversation_message(conversation: Conversation, last: Option<Message>) -> pb::Conversation {
     let last_activity = last
         .as_ref()
@@ -421,11 +430,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             .store
             .messages(&caller.tenant, conversation.id, after, limit + 1)
             .await?;
-        let (messages, next_page_token) = validate::into_page(messages, limit, |m| m.id);
-        Ok(Response::new(pb::ListMessagesResponse {
-            messages: messages.into_iter().map(message_message).collect(),
-            next_page_token,
-        }))
+        Ok(Response::new(message_page(messages, limit)))
     }
 
     async fn list_my_messages(
@@ -447,11 +452,7 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             .store
             .messages_by_author(&caller.tenant, author, after, limit + 1)
             .await?;
-        let (messages, next_page_token) = validate::into_page(messages, limit, |m| m.id);
-        Ok(Response::new(pb::ListMessagesResponse {
-            messages: messages.into_iter().map(message_message).collect(),
-            next_page_token,
-        }))
+        Ok(Response::new(message_page(messages, limit)))
     }
 
     async fn reserve_listing(

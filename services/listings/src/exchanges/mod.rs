@@ -71,6 +71,16 @@ pub async fn reservation_cancelled_event(
     )))
 }
 
+/// "38" or "12.5": a quantity transferred once, as both sides state it.
+fn one_off_amount(thousandths: i64, unit: Unit) -> String {
+    Quantity {
+        thousandths,
+        unit,
+        recurrence: Recurrence::OneOff,
+    }
+    .amount()
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub id: Uuid,
@@ -140,12 +150,7 @@ pub struct Confirmation {
 
 impl Confirmation {
     pub fn amount(&self) -> String {
-        Quantity {
-            thousandths: self.thousandths,
-            unit: self.unit,
-            recurrence: Recurrence::OneOff,
-        }
-        .amount()
+        one_off_amount(self.thousandths, self.unit)
     }
 
     fn same_quantity(&self, other: &Self) -> bool {
@@ -271,12 +276,7 @@ impl Exchange {
     }
 
     pub fn amount(&self) -> String {
-        Quantity {
-            thousandths: self.thousandths,
-            unit: self.unit,
-            recurrence: Recurrence::OneOff,
-        }
-        .amount()
+        one_off_amount(self.thousandths, self.unit)
     }
 
     /// `YYYY-MM` of completion (UTC), by which totals are grouped.

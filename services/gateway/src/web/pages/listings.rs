@@ -45,6 +45,21 @@ async fn category_labels(
         .collect())
 }
 
+/// (code, label) for a category picker: sub-categories indented under their parent.
+fn indented(labels: Vec<(String, String, String)>) -> Vec<(String, String)> {
+    labels
+        .into_iter()
+        .map(|(code, parent, label)| {
+            let label = if parent.is_empty() {
+                label
+            } else {
+                format!("— {label}")
+            };
+            (code, label)
+        })
+        .collect()
+}
+
 /// Category labels in the page's language, by code alone.
 async fn category_names(
     state: &GatewayState,
@@ -307,17 +322,7 @@ pub async fn search(
         .into_iter()
         .filter_map(|hit| Some(view(&page, hit.listing?, &by_code, hit.distance_km)))
         .collect();
-    let categories = labels
-        .into_iter()
-        .map(|(code, parent, label)| {
-            let label = if parent.is_empty() {
-                label
-            } else {
-                format!("— {label}")
-            };
-            (code, label)
-        })
-        .collect();
+    let categories = indented(labels);
     render(&Search {
         page,
         query,
@@ -661,17 +666,7 @@ async fn publish_page(
         Ok(labels) => labels,
         Err(error) => return page.error(&error),
     };
-    let categories = labels
-        .into_iter()
-        .map(|(code, parent, label)| {
-            let label = if parent.is_empty() {
-                label
-            } else {
-                format!("— {label}")
-            };
-            (code, label)
-        })
-        .collect();
+    let categories = indented(labels);
     let allowed = &page.tenant.settings.exchange_modes;
     let modes = super::administration::EXCHANGE_MODES
         .into_iter()
