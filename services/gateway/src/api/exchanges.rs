@@ -628,18 +628,17 @@ pub async fn territory_summary(
         let mut client = state.identity.clone();
         let call = anonymous_request(figures.clone());
         async move { client.get_territory_figures(call).await }
-    })
-    .await?
-    .into_inner()
-    .members;
+    });
     let message = pb::GetTerritorySummaryRequest { tenant };
     let summary = idempotent_call(|| {
         let mut client = state.exchanges.clone();
         let call = anonymous_request(message.clone());
         async move { client.get_territory_summary(call).await }
-    })
-    .await?
-    .into_inner();
+    });
+    // Two services, asked at once.
+    let (members, summary) = tokio::join!(members, summary);
+    let members = members?.into_inner().members;
+    let summary = summary?.into_inner();
     Ok(Json(TerritorySummary {
         members,
         listings_online: summary.listings_online,

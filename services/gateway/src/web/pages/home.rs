@@ -33,36 +33,26 @@ impl Home {
 }
 
 pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
-    let figures = state
-        .identity
-        .clone()
-        .get_territory_figures(anonymous_request(pb::GetTerritoryFiguresRequest {
-            tenant: page.tenant.slug.clone(),
-        }))
-        .await
-        .map_err(ApiError::from);
-    let members = match figures {
-        Ok(figures) => figures.into_inner().members,
-        Err(error) => return page.error(&error),
+    let tenant = page.tenant.slug.clone();
+    let mut identity = state.identity.clone();
+    let figures =
+        identity.get_territory_figures(anonymous_request(pb::GetTerritoryFiguresRequest {
+            tenant: tenant.clone(),
+        }));
+    let mut exchanges = state.exchanges.clone();
+    let summary = exchanges.get_territory_summary(anonymous_request(
+        synergies_proto::listings::v1::GetTerritorySummaryRequest { tenant },
+    ));
+    // Three independent calls: made at once. The newest published
+    // listings' facet counts are the listings online.
+    let (figures, newest, summary) = tokio::join!(figures, newest_listings(&state, &page), summary);
+    let (members, summary) = match (figures, summary) {
+        (Ok(figures), Ok(summary)) => (figures.into_inner().members, summary.into_inner()),
+        (Err(status), _) | (_, Err(status)) => return page.error(&ApiError::from(status)),
     };
-    // The newest published listings; their facet counts are the listings online.
-    let (newest, listings_online) = match newest_listings(&state, &page).await {
+    let (newest, listings_online) = match newest {
         Ok(found) => found,
         Err(error) => return page.error(&error),
-    };
-    let summary = state
-        .exchanges
-        .clone()
-        .get_territory_summary(anonymous_request(
-            synergies_proto::listings::v1::GetTerritorySummaryRequest {
-                tenant: page.tenant.slug.clone(),
-            },
-        ))
-        .await
-        .map(tonic::Response::into_inner);
-    let summary = match summary {
-        Ok(summary) => summary,
-        Err(status) => return page.error(&ApiError::from(status)),
     };
     render(&Home {
         page,
