@@ -105,36 +105,11 @@ pub fn see_other(page: &Page, path: &str, notice: &str) -> Response {
     Redirect::to(&format!("{}{separator}notice={notice}", page.href(path))).into_response()
 }
 
-/// The notice a redirect asked a page to show, from a fixed list (never free text from the URL).
+/// The notice a redirect asked a page to show: one of the interface's `notice.*` texts (never
+/// free text from the URL).
 pub fn notice(page: &Page, query: Option<&str>) -> Option<&'static str> {
     let key = query?
         .split('&')
         .find_map(|pair| pair.strip_prefix("notice="))?;
-    let known = [
-        "saved",
-        "invited",
-        "roles_saved",
-        "password_changed",
-        "decided",
-        "verified",
-        "reset_sent",
-        "password_reset",
-        "welcome",
-        "created",
-        "submitted",
-        "withdrawn",
-        "approved",
-        "hidden",
-        "photo_added",
-        "updated",
-        "updated_for_approval",
-        "message_sent",
-        "reserved",
-        "reservation_cancelled",
-        "confirmed",
-        "exchange_completed",
-    ];
-    known
-        .contains(&key)
-        .then(|| page.t(&format!("notice.{key}")))
+    crate::web::i18n::lookup(&format!("notice.{key}"), page.lang)
 }
