@@ -83,14 +83,8 @@ impl CookiePolicy {
         refresh_token: &str,
         access_seconds: u32,
     ) -> String {
+        self.renew(headers, access_token, refresh_token, access_seconds);
         let csrf = new_csrf_token();
-        self.set(headers, Cookie::Access, access_token, access_seconds);
-        self.set(
-            headers,
-            Cookie::Refresh,
-            refresh_token,
-            REFRESH_COOKIE_SECONDS,
-        );
         self.set(headers, Cookie::Csrf, &csrf, REFRESH_COOKIE_SECONDS);
         csrf
     }
