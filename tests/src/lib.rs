@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use synergies_platform::testing::{TestServers, eventually, unique_prefix};
+use synergies_platform::testing::{TestServers, unique_prefix};
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
 pub const BACKENDS: [&str; 4] = ["identity", "listings", "matching", "notifications"];
@@ -104,6 +104,10 @@ impl Platform {
 
     /// The all-in-one mode with extra command-line arguments (e.g. `--demo`).
     pub async fn all_in_one_with(extra_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
+        Self::started(|| Self::all_in_one_prepared(extra_args, extra_env)).await
+    }
+
+    fn all_in_one_prepared(extra_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let port = free_port();
         let mut env = base_env();
@@ -126,9 +130,7 @@ impl Platform {
             log: dir.path().join("synergies.log"),
             child: None,
         };
-        let mut platform = Self::new(port, dir, [("synergies".to_owned(), process)].into());
-        platform.start_all().await;
-        platform
+        Self::new(port, dir, [("synergies".to_owned(), process)].into())
     }
 
     /// One process per service against the test PostgreSQL and NATS, with a schema and bus
@@ -136,6 +138,13 @@ impl Platform {
     pub async fn split(
         servers: &TestServers,
         extra_env: impl Fn(&str) -> Vec<(String, String)>,
+    ) -> Self {
+        Self::started(|| Self::split_prepared(servers, &extra_env)).await
+    }
+
+    fn split_prepared(
+        servers: &TestServers,
+        extra_env: &impl Fn(&str) -> Vec<(String, String)>,
     ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let prefix = unique_prefix();
@@ -201,8 +210,23 @@ impl Platform {
             .collect();
         let mut platform = Self::new(gateway_port, dir, processes);
         platform.schema_prefix = schema_prefix;
-        platform.start_all().await;
         platform
+    }
+
+    /// Starts what `prepared` sets up. The ports were free when picked, but another process can
+    /// take one before the service binds it: then everything is set up again on other ports.
+    async fn started(mut prepared: impl FnMut() -> Self) -> Self {
+        const ATTEMPTS: u32 = 3;
+        for attempt in 1..=ATTEMPTS {
+            let mut platform = prepared();
+            match platform.start_all().await {
+                Ok(()) => return platform,
+                Err(failure)
+                    if attempt < ATTEMPTS && failure.contains("Address already in use") => {}
+                Err(failure) => panic!("{failure}"),
+            }
+        }
+        unreachable!("the last attempt returns or panics")
     }
 
     fn new(port: u16, dir: tempfile::TempDir, processes: BTreeMap<String, Process>) -> Self {
@@ -216,31 +240,46 @@ impl Platform {
         }
     }
 
-    async fn start_all(&mut self) {
+    async fn start_all(&mut self) -> Result<(), String> {
         for process in self.processes.values_mut() {
             process.spawn();
         }
-        self.wait_ready().await;
+        self.until_ready().await
     }
 
-    /// Polls `/readyz` until every service answers (bounded; never a fixed sleep).
-    pub async fn wait_ready(&self) {
+    /// Polls `/readyz` until every service answers (bounded; never a fixed sleep). A process
+    /// that exits meanwhile ends the wait at once; the failure carries every process's log.
+    async fn until_ready(&mut self) -> Result<(), String> {
         let readyz = format!("{}/readyz", self.base_url);
-        // The outer timeout fires first, so the failure shows every process's log.
-        let ready = eventually(
-            "the platform to become ready",
-            Duration::from_hours(1),
-            || async {
-                let response = self.client.http.get(&readyz).send().await.ok()?;
-                response.status().is_success().then_some(())
-            },
-        );
-        if tokio::time::timeout(Duration::from_mins(1), ready)
-            .await
-            .is_err()
-        {
-            panic!("the platform did not become ready:\n{}", self.all_logs());
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
+        let mut ticks = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            ticks.tick().await;
+            if let Some(name) = self.exited_process() {
+                return Err(format!(
+                    "{name} exited before the platform was ready:\n{}",
+                    self.all_logs()
+                ));
+            }
+            let answer = self.client.http.get(&readyz).send().await;
+            if answer.is_ok_and(|response| response.status().is_success()) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "the platform did not become ready:\n{}",
+                    self.all_logs()
+                ));
+            }
         }
+    }
+
+    /// The name of a started process that has exited, if one has.
+    fn exited_process(&mut self) -> Option<String> {
+        self.processes.iter_mut().find_map(|(name, process)| {
+            let child = process.child.as_mut()?;
+            matches!(child.try_wait(), Ok(Some(_))).then(|| name.clone())
+        })
     }
 
     /// SIGKILL: the process gets no chance to clean up.
@@ -264,7 +303,9 @@ impl Platform {
             process.env.insert((*key).to_owned(), (*value).to_owned());
         }
         process.spawn();
-        self.wait_ready().await;
+        if let Err(failure) = self.until_ready().await {
+            panic!("{failure}");
+        }
     }
 
     pub fn logs(&self, name: &str) -> String {
