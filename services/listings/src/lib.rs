@@ -106,7 +106,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         )
         .add_service(ExchangesServiceServer::new(exchanges));
     tracing::info!(address = %listener.local_addr()?, "listings service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     relay_task.await?;
     sweeper.await?;
     orphans.await?;
