@@ -486,8 +486,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         let caller = authorize_request(&self.verifier, &request, Action::ModerateListings).await?;
         let request = request.into_inner();
         let mut listing = self.load(&caller, &request.listing_id).await?;
-        let reason =
-            validate::required_text("reason", &request.reason, REASON_MAX).map_err(invalid)?;
+        let reason = validate::required_multiline_text("reason", &request.reason, REASON_MAX)
+            .map_err(invalid)?;
         let previous = listing.status;
         listing.hide(reason).map_err(ListingsError::from)?;
         self.commit(&listing, previous, caller.user_id, false)
