@@ -681,7 +681,10 @@ mod tests {
         let cases: [(Spoil, &str); 20] = [
             (|d| d.title = "Palettes\u{202E}stteloP".into(), "title"),
             (|d| d.title = "Palettes\nEurope".into(), "title"),
-            (|d| d.description = "Bon état\u{1b}[2J".into(), "description"),
+            (
+                |d| d.description = "Bon état\u{1b}[2J".into(),
+                "description",
+            ),
             (
                 |d| d.available_until = NaiveDate::from_ymd_opt(2025, 12, 31),
                 "available_until",

@@ -376,7 +376,14 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             ListingStatus::names,
         )
         .map_err(invalid)?;
-        if status.is_some_and(|s| s != ListingStatus::Published) {
+        // Drafts are their owners' only: asking for drafts lists the caller's organisation's,
+        // whoever asks (a facilitator's role does not reach other organisations' drafts).
+        let drafts_of = if status == Some(ListingStatus::Draft) {
+            Some(caller.require_user()?.organisation_id)
+        } else {
+            None
+        };
+        if status.is_some_and(|s| !matches!(s, ListingStatus::Published | ListingStatus::Draft)) {
             // Only moderators see other organisations' listings that are not published.
             authorize(
                 &caller,
@@ -394,7 +401,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             } else {
                 None
             },
-            organisation: None,
+            organisation: drafts_of,
             limit: limit + 1,
         };
         let listings = self.store.list(&caller.tenant, &query).await?;
