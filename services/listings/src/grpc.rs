@@ -541,7 +541,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             .store
             .get(&request.tenant, id)
             .await?
-            .filter(Listing::is_public)
+            // Visitors see what is on offer: not a listing already reserved for someone.
+            .filter(|listing| listing.status == ListingStatus::Published)
             .ok_or(ListingsError::NotFound)?;
         Ok(Response::new(pb::GetListingResponse {
             listing: answer(listing),
