@@ -20,18 +20,30 @@ fn sign_up_body(siret: &str, insee_code: &str, email: &str) -> Value {
 }
 
 async fn dijon_with_a_facilitator(platform: &Platform) -> String {
-    let client = &platform.client;
-    let operator = client.operator_token().await;
-    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+    let communes = json!([
         {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
         {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
-    ]});
+    ]);
+    facilitator_of(platform, "dijon", "Dijon métropole", communes).await
+}
+
+/// A new territory with its CCI and one facilitator, signed in: their access token.
+async fn facilitator_of(
+    platform: &Platform,
+    slug: &str,
+    display_name: &str,
+    communes: Value,
+) -> String {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let count = communes.as_array().unwrap().len();
+    let territory = json!({"slug": slug, "display_name": display_name, "communes": communes});
     let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
     assert_eq!(status, 201, "{tenant}");
-    assert_eq!(tenant["communes"].as_array().unwrap().len(), 2);
+    assert_eq!(tenant["communes"].as_array().unwrap().len(), count);
     let (_, cci) = client
         .post(
-            "/api/v1/tenants/dijon/organisations",
+            &format!("/api/v1/tenants/{slug}/organisations"),
             &operator,
             &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
         )
@@ -39,11 +51,34 @@ async fn dijon_with_a_facilitator(platform: &Platform) -> String {
     let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
                       "password": PASSWORD, "roles": ["facilitator"]});
     let (status, created) = client
-        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .post(&format!("/api/v1/tenants/{slug}/users"), &operator, &body)
         .await;
     assert_eq!(status, 201, "{created}");
-    let (_, tokens) = client.login("dijon", "animatrice@cci.fr", PASSWORD).await;
+    let (_, tokens) = client.login(slug, "animatrice@cci.fr", PASSWORD).await;
     tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+/// Signs the address up, confirms it with the e-mailed link and signs in: the access token.
+async fn signed_up_and_signed_in(platform: &Platform, body: &Value) -> (Value, String) {
+    let client = &platform.client;
+    let email = body["email"].as_str().unwrap();
+    let (status, signed_up) = client.post("/api/v1/signup", "", body).await;
+    assert_eq!(status, 201, "{signed_up}");
+    let token = token_in(
+        &client
+            .wait_for_outgoing_mail("dijon", email, "verify-email")
+            .await,
+    );
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, tokens) = client.login("dijon", email, PASSWORD).await;
+    assert_eq!(status, 200, "{tokens}");
+    (
+        signed_up,
+        tokens["access_token"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -567,4 +602,191 @@ async fn a_territory_carries_where_its_maps_open() {
     assert_eq!(status, 201, "{created}");
     let (_, read) = client.get("/api/v1/tenants/dijon", "").await;
     assert_eq!(read["map"], map, "{read}");
+}
+
+#[tokio::test]
+async fn a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let facilitator = dijon_with_a_facilitator(&platform).await;
+    let register = |body: Value, token: String| async move {
+        client
+            .post("/api/v1/tenants/dijon/organisations", &token, &body)
+            .await
+    };
+    let diagnosed_body = json!({
+        "name": "Cartonnerie de Bourgogne", "kind": "company", "siret": "732 829 320 00074", "naf": "17.21A",
+        "site": {"address": "12 rue des Ateliers", "insee_code": "21166", "latitude": 47.29, "longitude": 5.0}
+    });
+
+    // The advisor registers the firm visited: its SIRET, activity and site.
+    let (status, diagnosed) = register(diagnosed_body.clone(), facilitator.clone()).await;
+    assert_eq!(status, 201, "{diagnosed}");
+    assert_eq!(diagnosed["status"], "diagnosed");
+    let id = diagnosed["id"].as_str().unwrap().to_owned();
+    let site_id = diagnosed["site_id"].as_str().unwrap().to_owned();
+
+    // Facilitators see it among the diagnosed firms, with what flows need: name, NAF, sites.
+    let (status, listed) = client
+        .get("/api/v1/organisations?status=diagnosed", &facilitator)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["organisations"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["organisations"][0]["id"], id.as_str());
+    let (status, read) = client
+        .get(&format!("/api/v1/organisations/{id}"), &facilitator)
+        .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        (
+            &read["name"],
+            &read["naf"],
+            &read["siret"],
+            &read["sites"][0]["id"]
+        ),
+        (
+            &json!("Cartonnerie de Bourgogne"),
+            &json!("17.21A"),
+            &json!("73282932000074"),
+            &json!(site_id)
+        )
+    );
+    let (_, pending) = client
+        .get("/api/v1/organisations?status=pending", &facilitator)
+        .await;
+    assert!(
+        pending["organisations"].as_array().unwrap().is_empty(),
+        "nobody waits for approval yet: {pending}"
+    );
+
+    // What the advisor must give, and where.
+    let mut without_site = diagnosed_body.clone();
+    without_site.as_object_mut().unwrap().remove("site");
+    without_site["siret"] = json!("55208131766522");
+    let (status, refused) = register(without_site, facilitator.clone()).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("site.address")),
+        "{refused}"
+    );
+    let mut without_naf = diagnosed_body.clone();
+    without_naf["siret"] = json!("55208131766522");
+    without_naf["kind"] = json!("public_body");
+    without_naf["naf"] = json!("");
+    let (status, refused) = register(without_naf, facilitator.clone()).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("naf")),
+        "{refused}"
+    );
+    let mut outside = diagnosed_body.clone();
+    outside["siret"] = json!("55208131766522");
+    outside["site"]["insee_code"] = json!("21054");
+    let (status, refused) = register(outside, facilitator.clone()).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (422, Some("site.insee_code")),
+        "{refused}"
+    );
+    let (status, twice) = register(diagnosed_body.clone(), facilitator.clone()).await;
+    assert_eq!(
+        (status, twice["error"]["field"].as_str()),
+        (409, Some("siret")),
+        "{twice}"
+    );
+    // Approving a firm nobody of which has signed up is refused: it would count as a member.
+    let (status, refused) = client
+        .post(
+            &format!("/api/v1/organisations/{id}/decision"),
+            &facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+
+    // Another territory's facilitator cannot register here, nor read the firm.
+    let beaune = json!([{"insee_code": "21054", "name": "Beaune", "postal_codes": ["21200"]}]);
+    let foreign = facilitator_of(&platform, "beaune", "Beaune Côte et Sud", beaune).await;
+    let mut elsewhere = diagnosed_body.clone();
+    elsewhere["siret"] = json!("55208131766522");
+    let (status, _) = register(elsewhere, foreign.clone()).await;
+    assert_eq!(status, 404);
+    let (status, _) = client
+        .get(&format!("/api/v1/organisations/{id}"), &foreign)
+        .await;
+    assert_eq!(status, 404);
+
+    // The firm signs up with the same SIRET: its person joins the record, which keeps its id
+    // and site (what was recorded for it stays its own) and waits for approval.
+    let (signed_up, pending_token) = signed_up_and_signed_in(
+        &platform,
+        &sign_up_body("73282932000074", "21166", "marie@cartonnerie.fr"),
+    )
+    .await;
+    assert_eq!(signed_up["organisation"]["id"], id.as_str(), "{signed_up}");
+    assert_eq!(signed_up["organisation"]["status"], "pending");
+    let (status, mine) = client.get("/api/v1/organisation", &pending_token).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["id"], id.as_str());
+    assert_eq!(mine["sites"].as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine["sites"][0]["id"], site_id.as_str());
+    // A member registers nothing and reads no other organisation.
+    let mut by_member = diagnosed_body.clone();
+    by_member["siret"] = json!("55208131766522");
+    let (status, _) = register(by_member, pending_token.clone()).await;
+    assert_eq!(status, 403);
+    let cci = read_facilitators_organisation(&platform, &facilitator).await;
+    let (status, _) = client
+        .get(&format!("/api/v1/organisations/{cci}"), &pending_token)
+        .await;
+    assert_eq!(status, 404);
+    // Once joined, the SIRET is taken as for any organisation.
+    let (status, twin) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21166", "paul@cartonnerie.fr"),
+        )
+        .await;
+    assert_eq!(
+        (status, twin["error"]["field"].as_str()),
+        (409, Some("siret")),
+        "{twin}"
+    );
+
+    // The usual approval makes it a member organisation.
+    let (_, queue) = client
+        .get("/api/v1/organisations?status=pending", &facilitator)
+        .await;
+    assert_eq!(queue["organisations"][0]["id"], id.as_str(), "{queue}");
+    let (status, approved) = client
+        .post(
+            &format!("/api/v1/organisations/{id}/decision"),
+            &facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(
+        (status, approved["status"].as_str()),
+        (200, Some("approved")),
+        "{approved}"
+    );
+    let (_, tokens) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    let member_token = tokens["access_token"].as_str().unwrap();
+    let offer = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes",
+                       "site_id": site_id});
+    let (status, published) = client.post("/api/v1/listings", member_token, &offer).await;
+    assert_eq!(status, 201, "{published}");
+}
+
+/// The id of the facilitator's own organisation.
+async fn read_facilitators_organisation(platform: &Platform, facilitator: &str) -> String {
+    let (status, own) = platform
+        .client
+        .get("/api/v1/organisation", facilitator)
+        .await;
+    assert_eq!(status, 200, "{own}");
+    own["id"].as_str().unwrap().to_owned()
 }

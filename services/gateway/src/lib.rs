@@ -63,6 +63,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::mail::outgoing),
         )
         .route("/api/v1/organisations", get(api::organisations::list))
+        .route("/api/v1/organisations/{id}", get(api::organisations::get))
         .route(
             "/api/v1/organisation/invitations",
             post(api::organisations::invite),

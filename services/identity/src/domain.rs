@@ -172,6 +172,9 @@ pub enum OrganisationStatus {
     Suspended,
     /// Closed by its own administrator.
     Closed,
+    /// Registered by a facilitator during a diagnostic: known to the territory (its flows can be
+    /// recorded) but nobody of it has signed up yet.
+    Diagnosed,
 }
 
 impl OrganisationStatus {
@@ -182,6 +185,7 @@ impl OrganisationStatus {
             Self::Rejected => "rejected",
             Self::Suspended => "suspended",
             Self::Closed => "closed",
+            Self::Diagnosed => "diagnosed",
         }
     }
 
@@ -192,6 +196,7 @@ impl OrganisationStatus {
             Self::Rejected,
             Self::Suspended,
             Self::Closed,
+            Self::Diagnosed,
         ]
         .into_iter()
         .find(|s| s.as_str() == value)

@@ -23,6 +23,10 @@ pub enum IdentityError {
         territory: String,
         insee_code: String,
     },
+    #[error(
+        "nobody of this organisation has signed up yet: it becomes a member once one of its people signs up and is approved"
+    )]
+    NotSignedUpYet,
     #[error("e-mail or password is incorrect")]
     BadCredentials,
     #[error("too many failed sign-ins: try again in {minutes} minutes")]
@@ -48,7 +52,7 @@ impl ServiceError for IdentityError {
             Self::TenantExists(_) | Self::EmailTaken | Self::IdentifierTaken => {
                 ErrorCode::AlreadyExists
             }
-            Self::OutsideTerritory { .. } => ErrorCode::FailedPrecondition,
+            Self::OutsideTerritory { .. } | Self::NotSignedUpYet => ErrorCode::FailedPrecondition,
             Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
                 ErrorCode::NotFound
             }
@@ -82,6 +86,9 @@ impl ServiceError for IdentityError {
                 "cette plateforme est réservée aux professionnels du territoire {territory} : \
                  la commune {insee_code} n'en fait pas partie"
             ),
+            Self::NotSignedUpYet => "personne de cette organisation ne s'est encore inscrit : elle \
+                                     devient membre quand l'une de ses personnes s'inscrit et est validée"
+                .to_owned(),
             Self::BadCredentials => "adresse e-mail ou mot de passe incorrect".to_owned(),
             Self::Throttled { minutes } => format!(
                 "trop de tentatives de connexion échouées : réessayez dans {minutes} minutes"

@@ -272,6 +272,7 @@ fn organisation_message(organisation: Organisation) -> pb::Organisation {
         OrganisationStatus::Rejected => pb::OrganisationStatus::Rejected,
         OrganisationStatus::Suspended => pb::OrganisationStatus::Suspended,
         OrganisationStatus::Closed => pb::OrganisationStatus::Closed,
+        OrganisationStatus::Diagnosed => pb::OrganisationStatus::Diagnosed,
     };
     pb::Organisation {
         id: organisation.id.to_string(),
@@ -339,6 +340,7 @@ fn status_from_message(status: i32) -> Option<OrganisationStatus> {
         Ok(pb::OrganisationStatus::Rejected) => Some(OrganisationStatus::Rejected),
         Ok(pb::OrganisationStatus::Suspended) => Some(OrganisationStatus::Suspended),
         Ok(pb::OrganisationStatus::Closed) => Some(OrganisationStatus::Closed),
+        Ok(pb::OrganisationStatus::Diagnosed) => Some(OrganisationStatus::Diagnosed),
         _ => None,
     }
 }
@@ -386,6 +388,46 @@ fn user_message(user: User) -> pb::User {
         display_name: user.display_name,
         created_at: Some(timestamp(user.created_at)),
     }
+}
+
+fn site_input(site: pb::Site) -> SiteInput {
+    SiteInput {
+        address: site.address,
+        insee_code: site.insee_code,
+        latitude: site.latitude,
+        longitude: site.longitude,
+    }
+}
+
+/// An organisation the operator vouches for (the tenant's facilitator, for example): approved at
+/// once; identifiers are optional, but checked when given, and so is its site.
+fn vouched_organisation(
+    tenant: &Tenant,
+    name: &str,
+    kind: OrganisationKind,
+    identifiers: &Identifiers,
+    site: Option<SiteInput>,
+) -> Result<Organisation, IdentityError> {
+    let sites = site
+        .map(|site| registration::check_site(tenant, &site))
+        .transpose()?
+        .into_iter()
+        .collect();
+    if identifiers.siret.is_empty() && identifiers.rna.is_empty() && identifiers.naf.is_empty() {
+        return Ok(Organisation {
+            kind,
+            sites,
+            ..domain::facilitator_organisation(&tenant.slug, name)?
+        });
+    }
+    registration::organisation(
+        tenant,
+        name,
+        kind,
+        identifiers,
+        sites,
+        OrganisationStatus::Approved,
+    )
 }
 
 fn parse_id(field: &'static str, value: &str) -> Result<Uuid, IdentityError> {
@@ -464,7 +506,14 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::CreateOrganisationRequest>,
     ) -> Result<Response<pb::CreateOrganisationResponse>, Status> {
-        let caller = authorize_request(&self.verifier, &request, Action::ManageAccounts).await?;
+        let caller = authenticate(&self.verifier, &request).await?;
+        let in_tenant = Resource::tenant(&caller.tenant);
+        // The operator registers organisations it vouches for; facilitators (and tenant admins)
+        // the firms they meet during a diagnostic.
+        let by_operator = authorize(&caller, Action::ManageAccounts, &in_tenant).is_ok();
+        if !by_operator {
+            authorize(&caller, Action::DecideOrganisation, &in_tenant)?;
+        }
         let tenant = self
             .store
             .tenant(&caller.tenant)
@@ -477,38 +526,47 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             rna: request.rna,
             naf: request.naf,
         };
-        // The operator registers organisations it vouches for (the tenant's facilitator, for
-        // example): identifiers are optional here and the organisation is approved at once.
-        let organisation = if identifiers.siret.is_empty()
-            && identifiers.rna.is_empty()
-            && identifiers.naf.is_empty()
-        {
-            Organisation {
-                id: Uuid::now_v7(),
-                tenant: tenant.slug.clone(),
-                name: domain::required_text("name", &request.name, 200)
-                    .map_err(IdentityError::from)?,
-                kind,
-                created_at: synergies_platform::time::now(),
-                siret: None,
-                rna: None,
-                naf: None,
-                status: OrganisationStatus::Approved,
-                status_reason: String::new(),
-                sites: Vec::new(),
-            }
+        let site = request.site.map(site_input);
+        let organisation = if by_operator {
+            vouched_organisation(&tenant, &request.name, kind, &identifiers, site)?
         } else {
-            registration::organisation(
+            registration::diagnosed_organisation(
                 &tenant,
                 &request.name,
                 kind,
                 &identifiers,
-                Vec::new(),
-                OrganisationStatus::Approved,
+                &site.unwrap_or_default(),
             )?
         };
         self.store.create_organisation(&organisation).await?;
+        tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, status = organisation.status.as_str(), "organisation registered");
         Ok(Response::new(pb::CreateOrganisationResponse {
+            organisation: Some(organisation_message(organisation)),
+        }))
+    }
+
+    async fn get_organisation(
+        &self,
+        request: Request<pb::GetOrganisationRequest>,
+    ) -> Result<Response<pb::GetOrganisationResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let id = parse_id("organisation_id", &request.get_ref().organisation_id)?;
+        let reads_any = authorize(
+            &caller,
+            Action::ListOrganisations,
+            &Resource::tenant(&caller.tenant),
+        )
+        .is_ok();
+        // Another organisation is not found for a member, as anything of another tenant.
+        if !reads_any && caller.organisation_id != Some(id) {
+            return Err(IdentityError::OrganisationNotFound.into());
+        }
+        let organisation = self
+            .store
+            .organisation(&caller.tenant, id)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        Ok(Response::new(pb::GetOrganisationResponse {
             organisation: Some(organisation_message(organisation)),
         }))
     }
@@ -524,16 +582,8 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             .await?
             .ok_or(IdentityError::TenantNotFound)?;
         let kind = kind_from_message(request.kind)?;
-        let site = request.site.unwrap_or_default();
-        let site = registration::check_site(
-            &tenant,
-            &SiteInput {
-                address: site.address,
-                insee_code: site.insee_code,
-                latitude: site.latitude,
-                longitude: site.longitude,
-            },
-        )?;
+        let site =
+            registration::check_site(&tenant, &site_input(request.site.unwrap_or_default()))?;
         let identifiers = Identifiers {
             siret: request.siret,
             rna: request.rna,
@@ -547,6 +597,21 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             vec![site],
             OrganisationStatus::Pending,
         )?;
+        // A firm diagnosed before finds its record (and the flows recorded for it) again. Any
+        // other organisation holding the SIRET makes the store refuse the sign-up, as before.
+        let diagnosed = match &organisation.siret {
+            Some(siret) => self
+                .store
+                .organisation_by_siret(&tenant.slug, siret)
+                .await?
+                .filter(|o| o.status == OrganisationStatus::Diagnosed),
+            None => None,
+        };
+        let joins_diagnosed = diagnosed.is_some();
+        let organisation = match diagnosed {
+            Some(diagnosed) => registration::join_diagnosed(diagnosed, organisation),
+            None => organisation,
+        };
         let user = User {
             id: Uuid::now_v7(),
             tenant: tenant.slug.clone(),
@@ -585,6 +650,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         self.store
             .sign_up(&SignUp {
                 organisation: &organisation,
+                joins_diagnosed,
                 user: &user,
                 password_hash: &password_hash,
                 roles: &[Role::OrganisationAdmin],
@@ -594,7 +660,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
             })
             .await?;
         self.relay.wake();
-        tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, "organisation signed up, awaiting approval");
+        tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, joins_diagnosed, "organisation signed up, awaiting approval");
         Ok(Response::new(pb::SignUpResponse {
             organisation: Some(organisation_message(organisation)),
             user: Some(user_message(user)),
@@ -631,6 +697,14 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 "est obligatoire pour refuser ou suspendre",
             ))
             .into());
+        }
+        let current = self
+            .store
+            .organisation(&caller.tenant, id)
+            .await?
+            .ok_or(IdentityError::OrganisationNotFound)?;
+        if current.status == OrganisationStatus::Diagnosed {
+            return Err(IdentityError::NotSignedUpYet.into());
         }
         let decision = Decision {
             status,

@@ -149,6 +149,64 @@ pub fn organisation(
     })
 }
 
+/// A firm a facilitator met during a diagnostic: its SIRET (checked: it is how the firm finds
+/// this record again when it signs up), its activity (NAF: the flows recorded for it are read by
+/// activity) and the site visited, inside the territory. It stays `diagnosed` until its people
+/// sign up.
+pub fn diagnosed_organisation(
+    tenant: &Tenant,
+    name: &str,
+    kind: OrganisationKind,
+    identifiers: &Identifiers,
+    site: &SiteInput,
+) -> Result<Organisation, IdentityError> {
+    let mut diagnosed = organisation(
+        tenant,
+        name,
+        kind,
+        identifiers,
+        Vec::new(),
+        OrganisationStatus::Diagnosed,
+    )?;
+    if diagnosed.siret.is_none() {
+        return Err(FieldError::new(
+            "siret",
+            "is required: the 14-digit SIRET of the establishment visited",
+            "est obligatoire : le SIRET à 14 chiffres de l'établissement visité",
+        )
+        .into());
+    }
+    if diagnosed.naf.is_none() {
+        return Err(FieldError::new(
+            "naf",
+            "is required: the NAF/APE activity code, such as 18.12Z",
+            "est obligatoire : le code d'activité NAF/APE, par exemple 18.12Z",
+        )
+        .into());
+    }
+    diagnosed.sites.push(check_site(tenant, site)?);
+    Ok(diagnosed)
+}
+
+/// A firm that signs up with the SIRET of an organisation diagnosed before joins it: the
+/// organisation keeps its id, name, identifiers and sites (flows recorded during the diagnostic
+/// refer to them) and waits for a facilitator's approval like any new one. The site given at
+/// sign-up is added when it is another place; a missing NAF code is taken from the sign-up.
+pub fn join_diagnosed(mut existing: Organisation, signing_up: Organisation) -> Organisation {
+    let same_place = |a: &Site, b: &Site| {
+        a.insee_code == b.insee_code
+            && a.address.trim().to_lowercase() == b.address.trim().to_lowercase()
+    };
+    for site in signing_up.sites {
+        if !existing.sites.iter().any(|known| same_place(known, &site)) {
+            existing.sites.push(site);
+        }
+    }
+    existing.naf = existing.naf.or(signing_up.naf);
+    existing.status = OrganisationStatus::Pending;
+    existing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +283,109 @@ mod tests {
             .field,
             "rna"
         );
+    }
+
+    fn visited_site() -> SiteInput {
+        SiteInput {
+            address: "12 rue des Ateliers".into(),
+            insee_code: "21231".into(),
+            latitude: None,
+            longitude: None,
+        }
+    }
+
+    #[test]
+    fn a_diagnosed_firm_needs_its_siret_its_activity_and_a_site_of_the_territory() {
+        let kind = OrganisationKind::Company;
+        let diagnosed = diagnosed_organisation(
+            &dijon(),
+            "Cartonnerie de Bourgogne",
+            kind,
+            &ids("73282932000074", "", "17.21A"),
+            &visited_site(),
+        )
+        .unwrap();
+        assert_eq!(diagnosed.status, OrganisationStatus::Diagnosed);
+        assert_eq!(diagnosed.sites.len(), 1);
+        assert_eq!(
+            diagnosed.sites[0].latitude, None,
+            "coordinates are optional"
+        );
+        let field = |kind, identifiers: Identifiers| match diagnosed_organisation(
+            &dijon(),
+            "Cartonnerie de Bourgogne",
+            kind,
+            &identifiers,
+            &visited_site(),
+        ) {
+            Err(IdentityError::Invalid(error)) => error.field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(OrganisationKind::Association, ids("", "W212345678", "")),
+            "siret"
+        );
+        assert_eq!(
+            field(OrganisationKind::PublicBody, ids("73282932000074", "", "")),
+            "naf"
+        );
+        let outside = SiteInput {
+            insee_code: "21054".into(),
+            ..visited_site()
+        };
+        assert!(matches!(
+            diagnosed_organisation(
+                &dijon(),
+                "Cartonnerie de Bourgogne",
+                kind,
+                &ids("73282932000074", "", "17.21A"),
+                &outside
+            ),
+            Err(IdentityError::OutsideTerritory { .. })
+        ));
+    }
+
+    #[test]
+    fn a_firm_joining_its_diagnosed_record_keeps_it_and_adds_only_a_new_place() {
+        let diagnosed = diagnosed_organisation(
+            &dijon(),
+            "Cartonnerie de Bourgogne",
+            OrganisationKind::Company,
+            &ids("73282932000074", "", "17.21A"),
+            &visited_site(),
+        )
+        .unwrap();
+        let signing_up = |address: &str| {
+            let site = check_site(
+                &dijon(),
+                &SiteInput {
+                    address: address.into(),
+                    ..visited_site()
+                },
+            )
+            .unwrap();
+            organisation(
+                &dijon(),
+                "Cartonnerie Bourgogne SAS",
+                OrganisationKind::Company,
+                &ids("73282932000074", "", "17.22Z"),
+                vec![site],
+                OrganisationStatus::Pending,
+            )
+            .unwrap()
+        };
+        let joined = join_diagnosed(diagnosed.clone(), signing_up(" 12 Rue des Ateliers "));
+        assert_eq!(joined.id, diagnosed.id);
+        assert_eq!(joined.name, diagnosed.name);
+        assert_eq!(joined.naf.as_deref(), Some("17.21A"));
+        assert_eq!(joined.status, OrganisationStatus::Pending);
+        assert_eq!(
+            joined.sites, diagnosed.sites,
+            "the same place is not added twice"
+        );
+        let elsewhere = join_diagnosed(diagnosed.clone(), signing_up("3 avenue du Lac"));
+        assert_eq!(elsewhere.sites.len(), 2);
+        assert_eq!(elsewhere.sites[0], diagnosed.sites[0]);
     }
 
     #[test]

@@ -31,8 +31,9 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<bool, IdentityError>;
     /// Stores an organisation and its sites.
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
-    /// Organisation and its first user, in one transaction.
-    /// Organisation, its first user (e-mail not verified yet), the verification and its event.
+    /// Organisation, its first user (e-mail not verified yet), the verification and its event,
+    /// in one transaction. When the sign-up joins a diagnosed organisation, that organisation
+    /// turns pending (unless someone joined it first: `IdentifierTaken`) and gains its new sites.
     async fn sign_up(&self, sign_up: &SignUp<'_>) -> Result<(), IdentityError>;
     /// Spends a verification token and marks the address verified; `false` if the token is
     /// unknown, used or expired.
@@ -123,6 +124,12 @@ pub trait IdentityStore: Send + Sync {
         tenant: &str,
         id: Uuid,
     ) -> Result<Option<Organisation>, IdentityError>;
+    /// The organisation of `tenant` registered with this (normalised) SIRET, if any.
+    async fn organisation_by_siret(
+        &self,
+        tenant: &str,
+        siret: &str,
+    ) -> Result<Option<Organisation>, IdentityError>;
     async fn create_user(
         &self,
         user: &User,
@@ -189,6 +196,8 @@ impl Credentials {
 #[derive(Debug, Clone, Copy)]
 pub struct SignUp<'a> {
     pub organisation: &'a Organisation,
+    /// The organisation exists already, diagnosed: its first person joins it.
+    pub joins_diagnosed: bool,
     pub user: &'a User,
     pub password_hash: &'a str,
     pub roles: &'a [Role],
@@ -381,10 +390,18 @@ macro_rules! identity_store {
                     .execute(&mut *connection)
                     .await
                     .map_err(|e| if is_unique_violation(&e) { IdentityError::IdentifierTaken } else { e.into() })?;
+                Self::insert_sites(connection, organisation).await
+            }
+
+            /// Stores the organisation's sites that are not stored yet.
+            async fn insert_sites(
+                connection: &mut <$database as sqlx::Database>::Connection,
+                organisation: &Organisation,
+            ) -> Result<(), IdentityError> {
                 for site in &organisation.sites {
                     sqlx::query(
                         "INSERT INTO sites (id, organisation_id, tenant, address, insee_code, latitude, longitude)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
                     )
                     .bind(site.id)
                     .bind(organisation.id)
@@ -634,6 +651,18 @@ macro_rules! identity_store {
                 }
             }
 
+            async fn organisation_by_siret(&self, tenant: &str, siret: &str) -> Result<Option<Organisation>, IdentityError> {
+                let row = sqlx::query(&format!("SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE tenant = $1 AND siret = $2"))
+                    .bind(tenant)
+                    .bind(siret)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row.as_ref().map(Self::organisation_from).transpose()? {
+                    Some(organisation) => Ok(Some(self.with_sites(organisation).await?)),
+                    None => Ok(None),
+                }
+            }
+
             async fn organisations(
                 &self,
                 tenant: &str,
@@ -660,9 +689,28 @@ macro_rules! identity_store {
             }
 
             async fn sign_up(&self, sign_up: &SignUp<'_>) -> Result<(), IdentityError> {
-                let SignUp { organisation, user, password_hash, roles, language, verification, event } = *sign_up;
+                let SignUp { organisation, joins_diagnosed, user, password_hash, roles, language, verification, event } = *sign_up;
                 let mut tx = self.pool.begin().await?;
-                Self::insert_organisation(&mut tx, organisation).await?;
+                if joins_diagnosed {
+                    // One conditional UPDATE: of two people joining at once, one wins.
+                    let joined = sqlx::query(
+                        "UPDATE organisations SET status = $3, naf = $4 WHERE tenant = $1 AND id = $2 AND status = $5",
+                    )
+                    .bind(&organisation.tenant)
+                    .bind(organisation.id)
+                    .bind(organisation.status.as_str())
+                    .bind(&organisation.naf)
+                    .bind(OrganisationStatus::Diagnosed.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if joined == 0 {
+                        return Err(IdentityError::IdentifierTaken);
+                    }
+                    Self::insert_sites(&mut tx, organisation).await?;
+                } else {
+                    Self::insert_organisation(&mut tx, organisation).await?;
+                }
                 Self::insert_user(&mut tx, user, password_hash, roles, None, language).await?;
                 Self::insert_token(&mut tx, verification).await?;
                 tx.enqueue(event).await?;

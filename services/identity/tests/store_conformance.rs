@@ -338,6 +338,17 @@ async fn sign_up(
     password_hash: &str,
     roles: &[Role],
 ) -> Result<(), IdentityError> {
+    sign_up_joining(store, organisation, false, user, password_hash, roles).await
+}
+
+async fn sign_up_joining(
+    store: &dyn IdentityStore,
+    organisation: &Organisation,
+    joins_diagnosed: bool,
+    user: &User,
+    password_hash: &str,
+    roles: &[Role],
+) -> Result<(), IdentityError> {
     let verification = UserToken {
         token_hash: format!("hash-of-token-for-{}", user.email),
         user_id: user.id,
@@ -356,6 +367,7 @@ async fn sign_up(
     store
         .sign_up(&SignUp {
             organisation,
+            joins_diagnosed,
             user,
             password_hash,
             roles,
@@ -364,6 +376,88 @@ async fn sign_up(
             event: &event,
         })
         .await
+}
+
+async fn a_diagnosed_organisation_is_joined_once_keeping_its_id_and_sites(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    tenant(f.store.as_ref(), "beaune").await;
+    let siret = "73282932000074";
+    let diagnosed = new_organisation("dijon", Some(siret), OrganisationStatus::Diagnosed);
+    f.store.create_organisation(&diagnosed).await.unwrap();
+    let found = f
+        .store
+        .organisation_by_siret("dijon", siret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, found.status, &found.sites),
+        (
+            diagnosed.id,
+            OrganisationStatus::Diagnosed,
+            &diagnosed.sites
+        )
+    );
+    assert!(
+        f.store
+            .organisation_by_siret("beaune", siret)
+            .await
+            .unwrap()
+            .is_none(),
+        "another tenant's SIRET is not found"
+    );
+
+    let mut joining = found.clone();
+    joining.status = OrganisationStatus::Pending;
+    joining.sites.push(Site {
+        id: Uuid::now_v7(),
+        address: "3 avenue du Lac".into(),
+        insee_code: "21231".into(),
+        latitude: None,
+        longitude: None,
+    });
+    let admin = user("dijon", joining.id, "marie@cartonnerie.fr");
+    sign_up_joining(
+        f.store.as_ref(),
+        &joining,
+        true,
+        &admin,
+        "hash",
+        &[Role::OrganisationAdmin],
+    )
+    .await
+    .unwrap();
+    let joined = f
+        .store
+        .organisation("dijon", diagnosed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(joined.status, OrganisationStatus::Pending);
+    assert_eq!(joined.sites.len(), 2);
+    assert!(joined.sites.contains(&diagnosed.sites[0]));
+    let credentials = f
+        .store
+        .credentials("dijon", "marie@cartonnerie.fr")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(credentials.user.organisation_id, diagnosed.id);
+
+    // Someone else joining the same record afterwards is refused, and nothing of them is kept.
+    let late = user("dijon", joining.id, "paul@cartonnerie.fr");
+    let refused = sign_up_joining(f.store.as_ref(), &joining, true, &late, "hash", &[]).await;
+    assert!(
+        matches!(refused, Err(IdentityError::IdentifierTaken)),
+        "{refused:?}"
+    );
+    assert!(
+        f.store
+            .credentials("dijon", "paul@cartonnerie.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn e_mail_verification_is_single_use_and_expires(f: Fixture) {
@@ -606,6 +700,7 @@ async fn a_reset_token_sets_the_password_once_and_ends_every_session(f: Fixture)
 }
 
 synergies_platform::store_conformance!(open;
+    a_diagnosed_organisation_is_joined_once_keeping_its_id_and_sites,
     tenant_settings_are_kept,
     a_reset_token_sets_the_password_once_and_ends_every_session,
     tenants_keep_their_territory,

@@ -57,6 +57,18 @@ pub struct SignUp {
     pub language: Option<String>,
 }
 
+impl From<SiteBody> for pb::Site {
+    fn from(site: SiteBody) -> Self {
+        Self {
+            address: site.address,
+            insee_code: site.insee_code,
+            latitude: site.latitude,
+            longitude: site.longitude,
+            id: String::new(),
+        }
+    }
+}
+
 /// A site of an organisation, as stored: its id locates listings (`site_id`).
 #[derive(Serialize, ToSchema)]
 pub struct Site {
@@ -77,7 +89,8 @@ pub struct Organisation {
     pub siret: Option<String>,
     pub rna: Option<String>,
     pub naf: Option<String>,
-    /// `pending`, `approved`, `rejected` or `suspended`.
+    /// `pending`, `approved`, `rejected`, `suspended`, `closed` or `diagnosed` (registered by a
+    /// facilitator during a diagnostic; nobody of it has signed up yet).
     pub status: String,
     pub status_reason: Option<String>,
     pub sites: Vec<Site>,
@@ -110,7 +123,7 @@ pub struct DecisionBody {
 
 #[derive(Deserialize, IntoParams)]
 pub struct OrganisationFilters {
-    /// `pending`, `approved`, `rejected` or `suspended`.
+    /// `pending`, `approved`, `rejected`, `suspended`, `closed` or `diagnosed`.
     pub status: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
@@ -126,9 +139,10 @@ fn non_empty(value: String) -> Option<String> {
     Some(value).filter(|v| !v.is_empty())
 }
 
-fn status_name(status: i32) -> &'static str {
+pub(crate) fn status_name(status: i32) -> &'static str {
     match pb::OrganisationStatus::try_from(status) {
         Ok(pb::OrganisationStatus::Pending) => "pending",
+        Ok(pb::OrganisationStatus::Diagnosed) => "diagnosed",
         Ok(pb::OrganisationStatus::Approved) => "approved",
         Ok(pb::OrganisationStatus::Rejected) => "rejected",
         Ok(pb::OrganisationStatus::Closed) => "closed",
@@ -192,13 +206,7 @@ pub async fn sign_up(
         siret: body.siret,
         rna: body.rna,
         naf: body.naf,
-        site: Some(pb::Site {
-            address: body.site.address,
-            insee_code: body.site.insee_code,
-            latitude: body.site.latitude,
-            longitude: body.site.longitude,
-            id: String::new(),
-        }),
+        site: Some(body.site.into()),
         email: body.email,
         display_name: body.display_name,
         password: body.password,
@@ -307,12 +315,13 @@ pub async fn list(
         Some("rejected") => pb::OrganisationStatus::Rejected,
         Some("suspended") => pb::OrganisationStatus::Suspended,
         Some("closed") => pb::OrganisationStatus::Closed,
+        Some("diagnosed") => pb::OrganisationStatus::Diagnosed,
         Some(_) => {
             return Err(ApiError::invalid(
                 "status",
                 Text::new(
-                    "must be pending, approved, rejected, suspended or closed",
-                    "doit valoir pending, approved, rejected, suspended ou closed",
+                    "must be pending, approved, rejected, suspended, closed or diagnosed",
+                    "doit valoir pending, approved, rejected, suspended, closed ou diagnosed",
                 ),
             ));
         }
@@ -508,6 +517,32 @@ pub async fn people(
             .collect(),
         next_page_token: page.next_page_token,
     }))
+}
+
+/// Facilitators: one organisation of their territory, diagnosed ones included; members: their
+/// own. Any other answers 404.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", security(("member" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Organisation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<Organisation>, ApiError> {
+    let organisation = synergies_platform::retry::idempotent_call(|| {
+        let mut client = state.identity.clone();
+        let call = request(
+            pb::GetOrganisationRequest {
+                organisation_id: id.clone(),
+            },
+            &member.caller,
+        );
+        async move { client.get_organisation(call).await }
+    })
+    .await?
+    .into_inner()
+    .organisation
+    .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(organisation_json(organisation)))
 }
 
 /// The signed-in member's organisation, with its sites (their ids place listings).

@@ -6,9 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::request;
+use synergies_platform::error::ErrorCode;
+use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 use utoipa::ToSchema;
 
+use super::organisations::SiteBody;
 use crate::auth::{Member, Operator};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
@@ -151,17 +154,24 @@ pub enum OrganisationKind {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "CCI Côte-d'Or", "kind": "public_body"}))]
+#[schema(example = json!({"name": "Cartonnerie de Bourgogne", "kind": "company", "siret": "732 829 320 00074", "naf": "17.21A",
+    "site": {"address": "12 rue des Ateliers", "insee_code": "21231", "latitude": 47.3216, "longitude": 5.0415}}))]
 pub struct CreateOrganisation {
     #[schema(example = "Cartonnerie de Bourgogne")]
     pub name: String,
     pub kind: OrganisationKind,
+    /// Required from facilitators (the SIRET by which the firm finds its record when it signs
+    /// up); optional for the operator.
     #[serde(default)]
     pub siret: String,
     #[serde(default)]
     pub rna: String,
+    /// NAF/APE code; required from facilitators.
     #[serde(default)]
     pub naf: String,
+    /// Where it works, in a commune of the territory; required from facilitators.
+    #[serde(default)]
+    pub site: Option<SiteBody>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -170,6 +180,10 @@ pub struct Organisation {
     pub tenant: String,
     pub name: String,
     pub kind: OrganisationKind,
+    /// `approved` (registered by the operator) or `diagnosed` (by a facilitator).
+    pub status: String,
+    /// The site registered with it, if any: flows and listings are located at it.
+    pub site_id: Option<String>,
     pub created_at: String,
 }
 
@@ -272,16 +286,33 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(tenant_json(tenant))))
 }
 
-/// Registers an organisation of the tenant's territory.
-#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/organisations", request_body = CreateOrganisation, security(("operator" = [])),
+/// Registers an organisation of the tenant's territory: the operator one it vouches for
+/// (approved at once); a facilitator of the territory a firm met during a diagnostic (status
+/// `diagnosed`, with its SIRET, NAF code and site) whose people join it when they sign up.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/organisations", request_body = CreateOrganisation, security(("operator" = []), ("member" = [])),
     params(("tenant" = String, Path, description = "Tenant slug")),
-    responses((status = 201, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_organisation(
-    operator: Operator,
+    operator: Result<Operator, ApiError>,
+    member: Result<Member, ApiError>,
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<(StatusCode, Json<Organisation>), ApiError> {
+    let caller = match (operator, member) {
+        (Ok(operator), _) => operator.caller.acting_on(&tenant),
+        // A member's tenant is the one of their token: another territory does not exist for
+        // them.
+        (Err(_), Ok(member)) if member.caller.tenant != tenant => {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                Text::new("not found", "introuvable"),
+            ));
+        }
+        (Err(_), Ok(member)) => member.caller,
+        (Err(error), Err(_)) => return Err(error),
+    };
     let kind = kind_message(body.kind);
     let message = pb::CreateOrganisationRequest {
         siret: body.siret,
@@ -289,11 +320,12 @@ pub async fn create_organisation(
         naf: body.naf,
         name: body.name,
         kind: kind.into(),
+        site: body.site.map(Into::into),
     };
     let created = state
         .identity
         .clone()
-        .create_organisation(request(message, &operator.caller.acting_on(&tenant)))
+        .create_organisation(request(message, &caller))
         .await?
         .into_inner()
         .organisation
@@ -302,6 +334,8 @@ pub async fn create_organisation(
         StatusCode::CREATED,
         Json(Organisation {
             created_at: super::rfc3339(created.created_at.as_ref()),
+            status: super::organisations::status_name(created.status).to_owned(),
+            site_id: created.sites.into_iter().next().map(|site| site.id),
             id: created.id,
             tenant: created.tenant,
             name: created.name,
