@@ -73,7 +73,8 @@ async fn facilitators(
     Ok(accounts)
 }
 
-fn generated_password() -> String {
+/// A password of 16 URL-safe characters (96 random bits).
+pub fn generated_password() -> String {
     let mut bytes = [0u8; 12];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -164,6 +164,7 @@ async fn all_in_one(
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
     let bus = local_bus(&config, data_dir).await?;
+    let mut demo_accounts = Vec::new();
     if demo {
         let identity =
             synergies_identity::database(&sqlite_target(data_dir, Service::identity())).await?;
@@ -176,6 +177,7 @@ async fn all_in_one(
             file = %data_dir.join(DEMO_ACCOUNTS).display(),
             "demo territories ready"
         );
+        demo_accounts = accounts;
     }
     let mut config = (*config).clone();
     // Links in e-mails lead to this very process unless an address was configured.
@@ -247,6 +249,24 @@ async fn all_in_one(
         "Operator token: in {}",
         data_dir.join("operator-token").display()
     );
+    if demo {
+        // Not one of the supervised tasks: a demo that cannot be populated is reported, and
+        // the platform it was for keeps running.
+        let populate = crate::demo::populate(
+            format!("http://{address}"),
+            demo_accounts,
+            config.identity.operator_token.expose().to_owned(),
+            data_dir.join(DEMO_ACCOUNTS),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = populate.await {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "the demo territory could not be populated"
+                );
+            }
+        });
+    }
     supervise(tasks, shutdown).await
 }
 
@@ -267,6 +287,14 @@ fn write_demo_accounts(
     data_dir: &Path,
     accounts: &[synergies_identity::demo::DemoAccount],
 ) -> anyhow::Result<()> {
+    append_demo_accounts(&data_dir.join(DEMO_ACCOUNTS), accounts)
+}
+
+/// Appends `accounts` to the demo accounts file (created readable by its owner only).
+pub(crate) fn append_demo_accounts(
+    path: &Path,
+    accounts: &[synergies_identity::demo::DemoAccount],
+) -> anyhow::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     if accounts.is_empty() {
@@ -276,7 +304,7 @@ fn write_demo_accounts(
         .create(true)
         .append(true)
         .mode(0o600)
-        .open(data_dir.join(DEMO_ACCOUNTS))?;
+        .open(path)?;
     for account in accounts {
         writeln!(
             file,
