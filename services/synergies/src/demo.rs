@@ -171,11 +171,8 @@ impl Api {
             match self.http.get(&url).send().await {
                 Ok(answer) if answer.status().is_success() => return Ok(()),
                 _ => {
-                    tokio::time::sleep(synergies_platform::retry::backoff(
-                        attempt,
-                        Duration::from_millis(500),
-                    ))
-                    .await
+                    let pause = synergies_platform::retry::backoff(attempt, Duration::from_secs(1));
+                    tokio::time::sleep(pause).await;
                 }
             }
         }
