@@ -14,6 +14,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
+        Self::start_on(crate::free_port()).await
+    }
+
+    /// A sink on `port` (a test that first lets the platform find no server there).
+    pub async fn start_on(port: u16) -> Self {
         let available = Command::new(python())
             .args(["-c", "import aiosmtpd"])
             .status()
@@ -25,7 +30,6 @@ impl SmtpSink {
             python()
         );
         let maildir = tempfile::tempdir().expect("temporary directory");
-        let port = crate::free_port();
         let child = Command::new(python())
             .args([
                 "-m",

@@ -790,3 +790,46 @@ async fn read_facilitators_organisation(platform: &Platform, facilitator: &str) 
     assert_eq!(status, 200, "{own}");
     own["id"].as_str().unwrap().to_owned()
 }
+
+/// The SMTP server is down when the e-mail is written: the mail waits, charged with no failed
+/// attempt however long the outage, and goes out once the server is there.
+#[tokio::test]
+async fn an_e_mail_waits_out_an_smtp_outage_without_spending_its_attempts() {
+    let port = synergies_tests::free_port();
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let platform = Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &smtp_url)]).await;
+    let client = &platform.client;
+    dijon_with_a_facilitator(&platform).await;
+    let (status, _) = client
+        .post(
+            "/api/v1/signup",
+            "",
+            &sign_up_body("73282932000074", "21231", "marie@cartonnerie.fr"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // The sender found no server, more than once.
+    synergies_platform::testing::eventually(
+        "two rounds against the missing SMTP server",
+        std::time::Duration::from_secs(30),
+        || async {
+            (platform
+                .all_logs()
+                .matches("SMTP server unreachable")
+                .count()
+                >= 2)
+                .then_some(())
+        },
+    )
+    .await;
+
+    let sink = synergies_tests::smtp::SmtpSink::start_on(port).await;
+    sink.wait_for_mail_to("marie@cartonnerie.fr").await;
+    let operator = client.operator_token().await;
+    let (_, page) = client
+        .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+        .await;
+    let mail = &page["mails"][0];
+    assert!(mail["sent_at"].is_string(), "{page}");
+    assert_eq!(mail["attempts"], 1, "{page}");
+}

@@ -89,6 +89,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                     created_at: Some(timestamp(queued.created_at)),
                     sent_at: queued.sent_at.map(timestamp),
                     last_error: queued.last_error,
+                    attempts: queued.attempts,
                 })
                 .collect(),
             next_page_token,

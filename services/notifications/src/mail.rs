@@ -229,6 +229,14 @@ pub enum SendError {
     Message(#[from] lettre::error::Error),
 }
 
+impl SendError {
+    /// The SMTP server could not be reached or did not answer (refused connection, broken
+    /// TLS, time-out): an outage of the relay, not a refusal of this mail.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, Self::Smtp(error) if !error.is_response() && !error.is_permanent() && !error.is_transient())
+    }
+}
+
 impl SmtpSender {
     pub fn new(smtp_url: &str, from: &str) -> Result<Self, SendError> {
         let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp_url)

@@ -1,5 +1,8 @@
 //! Delivers queued e-mails over SMTP, retrying failures with growing delays. Mails are stored
 //! before they are sent, so a crash or an SMTP outage delays an e-mail but never loses it.
+//!
+//! Only the server's refusals of a mail count as its attempts: while the SMTP server cannot be
+//! reached, the sender stops, waits with backoff, and tries again without charging any mail.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,22 +26,42 @@ pub async fn run(
     waker: SenderWaker,
     shutdown: CancellationToken,
 ) {
+    let mut outages = 0;
     while !shutdown.is_cancelled() {
-        if let Err(error) = deliver_due(store.as_ref(), &sender).await {
-            tracing::warn!(%error, "reading queued e-mails failed");
-        }
+        let pause = match deliver_due(store.as_ref(), &sender).await {
+            Ok(Delivery::Done) => {
+                outages = 0;
+                Duration::from_secs(5)
+            }
+            Ok(Delivery::ServerUnreachable) => {
+                outages += 1;
+                synergies_platform::retry::backoff(outages + 4, Duration::from_secs(60))
+            }
+            Err(error) => {
+                tracing::warn!(%error, "reading queued e-mails failed");
+                Duration::from_secs(5)
+            }
+        };
         tokio::select! {
             () = shutdown.cancelled() => {}
-            () = waker.0.notified() => {}
-            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            () = waker.0.notified(), if outages == 0 => {}
+            () = tokio::time::sleep(pause) => {}
         }
     }
+}
+
+/// How a round of sending ended.
+enum Delivery {
+    /// Every due mail was sent or charged with the server's refusal.
+    Done,
+    /// The SMTP server could not be reached: the round stopped, no mail was charged.
+    ServerUnreachable,
 }
 
 async fn deliver_due(
     store: &dyn MailStore,
     sender: &SmtpSender,
-) -> Result<(), crate::error::NotificationsError> {
+) -> Result<Delivery, crate::error::NotificationsError> {
     let now = synergies_platform::time::now();
     for queued in store
         .due_mail(now, 50)
@@ -53,6 +76,10 @@ async fn deliver_due(
                     .await?;
                 tracing::info!(mail_id = %queued.id, "e-mail sent");
             }
+            Err(error) if error.is_outage() => {
+                tracing::warn!(mail_id = %queued.id, %error, "SMTP server unreachable, waiting (no attempt charged)");
+                return Ok(Delivery::ServerUnreachable);
+            }
             Err(error) => {
                 let attempt = u32::try_from(queued.attempts + 1).unwrap_or(u32::MAX);
                 let delay =
@@ -66,5 +93,5 @@ async fn deliver_due(
             }
         }
     }
-    Ok(())
+    Ok(Delivery::Done)
 }

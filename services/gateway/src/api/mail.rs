@@ -37,6 +37,9 @@ pub struct OutgoingMail {
     /// Absent while not sent.
     pub sent_at: Option<String>,
     pub last_error: Option<String>,
+    /// Sending attempts the SMTP server answered, the successful one included; an
+    /// unreachable server charges none.
+    pub attempts: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,6 +94,7 @@ pub async fn outgoing(
                 created_at: super::rfc3339(mail.created_at.as_ref()),
                 sent_at: mail.sent_at.as_ref().map(|at| super::rfc3339(Some(at))),
                 last_error: Some(mail.last_error).filter(|e| !e.is_empty()),
+                attempts: mail.attempts,
                 id: mail.id,
                 recipient: mail.recipient,
                 subject: mail.subject,
