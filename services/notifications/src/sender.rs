@@ -35,7 +35,7 @@ pub async fn run(
             }
             Ok(Delivery::ServerUnreachable) => {
                 outages += 1;
-                synergies_platform::retry::backoff(outages + 4, Duration::from_secs(60))
+                synergies_platform::retry::backoff(outages + 4, Duration::from_mins(1))
             }
             Err(error) => {
                 tracing::warn!(%error, "reading queued e-mails failed");
