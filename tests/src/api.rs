@@ -66,6 +66,27 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// POST with a bearer token and an `Idempotency-Key`.
+    pub async fn post_once(
+        &self,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("gateway answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// PUT with a bearer token.
     pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
         let response = self

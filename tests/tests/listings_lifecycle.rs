@@ -795,3 +795,66 @@ async fn drafts_are_listed_to_their_organisation_only() {
         .await;
     assert_eq!(status, 404);
 }
+
+/// A client that lost the answer to its POST sends it again with the same `Idempotency-Key`:
+/// it gets the first answer and nothing is created twice; the key reused for another body is
+/// refused. In both layouts (the keys live in the listings service's own database).
+async fn a_repeated_idempotency_key_creates_nothing_twice(platform: &Platform) {
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+    let body =
+        json!({"kind": "offer", "category": "packaging/pallets", "title": "40 palettes Europe"});
+    let (status, first) = client
+        .post_once("/api/v1/listings", &member.token, "3f0c2f8e-retry-1", &body)
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = client
+        .post_once("/api/v1/listings", &member.token, "3f0c2f8e-retry-1", &body)
+        .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let (_, mine) = client
+        .get("/api/v1/listings?mine=true", &member.token)
+        .await;
+    assert_eq!(mine["listings"].as_array().unwrap().len(), 1, "{mine}");
+
+    let other = json!({"kind": "offer", "category": "packaging/pallets", "title": "Autre chose"});
+    let (status, refused) = client
+        .post_once(
+            "/api/v1/listings",
+            &member.token,
+            "3f0c2f8e-retry-1",
+            &other,
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Idempotency-Key"),
+        "{refused}"
+    );
+    // Another key is another request.
+    let (status, second) = client
+        .post_once("/api/v1/listings", &member.token, "3f0c2f8e-retry-2", &body)
+        .await;
+    assert_eq!(status, 201, "{second}");
+    assert_ne!(second["id"], first["id"]);
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_creates_nothing_twice_all_in_one() {
+    let platform = Platform::all_in_one(&[]).await;
+    a_repeated_idempotency_key_creates_nothing_twice(&platform).await;
+}
+
+#[tokio::test]
+async fn split_a_repeated_idempotency_key_creates_nothing_twice() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    a_repeated_idempotency_key_creates_nothing_twice(&platform).await;
+}

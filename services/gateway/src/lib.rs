@@ -195,8 +195,23 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(axum::middleware::from_fn(error::localize))
+        .layer(axum::middleware::from_fn(forward_idempotency_key))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
         .with_state(state)
+}
+
+/// A request's `Idempotency-Key` reaches the services it calls, whose creating calls answer a
+/// repeated key with their first answer (see `synergies_platform::idempotency`).
+async fn forward_idempotency_key(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let key = request
+        .headers()
+        .get(synergies_platform::idempotency::HEADER)
+        // A key that is not text is forwarded spoilt, for the service to refuse it.
+        .map(|value| value.to_str().unwrap_or("not text").to_owned());
+    synergies_platform::idempotency::scope(key, next.run(request)).await
 }
 
 /// Serves the gateway on `listener` until `shutdown`, letting in-flight requests finish.

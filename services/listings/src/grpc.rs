@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
 use synergies_platform::context::{CallerContext, authenticate};
+use synergies_platform::db::Database;
+use synergies_platform::idempotency::IdempotentCall;
 use synergies_platform::outbox::RelayWaker;
 use synergies_platform::policy::{Action, Resource, authorize, authorize_request};
 use synergies_platform::validate;
@@ -30,6 +32,8 @@ pub struct ListingsApi {
     relay: RelayWaker,
     verifier: Arc<Verifier>,
     territory: Territory,
+    /// Where `Idempotency-Key`s of creating calls are kept.
+    database: Database,
 }
 
 /// Default radius of a distance search without one, km.
@@ -47,6 +51,7 @@ impl ListingsApi {
         relay: RelayWaker,
         verifier: Arc<Verifier>,
         territory: Territory,
+        database: Database,
     ) -> Self {
         Self {
             store,
@@ -54,6 +59,7 @@ impl ListingsApi {
             relay,
             verifier,
             territory,
+            database,
         }
     }
 
@@ -291,9 +297,9 @@ fn answer(listing: Listing) -> Option<pb::Listing> {
     Some(listing_message(listing))
 }
 
-#[tonic::async_trait]
-impl pb::listings_service_server::ListingsService for ListingsApi {
-    async fn create_listing(
+/// Creating calls, handled once per `Idempotency-Key` by the trait methods that wrap them.
+impl ListingsApi {
+    async fn create_listing_once(
         &self,
         request: Request<pb::CreateListingRequest>,
     ) -> Result<Response<pb::CreateListingResponse>, Status> {
@@ -335,7 +341,22 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             listing: answer(listing),
         }))
     }
+}
 
+#[tonic::async_trait]
+impl pb::listings_service_server::ListingsService for ListingsApi {
+    async fn create_listing(
+        &self,
+        request: Request<pb::CreateListingRequest>,
+    ) -> Result<Response<pb::CreateListingResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let call = IdempotentCall::for_caller(&request, &caller, "CreateListing")?;
+        IdempotentCall::run(call, &self.database, || async {
+            Ok(self.create_listing_once(request).await?.into_inner())
+        })
+        .await
+        .map(Response::new)
+    }
     async fn get_listing(
         &self,
         request: Request<pb::GetListingRequest>,

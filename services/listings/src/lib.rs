@@ -78,6 +78,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         relay.clone(),
         env.verifier.clone(),
         territory.clone(),
+        database.clone(),
     );
     let api = grpc::ListingsApi::new(
         store,
@@ -85,6 +86,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         relay,
         env.verifier.clone(),
         territory,
+        database.clone(),
     );
     let photo_files = photo_files(&env)?;
     let photo_store = photos::store::for_database(&database);

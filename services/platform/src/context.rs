@@ -149,6 +149,7 @@ pub fn request<T>(message: T, caller: &CallerContext) -> tonic::Request<T> {
 pub fn anonymous_request<T>(message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     crate::telemetry::inject_into_metadata(request.metadata_mut());
+    crate::idempotency::forward(request.metadata_mut());
     request
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod i18n;
+pub mod idempotency;
 pub mod media;
 pub mod metrics;
 pub mod outbox;

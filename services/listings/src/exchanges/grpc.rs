@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
 use synergies_platform::context::{CallerContext, Member, authenticate};
+use synergies_platform::db::Database;
 use synergies_platform::error::FieldError;
 use synergies_platform::events::{envelope, timestamp};
+use synergies_platform::idempotency::IdempotentCall;
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_platform::validate;
@@ -33,6 +35,8 @@ pub struct ExchangesApi {
     store: Arc<dyn ExchangeStore>,
     relay: RelayWaker,
     verifier: Arc<Verifier>,
+    /// Where `Idempotency-Key`s of creating calls are kept.
+    database: Database,
 }
 
 fn invalid(error: FieldError) -> Status {
@@ -50,6 +54,7 @@ impl ExchangesApi {
         relay: RelayWaker,
         verifier: Arc<Verifier>,
         territory: Territory,
+        database: Database,
     ) -> Self {
         Self {
             territory,
@@ -57,6 +62,7 @@ impl ExchangesApi {
             store,
             relay,
             verifier,
+            database,
         }
     }
 
@@ -284,6 +290,166 @@ fn completed_event(
     OutboxEvent::new(&envelope(&exchange.tenant, crate::PRODUCER, &event))
 }
 
+/// Creating calls, handled once per `Idempotency-Key` by the trait methods that wrap them.
+impl ExchangesApi {
+    async fn post_message_once(
+        &self,
+        request: Request<pb::PostMessageRequest>,
+    ) -> Result<Response<pb::PostMessageResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let member = caller.require_user()?;
+        let request = request.into_inner();
+        let conversation = self
+            .conversation(&caller, "conversation_id", &request.conversation_id)
+            .await?;
+        let text = validate::required_multiline_text("text", &request.text, MESSAGE_MAX)
+            .map_err(invalid)?;
+        let recipient_user_id = if member.organisation_id == conversation.listing_organisation_id {
+            Some(conversation.started_by_user_id)
+        } else {
+            self.listings
+                .get(&caller.tenant, conversation.listing_id)
+                .await
+                .map_err(failed)?
+                .map(|listing| listing.owner_user_id)
+        };
+        let message = Message {
+            id: Uuid::now_v7(),
+            tenant: caller.tenant.clone(),
+            conversation_id: conversation.id,
+            author_user_id: member.user_id,
+            author_organisation_id: member.organisation_id,
+            text,
+            created_at: synergies_platform::time::now(),
+            erased: false,
+        };
+        let event = events::ConversationMessagePosted {
+            listing_id: conversation.listing_id.to_string(),
+            conversation_id: conversation.id.to_string(),
+            message_id: message.id.to_string(),
+            author_user_id: member.user_id.to_string(),
+            author_organisation_id: member.organisation_id.to_string(),
+            recipient_organisation_id: conversation.other_side(member.organisation_id).to_string(),
+            listing_title: conversation.listing_title.clone(),
+            at: Some(timestamp(message.created_at)),
+            recipient_user_id: recipient_user_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        };
+        self.store
+            .post(
+                &message,
+                &OutboxEvent::new(&envelope(&caller.tenant, crate::PRODUCER, &event)),
+            )
+            .await?;
+        self.relay.wake();
+        Ok(Response::new(pb::PostMessageResponse {
+            message: Some(message_message(message)),
+        }))
+    }
+
+    async fn confirm_exchange_once(
+        &self,
+        request: Request<pb::ConfirmExchangeRequest>,
+    ) -> Result<Response<pb::ReservationResponse>, Status> {
+        let (caller, member) = self.member(&request).await?;
+        let request = request.into_inner();
+        let listing = self.listing(&caller, &request.listing_id).await?;
+        let reservation = match listing.status {
+            ListingStatus::Reserved => self.store.reservation(&caller.tenant, listing.id).await?,
+            _ => None,
+        };
+        let Some(reservation) = reservation else {
+            if member.organisation_id != listing.organisation_id {
+                Self::manage(&caller, &listing)?;
+            }
+            return Err(failed(ListingsError::from(not_reserved(listing.status))));
+        };
+        let side = if member.organisation_id == listing.organisation_id {
+            Side::Owner
+        } else {
+            authorize(
+                &caller,
+                Action::TakePartInExchanges,
+                &Resource::organisation(&caller.tenant, reservation.counterpart_organisation_id),
+            )?;
+            Side::Counterpart
+        };
+        let thousandths = Quantity::parse_amount(&request.quantity).map_err(invalid)?;
+        let unit = named("unit", &request.unit, Unit::parse, Unit::names)
+            .map_err(invalid)?
+            .or(listing.quantity.map(|q| q.unit))
+            .ok_or_else(|| {
+                invalid(FieldError::new(
+                    "unit",
+                    format!(
+                        "is required: the listing states no quantity (one of {})",
+                        Unit::names()
+                    ),
+                    format!(
+                        "est obligatoire : l'annonce n'indique pas de quantité (l'une des valeurs {})",
+                        Unit::names()
+                    ),
+                ))
+            })?;
+        let kg_per_unit_grams = if request.kg_per_unit.trim().is_empty() {
+            None
+        } else if matches!(unit, Unit::Kg | Unit::Tonne) {
+            return Err(invalid(FieldError::new(
+                "kg_per_unit",
+                "applies only when the unit is not a mass",
+                "ne s'applique que si l'unité n'est pas une masse",
+            )));
+        } else {
+            // Thousandths of a kg are grams.
+            Some(
+                Quantity::parse_amount(&request.kg_per_unit)
+                    .map_err(|error| invalid(error.for_field("kg_per_unit")))?,
+            )
+        };
+        let confirmation = Confirmation {
+            thousandths,
+            unit,
+            by_user_id: member.user_id,
+            at: synergies_platform::time::now(),
+            kg_per_unit_grams,
+        };
+        let decide = |stored: &Reservation| match stored.agreement() {
+            Agreement::Agreed { thousandths, unit } => {
+                let exchange = Exchange::of(&listing, stored, thousandths, unit);
+                let events = vec![completed_event(&exchange, &listing, stored)];
+                Some((exchange, events))
+            }
+            Agreement::Waiting | Agreement::Differ => None,
+        };
+        let confirmed = self
+            .store
+            .confirm(&caller.tenant, listing.id, side, &confirmation, &decide)
+            .await?
+            .ok_or_else(|| failed(ListingsError::ChangedMeanwhile))?;
+        match confirmed {
+            Confirmed::Open(reservation) => {
+                tracing::info!(listing_id = %listing.id, agreement = ?reservation.agreement(), "exchange confirmed by one side");
+                Ok(Response::new(Self::answer(
+                    listing,
+                    Some(reservation),
+                    None,
+                )))
+            }
+            Confirmed::Completed(exchange) => {
+                self.relay.wake();
+                tracing::info!(listing_id = %listing.id, exchange_id = %exchange.id, "exchange completed");
+                let mut listing = listing;
+                listing
+                    .complete()
+                    .map_err(ListingsError::from)
+                    .map_err(failed)?;
+                Ok(Response::new(Self::answer(listing, None, Some(exchange))))
+            }
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
     async fn open_conversation(
@@ -365,57 +531,13 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         request: Request<pb::PostMessageRequest>,
     ) -> Result<Response<pb::PostMessageResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        let member = caller.require_user()?;
-        let request = request.into_inner();
-        let conversation = self
-            .conversation(&caller, "conversation_id", &request.conversation_id)
-            .await?;
-        let text = validate::required_multiline_text("text", &request.text, MESSAGE_MAX)
-            .map_err(invalid)?;
-        let recipient_user_id = if member.organisation_id == conversation.listing_organisation_id {
-            Some(conversation.started_by_user_id)
-        } else {
-            self.listings
-                .get(&caller.tenant, conversation.listing_id)
-                .await
-                .map_err(failed)?
-                .map(|listing| listing.owner_user_id)
-        };
-        let message = Message {
-            id: Uuid::now_v7(),
-            tenant: caller.tenant.clone(),
-            conversation_id: conversation.id,
-            author_user_id: member.user_id,
-            author_organisation_id: member.organisation_id,
-            text,
-            created_at: synergies_platform::time::now(),
-            erased: false,
-        };
-        let event = events::ConversationMessagePosted {
-            listing_id: conversation.listing_id.to_string(),
-            conversation_id: conversation.id.to_string(),
-            message_id: message.id.to_string(),
-            author_user_id: member.user_id.to_string(),
-            author_organisation_id: member.organisation_id.to_string(),
-            recipient_organisation_id: conversation.other_side(member.organisation_id).to_string(),
-            listing_title: conversation.listing_title.clone(),
-            at: Some(timestamp(message.created_at)),
-            recipient_user_id: recipient_user_id
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
-        };
-        self.store
-            .post(
-                &message,
-                &OutboxEvent::new(&envelope(&caller.tenant, crate::PRODUCER, &event)),
-            )
-            .await?;
-        self.relay.wake();
-        Ok(Response::new(pb::PostMessageResponse {
-            message: Some(message_message(message)),
-        }))
+        let call = IdempotentCall::for_caller(&request, &caller, "PostMessage")?;
+        IdempotentCall::run(call, &self.database, || async {
+            Ok(self.post_message_once(request).await?.into_inner())
+        })
+        .await
+        .map(Response::new)
     }
-
     async fn list_messages(
         &self,
         request: Request<pb::ListMessagesRequest>,
@@ -587,103 +709,14 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         &self,
         request: Request<pb::ConfirmExchangeRequest>,
     ) -> Result<Response<pb::ReservationResponse>, Status> {
-        let (caller, member) = self.member(&request).await?;
-        let request = request.into_inner();
-        let listing = self.listing(&caller, &request.listing_id).await?;
-        let reservation = match listing.status {
-            ListingStatus::Reserved => self.store.reservation(&caller.tenant, listing.id).await?,
-            _ => None,
-        };
-        let Some(reservation) = reservation else {
-            if member.organisation_id != listing.organisation_id {
-                Self::manage(&caller, &listing)?;
-            }
-            return Err(failed(ListingsError::from(not_reserved(listing.status))));
-        };
-        let side = if member.organisation_id == listing.organisation_id {
-            Side::Owner
-        } else {
-            authorize(
-                &caller,
-                Action::TakePartInExchanges,
-                &Resource::organisation(&caller.tenant, reservation.counterpart_organisation_id),
-            )?;
-            Side::Counterpart
-        };
-        let thousandths = Quantity::parse_amount(&request.quantity).map_err(invalid)?;
-        let unit = named("unit", &request.unit, Unit::parse, Unit::names)
-            .map_err(invalid)?
-            .or(listing.quantity.map(|q| q.unit))
-            .ok_or_else(|| {
-                invalid(FieldError::new(
-                    "unit",
-                    format!(
-                        "is required: the listing states no quantity (one of {})",
-                        Unit::names()
-                    ),
-                    format!(
-                        "est obligatoire : l'annonce n'indique pas de quantité (l'une des valeurs {})",
-                        Unit::names()
-                    ),
-                ))
-            })?;
-        let kg_per_unit_grams = if request.kg_per_unit.trim().is_empty() {
-            None
-        } else if matches!(unit, Unit::Kg | Unit::Tonne) {
-            return Err(invalid(FieldError::new(
-                "kg_per_unit",
-                "applies only when the unit is not a mass",
-                "ne s'applique que si l'unité n'est pas une masse",
-            )));
-        } else {
-            // Thousandths of a kg are grams.
-            Some(
-                Quantity::parse_amount(&request.kg_per_unit)
-                    .map_err(|error| invalid(error.for_field("kg_per_unit")))?,
-            )
-        };
-        let confirmation = Confirmation {
-            thousandths,
-            unit,
-            by_user_id: member.user_id,
-            at: synergies_platform::time::now(),
-            kg_per_unit_grams,
-        };
-        let decide = |stored: &Reservation| match stored.agreement() {
-            Agreement::Agreed { thousandths, unit } => {
-                let exchange = Exchange::of(&listing, stored, thousandths, unit);
-                let events = vec![completed_event(&exchange, &listing, stored)];
-                Some((exchange, events))
-            }
-            Agreement::Waiting | Agreement::Differ => None,
-        };
-        let confirmed = self
-            .store
-            .confirm(&caller.tenant, listing.id, side, &confirmation, &decide)
-            .await?
-            .ok_or_else(|| failed(ListingsError::ChangedMeanwhile))?;
-        match confirmed {
-            Confirmed::Open(reservation) => {
-                tracing::info!(listing_id = %listing.id, agreement = ?reservation.agreement(), "exchange confirmed by one side");
-                Ok(Response::new(Self::answer(
-                    listing,
-                    Some(reservation),
-                    None,
-                )))
-            }
-            Confirmed::Completed(exchange) => {
-                self.relay.wake();
-                tracing::info!(listing_id = %listing.id, exchange_id = %exchange.id, "exchange completed");
-                let mut listing = listing;
-                listing
-                    .complete()
-                    .map_err(ListingsError::from)
-                    .map_err(failed)?;
-                Ok(Response::new(Self::answer(listing, None, Some(exchange))))
-            }
-        }
+        let caller = authenticate(&self.verifier, &request).await?;
+        let call = IdempotentCall::for_caller(&request, &caller, "ConfirmExchange")?;
+        IdempotentCall::run(call, &self.database, || async {
+            Ok(self.confirm_exchange_once(request).await?.into_inner())
+        })
+        .await
+        .map(Response::new)
     }
-
     async fn get_impact(
         &self,
         request: Request<pb::GetImpactRequest>,
