@@ -442,7 +442,7 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
     ) -> Result<Response<pb::CreateTenantResponse>, Status> {
         authorize_request(&self.verifier, &request, Action::CreateTenant).await?;
         let request = request.into_inner();
-        let communes = request
+        let communes: Vec<TerritoryCommune> = request
             .communes
             .into_iter()
             .map(|c| TerritoryCommune {
@@ -451,8 +451,18 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
                 postal_codes: c.postal_codes,
             })
             .collect();
-        let mut tenant = domain::new_tenant(&request.slug, &request.display_name, communes)
-            .map_err(IdentityError::from)?;
+        let tenant = match (request.epci.trim(), communes.is_empty()) {
+            ("", _) => domain::new_tenant(&request.slug, &request.display_name, communes),
+            (epci, true) => {
+                domain::new_tenant_of_intercommunality(&request.slug, &request.display_name, epci)
+            }
+            (_, false) => Err(FieldError::new(
+                "epci",
+                "give either the intercommunality's SIREN or the list of communes, not both",
+                "indiquez soit le SIREN de l'intercommunalité, soit la liste des communes, pas les deux",
+            )),
+        };
+        let mut tenant = tenant.map_err(IdentityError::from)?;
         tenant.map = map_from_message(request.map.unwrap_or_default())
             .validated()
             .map_err(IdentityError::from)?;
