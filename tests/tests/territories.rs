@@ -34,6 +34,20 @@ fn commune<'a>(tenant: &'a Value, insee_code: &str) -> Option<&'a Value> {
 #[tokio::test]
 async fn two_intercommunalities_are_onboarded_from_their_siren_and_keep_to_their_communes() {
     let platform = Platform::all_in_one(&[]).await;
+    two_intercommunalities(&platform).await;
+}
+
+/// The same with one process per service, on PostgreSQL and NATS JetStream.
+#[tokio::test]
+async fn split_two_intercommunalities_are_onboarded_from_their_siren() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    two_intercommunalities(&platform).await;
+}
+
+async fn two_intercommunalities(platform: &Platform) {
     let client = &platform.client;
     let operator = client.operator_token().await;
 
