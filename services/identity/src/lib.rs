@@ -4,6 +4,7 @@
 //! the keys identity publishes (`GetJwks`).
 
 pub mod communes;
+pub mod convert;
 pub mod demo;
 pub mod domain;
 pub mod error;
