@@ -1,5 +1,6 @@
-//! A real SMTP server for tests: `aiosmtpd` (from PyPI; `.ci/run` installs it) writing every
-//! message it receives into a maildir that the test reads.
+//! A real SMTP server for tests: `aiosmtpd` (from PyPI) writing every message it receives into
+//! a maildir that the test reads. `tests/run.sh` installs it in a virtual environment of its own
+//! and names that interpreter in `SYNERGIES_TEST_PYTHON`; without it, `python3` is used.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,17 +14,19 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
-        let available = Command::new("python3")
+        let available = Command::new(python())
             .args(["-c", "import aiosmtpd"])
             .status()
             .is_ok_and(|s| s.success());
         assert!(
             available,
-            "the SMTP sink needs aiosmtpd: `pip install aiosmtpd` (.ci/run installs it)"
+            "the SMTP sink needs aiosmtpd, which {} cannot import: run the tests with \
+             tests/run.sh (it installs aiosmtpd in target/test-python), or `pip install aiosmtpd`",
+            python()
         );
         let maildir = tempfile::tempdir().expect("temporary directory");
         let port = crate::free_port();
-        let child = Command::new("python3")
+        let child = Command::new(python())
             .args([
                 "-m",
                 "aiosmtpd",
@@ -76,12 +79,17 @@ impl SmtpSink {
     }
 }
 
+/// The Python interpreter that has aiosmtpd: `tests/run.sh`'s virtual environment, or `python3`.
+fn python() -> String {
+    std::env::var("SYNERGIES_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
 /// Headers and the transfer-decoded body, through Python's e-mail parser.
 fn decode(path: &PathBuf) -> Option<String> {
     let script = "import email,sys\nm=email.message_from_file(open(sys.argv[1]))\n\
                   print('To: '+str(m['To']))\nprint('Subject: '+str(email.header.make_header(email.header.decode_header(m['Subject']))))\n\
                   print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))";
-    let output = Command::new("python3")
+    let output = Command::new(python())
         .args(["-c", script])
         .arg(path)
         .output()

@@ -174,6 +174,9 @@ async fn journey(platform: &Platform) {
         client.post(&reservation, &giver.token, &reserve).await.0,
         422
     );
+    // Visitors see published listings only: reserved, it leaves the public address.
+    let public_address = format!("/api/v1/tenants/dijon/listings/{listing_id}");
+    assert_eq!(client.get(&public_address, "").await.0, 404);
     // The member who asked is told, in their inbox.
     let told = client
         .wait_for_item(&taker, listing_id, "listing.reserved")

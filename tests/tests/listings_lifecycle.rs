@@ -759,3 +759,39 @@ async fn listings_at_a_site_are_found_by_distance() {
         "{refused}"
     );
 }
+
+/// Drafts are their owners' only: a facilitator asking for drafts gets their own
+/// organisation's, never a member's; the member finds theirs.
+#[tokio::test]
+async fn drafts_are_listed_to_their_organisation_only() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let (facilitator, _) = dijon(client).await;
+    let member = client.create_member("dijon", "Cartonnerie").await;
+    let draft = create(
+        client,
+        &member,
+        json!({"kind": "offer", "category": "packaging/pallets",
+        "title": "Palettes pas encore prêtes", "draft": true}),
+    )
+    .await;
+    assert_eq!(draft["status"], "draft");
+
+    let (status, page) = client
+        .get("/api/v1/listings?status=draft", &facilitator)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["listings"].as_array().unwrap().len(), 0, "{page}");
+    let (status, page) = client
+        .get("/api/v1/listings?status=draft", &member.token)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["listings"][0]["id"], draft["id"], "{page}");
+    let (status, _) = client
+        .get(
+            &format!("/api/v1/listings/{}", draft["id"].as_str().unwrap()),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(status, 404);
+}

@@ -419,3 +419,51 @@ async fn split_readiness_follows_the_services_and_shutdown_is_clean() {
     assert_eq!(body["services"]["matching"], "unavailable");
     platform.restart("matching", &[]).await;
 }
+
+/// A service that is down is an outage the client may wait out, not a server error: the
+/// gateway answers 503 with `Retry-After` and the one JSON error shape, in the caller's
+/// language, and the same call succeeds once the service is back.
+#[tokio::test]
+async fn split_a_service_down_answers_503_with_retry_after() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    let mut platform = Platform::split(&servers, |_| Vec::new()).await;
+    platform.client.create_tenant("dijon").await;
+    let member = platform
+        .client
+        .create_member("dijon", "Menuiserie Vernier")
+        .await;
+    let status = platform.terminate("notifications");
+    assert!(status.success(), "{}", platform.logs("notifications"));
+
+    let inbox = format!("{}/api/v1/inbox", platform.base_url);
+    let answer = platform
+        .client
+        .http
+        .get(&inbox)
+        .bearer_auth(&member.token)
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 503);
+    assert_eq!(
+        answer
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        !message.is_empty() && !message.contains("transport"),
+        "{body}"
+    );
+
+    platform.restart("notifications", &[]).await;
+    let (status, body) = platform.client.get("/api/v1/inbox", &member.token).await;
+    assert_eq!(status, 200, "{body}");
+}

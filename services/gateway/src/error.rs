@@ -15,6 +15,10 @@ use synergies_platform::error::{
 };
 use synergies_platform::i18n::{Language, Text};
 
+/// What `Retry-After` says on a 503: outages the platform rides out (a database restart, a
+/// service replaced) last seconds.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -93,6 +97,13 @@ impl ApiError {
             header::CONTENT_LANGUAGE,
             HeaderValue::from_static(language.code()),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // An outage (a database or a service down) passes: tell clients when to retry.
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         response
     }
 }
@@ -102,7 +113,10 @@ impl From<tonic::Status> for ApiError {
         let code = ErrorCode::from_grpc(status.code());
         let message = match code {
             // The service already hid its internals; transport errors are hidden here.
-            ErrorCode::Internal => internal_error_text(),
+            ErrorCode::Internal => {
+                tracing::error!(status = %status, "downstream service failed");
+                internal_error_text()
+            }
             ErrorCode::Unavailable => {
                 tracing::warn!(status = %status, "downstream service unavailable");
                 unavailable_text()

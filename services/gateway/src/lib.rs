@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod browser_session;
+pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod health;

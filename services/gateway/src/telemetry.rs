@@ -29,11 +29,14 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "request handled"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        if status >= 500 {
+            // The cause was logged where it happened, in this span: the trace id joins them.
+            let trace_id = trace_id.as_deref().unwrap_or_default();
+            tracing::error!(status, elapsed_ms, trace_id, "request failed");
+        } else {
+            tracing::info!(status, elapsed_ms, "request handled");
+        }
     });
     metrics::counter!("synergies_http_requests_total", "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
     metrics::histogram!("synergies_http_request_duration_seconds", "route" => route)

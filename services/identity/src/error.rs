@@ -60,7 +60,8 @@ impl ServiceError for IdentityError {
             Self::OperatorDisabled | Self::EmailNotVerified => ErrorCode::PermissionDenied,
             Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
-            Self::Storage(_) | Self::NoSigningKey => ErrorCode::Internal,
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
+            Self::NoSigningKey => ErrorCode::Internal,
         }
     }
 

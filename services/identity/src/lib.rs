@@ -39,7 +39,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let api = grpc::IdentityApi::new(Arc::clone(&store), relay, keys, operator_token);
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "identity service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     relay_task.await?;
     Ok(())
 }

@@ -14,7 +14,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use synergies_platform::error::FieldError;
 use synergies_platform::i18n::Text;
-use synergies_platform::validate::{bounded_text, required_text};
+use synergies_platform::validate::{bounded_multiline_text, required_text};
 use uuid::Uuid;
 
 /// A closed set of lowercase names, parsed and printed the same way everywhere (database,
@@ -250,7 +250,8 @@ impl ListingFields {
             ));
         }
         let title = required_text("title", &self.title, TITLE_MAX)?;
-        let description = bounded_text("description", &self.description, DESCRIPTION_MAX)?;
+        let description =
+            bounded_multiline_text("description", &self.description, DESCRIPTION_MAX)?;
         let ewc_code = if self.ewc_code.trim().is_empty() {
             None
         } else {
@@ -677,7 +678,13 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(Spoil, &str); 17] = [
+        let cases: [(Spoil, &str); 20] = [
+            (|d| d.title = "Palettes\u{202E}stteloP".into(), "title"),
+            (|d| d.title = "Palettes\nEurope".into(), "title"),
+            (
+                |d| d.description = "Bon état\u{1b}[2J".into(),
+                "description",
+            ),
             (
                 |d| d.available_until = NaiveDate::from_ymd_opt(2025, 12, 31),
                 "available_until",

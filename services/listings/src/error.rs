@@ -25,7 +25,7 @@ impl ServiceError for ListingsError {
             Self::NotFound => ErrorCode::NotFound,
             Self::WrongStatus(_) | Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
             Self::Identity(_) => ErrorCode::Unavailable,
-            Self::Storage(_) => ErrorCode::Internal,
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
 

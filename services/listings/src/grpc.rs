@@ -376,7 +376,14 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             ListingStatus::names,
         )
         .map_err(invalid)?;
-        if status.is_some_and(|s| s != ListingStatus::Published) {
+        // Drafts are their owners' only: asking for drafts lists the caller's organisation's,
+        // whoever asks (a facilitator's role does not reach other organisations' drafts).
+        let drafts_of = if status == Some(ListingStatus::Draft) {
+            Some(caller.require_user()?.organisation_id)
+        } else {
+            None
+        };
+        if status.is_some_and(|s| !matches!(s, ListingStatus::Published | ListingStatus::Draft)) {
             // Only moderators see other organisations' listings that are not published.
             authorize(
                 &caller,
@@ -394,7 +401,7 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             } else {
                 None
             },
-            organisation: None,
+            organisation: drafts_of,
             limit: limit + 1,
         };
         let listings = self.store.list(&caller.tenant, &query).await?;
@@ -486,8 +493,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         let caller = authorize_request(&self.verifier, &request, Action::ModerateListings).await?;
         let request = request.into_inner();
         let mut listing = self.load(&caller, &request.listing_id).await?;
-        let reason =
-            validate::required_text("reason", &request.reason, REASON_MAX).map_err(invalid)?;
+        let reason = validate::required_multiline_text("reason", &request.reason, REASON_MAX)
+            .map_err(invalid)?;
         let previous = listing.status;
         listing.hide(reason).map_err(ListingsError::from)?;
         self.commit(&listing, previous, caller.user_id, false)
@@ -534,7 +541,8 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
             .store
             .get(&request.tenant, id)
             .await?
-            .filter(Listing::is_public)
+            // Visitors see what is on offer: not a listing already reserved for someone.
+            .filter(|listing| listing.status == ListingStatus::Published)
             .ok_or(ListingsError::NotFound)?;
         Ok(Response::new(pb::GetListingResponse {
             listing: answer(listing),

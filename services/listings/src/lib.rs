@@ -5,8 +5,9 @@
 pub mod convert;
 pub mod domain;
 pub mod error;
-pub mod ewc;
 pub mod exchanges;
+/// EWC codes, shared with the other services.
+pub use synergies_codes::ewc;
 pub mod grpc;
 pub mod handler;
 pub mod photos;
@@ -48,7 +49,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         );
     }
     let territory = territory::Territory::new(synergies_platform::grpc::channel(
-        &env.config.services.identity_url,
+        env.config.services.url("identity"),
     )?);
     let sweeper = tokio::spawn(sweeper::run(
         store.clone(),
@@ -106,7 +107,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         )
         .add_service(ExchangesServiceServer::new(exchanges));
     tracing::info!(address = %listener.local_addr()?, "listings service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     relay_task.await?;
     sweeper.await?;
     orphans.await?;

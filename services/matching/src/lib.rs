@@ -84,7 +84,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         env.verifier.clone(),
     )));
     tracing::info!(address = %listener.local_addr()?, "matching service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     consumer_task.await?;
     updates_task.await?;
     for task in step_tasks {

@@ -12,7 +12,7 @@ impl ServiceError for NotificationsError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
-            Self::Storage(_) => ErrorCode::Internal,
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
 

@@ -137,7 +137,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         grpc::NotificationsApi::new(store, mail, env.verifier.clone()),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     for task in inbox_tasks {
         task.await?;
     }

@@ -1,7 +1,14 @@
 //! Runs an [`EventHandler`] on a durable consumer: decode, handle, settle. Transient failures
-//! are retried with backoff up to `max_deliver` deliveries, then dead-lettered with the reason;
-//! malformed payloads and permanent failures are dead-lettered at once. The consumer goes on
-//! with the next event either way.
+//! of the event are retried with backoff up to `max_deliver` of them, then dead-lettered with
+//! the reason; malformed payloads and permanent failures are dead-lettered at once. The consumer
+//! goes on with the next event either way.
+//!
+//! An outage of the consumer's own dependencies (its database, a service it calls) is not the
+//! event's fault: the consumer stops taking events, keeps the one in hand from being delivered
+//! again (`in_progress`), waits with backoff and handles it again once they answer. Only failures
+//! of the event itself count towards the dead-letter bound; deliveries repeated because the bus
+//! or the process went away do not either, as the count is of this handler's failures, kept per
+//! event while it fails (a restart forgets them: an event gets more tries, never fewer).
 //!
 //! Handlers are idempotent by recording the event with
 //! [`crate::outbox::Transactional::first_delivery`] in the transaction of their effects.
@@ -22,14 +29,37 @@ pub enum HandlerError {
     /// Retrying cannot help (the event makes no sense to this handler).
     #[error("{0}")]
     Permanent(String),
-    /// Retrying may help (database briefly unavailable, ...).
+    /// Retrying may help (a conflict, a refusal that may change); counts towards the bound.
     #[error("{0}")]
     Transient(String),
+    /// A dependency of the consumer is down (database unreachable, service unavailable): the
+    /// event is held and handled again once it answers, without counting a failure.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<sqlx::Error> for HandlerError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Transient(format!("database: {error}"))
+        if crate::db::is_outage(&error) {
+            Self::Unavailable(format!("database: {error}"))
+        } else {
+            Self::Transient(format!("database: {error}"))
+        }
+    }
+}
+
+impl From<tonic::Status> for HandlerError {
+    fn from(status: tonic::Status) -> Self {
+        match status.code() {
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => {
+                Self::Unavailable(format!("downstream service: {}", status.message()))
+            }
+            tonic::Code::InvalidArgument
+            | tonic::Code::NotFound
+            | tonic::Code::PermissionDenied
+            | tonic::Code::FailedPrecondition => Self::Permanent(status.message().to_owned()),
+            _ => Self::Transient(status.message().to_owned()),
+        }
     }
 }
 
@@ -59,6 +89,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let mut failures = 0;
+    let mut event_failures = EventFailures::default();
     let what = format!("consumer {}", spec.name);
     'subscribe: while !shutdown.is_cancelled() {
         let mut subscription = tokio::select! {
@@ -75,7 +106,13 @@ pub async fn run(
                 Ok(deliveries) => {
                     failures = 0;
                     for delivery in deliveries {
-                        process(&spec.name, delivery, handler.as_ref(), settings.max_deliver).await;
+                        let consumer = Consumer {
+                            name: &spec.name,
+                            handler: handler.as_ref(),
+                            max_failures: settings.max_deliver,
+                            shutdown: &shutdown,
+                        };
+                        consumer.process(delivery, &mut event_failures).await;
                     }
                 }
                 Err(error) => {
@@ -90,58 +127,165 @@ pub async fn run(
     }
 }
 
-async fn process(consumer: &str, delivery: Delivery, handler: &dyn EventHandler, max_deliver: u32) {
-    let envelope = match crate::events::decode_envelope(&delivery.message().payload) {
-        Ok(envelope) => envelope,
-        Err(error) => {
-            tracing::error!(consumer, subject = %delivery.message().subject, %error, "dead-lettering malformed event");
-            settle_result(
-                consumer,
-                "outcome",
-                delivery.dead_letter(&error.to_string()).await,
-            );
-            metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => "dead_letter").increment(1);
-            return;
+/// Failures of the events this consumer is failing on, by message id; an entry leaves when
+/// its event is handled or dead-lettered.
+#[derive(Default)]
+struct EventFailures(HashMap<String, u32>);
+
+impl EventFailures {
+    fn record(&mut self, msg_id: &str) -> u32 {
+        let count = self.0.entry(msg_id.to_owned()).or_default();
+        *count += 1;
+        *count
+    }
+
+    fn forget(&mut self, msg_id: &str) {
+        self.0.remove(msg_id);
+    }
+}
+
+struct Consumer<'a> {
+    name: &'a str,
+    handler: &'a dyn EventHandler,
+    max_failures: u32,
+    shutdown: &'a CancellationToken,
+}
+
+impl Consumer<'_> {
+    /// Keeps `delivery` from being delivered again for `delay`; false on shutdown.
+    async fn hold(&self, delivery: &Delivery, delay: Duration) -> bool {
+        let until = tokio::time::Instant::now() + delay;
+        loop {
+            if let Err(error) = delivery.in_progress().await {
+                // The bus itself is away: it will deliver the event again, which costs it
+                // nothing here (failures are counted by this consumer, not by the bus).
+                tracing::warn!(%error, "could not extend the event's ack wait");
+            }
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return true;
+            }
+            tokio::select! {
+                () = self.shutdown.cancelled() => return false,
+                () = tokio::time::sleep((until - now).min(HOLD_PROGRESS_EVERY)) => {}
+            }
         }
-    };
-    let span = tracing::info_span!(
-        "event.consume",
-        consumer,
-        event_type = %envelope.event_type,
-        event_id = %envelope.event_id,
-        tenant = %envelope.tenant,
-        attempt = delivery.attempt(),
-        trace_id = tracing::field::Empty,
-    );
-    let trace = HashMap::from([
-        ("traceparent".to_owned(), envelope.traceparent.clone()),
-        ("tracestate".to_owned(), envelope.tracestate.clone()),
-    ]);
-    crate::telemetry::adopt_parent(&span, crate::telemetry::context_from_headers(&trace));
-    async {
-        let attempt = delivery.attempt();
-        let (outcome, settled) = match handler.handle(&envelope).await {
-            Ok(()) => {
-                tracing::info!("event handled");
-                ("handled", delivery.ack().await)
-            }
-            Err(HandlerError::Transient(reason)) if attempt < max_deliver => {
-                let delay = crate::retry::backoff(attempt, Duration::from_secs(30));
-                tracing::warn!(%reason, retry_in_ms = delay.as_millis() as u64, "event handling failed, will retry");
-                ("retry", delivery.retry_after(delay).await)
-            }
+    }
+}
+
+/// What became of one delivery.
+enum Outcome {
+    Handled,
+    Retry(Duration),
+    DeadLetter(String),
+    /// Shut down while waiting for a dependency: the bus delivers it again later.
+    Abandoned,
+}
+
+impl Consumer<'_> {
+    async fn process(&self, delivery: Delivery, failures: &mut EventFailures) {
+        let consumer = self.name;
+        let envelope = match crate::events::decode_envelope(&delivery.message().payload) {
+            Ok(envelope) => envelope,
             Err(error) => {
-                tracing::error!(%error, attempt, "event dead-lettered");
-                let reason = format!("{error} (after {attempt} deliveries)");
-                ("dead_letter", delivery.dead_letter(&reason).await)
+                tracing::error!(consumer, subject = %delivery.message().subject, %error, "dead-lettering malformed event");
+                settle_result(
+                    consumer,
+                    "outcome",
+                    delivery.dead_letter(&error.to_string()).await,
+                );
+                metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => "dead_letter").increment(1);
+                return;
             }
         };
-        settle_result(consumer, outcome, settled);
-        metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => outcome).increment(1);
+        let span = tracing::info_span!(
+            "event.consume",
+            consumer,
+            event_type = %envelope.event_type,
+            event_id = %envelope.event_id,
+            tenant = %envelope.tenant,
+            attempt = delivery.attempt(),
+            trace_id = tracing::field::Empty,
+        );
+        let trace = HashMap::from([
+            ("traceparent".to_owned(), envelope.traceparent.clone()),
+            ("tracestate".to_owned(), envelope.tracestate.clone()),
+        ]);
+        crate::telemetry::adopt_parent(&span, crate::telemetry::context_from_headers(&trace));
+        async {
+            let msg_id = delivery.message().msg_id.clone();
+            let outcome = self.handle(&delivery, &envelope, &msg_id, failures).await;
+            let (name, settled) = match outcome {
+                Outcome::Handled => {
+                    failures.forget(&msg_id);
+                    ("handled", delivery.ack().await)
+                }
+                Outcome::Retry(delay) => ("retry", delivery.retry_after(delay).await),
+                Outcome::DeadLetter(reason) => {
+                    failures.forget(&msg_id);
+                    ("dead_letter", delivery.dead_letter(&reason).await)
+                }
+                Outcome::Abandoned => ("abandoned", Ok(())),
+            };
+            settle_result(consumer, name, settled);
+            metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => name).increment(1);
+        }
+        .instrument(span)
+        .await;
     }
-    .instrument(span)
-    .await;
+
+    /// Handles the event, waiting through outages of the consumer's dependencies.
+    async fn handle(
+        &self,
+        delivery: &Delivery,
+        envelope: &EventEnvelope,
+        msg_id: &str,
+        failures: &mut EventFailures,
+    ) -> Outcome {
+        let mut outage_waits = 0;
+        loop {
+            match self.handler.handle(envelope).await {
+                Ok(()) => {
+                    if outage_waits > 0 {
+                        tracing::info!(outage_waits, "dependencies answer again, event handled");
+                    } else {
+                        tracing::info!("event handled");
+                    }
+                    return Outcome::Handled;
+                }
+                Err(HandlerError::Unavailable(reason)) => {
+                    outage_waits += 1;
+                    let delay = crate::retry::backoff(outage_waits, OUTAGE_WAIT_MAX);
+                    tracing::warn!(%reason, outage_waits, retry_in_ms = delay.as_millis() as u64,
+                        "a dependency is down: holding the event and waiting (no delivery spent)");
+                    metrics::counter!("synergies_consumer_outage_waits_total", "consumer" => self.name.to_owned()).increment(1);
+                    if !self.hold(delivery, delay).await {
+                        return Outcome::Abandoned;
+                    }
+                }
+                Err(HandlerError::Transient(reason)) => {
+                    let failed = failures.record(msg_id);
+                    if failed >= self.max_failures {
+                        tracing::error!(%reason, failed, "event dead-lettered");
+                        return Outcome::DeadLetter(format!("{reason} (after {failed} failures)"));
+                    }
+                    let delay = crate::retry::backoff(failed, Duration::from_secs(30));
+                    tracing::warn!(%reason, failed, retry_in_ms = delay.as_millis() as u64, "event handling failed, will retry");
+                    return Outcome::Retry(delay);
+                }
+                Err(HandlerError::Permanent(reason)) => {
+                    tracing::error!(%reason, "event dead-lettered");
+                    return Outcome::DeadLetter(reason);
+                }
+            }
+        }
+    }
 }
+
+/// Longest pause between two tries of an event held through an outage.
+const OUTAGE_WAIT_MAX: Duration = Duration::from_secs(5);
+/// How often a held event's ack wait is restarted: under the shortest ack wait (1 s) allowed.
+const HOLD_PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 fn settle_result(consumer: &str, outcome: &str, result: Result<(), crate::bus::BusError>) {
     if let Err(error) = result {

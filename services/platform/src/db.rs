@@ -10,6 +10,34 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, PgPool, SqlitePool};
 
+/// True when `error` says the database could not be reached or is not serving right now
+/// (connection refused or broken, pool exhausted while the server is down, server shutting
+/// down, SQLite locked by another writer), rather than that it refused this statement. Callers
+/// treat it as an outage: answer 503, or hold the event and wait, never count it against it.
+pub fn is_outage(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => {
+            let code = database.code();
+            let code = code.as_deref().unwrap_or_default();
+            // PostgreSQL: class 08 connection exception, 57P01–03 shutdown / starting up,
+            // 53300 too many connections. SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED (and their
+            // extended codes, which keep the primary code in the low byte).
+            code.starts_with("08")
+                || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                || code
+                    .parse::<u32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+        }
+        _ => false,
+    }
+}
+
 /// A connected pool of either backend.
 #[derive(Clone, Debug)]
 pub enum Database {
@@ -191,4 +219,40 @@ macro_rules! service_database {
             )
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_an_outage_and_a_refused_statement_is_not() {
+        // Nothing listens on port 1: connecting fails the way a stopped server does.
+        let down = PgPoolOptions::new()
+            .acquire_timeout(Duration::from_millis(500))
+            .connect_lazy("postgres://postgres@127.0.0.1:1/none")
+            .unwrap();
+        let error = sqlx::query("SELECT 1").execute(&down).await.unwrap_err();
+        assert!(is_outage(&error), "{error:?}");
+        assert!(is_outage(&sqlx::Error::PoolTimedOut));
+
+        let sqlite = SqlitePoolOptions::new()
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            .execute(&sqlite)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&sqlite)
+            .await
+            .unwrap();
+        let duplicate = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&sqlite)
+            .await
+            .unwrap_err();
+        assert!(!is_outage(&duplicate), "{duplicate:?}");
+        assert!(!is_outage(&sqlx::Error::RowNotFound));
+    }
 }

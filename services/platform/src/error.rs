@@ -87,6 +87,16 @@ impl ErrorCode {
 }
 
 /// Implemented by every service's error enum. `Display` is the English message.
+/// The code of a storage failure: an outage of the database is `Unavailable` (the client may
+/// retry: 503 with `Retry-After`), anything else `Internal`.
+pub fn storage_code(error: &sqlx::Error) -> ErrorCode {
+    if crate::db::is_outage(error) {
+        ErrorCode::Unavailable
+    } else {
+        ErrorCode::Internal
+    }
+}
+
 pub trait ServiceError: std::error::Error {
     fn code(&self) -> ErrorCode;
     /// The same message in French. Internal and unavailable errors are never shown, so their

@@ -11,6 +11,15 @@ use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+/// Whether what a service needs to do its work (its database, the bus) answers right now.
+#[async_trait::async_trait]
+pub trait Readiness: Send + Sync + 'static {
+    async fn ready(&self) -> bool;
+}
+
+/// How often the health status follows the service's dependencies.
+const READINESS_EVERY: Duration = Duration::from_secs(2);
+
 /// Serves `routes` plus health and reflection on `listener` until `shutdown`.
 /// `service_name` is the fully qualified gRPC service whose health is reported.
 pub async fn serve(
@@ -19,10 +28,32 @@ pub async fn serve(
     routes: Routes,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
+    serve_with_readiness(service_name, listener, routes, shutdown, None).await
+}
+
+/// [`serve`], with a health status that reports NOT_SERVING while `readiness` says a
+/// dependency is down, so that an orchestrator stops sending the service work meanwhile.
+pub async fn serve_with_readiness(
+    service_name: &'static str,
+    listener: TcpListener,
+    routes: Routes,
+    shutdown: CancellationToken,
+    readiness: Option<std::sync::Arc<dyn Readiness>>,
+) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status(service_name, ServingStatus::Serving)
         .await;
+    let watch = CancellationToken::new();
+    if let Some(readiness) = readiness {
+        tokio::spawn(follow_readiness(
+            health_reporter.clone(),
+            service_name,
+            readiness,
+            watch.clone(),
+        ));
+    }
+    let _stop_watching = watch.drop_guard();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(synergies_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -58,6 +89,37 @@ pub async fn serve(
             "in-flight calls did not finish in time"
         );
         Ok(())
+    }
+}
+
+async fn follow_readiness(
+    reporter: HealthReporter,
+    service_name: &'static str,
+    readiness: std::sync::Arc<dyn Readiness>,
+    stop: CancellationToken,
+) {
+    let mut serving = true;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(READINESS_EVERY) => {}
+        }
+        let ready = readiness.ready().await;
+        if stop.is_cancelled() {
+            return;
+        }
+        if ready != serving {
+            serving = ready;
+            let status = if ready {
+                tracing::info!(service = service_name, "dependencies answer again: serving");
+                ServingStatus::Serving
+            } else {
+                tracing::warn!(service = service_name, "a dependency is down: not serving");
+                ServingStatus::NotServing
+            };
+            reporter.set_service_status(service_name, status).await;
+            reporter.set_service_status("", status).await;
+        }
     }
 }
 

@@ -24,7 +24,47 @@ pub struct ServiceEnv {
     pub verifier: Arc<Verifier>,
 }
 
+/// A service is ready while its database and the bus answer.
+struct DependenciesReady {
+    database: Database,
+    bus: Arc<dyn EventBus>,
+}
+
+#[async_trait::async_trait]
+impl crate::grpc::Readiness for DependenciesReady {
+    async fn ready(&self) -> bool {
+        let (database, bus) = tokio::join!(
+            tokio::time::timeout(std::time::Duration::from_secs(2), self.database.ping()),
+            tokio::time::timeout(std::time::Duration::from_secs(2), self.bus.is_healthy()),
+        );
+        database.unwrap_or(false) && bus.unwrap_or(false)
+    }
+}
+
 impl ServiceEnv {
+    /// Serves the service's gRPC `routes` (with health and reflection) until shutdown; its
+    /// health reports NOT_SERVING while `database` or the bus is unreachable.
+    pub async fn serve_grpc(
+        &self,
+        service_name: &'static str,
+        listener: tokio::net::TcpListener,
+        routes: tonic::service::Routes,
+        database: &Database,
+    ) -> Result<(), tonic::transport::Error> {
+        let readiness = Arc::new(DependenciesReady {
+            database: database.clone(),
+            bus: Arc::clone(&self.bus),
+        });
+        crate::grpc::serve_with_readiness(
+            service_name,
+            listener,
+            routes,
+            self.shutdown.clone(),
+            Some(readiness),
+        )
+        .await
+    }
+
     /// Starts the outbox relay of `database`; the waker lets commits trigger it at once.
     pub fn spawn_relay(&self, database: &Database) -> (RelayWaker, JoinHandle<()>) {
         let waker = RelayWaker::default();

@@ -4,21 +4,59 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 
-/// Trimmed text of `1..=max` characters.
+/// Trimmed one-line text (a title, a name) of `1..=max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if value.is_empty() {
+    not_empty(field, value)?;
+    bounded_text(field, value, max)
+}
+
+/// Trimmed one-line text of at most `max` characters (may be empty).
+pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    bounded(field, value, max, Lines::One)
+}
+
+/// Trimmed text of `1..=max` characters that may span lines (a description, a message).
+pub fn required_multiline_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, FieldError> {
+    not_empty(field, value)?;
+    bounded_multiline_text(field, value, max)
+}
+
+/// Trimmed text of at most `max` characters that may span lines; `\r\n` becomes `\n`.
+pub fn bounded_multiline_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, FieldError> {
+    bounded(field, &value.replace("\r\n", "\n"), max, Lines::Many)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    One,
+    Many,
+}
+
+fn not_empty(field: &'static str, value: &str) -> Result<(), FieldError> {
+    if value.trim().is_empty() {
         return Err(FieldError::new(
             field,
             "must not be empty",
             "ne doit pas être vide",
         ));
     }
-    bounded_text(field, value, max)
+    Ok(())
 }
 
-/// Trimmed text of at most `max` characters (may be empty).
-pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+fn bounded(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    lines: Lines,
+) -> Result<String, FieldError> {
     let value = value.trim();
     if value.chars().count() > max {
         return Err(FieldError::new(
@@ -27,7 +65,33 @@ pub fn bounded_text(field: &'static str, value: &str, max: usize) -> Result<Stri
             format!("doit faire au plus {max} caractères"),
         ));
     }
+    if let Some(refused) = value
+        .chars()
+        .find(|&c| is_hidden_control(c) && !(lines == Lines::Many && matches!(c, '\n' | '\t')))
+    {
+        let code = format!("U+{:04X}", u32::from(refused));
+        return Err(if refused == '\n' {
+            FieldError::new(
+                field,
+                "must fit on one line",
+                "doit tenir sur une seule ligne",
+            )
+        } else {
+            FieldError::new(
+                field,
+                format!("contains an invisible control character ({code}): retype it"),
+                format!("contient un caractère de contrôle invisible ({code}) : ressaisissez-le"),
+            )
+        });
+    }
     Ok(value.to_owned())
+}
+
+/// Characters that change how text shows or behaves without being seen: C0/C1 controls (NUL,
+/// ESC, …) and the bidirectional embeddings, overrides and isolates that can make a name
+/// read backwards (U+202A–U+202E, U+2066–U+2069).
+fn is_hidden_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 pub fn uuid(field: &'static str, value: &str) -> Result<Uuid, FieldError> {
@@ -74,6 +138,47 @@ pub fn into_page<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> (
         .map(|item| id(item).to_string())
         .unwrap_or_default();
     (items, token)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn one_line_text_refuses_controls_and_direction_overrides_with_the_field() {
+        for bad in [
+            "a\0b",
+            "esc\u{1b}[31m",
+            "gnp.exe\u{202E}fdp",
+            "x\u{2066}y",
+            "two\nlines",
+        ] {
+            let error = required_text("title", bad, 100).unwrap_err();
+            assert_eq!(error.field, "title", "{bad:?}");
+        }
+        assert!(
+            required_text("title", "a\nb", 100)
+                .unwrap_err()
+                .rule
+                .en
+                .contains("one line")
+        );
+        assert_eq!(
+            required_text("title", "  Palettes Europe — 40 ", 100).unwrap(),
+            "Palettes Europe — 40"
+        );
+    }
+
+    #[test]
+    fn multiline_text_keeps_newlines_and_tabs_only() {
+        assert_eq!(
+            bounded_multiline_text("description", "ligne 1\r\n\tligne 2", 100).unwrap(),
+            "ligne 1\n\tligne 2"
+        );
+        assert!(bounded_multiline_text("description", "bell\u{7}", 100).is_err());
+        assert!(bounded_multiline_text("description", "\u{202D}x", 100).is_err());
+        assert!(required_multiline_text("text", " \n ", 100).is_err());
+    }
 }
 
 #[cfg(test)]

@@ -312,11 +312,24 @@ async fn unacknowledged_messages_survive_a_restart(f: Fixture) {
     got.into_iter().next().unwrap().ack().await.unwrap();
 }
 
-/// Records what the consumer runtime hands it; fails while `failures_left` > 0.
+/// Records what the consumer runtime hands it; fails while `failures_left` > 0, and reports
+/// its database down while `outages_left` > 0.
 struct RecordingHandler {
     handled: tokio::sync::Mutex<Vec<String>>,
     failures_left: std::sync::atomic::AtomicU32,
+    outages_left: std::sync::atomic::AtomicU32,
     notify: tokio::sync::Notify,
+}
+
+impl RecordingHandler {
+    fn failing(failures: u32, outages: u32) -> Arc<Self> {
+        Arc::new(Self {
+            handled: tokio::sync::Mutex::new(Vec::new()),
+            failures_left: std::sync::atomic::AtomicU32::new(failures),
+            outages_left: std::sync::atomic::AtomicU32::new(outages),
+            notify: tokio::sync::Notify::new(),
+        })
+    }
 }
 
 #[async_trait::async_trait]
@@ -329,6 +342,12 @@ impl EventHandler for RecordingHandler {
             return Err(HandlerError::Transient(
                 "database briefly unavailable".into(),
             ));
+        }
+        let outages_left = self.outages_left.load(std::sync::atomic::Ordering::SeqCst);
+        if envelope.event_type == "listing.during_outage" && outages_left > 0 {
+            self.outages_left
+                .store(outages_left - 1, std::sync::atomic::Ordering::SeqCst);
+            return Err(HandlerError::Unavailable("database: pool timed out".into()));
         }
         self.handled.lock().await.push(envelope.event_id.clone());
         self.notify.notify_one();
@@ -373,11 +392,7 @@ async fn handled(handler: &RecordingHandler, count: usize) -> Vec<String> {
 }
 
 async fn consumers_dead_letter_poison_and_carry_on(f: Fixture) {
-    let handler = Arc::new(RecordingHandler {
-        handled: tokio::sync::Mutex::new(Vec::new()),
-        failures_left: std::sync::atomic::AtomicU32::new(10),
-        notify: tokio::sync::Notify::new(),
-    });
+    let handler = RecordingHandler::failing(10, 0);
     let spec = spec(&f, "runtime", "*.listing.>");
     let shutdown = CancellationToken::new();
     let settings = ConsumerSettings {
@@ -418,7 +433,7 @@ async fn consumers_dead_letter_poison_and_carry_on(f: Fixture) {
         letters[1].reason
     );
     assert!(
-        letters[1].reason.contains("after 3 deliveries"),
+        letters[1].reason.contains("after 3 failures"),
         "{}",
         letters[1].reason
     );
@@ -439,6 +454,41 @@ async fn consumers_dead_letter_poison_and_carry_on(f: Fixture) {
         .unwrap();
     let handled = handled(&handler, 2).await;
     assert_eq!(handled[0], good_id);
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+/// The consumer's own database is down for longer than `max_deliver` tries would last: the
+/// event is held and handled once it answers, never dead-lettered, and the next waits for it.
+async fn consumers_hold_events_through_an_outage(f: Fixture) {
+    let handler = RecordingHandler::failing(0, 5);
+    let spec = spec(&f, "outage", "*.listing.>");
+    let shutdown = CancellationToken::new();
+    let settings = ConsumerSettings {
+        max_deliver: 2,
+        batch: 8,
+    };
+    let task = tokio::spawn(synergies_platform::consumer::run(
+        f.bus.clone(),
+        spec.clone(),
+        handler.clone(),
+        settings,
+        shutdown.clone(),
+    ));
+    let (held_id, held) = envelope_message(&f, "listing.during_outage");
+    f.bus.publish(held).await.unwrap();
+    let (next_id, next) = envelope_message(&f, "listing.published");
+    f.bus.publish(next).await.unwrap();
+
+    // In order: the held event first, once the outage is over, then the next one.
+    assert_eq!(handled(&handler, 2).await, vec![held_id, next_id]);
+    assert_eq!(
+        handler
+            .outages_left
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    assert!(f.bus.dead_letters("outage").await.unwrap().is_empty());
     shutdown.cancel();
     task.await.unwrap();
 }
@@ -464,6 +514,7 @@ macro_rules! conformance_suite {
             case!(every_consumer_gets_every_message_and_replicas_share);
             case!(unacknowledged_messages_survive_a_restart);
             case!(consumers_dead_letter_poison_and_carry_on);
+            case!(consumers_hold_events_through_an_outage);
         }
     };
 }

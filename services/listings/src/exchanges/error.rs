@@ -27,7 +27,7 @@ impl ServiceError for ExchangesError {
             Self::Listings(error) => error.code(),
             Self::ConversationNotFound => ErrorCode::NotFound,
             Self::OwnListing | Self::NotOnOffer => ErrorCode::FailedPrecondition,
-            Self::Storage(_) => ErrorCode::Internal,
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
 

@@ -370,7 +370,8 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let conversation = self
             .conversation(&caller, "conversation_id", &request.conversation_id)
             .await?;
-        let text = validate::required_text("text", &request.text, MESSAGE_MAX).map_err(invalid)?;
+        let text = validate::required_multiline_text("text", &request.text, MESSAGE_MAX)
+            .map_err(invalid)?;
         let recipient_user_id = if member.organisation_id == conversation.listing_organisation_id {
             Some(conversation.started_by_user_id)
         } else {

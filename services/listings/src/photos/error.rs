@@ -55,9 +55,8 @@ impl ServiceError for PhotosError {
             | Self::Unreadable(_) => ErrorCode::InvalidArgument,
             Self::GalleryFull => ErrorCode::FailedPrecondition,
             Self::NotFound => ErrorCode::NotFound,
-            Self::Storage(_) | Self::Files(_) | Self::Encoding(_) | Self::Processing(_) => {
-                ErrorCode::Internal
-            }
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
+            Self::Files(_) | Self::Encoding(_) | Self::Processing(_) => ErrorCode::Internal,
         }
     }
 

@@ -374,6 +374,18 @@ impl Settle for LocalSettle {
         Ok(())
     }
 
+    async fn in_progress(&self) -> Result<(), BusError> {
+        let lease_until = now_millis() + self.bus.settings.ack_wait.as_millis() as i64;
+        sqlx::query("UPDATE bus_pending SET available_at = $1 WHERE consumer = $2 AND seq = $3")
+            .bind(lease_until)
+            .bind(&self.consumer)
+            .bind(self.seq)
+            .execute(&self.bus.pool)
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(())
+    }
+
     async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError> {
         let mut tx = self.bus.pool.begin().await.map_err(BusError::unavailable)?;
         sqlx::query("INSERT INTO bus_dead_letters (consumer, seq, reason, attempts, failed_at) VALUES ($1, $2, $3, $4, $5)")

@@ -98,6 +98,8 @@ pub trait Settle: Send + Sync {
     async fn ack(&self) -> Result<(), BusError>;
     async fn retry_after(&self, delay: Duration) -> Result<(), BusError>;
     async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError>;
+    /// Still working on it: restart the ack wait without counting a delivery.
+    async fn in_progress(&self) -> Result<(), BusError>;
 }
 
 /// What a consumer knows of one delivery.
@@ -135,6 +137,11 @@ impl Delivery {
     /// Failed for good: move to the dead-letter place with `reason`.
     pub async fn dead_letter(self, reason: &str) -> Result<(), BusError> {
         self.settle.dead_letter(&self.info, reason).await
+    }
+    /// Held on purpose (the consumer waits for its own dependencies): keep it from being
+    /// delivered again meanwhile, without spending one of its deliveries.
+    pub async fn in_progress(&self) -> Result<(), BusError> {
+        self.settle.in_progress().await
     }
 }
 

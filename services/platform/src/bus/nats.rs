@@ -372,6 +372,13 @@ impl Settle for NatsSettle {
             .map_err(BusError::unavailable)
     }
 
+    async fn in_progress(&self) -> Result<(), BusError> {
+        self.message
+            .ack_with(AckKind::Progress)
+            .await
+            .map_err(BusError::unavailable)
+    }
+
     async fn dead_letter(&self, delivery: &DeliveryInfo, reason: &str) -> Result<(), BusError> {
         let mut map = delivery.message.headers.clone();
         map.insert(
