@@ -749,6 +749,10 @@ async fn diagnosed_firm_journey(platform: &Platform) {
     by_member["siret"] = json!("55208131766522");
     let (status, _) = register(by_member, pending_token.clone()).await;
     assert_eq!(status, 403);
+    let (status, own) = client
+        .get(&format!("/api/v1/organisations/{id}"), &pending_token)
+        .await;
+    assert_eq!((status, &own["id"]), (200, &json!(id)), "{own}");
     let cci = read_facilitators_organisation(platform, &facilitator).await;
     let (status, _) = client
         .get(&format!("/api/v1/organisations/{cci}"), &pending_token)
