@@ -607,8 +607,22 @@ async fn a_territory_carries_where_its_maps_open() {
 #[tokio::test]
 async fn a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
     let platform = Platform::all_in_one(&[]).await;
+    diagnosed_firm_journey(&platform).await;
+}
+
+/// The same journey with one process per service, on PostgreSQL and NATS JetStream.
+#[tokio::test]
+async fn split_a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    diagnosed_firm_journey(&platform).await;
+}
+
+async fn diagnosed_firm_journey(platform: &Platform) {
     let client = &platform.client;
-    let facilitator = dijon_with_a_facilitator(&platform).await;
+    let facilitator = dijon_with_a_facilitator(platform).await;
     let register = |body: Value, token: String| async move {
         client
             .post("/api/v1/tenants/dijon/organisations", &token, &body)
@@ -706,7 +720,7 @@ async fn a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
 
     // Another territory's facilitator cannot register here, nor read the firm.
     let beaune = json!([{"insee_code": "21054", "name": "Beaune", "postal_codes": ["21200"]}]);
-    let foreign = facilitator_of(&platform, "beaune", "Beaune Côte et Sud", beaune).await;
+    let foreign = facilitator_of(platform, "beaune", "Beaune Côte et Sud", beaune).await;
     let mut elsewhere = diagnosed_body.clone();
     elsewhere["siret"] = json!("55208131766522");
     let (status, _) = register(elsewhere, foreign.clone()).await;
@@ -719,7 +733,7 @@ async fn a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
     // The firm signs up with the same SIRET: its person joins the record, which keeps its id
     // and site (what was recorded for it stays its own) and waits for approval.
     let (signed_up, pending_token) = signed_up_and_signed_in(
-        &platform,
+        platform,
         &sign_up_body("73282932000074", "21166", "marie@cartonnerie.fr"),
     )
     .await;
@@ -735,7 +749,11 @@ async fn a_firm_diagnosed_by_a_facilitator_finds_its_record_when_it_signs_up() {
     by_member["siret"] = json!("55208131766522");
     let (status, _) = register(by_member, pending_token.clone()).await;
     assert_eq!(status, 403);
-    let cci = read_facilitators_organisation(&platform, &facilitator).await;
+    let (status, own) = client
+        .get(&format!("/api/v1/organisations/{id}"), &pending_token)
+        .await;
+    assert_eq!((status, &own["id"]), (200, &json!(id)), "{own}");
+    let cci = read_facilitators_organisation(platform, &facilitator).await;
     let (status, _) = client
         .get(&format!("/api/v1/organisations/{cci}"), &pending_token)
         .await;

@@ -85,7 +85,11 @@ fn tenant(seed: &TerritorySeed) -> Tenant {
         slug: seed.slug.to_owned(),
         display_name: seed.display_name.to_owned(),
         created_at: synergies_platform::time::now(),
-        communes: seed.communes.iter().map(TerritoryCommune::from).collect(),
+        communes: seed
+            .communes()
+            .into_iter()
+            .map(TerritoryCommune::from)
+            .collect(),
         settings: TenantSettings::default(),
         // The seed's centre; bounds are left to the operator.
         map: TerritoryMap {

@@ -154,16 +154,6 @@ pub struct TerritoryCommune {
     pub postal_codes: Vec<String>,
 }
 
-impl From<&crate::territory::Commune> for TerritoryCommune {
-    fn from(commune: &crate::territory::Commune) -> Self {
-        Self {
-            insee_code: commune.insee_code.to_owned(),
-            name: commune.name.to_owned(),
-            postal_codes: commune.postal_codes.iter().map(|&p| p.to_owned()).collect(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrganisationStatus {
     Pending,
@@ -325,6 +315,22 @@ pub fn new_tenant(
         created_at: synergies_platform::time::now(),
         communes,
     })
+}
+
+/// A new territory covering every commune of an intercommunality (by SIREN, from the official
+/// list shipped with the code), named after it unless `display_name` says otherwise.
+pub fn new_tenant_of_intercommunality(
+    slug: &str,
+    display_name: &str,
+    siren: &str,
+) -> Result<Tenant, FieldError> {
+    let (intercommunality, communes) = crate::communes::territory_of(siren)?;
+    let display_name = if display_name.trim().is_empty() {
+        intercommunality.name
+    } else {
+        display_name
+    };
+    new_tenant(slug, display_name, communes)
 }
 
 /// The organisation that facilitates a territory (its chamber of commerce, say): a public body,

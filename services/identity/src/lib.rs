@@ -3,6 +3,8 @@
 //! EdDSA) and a rotating refresh token; every service verifies access tokens locally against
 //! the keys identity publishes (`GetJwks`).
 
+pub mod communes;
+pub mod convert;
 pub mod demo;
 pub mod domain;
 pub mod error;

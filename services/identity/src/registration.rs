@@ -220,8 +220,8 @@ mod tests {
             display_name: "Dijon métropole".into(),
             created_at: synergies_platform::time::now(),
             communes: crate::territory::DIJON_METROPOLE
-                .communes
-                .iter()
+                .communes()
+                .into_iter()
                 .map(TerritoryCommune::from)
                 .collect(),
         }

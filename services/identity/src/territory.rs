@@ -1,110 +1,71 @@
-//! Territories of the demo tenants: which communes a tenant covers, by INSEE code.
+//! Territories of the demo tenants: which communes each covers, taken from the official list of
+//! communes and intercommunalities shipped with the code (see [`crate::communes`]).
 //!
-//! Sources, checked 2026-11-28:
-//! - INSEE codes and names: INSEE's Code officiel géographique (COG), `v_commune` file as
-//!   committed in `sources/communes.csv` of github.com/datagouv/decoupage-administratif
-//!   (release v6.0.0, March 2026; Crimolois, 21213, appears there only as a `COMD` row attached
-//!   to 21452).
-//! - Membership of each intercommunality: DGCL/BANATIC "composition communale des EPCI à
-//!   fiscalité propre" (`sources/epcicom.xlsx` of the same repository, 2025 populations):
-//!   Dijon Métropole is SIREN 242100410 with 23 members; the CC de Gevrey-Chambertin et de
-//!   Nuits-Saint-Georges is SIREN 200070894 with 55 members.
-//! - Postal codes: La Poste's "Base officielle des codes postaux" (laposte_hexasmal), as exported
-//!   in 2022 (github.com/giloop/parrainages-communes-2022) and in 2014
-//!   (github.com/BaseAdresseNationale/codes-postaux, `code_postaux_v201410.csv`); both give each
-//!   commune below a single postal code, the same in both years (in 2014, before the merger,
-//!   Neuilly-lès-Dijon and Crimolois were both 21800).
-//! - Cross-check of the Dijon list, codes and postal codes: German Wikipedia, "Dijon Métropole",
-//!   members table (fully legible for Ahuy to Hauteville-lès-Dijon), and French Wikipedia,
-//!   "Neuilly-Crimolois" (code commune 21452, code postal 21800).
+//! Dijon Métropole is the intercommunality SIREN 242100410: 23 communes since 28 February 2019,
+//! when Crimolois and Neuilly-lès-Dijon merged into Neuilly-Crimolois.
 //!
-//! Centres are the commune coordinates given by La Poste's base (2022 export), rounded to 4
-//! decimals (about 10 m): good enough to centre a map, not to geocode.
+//! Centres are the commune coordinates given by La Poste's base of postal codes (2022 export),
+//! rounded to 4 decimals (about 10 m): good enough to centre a map, not to geocode.
 
-/// A commune, identified by its INSEE (COG) code; postal codes do not identify communes, as
-/// several communes share one and a commune may have several.
+use crate::communes::{self, OfficialCommune};
+
+/// Which communes a demo territory covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Commune {
-    pub insee_code: &'static str,
-    pub name: &'static str,
-    pub postal_codes: &'static [&'static str],
+pub enum Communes {
+    /// Every commune of the intercommunality with this SIREN.
+    Intercommunality(&'static str),
+    /// These communes, by INSEE code.
+    Listed(&'static [&'static str]),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TerritorySeed {
     pub slug: &'static str,
     pub display_name: &'static str,
-    pub communes: &'static [Commune],
+    pub communes: Communes,
     /// Latitude, longitude (WGS 84).
     pub centre: (f64, f64),
 }
 
-const fn commune(
-    insee_code: &'static str,
-    name: &'static str,
-    postal_codes: &'static [&'static str],
-) -> Commune {
-    Commune {
-        insee_code,
-        name,
-        postal_codes,
+impl TerritorySeed {
+    /// The territory's communes, by INSEE code; postal codes do not identify communes, as
+    /// several communes share one and a commune may have several.
+    pub fn communes(&self) -> Vec<&'static OfficialCommune> {
+        match self.communes {
+            Communes::Intercommunality(siren) => communes::communes_of(siren),
+            Communes::Listed(codes) => codes.iter().filter_map(|c| communes::commune(c)).collect(),
+        }
     }
 }
 
-/// Dijon Métropole as it is since 28 February 2019, when Crimolois and Neuilly-lès-Dijon merged
-/// into Neuilly-Crimolois (COG `mouvements-communes`, same repository): 23 communes.
 pub const DIJON_METROPOLE: TerritorySeed = TerritorySeed {
     slug: "dijon-metropole",
     display_name: "Dijon Métropole",
-    communes: &[
-        commune("21003", "Ahuy", &["21121"]),
-        commune("21105", "Bressey-sur-Tille", &["21560"]),
-        commune("21106", "Bretenière", &["21110"]),
-        commune("21166", "Chenôve", &["21300"]),
-        commune("21171", "Chevigny-Saint-Sauveur", &["21800"]),
-        commune("21192", "Corcelles-les-Monts", &["21160"]),
-        commune("21223", "Daix", &["21121"]),
-        commune("21231", "Dijon", &["21000"]),
-        commune("21263", "Fénay", &["21600"]),
-        commune("21270", "Flavignerot", &["21160"]),
-        commune("21278", "Fontaine-lès-Dijon", &["21121"]),
-        commune("21315", "Hauteville-lès-Dijon", &["21121"]),
-        commune("21355", "Longvic", &["21600"]),
-        commune("21370", "Magny-sur-Tille", &["21110"]),
-        commune("21390", "Marsannay-la-Côte", &["21160"]),
-        commune("21452", "Neuilly-Crimolois", &["21800"]),
-        commune("21473", "Ouges", &["21600"]),
-        commune("21481", "Perrigny-lès-Dijon", &["21160"]),
-        commune("21485", "Plombières-lès-Dijon", &["21370"]),
-        commune("21515", "Quetigny", &["21800"]),
-        commune("21540", "Saint-Apollinaire", &["21850"]),
-        commune("21605", "Sennecey-lès-Dijon", &["21800"]),
-        commune("21617", "Talant", &["21240"]),
-    ],
+    communes: Communes::Intercommunality("242100410"),
     // The commune of Dijon.
     centre: (47.3229, 5.0379),
 };
 
 /// A second tenant for isolation tests: a DEMO SUBSET of 5 of the 55 communes of the
-/// Communauté de communes de Gevrey-Chambertin et de Nuits-Saint-Georges (the wine villages
-/// from Gevrey-Chambertin to Nuits-Saint-Georges), not the real territory of any tenant.
+/// Communauté de communes de Gevrey-Chambertin et de Nuits-Saint-Georges (SIREN 200070894; the
+/// wine villages from Gevrey-Chambertin to Nuits-Saint-Georges), not the real territory of any
+/// tenant.
 pub const GEVREY_NUITS_DEMO: TerritorySeed = TerritorySeed {
     slug: "gevrey-nuits-demo",
     display_name: "Gevrey-Chambertin et Nuits-Saint-Georges (demo subset)",
-    communes: &[
-        commune("21295", "Gevrey-Chambertin", &["21220"]),
-        commune("21442", "Morey-Saint-Denis", &["21220"]),
-        commune("21716", "Vougeot", &["21640"]),
-        commune("21714", "Vosne-Romanée", &["21700"]),
-        commune("21464", "Nuits-Saint-Georges", &["21700"]),
-    ],
+    communes: Communes::Listed(&["21295", "21442", "21716", "21714", "21464"]),
     // Vougeot, midway between Gevrey-Chambertin and Nuits-Saint-Georges.
     centre: (47.1743, 4.9599),
 };
 
-pub fn commune_by_insee(seed: &TerritorySeed, insee_code: &str) -> Option<&'static Commune> {
+pub fn commune_by_insee(
+    seed: &TerritorySeed,
+    insee_code: &str,
+) -> Option<&'static OfficialCommune> {
     let insee_code = insee_code.trim();
-    seed.communes.iter().find(|c| c.insee_code == insee_code)
+    seed.communes()
+        .into_iter()
+        .find(|c| c.insee_code == insee_code)
 }
 
 pub fn is_in_territory(seed: &TerritorySeed, insee_code: &str) -> bool {
@@ -112,10 +73,13 @@ pub fn is_in_territory(seed: &TerritorySeed, insee_code: &str) -> bool {
 }
 
 /// Every commune of the territory served by `postal_code`: one postal code often covers several.
-pub fn communes_for_postal_code(seed: &TerritorySeed, postal_code: &str) -> Vec<&'static Commune> {
+pub fn communes_for_postal_code(
+    seed: &TerritorySeed,
+    postal_code: &str,
+) -> Vec<&'static OfficialCommune> {
     let postal_code = postal_code.trim();
-    seed.communes
-        .iter()
+    seed.communes()
+        .into_iter()
         .filter(|c| c.postal_codes.contains(&postal_code))
         .collect()
 }
@@ -135,7 +99,7 @@ mod tests {
 
     #[test]
     fn dijon_metropole_has_its_23_communes() {
-        assert_eq!(DIJON_METROPOLE.communes.len(), 23);
+        assert_eq!(DIJON_METROPOLE.communes().len(), 23);
         let dijon = commune_by_insee(&DIJON_METROPOLE, "21231").unwrap();
         assert_eq!(dijon.name, "Dijon");
         assert_eq!(dijon.postal_codes, ["21000"]);
@@ -148,7 +112,7 @@ mod tests {
         assert!(!is_in_territory(&DIJON_METROPOLE, "21213"));
         assert!(
             DIJON_METROPOLE
-                .communes
+                .communes()
                 .iter()
                 .all(|c| !c.name.starts_with("Crimolois"))
         );
@@ -157,9 +121,15 @@ mod tests {
     #[test]
     fn codes_are_unique_well_formed_and_in_cote_d_or() {
         for seed in SEEDS {
-            let codes: HashSet<_> = seed.communes.iter().map(|c| c.insee_code).collect();
-            assert_eq!(codes.len(), seed.communes.len(), "{}", seed.slug);
-            for commune in seed.communes {
+            let communes = seed.communes();
+            assert!(
+                communes.len() >= 5,
+                "{}: every listed code is known",
+                seed.slug
+            );
+            let codes: HashSet<_> = communes.iter().map(|c| c.insee_code).collect();
+            assert_eq!(codes.len(), communes.len(), "{}", seed.slug);
+            for commune in communes {
                 assert!(is_cote_d_or_code(commune.insee_code), "{commune:?}");
                 assert!(!commune.postal_codes.is_empty(), "{commune:?}");
                 assert!(
@@ -171,10 +141,17 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_subset_lists_five_real_communes_of_its_intercommunality() {
+        let communes = GEVREY_NUITS_DEMO.communes();
+        assert_eq!(communes.len(), 5);
+        assert!(communes.iter().all(|c| c.epci == Some("200070894")));
+    }
+
+    #[test]
     fn the_two_tenants_share_no_commune() {
         assert!(
             GEVREY_NUITS_DEMO
-                .communes
+                .communes()
                 .iter()
                 .all(|c| !is_in_territory(&DIJON_METROPOLE, c.insee_code))
         );

@@ -79,18 +79,25 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
-    /// Creates a territory with its communes, and optionally its facilitator organisation.
+    /// Creates a territory with its communes (or those of an intercommunality), and optionally
+    /// its facilitator organisation.
     Create {
         /// Lowercase letters, digits and hyphens: `dijon-metropole`.
         #[arg(long)]
         slug: String,
-        /// Display name: `Dijon Métropole`.
-        #[arg(long)]
-        name: String,
+        /// Display name: `Dijon Métropole` (with `--epci`: the intercommunality's name by
+        /// default).
+        #[arg(long, required_unless_present = "epci")]
+        name: Option<String>,
         /// A commune of the territory, `INSEE:Name:postal[,postal…]` (repeat the option), e.g.
         /// `--commune 21231:Dijon:21000`.
         #[arg(long = "commune", value_name = "INSEE:NAME:POSTAL_CODES")]
         communes: Vec<String>,
+        /// Instead of `--commune`: every commune of the intercommunality (EPCI) with this SIREN,
+        /// with its postal codes, from the official list shipped with the platform, e.g.
+        /// `--epci 242100410` (Dijon Métropole).
+        #[arg(long, value_name = "SIREN", conflicts_with = "communes")]
+        epci: Option<String>,
         /// Name of the organisation that facilitates the territory (e.g. its CCI), created
         /// approved; its facilitators are then created over the API.
         #[arg(long)]

@@ -64,11 +64,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `synergies tenant create …`.
 async fn tenant(target: &StorageTarget, command: TenantCommand) -> anyhow::Result<()> {
-    use synergies_identity::domain::{TerritoryCommune, facilitator_organisation, new_tenant};
+    use synergies_identity::domain::{
+        TerritoryCommune, facilitator_organisation, new_tenant, new_tenant_of_intercommunality,
+    };
     let TenantCommand::Create {
         slug,
         name,
         communes,
+        epci,
         facilitator,
         centre,
         bounds,
@@ -103,7 +106,11 @@ async fn tenant(target: &StorageTarget, command: TenantCommand) -> anyhow::Resul
         Some(&[south, west, north, east]) => Some([south, west, north, east]),
         Some(_) => anyhow::bail!("--bounds: expected south,west,north,east"),
     };
-    let mut tenant = new_tenant(&slug, &name, communes)?;
+    let name = name.unwrap_or_default();
+    let mut tenant = match epci {
+        Some(epci) => new_tenant_of_intercommunality(&slug, &name, &epci)?,
+        None => new_tenant(&slug, &name, communes)?,
+    };
     tenant.map = synergies_identity::domain::TerritoryMap { centre, bounds }.validated()?;
     let store =
         synergies_identity::store::for_database(&synergies_identity::database(target).await?);

@@ -167,3 +167,63 @@ fn an_operator_creates_a_territory_from_the_command_line() {
     let error = String::from_utf8_lossy(&again.stderr);
     assert!(error.contains("already exists"), "{error}");
 }
+
+#[test]
+fn an_operator_onboards_intercommunalities_by_their_siren() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let create = |args: &[&str]| {
+        let output = synergies()
+            .args(["--data-dir", data_dir, "tenant", "create", "--embedded"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (created, said, error) = create(&["--slug", "dijon-metropole", "--epci", "242100410"]);
+    assert!(created, "{error}");
+    assert!(
+        said.contains("territory dijon-metropole (Dijon Métropole) created with 23 communes"),
+        "{said}"
+    );
+    let (created, said, error) = create(&[
+        "--slug",
+        "cote-de-nuits",
+        "--name",
+        "Côte de Nuits",
+        "--epci",
+        "200 070 894",
+    ]);
+    assert!(created, "{error}");
+    assert!(
+        said.contains("territory cote-de-nuits (Côte de Nuits) created with 55 communes"),
+        "{said}"
+    );
+
+    let (created, _, error) = create(&["--slug", "nowhere", "--epci", "123456789"]);
+    assert!(!created);
+    assert!(
+        error.contains("no intercommunality has the SIREN 123456789"),
+        "{error}"
+    );
+    let (created, _, error) = create(&[
+        "--slug",
+        "both",
+        "--epci",
+        "242100410",
+        "--commune",
+        "21231:Dijon:21000",
+    ]);
+    assert!(
+        !created,
+        "communes come from the list or from the EPCI, not both"
+    );
+    assert!(error.contains("cannot be used with"), "{error}");
+    let (created, _, error) = create(&["--slug", "nameless"]);
+    assert!(!created);
+    assert!(error.contains("--name"), "{error}");
+}

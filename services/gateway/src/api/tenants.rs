@@ -24,11 +24,18 @@ pub struct CreateTenant {
     /// Lowercase letters, digits and hyphens, e.g. `dijon`.
     #[schema(example = "dijon")]
     pub slug: String,
+    /// Optional with `epci`: the intercommunality's official name by default.
+    #[serde(default)]
     #[schema(example = "Dijon métropole")]
     pub display_name: String,
     /// The territory: only professionals located in these communes may join.
     #[serde(default)]
     pub communes: Vec<Commune>,
+    /// Instead of `communes`: the SIREN of an intercommunality (EPCI), e.g. `242100410` for
+    /// Dijon Métropole; its communes and postal codes come from the official list.
+    #[serde(default)]
+    #[schema(example = "242100410")]
+    pub epci: String,
     /// Where maps of the territory open.
     #[serde(default)]
     pub map: Option<TerritoryMap>,
@@ -251,7 +258,7 @@ pub(crate) fn user_json(user: pb::User) -> User {
     }
 }
 
-/// Creates a tenant (territory).
+/// Creates a tenant (territory), with its communes or those of an intercommunality (`epci`).
 #[utoipa::path(post, path = "/api/v1/tenants", request_body = CreateTenant, security(("operator" = [])),
     responses((status = 201, body = Tenant), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create(
@@ -272,6 +279,7 @@ pub async fn create(
     let message = pb::CreateTenantRequest {
         communes,
         map: body.map.map(Into::into),
+        epci: body.epci,
         slug: body.slug,
         display_name: body.display_name,
     };

@@ -1,0 +1,102 @@
+//! Tenants: creating a territory, reading it, its settings and public figures.
+
+use synergies_platform::error::FieldError;
+use synergies_platform::policy::{Action, authorize_request};
+use synergies_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use super::IdentityApi;
+use crate::convert::{map_from_message, settings_from_message, tenant_message};
+use crate::domain::{self, OrganisationStatus, TerritoryCommune};
+use crate::error::IdentityError;
+
+pub(super) async fn create_tenant(
+    api: &IdentityApi,
+    request: Request<pb::CreateTenantRequest>,
+) -> Result<Response<pb::CreateTenantResponse>, Status> {
+    authorize_request(&api.verifier, &request, Action::CreateTenant).await?;
+    let request = request.into_inner();
+    let communes: Vec<TerritoryCommune> = request
+        .communes
+        .into_iter()
+        .map(|c| TerritoryCommune {
+            insee_code: c.insee_code,
+            name: c.name,
+            postal_codes: c.postal_codes,
+        })
+        .collect();
+    let tenant = match (request.epci.trim(), communes.is_empty()) {
+        ("", _) => domain::new_tenant(&request.slug, &request.display_name, communes),
+        (epci, true) => {
+            domain::new_tenant_of_intercommunality(&request.slug, &request.display_name, epci)
+        }
+        (_, false) => Err(FieldError::new(
+            "epci",
+            "give either the intercommunality's SIREN or the list of communes, not both",
+            "indiquez soit le SIREN de l'intercommunalité, soit la liste des communes, pas les deux",
+        )),
+    };
+    let mut tenant = tenant.map_err(IdentityError::from)?;
+    tenant.map = map_from_message(request.map.unwrap_or_default())
+        .validated()
+        .map_err(IdentityError::from)?;
+    api.store.create_tenant(&tenant).await?;
+    tracing::info!(tenant = %tenant.slug, "tenant created");
+    Ok(Response::new(pb::CreateTenantResponse {
+        tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+pub(super) async fn get_tenant(
+    api: &IdentityApi,
+    request: Request<pb::GetTenantRequest>,
+) -> Result<Response<pb::GetTenantResponse>, Status> {
+    let tenant = api
+        .store
+        .tenant(&request.get_ref().slug)
+        .await?
+        .ok_or(IdentityError::TenantNotFound)?;
+    Ok(Response::new(pb::GetTenantResponse {
+        tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+pub(super) async fn update_tenant_settings(
+    api: &IdentityApi,
+    request: Request<pb::UpdateTenantSettingsRequest>,
+) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
+    let caller = authorize_request(&api.verifier, &request, Action::ManageTenant).await?;
+    let settings = settings_from_message(request.into_inner().settings.unwrap_or_default())
+        .validated()
+        .map_err(IdentityError::from)?;
+    if !api
+        .store
+        .update_tenant_settings(&caller.tenant, &settings)
+        .await?
+    {
+        return Err(IdentityError::TenantNotFound.into());
+    }
+    let tenant = api
+        .store
+        .tenant(&caller.tenant)
+        .await?
+        .ok_or(IdentityError::TenantNotFound)?;
+    Ok(Response::new(pb::UpdateTenantSettingsResponse {
+        tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+pub(super) async fn get_territory_figures(
+    api: &IdentityApi,
+    request: Request<pb::GetTerritoryFiguresRequest>,
+) -> Result<Response<pb::GetTerritoryFiguresResponse>, Status> {
+    let tenant = request.into_inner().tenant;
+    if api.store.tenant(&tenant).await?.is_none() {
+        return Err(IdentityError::TenantNotFound.into());
+    }
+    let members = api
+        .store
+        .count_organisations(&tenant, OrganisationStatus::Approved)
+        .await?;
+    Ok(Response::new(pb::GetTerritoryFiguresResponse { members }))
+}
