@@ -66,7 +66,7 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// POST with a bearer token and an `Idempotency-Key`.
+    /// POST with an `Idempotency-Key` (and a bearer token unless empty).
     pub async fn post_once(
         &self,
         path: &str,
@@ -74,15 +74,15 @@ impl Client {
         key: &str,
         body: &Value,
     ) -> (u16, Value) {
-        let response = self
+        let mut request = self
             .http
             .post(format!("{}{path}", self.base_url))
-            .bearer_auth(token)
             .header("idempotency-key", key)
-            .json(body)
-            .send()
-            .await
-            .expect("gateway answers");
+            .json(body);
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("gateway answers");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }

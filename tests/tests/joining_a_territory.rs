@@ -851,3 +851,24 @@ async fn an_e_mail_waits_out_an_smtp_outage_without_spending_its_attempts() {
     assert!(mail["sent_at"].is_string(), "{page}");
     assert_eq!(mail["attempts"], 1, "{page}");
 }
+
+/// A sign-up whose answer was lost is sent again with its `Idempotency-Key`: the same answer,
+/// one organisation and one account; without the key, the repeat is refused as a duplicate.
+#[tokio::test]
+async fn a_sign_up_sent_twice_with_its_idempotency_key_creates_one_organisation() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    dijon_with_a_facilitator(&platform).await;
+    let body = sign_up_body("73282932000074", "21231", "marie@cartonnerie.fr");
+    let (status, first) = client
+        .post_once("/api/v1/signup", "", "sign-up-7f3a", &body)
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = client
+        .post_once("/api/v1/signup", "", "sign-up-7f3a", &body)
+        .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again, first);
+    let (status, duplicate) = client.post("/api/v1/signup", "", &body).await;
+    assert_eq!(status, 409, "{duplicate}");
+}

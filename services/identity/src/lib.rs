@@ -36,7 +36,13 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let keys = Arc::new(keys::KeyRing::load(Arc::clone(&store)).await?);
     let (relay, relay_task) = env.spawn_relay(&database);
     let operator_token = env.config.identity.operator_token.clone();
-    let api = grpc::IdentityApi::new(Arc::clone(&store), relay, keys, operator_token);
+    let api = grpc::IdentityApi::new(
+        Arc::clone(&store),
+        relay,
+        keys,
+        operator_token,
+        database.clone(),
+    );
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "identity service listening");
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)

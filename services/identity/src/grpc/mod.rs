@@ -35,6 +35,8 @@ pub struct IdentityApi {
     account_failures: Throttle,
     /// ...and per client address: or across accounts.
     address_failures: Throttle,
+    /// Where `Idempotency-Key`s of sign-ups are kept.
+    database: synergies_platform::db::Database,
 }
 
 const THROTTLE_WINDOW: std::time::Duration = std::time::Duration::from_mins(15);
@@ -45,6 +47,7 @@ impl IdentityApi {
         relay: RelayWaker,
         keys: Arc<KeyRing>,
         operator_token: Secret,
+        database: synergies_platform::db::Database,
     ) -> Self {
         let verifier = Verifier::new(keys.clone());
         Self {
@@ -55,6 +58,7 @@ impl IdentityApi {
             operator_token,
             account_failures: Throttle::new(5, THROTTLE_WINDOW),
             address_failures: Throttle::new(30, THROTTLE_WINDOW),
+            database,
         }
     }
 
@@ -129,7 +133,16 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         &self,
         request: Request<pb::SignUpRequest>,
     ) -> Result<Response<pb::SignUpResponse>, Status> {
-        sign_up::sign_up(self, request).await
+        // Anonymous: the key is the sign-up's own, within the territory it names.
+        let tenant = request.get_ref().tenant.clone();
+        let call = synergies_platform::idempotency::IdempotentCall::from_request(
+            &request, &tenant, "", "SignUp",
+        )?;
+        synergies_platform::idempotency::IdempotentCall::run(call, &self.database, || async {
+            Ok(sign_up::sign_up(self, request).await?.into_inner())
+        })
+        .await
+        .map(Response::new)
     }
 
     async fn decide_organisation(

@@ -108,8 +108,9 @@ pub(super) async fn decide_organisation(
             .into());
         }
     };
-    let reason = synergies_platform::validate::bounded_text("reason", &request.reason, 1000)
-        .map_err(IdentityError::from)?;
+    let reason =
+        synergies_platform::validate::bounded_multiline_text("reason", &request.reason, 1000)
+            .map_err(IdentityError::from)?;
     if status != OrganisationStatus::Approved && reason.is_empty() {
         return Err(IdentityError::from(FieldError::new(
             "reason",
@@ -155,8 +156,9 @@ pub(super) async fn close_organisation(
     let request = request.into_inner();
     api.confirm_password(me.user_id, &request.password, "password")
         .await?;
-    let reason = synergies_platform::validate::bounded_text("reason", &request.reason, 1000)
-        .map_err(IdentityError::from)?;
+    let reason =
+        synergies_platform::validate::bounded_multiline_text("reason", &request.reason, 1000)
+            .map_err(IdentityError::from)?;
     let decision = Decision {
         status: OrganisationStatus::Closed,
         reason,
