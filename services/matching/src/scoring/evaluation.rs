@@ -113,20 +113,24 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
     let mut above = 0_usize;
     let mut misses = Vec::new();
     for case in cases {
-        let learned: Vec<_> = records
-            .iter()
-            .filter(|r| r.case != case)
-            .map(MaestriRecord::known_exchange)
-            .collect();
+        let learned_records: Vec<&MaestriRecord> =
+            records.iter().filter(|r| r.case != case).collect();
+        let learned: Vec<_> = learned_records.iter().map(|r| r.known_exchange()).collect();
         let knowledge =
             Knowledge::learned_from(&learned, if options.curated_routes { curated } else { "" });
         let mut candidates: Vec<&InputKey> = all_inputs.iter().filter(|k| k.case == case).collect();
         let mut others: Vec<&InputKey> = all_inputs.iter().filter(|k| k.case != case).collect();
         others.sort_by_key(|key| fnv(&format!("{case}|{}", key.describe())));
         candidates.extend(others.into_iter().take(options.distractors));
+        // A distractor is scored without the exchanges of its own case, as the true receiver
+        // is: no candidate is recognised from its own documented exchange.
         let views: Vec<(&InputKey, View)> = candidates
             .iter()
-            .map(|key| (*key, knowledge.view(&input_items[key], Side::Input)))
+            .map(|key| {
+                let mut view = knowledge.view(&input_items[key], Side::Input);
+                view.forget_exchanges(|index| learned_records[index].case == key.case);
+                (*key, view)
+            })
             .collect();
 
         for record in records.iter().filter(|r| r.case == case) {
@@ -140,7 +144,7 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
                     r.case == case
                         && r.provider_company == record.provider_company
                         && r.provider_nace == record.provider_nace
-                        && r.material == record.material
+                        && (r.material == record.material || r.ewc_code == record.ewc_code)
                 })
                 .map(InputKey::of)
                 .filter(|key| *key != truth)
