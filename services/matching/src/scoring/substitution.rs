@@ -216,14 +216,17 @@ pub fn class_compatibility(output: ResourceClass, input: ResourceClass) -> f64 {
     }
     match (output, input) {
         // What is let go as waste or by-product becomes someone's material, or fuel.
-        (Waste | ByProduct | Material, Waste | ByProduct | Material) => 1.0,
-        (Waste | ByProduct | Material, Energy) => 1.0,
-        (Equipment, Material) | (Material, Equipment) => 0.5,
-        (Waste | ByProduct, Equipment) | (Equipment, Waste | ByProduct) => 0.5,
-        (Water, Energy) | (Energy, Water) => 0.5,
+        (Waste | ByProduct | Material, Waste | ByProduct | Material | Energy) => 1.0,
+        // Equipment can be taken apart for material; heat and water go together in networks;
+        // storage space goes with logistics.
+        (Equipment, Material | Waste | ByProduct)
+        | (Material | Waste | ByProduct, Equipment)
+        | (Water, Energy)
+        | (Energy, Water)
+        | (Space, Logistics)
+        | (Logistics, Space) => 0.5,
         (Waste | ByProduct, Water) | (Water, Waste | ByProduct | Material) => 0.4,
         (Skill | Service | Logistics, Skill | Service | Logistics) => 0.9,
-        (Space, Logistics) | (Logistics, Space) => 0.5,
         _ => 0.0,
     }
 }

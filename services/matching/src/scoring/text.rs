@@ -129,12 +129,15 @@ pub fn stems(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A variant as stems, the concept it stands for, and the broader concept if any.
+type Variant = (Vec<String>, String, Option<String>);
+
 /// The synonym groups (`synonyms.tsv`): each variant, as a sequence of stems, stands for its
 /// concept, and optionally for a broader concept too (a palox is also a kind of pallet).
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     /// First stem → (variant stems, concept, broader concept), longest variants first.
-    variants: HashMap<String, Vec<(Vec<String>, String, Option<String>)>>,
+    variants: HashMap<String, Vec<Variant>>,
 }
 
 impl Synonyms {
