@@ -54,6 +54,8 @@ pub struct Report {
     pub mean_candidates: f64,
     /// Share of true pairs whose score passes the proposal threshold.
     pub above_threshold: f64,
+    /// Share of the distractors (inputs of other cases) whose score passes the threshold.
+    pub distractors_above_threshold: f64,
     /// The queries whose true receiver was not in the first three, for the failure analysis.
     pub misses: Vec<Miss>,
 }
@@ -111,6 +113,7 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
     let mut queries = 0_usize;
     let mut candidates_total = 0_usize;
     let mut above = 0_usize;
+    let (mut distractor_pairs, mut distractors_above) = (0_usize, 0_usize);
     let mut misses = Vec::new();
     for case in cases {
         let learned_records: Vec<&MaestriRecord> =
@@ -159,6 +162,10 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
                         above += 1;
                     }
                 } else if !(options.filtered && also_right.contains(key)) {
+                    if key.case != case {
+                        distractor_pairs += 1;
+                        distractors_above += usize::from(assessment.score >= SCORE_THRESHOLD);
+                    }
                     others.push((assessment.raw_score, *key));
                 }
             }
@@ -216,6 +223,11 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
         recall_at_10: share(hits[2]),
         mean_candidates: share(candidates_total as f64),
         above_threshold: share(above as f64),
+        distractors_above_threshold: if distractor_pairs == 0 {
+            0.0
+        } else {
+            distractors_above as f64 / distractor_pairs as f64
+        },
         misses,
     }
 }

@@ -18,6 +18,8 @@ pub const MAESTRI: &str = include_str!("../../data/maestri-exchanges.csv");
 /// The summed support of documented exchanges that makes the learned part of the activity
 /// factor about 0.63 (one exchange matching at both ends).
 const LEARNED_SCALE: f64 = 1.0;
+/// How much the documented exchanges other than the best one add to the support.
+const OTHER_SUPPORTS: f64 = 0.3;
 
 /// What the scorer knows about which activities' outputs feed which activities' inputs.
 #[derive(Debug, Clone, Default)]
@@ -241,8 +243,7 @@ impl Knowledge {
                 best_route = Some(route);
             }
         }
-        // An exchange supports the pair as much as both ends look alike; the supports add up
-        // (several documented exchanges of the kind say more than one).
+        // An exchange supports the pair as much as both ends look alike.
         let mut affinity = 0.0;
         let mut best: Option<(f64, &LearnedExchange)> = None;
         for (exchange, (giver, taker)) in self
@@ -256,6 +257,10 @@ impl Knowledge {
                 best = Some((support, exchange));
             }
         }
+        // The best exchange counts fully, the others a little: a universal sink (cement kilns
+        // take a bit of everything) should not win every ranking on its numbers alone.
+        let top = best.map_or(0.0, |(value, _)| value);
+        let affinity = top + OTHER_SUPPORTS * (affinity - top);
         let learned = 1.0 - (-affinity / LEARNED_SCALE).exp();
         let routed = best_route.map_or(0.0, |route| route.strength);
         let combined = 1.0 - (1.0 - learned) * (1.0 - routed);
