@@ -153,8 +153,7 @@ impl Knowledge {
                     .collect();
                 let concept = fields
                     .next()
-                    .map(|c| synonyms.terms(c).join("_"))
-                    .filter(|c| !c.is_empty());
+                    .and_then(|c| synonyms.terms(c).into_iter().next());
                 (code, (wastes, concept))
             })
             .collect();
@@ -378,7 +377,8 @@ fn parse_condition(text: &str, synonyms: &Synonyms) -> Option<Condition> {
         "nace" => Condition::Nace(value.to_owned()),
         "cat" => Condition::Category(value.to_owned()),
         "class" => Condition::Class(ResourceClass::parse(value)?),
-        "term" => Condition::Term(synonyms.terms(value).join("_")),
+        // The concept a word or phrase stands for (its first term: a broader concept follows).
+        "term" => Condition::Term(synonyms.terms(value).into_iter().next()?),
         _ => return None,
     })
 }
