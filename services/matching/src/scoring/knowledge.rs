@@ -8,7 +8,6 @@ use super::codes::{WasteCode, nace_closeness, nace_codes};
 use super::text::{self, Synonyms, TermSet, term_set};
 use super::{Item, KnownExchange, ResourceClass};
 
-const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
 const ROUTES: &str = include_str!("../../data/routes.tsv");
 const CATEGORIES: &str = include_str!("../../data/categories.tsv");
 const ACTIVITIES: &str = include_str!("../../data/nace-activities.tsv");
@@ -122,7 +121,7 @@ impl Knowledge {
     /// Knowledge from the given exchanges and curated routes (`routes.tsv` format). Lines of the
     /// curated text that do not parse are skipped (a unit test keeps the shipped file clean).
     pub fn learned_from(exchanges: &[KnownExchange], curated: &str) -> Knowledge {
-        let synonyms = Synonyms::parse(SYNONYMS).unwrap_or_default();
+        let synonyms = Synonyms::bundled();
         let exchanges = exchanges
             .iter()
             .map(|exchange| LearnedExchange {
@@ -494,7 +493,7 @@ mod tests {
 
     #[test]
     fn the_shipped_routes_all_parse_and_cite_a_source() {
-        let synonyms = Synonyms::parse(SYNONYMS).expect("synonyms parse");
+        let synonyms = Synonyms::bundled();
         let routes = parse_routes(ROUTES, &synonyms);
         assert!(routes.len() >= 30);
         for route in routes {

@@ -209,7 +209,8 @@ fn round(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
-/// The same category 1, one inside the other 0.8, sisters under one parent 0.4, otherwise 0.
+/// The same category 1, one inside the other 0.8, sisters under one parent 0.3 (pallets and
+/// pallet boxes, but also cardboard and film: not enough alone), otherwise 0.
 pub fn category_closeness(a: &str, b: &str) -> f64 {
     let within = |inner: &str, outer: &str| inner.starts_with(&format!("{outer}/"));
     if a == b {
@@ -218,7 +219,7 @@ pub fn category_closeness(a: &str, b: &str) -> f64 {
         0.8
     } else if a.rsplit_once('/').map(|p| p.0) == b.rsplit_once('/').map(|p| p.0) && a.contains('/')
     {
-        0.4
+        0.3
     } else {
         0.0
     }

@@ -82,6 +82,29 @@ fn office_chairs_are_not_a_request_for_wood_offcuts() {
 }
 
 #[test]
+fn sister_categories_alone_are_not_a_match() {
+    let knowledge = knowledge();
+    let cardboard = with_category(
+        offer(ResourceClass::Material, "Cartons"),
+        "packaging/cardboard",
+    );
+    let film = with_category(
+        request(ResourceClass::Material, "Film étirable"),
+        "packaging/film",
+    );
+    assert_eq!(score_substitution(&cardboard, &film, &knowledge), None);
+    let it = with_category(
+        offer(ResourceClass::Skill, "Dépannage informatique"),
+        "skills/it",
+    );
+    let legal = with_category(
+        request(ResourceClass::Skill, "Conseil juridique"),
+        "skills/legal-admin",
+    );
+    assert_eq!(score_substitution(&it, &legal, &knowledge), None);
+}
+
+#[test]
 fn used_oil_is_not_process_water() {
     let mut oil = with_ewc(offer(ResourceClass::Waste, "Huiles usagées"), "130205*");
     oil.kind = ItemKind::Flow;
