@@ -108,7 +108,14 @@ pub(crate) enum Evidence<'k> {
     Exchange(&'k LearnedExchange),
 }
 
+static BUNDLED: std::sync::LazyLock<Knowledge> = std::sync::LazyLock::new(Knowledge::bundled);
+
 impl Knowledge {
+    /// The bundled knowledge, read once per process (reading it takes milliseconds: keep one).
+    pub fn global() -> &'static Knowledge {
+        &BUNDLED
+    }
+
     /// The knowledge shipped with the code: the MAESTRI exchanges and the curated routes.
     pub fn bundled() -> Knowledge {
         let exchanges: Vec<KnownExchange> = maestri_records(MAESTRI)
