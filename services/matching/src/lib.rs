@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod handler;
+pub mod scoring;
 pub mod store;
 
 use std::sync::Arc;
