@@ -91,6 +91,32 @@ fn id(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_owned()
 }
 
+/// The rows of the flows service's outbox: envelope, and whether the relay published it.
+async fn outbox_rows(
+    platform: &Platform,
+    servers: Option<&TestServers>,
+    query: &str,
+) -> Vec<(Vec<u8>, bool)> {
+    if let Some(servers) = servers {
+        let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
+        let schema = format!("\"{}flows\"", platform.schema_prefix);
+        let rows = sqlx::query_as(&query.replace("FROM outbox", &format!("FROM {schema}.outbox")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let path = platform.dir.path().join("data").join("flows.db");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
 /// Every event of the flows service's outbox, once the relay has published them all (the outbox
 /// is drained onto the bus), oldest first.
 async fn published_flow_events(
@@ -99,40 +125,18 @@ async fn published_flow_events(
 ) -> Vec<EventEnvelope> {
     const QUERY: &str =
         "SELECT envelope, published_at IS NOT NULL AS published FROM outbox ORDER BY id";
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let rows: Vec<(Vec<u8>, bool)> = if let Some(servers) = servers {
-            let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
-            let schema = format!("\"{}flows\"", platform.schema_prefix);
-            let rows =
-                sqlx::query_as(&QUERY.replace("FROM outbox", &format!("FROM {schema}.outbox")))
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
-            pool.close().await;
-            rows
-        } else {
-            let path = platform.dir.path().join("data").join("flows.db");
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                .await
-                .unwrap();
-            let rows = sqlx::query_as(QUERY).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            rows
-        };
-        if rows.iter().all(|(_, published)| *published) {
-            return rows
-                .into_iter()
-                .map(|(envelope, _)| EventEnvelope::decode(envelope.as_slice()).unwrap())
-                .collect();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "flow events still unpublished after 20 s:\n{}",
-            platform.all_logs()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let rows = synergies_platform::testing::eventually(
+        "every flow event published",
+        std::time::Duration::from_secs(20),
+        || async {
+            let rows = outbox_rows(platform, servers, QUERY).await;
+            rows.iter().all(|(_, published)| *published).then_some(rows)
+        },
+    )
+    .await;
+    rows.into_iter()
+        .map(|(envelope, _)| EventEnvelope::decode(envelope.as_slice()).unwrap())
+        .collect()
 }
 
 /// A company records a flow at its site, changes it and removes it; the facilitator reads its
