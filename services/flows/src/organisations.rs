@@ -27,6 +27,8 @@ pub struct Organisations {
 #[derive(Debug, Clone)]
 pub struct Organisation {
     pub id: Uuid,
+    /// 14 digits, empty for associations.
+    pub siret: String,
     pub facts: OrganisationFacts,
     sites: Vec<SiteFacts>,
 }
@@ -62,6 +64,7 @@ fn unavailable(status: &tonic::Status) -> FlowsError {
 fn organisation(message: identity::Organisation) -> Option<Organisation> {
     Some(Organisation {
         id: Uuid::parse_str(&message.id).ok()?,
+        siret: message.siret,
         facts: OrganisationFacts {
             name: message.name,
             nace: message.naf,
@@ -101,6 +104,34 @@ impl Organisations {
             .organisation
             .and_then(organisation)
             .ok_or(FlowsError::OrganisationNotFound)
+    }
+
+    /// Every organisation of the caller's tenant, whatever its status (facilitators).
+    pub async fn all_of_tenant(
+        &self,
+        caller: &CallerContext,
+    ) -> Result<Vec<Organisation>, FlowsError> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let message = identity::ListOrganisationsRequest {
+                status: identity::OrganisationStatus::Unspecified.into(),
+                page_size: PAGE,
+                page_token: page_token.clone(),
+            };
+            let page = self
+                .client
+                .clone()
+                .list_organisations(request(message, caller))
+                .await
+                .map_err(|status| unavailable(&status))?
+                .into_inner();
+            all.extend(page.organisations.into_iter().filter_map(organisation));
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            page_token = page.next_page_token;
+        }
     }
 
     /// Any organisation of the caller's tenant, whatever its status, as a facilitator reads

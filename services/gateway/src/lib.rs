@@ -19,7 +19,7 @@ use std::future::IntoFuture;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::serve::ListenerExt;
 use synergies_platform::config::PlatformConfig;
 use tokio::net::TcpListener;
@@ -128,6 +128,43 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::listings::public_get),
         )
         .route("/api/v1/categories", get(api::listings::categories))
+        .route(
+            "/api/v1/flows",
+            post(api::flows::create).get(api::flows::list),
+        )
+        .route(
+            "/api/v1/flows/{id}",
+            get(api::flows::get)
+                .put(api::flows::update)
+                .delete(api::flows::delete),
+        )
+        .route("/api/v1/flows/{id}/history", get(api::flows::history))
+        .route(
+            "/api/v1/flows/import",
+            post(api::flows::import)
+                // Its own limit: a campaign's CSV file is larger than any JSON body.
+                .layer(DefaultBodyLimit::max(
+                    clients::flows::IMPORT_MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/api/v1/flows/import/template.csv",
+            get(api::flows::import_template),
+        )
+        .route("/api/v1/flows/export.csv", get(api::flows::export_csv))
+        .route(
+            "/api/v1/campaigns",
+            post(api::campaigns::create).get(api::campaigns::list),
+        )
+        .route("/api/v1/campaigns/{id}", get(api::campaigns::get))
+        .route(
+            "/api/v1/campaigns/{id}/organisations",
+            post(api::campaigns::add_organisations),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/organisations/{organisation_id}",
+            put(api::campaigns::set_state),
+        )
         .route("/api/v1/organisation", get(api::organisations::mine))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route(

@@ -1,6 +1,8 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod campaigns;
 pub mod exchanges;
+pub mod flows;
 pub mod inbox;
 pub mod listings;
 pub mod mail;
