@@ -945,3 +945,33 @@ async fn split_a_campaigns_flows_are_imported_all_or_nothing_and_exported() {
     let platform = Platform::split(&servers, |_| Vec::new()).await;
     import_and_export(&platform).await;
 }
+
+/// A recording sent again with its `Idempotency-Key` (the answer was lost) records one flow.
+#[tokio::test]
+async fn a_flow_sent_twice_with_its_idempotency_key_is_recorded_once() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    dijon(client).await;
+    let brewery = client.create_member("dijon", "Brasserie du lac").await;
+    let (status, first) = client
+        .post_once(
+            "/api/v1/flows",
+            &brewery.token,
+            "flow-once-1",
+            &wood_offcuts(),
+        )
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = client
+        .post_once(
+            "/api/v1/flows",
+            &brewery.token,
+            "flow-once-1",
+            &wood_offcuts(),
+        )
+        .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(id(&again), id(&first));
+    let (_, own) = client.get("/api/v1/flows", &brewery.token).await;
+    assert_eq!(own["flows"].as_array().unwrap().len(), 1, "{own}");
+}

@@ -33,6 +33,8 @@ pub struct FlowsApi {
     pub(crate) relay: RelayWaker,
     verifier: Arc<Verifier>,
     pub(crate) organisations: Organisations,
+    /// Where `Idempotency-Key`s of recordings are kept.
+    database: synergies_platform::db::Database,
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
@@ -86,12 +88,14 @@ impl FlowsApi {
         relay: RelayWaker,
         verifier: Arc<Verifier>,
         organisations: Organisations,
+        database: synergies_platform::db::Database,
     ) -> Self {
         Self {
             store,
             relay,
             verifier,
             organisations,
+            database,
         }
     }
 
@@ -319,11 +323,20 @@ impl FlowsService for FlowsApi {
         request: Request<pb::RecordFlowRequest>,
     ) -> Result<Response<pb::FlowResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
+        let call = synergies_platform::idempotency::IdempotentCall::for_caller(
+            &request,
+            &caller,
+            "RecordFlow",
+        )?;
         let fields = request.into_inner().fields.unwrap_or_default();
-        let flow = self.record(&caller, fields).await?;
-        Ok(Response::new(pb::FlowResponse {
-            flow: Some(flow_message(&flow)),
-        }))
+        synergies_platform::idempotency::IdempotentCall::run(call, &self.database, || async {
+            let flow = self.record(&caller, fields).await?;
+            Ok(pb::FlowResponse {
+                flow: Some(flow_message(&flow)),
+            })
+        })
+        .await
+        .map(Response::new)
     }
 
     async fn get_flow(

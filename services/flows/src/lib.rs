@@ -44,11 +44,13 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         relay,
         env.verifier.clone(),
         organisations,
+        database.clone(),
     );
     let routes = tonic::service::Routes::new(FlowsServiceServer::new(api))
         .add_service(CampaignsServiceServer::new(campaigns));
     tracing::info!(address = %listener.local_addr()?, "flows service listening");
-    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    env.serve_grpc(SERVICE_NAME, listener, routes, &database)
+        .await?;
     relay_task.await?;
     Ok(())
 }
