@@ -59,7 +59,7 @@ fi
 nextest=(cargo nextest run --workspace --config-file tests/nextest.toml)
 # Tests that need the servers are named for them: the PostgreSQL and NATS cases of the
 # conformance suites, and the split-process end-to-end tests.
-server_tests='test(/^(postgres|nats)::/) | test(/^split_/)'
+server_tests='test(/^(postgres|nats)::/) | test(/(^|::)split_/)'
 
 if [[ "${SYNERGIES_TEST_EMBEDDED_ONLY:-}" == 1 ]]; then
     "${nextest[@]}" -E "not ($server_tests)" "$@"

@@ -1,0 +1,15 @@
+//! The end-to-end suites: the whole platform, in the all-in-one and the split-process layouts,
+//! driven through its public interfaces. One test binary for all of them, so the workspace
+//! links one executable of this size rather than one per suite; each suite is a module
+//! (`cargo nextest run -p synergies-tests -E 'test(/^flows::/)'` runs one).
+
+mod exchanges;
+mod flows;
+mod joining_a_territory;
+mod listing_photos;
+mod listings_lifecycle;
+mod offer_reaches_requester;
+mod rgpd;
+mod sessions;
+mod territories;
+mod web_journeys;
