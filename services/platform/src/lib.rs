@@ -26,6 +26,7 @@ pub mod services;
 pub mod shutdown;
 pub mod telemetry;
 #[doc(hidden)]
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
 pub mod validate;
