@@ -3,10 +3,11 @@
 
 use prost::Message;
 use synergies_proto::events::v1::{
-    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingExpired, ListingHidden,
-    ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
-    ListingUpdated, ListingWithdrawn, MatchFound, OrganisationDecided, PasswordResetRequested,
-    UserErased, UserInvited, UserVerificationRequested,
+    ConversationMessagePosted, EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded,
+    FlowRemoved, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled,
+    ListingReserved, ListingSubmitted, ListingUpdated, ListingWithdrawn, MatchFound,
+    OrganisationDecided, PasswordResetRequested, UserErased, UserInvited,
+    UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -53,6 +54,18 @@ impl Event for ConversationMessagePosted {
 
 impl Event for ExchangeCompleted {
     const TYPE: &'static str = "exchange.completed";
+}
+
+impl Event for FlowRecorded {
+    const TYPE: &'static str = "flow.recorded";
+}
+
+impl Event for FlowChanged {
+    const TYPE: &'static str = "flow.changed";
+}
+
+impl Event for FlowRemoved {
+    const TYPE: &'static str = "flow.removed";
 }
 
 impl Event for MatchFound {
