@@ -5,6 +5,24 @@
 
 use synergies_platform::i18n::Text;
 
+pub mod codes;
+pub mod evaluation;
+mod explanation;
+mod knowledge;
+mod mutualisation;
+mod substitution;
+pub mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use knowledge::{Knowledge, MAESTRI, MaestriRecord, maestri_records};
+pub use mutualisation::{MINIMUM_ORGANISATIONS, mutualisation_groups, pool_of};
+pub use substitution::{
+    SCORE_THRESHOLD, category_closeness, class_compatibility, distance_decay, distance_scale_km,
+    haversine_km, mode_compatibility, quantity_fit, score_substitution,
+};
+
 /// Whether an item comes from the classified listings or from a diagnosed flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ItemKind {
@@ -157,10 +175,6 @@ pub struct Scored {
     pub explanation: Text,
 }
 
-/// What the scorer knows about which activities' outputs feed which activities' inputs.
-#[derive(Debug, Clone, Default)]
-pub struct Knowledge {}
-
 /// A documented exchange: the provider's activity and output, the receiver's activity and use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownExchange {
@@ -169,27 +183,6 @@ pub struct KnownExchange {
     pub ewc_code: String,
     pub material: String,
     pub final_use: String,
-}
-
-impl Knowledge {
-    /// The knowledge shipped with the code: the MAESTRI exchanges and the curated routes.
-    pub fn bundled() -> Knowledge {
-        Knowledge {}
-    }
-
-    /// Knowledge from the given exchanges and curated routes (`routes.tsv` format).
-    pub fn learned_from(_exchanges: &[KnownExchange], _curated: &str) -> Knowledge {
-        Knowledge {}
-    }
-}
-
-/// Below this score a pair is not proposed.
-pub const SCORE_THRESHOLD: f64 = 0.35;
-
-/// None when the pair must not be proposed: same organisation, other tenant, same direction,
-/// unrelated (below threshold).
-pub fn score_substitution(_output: &Item, _input: &Item, _knowledge: &Knowledge) -> Option<Scored> {
-    None
 }
 
 /// What a group of organisations would pool.
@@ -211,13 +204,4 @@ pub struct MutualisationGroup {
     /// Item ids, from at least three organisations.
     pub members: Vec<uuid::Uuid>,
     pub explanation: Text,
-}
-
-/// The groups of at least three organisations within `radius_km` that could pool something.
-pub fn mutualisation_groups(
-    _items: &[Item],
-    _radius_km: f64,
-    _knowledge: &Knowledge,
-) -> Vec<MutualisationGroup> {
-    Vec::new()
 }
