@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "synergies/listings/v1/exchanges.proto",
     "synergies/matching/v1/matching.proto",
     "synergies/notifications/v1/notifications.proto",
+    "synergies/flows/v1/flows.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -11,6 +11,7 @@
 #   GATEWAY              host:port the gateway listens on (default 127.0.0.1:8080)
 #   SYNERGIES_IDENTITY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
 #   SYNERGIES_SERVICES__<SVC>_LISTEN / _URL   move a service to another address
+#   PORT_OFFSET          added to every default port of the services and their metrics (default 0)
 #   READY_TIMEOUT        seconds to wait for the gateway's /readyz (default 60)
 #
 # The binary is configured only through SYNERGIES_* environment variables (figment, `__` separates
@@ -18,7 +19,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 stop_after_ready=false
@@ -104,30 +105,37 @@ export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
 export SYNERGIES_IDENTITY__OPERATOR_TOKEN
 # Listing photos: the repository's var/photos (ignored by git), wherever the script is run from.
 export SYNERGIES_PHOTOS__DIRECTORY="${SYNERGIES_PHOTOS__DIRECTORY:-$root/var/photos}"
-export SYNERGIES_SERVICES__IDENTITY_LISTEN="${SYNERGIES_SERVICES__IDENTITY_LISTEN:-127.0.0.1:7301}"
-export SYNERGIES_SERVICES__LISTINGS_LISTEN="${SYNERGIES_SERVICES__LISTINGS_LISTEN:-127.0.0.1:7302}"
-export SYNERGIES_SERVICES__MATCHING_LISTEN="${SYNERGIES_SERVICES__MATCHING_LISTEN:-127.0.0.1:7303}"
-export SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN="${SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN:-127.0.0.1:7304}"
-# By default a client URL follows its service's listen address, so moving one port moves both.
-export SYNERGIES_SERVICES__IDENTITY_URL="${SYNERGIES_SERVICES__IDENTITY_URL:-http://$SYNERGIES_SERVICES__IDENTITY_LISTEN}"
-export SYNERGIES_SERVICES__LISTINGS_URL="${SYNERGIES_SERVICES__LISTINGS_URL:-http://$SYNERGIES_SERVICES__LISTINGS_LISTEN}"
-export SYNERGIES_SERVICES__MATCHING_URL="${SYNERGIES_SERVICES__MATCHING_URL:-http://$SYNERGIES_SERVICES__MATCHING_LISTEN}"
-export SYNERGIES_SERVICES__NOTIFICATIONS_URL="${SYNERGIES_SERVICES__NOTIFICATIONS_URL:-http://$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN}"
 
-# Prometheus /metrics and /healthz of each gRPC service (the gateway serves its own on $GATEWAY).
-declare -A metrics_listen=(
-    [identity]=127.0.0.1:9101
-    [listings]=127.0.0.1:9102
-    [matching]=127.0.0.1:9103
-    [notifications]=127.0.0.1:9104
-)
+# The services and their default ports come from the binary (the platform's one list of services):
+# `synergies services` prints `<name> <port>` lines. Each listens on 127.0.0.1:<port> unless
+# SYNERGIES_SERVICES__<NAME>_LISTEN says otherwise, and serves its metrics on 9100 + its rank.
+port_offset=${PORT_OFFSET:-0}
+[[ "$port_offset" =~ ^[0-9]+$ ]] || die "PORT_OFFSET must be a whole number"
+declare -a backends=()
+declare -A metrics_listen=() address_variable=()
+rank=0
+while read -r service port; do
+    [[ -n "$service" ]] || continue
+    rank=$((rank + 1))
+    backends+=("$service")
+    upper=${service^^}
+    listen_var="SYNERGIES_SERVICES__${upper}_LISTEN"
+    url_var="SYNERGIES_SERVICES__${upper}_URL"
+    # By default a client URL follows its service's listen address, so moving one port moves both.
+    export "$listen_var=${!listen_var:-127.0.0.1:$((port + port_offset))}"
+    export "$url_var=${!url_var:-http://${!listen_var}}"
+    metrics_listen[$service]="127.0.0.1:$((9100 + rank + port_offset))"
+    address_variable[${!listen_var}]=$listen_var
+done < <(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR "$BIN" services)
+((${#backends[@]})) || die "$BIN services listed no service"
+address_variable[$GATEWAY]=GATEWAY
 
 # The configuration refuses unknown SYNERGIES_* keys, and these two belong to this script only, so
 # no child may see them.
 readonly -a CLEAN_ENV=(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR)
 
 # A port already taken would make a service fail in a way that is only visible in its log; say it
-# up front. `ss` also sees outgoing connections: the defaults (7301-7304) stay below Linux's
+# up front. `ss` also sees outgoing connections: the defaults (7301 and up) stay below Linux's
 # ephemeral range (32768-60999) for that reason, but an address moved into it can be held by
 # another program's client socket, and nothing would answer a probe.
 port_in_use() {
@@ -139,13 +147,6 @@ port_in_use() {
         timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null
     fi
 }
-declare -A address_variable=(
-    ["$SYNERGIES_SERVICES__IDENTITY_LISTEN"]=SYNERGIES_SERVICES__IDENTITY_LISTEN
-    ["$SYNERGIES_SERVICES__LISTINGS_LISTEN"]=SYNERGIES_SERVICES__LISTINGS_LISTEN
-    ["$SYNERGIES_SERVICES__MATCHING_LISTEN"]=SYNERGIES_SERVICES__MATCHING_LISTEN
-    ["$SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN"]=SYNERGIES_SERVICES__NOTIFICATIONS_LISTEN
-    ["$GATEWAY"]=GATEWAY
-)
 for address in "${!address_variable[@]}" "${metrics_listen[@]}"; do
     if port_in_use "$address"; then
         hint="(a previous run still alive?)"
@@ -229,7 +230,7 @@ start() {
     log "started $service (pid $!, log $log_dir/$service.log)"
 }
 
-for service in identity listings matching notifications; do
+for service in "${backends[@]}"; do
     start "$service" "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
 done
 start gateway

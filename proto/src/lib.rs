@@ -30,3 +30,8 @@ pub mod notifications {
         tonic::include_proto!("synergies.notifications.v1");
     }
 }
+pub mod flows {
+    pub mod v1 {
+        tonic::include_proto!("synergies.flows.v1");
+    }
+}

@@ -17,7 +17,8 @@ use std::time::Duration;
 use synergies_platform::testing::{TestServers, unique_prefix};
 
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
-pub const BACKENDS: [&str; 4] = ["identity", "listings", "matching", "notifications"];
+/// The backend services, from the platform's one list.
+pub use synergies_platform::services::BACKENDS;
 
 /// The `synergies` binary built next to this test executable.
 pub fn binary() -> PathBuf {
@@ -170,7 +171,7 @@ impl Platform {
             "SYNERGIES_GATEWAY__LISTEN".into(),
             format!("127.0.0.1:{gateway_port}"),
         );
-        for service in BACKENDS {
+        for service in synergies_platform::services::names() {
             let port = free_port();
             let upper = service.to_uppercase();
             env.insert(
@@ -193,19 +194,18 @@ impl Platform {
             String::from_utf8_lossy(&migrate.stderr)
         );
 
-        let processes = BACKENDS
-            .iter()
-            .chain(&["gateway"])
+        let processes = synergies_platform::services::names()
+            .chain(["gateway"])
             .map(|service| {
                 let mut service_env = env.clone();
                 service_env.extend(extra_env(service));
                 let process = Process {
-                    args: vec!["serve".into(), (*service).to_owned()],
+                    args: vec!["serve".into(), service.to_owned()],
                     env: service_env,
                     log: dir.path().join(format!("{service}.log")),
                     child: None,
                 };
-                ((*service).to_owned(), process)
+                (service.to_owned(), process)
             })
             .collect();
         let mut platform = Self::new(gateway_port, dir, processes);

@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use synergies_platform::auth::{IdentityKeys, Verifier};
@@ -15,23 +16,29 @@ use crate::browser_session::CookiePolicy;
 /// 2000×2000 pixels, far below this even for noise.
 const MAX_PHOTO_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-/// Where the services answer.
-#[derive(Debug, Clone)]
-pub struct Downstream {
-    pub identity_url: String,
-    pub listings_url: String,
-    pub matching_url: String,
-    pub notifications_url: String,
+/// Where the services answer: the URL of every backend of
+/// [`synergies_platform::services::BACKENDS`], by name.
+#[derive(Debug, Clone, Default)]
+pub struct Downstream(BTreeMap<String, String>);
+
+impl Downstream {
+    /// URL of `service` (empty when unknown).
+    pub fn url(&self, service: &str) -> &str {
+        self.0.get(service).map_or("", String::as_str)
+    }
+
+    pub fn set_url(&mut self, service: &str, url: impl Into<String>) {
+        self.0.insert(service.to_owned(), url.into());
+    }
 }
 
 impl From<&synergies_platform::config::ServicesConfig> for Downstream {
     fn from(services: &synergies_platform::config::ServicesConfig) -> Self {
-        Self {
-            identity_url: services.identity_url.clone(),
-            listings_url: services.listings_url.clone(),
-            matching_url: services.matching_url.clone(),
-            notifications_url: services.notifications_url.clone(),
-        }
+        Self(
+            synergies_platform::services::names()
+                .map(|name| (name.to_owned(), services.url(name).to_owned()))
+                .collect(),
+        )
     }
 }
 
@@ -46,6 +53,8 @@ pub struct GatewayState {
     pub exchanges: ExchangesServiceClient<Channel>,
     pub matching: MatchingServiceClient<Channel>,
     pub notifications: NotificationsServiceClient<Channel>,
+    /// Flow inventories (the flows service).
+    pub flows: crate::clients::flows::FlowsClient,
     /// Each service's channel and gRPC service name, for readiness.
     pub services: Vec<(&'static str, &'static str, Channel)>,
     /// Verifies access tokens against identity's published keys.
@@ -61,42 +70,38 @@ impl GatewayState {
     /// and `/readyz` says so.
     pub fn connect(downstream: &Downstream) -> anyhow::Result<Self> {
         use synergies_platform::grpc::channel;
-        let identity = channel(&downstream.identity_url)?;
+        // One channel per backend, in the list's order; the clients below share them.
+        let channels = synergies_platform::services::BACKENDS
+            .iter()
+            .map(|backend| {
+                Ok((
+                    backend.name,
+                    backend.grpc_service,
+                    channel(downstream.url(backend.name))?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let of = |name: &str| {
+            channels
+                .iter()
+                .find(|(backend, _, _)| *backend == name)
+                .map(|(_, _, channel)| channel.clone())
+                .expect("every backend has a channel")
+        };
+        let identity = of("identity");
         let identity_keys = identity.clone();
-        let listings = channel(&downstream.listings_url)?;
-        let matching = channel(&downstream.matching_url)?;
-        let notifications = channel(&downstream.notifications_url)?;
+        let listings = of("listings");
         Ok(Self {
-            identity: IdentityServiceClient::new(identity.clone()),
+            identity: IdentityServiceClient::new(identity),
             listings: ListingsServiceClient::new(listings.clone()),
             photos: ListingPhotosServiceClient::new(listings.clone())
                 .max_encoding_message_size(crate::api::photos::UPLOAD_BODY_LIMIT)
                 .max_decoding_message_size(MAX_PHOTO_ANSWER_BYTES),
-            exchanges: ExchangesServiceClient::new(listings.clone()),
-            matching: MatchingServiceClient::new(matching.clone()),
-            notifications: NotificationsServiceClient::new(notifications.clone()),
-            services: vec![
-                (
-                    "identity",
-                    "synergies.identity.v1.IdentityService",
-                    identity,
-                ),
-                (
-                    "listings",
-                    "synergies.listings.v1.ListingsService",
-                    listings,
-                ),
-                (
-                    "matching",
-                    "synergies.matching.v1.MatchingService",
-                    matching,
-                ),
-                (
-                    "notifications",
-                    "synergies.notifications.v1.NotificationsService",
-                    notifications,
-                ),
-            ],
+            exchanges: ExchangesServiceClient::new(listings),
+            matching: MatchingServiceClient::new(of("matching")),
+            notifications: NotificationsServiceClient::new(of("notifications")),
+            flows: crate::clients::flows::FlowsClient::new(of("flows")),
+            services: channels,
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
             cookies: CookiePolicy::default(),
             default_tenant: None,

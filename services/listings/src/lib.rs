@@ -5,8 +5,9 @@
 pub mod convert;
 pub mod domain;
 pub mod error;
-pub mod ewc;
 pub mod exchanges;
+/// EWC codes, shared with the other services.
+pub use synergies_codes::ewc;
 pub mod grpc;
 pub mod handler;
 pub mod photos;
@@ -48,7 +49,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         );
     }
     let territory = territory::Territory::new(synergies_platform::grpc::channel(
-        &env.config.services.identity_url,
+        env.config.services.url("identity"),
     )?);
     let sweeper = tokio::spawn(sweeper::run(
         store.clone(),

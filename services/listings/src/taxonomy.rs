@@ -1,4 +1,4 @@
-//! The category tree shipped with the code (`data/taxonomy.tsv`), parsed once. Codes are
+//! The category tree shipped with the code (`services/codes/data/listing-taxonomy.tsv`), parsed once. Codes are
 //! stable paths (`packaging/pallets`); a category's parent is the path before its last `/`.
 
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ pub struct Taxonomy {
 }
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| {
-    Taxonomy::parse(include_str!("../data/taxonomy.tsv"))
+    Taxonomy::parse(synergies_codes::LISTING_TAXONOMY)
         .expect("the taxonomy shipped with the code is well-formed (checked by a unit test)")
 });
 

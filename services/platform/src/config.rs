@@ -5,6 +5,7 @@
 //! silently ignored. Variables starting with `SYNERGIES_TEST_` belong to the test harness and
 //! `SYNERGIES_CONFIG` names the file; both are skipped here.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -189,32 +190,60 @@ impl Default for TelemetryConfig {
     }
 }
 
-/// Where each service listens (`serve <service>`) and where the others reach it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServicesConfig {
-    pub identity_listen: String,
-    pub listings_listen: String,
-    pub matching_listen: String,
-    pub notifications_listen: String,
-    pub identity_url: String,
-    pub listings_url: String,
-    pub matching_url: String,
-    pub notifications_url: String,
-}
+/// Where each service listens (`serve <service>`) and where the others reach it: for every
+/// backend of [`crate::services::BACKENDS`], `<name>_listen` and `<name>_url`
+/// (`SYNERGIES_SERVICES__IDENTITY_URL`…). Any other key is refused when loading.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct ServicesConfig(BTreeMap<String, String>);
 
 impl Default for ServicesConfig {
     fn default() -> Self {
-        Self {
-            identity_listen: "127.0.0.1:7301".into(),
-            listings_listen: "127.0.0.1:7302".into(),
-            matching_listen: "127.0.0.1:7303".into(),
-            notifications_listen: "127.0.0.1:7304".into(),
-            identity_url: "http://127.0.0.1:7301".into(),
-            listings_url: "http://127.0.0.1:7302".into(),
-            matching_url: "http://127.0.0.1:7303".into(),
-            notifications_url: "http://127.0.0.1:7304".into(),
+        let mut addresses = BTreeMap::new();
+        for backend in crate::services::BACKENDS {
+            let address = format!("127.0.0.1:{}", backend.default_port);
+            addresses.insert(format!("{}_url", backend.name), format!("http://{address}"));
+            addresses.insert(format!("{}_listen", backend.name), address);
         }
+        Self(addresses)
+    }
+}
+
+impl ServicesConfig {
+    /// Address `service` listens on in microservices mode (empty for an unknown service).
+    pub fn listen(&self, service: &str) -> &str {
+        self.0
+            .get(&format!("{service}_listen"))
+            .map_or("", String::as_str)
+    }
+
+    /// Where the others reach `service` (empty for an unknown service).
+    pub fn url(&self, service: &str) -> &str {
+        self.0
+            .get(&format!("{service}_url"))
+            .map_or("", String::as_str)
+    }
+
+    pub fn set_url(&mut self, service: &str, url: impl Into<String>) {
+        self.0.insert(format!("{service}_url"), url.into());
+    }
+
+    pub fn set_listen(&mut self, service: &str, address: impl Into<String>) {
+        self.0.insert(format!("{service}_listen"), address.into());
+    }
+
+    /// Keys naming no backend, e.g. a misspelt `idenity_url`.
+    fn unknown_keys(&self) -> Vec<String> {
+        self.0
+            .keys()
+            .filter(|key| {
+                let service = key
+                    .strip_suffix("_listen")
+                    .or_else(|| key.strip_suffix("_url"));
+                service.is_none_or(|service| crate::services::backend(service).is_none())
+            })
+            .cloned()
+            .collect()
     }
 }
 
@@ -290,9 +319,24 @@ impl PlatformConfig {
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(environment());
-        figment
+        let config: Self = figment
             .extract()
-            .map_err(|error| ConfigError(describe(&error)))
+            .map_err(|error| ConfigError(describe(&error)))?;
+        let unknown = config.services.unknown_keys();
+        if !unknown.is_empty() {
+            let known = crate::services::names().collect::<Vec<_>>().join(", ");
+            return Err(ConfigError(format!(
+                "unknown service addresses {} (environment variables {}); services are {known}, \
+                 each with `<service>_listen` and `<service>_url`",
+                unknown.join(", "),
+                unknown
+                    .iter()
+                    .map(|key| format!("{ENV_PREFIX}SERVICES__{}", key.to_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(config)
     }
 }
 
@@ -369,6 +413,21 @@ mod tests {
             assert_eq!(config.bus.prefix, "from-env");
             assert_eq!(config.bus.max_deliver, 7);
             assert_eq!(config.bus.ack_wait_secs, 30);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn service_addresses_follow_the_list_of_services() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SYNERGIES_SERVICES__FLOWS_URL", "http://flows:50055");
+            let config = PlatformConfig::load(None).unwrap();
+            assert_eq!(config.services.url("flows"), "http://flows:50055");
+            assert_eq!(config.services.listen("identity"), "127.0.0.1:7301");
+            assert_eq!(config.services.url("listings"), "http://127.0.0.1:7302");
+            jail.set_env("SYNERGIES_SERVICES__IDENITY_URL", "http://x");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(error.contains("SYNERGIES_SERVICES__IDENITY_URL"), "{error}");
             Ok(())
         });
     }

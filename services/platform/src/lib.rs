@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod policy;
 pub mod retry;
 pub mod service;
+pub mod services;
 pub mod shutdown;
 pub mod telemetry;
 #[doc(hidden)]

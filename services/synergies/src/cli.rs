@@ -38,13 +38,17 @@ pub enum Command {
     /// Runs one service (microservices mode), on PostgreSQL (`SYNERGIES_DATABASE__URL`) and
     /// NATS JetStream (`SYNERGIES_BUS__NATS_URL`). Addresses come from `[services]`/`[gateway]`.
     Serve {
-        #[arg(value_enum)]
+        /// identity, listings, matching, notifications, flows or gateway.
+        #[arg(value_parser = Service::parse)]
         service: Service,
     },
+    /// Prints the backend services, one a line: name and default port (`deploy/local/run.sh`
+    /// starts what this lists).
+    Services,
     /// Applies database migrations of every service (or one) to PostgreSQL, or with
     /// `--embedded` to the all-in-one mode's files in `--data-dir`.
     Migrate {
-        #[arg(long, value_enum)]
+        #[arg(long, value_parser = Service::parse)]
         service: Option<Service>,
         #[arg(long)]
         embedded: bool,

@@ -26,14 +26,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => all_in_one(config, &cli.data_dir, cli.listen, cli.demo).await,
         Some(Command::Serve { service }) => serve(config, service).await,
+        Some(Command::Services) => {
+            for backend in synergies_platform::services::BACKENDS {
+                println!("{} {}", backend.name, backend.default_port);
+            }
+            Ok(())
+        }
         Some(Command::Migrate { service, embedded }) => {
             migrate(&config, service, embedded.then_some(cli.data_dir.as_path())).await
         }
         Some(Command::RotateSigningKey { embedded }) => {
             let target = if embedded {
-                sqlite_target(&cli.data_dir, Service::Identity)
+                sqlite_target(&cli.data_dir, Service::identity())
             } else {
-                postgres_target(&config, Service::Identity)
+                postgres_target(&config, Service::identity())
             };
             let store = synergies_identity::store::for_database(
                 &synergies_identity::database(&target).await?,
@@ -44,9 +50,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Tenant { command, embedded }) => {
             let target = if embedded {
-                sqlite_target(&cli.data_dir, Service::Identity)
+                sqlite_target(&cli.data_dir, Service::identity())
             } else {
-                postgres_target(&config, Service::Identity)
+                postgres_target(&config, Service::identity())
             };
             tenant(&target, command).await
         }
@@ -160,7 +166,7 @@ async fn all_in_one(
     let bus = local_bus(&config, data_dir).await?;
     if demo {
         let identity =
-            synergies_identity::database(&sqlite_target(data_dir, Service::Identity)).await?;
+            synergies_identity::database(&sqlite_target(data_dir, Service::identity())).await?;
         let accounts =
             synergies_identity::demo::seed(&synergies_identity::store::for_database(&identity))
                 .await?;
@@ -191,30 +197,24 @@ async fn all_in_one(
     let config = Arc::new(config);
     // Services still talk gRPC, over loopback: one code path in both modes.
     let mut listeners = Vec::new();
-    for service in Service::BACKENDS {
+    for service in Service::backends() {
         listeners.push((service, TcpListener::bind("127.0.0.1:0").await?));
     }
     let urls: Vec<String> = listeners
         .iter()
         .map(|(_, listener)| listener.local_addr().map(|a| format!("http://{a}")))
         .collect::<Result<_, _>>()?;
-    let downstream = Downstream {
-        identity_url: urls[0].clone(),
-        listings_url: urls[1].clone(),
-        matching_url: urls[2].clone(),
-        notifications_url: urls[3].clone(),
-    };
-    let verifier = identity_verifier(&downstream.identity_url)?;
-    // Services that call identity (listings reads territories and sites) find it where it
-    // really listens in this process.
+    // Services that call each other (listings reads territories and sites from identity) find
+    // them where they really listen in this process.
     let config = {
         let mut config = (*config).clone();
-        config
-            .services
-            .identity_url
-            .clone_from(&downstream.identity_url);
+        for ((service, _), url) in listeners.iter().zip(&urls) {
+            config.services.set_url(service.name(), url.clone());
+        }
         Arc::new(config)
     };
+    let downstream = Downstream::from(&config.services);
+    let verifier = identity_verifier(downstream.url("identity"))?;
     let mut tasks = JoinSet::new();
     for (service, listener) in listeners {
         let env = ServiceEnv {
@@ -361,7 +361,7 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
         let env = ServiceEnv {
             storage: postgres_target(&config, service),
             bus,
-            verifier: identity_verifier(&config.services.identity_url)?,
+            verifier: identity_verifier(config.services.url("identity"))?,
             config,
             shutdown: shutdown.clone(),
         };
@@ -391,10 +391,7 @@ async fn migrate(
     embedded: Option<&Path>,
 ) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies-migrate", &config.telemetry);
-    for service in Service::BACKENDS
-        .into_iter()
-        .filter(|s| only.is_none_or(|only| only == *s))
-    {
+    for service in Service::backends().filter(|s| only.is_none_or(|only| only == *s)) {
         let storage = match embedded {
             Some(data_dir) => sqlite_target(data_dir, service),
             None => postgres_target(config, service),

@@ -1,0 +1,68 @@
+use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowsError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("flow not found")]
+    NotFound,
+    #[error("organisation not found")]
+    OrganisationNotFound,
+    #[error("members record and edit their own organisation's flows only")]
+    OtherOrganisation,
+    #[error("only a member of an organisation or a facilitator may do this")]
+    NotAMember,
+    #[error("the flow changed meanwhile: reload it and try again")]
+    ChangedMeanwhile,
+    #[error("the organisation could not be read: {0}")]
+    Identity(String),
+    #[error("flows storage failed: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("a stored flow could not be read: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+impl ServiceError for FlowsError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::NotFound | Self::OrganisationNotFound => ErrorCode::NotFound,
+            Self::OtherOrganisation | Self::NotAMember => ErrorCode::PermissionDenied,
+            Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
+            Self::Identity(_) => ErrorCode::Unavailable,
+            Self::Storage(_) | Self::Corrupt(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn in_french(&self) -> String {
+        match self {
+            Self::Invalid(error) => error.in_french(),
+            Self::NotFound => "flux introuvable".to_owned(),
+            Self::OrganisationNotFound => "organisation introuvable".to_owned(),
+            Self::OtherOrganisation => {
+                "les membres saisissent et modifient les flux de leur seule organisation".to_owned()
+            }
+            Self::NotAMember => {
+                "seul un membre d'une organisation ou un animateur peut faire cela".to_owned()
+            }
+            Self::ChangedMeanwhile => {
+                "le flux a changé entre-temps : rechargez-le et réessayez".to_owned()
+            }
+            Self::Identity(_) => "service momentanément indisponible".to_owned(),
+            Self::Storage(_) | Self::Corrupt(_) => "erreur interne".to_owned(),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid(error) => Some(error.field),
+            _ => None,
+        }
+    }
+}
+
+impl From<FlowsError> for tonic::Status {
+    fn from(error: FlowsError) -> Self {
+        synergies_platform::error::to_status(&error)
+    }
+}

@@ -1,0 +1,389 @@
+//! gRPC surface of the flows service: who the caller is and which flows they may see or write
+//! (the rules are the domain's [`Viewer`]), then one store call that commits the flow, its
+//! revision and its event.
+//!
+//! Access: facilitators (and administrators) of a territory read and write every flow of its
+//! organisations; members read and write their own organisation's flows and read other
+//! organisations' public flows. A flow the caller may not see does not exist for them (404);
+//! writing for another organisation is refused (403).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use synergies_platform::auth::{Role, Verifier};
+use synergies_platform::context::{CallerContext, authenticate};
+use synergies_platform::error::FieldError;
+use synergies_platform::outbox::RelayWaker;
+use synergies_platform::validate;
+use synergies_proto::flows::v1 as pb;
+use synergies_proto::flows::v1::flows_service_server::FlowsService;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::convert::{fields_from_message, flow_message, revision_event, revision_message};
+use crate::domain::{
+    Change, Direction, Flow, FlowFields, Provenance, ResourceClass, Revision, Viewer,
+};
+use crate::error::FlowsError;
+use crate::organisations::{Organisation, Organisations};
+use crate::store::{FlowQuery, FlowStore};
+
+pub struct FlowsApi {
+    store: Arc<dyn FlowStore>,
+    relay: RelayWaker,
+    verifier: Arc<Verifier>,
+    organisations: Organisations,
+}
+
+/// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
+fn viewer(caller: &CallerContext) -> Result<Viewer, FlowsError> {
+    if caller.tenant.is_empty() {
+        return Err(FlowsError::NotAMember);
+    }
+    let has = |role| caller.roles.contains(&role);
+    if caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin) {
+        return Ok(Viewer::Facilitator);
+    }
+    match (caller.user_id, caller.organisation_id) {
+        (Some(_), Some(organisation_id)) => Ok(Viewer::Member { organisation_id }),
+        _ => Err(FlowsError::NotAMember),
+    }
+}
+
+/// The user who writes: a facilitator, or an approved member of an organisation.
+fn writer(caller: &CallerContext, viewer: Viewer) -> Result<Uuid, FlowsError> {
+    let user = caller.user_id.ok_or(FlowsError::NotAMember)?;
+    match viewer {
+        Viewer::Facilitator => Ok(user),
+        Viewer::Member { .. } if caller.roles.contains(&Role::Member) => Ok(user),
+        Viewer::Member { .. } => Err(FlowsError::NotAMember),
+    }
+}
+
+fn optional<T: Copy>(
+    field: &'static str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    names: fn() -> String,
+) -> Result<Option<T>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse(text).map(Some).ok_or_else(|| {
+        let names = names();
+        FieldError::new(
+            field,
+            format!("must be one of {names}"),
+            format!("doit valoir l'une des valeurs {names}"),
+        )
+    })
+}
+
+impl FlowsApi {
+    pub fn new(
+        store: Arc<dyn FlowStore>,
+        relay: RelayWaker,
+        verifier: Arc<Verifier>,
+        organisations: Organisations,
+    ) -> Self {
+        Self {
+            store,
+            relay,
+            verifier,
+            organisations,
+        }
+    }
+
+    /// The flow `id` if the caller may see it; `NotFound` otherwise (another tenant's, or
+    /// another organisation's non-public flow for a member).
+    async fn visible(
+        &self,
+        caller: &CallerContext,
+        viewer: Viewer,
+        id: &str,
+    ) -> Result<Flow, FlowsError> {
+        let id = validate::uuid("flow_id", id)?;
+        let flow = self
+            .store
+            .get(&caller.tenant, id)
+            .await?
+            .ok_or(FlowsError::NotFound)?;
+        if viewer.sees(&flow) {
+            Ok(flow)
+        } else {
+            Err(FlowsError::NotFound)
+        }
+    }
+
+    /// The flow's organisation as identity describes it now.
+    async fn organisation(
+        &self,
+        caller: &CallerContext,
+        viewer: Viewer,
+        id: Uuid,
+    ) -> Result<Organisation, FlowsError> {
+        match viewer {
+            Viewer::Member { .. } => self.organisations.own(caller).await,
+            Viewer::Facilitator => self.organisations.of_tenant(caller, id).await,
+        }
+    }
+
+    async fn commit(&self, revision: &Revision) -> Result<(), FlowsError> {
+        if !self
+            .store
+            .write(revision, &revision_event(revision))
+            .await?
+        {
+            return Err(FlowsError::ChangedMeanwhile);
+        }
+        self.relay.wake();
+        tracing::info!(
+            flow_id = %revision.flow.id,
+            version = revision.version,
+            change = revision.change.as_str(),
+            "flow written"
+        );
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        caller: &CallerContext,
+        message: pb::FlowFields,
+    ) -> Result<Flow, FlowsError> {
+        let viewer = viewer(caller)?;
+        let by = writer(caller, viewer)?;
+        let organisation_id = match message.organisation_id.trim() {
+            "" => caller
+                .organisation_id
+                .ok_or_else(|| required("organisation_id"))?,
+            id => validate::uuid("organisation_id", id)?,
+        };
+        if !viewer.writes_for(organisation_id) {
+            return Err(FlowsError::OtherOrganisation);
+        }
+        let fields: FlowFields = fields_from_message(message);
+        let content = fields.validate()?;
+        let organisation = self.organisation(caller, viewer, organisation_id).await?;
+        let site = organisation.site(&fields.site_id)?;
+        let provenance = if caller.organisation_id == Some(organisation_id) {
+            Provenance::Declared
+        } else {
+            Provenance::Recorded
+        };
+        let flow = Flow::record(
+            &caller.tenant,
+            organisation_id,
+            content,
+            organisation.facts,
+            site,
+            by,
+            provenance,
+            Utc::now(),
+        );
+        let revision = Revision {
+            version: flow.version,
+            change: Change::Recorded,
+            by,
+            at: flow.recorded_at,
+            flow,
+        };
+        self.commit(&revision).await?;
+        Ok(revision.flow)
+    }
+
+    async fn update(
+        &self,
+        caller: &CallerContext,
+        id: &str,
+        message: pb::FlowFields,
+    ) -> Result<Flow, FlowsError> {
+        let viewer = viewer(caller)?;
+        let current = self.visible(caller, viewer, id).await?;
+        if !viewer.writes_for(current.organisation_id) {
+            return Err(FlowsError::OtherOrganisation);
+        }
+        let by = writer(caller, viewer)?;
+        let named = message.organisation_id.trim();
+        if !named.is_empty() && named != current.organisation_id.to_string() {
+            return Err(FieldError::new(
+                "organisation_id",
+                "cannot change: record the flow again for the other organisation",
+                "ne peut pas changer : saisissez à nouveau le flux pour l'autre organisation",
+            )
+            .into());
+        }
+        let fields = fields_from_message(message);
+        let content = fields.validate()?;
+        let organisation = self
+            .organisation(caller, viewer, current.organisation_id)
+            .await?;
+        let site = organisation.site(&fields.site_id)?;
+        let flow = current.changed(content, organisation.facts, site, by, Utc::now());
+        let revision = Revision {
+            version: flow.version,
+            change: Change::Changed,
+            by,
+            at: flow.updated_at,
+            flow,
+        };
+        self.commit(&revision).await?;
+        Ok(revision.flow)
+    }
+
+    async fn remove(&self, caller: &CallerContext, id: &str) -> Result<(), FlowsError> {
+        let viewer = viewer(caller)?;
+        let flow = self.visible(caller, viewer, id).await?;
+        if !viewer.writes_for(flow.organisation_id) {
+            return Err(FlowsError::OtherOrganisation);
+        }
+        let by = writer(caller, viewer)?;
+        let revision = Revision {
+            version: flow.version + 1,
+            change: Change::Removed,
+            by,
+            at: Utc::now(),
+            flow,
+        };
+        self.commit(&revision).await
+    }
+
+    async fn list(
+        &self,
+        caller: &CallerContext,
+        message: pb::ListFlowsRequest,
+    ) -> Result<pb::ListFlowsResponse, FlowsError> {
+        let viewer = viewer(caller)?;
+        let limit = validate::page_size(message.page_size)?;
+        let organisation = match message.organisation_id.trim() {
+            "" => None,
+            id => Some(validate::uuid("organisation_id", id)?),
+        };
+        let query = FlowQuery {
+            organisation,
+            direction: optional(
+                "direction",
+                &message.direction,
+                Direction::parse,
+                Direction::names,
+            )?,
+            resource_class: optional(
+                "resource_class",
+                &message.resource_class,
+                ResourceClass::parse,
+                ResourceClass::names,
+            )?,
+            own_or_public: viewer.own_or_public(),
+            after: validate::page_token(&message.page_token)?,
+            limit: limit + 1,
+        };
+        let found = self.store.list(&caller.tenant, &query).await?;
+        debug_assert!(found.iter().all(|flow| viewer.sees(flow)));
+        let (flows, next_page_token) = validate::into_page(found, limit, |flow| flow.id);
+        Ok(pb::ListFlowsResponse {
+            flows: flows.iter().map(flow_message).collect(),
+            next_page_token,
+        })
+    }
+
+    async fn history(
+        &self,
+        caller: &CallerContext,
+        id: &str,
+    ) -> Result<pb::GetFlowHistoryResponse, FlowsError> {
+        let viewer = viewer(caller)?;
+        let id = validate::uuid("flow_id", id)?;
+        let revisions = self.store.history(&caller.tenant, id).await?;
+        let organisation_id = revisions
+            .last()
+            .map(|revision| revision.flow.organisation_id)
+            .ok_or(FlowsError::NotFound)?;
+        if !viewer.reads_history_of(organisation_id) {
+            return Err(FlowsError::NotFound);
+        }
+        Ok(pb::GetFlowHistoryResponse {
+            revisions: revisions.iter().map(revision_message).collect(),
+        })
+    }
+}
+
+fn required(field: &'static str) -> FlowsError {
+    FieldError::new(field, "is required", "est obligatoire").into()
+}
+
+#[tonic::async_trait]
+impl FlowsService for FlowsApi {
+    async fn record_flow(
+        &self,
+        request: Request<pb::RecordFlowRequest>,
+    ) -> Result<Response<pb::FlowResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let fields = request.into_inner().fields.unwrap_or_default();
+        let flow = self.record(&caller, fields).await?;
+        Ok(Response::new(pb::FlowResponse {
+            flow: Some(flow_message(&flow)),
+        }))
+    }
+
+    async fn get_flow(
+        &self,
+        request: Request<pb::GetFlowRequest>,
+    ) -> Result<Response<pb::FlowResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let viewer = viewer(&caller)?;
+        let flow = self
+            .visible(&caller, viewer, &request.get_ref().flow_id)
+            .await?;
+        Ok(Response::new(pb::FlowResponse {
+            flow: Some(flow_message(&flow)),
+        }))
+    }
+
+    async fn list_flows(
+        &self,
+        request: Request<pb::ListFlowsRequest>,
+    ) -> Result<Response<pb::ListFlowsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        Ok(Response::new(
+            self.list(&caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn update_flow(
+        &self,
+        request: Request<pb::UpdateFlowRequest>,
+    ) -> Result<Response<pb::FlowResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let message = request.into_inner();
+        let flow = self
+            .update(
+                &caller,
+                &message.flow_id,
+                message.fields.unwrap_or_default(),
+            )
+            .await?;
+        Ok(Response::new(pb::FlowResponse {
+            flow: Some(flow_message(&flow)),
+        }))
+    }
+
+    async fn remove_flow(
+        &self,
+        request: Request<pb::RemoveFlowRequest>,
+    ) -> Result<Response<pb::RemoveFlowResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        self.remove(&caller, &request.get_ref().flow_id).await?;
+        Ok(Response::new(pb::RemoveFlowResponse {}))
+    }
+
+    async fn get_flow_history(
+        &self,
+        request: Request<pb::GetFlowHistoryRequest>,
+    ) -> Result<Response<pb::GetFlowHistoryResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        Ok(Response::new(
+            self.history(&caller, &request.get_ref().flow_id).await?,
+        ))
+    }
+}

@@ -1,0 +1,43 @@
+//! Flows service: what each organisation of a territory takes in and lets out (materials,
+//! waste, energy, water, services…), declared by its members or recorded by an advisor during
+//! a diagnostic. Every write commits with its event (`flow.recorded`, `flow.changed`,
+//! `flow.removed`, carrying the whole flow) in the outbox, and with a revision in the flow's
+//! history.
+
+pub mod convert;
+pub mod decimal;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod organisations;
+pub mod store;
+
+use synergies_platform::service::ServiceEnv;
+use synergies_proto::flows::v1::flows_service_server::FlowsServiceServer;
+use tokio::net::TcpListener;
+
+pub const SERVICE_NAME: &str = "synergies.flows.v1.FlowsService";
+/// Producer name stamped on this service's events.
+pub const PRODUCER: &str = "flows";
+
+synergies_platform::service_database!();
+
+/// Runs the service on `listener` until the environment's shutdown token is cancelled.
+pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+    let database = database(&env.storage).await?;
+    let (relay, relay_task) = env.spawn_relay(&database);
+    let organisations = organisations::Organisations::new(synergies_platform::grpc::channel(
+        env.config.services.url("identity"),
+    )?);
+    let api = grpc::FlowsApi::new(
+        store::for_database(&database),
+        relay,
+        env.verifier.clone(),
+        organisations,
+    );
+    let routes = tonic::service::Routes::new(FlowsServiceServer::new(api));
+    tracing::info!(address = %listener.local_addr()?, "flows service listening");
+    synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
+    relay_task.await?;
+    Ok(())
+}

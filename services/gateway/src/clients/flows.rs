@@ -1,0 +1,118 @@
+//! The flows service as the gateway calls it: reads are retried when the service is briefly
+//! unavailable (they change nothing); writes are sent once.
+
+use synergies_platform::context::{CallerContext, request};
+use synergies_platform::retry::idempotent_call;
+use synergies_proto::flows::v1 as pb;
+use synergies_proto::flows::v1::flows_service_client::FlowsServiceClient;
+use tonic::Status;
+use tonic::transport::Channel;
+
+#[derive(Clone)]
+pub struct FlowsClient {
+    client: FlowsServiceClient<Channel>,
+}
+
+impl FlowsClient {
+    pub fn new(channel: Channel) -> Self {
+        Self {
+            client: FlowsServiceClient::new(channel),
+        }
+    }
+
+    pub async fn record(
+        &self,
+        caller: &CallerContext,
+        fields: pb::FlowFields,
+    ) -> Result<pb::Flow, Status> {
+        let message = pb::RecordFlowRequest {
+            fields: Some(fields),
+        };
+        let answer = self
+            .client
+            .clone()
+            .record_flow(request(message, caller))
+            .await?;
+        flow(answer.into_inner())
+    }
+
+    pub async fn get(&self, caller: &CallerContext, flow_id: &str) -> Result<pb::Flow, Status> {
+        let message = pb::GetFlowRequest {
+            flow_id: flow_id.to_owned(),
+        };
+        let answer = idempotent_call(|| {
+            let mut client = self.client.clone();
+            let call = request(message.clone(), caller);
+            async move { client.get_flow(call).await }
+        })
+        .await?;
+        flow(answer.into_inner())
+    }
+
+    pub async fn list(
+        &self,
+        caller: &CallerContext,
+        message: pb::ListFlowsRequest,
+    ) -> Result<pb::ListFlowsResponse, Status> {
+        Ok(idempotent_call(|| {
+            let mut client = self.client.clone();
+            let call = request(message.clone(), caller);
+            async move { client.list_flows(call).await }
+        })
+        .await?
+        .into_inner())
+    }
+
+    pub async fn update(
+        &self,
+        caller: &CallerContext,
+        flow_id: &str,
+        fields: pb::FlowFields,
+    ) -> Result<pb::Flow, Status> {
+        let message = pb::UpdateFlowRequest {
+            flow_id: flow_id.to_owned(),
+            fields: Some(fields),
+        };
+        let answer = self
+            .client
+            .clone()
+            .update_flow(request(message, caller))
+            .await?;
+        flow(answer.into_inner())
+    }
+
+    pub async fn remove(&self, caller: &CallerContext, flow_id: &str) -> Result<(), Status> {
+        let message = pb::RemoveFlowRequest {
+            flow_id: flow_id.to_owned(),
+        };
+        self.client
+            .clone()
+            .remove_flow(request(message, caller))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn history(
+        &self,
+        caller: &CallerContext,
+        flow_id: &str,
+    ) -> Result<Vec<pb::FlowRevision>, Status> {
+        let message = pb::GetFlowHistoryRequest {
+            flow_id: flow_id.to_owned(),
+        };
+        Ok(idempotent_call(|| {
+            let mut client = self.client.clone();
+            let call = request(message.clone(), caller);
+            async move { client.get_flow_history(call).await }
+        })
+        .await?
+        .into_inner()
+        .revisions)
+    }
+}
+
+fn flow(answer: pb::FlowResponse) -> Result<pb::Flow, Status> {
+    answer
+        .flow
+        .ok_or_else(|| Status::internal("the flows service answered without the flow"))
+}
