@@ -6,7 +6,12 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use synergies_platform::bus::nats::NatsBus;
+use synergies_platform::bus::{BusMessage, BusSettings, EventBus};
+use synergies_platform::events;
+use synergies_platform::outbox::OutboxEvent;
 use synergies_platform::testing::{self, eventually};
+use synergies_proto::events::v1::{ListingKind, ListingPublished};
 use synergies_tests::Platform;
 use synergies_tests::api::{Client, Member};
 
@@ -400,4 +405,87 @@ async fn all_in_one_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_
     assert_eq!(synergies(&board).len(), 1, "{board}");
     let (_, mine) = client.get("/api/v1/synergies", &t.requester.token).await;
     assert!(!mine.to_string().contains("60 palettes Europe"), "{mine}");
+}
+
+/// The bus of a split platform, to deliver an event again as a broken relay or an operator's
+/// replay would.
+async fn bus_of(platform: &Platform, servers: &testing::TestServers) -> NatsBus {
+    let prefix = platform.schema_prefix.trim_end_matches('_').to_owned();
+    let settings = BusSettings {
+        prefix,
+        ack_wait: Duration::from_secs(30),
+    };
+    NatsBus::connect(&servers.nats_url, settings)
+        .await
+        .expect("NATS")
+}
+
+#[tokio::test]
+async fn split_a_replayed_event_creates_no_duplicate_synergy_nor_notification() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    let client = &platform.client;
+    let t = territory(client).await;
+    let (request, _) = client
+        .publish(
+            &t.requester,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    // An offer's publication, delivered three times under three bus message ids: the same
+    // event (one event id) as a relay that died before stamping it would publish again.
+    let offer = uuid::Uuid::now_v7().to_string();
+    let published = ListingPublished {
+        listing_id: offer.clone(),
+        organisation_id: t.offerer.organisation_id.clone(),
+        owner_user_id: t.offerer.user_id.clone(),
+        kind: ListingKind::Offer.into(),
+        category: "packaging/pallets".into(),
+        title: "40 palettes Europe".into(),
+        published_at: Some(events::timestamp(chrono::Utc::now())),
+        resource_type: "goods".into(),
+        exchange_mode: "give".into(),
+        ..ListingPublished::default()
+    };
+    let event = OutboxEvent::new(&events::envelope("dijon", "listings", &published));
+    let bus = bus_of(&platform, &servers).await;
+    let prefix = platform.schema_prefix.trim_end_matches('_');
+    for _ in 0..3 {
+        bus.publish(BusMessage {
+            subject: format!("{prefix}.{}", event.subject),
+            msg_id: uuid::Uuid::now_v7().to_string(),
+            payload: event.envelope.clone().into(),
+            headers: std::collections::BTreeMap::new(),
+        })
+        .await
+        .expect("published");
+    }
+    // A later publication is the fence: the listing consumer handles events in order.
+    let (fence, _) = client
+        .publish(
+            &t.offerer,
+            "offer",
+            "packaging/pallets",
+            "60 palettes Europe",
+        )
+        .await;
+    client.wait_for_item_about(&t.requester, &fence).await;
+    let seen = matches_once(client, &request, &t.requester.token, 2).await;
+    let about_offer = seen
+        .iter()
+        .filter(|s| s["counterpart"]["id"] == offer.as_str())
+        .count();
+    assert_eq!(about_offer, 1, "{seen:?}");
+    let items = client.inbox(&t.requester).await;
+    let told = items
+        .iter()
+        .filter(|i| i["listing_id"] == offer.as_str())
+        .count();
+    assert_eq!(told, 1, "{items:?}");
+    let (_, board) = client.get("/api/v1/synergies", &t.facilitator).await;
+    assert_eq!(synergies(&board).len(), 2, "{board}");
 }
