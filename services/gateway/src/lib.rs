@@ -127,6 +127,17 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::listings::public_get),
         )
         .route("/api/v1/categories", get(api::listings::categories))
+        .route(
+            "/api/v1/flows",
+            post(api::flows::create).get(api::flows::list),
+        )
+        .route(
+            "/api/v1/flows/{id}",
+            get(api::flows::get)
+                .put(api::flows::update)
+                .delete(api::flows::delete),
+        )
+        .route("/api/v1/flows/{id}/history", get(api::flows::history))
         .route("/api/v1/organisation", get(api::organisations::mine))
         .route(
             "/api/v1/listings/{id}/matches",

@@ -28,6 +28,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::exchanges::open, api::exchanges::list, api::exchanges::get, api::exchanges::messages, api::exchanges::post,
         api::exchanges::reservation, api::exchanges::reserve, api::exchanges::cancel, api::exchanges::confirm,
         api::exchanges::exchanges, api::exchanges::impact, api::exchanges::impact_csv, api::exchanges::territory_summary,
+        api::flows::create, api::flows::list, api::flows::get, api::flows::update, api::flows::delete, api::flows::history,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

@@ -1,0 +1,512 @@
+//! Flow inventories through the gateway: recording, reading, changing and removing flows, their
+//! yearly figures, validation, who sees which flow, the history, and the events they publish —
+//! in one process and with one process per service.
+
+use prost::Message as _;
+use serde_json::{Value, json};
+use synergies_platform::testing::TestServers;
+use synergies_proto::events::v1::{EventEnvelope, FlowChanged, FlowRecorded, FlowRemoved};
+use synergies_tests::Platform;
+use synergies_tests::api::{Client, Member, PASSWORD};
+
+/// Dijon (two communes) and a facilitator of its CCI; returns the facilitator's token.
+async fn dijon(client: &Client) -> String {
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
+        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
+    ]});
+    let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201, "{tenant}");
+    let (_, cci) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        )
+        .await;
+    let body = json!({"organisation_id": cci["id"], "email": "conseillere@cci.fr",
+        "display_name": "Conseillère", "password": PASSWORD, "roles": ["facilitator"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, answer) = client.login("dijon", "conseillere@cci.fr", PASSWORD).await;
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A company that signed up with its NAF code and a site in Chenôve, confirmed its address and
+/// was approved; returns its access token and its organisation.
+async fn signed_up_company(client: &Client, facilitator: &str) -> (String, Value) {
+    let body = json!({"tenant": "dijon", "organisation_name": "Cartonnerie de Bourgogne", "kind": "company",
+        "siret": "73282932000074", "naf": "17.21A", "email": "marie@cartonnerie.fr", "display_name": "Marie",
+        "password": PASSWORD,
+        "site": {"address": "12 rue des Ateliers", "insee_code": "21166", "latitude": 47.293, "longitude": 5.005}});
+    let (status, signed_up) = client.post("/api/v1/signup", "", &body).await;
+    assert_eq!(status, 201, "{signed_up}");
+    let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+    let mail = client
+        .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr", "verify-email")
+        .await;
+    let token = synergies_tests::api::token_in(&mail);
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, tokens) = client
+        .login("dijon", "marie@cartonnerie.fr", PASSWORD)
+        .await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let (status, organisation) = client.get("/api/v1/organisation", &token).await;
+    assert_eq!(status, 200, "{organisation}");
+    (token, organisation)
+}
+
+fn wood_offcuts() -> Value {
+    json!({"direction": "out", "resource_class": "by-product", "label": "Chutes de bois",
+        "description": "Chutes de hêtre non traité", "quantity": "0.5", "unit": "t", "period": "week"})
+}
+
+async fn delete(client: &Client, path: &str, token: &str) -> u16 {
+    client
+        .http
+        .delete(format!("{}{path}", client.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().expect("an id").to_owned()
+}
+
+/// The rows of the flows service's outbox: envelope, and whether the relay published it.
+async fn outbox_rows(
+    platform: &Platform,
+    servers: Option<&TestServers>,
+    query: &str,
+) -> Vec<(Vec<u8>, bool)> {
+    if let Some(servers) = servers {
+        let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
+        let schema = format!("\"{}flows\"", platform.schema_prefix);
+        let rows = sqlx::query_as(&query.replace("FROM outbox", &format!("FROM {schema}.outbox")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let path = platform.dir.path().join("data").join("flows.db");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
+/// Every event of the flows service's outbox, once the relay has published them all (the outbox
+/// is drained onto the bus), oldest first.
+async fn published_flow_events(
+    platform: &Platform,
+    servers: Option<&TestServers>,
+) -> Vec<EventEnvelope> {
+    const QUERY: &str =
+        "SELECT envelope, published_at IS NOT NULL AS published FROM outbox ORDER BY id";
+    let rows = synergies_platform::testing::eventually(
+        "every flow event published",
+        std::time::Duration::from_secs(20),
+        || async {
+            let rows = outbox_rows(platform, servers, QUERY).await;
+            rows.iter().all(|(_, published)| *published).then_some(rows)
+        },
+    )
+    .await;
+    rows.into_iter()
+        .map(|(envelope, _)| EventEnvelope::decode(envelope.as_slice()).unwrap())
+        .collect()
+}
+
+/// A company records a flow at its site, changes it and removes it; the facilitator reads its
+/// history; each step is an event on the bus carrying the flow as it then read.
+async fn round_trip(platform: &Platform, servers: Option<&TestServers>) {
+    let client = &platform.client;
+    let facilitator = dijon(client).await;
+    let (token, organisation) = signed_up_company(client, &facilitator).await;
+    let site_id = organisation["sites"][0]["id"].as_str().unwrap().to_owned();
+
+    let mut body = wood_offcuts();
+    body["site_id"] = json!(site_id);
+    body["yearly_cost_eur"] = json!("1200.50");
+    let (status, flow) = client.post("/api/v1/flows", &token, &body).await;
+    assert_eq!(status, 201, "{flow}");
+    let flow_id = id(&flow);
+    assert_eq!(flow["organisation_id"], organisation["id"]);
+    assert_eq!(flow["organisation_name"], "Cartonnerie de Bourgogne");
+    assert_eq!(flow["nace"], "17.21A");
+    assert_eq!(flow["insee_code"], "21166");
+    assert_eq!(flow["latitude"], 47.293);
+    assert_eq!(flow["quantity"], "0.5");
+    assert_eq!(flow["yearly_quantity"], "26", "0.5 t a week is 26 t a year");
+    assert_eq!(flow["confidentiality"], "partners", "the default");
+    assert_eq!(flow["provenance"], "declared");
+    assert_eq!(flow["yearly_cost_eur"], "1200.5");
+    assert_eq!(flow["version"], 1);
+
+    let (status, read) = client
+        .get(&format!("/api/v1/flows/{flow_id}"), &token)
+        .await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read, flow);
+
+    let mut changed = body.clone();
+    changed["quantity"] = json!(2);
+    changed["period"] = json!("month");
+    changed["confidentiality"] = json!("public");
+    let (status, updated) = client
+        .put(&format!("/api/v1/flows/{flow_id}"), &token, &changed)
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["yearly_quantity"], "24");
+    assert_eq!(updated["version"], 2);
+    assert_eq!(updated["confidentiality"], "public");
+
+    let (status, page) = client
+        .get(
+            "/api/v1/flows?direction=out&resource_class=by-product",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["flows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["flows"][0]["id"], json!(flow_id));
+    let (_, none) = client.get("/api/v1/flows?direction=in", &token).await;
+    assert_eq!(none["flows"], json!([]));
+
+    assert_eq!(
+        delete(client, &format!("/api/v1/flows/{flow_id}"), &token).await,
+        204
+    );
+    let (status, _) = client
+        .get(&format!("/api/v1/flows/{flow_id}"), &token)
+        .await;
+    assert_eq!(status, 404);
+
+    let (status, history) = client
+        .get(&format!("/api/v1/flows/{flow_id}/history"), &facilitator)
+        .await;
+    assert_eq!(status, 200, "{history}");
+    let changes: Vec<_> = history["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["version"].as_i64().unwrap(),
+                r["change"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (1, "recorded".into()),
+            (2, "changed".into()),
+            (3, "removed".into())
+        ]
+    );
+    assert_eq!(history["revisions"][0]["flow"]["yearly_quantity"], "26");
+    assert_eq!(
+        history["revisions"][1]["by_user_id"],
+        flow["recorded_by_user_id"]
+    );
+
+    let events = published_flow_events(platform, servers).await;
+    let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["flow.recorded", "flow.changed", "flow.removed"]);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.tenant == "dijon" && e.producer == "flows")
+    );
+    let recorded = synergies_platform::events::payload::<FlowRecorded>(&events[0])
+        .unwrap()
+        .flow
+        .unwrap();
+    assert_eq!(recorded.flow_id, flow_id);
+    assert_eq!(recorded.yearly_quantity, "26");
+    assert_eq!(recorded.nace, "17.21A");
+    assert_eq!(recorded.insee_code, "21166");
+    assert_eq!(recorded.latitude, Some(47.293));
+    assert_eq!(recorded.version, 1);
+    let changed = synergies_platform::events::payload::<FlowChanged>(&events[1])
+        .unwrap()
+        .flow
+        .unwrap();
+    assert_eq!(
+        (changed.version, changed.yearly_quantity.as_str()),
+        (2, "24")
+    );
+    let removed = synergies_platform::events::payload::<FlowRemoved>(&events[2])
+        .unwrap()
+        .flow
+        .unwrap();
+    assert_eq!(
+        (removed.version, removed.flow_id.as_str()),
+        (3, flow_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_company_records_changes_and_removes_a_flow_and_each_step_is_published() {
+    let platform = Platform::all_in_one(&[]).await;
+    round_trip(&platform, None).await;
+}
+
+#[tokio::test]
+async fn split_a_company_records_changes_and_removes_a_flow_and_each_step_is_published() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    round_trip(&platform, Some(&servers)).await;
+}
+
+/// Who sees and writes which flow: members their own and others' public flows, facilitators
+/// every flow of their territory, nobody another territory's.
+async fn visibility(platform: &Platform) {
+    let client = &platform.client;
+    let facilitator = dijon(client).await;
+    let brewery = client.create_member("dijon", "Brasserie du lac").await;
+    let joinery = client.create_member("dijon", "Menuiserie Morel").await;
+
+    let mut flows = Vec::new();
+    for confidentiality in ["facilitator", "partners", "public"] {
+        let mut body = wood_offcuts();
+        body["label"] = json!(format!("Drêches ({confidentiality})"));
+        body["confidentiality"] = json!(confidentiality);
+        let (status, flow) = client.post("/api/v1/flows", &brewery.token, &body).await;
+        assert_eq!(status, 201, "{flow}");
+        flows.push(id(&flow));
+    }
+    let [facilitator_only, partners, public] = [&flows[0], &flows[1], &flows[2]];
+
+    // The brewery sees its three flows; the joinery only the public one.
+    let (_, own) = client.get("/api/v1/flows", &brewery.token).await;
+    assert_eq!(own["flows"].as_array().unwrap().len(), 3);
+    let (_, seen) = client.get("/api/v1/flows", &joinery.token).await;
+    let seen: Vec<_> = seen["flows"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(seen, std::slice::from_ref(public));
+    for hidden in [facilitator_only, partners] {
+        let (status, _) = client
+            .get(&format!("/api/v1/flows/{hidden}"), &joinery.token)
+            .await;
+        assert_eq!(
+            status, 404,
+            "another organisation's non-public flow does not exist"
+        );
+        let (status, _) = client
+            .get(&format!("/api/v1/flows/{hidden}/history"), &joinery.token)
+            .await;
+        assert_eq!(status, 404);
+    }
+    let (status, _) = client
+        .get(&format!("/api/v1/flows/{public}"), &joinery.token)
+        .await;
+    assert_eq!(status, 200);
+
+    // Members write for their own organisation only.
+    let (status, refused) = client
+        .put(
+            &format!("/api/v1/flows/{public}"),
+            &joinery.token,
+            &wood_offcuts(),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(
+        delete(client, &format!("/api/v1/flows/{public}"), &joinery.token).await,
+        403
+    );
+    let mut for_the_brewery = wood_offcuts();
+    for_the_brewery["organisation_id"] = json!(brewery.organisation_id);
+    let (status, refused) = client
+        .post("/api/v1/flows", &joinery.token, &for_the_brewery)
+        .await;
+    assert_eq!(status, 403, "{refused}");
+
+    // The facilitator sees all three, filters by organisation, and records for the joinery
+    // during a visit.
+    let (status, all) = client
+        .get(
+            &format!("/api/v1/flows?organisation_id={}", brewery.organisation_id),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["flows"].as_array().unwrap().len(), 3);
+    let (status, _) = client
+        .get(
+            &format!("/api/v1/flows/{facilitator_only}/history"),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut visit = wood_offcuts();
+    visit["organisation_id"] = json!(joinery.organisation_id);
+    visit["confidentiality"] = json!("facilitator");
+    let (status, recorded) = client.post("/api/v1/flows", &facilitator, &visit).await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(recorded["provenance"], "recorded");
+    assert_eq!(recorded["organisation_name"], "Menuiserie Morel");
+    let (status, _) = client
+        .get(&format!("/api/v1/flows/{}", id(&recorded)), &joinery.token)
+        .await;
+    assert_eq!(
+        status, 200,
+        "the organisation reads what the advisor recorded about it"
+    );
+    let (status, _) = client
+        .get(&format!("/api/v1/flows/{}", id(&recorded)), &brewery.token)
+        .await;
+    assert_eq!(status, 404);
+
+    // Paging: one flow a page, no flow twice.
+    let (_, first) = client.get("/api/v1/flows?page_size=2", &facilitator).await;
+    let token = first["next_page_token"].as_str().unwrap().to_owned();
+    let (_, second) = client
+        .get(
+            &format!("/api/v1/flows?page_size=2&page_token={token}"),
+            &facilitator,
+        )
+        .await;
+    let mut ids: Vec<_> = first["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["flows"].as_array().unwrap())
+        .map(id)
+        .collect();
+    assert_eq!(second["next_page_token"], "");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+
+    // Another territory sees nothing of Dijon's, and cannot write for its organisations.
+    client.create_tenant("beaune").await;
+    let stranger = client.create_member("beaune", "Tonnellerie").await;
+    let (status, _) = client
+        .get(&format!("/api/v1/flows/{public}"), &stranger.token)
+        .await;
+    assert_eq!(status, 404);
+    let (_, none) = client.get("/api/v1/flows", &stranger.token).await;
+    assert_eq!(none["flows"], json!([]));
+    let mut foreign = wood_offcuts();
+    foreign["organisation_id"] = json!(stranger.organisation_id);
+    let (status, refused) = client.post("/api/v1/flows", &facilitator, &foreign).await;
+    assert_eq!(status, 404, "{refused}");
+}
+
+#[tokio::test]
+async fn members_see_their_own_and_public_flows_and_facilitators_see_all() {
+    let platform = Platform::all_in_one(&[]).await;
+    visibility(&platform).await;
+}
+
+#[tokio::test]
+async fn split_members_see_their_own_and_public_flows_and_facilitators_see_all() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    visibility(&platform).await;
+}
+
+#[tokio::test]
+async fn each_broken_rule_names_its_field_in_the_callers_language() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member: Member = client.create_member("dijon", "Fonderie").await;
+    let with = |field: &str, value: Value| {
+        let mut body = wood_offcuts();
+        body[field] = value;
+        body
+    };
+    let cases = [
+        (with("direction", json!("sideways")), "direction"),
+        (with("resource_class", json!("gold")), "resource_class"),
+        (with("label", json!("  ")), "label"),
+        (with("quantity", json!("beaucoup")), "quantity"),
+        (with("quantity", json!("-2")), "quantity"),
+        (with("unit", json!("tons")), "unit"),
+        (with("period", json!("daily")), "period"),
+        (with("confidentiality", json!("secret")), "confidentiality"),
+        (with("category", json!("nothing/here")), "category"),
+        (with("ewc_code", json!("999999")), "ewc_code"),
+        (
+            with("site_id", json!(uuid::Uuid::now_v7().to_string())),
+            "site_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, refused) = client
+            .post_in("en", "/api/v1/flows", &member.token, &body)
+            .await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{refused}"
+        );
+    }
+
+    // Waste needs its EWC code; the reason comes in the caller's language.
+    let waste = with("resource_class", json!("waste"));
+    let (status, english) = client
+        .post_in("en", "/api/v1/flows", &member.token, &waste)
+        .await;
+    assert_eq!(
+        (status, english["error"]["field"].as_str()),
+        (400, Some("ewc_code"))
+    );
+    assert!(
+        english["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("required for waste"),
+        "{english}"
+    );
+    let (_, french) = client
+        .post_in("fr", "/api/v1/flows", &member.token, &waste)
+        .await;
+    assert!(
+        french["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("obligatoire pour un déchet"),
+        "{french}"
+    );
+    let mut coded = waste.clone();
+    coded["ewc_code"] = json!("15 01 03");
+    let (status, flow) = client.post("/api/v1/flows", &member.token, &coded).await;
+    assert_eq!(status, 201, "{flow}");
+    assert_eq!(flow["ewc_code"], "150103");
+
+    // A field the API does not know is refused, not ignored.
+    let (status, refused) = client
+        .post("/api/v1/flows", &member.token, &with("tonnage", json!(3)))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+}
