@@ -489,3 +489,141 @@ async fn split_a_replayed_event_creates_no_duplicate_synergy_nor_notification() 
     let (_, board) = client.get("/api/v1/synergies", &t.facilitator).await;
     assert_eq!(synergies(&board).len(), 2, "{board}");
 }
+
+/// A flow of `member`'s organisation; returns its id.
+async fn record_flow(client: &Client, member: &Member, body: &Value) -> String {
+    let (status, flow) = client.post("/api/v1/flows", &member.token, body).await;
+    assert_eq!(status, 201, "{flow}");
+    flow["id"].as_str().unwrap().to_owned()
+}
+
+fn pallets_out(confidentiality: &str) -> Value {
+    json!({"direction": "out", "resource_class": "material", "label": "Palettes Europe usagées",
+        "description": "Palettes EUR en bon état après réception des matières", "category": "packaging/pallets",
+        "quantity": "40", "unit": "piece", "period": "month", "confidentiality": confidentiality})
+}
+
+async fn flow_synergies(client: &Client, flow: &str, token: &str) -> (u16, Value) {
+    client
+        .get(&format!("/api/v1/flows/{flow}/synergies"), token)
+        .await
+}
+
+/// An out-flow meets a request listing: seen from the flow and from the listing, naming the
+/// flow's organisation; the owner of the request is told. Removing the flow removes it.
+async fn an_out_flow_meets_a_request(client: &Client, t: &Territory) {
+    let (request, _) = client
+        .publish(
+            &t.requester,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    let flow = record_flow(client, &t.offerer, &pallets_out("public")).await;
+    let seen = matches_once(client, &request, &t.requester.token, 1).await;
+    let counterpart = &seen[0]["counterpart"];
+    assert_eq!(counterpart["kind"], "flow", "{seen:?}");
+    assert_eq!(counterpart["id"], flow.as_str());
+    assert_eq!(counterpart["organisation_name"], "Menuiserie Bernard");
+    assert_eq!(counterpart["label"], "Palettes Europe usagées");
+    let (status, from_flow) = flow_synergies(client, &flow, &t.offerer.token).await;
+    assert_eq!(status, 200, "{from_flow}");
+    let from_flow = synergies(&from_flow);
+    assert_eq!(from_flow.len(), 1);
+    assert_eq!(from_flow[0]["id"], seen[0]["id"]);
+    assert_eq!(from_flow[0]["counterpart"]["id"], request.as_str());
+    let told = eventually("the requester told", Duration::from_secs(30), || async {
+        client
+            .inbox(&t.requester)
+            .await
+            .into_iter()
+            .find(|item| item["kind"] == "match.found")
+    })
+    .await;
+    assert!(
+        told["body"]
+            .as_str()
+            .unwrap()
+            .contains("Menuiserie Bernard"),
+        "{told}"
+    );
+    let (status, _) = flow_synergies(client, &flow, &t.outsider.token).await;
+    assert_eq!(status, 404);
+
+    let removed = client
+        .http
+        .delete(format!("{}/api/v1/flows/{flow}", client.base_url))
+        .bearer_auth(&t.offerer.token)
+        .send()
+        .await
+        .unwrap();
+    assert!(removed.status().is_success(), "{removed:?}");
+    matches_once(client, &request, &t.requester.token, 0).await;
+}
+
+#[tokio::test]
+async fn all_in_one_an_out_flow_meets_a_request_and_leaves_with_its_removal() {
+    let platform = Platform::all_in_one(&[]).await;
+    let t = territory(&platform.client).await;
+    an_out_flow_meets_a_request(&platform.client, &t).await;
+}
+
+#[tokio::test]
+async fn split_an_out_flow_meets_a_request_and_leaves_with_its_removal() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    let t = territory(&platform.client).await;
+    an_out_flow_meets_a_request(&platform.client, &t).await;
+}
+
+#[tokio::test]
+async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let t = territory(client).await;
+    let (request, _) = client
+        .publish(
+            &t.requester,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    let flow = record_flow(client, &t.offerer, &pallets_out("facilitator")).await;
+    // The flow's organisation and the facilitators see the synergy…
+    let path = format!("/api/v1/flows/{flow}/synergies");
+    let from_flow = eventually("the flow's synergy", Duration::from_secs(30), || async {
+        let (_, body) = client.get(&path, &t.offerer.token).await;
+        let found = synergies(&body);
+        (found.len() == 1).then_some(found)
+    })
+    .await;
+    assert_eq!(from_flow[0]["counterpart"]["id"], request.as_str());
+    let (_, board) = client
+        .get("/api/v1/synergies?kind=substitution", &t.facilitator)
+        .await;
+    assert_eq!(synergies(&board).len(), 1, "{board}");
+    // …the requester never does, nor the flow itself.
+    let (status, mine) = client
+        .get(
+            &format!("/api/v1/listings/{request}/matches"),
+            &t.requester.token,
+        )
+        .await;
+    assert_eq!((status, synergies(&mine).len()), (200, 0), "{mine}");
+    let (_, board) = client.get("/api/v1/synergies", &t.requester.token).await;
+    assert!(synergies(&board).is_empty(), "{board}");
+    let (status, _) = flow_synergies(client, &flow, &t.requester.token).await;
+    assert_eq!(status, 404);
+    assert!(
+        !client
+            .inbox(&t.requester)
+            .await
+            .iter()
+            .any(|i| i.to_string().contains("Menuiserie Bernard")),
+        "the requester is not told of a confidential flow"
+    );
+}

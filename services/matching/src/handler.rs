@@ -134,8 +134,12 @@ pub fn flow_item(tenant: &str, flow: &FlowSnapshot) -> Result<IndexedItem, Handl
 /// output as the offer and the input as the request, whatever their kinds).
 pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) -> OutboxEvent {
     let (output, input) = (&proposal.output, &proposal.input);
-    let owner = |item: &IndexedItem| {
+    // A side is told of the other unless the other is a flow kept for facilitators.
+    let told = |item: &IndexedItem, other: &IndexedItem| {
+        let hidden = other.item.kind == ItemKind::Flow
+            && other.confidentiality == Confidentiality::Facilitator;
         item.owner_user_id
+            .filter(|_| !hidden)
             .map(|u| u.to_string())
             .unwrap_or_default()
     };
@@ -147,8 +151,8 @@ pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) ->
         request_title: input.item.label.clone(),
         offer_organisation_id: output.item.organisation_id.to_string(),
         request_organisation_id: input.item.organisation_id.to_string(),
-        offer_owner_user_id: owner(output),
-        request_owner_user_id: owner(input),
+        offer_owner_user_id: told(output, input),
+        request_owner_user_id: told(input, output),
         category: output.item.category.clone().unwrap_or_default(),
         explanation: proposal.scored.explanation.en.clone(),
         score: proposal.scored.score,
