@@ -157,6 +157,24 @@ async fn an_offer_and_a_request_are_proposed_to_both_sides(
     let seen_by_requester = matches_once(client, &request, &t.requester.token, 1).await;
     assert_eq!(seen_by_requester[0]["id"], synergy["id"]);
     assert_eq!(seen_by_requester[0]["counterpart"]["id"], offer.as_str());
+    assert_eq!(
+        seen_by_requester[0]["counterpart"]["organisation_name"], "Menuiserie Bernard",
+        "learned when the offerer read their synergies"
+    );
+    // A facilitator's board names every organisation.
+    let (_, board) = client.get("/api/v1/synergies", &t.facilitator).await;
+    let board = synergies(&board);
+    let names: Vec<&str> = board[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["organisation_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{board:?}");
+    assert!(
+        names.contains(&"Brasserie du Lac") && names.contains(&"Menuiserie Bernard"),
+        "{board:?}"
+    );
 
     // Both are told, each naming the other side's listing.
     let to_requester = client

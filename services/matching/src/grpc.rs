@@ -12,6 +12,7 @@ use synergies_proto::matching::v1 as pb;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use crate::directory::Directory;
 use crate::domain::{
     Party, Synergy, SynergyKind, SynergyStatus, direction_str, kind_str, may_move, parse_kind,
 };
@@ -25,11 +26,37 @@ pub const ITEM_SYNERGIES_LIMIT: usize = 20;
 pub struct MatchingApi {
     store: Arc<dyn MatchingStore>,
     verifier: Arc<Verifier>,
+    directory: Directory,
 }
 
 impl MatchingApi {
-    pub fn new(store: Arc<dyn MatchingStore>, verifier: Arc<Verifier>) -> Self {
-        Self { store, verifier }
+    pub fn new(
+        store: Arc<dyn MatchingStore>,
+        verifier: Arc<Verifier>,
+        directory: Directory,
+    ) -> Self {
+        Self {
+            store,
+            verifier,
+            directory,
+        }
+    }
+
+    /// Learns the names of organisations `synergies` name without one, as far as the caller
+    /// may read them; `true` when it is worth reading the synergies again.
+    async fn learn_names(&self, caller: &CallerContext, synergies: &[Synergy]) -> bool {
+        let mut unnamed: Vec<Uuid> = synergies
+            .iter()
+            .flat_map(|s| s.parties.iter())
+            .filter(|p| p.organisation_name.is_empty())
+            .map(|p| p.organisation_id)
+            .collect();
+        unnamed.sort_unstable();
+        unnamed.dedup();
+        self.directory
+            .learn(caller, is_facilitator(caller), &unnamed)
+            .await;
+        !unnamed.is_empty()
     }
 }
 
@@ -223,6 +250,12 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             .store
             .synergies_of_item(&caller.tenant, item_id)
             .await?;
+        if self.learn_names(&caller, &synergies).await {
+            synergies = self
+                .store
+                .synergies_of_item(&caller.tenant, item_id)
+                .await?;
+        }
         synergies.retain(|s| visible(s, view));
         synergies.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         synergies.truncate(ITEM_SYNERGIES_LIMIT);
@@ -274,6 +307,9 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             organisation_id,
         };
         let mut synergies = self.store.synergies(&caller.tenant, &filter).await?;
+        if self.learn_names(&caller, &synergies).await {
+            synergies = self.store.synergies(&caller.tenant, &filter).await?;
+        }
         synergies.retain(|s| visible(s, view));
         Ok(Response::new(pb::ListSynergiesResponse {
             synergies: synergies

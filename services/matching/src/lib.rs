@@ -6,6 +6,7 @@
 //! worth proposing. Synergies are stored with their score, factors and explanation, carried
 //! by facilitators through a pipeline, and announced through the outbox (`match.found`).
 
+pub mod directory;
 pub mod domain;
 pub mod engine;
 pub mod error;
@@ -52,9 +53,14 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         );
         env.spawn_aggregate_consumer(consumer, aggregate, Arc::new(handler))
     });
+    let directory = directory::Directory::new(
+        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        Arc::clone(&store),
+    );
     let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(
         store,
         env.verifier.clone(),
+        directory,
     )));
     tracing::info!(address = %listener.local_addr()?, "matching service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;

@@ -566,6 +566,23 @@ macro_rules! matching_store {
                 Ok(true)
             }
 
+            async fn remember_organisation(
+                &self,
+                tenant: &str,
+                organisation_id: Uuid,
+                name: &str,
+                nace: &str,
+            ) -> Result<(), MatchingError> {
+                sqlx::query(LEARN_ORGANISATION)
+                    .bind(organisation_id)
+                    .bind(tenant)
+                    .bind(name)
+                    .bind(nace)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn item(&self, tenant: &str, item_id: Uuid) -> Result<Option<(IndexedItem, ItemState)>, MatchingError> {
                 let statement = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.item_id = $1 AND i.tenant = $2");
                 let row = sqlx::query(&statement).bind(item_id).bind(tenant).fetch_optional(&self.pool).await?;

@@ -86,6 +86,15 @@ pub trait MatchingStore: Send + Sync {
         nace: &str,
     ) -> Result<bool, MatchingError>;
 
+    /// Keeps an organisation's name and activity read from identity (empty `nace`: unchanged).
+    async fn remember_organisation(
+        &self,
+        tenant: &str,
+        organisation_id: Uuid,
+        name: &str,
+        nace: &str,
+    ) -> Result<(), MatchingError>;
+
     /// The item as indexed, if matching knows it in `tenant`.
     async fn item(
         &self,
