@@ -645,3 +645,145 @@ async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organ
         "the requester is not told of a confidential flow"
     );
 }
+
+/// A company of Dijon that signed up with a site at (`latitude`, `longitude`), confirmed its
+/// address and was approved by the facilitator; returns its token and its site's id.
+async fn company_with_a_site(
+    client: &Client,
+    facilitator: &str,
+    name: &str,
+    latitude: f64,
+    longitude: f64,
+) -> (String, String) {
+    let email = format!("contact-{}@example.fr", uuid::Uuid::new_v4().simple());
+    let body = json!({"tenant": "dijon", "organisation_name": name, "kind": "company",
+        "siret": siret(latitude), "naf": "25.62A", "email": email, "display_name": name,
+        "password": synergies_tests::api::PASSWORD,
+        "site": {"address": "1 rue de l'Industrie", "insee_code": "21231", "latitude": latitude,
+            "longitude": longitude}});
+    let (status, signed_up) = client.post("/api/v1/signup", "", &body).await;
+    assert_eq!(status, 201, "{signed_up}");
+    let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+    let mail = client
+        .wait_for_outgoing_mail("dijon", &email, "verify-email")
+        .await;
+    let token = synergies_tests::api::token_in(&mail);
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, decided) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    let (_, tokens) = client
+        .login("dijon", &email, synergies_tests::api::PASSWORD)
+        .await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let (_, organisation) = client.get("/api/v1/organisation", &token).await;
+    let site = organisation["sites"][0]["id"].as_str().unwrap().to_owned();
+    (token, site)
+}
+
+/// A SIRET that passes the Luhn check, different for each latitude of the test.
+fn siret(latitude: f64) -> String {
+    let stem = format!("{:013}", (latitude * 1000.0) as u64 * 1_000_003);
+    let digits: Vec<u32> = stem.chars().filter_map(|c| c.to_digit(10)).collect();
+    // With the check digit last, the stem's last digit is doubled, then every other one.
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{stem}{}", (10 - sum % 10) % 10)
+}
+
+fn gloves_needed(site: &str) -> Value {
+    json!({"direction": "in", "resource_class": "material", "label": "Gants de protection nitrile",
+        "category": "hygiene-safety/ppe", "quantity": "2000", "unit": "piece", "period": "year",
+        "site_id": site, "confidentiality": "partners"})
+}
+
+/// The tenant's mutualisation groups as `token` sees them, once there are `count` members in
+/// the first.
+async fn group_once(client: &Client, token: &str, count: usize) -> Value {
+    eventually(
+        &format!("a group of {count}"),
+        Duration::from_secs(30),
+        || async {
+            let (status, body) = client
+                .get("/api/v1/synergies?kind=mutualisation", token)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let groups = synergies(&body);
+            (groups.len() == 1 && groups[0]["members"].as_array()?.len() == count)
+                .then(|| groups[0].clone())
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn all_in_one_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]});
+    let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201, "{tenant}");
+    let facilitator = facilitator(client).await;
+    let mut companies = Vec::new();
+    for (name, latitude, longitude) in [
+        ("Fonderie de Longvic", 47.288, 5.064),
+        ("Mécanique de Chenôve", 47.293, 5.005),
+        ("Chaudronnerie de Quetigny", 47.314, 5.106),
+        ("Usinage de Fontaine", 47.342, 5.021),
+    ] {
+        companies.push(company_with_a_site(client, &facilitator, name, latitude, longitude).await);
+    }
+    for (token, site) in &companies[..3] {
+        let (status, flow) = client
+            .post("/api/v1/flows", token, &gloves_needed(site))
+            .await;
+        assert_eq!(status, 201, "{flow}");
+    }
+    let group = group_once(client, &facilitator, 3).await;
+    assert_eq!(group["kind"], "mutualisation");
+    assert_eq!(group["resource_class"], "material");
+    assert!(
+        !group["explanation"].as_str().unwrap().is_empty(),
+        "{group}"
+    );
+    assert!(
+        group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["kind"] == "flow" && m["organisation_id"].is_string())
+    );
+    // A member of the group sees it too.
+    let seen = group_once(client, &companies[0].0, 3).await;
+    assert_eq!(seen["id"], group["id"]);
+
+    // A fourth company nearby needs the same: the group grows, it is not a new one.
+    let (token, site) = &companies[3];
+    let (status, _) = client
+        .post("/api/v1/flows", token, &gloves_needed(site))
+        .await;
+    assert_eq!(status, 201);
+    let grown = group_once(client, &facilitator, 4).await;
+    assert_eq!(grown["id"], group["id"]);
+}
