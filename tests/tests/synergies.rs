@@ -787,3 +787,57 @@ async fn all_in_one_three_nearby_companies_needing_the_same_input_form_a_group_t
     let grown = group_once(client, &facilitator, 4).await;
     assert_eq!(grown["id"], group["id"]);
 }
+
+#[tokio::test]
+async fn all_in_one_the_synergy_routes_are_documented() {
+    let platform = Platform::all_in_one(&[]).await;
+    let openapi: Value = platform
+        .client
+        .http
+        .get(format!("{}/api/v1/openapi.json", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/listings/{id}/matches", "get"),
+        ("/api/v1/flows/{id}/synergies", "get"),
+        ("/api/v1/synergies", "get"),
+        ("/api/v1/synergies/{id}", "put"),
+        ("/api/v1/synergies/{id}/feedback", "post"),
+    ] {
+        assert!(
+            openapi["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    let filters = openapi["paths"]["/api/v1/synergies"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert_eq!(filters.len(), 3);
+    assert!(
+        filters
+            .iter()
+            .all(|p| p["in"] == "query" && p["required"] != true),
+        "{filters:?}"
+    );
+    let synergy = &openapi["components"]["schemas"]["Synergy"]["properties"];
+    for field in [
+        "id",
+        "kind",
+        "score",
+        "counterpart",
+        "members",
+        "explanation",
+        "explanation_en",
+        "factors",
+        "status",
+    ] {
+        assert!(
+            synergy[field].is_object(),
+            "Synergy.{field} is not documented"
+        );
+    }
+}

@@ -55,6 +55,7 @@ pub async fn of_flow(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SynergyQuery {
     /// `substitution` or `mutualisation`; both when absent.
     pub kind: Option<String>,
