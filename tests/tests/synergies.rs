@@ -566,6 +566,17 @@ async fn an_out_flow_meets_a_request(client: &Client, t: &Territory) {
             .contains("Menuiserie Bernard"),
         "{told}"
     );
+    // The flow has no owning member: its organisation learns who could use it.
+    let to_flow_owner = client
+        .wait_for_item(&t.offerer, &request, "match.found")
+        .await;
+    assert!(
+        to_flow_owner["body"]
+            .as_str()
+            .unwrap()
+            .contains("Cherche des palettes Europe"),
+        "{to_flow_owner}"
+    );
     let (status, _) = flow_synergies(client, &flow, &t.outsider.token).await;
     assert_eq!(status, 404);
 
