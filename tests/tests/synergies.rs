@@ -261,9 +261,7 @@ async fn put_synergy(client: &Client, id: &str, token: &str, body: &Value) -> (u
         .await
 }
 
-#[tokio::test]
-async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn a_facilitator_carries_a_synergy_to_its_realisation(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -344,9 +342,7 @@ async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
     assert_eq!(status, 400);
 }
 
-#[tokio::test]
-async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn not_relevant_hides_a_synergy_from_that_organisation_only(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -365,9 +361,7 @@ async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
     assert_eq!(synergies(&board).len(), 1, "kept for facilitators: {board}");
 }
 
-#[tokio::test]
-async fn all_in_one_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -608,9 +602,7 @@ async fn split_an_out_flow_meets_a_request_and_leaves_with_its_removal() {
     an_out_flow_meets_a_request(&platform.client, &t).await;
 }
 
-#[tokio::test]
-async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let (request, _) = client
@@ -746,9 +738,9 @@ async fn group_once(client: &Client, token: &str, count: usize) -> Value {
     .await
 }
 
-#[tokio::test]
-async fn all_in_one_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+    platform: &Platform,
+) {
     let client = &platform.client;
     let operator = client.operator_token().await;
     let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
@@ -851,4 +843,94 @@ async fn all_in_one_the_synergy_routes_are_documented() {
             "Synergy.{field} is not documented"
         );
     }
+}
+
+#[tokio::test]
+async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
+    a_facilitator_carries_a_synergy_to_its_realisation(&Platform::all_in_one(&[]).await).await;
+}
+
+#[tokio::test]
+async fn split_a_facilitator_carries_a_synergy_to_its_realisation() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    a_facilitator_carries_a_synergy_to_its_realisation(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
+    not_relevant_hides_a_synergy_from_that_organisation_only(&Platform::all_in_one(&[]).await)
+        .await;
+}
+
+#[tokio::test]
+async fn split_not_relevant_hides_a_synergy_from_that_organisation_only() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    not_relevant_hides_a_synergy_from_that_organisation_only(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
+    withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
+    a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
+    three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
 }
