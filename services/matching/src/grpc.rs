@@ -302,10 +302,16 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             ),
         };
         let view = member_view(&caller)?;
+        // A member's list is their organisation's, whichever organisation they name.
+        if let Some(own) = view
+            && organisation_id.is_some_and(|named| named != own)
+        {
+            return Ok(Response::new(pb::ListSynergiesResponse::default()));
+        }
         let filter = SynergyFilter {
             kind,
             status,
-            organisation_id,
+            organisation_id: view.or(organisation_id),
         };
         let mut synergies = self.store.synergies(&caller.tenant, &filter).await?;
         if self.learn_names(&caller, &synergies).await {

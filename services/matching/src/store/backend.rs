@@ -16,7 +16,8 @@ use super::sql::{
     INSERT_NOTE, INSERT_PARTY, INSERT_SYNERGY, ITEM_COLUMNS, ITEM_FROM, ITEM_TOMBSTONE,
     ITEM_VERSION, LEARN_ORGANISATION, PROPOSED_SUBSTITUTIONS_OF_ITEM, RESCORE_SYNERGY,
     SET_ITEM_STATE, SYNERGY_COLUMNS, SYNERGY_DISMISSALS, SYNERGY_ID_BY_KEY, SYNERGY_IDS,
-    SYNERGY_IDS_OF_ITEM, SYNERGY_NOTES, SYNERGY_PARTIES, UPDATE_PIPELINE, UPSERT_ITEM,
+    SYNERGY_IDS_OF_ITEM, SYNERGY_IDS_OF_ORGANISATION, SYNERGY_NOTES, SYNERGY_PARTIES,
+    UPDATE_PIPELINE, UPSERT_ITEM,
 };
 use super::{Delivery, MatchingStore, PipelineChange, SynergyFilter};
 use crate::domain::{
@@ -600,10 +601,18 @@ macro_rules! matching_store {
             }
 
             async fn synergies(&self, tenant: &str, filter: &SynergyFilter) -> Result<Vec<Synergy>, MatchingError> {
-                let ids = sqlx::query(SYNERGY_IDS)
-                    .bind(tenant)
-                    .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
-                    .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default())
+                let query = match filter.organisation_id {
+                    Some(organisation) => sqlx::query(SYNERGY_IDS_OF_ORGANISATION)
+                        .bind(tenant)
+                        .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
+                        .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default())
+                        .bind(organisation),
+                    None => sqlx::query(SYNERGY_IDS)
+                        .bind(tenant)
+                        .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
+                        .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default()),
+                };
+                let ids = query
                     .fetch_all(&self.pool)
                     .await?
                     .iter()

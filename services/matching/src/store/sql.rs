@@ -113,6 +113,12 @@ pub const SYNERGY_IDS: &str = "SELECT id FROM synergies
       WHERE tenant = $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
       ORDER BY score DESC, id LIMIT 1000";
 
+pub const SYNERGY_IDS_OF_ORGANISATION: &str = "SELECT DISTINCT s.id, s.score FROM synergies s
+       JOIN synergy_parties p ON p.synergy_id = s.id
+      WHERE s.tenant = $1 AND p.organisation_id = $4
+        AND ($2 = '' OR s.kind = $2) AND ($3 = '' OR s.status = $3)
+      ORDER BY s.score DESC, s.id LIMIT 1000";
+
 pub const UPDATE_PIPELINE: &str =
     "UPDATE synergies SET status = $2, status_reason = $3, advisor_user_id = $4,
         realised_quantity = $5, realised_unit = $6, updated_at = $7
