@@ -789,6 +789,30 @@ async fn three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
     assert_eq!(status, 201);
     let grown = group_once(client, &facilitator, 4).await;
     assert_eq!(grown["id"], group["id"]);
+
+    // Each company is told once, the newcomer too, in both languages.
+    for (token, _) in &companies {
+        let told = eventually("the group announced", Duration::from_secs(30), || async {
+            let (_, inbox) = client.get("/api/v1/inbox?page_size=100", token).await;
+            let items: Vec<Value> = inbox["items"]
+                .as_array()?
+                .iter()
+                .filter(|i| i["kind"] == "synergy.group_proposed")
+                .cloned()
+                .collect();
+            (!items.is_empty()).then_some(items)
+        })
+        .await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(
+            told[0]["title"]
+                .as_str()
+                .unwrap()
+                .contains("Gants de protection nitrile"),
+            "{told:?}"
+        );
+        assert!(!told[0]["body_en"].as_str().unwrap().is_empty());
+    }
 }
 
 #[tokio::test]

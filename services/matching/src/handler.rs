@@ -11,15 +11,17 @@ use synergies_platform::events::{self, Event, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
     EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded, FlowRemoved, FlowSnapshot,
-    ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
+    GroupMember, ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
     ListingReservationCancelled, ListingReserved, ListingSubmitted, ListingUpdated,
-    ListingWithdrawn, MatchFound, OrganisationDecided,
+    ListingWithdrawn, MatchFound, OrganisationDecided, SynergyGroupProposed,
 };
 use uuid::Uuid;
 
 use crate::domain::{Confidentiality, IndexedItem, ItemState, Outcome, Proposal, kind_str};
 use crate::engine::Scorer;
-use crate::scoring::{Direction, Item, ItemKind, Position, Quantity, ResourceClass};
+use crate::scoring::{
+    Direction, Item, ItemKind, MutualisationGroup, PoolKind, Position, Quantity, ResourceClass,
+};
 use crate::store::{Delivery, MatchingStore};
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
@@ -170,6 +172,47 @@ pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) ->
         request_item_kind: kind_str(input.item.kind).to_owned(),
         offer_organisation_told: organisation_told(output, input),
         request_organisation_told: organisation_told(input, output),
+    };
+    OutboxEvent::new(&envelope(tenant, crate::PRODUCER, &event))
+}
+
+/// The event that tells the members of a mutualisation group (new, or grown: `told` are the
+/// newcomers) that organisations nearby could pool something with them.
+pub fn group_proposed_event(
+    tenant: &str,
+    synergy_id: Uuid,
+    group: &MutualisationGroup,
+    members: &[&IndexedItem],
+    told: &[&IndexedItem],
+) -> OutboxEvent {
+    let organisations: std::collections::BTreeSet<Uuid> =
+        members.iter().map(|m| m.item.organisation_id).collect();
+    let event = SynergyGroupProposed {
+        synergy_id: synergy_id.to_string(),
+        pool: match group.kind {
+            PoolKind::Collection => "collection",
+            PoolKind::Purchasing => "purchasing",
+            PoolKind::SharedService => "shared-service",
+        }
+        .to_owned(),
+        resource_class: group.resource_class.as_str().to_owned(),
+        explanation_fr: group.explanation.fr.clone(),
+        explanation_en: group.explanation.en.clone(),
+        organisations: u32::try_from(organisations.len()).unwrap_or(u32::MAX),
+        told: told
+            .iter()
+            .map(|member| GroupMember {
+                organisation_id: member.item.organisation_id.to_string(),
+                organisation_name: member.item.organisation_name.clone(),
+                item_kind: kind_str(member.item.kind).to_owned(),
+                item_id: member.item.id.to_string(),
+                label: member.item.label.clone(),
+                owner_user_id: member
+                    .owner_user_id
+                    .map(|u| u.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
     };
     OutboxEvent::new(&envelope(tenant, crate::PRODUCER, &event))
 }
@@ -358,6 +401,7 @@ impl EventHandler for AggregateHandler {
             event_id,
             scorer: self.scorer.as_ref(),
             event_for: &match_found_event,
+            group_event_for: &group_proposed_event,
         };
         let transient =
             |error: crate::error::MatchingError| HandlerError::Transient(error.to_string());

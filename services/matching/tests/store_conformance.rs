@@ -7,7 +7,7 @@ use synergies_matching::domain::{
     Confidentiality, IndexedItem, ItemState, SynergyKind, SynergyStatus,
 };
 use synergies_matching::engine::Scorer;
-use synergies_matching::handler::match_found_event;
+use synergies_matching::handler::{group_proposed_event, match_found_event};
 use synergies_matching::scoring::{
     Direction, Factor, Item, ItemKind, MutualisationGroup, PoolKind, ResourceClass, Scored,
 };
@@ -125,6 +125,7 @@ fn delivery(event_id: Uuid) -> Delivery<'static> {
         event_id,
         scorer: &SameCategory,
         event_for: &match_found_event,
+        group_event_for: &group_proposed_event,
     }
 }
 
@@ -408,12 +409,28 @@ async fn three_organisations_make_a_group_that_grows(f: Fixture) {
     let found = f.store.synergies("dijon", &groups).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].parties.len(), 3);
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        1,
+        "the group is announced"
+    );
     let id = found[0].id;
     put(&f, &request("hygiene/gloves")).await;
     let grown = f.store.synergies("dijon", &groups).await.unwrap();
     assert_eq!(
         (grown.len(), grown[0].id, grown[0].parties.len()),
         (1, id, 4)
+    );
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        2,
+        "the newcomer is told"
+    );
+    put_at(&f, &needs[0], 2_000).await;
+    assert_eq!(
+        unpublished_count(&f.database.database).await.unwrap(),
+        2,
+        "nobody twice"
     );
     let mine = SynergyFilter {
         organisation_id: Some(needs[0].item.organisation_id),

@@ -11,7 +11,7 @@ use synergies_platform::events;
 use synergies_platform::i18n::Text;
 use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingChange, ListingHidden,
-    ListingReservationCancelled, ListingReserved, MatchFound,
+    ListingReservationCancelled, ListingReserved, MatchFound, SynergyGroupProposed,
 };
 use uuid::Uuid;
 
@@ -237,6 +237,55 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
         items.push(told);
     }
     Ok(items)
+}
+
+/// `synergy.group_proposed` → each member told (a listing's owner, or a flow's whole
+/// organisation): organisations nearby could pool a collection, a purchase or a service.
+pub fn group_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: SynergyGroupProposed = events::payload(envelope)?;
+    let count = event.organisations;
+    let (what_en, what_fr) = match event.pool.as_str() {
+        "collection" => ("a shared collection", "une collecte commune"),
+        "purchasing" => ("a grouped purchase", "un achat groupé"),
+        _ => ("a shared service", "un service partagé"),
+    };
+    event
+        .told
+        .iter()
+        .map(|member| {
+            let label = &member.label;
+            let (recipient, for_organisation) = if member.owner_user_id.is_empty() {
+                (uuid("organisation_id", &member.organisation_id)?, true)
+            } else {
+                (uuid("owner_user_id", &member.owner_user_id)?, false)
+            };
+            let mut told = item(
+                envelope,
+                recipient,
+                Uuid::nil(),
+                Text::new(
+                    format!("{count} organisations nearby could pool “{label}” with you"),
+                    format!(
+                        "{count} organisations proches pourraient mutualiser « {label} » avec vous"
+                    ),
+                ),
+                Text::new(
+                    format!("They could set up {what_en}. {}", event.explanation_en),
+                    format!(
+                        "Elles pourraient organiser {what_fr}. {}",
+                        event.explanation_fr
+                    ),
+                ),
+            )?;
+            told.for_organisation = for_organisation;
+            told.listing_id = if member.item_kind == "listing" {
+                uuid("item_id", &member.item_id).ok()
+            } else {
+                None
+            };
+            Ok(told)
+        })
+        .collect()
 }
 
 /// `listing.hidden` → the owner: a facilitator hid their listing, and why.
@@ -596,6 +645,44 @@ mod tests {
             requester.listing_id, None,
             "a flow is not a listing to link to"
         );
+    }
+
+    #[test]
+    fn each_member_told_of_a_group_hears_of_its_own_item() {
+        use synergies_proto::events::v1::GroupMember;
+        let (owner, organisation) = (Uuid::now_v7(), Uuid::now_v7());
+        let member = |owner: &str, kind: &str, label: &str| GroupMember {
+            organisation_id: organisation.to_string(),
+            item_kind: kind.into(),
+            item_id: Uuid::now_v7().to_string(),
+            label: label.into(),
+            owner_user_id: owner.into(),
+            ..GroupMember::default()
+        };
+        let event = SynergyGroupProposed {
+            pool: "purchasing".into(),
+            organisations: 3,
+            explanation_fr: "À moins de 15 km.".into(),
+            explanation_en: "Within 15 km.".into(),
+            told: vec![
+                member(&owner.to_string(), "listing", "Gants nitrile"),
+                member("", "flow", "Gants de protection"),
+            ],
+            ..SynergyGroupProposed::default()
+        };
+        let items = group_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            (items[0].user_id, items[0].for_organisation),
+            (owner, false)
+        );
+        assert!(items[0].title.fr.contains("« Gants nitrile »"));
+        assert!(items[0].body.fr.contains("un achat groupé"));
+        assert_eq!(
+            (items[1].user_id, items[1].for_organisation),
+            (organisation, true)
+        );
+        assert_eq!(items[1].listing_id, None);
     }
 
     #[test]

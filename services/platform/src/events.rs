@@ -6,7 +6,7 @@ use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded,
     FlowRemoved, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled,
     ListingReserved, ListingSubmitted, ListingUpdated, ListingWithdrawn, MatchFound,
-    OrganisationDecided, PasswordResetRequested, UserErased, UserInvited,
+    OrganisationDecided, PasswordResetRequested, SynergyGroupProposed, UserErased, UserInvited,
     UserVerificationRequested,
 };
 use uuid::Uuid;
@@ -66,6 +66,10 @@ impl Event for FlowChanged {
 
 impl Event for FlowRemoved {
     const TYPE: &'static str = "flow.removed";
+}
+
+impl Event for SynergyGroupProposed {
+    const TYPE: &'static str = "synergy.group_proposed";
 }
 
 impl Event for MatchFound {

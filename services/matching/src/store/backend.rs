@@ -324,6 +324,10 @@ macro_rules! matching_store {
                             for member in &members {
                                 Self::insert_party(tx, id, member, "member").await?;
                             }
+                            let newcomers: Vec<&IndexedItem> = members.iter().copied().filter(|m| !have.contains(&m.item.id)).collect();
+                            if !newcomers.is_empty() {
+                                tx.enqueue(&(delivery.group_event_for)(tenant, id, group, &members, &newcomers)).await?;
+                            }
                         }
                         None => {
                             let id = Uuid::now_v7();
@@ -347,6 +351,7 @@ macro_rules! matching_store {
                             for member in &members {
                                 Self::insert_party(tx, id, member, "member").await?;
                             }
+                            tx.enqueue(&(delivery.group_event_for)(tenant, id, group, &members, &members)).await?;
                         }
                     }
                 }

@@ -17,9 +17,16 @@ use crate::domain::{
 };
 use crate::engine::Scorer;
 use crate::error::MatchingError;
+use crate::scoring::MutualisationGroup;
 
 /// Builds the outbox event announcing a new substitution (its id, its two sides).
 pub type SynergyEvent = dyn Fn(&str, Uuid, &Proposal) -> OutboxEvent + Send + Sync;
+
+/// Builds the outbox event announcing a mutualisation group (new, or grown): its id, the group,
+/// all its members, and those to tell.
+pub type GroupEvent = dyn Fn(&str, Uuid, &MutualisationGroup, &[&IndexedItem], &[&IndexedItem]) -> OutboxEvent
+    + Send
+    + Sync;
 
 /// What a facilitator changes on a synergy.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +54,7 @@ pub struct Delivery<'a> {
     pub event_id: Uuid,
     pub scorer: &'a dyn Scorer,
     pub event_for: &'a SynergyEvent,
+    pub group_event_for: &'a GroupEvent,
 }
 
 #[async_trait]
