@@ -29,10 +29,10 @@ use crate::organisations::{Organisation, Organisations};
 use crate::store::{FlowQuery, FlowStore};
 
 pub struct FlowsApi {
-    store: Arc<dyn FlowStore>,
-    relay: RelayWaker,
+    pub(crate) store: Arc<dyn FlowStore>,
+    pub(crate) relay: RelayWaker,
     verifier: Arc<Verifier>,
-    organisations: Organisations,
+    pub(crate) organisations: Organisations,
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
@@ -375,6 +375,49 @@ impl FlowsService for FlowsApi {
         let caller = authenticate(&self.verifier, &request).await?;
         self.remove(&caller, &request.get_ref().flow_id).await?;
         Ok(Response::new(pb::RemoveFlowResponse {}))
+    }
+
+    async fn import_flows(
+        &self,
+        request: Request<pb::ImportFlowsRequest>,
+    ) -> Result<Response<pb::ImportFlowsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let message = request.into_inner();
+        Ok(Response::new(
+            self.import(&caller, &message.file, message.dry_run).await?,
+        ))
+    }
+
+    async fn export_flows(
+        &self,
+        request: Request<pb::ExportFlowsRequest>,
+    ) -> Result<Response<pb::ExportFlowsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let message = request.into_inner();
+        let rows = if message.template {
+            crate::csv::read(&crate::csv::template())
+                .into_iter()
+                .map(|(_, cells)| cells)
+                .collect()
+        } else {
+            self.export(&caller).await?
+        };
+        let content = match message.format.trim() {
+            "" | "csv" => crate::csv::write(&rows).into_bytes(),
+            "xlsx" => crate::xlsx::write(&rows).map_err(|error| {
+                tracing::error!(%error, "the XLSX export could not be written");
+                Status::internal("the workbook could not be written")
+            })?,
+            _ => {
+                return Err(FlowsError::from(FieldError::new(
+                    "format",
+                    "must be csv or xlsx",
+                    "doit valoir csv ou xlsx",
+                ))
+                .into());
+            }
+        };
+        Ok(Response::new(pb::ExportFlowsResponse { content }))
     }
 
     async fn get_flow_history(

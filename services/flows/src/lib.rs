@@ -6,12 +6,15 @@
 
 pub mod campaigns;
 pub mod convert;
+pub mod csv;
 pub mod decimal;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod import;
 pub mod organisations;
 pub mod store;
+pub mod xlsx;
 
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::flows::v1::campaigns_service_server::CampaignsServiceServer;

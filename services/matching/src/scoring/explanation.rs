@@ -21,7 +21,7 @@ pub(crate) fn substitution(output: &Item, input: &Item, assessment: &Assessment)
     let distance = assessment.distance_km.map(|km| {
         (
             format!(", à {}", kilometres(km, Language::Fr)),
-            format!(", {} away", kilometres(km, Language::En)),
+            format!(", {} away,", kilometres(km, Language::En)),
         )
     });
     let (far_fr, far_en) = distance.unwrap_or_default();
@@ -64,10 +64,9 @@ pub(crate) fn substitution(output: &Item, input: &Item, assessment: &Assessment)
     if assessment.same_category {
         fr.push("Même catégorie de ressource.".to_owned());
         en.push("Same resource category.".to_owned());
-    } else if !assessment.shared_terms.is_empty() {
-        let words = assessment.shared_terms.join(", ");
-        fr.push(format!("Termes en commun : {words}."));
-        en.push(format!("Terms in common: {words}."));
+    } else if assessment.evidence.is_none() && !assessment.shared_terms.is_empty() {
+        fr.push("Les deux libellés désignent la même ressource.".to_owned());
+        en.push("Both labels name the same resource.".to_owned());
     }
 
     let (waste, hazardous) = waste_status(output);

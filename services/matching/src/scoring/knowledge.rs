@@ -8,7 +8,6 @@ use super::codes::{WasteCode, nace_closeness, nace_codes};
 use super::text::{self, Synonyms, TermSet, term_set};
 use super::{Item, KnownExchange, ResourceClass};
 
-const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
 const ROUTES: &str = include_str!("../../data/routes.tsv");
 const CATEGORIES: &str = include_str!("../../data/categories.tsv");
 const ACTIVITIES: &str = include_str!("../../data/nace-activities.tsv");
@@ -109,7 +108,14 @@ pub(crate) enum Evidence<'k> {
     Exchange(&'k LearnedExchange),
 }
 
+static BUNDLED: std::sync::LazyLock<Knowledge> = std::sync::LazyLock::new(Knowledge::bundled);
+
 impl Knowledge {
+    /// The bundled knowledge, read once per process (reading it takes milliseconds: keep one).
+    pub fn global() -> &'static Knowledge {
+        &BUNDLED
+    }
+
     /// The knowledge shipped with the code: the MAESTRI exchanges and the curated routes.
     pub fn bundled() -> Knowledge {
         let exchanges: Vec<KnownExchange> = maestri_records(MAESTRI)
@@ -122,7 +128,7 @@ impl Knowledge {
     /// Knowledge from the given exchanges and curated routes (`routes.tsv` format). Lines of the
     /// curated text that do not parse are skipped (a unit test keeps the shipped file clean).
     pub fn learned_from(exchanges: &[KnownExchange], curated: &str) -> Knowledge {
-        let synonyms = Synonyms::parse(SYNONYMS).unwrap_or_default();
+        let synonyms = Synonyms::bundled();
         let exchanges = exchanges
             .iter()
             .map(|exchange| LearnedExchange {
@@ -153,8 +159,7 @@ impl Knowledge {
                     .collect();
                 let concept = fields
                     .next()
-                    .map(|c| synonyms.terms(c).join("_"))
-                    .filter(|c| !c.is_empty());
+                    .and_then(|c| synonyms.terms(c).into_iter().next());
                 (code, (wastes, concept))
             })
             .collect();
@@ -378,7 +383,8 @@ fn parse_condition(text: &str, synonyms: &Synonyms) -> Option<Condition> {
         "nace" => Condition::Nace(value.to_owned()),
         "cat" => Condition::Category(value.to_owned()),
         "class" => Condition::Class(ResourceClass::parse(value)?),
-        "term" => Condition::Term(synonyms.terms(value).join("_")),
+        // The concept a word or phrase stands for (its first term: a broader concept follows).
+        "term" => Condition::Term(synonyms.terms(value).into_iter().next()?),
         _ => return None,
     })
 }
@@ -494,7 +500,7 @@ mod tests {
 
     #[test]
     fn the_shipped_routes_all_parse_and_cite_a_source() {
-        let synonyms = Synonyms::parse(SYNONYMS).expect("synonyms parse");
+        let synonyms = Synonyms::bundled();
         let routes = parse_routes(ROUTES, &synonyms);
         assert!(routes.len() >= 30);
         for route in routes {

@@ -19,8 +19,9 @@ mod tests;
 pub use knowledge::{Knowledge, MAESTRI, MaestriRecord, maestri_records};
 pub use mutualisation::{MINIMUM_ORGANISATIONS, mutualisation_groups, pool_of};
 pub use substitution::{
-    SCORE_THRESHOLD, category_closeness, class_compatibility, distance_decay, distance_scale_km,
-    haversine_km, mode_compatibility, quantity_fit, score_substitution,
+    PreparedItem, SCORE_THRESHOLD, category_closeness, class_compatibility, distance_decay,
+    distance_scale_km, haversine_km, mode_compatibility, quantity_fit, score_prepared,
+    score_substitution,
 };
 
 /// Whether an item comes from the classified listings or from a diagnosed flow.

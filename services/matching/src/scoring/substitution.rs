@@ -28,14 +28,51 @@ pub(crate) struct Assessment<'k> {
 /// None when the pair must not be proposed: same organisation, other tenant, same direction,
 /// unrelated (below threshold).
 pub fn score_substitution(output: &Item, input: &Item, knowledge: &Knowledge) -> Option<Scored> {
-    if output.direction != Direction::Out
-        || input.direction != Direction::In
-        || output.organisation_id == input.organisation_id
-        || output.tenant != input.tenant
-    {
+    if !may_pair(output, input) {
         return None;
     }
-    let assessment = assess(output, input, knowledge);
+    score_prepared(
+        &knowledge.prepare(output),
+        &knowledge.prepare(input),
+        knowledge,
+    )
+}
+
+/// An item read once by the knowledge (codes parsed, words normalised, compared with every
+/// documented exchange), to be scored against many candidates: `score_substitution` prepares
+/// both items at every call, which a new item scored against hundreds of candidates need not.
+#[derive(Debug, Clone)]
+pub struct PreparedItem<'a>(View<'a>);
+
+impl Knowledge {
+    /// Prepares an item as what it is: an output when `Out`, an input when `In`.
+    pub fn prepare<'a>(&self, item: &'a Item) -> PreparedItem<'a> {
+        let side = match item.direction {
+            Direction::Out => Side::Output,
+            Direction::In => Side::Input,
+        };
+        PreparedItem(self.view(item, side))
+    }
+}
+
+impl PreparedItem<'_> {
+    pub fn item(&self) -> &Item {
+        self.0.item
+    }
+}
+
+/// `score_substitution` for prepared items: the same rules and the same result.
+pub fn score_prepared(
+    output: &PreparedItem,
+    input: &PreparedItem,
+    knowledge: &Knowledge,
+) -> Option<Scored> {
+    let (out, inp) = (&output.0, &input.0);
+    if !may_pair(out.item, inp.item) {
+        return None;
+    }
+    let assessment = assess_views(out, inp, knowledge);
+    let (output, input) = (out.item, inp.item);
     if assessment.score < SCORE_THRESHOLD {
         return None;
     }
@@ -47,11 +84,12 @@ pub fn score_substitution(output: &Item, input: &Item, knowledge: &Knowledge) ->
     })
 }
 
-/// Scores a pair without the proposal rules (organisations, tenants, threshold).
-pub(crate) fn assess<'k>(output: &Item, input: &Item, knowledge: &'k Knowledge) -> Assessment<'k> {
-    let out = knowledge.view(output, Side::Output);
-    let inp = knowledge.view(input, Side::Input);
-    assess_views(&out, &inp, knowledge)
+/// An output and an input of two organisations of one tenant.
+fn may_pair(output: &Item, input: &Item) -> bool {
+    output.direction == Direction::Out
+        && input.direction == Direction::In
+        && output.organisation_id != input.organisation_id
+        && output.tenant == input.tenant
 }
 
 /// Scores a pair of items already viewed by the knowledge (the evaluation views each once).
@@ -171,7 +209,8 @@ fn round(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
-/// The same category 1, one inside the other 0.8, sisters under one parent 0.4, otherwise 0.
+/// The same category 1, one inside the other 0.8, sisters under one parent 0.3 (pallets and
+/// pallet boxes, but also cardboard and film: not enough alone), otherwise 0.
 pub fn category_closeness(a: &str, b: &str) -> f64 {
     let within = |inner: &str, outer: &str| inner.starts_with(&format!("{outer}/"));
     if a == b {
@@ -180,7 +219,7 @@ pub fn category_closeness(a: &str, b: &str) -> f64 {
         0.8
     } else if a.rsplit_once('/').map(|p| p.0) == b.rsplit_once('/').map(|p| p.0) && a.contains('/')
     {
-        0.4
+        0.3
     } else {
         0.0
     }

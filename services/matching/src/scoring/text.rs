@@ -141,6 +141,13 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
+    /// The synonym file shipped with the code (`data/synonyms.tsv`), for any module that
+    /// compares members' words (search can read it too).
+    pub fn bundled() -> Self {
+        Self::parse(include_str!("../../data/synonyms.tsv"))
+            .expect("the shipped synonym file parses (checked by a unit test)")
+    }
+
     /// Parses lines `concept<TAB>variant|variant|…[<TAB>broader]`; `#` starts a comment.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut variants = Vec::new();
