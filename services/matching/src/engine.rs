@@ -13,16 +13,16 @@ pub trait Scorer: Send + Sync {
     fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup>;
 }
 
-/// The scoring module with the bundled knowledge.
+/// The scoring module with the bundled knowledge (read once per process).
 pub struct BundledScorer {
-    knowledge: Knowledge,
+    knowledge: &'static Knowledge,
     radius_km: f64,
 }
 
 impl BundledScorer {
     pub fn new(radius_km: f64) -> Self {
         Self {
-            knowledge: Knowledge::bundled(),
+            knowledge: Knowledge::global(),
             radius_km,
         }
     }
@@ -30,10 +30,10 @@ impl BundledScorer {
 
 impl Scorer for BundledScorer {
     fn substitution(&self, output: &Item, input: &Item) -> Option<Scored> {
-        scoring::score_substitution(output, input, &self.knowledge)
+        scoring::score_substitution(output, input, self.knowledge)
     }
 
     fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup> {
-        scoring::mutualisation_groups(items, self.radius_km, &self.knowledge)
+        scoring::mutualisation_groups(items, self.radius_km, self.knowledge)
     }
 }
