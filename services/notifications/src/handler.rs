@@ -11,11 +11,22 @@ use synergies_platform::events;
 use synergies_platform::i18n::Text;
 use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingChange, ListingHidden,
-    ListingReservationCancelled, ListingReserved, MatchFound,
+    ListingReservationCancelled, ListingReserved, MatchFound, SynergyGroupProposed,
 };
 use uuid::Uuid;
 
 use crate::store::{InboxItem, InboxStore};
+
+/// A storage failure as the consumer sees it: an outage of the database is waited out, never
+/// counted against the event.
+fn handler_error(error: crate::error::NotificationsError) -> HandlerError {
+    match error {
+        crate::error::NotificationsError::Storage(error) => HandlerError::from(error),
+        other @ crate::error::NotificationsError::Invalid(_) => {
+            HandlerError::Permanent(other.to_string())
+        }
+    }
+}
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
     Uuid::parse_str(value)
@@ -51,7 +62,7 @@ impl EventHandler for InboxHandler {
             .store
             .deliver(self.consumer, event_id, &items)
             .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+            .map_err(handler_error)?;
         if delivered {
             tracing::info!(event_type = %envelope.event_type, items = items.len(), "inbox items stored");
         } else {
@@ -77,6 +88,7 @@ fn item(
         title,
         body,
         listing_id: Some(listing_id),
+        for_organisation: false,
         event_id: events::event_id(envelope)?,
         read: false,
         created_at: synergies_platform::time::now(),
@@ -92,25 +104,199 @@ fn change_of<'a>(
     })
 }
 
-/// `match.found` → the requester: an offer may meet their request.
+/// The organisation named in a `match.found`, or a neutral phrase for events that predate
+/// names (or organisations matching has not learned the name of).
+fn organisation_or_another(name: &str) -> Text {
+    if name.trim().is_empty() {
+        Text::new("another organisation", "une autre organisation")
+    } else {
+        Text::new(name, name)
+    }
+}
+
+/// "de X" in French, elided before a vowel ("d'Eiffage"), "d'une autre organisation" unnamed.
+fn of_organisation_fr(name: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() {
+        return "d'une autre organisation".to_owned();
+    }
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUYHÉÈÊÂÎÔaeiouyhéèêâîô".contains(c));
+    if vowel {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// The first letter in capitals, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The scorer's explanation, or the category rule of events that predate it.
+fn match_explanation(event: &MatchFound) -> Text {
+    if event.explanation_fr.is_empty() {
+        let category = &event.category;
+        Text::new(
+            format!("Same category ({category})."),
+            format!("Même catégorie ({category})."),
+        )
+    } else {
+        Text::new(event.explanation_en.clone(), event.explanation_fr.clone())
+    }
+}
+
+/// The id of a listing side of a match (flows are not listings: no listing to link to).
+fn listing_side(kind: &str, id: &str) -> Result<Option<Uuid>, HandlerError> {
+    if kind == "flow" {
+        Ok(None)
+    } else {
+        uuid("listing_id", id).map(Some)
+    }
+}
+
+/// `match.found` → both sides: the requester learns which organisation's offer may meet their
+/// request, and the offer's owner learns who could use it. A side without an owning member
+/// (a diagnosed flow) is told nobody here.
 pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: MatchFound = events::payload(envelope)?;
-    let (offer, request, category) = (&event.offer_title, &event.request_title, &event.category);
-    Ok(vec![item(
-        envelope,
-        uuid("request_owner_user_id", &event.request_owner_user_id)?,
-        uuid("offer_listing_id", &event.offer_listing_id)?,
-        Text::new(
-            format!("An offer may meet your request “{request}”"),
-            format!("Une offre peut répondre à votre demande « {request} »"),
-        ),
-        Text::new(
-            format!("The offer “{offer}” is in the same category ({category}) as your request."),
-            format!(
-                "L'offre « {offer} » est dans la même catégorie ({category}) que votre demande."
+    let (offer, request) = (&event.offer_title, &event.request_title);
+    let why = match_explanation(&event);
+    let offerer = organisation_or_another(&event.offer_organisation_name);
+    let requester = organisation_or_another(&event.request_organisation_name);
+    let offer_listing = listing_side(&event.offer_item_kind, &event.offer_listing_id)?;
+    let request_listing = listing_side(&event.request_item_kind, &event.request_listing_id)?;
+    // Each side's recipient: its owning member, or its whole organisation (a flow).
+    let recipient = |owner: &str, field: &str, organisation: &str, organisation_told: bool| {
+        if !owner.is_empty() {
+            uuid(field, owner).map(|id| Some((id, false)))
+        } else if organisation_told {
+            uuid("organisation_id", organisation).map(|id| Some((id, true)))
+        } else {
+            Ok(None)
+        }
+    };
+    let requester_recipient = recipient(
+        &event.request_owner_user_id,
+        "request_owner_user_id",
+        &event.request_organisation_id,
+        event.request_organisation_told,
+    )?;
+    let offerer_recipient = recipient(
+        &event.offer_owner_user_id,
+        "offer_owner_user_id",
+        &event.offer_organisation_id,
+        event.offer_organisation_told,
+    )?;
+    let mut items = Vec::new();
+    if let Some((recipient, for_organisation)) = requester_recipient {
+        let mut told = item(
+            envelope,
+            recipient,
+            Uuid::nil(),
+            Text::new(
+                format!("An offer may meet your request “{request}”"),
+                format!("Une offre peut répondre à votre demande « {request} »"),
             ),
-        ),
-    )?])
+            Text::new(
+                format!(
+                    "The offer “{offer}” of {} may meet it. {}",
+                    offerer.en, why.en
+                ),
+                format!(
+                    "L'offre « {offer} » {} peut y répondre. {}",
+                    of_organisation_fr(&event.offer_organisation_name),
+                    why.fr
+                ),
+            ),
+        )?;
+        told.listing_id = offer_listing;
+        told.for_organisation = for_organisation;
+        items.push(told);
+    }
+    if let Some((recipient, for_organisation)) = offerer_recipient {
+        let mut told = item(
+            envelope,
+            recipient,
+            Uuid::nil(),
+            Text::new(
+                format!("Your offer “{offer}” could be used by {}", requester.en),
+                format!("Votre offre « {offer} » peut servir à {}", requester.fr),
+            ),
+            Text::new(
+                format!(
+                    "{} is looking for “{request}”. {}",
+                    capitalised(&requester.en),
+                    why.en
+                ),
+                format!(
+                    "{} recherche « {request} ». {}",
+                    capitalised(&requester.fr),
+                    why.fr
+                ),
+            ),
+        )?;
+        told.listing_id = request_listing;
+        told.for_organisation = for_organisation;
+        items.push(told);
+    }
+    Ok(items)
+}
+
+/// `synergy.group_proposed` → each member told (a listing's owner, or a flow's whole
+/// organisation): organisations nearby could pool a collection, a purchase or a service.
+pub fn group_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+    let event: SynergyGroupProposed = events::payload(envelope)?;
+    let count = event.organisations;
+    let (what_en, what_fr) = match event.pool.as_str() {
+        "collection" => ("a shared collection", "une collecte commune"),
+        "purchasing" => ("a grouped purchase", "un achat groupé"),
+        _ => ("a shared service", "un service partagé"),
+    };
+    event
+        .told
+        .iter()
+        .map(|member| {
+            let label = &member.label;
+            let (recipient, for_organisation) = if member.owner_user_id.is_empty() {
+                (uuid("organisation_id", &member.organisation_id)?, true)
+            } else {
+                (uuid("owner_user_id", &member.owner_user_id)?, false)
+            };
+            let mut told = item(
+                envelope,
+                recipient,
+                Uuid::nil(),
+                Text::new(
+                    format!("{count} organisations nearby could pool “{label}” with you"),
+                    format!(
+                        "{count} organisations proches pourraient mutualiser « {label} » avec vous"
+                    ),
+                ),
+                Text::new(
+                    format!("They could set up {what_en}. {}", event.explanation_en),
+                    format!(
+                        "Elles pourraient organiser {what_fr}. {}",
+                        event.explanation_fr
+                    ),
+                ),
+            )?;
+            told.for_organisation = for_organisation;
+            told.listing_id = if member.item_kind == "listing" {
+                uuid("item_id", &member.item_id).ok()
+            } else {
+                None
+            };
+            Ok(told)
+        })
+        .collect()
 }
 
 /// `listing.hidden` → the owner: a facilitator hid their listing, and why.
@@ -360,7 +546,7 @@ impl EventHandler for MailHandler {
             .store
             .queue_mail(self.consumer, event_id, &envelope.tenant, &mails)
             .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+            .map_err(handler_error)?;
         if queued {
             tracing::info!(event_type = %envelope.event_type, "e-mail queued");
             self.sender.0.notify_one();
@@ -394,10 +580,130 @@ impl EventHandler for UserErasedHandler {
                 &event.email,
             )
             .await
-            .map_err(|e| HandlerError::Transient(e.to_string()))?;
+            .map_err(handler_error)?;
         if forgotten {
             tracing::info!(%user_id, "erased user's notifications forgotten");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(offer_owner: &str, offer_organisation: &str) -> EventEnvelope {
+        let event = MatchFound {
+            match_id: Uuid::now_v7().to_string(),
+            offer_listing_id: Uuid::now_v7().to_string(),
+            request_listing_id: Uuid::now_v7().to_string(),
+            offer_title: "Chutes de chêne".into(),
+            request_title: "Cherche du bois".into(),
+            offer_owner_user_id: offer_owner.into(),
+            request_owner_user_id: Uuid::now_v7().to_string(),
+            offer_organisation_name: offer_organisation.into(),
+            request_organisation_name: "Brasserie du Lac".into(),
+            explanation_fr: "Même matière.".into(),
+            explanation_en: "Same material.".into(),
+            offer_item_kind: "listing".into(),
+            request_item_kind: "listing".into(),
+            ..MatchFound::default()
+        };
+        events::envelope("dijon", "matching", &event)
+    }
+
+    #[test]
+    fn both_sides_of_a_match_are_told_naming_the_other() {
+        let owner = Uuid::now_v7();
+        let items = match_items(&found(&owner.to_string(), "Ébénisterie Martin")).unwrap();
+        assert_eq!(items.len(), 2);
+        let offerer = items.iter().find(|i| i.user_id == owner).unwrap();
+        assert!(
+            offerer.title.fr.contains("Brasserie du Lac"),
+            "{:?}",
+            offerer.title
+        );
+        assert!(
+            offerer
+                .body
+                .en
+                .starts_with("Brasserie du Lac is looking for")
+        );
+        let requester = items.iter().find(|i| i.user_id != owner).unwrap();
+        assert!(
+            requester.body.fr.contains("d'Ébénisterie Martin")
+                && requester.body.fr.contains("Même matière."),
+            "{:?}",
+            requester.body
+        );
+    }
+
+    #[test]
+    fn a_flow_side_is_told_as_its_whole_organisation() {
+        let mut event: MatchFound = events::payload(&found("", "Scierie du Morvan")).unwrap();
+        let organisation = Uuid::now_v7();
+        event.offer_organisation_id = organisation.to_string();
+        event.offer_item_kind = "flow".into();
+        event.offer_organisation_told = true;
+        let items = match_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        let told = items.iter().find(|i| i.for_organisation).unwrap();
+        assert_eq!(
+            (told.user_id, told.listing_id),
+            (organisation, event.request_listing_id.parse().ok())
+        );
+        let requester = items.iter().find(|i| !i.for_organisation).unwrap();
+        assert_eq!(
+            requester.listing_id, None,
+            "a flow is not a listing to link to"
+        );
+    }
+
+    #[test]
+    fn each_member_told_of_a_group_hears_of_its_own_item() {
+        use synergies_proto::events::v1::GroupMember;
+        let (owner, organisation) = (Uuid::now_v7(), Uuid::now_v7());
+        let member = |owner: &str, kind: &str, label: &str| GroupMember {
+            organisation_id: organisation.to_string(),
+            item_kind: kind.into(),
+            item_id: Uuid::now_v7().to_string(),
+            label: label.into(),
+            owner_user_id: owner.into(),
+            ..GroupMember::default()
+        };
+        let event = SynergyGroupProposed {
+            pool: "purchasing".into(),
+            organisations: 3,
+            explanation_fr: "À moins de 15 km.".into(),
+            explanation_en: "Within 15 km.".into(),
+            told: vec![
+                member(&owner.to_string(), "listing", "Gants nitrile"),
+                member("", "flow", "Gants de protection"),
+            ],
+            ..SynergyGroupProposed::default()
+        };
+        let items = group_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            (items[0].user_id, items[0].for_organisation),
+            (owner, false)
+        );
+        assert!(items[0].title.fr.contains("« Gants nitrile »"));
+        assert!(items[0].body.fr.contains("un achat groupé"));
+        assert_eq!(
+            (items[1].user_id, items[1].for_organisation),
+            (organisation, true)
+        );
+        assert_eq!(items[1].listing_id, None);
+    }
+
+    #[test]
+    fn a_side_without_a_member_is_told_nobody_and_unnamed_organisations_read_well() {
+        let items = match_items(&found("", "")).unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(
+            items[0].body.fr.contains("d'une autre organisation"),
+            "{:?}",
+            items[0].body
+        );
     }
 }

@@ -36,6 +36,8 @@ pub const HIDDEN_LISTINGS_CONSUMER: &str = "notifications-hidden-listings";
 /// Durable consumers telling the asking member that a listing is reserved for them, or no more.
 pub const RESERVATIONS_CONSUMER: &str = "notifications-reservations";
 pub const RESERVATION_CANCELLATIONS_CONSUMER: &str = "notifications-reservation-cancellations";
+/// Durable consumer telling the members of a mutualisation group.
+pub const GROUPS_CONSUMER: &str = "notifications-synergy-groups";
 /// Durable consumer telling both sides that their exchange is on record.
 pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
 
@@ -75,6 +77,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             RESERVATION_CANCELLATIONS_CONSUMER,
             <events::ListingReservationCancelled as synergies_platform::events::Event>::TYPE,
             handler::reservation_cancelled_items,
+        ),
+        inbox_consumer(
+            GROUPS_CONSUMER,
+            <events::SynergyGroupProposed as synergies_platform::events::Event>::TYPE,
+            handler::group_items,
         ),
         inbox_consumer(
             EXCHANGES_CONSUMER,

@@ -6,7 +6,7 @@ use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded,
     FlowRemoved, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled,
     ListingReserved, ListingSubmitted, ListingUpdated, ListingWithdrawn, MatchFound,
-    OrganisationDecided, PasswordResetRequested, UserErased, UserInvited,
+    OrganisationDecided, PasswordResetRequested, SynergyGroupProposed, UserErased, UserInvited,
     UserVerificationRequested,
 };
 use uuid::Uuid;
@@ -68,6 +68,10 @@ impl Event for FlowRemoved {
     const TYPE: &'static str = "flow.removed";
 }
 
+impl Event for SynergyGroupProposed {
+    const TYPE: &'static str = "synergy.group_proposed";
+}
+
 impl Event for MatchFound {
     const TYPE: &'static str = "match.found";
 }
@@ -115,6 +119,12 @@ pub fn subject(prefix: &str, tenant: &str, event_type: &str) -> String {
 /// Filter matching one event type in every tenant, e.g. `synergies.*.listing.published`.
 pub fn filter_all_tenants(prefix: &str, event_type: &str) -> String {
     format!("{prefix}.*.{event_type}")
+}
+
+/// Filter matching every event of one aggregate in every tenant, e.g. `synergies.*.listing.*`:
+/// one durable consumer then receives that aggregate's events in the order they were published.
+pub fn filter_aggregate(prefix: &str, aggregate: &str) -> String {
+    format!("{prefix}.*.{aggregate}.*")
 }
 
 #[derive(Debug, thiserror::Error)]

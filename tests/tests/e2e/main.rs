@@ -11,5 +11,6 @@ mod listings_lifecycle;
 mod offer_reaches_requester;
 mod rgpd;
 mod sessions;
+mod synergies;
 mod territories;
 mod web_journeys;
