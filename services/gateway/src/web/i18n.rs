@@ -884,10 +884,446 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The texts of the flow inventories' pages, `(key, French, English)`, sorted like [`TEXTS`].
+const FLOW_TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "dashboard.by_chapter",
+        "Tonnage annuel par chapitre de la nomenclature des déchets",
+        "Yearly tonnage by waste catalogue chapter",
+    ),
+    (
+        "dashboard.by_class",
+        "Tonnage et énergie annuels par type de ressource",
+        "Yearly tonnage and energy by resource type",
+    ),
+    ("dashboard.chapter", "Chapitre", "Chapter"),
+    ("dashboard.column_class", "Ressources", "Resources"),
+    (
+        "dashboard.column_in",
+        "Activités qui les reçoivent",
+        "Activities taking them in",
+    ),
+    (
+        "dashboard.column_out",
+        "Activités qui les rejettent",
+        "Activities letting them out",
+    ),
+    (
+        "dashboard.coverage",
+        "Couverture du territoire",
+        "Coverage of the territory",
+    ),
+    (
+        "dashboard.coverage_words",
+        "organisations ont des flux relevés",
+        "organisations have recorded flows",
+    ),
+    (
+        "dashboard.diagnosed",
+        "Organisations avec des flux",
+        "Organisations with flows",
+    ),
+    (
+        "dashboard.diagram",
+        "Flux entre secteurs d'activité",
+        "Flows between activity sections",
+    ),
+    (
+        "dashboard.diagram_desc",
+        "À gauche, les secteurs d'activité qui rejettent des ressources ; au centre, les types de ressources ; à droite, les secteurs qui en consomment. L'épaisseur d'un lien suit le nombre de flux.",
+        "Left, the activity sections that let resources out; middle, the kinds of resources; right, the sections that take them in. A band's thickness follows the number of flows.",
+    ),
+    (
+        "dashboard.diagram_table",
+        "Les mêmes chiffres en tableau",
+        "The same figures as a table",
+    ),
+    ("dashboard.flows", "Flux", "Flows"),
+    (
+        "dashboard.members",
+        "Organisations du territoire",
+        "Organisations of the territory",
+    ),
+    ("dashboard.mwh", "MWh par an", "MWh a year"),
+    (
+        "dashboard.no_waste",
+        "Aucun déchet codé pour l'instant.",
+        "No coded waste yet.",
+    ),
+    (
+        "dashboard.section",
+        "Secteur d'activité",
+        "Activity section",
+    ),
+    (
+        "dashboard.title",
+        "Tableau de bord des flux du territoire",
+        "Territory flow dashboard",
+    ),
+    ("dashboard.tonnes", "Tonnes par an", "Tonnes a year"),
+    (
+        "ewc.chapter.01",
+        "Extraction minière",
+        "Mining and quarrying",
+    ),
+    (
+        "ewc.chapter.02",
+        "Agriculture et agroalimentaire",
+        "Agriculture and food",
+    ),
+    (
+        "ewc.chapter.03",
+        "Bois, papier et carton",
+        "Wood, paper and cardboard",
+    ),
+    (
+        "ewc.chapter.04",
+        "Cuir, fourrure et textile",
+        "Leather, fur and textiles",
+    ),
+    (
+        "ewc.chapter.05",
+        "Raffinage du pétrole et gaz",
+        "Oil refining and gas",
+    ),
+    ("ewc.chapter.06", "Chimie minérale", "Inorganic chemistry"),
+    ("ewc.chapter.07", "Chimie organique", "Organic chemistry"),
+    (
+        "ewc.chapter.08",
+        "Peintures, vernis, colles et encres",
+        "Paints, varnishes, adhesives and inks",
+    ),
+    ("ewc.chapter.09", "Photographie", "Photography"),
+    ("ewc.chapter.10", "Procédés thermiques", "Thermal processes"),
+    ("ewc.chapter.11", "Traitement des métaux", "Metal treatment"),
+    (
+        "ewc.chapter.12",
+        "Façonnage des métaux et plastiques",
+        "Shaping of metals and plastics",
+    ),
+    ("ewc.chapter.13", "Huiles usagées", "Waste oils"),
+    ("ewc.chapter.14", "Solvants", "Solvents"),
+    (
+        "ewc.chapter.15",
+        "Emballages et chiffons",
+        "Packaging and rags",
+    ),
+    (
+        "ewc.chapter.16",
+        "Déchets non décrits ailleurs",
+        "Wastes not otherwise specified",
+    ),
+    (
+        "ewc.chapter.17",
+        "Construction et démolition",
+        "Construction and demolition",
+    ),
+    ("ewc.chapter.18", "Soins médicaux", "Healthcare"),
+    (
+        "ewc.chapter.19",
+        "Traitement des déchets et de l'eau",
+        "Waste and water treatment",
+    ),
+    ("ewc.chapter.20", "Déchets municipaux", "Municipal waste"),
+    (
+        "field.current_outlet",
+        "Débouché ou fournisseur actuel",
+        "Current outlet or supplier",
+    ),
+    ("field.direction", "Sens", "Direction"),
+    ("field.label", "Intitulé", "Label"),
+    ("field.organisation_id", "Organisation", "Organisation"),
+    ("field.period", "Période", "Period"),
+    (
+        "field.quality",
+        "Qualité et contraintes",
+        "Quality and constraints",
+    ),
+    ("field.regularity", "Régularité", "Regularity"),
+    ("field.resource_class", "Type de ressource", "Resource type"),
+    (
+        "field.yearly_cost_eur",
+        "Coût annuel (€)",
+        "Yearly cost (€)",
+    ),
+    ("flow.back", "← Retour aux flux", "← Back to the flows"),
+    ("flow.change.changed", "Modifié", "Changed"),
+    ("flow.change.recorded", "Enregistré", "Recorded"),
+    ("flow.change.removed", "Supprimé", "Removed"),
+    ("flow.choose", "Choisissez…", "Choose…"),
+    (
+        "flow.choose_organisation",
+        "Choisissez l'organisation visitée",
+        "Choose the organisation visited",
+    ),
+    ("flow.class.by-product", "Sous-produit", "By-product"),
+    ("flow.class.energy", "Énergie", "Energy"),
+    ("flow.class.equipment", "Équipement", "Equipment"),
+    ("flow.class.logistics", "Logistique", "Logistics"),
+    ("flow.class.material", "Matière", "Material"),
+    ("flow.class.service", "Service", "Service"),
+    ("flow.class.skill", "Compétence", "Skill"),
+    ("flow.class.space", "Espace", "Space"),
+    ("flow.class.waste", "Déchet", "Waste"),
+    ("flow.class.water", "Eau", "Water"),
+    (
+        "flow.confidentiality.facilitator",
+        "Animateurs du territoire seulement",
+        "Territory facilitators only",
+    ),
+    (
+        "flow.confidentiality.partners",
+        "Aussi les entreprises à qui une synergie est proposée",
+        "Also firms a synergy is proposed to",
+    ),
+    (
+        "flow.confidentiality.public",
+        "Tous les membres du territoire",
+        "Every member of the territory",
+    ),
+    ("flow.direction.in", "Entrant", "Incoming"),
+    ("flow.direction.out", "Sortant", "Outgoing"),
+    ("flow.edit", "Modifier ce flux", "Change this flow"),
+    ("flow.edit_title", "Modifier un flux", "Change a flow"),
+    (
+        "flow.error.choose",
+        "Choisissez une valeur dans la liste.",
+        "Choose a value from the list.",
+    ),
+    (
+        "flow.error.direction",
+        "Indiquez si la ressource entre ou sort.",
+        "Say whether the resource comes in or goes out.",
+    ),
+    (
+        "flow.error.ewc_required",
+        "Un déchet doit avoir son code à six chiffres de la nomenclature des déchets, par exemple 15 01 01.",
+        "A waste needs its six-digit waste catalogue code, such as 15 01 01.",
+    ),
+    (
+        "flow.error.label",
+        "Donnez un intitulé au flux, par exemple « Palettes bois ».",
+        "Give the flow a label, such as \"Wooden pallets\".",
+    ),
+    (
+        "flow.error.number",
+        "Écrivez un nombre positif, par exemple 12,5.",
+        "Write a positive number, such as 12.5.",
+    ),
+    (
+        "flow.error.organisation",
+        "Choisissez l'organisation visitée.",
+        "Choose the organisation visited.",
+    ),
+    (
+        "flow.error.quantity_required",
+        "Indiquez une quantité, même approximative.",
+        "Give a quantity, even a rough one.",
+    ),
+    (
+        "flow.error.resource_class",
+        "Choisissez le type de ressource.",
+        "Choose the kind of resource.",
+    ),
+    (
+        "flow.error.summary",
+        "Le flux n'a pas été enregistré : corrigez les champs signalés ci-dessous.",
+        "The flow was not saved: correct the fields marked below.",
+    ),
+    (
+        "flow.ewc_hint",
+        "Obligatoire pour un déchet, par exemple 15 01 01.",
+        "Required for a waste, such as 15 01 01.",
+    ),
+    (
+        "flow.field.confidentiality",
+        "Qui peut voir ce flux",
+        "Who may see this flow",
+    ),
+    (
+        "flow.field.current_outlet",
+        "Débouché ou fournisseur actuel",
+        "Current outlet or supplier",
+    ),
+    ("flow.field.direction", "Sens", "Direction"),
+    ("flow.field.label", "Intitulé", "Label"),
+    ("flow.field.organisation", "Organisation", "Organisation"),
+    ("flow.field.period", "Par", "Per"),
+    (
+        "flow.field.quality",
+        "Qualité et contraintes",
+        "Quality and constraints",
+    ),
+    ("flow.field.regularity", "Régularité", "Regularity"),
+    (
+        "flow.field.resource_class",
+        "Type de ressource",
+        "Resource type",
+    ),
+    ("flow.field.site", "Site", "Site"),
+    (
+        "flow.field.yearly_cost_eur",
+        "Coût annuel actuel (€)",
+        "Current yearly cost (€)",
+    ),
+    ("flow.history", "Historique", "History"),
+    (
+        "flow.history.someone",
+        "Une personne qui n'est plus inscrite",
+        "Someone no longer registered",
+    ),
+    ("flow.how_much", "Combien et comment", "How much and how"),
+    ("flow.new_title", "Enregistrer un flux", "Record a flow"),
+    ("flow.period.month", "par mois", "a month"),
+    ("flow.period.once", "une fois", "once"),
+    ("flow.period.week", "par semaine", "a week"),
+    ("flow.period.year", "par an", "a year"),
+    ("flow.provenance", "Origine", "Source"),
+    (
+        "flow.provenance.declared",
+        "Déclaré par l'entreprise",
+        "Declared by the firm",
+    ),
+    (
+        "flow.provenance.recorded",
+        "Relevé par un conseiller lors d'une visite",
+        "Recorded by an advisor during a visit",
+    ),
+    ("flow.regularity.continuous", "Continu", "Continuous"),
+    ("flow.regularity.occasional", "Occasionnel", "Occasional"),
+    ("flow.regularity.seasonal", "Saisonnier", "Seasonal"),
+    ("flow.remove", "Supprimer ce flux", "Remove this flow"),
+    (
+        "flow.remove_confirm",
+        "Supprimer définitivement ce flux ?",
+        "Remove this flow for good?",
+    ),
+    ("flow.submit", "Enregistrer le flux", "Save the flow"),
+    ("flow.unit.L", "litres", "litres"),
+    ("flow.unit.MWh", "MWh", "MWh"),
+    ("flow.unit.day", "jours", "days"),
+    ("flow.unit.h", "heures", "hours"),
+    ("flow.unit.kWh", "kWh", "kWh"),
+    ("flow.unit.kg", "kilogrammes", "kilograms"),
+    ("flow.unit.m", "mètres", "metres"),
+    ("flow.unit.m2", "mètres carrés", "square metres"),
+    ("flow.unit.m3", "mètres cubes", "cubic metres"),
+    ("flow.unit.piece", "pièces", "pieces"),
+    ("flow.unit.t", "tonnes", "tonnes"),
+    ("flow.unknown", "Je ne sais pas", "Not known"),
+    (
+        "flow.visit_lead",
+        "Relevé lors d'une visite : le flux sera marqué comme relevé par un conseiller, et l'entreprise pourra le compléter.",
+        "Recorded during a visit: the flow is marked as recorded by an advisor, and the firm can complete it.",
+    ),
+    ("flow.what", "Quelle ressource", "Which resource"),
+    ("flow.who", "Qui", "Who"),
+    ("flow.yearly", "Quantité annuelle", "Yearly quantity"),
+    ("flows.actions", "Actions", "Actions"),
+    ("flows.count_in", "Flux entrants", "Incoming flows"),
+    ("flows.count_out", "Flux sortants", "Outgoing flows"),
+    (
+        "flows.empty",
+        "Aucun flux enregistré pour l'instant.",
+        "No flow recorded yet.",
+    ),
+    ("flows.flows_of", "Flux de", "Flows of"),
+    (
+        "flows.lead",
+        "Ce que votre organisation consomme et rejette : matières, déchets, énergie, eau, services… C'est à partir de ces flux que la plateforme trouve des synergies avec d'autres entreprises.",
+        "What your organisation takes in and lets out: materials, waste, energy, water, services… The platform finds synergies with other firms from these flows.",
+    ),
+    ("flows.new", "Ajouter un flux", "Add a flow"),
+    (
+        "flows.no_organisation",
+        "Aucune organisation pour l'instant.",
+        "No organisation yet.",
+    ),
+    ("flows.organisation", "Organisation", "Organisation"),
+    (
+        "flows.organisations",
+        "Organisations du territoire",
+        "Organisations of the territory",
+    ),
+    (
+        "flows.record_visit",
+        "Relever un flux lors d'une visite",
+        "Record a flow during a visit",
+    ),
+    (
+        "flows.territory_title",
+        "Flux des organisations",
+        "Organisations' flows",
+    ),
+    ("flows.title", "Mes flux", "My flows"),
+    ("nace.A", "Agriculture", "Agriculture"),
+    ("nace.B", "Industries extractives", "Mining and quarrying"),
+    ("nace.C", "Industrie manufacturière", "Manufacturing"),
+    ("nace.D", "Énergie", "Energy supply"),
+    ("nace.E", "Eau et déchets", "Water and waste"),
+    ("nace.F", "Construction", "Construction"),
+    ("nace.G", "Commerce", "Trade"),
+    ("nace.H", "Transports", "Transport"),
+    ("nace.I", "Hébergement, restauration", "Accommodation, food"),
+    (
+        "nace.J",
+        "Information, communication",
+        "Information, communication",
+    ),
+    ("nace.K", "Finance, assurance", "Finance, insurance"),
+    ("nace.L", "Immobilier", "Real estate"),
+    (
+        "nace.M",
+        "Activités spécialisées",
+        "Professional activities",
+    ),
+    (
+        "nace.N",
+        "Services administratifs",
+        "Administrative services",
+    ),
+    ("nace.O", "Administration publique", "Public administration"),
+    ("nace.P", "Enseignement", "Education"),
+    ("nace.Q", "Santé, action sociale", "Health, social work"),
+    ("nace.R", "Arts, loisirs", "Arts, recreation"),
+    ("nace.S", "Autres services", "Other services"),
+    ("nace.T", "Ménages", "Households"),
+    ("nace.U", "Extra-territorial", "Extraterritorial"),
+    (
+        "nace.unknown",
+        "Activité non renseignée",
+        "Activity not known",
+    ),
+    (
+        "nav.dashboard",
+        "Tableau de bord des flux",
+        "Flow dashboard",
+    ),
+    ("nav.flows", "Mes flux", "My flows"),
+    ("nav.territory_flows", "Flux", "Flows"),
+    (
+        "notice.flow_changed",
+        "Le flux a été modifié.",
+        "The flow was changed.",
+    ),
+    (
+        "notice.flow_recorded",
+        "Le flux a été enregistré.",
+        "The flow was recorded.",
+    ),
+    (
+        "notice.flow_removed",
+        "Le flux a été supprimé.",
+        "The flow was removed.",
+    ),
+];
+
 /// The text of `key` in `language`, if there is one.
 pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
-    let index = TEXTS.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
-    let (_, french, english) = TEXTS[index];
+    let (_, french, english) = [TEXTS, FLOW_TEXTS].into_iter().find_map(|table| {
+        let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
+        Some(table[index])
+    })?;
     Some(match language {
         Language::Fr => french,
         Language::En => english,
@@ -908,10 +1344,16 @@ mod tests {
 
     #[test]
     fn texts_are_sorted_unique_and_translated() {
-        for pair in TEXTS.windows(2) {
+        for pair in TEXTS.windows(2).chain(FLOW_TEXTS.windows(2)) {
             assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
-        for (key, french, english) in TEXTS {
+        for (key, _, _) in FLOW_TEXTS {
+            assert!(
+                TEXTS.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
+                "{key} in both tables"
+            );
+        }
+        for (key, french, english) in TEXTS.iter().chain(FLOW_TEXTS) {
             assert!(!french.is_empty() && !english.is_empty(), "{key}");
         }
     }

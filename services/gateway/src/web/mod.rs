@@ -140,6 +140,21 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/operateur/courriels",
             get(operator::outgoing_mail),
         )
+        .route("/{tenant}/flux", get(pages::flows::list))
+        .route(
+            "/{tenant}/flux/nouveau",
+            get(pages::flows::new_form).post(pages::flows::create),
+        )
+        .route("/{tenant}/flux/{id}", get(pages::flows::show))
+        .route(
+            "/{tenant}/flux/{id}/modifier",
+            get(pages::flows::edit_form).post(pages::flows::update),
+        )
+        .route(
+            "/{tenant}/flux/{id}/suppression",
+            post(pages::flows::remove),
+        )
+        .route("/{tenant}/animation/flux", get(pages::dashboard::show))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layer::web,

@@ -3,8 +3,10 @@
 pub mod account;
 pub mod administration;
 pub mod auth;
+pub mod dashboard;
 pub mod exchanges;
 pub mod facilitation;
+pub mod flows;
 pub mod home;
 pub mod inbox;
 pub mod listings;

@@ -1,0 +1,403 @@
+//! Flow inventories in a real headless Chromium, against the all-in-one binary: a member keeps
+//! "Mes flux", an advisor records flows during a visit, and the facilitators read the territory
+//! dashboard.
+
+use serde_json::{Value, json};
+use synergies_tests::Platform;
+use synergies_tests::api::PASSWORD;
+use synergies_tests::browser::Browser;
+
+/// Dijon with a facilitator of its CCI, a cardboard maker (member) and a foundry; answers the
+/// two firms' organisation ids.
+async fn dijon(platform: &Platform) -> (String, String) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
+        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
+    ]});
+    let (status, _) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201);
+    let mut ids = Vec::new();
+    for organisation in [
+        json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        json!({"name": "Cartonnerie de Bourgogne", "kind": "company",
+               "siret": "73282932000074", "naf": "17.21A"}),
+        json!({"name": "Fonderie de Chenôve", "kind": "company",
+               "siret": "55243100900018", "naf": "24.51Z"}),
+    ] {
+        let (status, organisation) = client
+            .post(
+                "/api/v1/tenants/dijon/organisations",
+                &operator,
+                &organisation,
+            )
+            .await;
+        assert_eq!(status, 201, "{organisation}");
+        ids.push(organisation["id"].as_str().unwrap().to_owned());
+    }
+    for (organisation, email, name, roles) in [
+        (
+            &ids[0],
+            "animatrice@cci.fr",
+            "Claire Animatrice",
+            json!(["facilitator"]),
+        ),
+        (
+            &ids[1],
+            "marie@cartonnerie.fr",
+            "Marie Dupont",
+            json!(["organisation_admin"]),
+        ),
+    ] {
+        let body = json!({"organisation_id": organisation, "email": email, "display_name": name,
+                          "password": PASSWORD, "roles": roles});
+        let (status, created) = client
+            .post("/api/v1/tenants/dijon/users", &operator, &body)
+            .await;
+        assert_eq!(status, 201, "{created}");
+    }
+    (ids[1].clone(), ids[2].clone())
+}
+
+async fn token(platform: &Platform, email: &str) -> String {
+    let (_, tokens) = platform.client.login("dijon", email, PASSWORD).await;
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn record(platform: &Platform, token: &str, flow: Value) -> String {
+    let (status, created) = platform.client.post("/api/v1/flows", token, &flow).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn sign_in(browser: &Browser, base: &str, email: &str) {
+    browser.goto(&format!("{base}/dijon/connexion")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.follow("main form button[type=submit]").await;
+}
+
+/// No code of the service shown to a person.
+fn assert_no_codes(text: &str) {
+    for code in [
+        "by-product",
+        "resource_class",
+        "partners",
+        "facilitator",
+        "piece",
+        "m3",
+    ] {
+        assert!(!text.contains(code), "{code} shown in: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_member_records_corrects_and_removes_a_flow_in_mes_flux() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+
+    browser.follow("header a[href='/dijon/flux']").await;
+    assert_eq!(browser.text("h1").await, "Mes flux");
+    assert!(browser.page_text().await.contains("Aucun flux enregistré"));
+    browser.follow("main a[href='/dijon/flux/nouveau']").await;
+    assert_eq!(browser.text("h1").await, "Enregistrer un flux");
+
+    // Every mistake at once, each next to its field, what was typed kept.
+    browser.select("#resource_class", "waste").await;
+    browser
+        .fill("#description", "Cartons souillés du magasin")
+        .await;
+    browser.fill("#quantity", "beaucoup").await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(
+        browser
+            .text("#form-error")
+            .await
+            .contains("corrigez les champs signalés")
+    );
+    for (field, words) in [
+        ("label", "Donnez un intitulé"),
+        ("quantity", "nombre positif"),
+        ("ewc_code", "code à six chiffres"),
+    ] {
+        let message = browser.text(&format!("#{field}-error")).await;
+        assert!(message.contains(words), "{field}: {message}");
+        assert_eq!(
+            browser
+                .attribute(&format!("#{field}"), "aria-invalid")
+                .await
+                .as_deref(),
+            Some("true"),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        browser.text("#description").await,
+        "Cartons souillés du magasin"
+    );
+    assert_eq!(
+        browser.attribute("#quantity", "value").await.as_deref(),
+        Some("beaucoup")
+    );
+    assert_no_codes(&browser.page_text().await);
+
+    // A wrong waste code: the service's refusal, next to the field.
+    browser.fill("#label", "Cartons souillés").await;
+    browser.fill("#ewc_code", "99 99 99").await;
+    browser.fill("#quantity", "0,5").await;
+    browser.select("#period", "week").await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(browser.has("#ewc_code-error").await);
+    assert!(!browser.has("#label-error").await);
+    assert_eq!(
+        browser.attribute("#label", "value").await.as_deref(),
+        Some("Cartons souillés")
+    );
+
+    browser.fill("#ewc_code", "15 01 01").await;
+    browser.follow("main form button[type=submit]").await;
+    assert_eq!(browser.text("h1").await, "Cartons souillés");
+    let text = browser.page_text().await;
+    assert!(text.contains("Le flux a été enregistré."), "{text}");
+    assert!(text.contains("0,5 tonnes par semaine"), "{text}");
+    assert_eq!(browser.text("#flow-yearly").await, "26 tonnes par an");
+    assert!(
+        text.contains("Sortant") && text.contains("Déchet"),
+        "{text}"
+    );
+    assert!(text.contains("Déclaré par l'entreprise"), "{text}");
+    assert_no_codes(&text);
+
+    // Corrected: the history says who changed what.
+    browser.follow("main a[href$='/modifier']").await;
+    assert_eq!(
+        browser.attribute("#quantity", "value").await.as_deref(),
+        Some("0,5")
+    );
+    browser.fill("#quantity", "1").await;
+    browser.select("#regularity", "continuous").await;
+    browser.follow("main form button[type=submit]").await;
+    let history = browser.text("ol.history").await;
+    assert!(history.contains("Modifié"), "{history}");
+    assert!(history.contains("Marie Dupont"), "{history}");
+    assert!(
+        history.contains("Quantité : 0,5 tonnes par semaine → 1 tonnes par semaine"),
+        "{history}"
+    );
+    assert!(history.contains("Régularité : — → Continu"), "{history}");
+    assert!(history.contains("Enregistré"), "{history}");
+
+    // A second flow, then the list.
+    browser.goto(&format!("{base}/dijon/flux/nouveau")).await;
+    browser.select("#direction", "in").await;
+    browser.select("#resource_class", "energy").await;
+    browser.fill("#label", "Vapeur basse pression").await;
+    browser.fill("#quantity", "120").await;
+    browser.select("#unit", "MWh").await;
+    browser.select("#period", "month").await;
+    browser
+        .click("input[name=confidentiality][value=public]")
+        .await;
+    browser.follow("main form button[type=submit]").await;
+    browser.follow("header a[href='/dijon/flux']").await;
+    let list = browser.text("table.flows").await;
+    assert!(list.contains("Cartons souillés"), "{list}");
+    assert!(list.contains("52 tonnes par an"), "{list}");
+    assert!(list.contains("1440 MWh par an"), "{list}");
+    assert!(
+        list.contains("Entrant") && list.contains("Énergie"),
+        "{list}"
+    );
+    assert!(list.contains("Tous les membres du territoire"), "{list}");
+    assert_no_codes(&list);
+    browser.screenshot("flows").await;
+
+    // Removed, after confirming.
+    browser
+        .follow("table.flows a:not([href*='flux/nouveau'])")
+        .await;
+    let label = browser.text("h1").await;
+    browser.follow_confirming("#remove-flow").await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Le flux a été supprimé.")
+    );
+    assert!(!browser.text("main").await.contains(&label));
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn an_advisor_records_a_visit_and_reads_the_territory_dashboard() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    let (_, foundry) = dijon(&platform).await;
+    let member = token(&platform, "marie@cartonnerie.fr").await;
+    record(
+        &platform,
+        &member,
+        json!({"direction": "out", "resource_class": "waste", "label": "Cartons souillés",
+               "description": "", "ewc_code": "15 01 01", "quantity": "12", "unit": "t", "period": "year"}),
+    )
+    .await;
+    record(
+        &platform,
+        &member,
+        json!({"direction": "in", "resource_class": "energy", "label": "Chaleur pour le séchage",
+               "description": "", "quantity": "800", "unit": "MWh", "period": "year"}),
+    )
+    .await;
+    let browser = Browser::start(1280, 1000).await;
+    sign_in(&browser, &base, "animatrice@cci.fr").await;
+
+    browser.follow("header a[href='/dijon/flux']").await;
+    assert_eq!(browser.text("h1").await, "Flux des organisations");
+    let organisations = browser.text("table.flows-organisations").await;
+    assert!(
+        organisations.contains("Fonderie de Chenôve"),
+        "{organisations}"
+    );
+    assert!(
+        organisations.contains("Cartonnerie de Bourgogne"),
+        "{organisations}"
+    );
+
+    // A visit to the foundry: the advisor records its waste heat.
+    browser
+        .follow(&format!("#organisation-{foundry} a.record-visit"))
+        .await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Relevé lors d'une visite")
+    );
+    browser.select("#direction", "out").await;
+    browser.select("#resource_class", "energy").await;
+    browser.fill("#label", "Chaleur fatale des fours").await;
+    browser
+        .fill("#description", "Fumées à 90 °C, récupérables")
+        .await;
+    browser.fill("#quantity", "3000").await;
+    browser.select("#unit", "MWh").await;
+    browser.select("#period", "year").await;
+    browser.select("#regularity", "continuous").await;
+    browser
+        .fill("#current_outlet", "Rejetée à l'air libre")
+        .await;
+    browser
+        .click("input[name=confidentiality][value=facilitator]")
+        .await;
+    browser.follow("main form button[type=submit]").await;
+    assert_eq!(browser.text("h1").await, "Chaleur fatale des fours");
+    let text = browser.page_text().await;
+    assert!(text.contains("Fonderie de Chenôve"), "{text}");
+    assert!(
+        text.contains("Relevé par un conseiller lors d'une visite"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Animateurs du territoire seulement"),
+        "{text}"
+    );
+    let history = browser.text("ol.history").await;
+    assert!(
+        history.contains("Enregistré") && history.contains("Claire Animatrice"),
+        "{history}"
+    );
+
+    // The member does not see the foundry's facilitator-only flow.
+    let (_, seen) = platform.client.get("/api/v1/flows", &member).await;
+    assert!(!seen.to_string().contains("Chaleur fatale"), "{seen}");
+
+    // The dashboard: coverage, totals, the diagram between activity sections.
+    browser.goto(&format!("{base}/dijon/animation/flux")).await;
+    assert_eq!(
+        browser.text("h1").await,
+        "Tableau de bord des flux du territoire"
+    );
+    assert_eq!(browser.text("#coverage-diagnosed").await, "2");
+    assert_eq!(browser.text("#coverage-members").await, "3");
+    assert_eq!(browser.text("#coverage-flows").await, "3");
+    let by_class = browser.text("#by-class").await;
+    assert!(by_class.contains("Énergie"), "{by_class}");
+    assert!(by_class.contains("3800,0"), "{by_class}");
+    assert!(
+        by_class.contains("Déchet") && by_class.contains("12,0"),
+        "{by_class}"
+    );
+    let by_chapter = browser.text("#by-chapter").await;
+    assert!(
+        by_chapter.contains("15 — Emballages et chiffons"),
+        "{by_chapter}"
+    );
+    assert!(browser.has("figure.diagram svg[role=img]").await);
+    let diagram = browser.text("figure.diagram svg").await;
+    assert!(
+        diagram.contains("C — Industrie manufacturière"),
+        "{diagram}"
+    );
+    assert!(diagram.contains("Énergie"), "{diagram}");
+    assert_no_codes(&browser.page_text().await);
+    browser.screenshot("flow-dashboard").await;
+
+    // A member is not let in.
+    browser
+        .follow("header form[action$='/deconnexion'] button")
+        .await;
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    browser.goto(&format!("{base}/dijon/animation/flux")).await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("réservée aux animateurs")
+    );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_member_reads_my_flows_in_english() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let member = token(&platform, "marie@cartonnerie.fr").await;
+    record(
+        &platform,
+        &member,
+        json!({"direction": "out", "resource_class": "by-product", "label": "Wood offcuts",
+               "description": "", "quantity": "2.5", "unit": "m3", "period": "month"}),
+    )
+    .await;
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    browser.goto(&format!("{base}/dijon/flux?lang=en")).await;
+    assert_eq!(browser.text("h1").await, "My flows");
+    let list = browser.text("table.flows").await;
+    assert!(
+        list.contains("Outgoing") && list.contains("By-product"),
+        "{list}"
+    );
+    assert!(list.contains("30 cubic metres a year"), "{list}");
+    assert!(
+        list.contains("Also firms a synergy is proposed to"),
+        "{list}"
+    );
+    browser.follow("table.flows a").await;
+    browser.follow("main a[href$='/modifier']").await;
+    browser.fill("#label", "").await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(
+        browser
+            .text("#label-error")
+            .await
+            .contains("Give the flow a label")
+    );
+    assert!(browser.text("#form-error").await.contains("was not saved"));
+    browser.quit().await;
+}
