@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "synergies/matching/v1/matching.proto",
     "synergies/notifications/v1/notifications.proto",
     "synergies/flows/v1/flows.proto",
+    "synergies/flows/v1/campaigns.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

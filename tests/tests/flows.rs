@@ -91,6 +91,32 @@ fn id(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_owned()
 }
 
+/// The rows of the flows service's outbox: envelope, and whether the relay published it.
+async fn outbox_rows(
+    platform: &Platform,
+    servers: Option<&TestServers>,
+    query: &str,
+) -> Vec<(Vec<u8>, bool)> {
+    if let Some(servers) = servers {
+        let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
+        let schema = format!("\"{}flows\"", platform.schema_prefix);
+        let rows = sqlx::query_as(&query.replace("FROM outbox", &format!("FROM {schema}.outbox")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows
+    } else {
+        let path = platform.dir.path().join("data").join("flows.db");
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows
+    }
+}
+
 /// Every event of the flows service's outbox, once the relay has published them all (the outbox
 /// is drained onto the bus), oldest first.
 async fn published_flow_events(
@@ -99,40 +125,18 @@ async fn published_flow_events(
 ) -> Vec<EventEnvelope> {
     const QUERY: &str =
         "SELECT envelope, published_at IS NOT NULL AS published FROM outbox ORDER BY id";
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let rows: Vec<(Vec<u8>, bool)> = if let Some(servers) = servers {
-            let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
-            let schema = format!("\"{}flows\"", platform.schema_prefix);
-            let rows =
-                sqlx::query_as(&QUERY.replace("FROM outbox", &format!("FROM {schema}.outbox")))
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
-            pool.close().await;
-            rows
-        } else {
-            let path = platform.dir.path().join("data").join("flows.db");
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                .await
-                .unwrap();
-            let rows = sqlx::query_as(QUERY).fetch_all(&pool).await.unwrap();
-            pool.close().await;
-            rows
-        };
-        if rows.iter().all(|(_, published)| *published) {
-            return rows
-                .into_iter()
-                .map(|(envelope, _)| EventEnvelope::decode(envelope.as_slice()).unwrap())
-                .collect();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "flow events still unpublished after 20 s:\n{}",
-            platform.all_logs()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let rows = synergies_platform::testing::eventually(
+        "every flow event published",
+        std::time::Duration::from_secs(20),
+        || async {
+            let rows = outbox_rows(platform, servers, QUERY).await;
+            rows.iter().all(|(_, published)| *published).then_some(rows)
+        },
+    )
+    .await;
+    rows.into_iter()
+        .map(|(envelope, _)| EventEnvelope::decode(envelope.as_slice()).unwrap())
+        .collect()
 }
 
 /// A company records a flow at its site, changes it and removes it; the facilitator reads its
@@ -505,4 +509,143 @@ async fn each_broken_rule_names_its_field_in_the_callers_language() {
         .post("/api/v1/flows", &member.token, &with("tonnage", json!(3)))
         .await;
     assert_eq!(status, 400, "{refused}");
+}
+
+/// A facilitator runs a diagnostic campaign: organisations to visit, visited, then validated by
+/// the firms themselves; progress follows.
+async fn campaign(platform: &Platform) {
+    let client = &platform.client;
+    let facilitator = dijon(client).await;
+    let brewery = client.create_member("dijon", "Brasserie du lac").await;
+    let joinery = client.create_member("dijon", "Menuiserie Morel").await;
+    let foundry = client.create_member("dijon", "Fonderie").await;
+
+    let body = json!({"name": "Zone Cap Nord 2026", "starts_on": "2026-03-01", "ends_on": "2026-06-30",
+        "organisation_ids": [brewery.organisation_id, joinery.organisation_id]});
+    let (status, refused) = client
+        .post("/api/v1/campaigns", &brewery.token, &body)
+        .await;
+    assert_eq!(status, 403, "members do not run campaigns: {refused}");
+    let mut backwards = body.clone();
+    backwards["ends_on"] = json!("2026-01-31");
+    let (status, refused) = client
+        .post("/api/v1/campaigns", &facilitator, &backwards)
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("ends_on"))
+    );
+    let mut unknown = body.clone();
+    unknown["organisation_ids"] = json!([uuid::Uuid::now_v7().to_string()]);
+    let (status, refused) = client
+        .post("/api/v1/campaigns", &facilitator, &unknown)
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("organisation_ids"))
+    );
+
+    let (status, created) = client.post("/api/v1/campaigns", &facilitator, &body).await;
+    assert_eq!(status, 201, "{created}");
+    let campaign_id = id(&created);
+    assert_eq!(
+        created["progress"],
+        json!({"targets": 2, "to_visit": 2, "visited": 0, "validated": 0})
+    );
+    assert_eq!(
+        created["organisations"][0]["organisation_name"],
+        "Brasserie du lac"
+    );
+
+    let target = |organisation_id: &str| {
+        format!("/api/v1/campaigns/{campaign_id}/organisations/{organisation_id}")
+    };
+    let (status, visited) = client
+        .put(
+            &target(&brewery.organisation_id),
+            &facilitator,
+            &json!({"state": "visited"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{visited}");
+    assert_eq!(visited["progress"]["visited"], 1);
+
+    // The brewery validates its own flows, and nothing else.
+    let (status, refused) = client
+        .put(
+            &target(&joinery.organisation_id),
+            &brewery.token,
+            &json!({"state": "validated"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, refused) = client
+        .put(
+            &target(&brewery.organisation_id),
+            &brewery.token,
+            &json!({"state": "to_visit"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, validated) = client
+        .put(
+            &target(&brewery.organisation_id),
+            &brewery.token,
+            &json!({"state": "validated"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{validated}");
+    assert_eq!(
+        validated["organisations"].as_array().unwrap().len(),
+        1,
+        "a member sees its own place only"
+    );
+
+    let (status, seen) = client
+        .get(&format!("/api/v1/campaigns/{campaign_id}"), &joinery.token)
+        .await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["organisations"][0]["state"], "to_visit");
+    let (status, _) = client
+        .get(&format!("/api/v1/campaigns/{campaign_id}"), &foundry.token)
+        .await;
+    assert_eq!(
+        status, 404,
+        "an organisation outside the campaign does not see it"
+    );
+
+    let (status, grown) = client
+        .post(
+            &format!("/api/v1/campaigns/{campaign_id}/organisations"),
+            &facilitator,
+            &json!({"organisation_ids": [foundry.organisation_id, brewery.organisation_id]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{grown}");
+    assert_eq!(
+        grown["progress"],
+        json!({"targets": 3, "to_visit": 2, "visited": 0, "validated": 1})
+    );
+
+    let (status, page) = client.get("/api/v1/campaigns", &facilitator).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["campaigns"].as_array().unwrap().len(), 1);
+    assert_eq!(page["campaigns"][0]["progress"]["validated"], 1);
+    let (status, _) = client.get("/api/v1/campaigns", &brewery.token).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_diagnostic_campaign_tracks_visits_and_validations() {
+    let platform = Platform::all_in_one(&[]).await;
+    campaign(&platform).await;
+}
+
+#[tokio::test]
+async fn split_a_diagnostic_campaign_tracks_visits_and_validations() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    campaign(&platform).await;
 }

@@ -36,6 +36,8 @@ macro_rules! named {
     };
 }
 
+pub(crate) use named;
+
 named!(
     /// Whether the organisation takes the resource in or lets it out.
     Direction { In => "in", Out => "out" }

@@ -12,6 +12,10 @@ pub enum FlowsError {
     OtherOrganisation,
     #[error("only a member of an organisation or a facilitator may do this")]
     NotAMember,
+    #[error("campaign not found")]
+    CampaignNotFound,
+    #[error("only the territory's facilitators may do this")]
+    FacilitatorsOnly,
     #[error("the flow changed meanwhile: reload it and try again")]
     ChangedMeanwhile,
     #[error("the organisation could not be read: {0}")]
@@ -26,8 +30,12 @@ impl ServiceError for FlowsError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
-            Self::NotFound | Self::OrganisationNotFound => ErrorCode::NotFound,
-            Self::OtherOrganisation | Self::NotAMember => ErrorCode::PermissionDenied,
+            Self::NotFound | Self::OrganisationNotFound | Self::CampaignNotFound => {
+                ErrorCode::NotFound
+            }
+            Self::OtherOrganisation | Self::NotAMember | Self::FacilitatorsOnly => {
+                ErrorCode::PermissionDenied
+            }
             Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
             Self::Identity(_) => ErrorCode::Unavailable,
             Self::Storage(_) | Self::Corrupt(_) => ErrorCode::Internal,
@@ -44,6 +52,10 @@ impl ServiceError for FlowsError {
             }
             Self::NotAMember => {
                 "seul un membre d'une organisation ou un animateur peut faire cela".to_owned()
+            }
+            Self::CampaignNotFound => "campagne introuvable".to_owned(),
+            Self::FacilitatorsOnly => {
+                "seuls les animateurs du territoire peuvent faire cela".to_owned()
             }
             Self::ChangedMeanwhile => {
                 "le flux a changé entre-temps : rechargez-le et réessayez".to_owned()

@@ -36,7 +36,7 @@ pub struct FlowsApi {
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
-fn viewer(caller: &CallerContext) -> Result<Viewer, FlowsError> {
+pub(crate) fn viewer(caller: &CallerContext) -> Result<Viewer, FlowsError> {
     if caller.tenant.is_empty() {
         return Err(FlowsError::NotAMember);
     }
@@ -51,7 +51,7 @@ fn viewer(caller: &CallerContext) -> Result<Viewer, FlowsError> {
 }
 
 /// The user who writes: a facilitator, or an approved member of an organisation.
-fn writer(caller: &CallerContext, viewer: Viewer) -> Result<Uuid, FlowsError> {
+pub(crate) fn writer(caller: &CallerContext, viewer: Viewer) -> Result<Uuid, FlowsError> {
     let user = caller.user_id.ok_or(FlowsError::NotAMember)?;
     match viewer {
         Viewer::Facilitator => Ok(user),

@@ -4,6 +4,7 @@
 //! `flow.removed`, carrying the whole flow) in the outbox, and with a revision in the flow's
 //! history.
 
+pub mod campaigns;
 pub mod convert;
 pub mod decimal;
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod organisations;
 pub mod store;
 
 use synergies_platform::service::ServiceEnv;
+use synergies_proto::flows::v1::campaigns_service_server::CampaignsServiceServer;
 use synergies_proto::flows::v1::flows_service_server::FlowsServiceServer;
 use tokio::net::TcpListener;
 
@@ -29,13 +31,19 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let organisations = organisations::Organisations::new(synergies_platform::grpc::channel(
         env.config.services.url("identity"),
     )?);
+    let campaigns = campaigns::grpc::CampaignsApi::new(
+        campaigns::store::for_database(&database),
+        env.verifier.clone(),
+        organisations.clone(),
+    );
     let api = grpc::FlowsApi::new(
         store::for_database(&database),
         relay,
         env.verifier.clone(),
         organisations,
     );
-    let routes = tonic::service::Routes::new(FlowsServiceServer::new(api));
+    let routes = tonic::service::Routes::new(FlowsServiceServer::new(api))
+        .add_service(CampaignsServiceServer::new(campaigns));
     tracing::info!(address = %listener.local_addr()?, "flows service listening");
     synergies_platform::grpc::serve(SERVICE_NAME, listener, routes, env.shutdown.clone()).await?;
     relay_task.await?;

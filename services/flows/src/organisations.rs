@@ -103,6 +103,34 @@ impl Organisations {
             .ok_or(FlowsError::OrganisationNotFound)
     }
 
+    /// Every organisation of the caller's tenant, whatever its status (facilitators).
+    pub async fn all_of_tenant(
+        &self,
+        caller: &CallerContext,
+    ) -> Result<Vec<Organisation>, FlowsError> {
+        let mut all = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let message = identity::ListOrganisationsRequest {
+                status: identity::OrganisationStatus::Unspecified.into(),
+                page_size: PAGE,
+                page_token: page_token.clone(),
+            };
+            let page = self
+                .client
+                .clone()
+                .list_organisations(request(message, caller))
+                .await
+                .map_err(|status| unavailable(&status))?
+                .into_inner();
+            all.extend(page.organisations.into_iter().filter_map(organisation));
+            if page.next_page_token.is_empty() {
+                return Ok(all);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
     /// Any organisation of the caller's tenant, whatever its status, as a facilitator reads
     /// it (`OrganisationNotFound` when the tenant has none of that id). Identity lists
     /// organisations by pages; a territory has hundreds, so a few pages at most.

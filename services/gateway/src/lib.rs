@@ -19,7 +19,7 @@ use std::future::IntoFuture;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::serve::ListenerExt;
 use synergies_platform::config::PlatformConfig;
 use tokio::net::TcpListener;
@@ -138,6 +138,19 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
                 .delete(api::flows::delete),
         )
         .route("/api/v1/flows/{id}/history", get(api::flows::history))
+        .route(
+            "/api/v1/campaigns",
+            post(api::campaigns::create).get(api::campaigns::list),
+        )
+        .route("/api/v1/campaigns/{id}", get(api::campaigns::get))
+        .route(
+            "/api/v1/campaigns/{id}/organisations",
+            post(api::campaigns::add_organisations),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/organisations/{organisation_id}",
+            put(api::campaigns::set_state),
+        )
         .route("/api/v1/organisation", get(api::organisations::mine))
         .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
         .route(

@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod campaigns;
 pub mod exchanges;
 pub mod flows;
 pub mod inbox;

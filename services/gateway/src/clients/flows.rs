@@ -1,9 +1,10 @@
-//! The flows service as the gateway calls it: reads are retried when the service is briefly
-//! unavailable (they change nothing); writes are sent once.
+//! The flows service as the gateway calls it — flows and diagnostic campaigns: reads are
+//! retried when the service is briefly unavailable (they change nothing); writes are sent once.
 
 use synergies_platform::context::{CallerContext, request};
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::flows::v1 as pb;
+use synergies_proto::flows::v1::campaigns_service_client::CampaignsServiceClient;
 use synergies_proto::flows::v1::flows_service_client::FlowsServiceClient;
 use tonic::Status;
 use tonic::transport::Channel;
@@ -11,13 +12,85 @@ use tonic::transport::Channel;
 #[derive(Clone)]
 pub struct FlowsClient {
     client: FlowsServiceClient<Channel>,
+    campaigns: CampaignsServiceClient<Channel>,
 }
 
 impl FlowsClient {
     pub fn new(channel: Channel) -> Self {
         Self {
-            client: FlowsServiceClient::new(channel),
+            client: FlowsServiceClient::new(channel.clone()),
+            campaigns: CampaignsServiceClient::new(channel),
         }
+    }
+
+    pub async fn create_campaign(
+        &self,
+        caller: &CallerContext,
+        message: pb::CreateCampaignRequest,
+    ) -> Result<pb::Campaign, Status> {
+        let answer = self
+            .campaigns
+            .clone()
+            .create_campaign(request(message, caller))
+            .await?;
+        campaign(answer.into_inner())
+    }
+
+    pub async fn campaign(
+        &self,
+        caller: &CallerContext,
+        campaign_id: &str,
+    ) -> Result<pb::Campaign, Status> {
+        let message = pb::GetCampaignRequest {
+            campaign_id: campaign_id.to_owned(),
+        };
+        let answer = idempotent_call(|| {
+            let mut client = self.campaigns.clone();
+            let call = request(message.clone(), caller);
+            async move { client.get_campaign(call).await }
+        })
+        .await?;
+        campaign(answer.into_inner())
+    }
+
+    pub async fn campaigns(
+        &self,
+        caller: &CallerContext,
+        message: pb::ListCampaignsRequest,
+    ) -> Result<pb::ListCampaignsResponse, Status> {
+        Ok(idempotent_call(|| {
+            let mut client = self.campaigns.clone();
+            let call = request(message.clone(), caller);
+            async move { client.list_campaigns(call).await }
+        })
+        .await?
+        .into_inner())
+    }
+
+    pub async fn add_targets(
+        &self,
+        caller: &CallerContext,
+        message: pb::AddTargetsRequest,
+    ) -> Result<pb::Campaign, Status> {
+        let answer = self
+            .campaigns
+            .clone()
+            .add_targets(request(message, caller))
+            .await?;
+        campaign(answer.into_inner())
+    }
+
+    pub async fn set_target_state(
+        &self,
+        caller: &CallerContext,
+        message: pb::SetTargetStateRequest,
+    ) -> Result<pb::Campaign, Status> {
+        let answer = self
+            .campaigns
+            .clone()
+            .set_target_state(request(message, caller))
+            .await?;
+        campaign(answer.into_inner())
     }
 
     pub async fn record(
@@ -115,4 +188,10 @@ fn flow(answer: pb::FlowResponse) -> Result<pb::Flow, Status> {
     answer
         .flow
         .ok_or_else(|| Status::internal("the flows service answered without the flow"))
+}
+
+fn campaign(answer: pb::CampaignResponse) -> Result<pb::Campaign, Status> {
+    answer
+        .campaign
+        .ok_or_else(|| Status::internal("the flows service answered without the campaign"))
 }

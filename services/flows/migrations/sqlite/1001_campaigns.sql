@@ -1,0 +1,8 @@
+-- Diagnostic campaigns, each with its targets, stored whole (JSON) and written with a version check.
+CREATE TABLE campaigns (
+    id BLOB PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX campaigns_tenant_id ON campaigns (tenant, id DESC);
