@@ -43,7 +43,7 @@ fn items_about<'a>(items: &'a [Value], listing_id: &str) -> Vec<&'a Value> {
 /// Returns the offer id and the trace id of its publication.
 async fn offer_reaches_the_requester(platform: &Platform, s: &Scenario) -> (String, String) {
     let client = &platform.client;
-    client
+    let (request, _) = client
         .publish(
             &s.requester,
             "request",
@@ -93,11 +93,27 @@ async fn offer_reaches_the_requester(platform: &Platform, s: &Scenario) -> (Stri
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(matches["matches"].as_array().unwrap().len(), 1, "{matches}");
+    assert_eq!(
+        matches["synergies"].as_array().unwrap().len(),
+        1,
+        "{matches}"
+    );
+
+    // The offer's owner learns who could use it.
+    let told = client
+        .wait_for_item(&s.offerer, &request, "match.found")
+        .await;
+    assert!(
+        told["body"]
+            .as_str()
+            .unwrap()
+            .contains("Cherche des palettes Europe"),
+        "{told}"
+    );
 
     // Another tenant's request is never matched, and its member is told nothing.
     assert!(client.inbox(&s.outsider).await.is_empty());
-    assert!(client.inbox(&s.offerer).await.is_empty());
+    assert_eq!(client.inbox(&s.offerer).await.len(), 1);
     (offer, trace_id)
 }
 

@@ -152,7 +152,20 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             put(api::campaigns::set_state),
         )
         .route("/api/v1/organisation", get(api::organisations::mine))
-        .route("/api/v1/listings/{id}/matches", get(api::listings::matches))
+        .route(
+            "/api/v1/listings/{id}/matches",
+            get(api::synergies::of_listing),
+        )
+        .route("/api/v1/flows/{id}/synergies", get(api::synergies::of_flow))
+        .route("/api/v1/synergies", get(api::synergies::list))
+        .route(
+            "/api/v1/synergies/{id}",
+            axum::routing::put(api::synergies::update),
+        )
+        .route(
+            "/api/v1/synergies/{id}/feedback",
+            post(api::synergies::feedback),
+        )
         .route(
             "/api/v1/listings/{id}/photos",
             post(api::photos::upload)

@@ -1,129 +1,336 @@
-//! What matching knows of a listing, and what a match is.
+//! What matching keeps: the open items of each tenant (listings and flows, seen the same way by
+//! the scorer) and the synergies found between them, with their pipeline and who may see them.
+//! The scoring itself lives in [`crate::scoring`]; the rules here are about state, not fit.
 
 use chrono::{DateTime, Utc};
+use synergies_platform::i18n::Text;
 use uuid::Uuid;
 
+use crate::scoring::{Direction, Factor, Item, ItemKind, MutualisationGroup, Scored};
+
+/// Where an item stands in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Offer,
-    Request,
+pub enum ItemState {
+    /// Published listing, or recorded flow: paired.
+    Open,
+    /// Reserved for one organisation, or edited and waiting for approval again: not paired,
+    /// may open again.
+    Held,
+    /// Withdrawn, expired, hidden, exchanged, or a removed flow: never paired again.
+    Closed,
 }
 
-impl Side {
+impl ItemState {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Offer => "offer",
-            Self::Request => "request",
+            Self::Open => "open",
+            Self::Held => "held",
+            Self::Closed => "closed",
         }
     }
     pub fn parse(value: &str) -> Option<Self> {
         match value {
-            "offer" => Some(Self::Offer),
-            "request" => Some(Self::Request),
+            "open" => Some(Self::Open),
+            "held" => Some(Self::Held),
+            "closed" => Some(Self::Closed),
             _ => None,
         }
     }
-    #[must_use]
-    pub fn opposite(self) -> Self {
+}
+
+/// Who may see a flow beyond its organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidentiality {
+    /// Facilitators only: never shown to another organisation as a counterpart.
+    Facilitator,
+    /// Organisations it is paired with.
+    Partners,
+    Public,
+}
+
+impl Confidentiality {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Offer => Self::Request,
-            Self::Request => Self::Offer,
+            Self::Facilitator => "facilitator",
+            Self::Partners => "partners",
+            Self::Public => "public",
+        }
+    }
+    /// Unknown values are treated as the strictest.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "public" => Self::Public,
+            "partners" => Self::Partners,
+            _ => Self::Facilitator,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexedListing {
-    pub listing_id: Uuid,
-    pub tenant: String,
-    pub side: Side,
-    pub category: String,
+/// An item as the index keeps it: what the scorer reads, and what matching needs besides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedItem {
+    pub item: Item,
+    /// The member who published a listing (told of its synergies); none for flows.
+    pub owner_user_id: Option<Uuid>,
+    pub confidentiality: Confidentiality,
+}
+
+pub fn kind_str(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Listing => "listing",
+        ItemKind::Flow => "flow",
+    }
+}
+
+pub fn parse_kind(value: &str) -> Option<ItemKind> {
+    match value {
+        "listing" => Some(ItemKind::Listing),
+        "flow" => Some(ItemKind::Flow),
+        _ => None,
+    }
+}
+
+pub fn direction_str(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Out => "out",
+        Direction::In => "in",
+    }
+}
+
+pub fn parse_direction(value: &str) -> Option<Direction> {
+    match value {
+        "out" => Some(Direction::Out),
+        "in" => Some(Direction::In),
+        _ => None,
+    }
+}
+
+/// The pipeline a facilitator carries a synergy through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SynergyStatus {
+    Proposed,
+    Contacted,
+    Studying,
+    Realised,
+    Abandoned,
+}
+
+impl SynergyStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Proposed,
+        Self::Contacted,
+        Self::Studying,
+        Self::Realised,
+        Self::Abandoned,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Contacted => "contacted",
+            Self::Studying => "studying",
+            Self::Realised => "realised",
+            Self::Abandoned => "abandoned",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// Whether a synergy may move from `from` to `to`: forward through the pipeline (steps may be
+/// skipped, an advisor may learn of a realisation late), abandoned from any open step, and
+/// reopened from abandoned. A realised synergy stays realised.
+pub fn may_move(from: SynergyStatus, to: SynergyStatus) -> bool {
+    use SynergyStatus::{Abandoned, Contacted, Proposed, Realised, Studying};
+    let rank = |s| match s {
+        Proposed => 0,
+        Contacted => 1,
+        Studying => 2,
+        Realised => 3,
+        Abandoned => 4,
+    };
+    match (from, to) {
+        (Realised, _) => from == to,
+        (Abandoned, Abandoned) => true,
+        (Abandoned, _) => to != Realised,
+        (_, Abandoned) => true,
+        _ => rank(to) >= rank(from),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SynergyKind {
+    Substitution,
+    Mutualisation,
+}
+
+impl SynergyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Substitution => "substitution",
+            Self::Mutualisation => "mutualisation",
+        }
+    }
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "substitution" => Some(Self::Substitution),
+            "mutualisation" => Some(Self::Mutualisation),
+            _ => None,
+        }
+    }
+}
+
+/// The deterministic key of the substitution between an output and an input: replicas and
+/// replays that find the same pair write the same row.
+pub fn substitution_key(output: Uuid, input: Uuid) -> String {
+    format!("substitution:{output}:{input}")
+}
+
+/// The stem shared by the keys of the groups pooling the same thing: a new group whose members
+/// meet an existing group's with the same stem is that group, grown.
+pub fn mutualisation_stem(group: &MutualisationGroup) -> String {
+    format!(
+        "mutualisation:{}:{}:{}:",
+        direction_str(group.direction),
+        group.resource_class.as_str(),
+        group.key
+    )
+}
+
+/// One item taking part in a synergy, as stored with it (the label and organisation stay
+/// readable after the item left the index).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Party {
+    pub kind: ItemKind,
+    pub item_id: Uuid,
     pub organisation_id: Uuid,
-    pub owner_user_id: Uuid,
-    pub title: String,
+    pub organisation_name: String,
+    pub label: String,
+    /// "output", "input" or "member".
+    pub role: String,
+    pub confidentiality: Confidentiality,
+    /// Still open in the index.
+    pub open: bool,
+}
+
+impl Party {
+    /// Whether a member of `organisation` may read this party: their own, or another
+    /// organisation's item still open and not a flow kept for facilitators.
+    pub fn shown_to_member_of(&self, organisation: Uuid) -> bool {
+        self.organisation_id == organisation
+            || (self.open
+                && !(self.kind == ItemKind::Flow
+                    && self.confidentiality == Confidentiality::Facilitator))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub id: Uuid,
-    pub tenant: String,
-    pub offer: IndexedListing,
-    pub request: IndexedListing,
-    pub explanation: String,
-    pub score: f64,
-    pub created_at: DateTime<Utc>,
+pub struct Note {
+    pub text: String,
+    pub by_user_id: Uuid,
+    pub at: DateTime<Utc>,
 }
 
-/// Placeholder rule (see the crate documentation): every counterpart of the same category
-/// from another organisation fits equally well.
-pub fn pair(listing: &IndexedListing, counterpart: &IndexedListing) -> Option<Match> {
-    let fits = listing.tenant == counterpart.tenant
-        && listing.category == counterpart.category
-        && listing.side == counterpart.side.opposite()
-        && listing.organisation_id != counterpart.organisation_id;
-    if !fits {
-        return None;
+/// A synergy as stored, with its parties and pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synergy {
+    pub id: Uuid,
+    pub tenant: String,
+    pub kind: SynergyKind,
+    pub key: String,
+    pub direction: Direction,
+    pub resource_class: String,
+    pub pool: String,
+    pub score: f64,
+    pub factors: Vec<(String, f64)>,
+    pub explanation: Text,
+    pub status: SynergyStatus,
+    pub status_reason: String,
+    pub notes: Vec<Note>,
+    pub advisor_user_id: Option<Uuid>,
+    pub realised_quantity: Option<f64>,
+    pub realised_unit: String,
+    pub parties: Vec<Party>,
+    /// Organisations that said "not relevant".
+    pub dismissed_by: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Synergy {
+    pub fn involves(&self, organisation: Uuid) -> bool {
+        self.parties
+            .iter()
+            .any(|p| p.organisation_id == organisation)
     }
-    let (offer, request) = match listing.side {
-        Side::Offer => (listing.clone(), counterpart.clone()),
-        Side::Request => (counterpart.clone(), listing.clone()),
-    };
-    Some(Match {
-        id: Uuid::now_v7(),
-        tenant: listing.tenant.clone(),
-        explanation: format!(
-            "The offer \"{}\" and the request \"{}\" are in the same category ({}).",
-            offer.title, request.title, offer.category
-        ),
-        offer,
-        request,
-        score: 1.0,
-        created_at: synergies_platform::time::now(),
-    })
+
+    /// Whether a member of `organisation` may see it: it involves their organisation, they did
+    /// not dismiss it, and no other organisation's party is a flow kept for facilitators or an
+    /// item that left the index (a withdrawn or hidden listing is never shown to others).
+    pub fn visible_to_member(&self, organisation: Uuid) -> bool {
+        self.involves(organisation)
+            && !self.dismissed_by.contains(&organisation)
+            && (self.kind == SynergyKind::Mutualisation
+                || self
+                    .parties
+                    .iter()
+                    .all(|p| p.shown_to_member_of(organisation)))
+    }
+
+    /// The parties a member of `organisation` may read (a mutualisation group lists only
+    /// those; its size still counts them all in the factors).
+    pub fn parties_shown_to(&self, organisation: Uuid) -> Vec<&Party> {
+        self.parties
+            .iter()
+            .filter(|p| p.shown_to_member_of(organisation))
+            .collect()
+    }
+
+    /// The party that is not `item_id`, for a substitution.
+    pub fn counterpart_of(&self, item_id: Uuid) -> Option<&Party> {
+        if self.kind != SynergyKind::Substitution {
+            return None;
+        }
+        self.parties.iter().find(|p| p.item_id != item_id)
+    }
+}
+
+/// A substitution the scorer proposes between two indexed items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub output: IndexedItem,
+    pub input: IndexedItem,
+    pub scored: Scored,
+}
+
+/// What a change of the index produced that the outside must hear of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Substitutions proposed for the first time.
+    pub proposed: Vec<(Uuid, Proposal)>,
+}
+
+pub fn factors_of(scored: &Scored) -> Vec<(String, f64)> {
+    scored
+        .factors
+        .iter()
+        .map(|Factor { name, value }| ((*name).to_owned(), *value))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn listing(side: Side, category: &str, organisation: Uuid) -> IndexedListing {
-        IndexedListing {
-            listing_id: Uuid::now_v7(),
-            tenant: "dijon".into(),
-            side,
-            category: category.into(),
-            organisation_id: organisation,
-            owner_user_id: Uuid::now_v7(),
-            title: format!("{category} {}", side.as_str()),
-        }
-    }
-
     #[test]
-    fn an_offer_fits_a_request_of_the_same_category_from_another_organisation() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let offer = listing(Side::Offer, "packaging/pallets", a);
-        let request = listing(Side::Request, "packaging/pallets", b);
-        let found = pair(&offer, &request).unwrap();
-        assert_eq!(found.offer.listing_id, offer.listing_id);
-        assert_eq!(found.request.listing_id, request.listing_id);
-        assert!(found.explanation.contains("packaging/pallets"));
-        assert_eq!(
-            pair(&request, &offer).unwrap().offer.listing_id,
-            offer.listing_id
-        );
-    }
-
-    #[test]
-    fn no_match_across_categories_sides_tenants_or_within_an_organisation() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let offer = listing(Side::Offer, "wood", a);
-        assert!(pair(&offer, &listing(Side::Request, "metals", b)).is_none());
-        assert!(pair(&offer, &listing(Side::Offer, "wood", b)).is_none());
-        assert!(pair(&offer, &listing(Side::Request, "wood", a)).is_none());
-        let elsewhere = IndexedListing {
-            tenant: "beaune".into(),
-            ..listing(Side::Request, "wood", b)
-        };
-        assert!(pair(&offer, &elsewhere).is_none());
+    fn the_pipeline_moves_forward_and_may_be_abandoned_but_not_undone() {
+        use SynergyStatus::*;
+        assert!(may_move(Proposed, Contacted));
+        assert!(may_move(Contacted, Realised));
+        assert!(may_move(Studying, Abandoned));
+        assert!(may_move(Abandoned, Contacted));
+        assert!(!may_move(Studying, Proposed));
+        assert!(!may_move(Realised, Abandoned));
+        assert!(!may_move(Abandoned, Realised));
     }
 }

@@ -4,6 +4,12 @@ use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
 pub enum MatchingError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    #[error("not found")]
+    NotFound,
+    #[error("only facilitators of the territory may do this")]
+    FacilitatorsOnly,
+    #[error("only members of an organisation involved may do this")]
+    NotInvolved,
     #[error("matching storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -12,6 +18,8 @@ impl ServiceError for MatchingError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::FacilitatorsOnly | Self::NotInvolved => ErrorCode::PermissionDenied,
             Self::Storage(_) => ErrorCode::Internal,
         }
     }
@@ -19,6 +27,13 @@ impl ServiceError for MatchingError {
     fn in_french(&self) -> String {
         match self {
             Self::Invalid(error) => error.in_french(),
+            Self::NotFound => "introuvable".to_owned(),
+            Self::FacilitatorsOnly => {
+                "seuls les animateurs du territoire peuvent le faire".to_owned()
+            }
+            Self::NotInvolved => {
+                "seuls les membres d'une organisation concernée peuvent le faire".to_owned()
+            }
             Self::Storage(_) => "erreur interne".to_owned(),
         }
     }
@@ -26,7 +41,7 @@ impl ServiceError for MatchingError {
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),
-            Self::Storage(_) => None,
+            _ => None,
         }
     }
 }

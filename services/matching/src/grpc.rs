@@ -1,51 +1,387 @@
-//! gRPC surface of the matching service.
+//! gRPC surface of the matching service: synergies as each caller may see them, the
+//! facilitators' pipeline and the members' feedback.
 
 use std::sync::Arc;
 
-use synergies_platform::auth::Verifier;
+use synergies_platform::auth::{Role, Verifier};
+use synergies_platform::context::CallerContext;
+use synergies_platform::error::FieldError;
 use synergies_platform::events::timestamp;
 use synergies_platform::policy::{Action, authorize_request};
 use synergies_proto::matching::v1 as pb;
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
 
+use crate::directory::Directory;
+use crate::domain::{
+    Party, Synergy, SynergyKind, SynergyStatus, direction_str, kind_str, may_move, parse_kind,
+};
 use crate::error::MatchingError;
-use crate::store::MatchingStore;
+use crate::scoring::ItemKind;
+use crate::store::{MatchingStore, PipelineChange, SynergyFilter};
+
+/// Most synergies listed for one item.
+pub const ITEM_SYNERGIES_LIMIT: usize = 20;
 
 pub struct MatchingApi {
     store: Arc<dyn MatchingStore>,
     verifier: Arc<Verifier>,
+    directory: Directory,
 }
 
 impl MatchingApi {
-    pub fn new(store: Arc<dyn MatchingStore>, verifier: Arc<Verifier>) -> Self {
-        Self { store, verifier }
+    pub fn new(
+        store: Arc<dyn MatchingStore>,
+        verifier: Arc<Verifier>,
+        directory: Directory,
+    ) -> Self {
+        Self {
+            store,
+            verifier,
+            directory,
+        }
     }
+
+    /// Learns the names of organisations `synergies` name without one, as far as the caller
+    /// may read them; `true` when it is worth reading the synergies again.
+    async fn learn_names(&self, caller: &CallerContext, synergies: &[Synergy]) -> bool {
+        let mut unnamed: Vec<Uuid> = synergies
+            .iter()
+            .flat_map(|s| s.parties.iter())
+            .filter(|p| p.organisation_name.is_empty())
+            .map(|p| p.organisation_id)
+            .collect();
+        unnamed.sort_unstable();
+        unnamed.dedup();
+        self.directory
+            .learn(caller, is_facilitator(caller), &unnamed)
+            .await;
+        !unnamed.is_empty()
+    }
+}
+
+/// Facilitators (and tenant admins, and the operator) see and steer all of the tenant's
+/// synergies; members see those involving their organisation.
+fn is_facilitator(caller: &CallerContext) -> bool {
+    caller.is_operator()
+        || caller.roles.contains(&Role::Facilitator)
+        || caller.roles.contains(&Role::TenantAdmin)
+}
+
+/// `None`: the caller sees everything (facilitator); else the organisation whose view applies.
+fn member_view(caller: &CallerContext) -> Result<Option<Uuid>, MatchingError> {
+    if is_facilitator(caller) {
+        return Ok(None);
+    }
+    caller
+        .organisation_id
+        .map(Some)
+        .ok_or(MatchingError::NotInvolved)
+}
+
+fn visible(synergy: &Synergy, view: Option<Uuid>) -> bool {
+    view.is_none_or(|organisation| synergy.visible_to_member(organisation))
+}
+
+fn party_message(party: &Party) -> pb::Party {
+    pb::Party {
+        kind: kind_str(party.kind).to_owned(),
+        id: party.item_id.to_string(),
+        organisation_id: party.organisation_id.to_string(),
+        organisation_name: party.organisation_name.clone(),
+        label: party.label.clone(),
+        role: party.role.clone(),
+    }
+}
+
+fn synergy_message(synergy: &Synergy, view: Option<Uuid>, seen_from: Option<Uuid>) -> pb::Synergy {
+    let parties: Vec<&Party> = match view {
+        Some(organisation) => synergy.parties_shown_to(organisation),
+        None => synergy.parties.iter().collect(),
+    };
+    pb::Synergy {
+        id: synergy.id.to_string(),
+        kind: synergy.kind.as_str().to_owned(),
+        score: synergy.score,
+        counterpart: seen_from
+            .and_then(|item| synergy.counterpart_of(item))
+            .map(party_message),
+        members: parties.into_iter().map(party_message).collect(),
+        resource_class: synergy.resource_class.clone(),
+        direction: direction_str(synergy.direction).to_owned(),
+        explanation: synergy.explanation.fr.clone(),
+        explanation_en: synergy.explanation.en.clone(),
+        factors: synergy
+            .factors
+            .iter()
+            .map(|(name, value)| pb::Factor {
+                name: name.clone(),
+                value: *value,
+            })
+            .collect(),
+        status: synergy.status.as_str().to_owned(),
+        status_reason: synergy.status_reason.clone(),
+        notes: synergy
+            .notes
+            .iter()
+            .map(|note| pb::Note {
+                text: note.text.clone(),
+                by_user_id: note.by_user_id.to_string(),
+                at: Some(timestamp(note.at)),
+            })
+            .collect(),
+        advisor_user_id: synergy
+            .advisor_user_id
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        realised_quantity: synergy.realised_quantity,
+        unit: synergy.realised_unit.clone(),
+        created_at: Some(timestamp(synergy.created_at)),
+        updated_at: Some(timestamp(synergy.updated_at)),
+        pool: synergy.pool.clone(),
+    }
+}
+
+fn optional_text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// What a facilitator asks, checked against the synergy's current step.
+fn pipeline_change(
+    request: &pb::UpdateSynergyRequest,
+    current: SynergyStatus,
+) -> Result<PipelineChange, MatchingError> {
+    let status = match optional_text(&request.status) {
+        None => None,
+        Some(status) => Some(SynergyStatus::parse(&status).ok_or_else(|| {
+            FieldError::new(
+                "status",
+                "must be proposed, contacted, studying, realised or abandoned",
+                "doit être proposed, contacted, studying, realised ou abandoned",
+            )
+        })?),
+    };
+    if let Some(to) = status
+        && !may_move(current, to)
+    {
+        return Err(FieldError::new(
+            "status",
+            "cannot move back in the pipeline, nor change a realised synergy",
+            "ne peut pas revenir en arrière dans le suivi, ni modifier une synergie réalisée",
+        )
+        .into());
+    }
+    let note = optional_text(&request.note);
+    let reason = optional_text(&request.reason).or_else(|| {
+        (status == Some(SynergyStatus::Abandoned))
+            .then(|| note.clone())
+            .flatten()
+    });
+    if status == Some(SynergyStatus::Abandoned)
+        && current != SynergyStatus::Abandoned
+        && reason.is_none()
+    {
+        return Err(FieldError::new(
+            "note",
+            "say why the synergy is abandoned",
+            "indiquez pourquoi la synergie est abandonnée",
+        )
+        .into());
+    }
+    if let Some(quantity) = request.realised_quantity
+        && !(quantity.is_finite() && quantity >= 0.0)
+    {
+        return Err(FieldError::new(
+            "realised_quantity",
+            "must be a positive number",
+            "doit être un nombre positif",
+        )
+        .into());
+    }
+    let advisor_user_id = match optional_text(&request.advisor_user_id) {
+        None => None,
+        Some(id) => Some(synergies_platform::validate::uuid("advisor_user_id", &id)?),
+    };
+    Ok(PipelineChange {
+        status,
+        reason,
+        note,
+        realised_quantity: request.realised_quantity,
+        unit: optional_text(&request.unit),
+        advisor_user_id,
+    })
 }
 
 #[tonic::async_trait]
 impl pb::matching_service_server::MatchingService for MatchingApi {
-    async fn list_matches(
+    async fn list_item_synergies(
         &self,
-        request: Request<pb::ListMatchesRequest>,
-    ) -> Result<Response<pb::ListMatchesResponse>, Status> {
+        request: Request<pb::ListItemSynergiesRequest>,
+    ) -> Result<Response<pb::ListSynergiesResponse>, Status> {
         let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
-        let listing_id =
-            synergies_platform::validate::uuid("listing_id", &request.get_ref().listing_id)
-                .map_err(MatchingError::from)?;
-        let matches = self.store.matches_of(&caller.tenant, listing_id).await?;
-        Ok(Response::new(pb::ListMatchesResponse {
-            matches: matches
-                .into_iter()
-                .map(|m| pb::Match {
-                    id: m.id.to_string(),
-                    offer_listing_id: m.offer_listing_id.to_string(),
-                    request_listing_id: m.request_listing_id.to_string(),
-                    category: m.category,
-                    explanation: m.explanation,
-                    score: m.score,
-                    created_at: Some(timestamp(m.created_at)),
-                })
+        let request = request.into_inner();
+        let kind = parse_kind(&request.item_kind).ok_or_else(|| {
+            MatchingError::from(FieldError::new(
+                "item_kind",
+                "must be listing or flow",
+                "doit être listing ou flow",
+            ))
+        })?;
+        let item_id = synergies_platform::validate::uuid("item_id", &request.item_id)
+            .map_err(MatchingError::from)?;
+        let view = member_view(&caller)?;
+        let item = self.store.item(&caller.tenant, item_id).await?;
+        // A flow another organisation keeps for facilitators, or that is gone, does not exist
+        // for a member (listings are checked by the gateway against the listing's own rules).
+        if kind == ItemKind::Flow
+            && let Some(organisation) = view
+        {
+            let readable = item.as_ref().is_some_and(|(item, state)| {
+                item.item.organisation_id == organisation
+                    || (*state == crate::domain::ItemState::Open
+                        && item.confidentiality != crate::domain::Confidentiality::Facilitator)
+            });
+            if !readable {
+                return Err(MatchingError::NotFound.into());
+            }
+        }
+        let mut synergies = self
+            .store
+            .synergies_of_item(&caller.tenant, item_id)
+            .await?;
+        if self.learn_names(&caller, &synergies).await {
+            synergies = self
+                .store
+                .synergies_of_item(&caller.tenant, item_id)
+                .await?;
+        }
+        synergies.retain(|s| visible(s, view));
+        synergies.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        synergies.truncate(ITEM_SYNERGIES_LIMIT);
+        Ok(Response::new(pb::ListSynergiesResponse {
+            synergies: synergies
+                .iter()
+                .map(|s| synergy_message(s, view, Some(item_id)))
                 .collect(),
+        }))
+    }
+
+    async fn list_synergies(
+        &self,
+        request: Request<pb::ListSynergiesRequest>,
+    ) -> Result<Response<pb::ListSynergiesResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
+        let request = request.into_inner();
+        let kind = match optional_text(&request.kind) {
+            None => None,
+            Some(kind) => Some(SynergyKind::parse(&kind).ok_or_else(|| {
+                MatchingError::from(FieldError::new(
+                    "kind",
+                    "must be substitution or mutualisation",
+                    "doit être substitution ou mutualisation",
+                ))
+            })?),
+        };
+        let status = match optional_text(&request.status) {
+            None => None,
+            Some(status) => Some(SynergyStatus::parse(&status).ok_or_else(|| {
+                MatchingError::from(FieldError::new(
+                    "status",
+                    "must be proposed, contacted, studying, realised or abandoned",
+                    "doit être proposed, contacted, studying, realised ou abandoned",
+                ))
+            })?),
+        };
+        let organisation_id = match optional_text(&request.organisation_id) {
+            None => None,
+            Some(id) => Some(
+                synergies_platform::validate::uuid("organisation_id", &id)
+                    .map_err(MatchingError::from)?,
+            ),
+        };
+        let view = member_view(&caller)?;
+        let filter = SynergyFilter {
+            kind,
+            status,
+            organisation_id,
+        };
+        let mut synergies = self.store.synergies(&caller.tenant, &filter).await?;
+        if self.learn_names(&caller, &synergies).await {
+            synergies = self.store.synergies(&caller.tenant, &filter).await?;
+        }
+        synergies.retain(|s| visible(s, view));
+        Ok(Response::new(pb::ListSynergiesResponse {
+            synergies: synergies
+                .iter()
+                .map(|s| synergy_message(s, view, None))
+                .collect(),
+        }))
+    }
+
+    async fn update_synergy(
+        &self,
+        request: Request<pb::UpdateSynergyRequest>,
+    ) -> Result<Response<pb::SynergyResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
+        let request = request.into_inner();
+        let id =
+            synergies_platform::validate::uuid("id", &request.id).map_err(MatchingError::from)?;
+        let Some(current) = self.store.synergy(&caller.tenant, id).await? else {
+            return Err(MatchingError::NotFound.into());
+        };
+        if !is_facilitator(&caller) {
+            // A member who may see it learns it is not theirs to steer; others, that it
+            // does not exist.
+            let seen = caller
+                .organisation_id
+                .is_some_and(|o| current.visible_to_member(o));
+            return Err(if seen {
+                MatchingError::FacilitatorsOnly
+            } else {
+                MatchingError::NotFound
+            }
+            .into());
+        }
+        let change = pipeline_change(&request, current.status)?;
+        let by = caller.user_id.unwrap_or_else(Uuid::nil);
+        let updated = self
+            .store
+            .update_pipeline(&caller.tenant, id, &change, by)
+            .await?
+            .ok_or(MatchingError::NotFound)?;
+        Ok(Response::new(pb::SynergyResponse {
+            synergy: Some(synergy_message(&updated, None, None)),
+        }))
+    }
+
+    async fn give_feedback(
+        &self,
+        request: Request<pb::GiveFeedbackRequest>,
+    ) -> Result<Response<pb::SynergyResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
+        let request = request.into_inner();
+        let id =
+            synergies_platform::validate::uuid("id", &request.id).map_err(MatchingError::from)?;
+        let organisation = caller.organisation_id.ok_or(MatchingError::NotInvolved)?;
+        let Some(current) = self.store.synergy(&caller.tenant, id).await? else {
+            return Err(MatchingError::NotFound.into());
+        };
+        if !current.involves(organisation) {
+            return Err(if is_facilitator(&caller) {
+                MatchingError::NotInvolved
+            } else {
+                MatchingError::NotFound
+            }
+            .into());
+        }
+        let updated = self
+            .store
+            .give_feedback(&caller.tenant, id, organisation, request.relevant)
+            .await?
+            .ok_or(MatchingError::NotFound)?;
+        Ok(Response::new(pb::SynergyResponse {
+            synergy: Some(synergy_message(&updated, Some(organisation), None)),
         }))
     }
 }

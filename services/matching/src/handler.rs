@@ -1,73 +1,65 @@
-//! Reacts to listing events: `listing.published` and `listing.updated` index, pair and
-//! announce; closing events drop the listing; reservations and re-submissions hold it.
+//! Reacts to the events of the aggregates matching follows — listings, exchanges, flows and
+//! organisations — one durable consumer each, dispatching on the event type. Each aggregate's
+//! events arrive in the order they were published; every change still carries its time, and
+//! the store ignores one older than the item's last (redeliveries, replays).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
-use synergies_platform::events::{self, envelope};
+use synergies_platform::events::{self, Event, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
-    EventEnvelope, ExchangeCompleted, ListingChange, ListingExpired, ListingHidden, ListingKind,
-    ListingPublished, ListingReservationCancelled, ListingReserved, ListingSubmitted,
-    ListingUpdated, ListingWithdrawn, MatchFound,
+    EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded, FlowRemoved, FlowSnapshot,
+    ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
+    ListingReservationCancelled, ListingReserved, ListingSubmitted, ListingUpdated,
+    ListingWithdrawn, MatchFound, OrganisationDecided,
 };
 use uuid::Uuid;
 
-use crate::domain::{IndexedListing, Match, Side};
-use crate::store::MatchingStore;
-
-/// The events that carry a listing as it now reads, open to matches: its publication, and an
-/// edit of a published listing.
-pub trait PublishesListing: events::Event + Send + Sync + 'static {
-    fn listing(&self) -> Option<&ListingPublished>;
-}
-
-impl PublishesListing for ListingPublished {
-    fn listing(&self) -> Option<&ListingPublished> {
-        Some(self)
-    }
-}
-
-impl PublishesListing for ListingUpdated {
-    fn listing(&self) -> Option<&ListingPublished> {
-        self.listing.as_ref()
-    }
-}
-
-/// Reacts to `listing.published` and `listing.updated`: (re-)indexes the listing, pairs it,
-/// announces new matches.
-pub struct ListingPublishedHandler<E> {
-    store: Arc<dyn MatchingStore>,
-    relay: RelayWaker,
-    consumer: &'static str,
-    event: std::marker::PhantomData<fn() -> E>,
-}
-
-impl<E> ListingPublishedHandler<E> {
-    pub fn new(store: Arc<dyn MatchingStore>, relay: RelayWaker, consumer: &'static str) -> Self {
-        Self {
-            store,
-            relay,
-            consumer,
-            event: std::marker::PhantomData,
-        }
-    }
-}
+use crate::domain::{Confidentiality, IndexedItem, ItemState, Outcome, Proposal, kind_str};
+use crate::engine::Scorer;
+use crate::scoring::{Direction, Item, ItemKind, Position, Quantity, ResourceClass};
+use crate::store::{Delivery, MatchingStore};
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
     Uuid::parse_str(value)
         .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
 }
 
-/// The listing as matching indexes it; a listing without a known side cannot be matched.
-pub fn indexed_listing(
-    tenant: &str,
-    event: &ListingPublished,
-) -> Result<IndexedListing, HandlerError> {
-    let side = match ListingKind::try_from(event.kind) {
-        Ok(ListingKind::Offer) => Side::Offer,
-        Ok(ListingKind::Request) => Side::Request,
+/// Microseconds since the epoch of an event's time, which orders an item's changes.
+fn micros(at: Option<&prost_types::Timestamp>, event_type: &str) -> Result<i64, HandlerError> {
+    let at = at.ok_or_else(|| HandlerError::Permanent(format!("{event_type} without its time")))?;
+    Ok(at.seconds * 1_000_000 + i64::from(at.nanos / 1000))
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn quantity(amount: &str, unit: &str) -> Option<Quantity> {
+    let amount: f64 = amount.trim().replace(',', ".").parse().ok()?;
+    Some(Quantity {
+        amount,
+        unit: unit.to_owned(),
+    })
+}
+
+fn position(latitude: Option<f64>, longitude: Option<f64>) -> Option<Position> {
+    latitude
+        .zip(longitude)
+        .map(|(latitude, longitude)| Position {
+            latitude,
+            longitude,
+        })
+}
+
+/// A published listing as the index keeps it: offers are outputs, requests inputs.
+pub fn listing_item(tenant: &str, event: &ListingPublished) -> Result<IndexedItem, HandlerError> {
+    let direction = match ListingKind::try_from(event.kind) {
+        Ok(ListingKind::Offer) => Direction::Out,
+        Ok(ListingKind::Request) => Direction::In,
         _ => {
             return Err(HandlerError::Permanent(format!(
                 "listing kind {} is neither offer nor request",
@@ -75,250 +67,343 @@ pub fn indexed_listing(
             )));
         }
     };
-    Ok(IndexedListing {
-        listing_id: uuid("listing_id", &event.listing_id)?,
-        tenant: tenant.to_owned(),
-        side,
-        category: event.category.clone(),
-        organisation_id: uuid("organisation_id", &event.organisation_id)?,
-        owner_user_id: uuid("owner_user_id", &event.owner_user_id)?,
-        title: event.title.clone(),
+    Ok(IndexedItem {
+        item: Item {
+            id: uuid("listing_id", &event.listing_id)?,
+            kind: ItemKind::Listing,
+            tenant: tenant.to_owned(),
+            organisation_id: uuid("organisation_id", &event.organisation_id)?,
+            organisation_name: String::new(),
+            nace: String::new(),
+            direction,
+            resource_class: ResourceClass::of_listing(&event.resource_type, &event.category),
+            category: non_empty(&event.category),
+            ewc_code: non_empty(&event.ewc_code),
+            label: event.title.clone(),
+            description: event.description.clone(),
+            yearly_quantity: quantity(&event.quantity, &event.unit),
+            position: position(event.latitude, event.longitude),
+            available_from: None,
+            available_until: chrono::NaiveDate::parse_from_str(&event.available_until, "%Y-%m-%d")
+                .ok(),
+            exchange_mode: non_empty(&event.exchange_mode),
+        },
+        owner_user_id: Uuid::parse_str(&event.owner_user_id).ok(),
+        confidentiality: Confidentiality::Public,
     })
 }
 
-pub fn match_found_event(found: &Match) -> OutboxEvent {
-    let event = MatchFound {
-        match_id: found.id.to_string(),
-        offer_listing_id: found.offer.listing_id.to_string(),
-        request_listing_id: found.request.listing_id.to_string(),
-        offer_title: found.offer.title.clone(),
-        request_title: found.request.title.clone(),
-        offer_organisation_id: found.offer.organisation_id.to_string(),
-        request_organisation_id: found.request.organisation_id.to_string(),
-        offer_owner_user_id: found.offer.owner_user_id.to_string(),
-        request_owner_user_id: found.request.owner_user_id.to_string(),
-        category: found.offer.category.clone(),
-        explanation: found.explanation.clone(),
-        score: found.score,
-    };
-    OutboxEvent::new(&envelope(&found.tenant, crate::PRODUCER, &event))
-}
-
-#[async_trait]
-impl<E: PublishesListing> EventHandler for ListingPublishedHandler<E> {
-    async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: E = events::payload(envelope)?;
-        let event = event
-            .listing()
-            .ok_or_else(|| HandlerError::Permanent(format!("{} without its listing", E::TYPE)))?;
-        let listing = indexed_listing(&envelope.tenant, event)?;
-        let published_at = micros(event.published_at.as_ref(), E::TYPE)?;
-        let event_id = events::event_id(envelope)?;
-        match self
-            .store
-            .index_listing(
-                self.consumer,
-                event_id,
-                &listing,
-                published_at,
-                &match_found_event,
-            )
-            .await
-        {
-            Ok(Some(found)) => {
-                tracing::info!(listing_id = %listing.listing_id, matches = found.len(), "listing indexed");
-                if !found.is_empty() {
-                    self.relay.wake();
-                }
-                Ok(())
-            }
-            Ok(None) => {
-                tracing::info!(listing_id = %listing.listing_id, "event already handled, skipped");
-                Ok(())
-            }
-            Err(error) => Err(HandlerError::Transient(error.to_string())),
+/// A diagnosed flow as the index keeps it.
+pub fn flow_item(tenant: &str, flow: &FlowSnapshot) -> Result<IndexedItem, HandlerError> {
+    let direction = match flow.direction.as_str() {
+        "out" => Direction::Out,
+        "in" => Direction::In,
+        other => {
+            return Err(HandlerError::Permanent(format!(
+                "flow direction {other:?} is neither in nor out"
+            )));
         }
-    }
+    };
+    Ok(IndexedItem {
+        item: Item {
+            id: uuid("flow_id", &flow.flow_id)?,
+            kind: ItemKind::Flow,
+            tenant: tenant.to_owned(),
+            organisation_id: uuid("organisation_id", &flow.organisation_id)?,
+            organisation_name: flow.organisation_name.clone(),
+            nace: flow.nace.clone(),
+            direction,
+            resource_class: ResourceClass::parse(&flow.resource_class)
+                .unwrap_or(ResourceClass::Material),
+            category: non_empty(&flow.category),
+            ewc_code: non_empty(&flow.ewc_code),
+            label: flow.label.clone(),
+            description: flow.description.clone(),
+            yearly_quantity: quantity(&flow.yearly_quantity, &flow.unit),
+            position: position(flow.latitude, flow.longitude),
+            available_from: None,
+            available_until: None,
+            exchange_mode: None,
+        },
+        owner_user_id: None,
+        confidentiality: Confidentiality::parse(&flow.confidentiality),
+    })
 }
 
-/// What an event does to a listing's place in the index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Withdrawn, expired, hidden or exchanged: the listing leaves the index for good, so later
-    /// listings are not paired with it (matches already told stay on record).
-    Close,
-    /// Reserved for one organisation, or edited and waiting for approval again (`held`: not
-    /// paired), or its reservation cancelled (released: paired again); at the time of the change,
-    /// in microseconds, since the events come through separate consumers in any order.
-    Hold { held: bool, at_micros: i64 },
+/// The event that tells both sides of a new substitution (`match.found`, which names the
+/// output as the offer and the input as the request, whatever their kinds).
+pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) -> OutboxEvent {
+    let (output, input) = (&proposal.output, &proposal.input);
+    // A side is told of the other unless the other is a flow kept for facilitators.
+    let told = |item: &IndexedItem, other: &IndexedItem| {
+        let hidden = other.item.kind == ItemKind::Flow
+            && other.confidentiality == Confidentiality::Facilitator;
+        item.owner_user_id
+            .filter(|_| !hidden)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    };
+    let event = MatchFound {
+        match_id: synergy_id.to_string(),
+        offer_listing_id: output.item.id.to_string(),
+        request_listing_id: input.item.id.to_string(),
+        offer_title: output.item.label.clone(),
+        request_title: input.item.label.clone(),
+        offer_organisation_id: output.item.organisation_id.to_string(),
+        request_organisation_id: input.item.organisation_id.to_string(),
+        offer_owner_user_id: told(output, input),
+        request_owner_user_id: told(input, output),
+        category: output.item.category.clone().unwrap_or_default(),
+        explanation: proposal.scored.explanation.en.clone(),
+        score: proposal.scored.score,
+        synergy_id: synergy_id.to_string(),
+        offer_organisation_name: output.item.organisation_name.clone(),
+        request_organisation_name: input.item.organisation_name.clone(),
+        explanation_fr: proposal.scored.explanation.fr.clone(),
+        explanation_en: proposal.scored.explanation.en.clone(),
+        offer_item_kind: kind_str(output.item.kind).to_owned(),
+        request_item_kind: kind_str(input.item.kind).to_owned(),
+    };
+    OutboxEvent::new(&envelope(tenant, crate::PRODUCER, &event))
 }
 
-/// The events that move a listing in or out of pairing, other than its publication.
-pub trait ListingStep: events::Event + Send + Sync + 'static {
-    /// The listing the event is about, and what happens to it.
-    fn step(&self) -> Result<(Uuid, Step), HandlerError>;
+/// What one event does to the index.
+enum Change {
+    /// The item as it now reads, in a state.
+    Put(Box<IndexedItem>, ItemState, i64),
+    /// Only its state changes.
+    State {
+        item_id: Uuid,
+        organisation_id: Uuid,
+        state: ItemState,
+        at_micros: i64,
+    },
+    /// An organisation's name (and activity) learned.
+    Organisation { organisation_id: Uuid, name: String },
+    /// Nothing matching cares about.
+    Ignored,
 }
 
-fn change_of<E: events::Event>(
+fn state_change<E: Event>(
     change: Option<&ListingChange>,
-) -> Result<&ListingChange, HandlerError> {
-    change.ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))
+    state: ItemState,
+) -> Result<Change, HandlerError> {
+    let change =
+        change.ok_or_else(|| HandlerError::Permanent(format!("{} without its change", E::TYPE)))?;
+    Ok(Change::State {
+        item_id: uuid("listing_id", &change.listing_id)?,
+        organisation_id: uuid("organisation_id", &change.organisation_id)
+            .unwrap_or_else(|_| Uuid::nil()),
+        state,
+        at_micros: micros(change.at.as_ref(), E::TYPE)?,
+    })
 }
 
-fn closes<E: events::Event>(change: Option<&ListingChange>) -> Result<(Uuid, Step), HandlerError> {
-    let change = change_of::<E>(change)?;
-    Ok((uuid("listing_id", &change.listing_id)?, Step::Close))
-}
-
-fn holds<E: events::Event>(
-    change: Option<&ListingChange>,
-    held: bool,
-) -> Result<(Uuid, Step), HandlerError> {
-    let change = change_of::<E>(change)?;
-    let at_micros = micros(change.at.as_ref(), E::TYPE)?;
-    Ok((
-        uuid("listing_id", &change.listing_id)?,
-        Step::Hold { held, at_micros },
+fn published(tenant: &str, event: &ListingPublished, kind: &str) -> Result<Change, HandlerError> {
+    Ok(Change::Put(
+        Box::new(listing_item(tenant, event)?),
+        ItemState::Open,
+        micros(event.published_at.as_ref(), kind)?,
     ))
 }
 
-impl ListingStep for ListingWithdrawn {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        closes::<Self>(self.change.as_ref())
-    }
+fn flow_change(
+    tenant: &str,
+    flow: Option<&FlowSnapshot>,
+    kind: &str,
+) -> Result<Change, HandlerError> {
+    let flow = flow.ok_or_else(|| HandlerError::Permanent(format!("{kind} without its flow")))?;
+    Ok(Change::Put(
+        Box::new(flow_item(tenant, flow)?),
+        ItemState::Open,
+        micros(flow.at.as_ref(), kind)?,
+    ))
 }
 
-impl ListingStep for ListingExpired {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        closes::<Self>(self.change.as_ref())
-    }
-}
-
-impl ListingStep for ListingHidden {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        closes::<Self>(self.change.as_ref())
-    }
-}
-
-/// A completed exchange ends its listing for good.
-impl ListingStep for ExchangeCompleted {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        Ok((uuid("listing_id", &self.listing_id)?, Step::Close))
-    }
-}
-
-impl ListingStep for ListingReserved {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        holds::<Self>(self.change.as_ref(), true)
-    }
-}
-
-/// Submitted for approval: after an edit of a published listing, it is not open until a
-/// facilitator approves it again (a first submission has nothing indexed yet to hold).
-impl ListingStep for ListingSubmitted {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        holds::<Self>(self.change.as_ref(), true)
-    }
-}
-
-/// Cancelled by its organisation, the listing is published again: released. A reservation also
-/// ends when its listing is withdrawn or hidden: then it closes, whichever of the two events
-/// comes first.
-impl ListingStep for ListingReservationCancelled {
-    fn step(&self) -> Result<(Uuid, Step), HandlerError> {
-        let change = change_of::<Self>(self.change.as_ref())?;
-        if change.status == "published" {
-            holds::<Self>(Some(change), false)
-        } else {
-            closes::<Self>(Some(change))
+/// What `envelope` changes, by its type.
+fn change_of(envelope: &EventEnvelope) -> Result<Change, HandlerError> {
+    let tenant = envelope.tenant.as_str();
+    match envelope.event_type.as_str() {
+        ListingPublished::TYPE => published(
+            tenant,
+            &events::payload::<ListingPublished>(envelope)?,
+            ListingPublished::TYPE,
+        ),
+        ListingUpdated::TYPE => {
+            let event: ListingUpdated = events::payload(envelope)?;
+            let listing = event.listing.as_ref().ok_or_else(|| {
+                HandlerError::Permanent(format!("{} without its listing", ListingUpdated::TYPE))
+            })?;
+            published(tenant, listing, ListingUpdated::TYPE)
         }
+        // Edited and waiting for approval again, or reserved for one organisation: held.
+        ListingSubmitted::TYPE => state_change::<ListingSubmitted>(
+            events::payload::<ListingSubmitted>(envelope)?
+                .change
+                .as_ref(),
+            ItemState::Held,
+        ),
+        ListingReserved::TYPE => state_change::<ListingReserved>(
+            events::payload::<ListingReserved>(envelope)?
+                .change
+                .as_ref(),
+            ItemState::Held,
+        ),
+        // Cancelled by its organisation, the listing is published again; a reservation also
+        // ends when its listing is withdrawn or hidden: then it closes.
+        ListingReservationCancelled::TYPE => {
+            let event: ListingReservationCancelled = events::payload(envelope)?;
+            let state = match event.change.as_ref().map(|c| c.status.as_str()) {
+                Some("published") => ItemState::Open,
+                _ => ItemState::Closed,
+            };
+            state_change::<ListingReservationCancelled>(event.change.as_ref(), state)
+        }
+        ListingWithdrawn::TYPE => state_change::<ListingWithdrawn>(
+            events::payload::<ListingWithdrawn>(envelope)?
+                .change
+                .as_ref(),
+            ItemState::Closed,
+        ),
+        ListingExpired::TYPE => state_change::<ListingExpired>(
+            events::payload::<ListingExpired>(envelope)?.change.as_ref(),
+            ItemState::Closed,
+        ),
+        ListingHidden::TYPE => state_change::<ListingHidden>(
+            events::payload::<ListingHidden>(envelope)?.change.as_ref(),
+            ItemState::Closed,
+        ),
+        // A completed exchange ends its listing for good.
+        ExchangeCompleted::TYPE => {
+            let event: ExchangeCompleted = events::payload(envelope)?;
+            Ok(Change::State {
+                item_id: uuid("listing_id", &event.listing_id)?,
+                organisation_id: uuid("giver_organisation_id", &event.giver_organisation_id)
+                    .unwrap_or_else(|_| Uuid::nil()),
+                state: ItemState::Closed,
+                at_micros: micros(event.completed_at.as_ref(), ExchangeCompleted::TYPE)?,
+            })
+        }
+        FlowRecorded::TYPE => flow_change(
+            tenant,
+            events::payload::<FlowRecorded>(envelope)?.flow.as_ref(),
+            FlowRecorded::TYPE,
+        ),
+        FlowChanged::TYPE => flow_change(
+            tenant,
+            events::payload::<FlowChanged>(envelope)?.flow.as_ref(),
+            FlowChanged::TYPE,
+        ),
+        FlowRemoved::TYPE => {
+            let event: FlowRemoved = events::payload(envelope)?;
+            let flow = event.flow.as_ref().ok_or_else(|| {
+                HandlerError::Permanent(format!("{} without its flow", FlowRemoved::TYPE))
+            })?;
+            Ok(Change::State {
+                item_id: uuid("flow_id", &flow.flow_id)?,
+                organisation_id: uuid("organisation_id", &flow.organisation_id)?,
+                state: ItemState::Closed,
+                at_micros: micros(flow.at.as_ref(), FlowRemoved::TYPE)?,
+            })
+        }
+        OrganisationDecided::TYPE => {
+            let event: OrganisationDecided = events::payload(envelope)?;
+            Ok(Change::Organisation {
+                organisation_id: uuid("organisation_id", &event.organisation_id)?,
+                name: event.organisation_name,
+            })
+        }
+        _ => Ok(Change::Ignored),
     }
 }
 
-/// Microseconds since the epoch of an event's time, which orders a listing's changes.
-fn micros(at: Option<&prost_types::Timestamp>, event_type: &str) -> Result<i64, HandlerError> {
-    let at = at.ok_or_else(|| HandlerError::Permanent(format!("{event_type} without its time")))?;
-    Ok(at.seconds * 1_000_000 + i64::from(at.nanos / 1000))
-}
-
-/// Applies one kind of [`ListingStep`] event to the index, once per event.
-pub struct ListingStepHandler<E> {
+/// Applies the events of one aggregate to the index, once per event and consumer.
+pub struct AggregateHandler {
     store: Arc<dyn MatchingStore>,
+    scorer: Arc<dyn Scorer>,
+    relay: RelayWaker,
     consumer: &'static str,
-    event: std::marker::PhantomData<fn() -> E>,
 }
 
-impl<E> ListingStepHandler<E> {
-    pub fn new(store: Arc<dyn MatchingStore>, consumer: &'static str) -> Self {
+impl AggregateHandler {
+    pub fn new(
+        store: Arc<dyn MatchingStore>,
+        scorer: Arc<dyn Scorer>,
+        relay: RelayWaker,
+        consumer: &'static str,
+    ) -> Self {
         Self {
             store,
+            scorer,
+            relay,
             consumer,
-            event: std::marker::PhantomData,
         }
     }
 }
 
 #[async_trait]
-impl<E: ListingStep> EventHandler for ListingStepHandler<E> {
+impl EventHandler for AggregateHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let event: E = events::payload(envelope)?;
-        let (listing_id, step) = event.step()?;
+        let change = change_of(envelope)?;
         let event_id = events::event_id(envelope)?;
-        let applied = match step {
-            Step::Close => {
+        let delivery = Delivery {
+            consumer: self.consumer,
+            event_id,
+            scorer: self.scorer.as_ref(),
+            event_for: &match_found_event,
+        };
+        let transient =
+            |error: crate::error::MatchingError| HandlerError::Transient(error.to_string());
+        let outcome: Option<Outcome> = match change {
+            Change::Put(item, state, at) => self
+                .store
+                .put_item(delivery, &item, state, at)
+                .await
+                .map_err(transient)?,
+            Change::State {
+                item_id,
+                organisation_id,
+                state,
+                at_micros,
+            } => self
+                .store
+                .set_item_state(
+                    delivery,
+                    &envelope.tenant,
+                    item_id,
+                    organisation_id,
+                    state,
+                    at_micros,
+                )
+                .await
+                .map_err(transient)?,
+            Change::Organisation {
+                organisation_id,
+                name,
+            } => {
                 self.store
-                    .unindex_listing(self.consumer, event_id, listing_id)
+                    .learn_organisation(
+                        self.consumer,
+                        event_id,
+                        &envelope.tenant,
+                        organisation_id,
+                        &name,
+                        "",
+                    )
                     .await
+                    .map_err(transient)?;
+                None
             }
-            Step::Hold { held, at_micros } => {
-                self.store
-                    .hold_listing(self.consumer, event_id, listing_id, held, at_micros)
-                    .await
+            Change::Ignored => None,
+        };
+        match outcome {
+            Some(outcome) if !outcome.proposed.is_empty() => {
+                tracing::info!(event = %envelope.event_type, proposed = outcome.proposed.len(), "synergies proposed");
+                self.relay.wake();
             }
-        }
-        .map_err(|error| HandlerError::Transient(error.to_string()))?;
-        if applied {
-            tracing::info!(%listing_id, event = E::TYPE, ?step, "listing step applied");
+            Some(_) => tracing::info!(event = %envelope.event_type, "index updated"),
+            None => {}
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cancelled(status: &str) -> ListingReservationCancelled {
-        ListingReservationCancelled {
-            change: Some(ListingChange {
-                listing_id: Uuid::now_v7().to_string(),
-                status: status.to_owned(),
-                at: Some(prost_types::Timestamp {
-                    seconds: 2,
-                    nanos: 5_000,
-                }),
-                ..ListingChange::default()
-            }),
-            ..ListingReservationCancelled::default()
-        }
-    }
-
-    #[test]
-    fn a_reservation_ends_by_release_or_by_closing_its_listing() {
-        let (_, step) = cancelled("published").step().unwrap();
-        assert_eq!(
-            step,
-            Step::Hold {
-                held: false,
-                at_micros: 2_000_005
-            }
-        );
-        for status in ["withdrawn", "hidden"] {
-            assert_eq!(cancelled(status).step().unwrap().1, Step::Close);
-        }
-        assert!(matches!(
-            ListingReservationCancelled::default().step(),
-            Err(HandlerError::Permanent(_))
-        ));
     }
 }

@@ -1,13 +1,70 @@
-//! The matching store suite, run against PostgreSQL and SQLite.
+//! The matching store suite, run against PostgreSQL and SQLite. A scorer of the suite's own
+//! (same category fits) keeps these tests about the store: what is kept, once, and when.
 
 use std::sync::Arc;
 
-use synergies_matching::domain::{IndexedListing, Side};
+use synergies_matching::domain::{
+    Confidentiality, IndexedItem, ItemState, SynergyKind, SynergyStatus,
+};
+use synergies_matching::engine::Scorer;
 use synergies_matching::handler::match_found_event;
-use synergies_matching::store::{self, MatchingStore};
+use synergies_matching::scoring::{
+    Direction, Factor, Item, ItemKind, MutualisationGroup, PoolKind, ResourceClass, Scored,
+};
+use synergies_matching::store::{self, Delivery, MatchingStore, PipelineChange, SynergyFilter};
+use synergies_platform::i18n::Text;
 use synergies_platform::outbox::unpublished_count;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
+
+/// Same category: a fit of 0.8; groups: every category shared by three organisations or more.
+struct SameCategory;
+
+impl Scorer for SameCategory {
+    fn substitution(&self, output: &Item, input: &Item) -> Option<Scored> {
+        (output.category == input.category && output.organisation_id != input.organisation_id).then(
+            || Scored {
+                score: 0.8,
+                factors: vec![Factor {
+                    name: "category",
+                    value: 1.0,
+                }],
+                explanation: Text::new(
+                    format!("{} could meet {}", output.label, input.label),
+                    format!("{} peut répondre à {}", output.label, input.label),
+                ),
+            },
+        )
+    }
+
+    fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup> {
+        let mut categories: Vec<&str> =
+            items.iter().filter_map(|i| i.category.as_deref()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        categories
+            .into_iter()
+            .filter_map(|category| {
+                let members: Vec<&Item> = items
+                    .iter()
+                    .filter(|i| i.category.as_deref() == Some(category))
+                    .collect();
+                let mut organisations: Vec<Uuid> =
+                    members.iter().map(|i| i.organisation_id).collect();
+                organisations.sort_unstable();
+                organisations.dedup();
+                (organisations.len() >= 3).then(|| MutualisationGroup {
+                    kind: PoolKind::Collection,
+                    direction: members[0].direction,
+                    resource_class: members[0].resource_class,
+                    key: category.to_owned(),
+                    members: members.iter().map(|i| i.id).collect(),
+                    explanation: Text::new("pool it", "mutualisez"),
+                })
+            })
+            .collect()
+    }
+}
 
 struct Fixture {
     store: Arc<dyn MatchingStore>,
@@ -28,242 +85,384 @@ async fn open(backend: Backend) -> Option<Fixture> {
     })
 }
 
-fn listing(tenant: &str, side: Side, category: &str) -> IndexedListing {
-    IndexedListing {
-        listing_id: Uuid::now_v7(),
-        tenant: tenant.into(),
-        side,
-        category: category.into(),
-        organisation_id: Uuid::now_v7(),
-        owner_user_id: Uuid::now_v7(),
-        title: format!("{} of {category}", side.as_str()),
+fn item(tenant: &str, kind: ItemKind, direction: Direction, category: &str) -> IndexedItem {
+    IndexedItem {
+        item: Item {
+            id: Uuid::now_v7(),
+            kind,
+            tenant: tenant.into(),
+            organisation_id: Uuid::now_v7(),
+            organisation_name: String::new(),
+            nace: String::new(),
+            direction,
+            resource_class: ResourceClass::Material,
+            category: Some(category.into()),
+            ewc_code: None,
+            label: format!("{direction:?} of {category}"),
+            description: String::new(),
+            yearly_quantity: None,
+            position: None,
+            available_from: None,
+            available_until: None,
+            exchange_mode: None,
+        },
+        owner_user_id: (kind == ItemKind::Listing).then(Uuid::now_v7),
+        confidentiality: Confidentiality::Public,
     }
 }
 
-async fn index(f: &Fixture, listing: &IndexedListing) -> Option<usize> {
-    publish_at(f, listing, 0).await
+fn offer(category: &str) -> IndexedItem {
+    item("dijon", ItemKind::Listing, Direction::Out, category)
 }
 
-/// Indexes `listing` as published at `micros` (0: before any hold of the tests).
-async fn publish_at(f: &Fixture, listing: &IndexedListing, micros: i64) -> Option<usize> {
+fn request(category: &str) -> IndexedItem {
+    item("dijon", ItemKind::Listing, Direction::In, category)
+}
+
+fn delivery(event_id: Uuid) -> Delivery<'static> {
+    Delivery {
+        consumer: "matching-listing",
+        event_id,
+        scorer: &SameCategory,
+        event_for: &match_found_event,
+    }
+}
+
+/// Puts `item` open at `at`, as a new event; the number of substitutions newly proposed.
+async fn put_at(f: &Fixture, item: &IndexedItem, at: i64) -> Option<usize> {
     f.store
-        .index_listing(
-            "matching-listings",
-            Uuid::now_v7(),
-            listing,
-            micros,
-            &match_found_event,
-        )
+        .put_item(delivery(Uuid::now_v7()), item, ItemState::Open, at)
         .await
         .unwrap()
-        .map(|found| found.len())
+        .map(|outcome| outcome.proposed.len())
 }
 
-async fn a_request_then_an_offer_make_one_match_and_one_event(f: Fixture) {
-    let request = listing("dijon", Side::Request, "packaging/pallets");
-    assert_eq!(index(&f, &request).await, Some(0));
-    let offer = listing("dijon", Side::Offer, "packaging/pallets");
-    assert_eq!(index(&f, &offer).await, Some(1));
-    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
-    let matches = f
-        .store
-        .matches_of("dijon", request.listing_id)
+async fn put(f: &Fixture, item: &IndexedItem) -> Option<usize> {
+    put_at(f, item, 1_000).await
+}
+
+async fn set_state(f: &Fixture, item: &IndexedItem, state: ItemState, at: i64) {
+    f.store
+        .set_item_state(
+            delivery(Uuid::now_v7()),
+            &item.item.tenant,
+            item.item.id,
+            item.item.organisation_id,
+            state,
+            at,
+        )
         .await
         .unwrap();
-    assert_eq!(matches.len(), 1);
-    assert_eq!(matches[0].offer_listing_id, offer.listing_id);
+}
+
+async fn substitutions_of(f: &Fixture, item: &IndexedItem) -> usize {
+    f.store
+        .synergies_of_item(&item.item.tenant, item.item.id)
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn an_offer_and_a_request_make_one_synergy_seen_from_both_and_one_event(f: Fixture) {
+    let request = request("packaging/pallets");
+    assert_eq!(put(&f, &request).await, Some(0));
+    let offer = offer("packaging/pallets");
+    assert_eq!(put(&f, &offer).await, Some(1));
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
+    let seen = f
+        .store
+        .synergies_of_item("dijon", request.item.id)
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    let synergy = &seen[0];
+    assert_eq!(synergy.kind, SynergyKind::Substitution);
+    assert_eq!(synergy.status, SynergyStatus::Proposed);
+    assert!((synergy.score - 0.8).abs() < 1e-9);
+    assert_eq!(synergy.factors, vec![("category".to_owned(), 1.0)]);
+    assert!(synergy.explanation.fr.contains("peut répondre"));
     assert_eq!(
-        f.store.matches_of("dijon", offer.listing_id).await.unwrap(),
-        matches
+        synergy.counterpart_of(request.item.id).unwrap().item_id,
+        offer.item.id
     );
-}
-
-async fn an_event_handled_twice_changes_nothing(f: Fixture) {
-    let request = listing("dijon", Side::Request, "wood");
-    index(&f, &request).await;
-    let offer = listing("dijon", Side::Offer, "wood");
-    let event_id = Uuid::now_v7();
-    let first = f
-        .store
-        .index_listing("matching-listings", event_id, &offer, 0, &match_found_event)
-        .await
-        .unwrap();
-    assert_eq!(first.map(|m| m.len()), Some(1));
-    let again = f
-        .store
-        .index_listing("matching-listings", event_id, &offer, 0, &match_found_event)
-        .await
-        .unwrap();
-    assert!(again.is_none());
-    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
-}
-
-async fn no_match_across_tenants_or_categories(f: Fixture) {
-    index(&f, &listing("beaune", Side::Request, "wood")).await;
-    index(&f, &listing("dijon", Side::Request, "metals")).await;
-    let offer = listing("dijon", Side::Offer, "wood");
-    assert_eq!(index(&f, &offer).await, Some(0));
+    assert_eq!(
+        f.store
+            .synergies_of_item("dijon", offer.item.id)
+            .await
+            .unwrap(),
+        seen
+    );
     assert!(
         f.store
-            .matches_of("beaune", offer.listing_id)
+            .synergies_of_item("beaune", offer.item.id)
             .await
             .unwrap()
             .is_empty()
     );
 }
 
-async fn a_closed_listing_is_no_longer_paired(f: Fixture) {
-    let request = listing("dijon", Side::Request, "wood");
-    index(&f, &request).await;
+async fn an_event_handled_twice_or_replayed_changes_nothing(f: Fixture) {
+    put(&f, &request("wood")).await;
+    let offer = offer("wood");
     let event_id = Uuid::now_v7();
-    assert!(
-        f.store
-            .unindex_listing("matching-withdrawn", event_id, request.listing_id)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !f.store
-            .unindex_listing("matching-withdrawn", event_id, request.listing_id)
-            .await
-            .unwrap(),
-        "the same event twice"
-    );
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "wood")).await,
-        Some(0)
-    );
+    let first = f
+        .store
+        .put_item(delivery(event_id), &offer, ItemState::Open, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(first.map(|o| o.proposed.len()), Some(1));
+    let again = f
+        .store
+        .put_item(delivery(event_id), &offer, ItemState::Open, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(again, None, "the same event is skipped");
+    // The same publication as another event (a replay by the producer): no second synergy.
+    assert_eq!(put(&f, &offer).await, Some(0));
+    assert_eq!(substitutions_of(&f, &offer).await, 1);
+    assert_eq!(unpublished_count(&f.database.database).await.unwrap(), 1);
 }
 
-async fn a_listing_closed_before_its_publication_arrives_is_never_indexed(f: Fixture) {
-    let request = listing("dijon", Side::Request, "wood");
-    assert!(
-        f.store
-            .unindex_listing("matching-hidden", Uuid::now_v7(), request.listing_id)
-            .await
-            .unwrap()
-    );
-    assert_eq!(index(&f, &request).await, Some(0));
+async fn nothing_across_tenants_within_an_organisation_or_when_unrelated(f: Fixture) {
+    let wood = offer("wood");
+    put(&f, &wood).await;
+    let elsewhere = item("beaune", ItemKind::Listing, Direction::In, "wood");
+    assert_eq!(put(&f, &elsewhere).await, Some(0));
+    put(&f, &offer("paper")).await;
     assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "wood")).await,
-        Some(0)
+        put(&f, &offer("paper")).await,
+        Some(0),
+        "two offers do not pair"
     );
+    let mut own = request("wood");
+    own.item.organisation_id = wood.item.organisation_id;
+    assert_eq!(put(&f, &own).await, Some(0));
+    assert_eq!(put(&f, &request("metals")).await, Some(0));
+    assert_eq!(substitutions_of(&f, &wood).await, 0);
 }
 
-async fn hold(f: &Fixture, listing: &IndexedListing, held: bool, at_micros: i64) -> bool {
-    let consumer = if held {
-        "matching-reserved"
-    } else {
-        "matching-reservation-cancelled"
+async fn an_item_that_leaves_drops_its_proposals_not_those_taken_up(f: Fixture) {
+    let offer = offer("wood");
+    put(&f, &offer).await;
+    let (first, second) = (request("wood"), request("wood"));
+    put(&f, &first).await;
+    put(&f, &second).await;
+    let taken_up = f
+        .store
+        .synergies_of_item("dijon", second.item.id)
+        .await
+        .unwrap()[0]
+        .id;
+    let change = PipelineChange {
+        status: Some(SynergyStatus::Contacted),
+        ..PipelineChange::default()
     };
     f.store
-        .hold_listing(
-            consumer,
-            Uuid::now_v7(),
-            listing.listing_id,
-            held,
-            at_micros,
-        )
+        .update_pipeline("dijon", taken_up, &change, Uuid::now_v7())
         .await
         .unwrap()
+        .unwrap();
+    set_state(&f, &offer, ItemState::Closed, 2_000).await;
+    assert_eq!(substitutions_of(&f, &first).await, 0);
+    let kept = f
+        .store
+        .synergies_of_item("dijon", second.item.id)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].status, SynergyStatus::Contacted);
+    assert!(
+        !kept[0]
+            .parties
+            .iter()
+            .find(|p| p.item_id == offer.item.id)
+            .unwrap()
+            .open
+    );
+    // Closed for good: a late publication does not open it again.
+    assert_eq!(put_at(&f, &offer, 3_000).await, Some(0));
+    assert_eq!(put(&f, &request("wood")).await, Some(0));
 }
 
-async fn a_reserved_listing_is_paired_again_once_released(f: Fixture) {
-    let request = listing("dijon", Side::Request, "furniture");
-    index(&f, &request).await;
-    assert!(hold(&f, &request, true, 1_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
-        Some(0),
-        "a reserved request is not offered to new counterparts"
-    );
-    assert!(hold(&f, &request, false, 2_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
-        Some(1),
-        "its reservation was cancelled: open again"
-    );
+async fn a_held_listing_is_paired_again_once_released(f: Fixture) {
+    let offer = offer("wood");
+    put(&f, &offer).await;
+    set_state(&f, &offer, ItemState::Held, 2_000).await;
+    let request = request("wood");
+    assert_eq!(put(&f, &request).await, Some(0), "held: not paired");
+    set_state(&f, &offer, ItemState::Open, 3_000).await;
+    assert_eq!(substitutions_of(&f, &request).await, 1);
 }
 
-async fn a_cancellation_handled_before_its_reservation_wins(f: Fixture) {
-    let request = listing("dijon", Side::Request, "furniture");
-    index(&f, &request).await;
-    // Delivered out of order: the cancellation (newer) first, then the reservation (older).
-    assert!(hold(&f, &request, false, 2_000).await);
-    assert!(hold(&f, &request, true, 1_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
-        Some(1)
-    );
-    // A later reservation holds it again.
-    assert!(hold(&f, &request, true, 3_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Offer, "furniture")).await,
-        Some(0)
-    );
-}
-
-async fn a_listing_reserved_before_its_publication_arrives_is_paired_once_released(f: Fixture) {
-    let offer = listing("dijon", Side::Offer, "wood");
-    index(&f, &listing("dijon", Side::Request, "wood")).await;
-    assert!(hold(&f, &offer, true, 1_000).await);
-    assert_eq!(
-        index(&f, &offer).await,
-        Some(0),
-        "held: indexed, not paired"
-    );
-    assert!(hold(&f, &offer, false, 2_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Request, "wood")).await,
-        Some(1),
-        "released: a new request meets it"
-    );
-}
-
-async fn a_listing_edited_back_into_approval_is_paired_once_approved_again(f: Fixture) {
-    let offer = listing("dijon", Side::Offer, "metals");
-    assert_eq!(publish_at(&f, &offer, 1_000).await, Some(0));
-    // Edited: submitted again at 2 000, waiting for a facilitator.
-    assert!(hold(&f, &offer, true, 2_000).await);
-    assert_eq!(
-        index(&f, &listing("dijon", Side::Request, "metals")).await,
-        Some(0)
-    );
-    // Approved again at 3 000, edited into another category: paired under that one.
+async fn an_older_change_delivered_late_changes_nothing(f: Fixture) {
+    let offer = offer("metals");
     let mut edited = offer.clone();
-    edited.category = "wood".into();
-    index(&f, &listing("dijon", Side::Request, "wood")).await;
-    assert_eq!(publish_at(&f, &edited, 3_000).await, Some(1));
+    edited.item.category = Some("wood".into());
+    assert_eq!(put_at(&f, &edited, 2_000).await, Some(0));
+    put(&f, &request("metals")).await;
+    assert_eq!(
+        put_at(&f, &offer, 1_000).await,
+        Some(0),
+        "the stale version is ignored"
+    );
+    assert_eq!(put(&f, &request("wood")).await, Some(1), "the edit stands");
+    set_state(&f, &edited, ItemState::Held, 1_500).await;
+    assert_eq!(
+        put(&f, &request("wood")).await,
+        Some(1),
+        "a stale hold is ignored"
+    );
 }
 
-async fn an_older_version_delivered_late_changes_nothing(f: Fixture) {
-    let offer = listing("dijon", Side::Offer, "metals");
+async fn a_change_re_scores_and_drops_what_no_longer_fits(f: Fixture) {
+    let request = request("wood");
+    put(&f, &request).await;
+    let offer = offer("wood");
+    put_at(&f, &offer, 1_000).await;
+    assert_eq!(substitutions_of(&f, &request).await, 1);
     let mut edited = offer.clone();
-    edited.category = "wood".into();
-    // The edit (at 2 000) is handled before the publication (at 1 000) it follows.
-    assert_eq!(publish_at(&f, &edited, 2_000).await, Some(0));
-    index(&f, &listing("dijon", Side::Request, "metals")).await;
-    assert_eq!(
-        publish_at(&f, &offer, 1_000).await,
-        Some(0),
-        "the stale publication neither re-indexes as metals nor pairs"
+    edited.item.category = Some("metals".into());
+    put_at(&f, &edited, 2_000).await;
+    assert_eq!(substitutions_of(&f, &request).await, 0);
+}
+
+async fn the_pipeline_notes_and_feedback_are_kept(f: Fixture) {
+    let request = request("wood");
+    put(&f, &request).await;
+    put(&f, &offer("wood")).await;
+    let id = f
+        .store
+        .synergies_of_item("dijon", request.item.id)
+        .await
+        .unwrap()[0]
+        .id;
+    let advisor = Uuid::now_v7();
+    let change = PipelineChange {
+        status: Some(SynergyStatus::Realised),
+        note: Some("Premier enlèvement fait".into()),
+        realised_quantity: Some(12.5),
+        unit: Some("t".into()),
+        advisor_user_id: Some(advisor),
+        reason: None,
+    };
+    let updated = f
+        .store
+        .update_pipeline("dijon", id, &change, advisor)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.status, SynergyStatus::Realised);
+    assert_eq!(updated.realised_quantity, Some(12.5));
+    assert_eq!(updated.realised_unit, "t");
+    assert_eq!(updated.advisor_user_id, Some(advisor));
+    assert_eq!(updated.notes[0].text, "Premier enlèvement fait");
+    assert!(
+        f.store
+            .update_pipeline("beaune", id, &change, advisor)
+            .await
+            .unwrap()
+            .is_none()
     );
+    let dismissed = f
+        .store
+        .give_feedback("dijon", id, request.item.organisation_id, false)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dismissed.dismissed_by, vec![request.item.organisation_id]);
+    assert!(!dismissed.visible_to_member(request.item.organisation_id));
+    let realised = SynergyFilter {
+        status: Some(SynergyStatus::Realised),
+        ..SynergyFilter::default()
+    };
     assert_eq!(
-        index(&f, &listing("dijon", Side::Request, "wood")).await,
-        Some(1),
-        "the edit's category stands"
+        f.store.synergies("dijon", &realised).await.unwrap().len(),
+        1
     );
+    assert!(
+        f.store
+            .synergies("beaune", &realised)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn three_organisations_make_a_group_that_grows(f: Fixture) {
+    let needs: Vec<IndexedItem> = (0..3).map(|_| request("hygiene/gloves")).collect();
+    for need in &needs[..2] {
+        put(&f, need).await;
+    }
+    let groups = SynergyFilter {
+        kind: Some(SynergyKind::Mutualisation),
+        ..SynergyFilter::default()
+    };
+    assert!(
+        f.store
+            .synergies("dijon", &groups)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    put(&f, &needs[2]).await;
+    let found = f.store.synergies("dijon", &groups).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].parties.len(), 3);
+    let id = found[0].id;
+    put(&f, &request("hygiene/gloves")).await;
+    let grown = f.store.synergies("dijon", &groups).await.unwrap();
+    assert_eq!(
+        (grown.len(), grown[0].id, grown[0].parties.len()),
+        (1, id, 4)
+    );
+    let mine = SynergyFilter {
+        organisation_id: Some(needs[0].item.organisation_id),
+        ..groups.clone()
+    };
+    assert_eq!(f.store.synergies("dijon", &mine).await.unwrap().len(), 1);
+    for need in &needs {
+        set_state(&f, need, ItemState::Closed, 5_000).await;
+    }
+    assert!(
+        f.store
+            .synergies("dijon", &groups)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn flows_and_listings_pair_across_kinds(f: Fixture) {
+    let mut flow = item("dijon", ItemKind::Flow, Direction::Out, "wood");
+    flow.item.organisation_name = "Scierie du Morvan".into();
+    flow.confidentiality = Confidentiality::Facilitator;
+    put(&f, &flow).await;
+    let request = request("wood");
+    assert_eq!(put(&f, &request).await, Some(1));
+    let seen = f
+        .store
+        .synergies_of_item("dijon", request.item.id)
+        .await
+        .unwrap();
+    let counterpart = seen[0].counterpart_of(request.item.id).unwrap();
+    assert_eq!(counterpart.kind, ItemKind::Flow);
+    assert_eq!(counterpart.organisation_name, "Scierie du Morvan");
+    assert!(
+        !seen[0].visible_to_member(request.item.organisation_id),
+        "a flow kept for facilitators is never shown to another organisation"
+    );
+    assert!(seen[0].visible_to_member(flow.item.organisation_id));
 }
 
 synergies_platform::store_conformance!(open;
-    an_older_version_delivered_late_changes_nothing,
-    a_listing_edited_back_into_approval_is_paired_once_approved_again,
-    a_cancellation_handled_before_its_reservation_wins,
-    a_listing_reserved_before_its_publication_arrives_is_paired_once_released,
-    a_reserved_listing_is_paired_again_once_released,
-    a_listing_closed_before_its_publication_arrives_is_never_indexed,
-    a_closed_listing_is_no_longer_paired,
-    a_request_then_an_offer_make_one_match_and_one_event,
-    an_event_handled_twice_changes_nothing,
-    no_match_across_tenants_or_categories,
+    an_offer_and_a_request_make_one_synergy_seen_from_both_and_one_event,
+    an_event_handled_twice_or_replayed_changes_nothing,
+    nothing_across_tenants_within_an_organisation_or_when_unrelated,
+    an_item_that_leaves_drops_its_proposals_not_those_taken_up,
+    a_held_listing_is_paired_again_once_released,
+    an_older_change_delivered_late_changes_nothing,
+    a_change_re_scores_and_drops_what_no_longer_fits,
+    the_pipeline_notes_and_feedback_are_kept,
+    three_organisations_make_a_group_that_grows,
+    flows_and_listings_pair_across_kinds,
 );

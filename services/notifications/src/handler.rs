@@ -92,25 +92,126 @@ fn change_of<'a>(
     })
 }
 
-/// `match.found` → the requester: an offer may meet their request.
+/// The organisation named in a `match.found`, or a neutral phrase for events that predate
+/// names (or organisations matching has not learned the name of).
+fn organisation_or_another(name: &str) -> Text {
+    if name.trim().is_empty() {
+        Text::new("another organisation", "une autre organisation")
+    } else {
+        Text::new(name, name)
+    }
+}
+
+/// "de X" in French, elided before a vowel ("d'Eiffage"), "d'une autre organisation" unnamed.
+fn of_organisation_fr(name: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() {
+        return "d'une autre organisation".to_owned();
+    }
+    let vowel = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUYHÉÈÊÂÎÔaeiouyhéèêâîô".contains(c));
+    if vowel {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// The first letter in capitals, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The scorer's explanation, or the category rule of events that predate it.
+fn match_explanation(event: &MatchFound) -> Text {
+    if event.explanation_fr.is_empty() {
+        let category = &event.category;
+        Text::new(
+            format!("Same category ({category})."),
+            format!("Même catégorie ({category})."),
+        )
+    } else {
+        Text::new(event.explanation_en.clone(), event.explanation_fr.clone())
+    }
+}
+
+/// The id of a listing side of a match (flows are not listings: no listing to link to).
+fn listing_side(kind: &str, id: &str) -> Result<Option<Uuid>, HandlerError> {
+    if kind == "flow" {
+        Ok(None)
+    } else {
+        uuid("listing_id", id).map(Some)
+    }
+}
+
+/// `match.found` → both sides: the requester learns which organisation's offer may meet their
+/// request, and the offer's owner learns who could use it. A side without an owning member
+/// (a diagnosed flow) is told nobody here.
 pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
     let event: MatchFound = events::payload(envelope)?;
-    let (offer, request, category) = (&event.offer_title, &event.request_title, &event.category);
-    Ok(vec![item(
-        envelope,
-        uuid("request_owner_user_id", &event.request_owner_user_id)?,
-        uuid("offer_listing_id", &event.offer_listing_id)?,
-        Text::new(
-            format!("An offer may meet your request “{request}”"),
-            format!("Une offre peut répondre à votre demande « {request} »"),
-        ),
-        Text::new(
-            format!("The offer “{offer}” is in the same category ({category}) as your request."),
-            format!(
-                "L'offre « {offer} » est dans la même catégorie ({category}) que votre demande."
+    let (offer, request) = (&event.offer_title, &event.request_title);
+    let why = match_explanation(&event);
+    let offerer = organisation_or_another(&event.offer_organisation_name);
+    let requester = organisation_or_another(&event.request_organisation_name);
+    let offer_listing = listing_side(&event.offer_item_kind, &event.offer_listing_id)?;
+    let request_listing = listing_side(&event.request_item_kind, &event.request_listing_id)?;
+    let mut items = Vec::new();
+    if !event.request_owner_user_id.is_empty() {
+        let mut told = item(
+            envelope,
+            uuid("request_owner_user_id", &event.request_owner_user_id)?,
+            Uuid::nil(),
+            Text::new(
+                format!("An offer may meet your request “{request}”"),
+                format!("Une offre peut répondre à votre demande « {request} »"),
             ),
-        ),
-    )?])
+            Text::new(
+                format!(
+                    "The offer “{offer}” of {} may meet it. {}",
+                    offerer.en, why.en
+                ),
+                format!(
+                    "L'offre « {offer} » {} peut y répondre. {}",
+                    of_organisation_fr(&event.offer_organisation_name),
+                    why.fr
+                ),
+            ),
+        )?;
+        told.listing_id = offer_listing;
+        items.push(told);
+    }
+    if !event.offer_owner_user_id.is_empty() {
+        let mut told = item(
+            envelope,
+            uuid("offer_owner_user_id", &event.offer_owner_user_id)?,
+            Uuid::nil(),
+            Text::new(
+                format!("Your offer “{offer}” could be used by {}", requester.en),
+                format!("Votre offre « {offer} » peut servir à {}", requester.fr),
+            ),
+            Text::new(
+                format!(
+                    "{} is looking for “{request}”. {}",
+                    capitalised(&requester.en),
+                    why.en
+                ),
+                format!(
+                    "{} recherche « {request} ». {}",
+                    capitalised(&requester.fr),
+                    why.fr
+                ),
+            ),
+        )?;
+        told.listing_id = request_listing;
+        items.push(told);
+    }
+    Ok(items)
 }
 
 /// `listing.hidden` → the owner: a facilitator hid their listing, and why.
@@ -399,5 +500,67 @@ impl EventHandler for UserErasedHandler {
             tracing::info!(%user_id, "erased user's notifications forgotten");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(offer_owner: &str, offer_organisation: &str) -> EventEnvelope {
+        let event = MatchFound {
+            match_id: Uuid::now_v7().to_string(),
+            offer_listing_id: Uuid::now_v7().to_string(),
+            request_listing_id: Uuid::now_v7().to_string(),
+            offer_title: "Chutes de chêne".into(),
+            request_title: "Cherche du bois".into(),
+            offer_owner_user_id: offer_owner.into(),
+            request_owner_user_id: Uuid::now_v7().to_string(),
+            offer_organisation_name: offer_organisation.into(),
+            request_organisation_name: "Brasserie du Lac".into(),
+            explanation_fr: "Même matière.".into(),
+            explanation_en: "Same material.".into(),
+            offer_item_kind: "listing".into(),
+            request_item_kind: "listing".into(),
+            ..MatchFound::default()
+        };
+        events::envelope("dijon", "matching", &event)
+    }
+
+    #[test]
+    fn both_sides_of_a_match_are_told_naming_the_other() {
+        let owner = Uuid::now_v7();
+        let items = match_items(&found(&owner.to_string(), "Ébénisterie Martin")).unwrap();
+        assert_eq!(items.len(), 2);
+        let offerer = items.iter().find(|i| i.user_id == owner).unwrap();
+        assert!(
+            offerer.title.fr.contains("Brasserie du Lac"),
+            "{:?}",
+            offerer.title
+        );
+        assert!(
+            offerer
+                .body
+                .en
+                .starts_with("Brasserie du Lac is looking for")
+        );
+        let requester = items.iter().find(|i| i.user_id != owner).unwrap();
+        assert!(
+            requester.body.fr.contains("d'Ébénisterie Martin")
+                && requester.body.fr.contains("Même matière."),
+            "{:?}",
+            requester.body
+        );
+    }
+
+    #[test]
+    fn a_side_without_a_member_is_told_nobody_and_unnamed_organisations_read_well() {
+        let items = match_items(&found("", "")).unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(
+            items[0].body.fr.contains("d'une autre organisation"),
+            "{:?}",
+            items[0].body
+        );
     }
 }

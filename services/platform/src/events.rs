@@ -117,6 +117,12 @@ pub fn filter_all_tenants(prefix: &str, event_type: &str) -> String {
     format!("{prefix}.*.{event_type}")
 }
 
+/// Filter matching every event of one aggregate in every tenant, e.g. `synergies.*.listing.*`:
+/// one durable consumer then receives that aggregate's events in the order they were published.
+pub fn filter_aggregate(prefix: &str, aggregate: &str) -> String {
+    format!("{prefix}.*.{aggregate}.*")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error("malformed event envelope: {0}")]

@@ -46,9 +46,31 @@ impl ServiceEnv {
         event_type: &str,
         handler: Arc<dyn EventHandler>,
     ) -> JoinHandle<()> {
+        let filter = crate::events::filter_all_tenants(&self.config.bus.prefix, event_type);
+        self.spawn_filtered_consumer(consumer, filter, handler)
+    }
+
+    /// Starts a durable consumer of every event of one aggregate (`listing`, `flow`…) in every
+    /// tenant; the handler dispatches on the envelope's event type.
+    pub fn spawn_aggregate_consumer(
+        &self,
+        consumer: &str,
+        aggregate: &str,
+        handler: Arc<dyn EventHandler>,
+    ) -> JoinHandle<()> {
+        let filter = crate::events::filter_aggregate(&self.config.bus.prefix, aggregate);
+        self.spawn_filtered_consumer(consumer, filter, handler)
+    }
+
+    fn spawn_filtered_consumer(
+        &self,
+        consumer: &str,
+        filter_subject: String,
+        handler: Arc<dyn EventHandler>,
+    ) -> JoinHandle<()> {
         let spec = ConsumerSpec {
             name: consumer.to_owned(),
-            filter_subject: crate::events::filter_all_tenants(&self.config.bus.prefix, event_type),
+            filter_subject,
         };
         let settings = ConsumerSettings {
             max_deliver: self.config.bus.max_deliver.max(1),

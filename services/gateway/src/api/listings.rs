@@ -10,7 +10,6 @@ use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::{Language, Text};
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
-use synergies_proto::matching::v1 as matching;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Member;
@@ -226,22 +225,6 @@ pub struct Category {
 #[derive(Serialize, ToSchema)]
 pub struct CategoryList {
     pub categories: Vec<Category>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Match {
-    pub id: String,
-    pub offer_listing_id: String,
-    pub request_listing_id: String,
-    pub category: String,
-    pub explanation: String,
-    pub score: f64,
-    pub created_at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MatchList {
-    pub matches: Vec<Match>,
 }
 
 fn kind_message(kind: ListingKind) -> pb::ListingKind {
@@ -676,37 +659,4 @@ pub async fn hide(
         .listing
         .ok_or_else(ApiError::incomplete_answer)?;
     Ok(Json(listing_json(listing)))
-}
-
-/// Matches found for a listing.
-#[utoipa::path(get, path = "/api/v1/listings/{id}/matches", params(("id" = String, Path)), security(("member" = [])),
-    responses((status = 200, body = MatchList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn matches(
-    member: Member,
-    State(state): State<GatewayState>,
-    Path(id): Path<String>,
-) -> Result<Json<MatchList>, ApiError> {
-    let message = matching::ListMatchesRequest { listing_id: id };
-    let found = idempotent_call(|| {
-        let mut client = state.matching.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.list_matches(call).await }
-    })
-    .await?
-    .into_inner();
-    Ok(Json(MatchList {
-        matches: found
-            .matches
-            .into_iter()
-            .map(|m| Match {
-                created_at: super::rfc3339(m.created_at.as_ref()),
-                id: m.id,
-                offer_listing_id: m.offer_listing_id,
-                request_listing_id: m.request_listing_id,
-                category: m.category,
-                explanation: m.explanation,
-                score: m.score,
-            })
-            .collect(),
-    }))
 }

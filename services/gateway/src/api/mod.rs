@@ -10,6 +10,7 @@ pub mod me;
 pub mod organisations;
 pub mod photos;
 pub mod session;
+pub mod synergies;
 pub mod tenants;
 
 /// RFC 3339 text of a protobuf timestamp.

@@ -1,0 +1,216 @@
+//! The matching service as the gateway calls it: synergies of an item, of the tenant, the
+//! facilitators' pipeline and the members' feedback, converted to the API's JSON shapes.
+//! Reads are retried (idempotent); writes are not.
+
+use serde::Serialize;
+use synergies_platform::context::{CallerContext, request};
+use synergies_platform::retry::idempotent_call;
+use synergies_proto::matching::v1 as pb;
+use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
+use tonic::transport::Channel;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// One named part of a score, in [0, 1].
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct Factor {
+    pub name: String,
+    pub value: f64,
+}
+
+/// The other side of a substitution, as seen from the item asked about.
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct Counterpart {
+    /// `listing` or `flow`.
+    pub kind: String,
+    pub id: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub label: String,
+}
+
+/// A party of a synergy: for a mutualisation group, one member.
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct Member {
+    /// `listing` or `flow`.
+    pub kind: String,
+    pub id: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub label: String,
+    /// `output` or `input` (substitution), `member` (mutualisation).
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub by_user_id: String,
+    pub at: String,
+}
+
+/// A synergy: a substitution (an output of one organisation for an input of another) or a
+/// mutualisation group (three organisations or more nearby pooling the same thing).
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct Synergy {
+    pub id: String,
+    /// `substitution` or `mutualisation`.
+    pub kind: String,
+    /// In [0, 1].
+    pub score: f64,
+    /// The other side (lists of an item's synergies only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Counterpart>,
+    pub members: Vec<Member>,
+    /// material, waste, by-product, energy, water, equipment, service, skill, space, logistics.
+    pub resource_class: String,
+    /// Mutualisation: collection, purchasing or shared-service.
+    pub pool: String,
+    /// In French.
+    pub explanation: String,
+    pub explanation_en: String,
+    pub factors: Vec<Factor>,
+    /// proposed, contacted, studying, realised or abandoned.
+    pub status: String,
+    pub status_reason: String,
+    pub notes: Vec<Note>,
+    pub advisor_user_id: String,
+    pub realised_quantity: Option<f64>,
+    pub unit: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct SynergyList {
+    pub synergies: Vec<Synergy>,
+}
+
+fn party(p: pb::Party) -> Member {
+    Member {
+        kind: p.kind,
+        id: p.id,
+        organisation_id: p.organisation_id,
+        organisation_name: p.organisation_name,
+        label: p.label,
+        role: p.role,
+    }
+}
+
+pub fn synergy_json(s: pb::Synergy) -> Synergy {
+    Synergy {
+        id: s.id,
+        kind: s.kind,
+        score: s.score,
+        counterpart: s.counterpart.map(|p| Counterpart {
+            kind: p.kind,
+            id: p.id,
+            organisation_id: p.organisation_id,
+            organisation_name: p.organisation_name,
+            label: p.label,
+        }),
+        members: s.members.into_iter().map(party).collect(),
+        resource_class: s.resource_class,
+        pool: s.pool,
+        explanation: s.explanation,
+        explanation_en: s.explanation_en,
+        factors: s
+            .factors
+            .into_iter()
+            .map(|f| Factor {
+                name: f.name,
+                value: f.value,
+            })
+            .collect(),
+        status: s.status,
+        status_reason: s.status_reason,
+        notes: s
+            .notes
+            .into_iter()
+            .map(|n| Note {
+                at: crate::api::rfc3339(n.at.as_ref()),
+                text: n.text,
+                by_user_id: n.by_user_id,
+            })
+            .collect(),
+        advisor_user_id: s.advisor_user_id,
+        realised_quantity: s.realised_quantity,
+        unit: s.unit,
+        created_at: crate::api::rfc3339(s.created_at.as_ref()),
+        updated_at: crate::api::rfc3339(s.updated_at.as_ref()),
+    }
+}
+
+fn list(answer: pb::ListSynergiesResponse) -> SynergyList {
+    SynergyList {
+        synergies: answer.synergies.into_iter().map(synergy_json).collect(),
+    }
+}
+
+/// Substitutions of one listing or flow (`item_kind`), best first.
+pub async fn of_item(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    item_kind: &str,
+    item_id: &str,
+) -> Result<SynergyList, ApiError> {
+    let message = pb::ListItemSynergiesRequest {
+        item_kind: item_kind.to_owned(),
+        item_id: item_id.to_owned(),
+    };
+    let answer = idempotent_call(|| {
+        let mut client = client.clone();
+        let call = request(message.clone(), caller);
+        async move { client.list_item_synergies(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(list(answer))
+}
+
+/// The tenant's synergies the caller may see.
+pub async fn of_tenant(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::ListSynergiesRequest,
+) -> Result<SynergyList, ApiError> {
+    let answer = idempotent_call(|| {
+        let mut client = client.clone();
+        let call = request(message.clone(), caller);
+        async move { client.list_synergies(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(list(answer))
+}
+
+pub async fn update(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::UpdateSynergyRequest,
+) -> Result<Synergy, ApiError> {
+    let synergy = client
+        .clone()
+        .update_synergy(request(message, caller))
+        .await?
+        .into_inner()
+        .synergy
+        .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(synergy_json(synergy))
+}
+
+pub async fn feedback(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::GiveFeedbackRequest,
+) -> Result<Synergy, ApiError> {
+    let synergy = client
+        .clone()
+        .give_feedback(request(message, caller))
+        .await?
+        .into_inner()
+        .synergy
+        .ok_or_else(ApiError::incomplete_answer)?;
+    Ok(synergy_json(synergy))
+}

@@ -1,0 +1,471 @@
+//! What the scorer knows about which outputs feed which inputs: documented exchanges (learned
+//! from MAESTRI, compared case by case) and curated routes from the literature, plus the synonym
+//! file and the correspondence between listing categories and waste codes.
+
+use std::collections::BTreeMap;
+
+use super::codes::{WasteCode, nace_closeness, nace_codes};
+use super::text::{self, Synonyms, TermSet, term_set};
+use super::{Item, KnownExchange, ResourceClass};
+
+const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
+const ROUTES: &str = include_str!("../../data/routes.tsv");
+const CATEGORIES: &str = include_str!("../../data/categories.tsv");
+/// The MAESTRI exchanges, shipped with the code.
+pub const MAESTRI: &str = include_str!("../../data/maestri-exchanges.csv");
+
+/// How many of the best-fitting documented exchanges add up into the activity factor.
+const SUPPORTING_EXCHANGES: usize = 3;
+
+/// What the scorer knows about which activities' outputs feed which activities' inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    pub(crate) synonyms: Synonyms,
+    exchanges: Vec<LearnedExchange>,
+    routes: Vec<Route>,
+    /// Category code → (waste codes, concept).
+    categories: BTreeMap<String, (Vec<WasteCode>, Option<String>)>,
+}
+
+/// A documented exchange as compared with a pair of items.
+#[derive(Debug, Clone)]
+pub(crate) struct LearnedExchange {
+    provider: Vec<String>,
+    receiver: Vec<String>,
+    waste: Option<WasteCode>,
+    material: TermSet,
+    final_use: TermSet,
+    pub(crate) material_label: String,
+    pub(crate) final_use_label: String,
+}
+
+/// A curated output → input route.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    from: Vec<Condition>,
+    to: Vec<Condition>,
+    pub(crate) strength: f64,
+    pub(crate) why_fr: String,
+    pub(crate) why_en: String,
+    pub(crate) source: String,
+}
+
+#[derive(Debug, Clone)]
+enum Condition {
+    Ewc(String),
+    Nace(String),
+    Category(String),
+    Class(ResourceClass),
+    Term(String),
+}
+
+/// An item as the knowledge compares it: codes parsed and text normalised once.
+#[derive(Debug, Clone)]
+pub(crate) struct View<'a> {
+    pub(crate) item: &'a Item,
+    pub(crate) nace: Vec<String>,
+    pub(crate) waste: Option<WasteCode>,
+    pub(crate) terms: TermSet,
+    /// Waste codes that the item's listing category stands for.
+    pub(crate) category_wastes: Vec<WasteCode>,
+    /// For each documented exchange, how much the item looks like its provider's output (an
+    /// output's view) or its receiver's input (an input's view).
+    profile: Vec<f64>,
+}
+
+/// Which end of an exchange an item is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Output,
+    Input,
+    /// Neither: only the codes and words are needed (mutualisation).
+    Neither,
+}
+
+/// Where the activity factor comes from, for the explanation.
+#[derive(Debug, Clone)]
+pub(crate) enum Evidence<'k> {
+    Route(&'k Route),
+    Exchange(&'k LearnedExchange),
+}
+
+impl Knowledge {
+    /// The knowledge shipped with the code: the MAESTRI exchanges and the curated routes.
+    pub fn bundled() -> Knowledge {
+        let exchanges: Vec<KnownExchange> = maestri_records(MAESTRI)
+            .iter()
+            .map(MaestriRecord::known_exchange)
+            .collect();
+        Self::learned_from(&exchanges, ROUTES)
+    }
+
+    /// Knowledge from the given exchanges and curated routes (`routes.tsv` format). Lines of the
+    /// curated text that do not parse are skipped (a unit test keeps the shipped file clean).
+    pub fn learned_from(exchanges: &[KnownExchange], curated: &str) -> Knowledge {
+        let synonyms = Synonyms::parse(SYNONYMS).unwrap_or_default();
+        let exchanges = exchanges
+            .iter()
+            .map(|exchange| LearnedExchange {
+                provider: nace_codes(&exchange.provider_nace),
+                receiver: nace_codes(&exchange.receiver_nace),
+                waste: WasteCode::parse(&exchange.ewc_code),
+                material: term_set(synonyms.terms(&exchange.material)),
+                final_use: term_set(synonyms.terms(&exchange.final_use)),
+                material_label: exchange.material.clone(),
+                final_use_label: exchange.final_use.clone(),
+            })
+            .collect();
+        let routes = parse_routes(curated, &synonyms)
+            .into_iter()
+            .filter_map(Result::ok)
+            .collect();
+        let categories = CATEGORIES
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                let mut fields = line.split('\t');
+                let code = fields.next().unwrap_or_default().to_owned();
+                let wastes = fields
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(WasteCode::parse)
+                    .collect();
+                let concept = fields
+                    .next()
+                    .map(|c| synonyms.terms(c).join("_"))
+                    .filter(|c| !c.is_empty());
+                (code, (wastes, concept))
+            })
+            .collect();
+        Knowledge {
+            synonyms,
+            exchanges,
+            routes,
+            categories,
+        }
+    }
+
+    /// The item with its codes parsed and its text normalised.
+    pub(crate) fn view<'a>(&self, item: &'a Item, side: Side) -> View<'a> {
+        let mut terms = term_set(
+            self.synonyms
+                .terms(&format!("{} {}", item.label, item.description)),
+        );
+        let mut category_wastes = Vec::new();
+        if let Some(category) = &item.category
+            && let Some((wastes, concept)) = self.category(category)
+        {
+            category_wastes.clone_from(wastes);
+            if let Some(concept) = concept {
+                terms.insert(concept.clone());
+            }
+        }
+        let mut view = View {
+            item,
+            nace: nace_codes(&item.nace),
+            waste: item.ewc_code.as_deref().and_then(WasteCode::parse),
+            terms,
+            category_wastes,
+            profile: Vec::new(),
+        };
+        view.profile = match side {
+            Side::Output => self.exchanges.iter().map(|e| e.giver(&view)).collect(),
+            Side::Input => self.exchanges.iter().map(|e| e.taker(&view)).collect(),
+            Side::Neither => Vec::new(),
+        };
+        view
+    }
+
+    /// A category's waste codes and concept, or its nearest ancestor's.
+    fn category(&self, code: &str) -> Option<&(Vec<WasteCode>, Option<String>)> {
+        let mut code = code;
+        loop {
+            if let Some(found) = self.categories.get(code) {
+                return Some(found);
+            }
+            code = code.rsplit_once('/')?.0;
+        }
+    }
+
+    /// How strongly what is known says that `output` feeds `input`, in [0, 1], and the best
+    /// piece of evidence for it.
+    pub(crate) fn activity(&self, output: &View, input: &View) -> (f64, Option<Evidence<'_>>) {
+        let mut best_route: Option<&Route> = None;
+        for route in &self.routes {
+            if route.from.iter().any(|c| c.holds(output))
+                && route.to.iter().any(|c| c.holds(input))
+                && best_route.is_none_or(|best| route.strength > best.strength)
+            {
+                best_route = Some(route);
+            }
+        }
+        // The route is documented for both ends, so both must look alike.
+        let mut supports: Vec<(f64, &LearnedExchange)> = self
+            .exchanges
+            .iter()
+            .zip(output.profile.iter().zip(&input.profile))
+            .filter_map(|(exchange, (giver, taker))| {
+                let value = giver * taker * 0.9;
+                (value > 0.0).then_some((value, exchange))
+            })
+            .collect();
+        supports.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let learned = 1.0
+            - supports
+                .iter()
+                .take(SUPPORTING_EXCHANGES)
+                .map(|(value, _)| 1.0 - value)
+                .product::<f64>();
+        let routed = best_route.map_or(0.0, |route| route.strength);
+        let combined = 1.0 - (1.0 - learned) * (1.0 - routed);
+        let evidence = match (best_route, supports.first()) {
+            (Some(route), Some((value, exchange))) => Some(if route.strength >= *value {
+                Evidence::Route(route)
+            } else {
+                Evidence::Exchange(exchange)
+            }),
+            (Some(route), None) => Some(Evidence::Route(route)),
+            (None, Some((_, exchange))) => Some(Evidence::Exchange(exchange)),
+            (None, None) => None,
+        };
+        (combined, evidence)
+    }
+}
+
+impl LearnedExchange {
+    /// How much an output looks like what was given: the waste code or the material's words,
+    /// helped by the provider's activity.
+    fn giver(&self, output: &View) -> f64 {
+        let waste = match (&output.waste, &self.waste) {
+            (Some(a), Some(b)) => a.closeness(b),
+            _ => 0.0,
+        };
+        let material = text::similarity(&output.terms, &self.material);
+        let provider = nace_closeness(&output.nace, &self.provider);
+        let resource = waste.max(material);
+        1.0 - (1.0 - 0.9 * resource) * (1.0 - 0.45 * provider)
+    }
+
+    /// How much an input looks like where it went: the receiver's activity, helped by the
+    /// final use. Too faint a likeness counts as none.
+    fn taker(&self, input: &View) -> f64 {
+        let receiver = nace_closeness(&input.nace, &self.receiver);
+        let use_similarity = text::similarity(&input.terms, &self.final_use);
+        let taker = 1.0 - (1.0 - 0.85 * receiver) * (1.0 - 0.5 * use_similarity);
+        if taker < 0.3 { 0.0 } else { taker }
+    }
+}
+
+impl Condition {
+    fn holds(&self, view: &View) -> bool {
+        match self {
+            Self::Ewc(prefix) => {
+                view.waste
+                    .as_ref()
+                    .is_some_and(|w| w.code.starts_with(prefix))
+                    || view
+                        .category_wastes
+                        .iter()
+                        .any(|w| w.code.starts_with(prefix))
+            }
+            Self::Nace(prefix) => view.nace.iter().any(|code| code.starts_with(prefix)),
+            Self::Category(prefix) => view.item.category.as_deref().is_some_and(|category| {
+                category == prefix || category.starts_with(&format!("{prefix}/"))
+            }),
+            Self::Class(class) => view.item.resource_class == *class,
+            Self::Term(term) => view.terms.contains(term),
+        }
+    }
+}
+
+/// The routes of a `routes.tsv` text, or for each bad line why it is bad.
+pub(crate) fn parse_routes(text: &str, synonyms: &Synonyms) -> Vec<Result<Route, String>> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|(number, line)| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [from, to, strength, why_fr, why_en, source] = fields[..] else {
+                return Err(format!("routes line {}: expected 6 fields", number + 1));
+            };
+            let strength: f64 = strength
+                .parse()
+                .map_err(|_| format!("routes line {}: bad strength", number + 1))?;
+            let conditions = |side: &str| -> Result<Vec<Condition>, String> {
+                side.split('|')
+                    .map(|c| parse_condition(c, synonyms))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| format!("routes line {}: bad condition in {side}", number + 1))
+            };
+            if source.trim().is_empty() || !(0.0..=1.0).contains(&strength) {
+                return Err(format!(
+                    "routes line {}: a source and a strength in [0, 1]",
+                    number + 1
+                ));
+            }
+            Ok(Route {
+                from: conditions(from)?,
+                to: conditions(to)?,
+                strength,
+                why_fr: why_fr.to_owned(),
+                why_en: why_en.to_owned(),
+                source: source.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn parse_condition(text: &str, synonyms: &Synonyms) -> Option<Condition> {
+    let (kind, value) = text.trim().split_once(':')?;
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Some(match kind {
+        "ewc" => Condition::Ewc(value.chars().filter(char::is_ascii_digit).collect()),
+        "nace" => Condition::Nace(value.to_owned()),
+        "cat" => Condition::Category(value.to_owned()),
+        "class" => Condition::Class(ResourceClass::parse(value)?),
+        "term" => Condition::Term(synonyms.terms(value).join("_")),
+        _ => return None,
+    })
+}
+
+/// One row of the MAESTRI exchange file, with the columns the scorer and its evaluation read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaestriRecord {
+    pub exchange_id: String,
+    pub case: String,
+    pub provider_nace: String,
+    pub provider_industry: String,
+    pub provider_company: String,
+    pub receiver_nace: String,
+    pub receiver_industry: String,
+    pub receiver_company: String,
+    pub material: String,
+    pub ewc_code: String,
+    pub final_use: String,
+}
+
+impl MaestriRecord {
+    pub fn known_exchange(&self) -> KnownExchange {
+        KnownExchange {
+            provider_nace: self.provider_nace.clone(),
+            receiver_nace: self.receiver_nace.clone(),
+            ewc_code: self.ewc_code.clone(),
+            material: self.material.clone(),
+            final_use: self.final_use.clone(),
+        }
+    }
+}
+
+/// The rows of the MAESTRI CSV file (header first; quoted fields may hold commas and quotes).
+pub fn maestri_records(csv: &str) -> Vec<MaestriRecord> {
+    let mut rows = parse_csv(csv).into_iter();
+    let Some(header) = rows.next() else {
+        return Vec::new();
+    };
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let columns = [
+        "exchange_id",
+        "case",
+        "provider_nace",
+        "provider_industry",
+        "provider_company",
+        "receiver_nace",
+        "receiver_industry",
+        "receiver_company",
+        "material",
+        "ewc_code",
+        "final_use",
+    ]
+    .map(column);
+    rows.filter(|row| row.len() > 1)
+        .map(|row| {
+            let get = |index: usize| {
+                columns[index]
+                    .and_then(|c| row.get(c))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            MaestriRecord {
+                exchange_id: get(0),
+                case: get(1),
+                provider_nace: get(2),
+                provider_industry: get(3),
+                provider_company: get(4),
+                receiver_nace: get(5),
+                receiver_industry: get(6),
+                receiver_company: get(7),
+                material: get(8),
+                ewc_code: get(9),
+                final_use: get(10),
+            }
+        })
+        .collect()
+}
+
+/// RFC 4180 CSV: fields separated by commas, optionally quoted, `""` for a quote inside quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, _) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_routes_all_parse_and_cite_a_source() {
+        let synonyms = Synonyms::parse(SYNONYMS).expect("synonyms parse");
+        let routes = parse_routes(ROUTES, &synonyms);
+        assert!(routes.len() >= 30);
+        for route in routes {
+            let route = route.expect("every route line parses");
+            assert!(
+                !route.source.is_empty() && !route.why_fr.is_empty() && !route.why_en.is_empty()
+            );
+        }
+    }
+
+    #[test]
+    fn the_maestri_file_reads_as_300_exchanges_in_cases() {
+        let records = maestri_records(MAESTRI);
+        assert_eq!(records.len(), 300);
+        assert_eq!(records[0].exchange_id, "1,12,4");
+        assert_eq!(records[0].case, "1");
+        assert_eq!(records[0].ewc_code, "050799#");
+        assert!(
+            records
+                .iter()
+                .all(|r| !r.case.is_empty() && !r.final_use.is_empty())
+        );
+    }
+}

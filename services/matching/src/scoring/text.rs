@@ -1,0 +1,283 @@
+//! French (and English) text as the scorer compares it: lowercase, no diacritics, stop words
+//! dropped, a light stemmer for the plural and feminine endings members vary in, and a synonym
+//! file that folds the words members use for the same thing (trade names, abbreviations,
+//! everyday words, the English of the literature) onto one concept.
+//!
+//! The stemmer is deliberately light (endings only), like the listings search one: an
+//! aggressive stemmer merges words a member would not expect ("carton" and "cartonnage").
+
+use std::collections::BTreeSet;
+
+/// Words that carry no meaning for matching: French and English articles, prepositions,
+/// pronouns, auxiliaries.
+const STOP_WORDS: &[&str] = &[
+    "a", "afin", "au", "aux", "avec", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du",
+    "en", "est", "et", "l", "la", "le", "les", "leur", "leurs", "n", "ne", "nos", "notre", "nous",
+    "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son", "sont",
+    "sur", "un", "une", "vos", "votre", "vous", "y", "the", "of", "and", "for", "to", "in", "as",
+    "from", "with", "or", "by", "an", "is", "are", "be", "at", "on", "into", "its", "their",
+    "other", "etc",
+];
+
+/// Words so common in resource descriptions that sharing them says little.
+const GENERIC_WORDS: &[&str] = &[
+    "dechet",
+    "waste",
+    "material",
+    "matiere",
+    "materiau",
+    "produit",
+    "product",
+    "raw",
+    "premiere",
+    "residu",
+    "residue",
+    "rebut",
+    "divers",
+    "autre",
+    "process",
+    "procede",
+    "industriel",
+    "industrial",
+    "recherche",
+    "cherche",
+    "besoin",
+    "donne",
+    "propose",
+    "disponible",
+    "an",
+    "annee",
+    "par",
+    "lot",
+    "stock",
+];
+
+/// Weight of a generic word relative to a meaningful one.
+const GENERIC_WEIGHT: f64 = 0.25;
+
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+        'ç' => "c",
+        'é' | 'è' | 'ê' | 'ë' => "e",
+        'î' | 'ï' | 'í' | 'ì' => "i",
+        'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
+        'ù' | 'û' | 'ü' | 'ú' => "u",
+        'ÿ' | 'ý' => "y",
+        'ñ' => "n",
+        'æ' => "ae",
+        'œ' => "oe",
+        _ => return None,
+    })
+}
+
+/// Lowercase words without diacritics, split on everything that is not a letter or digit.
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if let Some(folded) = fold(c) {
+            current.push_str(folded);
+        } else if c.is_alphanumeric() {
+            current.push(c);
+        } else if !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Folds the inflections of a French (or English) word onto one stem: plurals, then the
+/// feminine and mute final e. Words of three letters or fewer, and numbers, stay whole.
+pub fn stem(word: &str) -> String {
+    if word.chars().count() <= 3 || word.chars().all(|c| c.is_ascii_digit()) {
+        return word.to_owned();
+    }
+    let mut stem = word.to_owned();
+    if stem.ends_with("eaux") {
+        stem.pop();
+    } else if let Some(base) = stem.strip_suffix("aux") {
+        stem = format!("{base}al");
+    } else if let Some(base) = stem.strip_suffix('x') {
+        stem = base.to_owned();
+    } else if stem.len() > 4
+        && let Some(base) = stem.strip_suffix('s')
+        && !base.ends_with('s')
+    {
+        stem = base.to_owned();
+    }
+    for ending in ["ee", "e"] {
+        if stem.len() > 4
+            && let Some(base) = stem.strip_suffix(ending)
+        {
+            stem = base.to_owned();
+            break;
+        }
+    }
+    stem
+}
+
+/// The stems of a text, in order, stop words dropped.
+pub fn stems(text: &str) -> Vec<String> {
+    words(text)
+        .into_iter()
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| stem(&w))
+        .collect()
+}
+
+/// The synonym groups (`synonyms.tsv`): each variant, as a sequence of stems, stands for its
+/// concept, and optionally for a broader concept too (a palox is also a kind of pallet).
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    /// (variant stems, concept, broader concept), longest variants first.
+    variants: Vec<(Vec<String>, String, Option<String>)>,
+}
+
+impl Synonyms {
+    /// Parses lines `concept<TAB>variant|variant|…[<TAB>broader]`; `#` starts a comment.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut variants = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() < 2 {
+                return Err(format!(
+                    "synonyms line {}: expected concept and variants",
+                    number + 1
+                ));
+            }
+            let concept = concept_token(fields[0]);
+            let broader = fields
+                .get(2)
+                .map(|b| concept_token(b))
+                .filter(|b| !b.is_empty());
+            for variant in fields[1].split('|').chain(std::iter::once(fields[0])) {
+                let sequence = stems(variant);
+                if !sequence.is_empty() {
+                    variants.push((sequence, concept.clone(), broader.clone()));
+                }
+            }
+        }
+        variants.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        variants.dedup_by(|a, b| a.0 == b.0);
+        Ok(Self { variants })
+    }
+
+    /// The terms of a text: its stems, each synonym variant replaced by its concept (longest
+    /// variant first), plus the broader concepts.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let stems = stems(text);
+        let mut terms = Vec::with_capacity(stems.len());
+        let mut index = 0;
+        'outer: while index < stems.len() {
+            for (sequence, concept, broader) in &self.variants {
+                if stems[index..].starts_with(sequence) {
+                    terms.push(concept.clone());
+                    if let Some(broader) = broader {
+                        terms.push(broader.clone());
+                    }
+                    index += sequence.len();
+                    continue 'outer;
+                }
+            }
+            terms.push(stems[index].clone());
+            index += 1;
+        }
+        terms
+    }
+}
+
+/// A concept's name as a single term: its stems joined by `_`.
+fn concept_token(name: &str) -> String {
+    stems(name).join("_")
+}
+
+/// How much a term says about what a thing is: 1, or less for generic words.
+pub fn weight(term: &str) -> f64 {
+    if GENERIC_WORDS.contains(&term) {
+        GENERIC_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// A set of distinct terms, for comparisons.
+pub type TermSet = BTreeSet<String>;
+
+pub fn term_set(terms: Vec<String>) -> TermSet {
+    terms.into_iter().collect()
+}
+
+/// Weighted cosine similarity of two term sets, in [0, 1].
+pub fn similarity(a: &TermSet, b: &TermSet) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let norm = |set: &TermSet| set.iter().map(|t| weight(t).powi(2)).sum::<f64>().sqrt();
+    let shared: f64 = a.intersection(b).map(|t| weight(t).powi(2)).sum();
+    (shared / (norm(a) * norm(b))).clamp(0.0, 1.0)
+}
+
+/// The meaningful terms two sets share, for explanations.
+pub fn shared_terms(a: &TermSet, b: &TermSet) -> Vec<String> {
+    a.intersection(b)
+        .filter(|t| weight(t) >= 1.0)
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synonyms() -> Synonyms {
+        Synonyms::parse(include_str!("../../data/synonyms.tsv")).expect("the synonym file parses")
+    }
+
+    #[test]
+    fn accents_case_and_plurals_do_not_matter() {
+        assert_eq!(stems("Palettes usagées"), stems("palette usagée"));
+        assert_eq!(stems("MÉTAUX"), stems("métal"));
+        assert_eq!(stems("chutes de bois"), vec!["chut", "bois"]);
+    }
+
+    #[test]
+    fn trade_names_and_abbreviations_meet_on_one_concept() {
+        let synonyms = synonyms();
+        let grv = term_set(synonyms.terms("GRV 1000 L"));
+        let ibc = term_set(synonyms.terms("IBC containers"));
+        let cubi = term_set(synonyms.terms("Cubitainers vides"));
+        assert!(similarity(&grv, &ibc) > 0.5, "{grv:?} {ibc:?}");
+        assert!(similarity(&grv, &cubi) > 0.5, "{grv:?} {cubi:?}");
+        let dib = term_set(synonyms.terms("DIB en mélange"));
+        let dae = term_set(synonyms.terms("déchets d'activités économiques"));
+        assert!(dib.intersection(&dae).next().is_some(), "{dib:?} {dae:?}");
+    }
+
+    #[test]
+    fn a_palox_is_also_a_pallet() {
+        let synonyms = synonyms();
+        let palox = term_set(synonyms.terms("Palox en bois"));
+        let palettes = term_set(synonyms.terms("palettes Europe"));
+        assert!(
+            palox.intersection(&palettes).next().is_some(),
+            "{palox:?} {palettes:?}"
+        );
+    }
+
+    #[test]
+    fn generic_words_alone_make_a_weak_similarity() {
+        let synonyms = synonyms();
+        let a = term_set(synonyms.terms("déchets divers"));
+        let b = term_set(synonyms.terms("déchets de bureau"));
+        let c = term_set(synonyms.terms("déchets de bois"));
+        let d = term_set(synonyms.terms("chutes de bois"));
+        assert!(similarity(&a, &b) < similarity(&c, &d));
+    }
+}

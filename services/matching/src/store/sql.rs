@@ -1,0 +1,124 @@
+//! The SQL of the matching store, written once for both backends (PostgreSQL and SQLite read
+//! the same statements; the only difference is the tenant lock, see [`super::postgres`]).
+
+/// The columns an [`crate::domain::IndexedItem`] is read from, with the organisation's name
+/// and activity learned from other events.
+pub const ITEM_COLUMNS: &str = "i.item_id, i.tenant, i.kind, i.organisation_id, i.owner_user_id, i.direction,
+    i.resource_class, i.category, i.ewc_code, i.label, i.description, i.quantity, i.unit, i.latitude,
+    i.longitude, i.available_until, i.exchange_mode, i.confidentiality,
+    CASE WHEN i.nace <> '' THEN i.nace ELSE COALESCE(o.nace, '') END AS nace,
+    COALESCE(o.name, '') AS organisation_name, i.state";
+
+pub const ITEM_FROM: &str =
+    "FROM items i LEFT JOIN organisations o ON o.organisation_id = i.organisation_id";
+
+pub const ITEM_VERSION: &str = "SELECT state, changed_at_micros FROM items WHERE item_id = $1";
+
+pub const UPSERT_ITEM: &str = "INSERT INTO items (item_id, tenant, kind, organisation_id, owner_user_id, direction,
+        resource_class, category, ewc_code, label, description, quantity, unit, latitude, longitude,
+        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+     ON CONFLICT (item_id) DO UPDATE SET owner_user_id = excluded.owner_user_id,
+        direction = excluded.direction, resource_class = excluded.resource_class,
+        category = excluded.category, ewc_code = excluded.ewc_code, label = excluded.label,
+        description = excluded.description, quantity = excluded.quantity, unit = excluded.unit,
+        latitude = excluded.latitude, longitude = excluded.longitude,
+        available_until = excluded.available_until, exchange_mode = excluded.exchange_mode,
+        confidentiality = excluded.confidentiality, nace = excluded.nace, state = excluded.state,
+        changed_at_micros = excluded.changed_at_micros";
+
+pub const SET_ITEM_STATE: &str =
+    "UPDATE items SET state = $2, changed_at_micros = $3 WHERE item_id = $1";
+
+/// A closing event for an item never indexed (its publication failed, say): a tombstone, so
+/// that the publication, if it comes at last, does not open it.
+pub const ITEM_TOMBSTONE: &str = "INSERT INTO items (item_id, tenant, kind, organisation_id, owner_user_id, direction,
+        resource_class, category, ewc_code, label, description, quantity, unit, latitude, longitude,
+        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros)
+     VALUES ($1, $2, $3, $4, NULL, 'out', 'material', '', '', '', '', NULL, '', NULL, NULL, '', '', 'facilitator', '', 'closed', $5)
+     ON CONFLICT (item_id) DO NOTHING";
+
+pub const LEARN_ORGANISATION: &str =
+    "INSERT INTO organisations (organisation_id, tenant, name, nace) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name,
+        nace = CASE WHEN excluded.nace <> '' THEN excluded.nace ELSE organisations.nace END";
+
+/// Most counterparts examined for one item.
+pub const CANDIDATE_LIMIT: i64 = 2000;
+/// Most items grouped at once for one (direction, class).
+pub const GROUP_LIMIT: i64 = 5000;
+
+pub const SYNERGY_ID_BY_KEY: &str =
+    "SELECT id FROM synergies WHERE tenant = $1 AND synergy_key = $2";
+
+pub const INSERT_SYNERGY: &str =
+    "INSERT INTO synergies (id, tenant, kind, synergy_key, direction, resource_class, pool,
+        score, factors, explanation_fr, explanation_en, status, status_reason, advisor_user_id,
+        realised_quantity, realised_unit, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'proposed', '', NULL, NULL, '', $12, $12)
+     ON CONFLICT (tenant, synergy_key) DO NOTHING";
+
+pub const RESCORE_SYNERGY: &str =
+    "UPDATE synergies SET score = $2, factors = $3, explanation_fr = $4, explanation_en = $5,
+        resource_class = $6, pool = $7, updated_at = $8
+     WHERE id = $1";
+
+pub const INSERT_PARTY: &str =
+    "INSERT INTO synergy_parties (synergy_id, item_id, item_kind, role, organisation_id, label)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (synergy_id, item_id) DO UPDATE SET label = excluded.label";
+
+pub const DELETE_PARTY: &str = "DELETE FROM synergy_parties WHERE synergy_id = $1 AND item_id = $2";
+
+pub const DELETE_SYNERGY: &str = "DELETE FROM synergies WHERE id = $1";
+
+/// The substitutions still only proposed that involve an item.
+pub const PROPOSED_SUBSTITUTIONS_OF_ITEM: &str = "SELECT s.id, s.synergy_key FROM synergies s
+       JOIN synergy_parties p ON p.synergy_id = s.id
+      WHERE p.item_id = $1 AND s.kind = 'substitution' AND s.status = 'proposed'";
+
+/// The mutualisation groups of one (direction, class), with their members.
+pub const GROUPS_OF_CLASS: &str = "SELECT s.id, s.synergy_key, s.status, p.item_id FROM synergies s
+       LEFT JOIN synergy_parties p ON p.synergy_id = s.id
+      WHERE s.tenant = $1 AND s.kind = 'mutualisation' AND s.direction = $2 AND s.resource_class = $3";
+
+pub const SYNERGY_COLUMNS: &str =
+    "id, tenant, kind, synergy_key, direction, resource_class, pool, score, factors,
+    explanation_fr, explanation_en, status, status_reason, advisor_user_id, realised_quantity,
+    realised_unit, created_at, updated_at";
+
+pub const SYNERGY_PARTIES: &str =
+    "SELECT p.item_id, p.item_kind, p.role, p.organisation_id, p.label,
+        COALESCE(o.name, '') AS organisation_name, COALESCE(i.state, 'closed') AS state,
+        COALESCE(i.confidentiality, 'facilitator') AS confidentiality
+       FROM synergy_parties p
+       LEFT JOIN items i ON i.item_id = p.item_id
+       LEFT JOIN organisations o ON o.organisation_id = p.organisation_id
+      WHERE p.synergy_id = $1
+      ORDER BY p.role DESC, p.item_id";
+
+pub const SYNERGY_DISMISSALS: &str =
+    "SELECT organisation_id FROM synergy_feedback WHERE synergy_id = $1 AND NOT relevant";
+
+pub const SYNERGY_NOTES: &str =
+    "SELECT text, by_user_id, at FROM synergy_notes WHERE synergy_id = $1 ORDER BY at, id";
+
+pub const SYNERGY_IDS_OF_ITEM: &str =
+    "SELECT s.id FROM synergies s JOIN synergy_parties p ON p.synergy_id = s.id
+      WHERE s.tenant = $1 AND p.item_id = $2 AND s.kind = 'substitution'
+      ORDER BY s.score DESC, s.id LIMIT 200";
+
+pub const SYNERGY_IDS: &str = "SELECT id FROM synergies
+      WHERE tenant = $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
+      ORDER BY score DESC, id LIMIT 1000";
+
+pub const UPDATE_PIPELINE: &str =
+    "UPDATE synergies SET status = $2, status_reason = $3, advisor_user_id = $4,
+        realised_quantity = $5, realised_unit = $6, updated_at = $7
+     WHERE id = $1";
+
+pub const INSERT_NOTE: &str =
+    "INSERT INTO synergy_notes (id, synergy_id, text, by_user_id, at) VALUES ($1, $2, $3, $4, $5)";
+
+pub const GIVE_FEEDBACK: &str = "INSERT INTO synergy_feedback (synergy_id, organisation_id, relevant, given_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (synergy_id, organisation_id) DO UPDATE SET relevant = excluded.relevant, given_at = excluded.given_at";
