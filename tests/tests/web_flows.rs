@@ -401,3 +401,164 @@ async fn a_member_reads_my_flows_in_english() {
     assert!(browser.text("#form-error").await.contains("was not saved"));
     browser.quit().await;
 }
+
+/// A facilitator of an already created Dijon, signed in over the API.
+async fn facilitator_of(platform: &Platform) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let (_, cci) = client
+        .post(
+            "/api/v1/tenants/dijon/organisations",
+            &operator,
+            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+        )
+        .await;
+    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr",
+        "display_name": "Claire Animatrice", "password": PASSWORD, "roles": ["facilitator"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+}
+
+fn pallets(direction: &str, label: &str) -> Value {
+    json!({"direction": direction, "resource_class": "material", "label": label,
+        "description": "Palettes EUR en bon état", "category": "packaging/pallets",
+        "quantity": "40", "unit": "piece", "period": "month", "confidentiality": "public"})
+}
+
+#[tokio::test]
+async fn a_flow_shows_its_proposals_and_a_facilitator_carries_the_synergy_on_the_board() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let joinery = client.create_member("dijon", "Menuiserie Bernard").await;
+    let brewery = client.create_member("dijon", "Brasserie du Lac").await;
+    facilitator_of(&platform).await;
+    let out = record(
+        &platform,
+        &joinery.token,
+        pallets("out", "Palettes Europe usagées"),
+    )
+    .await;
+    record(
+        &platform,
+        &brewery.token,
+        pallets("in", "Palettes pour les fûts"),
+    )
+    .await;
+    let path = format!("/api/v1/flows/{out}/synergies");
+    synergies_platform::testing::eventually(
+        "the flow's proposal",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, body) = client.get(&path, &joinery.token).await;
+            body["synergies"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+                .then_some(())
+        },
+    )
+    .await;
+
+    // The member sees the proposal on the flow's page, in words, and finds it relevant.
+    let browser = Browser::start(1280, 1000).await;
+    sign_in(&browser, &base, &joinery.email).await;
+    browser.goto(&format!("{base}/dijon/flux/{out}")).await;
+    let proposals = browser.text("#proposals").await;
+    assert!(proposals.contains("Brasserie du Lac"), "{proposals}");
+    assert!(proposals.contains("Palettes pour les fûts"), "{proposals}");
+    assert!(proposals.contains("Intérêt"), "{proposals}");
+    assert!(browser.has("#proposals meter").await);
+    assert_no_codes(&proposals);
+    browser
+        .follow("#proposals button[name=relevant][value=yes]")
+        .await;
+    assert!(browser.url().await.contains(&format!("/dijon/flux/{out}")));
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Merci, votre avis est enregistré.")
+    );
+    browser
+        .follow("header form[action$='/deconnexion'] button")
+        .await;
+
+    // The facilitator moves it from proposed to contacted with a note; abandoning it needs a
+    // reason, said next to the field.
+    sign_in(&browser, &base, "animatrice@cci.fr").await;
+    browser.follow("header a[href='/dijon/synergies']").await;
+    assert_eq!(browser.text("h1").await, "Tableau des synergies");
+    let proposed = browser.text("#column-proposed").await;
+    assert!(
+        proposed.contains("Menuiserie Bernard") && proposed.contains("Brasserie du Lac"),
+        "{proposed}"
+    );
+    browser.click("#column-proposed details summary").await;
+    browser
+        .select("#column-proposed select[name=status]", "contacted")
+        .await;
+    browser
+        .fill(
+            "#column-proposed textarea[name=note]",
+            "Appel à la brasserie : intéressée",
+        )
+        .await;
+    browser
+        .follow("#column-proposed form button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("La synergie a été mise à jour.")
+    );
+    let contacted = browser.text("#column-contacted").await;
+    assert!(
+        contacted.contains("Appel à la brasserie : intéressée"),
+        "{contacted}"
+    );
+    assert!(
+        browser
+            .text("#column-proposed")
+            .await
+            .contains("Aucune synergie")
+    );
+    browser.screenshot("synergy-board").await;
+
+    browser.click("#column-contacted details summary").await;
+    browser
+        .select("#column-contacted select[name=status]", "abandoned")
+        .await;
+    browser
+        .follow("#column-contacted form button[type=submit]")
+        .await;
+    assert!(browser.has("#form-error").await);
+    assert!(
+        browser
+            .text("#column-contacted .field-error")
+            .await
+            .contains("Dites pourquoi")
+    );
+    browser
+        .select("#column-contacted select[name=status]", "abandoned")
+        .await;
+    browser
+        .fill(
+            "#column-contacted input[name=reason]",
+            "La brasserie a trouvé un fournisseur",
+        )
+        .await;
+    browser
+        .follow("#column-contacted form button[type=submit]")
+        .await;
+    let abandoned = browser.text("#column-abandoned").await;
+    assert!(
+        abandoned.contains("La brasserie a trouvé un fournisseur"),
+        "{abandoned}"
+    );
+    assert_no_codes(&browser.text("main").await);
+    browser.quit().await;
+}

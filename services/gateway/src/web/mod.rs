@@ -155,6 +155,15 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             post(pages::flows::remove),
         )
         .route("/{tenant}/animation/flux", get(pages::dashboard::show))
+        .route("/{tenant}/synergies", get(pages::synergies::board))
+        .route(
+            "/{tenant}/synergies/{id}",
+            post(pages::synergies::move_card),
+        )
+        .route(
+            "/{tenant}/synergies/{id}/avis",
+            post(pages::synergies::feedback),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layer::web,

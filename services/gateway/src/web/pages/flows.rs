@@ -175,7 +175,7 @@ impl FieldErrors {
         let field = field.rsplit('.').next().unwrap_or(field).to_owned();
         let worded = match field.as_str() {
             "direction" | "resource_class" | "unit" | "period" | "regularity"
-            | "confidentiality" | "category" | "site_id" | "organisation_id" => {
+            | "confidentiality" | "category" | "site_id" | "organisation_id" | "status" => {
                 Some(page.t("flow.error.choose").to_owned())
             }
             "quantity" | "yearly_cost_eur" => Some(page.t("flow.error.number").to_owned()),
@@ -969,6 +969,8 @@ struct FlowPage {
     may_change: bool,
     facilitator: bool,
     history: Vec<RevisionView>,
+    proposals: Vec<super::synergies::SynergyView>,
+    back: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -1004,6 +1006,8 @@ pub async fn show(
         Vec::new()
     };
     let notice = notice_of(&page, query.notice.as_ref());
+    let proposals = super::synergies::proposals(&page, &state, &caller, "flow", &id).await;
+    let back = page.href(&format!("/flux/{id}"));
     render(&FlowPage {
         flow: view(&page, &flow, &names),
         nace: flow.nace.clone(),
@@ -1012,5 +1016,7 @@ pub async fn show(
         may_change,
         facilitator,
         history,
+        proposals,
+        back,
     })
 }

@@ -13,6 +13,7 @@ pub mod listings;
 pub mod operator;
 pub mod organisation;
 pub mod signup;
+pub mod synergies;
 
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
