@@ -562,3 +562,91 @@ async fn a_flow_shows_its_proposals_and_a_facilitator_carries_the_synergy_on_the
     assert_no_codes(&browser.text("main").await);
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_facilitator_starts_a_diagnostic_campaign_and_follows_its_progress() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    let (cardboard, foundry) = dijon(&platform).await;
+    let browser = Browser::start(1280, 1000).await;
+    sign_in(&browser, &base, "animatrice@cci.fr").await;
+    browser.goto(&format!("{base}/dijon/flux")).await;
+    browser
+        .follow("main a[href='/dijon/animation/campagnes']")
+        .await;
+    assert_eq!(browser.text("h1").await, "Campagnes de diagnostic");
+
+    // Refused: no name, the end before the start — both said next to their field.
+    browser.fill("#starts_on", "03/01/2027").await;
+    browser.fill("#ends_on", "02/01/2027").await;
+    browser
+        .click(&format!("input[name=organisation_ids][value='{foundry}']"))
+        .await;
+    browser.follow("main form button[type=submit]").await;
+    assert!(browser.text("#name-error").await.contains("Donnez un nom"));
+    assert!(
+        browser
+            .text("#ends_on-error")
+            .await
+            .contains("ne peut pas précéder")
+    );
+    assert_eq!(
+        browser
+            .attribute(&format!("input[value='{foundry}']"), "checked")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+
+    browser.fill("#name", "Zone industrielle de Chenôve").await;
+    browser.fill("#ends_on", "06/30/2027").await;
+    browser
+        .click(&format!(
+            "input[name=organisation_ids][value='{cardboard}']"
+        ))
+        .await;
+    browser.follow("main form button[type=submit]").await;
+    assert_eq!(browser.text("h1").await, "Zone industrielle de Chenôve");
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("La campagne est lancée.")
+    );
+    assert_eq!(browser.text("#progress-to_visit").await, "2");
+    assert!(
+        browser
+            .text("#targets")
+            .await
+            .contains("Fonderie de Chenôve")
+    );
+
+    // The foundry visited: half the campaign done.
+    browser
+        .select(&format!("#state-{foundry}"), "visited")
+        .await;
+    browser
+        .follow(&format!("#target-{foundry} button[type=submit]"))
+        .await;
+    assert_eq!(browser.text("#progress-visited").await, "1");
+    assert_eq!(
+        browser.text(&format!("#target-{foundry} td.state")).await,
+        "Visitée"
+    );
+    assert!(browser.text("#progress").await.starts_with("50 %"));
+    browser
+        .follow(&format!("#target-{foundry} a[href*='flux/nouveau']"))
+        .await;
+    assert_eq!(
+        browser
+            .attribute("#organisation_id option[selected]", "value")
+            .await
+            .as_deref(),
+        Some(foundry.as_str())
+    );
+    browser
+        .goto(&format!("{base}/dijon/animation/campagnes"))
+        .await;
+    assert!(browser.text("ul.campaigns").await.contains("1 visitées"));
+    browser.quit().await;
+}

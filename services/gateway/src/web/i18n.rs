@@ -887,6 +887,85 @@ const TEXTS: &[(&str, &str, &str)] = &[
 /// The texts of the flow inventories' pages, `(key, French, English)`, sorted like [`TEXTS`].
 const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     (
+        "campaign.add",
+        "Ajouter des organisations à la campagne",
+        "Add organisations to the campaign",
+    ),
+    ("campaign.add_submit", "Ajouter", "Add"),
+    ("campaign.back", "← Toutes les campagnes", "← All campaigns"),
+    (
+        "campaign.change_state",
+        "Changer l'état",
+        "Change the state",
+    ),
+    (
+        "campaign.create",
+        "Lancer la campagne",
+        "Start the campaign",
+    ),
+    (
+        "campaign.done_words",
+        "des organisations visitées ou validées",
+        "of the organisations visited or validated",
+    ),
+    ("campaign.ends_on", "Fin", "End"),
+    (
+        "campaign.error.date",
+        "Choisissez une date.",
+        "Choose a date.",
+    ),
+    (
+        "campaign.error.ends_before",
+        "La fin ne peut pas précéder le début.",
+        "The end cannot come before the start.",
+    ),
+    (
+        "campaign.error.name",
+        "Donnez un nom à la campagne, par exemple « Zone industrielle nord 2026 ».",
+        "Give the campaign a name, such as \"North industrial estate 2026\".",
+    ),
+    (
+        "campaign.error.summary",
+        "La campagne n'a pas été créée : corrigez les champs signalés ci-dessous.",
+        "The campaign was not created: correct the fields marked below.",
+    ),
+    (
+        "campaign.list_title",
+        "Campagnes de diagnostic",
+        "Diagnostic campaigns",
+    ),
+    ("campaign.name", "Nom de la campagne", "Campaign name"),
+    ("campaign.new", "Lancer une campagne", "Start a campaign"),
+    (
+        "campaign.no_target",
+        "Aucune organisation dans cette campagne pour l'instant.",
+        "No organisation in this campaign yet.",
+    ),
+    (
+        "campaign.none",
+        "Aucune campagne pour l'instant.",
+        "No campaign yet.",
+    ),
+    (
+        "campaign.organisations",
+        "Organisations à visiter",
+        "Organisations to visit",
+    ),
+    ("campaign.progress", "Avancement", "Progress"),
+    ("campaign.starts_on", "Début", "Start"),
+    ("campaign.state", "État", "State"),
+    ("campaign.state.to_visit", "À visiter", "To visit"),
+    (
+        "campaign.state.validated",
+        "Validé par l'entreprise",
+        "Validated by the firm",
+    ),
+    ("campaign.state.visited", "Visitée", "Visited"),
+    ("campaign.targets_words", "organisations", "organisations"),
+    ("campaign.to_visit_words", "à visiter", "to visit"),
+    ("campaign.validated_words", "validées", "validated"),
+    ("campaign.visited_words", "visitées", "visited"),
+    (
         "dashboard.by_chapter",
         "Tonnage annuel par chapitre de la nomenclature des déchets",
         "Yearly tonnage by waste catalogue chapter",
@@ -1294,6 +1373,7 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
         "Activité non renseignée",
         "Activity not known",
     ),
+    ("nav.campaigns", "Campagnes", "Campaigns"),
     (
         "nav.dashboard",
         "Tableau de bord des flux",
@@ -1302,6 +1382,16 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ("nav.flows", "Mes flux", "My flows"),
     ("nav.synergies", "Synergies", "Synergies"),
     ("nav.territory_flows", "Flux", "Flows"),
+    (
+        "notice.campaign_changed",
+        "La campagne a été mise à jour.",
+        "The campaign was updated.",
+    ),
+    (
+        "notice.campaign_created",
+        "La campagne est lancée.",
+        "The campaign has started.",
+    ),
     (
         "notice.feedback_given",
         "Merci, votre avis est enregistré.",

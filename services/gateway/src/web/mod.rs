@@ -143,18 +143,34 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/flux", get(pages::flows::list))
         .route(
             "/{tenant}/flux/nouveau",
-            get(pages::flows::new_form).post(pages::flows::create),
+            get(pages::flow_form::new_form).post(pages::flow_form::create),
         )
         .route("/{tenant}/flux/{id}", get(pages::flows::show))
         .route(
             "/{tenant}/flux/{id}/modifier",
-            get(pages::flows::edit_form).post(pages::flows::update),
+            get(pages::flow_form::edit_form).post(pages::flow_form::update),
         )
         .route(
             "/{tenant}/flux/{id}/suppression",
             post(pages::flows::remove),
         )
         .route("/{tenant}/animation/flux", get(pages::dashboard::show))
+        .route(
+            "/{tenant}/animation/campagnes",
+            get(pages::campaigns::list).post(pages::campaigns::create),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}",
+            get(pages::campaigns::show),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}/organisations",
+            post(pages::campaigns::add_targets),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}/etat",
+            post(pages::campaigns::set_state),
+        )
         .route("/{tenant}/synergies", get(pages::synergies::board))
         .route(
             "/{tenant}/synergies/{id}",

@@ -3,9 +3,11 @@
 pub mod account;
 pub mod administration;
 pub mod auth;
+pub mod campaigns;
 pub mod dashboard;
 pub mod exchanges;
 pub mod facilitation;
+pub mod flow_form;
 pub mod flows;
 pub mod home;
 pub mod inbox;

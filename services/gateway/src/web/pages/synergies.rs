@@ -12,7 +12,8 @@ use synergies_platform::context::{CallerContext, request};
 use synergies_platform::i18n::Language;
 use synergies_proto::matching::v1 as pb;
 
-use super::flows::{FieldErrors, is_facilitator, worded};
+use super::flow_form::FieldErrors;
+use super::flows::{is_facilitator, worded};
 use super::{form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
