@@ -2,6 +2,8 @@
 //! yearly figures, validation, who sees which flow, the history, and the events they publish —
 //! in one process and with one process per service.
 
+use std::fmt::Write as _;
+
 use prost::Message as _;
 use serde_json::{Value, json};
 use synergies_platform::testing::TestServers;
@@ -648,4 +650,217 @@ async fn split_a_diagnostic_campaign_tracks_visits_and_validations() {
     };
     let platform = Platform::split(&servers, |_| Vec::new()).await;
     campaign(&platform).await;
+}
+
+/// Sends a CSV file to the import; returns the status and the report.
+async fn import(
+    client: &Client,
+    token: &str,
+    csv: &str,
+    dry_run: bool,
+    language: &str,
+) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+            .file_name("flux.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/flows/import?dry_run={dry_run}",
+            client.base_url
+        ))
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT_LANGUAGE, language)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn text(client: &Client, path: &str, token: &str) -> (u16, String) {
+    let response = client
+        .http
+        .get(format!("{}{path}", client.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn flow_count(client: &Client, token: &str) -> usize {
+    let (status, page) = client.get("/api/v1/flows?page_size=100", token).await;
+    assert_eq!(status, 200, "{page}");
+    page["flows"].as_array().unwrap().len()
+}
+
+/// A campaign's flows come in from a spreadsheet: every row or none, with a report of each
+/// rejected row; the territory's flows go out the same way.
+async fn import_and_export(platform: &Platform) {
+    let client = &platform.client;
+    let facilitator = dijon(client).await;
+    let (company, _) = signed_up_company(client, &facilitator).await;
+    let brewery = client.create_member("dijon", "Brasserie du lac").await;
+
+    let header =
+        "organisation;sens;classe;libellé;code_déchet;quantité;unité;période;confidentialité";
+    let bad = format!(
+        "{header}\n\
+         73282932000074;out;waste;Cartons;150101;12,5;t;month;partners\n\
+         {brewery};out;waste;Drêches;;3;t;week;public\n\
+         99999999999999;in;energy;Vapeur;;10;MWh;year;\n\
+         {brewery};in;water;Eau de process;;beaucoup;m3;year;\n",
+        brewery = brewery.organisation_id
+    );
+    let (status, report) = import(client, &facilitator, &bad, true, "fr").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], 0);
+    assert_eq!(report["written"], false);
+    let rejected: Vec<_> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            (3, "code_déchet".into()),
+            (4, "organisation".into()),
+            (5, "quantité".into())
+        ]
+    );
+    assert!(
+        report["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("obligatoire pour un déchet"),
+        "{report}"
+    );
+    let (_, english) = import(client, &facilitator, &bad, false, "en").await;
+    assert!(
+        english["rejected"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("required for waste"),
+        "{english}"
+    );
+    assert_eq!(english["written"], false);
+    assert_eq!(
+        flow_count(client, &facilitator).await,
+        0,
+        "a rejected file writes nothing"
+    );
+
+    let good = format!(
+        "{header}\r\n\
+         73282932000074;out;waste;Cartons;15 01 01;12,5;t;month;partners\r\n\
+         {brewery};out;by-product;Drêches;;3;t;week;public\r\n",
+        brewery = brewery.organisation_id
+    );
+    let (_, dry) = import(client, &facilitator, &good, true, "fr").await;
+    assert_eq!(
+        (dry["accepted"].as_u64(), dry["written"].as_bool()),
+        (Some(2), Some(false)),
+        "{dry}"
+    );
+    assert_eq!(
+        flow_count(client, &facilitator).await,
+        0,
+        "a dry run writes nothing"
+    );
+    let (_, done) = import(client, &facilitator, &good, false, "fr").await;
+    assert_eq!(
+        (done["accepted"].as_u64(), done["written"].as_bool()),
+        (Some(2), Some(true)),
+        "{done}"
+    );
+    let (_, page) = client.get("/api/v1/flows", &company).await;
+    let labels: Vec<_> = page["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        ["Drêches", "Cartons"],
+        "its own flow and the brewery's public one"
+    );
+    let cartons = &page["flows"][1];
+    assert_eq!(cartons["yearly_quantity"], "150");
+    assert_eq!(cartons["ewc_code"], "150101");
+    assert_eq!(cartons["nace"], "17.21A");
+    assert_eq!(cartons["provenance"], "recorded");
+
+    // A member imports its own organisation's flows only.
+    let (_, refused) = import(client, &brewery.token, &good, true, "en").await;
+    assert_eq!(
+        refused["rejected"][0]["column"], "organisation",
+        "{refused}"
+    );
+
+    // The export reads back into an import; the template too.
+    let (status, exported) = text(client, "/api/v1/flows/export.csv", &facilitator).await;
+    assert_eq!(status, 200);
+    assert!(
+        exported.contains("Cartons") && exported.contains("Drêches") && exported.contains(";150;"),
+        "{exported}"
+    );
+    let (_, again) = import(client, &facilitator, &exported, true, "en").await;
+    assert_eq!(again["accepted"], 2, "{again}");
+    let (_, members_view) = text(client, "/api/v1/flows/export.csv", &brewery.token).await;
+    assert!(
+        !members_view.contains("Cartons"),
+        "a member exports what it sees only"
+    );
+    let (status, template) = text(client, "/api/v1/flows/import/template.csv", &facilitator).await;
+    assert_eq!(status, 200);
+    let (_, from_template) = import(client, &facilitator, &template, true, "en").await;
+    assert_eq!(from_template["accepted"], 1, "{from_template}");
+
+    // A thousand rows in one go, within seconds.
+    let mut big = String::from("organisation;sens;classe;libellé;quantité;unité;période\n");
+    for row in 0..1000 {
+        let organisation = &brewery.organisation_id;
+        writeln!(
+            big,
+            "{organisation};in;energy;Électricité {row};{row},5;MWh;month"
+        )
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let (_, thousand) = import(client, &facilitator, &big, false, "fr").await;
+    let elapsed = started.elapsed();
+    assert_eq!(thousand["accepted"], 1000, "{thousand}");
+    assert!(
+        elapsed < std::time::Duration::from_secs(5),
+        "1 000 rows took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_campaigns_flows_are_imported_all_or_nothing_and_exported() {
+    let platform = Platform::all_in_one(&[]).await;
+    import_and_export(&platform).await;
+}
+
+#[tokio::test]
+async fn split_a_campaigns_flows_are_imported_all_or_nothing_and_exported() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let platform = Platform::split(&servers, |_| Vec::new()).await;
+    import_and_export(&platform).await;
 }

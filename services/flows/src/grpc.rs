@@ -29,10 +29,10 @@ use crate::organisations::{Organisation, Organisations};
 use crate::store::{FlowQuery, FlowStore};
 
 pub struct FlowsApi {
-    store: Arc<dyn FlowStore>,
-    relay: RelayWaker,
+    pub(crate) store: Arc<dyn FlowStore>,
+    pub(crate) relay: RelayWaker,
     verifier: Arc<Verifier>,
-    organisations: Organisations,
+    pub(crate) organisations: Organisations,
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
@@ -375,6 +375,32 @@ impl FlowsService for FlowsApi {
         let caller = authenticate(&self.verifier, &request).await?;
         self.remove(&caller, &request.get_ref().flow_id).await?;
         Ok(Response::new(pb::RemoveFlowResponse {}))
+    }
+
+    async fn import_flows(
+        &self,
+        request: Request<pb::ImportFlowsRequest>,
+    ) -> Result<Response<pb::ImportFlowsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let message = request.into_inner();
+        Ok(Response::new(
+            self.import(&caller, &message.csv, message.dry_run).await?,
+        ))
+    }
+
+    async fn export_flows(
+        &self,
+        request: Request<pb::ExportFlowsRequest>,
+    ) -> Result<Response<pb::ExportFlowsResponse>, Status> {
+        let caller = authenticate(&self.verifier, &request).await?;
+        let csv = if request.get_ref().template {
+            crate::csv::template()
+        } else {
+            self.export(&caller).await?
+        };
+        Ok(Response::new(pb::ExportFlowsResponse {
+            csv: csv.into_bytes(),
+        }))
     }
 
     async fn get_flow_history(

@@ -6,10 +6,12 @@
 
 pub mod campaigns;
 pub mod convert;
+pub mod csv;
 pub mod decimal;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod import;
 pub mod organisations;
 pub mod store;
 

@@ -27,6 +27,8 @@ pub struct Organisations {
 #[derive(Debug, Clone)]
 pub struct Organisation {
     pub id: Uuid,
+    /// 14 digits, empty for associations.
+    pub siret: String,
     pub facts: OrganisationFacts,
     sites: Vec<SiteFacts>,
 }
@@ -62,6 +64,7 @@ fn unavailable(status: &tonic::Status) -> FlowsError {
 fn organisation(message: identity::Organisation) -> Option<Organisation> {
     Some(Organisation {
         id: Uuid::parse_str(&message.id).ok()?,
+        siret: message.siret,
         facts: OrganisationFacts {
             name: message.name,
             nace: message.naf,

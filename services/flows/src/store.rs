@@ -38,6 +38,9 @@ pub trait FlowStore: Send + Sync {
     /// changed one replaced, a removed one deleted, each only if its stored version is still the
     /// one before `revision.version`. `false`: someone changed it meanwhile (nothing written).
     async fn write(&self, revision: &Revision, event: &OutboxEvent) -> Result<bool, FlowsError>;
+    /// Records new flows (revisions of version 1) with their events, all in one transaction:
+    /// every one or, on any error, none.
+    async fn record_all(&self, revisions: &[(Revision, OutboxEvent)]) -> Result<(), FlowsError>;
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Flow>, FlowsError>;
     async fn list(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Flow>, FlowsError>;
     /// Every revision of a flow (removed or not), oldest first.

@@ -139,6 +139,19 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         )
         .route("/api/v1/flows/{id}/history", get(api::flows::history))
         .route(
+            "/api/v1/flows/import",
+            post(api::flows::import)
+                // Its own limit: a campaign's CSV file is larger than any JSON body.
+                .layer(DefaultBodyLimit::max(
+                    clients::flows::IMPORT_MAX_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/api/v1/flows/import/template.csv",
+            get(api::flows::import_template),
+        )
+        .route("/api/v1/flows/export.csv", get(api::flows::export_csv))
+        .route(
             "/api/v1/campaigns",
             post(api::campaigns::create).get(api::campaigns::list),
         )

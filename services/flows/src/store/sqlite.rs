@@ -74,6 +74,39 @@ impl FlowStore for SqliteStore {
         Ok(true)
     }
 
+    async fn record_all(&self, revisions: &[(Revision, OutboxEvent)]) -> Result<(), FlowsError> {
+        let mut tx = self.pool.begin().await?;
+        for (revision, event) in revisions {
+            let flow = &revision.flow;
+            let body = serde_json::to_string(flow)?;
+            sqlx::query(INSERT_FLOW)
+                .bind(flow.id)
+                .bind(&flow.tenant)
+                .bind(flow.organisation_id)
+                .bind(flow.content.direction.as_str())
+                .bind(flow.content.resource_class.as_str())
+                .bind(flow.content.confidentiality.as_str())
+                .bind(flow.version)
+                .bind(&body)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(INSERT_REVISION)
+                .bind(flow.id)
+                .bind(revision.version)
+                .bind(&flow.tenant)
+                .bind(flow.organisation_id)
+                .bind(revision.change.as_str())
+                .bind(revision.by)
+                .bind(revision.at)
+                .bind(&body)
+                .execute(&mut *tx)
+                .await?;
+            (*tx).enqueue(event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Flow>, FlowsError> {
         let row = sqlx::query(GET_FLOW)
             .bind(tenant)

@@ -3,14 +3,18 @@
 //! of every organisation of the territory, with the history of every change.
 
 use axum::Json;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Deserializer, Serialize};
+use synergies_platform::i18n::Text;
 use synergies_proto::flows::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::rfc3339;
 use crate::auth::Member;
+use crate::clients::flows::IMPORT_MAX_BYTES;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::GatewayState;
@@ -327,4 +331,157 @@ pub async fn history(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// Check every row and write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// The CSV file to import, in a form field named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// A rejected row: its line (1 is the header line), its column as headed in the file, and why.
+#[derive(Serialize, ToSchema)]
+pub struct ImportRejection {
+    pub line: u32,
+    pub column: String,
+    /// In the caller's language (`Accept-Language`).
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Rows that would be written (dry run) or were written; 0 when any row is rejected.
+    pub accepted: u32,
+    pub rejected: Vec<ImportRejection>,
+    /// Whether the rows were written: never on a dry run, nor when any row is rejected.
+    pub written: bool,
+}
+
+const FILE_FIELD: &str = "file";
+
+async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| crate::api::photos::unreadable_form(&e))?
+    {
+        if field.name() != Some(FILE_FIELD) {
+            continue;
+        }
+        let mut file = Vec::new();
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| crate::api::photos::unreadable_form(&e))?
+        {
+            if file.len() + chunk.len() > IMPORT_MAX_BYTES {
+                return Err(ApiError::with_status(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    Text::new(
+                        "file: at most 3 MB per import; split the file",
+                        "file : au plus 3 Mo par import ; découpez le fichier",
+                    ),
+                ));
+            }
+            file.extend_from_slice(&chunk);
+        }
+        return Ok(file);
+    }
+    Err(ApiError::invalid(
+        FILE_FIELD,
+        Text::new(
+            "file: the form has no field named file",
+            "file : le formulaire n'a pas de champ nommé file",
+        ),
+    ))
+}
+
+/// Imports flows from a CSV file (UTF-8, `;` or `,`, French headers as in
+/// `GET /api/v1/flows/import/template.csv`, or the API's field names): every row or none. A
+/// facilitator names each row's organisation by id or SIRET; a member imports its own.
+#[utoipa::path(post, path = "/api/v1/flows/import", params(ImportParams),
+    request_body(content = ImportUpload, content_type = "multipart/form-data"), security(("member" = [])),
+    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn import(
+    member: Member,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Json<ImportReport>, ApiError> {
+    let form = form.map_err(|_| {
+        ApiError::with_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Text::new(
+                "send the CSV file as multipart/form-data, in a field named file",
+                "envoyez le fichier CSV en multipart/form-data, dans un champ nommé file",
+            ),
+        )
+    })?;
+    let file = read_file(form).await?;
+    let english = crate::api::preferred_language(&headers) == "en";
+    let report = state
+        .flows
+        .import(&member.caller, file, params.dry_run.unwrap_or(false))
+        .await?;
+    Ok(Json(ImportReport {
+        accepted: report.accepted,
+        written: report.written,
+        rejected: report
+            .rejected
+            .into_iter()
+            .map(|r| ImportRejection {
+                line: r.line,
+                column: r.column,
+                message: if english { r.message_en } else { r.message_fr },
+            })
+            .collect(),
+    }))
+}
+
+fn csv_file(name: &str, csv: Vec<u8>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+}
+
+/// The flows the caller sees (a facilitator: the territory's) as CSV, `;`-separated, with the
+/// import's columns and the computed ones (yearly quantity, NAF, commune…).
+#[utoipa::path(get, path = "/api/v1/flows/export.csv", security(("member" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody)))]
+pub async fn export_csv(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let csv = state.flows.export(&member.caller, false).await?;
+    Ok(csv_file("synergies-flux.csv", csv))
+}
+
+/// The import template: the French header line and an example row.
+#[utoipa::path(get, path = "/api/v1/flows/import/template.csv", security(("member" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody)))]
+pub async fn import_template(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let csv = state.flows.export(&member.caller, true).await?;
+    Ok(csv_file("modele-import-flux.csv", csv))
 }

@@ -9,6 +9,9 @@ use synergies_proto::flows::v1::flows_service_client::FlowsServiceClient;
 use tonic::Status;
 use tonic::transport::Channel;
 
+/// Largest CSV file an import takes (a campaign of a few thousand rows is far below).
+pub const IMPORT_MAX_BYTES: usize = 3 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct FlowsClient {
     client: FlowsServiceClient<Channel>,
@@ -163,6 +166,39 @@ impl FlowsClient {
             .remove_flow(request(message, caller))
             .await?;
         Ok(())
+    }
+
+    /// Sends a CSV file to import (see `POST /api/v1/flows/import`).
+    pub async fn import(
+        &self,
+        caller: &CallerContext,
+        csv: Vec<u8>,
+        dry_run: bool,
+    ) -> Result<pb::ImportFlowsResponse, Status> {
+        let message = pb::ImportFlowsRequest { csv, dry_run };
+        Ok(self
+            .client
+            .clone()
+            .max_encoding_message_size(IMPORT_MAX_BYTES + 1024)
+            .import_flows(request(message, caller))
+            .await?
+            .into_inner())
+    }
+
+    /// The flows the caller sees as CSV, or the import template.
+    pub async fn export(&self, caller: &CallerContext, template: bool) -> Result<Vec<u8>, Status> {
+        let message = pb::ExportFlowsRequest { template };
+        Ok(idempotent_call(|| {
+            let mut client = self
+                .client
+                .clone()
+                .max_decoding_message_size(64 * 1024 * 1024);
+            let call = request(message, caller);
+            async move { client.export_flows(call).await }
+        })
+        .await?
+        .into_inner()
+        .csv)
     }
 
     pub async fn history(
