@@ -650,3 +650,113 @@ async fn a_facilitator_starts_a_diagnostic_campaign_and_follows_its_progress() {
     assert!(browser.text("ul.campaigns").await.contains("1 visitées"));
     browser.quit().await;
 }
+
+/// The import template's header line, as the API serves it.
+async fn template_header(platform: &Platform, token: &str) -> String {
+    let template = platform
+        .client
+        .http
+        .get(format!(
+            "{}/api/v1/flows/import/template.csv",
+            platform.client.base_url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    template.lines().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_member_checks_a_csv_file_then_imports_it() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let member = token(&platform, "marie@cartonnerie.fr").await;
+    let header = template_header(&platform, &member).await;
+    let good = [
+        ";;out;waste;Cartons souillés;Du magasin;150101;;12,5;t;month;continuous;partners;;Benne;4200",
+        ";;in;energy;Vapeur;Pour le séchage;;;800;MWh;year;;public;;;",
+    ];
+    let directory = tempfile::tempdir().unwrap();
+    let wrong = directory.path().join("flux-avec-erreurs.csv");
+    std::fs::write(
+        &wrong,
+        format!(
+            "{header}\r\n{}\r\n;;out;waste;Chutes;;150101;;beaucoup;t;year;;;;;\r\n",
+            good[0]
+        ),
+    )
+    .unwrap();
+    let right = directory.path().join("flux.csv");
+    std::fs::write(
+        &right,
+        format!("{header}\r\n{}\r\n{}\r\n", good[0], good[1]),
+    )
+    .unwrap();
+
+    let browser = Browser::start(1280, 1000).await;
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    browser.goto(&format!("{base}/dijon/flux")).await;
+    browser.follow("main a[href='/dijon/flux/import']").await;
+    assert_eq!(browser.text("h1").await, "Importer des flux");
+    assert_eq!(
+        browser.attribute("#template-link", "href").await.as_deref(),
+        Some("/dijon/flux/modele.csv")
+    );
+
+    // Nothing chosen: said next to the file field.
+    browser.follow("#import-check").await;
+    assert!(
+        browser
+            .text("#file-error")
+            .await
+            .contains("Choisissez un fichier")
+    );
+
+    // A wrong row: its line, column and reason; nothing saved.
+    browser.attach("#file", &wrong).await;
+    browser.follow("#import-check").await;
+    assert!(
+        browser
+            .text("#form-error")
+            .await
+            .contains("Rien n'a été enregistré")
+    );
+    let report = browser.text("#rejections").await;
+    assert!(report.contains('3'), "{report}");
+    assert!(report.to_lowercase().contains("quantit"), "{report}");
+    assert!(!browser.has("#import-real").await);
+    let (_, flows) = platform.client.get("/api/v1/flows", &member).await;
+    assert_eq!(flows["flows"].as_array().map(Vec::len), Some(0), "{flows}");
+
+    // The right file: checked, then imported for good.
+    browser.attach("#file", &right).await;
+    browser.follow("#import-check").await;
+    assert!(
+        browser
+            .text("#import-ready")
+            .await
+            .starts_with("2 flux prêts")
+    );
+    let (_, flows) = platform.client.get("/api/v1/flows", &member).await;
+    assert_eq!(flows["flows"].as_array().map(Vec::len), Some(0), "{flows}");
+    browser.follow("#import-real").await;
+    assert!(
+        browser
+            .text("#import-done")
+            .await
+            .starts_with("2 flux importés")
+    );
+    browser.follow("#report a[href='/dijon/flux']").await;
+    let list = browser.text("table.flows").await;
+    assert!(
+        list.contains("Cartons souillés") && list.contains("Vapeur"),
+        "{list}"
+    );
+    assert!(list.contains("150 tonnes par an"), "{list}");
+    browser.quit().await;
+}

@@ -145,6 +145,19 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/flux/nouveau",
             get(pages::flow_form::new_form).post(pages::flow_form::create),
         )
+        .route(
+            "/{tenant}/flux/import",
+            get(pages::flow_import::form)
+                .post(pages::flow_import::run)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::flow_import::BODY_LIMIT,
+                )),
+        )
+        .route("/{tenant}/flux/export.csv", get(pages::flow_import::export))
+        .route(
+            "/{tenant}/flux/modele.csv",
+            get(pages::flow_import::template),
+        )
         .route("/{tenant}/flux/{id}", get(pages::flows::show))
         .route(
             "/{tenant}/flux/{id}/modifier",

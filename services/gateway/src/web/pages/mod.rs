@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod exchanges;
 pub mod facilitation;
 pub mod flow_form;
+pub mod flow_import;
 pub mod flows;
 pub mod home;
 pub mod inbox;
