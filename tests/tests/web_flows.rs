@@ -560,6 +560,37 @@ async fn a_flow_shows_its_proposals_and_a_facilitator_carries_the_synergy_on_the
         "{abandoned}"
     );
     assert_no_codes(&browser.text("main").await);
+
+    // A request listing of the brewery: its page shows the joinery's flow as a proposal.
+    let (request, _) = client
+        .publish(
+            &brewery,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    let path = format!("/api/v1/listings/{request}/matches");
+    synergies_platform::testing::eventually(
+        "the listing's proposal",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, body) = client.get(&path, &brewery.token).await;
+            body["synergies"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+                .then_some(())
+        },
+    )
+    .await;
+    browser
+        .goto(&format!("{base}/dijon/annonces/{request}"))
+        .await;
+    let proposals = browser.text("#proposals").await;
+    assert!(
+        proposals.contains("Palettes Europe usagées") && proposals.contains("Menuiserie Bernard"),
+        "{proposals}"
+    );
     browser.quit().await;
 }
 

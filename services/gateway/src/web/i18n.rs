@@ -1302,6 +1302,11 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ("flows.count_in", "Flux entrants", "Incoming flows"),
     ("flows.count_out", "Flux sortants", "Outgoing flows"),
     (
+        "flows.diagnosed",
+        "Rencontrée en diagnostic, pas encore inscrite",
+        "Met during a diagnostic, not yet signed up",
+    ),
+    (
         "flows.empty",
         "Aucun flux enregistré pour l'instant.",
         "No flow recorded yet.",
@@ -1581,8 +1586,8 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "synergy.none",
-        "Aucune proposition pour l'instant : la plateforme vous préviendra dès qu'une entreprise du territoire pourra utiliser ce flux ou vous le fournir.",
-        "No proposal yet: the platform will tell you as soon as a firm of the territory can use this flow or supply it.",
+        "Aucune proposition pour l'instant : la plateforme vous préviendra dès qu'une entreprise du territoire pourra utiliser cette ressource ou vous la fournir.",
+        "No proposal yet: the platform will tell you as soon as a firm of the territory can use this resource or supply it.",
     ),
     ("synergy.not_relevant", "Pas pertinent", "Not relevant"),
     ("synergy.note", "Note (facultatif)", "Note (optional)"),

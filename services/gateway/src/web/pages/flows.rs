@@ -169,9 +169,15 @@ pub fn is_facilitator(page: &Page) -> bool {
         .is_some_and(crate::web::page::Viewer::is_facilitator)
 }
 
+/// `ORGANISATION_STATUS_DIAGNOSED` of identity: an organisation a facilitator registered during
+/// a diagnostic.
+const DIAGNOSED_STATUS: i32 = 6;
+
 /// An organisation a facilitator may record flows for, with its sites.
 pub struct OrganisationChoice {
     pub id: String,
+    /// Registered by a facilitator during a diagnostic; nobody of it has signed up yet.
+    pub diagnosed: bool,
     pub name: String,
     pub naf: String,
     pub sites: Vec<(String, String)>,
@@ -197,8 +203,10 @@ pub async fn territory_organisations(
     let mut by_id: BTreeMap<String, OrganisationChoice> = BTreeMap::new();
     let mut page_token = String::new();
     for _ in 0..20 {
+        // Every status, filtered here: approved members and organisations met during a
+        // diagnostic (a status older identity services do not know, hence its number).
         let message = identity::ListOrganisationsRequest {
-            status: identity::OrganisationStatus::Approved.into(),
+            status: identity::OrganisationStatus::Unspecified.into(),
             page_size: 100,
             page_token: page_token.clone(),
         };
@@ -212,6 +220,10 @@ pub async fn territory_organisations(
         };
         let answer = answer.into_inner();
         for organisation in answer.organisations {
+            let diagnosed = organisation.status == DIAGNOSED_STATUS;
+            if organisation.status != identity::OrganisationStatus::Approved as i32 && !diagnosed {
+                continue;
+            }
             by_id.insert(
                 organisation.id.clone(),
                 OrganisationChoice {
@@ -226,6 +238,7 @@ pub async fn territory_organisations(
                         })
                         .collect(),
                     id: organisation.id,
+                    diagnosed,
                     name: organisation.name,
                     naf: organisation.naf,
                     flows_in: 0,
@@ -243,6 +256,7 @@ pub async fn territory_organisations(
             .entry(flow.organisation_id.clone())
             .or_insert_with(|| OrganisationChoice {
                 id: flow.organisation_id.clone(),
+                diagnosed: false,
                 name: flow.organisation_name.clone(),
                 naf: flow.nace.clone(),
                 sites: Vec::new(),
