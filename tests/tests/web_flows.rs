@@ -207,7 +207,7 @@ async fn a_member_records_corrects_and_removes_a_flow_in_mes_flux() {
     let list = browser.text("table.flows").await;
     assert!(list.contains("Cartons souillés"), "{list}");
     assert!(list.contains("52 tonnes par an"), "{list}");
-    assert!(list.contains("1440 MWh par an"), "{list}");
+    assert!(list.contains("1\u{202f}440 MWh par an"), "{list}");
     assert!(
         list.contains("Entrant") && list.contains("Énergie"),
         "{list}"
@@ -326,9 +326,9 @@ async fn an_advisor_records_a_visit_and_reads_the_territory_dashboard() {
     assert_eq!(browser.text("#coverage-flows").await, "3");
     let by_class = browser.text("#by-class").await;
     assert!(by_class.contains("Énergie"), "{by_class}");
-    assert!(by_class.contains("3800,0"), "{by_class}");
+    assert!(by_class.contains("3\u{202f}800"), "{by_class}");
     assert!(
-        by_class.contains("Déchet") && by_class.contains("12,0"),
+        by_class.contains("Déchet") && by_class.contains("12"),
         "{by_class}"
     );
     let by_chapter = browser.text("#by-chapter").await;
@@ -679,6 +679,12 @@ async fn a_facilitator_starts_a_diagnostic_campaign_and_follows_its_progress() {
         .goto(&format!("{base}/dijon/animation/campagnes"))
         .await;
     assert!(browser.text("ul.campaigns").await.contains("1 visitées"));
+    browser.goto(&format!("{base}/dijon/animation/flux")).await;
+    let campaigns = browser.text("ul.campaigns").await;
+    assert!(
+        campaigns.contains("Zone industrielle de Chenôve") && campaigns.contains("1 visitées"),
+        "{campaigns}"
+    );
     browser.quit().await;
 }
 

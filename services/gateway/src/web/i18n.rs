@@ -975,6 +975,11 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
         "Tonnage et énergie annuels par type de ressource",
         "Yearly tonnage and energy by resource type",
     ),
+    (
+        "dashboard.campaigns",
+        "Campagnes de diagnostic en cours",
+        "Diagnostic campaigns under way",
+    ),
     ("dashboard.chapter", "Chapitre", "Chapter"),
     ("dashboard.column_class", "Ressources", "Resources"),
     (

@@ -51,7 +51,7 @@ pub struct CampaignView {
     pub targets: Vec<(String, String, &'static str, String)>,
 }
 
-fn view(page: &Page, campaign: &pb::Campaign) -> CampaignView {
+pub fn view(page: &Page, campaign: &pb::Campaign) -> CampaignView {
     CampaignView {
         id: campaign.id.clone(),
         name: campaign.name.clone(),

@@ -10,9 +10,10 @@ use axum::extract::State;
 use axum::response::Response;
 use synergies_proto::flows::v1 as pb;
 
-use super::flows::{RESOURCE_CLASSES, all_flows, is_facilitator, territory_organisations, worded};
+use super::flows::{
+    RESOURCE_CLASSES, all_flows, is_facilitator, number, territory_organisations, worded,
+};
 use crate::state::GatewayState;
-use crate::web::format::decimal;
 use crate::web::page::{Page, render};
 
 /// The NACE section letter of a NAF/NACE code ("24.10Z" → "C"); `None` when unreadable.
@@ -77,8 +78,8 @@ fn rows(page: &Page, sums: Vec<(String, Sum)>) -> Vec<TotalRow> {
         .map(|(label, sum)| TotalRow {
             label,
             flows: sum.flows,
-            tonnes: decimal(sum.tonnes, 1, page.lang),
-            mwh: decimal(sum.mwh, 1, page.lang),
+            tonnes: number(&format!("{:.1}", sum.tonnes), page.lang),
+            mwh: number(&format!("{:.1}", sum.mwh), page.lang),
         })
         .collect()
 }
@@ -95,6 +96,7 @@ struct Dashboard {
     by_chapter: Vec<TotalRow>,
     links: Vec<(String, String, String, usize)>,
     diagram: String,
+    campaigns: Vec<super::campaigns::CampaignView>,
 }
 
 /// The section's name ("C — Industrie manufacturière").
@@ -127,6 +129,24 @@ pub async fn show(page: Page, State(state): State<GatewayState>) -> Response {
         Err(error) => return page.error(&error),
     };
     let organisations = territory_organisations(&page, &state, &caller, &flows).await;
+    let campaigns = state
+        .flows
+        .campaigns(
+            &caller,
+            synergies_proto::flows::v1::ListCampaignsRequest {
+                page_size: 100,
+                page_token: String::new(),
+            },
+        )
+        .await
+        .map(|answer| {
+            answer
+                .campaigns
+                .iter()
+                .map(|c| super::campaigns::view(&page, c))
+                .collect()
+        })
+        .unwrap_or_default();
     let diagnosed: BTreeSet<&str> = flows.iter().map(|f| f.organisation_id.as_str()).collect();
     let members = organisations.len();
 
@@ -216,6 +236,7 @@ pub async fn show(page: Page, State(state): State<GatewayState>) -> Response {
         by_chapter: by_chapter_rows,
         links,
         diagram,
+        campaigns,
         page,
     })
 }

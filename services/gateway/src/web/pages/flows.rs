@@ -53,16 +53,45 @@ pub fn worded(page: &Page, family: &str, code: &str) -> &'static str {
     crate::web::i18n::lookup(&format!("flow.{family}.{code}"), page.lang).unwrap_or("—")
 }
 
-/// A decimal of the service ("150.000", "12.5") as a person writes it ("150", "12,5").
+/// A decimal of the service ("1500.000", "12.5") as a person writes it ("1 500", "12,5"; in
+/// English "1,500", "12.5").
 pub fn number(text: &str, lang: Language) -> String {
     let trimmed = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
     } else {
         text
     };
-    match lang {
-        Language::Fr => trimmed.replace('.', ","),
-        Language::En => trimmed.to_owned(),
+    let (whole, fraction) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    let (separator, point) = match lang {
+        Language::Fr => ('\u{202f}', ','),
+        Language::En => (',', '.'),
+    };
+    let digits: Vec<char> = whole.chars().collect();
+    let mut grouped = String::new();
+    for (index, digit) in digits.iter().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 && digit.is_ascii_digit() {
+            grouped.push(separator);
+        }
+        grouped.push(*digit);
+    }
+    if fraction.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}{point}{fraction}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_as_people_write_them() {
+        assert_eq!(number("1500.000", Language::Fr), "1\u{202f}500");
+        assert_eq!(number("1500.250", Language::En), "1,500.25");
+        assert_eq!(number("12.5", Language::Fr), "12,5");
+        assert_eq!(number("999", Language::Fr), "999");
+        assert_eq!(number("1234567", Language::En), "1,234,567");
     }
 }
 
