@@ -69,7 +69,7 @@ pub fn number(text: &str, lang: Language) -> String {
     let digits: Vec<char> = whole.chars().collect();
     let mut grouped = String::new();
     for (index, digit) in digits.iter().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 && digit.is_ascii_digit() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) && digit.is_ascii_digit() {
             grouped.push(separator);
         }
         grouped.push(*digit);
