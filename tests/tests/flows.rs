@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use calamine::Reader as _;
+
 use prost::Message as _;
 use serde_json::{Value, json};
 use synergies_platform::testing::TestServers;
@@ -656,13 +658,13 @@ async fn split_a_diagnostic_campaign_tracks_visits_and_validations() {
 async fn import(
     client: &Client,
     token: &str,
-    csv: &str,
+    file: impl AsRef<[u8]>,
     dry_run: bool,
     language: &str,
 ) -> (u16, Value) {
     let form = reqwest::multipart::Form::new().part(
         "file",
-        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+        reqwest::multipart::Part::bytes(file.as_ref().to_vec())
             .file_name("flux.csv")
             .mime_str("text/csv")
             .unwrap(),
@@ -829,6 +831,85 @@ async fn import_and_export(platform: &Platform) {
     assert_eq!(status, 200);
     let (_, from_template) = import(client, &facilitator, &template, true, "en").await;
     assert_eq!(from_template["accepted"], 1, "{from_template}");
+
+    // The same from a workbook, with numbers as spreadsheets keep them.
+    let workbook = |waste_code: Option<f64>| {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let headers = [
+            "organisation",
+            "sens",
+            "classe",
+            "libellé",
+            "code_déchet",
+            "quantité",
+            "unité",
+            "période",
+        ];
+        for (column, header) in headers.iter().enumerate() {
+            sheet.write_string(0, column as u16, *header).unwrap();
+        }
+        let rows = [
+            ("material", "Palettes cassées", None),
+            ("waste", "Sciure", waste_code),
+        ];
+        for (row, (class, label, code)) in rows.iter().enumerate() {
+            let row = row as u32 + 1;
+            sheet
+                .write_string(row, 0, &brewery.organisation_id)
+                .unwrap();
+            sheet.write_string(row, 1, "out").unwrap();
+            sheet.write_string(row, 2, *class).unwrap();
+            sheet.write_string(row, 3, *label).unwrap();
+            if let Some(code) = code {
+                sheet.write_number(row, 4, *code).unwrap();
+            }
+            sheet.write_number(row, 5, 2.5).unwrap();
+            sheet.write_string(row, 6, "t").unwrap();
+            sheet.write_string(row, 7, "month").unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    };
+    let (status, refused) = import(client, &facilitator, workbook(None), false, "en").await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["written"], false);
+    assert_eq!(refused["rejected"][0]["line"], 3, "{refused}");
+    assert_eq!(refused["rejected"][0]["column"], "code_déchet", "{refused}");
+    let (_, imported) = import(client, &facilitator, workbook(Some(30105.0)), false, "en").await;
+    assert_eq!(
+        (imported["accepted"].as_u64(), imported["written"].as_bool()),
+        (Some(2), Some(true)),
+        "{imported}"
+    );
+    let answer = client
+        .http
+        .get(format!("{}/api/v1/flows/export.xlsx", client.base_url))
+        .bearer_auth(&facilitator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let exported = answer.bytes().await.unwrap();
+    let mut read: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(exported.to_vec())).unwrap();
+    let sheet = read.worksheet_range_at(0).unwrap().unwrap();
+    let cells: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|row| row.iter().map(ToString::to_string).collect())
+        .collect();
+    let sawdust = cells
+        .iter()
+        .find(|row| row.contains(&"Sciure".to_owned()))
+        .expect("the imported row");
+    assert!(
+        sawdust.contains(&"030105".to_owned()),
+        "the EWC code keeps its digits: {sawdust:?}"
+    );
+    assert!(
+        sawdust.contains(&"30".to_owned()),
+        "2.5 t a month is 30 t a year: {sawdust:?}"
+    );
+    assert_eq!(cells.len(), 1 + 4, "the header and the four flows");
 
     // A thousand rows in one go, within seconds.
     let mut big = String::from("organisation;sens;classe;libellé;quantité;unité;période\n");

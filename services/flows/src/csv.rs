@@ -159,21 +159,20 @@ fn quote(value: &str) -> String {
     }
 }
 
-/// Flows as CSV with a byte order mark (spreadsheets then read UTF-8), semicolon-separated.
-pub fn export(flows: &[Flow]) -> String {
-    let mut out = String::from('\u{feff}');
-    let header: Vec<&str> = COMPUTED[..1]
+/// The export's lines: the header, then one line per flow.
+pub fn rows(flows: &[Flow]) -> Vec<Vec<String>> {
+    let header: Vec<String> = COMPUTED[..1]
         .iter()
         .copied()
         .chain(COLUMNS.iter().map(|(french, _)| *french))
         .chain(COMPUTED[1..].iter().copied())
+        .map(str::to_owned)
         .collect();
-    out.push_str(&header.join(";"));
-    out.push_str("\r\n");
+    let mut rows = vec![header];
     for flow in flows {
         let c = &flow.content;
         let site = flow.site.as_ref();
-        let row = [
+        rows.push(vec![
             flow.id.to_string(),
             flow.organisation_id.to_string(),
             site.map(|s| s.site_id.to_string()).unwrap_or_default(),
@@ -199,7 +198,15 @@ pub fn export(flows: &[Flow]) -> String {
             c.yearly_quantity().to_string(),
             flow.provenance.as_str().to_owned(),
             flow.updated_at.to_rfc3339(),
-        ];
+        ]);
+    }
+    rows
+}
+
+/// Lines as CSV with a byte order mark (spreadsheets then read UTF-8), semicolon-separated.
+pub fn write(rows: &[Vec<String>]) -> String {
+    let mut out = String::from('\u{feff}');
+    for row in rows {
         out.push_str(&row.iter().map(|v| quote(v)).collect::<Vec<_>>().join(";"));
         out.push_str("\r\n");
     }

@@ -384,7 +384,7 @@ impl FlowsService for FlowsApi {
         let caller = authenticate(&self.verifier, &request).await?;
         let message = request.into_inner();
         Ok(Response::new(
-            self.import(&caller, &message.csv, message.dry_run).await?,
+            self.import(&caller, &message.file, message.dry_run).await?,
         ))
     }
 
@@ -393,14 +393,31 @@ impl FlowsService for FlowsApi {
         request: Request<pb::ExportFlowsRequest>,
     ) -> Result<Response<pb::ExportFlowsResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        let csv = if request.get_ref().template {
-            crate::csv::template()
+        let message = request.into_inner();
+        let rows = if message.template {
+            crate::csv::read(&crate::csv::template())
+                .into_iter()
+                .map(|(_, cells)| cells)
+                .collect()
         } else {
             self.export(&caller).await?
         };
-        Ok(Response::new(pb::ExportFlowsResponse {
-            csv: csv.into_bytes(),
-        }))
+        let content = match message.format.trim() {
+            "" | "csv" => crate::csv::write(&rows).into_bytes(),
+            "xlsx" => crate::xlsx::write(&rows).map_err(|error| {
+                tracing::error!(%error, "the XLSX export could not be written");
+                Status::internal("the workbook could not be written")
+            })?,
+            _ => {
+                return Err(FlowsError::from(FieldError::new(
+                    "format",
+                    "must be csv or xlsx",
+                    "doit valoir csv ou xlsx",
+                ))
+                .into());
+            }
+        };
+        Ok(Response::new(pb::ExportFlowsResponse { content }))
     }
 
     async fn get_flow_history(

@@ -9,12 +9,12 @@ use synergies_platform::error::FieldError;
 use synergies_proto::flows::v1 as pb;
 
 use crate::convert::revision_event;
-use crate::csv;
 use crate::domain::{Change, Flow, FlowFields, Provenance, Revision, Viewer};
 use crate::error::FlowsError;
 use crate::grpc::{FlowsApi, viewer, writer};
 use crate::organisations::Organisation;
 use crate::store::FlowQuery;
+use crate::{csv, xlsx};
 
 /// Rows an import may carry: a campaign's worth, checked and written in seconds.
 const MAX_ROWS: usize = 5000;
@@ -56,15 +56,22 @@ impl FlowsApi {
             rejected: vec![rejection],
             written: false,
         };
-        let Ok(text) = std::str::from_utf8(file) else {
+        let records = if xlsx::is_workbook(file) {
+            match xlsx::read(file) {
+                Ok(records) => records,
+                Err((en, fr)) => return Ok(refused(rejection(1, "", en, fr))),
+            }
+        } else if let Ok(text) = std::str::from_utf8(file) {
+            csv::read(text)
+        } else {
             return Ok(refused(rejection(
                 1,
                 "",
-                "the file is not UTF-8 text: save it as CSV UTF-8",
-                "le fichier n'est pas du texte UTF-8 : enregistrez-le au format CSV UTF-8",
+                "the file is neither UTF-8 CSV nor an XLSX workbook: save it as CSV UTF-8 or XLSX",
+                "le fichier n'est ni un CSV UTF-8 ni un classeur XLSX : enregistrez-le au format CSV UTF-8 ou XLSX",
             )));
         };
-        let mut records = csv::read(text).into_iter();
+        let mut records = records.into_iter();
         let Some((_, headers)) = records.next() else {
             return Ok(refused(rejection(
                 1,
@@ -129,6 +136,11 @@ impl FlowsApi {
                         value.trim().to_owned(),
                     );
                 }
+            }
+            // Spreadsheets keep an EWC code typed as a number without its leading zero
+            // (03 01 05 becomes 30105): six digits it was.
+            if fields.ewc_code.len() == 5 && fields.ewc_code.chars().all(|c| c.is_ascii_digit()) {
+                fields.ewc_code.insert(0, '0');
             }
             let organisation =
                 match organisation_of(caller, viewer, &organisations, &organisation_ref) {
@@ -243,8 +255,11 @@ fn organisation_of<'o>(
 }
 
 impl FlowsApi {
-    /// Every flow the caller sees, as CSV.
-    pub(crate) async fn export(&self, caller: &CallerContext) -> Result<String, FlowsError> {
+    /// Every flow the caller sees, as the export's lines (header first).
+    pub(crate) async fn export(
+        &self,
+        caller: &CallerContext,
+    ) -> Result<Vec<Vec<String>>, FlowsError> {
         const PAGE: u32 = 500;
         let viewer = viewer(caller)?;
         let mut flows = Vec::new();
@@ -264,6 +279,6 @@ impl FlowsApi {
                 break;
             }
         }
-        Ok(csv::export(&flows))
+        Ok(csv::rows(&flows))
     }
 }

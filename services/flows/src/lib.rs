@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod import;
 pub mod organisations;
 pub mod store;
+pub mod xlsx;
 
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::flows::v1::campaigns_service_server::CampaignsServiceServer;

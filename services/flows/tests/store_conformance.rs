@@ -322,7 +322,50 @@ async fn lists_filter_and_page_newest_first(fixture: Fixture) {
     assert_eq!(stored.content.yearly_quantity().to_string(), "18");
 }
 
+async fn an_import_writes_every_flow_or_none(fixture: Fixture) {
+    let store = fixture.store.as_ref();
+    let organisation = Uuid::now_v7();
+    let batch: Vec<_> = (0..3)
+        .map(|_| {
+            let revision = recorded(&flow("dijon", organisation, out("water", "")));
+            let event = revision_event(&revision);
+            (revision, event)
+        })
+        .collect();
+    // The last row collides with the first (same flow): the whole batch is refused.
+    let mut colliding = batch.clone();
+    colliding.push(batch[0].clone());
+    assert!(store.record_all(&colliding).await.is_err());
+    let everything = FlowQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store.list("dijon", &everything).await.unwrap().is_empty());
+    assert_eq!(
+        unpublished_count(&fixture.database.database).await.unwrap(),
+        0
+    );
+
+    store.record_all(&batch).await.unwrap();
+    assert_eq!(store.list("dijon", &everything).await.unwrap().len(), 3);
+    assert_eq!(
+        unpublished_count(&fixture.database.database).await.unwrap(),
+        3
+    );
+    for (revision, _) in &batch {
+        assert_eq!(
+            store
+                .history("dijon", revision.flow.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
 synergies_platform::store_conformance!(open;
+    an_import_writes_every_flow_or_none,
     recording_stores_the_flow_its_revision_and_its_event_together,
     a_change_is_written_only_from_the_version_it_was_made_on,
     a_removed_flow_leaves_the_lists_and_keeps_its_history,

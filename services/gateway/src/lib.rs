@@ -150,7 +150,12 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/flows/import/template.csv",
             get(api::flows::import_template),
         )
+        .route(
+            "/api/v1/flows/import/template.xlsx",
+            get(api::flows::import_template_xlsx),
+        )
         .route("/api/v1/flows/export.csv", get(api::flows::export_csv))
+        .route("/api/v1/flows/export.xlsx", get(api::flows::export_xlsx))
         .route(
             "/api/v1/campaigns",
             post(api::campaigns::create).get(api::campaigns::list),

@@ -30,6 +30,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::exchanges::exchanges, api::exchanges::impact, api::exchanges::impact_csv, api::exchanges::territory_summary,
         api::flows::create, api::flows::list, api::flows::get, api::flows::update, api::flows::delete, api::flows::history,
         api::flows::import, api::flows::export_csv, api::flows::import_template,
+        api::flows::export_xlsx, api::flows::import_template_xlsx,
         api::campaigns::create, api::campaigns::list, api::campaigns::get, api::campaigns::add_organisations, api::campaigns::set_state,
     ),
     components(schemas(ErrorBody, ErrorDetail)),

@@ -339,7 +339,7 @@ pub struct ImportParams {
     pub dry_run: Option<bool>,
 }
 
-/// The CSV file to import, in a form field named `file`.
+/// The CSV or XLSX file to import, in a form field named `file`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImportUpload {
@@ -405,7 +405,7 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
     ))
 }
 
-/// Imports flows from a CSV file (UTF-8, `;` or `,`, French headers as in
+/// Imports flows from a CSV file (UTF-8, `;` or `,`) or an XLSX workbook (first sheet), French headers as in
 /// `GET /api/v1/flows/import/template.csv`, or the API's field names): every row or none. A
 /// facilitator names each row's organisation by id or SIRET; a member imports its own.
 #[utoipa::path(post, path = "/api/v1/flows/import", params(ImportParams),
@@ -450,16 +450,19 @@ pub async fn import(
     }))
 }
 
-fn csv_file(name: &str, csv: Vec<u8>) -> impl IntoResponse {
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn download(name: &str, content_type: &'static str, content: Vec<u8>) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        csv,
+        content,
     )
 }
 
@@ -471,8 +474,19 @@ pub async fn export_csv(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let csv = state.flows.export(&member.caller, false).await?;
-    Ok(csv_file("synergies-flux.csv", csv))
+    let csv = state.flows.export(&member.caller, false, "csv").await?;
+    Ok(download("synergies-flux.csv", CSV, csv))
+}
+
+/// The same export as an XLSX workbook (one sheet, every cell text).
+#[utoipa::path(get, path = "/api/v1/flows/export.xlsx", security(("member" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 401, body = ErrorBody)))]
+pub async fn export_xlsx(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let workbook = state.flows.export(&member.caller, false, "xlsx").await?;
+    Ok(download("synergies-flux.xlsx", XLSX, workbook))
 }
 
 /// The import template: the French header line and an example row.
@@ -482,6 +496,17 @@ pub async fn import_template(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let csv = state.flows.export(&member.caller, true).await?;
-    Ok(csv_file("modele-import-flux.csv", csv))
+    let csv = state.flows.export(&member.caller, true, "csv").await?;
+    Ok(download("modele-import-flux.csv", CSV, csv))
+}
+
+/// The import template as an XLSX workbook.
+#[utoipa::path(get, path = "/api/v1/flows/import/template.xlsx", security(("member" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = 401, body = ErrorBody)))]
+pub async fn import_template_xlsx(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<impl IntoResponse, ApiError> {
+    let workbook = state.flows.export(&member.caller, true, "xlsx").await?;
+    Ok(download("modele-import-flux.xlsx", XLSX, workbook))
 }

@@ -168,14 +168,14 @@ impl FlowsClient {
         Ok(())
     }
 
-    /// Sends a CSV file to import (see `POST /api/v1/flows/import`).
+    /// Sends a CSV or XLSX file to import (see `POST /api/v1/flows/import`).
     pub async fn import(
         &self,
         caller: &CallerContext,
-        csv: Vec<u8>,
+        file: Vec<u8>,
         dry_run: bool,
     ) -> Result<pb::ImportFlowsResponse, Status> {
-        let message = pb::ImportFlowsRequest { csv, dry_run };
+        let message = pb::ImportFlowsRequest { file, dry_run };
         Ok(self
             .client
             .clone()
@@ -185,20 +185,28 @@ impl FlowsClient {
             .into_inner())
     }
 
-    /// The flows the caller sees as CSV, or the import template.
-    pub async fn export(&self, caller: &CallerContext, template: bool) -> Result<Vec<u8>, Status> {
-        let message = pb::ExportFlowsRequest { template };
+    /// The flows the caller sees, or the import template, as `format` (`csv` or `xlsx`).
+    pub async fn export(
+        &self,
+        caller: &CallerContext,
+        template: bool,
+        format: &str,
+    ) -> Result<Vec<u8>, Status> {
+        let message = pb::ExportFlowsRequest {
+            template,
+            format: format.to_owned(),
+        };
         Ok(idempotent_call(|| {
             let mut client = self
                 .client
                 .clone()
                 .max_decoding_message_size(64 * 1024 * 1024);
-            let call = request(message, caller);
+            let call = request(message.clone(), caller);
             async move { client.export_flows(call).await }
         })
         .await?
         .into_inner()
-        .csv)
+        .content)
     }
 
     pub async fn history(
