@@ -261,9 +261,7 @@ async fn put_synergy(client: &Client, id: &str, token: &str, body: &Value) -> (u
         .await
 }
 
-#[tokio::test]
-async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn a_facilitator_carries_a_synergy_to_its_realisation(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -344,9 +342,7 @@ async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
     assert_eq!(status, 400);
 }
 
-#[tokio::test]
-async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn not_relevant_hides_a_synergy_from_that_organisation_only(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -365,9 +361,7 @@ async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
     assert_eq!(synergies(&board).len(), 1, "kept for facilitators: {board}");
 }
 
-#[tokio::test]
-async fn all_in_one_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let p = an_offer_and_a_request_are_proposed_to_both_sides(client, &t).await;
@@ -566,6 +560,17 @@ async fn an_out_flow_meets_a_request(client: &Client, t: &Territory) {
             .contains("Menuiserie Bernard"),
         "{told}"
     );
+    // The flow has no owning member: its organisation learns who could use it.
+    let to_flow_owner = client
+        .wait_for_item(&t.offerer, &request, "match.found")
+        .await;
+    assert!(
+        to_flow_owner["body"]
+            .as_str()
+            .unwrap()
+            .contains("Cherche des palettes Europe"),
+        "{to_flow_owner}"
+    );
     let (status, _) = flow_synergies(client, &flow, &t.outsider.token).await;
     assert_eq!(status, 404);
 
@@ -597,9 +602,7 @@ async fn split_an_out_flow_meets_a_request_and_leaves_with_its_removal() {
     an_out_flow_meets_a_request(&platform.client, &t).await;
 }
 
-#[tokio::test]
-async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
-    let platform = Platform::all_in_one(&[]).await;
+async fn a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(platform: &Platform) {
     let client = &platform.client;
     let t = territory(client).await;
     let (request, _) = client
@@ -644,4 +647,290 @@ async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organ
             .any(|i| i.to_string().contains("Menuiserie Bernard")),
         "the requester is not told of a confidential flow"
     );
+}
+
+/// A company of Dijon that signed up with a site at (`latitude`, `longitude`), confirmed its
+/// address and was approved by the facilitator; returns its token and its site's id.
+async fn company_with_a_site(
+    client: &Client,
+    facilitator: &str,
+    name: &str,
+    latitude: f64,
+    longitude: f64,
+) -> (String, String) {
+    let email = format!("contact-{}@example.fr", uuid::Uuid::new_v4().simple());
+    let body = json!({"tenant": "dijon", "organisation_name": name, "kind": "company",
+        "siret": siret(latitude), "naf": "25.62A", "email": email, "display_name": name,
+        "password": synergies_tests::api::PASSWORD,
+        "site": {"address": "1 rue de l'Industrie", "insee_code": "21231", "latitude": latitude,
+            "longitude": longitude}});
+    let (status, signed_up) = client.post("/api/v1/signup", "", &body).await;
+    assert_eq!(status, 201, "{signed_up}");
+    let organisation_id = signed_up["organisation"]["id"].as_str().unwrap().to_owned();
+    let mail = client
+        .wait_for_outgoing_mail("dijon", &email, "verify-email")
+        .await;
+    let token = synergies_tests::api::token_in(&mail);
+    let (status, _) = client
+        .post("/api/v1/auth/verify-email", "", &json!({"token": token}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, decided) = client
+        .post(
+            &format!("/api/v1/organisations/{organisation_id}/decision"),
+            facilitator,
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    let (_, tokens) = client
+        .login("dijon", &email, synergies_tests::api::PASSWORD)
+        .await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let (_, organisation) = client.get("/api/v1/organisation", &token).await;
+    let site = organisation["sites"][0]["id"].as_str().unwrap().to_owned();
+    (token, site)
+}
+
+/// A SIRET that passes the Luhn check, different for each latitude of the test.
+fn siret(latitude: f64) -> String {
+    let stem = format!("{:013}", (latitude * 1000.0) as u64 * 1_000_003);
+    let digits: Vec<u32> = stem.chars().filter_map(|c| c.to_digit(10)).collect();
+    // With the check digit last, the stem's last digit is doubled, then every other one.
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{stem}{}", (10 - sum % 10) % 10)
+}
+
+fn gloves_needed(site: &str) -> Value {
+    json!({"direction": "in", "resource_class": "material", "label": "Gants de protection nitrile",
+        "category": "hygiene-safety/ppe", "quantity": "2000", "unit": "piece", "period": "year",
+        "site_id": site, "confidentiality": "partners"})
+}
+
+/// The tenant's mutualisation groups as `token` sees them, once there are `count` members in
+/// the first.
+async fn group_once(client: &Client, token: &str, count: usize) -> Value {
+    eventually(
+        &format!("a group of {count}"),
+        Duration::from_secs(30),
+        || async {
+            let (status, body) = client
+                .get("/api/v1/synergies?kind=mutualisation", token)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let groups = synergies(&body);
+            (groups.len() == 1 && groups[0]["members"].as_array()?.len() == count)
+                .then(|| groups[0].clone())
+        },
+    )
+    .await
+}
+
+async fn three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+    platform: &Platform,
+) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]});
+    let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201, "{tenant}");
+    let facilitator = facilitator(client).await;
+    let mut companies = Vec::new();
+    for (name, latitude, longitude) in [
+        ("Fonderie de Longvic", 47.288, 5.064),
+        ("Mécanique de Chenôve", 47.293, 5.005),
+        ("Chaudronnerie de Quetigny", 47.314, 5.106),
+        ("Usinage de Fontaine", 47.342, 5.021),
+    ] {
+        companies.push(company_with_a_site(client, &facilitator, name, latitude, longitude).await);
+    }
+    for (token, site) in &companies[..3] {
+        let (status, flow) = client
+            .post("/api/v1/flows", token, &gloves_needed(site))
+            .await;
+        assert_eq!(status, 201, "{flow}");
+    }
+    let group = group_once(client, &facilitator, 3).await;
+    assert_eq!(group["kind"], "mutualisation");
+    assert_eq!(group["resource_class"], "material");
+    assert!(
+        !group["explanation"].as_str().unwrap().is_empty(),
+        "{group}"
+    );
+    assert!(
+        group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["kind"] == "flow" && m["organisation_id"].is_string())
+    );
+    // A member of the group sees it too.
+    let seen = group_once(client, &companies[0].0, 3).await;
+    assert_eq!(seen["id"], group["id"]);
+
+    // A fourth company nearby needs the same: the group grows, it is not a new one.
+    let (token, site) = &companies[3];
+    let (status, _) = client
+        .post("/api/v1/flows", token, &gloves_needed(site))
+        .await;
+    assert_eq!(status, 201);
+    let grown = group_once(client, &facilitator, 4).await;
+    assert_eq!(grown["id"], group["id"]);
+}
+
+#[tokio::test]
+async fn all_in_one_the_synergy_routes_are_documented() {
+    let platform = Platform::all_in_one(&[]).await;
+    let openapi: Value = platform
+        .client
+        .http
+        .get(format!("{}/api/v1/openapi.json", platform.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/listings/{id}/matches", "get"),
+        ("/api/v1/flows/{id}/synergies", "get"),
+        ("/api/v1/synergies", "get"),
+        ("/api/v1/synergies/{id}", "put"),
+        ("/api/v1/synergies/{id}/feedback", "post"),
+    ] {
+        assert!(
+            openapi["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    let filters = openapi["paths"]["/api/v1/synergies"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert_eq!(filters.len(), 3);
+    assert!(
+        filters
+            .iter()
+            .all(|p| p["in"] == "query" && p["required"] != true),
+        "{filters:?}"
+    );
+    let synergy = &openapi["components"]["schemas"]["Synergy"]["properties"];
+    for field in [
+        "id",
+        "kind",
+        "score",
+        "counterpart",
+        "members",
+        "explanation",
+        "explanation_en",
+        "factors",
+        "status",
+    ] {
+        assert!(
+            synergy[field].is_object(),
+            "Synergy.{field} is not documented"
+        );
+    }
+}
+
+#[tokio::test]
+async fn all_in_one_a_facilitator_carries_a_synergy_to_its_realisation() {
+    a_facilitator_carries_a_synergy_to_its_realisation(&Platform::all_in_one(&[]).await).await;
+}
+
+#[tokio::test]
+async fn split_a_facilitator_carries_a_synergy_to_its_realisation() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    a_facilitator_carries_a_synergy_to_its_realisation(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_not_relevant_hides_a_synergy_from_that_organisation_only() {
+    not_relevant_hides_a_synergy_from_that_organisation_only(&Platform::all_in_one(&[]).await)
+        .await;
+}
+
+#[tokio::test]
+async fn split_not_relevant_hides_a_synergy_from_that_organisation_only() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    not_relevant_hides_a_synergy_from_that_organisation_only(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
+    withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    withdrawal_removes_a_proposal_and_a_hidden_listing_is_never_shown(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
+    a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_a_flow_kept_for_facilitators_is_never_shown_to_another_organisation() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    a_flow_kept_for_facilitators_is_never_shown_to_another_organisation(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_in_one_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
+    three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+        &Platform::all_in_one(&[]).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_three_nearby_companies_needing_the_same_input_form_a_group_that_grows() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
 }

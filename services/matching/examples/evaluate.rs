@@ -42,19 +42,20 @@ fn main() {
         ),
     ];
     println!(
-        "| run | queries | candidates (mean) | recall@1 | recall@3 | recall@10 | true pairs above threshold |"
+        "| run | queries | candidates (mean) | recall@1 | recall@3 | recall@10 | true pairs above threshold | distractors above threshold |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, options) in runs {
         let report = evaluate(&records, ROUTES, options);
         println!(
-            "| {name} | {} | {:.1} | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",
+            "| {name} | {} | {:.1} | {:.1} % | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",
             report.queries,
             report.mean_candidates,
             100.0 * report.recall_at_1,
             100.0 * report.recall_at_3,
             100.0 * report.recall_at_10,
             100.0 * report.above_threshold,
+            100.0 * report.distractors_above_threshold,
         );
         if show_misses && options == base {
             for miss in &report.misses {

@@ -9,7 +9,7 @@ pub const DEFAULT_RADIUS_KM: f64 = 15.0;
 pub trait Scorer: Send + Sync {
     /// Whether `output` can replace `input`, how well and why; `None`: not to be proposed.
     fn substitution(&self, output: &Item, input: &Item) -> Option<Scored>;
-    /// The groups of at least three organisations among `items` (same direction and class).
+    /// The groups of at least three organisations among `items` (all of one direction).
     fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup>;
 }
 

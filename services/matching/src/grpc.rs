@@ -233,11 +233,12 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
         let view = member_view(&caller)?;
         let item = self.store.item(&caller.tenant, item_id).await?;
         // A flow another organisation keeps for facilitators, or that is gone, does not exist
-        // for a member (listings are checked by the gateway against the listing's own rules).
+        // for a member (the gateway first asks the flow's or listing's own service, whose
+        // answer it gives; this keeps the rule here too). One not indexed yet has no synergy.
         if kind == ItemKind::Flow
             && let Some(organisation) = view
         {
-            let readable = item.as_ref().is_some_and(|(item, state)| {
+            let readable = item.as_ref().is_none_or(|(item, state)| {
                 item.item.organisation_id == organisation
                     || (*state == crate::domain::ItemState::Open
                         && item.confidentiality != crate::domain::Confidentiality::Facilitator)
@@ -301,10 +302,16 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             ),
         };
         let view = member_view(&caller)?;
+        // A member's list is their organisation's, whichever organisation they name.
+        if let Some(own) = view
+            && organisation_id.is_some_and(|named| named != own)
+        {
+            return Ok(Response::new(pb::ListSynergiesResponse::default()));
+        }
         let filter = SynergyFilter {
             kind,
             status,
-            organisation_id,
+            organisation_id: view.or(organisation_id),
         };
         let mut synergies = self.store.synergies(&caller.tenant, &filter).await?;
         if self.learn_names(&caller, &synergies).await {

@@ -134,10 +134,15 @@ pub fn flow_item(tenant: &str, flow: &FlowSnapshot) -> Result<IndexedItem, Handl
 /// output as the offer and the input as the request, whatever their kinds).
 pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) -> OutboxEvent {
     let (output, input) = (&proposal.output, &proposal.input);
-    // A side is told of the other unless the other is a flow kept for facilitators.
+    // A side is told of the other unless the other is a flow kept for facilitators; a flow
+    // has no owning member: its organisation is told.
+    let hidden = |other: &IndexedItem| {
+        other.item.kind == ItemKind::Flow && other.confidentiality == Confidentiality::Facilitator
+    };
+    let organisation_told =
+        |item: &IndexedItem, other: &IndexedItem| item.owner_user_id.is_none() && !hidden(other);
     let told = |item: &IndexedItem, other: &IndexedItem| {
-        let hidden = other.item.kind == ItemKind::Flow
-            && other.confidentiality == Confidentiality::Facilitator;
+        let hidden = hidden(other);
         item.owner_user_id
             .filter(|_| !hidden)
             .map(|u| u.to_string())
@@ -163,6 +168,8 @@ pub fn match_found_event(tenant: &str, synergy_id: Uuid, proposal: &Proposal) ->
         explanation_en: proposal.scored.explanation.en.clone(),
         offer_item_kind: kind_str(output.item.kind).to_owned(),
         request_item_kind: kind_str(input.item.kind).to_owned(),
+        offer_organisation_told: organisation_told(output, input),
+        request_organisation_told: organisation_told(input, output),
     };
     OutboxEvent::new(&envelope(tenant, crate::PRODUCER, &event))
 }

@@ -45,7 +45,13 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
         let items = self
             .store
-            .inbox(&caller.tenant, member.user_id, after, limit + 1)
+            .inbox(
+                &caller.tenant,
+                member.user_id,
+                Some(member.organisation_id),
+                after,
+                limit + 1,
+            )
             .await?;
         let (items, next_page_token) = validate::into_page(items, limit, |item| item.id);
         Ok(Response::new(pb::ListInboxResponse {

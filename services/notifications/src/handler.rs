@@ -77,6 +77,7 @@ fn item(
         title,
         body,
         listing_id: Some(listing_id),
+        for_organisation: false,
         event_id: events::event_id(envelope)?,
         read: false,
         created_at: synergies_platform::time::now(),
@@ -161,11 +162,33 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
     let requester = organisation_or_another(&event.request_organisation_name);
     let offer_listing = listing_side(&event.offer_item_kind, &event.offer_listing_id)?;
     let request_listing = listing_side(&event.request_item_kind, &event.request_listing_id)?;
+    // Each side's recipient: its owning member, or its whole organisation (a flow).
+    let recipient = |owner: &str, field: &str, organisation: &str, organisation_told: bool| {
+        if !owner.is_empty() {
+            uuid(field, owner).map(|id| Some((id, false)))
+        } else if organisation_told {
+            uuid("organisation_id", organisation).map(|id| Some((id, true)))
+        } else {
+            Ok(None)
+        }
+    };
+    let requester_recipient = recipient(
+        &event.request_owner_user_id,
+        "request_owner_user_id",
+        &event.request_organisation_id,
+        event.request_organisation_told,
+    )?;
+    let offerer_recipient = recipient(
+        &event.offer_owner_user_id,
+        "offer_owner_user_id",
+        &event.offer_organisation_id,
+        event.offer_organisation_told,
+    )?;
     let mut items = Vec::new();
-    if !event.request_owner_user_id.is_empty() {
+    if let Some((recipient, for_organisation)) = requester_recipient {
         let mut told = item(
             envelope,
-            uuid("request_owner_user_id", &event.request_owner_user_id)?,
+            recipient,
             Uuid::nil(),
             Text::new(
                 format!("An offer may meet your request “{request}”"),
@@ -184,12 +207,13 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
             ),
         )?;
         told.listing_id = offer_listing;
+        told.for_organisation = for_organisation;
         items.push(told);
     }
-    if !event.offer_owner_user_id.is_empty() {
+    if let Some((recipient, for_organisation)) = offerer_recipient {
         let mut told = item(
             envelope,
-            uuid("offer_owner_user_id", &event.offer_owner_user_id)?,
+            recipient,
             Uuid::nil(),
             Text::new(
                 format!("Your offer “{offer}” could be used by {}", requester.en),
@@ -209,6 +233,7 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
             ),
         )?;
         told.listing_id = request_listing;
+        told.for_organisation = for_organisation;
         items.push(told);
     }
     Ok(items)
@@ -550,6 +575,26 @@ mod tests {
                 && requester.body.fr.contains("Même matière."),
             "{:?}",
             requester.body
+        );
+    }
+
+    #[test]
+    fn a_flow_side_is_told_as_its_whole_organisation() {
+        let mut event: MatchFound = events::payload(&found("", "Scierie du Morvan")).unwrap();
+        let organisation = Uuid::now_v7();
+        event.offer_organisation_id = organisation.to_string();
+        event.offer_item_kind = "flow".into();
+        event.offer_organisation_told = true;
+        let items = match_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        let told = items.iter().find(|i| i.for_organisation).unwrap();
+        assert_eq!(
+            (told.user_id, told.listing_id),
+            (organisation, event.request_listing_id.parse().ok())
+        );
+        let requester = items.iter().find(|i| !i.for_organisation).unwrap();
+        assert_eq!(
+            requester.listing_id, None,
+            "a flow is not a listing to link to"
         );
     }
 

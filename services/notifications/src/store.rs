@@ -24,6 +24,8 @@ pub struct InboxItem {
     pub title: Text,
     pub body: Text,
     pub listing_id: Option<Uuid>,
+    /// For every member of the organisation whose id `user_id` then holds.
+    pub for_organisation: bool,
     pub event_id: Uuid,
     pub read: bool,
     pub created_at: DateTime<Utc>,
@@ -48,11 +50,13 @@ pub trait InboxStore: Send + Sync {
         user_id: Uuid,
         email: &str,
     ) -> Result<bool, NotificationsError>;
-    /// A user's items, newest first, older than `after` when given.
+    /// A user's items and their organisation's (when given), newest first, older than `after`
+    /// when given.
     async fn inbox(
         &self,
         tenant: &str,
         user_id: Uuid,
+        organisation_id: Option<Uuid>,
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<InboxItem>, NotificationsError>;
@@ -121,7 +125,7 @@ pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     }
 }
 
-const COLUMNS: &str = "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at, title_en, body_en";
+const COLUMNS: &str = "id, tenant, user_id, kind, title, body, listing_id, event_id, read, created_at, title_en, body_en, for_organisation";
 
 macro_rules! inbox_store {
     ($store:ident, $database:ty) => {
@@ -138,7 +142,7 @@ macro_rules! inbox_store {
                 }
                 for item in items {
                     sqlx::query(&format!(
-                        "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                        "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                          ON CONFLICT (user_id, event_id) DO NOTHING"
                     ))
                     .bind(item.id)
@@ -153,6 +157,7 @@ macro_rules! inbox_store {
                     .bind(item.created_at)
                     .bind(&item.title.en)
                     .bind(&item.body.en)
+                    .bind(item.for_organisation)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -171,15 +176,18 @@ macro_rules! inbox_store {
                 Ok(true)
             }
 
-            async fn inbox(&self, tenant: &str, user_id: Uuid, after: Option<Uuid>, limit: u32) -> Result<Vec<InboxItem>, NotificationsError> {
+            async fn inbox(&self, tenant: &str, user_id: Uuid, organisation_id: Option<Uuid>, after: Option<Uuid>, limit: u32) -> Result<Vec<InboxItem>, NotificationsError> {
                 let rows = sqlx::query(&format!(
-                    "SELECT {COLUMNS} FROM inbox_items WHERE tenant = $1 AND user_id = $2 AND ($3 IS NULL OR id < $3)
+                    "SELECT {COLUMNS} FROM inbox_items
+                      WHERE tenant = $1 AND ((user_id = $2 AND NOT for_organisation) OR (user_id = $5 AND for_organisation))
+                        AND ($3 IS NULL OR id < $3)
                       ORDER BY id DESC LIMIT $4"
                 ))
                 .bind(tenant)
                 .bind(user_id)
                 .bind(after)
                 .bind(i64::from(limit))
+                .bind(organisation_id)
                 .fetch_all(&self.pool)
                 .await?;
                 let items = rows
@@ -193,6 +201,7 @@ macro_rules! inbox_store {
                             title: Text::new(row.try_get::<String, _>("title_en")?, row.try_get::<String, _>("title")?),
                             body: Text::new(row.try_get::<String, _>("body_en")?, row.try_get::<String, _>("body")?),
                             listing_id: row.try_get("listing_id")?,
+                            for_organisation: row.try_get("for_organisation")?,
                             event_id: row.try_get("event_id")?,
                             read: row.try_get("read")?,
                             created_at: row.try_get("created_at")?,

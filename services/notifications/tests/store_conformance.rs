@@ -41,6 +41,7 @@ fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
         ),
         body: Text::new("…", "…"),
         listing_id: Some(Uuid::now_v7()),
+        for_organisation: false,
         event_id,
         read: false,
         created_at: synergies_platform::time::now(),
@@ -62,7 +63,7 @@ async fn an_event_is_delivered_once(f: Fixture) {
             .await
             .unwrap()
     );
-    let inbox = f.store.inbox("dijon", user, None, 10).await.unwrap();
+    let inbox = f.store.inbox("dijon", user, None, None, 10).await.unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].event_id, event);
     // Both languages come back.
@@ -84,27 +85,55 @@ async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {
         ids.push(item.id);
         f.store.deliver("n", event, &[item]).await.unwrap();
     }
-    let first = f.store.inbox("dijon", user, None, 2).await.unwrap();
+    let first = f.store.inbox("dijon", user, None, None, 2).await.unwrap();
     assert_eq!(
         first.iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![ids[2], ids[1]]
     );
-    let rest = f.store.inbox("dijon", user, Some(ids[1]), 2).await.unwrap();
+    let rest = f
+        .store
+        .inbox("dijon", user, None, Some(ids[1]), 2)
+        .await
+        .unwrap();
     assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[0]]);
     assert!(
         f.store
-            .inbox("beaune", user, None, 10)
+            .inbox("beaune", user, None, None, 10)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
         f.store
-            .inbox("dijon", Uuid::now_v7(), None, 10)
+            .inbox("dijon", Uuid::now_v7(), None, None, 10)
             .await
             .unwrap()
             .is_empty()
     );
+}
+
+async fn an_organisation_item_is_read_by_its_members_only(f: Fixture) {
+    let (organisation, member) = (Uuid::now_v7(), Uuid::now_v7());
+    let event = Uuid::now_v7();
+    let mut told = item("dijon", organisation, event);
+    told.for_organisation = true;
+    f.store.deliver("n", event, &[told]).await.unwrap();
+    let seen = f
+        .store
+        .inbox("dijon", member, Some(organisation), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].for_organisation);
+    for (user, organisation) in [(member, Some(Uuid::now_v7())), (organisation, None)] {
+        assert!(
+            f.store
+                .inbox("dijon", user, organisation, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
 
 async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
@@ -165,6 +194,7 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
 }
 
 synergies_platform::store_conformance!(open;
+    an_organisation_item_is_read_by_its_members_only,
     mails_are_queued_once_then_sent_or_retried,
     an_event_is_delivered_once,
     inboxes_page_newest_first_and_stay_in_their_tenant,

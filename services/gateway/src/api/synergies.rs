@@ -40,8 +40,8 @@ pub async fn of_listing(
     ))
 }
 
-/// Substitutions of a diagnosed flow, best first (at most 20). Another organisation's flow
-/// kept for facilitators answers 404 to members.
+/// Substitutions of a diagnosed flow, best first (at most 20). A flow the caller may not read
+/// answers 404, as `GET /api/v1/flows/{id}` does.
 #[utoipa::path(get, path = "/api/v1/flows/{id}/synergies", params(("id" = String, Path, format = "uuid")), security(("member" = [])),
     responses((status = 200, body = SynergyList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn of_flow(
@@ -49,12 +49,14 @@ pub async fn of_flow(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
 ) -> Result<Json<SynergyList>, ApiError> {
+    state.flows.get(&member.caller, &id).await?;
     Ok(Json(
         matching::of_item(&state.matching, &member.caller, "flow", &id).await?,
     ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SynergyQuery {
     /// `substitution` or `mutualisation`; both when absent.
     pub kind: Option<String>,

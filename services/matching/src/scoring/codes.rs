@@ -1,7 +1,7 @@
 //! The two code lists the scorer reads: NACE activities (French NAF codes are NACE classes plus
 //! a letter) and European List of Waste entries (six digits, `*` when hazardous).
 
-/// The NACE codes of an activity as digits only: "24.10Z" → ["2410"]; "1102;0126" → both;
+/// The NACE codes of an activity as digits only: "24.10Z" → `2410`; "1102;0126" → both;
 /// markers and letters dropped. A code may be a division ("01"), a group ("231") or a class.
 pub fn nace_codes(text: &str) -> Vec<String> {
     text.split([';', ',', '/'])

@@ -54,6 +54,8 @@ pub struct Report {
     pub mean_candidates: f64,
     /// Share of true pairs whose score passes the proposal threshold.
     pub above_threshold: f64,
+    /// Share of the distractors (inputs of other cases) whose score passes the threshold.
+    pub distractors_above_threshold: f64,
     /// The queries whose true receiver was not in the first three, for the failure analysis.
     pub misses: Vec<Miss>,
 }
@@ -111,22 +113,27 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
     let mut queries = 0_usize;
     let mut candidates_total = 0_usize;
     let mut above = 0_usize;
+    let (mut distractor_pairs, mut distractors_above) = (0_usize, 0_usize);
     let mut misses = Vec::new();
     for case in cases {
-        let learned: Vec<_> = records
-            .iter()
-            .filter(|r| r.case != case)
-            .map(MaestriRecord::known_exchange)
-            .collect();
+        let learned_records: Vec<&MaestriRecord> =
+            records.iter().filter(|r| r.case != case).collect();
+        let learned: Vec<_> = learned_records.iter().map(|r| r.known_exchange()).collect();
         let knowledge =
             Knowledge::learned_from(&learned, if options.curated_routes { curated } else { "" });
         let mut candidates: Vec<&InputKey> = all_inputs.iter().filter(|k| k.case == case).collect();
         let mut others: Vec<&InputKey> = all_inputs.iter().filter(|k| k.case != case).collect();
         others.sort_by_key(|key| fnv(&format!("{case}|{}", key.describe())));
         candidates.extend(others.into_iter().take(options.distractors));
+        // A distractor is scored without the exchanges of its own case, as the true receiver
+        // is: no candidate is recognised from its own documented exchange.
         let views: Vec<(&InputKey, View)> = candidates
             .iter()
-            .map(|key| (*key, knowledge.view(&input_items[key], Side::Input)))
+            .map(|key| {
+                let mut view = knowledge.view(&input_items[key], Side::Input);
+                view.forget_exchanges(|index| learned_records[index].case == key.case);
+                (*key, view)
+            })
             .collect();
 
         for record in records.iter().filter(|r| r.case == case) {
@@ -140,7 +147,7 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
                     r.case == case
                         && r.provider_company == record.provider_company
                         && r.provider_nace == record.provider_nace
-                        && r.material == record.material
+                        && (r.material == record.material || r.ewc_code == record.ewc_code)
                 })
                 .map(InputKey::of)
                 .filter(|key| *key != truth)
@@ -155,6 +162,10 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
                         above += 1;
                     }
                 } else if !(options.filtered && also_right.contains(key)) {
+                    if key.case != case {
+                        distractor_pairs += 1;
+                        distractors_above += usize::from(assessment.score >= SCORE_THRESHOLD);
+                    }
                     others.push((assessment.raw_score, *key));
                 }
             }
@@ -212,6 +223,11 @@ pub fn evaluate(records: &[MaestriRecord], curated: &str, options: Options) -> R
         recall_at_10: share(hits[2]),
         mean_candidates: share(candidates_total as f64),
         above_threshold: share(above as f64),
+        distractors_above_threshold: if distractor_pairs == 0 {
+            0.0
+        } else {
+            distractors_above as f64 / distractor_pairs as f64
+        },
         misses,
     }
 }

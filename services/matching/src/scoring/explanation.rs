@@ -158,7 +158,7 @@ pub(crate) fn number(value: f64, language: Language) -> String {
     };
     let mut grouped = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push(group);
         }
         grouped.push(digit);

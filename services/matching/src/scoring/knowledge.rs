@@ -11,11 +11,15 @@ use super::{Item, KnownExchange, ResourceClass};
 const SYNONYMS: &str = include_str!("../../data/synonyms.tsv");
 const ROUTES: &str = include_str!("../../data/routes.tsv");
 const CATEGORIES: &str = include_str!("../../data/categories.tsv");
+const ACTIVITIES: &str = include_str!("../../data/nace-activities.tsv");
 /// The MAESTRI exchanges, shipped with the code.
 pub const MAESTRI: &str = include_str!("../../data/maestri-exchanges.csv");
 
-/// How many of the best-fitting documented exchanges add up into the activity factor.
-const SUPPORTING_EXCHANGES: usize = 3;
+/// The summed support of documented exchanges that makes the learned part of the activity
+/// factor about 0.63 (one exchange matching at both ends).
+const LEARNED_SCALE: f64 = 1.0;
+/// How much the documented exchanges other than the best one add to the support.
+const OTHER_SUPPORTS: f64 = 0.3;
 
 /// What the scorer knows about which activities' outputs feed which activities' inputs.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +29,8 @@ pub struct Knowledge {
     routes: Vec<Route>,
     /// Category code → (waste codes, concept).
     categories: BTreeMap<String, (Vec<WasteCode>, Option<String>)>,
+    /// NACE code (digits) → the terms of its title and of what it includes.
+    activities: BTreeMap<String, TermSet>,
 }
 
 /// A documented exchange as compared with a pair of items.
@@ -68,9 +74,23 @@ pub(crate) struct View<'a> {
     pub(crate) terms: TermSet,
     /// Waste codes that the item's listing category stands for.
     pub(crate) category_wastes: Vec<WasteCode>,
+    /// The words of the organisation's activity (NACE title and what it includes).
+    pub(crate) activity_terms: TermSet,
     /// For each documented exchange, how much the item looks like its provider's output (an
     /// output's view) or its receiver's input (an input's view).
     profile: Vec<f64>,
+}
+
+impl View<'_> {
+    /// Forgets the documented exchanges at the given positions (the evaluation scores a
+    /// distractor without the exchanges of its own case).
+    pub(crate) fn forget_exchanges(&mut self, forget: impl Fn(usize) -> bool) {
+        for (index, value) in self.profile.iter_mut().enumerate() {
+            if forget(index) {
+                *value = 0.0;
+            }
+        }
+    }
 }
 
 /// Which end of an exchange an item is compared with.
@@ -114,7 +134,7 @@ impl Knowledge {
                 material_label: exchange.material.clone(),
                 final_use_label: exchange.final_use.clone(),
             })
-            .collect();
+            .collect::<Vec<_>>();
         let routes = parse_routes(curated, &synonyms)
             .into_iter()
             .filter_map(Result::ok)
@@ -138,11 +158,26 @@ impl Knowledge {
                 (code, (wastes, concept))
             })
             .collect();
+        let activities = ACTIVITIES
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                let code = fields.next()?.to_owned();
+                let title = fields.next().unwrap_or_default();
+                let includes = fields.next().unwrap_or_default();
+                Some((
+                    code,
+                    term_set(synonyms.terms(&format!("{title} {includes}"))),
+                ))
+            })
+            .collect();
         Knowledge {
             synonyms,
             exchanges,
             routes,
             categories,
+            activities,
         }
     }
 
@@ -161,9 +196,17 @@ impl Knowledge {
                 terms.insert(concept.clone());
             }
         }
+        let nace = nace_codes(&item.nace);
+        let activity_terms = nace
+            .iter()
+            .filter_map(|code| self.activities.get(code))
+            .flatten()
+            .cloned()
+            .collect();
         let mut view = View {
             item,
-            nace: nace_codes(&item.nace),
+            activity_terms,
+            nace,
             waste: item.ewc_code.as_deref().and_then(WasteCode::parse),
             terms,
             category_wastes,
@@ -200,27 +243,29 @@ impl Knowledge {
                 best_route = Some(route);
             }
         }
-        // The route is documented for both ends, so both must look alike.
-        let mut supports: Vec<(f64, &LearnedExchange)> = self
+        // An exchange supports the pair as much as both ends look alike.
+        let mut affinity = 0.0;
+        let mut best: Option<(f64, &LearnedExchange)> = None;
+        for (exchange, (giver, taker)) in self
             .exchanges
             .iter()
             .zip(output.profile.iter().zip(&input.profile))
-            .filter_map(|(exchange, (giver, taker))| {
-                let value = giver * taker * 0.9;
-                (value > 0.0).then_some((value, exchange))
-            })
-            .collect();
-        supports.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let learned = 1.0
-            - supports
-                .iter()
-                .take(SUPPORTING_EXCHANGES)
-                .map(|(value, _)| 1.0 - value)
-                .product::<f64>();
+        {
+            let support = giver * taker;
+            affinity += support;
+            if support > 0.0 && best.is_none_or(|(value, _)| support > value) {
+                best = Some((support, exchange));
+            }
+        }
+        // The best exchange counts fully, the others a little: a universal sink (cement kilns
+        // take a bit of everything) should not win every ranking on its numbers alone.
+        let top = best.map_or(0.0, |(value, _)| value);
+        let affinity = top + OTHER_SUPPORTS * (affinity - top);
+        let learned = 1.0 - (-affinity / LEARNED_SCALE).exp();
         let routed = best_route.map_or(0.0, |route| route.strength);
         let combined = 1.0 - (1.0 - learned) * (1.0 - routed);
-        let evidence = match (best_route, supports.first()) {
-            (Some(route), Some((value, exchange))) => Some(if route.strength >= *value {
+        let evidence = match (best_route, best) {
+            (Some(route), Some((value, exchange))) => Some(if route.strength >= value {
                 Evidence::Route(route)
             } else {
                 Evidence::Exchange(exchange)
@@ -234,26 +279,32 @@ impl Knowledge {
 }
 
 impl LearnedExchange {
-    /// How much an output looks like what was given: the waste code or the material's words,
-    /// helped by the provider's activity.
+    /// How much an output looks like what was given: the same waste entry or material words
+    /// above all, a sub-chapter or chapter less so; the provider's activity sharpens it.
     fn giver(&self, output: &View) -> f64 {
-        let waste = match (&output.waste, &self.waste) {
-            (Some(a), Some(b)) => a.closeness(b),
+        let waste: f64 = match (&output.waste, &self.waste) {
+            (Some(a), Some(b)) if a.code == b.code => 1.0,
+            (Some(a), Some(b)) if a.sub_chapter() == b.sub_chapter() => 0.5,
+            (Some(a), Some(b)) if a.chapter() == b.chapter() => 0.15,
             _ => 0.0,
         };
         let material = text::similarity(&output.terms, &self.material);
         let provider = nace_closeness(&output.nace, &self.provider);
         let resource = waste.max(material);
-        1.0 - (1.0 - 0.9 * resource) * (1.0 - 0.45 * provider)
+        resource * (0.6 + 0.4 * provider) + 0.15 * provider * (1.0 - resource)
     }
 
-    /// How much an input looks like where it went: the receiver's activity, helped by the
-    /// final use. Too faint a likeness counts as none.
+    /// How much an input looks like where it went: the receiver's activity (the same class
+    /// above all), helped by the final use.
     fn taker(&self, input: &View) -> f64 {
-        let receiver = nace_closeness(&input.nace, &self.receiver);
+        let receiver = match nace_closeness(&input.nace, &self.receiver) {
+            c if c >= 1.0 => 1.0,
+            c if c >= 0.8 => 0.6,
+            c if c >= 0.6 => 0.35,
+            _ => 0.0,
+        };
         let use_similarity = text::similarity(&input.terms, &self.final_use);
-        let taker = 1.0 - (1.0 - 0.85 * receiver) * (1.0 - 0.5 * use_similarity);
-        if taker < 0.3 { 0.0 } else { taker }
+        receiver * (0.7 + 0.3 * use_similarity) + 0.3 * use_similarity * (1.0 - receiver)
     }
 }
 
@@ -420,7 +471,6 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
                 chars.next();
             }
             (true, '"') => quoted = false,
-            (true, _) => field.push(c),
             (false, '"') => quoted = true,
             (false, ',') => row.push(std::mem::take(&mut field)),
             (false, '\r') => {}
@@ -428,7 +478,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
                 row.push(std::mem::take(&mut field));
                 rows.push(std::mem::take(&mut row));
             }
-            (false, _) => field.push(c),
+            (_, _) => field.push(c),
         }
     }
     if !field.is_empty() || !row.is_empty() {

@@ -146,19 +146,15 @@ fn explain(
     radius_km: f64,
     members: &[&Item],
 ) -> Text {
-    let (what_fr, what_en) = match key.split_once(':') {
-        Some(("ewc", code)) => {
-            let display = WasteCode::parse(code).map_or_else(|| code.to_owned(), |c| c.display());
-            let label = members.first().map_or("", |item| item.label.as_str());
-            (
-                format!("« {label} » (code déchet {display})"),
-                format!("\"{label}\" (waste code {display})"),
-            )
-        }
-        _ => {
-            let label = members.first().map_or("", |item| item.label.as_str());
-            (format!("« {label} »"), format!("\"{label}\""))
-        }
+    let label = members.first().map_or("", |item| item.label.as_str());
+    let (what_fr, what_en) = if let Some(("ewc", code)) = key.split_once(':') {
+        let display = WasteCode::parse(code).map_or_else(|| code.to_owned(), |c| c.display());
+        (
+            format!("« {label} » (code déchet {display})"),
+            format!("\"{label}\" (waste code {display})"),
+        )
+    } else {
+        (format!("« {label} »"), format!("\"{label}\""))
     };
     let radius = radius_km.round();
     let (fr, en) = match kind {

@@ -88,13 +88,22 @@ pub(crate) fn assess_views<'k>(out: &View, inp: &View, knowledge: &'k Knowledge)
         name: "text",
         value: round(text_similarity),
     });
+    // Does the receiver's trade work with what is offered ("glass" for a glassworks)?
+    let trade = text::coverage(&out.terms, &inp.activity_terms);
+    if !inp.activity_terms.is_empty() {
+        factors.push(Factor {
+            name: "receiver_activity",
+            value: round(trade),
+        });
+    }
 
     // Each kind of evidence may show the relation on its own; together they confirm it.
     let related = 1.0
         - (1.0 - 0.95 * category.unwrap_or(0.0))
             * (1.0 - 0.9 * waste.unwrap_or(0.0))
             * (1.0 - 0.85 * activity)
-            * (1.0 - 0.8 * text_similarity);
+            * (1.0 - 0.8 * text_similarity)
+            * (1.0 - 0.4 * trade);
 
     let distance_km = output
         .position
@@ -207,14 +216,17 @@ pub fn class_compatibility(output: ResourceClass, input: ResourceClass) -> f64 {
     }
     match (output, input) {
         // What is let go as waste or by-product becomes someone's material, or fuel.
-        (Waste | ByProduct | Material, Waste | ByProduct | Material) => 1.0,
-        (Waste | ByProduct | Material, Energy) => 0.8,
-        (Equipment, Material) | (Material, Equipment) => 0.5,
-        (Waste | ByProduct, Equipment) | (Equipment, Waste | ByProduct) => 0.5,
-        (Water, Energy) | (Energy, Water) => 0.5,
+        (Waste | ByProduct | Material, Waste | ByProduct | Material | Energy) => 1.0,
+        // Equipment can be taken apart for material; heat and water go together in networks;
+        // storage space goes with logistics.
+        (Equipment, Material | Waste | ByProduct)
+        | (Material | Waste | ByProduct, Equipment)
+        | (Water, Energy)
+        | (Energy, Water)
+        | (Space, Logistics)
+        | (Logistics, Space) => 0.5,
         (Waste | ByProduct, Water) | (Water, Waste | ByProduct | Material) => 0.4,
         (Skill | Service | Logistics, Skill | Service | Logistics) => 0.9,
-        (Space, Logistics) | (Logistics, Space) => 0.5,
         _ => 0.0,
     }
 }

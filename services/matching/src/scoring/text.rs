@@ -6,7 +6,7 @@
 //! The stemmer is deliberately light (endings only), like the listings search one: an
 //! aggressive stemmer merges words a member would not expect ("carton" and "cartonnage").
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Words that carry no meaning for matching: French and English articles, prepositions,
 /// pronouns, auxiliaries.
@@ -53,7 +53,7 @@ const GENERIC_WORDS: &[&str] = &[
 ];
 
 /// Weight of a generic word relative to a meaningful one.
-const GENERIC_WEIGHT: f64 = 0.25;
+const GENERIC_WEIGHT: f64 = 0.15;
 
 fn fold(c: char) -> Option<&'static str> {
     Some(match c {
@@ -129,12 +129,15 @@ pub fn stems(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A variant as stems, the concept it stands for, and the broader concept if any.
+type Variant = (Vec<String>, String, Option<String>);
+
 /// The synonym groups (`synonyms.tsv`): each variant, as a sequence of stems, stands for its
 /// concept, and optionally for a broader concept too (a palox is also a kind of pallet).
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
-    /// (variant stems, concept, broader concept), longest variants first.
-    variants: Vec<(Vec<String>, String, Option<String>)>,
+    /// First stem → (variant stems, concept, broader concept), longest variants first.
+    variants: HashMap<String, Vec<Variant>>,
 }
 
 impl Synonyms {
@@ -164,9 +167,17 @@ impl Synonyms {
                 }
             }
         }
+        // Longest first; for one sequence, the first group of the file wins (stable sort).
         variants.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         variants.dedup_by(|a, b| a.0 == b.0);
-        Ok(Self { variants })
+        let mut by_first: HashMap<String, Vec<_>> = HashMap::new();
+        for variant in variants {
+            by_first
+                .entry(variant.0[0].clone())
+                .or_default()
+                .push(variant);
+        }
+        Ok(Self { variants: by_first })
     }
 
     /// The terms of a text: its stems, each synonym variant replaced by its concept (longest
@@ -176,7 +187,11 @@ impl Synonyms {
         let mut terms = Vec::with_capacity(stems.len());
         let mut index = 0;
         'outer: while index < stems.len() {
-            for (sequence, concept, broader) in &self.variants {
+            let candidates = self
+                .variants
+                .get(&stems[index])
+                .map_or(&[][..], Vec::as_slice);
+            for (sequence, concept, broader) in candidates {
                 if stems[index..].starts_with(sequence) {
                     terms.push(concept.clone());
                     if let Some(broader) = broader {
@@ -221,7 +236,21 @@ pub fn similarity(a: &TermSet, b: &TermSet) -> f64 {
     }
     let norm = |set: &TermSet| set.iter().map(|t| weight(t).powi(2)).sum::<f64>().sqrt();
     let shared: f64 = a.intersection(b).map(|t| weight(t).powi(2)).sum();
-    (shared / (norm(a) * norm(b))).clamp(0.0, 1.0)
+    // Sharing only generic words ("raw material") is weak evidence however short the texts.
+    let confidence = a.intersection(b).map(|t| weight(t)).sum::<f64>().min(1.0);
+    (confidence * shared / (norm(a) * norm(b))).clamp(0.0, 1.0)
+}
+
+/// How much of `a`'s meaning is found in `b`, in [0, 1]: the weight of the shared terms over
+/// the weight of `a`'s (for a short label against a long activity description).
+pub fn coverage(a: &TermSet, b: &TermSet) -> f64 {
+    let total: f64 = a.iter().map(|t| weight(t)).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let shared: f64 = a.intersection(b).map(|t| weight(t)).sum();
+    // Generic words alone ("waste") do not make a receiver's activity relevant.
+    if shared < 1.0 { 0.0 } else { shared / total }
 }
 
 /// The meaningful terms two sets share, for explanations.

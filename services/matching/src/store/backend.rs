@@ -12,11 +12,12 @@ use synergies_platform::outbox::Transactional;
 use uuid::Uuid;
 
 use super::sql::{
-    CANDIDATE_LIMIT, DELETE_PARTY, DELETE_SYNERGY, GIVE_FEEDBACK, GROUP_LIMIT, GROUPS_OF_CLASS,
+    CANDIDATE_LIMIT, DELETE_PARTY, DELETE_SYNERGY, GIVE_FEEDBACK, GROUP_LIMIT, GROUPS_OF_DIRECTION,
     INSERT_NOTE, INSERT_PARTY, INSERT_SYNERGY, ITEM_COLUMNS, ITEM_FROM, ITEM_TOMBSTONE,
     ITEM_VERSION, LEARN_ORGANISATION, PROPOSED_SUBSTITUTIONS_OF_ITEM, RESCORE_SYNERGY,
     SET_ITEM_STATE, SYNERGY_COLUMNS, SYNERGY_DISMISSALS, SYNERGY_ID_BY_KEY, SYNERGY_IDS,
-    SYNERGY_IDS_OF_ITEM, SYNERGY_NOTES, SYNERGY_PARTIES, UPDATE_PIPELINE, UPSERT_ITEM,
+    SYNERGY_IDS_OF_ITEM, SYNERGY_IDS_OF_ORGANISATION, SYNERGY_NOTES, SYNERGY_PARTIES,
+    UPDATE_PIPELINE, UPSERT_ITEM,
 };
 use super::{Delivery, MatchingStore, PipelineChange, SynergyFilter};
 use crate::domain::{
@@ -166,12 +167,12 @@ macro_rules! matching_store {
             }
 
             /// Re-scores the substitutions of `item` (open) against its candidates, or drops
-            /// its proposals (not open); then regroups its (direction, class).
+            /// its proposals (not open); then regroups its direction (and its former one).
             async fn reconcile(
                 tx: &mut sqlx::Transaction<'static, $database>,
                 delivery: Delivery<'_>,
                 item_id: Uuid,
-                previous_class: Option<ResourceClass>,
+                previous_direction: Option<Direction>,
             ) -> Result<Outcome, sqlx::Error> {
                 let mut outcome = Outcome::default();
                 let Some((item, state)) = Self::load_item(tx, item_id).await? else {
@@ -252,14 +253,14 @@ macro_rules! matching_store {
                         sqlx::query(DELETE_SYNERGY).bind(id).execute(&mut **tx).await?;
                     }
                 }
-                Self::regroup(tx, delivery, &item.item.tenant, item.item.direction, item.item.resource_class).await?;
-                if let Some(previous) = previous_class.filter(|c| *c != item.item.resource_class) {
-                    Self::regroup(tx, delivery, &item.item.tenant, item.item.direction, previous).await?;
+                Self::regroup(tx, delivery, &item.item.tenant, item.item.direction).await?;
+                if let Some(previous) = previous_direction.filter(|d| *d != item.item.direction) {
+                    Self::regroup(tx, delivery, &item.item.tenant, previous).await?;
                 }
                 Ok(outcome)
             }
 
-            /// Recomputes the mutualisation groups of one (direction, class): a group meeting a
+            /// Recomputes the mutualisation groups of one direction: a group meeting a
             /// stored group of the same stem is that group (grown or shrunk while only
             /// proposed; members are only added once a facilitator took it up); stored
             /// proposals no longer found are dropped.
@@ -268,16 +269,14 @@ macro_rules! matching_store {
                 delivery: Delivery<'_>,
                 tenant: &str,
                 direction: Direction,
-                class: ResourceClass,
             ) -> Result<(), sqlx::Error> {
-                let items = Self::open_items(tx, "i.resource_class = $3", tenant, direction, class.as_str().to_owned(), GROUP_LIMIT).await?;
+                let items = Self::open_items(tx, "i.tenant = $3", tenant, direction, tenant.to_owned(), GROUP_LIMIT).await?;
                 let by_id: BTreeMap<Uuid, &IndexedItem> = items.iter().map(|i| (i.item.id, i)).collect();
                 let plain: Vec<Item> = items.iter().map(|i| i.item.clone()).collect();
                 let groups = if plain.len() >= 3 { delivery.scorer.groups(&plain) } else { Vec::new() };
-                let rows = sqlx::query(GROUPS_OF_CLASS)
+                let rows = sqlx::query(GROUPS_OF_DIRECTION)
                     .bind(tenant)
                     .bind(direction_str(direction))
-                    .bind(class.as_str())
                     .fetch_all(&mut **tx)
                     .await?;
                 // id → (key, status, members)
@@ -312,7 +311,7 @@ macro_rules! matching_store {
                                 .bind(&factors)
                                 .bind(&group.explanation.fr)
                                 .bind(&group.explanation.en)
-                                .bind(class.as_str())
+                                .bind(group.resource_class.as_str())
                                 .bind(pool_str(group.kind))
                                 .bind(now)
                                 .execute(&mut **tx)
@@ -335,7 +334,7 @@ macro_rules! matching_store {
                                 .bind(SynergyKind::Mutualisation.as_str())
                                 .bind(&key)
                                 .bind(direction_str(direction))
-                                .bind(class.as_str())
+                                .bind(group.resource_class.as_str())
                                 .bind(pool_str(group.kind))
                                 .bind(score)
                                 .bind(&factors)
@@ -462,7 +461,7 @@ macro_rules! matching_store {
                     tx.commit().await?;
                     return Ok(Some(Outcome::default()));
                 }
-                let previous_class = Self::load_item(&mut tx, item.id).await?.map(|(i, _)| i.item.resource_class);
+                let previous_direction = Self::load_item(&mut tx, item.id).await?.map(|(i, _)| i.item.direction);
                 if !item.organisation_name.is_empty() {
                     sqlx::query(LEARN_ORGANISATION)
                         .bind(item.organisation_id)
@@ -496,7 +495,7 @@ macro_rules! matching_store {
                     .bind(at_micros)
                     .execute(&mut *tx)
                     .await?;
-                let outcome = Self::reconcile(&mut tx, delivery, item.id, previous_class).await?;
+                let outcome = Self::reconcile(&mut tx, delivery, item.id, previous_direction).await?;
                 tx.commit().await?;
                 Ok(Some(outcome))
             }
@@ -602,10 +601,18 @@ macro_rules! matching_store {
             }
 
             async fn synergies(&self, tenant: &str, filter: &SynergyFilter) -> Result<Vec<Synergy>, MatchingError> {
-                let ids = sqlx::query(SYNERGY_IDS)
-                    .bind(tenant)
-                    .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
-                    .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default())
+                let query = match filter.organisation_id {
+                    Some(organisation) => sqlx::query(SYNERGY_IDS_OF_ORGANISATION)
+                        .bind(tenant)
+                        .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
+                        .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default())
+                        .bind(organisation),
+                    None => sqlx::query(SYNERGY_IDS)
+                        .bind(tenant)
+                        .bind(filter.kind.map(SynergyKind::as_str).unwrap_or_default())
+                        .bind(filter.status.map(SynergyStatus::as_str).unwrap_or_default()),
+                };
+                let ids = query
                     .fetch_all(&self.pool)
                     .await?
                     .iter()

@@ -45,7 +45,7 @@ pub const LEARN_ORGANISATION: &str =
 
 /// Most counterparts examined for one item.
 pub const CANDIDATE_LIMIT: i64 = 2000;
-/// Most items grouped at once for one (direction, class).
+/// Most items grouped at once for one direction.
 pub const GROUP_LIMIT: i64 = 5000;
 
 pub const SYNERGY_ID_BY_KEY: &str =
@@ -77,10 +77,11 @@ pub const PROPOSED_SUBSTITUTIONS_OF_ITEM: &str = "SELECT s.id, s.synergy_key FRO
        JOIN synergy_parties p ON p.synergy_id = s.id
       WHERE p.item_id = $1 AND s.kind = 'substitution' AND s.status = 'proposed'";
 
-/// The mutualisation groups of one (direction, class), with their members.
-pub const GROUPS_OF_CLASS: &str = "SELECT s.id, s.synergy_key, s.status, p.item_id FROM synergies s
+/// The mutualisation groups of one direction, with their members.
+pub const GROUPS_OF_DIRECTION: &str =
+    "SELECT s.id, s.synergy_key, s.status, p.item_id FROM synergies s
        LEFT JOIN synergy_parties p ON p.synergy_id = s.id
-      WHERE s.tenant = $1 AND s.kind = 'mutualisation' AND s.direction = $2 AND s.resource_class = $3";
+      WHERE s.tenant = $1 AND s.kind = 'mutualisation' AND s.direction = $2";
 
 pub const SYNERGY_COLUMNS: &str =
     "id, tenant, kind, synergy_key, direction, resource_class, pool, score, factors,
@@ -111,6 +112,12 @@ pub const SYNERGY_IDS_OF_ITEM: &str =
 pub const SYNERGY_IDS: &str = "SELECT id FROM synergies
       WHERE tenant = $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
       ORDER BY score DESC, id LIMIT 1000";
+
+pub const SYNERGY_IDS_OF_ORGANISATION: &str = "SELECT DISTINCT s.id, s.score FROM synergies s
+       JOIN synergy_parties p ON p.synergy_id = s.id
+      WHERE s.tenant = $1 AND p.organisation_id = $4
+        AND ($2 = '' OR s.kind = $2) AND ($3 = '' OR s.status = $3)
+      ORDER BY s.score DESC, s.id LIMIT 1000";
 
 pub const UPDATE_PIPELINE: &str =
     "UPDATE synergies SET status = $2, status_reason = $3, advisor_user_id = $4,
