@@ -795,5 +795,16 @@ async fn a_member_checks_a_csv_file_then_imports_it() {
         "{list}"
     );
     assert!(list.contains("150 tonnes par an"), "{list}");
+
+    // Export links, as CSV and as an XLSX workbook.
+    browser.goto(&format!("{base}/dijon/flux")).await;
+    for link in ["export.csv", "export.xlsx"] {
+        assert!(
+            browser
+                .has(&format!("main a[href='/dijon/flux/{link}']"))
+                .await,
+            "{link}"
+        );
+    }
     browser.quit().await;
 }

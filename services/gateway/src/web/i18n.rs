@@ -1364,8 +1364,8 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "import.error.no_file",
-        "Choisissez un fichier CSV.",
-        "Choose a CSV file.",
+        "Choisissez un fichier CSV ou Excel.",
+        "Choose a CSV or Excel file.",
     ),
     (
         "import.error.too_large",
@@ -1379,14 +1379,18 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "import.export",
-        "Télécharger les flux (CSV)",
-        "Download the flows (CSV)",
+        "Télécharger les flux",
+        "Download the flows",
     ),
-    ("import.file", "Fichier CSV", "CSV file"),
+    (
+        "import.file",
+        "Fichier CSV ou Excel (XLSX)",
+        "CSV or Excel (XLSX) file",
+    ),
     (
         "import.file_hint",
-        "Une ligne par flux, colonnes du modèle, séparées par des points-virgules ou des virgules ; 3 Mo au plus.",
-        "One line per flow, the template's columns, separated by semicolons or commas; at most 3 MB.",
+        "Une ligne par flux, avec les colonnes du modèle (en CSV, séparées par des points-virgules ou des virgules ; en Excel, la première feuille) ; 3 Mo au plus.",
+        "One line per flow, with the template's columns (in CSV, separated by semicolons or commas; in Excel, the first sheet); at most 3 MB.",
     ),
     (
         "import.lead",
@@ -1418,8 +1422,8 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ("import.see_flows", "Voir les flux", "See the flows"),
     (
         "import.template",
-        "Télécharger le modèle de fichier",
-        "Download the file template",
+        "Modèle de fichier à remplir",
+        "File template to fill in",
     ),
     ("import.title", "Importer des flux", "Import flows"),
     ("import.written", "flux importés.", "flows imported."),

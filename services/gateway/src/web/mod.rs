@@ -158,6 +158,14 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/flux/modele.csv",
             get(pages::flow_import::template),
         )
+        .route(
+            "/{tenant}/flux/export.xlsx",
+            get(pages::flow_import::export_xlsx),
+        )
+        .route(
+            "/{tenant}/flux/modele.xlsx",
+            get(pages::flow_import::template_xlsx),
+        )
         .route("/{tenant}/flux/{id}", get(pages::flows::show))
         .route(
             "/{tenant}/flux/{id}/modifier",

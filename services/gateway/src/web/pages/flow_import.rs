@@ -1,7 +1,7 @@
-//! Importing flows from a CSV file in the browser: a dry run first, whose report names every
+//! Importing flows from a CSV or XLSX file in the browser: a dry run first, whose report names every
 //! rejected row by line, column and reason; then, when nothing is rejected, the real run of the
 //! same file (kept in the confirmation form, since a browser cannot re-send a chosen file
-//! without JavaScript). Also the CSV export and the import template as downloads.
+//! without JavaScript). Also the export and the import template, as CSV or XLSX downloads.
 
 use askama::Template;
 use axum::extract::State;
@@ -172,37 +172,55 @@ pub async fn run(
     }
 }
 
-fn csv_download(name: &str, csv: Vec<u8>) -> Response {
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn file_download(name: &str, content_type: &str, content: Vec<u8>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        csv,
+        content,
     )
         .into_response()
 }
 
-async fn download(page: &Page, state: &GatewayState, template: bool, name: &str) -> Response {
+async fn download(page: &Page, state: &GatewayState, template: bool, format: &str) -> Response {
     let caller = match page.caller() {
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
-    match state.flows.export(&caller, template).await {
-        Ok(csv) => csv_download(name, csv),
+    let (stem, content_type) = match (template, format) {
+        (true, "xlsx") => ("modele-import-flux", XLSX),
+        (true, _) => ("modele-import-flux", "text/csv; charset=utf-8"),
+        (false, "xlsx") => ("synergies-flux", XLSX),
+        (false, _) => ("synergies-flux", "text/csv; charset=utf-8"),
+    };
+    match state.flows.export(&caller, template, format).await {
+        Ok(content) => file_download(&format!("{stem}.{format}"), content_type, content),
         Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
 /// The flows the visitor sees, as CSV.
 pub async fn export(page: Page, State(state): State<GatewayState>) -> Response {
-    download(&page, &state, false, "synergies-flux.csv").await
+    download(&page, &state, false, "csv").await
+}
+
+/// The flows the visitor sees, as an XLSX workbook.
+pub async fn export_xlsx(page: Page, State(state): State<GatewayState>) -> Response {
+    download(&page, &state, false, "xlsx").await
 }
 
 /// The import template: the French header line and an example row.
 pub async fn template(page: Page, State(state): State<GatewayState>) -> Response {
-    download(&page, &state, true, "modele-import-flux.csv").await
+    download(&page, &state, true, "csv").await
+}
+
+/// The import template as an XLSX workbook.
+pub async fn template_xlsx(page: Page, State(state): State<GatewayState>) -> Response {
+    download(&page, &state, true, "xlsx").await
 }
