@@ -806,5 +806,42 @@ async fn a_member_checks_a_csv_file_then_imports_it() {
             "{link}"
         );
     }
+    for (path, content_type) in [
+        ("export.csv", "text/csv"),
+        (
+            "export.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "modele.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ] {
+        // The session cookie a signed-in browser sends.
+        let answer = platform
+            .client
+            .http
+            .get(format!("{base}/dijon/flux/{path}"))
+            .header("cookie", format!("__Host-synergies-access={member}"))
+            .send()
+            .await
+            .unwrap();
+        let kind = answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let status = answer.status();
+        let body = answer.bytes().await.unwrap();
+        assert!(
+            status == 200 && kind.starts_with(content_type),
+            "{path}: {status} {kind} {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        );
+        if path == "export.csv" {
+            assert!(String::from_utf8_lossy(&body).contains("Cartons souillés"));
+        } else {
+            assert!(body.starts_with(b"PK"), "{path}: a ZIP (XLSX) file");
+        }
+    }
     browser.quit().await;
 }
