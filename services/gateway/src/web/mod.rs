@@ -140,6 +140,67 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/operateur/courriels",
             get(operator::outgoing_mail),
         )
+        .route("/{tenant}/flux", get(pages::flows::list))
+        .route(
+            "/{tenant}/flux/nouveau",
+            get(pages::flow_form::new_form).post(pages::flow_form::create),
+        )
+        .route(
+            "/{tenant}/flux/import",
+            get(pages::flow_import::form)
+                .post(pages::flow_import::run)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::flow_import::BODY_LIMIT,
+                )),
+        )
+        .route("/{tenant}/flux/export.csv", get(pages::flow_import::export))
+        .route(
+            "/{tenant}/flux/modele.csv",
+            get(pages::flow_import::template),
+        )
+        .route(
+            "/{tenant}/flux/export.xlsx",
+            get(pages::flow_import::export_xlsx),
+        )
+        .route(
+            "/{tenant}/flux/modele.xlsx",
+            get(pages::flow_import::template_xlsx),
+        )
+        .route("/{tenant}/flux/{id}", get(pages::flows::show))
+        .route(
+            "/{tenant}/flux/{id}/modifier",
+            get(pages::flow_form::edit_form).post(pages::flow_form::update),
+        )
+        .route(
+            "/{tenant}/flux/{id}/suppression",
+            post(pages::flows::remove),
+        )
+        .route("/{tenant}/animation/flux", get(pages::dashboard::show))
+        .route(
+            "/{tenant}/animation/campagnes",
+            get(pages::campaigns::list).post(pages::campaigns::create),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}",
+            get(pages::campaigns::show),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}/organisations",
+            post(pages::campaigns::add_targets),
+        )
+        .route(
+            "/{tenant}/animation/campagnes/{id}/etat",
+            post(pages::campaigns::set_state),
+        )
+        .route("/{tenant}/synergies", get(pages::synergies::board))
+        .route(
+            "/{tenant}/synergies/{id}",
+            post(pages::synergies::move_card),
+        )
+        .route(
+            "/{tenant}/synergies/{id}/avis",
+            post(pages::synergies::feedback),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layer::web,

@@ -352,6 +352,9 @@ struct ListingPage {
     photos: Vec<PhotoView>,
     mine: bool,
     moderator: bool,
+    /// Proposed synergies, for the listing's owner and the facilitators.
+    proposals: Vec<super::synergies::SynergyView>,
+    back: String,
 }
 
 /// The listing as the viewer may see it: a member of the territory sees their own drafts too;
@@ -444,6 +447,13 @@ async fn listing_page(
             .is_some_and(|org| org.to_string() == listing.organisation_id)
     });
     let moderator = page.viewer_is("facilitator");
+    let proposals = match page.viewer.as_ref().filter(|_| mine || moderator) {
+        Some(viewer) => {
+            super::synergies::proposals(&page, state, &viewer.caller.clone(), "listing", id).await
+        }
+        None => Vec::new(),
+    };
+    let back = page.href(&format!("/annonces/{id}"));
     render(&ListingPage {
         listing: view(&page, listing, &by_code, None),
         page,
@@ -452,6 +462,8 @@ async fn listing_page(
         photos,
         mine,
         moderator,
+        proposals,
+        back,
     })
 }
 

@@ -3,14 +3,20 @@
 pub mod account;
 pub mod administration;
 pub mod auth;
+pub mod campaigns;
+pub mod dashboard;
 pub mod exchanges;
 pub mod facilitation;
+pub mod flow_form;
+pub mod flow_import;
+pub mod flows;
 pub mod home;
 pub mod inbox;
 pub mod listings;
 pub mod operator;
 pub mod organisation;
 pub mod signup;
+pub mod synergies;
 
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
