@@ -13,4 +13,5 @@ mod rgpd;
 mod sessions;
 mod synergies;
 mod territories;
+mod web_flows;
 mod web_journeys;
