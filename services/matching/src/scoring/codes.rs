@@ -86,6 +86,14 @@ impl WasteCode {
     pub fn closeness(&self, other: &WasteCode) -> f64 {
         if self.code == other.code {
             1.0
+        } else if MIXED_SUB_CHAPTERS.contains(&self.sub_chapter()) {
+            // Entries grouped by how they are collected, not by what they are: paper and
+            // kitchen waste are both 20 01, cardboard and wooden packaging both 15 01.
+            if self.sub_chapter() == other.sub_chapter() {
+                0.15
+            } else {
+                0.0
+            }
         } else if self.sub_chapter() == other.sub_chapter() {
             0.75
         } else if self.chapter() == other.chapter() {
@@ -95,6 +103,11 @@ impl WasteCode {
         }
     }
 }
+
+/// EWC sub-chapters that gather different materials by their collection channel: packaging
+/// (15 01), construction wood, glass and plastic (17 02), sorting outputs (19 12), separately
+/// collected municipal fractions (20 01).
+const MIXED_SUB_CHAPTERS: [&str; 4] = ["1501", "1702", "1912", "2001"];
 
 #[cfg(test)]
 mod tests {

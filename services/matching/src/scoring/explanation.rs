@@ -64,7 +64,12 @@ pub(crate) fn substitution(output: &Item, input: &Item, assessment: &Assessment)
     if assessment.same_category {
         fr.push("Même catégorie de ressource.".to_owned());
         en.push("Same resource category.".to_owned());
-    } else if assessment.evidence.is_none() && !assessment.shared_terms.is_empty() {
+    } else if assessment.evidence.is_none()
+        && assessment
+            .shared_terms
+            .iter()
+            .any(|term| super::text::weight(term) >= 1.0)
+    {
         fr.push("Les deux libellés désignent la même ressource.".to_owned());
         en.push("Both labels name the same resource.".to_owned());
     }

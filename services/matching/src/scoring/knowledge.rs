@@ -80,7 +80,19 @@ pub(crate) struct View<'a> {
     profile: Vec<f64>,
 }
 
+/// How much the trade of the receiving organisation counts, alone, for an input that states
+/// what it needs (see [`Knowledge::activity`]).
+const TRADE_ONLY_WEIGHT: f64 = 0.3;
+
 impl View<'_> {
+    /// The input says what it needs beyond its organisation's trade: a listing category, a
+    /// waste code, or a description.
+    fn states_its_need(&self) -> bool {
+        self.item.category.is_some()
+            || self.waste.is_some()
+            || !self.item.description.trim().is_empty()
+    }
+
     /// Forgets the documented exchanges at the given positions (the evaluation scores a
     /// distractor without the exchanges of its own case).
     pub(crate) fn forget_exchanges(&mut self, forget: impl Fn(usize) -> bool) {
@@ -239,13 +251,32 @@ impl Knowledge {
     /// How strongly what is known says that `output` feeds `input`, in [0, 1], and the best
     /// piece of evidence for it.
     pub(crate) fn activity(&self, output: &View, input: &View) -> (f64, Option<Evidence<'_>>) {
-        let mut best_route: Option<&Route> = None;
+        // An input that says what it needs is matched on what it says: that its organisation's
+        // trade takes such outputs elsewhere (a recycler takes used oil) is weak evidence when
+        // it asks here for office furniture. An input that says nothing more than its trade
+        // (the documented exchanges' "raw material") keeps the trade's full weight.
+        let specific = input.states_its_need();
+        let trade_weight = if specific { TRADE_ONLY_WEIGHT } else { 1.0 };
+        let mut best_route: Option<(f64, &Route)> = None;
         for route in &self.routes {
-            if route.from.iter().any(|c| c.holds(output))
-                && route.to.iter().any(|c| c.holds(input))
-                && best_route.is_none_or(|best| route.strength > best.strength)
-            {
-                best_route = Some(route);
+            if !route.from.iter().any(|c| c.holds(output)) {
+                continue;
+            }
+            let by_content = route
+                .to
+                .iter()
+                .any(|c| !matches!(c, Condition::Nace(_)) && c.holds(input));
+            let by_trade = route
+                .to
+                .iter()
+                .any(|c| matches!(c, Condition::Nace(_)) && c.holds(input));
+            let strength = match (by_content, by_trade) {
+                (true, _) => route.strength,
+                (false, true) => route.strength * trade_weight,
+                (false, false) => continue,
+            };
+            if best_route.is_none_or(|(best, _)| strength > best) {
+                best_route = Some((strength, route));
             }
         }
         // An exchange supports the pair as much as both ends look alike.
@@ -266,8 +297,11 @@ impl Knowledge {
         // take a bit of everything) should not win every ranking on its numbers alone.
         let top = best.map_or(0.0, |(value, _)| value);
         let affinity = top + OTHER_SUPPORTS * (affinity - top);
-        let learned = 1.0 - (-affinity / LEARNED_SCALE).exp();
-        let routed = best_route.map_or(0.0, |route| route.strength);
+        // Documented exchanges are known by the receiver's trade and its final use, so they
+        // weigh as trade evidence.
+        let learned = (1.0 - (-affinity / LEARNED_SCALE).exp()) * trade_weight;
+        let routed = best_route.map_or(0.0, |(strength, _)| strength);
+        let best_route = best_route.map(|(_, route)| route);
         let combined = 1.0 - (1.0 - learned) * (1.0 - routed);
         let evidence = match (best_route, best) {
             (Some(route), Some((value, exchange))) => Some(if route.strength >= value {

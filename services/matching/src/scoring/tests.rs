@@ -561,3 +561,41 @@ fn the_maestri_replay_does_not_regress() {
     assert!(report.recall_at_10 >= 0.54, "{report:?}");
     assert!(report.above_threshold >= 0.60, "{report:?}");
 }
+
+/// A recycler's trade takes used oil elsewhere; here it asks for office furniture, and that is
+/// what it is matched on.
+#[test]
+fn an_input_that_states_its_need_is_not_matched_by_its_trade_alone() {
+    let mut oil = with_ewc(
+        offer(ResourceClass::Waste, "Huiles moteur usagées"),
+        "130205",
+    );
+    oil.kind = ItemKind::Flow;
+    oil.nace = "45.20A".into();
+    let mut furniture = with_category(
+        request(ResourceClass::Equipment, "Mobilier de bureau réemployable"),
+        "furniture/office",
+    );
+    furniture.kind = ItemKind::Flow;
+    furniture.nace = "38.32Z".into();
+    furniture.description = "Bureaux, chaises et rangements en bon état.".into();
+    assert_eq!(score_substitution(&oil, &furniture, knowledge()), None);
+}
+
+/// Kitchen waste and paper are both "separately collected fractions" (20 01), cardboard and
+/// wooden pallets both "packaging" (15 01): neighbours in the list, not the same thing.
+#[test]
+fn waste_entries_grouped_by_collection_are_not_alike() {
+    let mut biowaste = with_ewc(
+        offer(ResourceClass::Waste, "Biodéchets de cuisine"),
+        "200108",
+    );
+    biowaste.nace = "56.29B".into();
+    let mut boxes = with_category(
+        request(ResourceClass::Material, "Cartons d'expédition"),
+        "packaging/cardboard",
+    );
+    boxes.nace = "47.91B".into();
+    boxes.description = "Cartons pour les commandes en ligne.".into();
+    assert_eq!(score_substitution(&biowaste, &boxes, knowledge()), None);
+}

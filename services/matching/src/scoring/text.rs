@@ -21,6 +21,9 @@ const STOP_WORDS: &[&str] = &[
 
 /// Words so common in resource descriptions that sharing them says little.
 const GENERIC_WORDS: &[&str] = &[
+    // The broader concept of every kind of packaging (cartons, pallets, drums, film): sharing
+    // it alone does not make a crate request a use for stretch film.
+    "emballage",
     "dechet",
     "waste",
     "material",
