@@ -25,21 +25,19 @@ pub(crate) fn substitution(output: &Item, input: &Item, assessment: &Assessment)
         )
     });
     let (far_fr, far_en) = distance.unwrap_or_default();
+    let (output_fr, output_en) = who(output, ("Une organisation", "An organisation"));
+    let (input_fr, input_en) = who(input, ("une autre organisation", "another organisation"));
     fr.push(format!(
-        "{} {verb_fr} « {} »{} ; {}{far_fr}, recherche « {} »{}.",
-        output.organisation_name,
+        "{output_fr} {verb_fr} « {} »{} ; {input_fr}{far_fr}, recherche « {} »{}.",
         output.label,
         quantity(output, Language::Fr),
-        input.organisation_name,
         input.label,
         quantity(input, Language::Fr),
     ));
     en.push(format!(
-        "{} {verb_en} \"{}\"{}; {}{far_en} is looking for \"{}\"{}.",
-        output.organisation_name,
+        "{output_en} {verb_en} \"{}\"{}; {input_en}{far_en} is looking for \"{}\"{}.",
         output.label,
         quantity(output, Language::En),
-        input.organisation_name,
         input.label,
         quantity(input, Language::En),
     ));
@@ -188,5 +186,16 @@ mod tests {
         assert_eq!(number(2.5, Language::Fr), "2,5");
         assert_eq!(number(1_234_567.0, Language::En), "1,234,567");
         assert_eq!(number(12.0, Language::Fr), "12");
+    }
+}
+
+/// The organisation's name, or words for it while its name is not known yet (an organisation
+/// whose name matching has not learned from identity or from its events).
+fn who<'a>(item: &'a Item, unnamed: (&'a str, &'a str)) -> (&'a str, &'a str) {
+    let name = item.organisation_name.trim();
+    if name.is_empty() {
+        unnamed
+    } else {
+        (name, name)
     }
 }

@@ -599,3 +599,33 @@ fn waste_entries_grouped_by_collection_are_not_alike() {
     boxes.description = "Cartons pour les commandes en ligne.".into();
     assert_eq!(score_substitution(&biowaste, &boxes, knowledge()), None);
 }
+
+/// Before matching has learned an organisation's name, the explanation still reads as French.
+#[test]
+fn an_organisation_not_named_yet_is_called_an_organisation() {
+    let mut pallets = with_category(
+        offer(ResourceClass::Material, "Palettes Europe"),
+        "packaging/pallets",
+    );
+    pallets.organisation_name = String::new();
+    let mut wanted = with_category(
+        request(ResourceClass::Material, "Cherche palettes"),
+        "packaging/pallets",
+    );
+    wanted.organisation_name = String::new();
+    let scored = score_substitution(&pallets, &wanted, knowledge()).expect("proposed");
+    assert!(
+        scored
+            .explanation
+            .fr
+            .starts_with("Une organisation propose « Palettes Europe »")
+            && scored.explanation.fr.contains("; une autre organisation"),
+        "{}",
+        scored.explanation.fr
+    );
+    assert!(
+        scored.explanation.en.starts_with("An organisation offers"),
+        "{}",
+        scored.explanation.en
+    );
+}
