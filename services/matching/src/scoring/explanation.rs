@@ -175,6 +175,17 @@ pub(crate) fn number(value: f64, language: Language) -> String {
     grouped
 }
 
+/// The organisation's name, or words for it while its name is not known yet (an organisation
+/// whose name matching has not learned from identity or from its events).
+fn who<'a>(item: &'a Item, unnamed: (&'a str, &'a str)) -> (&'a str, &'a str) {
+    let name = item.organisation_name.trim();
+    if name.is_empty() {
+        unnamed
+    } else {
+        (name, name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,16 +197,5 @@ mod tests {
         assert_eq!(number(2.5, Language::Fr), "2,5");
         assert_eq!(number(1_234_567.0, Language::En), "1,234,567");
         assert_eq!(number(12.0, Language::Fr), "12");
-    }
-}
-
-/// The organisation's name, or words for it while its name is not known yet (an organisation
-/// whose name matching has not learned from identity or from its events).
-fn who<'a>(item: &'a Item, unnamed: (&'a str, &'a str)) -> (&'a str, &'a str) {
-    let name = item.organisation_name.trim();
-    if name.is_empty() {
-        unnamed
-    } else {
-        (name, name)
     }
 }
