@@ -78,7 +78,6 @@ pub async fn populate(
         )
         .await?;
     let mut created = Created::default();
-    let mut members = Vec::new();
     for organisation in &territory.organisations {
         let author = if organisation.member {
             &operator
@@ -102,21 +101,17 @@ pub async fn populate(
             .to_owned();
         // Members declare their own flows and publish; an advisor records a diagnosed firm's.
         let recorder = if organisation.member {
-            let member = api
+            let (account, token) = api
                 .member(&territory.tenant, organisation, &organisation_id, &operator)
                 .await?;
-            let token = member.1.clone();
-            members.push(member.0);
-            for listing in &organisation.listings {
-                api.post("/api/v1/listings", &token, listing)
-                    .await
-                    .with_context(|| format!("publishing a listing of {}", organisation.name))?;
-                created.listings += 1;
-            }
+            // Written as each member comes, so that its account is there as soon as it is.
+            crate::modes::append_demo_accounts(&accounts_file, std::slice::from_ref(&account))?;
             token
         } else {
             facilitator.clone()
         };
+        // Flows first: their events carry the organisation's name, which matching then uses
+        // in the explanations of the listings that follow.
         for flow in &organisation.flows {
             let mut flow = flow.clone();
             flow["organisation_id"] = json!(organisation_id);
@@ -128,8 +123,13 @@ pub async fn populate(
                 .with_context(|| format!("recording a flow of {}", organisation.name))?;
             created.flows += 1;
         }
+        for listing in &organisation.listings {
+            api.post("/api/v1/listings", &recorder, listing)
+                .await
+                .with_context(|| format!("publishing a listing of {}", organisation.name))?;
+            created.listings += 1;
+        }
     }
-    crate::modes::append_demo_accounts(&accounts_file, &members)?;
     tracing::info!(
         tenant = %territory.tenant,
         organisations = created.organisations,
