@@ -26,6 +26,17 @@ pub const HEADER: &str = "idempotency-key";
 pub const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 const KEY_MAX: usize = 255;
 
+/// Runs the same statements on either backend (the SQL here is written in the dialect both
+/// accept).
+macro_rules! with_pool {
+    ($database:expr, |$pool:ident| $body:expr) => {
+        match $database {
+            Database::Postgres($pool) => $body,
+            Database::Sqlite($pool) => $body,
+        }
+    };
+}
+
 tokio::task_local! {
     static KEY: Option<String>;
 }
@@ -114,31 +125,23 @@ impl IdempotentCall {
         database: &Database,
     ) -> Result<Begin<R>, Status> {
         let now = crate::time::now().timestamp_millis();
-        let expired_before = now - RETENTION_MS;
-        macro_rules! claim {
-            ($pool:expr) => {{
-                let pool = $pool;
-                // A key older than the retention period is free again.
-                sqlx::query("DELETE FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4 AND created_at_ms < $5")
-                    .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key).bind(expired_before)
-                    .execute(pool).await.map_err(storage)?;
-                let inserted = sqlx::query("INSERT INTO idempotency_keys (tenant, caller, method, idempotency_key, request_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
-                    .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key).bind(&self.request_hash).bind(now)
-                    .execute(pool).await.map_err(storage)?.rows_affected();
-                if inserted == 1 {
-                    None
-                } else {
-                    let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as("SELECT request_hash, response FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4")
-                        .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key)
-                        .fetch_optional(pool).await.map_err(storage)?;
-                    Some(row)
-                }
-            }};
-        }
-        let existing = match database {
-            Database::Postgres(pool) => claim!(pool),
-            Database::Sqlite(pool) => claim!(pool),
-        };
+        let existing = with_pool!(database, |pool| {
+            // A key older than the retention period is free again.
+            sqlx::query("DELETE FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4 AND created_at_ms < $5")
+                .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key).bind(now - RETENTION_MS)
+                .execute(pool).await.map_err(storage)?;
+            let inserted = sqlx::query("INSERT INTO idempotency_keys (tenant, caller, method, idempotency_key, request_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
+                .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key).bind(&self.request_hash).bind(now)
+                .execute(pool).await.map_err(storage)?.rows_affected();
+            if inserted == 1 {
+                None
+            } else {
+                let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as("SELECT request_hash, response FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4")
+                    .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key)
+                    .fetch_optional(pool).await.map_err(storage)?;
+                Some(row)
+            }
+        });
         match existing {
             None => Ok(Begin::New(self)),
             Some(Some((hash, _))) if hash != self.request_hash => Err(status(
@@ -166,52 +169,21 @@ impl IdempotentCall {
         response: &R,
     ) -> Result<(), Status> {
         let bytes = response.encode_to_vec();
-        let query = "UPDATE idempotency_keys SET response = $1 WHERE tenant = $2 AND caller = $3 AND method = $4 AND idempotency_key = $5";
-        match database {
-            Database::Postgres(pool) => sqlx::query(query)
-                .bind(bytes)
-                .bind(&self.tenant)
-                .bind(&self.caller)
-                .bind(self.method)
-                .bind(&self.key)
-                .execute(pool)
-                .await
-                .map(|_| ()),
-            Database::Sqlite(pool) => sqlx::query(query)
-                .bind(bytes)
-                .bind(&self.tenant)
-                .bind(&self.caller)
-                .bind(self.method)
-                .bind(&self.key)
-                .execute(pool)
-                .await
-                .map(|_| ()),
-        }
-        .map_err(storage)?;
+        with_pool!(database, |pool| {
+            sqlx::query("UPDATE idempotency_keys SET response = $1 WHERE tenant = $2 AND caller = $3 AND method = $4 AND idempotency_key = $5")
+                .bind(bytes).bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key)
+                .execute(pool).await.map_err(storage)?;
+        });
         Ok(())
     }
 
     /// The call failed and created nothing: the same key may be tried again.
     pub async fn abandon(&self, database: &Database) {
-        let query = "DELETE FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4 AND response IS NULL";
-        let result = match database {
-            Database::Postgres(pool) => sqlx::query(query)
-                .bind(&self.tenant)
-                .bind(&self.caller)
-                .bind(self.method)
-                .bind(&self.key)
-                .execute(pool)
-                .await
-                .map(|_| ()),
-            Database::Sqlite(pool) => sqlx::query(query)
-                .bind(&self.tenant)
-                .bind(&self.caller)
-                .bind(self.method)
-                .bind(&self.key)
-                .execute(pool)
-                .await
-                .map(|_| ()),
-        };
+        let result = with_pool!(database, |pool| {
+            sqlx::query("DELETE FROM idempotency_keys WHERE tenant = $1 AND caller = $2 AND method = $3 AND idempotency_key = $4 AND response IS NULL")
+                .bind(&self.tenant).bind(&self.caller).bind(self.method).bind(&self.key)
+                .execute(pool).await.map(|_| ())
+        });
         if let Err(error) = result {
             // Left claimed: retries with this key answer 409 until it expires.
             tracing::warn!(%error, "could not release an idempotency key");
