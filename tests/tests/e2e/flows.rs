@@ -375,6 +375,18 @@ async fn visibility(platform: &Platform) {
     assert_eq!(status, 201, "{recorded}");
     assert_eq!(recorded["provenance"], "recorded");
     assert_eq!(recorded["organisation_name"], "Menuiserie Morel");
+    // RGPD: the joinery's export holds what the advisor recorded about it, who and when; the
+    // brewery's flows are not the joinery's data.
+    let (status, export) = client.get("/api/v1/me/export", &joinery.token).await;
+    assert_eq!(status, 200, "{export}");
+    let exported = export["flows"].as_array().unwrap();
+    assert_eq!(exported.len(), 1, "{export}");
+    assert_eq!(exported[0]["id"], recorded["id"]);
+    assert_eq!(exported[0]["provenance"], "recorded");
+    assert_eq!(
+        exported[0]["recorded_by_user_id"],
+        recorded["recorded_by_user_id"]
+    );
     let (status, _) = client
         .get(&format!("/api/v1/flows/{}", id(&recorded)), &joinery.token)
         .await;

@@ -13,6 +13,7 @@ use synergies_proto::notifications::v1 as notifications;
 use utoipa::ToSchema;
 
 use super::exchanges::{ConversationMessage, message_json};
+use super::flows::{Flow, flow_json};
 use super::inbox::{InboxItem, inbox_item_json};
 use super::listings::{Listing, listing_json};
 use super::organisations::{Organisation, organisation_json};
@@ -35,6 +36,9 @@ pub struct Export {
     pub inbox: Vec<InboxItem>,
     /// Messages the user wrote in conversations about listings.
     pub messages: Vec<ConversationMessage>,
+    /// The flows of the user's organisation, whether declared by its members or recorded about
+    /// it by an advisor during a diagnostic (`provenance`, `recorded_by_user_id`, dates).
+    pub flows: Vec<Flow>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -99,6 +103,29 @@ pub async fn export(
         }
     })
     .await?;
+    let organisation_id = caller
+        .organisation_id
+        .map(|id| id.to_string())
+        .unwrap_or_default();
+    // A user of no organisation (the operator) has no flows: an empty filter would list others'.
+    let flows = if organisation_id.is_empty() {
+        Vec::new()
+    } else {
+        every_page(|page_token| {
+            let message = synergies_proto::flows::v1::ListFlowsRequest {
+                organisation_id: organisation_id.clone(),
+                page_size: 100,
+                page_token,
+                ..Default::default()
+            };
+            let client = state.flows.clone();
+            async move {
+                let page = client.list(caller, message).await?;
+                Ok((page.flows, page.next_page_token))
+            }
+        })
+        .await?
+    };
     Ok(Json(Export {
         user: user_json(me.user.ok_or_else(ApiError::incomplete_answer)?),
         roles: me.roles,
@@ -106,6 +133,7 @@ pub async fn export(
         listings: listings.into_iter().map(listing_json).collect(),
         inbox: inbox.into_iter().map(inbox_item_json).collect(),
         messages: messages.into_iter().map(message_json).collect(),
+        flows: flows.into_iter().map(flow_json).collect(),
     }))
 }
 
