@@ -7,6 +7,7 @@
 //! * `synergies dead-letters list|replay` — the operator's view of events consumers gave up on.
 
 mod cli;
+mod data_dir;
 mod demo;
 mod modes;
 mod service;

@@ -22,6 +22,7 @@ use crate::cli::{Cli, Command, DeadLetterCommand, TenantCommand};
 use crate::service::Service;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::data_dir::create_private_files();
     let config = Arc::new(PlatformConfig::load(cli.config.as_deref())?);
     match cli.command {
         None => all_in_one(config, &cli.data_dir, cli.listen, cli.demo).await,
@@ -154,8 +155,7 @@ fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
 }
 
 async fn local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn EventBus>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    crate::data_dir::prepare(data_dir)?;
     Ok(Arc::new(
         LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?,
     ))
