@@ -316,7 +316,7 @@ pub enum Viewer {
     /// A facilitator (or administrator) of the territory: every flow of the territory.
     Facilitator,
     /// A member of an organisation: its own flows, and other organisations' public ones.
-    /// Partners-only flows are shown within a proposed synergy, which matching will ask for.
+    /// Partners-only flows are shown within a proposed synergy: the service asks matching.
     Member { organisation_id: Uuid },
 }
 

@@ -20,6 +20,8 @@ pub enum FlowsError {
     ChangedMeanwhile,
     #[error("the organisation could not be read: {0}")]
     Identity(String),
+    #[error("the synergies could not be read: {0}")]
+    Matching(String),
     #[error("flows storage failed: {0}")]
     Storage(#[from] sqlx::Error),
     #[error("a stored flow could not be read: {0}")]
@@ -37,8 +39,9 @@ impl ServiceError for FlowsError {
                 ErrorCode::PermissionDenied
             }
             Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
-            Self::Identity(_) => ErrorCode::Unavailable,
-            Self::Storage(_) | Self::Corrupt(_) => ErrorCode::Internal,
+            Self::Identity(_) | Self::Matching(_) => ErrorCode::Unavailable,
+            Self::Storage(error) => synergies_platform::error::storage_code(error),
+            Self::Corrupt(_) => ErrorCode::Internal,
         }
     }
 
@@ -60,7 +63,9 @@ impl ServiceError for FlowsError {
             Self::ChangedMeanwhile => {
                 "le flux a changé entre-temps : rechargez-le et réessayez".to_owned()
             }
-            Self::Identity(_) => "service momentanément indisponible".to_owned(),
+            Self::Identity(_) | Self::Matching(_) => {
+                "service momentanément indisponible".to_owned()
+            }
             Self::Storage(_) | Self::Corrupt(_) => "erreur interne".to_owned(),
         }
     }

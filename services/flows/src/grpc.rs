@@ -17,6 +17,8 @@ use synergies_platform::outbox::RelayWaker;
 use synergies_platform::validate;
 use synergies_proto::flows::v1 as pb;
 use synergies_proto::flows::v1::flows_service_server::FlowsService;
+use synergies_proto::matching::v1::ListItemSynergiesRequest as MatchingRequest;
+use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -35,6 +37,8 @@ pub struct FlowsApi {
     pub(crate) organisations: Organisations,
     /// Where `Idempotency-Key`s of recordings are kept.
     database: synergies_platform::db::Database,
+    /// Asked whether a partners-only flow is part of a synergy proposed to a member.
+    matching: MatchingServiceClient<tonic::transport::Channel>,
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
@@ -89,6 +93,7 @@ impl FlowsApi {
         verifier: Arc<Verifier>,
         organisations: Organisations,
         database: synergies_platform::db::Database,
+        matching: tonic::transport::Channel,
     ) -> Self {
         Self {
             store,
@@ -96,6 +101,7 @@ impl FlowsApi {
             verifier,
             organisations,
             database,
+            matching: MatchingServiceClient::new(matching),
         }
     }
 
@@ -113,10 +119,39 @@ impl FlowsApi {
             .get(&caller.tenant, id)
             .await?
             .ok_or(FlowsError::NotFound)?;
-        if viewer.sees(&flow) {
+        if viewer.sees(&flow) || self.proposed_to(caller, viewer, &flow).await? {
             Ok(flow)
         } else {
             Err(FlowsError::NotFound)
+        }
+    }
+
+    /// Whether a `partners` flow of another organisation is part of a synergy proposed to the
+    /// member's organisation (matching answers for the synergies the caller may see).
+    async fn proposed_to(
+        &self,
+        caller: &CallerContext,
+        viewer: Viewer,
+        flow: &Flow,
+    ) -> Result<bool, FlowsError> {
+        if !matches!(viewer, Viewer::Member { .. })
+            || flow.content.confidentiality != crate::domain::Confidentiality::Partners
+        {
+            return Ok(false);
+        }
+        let message = MatchingRequest {
+            item_kind: "flow".to_owned(),
+            item_id: flow.id.to_string(),
+        };
+        match self
+            .matching
+            .clone()
+            .list_item_synergies(synergies_platform::context::request(message, caller))
+            .await
+        {
+            Ok(answer) => Ok(!answer.into_inner().synergies.is_empty()),
+            Err(status) if status.code() == tonic::Code::NotFound => Ok(false),
+            Err(status) => Err(FlowsError::Matching(status.to_string())),
         }
     }
 

@@ -45,6 +45,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         env.verifier.clone(),
         organisations,
         database.clone(),
+        synergies_platform::grpc::channel(env.config.services.url("matching"))?,
     );
     let routes = tonic::service::Routes::new(FlowsServiceServer::new(api))
         .add_service(CampaignsServiceServer::new(campaigns));

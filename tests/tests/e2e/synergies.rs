@@ -958,3 +958,30 @@ async fn split_three_nearby_companies_needing_the_same_input_form_a_group_that_g
     )
     .await;
 }
+
+/// A flow kept for partners is read by the organisations a synergy is proposed to, and by no
+/// other member.
+#[tokio::test]
+async fn all_in_one_a_partners_flow_is_read_by_the_organisation_it_is_proposed_to() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let t = territory(client).await;
+    let flow = record_flow(client, &t.offerer, &pallets_out("partners")).await;
+    let address = format!("/api/v1/flows/{flow}");
+    assert_eq!(client.get(&address, &t.requester.token).await.0, 404);
+
+    let (request, _) = client
+        .publish(
+            &t.requester,
+            "request",
+            "packaging/pallets",
+            "Cherche des palettes Europe",
+        )
+        .await;
+    matches_once(client, &request, &t.requester.token, 1).await;
+    let (status, read) = client.get(&address, &t.requester.token).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["label"], "Palettes Europe usagées");
+    assert_eq!(client.get(&address, &t.bystander.token).await.0, 404);
+    assert_eq!(client.get(&address, &t.outsider.token).await.0, 404);
+}
