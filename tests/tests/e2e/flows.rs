@@ -647,8 +647,17 @@ async fn campaign(platform: &Platform) {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["campaigns"].as_array().unwrap().len(), 1);
     assert_eq!(page["campaigns"][0]["progress"]["validated"], 1);
-    let (status, _) = client.get("/api/v1/campaigns", &brewery.token).await;
-    assert_eq!(status, 403);
+    // A member lists the campaigns that target its organisation, each with its own entry only.
+    let (status, mine) = client.get("/api/v1/campaigns", &brewery.token).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["campaigns"].as_array().unwrap().len(), 1, "{mine}");
+    let entries = mine["campaigns"][0]["organisations"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{mine}");
+    assert_eq!(
+        entries[0]["organisation_id"],
+        brewery.organisation_id.as_str()
+    );
+    assert_eq!(entries[0]["state"], "validated");
 }
 
 #[tokio::test]

@@ -132,6 +132,40 @@ impl CampaignsApi {
     }
 }
 
+impl CampaignsApi {
+    /// A member's view: the campaigns that target its organisation, each showing only its own
+    /// entry, newest first, in one page (a territory runs a handful of campaigns a year; the
+    /// scan stops at [`MEMBER_SCAN_LIMIT`] campaigns).
+    async fn campaigns_of(
+        &self,
+        caller: &CallerContext,
+        organisation_id: Uuid,
+    ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
+        let mut campaigns = Vec::new();
+        let mut after = None;
+        for _ in 0..MEMBER_SCAN_LIMIT / SCAN_PAGE {
+            let page = self.store.list(&caller.tenant, after, SCAN_PAGE).await?;
+            after = page.last().map(|c| c.id);
+            let last_page = page.len() < SCAN_PAGE as usize;
+            campaigns.extend(
+                page.iter()
+                    .filter(|c| c.target(organisation_id).is_some())
+                    .map(|c| campaign_message(&c.seen_by_member(organisation_id))),
+            );
+            if last_page {
+                break;
+            }
+        }
+        Ok(Response::new(pb::ListCampaignsResponse {
+            campaigns,
+            next_page_token: String::new(),
+        }))
+    }
+}
+
+const SCAN_PAGE: u32 = 100;
+const MEMBER_SCAN_LIMIT: u32 = 1000;
+
 #[tonic::async_trait]
 impl CampaignsService for CampaignsApi {
     async fn create_campaign(
@@ -176,7 +210,9 @@ impl CampaignsService for CampaignsApi {
         request: Request<pb::ListCampaignsRequest>,
     ) -> Result<Response<pb::ListCampaignsResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
-        facilitator(&caller)?;
+        if let Viewer::Member { organisation_id } = viewer(&caller)? {
+            return self.campaigns_of(&caller, organisation_id).await;
+        }
         let message = request.into_inner();
         let limit = validate::page_size(message.page_size).map_err(FlowsError::from)?;
         let after = validate::page_token(&message.page_token).map_err(FlowsError::from)?;
