@@ -845,3 +845,69 @@ async fn a_member_checks_a_csv_file_then_imports_it() {
     }
     browser.quit().await;
 }
+
+/// After the advisor's visit, the firm reads what was recorded in "Mes flux" and confirms it;
+/// the campaign counts it as validated.
+#[tokio::test]
+async fn a_member_confirms_the_flows_an_advisor_recorded() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    let (cardboard, _) = dijon(&platform).await;
+    let facilitator = token(&platform, "animatrice@cci.fr").await;
+    let client = &platform.client;
+    let (status, campaign) = client
+        .post(
+            "/api/v1/campaigns",
+            &facilitator,
+            &json!({"name": "Zone d'activités de Chenôve", "starts_on": "2026-09-01",
+                    "ends_on": "2027-03-31", "organisation_ids": [cardboard]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let campaign_id = campaign["id"].as_str().unwrap().to_owned();
+    let target = format!("/api/v1/campaigns/{campaign_id}/organisations/{cardboard}");
+
+    let browser = Browser::start(1280, 1000).await;
+    sign_in(&browser, &base, "marie@cartonnerie.fr").await;
+    browser.goto(&format!("{base}/dijon/flux")).await;
+    let section = browser.text("section.campaigns-of-member").await;
+    assert!(
+        section.contains("Zone d'activités de Chenôve")
+            && section.contains("Un conseiller viendra relever vos flux."),
+        "{section}"
+    );
+    assert!(!browser.has("section.campaigns-of-member form").await);
+
+    let (status, visited) = client
+        .put(&target, &facilitator, &json!({"state": "visited"}))
+        .await;
+    assert_eq!(status, 200, "{visited}");
+    browser.goto(&format!("{base}/dijon/flux")).await;
+    assert!(
+        browser
+            .text("section.campaigns-of-member")
+            .await
+            .contains("Un conseiller a relevé vos flux")
+    );
+    browser
+        .follow("section.campaigns-of-member form button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .page_text()
+            .await
+            .contains("Merci, vos flux sont confirmés.")
+    );
+    assert!(
+        browser
+            .text("section.campaigns-of-member")
+            .await
+            .contains("Vous avez confirmé les flux relevés.")
+    );
+    browser.quit().await;
+
+    let (_, seen) = client
+        .get(&format!("/api/v1/campaigns/{campaign_id}"), &facilitator)
+        .await;
+    assert_eq!(seen["progress"]["validated"], 1, "{seen}");
+}

@@ -1304,6 +1304,27 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
     ("flow.who", "Qui", "Who"),
     ("flow.yearly", "Quantité annuelle", "Yearly quantity"),
     ("flows.actions", "Actions", "Actions"),
+    (
+        "flows.campaign_to_visit",
+        "Un conseiller viendra relever vos flux.",
+        "An advisor will visit to record your flows.",
+    ),
+    (
+        "flows.campaign_validate",
+        "Je confirme ces flux",
+        "I confirm these flows",
+    ),
+    (
+        "flows.campaign_validated",
+        "Vous avez confirmé les flux relevés.",
+        "You confirmed the flows recorded.",
+    ),
+    (
+        "flows.campaign_visited",
+        "Un conseiller a relevé vos flux : vérifiez-les ci-dessous, corrigez-les au besoin, puis confirmez-les.",
+        "An advisor recorded your flows: check them below, correct them if need be, then confirm them.",
+    ),
+    ("flows.campaigns", "Vos diagnostics", "Your diagnostics"),
     ("flows.count_in", "Flux entrants", "Incoming flows"),
     ("flows.count_out", "Flux sortants", "Outgoing flows"),
     (
@@ -1478,6 +1499,11 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
         "notice.campaign_changed",
         "La campagne a été mise à jour.",
         "The campaign was updated.",
+    ),
+    (
+        "notice.campaign_confirmed",
+        "Merci, vos flux sont confirmés.",
+        "Thank you, your flows are confirmed.",
     ),
     (
         "notice.campaign_created",

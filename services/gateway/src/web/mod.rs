@@ -166,6 +166,10 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/flux/modele.xlsx",
             get(pages::flow_import::template_xlsx),
         )
+        .route(
+            "/{tenant}/flux/campagnes/{id}/confirmation",
+            post(pages::flows::confirm_campaign),
+        )
         .route("/{tenant}/flux/{id}", get(pages::flows::show))
         .route(
             "/{tenant}/flux/{id}/modifier",

@@ -343,6 +343,72 @@ struct FlowsPage {
     organisations: Vec<OrganisationChoice>,
     chosen: Option<(String, String)>,
     flows: Vec<FlowView>,
+    /// A member's diagnostic campaigns: its own entry in each.
+    campaigns: Vec<CampaignEntry>,
+}
+
+/// A campaign as the member it targets sees it.
+pub struct CampaignEntry {
+    pub id: String,
+    pub name: String,
+    /// `to_visit`, `visited` or `validated`.
+    pub state: String,
+}
+
+/// The campaigns that target the member's organisation (empty when they cannot be read: the
+/// flows page still shows).
+async fn campaigns_of_member(state: &GatewayState, caller: &CallerContext) -> Vec<CampaignEntry> {
+    let message = synergies_proto::flows::v1::ListCampaignsRequest::default();
+    match state.flows.campaigns(caller, message).await {
+        Ok(page) => page
+            .campaigns
+            .into_iter()
+            .map(|campaign| CampaignEntry {
+                state: campaign
+                    .targets
+                    .first()
+                    .map(|t| t.state.clone())
+                    .unwrap_or_default(),
+                id: campaign.id,
+                name: campaign.name,
+            })
+            .collect(),
+        Err(status) => {
+            tracing::warn!(%status, "a member's campaigns could not be read");
+            Vec::new()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    pub csrf_token: String,
+}
+
+/// The member confirms the flows an advisor recorded during a campaign.
+pub async fn confirm_campaign(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, campaign_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let message = synergies_proto::flows::v1::SetTargetStateRequest {
+        campaign_id,
+        organisation_id: caller
+            .organisation_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        state: "validated".to_owned(),
+    };
+    match state.flows.set_target_state(&caller, message).await {
+        Ok(_) => see_other(&page, "/flux", "campaign_confirmed"),
+        Err(status) => page.error(&ApiError::from(status)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -399,12 +465,14 @@ pub async fn list(
             organisations,
             chosen,
             flows,
+            campaigns: Vec::new(),
         });
     }
     let own = caller
         .organisation_id
         .map(|id| id.to_string())
         .unwrap_or_default();
+    let campaigns = campaigns_of_member(&state, &caller).await;
     match all_flows(&state, &caller, &own).await {
         Ok(flows) => {
             let flows = flows
@@ -419,6 +487,7 @@ pub async fn list(
                 organisations: Vec::new(),
                 chosen: None,
                 flows,
+                campaigns,
             })
         }
         Err(error) => page.error(&error),
