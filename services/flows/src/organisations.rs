@@ -135,8 +135,7 @@ impl Organisations {
     }
 
     /// Any organisation of the caller's tenant, whatever its status, as a facilitator reads
-    /// it (`OrganisationNotFound` when the tenant has none of that id). Identity lists
-    /// organisations by pages; a territory has hundreds, so a few pages at most.
+    /// it (`OrganisationNotFound` when the tenant has none of that id).
     pub async fn of_tenant(
         &self,
         caller: &CallerContext,
@@ -145,28 +144,24 @@ impl Organisations {
         if caller.organisation_id == Some(id) {
             return self.own(caller).await;
         }
-        let mut page_token = String::new();
-        loop {
-            let message = identity::ListOrganisationsRequest {
-                status: identity::OrganisationStatus::Unspecified.into(),
-                page_size: PAGE,
-                page_token: page_token.clone(),
-            };
-            let page = self
-                .client
-                .clone()
-                .list_organisations(request(message, caller))
-                .await
-                .map_err(|status| unavailable(&status))?
-                .into_inner();
-            let wanted = id.to_string();
-            if let Some(found) = page.organisations.into_iter().find(|o| o.id == wanted) {
-                return organisation(found).ok_or(FlowsError::OrganisationNotFound);
+        let message = identity::GetOrganisationRequest {
+            organisation_id: id.to_string(),
+        };
+        match self
+            .client
+            .clone()
+            .get_organisation(request(message, caller))
+            .await
+        {
+            Ok(answer) => answer
+                .into_inner()
+                .organisation
+                .and_then(organisation)
+                .ok_or(FlowsError::OrganisationNotFound),
+            Err(status) if status.code() == tonic::Code::NotFound => {
+                Err(FlowsError::OrganisationNotFound)
             }
-            if page.next_page_token.is_empty() {
-                return Err(FlowsError::OrganisationNotFound);
-            }
-            page_token = page.next_page_token;
+            Err(status) => Err(unavailable(&status)),
         }
     }
 }
