@@ -503,3 +503,66 @@ async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_t
     let replay = refresh(cookies_before_logout, Some(&csrf)).await.unwrap();
     assert_eq!(replay.status(), 401);
 }
+
+/// The publishing form carries an `Idempotency-Key` of its own: sent twice (a double click, a
+/// browser that retries), it publishes one listing.
+#[tokio::test]
+async fn a_publishing_form_sent_twice_publishes_one_listing() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Menuiserie").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = |path: &str| format!("{}{path}", platform.base_url);
+    let mut jar = CookieJar::default();
+    let response = http
+        .post(url("/api/v1/auth/session"))
+        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    jar.absorb(&response);
+    let csrf = response.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let form = http
+        .get(url("/dijon/annonces/nouvelle"))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let key = form
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries an idempotency key")
+        .to_owned();
+    for _ in 0..2 {
+        let sent = http
+            .post(url("/dijon/annonces/nouvelle"))
+            .header("cookie", jar.header())
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("idempotency_key", key.as_str()),
+                ("kind", "offer"),
+                ("category", "packaging/pallets"),
+                ("title", "40 palettes Europe"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 303, "{:?}", sent.text().await);
+    }
+    let (_, mine) = client
+        .get("/api/v1/listings?mine=true", &member.token)
+        .await;
+    assert_eq!(mine["listings"].as_array().unwrap().len(), 1, "{mine}");
+}

@@ -67,6 +67,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// A new `Idempotency-Key` for a creating form: a double click, or a form sent again after
+    /// a lost answer, creates one thing.
+    pub fn fresh_idempotency_key(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+
     /// The interface text `key` in the page's language.
     pub fn t(&self, key: &str) -> &'static str {
         i18n::text(key, self.lang)

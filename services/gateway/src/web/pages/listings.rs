@@ -542,6 +542,9 @@ pub async fn act(
 pub struct ListingForm {
     #[serde(default)]
     pub csrf_token: String,
+    /// One per rendered publishing form (see `Page::fresh_idempotency_key`).
+    #[serde(default)]
+    pub idempotency_key: String,
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
@@ -783,25 +786,30 @@ pub async fn create(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
+    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
     let created = match fields(&form) {
-        Ok(fields) => state
-            .listings
-            .clone()
-            .create_listing(request(
-                pb::CreateListingRequest {
-                    draft: !form.draft.is_empty(),
-                    fields: Some(fields),
-                    ..Default::default()
-                },
-                &caller,
-            ))
-            .await
-            .map_err(ApiError::from)
-            .and_then(|a| {
-                a.into_inner()
-                    .listing
-                    .ok_or_else(ApiError::incomplete_answer)
-            }),
+        // The request is built inside the scope: that is where it picks up the key.
+        Ok(fields) => synergies_platform::idempotency::scope(key, async {
+            state
+                .listings
+                .clone()
+                .create_listing(request(
+                    pb::CreateListingRequest {
+                        draft: !form.draft.is_empty(),
+                        fields: Some(fields),
+                        ..Default::default()
+                    },
+                    &caller,
+                ))
+                .await
+        })
+        .await
+        .map_err(ApiError::from)
+        .and_then(|a| {
+            a.into_inner()
+                .listing
+                .ok_or_else(ApiError::incomplete_answer)
+        }),
         Err(error) => Err(error),
     };
     match created {
