@@ -504,10 +504,11 @@ async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_t
     assert_eq!(replay.status(), 401);
 }
 
-/// The publishing form carries an `Idempotency-Key` of its own: sent twice (a double click, a
-/// browser that retries), it publishes one listing.
+/// Creating forms carry an `Idempotency-Key` of their own: sent twice (a double click, a
+/// browser that retries), the publishing form publishes one listing and the flow form records
+/// one flow.
 #[tokio::test]
-async fn a_publishing_form_sent_twice_publishes_one_listing() {
+async fn a_creating_form_sent_twice_creates_one_thing() {
     let platform = Platform::all_in_one(&[]).await;
     let client = &platform.client;
     client.create_tenant("dijon").await;
@@ -530,39 +531,63 @@ async fn a_publishing_form_sent_twice_publishes_one_listing() {
         .unwrap()
         .to_owned();
 
-    let form = http
-        .get(url("/dijon/annonces/nouvelle"))
-        .header("cookie", jar.header())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let key = form
-        .split("name=\"idempotency_key\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form carries an idempotency key")
-        .to_owned();
-    for _ in 0..2 {
-        let sent = http
-            .post(url("/dijon/annonces/nouvelle"))
-            .header("cookie", jar.header())
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("idempotency_key", key.as_str()),
+    let forms: [(&str, &[(&str, &str)], &str, &str); 2] = [
+        (
+            "/dijon/annonces/nouvelle",
+            &[
                 ("kind", "offer"),
                 ("category", "packaging/pallets"),
                 ("title", "40 palettes Europe"),
-            ])
+            ],
+            "/api/v1/listings?mine=true",
+            "listings",
+        ),
+        (
+            "/dijon/flux/nouveau",
+            &[
+                ("direction", "out"),
+                ("resource_class", "material"),
+                ("label", "Chutes de chêne"),
+                ("quantity", "2"),
+                ("unit", "t"),
+                ("period", "month"),
+            ],
+            "/api/v1/flows",
+            "flows",
+        ),
+    ];
+    for (page, fields, listed, collection) in forms {
+        let form = http
+            .get(url(page))
+            .header("cookie", jar.header())
             .send()
             .await
+            .unwrap()
+            .text()
+            .await
             .unwrap();
-        assert_eq!(sent.status(), 303, "{:?}", sent.text().await);
+        let key = form
+            .split("name=\"idempotency_key\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{page} carries an idempotency key"))
+            .to_owned();
+        let mut body = vec![
+            ("csrf_token", csrf.as_str()),
+            ("idempotency_key", key.as_str()),
+        ];
+        body.extend_from_slice(fields);
+        for _ in 0..2 {
+            let sent = http
+                .post(url(page))
+                .header("cookie", jar.header())
+                .form(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), 303, "{page}: {:?}", sent.text().await);
+        }
+        let (_, mine) = client.get(listed, &member.token).await;
+        assert_eq!(mine[collection].as_array().unwrap().len(), 1, "{mine}");
     }
-    let (_, mine) = client
-        .get("/api/v1/listings?mine=true", &member.token)
-        .await;
-    assert_eq!(mine["listings"].as_array().unwrap().len(), 1, "{mine}");
 }

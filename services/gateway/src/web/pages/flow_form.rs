@@ -92,6 +92,8 @@ impl FieldErrors {
 #[serde(default)]
 pub struct FlowForm {
     pub csrf_token: String,
+    /// One per rendered recording form (see `Page::fresh_idempotency_key`).
+    pub idempotency_key: String,
     pub organisation_id: String,
     pub site_id: String,
     pub direction: String,
@@ -184,6 +186,7 @@ impl FlowForm {
     fn of(flow: &pb::Flow, lang: Language) -> Self {
         Self {
             csrf_token: String::new(),
+            idempotency_key: String::new(),
             organisation_id: flow.organisation_id.clone(),
             site_id: flow.site_id.clone(),
             direction: flow.direction.clone(),
@@ -390,7 +393,12 @@ pub async fn create(
     if !errors.is_empty() {
         return form_page(page, &state, form, errors, None).await;
     }
-    match state.flows.record(&caller, form.fields()).await {
+    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
+    let recorded = synergies_platform::idempotency::scope(key, async {
+        state.flows.record(&caller, form.fields()).await
+    })
+    .await;
+    match recorded {
         Ok(flow) => see_other(&page, &format!("/flux/{}", flow.id), "flow_recorded"),
         Err(status) => {
             let errors = FieldErrors::from_service(&page, &ApiError::from(status));
