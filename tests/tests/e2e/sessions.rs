@@ -504,6 +504,9 @@ async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_t
     assert_eq!(replay.status(), 401);
 }
 
+/// A form field and its value.
+type Field = (&'static str, &'static str);
+
 /// Creating forms carry an `Idempotency-Key` of their own: sent twice (a double click, a
 /// browser that retries), the publishing form publishes one listing and the flow form records
 /// one flow.
@@ -531,7 +534,9 @@ async fn a_creating_form_sent_twice_creates_one_thing() {
         .unwrap()
         .to_owned();
 
-    let forms: [(&str, &[(&str, &str)], &str, &str); 2] = [
+    // The form's page, what is typed in it, where the API lists what it created, and the
+    // list's field.
+    let forms: [(&str, &[Field], &str, &str); 2] = [
         (
             "/dijon/annonces/nouvelle",
             &[
