@@ -113,8 +113,18 @@ async fn the_demo_territory_shows_explained_synergies_and_a_pooled_collection_at
     let (status, mine) = client.get("/api/v1/synergies", &grocer).await;
     assert_eq!(status, 200, "{mine}");
     let mine = explanations(&mine);
+    // Its own needs, whatever name matching had learned for it when they were scored (listing
+    // events carry no organisation name: see the matching README).
+    let own = [
+        "Cartons d'expédition",
+        "Cherche cartons pour nos expéditions",
+        "Besoin de quelques palettes",
+    ];
     assert!(
-        !mine.is_empty() && mine.iter().all(|e| e.contains("Épicerie Vrac en Côte")),
+        !mine.is_empty()
+            && mine
+                .iter()
+                .all(|e| own.iter().any(|label| e.contains(label))),
         "{mine:#?}"
     );
 }
