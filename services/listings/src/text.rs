@@ -21,75 +21,7 @@ const STOP_WORDS: &[&str] = &[
     "sur", "un", "une", "vos", "votre", "vous", "y", "the", "of", "and", "for", "to", "in",
 ];
 
-/// Removes the diacritics of the Latin letters French uses; other characters stay as they are.
-fn fold(c: char) -> &'static str {
-    match c {
-        'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
-        'ç' => "c",
-        'é' | 'è' | 'ê' | 'ë' => "e",
-        'î' | 'ï' | 'í' | 'ì' => "i",
-        'ô' | 'ö' | 'ó' | 'ò' | 'õ' => "o",
-        'ù' | 'û' | 'ü' | 'ú' => "u",
-        'ÿ' | 'ý' => "y",
-        'ñ' => "n",
-        'æ' => "ae",
-        'œ' => "oe",
-        _ => "",
-    }
-}
-
-/// Lowercase words without diacritics, split on everything that is not a letter or digit.
-pub fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let folded = fold(c);
-        if !folded.is_empty() {
-            current.push_str(folded);
-        } else if c.is_alphanumeric() {
-            current.push(c);
-        } else if !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
-/// Folds the inflections of a French word onto one stem. Words of three letters or fewer, and
-/// numbers, are kept whole.
-pub fn stem(word: &str) -> String {
-    if word.chars().count() <= 3 || word.chars().all(|c| c.is_ascii_digit()) {
-        return word.to_owned();
-    }
-    let mut stem = word.to_owned();
-    // Plurals: "métaux" → "metal", "bureaux" → "bureau", "palettes" → "palette".
-    if stem.ends_with("eaux") {
-        stem.pop();
-    } else if let Some(base) = stem.strip_suffix("aux") {
-        stem = format!("{base}al");
-    } else if let Some(base) = stem.strip_suffix('x') {
-        stem = base.to_owned();
-    } else if stem.len() > 4
-        && let Some(base) = stem.strip_suffix('s')
-        && !base.ends_with('s')
-    {
-        stem = base.to_owned();
-    }
-    // Feminine and final mute e: "palette" → "palett", "électronique" → "electroniqu",
-    // "usagée" → "usag", so that both genders and numbers meet.
-    for ending in ["ee", "e"] {
-        if stem.len() > 4
-            && let Some(base) = stem.strip_suffix(ending)
-        {
-            stem = base.to_owned();
-            break;
-        }
-    }
-    stem
-}
+pub use synergies_codes::french::{stem, words};
 
 /// The search terms of a text, in order, stop words dropped.
 pub fn terms(text: &str) -> Vec<String> {
