@@ -1,5 +1,6 @@
-//! Flows storage: one trait, a PostgreSQL and a SQLite implementation (`store/postgres.rs`,
-//! `store/sqlite.rs`) sharing the SQL below, which both dialects accept; checked by
+//! Flows storage: one trait, one implementation (`store/backend.rs`) compiled for PostgreSQL
+//! and for SQLite (`store/postgres.rs`, `store/sqlite.rs`) with the SQL below, which both
+//! dialects accept; checked by
 //! `tests/store_conformance.rs` on both. A flow is stored whole (JSON) beside copies of the
 //! columns lists filter on; every write also appends the flow's revision and its event, in
 //! one transaction.
