@@ -1,5 +1,5 @@
-//! Campaign storage: a trait and its PostgreSQL and SQLite implementations, sharing the SQL
-//! below. A campaign is stored whole (JSON); a save checks the version it was read at.
+//! Campaign storage: a trait and one implementation (`store/backend.rs`) compiled for
+//! PostgreSQL and for SQLite, with the SQL below. A campaign is stored whole (JSON); a save checks the version it was read at.
 
 use std::sync::Arc;
 
@@ -7,6 +7,9 @@ use async_trait::async_trait;
 use sqlx::Row;
 use synergies_platform::db::Database;
 use uuid::Uuid;
+
+mod postgres;
+mod sqlite;
 
 use super::Campaign;
 use crate::error::FlowsError;
@@ -36,8 +39,8 @@ const LIST: &str = "SELECT body FROM campaigns WHERE tenant = $1 AND ($2 IS NULL
 
 pub fn for_database(database: &Database) -> Arc<dyn CampaignStore> {
     match database {
-        Database::Postgres(pool) => Arc::new(PostgresCampaigns { pool: pool.clone() }),
-        Database::Sqlite(pool) => Arc::new(SqliteCampaigns { pool: pool.clone() }),
+        Database::Postgres(pool) => Arc::new(postgres::PostgresCampaigns { pool: pool.clone() }),
+        Database::Sqlite(pool) => Arc::new(sqlite::SqliteCampaigns { pool: pool.clone() }),
     }
 }
 
@@ -59,115 +62,5 @@ impl CampaignRow for sqlx::postgres::PgRow {
 impl CampaignRow for sqlx::sqlite::SqliteRow {
     fn body(&self) -> Result<String, sqlx::Error> {
         self.try_get("body")
-    }
-}
-
-pub struct PostgresCampaigns {
-    pool: sqlx::PgPool,
-}
-
-pub struct SqliteCampaigns {
-    pool: sqlx::SqlitePool,
-}
-
-#[async_trait]
-impl CampaignStore for PostgresCampaigns {
-    async fn create(&self, campaign: &Campaign) -> Result<(), FlowsError> {
-        sqlx::query(INSERT)
-            .bind(campaign.id)
-            .bind(&campaign.tenant)
-            .bind(campaign.version)
-            .bind(serde_json::to_string(campaign)?)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn save(&self, campaign: &Campaign) -> Result<bool, FlowsError> {
-        let written = sqlx::query(UPDATE)
-            .bind(campaign.id)
-            .bind(&campaign.tenant)
-            .bind(campaign.version)
-            .bind(serde_json::to_string(campaign)?)
-            .bind(campaign.version - 1)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(written == 1)
-    }
-
-    async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Campaign>, FlowsError> {
-        let row = sqlx::query(GET)
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(decode).transpose()
-    }
-
-    async fn list(
-        &self,
-        tenant: &str,
-        after: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<Campaign>, FlowsError> {
-        let rows = sqlx::query(LIST)
-            .bind(tenant)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
-    }
-}
-
-#[async_trait]
-impl CampaignStore for SqliteCampaigns {
-    async fn create(&self, campaign: &Campaign) -> Result<(), FlowsError> {
-        sqlx::query(INSERT)
-            .bind(campaign.id)
-            .bind(&campaign.tenant)
-            .bind(campaign.version)
-            .bind(serde_json::to_string(campaign)?)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn save(&self, campaign: &Campaign) -> Result<bool, FlowsError> {
-        let written = sqlx::query(UPDATE)
-            .bind(campaign.id)
-            .bind(&campaign.tenant)
-            .bind(campaign.version)
-            .bind(serde_json::to_string(campaign)?)
-            .bind(campaign.version - 1)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(written == 1)
-    }
-
-    async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Campaign>, FlowsError> {
-        let row = sqlx::query(GET)
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(decode).transpose()
-    }
-
-    async fn list(
-        &self,
-        tenant: &str,
-        after: Option<Uuid>,
-        limit: u32,
-    ) -> Result<Vec<Campaign>, FlowsError> {
-        let rows = sqlx::query(LIST)
-            .bind(tenant)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(decode).collect()
     }
 }
