@@ -1,10 +1,11 @@
 //! Reference lists shipped with the code and shared by the services: the European Waste
-//! Catalogue ([`ewc`]), the listings category taxonomy ([`LISTING_TAXONOMY`]) and how French
-//! words are compared ([`french`]). Each is parsed
+//! Catalogue ([`ewc`]), the listings category taxonomy ([`LISTING_TAXONOMY`]), the impact
+//! factors of reused goods ([`impact`]) and how French words are compared ([`french`]). Each is parsed
 //! once, in the service that reads it; the files live here so that no service depends on another.
 
 pub mod ewc;
 pub mod french;
+pub mod impact;
 
 /// The listings category tree (`data/listing-taxonomy.tsv`): code, resource type, French label,
 /// English label, separated by tabs; `#` starts a comment line.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use synergies_platform::i18n::Text;
 use uuid::Uuid;
 
+use crate::impact::RealisedImpact;
 use crate::scoring::{Direction, Factor, Item, ItemKind, MutualisationGroup, Scored};
 
 /// Where an item stands in the index.
@@ -250,6 +251,9 @@ pub struct Synergy {
     pub advisor_user_id: Option<Uuid>,
     pub realised_quantity: Option<f64>,
     pub realised_unit: String,
+    /// When it was realised, and what that added to the territory's impact.
+    pub realised_at: Option<DateTime<Utc>>,
+    pub realised_impact: RealisedImpact,
     pub parties: Vec<Party>,
     /// Organisations that said "not relevant".
     pub dismissed_by: Vec<Uuid>,

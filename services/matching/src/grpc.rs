@@ -17,8 +17,10 @@ use crate::domain::{
     Party, Synergy, SynergyKind, SynergyStatus, direction_str, kind_str, may_move, parse_kind,
 };
 use crate::error::MatchingError;
-use crate::scoring::ItemKind;
+use crate::impact::{self, RealisedImpact, RealisedTotals};
+use crate::scoring::{ItemKind, Knowledge};
 use crate::store::{MatchingStore, PipelineChange, SynergyFilter};
+use synergies_codes::impact::impact_factors;
 
 /// Most synergies listed for one item.
 pub const ITEM_SYNERGIES_LIMIT: usize = 20;
@@ -40,6 +42,60 @@ impl MatchingApi {
             verifier,
             directory,
         }
+    }
+
+    /// What realising `synergy` as `change` says adds to the territory's impact: a
+    /// substitution's output weighed with its category's factors (see [`crate::impact`]).
+    async fn realised_impact(
+        &self,
+        synergy: &Synergy,
+        change: &PipelineChange,
+    ) -> Result<RealisedImpact, MatchingError> {
+        let output = synergy.parties.iter().find(|p| p.role == "output");
+        let (SynergyKind::Substitution, Some(output)) = (synergy.kind, output) else {
+            return Ok(RealisedImpact::default());
+        };
+        let Some(quantity) = change.realised_quantity.or(synergy.realised_quantity) else {
+            return Ok(RealisedImpact::default());
+        };
+        let Some((item, _)) = self.store.item(&synergy.tenant, output.item_id).await? else {
+            return Ok(RealisedImpact::default());
+        };
+        let unit = change
+            .unit
+            .clone()
+            .or_else(|| Some(synergy.realised_unit.clone()).filter(|u| !u.is_empty()))
+            .or_else(|| item.item.yearly_quantity.as_ref().map(|q| q.unit.clone()))
+            .unwrap_or_default();
+        Ok(impact::of_substitution(
+            &item.item,
+            quantity,
+            &unit,
+            impact_factors(),
+            Knowledge::global(),
+        ))
+    }
+
+    /// The caller's realised synergies (`scope` organisation) or the tenant's (facilitators).
+    async fn realised_of_scope(
+        &self,
+        caller: &CallerContext,
+        scope: &str,
+    ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, RealisedImpact)>, MatchingError> {
+        let organisation = match scope.trim() {
+            "" | "organisation" => Some(caller.organisation_id.ok_or(MatchingError::NotInvolved)?),
+            "tenant" if is_facilitator(caller) => None,
+            "tenant" => return Err(MatchingError::FacilitatorsOnly),
+            _ => {
+                return Err(FieldError::new(
+                    "scope",
+                    "must be organisation or tenant",
+                    "doit valoir organisation ou tenant",
+                )
+                .into());
+            }
+        };
+        self.store.realised(&caller.tenant, organisation).await
     }
 
     /// Learns the names of organisations `synergies` name without one, as far as the caller
@@ -134,11 +190,29 @@ fn synergy_message(synergy: &Synergy, view: Option<Uuid>, seen_from: Option<Uuid
             .advisor_user_id
             .map(|u| u.to_string())
             .unwrap_or_default(),
+        realised_at: synergy.realised_at.map(timestamp),
+        kg_diverted: synergy.realised_impact.kg_diverted_grams.map(kilos),
+        co2e_kg: synergy.realised_impact.co2e_grams.map(kilos),
+        value_cents: synergy.realised_impact.value_cents,
         realised_quantity: synergy.realised_quantity,
         unit: synergy.realised_unit.clone(),
         created_at: Some(timestamp(synergy.created_at)),
         updated_at: Some(timestamp(synergy.updated_at)),
         pool: synergy.pool.clone(),
+    }
+}
+
+fn kilos(grams: i64) -> f64 {
+    grams as f64 / 1000.0
+}
+
+fn month_message(totals: RealisedTotals) -> pb::MonthRealised {
+    pb::MonthRealised {
+        month: totals.month,
+        synergies_realised: totals.synergies,
+        kg_diverted: kilos(totals.kg_diverted_grams),
+        co2e_kg: kilos(totals.co2e_grams),
+        value_cents: totals.value_cents,
     }
 }
 
@@ -210,6 +284,7 @@ fn pipeline_change(
         realised_quantity: request.realised_quantity,
         unit: optional_text(&request.unit),
         advisor_user_id,
+        realised_impact: None,
     })
 }
 
@@ -350,7 +425,12 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             }
             .into());
         }
-        let change = pipeline_change(&request, current.status)?;
+        let mut change = pipeline_change(&request, current.status)?;
+        if change.status == Some(SynergyStatus::Realised)
+            && current.status != SynergyStatus::Realised
+        {
+            change.realised_impact = Some(self.realised_impact(&current, &change).await?);
+        }
         let by = caller.user_id.unwrap_or_else(Uuid::nil);
         let updated = self
             .store
@@ -389,6 +469,37 @@ impl pb::matching_service_server::MatchingService for MatchingApi {
             .ok_or(MatchingError::NotFound)?;
         Ok(Response::new(pb::SynergyResponse {
             synergy: Some(synergy_message(&updated, Some(organisation), None)),
+        }))
+    }
+
+    async fn get_realised_impact(
+        &self,
+        request: Request<pb::GetRealisedImpactRequest>,
+    ) -> Result<Response<pb::GetRealisedImpactResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadListings).await?;
+        let realised = self
+            .realised_of_scope(&caller, &request.get_ref().scope)
+            .await?;
+        Ok(Response::new(pb::GetRealisedImpactResponse {
+            months: impact::by_month(&realised)
+                .into_iter()
+                .map(month_message)
+                .collect(),
+        }))
+    }
+
+    async fn get_territory_realised(
+        &self,
+        request: Request<pb::GetTerritoryRealisedRequest>,
+    ) -> Result<Response<pb::RealisedTotals>, Status> {
+        // Public figures: no caller to check; an unknown territory has realised nothing.
+        let tenant = request.into_inner().tenant;
+        let total = impact::total(&self.store.realised(tenant.trim(), None).await?);
+        Ok(Response::new(pb::RealisedTotals {
+            synergies_realised: total.synergies,
+            kg_diverted: kilos(total.kg_diverted_grams),
+            co2e_kg: kilos(total.co2e_grams),
+            value_cents: total.value_cents,
         }))
     }
 }

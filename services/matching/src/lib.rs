@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod grpc;
 pub mod handler;
+pub mod impact;
 pub mod scoring;
 pub mod store;
 

@@ -8,6 +8,7 @@ use synergies_matching::domain::{
 };
 use synergies_matching::engine::Scorer;
 use synergies_matching::handler::{group_proposed_event, match_found_event};
+use synergies_matching::impact::RealisedImpact;
 use synergies_matching::scoring::{
     Direction, Factor, Item, ItemKind, MutualisationGroup, PoolKind, ResourceClass, Scored,
 };
@@ -345,6 +346,11 @@ async fn the_pipeline_notes_and_feedback_are_kept(f: Fixture) {
         unit: Some("t".into()),
         advisor_user_id: Some(advisor),
         reason: None,
+        realised_impact: Some(RealisedImpact {
+            kg_diverted_grams: Some(12_500_000),
+            co2e_grams: None,
+            value_cents: Some(51_250),
+        }),
     };
     let updated = f
         .store
@@ -357,6 +363,20 @@ async fn the_pipeline_notes_and_feedback_are_kept(f: Fixture) {
     assert_eq!(updated.realised_unit, "t");
     assert_eq!(updated.advisor_user_id, Some(advisor));
     assert_eq!(updated.notes[0].text, "Premier enlèvement fait");
+    assert_eq!(updated.realised_impact, change.realised_impact.unwrap());
+    let realised_at = updated.realised_at.expect("the time it was realised");
+    // What it added is counted for the territory and for each party, not for others.
+    let counted = f.store.realised("dijon", None).await.unwrap();
+    assert_eq!(counted, vec![(realised_at, updated.realised_impact)]);
+    let of_party = f
+        .store
+        .realised("dijon", Some(request.item.organisation_id))
+        .await
+        .unwrap();
+    assert_eq!(of_party.len(), 1);
+    let of_stranger = f.store.realised("dijon", Some(Uuid::now_v7())).await;
+    assert!(of_stranger.unwrap().is_empty());
+    assert!(f.store.realised("beaune", None).await.unwrap().is_empty());
     assert!(
         f.store
             .update_pipeline("beaune", id, &change, advisor)

@@ -333,6 +333,46 @@ async fn a_facilitator_carries_a_synergy_to_its_realisation(platform: &Platform)
     assert_eq!(realised.len(), 1);
     assert_eq!(realised[0]["realised_quantity"], 480.0);
     assert_eq!(realised[0]["unit"], "piece");
+    // 480 EUR-pallets of 25 kg, at Base Carbone's 0.7 kg CO2e per kg of new wooden crates,
+    // each worth 10 € second-hand.
+    assert_eq!(realised[0]["kg_diverted"], 12_000.0, "{}", realised[0]);
+    assert_eq!(realised[0]["co2e_kg"], 8_400.0);
+    assert_eq!(realised[0]["value_cents"], 480_000);
+    assert!(realised[0]["realised_at"].is_string());
+
+    // It counts in the territory's figures, public and per month, beside exchanges.
+    let (status, public) = client.get("/api/v1/tenants/dijon/impact", "").await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(public["synergies_realised"], 1);
+    assert_eq!(public["exchanges_completed"], 0);
+    assert_eq!(public["tonnes_diverted"], 12.0);
+    assert_eq!(public["co2e_tonnes"], 8.4);
+    let (_, beaune) = client.get("/api/v1/tenants/beaune/impact", "").await;
+    assert_eq!(beaune["synergies_realised"], 0, "{beaune}");
+    let (status, months) = client
+        .get("/api/v1/impact?scope=tenant", &t.facilitator)
+        .await;
+    assert_eq!(status, 200, "{months}");
+    let month = &months["months"][0];
+    assert_eq!(
+        (
+            month["exchanges"].as_i64(),
+            month["synergies_realised"].as_i64()
+        ),
+        (Some(0), Some(1)),
+        "{months}"
+    );
+    assert_eq!(month["kg_diverted"], 12_000.0);
+    assert_eq!(month["synergies"]["value_cents"], 480_000);
+    // Each party sees it in its own impact; an organisation outside it does not.
+    let (_, mine) = client.get("/api/v1/impact", &t.requester.token).await;
+    assert_eq!(mine["months"][0]["synergies_realised"], 1, "{mine}");
+    let (_, theirs) = client.get("/api/v1/impact", &t.bystander.token).await;
+    assert_eq!(theirs["months"], json!([]), "{theirs}");
+    let (status, _) = client
+        .get("/api/v1/impact?scope=tenant", &t.requester.token)
+        .await;
+    assert_eq!(status, 403);
     // The parties still see it, with its status.
     let seen = matches_once(client, &p.request, &t.requester.token, 1).await;
     assert_eq!(seen[0]["status"], "realised");

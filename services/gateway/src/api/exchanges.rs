@@ -8,10 +8,11 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 use axum::response::IntoResponse;
-use synergies_platform::context::{anonymous_request, request};
+use synergies_platform::context::{CallerContext, anonymous_request, request};
 use synergies_platform::i18n::{Language, Text};
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
+use synergies_proto::matching::v1 as matching;
 use utoipa::{IntoParams, ToSchema};
 
 use super::PageParams;
@@ -134,7 +135,7 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kg_diverted: Option<f64>,
     /// kg CO2e avoided: an estimate from ADEME Base Carbone factors (each cited in
-    /// `services/listings/data/impact.tsv`).
+    /// `services/codes/data/impact-factors.tsv`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub co2e_kg: Option<f64>,
     /// Euros saved, in cents: the listing's price for the quantity when one was declared,
@@ -515,10 +516,24 @@ pub struct MonthImpact {
     /// `YYYY-MM` (UTC).
     pub month: String,
     pub exchanges: i64,
+    /// Synergies realised this month (facilitators record them with their yearly quantity).
+    pub synergies_realised: i64,
+    /// Exchanges and realised synergies together.
     pub kg_diverted: f64,
-    /// An estimate (see `Exchange::co2e_kg`).
+    /// An estimate (see `Exchange::co2e_kg`), exchanges and realised synergies together.
     pub co2e_kg: f64,
-    /// Declared and estimated euros saved, in cents.
+    /// Declared and estimated euros saved, in cents, exchanges and realised synergies together.
+    pub value_cents: i64,
+    /// The realised synergies' share of the three figures above.
+    pub synergies: RealisedShare,
+}
+
+/// What realised synergies add to the impact figures.
+#[derive(Serialize, ToSchema, Default, Clone, Copy)]
+pub struct RealisedShare {
+    pub kg_diverted: f64,
+    pub co2e_kg: f64,
+    /// Estimated (see `services/matching/src/impact.rs`).
     pub value_cents: i64,
 }
 
@@ -534,35 +549,74 @@ pub struct TerritorySummary {
     pub members: u64,
     pub listings_online: i64,
     pub exchanges_completed: i64,
+    pub synergies_realised: i64,
+    /// Exchanges and realised synergies together.
     pub tonnes_diverted: f64,
-    /// An estimate (see `Exchange::co2e_kg`).
+    /// An estimate (see `Exchange::co2e_kg`), exchanges and realised synergies together.
     pub co2e_tonnes: f64,
 }
 
-async fn impact_months(
-    member: &Member,
+/// Impact per month, exchanges and realised synergies together, asked of both services at once.
+pub(crate) async fn impact_months(
+    caller: &CallerContext,
     state: &GatewayState,
     scope: String,
 ) -> Result<Vec<MonthImpact>, ApiError> {
-    let message = pb::GetImpactRequest { scope };
-    let found = idempotent_call(|| {
+    let exchanges = pb::GetImpactRequest {
+        scope: scope.clone(),
+    };
+    let exchanges = idempotent_call(|| {
         let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
+        let call = request(exchanges.clone(), caller);
         async move { client.get_impact(call).await }
-    })
-    .await?
-    .into_inner();
-    Ok(found
+    });
+    let synergies = matching::GetRealisedImpactRequest { scope };
+    let synergies = idempotent_call(|| {
+        let mut client = state.matching.clone();
+        let call = request(synergies.clone(), caller);
+        async move { client.get_realised_impact(call).await }
+    });
+    let (exchanges, synergies) = tokio::join!(exchanges, synergies);
+    let mut months: std::collections::BTreeMap<String, MonthImpact> = exchanges?
+        .into_inner()
         .months
         .into_iter()
-        .map(|m| MonthImpact {
-            month: m.month,
-            exchanges: m.exchanges,
-            kg_diverted: m.kg_diverted,
-            co2e_kg: m.co2e_kg,
-            value_cents: m.value_cents,
+        .map(|m| {
+            let month = MonthImpact {
+                month: m.month.clone(),
+                exchanges: m.exchanges,
+                synergies_realised: 0,
+                kg_diverted: m.kg_diverted,
+                co2e_kg: m.co2e_kg,
+                value_cents: m.value_cents,
+                synergies: RealisedShare::default(),
+            };
+            (m.month, month)
         })
-        .collect())
+        .collect();
+    for realised in synergies?.into_inner().months {
+        let month = months
+            .entry(realised.month.clone())
+            .or_insert_with(|| MonthImpact {
+                month: realised.month.clone(),
+                exchanges: 0,
+                synergies_realised: 0,
+                kg_diverted: 0.0,
+                co2e_kg: 0.0,
+                value_cents: 0,
+                synergies: RealisedShare::default(),
+            });
+        month.synergies_realised += realised.synergies_realised;
+        month.kg_diverted += realised.kg_diverted;
+        month.co2e_kg += realised.co2e_kg;
+        month.value_cents += realised.value_cents;
+        month.synergies = RealisedShare {
+            kg_diverted: realised.kg_diverted,
+            co2e_kg: realised.co2e_kg,
+            value_cents: realised.value_cents,
+        };
+    }
+    Ok(months.into_values().collect())
 }
 
 /// Impact totals per month: my organisation's exchanges, or the whole territory's
@@ -574,18 +628,20 @@ pub async fn impact(
     State(state): State<GatewayState>,
     ApiQuery(scope): ApiQuery<ImpactScope>,
 ) -> Result<Json<ImpactReport>, ApiError> {
-    let months = impact_months(&member, &state, scope.scope.unwrap_or_default()).await?;
+    let months = impact_months(&member.caller, &state, scope.scope.unwrap_or_default()).await?;
     Ok(Json(ImpactReport { months }))
 }
 
-/// The territory's impact per month as CSV, for facilitators' reports.
+/// The territory's impact per month as CSV, for facilitators' reports: the figures count
+/// exchanges and realised synergies together (the columns are those reports already read; the
+/// number of realised synergies is in `GET /api/v1/impact`).
 #[utoipa::path(get, path = "/api/v1/impact/export.csv", security(("member" = [])),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
 pub async fn impact_csv(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let months = impact_months(&member, &state, "tenant".to_owned()).await?;
+    let months = impact_months(&member.caller, &state, "tenant".to_owned()).await?;
     let mut csv = String::from(
         "month,exchanges,kg_diverted,co2e_kg_estimate,value_eur_declared_or_estimated\n",
     );
@@ -613,14 +669,22 @@ pub async fn impact_csv(
     ))
 }
 
-/// A territory's public figures: listings online, exchanges completed, tonnes diverted, CO2e
-/// avoided. No account needed.
+/// A territory's public figures: members, listings online, exchanges completed, synergies
+/// realised, tonnes diverted and CO2e avoided by both. No account needed.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/impact", params(("tenant" = String, Path)),
     responses((status = 200, body = TerritorySummary), (status = 404, body = ErrorBody)))]
 pub async fn territory_summary(
     State(state): State<GatewayState>,
     Path(tenant): Path<String>,
 ) -> Result<Json<TerritorySummary>, ApiError> {
+    Ok(Json(territory_figures(&state, tenant).await?))
+}
+
+/// A territory's public figures, from the three services that hold them, asked at once.
+pub(crate) async fn territory_figures(
+    state: &GatewayState,
+    tenant: String,
+) -> Result<TerritorySummary, ApiError> {
     let figures = synergies_proto::identity::v1::GetTerritoryFiguresRequest {
         tenant: tenant.clone(),
     };
@@ -629,21 +693,30 @@ pub async fn territory_summary(
         let call = anonymous_request(figures.clone());
         async move { client.get_territory_figures(call).await }
     });
+    let realised = matching::GetTerritoryRealisedRequest {
+        tenant: tenant.clone(),
+    };
+    let realised = idempotent_call(|| {
+        let mut client = state.matching.clone();
+        let call = anonymous_request(realised.clone());
+        async move { client.get_territory_realised(call).await }
+    });
     let message = pb::GetTerritorySummaryRequest { tenant };
     let summary = idempotent_call(|| {
         let mut client = state.exchanges.clone();
         let call = anonymous_request(message.clone());
         async move { client.get_territory_summary(call).await }
     });
-    // Two services, asked at once.
-    let (members, summary) = tokio::join!(members, summary);
+    let (members, summary, realised) = tokio::join!(members, summary, realised);
     let members = members?.into_inner().members;
     let summary = summary?.into_inner();
-    Ok(Json(TerritorySummary {
+    let realised = realised?.into_inner();
+    Ok(TerritorySummary {
         members,
         listings_online: summary.listings_online,
         exchanges_completed: summary.exchanges_completed,
-        tonnes_diverted: summary.tonnes_diverted,
-        co2e_tonnes: summary.co2e_tonnes,
-    }))
+        synergies_realised: realised.synergies_realised,
+        tonnes_diverted: summary.tonnes_diverted + realised.kg_diverted / 1000.0,
+        co2e_tonnes: summary.co2e_tonnes + realised.co2e_kg / 1000.0,
+    })
 }

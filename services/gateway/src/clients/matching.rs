@@ -78,6 +78,12 @@ pub struct Synergy {
     pub advisor_user_id: String,
     pub realised_quantity: Option<f64>,
     pub unit: String,
+    /// Once realised: when (RFC 3339), and what it added to the territory's impact — absent
+    /// where it cannot be said; euros saved are an estimate.
+    pub realised_at: Option<String>,
+    pub kg_diverted: Option<f64>,
+    pub co2e_kg: Option<f64>,
+    pub value_cents: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -137,6 +143,13 @@ pub fn synergy_json(s: pb::Synergy) -> Synergy {
         advisor_user_id: s.advisor_user_id,
         realised_quantity: s.realised_quantity,
         unit: s.unit,
+        realised_at: s
+            .realised_at
+            .as_ref()
+            .map(|at| crate::api::rfc3339(Some(at))),
+        kg_diverted: s.kg_diverted,
+        co2e_kg: s.co2e_kg,
+        value_cents: s.value_cents,
         created_at: crate::api::rfc3339(s.created_at.as_ref()),
         updated_at: crate::api::rfc3339(s.updated_at.as_ref()),
     }

@@ -345,6 +345,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("home.exchanges", "Échanges conclus", "Exchanges completed"),
     (
+        "home.synergies",
+        "Synergies réalisées",
+        "Synergies realised",
+    ),
+    (
         "home.figures",
         "Le territoire en chiffres",
         "The territory in figures",
@@ -386,26 +391,31 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "impact.co2e_note",
-        "CO2e : émissions de fabrication du neuf évitées, d'après la Base Carbone de l'ADEME (facteur par catégorie, ou par appareil pour l'informatique). Euros : prix déclaré, sinon estimation (valeur d'occasion de référence, ou à défaut la taxe sur les déchets que le donneur n'a pas payée).",
-        "CO2e: emissions of making the same thing new, avoided, after ADEME's Base Carbone (a factor per category, or per device for IT). Euros: the declared price, otherwise an estimate (a reference second-hand value, or else the waste tax the giver did not pay).",
+        "CO2e : émissions de fabrication du neuf évitées, d'après la Base Carbone de l'ADEME (facteur par catégorie, ou par appareil pour l'informatique). Euros : prix déclaré, sinon estimation (valeur d'occasion de référence, ou à défaut la taxe sur les déchets que le donneur n'a pas payée). Une synergie réalisée compte la quantité annuelle saisie par l'animateur.",
+        "CO2e: emissions of making the same thing new, avoided, after ADEME's Base Carbone (a factor per category, or per device for IT). Euros: the declared price, otherwise an estimate (a reference second-hand value, or else the waste tax the giver did not pay). A realised synergy counts the yearly quantity its facilitator recorded.",
     ),
     ("impact.exchanges", "Échanges", "Exchanges"),
     (
         "impact.export",
-        "Exporter les échanges (CSV)",
-        "Export the exchanges (CSV)",
+        "Exporter l’impact (CSV)",
+        "Export the impact (CSV)",
     ),
     ("impact.kg", "kg détournés", "kg diverted"),
     (
         "impact.lead",
-        "Les échanges conclus, mois par mois.",
-        "Completed exchanges, month by month.",
+        "Les échanges conclus et les synergies réalisées, mois par mois.",
+        "Completed exchanges and realised synergies, month by month.",
     ),
     ("impact.month", "Mois", "Month"),
     (
         "impact.none",
-        "Aucun échange conclu pour l'instant.",
-        "No completed exchange yet.",
+        "Aucun échange conclu ni synergie réalisée pour l'instant.",
+        "No completed exchange nor realised synergy yet.",
+    ),
+    (
+        "impact.synergies",
+        "Synergies réalisées",
+        "Realised synergies",
     ),
     (
         "impact.territory_title",

@@ -248,6 +248,17 @@ impl Knowledge {
         }
     }
 
+    /// The most specific listing category that stands for the waste `ewc_code` ("150103"),
+    /// so that a diagnosed flow can be weighed with the categories' impact factors.
+    pub fn category_of_waste(&self, ewc_code: &str) -> Option<&str> {
+        let waste = WasteCode::parse(ewc_code)?;
+        self.categories
+            .iter()
+            .filter(|(_, (wastes, _))| wastes.iter().any(|w| w.code == waste.code))
+            .max_by_key(|(code, _)| (code.matches('/').count(), std::cmp::Reverse(*code)))
+            .map(|(code, _)| code.as_str())
+    }
+
     /// How strongly what is known says that `output` feeds `input`, in [0, 1], and the best
     /// piece of evidence for it.
     pub(crate) fn activity(&self, output: &View, input: &View) -> (f64, Option<Evidence<'_>>) {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use synergies_platform::i18n::Text;
 use synergies_platform::outbox::Transactional;
@@ -14,10 +14,10 @@ use uuid::Uuid;
 use super::sql::{
     CANDIDATE_LIMIT, DELETE_PARTY, DELETE_SYNERGY, GIVE_FEEDBACK, GROUP_LIMIT, GROUPS_OF_DIRECTION,
     INSERT_NOTE, INSERT_PARTY, INSERT_SYNERGY, ITEM_COLUMNS, ITEM_FROM, ITEM_TOMBSTONE,
-    ITEM_VERSION, LEARN_ORGANISATION, PROPOSED_SUBSTITUTIONS_OF_ITEM, RESCORE_SYNERGY,
-    SET_ITEM_STATE, SYNERGY_COLUMNS, SYNERGY_DISMISSALS, SYNERGY_ID_BY_KEY, SYNERGY_IDS,
-    SYNERGY_IDS_OF_ITEM, SYNERGY_IDS_OF_ORGANISATION, SYNERGY_NOTES, SYNERGY_PARTIES,
-    UPDATE_PIPELINE, UPSERT_ITEM,
+    ITEM_VERSION, LEARN_ORGANISATION, PROPOSED_SUBSTITUTIONS_OF_ITEM, REALISED_SYNERGIES,
+    REALISED_SYNERGIES_OF_ORGANISATION, RESCORE_SYNERGY, SET_ITEM_STATE, SYNERGY_COLUMNS,
+    SYNERGY_DISMISSALS, SYNERGY_ID_BY_KEY, SYNERGY_IDS, SYNERGY_IDS_OF_ITEM,
+    SYNERGY_IDS_OF_ORGANISATION, SYNERGY_NOTES, SYNERGY_PARTIES, UPDATE_PIPELINE, UPSERT_ITEM,
 };
 use super::{Delivery, MatchingStore, PipelineChange, SynergyFilter};
 use crate::domain::{
@@ -26,6 +26,7 @@ use crate::domain::{
     parse_kind, substitution_key,
 };
 use crate::error::MatchingError;
+use crate::impact::RealisedImpact;
 use crate::scoring::{Direction, Item, ItemKind, Position, Quantity, ResourceClass};
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
@@ -426,6 +427,12 @@ macro_rules! matching_store {
                     advisor_user_id: row.try_get("advisor_user_id")?,
                     realised_quantity: row.try_get("realised_quantity")?,
                     realised_unit: row.try_get("realised_unit")?,
+                    realised_at: row.try_get("realised_at")?,
+                    realised_impact: RealisedImpact {
+                        kg_diverted_grams: row.try_get("realised_kg_grams")?,
+                        co2e_grams: row.try_get("realised_co2e_grams")?,
+                        value_cents: row.try_get("realised_value_cents")?,
+                    },
                     parties,
                     dismissed_by,
                     created_at: row.try_get("created_at")?,
@@ -661,6 +668,10 @@ macro_rules! matching_store {
                     .bind(change.realised_quantity.or(current.realised_quantity))
                     .bind(change.unit.clone().unwrap_or(current.realised_unit))
                     .bind(now)
+                    .bind(change.realised_impact.map(|_| now).or(current.realised_at))
+                    .bind(change.realised_impact.map_or(current.realised_impact.kg_diverted_grams, |i| i.kg_diverted_grams))
+                    .bind(change.realised_impact.map_or(current.realised_impact.co2e_grams, |i| i.co2e_grams))
+                    .bind(change.realised_impact.map_or(current.realised_impact.value_cents, |i| i.value_cents))
                     .execute(&mut *tx)
                     .await?;
                 if let Some(note) = &change.note {
@@ -676,6 +687,34 @@ macro_rules! matching_store {
                 let updated = Self::load_synergy(&mut *tx, id).await?;
                 tx.commit().await?;
                 Ok(updated)
+            }
+
+            async fn realised(
+                &self,
+                tenant: &str,
+                organisation_id: Option<Uuid>,
+            ) -> Result<Vec<(DateTime<Utc>, RealisedImpact)>, MatchingError> {
+                let rows = match organisation_id {
+                    None => sqlx::query(REALISED_SYNERGIES).bind(tenant).fetch_all(&self.pool).await?,
+                    Some(organisation) => sqlx::query(REALISED_SYNERGIES_OF_ORGANISATION)
+                        .bind(tenant)
+                        .bind(organisation)
+                        .fetch_all(&self.pool)
+                        .await?,
+                };
+                Ok(rows
+                    .iter()
+                    .map(|row| -> Result<_, sqlx::Error> {
+                        Ok((
+                            row.try_get("realised_at")?,
+                            RealisedImpact {
+                                kg_diverted_grams: row.try_get("realised_kg_grams")?,
+                                co2e_grams: row.try_get("realised_co2e_grams")?,
+                                value_cents: row.try_get("realised_value_cents")?,
+                            },
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?)
             }
 
             async fn give_feedback(

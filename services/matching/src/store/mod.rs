@@ -8,6 +8,7 @@ pub mod sql;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use synergies_platform::db::Database;
 use synergies_platform::outbox::OutboxEvent;
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use crate::domain::{
 };
 use crate::engine::Scorer;
 use crate::error::MatchingError;
+use crate::impact::RealisedImpact;
 use crate::scoring::MutualisationGroup;
 
 /// Builds the outbox event announcing a new substitution (its id, its two sides).
@@ -37,6 +39,8 @@ pub struct PipelineChange {
     pub realised_quantity: Option<f64>,
     pub unit: Option<String>,
     pub advisor_user_id: Option<Uuid>,
+    /// Set when the synergy becomes realised: what it adds to the territory's impact.
+    pub realised_impact: Option<RealisedImpact>,
 }
 
 /// Which synergies to list.
@@ -135,6 +139,14 @@ pub trait MatchingStore: Send + Sync {
         change: &PipelineChange,
         by_user_id: Uuid,
     ) -> Result<Option<Synergy>, MatchingError>;
+
+    /// When each realised synergy of `tenant` (involving `organisation_id`, when given) was
+    /// realised, and what it added.
+    async fn realised(
+        &self,
+        tenant: &str,
+        organisation_id: Option<Uuid>,
+    ) -> Result<Vec<(DateTime<Utc>, RealisedImpact)>, MatchingError>;
 
     /// Records whether `organisation_id` finds the synergy relevant.
     async fn give_feedback(

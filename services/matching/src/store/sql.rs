@@ -86,7 +86,8 @@ pub const GROUPS_OF_DIRECTION: &str =
 pub const SYNERGY_COLUMNS: &str =
     "id, tenant, kind, synergy_key, direction, resource_class, pool, score, factors,
     explanation_fr, explanation_en, status, status_reason, advisor_user_id, realised_quantity,
-    realised_unit, created_at, updated_at";
+    realised_unit, created_at, updated_at, realised_at, realised_kg_grams, realised_co2e_grams,
+    realised_value_cents";
 
 pub const SYNERGY_PARTIES: &str =
     "SELECT p.item_id, p.item_kind, p.role, p.organisation_id, p.label,
@@ -121,8 +122,24 @@ pub const SYNERGY_IDS_OF_ORGANISATION: &str = "SELECT DISTINCT s.id, s.score FRO
 
 pub const UPDATE_PIPELINE: &str =
     "UPDATE synergies SET status = $2, status_reason = $3, advisor_user_id = $4,
-        realised_quantity = $5, realised_unit = $6, updated_at = $7
+        realised_quantity = $5, realised_unit = $6, updated_at = $7, realised_at = $8,
+        realised_kg_grams = $9, realised_co2e_grams = $10, realised_value_cents = $11
      WHERE id = $1";
+
+/// The tenant's realised synergies and what they added. Synergies realised before their impact
+/// was recorded count from their last change.
+pub const REALISED_SYNERGIES: &str = "SELECT COALESCE(realised_at, updated_at) AS realised_at,
+        realised_kg_grams, realised_co2e_grams, realised_value_cents
+       FROM synergies
+      WHERE tenant = $1 AND status = 'realised'
+      ORDER BY realised_at, id";
+
+pub const REALISED_SYNERGIES_OF_ORGANISATION: &str = "SELECT COALESCE(s.realised_at, s.updated_at) AS realised_at,
+        s.realised_kg_grams, s.realised_co2e_grams, s.realised_value_cents
+       FROM synergies s
+      WHERE s.tenant = $1 AND s.status = 'realised'
+        AND EXISTS (SELECT 1 FROM synergy_parties p WHERE p.synergy_id = s.id AND p.organisation_id = $2)
+      ORDER BY realised_at, s.id";
 
 pub const INSERT_NOTE: &str =
     "INSERT INTO synergy_notes (id, synergy_id, text, by_user_id, at) VALUES ($1, $2, $3, $4, $5)";

@@ -13,6 +13,7 @@ use synergies_platform::i18n::Language;
 use synergies_proto::listings::v1 as pb;
 
 use super::{Feedback, form_caller, see_other};
+use crate::api::exchanges::impact_months;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::format::{decimal, euros, moment};
@@ -374,6 +375,7 @@ pub async fn act(
 pub struct MonthView {
     pub month: String,
     pub exchanges: i64,
+    pub synergies_realised: i64,
     pub kg: String,
     pub co2e: String,
     pub value: String,
@@ -400,27 +402,16 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
     } else {
         "organisation"
     };
-    match state
-        .exchanges
-        .clone()
-        .get_impact(request(
-            pb::GetImpactRequest {
-                scope: scope.to_owned(),
-            },
-            &caller,
-        ))
-        .await
-    {
-        Ok(answer) => {
-            let months = answer
-                .into_inner()
-                .months
+    match impact_months(&caller, &state, scope.to_owned()).await {
+        Ok(months) => {
+            let months = months
                 .into_iter()
                 .map(|m| MonthView {
                     kg: decimal(m.kg_diverted, 1, page.lang),
                     co2e: decimal(m.co2e_kg, 1, page.lang),
                     value: euros(m.value_cents, page.lang),
                     exchanges: m.exchanges,
+                    synergies_realised: m.synergies_realised,
                     month: m.month,
                 })
                 .collect();
@@ -430,6 +421,6 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
                 tenant_scope,
             })
         }
-        Err(status) => page.error(&ApiError::from(status)),
+        Err(error) => page.error(&error),
     }
 }

@@ -1,16 +1,13 @@
 //! The public home of a territory, and the platform's root.
 
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use synergies_platform::context::anonymous_request;
-use synergies_proto::identity::v1 as pb;
-
-use crate::error::ApiError;
+use crate::api::exchanges::{TerritorySummary, territory_figures};
 use crate::state::GatewayState;
 use crate::web::format::decimal;
 use crate::web::page::{Page, is_slug, render};
 use crate::web::pages::listings::{ListingView, newest_listings};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -19,7 +16,7 @@ struct Home {
     members: u64,
     listings_online: i64,
     newest: Vec<ListingView>,
-    summary: synergies_proto::listings::v1::TerritorySummary,
+    summary: TerritorySummary,
 }
 
 impl Home {
@@ -34,26 +31,21 @@ impl Home {
 
 pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
     let tenant = page.tenant.slug.clone();
-    let mut identity = state.identity.clone();
-    let figures =
-        identity.get_territory_figures(anonymous_request(pb::GetTerritoryFiguresRequest {
-            tenant: tenant.clone(),
-        }));
-    let mut exchanges = state.exchanges.clone();
-    let summary = exchanges.get_territory_summary(anonymous_request(
-        synergies_proto::listings::v1::GetTerritorySummaryRequest { tenant },
-    ));
-    // Three independent calls: made at once. The newest published
-    // listings' facet counts are the listings online.
-    let (figures, newest, summary) = tokio::join!(figures, newest_listings(&state, &page), summary);
-    let (members, summary) = match (figures, summary) {
-        (Ok(figures), Ok(summary)) => (figures.into_inner().members, summary.into_inner()),
-        (Err(status), _) | (_, Err(status)) => return page.error(&ApiError::from(status)),
+    // Independent calls, made at once. The newest published listings' facet counts are the
+    // listings online.
+    let (summary, newest) = tokio::join!(
+        territory_figures(&state, tenant),
+        newest_listings(&state, &page)
+    );
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(error) => return page.error(&error),
     };
     let (newest, listings_online) = match newest {
         Ok(found) => found,
         Err(error) => return page.error(&error),
     };
+    let members = summary.members;
     render(&Home {
         page,
         members,

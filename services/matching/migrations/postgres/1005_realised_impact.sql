@@ -1,0 +1,8 @@
+-- What a realised synergy adds to the territory's impact, computed once when it is realised
+-- (a realised synergy does not change afterwards): when, kg diverted, CO2e avoided (grams) and
+-- the estimated euros saved (cents). NULL where it cannot be said.
+ALTER TABLE synergies ADD COLUMN realised_at TIMESTAMPTZ;
+ALTER TABLE synergies ADD COLUMN realised_kg_grams BIGINT;
+ALTER TABLE synergies ADD COLUMN realised_co2e_grams BIGINT;
+ALTER TABLE synergies ADD COLUMN realised_value_cents BIGINT;
+CREATE INDEX synergies_realised ON synergies (tenant, status, realised_at);
