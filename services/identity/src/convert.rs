@@ -20,6 +20,7 @@ pub fn settings_message(settings: TenantSettings) -> pb::TenantSettings {
         listings_need_approval: settings.listings_need_approval,
         exchange_modes: settings.exchange_modes,
         default_language: settings.default_language,
+        mutualisation_radius_km: settings.mutualisation_radius_km,
     }
 }
 
@@ -32,6 +33,7 @@ pub fn settings_from_message(settings: pb::TenantSettings) -> TenantSettings {
         listings_need_approval: settings.listings_need_approval,
         exchange_modes: settings.exchange_modes,
         default_language: settings.default_language,
+        mutualisation_radius_km: settings.mutualisation_radius_km,
     }
 }
 

@@ -75,7 +75,14 @@ pub struct TenantSettings {
     pub listings_need_approval: bool,
     pub exchange_modes: Vec<String>,
     pub default_language: String,
+    /// Radius of a mutualisation group, in km.
+    pub mutualisation_radius_km: u32,
 }
+
+/// The radius of a mutualisation group when a tenant sets none.
+pub const DEFAULT_MUTUALISATION_RADIUS_KM: u32 = 15;
+/// Beyond this, "nearby" firms would not share a collection round or a supplier's delivery.
+pub const MAX_MUTUALISATION_RADIUS_KM: u32 = 100;
 
 impl Default for TenantSettings {
     fn default() -> Self {
@@ -87,6 +94,7 @@ impl Default for TenantSettings {
             listings_need_approval: false,
             exchange_modes: EXCHANGE_MODES.iter().map(|&m| m.to_owned()).collect(),
             default_language: "fr".into(),
+            mutualisation_radius_km: DEFAULT_MUTUALISATION_RADIUS_KM,
         }
     }
 }
@@ -139,9 +147,22 @@ impl TenantSettings {
                 "doit valoir fr ou en",
             ));
         }
+        if self.mutualisation_radius_km > MAX_MUTUALISATION_RADIUS_KM {
+            return Err(FieldError::new(
+                "mutualisation_radius_km",
+                "must be between 1 and 100 km",
+                "doit être compris entre 1 et 100 km",
+            ));
+        }
+        // 0 is what a client that does not know the setting sends: the default.
+        let mutualisation_radius_km = match self.mutualisation_radius_km {
+            0 => DEFAULT_MUTUALISATION_RADIUS_KM,
+            radius => radius,
+        };
         Ok(Self {
             brand_name,
             logo_url,
+            mutualisation_radius_km,
             ..self
         })
     }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use synergies_platform::auth::{Role, SigningKey};
 
 use crate::domain::{
-    Organisation, OrganisationKind, OrganisationStatus, Site, Tenant, TenantSettings,
-    TerritoryCommune, TerritoryMap, User,
+    DEFAULT_MUTUALISATION_RADIUS_KM, Organisation, OrganisationKind, OrganisationStatus, Site,
+    Tenant, TenantSettings, TerritoryCommune, TerritoryMap, User,
 };
 use crate::error::IdentityError;
 
@@ -483,7 +483,8 @@ macro_rules! identity_store {
             ) -> Result<bool, IdentityError> {
                 let updated = sqlx::query(
                     "UPDATE tenants SET brand_name = $2, logo_url = $3, primary_colour = $4, secondary_colour = $5,
-                            listings_need_approval = $6, exchange_modes = $7, default_language = $8
+                            listings_need_approval = $6, exchange_modes = $7, default_language = $8,
+                            mutualisation_radius_km = $9
                       WHERE slug = $1",
                 )
                 .bind(slug)
@@ -494,6 +495,7 @@ macro_rules! identity_store {
                 .bind(settings.listings_need_approval)
                 .bind(settings.exchange_modes.join(","))
                 .bind(&settings.default_language)
+                .bind(i32::try_from(settings.mutualisation_radius_km).unwrap_or(i32::MAX))
                 .execute(&mut *connection)
                 .await?
                 .rows_affected();
@@ -577,7 +579,7 @@ macro_rules! identity_store {
             async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
                 let row = sqlx::query(
                     "SELECT slug, display_name, created_at, brand_name, logo_url, primary_colour, secondary_colour,
-                            listings_need_approval, exchange_modes, default_language, centre_latitude,
+                            listings_need_approval, exchange_modes, default_language, mutualisation_radius_km, centre_latitude,
                             centre_longitude, bounds_south, bounds_west, bounds_north, bounds_east
                        FROM tenants WHERE slug = $1",
                 )
@@ -608,6 +610,7 @@ macro_rules! identity_store {
                     listings_need_approval: row.try_get("listings_need_approval")?,
                     exchange_modes: modes.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
                     default_language: row.try_get("default_language")?,
+                    mutualisation_radius_km: u32::try_from(row.try_get::<i32, _>("mutualisation_radius_km")?).unwrap_or(DEFAULT_MUTUALISATION_RADIUS_KM),
                 };
                 let corner = |name: &str| row.try_get::<Option<f64>, _>(name);
                 let map = TerritoryMap {

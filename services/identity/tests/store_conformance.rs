@@ -303,6 +303,7 @@ async fn tenant_settings_are_kept(f: Fixture) {
         primary_colour: "#aa0000".into(),
         listings_need_approval: true,
         exchange_modes: vec!["give".into(), "lend".into()],
+        mutualisation_radius_km: 25,
         ..TenantSettings::default()
     };
     assert!(

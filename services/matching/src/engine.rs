@@ -3,27 +3,26 @@
 
 use crate::scoring::{self, Item, Knowledge, MutualisationGroup, Scored};
 
-/// Default radius of a mutualisation group, in kilometres (the tenant default).
+/// Radius of a mutualisation group, in kilometres, of a tenant that sets none.
 pub const DEFAULT_RADIUS_KM: f64 = 15.0;
 
 pub trait Scorer: Send + Sync {
     /// Whether `output` can replace `input`, how well and why; `None`: not to be proposed.
     fn substitution(&self, output: &Item, input: &Item) -> Option<Scored>;
-    /// The groups of at least three organisations among `items` (all of one direction).
-    fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup>;
+    /// The groups of at least three organisations within `radius_km` among `items` (all of
+    /// one direction).
+    fn groups(&self, items: &[Item], radius_km: f64) -> Vec<MutualisationGroup>;
 }
 
 /// The scoring module with the bundled knowledge (read once per process).
 pub struct BundledScorer {
     knowledge: &'static Knowledge,
-    radius_km: f64,
 }
 
-impl BundledScorer {
-    pub fn new(radius_km: f64) -> Self {
+impl Default for BundledScorer {
+    fn default() -> Self {
         Self {
             knowledge: Knowledge::global(),
-            radius_km,
         }
     }
 }
@@ -33,7 +32,7 @@ impl Scorer for BundledScorer {
         scoring::score_substitution(output, input, self.knowledge)
     }
 
-    fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup> {
-        scoring::mutualisation_groups(items, self.radius_km, self.knowledge)
+    fn groups(&self, items: &[Item], radius_km: f64) -> Vec<MutualisationGroup> {
+        scoring::mutualisation_groups(items, radius_km, self.knowledge)
     }
 }

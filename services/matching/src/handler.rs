@@ -18,11 +18,12 @@ use synergies_proto::events::v1::{
 use uuid::Uuid;
 
 use crate::domain::{Confidentiality, IndexedItem, ItemState, Outcome, Proposal, kind_str};
-use crate::engine::Scorer;
+use crate::engine::{DEFAULT_RADIUS_KM, Scorer};
 use crate::scoring::{
     Direction, Item, ItemKind, MutualisationGroup, PoolKind, Position, Quantity, ResourceClass,
 };
 use crate::store::{Delivery, MatchingStore};
+use crate::territory::RadiusSource;
 
 fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
     Uuid::parse_str(value)
@@ -371,6 +372,7 @@ fn change_of(envelope: &EventEnvelope) -> Result<Change, HandlerError> {
 pub struct AggregateHandler {
     store: Arc<dyn MatchingStore>,
     scorer: Arc<dyn Scorer>,
+    radius: Arc<dyn RadiusSource>,
     relay: RelayWaker,
     consumer: &'static str,
 }
@@ -379,12 +381,14 @@ impl AggregateHandler {
     pub fn new(
         store: Arc<dyn MatchingStore>,
         scorer: Arc<dyn Scorer>,
+        radius: Arc<dyn RadiusSource>,
         relay: RelayWaker,
         consumer: &'static str,
     ) -> Self {
         Self {
             store,
             scorer,
+            radius,
             relay,
             consumer,
         }
@@ -396,10 +400,20 @@ impl EventHandler for AggregateHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
         let change = change_of(envelope)?;
         let event_id = events::event_id(envelope)?;
+        // Only changes of items regroup; identity down holds the event without spending it.
+        let radius_km = match change {
+            Change::Put(..) | Change::State { .. } => self
+                .radius
+                .radius_km(&envelope.tenant)
+                .await
+                .map_err(|status| HandlerError::Unavailable(format!("identity: {status}")))?,
+            Change::Organisation { .. } | Change::Ignored => DEFAULT_RADIUS_KM,
+        };
         let delivery = Delivery {
             consumer: self.consumer,
             event_id,
             scorer: self.scorer.as_ref(),
+            radius_km,
             event_for: &match_found_event,
             group_event_for: &group_proposed_event,
         };

@@ -15,6 +15,7 @@ pub mod handler;
 pub mod impact;
 pub mod scoring;
 pub mod store;
+pub mod territory;
 
 use std::sync::Arc;
 
@@ -36,8 +37,10 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
-    let scorer: Arc<dyn engine::Scorer> =
-        Arc::new(engine::BundledScorer::new(engine::DEFAULT_RADIUS_KM));
+    let scorer: Arc<dyn engine::Scorer> = Arc::new(engine::BundledScorer::default());
+    let identity = synergies_platform::grpc::channel(env.config.services.url("identity"))?;
+    let radius: Arc<dyn territory::RadiusSource> =
+        Arc::new(territory::TenantSettings::new(identity.clone()));
     let (relay, relay_task) = env.spawn_relay(&database);
     let consumer_tasks = [
         ("listing", LISTING_CONSUMER),
@@ -49,15 +52,13 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         let handler = handler::AggregateHandler::new(
             Arc::clone(&store),
             Arc::clone(&scorer),
+            Arc::clone(&radius),
             relay.clone(),
             consumer,
         );
         env.spawn_aggregate_consumer(consumer, aggregate, Arc::new(handler))
     });
-    let directory = directory::Directory::new(
-        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
-        Arc::clone(&store),
-    );
+    let directory = directory::Directory::new(identity, Arc::clone(&store));
     let routes = tonic::service::Routes::new(MatchingServiceServer::new(grpc::MatchingApi::new(
         store,
         env.verifier.clone(),

@@ -38,7 +38,7 @@ impl Scorer for SameCategory {
         )
     }
 
-    fn groups(&self, items: &[Item]) -> Vec<MutualisationGroup> {
+    fn groups(&self, items: &[Item], _radius_km: f64) -> Vec<MutualisationGroup> {
         let mut categories: Vec<&str> =
             items.iter().filter_map(|i| i.category.as_deref()).collect();
         categories.sort_unstable();
@@ -125,6 +125,7 @@ fn delivery(event_id: Uuid) -> Delivery<'static> {
         consumer: "matching-listing",
         event_id,
         scorer: &SameCategory,
+        radius_km: 15.0,
         event_for: &match_found_event,
         group_event_for: &group_proposed_event,
     }

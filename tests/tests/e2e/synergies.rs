@@ -855,6 +855,100 @@ async fn three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
     }
 }
 
+/// The territory's tenant admin sets the mutualisation radius: firms farther apart than it are
+/// not grouped, and the explanation states it.
+async fn the_tenant_sets_the_radius_of_its_mutualisation_groups(platform: &Platform) {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
+        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]});
+    let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
+    assert_eq!(status, 201, "{tenant}");
+    let facilitator = facilitator(client).await;
+    let (_, tenant) = client.get("/api/v1/tenants/dijon", "").await;
+    assert_eq!(
+        tenant["settings"]["mutualisation_radius_km"], 15,
+        "{tenant}"
+    );
+    let (_, cci) = client.get("/api/v1/organisation", &facilitator).await;
+    let body = json!({"organisation_id": cci["id"], "email": "admin@cci.fr", "display_name": "Admin",
+        "password": synergies_tests::api::PASSWORD, "roles": ["tenant_admin"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, answer) = client
+        .login("dijon", "admin@cci.fr", synergies_tests::api::PASSWORD)
+        .await;
+    let admin = answer["access_token"].as_str().unwrap().to_owned();
+    let settings = |radius: Value| {
+        json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+            "exchange_modes": ["give"], "default_language": "fr", "mutualisation_radius_km": radius})
+    };
+    let (status, refused) = client
+        .put("/api/v1/tenant/settings", &admin, &settings(json!(500)))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("mutualisation_radius_km")),
+        "{refused}"
+    );
+    let (status, set) = client
+        .put("/api/v1/tenant/settings", &admin, &settings(json!(5)))
+        .await;
+    assert_eq!(status, 200, "{set}");
+    let (_, tenant) = client.get("/api/v1/tenants/dijon", "").await;
+    assert_eq!(tenant["settings"]["mutualisation_radius_km"], 5);
+
+    // Eight kilometres north of the others: within the default 15 km, not within 5. Its flow
+    // is recorded first, so it is indexed before the group can form.
+    let mut companies = Vec::new();
+    for (name, latitude, longitude) in [
+        ("Scierie de Messigny", 47.392, 5.040),
+        ("Fonderie du Port du Canal", 47.320, 5.040),
+        ("Mécanique de la Toison d'Or", 47.330, 5.050),
+        ("Chaudronnerie des Grésilles", 47.325, 5.030),
+    ] {
+        companies.push(company_with_a_site(client, &facilitator, name, latitude, longitude).await);
+    }
+    for (token, site) in &companies {
+        let (status, flow) = client
+            .post("/api/v1/flows", token, &gloves_needed(site))
+            .await;
+        assert_eq!(status, 201, "{flow}");
+    }
+    let group = group_once(client, &facilitator, 3).await;
+    let (_, far) = client.get("/api/v1/organisation", &companies[0].0).await;
+    assert!(
+        group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["organisation_id"] != far["id"]),
+        "{group}"
+    );
+    assert!(
+        group["explanation"].as_str().unwrap().contains("5 km"),
+        "{group}"
+    );
+}
+
+#[tokio::test]
+async fn all_in_one_the_tenant_sets_the_radius_of_its_mutualisation_groups() {
+    the_tenant_sets_the_radius_of_its_mutualisation_groups(&Platform::all_in_one(&[]).await).await;
+}
+
+#[tokio::test]
+async fn split_the_tenant_sets_the_radius_of_its_mutualisation_groups() {
+    let Some(servers) = testing::servers().await else {
+        return;
+    };
+    the_tenant_sets_the_radius_of_its_mutualisation_groups(
+        &Platform::split(&servers, |_| Vec::new()).await,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn all_in_one_the_synergy_routes_are_documented() {
     let platform = Platform::all_in_one(&[]).await;

@@ -321,6 +321,7 @@ async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_engli
         "{error}"
     );
     browser.fill("#logo_url", "").await;
+    browser.fill("#mutualisation_radius_km", "25").await;
     browser.click("input[name=listings_need_approval]").await;
     browser.follow("form[action$='/reglages'] button").await;
     assert!(browser.page_text().await.contains("Settings saved."));
@@ -331,6 +332,13 @@ async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_engli
             .await
             .as_deref(),
         Some("true")
+    );
+    assert_eq!(
+        browser
+            .attribute("#mutualisation_radius_km", "value")
+            .await
+            .as_deref(),
+        Some("25")
     );
     browser.screenshot("administration").await;
 

@@ -105,7 +105,7 @@ pub struct Tenant {
 /// Branding and rules of a territory.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"brand_name": "Synergies Dijon", "logo_url": "https://www.dijon-metropole.fr/logo.svg", "primary_colour": "#1d4f91", "secondary_colour": "#2e7d32", "listings_need_approval": false, "exchange_modes": ["give", "exchange", "lend", "rent", "sell"], "default_language": "fr"}))]
+#[schema(example = json!({"brand_name": "Synergies Dijon", "logo_url": "https://www.dijon-metropole.fr/logo.svg", "primary_colour": "#1d4f91", "secondary_colour": "#2e7d32", "listings_need_approval": false, "exchange_modes": ["give", "exchange", "lend", "rent", "sell"], "default_language": "fr", "mutualisation_radius_km": 15}))]
 pub struct TenantSettings {
     #[serde(default)]
     pub brand_name: String,
@@ -121,6 +121,15 @@ pub struct TenantSettings {
     pub exchange_modes: Vec<String>,
     /// `fr` or `en`.
     pub default_language: String,
+    /// Radius within which three or more organisations are proposed a mutualisation, in km
+    /// (1 to 100, default 15).
+    #[serde(default = "default_mutualisation_radius_km")]
+    #[schema(example = 15, minimum = 1, maximum = 100)]
+    pub mutualisation_radius_km: u32,
+}
+
+fn default_mutualisation_radius_km() -> u32 {
+    15
 }
 
 impl From<pb::TenantSettings> for TenantSettings {
@@ -133,6 +142,7 @@ impl From<pb::TenantSettings> for TenantSettings {
             listings_need_approval: s.listings_need_approval,
             exchange_modes: s.exchange_modes,
             default_language: s.default_language,
+            mutualisation_radius_km: s.mutualisation_radius_km,
         }
     }
 }
@@ -147,6 +157,7 @@ impl From<TenantSettings> for pb::TenantSettings {
             listings_need_approval: s.listings_need_approval,
             exchange_modes: s.exchange_modes,
             default_language: s.default_language,
+            mutualisation_radius_km: s.mutualisation_radius_km,
         }
     }
 }

@@ -244,6 +244,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Logo address (https://…)",
     ),
     ("field.longitude", "Longitude", "Longitude"),
+    (
+        "field.mutualisation_radius_km",
+        "Rayon des mutualisations (km) : trois organisations ou plus à cette distance se voient proposer une collecte, un achat ou un service communs",
+        "Mutualisation radius (km): three or more organisations within it are proposed a pooled collection, purchase or service",
+    ),
     ("field.naf", "Code NAF/APE", "NAF/APE code"),
     (
         "field.naf_hint",

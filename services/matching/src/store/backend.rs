@@ -274,7 +274,7 @@ macro_rules! matching_store {
                 let items = Self::open_items(tx, "i.tenant = $3", tenant, direction, tenant.to_owned(), GROUP_LIMIT).await?;
                 let by_id: BTreeMap<Uuid, &IndexedItem> = items.iter().map(|i| (i.item.id, i)).collect();
                 let plain: Vec<Item> = items.iter().map(|i| i.item.clone()).collect();
-                let groups = if plain.len() >= 3 { delivery.scorer.groups(&plain) } else { Vec::new() };
+                let groups = if plain.len() >= 3 { delivery.scorer.groups(&plain, delivery.radius_km) } else { Vec::new() };
                 let rows = sqlx::query(GROUPS_OF_DIRECTION)
                     .bind(tenant)
                     .bind(direction_str(direction))

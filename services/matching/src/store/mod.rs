@@ -57,6 +57,8 @@ pub struct Delivery<'a> {
     pub consumer: &'a str,
     pub event_id: Uuid,
     pub scorer: &'a dyn Scorer,
+    /// The tenant's mutualisation radius, in km.
+    pub radius_km: f64,
     pub event_for: &'a SynergyEvent,
     pub group_event_for: &'a GroupEvent,
 }

@@ -133,6 +133,11 @@ pub async fn save_settings(
             .map(|(_, v)| v.clone())
             .collect(),
         default_language: value("default_language"),
+        // Not a number: out of range on purpose, so that identity names the field.
+        mutualisation_radius_km: value("mutualisation_radius_km")
+            .trim()
+            .parse()
+            .unwrap_or(u32::MAX),
     };
     let message = pb::UpdateTenantSettingsRequest {
         settings: Some(settings.clone()),
