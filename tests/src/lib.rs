@@ -308,6 +308,47 @@ impl Platform {
         }
     }
 
+    /// Split layout: starts one more replica of `service` (a process of its own, listening on
+    /// another port, sharing its database schema and durable consumers) and waits until its
+    /// gRPC health says it serves. Returns the replica's process name.
+    pub async fn add_replica(&mut self, service: &str) -> String {
+        let backend = BACKENDS
+            .iter()
+            .find(|b| b.name == service)
+            .expect("a backend service");
+        let first = self.processes.get(service).expect("split layout");
+        let port = free_port();
+        let mut env = first.env.clone();
+        env.insert(
+            format!("SYNERGIES_SERVICES__{}_LISTEN", service.to_uppercase()),
+            format!("127.0.0.1:{port}"),
+        );
+        let name = format!("{service}-{}", self.processes.len());
+        let mut replica = Process {
+            args: first.args.clone(),
+            env,
+            log: self.dir.path().join(format!("{name}.log")),
+            child: None,
+        };
+        replica.spawn();
+        self.processes.insert(name.clone(), replica);
+        let channel = synergies_platform::grpc::channel(&format!("http://127.0.0.1:{port}"))
+            .expect("a valid address");
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
+        let mut ticks = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            ticks.tick().await;
+            if synergies_platform::grpc::is_serving(channel.clone(), backend.grpc_service).await {
+                return name;
+            }
+            assert!(
+                self.exited_process().is_none() && tokio::time::Instant::now() < deadline,
+                "the replica {name} did not start:\n{}",
+                self.logs(&name)
+            );
+        }
+    }
+
     pub fn logs(&self, name: &str) -> String {
         std::fs::read_to_string(&self.processes[name].log).unwrap_or_default()
     }

@@ -10,6 +10,7 @@ mod flows;
 mod joining_a_territory;
 mod listing_photos;
 mod listings_lifecycle;
+mod matching_replicas;
 mod offer_reaches_requester;
 mod rgpd;
 mod sessions;

@@ -85,6 +85,22 @@ impl NatsBus {
         Ok(())
     }
 
+    /// Messages a durable consumer has not finished with: not delivered yet, and delivered but
+    /// not acknowledged. `(0, 0)` once every event so far is handled (tests wait on it; it is
+    /// also the consumer's lag).
+    pub async fn consumer_backlog(&self, consumer: &str) -> Result<(u64, usize), BusError> {
+        let stream = self
+            .jetstream
+            .get_stream(self.stream_name())
+            .await
+            .map_err(BusError::unavailable)?;
+        let info = stream
+            .consumer_info(consumer)
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok((info.num_pending, info.num_ack_pending))
+    }
+
     /// Removes both streams (test clean-up).
     pub async fn delete_streams(&self) -> Result<(), BusError> {
         for name in [self.stream_name(), self.dead_letter_stream_name()] {
