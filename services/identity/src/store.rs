@@ -253,6 +253,19 @@ pub struct Contact {
 }
 
 /// Builds the event announcing a decision, given the organisation and its users.
+/// The event telling other services an organisation exists, with its name and activity.
+fn registered(organisation: &Organisation) -> OutboxEvent {
+    OutboxEvent::new(&synergies_platform::events::envelope(
+        &organisation.tenant,
+        crate::PRODUCER,
+        &synergies_proto::events::v1::OrganisationRegistered {
+            organisation_id: organisation.id.to_string(),
+            organisation_name: organisation.name.clone(),
+            naf: organisation.naf.clone().unwrap_or_default(),
+        },
+    ))
+}
+
 pub type DecisionEvent<'a> = dyn Fn(&Organisation, &[Contact]) -> OutboxEvent + Send + Sync + 'a;
 
 /// Builds the `user.erased` event from the user's former e-mail address.
@@ -638,6 +651,7 @@ macro_rules! identity_store {
             async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_organisation(&mut tx, organisation).await?;
+                tx.enqueue(&registered(organisation)).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -717,6 +731,7 @@ macro_rules! identity_store {
                 Self::insert_user(&mut tx, user, password_hash, roles, None, language).await?;
                 Self::insert_token(&mut tx, verification).await?;
                 tx.enqueue(event).await?;
+                tx.enqueue(&registered(organisation)).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -476,8 +476,8 @@ async fn e_mail_verification_is_single_use_and_expires(f: Fixture) {
     .unwrap();
     assert_eq!(
         unpublished_count(&f.database.database).await.unwrap(),
-        1,
-        "the verification event waits in the outbox"
+        2,
+        "the verification event and the organisation's registration wait in the outbox"
     );
     let before = f
         .store

@@ -13,7 +13,8 @@ use synergies_proto::events::v1::{
     EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded, FlowRemoved, FlowSnapshot,
     GroupMember, ListingChange, ListingExpired, ListingHidden, ListingKind, ListingPublished,
     ListingReservationCancelled, ListingReserved, ListingSubmitted, ListingUpdated,
-    ListingWithdrawn, MatchFound, OrganisationDecided, SynergyGroupProposed,
+    ListingWithdrawn, MatchFound, OrganisationDecided, OrganisationRegistered,
+    SynergyGroupProposed,
 };
 use uuid::Uuid;
 
@@ -230,7 +231,12 @@ enum Change {
         at_micros: i64,
     },
     /// An organisation's name (and activity) learned.
-    Organisation { organisation_id: Uuid, name: String },
+    Organisation {
+        organisation_id: Uuid,
+        name: String,
+        /// "" when the event does not say.
+        nace: String,
+    },
     /// Nothing matching cares about.
     Ignored,
 }
@@ -362,6 +368,15 @@ fn change_of(envelope: &EventEnvelope) -> Result<Change, HandlerError> {
             Ok(Change::Organisation {
                 organisation_id: uuid("organisation_id", &event.organisation_id)?,
                 name: event.organisation_name,
+                nace: String::new(),
+            })
+        }
+        OrganisationRegistered::TYPE => {
+            let event: OrganisationRegistered = events::payload(envelope)?;
+            Ok(Change::Organisation {
+                organisation_id: uuid("organisation_id", &event.organisation_id)?,
+                name: event.organisation_name,
+                nace: event.naf,
             })
         }
         _ => Ok(Change::Ignored),
@@ -448,6 +463,7 @@ impl EventHandler for AggregateHandler {
             Change::Organisation {
                 organisation_id,
                 name,
+                nace,
             } => {
                 self.store
                     .learn_organisation(
@@ -456,7 +472,7 @@ impl EventHandler for AggregateHandler {
                         &envelope.tenant,
                         organisation_id,
                         &name,
-                        "",
+                        &nace,
                     )
                     .await
                     .map_err(transient)?;

@@ -6,8 +6,8 @@ use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, FlowChanged, FlowRecorded,
     FlowRemoved, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled,
     ListingReserved, ListingSubmitted, ListingUpdated, ListingWithdrawn, MatchFound,
-    OrganisationDecided, PasswordResetRequested, SynergyGroupProposed, UserErased, UserInvited,
-    UserVerificationRequested,
+    OrganisationDecided, OrganisationRegistered, PasswordResetRequested, SynergyGroupProposed,
+    UserErased, UserInvited, UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -74,6 +74,10 @@ impl Event for SynergyGroupProposed {
 
 impl Event for MatchFound {
     const TYPE: &'static str = "match.found";
+}
+
+impl Event for OrganisationRegistered {
+    const TYPE: &'static str = "organisation.registered";
 }
 
 impl Event for OrganisationDecided {
