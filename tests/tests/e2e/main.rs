@@ -15,6 +15,7 @@ mod offer_reaches_requester;
 mod rgpd;
 mod sessions;
 mod synergies;
+mod tenant_isolation;
 mod territories;
 mod web_flows;
 mod web_journeys;
