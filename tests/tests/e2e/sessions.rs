@@ -508,8 +508,8 @@ async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_t
 type Field = (&'static str, &'static str);
 
 /// Creating forms carry an `Idempotency-Key` of their own: sent twice (a double click, a
-/// browser that retries), the publishing form publishes one listing and the flow form records
-/// one flow.
+/// browser that retries), the publishing form publishes one listing, the flow form records
+/// one flow and a conversation's form posts one message.
 #[tokio::test]
 async fn a_creating_form_sent_twice_creates_one_thing() {
     let platform = Platform::all_in_one(&[]).await;
@@ -536,7 +536,31 @@ async fn a_creating_form_sent_twice_creates_one_thing() {
 
     // The form's page, what is typed in it, where the API lists what it created, and the
     // list's field.
-    let forms: [(&str, &[Field], &str, &str); 2] = [
+    let giver = client.create_member("dijon", "Cartonnerie").await;
+    let (offer, _) = client
+        .publish(&giver, "offer", "packaging/cardboard", "Cartons")
+        .await;
+    let (status, conversation) = client
+        .post(
+            &format!("/api/v1/listings/{offer}/conversations"),
+            &member.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{conversation}");
+    let conversation = conversation["id"].as_str().unwrap().to_owned();
+    let thread = format!("/dijon/conversations/{conversation}");
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    let forms: [(&str, &[Field], &str, &str); 3] = [
+        (
+            &thread,
+            &[
+                ("action", "message"),
+                ("text", "Bonjour, sont-ils disponibles ?"),
+            ],
+            &messages,
+            "messages",
+        ),
         (
             "/dijon/annonces/nouvelle",
             &[

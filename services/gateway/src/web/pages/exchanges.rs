@@ -278,6 +278,10 @@ pub struct ThreadForm {
     pub quantity: String,
     #[serde(default)]
     pub kg_per_unit: String,
+    /// One per rendered form (see `Page::fresh_idempotency_key`): a message or a confirmation
+    /// sent twice counts once.
+    #[serde(default)]
+    pub idempotency_key: String,
 }
 
 /// The forms of a conversation page.
@@ -309,48 +313,53 @@ pub async fn act(
             .unwrap_or_default(),
         Err(status) => return page.error(&ApiError::from(status)),
     };
+    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
+    // The requests are built inside the scope: that is where they pick up the key.
     let done: Result<(&str, Option<pb::ReservationResponse>), tonic::Status> =
-        match form.action.as_str() {
-            "message" => client
-                .post_message(request(
-                    pb::PostMessageRequest {
-                        conversation_id: id.clone(),
-                        text: form.text,
-                    },
-                    &caller,
-                ))
-                .await
-                .map(|_| ("message_sent", None)),
-            "reserve" => client
-                .reserve_listing(request(
-                    pb::ReserveListingRequest {
-                        listing_id,
-                        conversation_id: id.clone(),
-                    },
-                    &caller,
-                ))
-                .await
-                .map(|a| ("reserved", Some(a.into_inner()))),
-            "cancel" => client
-                .cancel_reservation(request(
-                    pb::CancelReservationRequest { listing_id },
-                    &caller,
-                ))
-                .await
-                .map(|a| ("reservation_cancelled", Some(a.into_inner()))),
-            _ => client
-                .confirm_exchange(request(
-                    pb::ConfirmExchangeRequest {
-                        listing_id,
-                        quantity: form.quantity.trim().replace(',', "."),
-                        unit: String::new(),
-                        kg_per_unit: form.kg_per_unit.trim().replace(',', "."),
-                    },
-                    &caller,
-                ))
-                .await
-                .map(|a| ("confirmed", Some(a.into_inner()))),
-        };
+        synergies_platform::idempotency::scope(key, async {
+            match form.action.as_str() {
+                "message" => client
+                    .post_message(request(
+                        pb::PostMessageRequest {
+                            conversation_id: id.clone(),
+                            text: form.text,
+                        },
+                        &caller,
+                    ))
+                    .await
+                    .map(|_| ("message_sent", None)),
+                "reserve" => client
+                    .reserve_listing(request(
+                        pb::ReserveListingRequest {
+                            listing_id,
+                            conversation_id: id.clone(),
+                        },
+                        &caller,
+                    ))
+                    .await
+                    .map(|a| ("reserved", Some(a.into_inner()))),
+                "cancel" => client
+                    .cancel_reservation(request(
+                        pb::CancelReservationRequest { listing_id },
+                        &caller,
+                    ))
+                    .await
+                    .map(|a| ("reservation_cancelled", Some(a.into_inner()))),
+                _ => client
+                    .confirm_exchange(request(
+                        pb::ConfirmExchangeRequest {
+                            listing_id,
+                            quantity: form.quantity.trim().replace(',', "."),
+                            unit: String::new(),
+                            kg_per_unit: form.kg_per_unit.trim().replace(',', "."),
+                        },
+                        &caller,
+                    ))
+                    .await
+                    .map(|a| ("confirmed", Some(a.into_inner()))),
+            }
+        })
+        .await;
     match done {
         Ok((_, Some(answer))) if !answer.notice_fr.is_empty() => {
             // Both sides confirmed different quantities: say so on the page.

@@ -22,6 +22,9 @@ use crate::web::page::{Page, render};
 pub struct SignUpForm {
     #[serde(default)]
     pub csrf_token: String,
+    /// One per rendered form (see `Page::fresh_idempotency_key`): sent twice, it signs up once.
+    #[serde(default)]
+    pub idempotency_key: String,
     #[serde(default)]
     pub organisation_name: String,
     #[serde(default)]
@@ -115,11 +118,16 @@ async fn sign_up(state: &GatewayState, page: &Page, form: &SignUpForm) -> Result
         password: form.password.clone(),
         language: page.lang.code().to_owned(),
     };
-    state
-        .identity
-        .clone()
-        .sign_up(anonymous_request(message))
-        .await?;
+    let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
+    // The request is built inside the scope: that is where it picks up the key.
+    synergies_platform::idempotency::scope(key, async {
+        state
+            .identity
+            .clone()
+            .sign_up(anonymous_request(message))
+            .await
+    })
+    .await?;
     Ok(())
 }
 
