@@ -555,11 +555,11 @@ fn the_maestri_replay_does_not_regress() {
     let records = maestri_records(MAESTRI);
     let report = evaluate(&records, ROUTES, Options::default());
     assert_eq!(report.queries, 300);
-    // Measured: 17.7 %, 30.8 %, 57.4 %, 65.0 % of true pairs above the threshold.
-    assert!(report.recall_at_1 >= 0.15, "{report:?}");
-    assert!(report.recall_at_3 >= 0.28, "{report:?}");
-    assert!(report.recall_at_10 >= 0.54, "{report:?}");
-    assert!(report.above_threshold >= 0.60, "{report:?}");
+    // Measured: 18.0 %, 32.2 %, 56.9 %, 71.3 % of true pairs above the threshold.
+    assert!(report.recall_at_1 >= 0.17, "{report:?}");
+    assert!(report.recall_at_3 >= 0.31, "{report:?}");
+    assert!(report.recall_at_10 >= 0.56, "{report:?}");
+    assert!(report.above_threshold >= 0.70, "{report:?}");
 }
 
 /// A recycler's trade takes used oil elsewhere; here it asks for office furniture, and that is
