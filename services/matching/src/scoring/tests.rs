@@ -562,6 +562,27 @@ fn the_maestri_replay_does_not_regress() {
     assert!(report.above_threshold >= 0.63, "{report:?}");
 }
 
+/// A route for a French trade that MAESTRI never documents: asphalt planings go back into
+/// new asphalt, and the proposal cites the standard.
+#[test]
+fn reclaimed_asphalt_reaches_a_road_builder_with_its_standard() {
+    let planings = with_ewc(
+        offer(ResourceClass::Waste, "Fraisats d'enrobés"),
+        "17 03 02",
+    );
+    let mut plant = request(
+        ResourceClass::Material,
+        "Agrégats d'enrobés pour la centrale",
+    );
+    plant.nace = "42.11Z".to_owned();
+    let scored = score_substitution(&planings, &plant, knowledge()).expect("proposed");
+    assert!(
+        scored.explanation.fr.contains("NF EN 13108-8"),
+        "{}",
+        scored.explanation.fr
+    );
+}
+
 /// A study that lists the same kind of exchange many times is one testimony: slag documented
 /// by three parks going to mineral-wool plants outweighs one park's five exchanges of slag to
 /// a cement plant.
