@@ -339,6 +339,11 @@ impl LearnedExchange {
     fn giver(&self, output: &View) -> f64 {
         let waste: f64 = match (&output.waste, &self.waste) {
             (Some(a), Some(b)) if a.code == b.code => 1.0,
+            // Entries that share a sub-chapter grouped by collection channel (packaging,
+            // separately collected fractions) are hardly alike: kitchen waste is not paper.
+            (Some(a), Some(b)) if a.sub_chapter() == b.sub_chapter() && a.closeness(b) < 0.5 => {
+                0.15
+            }
             (Some(a), Some(b)) if a.sub_chapter() == b.sub_chapter() => 0.5,
             (Some(a), Some(b)) if a.chapter() == b.chapter() => 0.15,
             _ => 0.0,
