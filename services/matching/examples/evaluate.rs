@@ -1,5 +1,6 @@
 //! Replays the MAESTRI exchanges leave one case out and prints recall@1, @3 and @10 of the true
-//! receiver: `cargo run -p synergies-matching --example evaluate [-- --misses]`.
+//! receiver: `cargo run -p synergies-matching --example evaluate [-- --misses] [--main]`
+//! (`--main`: only the main run and the run without distractors, for quick comparisons).
 
 use synergies_matching::scoring::evaluation::{Options, evaluate};
 use synergies_matching::scoring::{MAESTRI, maestri_records};
@@ -45,7 +46,11 @@ fn main() {
         "| run | queries | candidates (mean) | recall@1 | recall@3 | recall@10 | true pairs above threshold | distractors above threshold |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let only_main = std::env::args().any(|a| a == "--main");
     for (name, options) in runs {
+        if only_main && !(options == base || options.distractors == 0) {
+            continue;
+        }
         let report = evaluate(&records, ROUTES, options);
         println!(
             "| {name} | {} | {:.1} | {:.1} % | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",

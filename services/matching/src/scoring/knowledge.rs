@@ -25,6 +25,8 @@ const OTHER_SUPPORTS: f64 = 0.3;
 pub struct Knowledge {
     pub(crate) synonyms: Synonyms,
     exchanges: Vec<LearnedExchange>,
+    /// The positions of `exchanges`, the exchanges of each study together.
+    by_case: Vec<usize>,
     routes: Vec<Route>,
     /// Category code → (waste codes, concept).
     categories: BTreeMap<String, (Vec<WasteCode>, Option<String>)>,
@@ -42,6 +44,8 @@ pub(crate) struct LearnedExchange {
     final_use: TermSet,
     pub(crate) material_label: String,
     pub(crate) final_use_label: String,
+    /// Index of the study that documents it (see [`KnownExchange::case`]).
+    case: usize,
 }
 
 /// A curated output → input route.
@@ -141,9 +145,15 @@ impl Knowledge {
     /// curated text that do not parse are skipped (a unit test keeps the shipped file clean).
     pub fn learned_from(exchanges: &[KnownExchange], curated: &str) -> Knowledge {
         let synonyms = Synonyms::bundled();
+        let mut cases: BTreeMap<&str, usize> = BTreeMap::new();
+        for exchange in exchanges {
+            let next = cases.len();
+            cases.entry(exchange.case.as_str()).or_insert(next);
+        }
         let exchanges = exchanges
             .iter()
             .map(|exchange| LearnedExchange {
+                case: cases[exchange.case.as_str()],
                 provider: nace_codes(&exchange.provider_nace),
                 receiver: nace_codes(&exchange.receiver_nace),
                 waste: WasteCode::parse(&exchange.ewc_code),
@@ -153,6 +163,8 @@ impl Knowledge {
                 final_use_label: exchange.final_use.clone(),
             })
             .collect::<Vec<_>>();
+        let mut by_case: Vec<usize> = (0..exchanges.len()).collect();
+        by_case.sort_by_key(|&index| exchanges[index].case);
         let routes = parse_routes(curated, &synonyms)
             .into_iter()
             .filter_map(Result::ok)
@@ -192,6 +204,7 @@ impl Knowledge {
         Knowledge {
             synonyms,
             exchanges,
+            by_case,
             routes,
             categories,
             activities,
@@ -290,24 +303,27 @@ impl Knowledge {
                 best_route = Some((strength, route));
             }
         }
-        // An exchange supports the pair as much as both ends look alike.
-        let mut affinity = 0.0;
+        // An exchange supports the pair as much as both ends look alike. A study testifies
+        // once, with its best exchange: a park that lists ten receivers of its slag is one
+        // testimony that slag goes there, not ten. The best study counts fully, the others a
+        // little: a universal sink (cement kilns take a bit of everything) should not win every
+        // ranking on its numbers alone.
+        let (mut top, mut total, mut study, mut study_best) = (0.0_f64, 0.0, None, 0.0_f64);
         let mut best: Option<(f64, &LearnedExchange)> = None;
-        for (exchange, (giver, taker)) in self
-            .exchanges
-            .iter()
-            .zip(output.profile.iter().zip(&input.profile))
-        {
-            let support = giver * taker;
-            affinity += support;
+        for &index in &self.by_case {
+            let exchange = &self.exchanges[index];
+            if study != Some(exchange.case) {
+                (top, total) = (top.max(study_best), total + study_best);
+                (study, study_best) = (Some(exchange.case), 0.0);
+            }
+            let support = output.profile[index] * input.profile[index];
+            study_best = study_best.max(support);
             if support > 0.0 && best.is_none_or(|(value, _)| support > value) {
                 best = Some((support, exchange));
             }
         }
-        // The best exchange counts fully, the others a little: a universal sink (cement kilns
-        // take a bit of everything) should not win every ranking on its numbers alone.
-        let top = best.map_or(0.0, |(value, _)| value);
-        let affinity = top + OTHER_SUPPORTS * (affinity - top);
+        (top, total) = (top.max(study_best), total + study_best);
+        let affinity = top + OTHER_SUPPORTS * (total - top);
         // Documented exchanges are known by the receiver's trade and its final use, so they
         // weigh as trade evidence.
         let learned = (1.0 - (-affinity / LEARNED_SCALE).exp()) * trade_weight;
@@ -334,6 +350,11 @@ impl LearnedExchange {
     fn giver(&self, output: &View) -> f64 {
         let waste: f64 = match (&output.waste, &self.waste) {
             (Some(a), Some(b)) if a.code == b.code => 1.0,
+            // Entries that share a sub-chapter grouped by collection channel (packaging,
+            // separately collected fractions) are hardly alike: kitchen waste is not paper.
+            (Some(a), Some(b)) if a.sub_chapter() == b.sub_chapter() && a.closeness(b) < 0.5 => {
+                0.15
+            }
             (Some(a), Some(b)) if a.sub_chapter() == b.sub_chapter() => 0.5,
             (Some(a), Some(b)) if a.chapter() == b.chapter() => 0.15,
             _ => 0.0,
@@ -458,6 +479,7 @@ impl MaestriRecord {
             ewc_code: self.ewc_code.clone(),
             material: self.material.clone(),
             final_use: self.final_use.clone(),
+            case: self.case.clone(),
         }
     }
 }

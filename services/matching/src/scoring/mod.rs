@@ -184,6 +184,9 @@ pub struct KnownExchange {
     pub ewc_code: String,
     pub material: String,
     pub final_use: String,
+    /// The study (industrial park) that documents it: the exchanges of one study are one
+    /// testimony, however many of them it lists.
+    pub case: String,
 }
 
 /// What a group of organisations would pool.

@@ -555,11 +555,60 @@ fn the_maestri_replay_does_not_regress() {
     let records = maestri_records(MAESTRI);
     let report = evaluate(&records, ROUTES, Options::default());
     assert_eq!(report.queries, 300);
-    // Measured: 17.7 %, 30.8 %, 57.4 %, 65.0 % of true pairs above the threshold.
-    assert!(report.recall_at_1 >= 0.15, "{report:?}");
-    assert!(report.recall_at_3 >= 0.28, "{report:?}");
-    assert!(report.recall_at_10 >= 0.54, "{report:?}");
-    assert!(report.above_threshold >= 0.60, "{report:?}");
+    // Measured: 20.0 %, 33.0 %, 56.3 %, 63.0 % of true pairs above the threshold.
+    assert!(report.recall_at_1 >= 0.19, "{report:?}");
+    assert!(report.recall_at_3 >= 0.32, "{report:?}");
+    assert!(report.recall_at_10 >= 0.55, "{report:?}");
+    assert!(report.above_threshold >= 0.61, "{report:?}");
+}
+
+/// A route for a French trade that MAESTRI never documents: asphalt planings go back into
+/// new asphalt, and the proposal cites the standard.
+#[test]
+fn reclaimed_asphalt_reaches_a_road_builder_with_its_standard() {
+    let planings = with_ewc(
+        offer(ResourceClass::Waste, "Fraisats d'enrobés"),
+        "17 03 02",
+    );
+    let mut plant = request(
+        ResourceClass::Material,
+        "Agrégats d'enrobés pour la centrale",
+    );
+    plant.nace = "42.11Z".to_owned();
+    let scored = score_substitution(&planings, &plant, knowledge()).expect("proposed");
+    assert!(
+        scored.explanation.fr.contains("NF EN 13108-8"),
+        "{}",
+        scored.explanation.fr
+    );
+}
+
+/// A study that lists the same kind of exchange many times is one testimony: slag documented
+/// by three parks going to mineral-wool plants outweighs one park's five exchanges of slag to
+/// a cement plant.
+#[test]
+fn the_exchanges_of_one_study_count_as_one_testimony() {
+    let exchange = |case: &str, receiver: &str| KnownExchange {
+        provider_nace: "2410".to_owned(),
+        receiver_nace: receiver.to_owned(),
+        ewc_code: "100202".to_owned(),
+        material: "Slag".to_owned(),
+        final_use: "Raw material".to_owned(),
+        case: case.to_owned(),
+    };
+    let mut exchanges = vec![exchange("taranto", "2351"); 5];
+    exchanges.extend(["a", "b", "c"].map(|case| exchange(case, "2399")));
+    let knowledge = Knowledge::learned_from(&exchanges, "");
+    let mut slag = with_ewc(offer(ResourceClass::Waste, "Laitier"), "100202");
+    slag.nace = "24.10Z".to_owned();
+    let taker = |nace: &str| {
+        let mut input = request(ResourceClass::Material, "Raw material");
+        input.nace = nace.to_owned();
+        score_substitution(&slag, &input, &knowledge).map_or(0.0, |s| s.score)
+    };
+    let (cement, mineral_wool) = (taker("23.51Z"), taker("23.99Z"));
+    assert!(cement > 0.0, "one study still counts: {cement}");
+    assert!(mineral_wool > cement, "{mineral_wool} > {cement}");
 }
 
 /// A recycler's trade takes used oil elsewhere; here it asks for office furniture, and that is
