@@ -620,3 +620,47 @@ async fn a_creating_form_sent_twice_creates_one_thing() {
         assert_eq!(mine[collection].as_array().unwrap().len(), 1, "{mine}");
     }
 }
+
+/// A signed-in member gets the edit form of their organisation's listing, not another's.
+#[tokio::test]
+async fn only_the_listings_organisation_gets_its_edit_form() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let owner = client.create_member("dijon", "Menuiserie").await;
+    let other = client.create_member("dijon", "Brasserie").await;
+    let (listing, _) = client
+        .publish(&owner, "offer", "packaging/pallets", "40 palettes Europe")
+        .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (member, expected) in [(&owner, 200), (&other, 403)] {
+        let mut jar = CookieJar::default();
+        let signed_in = http
+            .post(format!("{}/api/v1/auth/session", platform.base_url))
+            .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        jar.absorb(&signed_in);
+        let form = http
+            .get(format!(
+                "{}/dijon/annonces/{listing}/modifier",
+                platform.base_url
+            ))
+            .header("cookie", jar.header())
+            .send()
+            .await
+            .unwrap();
+        let status = form.status().as_u16();
+        let page = form.text().await.unwrap();
+        assert_eq!(status, expected, "{page}");
+        assert_eq!(
+            page.contains("40 palettes Europe"),
+            expected == 200,
+            "the form shows the listing to its organisation only"
+        );
+    }
+}

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use synergies_platform::context::{CallerContext, anonymous_request, request};
-use synergies_platform::i18n::Language;
+use synergies_platform::i18n::{Language, Text};
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::listings::v1 as pb;
 
@@ -986,10 +986,23 @@ pub async fn edit_form(
     State(state): State<GatewayState>,
     Path((_, id)): Path<(String, String)>,
 ) -> Response {
-    if page.caller().is_err() {
-        return Redirect::to(&page.href("/connexion")).into_response();
-    }
+    let organisation = match page.caller() {
+        Ok(caller) => caller.organisation_id,
+        Err(to_sign_in) => return to_sign_in,
+    };
     match fetch(&state, &page, &id).await {
+        // Only the listing's organisation edits it: another member does not get its form.
+        Ok(listing)
+            if organisation.map(|o| o.to_string()) != Some(listing.organisation_id.clone()) =>
+        {
+            page.error(&ApiError::new(
+                synergies_platform::error::ErrorCode::PermissionDenied,
+                Text::new(
+                    "only the listing's organisation may edit it",
+                    "seule l'organisation de l'annonce peut la modifier",
+                ),
+            ))
+        }
         Ok(listing) => {
             let form = form_of(&listing);
             publish_page(page, &state, form, Feedback::none(), Some(&id)).await
