@@ -252,6 +252,8 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .layer(axum::middleware::from_fn(error::localize))
         .layer(axum::middleware::from_fn(forward_idempotency_key))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
+        // gzip or brotli as the client accepts; images, gRPC and event streams stay as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

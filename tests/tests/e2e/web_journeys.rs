@@ -380,6 +380,24 @@ async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     let html = page.text().await.unwrap();
     assert!(!html.contains("<script>") && !html.contains("style="));
+    assert!(html.contains("<meta name=\"description\""), "{html}");
+    assert!(html.contains("/static/favicon.svg"));
+    let favicon = http
+        .get(format!("{}/static/favicon.svg", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
+    // Pages travel compressed to a browser that accepts it.
+    for encoding in ["gzip", "br"] {
+        let compressed = http
+            .get(format!("{}/dijon/connexion", platform.base_url))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.headers()["content-encoding"], encoding);
+    }
 
     // The operator's sign-in never sends the browser to another site.
     let no_redirects = reqwest::Client::builder()

@@ -16,6 +16,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../static/synergies.css"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
+    ),
+    (
         "synergies.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/synergies.js"),

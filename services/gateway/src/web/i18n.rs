@@ -543,6 +543,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("mail.sent", "envoyé", "sent"),
     ("mail.title", "Courriels sortants", "Outgoing mail"),
     ("mail.to", "À", "To"),
+    (
+        "meta.description",
+        "Plateforme d'écologie industrielle territoriale : les entreprises du territoire échangent ressources, déchets, énergie, compétences et locaux, et les animateurs font naître des synergies.",
+        "Territorial industrial ecology platform: the firms of a territory exchange resources, waste, energy, skills and premises, and facilitators bring synergies about.",
+    ),
     ("mode.exchange", "Échange", "Exchange"),
     ("mode.give", "Don", "Give"),
     ("mode.lend", "Prêt", "Lend"),
