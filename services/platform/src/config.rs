@@ -128,6 +128,11 @@ pub struct BusConfig {
     pub max_deliver: u32,
     /// Seconds a consumer may hold an event before it is delivered again.
     pub ack_wait_secs: u64,
+    /// Copies of each JetStream stream: 1 on a single server, 3 on a three-server cluster.
+    pub stream_replicas: usize,
+    /// Days dead letters are kept (on NATS, the dead-letter stream's max age; in all-in-one
+    /// mode, by the retention sweep). 0 keeps them until they are replayed.
+    pub dead_letter_max_age_days: u64,
 }
 
 impl Default for BusConfig {
@@ -137,6 +142,8 @@ impl Default for BusConfig {
             prefix: "synergies".into(),
             max_deliver: 5,
             ack_wait_secs: 30,
+            stream_replicas: 1,
+            dead_letter_max_age_days: 30,
         }
     }
 }

@@ -10,7 +10,7 @@ use synergies_gateway::Downstream;
 use synergies_platform::CancellationToken;
 use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_platform::bus::local::LocalBus;
-use synergies_platform::bus::nats::NatsBus;
+use synergies_platform::bus::nats::{NatsBus, StreamSettings};
 use synergies_platform::bus::{BusSettings, EventBus};
 use synergies_platform::config::{PlatformConfig, Secret};
 use synergies_platform::db::StorageTarget;
@@ -138,6 +138,20 @@ fn bus_settings(config: &PlatformConfig) -> BusSettings {
         prefix: config.bus.prefix.clone(),
         ack_wait: Duration::from_secs(config.bus.ack_wait_secs.max(1)),
     }
+}
+
+/// The NATS bus of microservices mode and of the operator commands.
+async fn nats_bus(config: &PlatformConfig) -> anyhow::Result<NatsBus> {
+    let streams = StreamSettings {
+        replicas: config.bus.stream_replicas.max(1),
+        dead_letter_max_age: Duration::from_secs(
+            config
+                .bus
+                .dead_letter_max_age_days
+                .saturating_mul(24 * 3600),
+        ),
+    };
+    Ok(NatsBus::connect_with_streams(&config.bus.nats_url, bus_settings(config), streams).await?)
 }
 
 fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
@@ -391,8 +405,7 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
             synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await
         });
     } else {
-        let bus: Arc<dyn EventBus> =
-            Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(&config)).await?);
+        let bus: Arc<dyn EventBus> = Arc::new(nats_bus(&config).await?);
         let env = ServiceEnv {
             storage: postgres_target(&config, service),
             bus,
@@ -447,7 +460,7 @@ async fn dead_letters(
 ) -> anyhow::Result<()> {
     let bus: Arc<dyn EventBus> = match embedded {
         Some(data_dir) => local_bus(config, data_dir).await?,
-        None => Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(config)).await?),
+        None => Arc::new(nats_bus(config).await?),
     };
     match command {
         DeadLetterCommand::List { consumer } => {
