@@ -22,6 +22,7 @@ pub struct PlatformConfig {
     pub database: DatabaseConfig,
     pub bus: BusConfig,
     pub outbox: OutboxConfig,
+    pub retention: RetentionConfig,
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
     pub identity: IdentityConfig,
@@ -164,6 +165,33 @@ impl Default for OutboxConfig {
             relay_enabled: true,
             batch_size: 100,
             poll_interval_ms: 500,
+        }
+    }
+}
+
+/// How long the platform tables keep what has done its work (see `retention`). Dead letters'
+/// age is `bus.dead_letter_max_age_days`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Off: nothing is pruned (an investigation that needs the rows).
+    pub enabled: bool,
+    /// Days a published outbox row is kept (unpublished rows are never pruned).
+    pub outbox_days: u64,
+    /// Days a consumer remembers an event it handled. Must exceed the bus's 7 days of
+    /// retention, or a late redelivery could be handled twice.
+    pub processed_events_days: u64,
+    /// Seconds between two sweeps.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            outbox_days: 7,
+            processed_events_days: 30,
+            sweep_interval_secs: 3600,
         }
     }
 }

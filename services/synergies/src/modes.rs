@@ -169,10 +169,12 @@ fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
 }
 
 async fn local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn EventBus>> {
+    Ok(Arc::new(open_local_bus(config, data_dir).await?))
+}
+
+async fn open_local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<LocalBus> {
     crate::data_dir::prepare(data_dir)?;
-    Ok(Arc::new(
-        LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?,
-    ))
+    Ok(LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?)
 }
 
 /// Everything in one process, on SQLite files and the durable in-process bus.
@@ -184,7 +186,22 @@ async fn all_in_one(
 ) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
-    let bus = local_bus(&config, data_dir).await?;
+    let local = open_local_bus(&config, data_dir).await?;
+    if config.retention.enabled {
+        tokio::spawn(
+            local.clone().run_retention(
+                Duration::from_secs(
+                    config
+                        .bus
+                        .dead_letter_max_age_days
+                        .saturating_mul(24 * 3600),
+                ),
+                Duration::from_secs(config.retention.sweep_interval_secs.max(1)),
+                shutdown.clone(),
+            ),
+        );
+    }
+    let bus: Arc<dyn EventBus> = Arc::new(local);
     let mut demo_accounts = Vec::new();
     if demo {
         let identity =
