@@ -5,7 +5,9 @@
 #     strict: unknown fields are errors);
 #   - validates deploy/compose.yaml against the Compose specification's JSON schema;
 #   - validates the CloudNativePG Cluster and ScheduledBackup against the operator's CRD schema;
-#   - checks that every key of deploy/nats/values.yaml exists in the NATS chart's values.
+#   - checks that every key of deploy/nats/values.yaml exists in the NATS chart's values;
+#   - checks the Prometheus alert rules with promtool (Debian's `prometheus` package, installed
+#     here when missing and root) and runs their unit tests; checks the Grafana dashboard.
 # The schemas of the last three are kept in deploy/schemas/ (see README.md there); nothing is
 # downloaded but the Python packages, into target/deploy-check-python the first time.
 #
@@ -56,4 +58,21 @@ done
 "$venv/bin/python" deploy/check/validate.py compose deploy/compose.yaml
 "$venv/bin/python" deploy/check/validate.py cnpg deploy/postgres/cluster.yaml
 "$venv/bin/python" deploy/check/validate.py nats-values deploy/nats/values.yaml
+
+# Prometheus rules: promtool parses the PromQL and runs alerts.test.yaml. Without it (not root,
+# no Debian archive), the structural check of validate.py still runs, and says what it missed.
+if ! command -v promtool >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing promtool (Debian's prometheus package; log in target/apt-prometheus.log)"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends prometheus; } >target/apt-prometheus.log 2>&1 \
+        || tail -5 target/apt-prometheus.log >&2
+fi
+"$venv/bin/python" deploy/check/validate.py alerts deploy/monitoring/alerts.yaml
+if command -v promtool >/dev/null; then
+    promtool check rules deploy/monitoring/alerts.yaml
+    promtool test rules deploy/monitoring/alerts.test.yaml
+else
+    echo "WARNING: promtool unavailable: PromQL not parsed, alerts.test.yaml not run" >&2
+fi
+"$venv/bin/python" deploy/check/validate.py dashboard deploy/monitoring/grafana-dashboard.json
 echo "deploy: every file checked"

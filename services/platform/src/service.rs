@@ -76,6 +76,7 @@ impl ServiceEnv {
         ));
         let waker = RelayWaker::default();
         let task = tokio::spawn(crate::outbox::run_relay(
+            self.storage.label(),
             database.clone(),
             self.bus.clone(),
             self.config.bus.prefix.clone(),

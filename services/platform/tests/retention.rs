@@ -10,7 +10,9 @@ use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::{BusMessage, BusSettings, ConsumerSpec, EventBus};
 use synergies_platform::config::RetentionConfig;
 use synergies_platform::db::Database;
-use synergies_platform::outbox::{OutboxEvent, Transactional, relay_batch, unpublished_count};
+use synergies_platform::outbox::{
+    OutboxEvent, Transactional, relay_batch, unpublished_backlog, unpublished_count,
+};
 use synergies_platform::retention::{Cutoffs, Pruned, prune};
 use synergies_platform::testing::{self, Backend, TestDatabase};
 use uuid::Uuid;
@@ -103,6 +105,10 @@ async fn old_rows_go_and_the_rest_stays(backend: Backend) {
         3
     );
     enqueue(database, &event()).await;
+    // The backlog the relay reports in /metrics: one row, just written.
+    let backlog = unpublished_backlog(database).await.unwrap();
+    assert_eq!(backlog.rows, 1);
+    assert!(backlog.oldest_age < Duration::from_mins(1), "{backlog:?}");
     let handled = Uuid::now_v7();
     assert!(first_delivery(database, "matching-listings", handled).await);
 
