@@ -12,7 +12,7 @@
 #   SYNERGIES_IDENTITY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
 #   SYNERGIES_SERVICES__<SVC>_LISTEN / _URL   move a service to another address
 #   PORT_OFFSET          added to every default port of the services and their metrics (default 0)
-#   READY_TIMEOUT        seconds to wait for the gateway's /readyz (default 60)
+#   READY_TIMEOUT        seconds to wait for the gateway's /readyz?services=all (default 60)
 #
 # The binary is configured only through SYNERGIES_* environment variables (figment, `__` separates
 # sections), so this script exports exactly those and nothing else to the children.
@@ -252,7 +252,9 @@ report_dead_child() {
 
 # Polls rather than sleeping a fixed time: ready as soon as it is ready, and a dead child is noticed
 # at once instead of after the whole timeout.
-readyz="http://$GATEWAY/readyz"
+# `?services=all`: ready only once every service answers too (the plain /readyz is the gateway's
+# own readiness, which stays up while a service is down).
+readyz="http://$GATEWAY/readyz?services=all"
 deadline=$((SECONDS + ready_timeout))
 until curl -fsS --max-time 2 -o /dev/null "$readyz" 2>/dev/null; do
     if report_dead_child; then

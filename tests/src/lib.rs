@@ -2,7 +2,7 @@
 //! local PostgreSQL and NATS — and drives it through the gateway as a client would.
 //!
 //! The split layout is started the way `deploy/local/run.sh` starts it: `synergies migrate`,
-//! then `synergies serve <service>` for each service, then a wait on the gateway's `/readyz`.
+//! then `synergies serve <service>` for each service, then a wait on the gateway's `/readyz?services=all`.
 
 pub mod api;
 pub mod browser;
@@ -250,7 +250,7 @@ impl Platform {
     /// Polls `/readyz` until every service answers (bounded; never a fixed sleep). A process
     /// that exits meanwhile ends the wait at once; the failure carries every process's log.
     async fn until_ready(&mut self) -> Result<(), String> {
-        let readyz = format!("{}/readyz", self.base_url);
+        let readyz = format!("{}/readyz?services=all", self.base_url);
         let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         let mut ticks = tokio::time::interval(Duration::from_millis(50));
         loop {

@@ -22,6 +22,7 @@ pub struct PlatformConfig {
     pub database: DatabaseConfig,
     pub bus: BusConfig,
     pub outbox: OutboxConfig,
+    pub retention: RetentionConfig,
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
     pub identity: IdentityConfig,
@@ -128,6 +129,11 @@ pub struct BusConfig {
     pub max_deliver: u32,
     /// Seconds a consumer may hold an event before it is delivered again.
     pub ack_wait_secs: u64,
+    /// Copies of each JetStream stream: 1 on a single server, 3 on a three-server cluster.
+    pub stream_replicas: usize,
+    /// Days dead letters are kept (on NATS, the dead-letter stream's max age; in all-in-one
+    /// mode, by the retention sweep). 0 keeps them until they are replayed.
+    pub dead_letter_max_age_days: u64,
 }
 
 impl Default for BusConfig {
@@ -137,6 +143,8 @@ impl Default for BusConfig {
             prefix: "synergies".into(),
             max_deliver: 5,
             ack_wait_secs: 30,
+            stream_replicas: 1,
+            dead_letter_max_age_days: 30,
         }
     }
 }
@@ -157,6 +165,33 @@ impl Default for OutboxConfig {
             relay_enabled: true,
             batch_size: 100,
             poll_interval_ms: 500,
+        }
+    }
+}
+
+/// How long the platform tables keep what has done its work (see `retention`). Dead letters'
+/// age is `bus.dead_letter_max_age_days`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Off: nothing is pruned (an investigation that needs the rows).
+    pub enabled: bool,
+    /// Days a published outbox row is kept (unpublished rows are never pruned).
+    pub outbox_days: u64,
+    /// Days a consumer remembers an event it handled. Must exceed the bus's 7 days of
+    /// retention, or a late redelivery could be handled twice.
+    pub processed_events_days: u64,
+    /// Seconds between two sweeps.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            outbox_days: 7,
+            processed_events_days: 30,
+            sweep_interval_secs: 3600,
         }
     }
 }

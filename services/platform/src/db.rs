@@ -58,6 +58,19 @@ pub enum StorageTarget {
     },
 }
 
+impl StorageTarget {
+    /// Names this database in metrics and logs: the PostgreSQL schema, or the SQLite file's name
+    /// (each is one service's).
+    pub fn label(&self) -> String {
+        match self {
+            Self::Postgres { schema, .. } => schema.clone(),
+            Self::Sqlite { path } => path
+                .file_stem()
+                .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned()),
+        }
+    }
+}
+
 /// Platform tables (outbox, processed events) shared by every service, one copy per schema.
 static PLATFORM_POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");

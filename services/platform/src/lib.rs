@@ -20,6 +20,7 @@ pub mod media;
 pub mod metrics;
 pub mod outbox;
 pub mod policy;
+pub mod retention;
 pub mod retry;
 pub mod service;
 pub mod services;

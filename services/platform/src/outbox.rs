@@ -108,8 +108,10 @@ impl RelayWaker {
     }
 }
 
-/// Publishes outbox rows until `shutdown`.
+/// Publishes outbox rows until `shutdown`. `label` names the database in metrics (its schema
+/// or file: one per service).
 pub async fn run_relay(
+    label: String,
     database: Database,
     bus: Arc<dyn EventBus>,
     prefix: String,
@@ -124,7 +126,12 @@ pub async fn run_relay(
     let poll = Duration::from_millis(config.poll_interval_ms.max(10));
     let batch = i64::from(config.batch_size.max(1));
     let mut failures = 0;
+    let mut backlog_measured_at: Option<tokio::time::Instant> = None;
     while !shutdown.is_cancelled() {
+        if backlog_measured_at.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+            record_backlog(&database, &label).await;
+            backlog_measured_at = Some(tokio::time::Instant::now());
+        }
         match relay_batch(&database, bus.as_ref(), &prefix, batch).await {
             Ok(published) if published as i64 == batch => continue,
             Ok(_) => failures = 0,
@@ -145,6 +152,59 @@ pub async fn run_relay(
             () = tokio::time::sleep(poll) => {}
         }
     }
+}
+
+/// How often the relay measures its backlog for `/metrics` (a count on a partial index).
+const BACKLOG_EVERY: Duration = Duration::from_secs(15);
+
+/// Publishes the outbox backlog as gauges: rows waiting, and the age of the oldest. A growing
+/// age means events are not leaving (bus down, relay stuck): the alert rules watch it.
+async fn record_backlog(database: &Database, label: &str) {
+    match unpublished_backlog(database).await {
+        Ok(backlog) => {
+            metrics::gauge!("synergies_outbox_unpublished", "database" => label.to_owned())
+                .set(backlog.rows as f64);
+            metrics::gauge!("synergies_outbox_oldest_unpublished_age_seconds", "database" => label.to_owned())
+                .set(backlog.oldest_age.as_secs_f64());
+        }
+        Err(error) => tracing::debug!(%error, "outbox backlog not measured"),
+    }
+}
+
+/// What the outbox holds that has not left yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    pub rows: i64,
+    /// Age of the oldest unpublished row (zero when there is none).
+    pub oldest_age: Duration,
+}
+
+/// The outbox's unpublished rows: how many, and how old the oldest is.
+pub async fn unpublished_backlog(database: &Database) -> sqlx::Result<Backlog> {
+    let (rows, oldest): (i64, Option<chrono::DateTime<chrono::Utc>>) = match database {
+        Database::Postgres(pool) => {
+            sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL",
+            )
+            .fetch_one(pool)
+            .await?
+        }
+        Database::Sqlite(pool) => {
+            let (rows, oldest): (i64, Option<String>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL",
+            )
+            .fetch_one(pool)
+            .await?;
+            let oldest = oldest
+                .and_then(|text| chrono::DateTime::parse_from_rfc3339(&text).ok())
+                .map(|instant| instant.with_timezone(&chrono::Utc));
+            (rows, oldest)
+        }
+    };
+    let oldest_age = oldest
+        .and_then(|instant| (chrono::Utc::now() - instant).to_std().ok())
+        .unwrap_or_default();
+    Ok(Backlog { rows, oldest_age })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -65,10 +65,18 @@ impl ServiceEnv {
         .await
     }
 
-    /// Starts the outbox relay of `database`; the waker lets commits trigger it at once.
+    /// Starts the outbox relay of `database`; the waker lets commits trigger it at once. The
+    /// retention sweep of the same database's outbox and processed-event keys starts with it
+    /// and stops on shutdown.
     pub fn spawn_relay(&self, database: &Database) -> (RelayWaker, JoinHandle<()>) {
+        tokio::spawn(crate::retention::run(
+            database.clone(),
+            self.config.retention.clone(),
+            self.shutdown.clone(),
+        ));
         let waker = RelayWaker::default();
         let task = tokio::spawn(crate::outbox::run_relay(
+            self.storage.label(),
             database.clone(),
             self.bus.clone(),
             self.config.bus.prefix.clone(),

@@ -164,9 +164,9 @@ impl Api {
         }
     }
 
-    /// Every service answers (the gateway's `/readyz`), within a minute.
+    /// Every service answers (the gateway's `/readyz?services=all`), within a minute.
     async fn wait_until_ready(&self) -> anyhow::Result<()> {
-        let url = format!("{}/readyz", self.base_url);
+        let url = format!("{}/readyz?services=all", self.base_url);
         for attempt in 1..=120 {
             match self.http.get(&url).send().await {
                 Ok(answer) if answer.status().is_success() => return Ok(()),

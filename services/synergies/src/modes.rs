@@ -10,7 +10,7 @@ use synergies_gateway::Downstream;
 use synergies_platform::CancellationToken;
 use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_platform::bus::local::LocalBus;
-use synergies_platform::bus::nats::NatsBus;
+use synergies_platform::bus::nats::{NatsBus, StreamSettings};
 use synergies_platform::bus::{BusSettings, EventBus};
 use synergies_platform::config::{PlatformConfig, Secret};
 use synergies_platform::db::StorageTarget;
@@ -140,6 +140,20 @@ fn bus_settings(config: &PlatformConfig) -> BusSettings {
     }
 }
 
+/// The NATS bus of microservices mode and of the operator commands.
+async fn nats_bus(config: &PlatformConfig) -> anyhow::Result<NatsBus> {
+    let streams = StreamSettings {
+        replicas: config.bus.stream_replicas.max(1),
+        dead_letter_max_age: Duration::from_secs(
+            config
+                .bus
+                .dead_letter_max_age_days
+                .saturating_mul(24 * 3600),
+        ),
+    };
+    Ok(NatsBus::connect_with_streams(&config.bus.nats_url, bus_settings(config), streams).await?)
+}
+
 fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
     StorageTarget::Postgres {
         url: config.database.url.expose().to_owned(),
@@ -155,10 +169,12 @@ fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
 }
 
 async fn local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<Arc<dyn EventBus>> {
+    Ok(Arc::new(open_local_bus(config, data_dir).await?))
+}
+
+async fn open_local_bus(config: &PlatformConfig, data_dir: &Path) -> anyhow::Result<LocalBus> {
     crate::data_dir::prepare(data_dir)?;
-    Ok(Arc::new(
-        LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?,
-    ))
+    Ok(LocalBus::open(&data_dir.join("bus.db"), bus_settings(config)).await?)
 }
 
 /// Everything in one process, on SQLite files and the durable in-process bus.
@@ -170,7 +186,22 @@ async fn all_in_one(
 ) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
-    let bus = local_bus(&config, data_dir).await?;
+    let local = open_local_bus(&config, data_dir).await?;
+    if config.retention.enabled {
+        tokio::spawn(
+            local.clone().run_retention(
+                Duration::from_secs(
+                    config
+                        .bus
+                        .dead_letter_max_age_days
+                        .saturating_mul(24 * 3600),
+                ),
+                Duration::from_secs(config.retention.sweep_interval_secs.max(1)),
+                shutdown.clone(),
+            ),
+        );
+    }
+    let bus: Arc<dyn EventBus> = Arc::new(local);
     let mut demo_accounts = Vec::new();
     if demo {
         let identity =
@@ -391,8 +422,7 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
             synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await
         });
     } else {
-        let bus: Arc<dyn EventBus> =
-            Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(&config)).await?);
+        let bus: Arc<dyn EventBus> = Arc::new(nats_bus(&config).await?);
         let env = ServiceEnv {
             storage: postgres_target(&config, service),
             bus,
@@ -447,7 +477,7 @@ async fn dead_letters(
 ) -> anyhow::Result<()> {
     let bus: Arc<dyn EventBus> = match embedded {
         Some(data_dir) => local_bus(config, data_dir).await?,
-        None => Arc::new(NatsBus::connect(&config.bus.nats_url, bus_settings(config)).await?),
+        None => Arc::new(nats_bus(config).await?),
     };
     match command {
         DeadLetterCommand::List { consumer } => {

@@ -90,6 +90,52 @@ impl LocalBus {
         Ok(())
     }
 
+    /// Deletes dead letters that failed before `failed_before`, then every message no consumer
+    /// needs any more (delivered to all, older than the stream's week, and not dead-lettered).
+    /// Returns how many dead letters were deleted.
+    pub async fn prune_dead_letters(
+        &self,
+        failed_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, BusError> {
+        let deleted = sqlx::query("DELETE FROM bus_dead_letters WHERE failed_at < $1")
+            .bind(failed_before.timestamp_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(BusError::unavailable)?
+            .rows_affected();
+        self.prune().await?;
+        Ok(deleted)
+    }
+
+    /// The all-in-one mode's retention of its bus: every `interval` until `shutdown`, the
+    /// messages every consumer is done with, and dead letters older than `dead_letter_max_age`
+    /// (zero keeps them). JetStream does the same with the streams' `max_age`.
+    pub async fn run_retention(
+        self,
+        dead_letter_max_age: Duration,
+        interval: Duration,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            let result = if dead_letter_max_age.is_zero() {
+                self.prune().await.map(|()| 0)
+            } else {
+                let age = chrono::Duration::from_std(dead_letter_max_age)
+                    .unwrap_or(chrono::Duration::MAX);
+                self.prune_dead_letters(chrono::Utc::now() - age).await
+            };
+            match result {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "old dead letters deleted"),
+                Err(error) => tracing::warn!(%error, "bus retention sweep failed"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
     async fn insert(&self, message: &BusMessage) -> Result<Published, BusError> {
         let headers = serde_json::to_string(&message.headers).map_err(BusError::unavailable)?;
         let inserted = sqlx::query(

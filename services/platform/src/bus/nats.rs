@@ -22,16 +22,46 @@ const PULL_BATCH: usize = 32;
 /// Events older than this are dropped from the stream; every consumer is far ahead by then.
 const RETENTION: Duration = Duration::from_hours(7 * 24);
 
+/// How the two streams are stored: set by operators for a clustered JetStream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSettings {
+    /// Copies of each stream in a JetStream cluster (1, 3 or 5; 1 on a single server).
+    pub replicas: usize,
+    /// Dead letters older than this are dropped (zero: kept until replayed or purged by hand).
+    pub dead_letter_max_age: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            replicas: 1,
+            dead_letter_max_age: Duration::ZERO,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct NatsBus {
     client: async_nats::Client,
     jetstream: jetstream::Context,
     settings: BusSettings,
+    streams: StreamSettings,
 }
 
 impl NatsBus {
-    /// Connects (retrying with backoff while the server is unreachable) and ensures the streams.
+    /// Connects (retrying with backoff while the server is unreachable) and ensures the streams,
+    /// with one replica each and dead letters kept until replayed.
     pub async fn connect(url: &str, settings: BusSettings) -> Result<Self, BusError> {
+        Self::connect_with_streams(url, settings, StreamSettings::default()).await
+    }
+
+    /// Like [`Self::connect`], with the streams' replicas and dead-letter age given; streams that
+    /// already exist are updated to them.
+    pub async fn connect_with_streams(
+        url: &str,
+        settings: BusSettings,
+        streams: StreamSettings,
+    ) -> Result<Self, BusError> {
         validate_name(&settings.prefix)?;
         let client = crate::retry::until_ok("NATS", || {
             async_nats::ConnectOptions::new()
@@ -44,6 +74,7 @@ impl NatsBus {
             jetstream: jetstream::new(client.clone()),
             client,
             settings,
+            streams,
         };
         crate::retry::until_ok("JetStream", || bus.ensure_streams()).await;
         Ok(bus)
@@ -62,26 +93,54 @@ impl NatsBus {
     }
 
     async fn ensure_streams(&self) -> Result<(), BusError> {
-        self.jetstream
-            .get_or_create_stream(stream::Config {
-                name: self.stream_name(),
-                subjects: vec![format!("{}.>", self.settings.prefix)],
-                duplicate_window: DUPLICATE_WINDOW,
-                max_age: RETENTION,
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
+        self.ensure_stream(stream::Config {
+            name: self.stream_name(),
+            subjects: vec![format!("{}.>", self.settings.prefix)],
+            duplicate_window: DUPLICATE_WINDOW,
+            max_age: RETENTION,
+            storage: stream::StorageType::File,
+            num_replicas: self.streams.replicas.max(1),
+            ..Default::default()
+        })
+        .await?;
+        self.ensure_stream(stream::Config {
+            name: self.dead_letter_stream_name(),
+            subjects: vec![format!("{}_dlq.>", self.settings.prefix)],
+            storage: stream::StorageType::File,
+            max_age: self.streams.dead_letter_max_age,
+            num_replicas: self.streams.replicas.max(1),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Creates the stream, or brings an existing one to the configured replicas and age: an
+    /// operator changes them through the configuration, not by hand on every environment.
+    async fn ensure_stream(&self, wanted: stream::Config) -> Result<(), BusError> {
+        let mut existing = self
+            .jetstream
+            .get_or_create_stream(wanted.clone())
             .await
             .map_err(BusError::unavailable)?;
-        self.jetstream
-            .get_or_create_stream(stream::Config {
-                name: self.dead_letter_stream_name(),
-                subjects: vec![format!("{}_dlq.>", self.settings.prefix)],
-                storage: stream::StorageType::File,
-                ..Default::default()
-            })
-            .await
-            .map_err(BusError::unavailable)?;
+        let info = existing.info().await.map_err(BusError::unavailable)?;
+        let current = &info.config;
+        if current.num_replicas != wanted.num_replicas || current.max_age != wanted.max_age {
+            let updated = stream::Config {
+                num_replicas: wanted.num_replicas,
+                max_age: wanted.max_age,
+                ..current.clone()
+            };
+            self.jetstream
+                .update_stream(updated)
+                .await
+                .map_err(BusError::unavailable)?;
+            tracing::info!(
+                stream = wanted.name,
+                replicas = wanted.num_replicas,
+                max_age_secs = wanted.max_age.as_secs(),
+                "stream settings updated"
+            );
+        }
         Ok(())
     }
 
