@@ -71,7 +71,9 @@ enum Condition {
 /// An item as the knowledge compares it: codes parsed and text normalised once.
 #[derive(Debug, Clone)]
 pub(crate) struct View<'a> {
-    pub(crate) item: &'a Item,
+    /// Borrowed when an item is scored once; owned when a prepared item is kept (candidates
+    /// scored against many new items).
+    pub(crate) item: std::borrow::Cow<'a, Item>,
     pub(crate) nace: Vec<String>,
     pub(crate) waste: Option<WasteCode>,
     pub(crate) terms: TermSet,
@@ -89,6 +91,19 @@ pub(crate) struct View<'a> {
 const TRADE_ONLY_WEIGHT: f64 = 0.3;
 
 impl View<'_> {
+    /// The same view, owning its item: to be kept beyond the item it was made from.
+    pub(crate) fn into_owned(self) -> View<'static> {
+        View {
+            item: std::borrow::Cow::Owned(self.item.into_owned()),
+            nace: self.nace,
+            waste: self.waste,
+            terms: self.terms,
+            category_wastes: self.category_wastes,
+            activity_terms: self.activity_terms,
+            profile: self.profile,
+        }
+    }
+
     /// The input says what it needs beyond its organisation's trade: a listing category, a
     /// waste code, or a description.
     fn states_its_need(&self) -> bool {
@@ -234,7 +249,7 @@ impl Knowledge {
             .cloned()
             .collect();
         let mut view = View {
-            item,
+            item: std::borrow::Cow::Borrowed(item),
             activity_terms,
             nace,
             waste: item.ewc_code.as_deref().and_then(WasteCode::parse),

@@ -57,7 +57,13 @@ impl Knowledge {
 
 impl PreparedItem<'_> {
     pub fn item(&self) -> &Item {
-        self.0.item
+        &self.0.item
+    }
+
+    /// The same prepared item, owning a copy of its item: to be kept and scored again (a
+    /// candidate meets many new items; preparing is most of the cost of scoring).
+    pub fn into_owned(self) -> PreparedItem<'static> {
+        PreparedItem(self.0.into_owned())
     }
 }
 
@@ -68,11 +74,11 @@ pub fn score_prepared(
     knowledge: &Knowledge,
 ) -> Option<Scored> {
     let (out, inp) = (&output.0, &input.0);
-    if !may_pair(out.item, inp.item) {
+    if !may_pair(&out.item, &inp.item) {
         return None;
     }
     let assessment = assess_views(out, inp, knowledge);
-    let (output, input) = (out.item, inp.item);
+    let (output, input) = (&*out.item, &*inp.item);
     if assessment.score < SCORE_THRESHOLD {
         return None;
     }
@@ -94,7 +100,7 @@ fn may_pair(output: &Item, input: &Item) -> bool {
 
 /// Scores a pair of items already viewed by the knowledge (the evaluation views each once).
 pub(crate) fn assess_views<'k>(out: &View, inp: &View, knowledge: &'k Knowledge) -> Assessment<'k> {
-    let (output, input) = (out.item, inp.item);
+    let (output, input) = (&*out.item, &*inp.item);
     let mut factors = Vec::new();
 
     let category = match (&output.category, &input.category) {

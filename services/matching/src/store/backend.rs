@@ -191,9 +191,11 @@ macro_rules! matching_store {
                     )
                     .await?;
                     let now = synergies_platform::time::now();
-                    for candidate in &candidates {
+                    let plain: Vec<&Item> = candidates.iter().map(|c| &c.item).collect();
+                    let scores = delivery.scorer.substitutions(&item.item, &plain);
+                    for (candidate, scored) in candidates.iter().zip(scores) {
                         let (output, input) = oriented(&item, candidate);
-                        let Some(scored) = delivery.scorer.substitution(&output.item, &input.item) else { continue };
+                        let Some(scored) = scored else { continue };
                         let key = substitution_key(output.item.id, input.item.id);
                         kept.insert(key.clone());
                         let factors = factors_json(&factors_of(&scored));
