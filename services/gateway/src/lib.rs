@@ -218,6 +218,9 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::photos::thumbnail_public),
         )
         .route("/api/v1/inbox", get(api::inbox::list))
+        .route("/api/v1/inbox/unread-count", get(api::inbox::unread_count))
+        .route("/api/v1/inbox/read-all", post(api::inbox::read_all))
+        .route("/api/v1/inbox/{id}/read", post(api::inbox::mark_read))
         .route(
             "/api/v1/listings/{id}/conversations",
             post(api::exchanges::open),

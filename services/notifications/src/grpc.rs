@@ -10,12 +10,13 @@ use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::NotificationsError;
-use crate::store::{InboxStore, MailStore};
+use crate::store::{InboxItem, InboxPage, InboxStore, MailStore, Reader};
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
     mail: Arc<dyn MailStore>,
     verifier: Arc<Verifier>,
+    names: crate::names::OrganisationNames,
 }
 
 impl NotificationsApi {
@@ -23,11 +24,13 @@ impl NotificationsApi {
         store: Arc<dyn InboxStore>,
         mail: Arc<dyn MailStore>,
         verifier: Arc<Verifier>,
+        names: crate::names::OrganisationNames,
     ) -> Self {
         Self {
             store,
             mail,
             verifier,
+            names,
         }
     }
 }
@@ -40,38 +43,75 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
-        let items = self
-            .store
-            .inbox(
-                &caller.tenant,
-                member.user_id,
-                Some(member.organisation_id),
-                after,
-                limit + 1,
-            )
-            .await?;
+        let page = InboxPage {
+            after,
+            limit: limit + 1,
+            unread_only: request.unread_only,
+        };
+        self.names.learn_callers(&caller).await;
+        let items = self.store.inbox(reader, page).await?;
         let (items, next_page_token) = validate::into_page(items, limit, |item| item.id);
         Ok(Response::new(pb::ListInboxResponse {
-            items: items
-                .into_iter()
-                .map(|item| pb::InboxItem {
-                    id: item.id.to_string(),
-                    kind: item.kind,
-                    title: item.title.fr,
-                    body: item.body.fr,
-                    title_en: item.title.en,
-                    body_en: item.body.en,
-                    listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
-                    read: item.read,
-                    created_at: Some(timestamp(item.created_at)),
-                    event_id: item.event_id.to_string(),
-                })
-                .collect(),
+            items: items.into_iter().map(item_message).collect(),
             next_page_token,
         }))
+    }
+
+    async fn mark_inbox_item_read(
+        &self,
+        request: Request<pb::MarkInboxItemReadRequest>,
+    ) -> Result<Response<pb::MarkInboxItemReadResponse>, Status> {
+        // Read state is the reader's own: whoever may read their inbox may mark it.
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
+        let id = validate::uuid("id", &request.get_ref().id).map_err(NotificationsError::from)?;
+        let item = self
+            .store
+            .mark_read(reader, id, synergies_platform::time::now())
+            .await?
+            .ok_or(NotificationsError::ItemNotFound)?;
+        let unread_count = self.store.unread_count(reader).await?;
+        Ok(Response::new(pb::MarkInboxItemReadResponse {
+            item: Some(item_message(item)),
+            unread_count,
+        }))
+    }
+
+    async fn mark_all_inbox_read(
+        &self,
+        request: Request<pb::MarkAllInboxReadRequest>,
+    ) -> Result<Response<pb::MarkAllInboxReadResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
+        let marked = self
+            .store
+            .mark_all_read(reader, synergies_platform::time::now())
+            .await?;
+        let unread_count = self.store.unread_count(reader).await?;
+        Ok(Response::new(pb::MarkAllInboxReadResponse {
+            marked,
+            unread_count,
+        }))
+    }
+
+    async fn count_unread_inbox(
+        &self,
+        request: Request<pb::CountUnreadInboxRequest>,
+    ) -> Result<Response<pb::CountUnreadInboxResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        self.names.learn_callers(&caller).await;
+        let unread_count = self
+            .store
+            .unread_count(reader(&caller.tenant, &member))
+            .await?;
+        Ok(Response::new(pb::CountUnreadInboxResponse { unread_count }))
     }
 
     async fn list_outgoing_mail(
@@ -100,5 +140,36 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                 .collect(),
             next_page_token,
         }))
+    }
+}
+
+fn reader<'a>(tenant: &'a str, member: &synergies_platform::context::Member) -> Reader<'a> {
+    Reader {
+        tenant,
+        user_id: member.user_id,
+        organisation_id: Some(member.organisation_id),
+    }
+}
+
+fn item_message(item: InboxItem) -> pb::InboxItem {
+    let (subject_kind, subject_id) = item.subject.parts();
+    pb::InboxItem {
+        id: item.id.to_string(),
+        kind: item.kind,
+        title: item.title.fr,
+        body: item.body.fr,
+        title_en: item.title.en,
+        body_en: item.body.en,
+        listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
+        read: item.read,
+        created_at: Some(timestamp(item.created_at)),
+        event_id: item.event_id.to_string(),
+        subject_kind: subject_kind.to_owned(),
+        subject_id,
+        other_organisation_id: item
+            .other_organisation
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        other_organisation_name: item.other_organisation_name,
     }
 }

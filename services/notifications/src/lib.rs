@@ -1,11 +1,13 @@
 //! Notifications service: keeps each member's in-app inbox (matches, messages, reservations,
 //! completed exchanges, hidden listings) and writes and sends the platform's e-mails.
-//! (Preferences, digests and live pushes come with later issues.)
+//! Each reader has their own read state; items name the other organisation and say what they
+//! open (a conversation, a listing, a flow, a synergy).
 
 pub mod error;
 pub mod grpc;
 pub mod handler;
 pub mod mail;
+pub mod names;
 pub mod sender;
 pub mod store;
 
@@ -40,6 +42,9 @@ pub const RESERVATION_CANCELLATIONS_CONSUMER: &str = "notifications-reservation-
 pub const GROUPS_CONSUMER: &str = "notifications-synergy-groups";
 /// Durable consumer telling both sides that their exchange is on record.
 pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
+/// Durable consumer keeping the names of decided organisations (a new consumer beside the
+/// decisions' mail one, so that neither replays the other's history).
+pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names";
 
 synergies_platform::service_database!();
 
@@ -140,8 +145,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             env.shutdown.clone(),
         )))
     };
+    let names_task = env.spawn_consumer(
+        ORGANISATION_NAMES_CONSUMER,
+        <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
+        Arc::new(names::DecidedNamesHandler::new(Arc::clone(&store))),
+    );
+    let names = names::OrganisationNames::new(
+        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        Arc::clone(&store),
+    );
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
-        grpc::NotificationsApi::new(store, mail, env.verifier.clone()),
+        grpc::NotificationsApi::new(store, mail, env.verifier.clone(), names),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)
@@ -154,6 +168,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     decisions_task.await?;
     invitations_task.await?;
     erasures_task.await?;
+    names_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }
