@@ -102,6 +102,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/me", get(api::tenants::me).delete(api::me::erase))
         .route("/api/v1/me/export", get(api::me::export))
         .route(
+            "/api/v1/me/notification-preferences",
+            get(api::delivery_preferences::get).put(api::delivery_preferences::update),
+        )
+        .route(
             "/api/v1/listings",
             post(api::listings::create).get(api::listings::list),
         )

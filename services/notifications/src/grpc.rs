@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
+use synergies_platform::error::FieldError;
 use synergies_platform::events::timestamp;
 use synergies_platform::policy::{Action, authorize_request};
 use synergies_platform::validate;
@@ -10,13 +11,15 @@ use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::NotificationsError;
-use crate::store::{InboxItem, InboxPage, InboxStore, MailStore, Reader};
+use crate::preferences::{Category, Frequency, Preferences};
+use crate::store::{InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader};
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
     mail: Arc<dyn MailStore>,
     verifier: Arc<Verifier>,
     names: crate::names::OrganisationNames,
+    preferences: Arc<dyn PreferencesStore>,
 }
 
 impl NotificationsApi {
@@ -25,12 +28,14 @@ impl NotificationsApi {
         mail: Arc<dyn MailStore>,
         verifier: Arc<Verifier>,
         names: crate::names::OrganisationNames,
+        preferences: Arc<dyn PreferencesStore>,
     ) -> Self {
         Self {
             store,
             mail,
             verifier,
             names,
+            preferences,
         }
     }
 }
@@ -114,6 +119,68 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         Ok(Response::new(pb::CountUnreadInboxResponse { unread_count }))
     }
 
+    async fn get_delivery_preferences(
+        &self,
+        request: Request<pb::GetDeliveryPreferencesRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let set = self
+            .preferences
+            .set_preferences(&caller.tenant, member.user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn update_delivery_preferences(
+        &self,
+        request: Request<pb::UpdateDeliveryPreferencesRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        // Each member sets their own rhythm, as they read their own inbox.
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let choices = request
+            .into_inner()
+            .preferences
+            .iter()
+            .map(|p| {
+                let category = Category::parse(&p.category).ok_or_else(|| {
+                    FieldError::new(
+                        "category",
+                        "one of synergy, message, reservation, moderation, alert, reminder",
+                        "synergy, message, reservation, moderation, alert ou reminder",
+                    )
+                })?;
+                let frequency = Frequency::parse(&p.frequency).ok_or_else(|| {
+                    FieldError::new(
+                        "frequency",
+                        "one of immediate, daily, weekly, none",
+                        "immediate, daily, weekly ou none",
+                    )
+                })?;
+                Ok((category, frequency))
+            })
+            .collect::<Result<Vec<_>, FieldError>>()
+            .map_err(NotificationsError::from)?;
+        self.preferences
+            .choose(
+                &caller.tenant,
+                member.user_id,
+                &choices,
+                synergies_platform::time::now(),
+            )
+            .await?;
+        let set = self
+            .preferences
+            .set_preferences(&caller.tenant, member.user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
     async fn list_outgoing_mail(
         &self,
         request: Request<pb::ListOutgoingMailRequest>,
@@ -171,5 +238,18 @@ fn item_message(item: InboxItem) -> pb::InboxItem {
             .map(|id| id.to_string())
             .unwrap_or_default(),
         other_organisation_name: item.other_organisation_name,
+    }
+}
+
+fn preferences_message(preferences: &Preferences) -> pb::DeliveryPreferences {
+    pb::DeliveryPreferences {
+        preferences: preferences
+            .0
+            .iter()
+            .map(|(category, frequency)| pb::DeliveryPreference {
+                category: category.as_str().to_owned(),
+                frequency: frequency.as_str().to_owned(),
+            })
+            .collect(),
     }
 }

@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod handler;
 pub mod mail;
 pub mod names;
+pub mod preferences;
 pub mod sender;
 pub mod store;
 
@@ -155,7 +156,13 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         Arc::clone(&store),
     );
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
-        grpc::NotificationsApi::new(store, mail, env.verifier.clone(), names),
+        grpc::NotificationsApi::new(
+            store,
+            mail,
+            env.verifier.clone(),
+            names,
+            store::preferences_store(&database),
+        ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)

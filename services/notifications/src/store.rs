@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::error::NotificationsError;
 use crate::mail::Mail;
+use crate::preferences::{Category, Frequency};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboxItem {
@@ -193,6 +194,32 @@ pub trait MailStore: Send + Sync {
     ) -> Result<Vec<QueuedMail>, NotificationsError>;
 }
 
+/// Members' delivery preferences.
+#[async_trait]
+pub trait PreferencesStore: Send + Sync {
+    /// What the member set (categories they never set are absent).
+    async fn set_preferences(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+    ) -> Result<Vec<(Category, Frequency)>, NotificationsError>;
+    /// Sets the given categories (others keep what they were).
+    async fn choose(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+        choices: &[(Category, Frequency)],
+        at: DateTime<Utc>,
+    ) -> Result<(), NotificationsError>;
+}
+
+pub fn preferences_store(database: &Database) -> Arc<dyn PreferencesStore> {
+    match database {
+        Database::Postgres(pool) => Arc::new(PostgresStore { pool: pool.clone() }),
+        Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone() }),
+    }
+}
+
 pub fn mail_store(database: &Database) -> Arc<dyn MailStore> {
     match database {
         Database::Postgres(pool) => Arc::new(PostgresStore { pool: pool.clone() }),
@@ -324,6 +351,7 @@ macro_rules! inbox_store {
                 }
                 sqlx::query("DELETE FROM inbox_items WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM inbox_reads WHERE reader_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM delivery_preferences WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM outgoing_mail WHERE recipient = $1").bind(email).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -509,6 +537,50 @@ macro_rules! mail_store {
     };
 }
 
+macro_rules! preferences_store {
+    ($store:ident) => {
+        #[async_trait]
+        impl PreferencesStore for $store {
+            async fn set_preferences(&self, tenant: &str, user_id: Uuid) -> Result<Vec<(Category, Frequency)>, NotificationsError> {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT category, frequency FROM delivery_preferences WHERE tenant = $1 AND user_id = $2",
+                )
+                .bind(tenant)
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                // Values this version does not know (written by a newer one) are skipped.
+                Ok(rows
+                    .iter()
+                    .filter_map(|(c, f)| Some((Category::parse(c)?, Frequency::parse(f)?)))
+                    .collect())
+            }
+
+            async fn choose(&self, tenant: &str, user_id: Uuid, choices: &[(Category, Frequency)], at: DateTime<Utc>) -> Result<(), NotificationsError> {
+                let mut tx = self.pool.begin().await?;
+                for (category, frequency) in choices {
+                    sqlx::query(
+                        "INSERT INTO delivery_preferences (user_id, tenant, category, frequency, updated_at)
+                         VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (user_id, category) DO UPDATE SET frequency = excluded.frequency, updated_at = excluded.updated_at",
+                    )
+                    .bind(user_id)
+                    .bind(tenant)
+                    .bind(category.as_str())
+                    .bind(frequency.as_str())
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+preferences_store!(PostgresStore);
+preferences_store!(SqliteStore);
 inbox_store!(PostgresStore, sqlx::Postgres);
 mail_store!(PostgresStore, sqlx::Postgres);
 mail_store!(SqliteStore, sqlx::Sqlite);

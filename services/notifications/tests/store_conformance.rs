@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use synergies_notifications::mail::Mail;
 use synergies_notifications::store::{
-    self, InboxItem, InboxPage, InboxStore, MailStore, Reader, Subject,
+    self, InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader, Subject,
 };
 use synergies_platform::i18n::Text;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 struct Fixture {
     store: Arc<dyn InboxStore>,
+    preferences: Arc<dyn PreferencesStore>,
     mail: Arc<dyn MailStore>,
     _database: TestDatabase,
 }
@@ -26,6 +27,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     Some(Fixture {
         store: store::for_database(&database.database),
+        preferences: store::preferences_store(&database.database),
         mail: store::mail_store(&database.database),
         _database: database,
     })
@@ -336,7 +338,78 @@ async fn items_name_organisations_learned_later(f: Fixture) {
     );
 }
 
+async fn each_member_keeps_the_rhythms_they_set(f: Fixture) {
+    use synergies_notifications::preferences::{Category, Frequency};
+    let (anne, paul) = (Uuid::now_v7(), Uuid::now_v7());
+    let now = synergies_platform::time::now();
+    assert!(
+        f.preferences
+            .set_preferences("dijon", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    f.preferences
+        .choose(
+            "dijon",
+            anne,
+            &[
+                (Category::Message, Frequency::Daily),
+                (Category::Alert, Frequency::Never),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    // Setting again replaces; other categories keep theirs.
+    f.preferences
+        .choose(
+            "dijon",
+            anne,
+            &[(Category::Message, Frequency::Weekly)],
+            now,
+        )
+        .await
+        .unwrap();
+    let mut set = f.preferences.set_preferences("dijon", anne).await.unwrap();
+    set.sort_by_key(|(category, _)| *category);
+    assert_eq!(
+        set,
+        [
+            (Category::Message, Frequency::Weekly),
+            (Category::Alert, Frequency::Never)
+        ]
+    );
+    assert!(
+        f.preferences
+            .set_preferences("dijon", paul)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.preferences
+            .set_preferences("beaune", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Erasing the user forgets them.
+    f.store
+        .forget_user("erasures", Uuid::now_v7(), anne, "anne@example.fr")
+        .await
+        .unwrap();
+    assert!(
+        f.preferences
+            .set_preferences("dijon", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    each_member_keeps_the_rhythms_they_set,
     each_reader_reads_and_counts_their_own_items,
     items_name_organisations_learned_later,
     an_organisation_item_is_read_by_its_members_only,

@@ -322,3 +322,96 @@ async fn journey(platform: &Platform) {
         401
     );
 }
+
+#[tokio::test]
+async fn members_choose_when_they_get_e_mails_by_api_and_on_the_settings_page() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Cartonnerie Dupont").await;
+    let path = "/api/v1/me/notification-preferences";
+
+    // Defaults: messages and reservations at once, matches and alerts in the daily digest.
+    let (status, defaults) = client.get(path, &member.token).await;
+    assert_eq!(status, 200, "{defaults}");
+    assert_eq!(
+        defaults["preferences"],
+        json!({"alert": "daily", "message": "immediate", "moderation": "immediate",
+               "reminder": "daily", "reservation": "immediate", "synergy": "daily"})
+    );
+    // A member changes what they want; the rest stays.
+    let (status, changed) = client
+        .put(
+            path,
+            &member.token,
+            &json!({"preferences": {"synergy": "weekly", "message": "none"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(
+        (
+            &changed["preferences"]["synergy"],
+            &changed["preferences"]["message"],
+            &changed["preferences"]["reservation"]
+        ),
+        (&json!("weekly"), &json!("none"), &json!("immediate"))
+    );
+    for (body, field) in [
+        (json!({"preferences": {"synergy": "hourly"}}), "frequency"),
+        (json!({"preferences": {"gossip": "daily"}}), "category"),
+    ] {
+        let (status, refused) = client.put(path, &member.token, &body).await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{refused}"
+        );
+    }
+    assert_eq!(client.get(path, "").await.0, 401);
+
+    // The settings page shows the choices and saves the form.
+    let (status, _, html) = page(&platform, &member, "/dijon/notifications/reglages").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("name=\"synergy\" value=\"weekly\" checked"),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"message\" value=\"none\" checked"),
+        "{html}"
+    );
+    assert!(html.contains("Résumé quotidien"), "{html}");
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .post(format!(
+            "{}/dijon/notifications/reglages",
+            platform.base_url
+        ))
+        .header(
+            "Cookie",
+            format!(
+                "__Host-synergies-access={}; __Host-synergies-csrf=csrf-of-test",
+                member.token
+            ),
+        )
+        .form(&[
+            ("csrf_token", "csrf-of-test"),
+            ("message", "immediate"),
+            ("alert", "weekly"),
+        ])
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, saved) = client.get(path, &member.token).await;
+    assert_eq!(
+        (
+            &saved["preferences"]["message"],
+            &saved["preferences"]["alert"],
+            &saved["preferences"]["synergy"]
+        ),
+        (&json!("immediate"), &json!("weekly"), &json!("weekly"))
+    );
+}

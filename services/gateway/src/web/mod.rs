@@ -99,6 +99,10 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/impact", get(exchanges::impact))
         .route("/{tenant}/notifications", get(inbox::show))
         .route("/{tenant}/notifications/tout-lu", post(inbox::read_all))
+        .route(
+            "/{tenant}/notifications/reglages",
+            get(pages::delivery_preferences::show).post(pages::delivery_preferences::save),
+        )
         .route("/{tenant}/notifications/{id}", get(inbox::open))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
