@@ -112,6 +112,9 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
         self.names.learn_callers(&caller).await;
+        self.names
+            .learn_reader(&caller, &request.get_ref().language)
+            .await;
         let unread_count = self
             .store
             .unread_count(reader(&caller.tenant, &member))

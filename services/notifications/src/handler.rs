@@ -37,20 +37,77 @@ fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
 /// Turns an event into the inbox items it causes (none, one, or one per person told).
 pub type InboxItems = fn(&EventEnvelope, &Names) -> Result<Vec<InboxItem>, HandlerError>;
 
-/// Stores the inbox items of each event of one type, once per event.
+/// Stores the inbox items of each event of one type, once per event, and writes the e-mails
+/// of the members who want them at once.
 pub struct InboxHandler {
     store: Arc<dyn InboxStore>,
     consumer: &'static str,
     items: InboxItems,
+    mail: ImmediateMail,
+}
+
+/// What writing immediate e-mails needs.
+#[derive(Clone)]
+pub struct ImmediateMail {
+    pub mail: Arc<dyn crate::store::MailStore>,
+    pub preferences: Arc<dyn crate::store::PreferencesStore>,
+    /// `<public url>`, to which `/<tenant>/…` is added.
+    pub public_url: String,
+    pub sender: crate::sender::SenderWaker,
 }
 
 impl InboxHandler {
-    pub fn new(store: Arc<dyn InboxStore>, consumer: &'static str, items: InboxItems) -> Self {
+    pub fn new(
+        store: Arc<dyn InboxStore>,
+        consumer: &'static str,
+        items: InboxItems,
+        mail: ImmediateMail,
+    ) -> Self {
         Self {
             store,
             consumer,
             items,
+            mail,
         }
+    }
+
+    /// The e-mails of the items whose member wants this category at once and whose address
+    /// is known. An organisation's items (flows) go to its inbox only.
+    async fn immediate_mails(
+        &self,
+        items: &[InboxItem],
+    ) -> Result<Vec<crate::mail::Mail>, crate::error::NotificationsError> {
+        use crate::preferences::{Category, Frequency, Preferences};
+        let mut mails = Vec::new();
+        for item in items.iter().filter(|item| !item.for_organisation) {
+            let Some(category) = Category::of_kind(&item.kind) else {
+                continue;
+            };
+            let set = self
+                .mail
+                .preferences
+                .set_preferences(&item.tenant, item.user_id)
+                .await?;
+            if Preferences::from_set(&set).frequency(category) != Frequency::Immediate {
+                continue;
+            }
+            let Some((address, language)) = self.store.recipient(item.user_id).await? else {
+                tracing::info!(user_id = %item.user_id, "no address known yet: inbox only");
+                continue;
+            };
+            let tenant_url = format!(
+                "{}/{}",
+                self.mail.public_url.trim_end_matches('/'),
+                item.tenant
+            );
+            mails.push(crate::item_mail::item_mail(
+                item,
+                &address,
+                &language,
+                &tenant_url,
+            ));
+        }
+        Ok(mails)
     }
 }
 
@@ -73,6 +130,26 @@ impl EventHandler for InboxHandler {
             tracing::info!(event_type = %envelope.event_type, items = items.len(), "inbox items stored");
         } else {
             tracing::info!(event_type = %envelope.event_type, "event already handled, skipped");
+        }
+        // Written on every delivery (once per recipient and event): a crash after the items
+        // were stored still sends their e-mails when the event comes again. The items read back
+        // are the stored ones, so links open the item the member sees.
+        if !items.is_empty() {
+            let stored = self
+                .store
+                .items_of_event(&envelope.tenant, event_id)
+                .await
+                .map_err(handler_error)?;
+            let mails = self.immediate_mails(&stored).await.map_err(handler_error)?;
+            if !mails.is_empty() {
+                self.mail
+                    .mail
+                    .queue_item_mails(event_id, &envelope.tenant, &mails)
+                    .await
+                    .map_err(handler_error)?;
+                self.mail.sender.0.notify_one();
+                tracing::info!(event_type = %envelope.event_type, mails = mails.len(), "immediate e-mails queued");
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod grpc;
 pub mod handler;
+pub mod item_mail;
 pub mod mail;
 pub mod names;
 pub mod preferences;
@@ -54,8 +55,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (_relay, relay_task) = env.spawn_relay(&database);
+    let mail = store::mail_store(&database);
+    let sender_waker = sender::SenderWaker::default();
+    let immediate = handler::ImmediateMail {
+        mail: Arc::clone(&mail),
+        preferences: store::preferences_store(&database),
+        public_url: env.config.notifications.public_url.clone(),
+        sender: sender_waker.clone(),
+    };
     let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
-        let handler = handler::InboxHandler::new(Arc::clone(&store), consumer, items);
+        let handler =
+            handler::InboxHandler::new(Arc::clone(&store), consumer, items, immediate.clone());
         env.spawn_consumer(consumer, event_type, Arc::new(handler))
     };
     let inbox_tasks = [
@@ -95,8 +105,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             handler::exchange_completed_items,
         ),
     ];
-    let mail = store::mail_store(&database);
-    let sender_waker = sender::SenderWaker::default();
     let mail_consumer = |consumer: &'static str, event_type: &str, compose: handler::Compose| {
         let public_url = env.config.notifications.public_url.clone();
         let handler = handler::MailHandler::new(

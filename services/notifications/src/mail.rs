@@ -5,11 +5,14 @@ use synergies_proto::events::v1::{
 };
 
 /// A written e-mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Mail {
     pub recipient: String,
     pub subject: String,
+    /// The text part.
     pub body: String,
+    /// The HTML part; empty for text-only e-mails.
+    pub html: String,
 }
 
 /// The e-mail asking a new user to confirm their address.
@@ -58,6 +61,7 @@ pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
     }
 }
 
@@ -128,6 +132,7 @@ pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: 
         recipient: recipient.email.clone(),
         subject,
         body,
+        html: String::new(),
     }
 }
 
@@ -167,6 +172,7 @@ pub fn invitation(event: &UserInvited, public_url: &str) -> Mail {
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
     }
 }
 
@@ -208,6 +214,7 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
     }
 }
 
@@ -255,12 +262,20 @@ impl SmtpSender {
             .recipient
             .parse()
             .map_err(|_| SendError::Address(mail.recipient.clone()))?;
-        let message = lettre::Message::builder()
+        let builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())?;
+            .subject(&mail.subject);
+        let message = if mail.html.is_empty() {
+            builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(mail.body.clone())?
+        } else {
+            builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+                mail.body.clone(),
+                mail.html.clone(),
+            ))?
+        };
         self.transport.send(message).await?;
         Ok(())
     }

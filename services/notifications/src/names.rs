@@ -28,6 +28,8 @@ pub struct OrganisationNames {
     /// Organisations already learned by this process (names rarely change; a decision event
     /// renames).
     known: Arc<Mutex<HashSet<Uuid>>>,
+    /// Readers whose address (and this language) the service already holds.
+    readers: Arc<Mutex<HashSet<(Uuid, String)>>>,
 }
 
 impl OrganisationNames {
@@ -36,6 +38,52 @@ impl OrganisationNames {
             client: IdentityServiceClient::new(channel),
             store,
             known: Arc::default(),
+            readers: Arc::default(),
+        }
+    }
+
+    /// Learns the caller's address (from identity, on their behalf) and the language they read
+    /// in, to write to them about their inbox; once per process and language. Best effort.
+    pub async fn learn_reader(&self, caller: &CallerContext, language: &str) {
+        let Some(user_id) = caller.user_id else {
+            return;
+        };
+        let language = match language {
+            "fr" | "en" => Some(language),
+            _ => None,
+        };
+        let key = (user_id, language.unwrap_or_default().to_owned());
+        if self
+            .readers
+            .lock()
+            .is_ok_and(|readers| readers.contains(&key))
+        {
+            return;
+        }
+        let message = identity::GetUserRequest {
+            user_id: user_id.to_string(),
+        };
+        let user = match self.client.clone().get_user(request(message, caller)).await {
+            Ok(answer) => answer.into_inner().user,
+            Err(status) => {
+                tracing::debug!(%status, "identity did not give the caller's address");
+                return;
+            }
+        };
+        let Some(user) = user.filter(|u| !u.email.is_empty()) else {
+            return;
+        };
+        match self
+            .store
+            .remember_recipient(&caller.tenant, user_id, &user.email, language)
+            .await
+        {
+            Ok(()) => {
+                if let Ok(mut readers) = self.readers.lock() {
+                    readers.insert(key);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not keep a member's address"),
         }
     }
 

@@ -141,6 +141,25 @@ pub trait InboxStore: Send + Sync {
         organisation_id: Uuid,
         name: &str,
     ) -> Result<(), NotificationsError>;
+    /// The items an event caused, as stored (with their stored ids).
+    async fn items_of_event(
+        &self,
+        tenant: &str,
+        event_id: Uuid,
+    ) -> Result<Vec<InboxItem>, NotificationsError>;
+    /// Keeps a member's address, and their language when given.
+    async fn remember_recipient(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+        email: &str,
+        language: Option<&str>,
+    ) -> Result<(), NotificationsError>;
+    /// A member's address and language (`fr` or `en`), when known.
+    async fn recipient(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Option<(String, String)>, NotificationsError>;
     /// The names known of the tenant's organisations.
     async fn organisation_names(
         &self,
@@ -172,6 +191,14 @@ pub trait MailStore: Send + Sync {
         tenant: &str,
         mails: &[Mail],
     ) -> Result<bool, NotificationsError>;
+    /// Stores e-mails about an event's inbox items: once per recipient, however often called
+    /// (the inbox items are stored first; a crash in between writes them on redelivery).
+    async fn queue_item_mails(
+        &self,
+        event_id: Uuid,
+        tenant: &str,
+        mails: &[Mail],
+    ) -> Result<(), NotificationsError>;
     /// Unsent mails whose next attempt is due, oldest first.
     async fn due_mail(
         &self,
@@ -227,8 +254,7 @@ pub fn mail_store(database: &Database) -> Arc<dyn MailStore> {
     }
 }
 
-const MAIL_COLUMNS: &str =
-    "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error";
+const MAIL_COLUMNS: &str = "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error, html";
 
 pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     match database {
@@ -352,6 +378,7 @@ macro_rules! inbox_store {
                 sqlx::query("DELETE FROM inbox_items WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM inbox_reads WHERE reader_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM delivery_preferences WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM recipients WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM outgoing_mail WHERE recipient = $1").bind(email).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -435,6 +462,42 @@ macro_rules! inbox_store {
                 Ok(())
             }
 
+            async fn items_of_event(&self, tenant: &str, event_id: Uuid) -> Result<Vec<InboxItem>, NotificationsError> {
+                // Read as nobody in particular: the read state does not matter here.
+                let rows = sqlx::query(&format!(
+                    "{} WHERE i.tenant = $1 AND i.event_id = $3 ORDER BY i.id",
+                    select_items()
+                ))
+                .bind(tenant)
+                .bind(Option::<Uuid>::None)
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(Self::item_from).collect::<Result<_, _>>()?)
+            }
+
+            async fn remember_recipient(&self, tenant: &str, user_id: Uuid, email: &str, language: Option<&str>) -> Result<(), NotificationsError> {
+                sqlx::query(
+                    "INSERT INTO recipients (user_id, tenant, email, language) VALUES ($1, $2, $3, COALESCE($4, 'fr'))
+                     ON CONFLICT (user_id) DO UPDATE SET email = excluded.email,
+                       language = CASE WHEN $4 IS NULL THEN recipients.language ELSE excluded.language END",
+                )
+                .bind(user_id)
+                .bind(tenant)
+                .bind(email)
+                .bind(language)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn recipient(&self, user_id: Uuid) -> Result<Option<(String, String)>, NotificationsError> {
+                Ok(sqlx::query_as("SELECT email, language FROM recipients WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
             async fn organisation_names(&self, tenant: &str) -> Result<HashMap<Uuid, String>, NotificationsError> {
                 let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT organisation_id, name FROM organisation_names WHERE tenant = $1")
                     .bind(tenant)
@@ -449,11 +512,33 @@ macro_rules! inbox_store {
 macro_rules! mail_store {
     ($store:ident, $database:ty) => {
         impl $store {
+            /// One mail per recipient per event, however often it is written.
+            async fn insert_mails(tx: &mut <$database as sqlx::Database>::Connection, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<(), sqlx::Error> {
+                let now = synergies_platform::time::now();
+                for mail in mails {
+                    sqlx::query(
+                        "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at, html)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (event_id, recipient) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(tenant)
+                    .bind(&mail.recipient)
+                    .bind(&mail.subject)
+                    .bind(&mail.body)
+                    .bind(event_id)
+                    .bind(now)
+                    .bind(&mail.html)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
             fn queued_from(row: &<$database as sqlx::Database>::Row) -> Result<QueuedMail, sqlx::Error> {
                 Ok(QueuedMail {
                     id: row.try_get("id")?,
                     tenant: row.try_get("tenant")?,
-                    mail: Mail { recipient: row.try_get("recipient")?, subject: row.try_get("subject")?, body: row.try_get("body")? },
+                    mail: Mail { recipient: row.try_get("recipient")?, subject: row.try_get("subject")?, body: row.try_get("body")?, html: row.try_get("html")? },
                     event_id: row.try_get("event_id")?,
                     created_at: row.try_get("created_at")?,
                     sent_at: row.try_get("sent_at")?,
@@ -470,24 +555,16 @@ macro_rules! mail_store {
                 if !tx.first_delivery(consumer, event_id).await? {
                     return Ok(false);
                 }
-                let now = synergies_platform::time::now();
-                for mail in mails {
-                    sqlx::query(
-                        "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (event_id, recipient) DO NOTHING",
-                    )
-                    .bind(Uuid::now_v7())
-                    .bind(tenant)
-                    .bind(&mail.recipient)
-                    .bind(&mail.subject)
-                    .bind(&mail.body)
-                    .bind(event_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                Self::insert_mails(&mut *tx, event_id, tenant, mails).await?;
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            async fn queue_item_mails(&self, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<(), NotificationsError> {
+                let mut tx = self.pool.begin().await?;
+                Self::insert_mails(&mut *tx, event_id, tenant, mails).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn due_mail(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<QueuedMail>, NotificationsError> {

@@ -172,6 +172,7 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
         recipient: "marie@cartonnerie.fr".into(),
         subject: "Confirmez".into(),
         body: "…".into(),
+        html: String::new(),
     };
     let event = Uuid::now_v7();
     assert!(
@@ -408,7 +409,61 @@ async fn each_member_keeps_the_rhythms_they_set(f: Fixture) {
     );
 }
 
+async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
+    let user = Uuid::now_v7();
+    let event = Uuid::now_v7();
+    let told = item("dijon", user, event);
+    f.store
+        .deliver("n", event, std::slice::from_ref(&told))
+        .await
+        .unwrap();
+    let stored = f.store.items_of_event("dijon", event).await.unwrap();
+    assert_eq!(stored.iter().map(|i| i.id).collect::<Vec<_>>(), [told.id]);
+    assert!(
+        f.store
+            .items_of_event("beaune", event)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(f.store.recipient(user).await.unwrap(), None);
+    f.store
+        .remember_recipient("dijon", user, "anne@example.fr", Some("en"))
+        .await
+        .unwrap();
+    // Learned again without a language: the language stays.
+    f.store
+        .remember_recipient("dijon", user, "anne@example.fr", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.recipient(user).await.unwrap(),
+        Some(("anne@example.fr".to_owned(), "en".to_owned()))
+    );
+    let mail = Mail {
+        recipient: "anne@example.fr".into(),
+        subject: "New message".into(),
+        body: "text".into(),
+        html: "<p>html</p>".into(),
+    };
+    for _ in 0..2 {
+        f.mail
+            .queue_item_mails(event, "dijon", std::slice::from_ref(&mail))
+            .await
+            .unwrap();
+    }
+    let due = f
+        .mail
+        .due_mail(synergies_platform::time::now(), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].mail, mail);
+}
+
 synergies_platform::store_conformance!(open;
+    item_mails_are_written_once_per_recipient_and_event,
     each_member_keeps_the_rhythms_they_set,
     each_reader_reads_and_counts_their_own_items,
     items_name_organisations_learned_later,

@@ -8,6 +8,7 @@ mod demo;
 mod exchanges;
 mod flows;
 mod inbox;
+mod item_mails;
 mod joining_a_territory;
 mod listing_photos;
 mod listings_lifecycle;

@@ -120,7 +120,7 @@ pub(crate) async fn count_unread(
 ) -> Result<u64, ApiError> {
     Ok(idempotent_call(|| {
         let mut client = state.notifications.clone();
-        let call = request(pb::CountUnreadInboxRequest {}, caller);
+        let call = request(pb::CountUnreadInboxRequest::default(), caller);
         async move { client.count_unread_inbox(call).await }
     })
     .await?

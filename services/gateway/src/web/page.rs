@@ -256,7 +256,7 @@ impl FromRequestParts<GatewayState> for Page {
         let lang = language(parts, tenant.default_language);
         let viewer = viewer(parts, state, &slug).await;
         let unread = match &viewer {
-            Some(viewer) if viewer.is_member() => unread_count(state, &viewer.caller).await,
+            Some(viewer) if viewer.is_member() => unread_count(state, &viewer.caller, lang).await,
             _ => None,
         };
         Ok(Self {
@@ -271,11 +271,12 @@ impl FromRequestParts<GatewayState> for Page {
 
 /// The badge's count. Best effort and asked once (no retries): a page is shown without it
 /// rather than late or not at all.
-async fn unread_count(state: &GatewayState, caller: &CallerContext) -> Option<u64> {
-    let call = synergies_platform::context::request(
-        synergies_proto::notifications::v1::CountUnreadInboxRequest {},
-        caller,
-    );
+async fn unread_count(state: &GatewayState, caller: &CallerContext, lang: Language) -> Option<u64> {
+    // The page's language tells notifications which language to write e-mails in.
+    let message = synergies_proto::notifications::v1::CountUnreadInboxRequest {
+        language: lang.code().to_owned(),
+    };
+    let call = synergies_platform::context::request(message, caller);
     match state.notifications.clone().count_unread_inbox(call).await {
         Ok(answer) => Some(answer.into_inner().unread_count),
         Err(status) => {
