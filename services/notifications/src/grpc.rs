@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 use crate::error::NotificationsError;
 use crate::preferences::{Category, Frequency, Preferences};
 use crate::store::{InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader};
+use crate::unsubscribe::Scope;
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
@@ -20,6 +21,7 @@ pub struct NotificationsApi {
     verifier: Arc<Verifier>,
     names: crate::names::OrganisationNames,
     preferences: Arc<dyn PreferencesStore>,
+    signer: crate::unsubscribe::LinkSigner,
 }
 
 impl NotificationsApi {
@@ -29,6 +31,7 @@ impl NotificationsApi {
         verifier: Arc<Verifier>,
         names: crate::names::OrganisationNames,
         preferences: Arc<dyn PreferencesStore>,
+        signer: crate::unsubscribe::LinkSigner,
     ) -> Self {
         Self {
             store,
@@ -36,8 +39,54 @@ impl NotificationsApi {
             verifier,
             names,
             preferences,
+            signer,
         }
     }
+}
+
+impl NotificationsApi {
+    /// The member a settings token was signed for.
+    fn settings_holder(&self, tenant: &str, token: &str) -> Result<uuid::Uuid, NotificationsError> {
+        match self.signer.verify(tenant, token) {
+            Some((user_id, Scope::Settings)) => Ok(user_id),
+            _ => Err(invalid_link().into()),
+        }
+    }
+}
+
+fn invalid_link() -> FieldError {
+    FieldError::new(
+        "token",
+        "this link is not valid: use the link of your latest e-mail",
+        "ce lien n'est pas valide : utilisez le lien de votre dernier e-mail",
+    )
+}
+
+/// The categories and rhythms a member chose, checked.
+fn choices(
+    preferences: &[pb::DeliveryPreference],
+) -> Result<Vec<(Category, Frequency)>, NotificationsError> {
+    preferences
+        .iter()
+        .map(|p| {
+            let category = Category::parse(&p.category).ok_or_else(|| {
+                FieldError::new(
+                    "category",
+                    "one of synergy, message, reservation, moderation, alert, reminder",
+                    "synergy, message, reservation, moderation, alert ou reminder",
+                )
+            })?;
+            let frequency = Frequency::parse(&p.frequency).ok_or_else(|| {
+                FieldError::new(
+                    "frequency",
+                    "one of immediate, daily, weekly, none",
+                    "immediate, daily, weekly ou none",
+                )
+            })?;
+            Ok((category, frequency))
+        })
+        .collect::<Result<Vec<_>, FieldError>>()
+        .map_err(NotificationsError::from)
 }
 
 #[tonic::async_trait]
@@ -144,29 +193,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         // Each member sets their own rhythm, as they read their own inbox.
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
-        let choices = request
-            .into_inner()
-            .preferences
-            .iter()
-            .map(|p| {
-                let category = Category::parse(&p.category).ok_or_else(|| {
-                    FieldError::new(
-                        "category",
-                        "one of synergy, message, reservation, moderation, alert, reminder",
-                        "synergy, message, reservation, moderation, alert ou reminder",
-                    )
-                })?;
-                let frequency = Frequency::parse(&p.frequency).ok_or_else(|| {
-                    FieldError::new(
-                        "frequency",
-                        "one of immediate, daily, weekly, none",
-                        "immediate, daily, weekly ou none",
-                    )
-                })?;
-                Ok((category, frequency))
-            })
-            .collect::<Result<Vec<_>, FieldError>>()
-            .map_err(NotificationsError::from)?;
+        let choices = choices(&request.into_inner().preferences)?;
         self.preferences
             .choose(
                 &caller.tenant,
@@ -182,6 +209,66 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         Ok(Response::new(preferences_message(&Preferences::from_set(
             &set,
         ))))
+    }
+
+    async fn get_preferences_by_token(
+        &self,
+        request: Request<pb::GetPreferencesByTokenRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        // The signed token is the authority: no sign-in.
+        let request = request.into_inner();
+        let user_id = self.settings_holder(&request.tenant, &request.token)?;
+        let set = self
+            .preferences
+            .set_preferences(&request.tenant, user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn update_preferences_by_token(
+        &self,
+        request: Request<pb::UpdatePreferencesByTokenRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        let request = request.into_inner();
+        let user_id = self.settings_holder(&request.tenant, &request.token)?;
+        let choices = choices(&request.preferences)?;
+        let now = synergies_platform::time::now();
+        self.preferences
+            .choose(&request.tenant, user_id, &choices, now)
+            .await?;
+        let set = self
+            .preferences
+            .set_preferences(&request.tenant, user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn unsubscribe_by_token(
+        &self,
+        request: Request<pb::UnsubscribeByTokenRequest>,
+    ) -> Result<Response<pb::UnsubscribeByTokenResponse>, Status> {
+        let request = request.into_inner();
+        let Some((user_id, Scope::Unsubscribe(category))) =
+            self.signer.verify(&request.tenant, &request.token)
+        else {
+            return Err(NotificationsError::from(invalid_link()).into());
+        };
+        self.preferences
+            .choose(
+                &request.tenant,
+                user_id,
+                &[(category, Frequency::Never)],
+                synergies_platform::time::now(),
+            )
+            .await?;
+        tracing::info!(%user_id, %category, "unsubscribed by one click");
+        Ok(Response::new(pb::UnsubscribeByTokenResponse {
+            category: category.as_str().to_owned(),
+        }))
     }
 
     async fn list_outgoing_mail(

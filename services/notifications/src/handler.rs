@@ -54,6 +54,7 @@ pub struct ImmediateMail {
     /// `<public url>`, to which `/<tenant>/…` is added.
     pub public_url: String,
     pub sender: crate::sender::SenderWaker,
+    pub signer: crate::unsubscribe::LinkSigner,
 }
 
 impl InboxHandler {
@@ -100,11 +101,23 @@ impl InboxHandler {
                 self.mail.public_url.trim_end_matches('/'),
                 item.tenant
             );
+            let token = |scope| self.mail.signer.token(&item.tenant, item.user_id, scope);
+            let links = crate::item_mail::MailLinks {
+                settings: format!(
+                    "{tenant_url}/e-mails?token={}",
+                    token(crate::unsubscribe::Scope::Settings)
+                ),
+                unsubscribe: format!(
+                    "{tenant_url}/e-mails/desabonnement?token={}",
+                    token(crate::unsubscribe::Scope::Unsubscribe(category))
+                ),
+            };
             mails.push(crate::item_mail::item_mail(
                 item,
                 &address,
                 &language,
                 &tenant_url,
+                &links,
             ));
         }
         Ok(mails)

@@ -13,9 +13,23 @@ fn escaped(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The signed links of an e-mail, which work without signing in.
+pub struct MailLinks {
+    /// The member's e-mail settings.
+    pub settings: String,
+    /// One-click unsubscribe from the item's category.
+    pub unsubscribe: String,
+}
+
 /// The e-mail about `item` to `address`, in `language` (`en`, else French). `tenant_url` is
 /// `<public url>/<tenant>`.
-pub fn item_mail(item: &InboxItem, address: &str, language: &str, tenant_url: &str) -> Mail {
+pub fn item_mail(
+    item: &InboxItem,
+    address: &str,
+    language: &str,
+    tenant_url: &str,
+    links: &MailLinks,
+) -> Mail {
     let english = language == "en" && !item.title.en.is_empty();
     let (title, body) = if english {
         (&item.title.en, &item.body.en)
@@ -23,7 +37,7 @@ pub fn item_mail(item: &InboxItem, address: &str, language: &str, tenant_url: &s
         (&item.title.fr, &item.body.fr)
     };
     let open = format!("{tenant_url}/notifications/{}", item.id);
-    let settings = format!("{tenant_url}/notifications/reglages");
+    let settings = &links.settings;
     let (from_label, open_label, why, settings_label) = if english {
         (
             "From",
@@ -63,13 +77,14 @@ pub fn item_mail(item: &InboxItem, address: &str, language: &str, tenant_url: &s
         title = escaped(title),
         body = escaped(body),
         open = escaped(&open),
-        settings = escaped(&settings),
+        settings = escaped(settings),
     );
     Mail {
         recipient: address.to_owned(),
         subject: title.clone(),
         body: text,
         html,
+        list_unsubscribe: links.unsubscribe.clone(),
     }
 }
 
@@ -97,7 +112,12 @@ mod tests {
             other_organisation: None,
             other_organisation_name: "Brasserie & Co".into(),
         };
-        let french = item_mail(&item, "a@b.fr", "fr", "https://x.fr/dijon");
+        let links = MailLinks {
+            settings: "https://x.fr/dijon/e-mails?token=s".into(),
+            unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=u".into(),
+        };
+        let french = item_mail(&item, "a@b.fr", "fr", "https://x.fr/dijon", &links);
+        assert_eq!(french.list_unsubscribe, links.unsubscribe);
         assert_eq!(french.subject, "Nouveau message <b>");
         assert!(french.body.contains(&format!(
             "Ouvrir : https://x.fr/dijon/notifications/{}",
@@ -106,7 +126,7 @@ mod tests {
         assert!(french.body.contains("De la part de : Brasserie & Co"));
         assert!(french.html.contains("<strong>Brasserie &amp; Co</strong>"));
         assert!(french.html.contains("Nouveau message &lt;b&gt;"));
-        let english = item_mail(&item, "a@b.fr", "en", "https://x.fr/dijon");
+        let english = item_mail(&item, "a@b.fr", "en", "https://x.fr/dijon", &links);
         assert!(english.body.starts_with("New message <b>\n\nHello"));
     }
 }

@@ -12,6 +12,7 @@ pub mod names;
 pub mod preferences;
 pub mod sender;
 pub mod store;
+pub mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -48,6 +49,9 @@ pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
 /// decisions' mail one, so that neither replays the other's history).
 pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names";
 
+/// The key the e-mails' links are signed with.
+const UNSUBSCRIBE_KEY: &str = "e-mail-links";
+
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
@@ -57,7 +61,9 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let (_relay, relay_task) = env.spawn_relay(&database);
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
+    let signer = unsubscribe::LinkSigner::new(store.signing_key(UNSUBSCRIBE_KEY).await?);
     let immediate = handler::ImmediateMail {
+        signer: signer.clone(),
         mail: Arc::clone(&mail),
         preferences: store::preferences_store(&database),
         public_url: env.config.notifications.public_url.clone(),
@@ -170,6 +176,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             env.verifier.clone(),
             names,
             store::preferences_store(&database),
+            signer,
         ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");

@@ -13,6 +13,9 @@ pub struct Mail {
     pub body: String,
     /// The HTML part; empty for text-only e-mails.
     pub html: String,
+    /// The one-click unsubscribe address (`List-Unsubscribe`, RFC 8058); empty for account
+    /// e-mails, which cannot be turned off.
+    pub list_unsubscribe: String,
 }
 
 /// The e-mail asking a new user to confirm their address.
@@ -62,6 +65,7 @@ pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail
         subject,
         body,
         html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -133,6 +137,7 @@ pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: 
         subject,
         body,
         html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -173,6 +178,7 @@ pub fn invitation(event: &UserInvited, public_url: &str) -> Mail {
         subject,
         body,
         html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -215,6 +221,7 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
         subject,
         body,
         html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -262,10 +269,22 @@ impl SmtpSender {
             .recipient
             .parse()
             .map_err(|_| SendError::Address(mail.recipient.clone()))?;
-        let builder = lettre::Message::builder()
+        let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject);
+        if !mail.list_unsubscribe.is_empty() {
+            use lettre::message::header::{HeaderName, HeaderValue};
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{}>", mail.list_unsubscribe),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
         let message = if mail.html.is_empty() {
             builder
                 .header(lettre::message::header::ContentType::TEXT_PLAIN)

@@ -160,6 +160,8 @@ pub trait InboxStore: Send + Sync {
         &self,
         user_id: Uuid,
     ) -> Result<Option<(String, String)>, NotificationsError>;
+    /// The secret named `name`, made (32 random bytes) by the first caller.
+    async fn signing_key(&self, name: &str) -> Result<Vec<u8>, NotificationsError>;
     /// The names known of the tenant's organisations.
     async fn organisation_names(
         &self,
@@ -254,7 +256,7 @@ pub fn mail_store(database: &Database) -> Arc<dyn MailStore> {
     }
 }
 
-const MAIL_COLUMNS: &str = "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error, html";
+const MAIL_COLUMNS: &str = "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error, html, list_unsubscribe";
 
 pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     match database {
@@ -476,6 +478,19 @@ macro_rules! inbox_store {
                 Ok(rows.iter().map(Self::item_from).collect::<Result<_, _>>()?)
             }
 
+            async fn signing_key(&self, name: &str) -> Result<Vec<u8>, NotificationsError> {
+                let fresh: [u8; 32] = rand::random();
+                sqlx::query("INSERT INTO signing_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(fresh.as_slice())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(sqlx::query_scalar("SELECT secret FROM signing_keys WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn remember_recipient(&self, tenant: &str, user_id: Uuid, email: &str, language: Option<&str>) -> Result<(), NotificationsError> {
                 sqlx::query(
                     "INSERT INTO recipients (user_id, tenant, email, language) VALUES ($1, $2, $3, COALESCE($4, 'fr'))
@@ -517,8 +532,8 @@ macro_rules! mail_store {
                 let now = synergies_platform::time::now();
                 for mail in mails {
                     sqlx::query(
-                        "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at, html)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (event_id, recipient) DO NOTHING",
+                        "INSERT INTO outgoing_mail (id, tenant, recipient, subject, body, event_id, created_at, next_attempt_at, html, list_unsubscribe)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) ON CONFLICT (event_id, recipient) DO NOTHING",
                     )
                     .bind(Uuid::now_v7())
                     .bind(tenant)
@@ -528,6 +543,7 @@ macro_rules! mail_store {
                     .bind(event_id)
                     .bind(now)
                     .bind(&mail.html)
+                    .bind(&mail.list_unsubscribe)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -538,7 +554,7 @@ macro_rules! mail_store {
                 Ok(QueuedMail {
                     id: row.try_get("id")?,
                     tenant: row.try_get("tenant")?,
-                    mail: Mail { recipient: row.try_get("recipient")?, subject: row.try_get("subject")?, body: row.try_get("body")?, html: row.try_get("html")? },
+                    mail: Mail { recipient: row.try_get("recipient")?, subject: row.try_get("subject")?, body: row.try_get("body")?, html: row.try_get("html")?, list_unsubscribe: row.try_get("list_unsubscribe")? },
                     event_id: row.try_get("event_id")?,
                     created_at: row.try_get("created_at")?,
                     sent_at: row.try_get("sent_at")?,

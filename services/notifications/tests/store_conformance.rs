@@ -173,6 +173,7 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
         subject: "Confirmez".into(),
         body: "…".into(),
         html: String::new(),
+        list_unsubscribe: String::new(),
     };
     let event = Uuid::now_v7();
     assert!(
@@ -446,6 +447,7 @@ async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
         subject: "New message".into(),
         body: "text".into(),
         html: "<p>html</p>".into(),
+        list_unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=t".into(),
     };
     for _ in 0..2 {
         f.mail
@@ -460,6 +462,10 @@ async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
         .unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].mail, mail);
+    // The key links are signed with is made once and kept.
+    let key = f.store.signing_key("links").await.unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(f.store.signing_key("links").await.unwrap(), key);
 }
 
 synergies_platform::store_conformance!(open;

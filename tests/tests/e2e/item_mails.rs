@@ -37,6 +37,15 @@ async fn visit_in(platform: &Platform, member: &Member, language: &str) {
     assert_eq!(response.status().as_u16(), 200);
 }
 
+/// The URL that follows `label` in a text part.
+fn url_after(mail: &str, label: &str) -> String {
+    mail.split(label)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{label} in {mail}"))
+        .to_owned()
+}
+
 #[tokio::test]
 async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they_chose() {
     let sink = SmtpSink::start().await;
@@ -86,7 +95,54 @@ async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they
         mail.contains("<strong>Brasserie du Lac</strong>"),
         "an HTML part: {mail}"
     );
-    assert!(mail.contains("/dijon/notifications/reglages"), "{mail}");
+    assert!(
+        mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{mail}"
+    );
+
+    // The settings link works without signing in; a tampered token does not.
+    let settings = url_after(&mail, "Change when you receive e-mails: ");
+    assert!(settings.contains("/dijon/e-mails?token="), "{settings}");
+    let anonymous = reqwest::Client::new();
+    let page = anonymous
+        .get(&settings)
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("name=\"message\" value=\"immediate\" checked"),
+        "{html}"
+    );
+    let tampered = settings.replace(".settings.", ".message.");
+    let refused = anonymous
+        .get(&tampered)
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(refused.status().as_u16(), 400);
+
+    // One click (RFC 8058): the mail client POSTs without cookies; messages stop.
+    let unsubscribe = mail
+        .split("List-Unsubscribe: <")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("a List-Unsubscribe header")
+        .to_owned();
+    let clicked = anonymous
+        .post(&unsubscribe)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(clicked.status().as_u16(), 200);
+    let (_, preferences) = client
+        .get("/api/v1/me/notification-preferences", &giver.token)
+        .await;
+    assert_eq!(preferences["preferences"]["message"], "none");
+    assert_eq!(preferences["preferences"]["reservation"], "immediate");
 
     // The taker wants no e-mail for messages; reservations still come at once, in French.
     let (status, _) = client

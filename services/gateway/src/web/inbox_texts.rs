@@ -51,6 +51,17 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
     ("inbox.settings_save", "Enregistrer", "Save"),
     ("inbox.unread", "non lues", "unread"),
     ("inbox.unread_only", "Non lues", "Unread"),
+    ("inbox.unsubscribe", "Me désabonner", "Unsubscribe"),
+    (
+        "inbox.unsubscribe_confirm",
+        "Ne plus recevoir d'e-mails pour :",
+        "Stop receiving e-mails for:",
+    ),
+    (
+        "inbox.unsubscribed",
+        "Vous ne recevrez plus d'e-mails pour :",
+        "You will no longer receive e-mails for:",
+    ),
     (
         "notice.delivery_saved",
         "Vos réglages d'e-mails sont enregistrés.",

@@ -100,6 +100,16 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/notifications", get(inbox::show))
         .route("/{tenant}/notifications/tout-lu", post(inbox::read_all))
         .route(
+            "/{tenant}/e-mails",
+            get(pages::delivery_preferences::show_by_token)
+                .post(pages::delivery_preferences::save_by_token),
+        )
+        .route(
+            "/{tenant}/e-mails/desabonnement",
+            get(pages::delivery_preferences::unsubscribe_form)
+                .post(pages::delivery_preferences::unsubscribe),
+        )
+        .route(
             "/{tenant}/notifications/reglages",
             get(pages::delivery_preferences::show).post(pages::delivery_preferences::save),
         )
