@@ -88,11 +88,14 @@ fn python() -> String {
     std::env::var("SYNERGIES_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
-/// Headers and the transfer-decoded body, through Python's e-mail parser.
+/// Headers (`To`, `Subject`, `List-*`) and the transfer-decoded body (each part of a multipart one, text then HTML),
+/// through Python's e-mail parser.
 fn decode(path: &PathBuf) -> Option<String> {
     let script = "import email,sys\nm=email.message_from_file(open(sys.argv[1]))\n\
                   print('To: '+str(m['To']))\nprint('Subject: '+str(email.header.make_header(email.header.decode_header(m['Subject']))))\n\
-                  print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))";
+                  [print(k+': '+str(v)) for k,v in m.items() if k.startswith('List-')]\n\
+                  parts=[p for p in m.walk() if not p.is_multipart()]\n\
+                  [print(p.get_payload(decode=True).decode(p.get_content_charset() or 'utf-8')) for p in parts]";
     let output = Command::new(python())
         .args(["-c", script])
         .arg(path)

@@ -102,6 +102,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/me", get(api::tenants::me).delete(api::me::erase))
         .route("/api/v1/me/export", get(api::me::export))
         .route(
+            "/api/v1/me/notification-preferences",
+            get(api::delivery_preferences::get).put(api::delivery_preferences::update),
+        )
+        .route(
             "/api/v1/listings",
             post(api::listings::create).get(api::listings::list),
         )
@@ -218,6 +222,9 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             get(api::photos::thumbnail_public),
         )
         .route("/api/v1/inbox", get(api::inbox::list))
+        .route("/api/v1/inbox/unread-count", get(api::inbox::unread_count))
+        .route("/api/v1/inbox/read-all", post(api::inbox::read_all))
+        .route("/api/v1/inbox/{id}/read", post(api::inbox::mark_read))
         .route(
             "/api/v1/listings/{id}/conversations",
             post(api::exchanges::open),

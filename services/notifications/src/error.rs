@@ -4,6 +4,8 @@ use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
 pub enum NotificationsError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    #[error("inbox item not found")]
+    ItemNotFound,
     #[error("notifications storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -12,6 +14,7 @@ impl ServiceError for NotificationsError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::ItemNotFound => ErrorCode::NotFound,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
@@ -19,6 +22,7 @@ impl ServiceError for NotificationsError {
     fn in_french(&self) -> String {
         match self {
             Self::Invalid(error) => error.in_french(),
+            Self::ItemNotFound => "notification introuvable".to_owned(),
             Self::Storage(_) => "erreur interne".to_owned(),
         }
     }
@@ -26,7 +30,7 @@ impl ServiceError for NotificationsError {
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),
-            Self::Storage(_) => None,
+            Self::ItemNotFound | Self::Storage(_) => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use synergies_platform::auth::Verifier;
+use synergies_platform::error::FieldError;
 use synergies_platform::events::timestamp;
 use synergies_platform::policy::{Action, authorize_request};
 use synergies_platform::validate;
@@ -10,12 +11,17 @@ use synergies_proto::notifications::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::NotificationsError;
-use crate::store::{InboxStore, MailStore};
+use crate::preferences::{Category, Frequency, Preferences};
+use crate::store::{InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader};
+use crate::unsubscribe::Scope;
 
 pub struct NotificationsApi {
     store: Arc<dyn InboxStore>,
     mail: Arc<dyn MailStore>,
     verifier: Arc<Verifier>,
+    names: crate::names::OrganisationNames,
+    preferences: Arc<dyn PreferencesStore>,
+    signer: crate::unsubscribe::LinkSigner,
 }
 
 impl NotificationsApi {
@@ -23,13 +29,64 @@ impl NotificationsApi {
         store: Arc<dyn InboxStore>,
         mail: Arc<dyn MailStore>,
         verifier: Arc<Verifier>,
+        names: crate::names::OrganisationNames,
+        preferences: Arc<dyn PreferencesStore>,
+        signer: crate::unsubscribe::LinkSigner,
     ) -> Self {
         Self {
             store,
             mail,
             verifier,
+            names,
+            preferences,
+            signer,
         }
     }
+}
+
+impl NotificationsApi {
+    /// The member a settings token was signed for.
+    fn settings_holder(&self, tenant: &str, token: &str) -> Result<uuid::Uuid, NotificationsError> {
+        match self.signer.verify(tenant, token) {
+            Some((user_id, Scope::Settings)) => Ok(user_id),
+            _ => Err(invalid_link().into()),
+        }
+    }
+}
+
+fn invalid_link() -> FieldError {
+    FieldError::new(
+        "token",
+        "this link is not valid: use the link of your latest e-mail",
+        "ce lien n'est pas valide : utilisez le lien de votre dernier e-mail",
+    )
+}
+
+/// The categories and rhythms a member chose, checked.
+fn choices(
+    preferences: &[pb::DeliveryPreference],
+) -> Result<Vec<(Category, Frequency)>, NotificationsError> {
+    preferences
+        .iter()
+        .map(|p| {
+            let category = Category::parse(&p.category).ok_or_else(|| {
+                FieldError::new(
+                    "category",
+                    "one of synergy, message, reservation, moderation, alert, reminder",
+                    "synergy, message, reservation, moderation, alert ou reminder",
+                )
+            })?;
+            let frequency = Frequency::parse(&p.frequency).ok_or_else(|| {
+                FieldError::new(
+                    "frequency",
+                    "one of immediate, daily, weekly, none",
+                    "immediate, daily, weekly ou none",
+                )
+            })?;
+            Ok((category, frequency))
+        })
+        .collect::<Result<Vec<_>, FieldError>>()
+        .map_err(NotificationsError::from)
 }
 
 #[tonic::async_trait]
@@ -40,37 +97,177 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(NotificationsError::from)?;
         let after = validate::page_token(&request.page_token).map_err(NotificationsError::from)?;
-        let items = self
-            .store
-            .inbox(
-                &caller.tenant,
-                member.user_id,
-                Some(member.organisation_id),
-                after,
-                limit + 1,
-            )
-            .await?;
+        let page = InboxPage {
+            after,
+            limit: limit + 1,
+            unread_only: request.unread_only,
+        };
+        self.names.learn_callers(&caller).await;
+        let items = self.store.inbox(reader, page).await?;
         let (items, next_page_token) = validate::into_page(items, limit, |item| item.id);
         Ok(Response::new(pb::ListInboxResponse {
-            items: items
-                .into_iter()
-                .map(|item| pb::InboxItem {
-                    id: item.id.to_string(),
-                    kind: item.kind,
-                    title: item.title.fr,
-                    body: item.body.fr,
-                    title_en: item.title.en,
-                    body_en: item.body.en,
-                    listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
-                    read: item.read,
-                    created_at: Some(timestamp(item.created_at)),
-                    event_id: item.event_id.to_string(),
-                })
-                .collect(),
+            items: items.into_iter().map(item_message).collect(),
             next_page_token,
+        }))
+    }
+
+    async fn mark_inbox_item_read(
+        &self,
+        request: Request<pb::MarkInboxItemReadRequest>,
+    ) -> Result<Response<pb::MarkInboxItemReadResponse>, Status> {
+        // Read state is the reader's own: whoever may read their inbox may mark it.
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
+        let id = validate::uuid("id", &request.get_ref().id).map_err(NotificationsError::from)?;
+        let item = self
+            .store
+            .mark_read(reader, id, synergies_platform::time::now())
+            .await?
+            .ok_or(NotificationsError::ItemNotFound)?;
+        let unread_count = self.store.unread_count(reader).await?;
+        Ok(Response::new(pb::MarkInboxItemReadResponse {
+            item: Some(item_message(item)),
+            unread_count,
+        }))
+    }
+
+    async fn mark_all_inbox_read(
+        &self,
+        request: Request<pb::MarkAllInboxReadRequest>,
+    ) -> Result<Response<pb::MarkAllInboxReadResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let reader = reader(&caller.tenant, &member);
+        let marked = self
+            .store
+            .mark_all_read(reader, synergies_platform::time::now())
+            .await?;
+        let unread_count = self.store.unread_count(reader).await?;
+        Ok(Response::new(pb::MarkAllInboxReadResponse {
+            marked,
+            unread_count,
+        }))
+    }
+
+    async fn count_unread_inbox(
+        &self,
+        request: Request<pb::CountUnreadInboxRequest>,
+    ) -> Result<Response<pb::CountUnreadInboxResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        self.names.learn_callers(&caller).await;
+        self.names
+            .learn_reader(&caller, &request.get_ref().language)
+            .await;
+        let unread_count = self
+            .store
+            .unread_count(reader(&caller.tenant, &member))
+            .await?;
+        Ok(Response::new(pb::CountUnreadInboxResponse { unread_count }))
+    }
+
+    async fn get_delivery_preferences(
+        &self,
+        request: Request<pb::GetDeliveryPreferencesRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let set = self
+            .preferences
+            .set_preferences(&caller.tenant, member.user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn update_delivery_preferences(
+        &self,
+        request: Request<pb::UpdateDeliveryPreferencesRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        // Each member sets their own rhythm, as they read their own inbox.
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let choices = choices(&request.into_inner().preferences)?;
+        self.preferences
+            .choose(
+                &caller.tenant,
+                member.user_id,
+                &choices,
+                synergies_platform::time::now(),
+            )
+            .await?;
+        let set = self
+            .preferences
+            .set_preferences(&caller.tenant, member.user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn get_preferences_by_token(
+        &self,
+        request: Request<pb::GetPreferencesByTokenRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        // The signed token is the authority: no sign-in.
+        let request = request.into_inner();
+        let user_id = self.settings_holder(&request.tenant, &request.token)?;
+        let set = self
+            .preferences
+            .set_preferences(&request.tenant, user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn update_preferences_by_token(
+        &self,
+        request: Request<pb::UpdatePreferencesByTokenRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        let request = request.into_inner();
+        let user_id = self.settings_holder(&request.tenant, &request.token)?;
+        let choices = choices(&request.preferences)?;
+        let now = synergies_platform::time::now();
+        self.preferences
+            .choose(&request.tenant, user_id, &choices, now)
+            .await?;
+        let set = self
+            .preferences
+            .set_preferences(&request.tenant, user_id)
+            .await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
+
+    async fn unsubscribe_by_token(
+        &self,
+        request: Request<pb::UnsubscribeByTokenRequest>,
+    ) -> Result<Response<pb::UnsubscribeByTokenResponse>, Status> {
+        let request = request.into_inner();
+        let Some((user_id, Scope::Unsubscribe(category))) =
+            self.signer.verify(&request.tenant, &request.token)
+        else {
+            return Err(NotificationsError::from(invalid_link()).into());
+        };
+        self.preferences
+            .choose(
+                &request.tenant,
+                user_id,
+                &[(category, Frequency::Never)],
+                synergies_platform::time::now(),
+            )
+            .await?;
+        tracing::info!(%user_id, %category, "unsubscribed by one click");
+        Ok(Response::new(pb::UnsubscribeByTokenResponse {
+            category: category.as_str().to_owned(),
         }))
     }
 
@@ -100,5 +297,49 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                 .collect(),
             next_page_token,
         }))
+    }
+}
+
+fn reader<'a>(tenant: &'a str, member: &synergies_platform::context::Member) -> Reader<'a> {
+    Reader {
+        tenant,
+        user_id: member.user_id,
+        organisation_id: Some(member.organisation_id),
+    }
+}
+
+fn item_message(item: InboxItem) -> pb::InboxItem {
+    let (subject_kind, subject_id) = item.subject.parts();
+    pb::InboxItem {
+        id: item.id.to_string(),
+        kind: item.kind,
+        title: item.title.fr,
+        body: item.body.fr,
+        title_en: item.title.en,
+        body_en: item.body.en,
+        listing_id: item.listing_id.map(|id| id.to_string()).unwrap_or_default(),
+        read: item.read,
+        created_at: Some(timestamp(item.created_at)),
+        event_id: item.event_id.to_string(),
+        subject_kind: subject_kind.to_owned(),
+        subject_id,
+        other_organisation_id: item
+            .other_organisation
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        other_organisation_name: item.other_organisation_name,
+    }
+}
+
+fn preferences_message(preferences: &Preferences) -> pb::DeliveryPreferences {
+    pb::DeliveryPreferences {
+        preferences: preferences
+            .0
+            .iter()
+            .map(|(category, frequency)| pb::DeliveryPreference {
+                category: category.as_str().to_owned(),
+                frequency: frequency.as_str().to_owned(),
+            })
+            .collect(),
     }
 }

@@ -15,16 +15,17 @@ use synergies_proto::events::v1::{
 };
 use uuid::Uuid;
 
-use crate::store::{InboxItem, InboxStore};
+use crate::store::{InboxItem, InboxStore, Subject};
+
+/// The names known of a tenant's organisations, to name the other side in what is written.
+pub type Names = std::collections::HashMap<Uuid, String>;
 
 /// A storage failure as the consumer sees it: an outage of the database is waited out, never
 /// counted against the event.
 fn handler_error(error: crate::error::NotificationsError) -> HandlerError {
     match error {
         crate::error::NotificationsError::Storage(error) => HandlerError::from(error),
-        other @ crate::error::NotificationsError::Invalid(_) => {
-            HandlerError::Permanent(other.to_string())
-        }
+        other => HandlerError::Permanent(other.to_string()),
     }
 }
 
@@ -34,29 +35,104 @@ fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
 }
 
 /// Turns an event into the inbox items it causes (none, one, or one per person told).
-pub type InboxItems = fn(&EventEnvelope) -> Result<Vec<InboxItem>, HandlerError>;
+pub type InboxItems = fn(&EventEnvelope, &Names) -> Result<Vec<InboxItem>, HandlerError>;
 
-/// Stores the inbox items of each event of one type, once per event.
+/// Stores the inbox items of each event of one type, once per event, and writes the e-mails
+/// of the members who want them at once.
 pub struct InboxHandler {
     store: Arc<dyn InboxStore>,
     consumer: &'static str,
     items: InboxItems,
+    mail: ImmediateMail,
+}
+
+/// What writing immediate e-mails needs.
+#[derive(Clone)]
+pub struct ImmediateMail {
+    pub mail: Arc<dyn crate::store::MailStore>,
+    pub preferences: Arc<dyn crate::store::PreferencesStore>,
+    /// `<public url>`, to which `/<tenant>/…` is added.
+    pub public_url: String,
+    pub sender: crate::sender::SenderWaker,
+    pub signer: crate::unsubscribe::LinkSigner,
 }
 
 impl InboxHandler {
-    pub fn new(store: Arc<dyn InboxStore>, consumer: &'static str, items: InboxItems) -> Self {
+    pub fn new(
+        store: Arc<dyn InboxStore>,
+        consumer: &'static str,
+        items: InboxItems,
+        mail: ImmediateMail,
+    ) -> Self {
         Self {
             store,
             consumer,
             items,
+            mail,
         }
+    }
+
+    /// The e-mails of the items whose member wants this category at once and whose address
+    /// is known. An organisation's items (flows) go to its inbox only.
+    async fn immediate_mails(
+        &self,
+        items: &[InboxItem],
+    ) -> Result<Vec<crate::mail::Mail>, crate::error::NotificationsError> {
+        use crate::preferences::{Category, Frequency, Preferences};
+        let mut mails = Vec::new();
+        for item in items.iter().filter(|item| !item.for_organisation) {
+            let Some(category) = Category::of_kind(&item.kind) else {
+                continue;
+            };
+            let set = self
+                .mail
+                .preferences
+                .set_preferences(&item.tenant, item.user_id)
+                .await?;
+            if Preferences::from_set(&set).frequency(category) != Frequency::Immediate {
+                continue;
+            }
+            let Some((address, language)) = self.store.recipient(item.user_id).await? else {
+                tracing::info!(user_id = %item.user_id, "no address known yet: inbox only");
+                continue;
+            };
+            let tenant_url = format!(
+                "{}/{}",
+                self.mail.public_url.trim_end_matches('/'),
+                item.tenant
+            );
+            let token = |scope| self.mail.signer.token(&item.tenant, item.user_id, scope);
+            let links = crate::item_mail::MailLinks {
+                settings: format!(
+                    "{tenant_url}/e-mails?token={}",
+                    token(crate::unsubscribe::Scope::Settings)
+                ),
+                unsubscribe: format!(
+                    "{tenant_url}/e-mails/desabonnement?token={}",
+                    token(crate::unsubscribe::Scope::Unsubscribe(category))
+                ),
+            };
+            mails.push(crate::item_mail::item_mail(
+                item,
+                &address,
+                &language,
+                &tenant_url,
+                &links,
+            ));
+        }
+        Ok(mails)
     }
 }
 
 #[async_trait]
 impl EventHandler for InboxHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let items = (self.items)(envelope)?;
+        let names = self
+            .store
+            .organisation_names(&envelope.tenant)
+            .await
+            .map_err(handler_error)?;
+        let items = (self.items)(envelope, &names)?;
         let event_id = events::event_id(envelope)?;
         let delivered = self
             .store
@@ -67,6 +143,26 @@ impl EventHandler for InboxHandler {
             tracing::info!(event_type = %envelope.event_type, items = items.len(), "inbox items stored");
         } else {
             tracing::info!(event_type = %envelope.event_type, "event already handled, skipped");
+        }
+        // Written on every delivery (once per recipient and event): a crash after the items
+        // were stored still sends their e-mails when the event comes again. The items read back
+        // are the stored ones, so links open the item the member sees.
+        if !items.is_empty() {
+            let stored = self
+                .store
+                .items_of_event(&envelope.tenant, event_id)
+                .await
+                .map_err(handler_error)?;
+            let mails = self.immediate_mails(&stored).await.map_err(handler_error)?;
+            if !mails.is_empty() {
+                self.mail
+                    .mail
+                    .queue_item_mails(event_id, &envelope.tenant, &mails)
+                    .await
+                    .map_err(handler_error)?;
+                self.mail.sender.0.notify_one();
+                tracing::info!(event_type = %envelope.event_type, mails = mails.len(), "immediate e-mails queued");
+            }
         }
         Ok(())
     }
@@ -92,7 +188,23 @@ fn item(
         event_id: events::event_id(envelope)?,
         read: false,
         created_at: synergies_platform::time::now(),
+        subject: Subject::Listing(listing_id),
+        other_organisation: None,
+        other_organisation_name: String::new(),
     })
+}
+
+/// The other organisation of an item, by id, named when its name is known.
+fn other_organisation(
+    names: &Names,
+    field: &str,
+    id: &str,
+) -> Result<(Option<Uuid>, String), HandlerError> {
+    if id.is_empty() {
+        return Ok((None, String::new()));
+    }
+    let id = uuid(field, id)?;
+    Ok((Some(id), names.get(&id).cloned().unwrap_or_default()))
 }
 
 fn change_of<'a>(
@@ -165,7 +277,7 @@ fn listing_side(kind: &str, id: &str) -> Result<Option<Uuid>, HandlerError> {
 /// `match.found` → both sides: the requester learns which organisation's offer may meet their
 /// request, and the offer's owner learns who could use it. A side without an owning member
 /// (a diagnosed flow) is told nobody here.
-pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+pub fn match_items(envelope: &EventEnvelope, _: &Names) -> Result<Vec<InboxItem>, HandlerError> {
     let event: MatchFound = events::payload(envelope)?;
     let (offer, request) = (&event.offer_title, &event.request_title);
     let why = match_explanation(&event);
@@ -173,6 +285,14 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
     let requester = organisation_or_another(&event.request_organisation_name);
     let offer_listing = listing_side(&event.offer_item_kind, &event.offer_listing_id)?;
     let request_listing = listing_side(&event.request_item_kind, &event.request_listing_id)?;
+    // Opening an item shows the other side's listing, or the synergy when it is a flow.
+    let synergy = Uuid::parse_str(&event.synergy_id).ok();
+    let subject = |listing: Option<Uuid>| match (listing, synergy) {
+        (Some(listing), _) => Subject::Listing(listing),
+        (None, Some(synergy)) => Subject::Synergy(synergy),
+        (None, None) => Subject::Nothing,
+    };
+    let organisation = |id: &str| Uuid::parse_str(id).ok();
     // Each side's recipient: its owning member, or its whole organisation (a flow).
     let recipient = |owner: &str, field: &str, organisation: &str, organisation_told: bool| {
         if !owner.is_empty() {
@@ -218,6 +338,12 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
             ),
         )?;
         told.listing_id = offer_listing;
+        told.subject = subject(offer_listing);
+        told.other_organisation = organisation(&event.offer_organisation_id);
+        event
+            .offer_organisation_name
+            .trim()
+            .clone_into(&mut told.other_organisation_name);
         told.for_organisation = for_organisation;
         items.push(told);
     }
@@ -244,6 +370,12 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
             ),
         )?;
         told.listing_id = request_listing;
+        told.subject = subject(request_listing);
+        told.other_organisation = organisation(&event.request_organisation_id);
+        event
+            .request_organisation_name
+            .trim()
+            .clone_into(&mut told.other_organisation_name);
         told.for_organisation = for_organisation;
         items.push(told);
     }
@@ -252,7 +384,7 @@ pub fn match_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
 
 /// `synergy.group_proposed` → each member told (a listing's owner, or a flow's whole
 /// organisation): organisations nearby could pool a collection, a purchase or a service.
-pub fn group_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+pub fn group_items(envelope: &EventEnvelope, _: &Names) -> Result<Vec<InboxItem>, HandlerError> {
     let event: SynergyGroupProposed = events::payload(envelope)?;
     let count = event.organisations;
     let (what_en, what_fr) = match event.pool.as_str() {
@@ -294,13 +426,19 @@ pub fn group_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerEr
             } else {
                 None
             };
+            told.subject = Uuid::parse_str(&event.synergy_id)
+                .map(Subject::Synergy)
+                .unwrap_or_default();
             Ok(told)
         })
         .collect()
 }
 
 /// `listing.hidden` → the owner: a facilitator hid their listing, and why.
-pub fn hidden_listing_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+pub fn hidden_listing_items(
+    envelope: &EventEnvelope,
+    _: &Names,
+) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ListingHidden = events::payload(envelope)?;
     let change = change_of(envelope, event.change.as_ref())?;
     let (title, reason) = (&change.title, &change.reason);
@@ -319,32 +457,71 @@ pub fn hidden_listing_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, 
     )?])
 }
 
-/// `conversation.message_posted` → the other side; the message itself stays in the
-/// conversation.
-pub fn message_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+/// `conversation.message_posted` → the other side, naming the organisation that wrote; the
+/// message itself stays in the conversation, which the item opens.
+pub fn message_items(
+    envelope: &EventEnvelope,
+    names: &Names,
+) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ConversationMessagePosted = events::payload(envelope)?;
     let title = &event.listing_title;
-    Ok(vec![item(
+    let (author, name) = other_organisation(
+        names,
+        "author_organisation_id",
+        &event.author_organisation_id,
+    )?;
+    let author_named = organisation_or_another(&name);
+    let mut told = item(
         envelope,
         uuid("recipient_user_id", &event.recipient_user_id)?,
         uuid("listing_id", &event.listing_id)?,
         Text::new(
-            format!("New message about “{title}”"),
-            format!("Nouveau message à propos de « {title} »"),
+            format!("New message from {} about “{title}”", author_named.en),
+            format!(
+                "Nouveau message {} à propos de « {title} »",
+                of_organisation_fr(&name)
+            ),
         ),
         Text::new(
-            "An organisation wrote to you in the conversation about this listing.",
-            "Une organisation vous a écrit dans la conversation sur cette annonce.",
+            format!(
+                "{} wrote to you in the conversation about this listing.",
+                capitalised(&author_named.en)
+            ),
+            format!(
+                "{} vous a écrit dans la conversation sur cette annonce.",
+                capitalised(&author_named.fr)
+            ),
         ),
-    )?])
+    )?;
+    told.subject = conversation_or_listing(&event.conversation_id, &told.subject);
+    told.other_organisation = author;
+    told.other_organisation_name = name;
+    Ok(vec![told])
+}
+
+/// The conversation an item opens, or what it already opens when the event names none.
+fn conversation_or_listing(conversation_id: &str, listing: &Subject) -> Subject {
+    Uuid::parse_str(conversation_id).map_or_else(|_| listing.clone(), Subject::Conversation)
 }
 
 /// `listing.reserved` → the member who asked: the listing is kept for their organisation.
-pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+pub fn reserved_items(
+    envelope: &EventEnvelope,
+    names: &Names,
+) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ListingReserved = events::payload(envelope)?;
     let change = change_of(envelope, event.change.as_ref())?;
     let title = &change.title;
-    Ok(vec![item(
+    let (owner, name) = other_organisation(names, "organisation_id", &change.organisation_id)?;
+    let publisher = if name.is_empty() {
+        Text::new(
+            "The organisation that published it",
+            "L'organisation qui l'a publiée",
+        )
+    } else {
+        Text::new(name.clone(), name.clone())
+    };
+    let mut told = item(
         envelope,
         uuid("counterpart_user_id", &event.counterpart_user_id)?,
         uuid("listing_id", &change.listing_id)?,
@@ -353,12 +530,22 @@ pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, Handle
             format!("L'annonce « {title} » est réservée pour vous"),
         ),
         Text::new(
-            "The organisation that published it reserves it for your organisation. Once the \
-             exchange is done, confirm the quantity received in the conversation.",
-            "L'organisation qui l'a publiée la réserve pour votre organisation. Une fois \
-             l'échange fait, confirmez la quantité reçue dans la conversation.",
+            format!(
+                "{} reserves it for your organisation. Once the exchange is done, confirm the \
+                 quantity received in the conversation.",
+                publisher.en
+            ),
+            format!(
+                "{} la réserve pour votre organisation. Une fois l'échange fait, confirmez la \
+                 quantité reçue dans la conversation.",
+                publisher.fr
+            ),
         ),
-    )?])
+    )?;
+    told.subject = conversation_or_listing(&event.conversation_id, &told.subject);
+    told.other_organisation = owner;
+    told.other_organisation_name = name;
+    Ok(vec![told])
 }
 
 /// `listing.reservation_cancelled` → the member who asked: the reservation is over, because
@@ -367,6 +554,7 @@ pub fn reserved_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, Handle
 /// nobody.
 pub fn reservation_cancelled_items(
     envelope: &EventEnvelope,
+    names: &Names,
 ) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ListingReservationCancelled = events::payload(envelope)?;
     let change = change_of(envelope, event.change.as_ref())?;
@@ -390,7 +578,8 @@ pub fn reservation_cancelled_items(
         ),
     };
     let title = &change.title;
-    Ok(vec![item(
+    let (owner, name) = other_organisation(names, "organisation_id", &change.organisation_id)?;
+    let mut told = item(
         envelope,
         uuid("counterpart_user_id", &event.counterpart_user_id)?,
         uuid("listing_id", &change.listing_id)?,
@@ -399,15 +588,24 @@ pub fn reservation_cancelled_items(
             format!("La réservation de « {title} » est annulée"),
         ),
         why,
-    )?])
+    )?;
+    told.subject = conversation_or_listing(&event.conversation_id, &told.subject);
+    told.other_organisation = owner;
+    told.other_organisation_name = name;
+    Ok(vec![told])
 }
 
 /// `exchange.completed` → the member of each side who confirmed: the exchange is on record
 /// and counts in their impact.
-pub fn exchange_completed_items(envelope: &EventEnvelope) -> Result<Vec<InboxItem>, HandlerError> {
+pub fn exchange_completed_items(
+    envelope: &EventEnvelope,
+    _: &Names,
+) -> Result<Vec<InboxItem>, HandlerError> {
     let event: ExchangeCompleted = events::payload(envelope)?;
     let listing_id = uuid("listing_id", &event.listing_id)?;
     let (title, quantity) = (&event.listing_title, &event.quantity);
+    let conversation =
+        conversation_or_listing(&event.conversation_id, &Subject::Listing(listing_id));
     let mut told = Vec::new();
     for user in &event.confirmed_by_user_ids {
         let user_id = uuid("confirmed_by_user_ids", user)?;
@@ -435,6 +633,9 @@ pub fn exchange_completed_items(envelope: &EventEnvelope) -> Result<Vec<InboxIte
                 ),
             ),
         )?);
+        if let Some(last) = told.last_mut() {
+            last.subject = conversation.clone();
+        }
     }
     Ok(told)
 }
@@ -615,7 +816,11 @@ mod tests {
     #[test]
     fn both_sides_of_a_match_are_told_naming_the_other() {
         let owner = Uuid::now_v7();
-        let items = match_items(&found(&owner.to_string(), "Ébénisterie Martin")).unwrap();
+        let items = match_items(
+            &found(&owner.to_string(), "Ébénisterie Martin"),
+            &Names::new(),
+        )
+        .unwrap();
         assert_eq!(items.len(), 2);
         let offerer = items.iter().find(|i| i.user_id == owner).unwrap();
         assert!(
@@ -645,7 +850,11 @@ mod tests {
         event.offer_organisation_id = organisation.to_string();
         event.offer_item_kind = "flow".into();
         event.offer_organisation_told = true;
-        let items = match_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        let items = match_items(
+            &events::envelope("dijon", "matching", &event),
+            &Names::new(),
+        )
+        .unwrap();
         let told = items.iter().find(|i| i.for_organisation).unwrap();
         assert_eq!(
             (told.user_id, told.listing_id),
@@ -681,7 +890,11 @@ mod tests {
             ],
             ..SynergyGroupProposed::default()
         };
-        let items = group_items(&events::envelope("dijon", "matching", &event)).unwrap();
+        let items = group_items(
+            &events::envelope("dijon", "matching", &event),
+            &Names::new(),
+        )
+        .unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(
             (items[0].user_id, items[0].for_organisation),
@@ -698,7 +911,7 @@ mod tests {
 
     #[test]
     fn a_side_without_a_member_is_told_nobody_and_unnamed_organisations_read_well() {
-        let items = match_items(&found("", "")).unwrap();
+        let items = match_items(&found("", ""), &Names::new()).unwrap();
         assert_eq!(items.len(), 1);
         assert!(
             items[0].body.fr.contains("d'une autre organisation"),

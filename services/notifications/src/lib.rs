@@ -1,13 +1,18 @@
 //! Notifications service: keeps each member's in-app inbox (matches, messages, reservations,
 //! completed exchanges, hidden listings) and writes and sends the platform's e-mails.
-//! (Preferences, digests and live pushes come with later issues.)
+//! Each reader has their own read state; items name the other organisation and say what they
+//! open (a conversation, a listing, a flow, a synergy).
 
 pub mod error;
 pub mod grpc;
 pub mod handler;
+pub mod item_mail;
 pub mod mail;
+pub mod names;
+pub mod preferences;
 pub mod sender;
 pub mod store;
+pub mod unsubscribe;
 
 use std::sync::Arc;
 
@@ -40,6 +45,12 @@ pub const RESERVATION_CANCELLATIONS_CONSUMER: &str = "notifications-reservation-
 pub const GROUPS_CONSUMER: &str = "notifications-synergy-groups";
 /// Durable consumer telling both sides that their exchange is on record.
 pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
+/// Durable consumer keeping the names of decided organisations (a new consumer beside the
+/// decisions' mail one, so that neither replays the other's history).
+pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names";
+
+/// The key the e-mails' links are signed with.
+const UNSUBSCRIBE_KEY: &str = "e-mail-links";
 
 synergies_platform::service_database!();
 
@@ -48,8 +59,19 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (_relay, relay_task) = env.spawn_relay(&database);
+    let mail = store::mail_store(&database);
+    let sender_waker = sender::SenderWaker::default();
+    let signer = unsubscribe::LinkSigner::new(store.signing_key(UNSUBSCRIBE_KEY).await?);
+    let immediate = handler::ImmediateMail {
+        signer: signer.clone(),
+        mail: Arc::clone(&mail),
+        preferences: store::preferences_store(&database),
+        public_url: env.config.notifications.public_url.clone(),
+        sender: sender_waker.clone(),
+    };
     let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
-        let handler = handler::InboxHandler::new(Arc::clone(&store), consumer, items);
+        let handler =
+            handler::InboxHandler::new(Arc::clone(&store), consumer, items, immediate.clone());
         env.spawn_consumer(consumer, event_type, Arc::new(handler))
     };
     let inbox_tasks = [
@@ -89,8 +111,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             handler::exchange_completed_items,
         ),
     ];
-    let mail = store::mail_store(&database);
-    let sender_waker = sender::SenderWaker::default();
     let mail_consumer = |consumer: &'static str, event_type: &str, compose: handler::Compose| {
         let public_url = env.config.notifications.public_url.clone();
         let handler = handler::MailHandler::new(
@@ -140,8 +160,24 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             env.shutdown.clone(),
         )))
     };
+    let names_task = env.spawn_consumer(
+        ORGANISATION_NAMES_CONSUMER,
+        <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
+        Arc::new(names::DecidedNamesHandler::new(Arc::clone(&store))),
+    );
+    let names = names::OrganisationNames::new(
+        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        Arc::clone(&store),
+    );
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
-        grpc::NotificationsApi::new(store, mail, env.verifier.clone()),
+        grpc::NotificationsApi::new(
+            store,
+            mail,
+            env.verifier.clone(),
+            names,
+            store::preferences_store(&database),
+            signer,
+        ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)
@@ -154,6 +190,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     decisions_task.await?;
     invitations_task.await?;
     erasures_task.await?;
+    names_task.await?;
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

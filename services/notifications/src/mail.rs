@@ -5,11 +5,17 @@ use synergies_proto::events::v1::{
 };
 
 /// A written e-mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Mail {
     pub recipient: String,
     pub subject: String,
+    /// The text part.
     pub body: String,
+    /// The HTML part; empty for text-only e-mails.
+    pub html: String,
+    /// The one-click unsubscribe address (`List-Unsubscribe`, RFC 8058); empty for account
+    /// e-mails, which cannot be turned off.
+    pub list_unsubscribe: String,
 }
 
 /// The e-mail asking a new user to confirm their address.
@@ -58,6 +64,8 @@ pub fn verification(event: &UserVerificationRequested, public_url: &str) -> Mail
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -128,6 +136,8 @@ pub fn decision(event: &OrganisationDecided, recipient: &Recipient, public_url: 
         recipient: recipient.email.clone(),
         subject,
         body,
+        html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -167,6 +177,8 @@ pub fn invitation(event: &UserInvited, public_url: &str) -> Mail {
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -208,6 +220,8 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
         recipient: event.email.clone(),
         subject,
         body,
+        html: String::new(),
+        list_unsubscribe: String::new(),
     }
 }
 
@@ -255,12 +269,32 @@ impl SmtpSender {
             .recipient
             .parse()
             .map_err(|_| SendError::Address(mail.recipient.clone()))?;
-        let message = lettre::Message::builder()
+        let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())?;
+            .subject(&mail.subject);
+        if !mail.list_unsubscribe.is_empty() {
+            use lettre::message::header::{HeaderName, HeaderValue};
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{}>", mail.list_unsubscribe),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = if mail.html.is_empty() {
+            builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(mail.body.clone())?
+        } else {
+            builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+                mail.body.clone(),
+                mail.html.clone(),
+            ))?
+        };
         self.transport.send(message).await?;
         Ok(())
     }

@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use synergies_notifications::mail::Mail;
-use synergies_notifications::store::{self, InboxItem, InboxStore, MailStore};
+use synergies_notifications::store::{
+    self, InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader, Subject,
+};
 use synergies_platform::i18n::Text;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
 use uuid::Uuid;
 
 struct Fixture {
     store: Arc<dyn InboxStore>,
+    preferences: Arc<dyn PreferencesStore>,
     mail: Arc<dyn MailStore>,
     _database: TestDatabase,
 }
@@ -24,6 +27,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     Some(Fixture {
         store: store::for_database(&database.database),
+        preferences: store::preferences_store(&database.database),
         mail: store::mail_store(&database.database),
         _database: database,
     })
@@ -45,6 +49,25 @@ fn item(tenant: &str, user_id: Uuid, event_id: Uuid) -> InboxItem {
         event_id,
         read: false,
         created_at: synergies_platform::time::now(),
+        subject: Subject::Nothing,
+        other_organisation: None,
+        other_organisation_name: String::new(),
+    }
+}
+
+fn reader(tenant: &str, user_id: Uuid, organisation_id: Option<Uuid>) -> Reader<'_> {
+    Reader {
+        tenant,
+        user_id,
+        organisation_id,
+    }
+}
+
+fn page(after: Option<Uuid>, limit: u32) -> InboxPage {
+    InboxPage {
+        after,
+        limit,
+        unread_only: false,
     }
 }
 
@@ -63,7 +86,11 @@ async fn an_event_is_delivered_once(f: Fixture) {
             .await
             .unwrap()
     );
-    let inbox = f.store.inbox("dijon", user, None, None, 10).await.unwrap();
+    let inbox = f
+        .store
+        .inbox(reader("dijon", user, None), page(None, 10))
+        .await
+        .unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].event_id, event);
     // Both languages come back.
@@ -85,27 +112,31 @@ async fn inboxes_page_newest_first_and_stay_in_their_tenant(f: Fixture) {
         ids.push(item.id);
         f.store.deliver("n", event, &[item]).await.unwrap();
     }
-    let first = f.store.inbox("dijon", user, None, None, 2).await.unwrap();
+    let first = f
+        .store
+        .inbox(reader("dijon", user, None), page(None, 2))
+        .await
+        .unwrap();
     assert_eq!(
         first.iter().map(|i| i.id).collect::<Vec<_>>(),
         vec![ids[2], ids[1]]
     );
     let rest = f
         .store
-        .inbox("dijon", user, None, Some(ids[1]), 2)
+        .inbox(reader("dijon", user, None), page(Some(ids[1]), 2))
         .await
         .unwrap();
     assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), vec![ids[0]]);
     assert!(
         f.store
-            .inbox("beaune", user, None, None, 10)
+            .inbox(reader("beaune", user, None), page(None, 10))
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
         f.store
-            .inbox("dijon", Uuid::now_v7(), None, None, 10)
+            .inbox(reader("dijon", Uuid::now_v7(), None), page(None, 10))
             .await
             .unwrap()
             .is_empty()
@@ -120,7 +151,7 @@ async fn an_organisation_item_is_read_by_its_members_only(f: Fixture) {
     f.store.deliver("n", event, &[told]).await.unwrap();
     let seen = f
         .store
-        .inbox("dijon", member, Some(organisation), None, 10)
+        .inbox(reader("dijon", member, Some(organisation)), page(None, 10))
         .await
         .unwrap();
     assert_eq!(seen.len(), 1);
@@ -128,7 +159,7 @@ async fn an_organisation_item_is_read_by_its_members_only(f: Fixture) {
     for (user, organisation) in [(member, Some(Uuid::now_v7())), (organisation, None)] {
         assert!(
             f.store
-                .inbox("dijon", user, organisation, None, 10)
+                .inbox(reader("dijon", user, organisation), page(None, 10))
                 .await
                 .unwrap()
                 .is_empty()
@@ -141,6 +172,8 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
         recipient: "marie@cartonnerie.fr".into(),
         subject: "Confirmez".into(),
         body: "…".into(),
+        html: String::new(),
+        list_unsubscribe: String::new(),
     };
     let event = Uuid::now_v7();
     assert!(
@@ -193,7 +226,253 @@ async fn mails_are_queued_once_then_sent_or_retried(f: Fixture) {
     );
 }
 
+async fn each_reader_reads_and_counts_their_own_items(f: Fixture) {
+    let (organisation, anne, paul) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let now = synergies_platform::time::now();
+    let mut shared = item("dijon", organisation, Uuid::now_v7());
+    shared.for_organisation = true;
+    let own = item("dijon", anne, Uuid::now_v7());
+    for told in [&shared, &own] {
+        f.store
+            .deliver("n", told.event_id, std::slice::from_ref(told))
+            .await
+            .unwrap();
+    }
+    let anne_reads = reader("dijon", anne, Some(organisation));
+    let paul_reads = reader("dijon", paul, Some(organisation));
+    assert_eq!(f.store.unread_count(anne_reads).await.unwrap(), 2);
+    assert_eq!(f.store.unread_count(paul_reads).await.unwrap(), 1);
+
+    // Anne opens the organisation's item: read for her, still unread for Paul.
+    let opened = f.store.mark_read(anne_reads, shared.id, now).await.unwrap();
+    assert!(opened.is_some_and(|item| item.read));
+    assert_eq!(f.store.unread_count(anne_reads).await.unwrap(), 1);
+    assert_eq!(f.store.unread_count(paul_reads).await.unwrap(), 1);
+    let unread_only = InboxPage {
+        after: None,
+        limit: 10,
+        unread_only: true,
+    };
+    let unread = f.store.inbox(anne_reads, unread_only).await.unwrap();
+    assert_eq!(unread.iter().map(|i| i.id).collect::<Vec<_>>(), [own.id]);
+    let all = f.store.inbox(anne_reads, page(None, 10)).await.unwrap();
+    assert_eq!(
+        all.iter().map(|i| (i.id, i.read)).collect::<Vec<_>>(),
+        [(own.id, false), (shared.id, true)]
+    );
+    // Marking again changes nothing; another's item is not found, nor one of another tenant.
+    assert!(
+        f.store
+            .mark_read(anne_reads, shared.id, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        f.store
+            .mark_read(paul_reads, own.id, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        f.store
+            .mark_read(reader("beaune", anne, Some(organisation)), own.id, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    assert_eq!(f.store.mark_all_read(paul_reads, now).await.unwrap(), 1);
+    assert_eq!(f.store.mark_all_read(paul_reads, now).await.unwrap(), 0);
+    assert_eq!(f.store.unread_count(paul_reads).await.unwrap(), 0);
+    assert_eq!(f.store.unread_count(anne_reads).await.unwrap(), 1);
+}
+
+async fn items_name_organisations_learned_later(f: Fixture) {
+    let (user, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let conversation = Uuid::now_v7();
+    let mut told = item("dijon", user, Uuid::now_v7());
+    told.subject = Subject::Conversation(conversation);
+    told.other_organisation = Some(other);
+    f.store
+        .deliver("n", told.event_id, std::slice::from_ref(&told))
+        .await
+        .unwrap();
+    f.store
+        .remember_organisation("dijon", other, "Brasserie du Lac")
+        .await
+        .unwrap();
+    let inbox = f
+        .store
+        .inbox(reader("dijon", user, None), page(None, 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            &inbox[0].subject,
+            inbox[0].other_organisation,
+            inbox[0].other_organisation_name.as_str()
+        ),
+        (
+            &Subject::Conversation(conversation),
+            Some(other),
+            "Brasserie du Lac"
+        )
+    );
+    // An item carrying a name teaches it.
+    let named = Uuid::now_v7();
+    let mut told = item("dijon", user, Uuid::now_v7());
+    told.other_organisation = Some(named);
+    told.other_organisation_name = "Cartonnerie".into();
+    f.store
+        .deliver("n", told.event_id, std::slice::from_ref(&told))
+        .await
+        .unwrap();
+    let names = f.store.organisation_names("dijon").await.unwrap();
+    assert_eq!(names.get(&named).map(String::as_str), Some("Cartonnerie"));
+    assert!(
+        f.store
+            .organisation_names("beaune")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn each_member_keeps_the_rhythms_they_set(f: Fixture) {
+    use synergies_notifications::preferences::{Category, Frequency};
+    let (anne, paul) = (Uuid::now_v7(), Uuid::now_v7());
+    let now = synergies_platform::time::now();
+    assert!(
+        f.preferences
+            .set_preferences("dijon", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    f.preferences
+        .choose(
+            "dijon",
+            anne,
+            &[
+                (Category::Message, Frequency::Daily),
+                (Category::Alert, Frequency::Never),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    // Setting again replaces; other categories keep theirs.
+    f.preferences
+        .choose(
+            "dijon",
+            anne,
+            &[(Category::Message, Frequency::Weekly)],
+            now,
+        )
+        .await
+        .unwrap();
+    let mut set = f.preferences.set_preferences("dijon", anne).await.unwrap();
+    set.sort_by_key(|(category, _)| *category);
+    assert_eq!(
+        set,
+        [
+            (Category::Message, Frequency::Weekly),
+            (Category::Alert, Frequency::Never)
+        ]
+    );
+    assert!(
+        f.preferences
+            .set_preferences("dijon", paul)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        f.preferences
+            .set_preferences("beaune", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Erasing the user forgets them.
+    f.store
+        .forget_user("erasures", Uuid::now_v7(), anne, "anne@example.fr")
+        .await
+        .unwrap();
+    assert!(
+        f.preferences
+            .set_preferences("dijon", anne)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
+    let user = Uuid::now_v7();
+    let event = Uuid::now_v7();
+    let told = item("dijon", user, event);
+    f.store
+        .deliver("n", event, std::slice::from_ref(&told))
+        .await
+        .unwrap();
+    let stored = f.store.items_of_event("dijon", event).await.unwrap();
+    assert_eq!(stored.iter().map(|i| i.id).collect::<Vec<_>>(), [told.id]);
+    assert!(
+        f.store
+            .items_of_event("beaune", event)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(f.store.recipient(user).await.unwrap(), None);
+    f.store
+        .remember_recipient("dijon", user, "anne@example.fr", Some("en"))
+        .await
+        .unwrap();
+    // Learned again without a language: the language stays.
+    f.store
+        .remember_recipient("dijon", user, "anne@example.fr", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.store.recipient(user).await.unwrap(),
+        Some(("anne@example.fr".to_owned(), "en".to_owned()))
+    );
+    let mail = Mail {
+        recipient: "anne@example.fr".into(),
+        subject: "New message".into(),
+        body: "text".into(),
+        html: "<p>html</p>".into(),
+        list_unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=t".into(),
+    };
+    for _ in 0..2 {
+        f.mail
+            .queue_item_mails(event, "dijon", std::slice::from_ref(&mail))
+            .await
+            .unwrap();
+    }
+    let due = f
+        .mail
+        .due_mail(synergies_platform::time::now(), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].mail, mail);
+    // The key links are signed with is made once and kept.
+    let key = f.store.signing_key("links").await.unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(f.store.signing_key("links").await.unwrap(), key);
+}
+
 synergies_platform::store_conformance!(open;
+    item_mails_are_written_once_per_recipient_and_event,
+    each_member_keeps_the_rhythms_they_set,
+    each_reader_reads_and_counts_their_own_items,
+    items_name_organisations_learned_later,
     an_organisation_item_is_read_by_its_members_only,
     mails_are_queued_once_then_sent_or_retried,
     an_event_is_delivered_once,

@@ -7,6 +7,8 @@ mod data_files;
 mod demo;
 mod exchanges;
 mod flows;
+mod inbox;
+mod item_mails;
 mod joining_a_territory;
 mod listing_photos;
 mod listings_lifecycle;

@@ -1,14 +1,13 @@
-//! The signed-in member's in-app inbox.
+//! The signed-in member's in-app inbox: items, their read state, the unread count.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use serde::Serialize;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
 use synergies_platform::context::request;
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::notifications::v1 as pb;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::PageParams;
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::GatewayState;
@@ -27,6 +26,14 @@ pub struct InboxItem {
     pub listing_id: Option<String>,
     pub read: bool,
     pub created_at: String,
+    /// What the item opens: `conversation`, `listing`, `flow` or `synergy`; absent when nothing.
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<String>,
+    /// The page that opens it, e.g. `/dijon/conversations/…` (absent when nothing).
+    pub link: Option<String>,
+    /// The other organisation the item is about, and its name when known.
+    pub other_organisation_id: Option<String>,
+    pub other_organisation_name: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -35,17 +42,47 @@ pub struct InboxPage {
     pub next_page_token: String,
 }
 
-/// The caller's inbox, newest first.
-#[utoipa::path(get, path = "/api/v1/inbox", params(PageParams), security(("member" = [])),
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InboxParams {
+    /// 1 to 100, default 20.
+    pub page_size: Option<u32>,
+    /// `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+    /// `true`: only the items not read yet.
+    #[serde(default)]
+    pub unread: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread_count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemRead {
+    pub item: InboxItem,
+    pub unread_count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AllRead {
+    /// Items this call marked read.
+    pub marked: u64,
+    pub unread_count: u64,
+}
+
+/// The caller's inbox, newest first; `unread=true` lists only the items not read yet.
+#[utoipa::path(get, path = "/api/v1/inbox", params(InboxParams), security(("member" = [])),
     responses((status = 200, body = InboxPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
-    Query(page): Query<PageParams>,
+    Query(page): Query<InboxParams>,
 ) -> Result<Json<InboxPage>, ApiError> {
     let message = pb::ListInboxRequest {
         page_size: page.page_size.unwrap_or(0),
         page_token: page.page_token.unwrap_or_default(),
+        unread_only: page.unread,
     };
     let inbox = idempotent_call(|| {
         let mut client = state.notifications.clone();
@@ -54,22 +91,134 @@ pub async fn list(
     })
     .await?
     .into_inner();
+    let tenant = &member.caller.tenant;
     Ok(Json(InboxPage {
-        items: inbox.items.into_iter().map(inbox_item_json).collect(),
+        items: inbox
+            .items
+            .into_iter()
+            .map(|item| inbox_item_json(tenant, item))
+            .collect(),
         next_page_token: inbox.next_page_token,
     }))
 }
 
-pub(crate) fn inbox_item_json(item: pb::InboxItem) -> InboxItem {
+/// How many of the caller's items are unread.
+#[utoipa::path(get, path = "/api/v1/inbox/unread-count", security(("member" = [])),
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody)))]
+pub async fn unread_count(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<UnreadCount>, ApiError> {
+    let unread_count = count_unread(&state, &member.caller).await?;
+    Ok(Json(UnreadCount { unread_count }))
+}
+
+/// The caller's unread count, for the API and the pages' header.
+pub(crate) async fn count_unread(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+) -> Result<u64, ApiError> {
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(pb::CountUnreadInboxRequest::default(), caller);
+        async move { client.count_unread_inbox(call).await }
+    })
+    .await?
+    .into_inner()
+    .unread_count)
+}
+
+/// Marks one item read (again: no change); answers it and the unread count left.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 200, body = ItemRead), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn mark_read(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<Json<ItemRead>, ApiError> {
+    let answer = mark_item_read(&state, &member.caller, &id).await?;
+    let item = answer.item.ok_or_else(ApiError::incomplete_answer)?;
+    Ok(Json(ItemRead {
+        item: inbox_item_json(&member.caller.tenant, item),
+        unread_count: answer.unread_count,
+    }))
+}
+
+/// Marking read is idempotent: retried like a read.
+pub(crate) async fn mark_item_read(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+    id: &str,
+) -> Result<pb::MarkInboxItemReadResponse, ApiError> {
+    let message = pb::MarkInboxItemReadRequest { id: id.to_owned() };
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(message.clone(), caller);
+        async move { client.mark_inbox_item_read(call).await }
+    })
+    .await?
+    .into_inner())
+}
+
+/// Marks every item of the caller's inbox read.
+#[utoipa::path(post, path = "/api/v1/inbox/read-all", security(("member" = [])),
+    responses((status = 200, body = AllRead), (status = 401, body = ErrorBody)))]
+pub async fn read_all(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<AllRead>, ApiError> {
+    let answer = mark_all_read(&state, &member.caller).await?;
+    Ok(Json(AllRead {
+        marked: answer.marked,
+        unread_count: answer.unread_count,
+    }))
+}
+
+pub(crate) async fn mark_all_read(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+) -> Result<pb::MarkAllInboxReadResponse, ApiError> {
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(pb::MarkAllInboxReadRequest {}, caller);
+        async move { client.mark_all_inbox_read(call).await }
+    })
+    .await?
+    .into_inner())
+}
+
+/// The page an item opens, under the tenant's pages: the conversation, listing, flow, or the
+/// synergy on the board.
+pub(crate) fn link(tenant: &str, subject_kind: &str, subject_id: &str) -> Option<String> {
+    if subject_id.is_empty() {
+        return None;
+    }
+    match subject_kind {
+        "conversation" => Some(format!("/{tenant}/conversations/{subject_id}")),
+        "listing" => Some(format!("/{tenant}/annonces/{subject_id}")),
+        "flow" => Some(format!("/{tenant}/flux/{subject_id}")),
+        "synergy" => Some(format!("/{tenant}/synergies#synergy-{subject_id}")),
+        _ => None,
+    }
+}
+
+pub(crate) fn inbox_item_json(tenant: &str, item: pb::InboxItem) -> InboxItem {
+    let non_empty = |value: String| Some(value).filter(|v| !v.is_empty());
     InboxItem {
         created_at: super::rfc3339(item.created_at.as_ref()),
+        link: link(tenant, &item.subject_kind, &item.subject_id),
         id: item.id,
         kind: item.kind,
         title: item.title,
         body: item.body,
         title_en: item.title_en,
         body_en: item.body_en,
-        listing_id: Some(item.listing_id).filter(|id| !id.is_empty()),
+        listing_id: non_empty(item.listing_id),
         read: item.read,
+        subject_kind: non_empty(item.subject_kind),
+        subject_id: non_empty(item.subject_id),
+        other_organisation_id: non_empty(item.other_organisation_id),
+        other_organisation_name: non_empty(item.other_organisation_name),
     }
 }

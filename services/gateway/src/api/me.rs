@@ -81,6 +81,7 @@ pub async fn export(
         let message = notifications::ListInboxRequest {
             page_size: 100,
             page_token,
+            unread_only: false,
         };
         let mut client = state.notifications.clone();
         async move {
@@ -131,7 +132,10 @@ pub async fn export(
         roles: me.roles,
         organisation: me.organisation.map(organisation_json),
         listings: listings.into_iter().map(listing_json).collect(),
-        inbox: inbox.into_iter().map(inbox_item_json).collect(),
+        inbox: inbox
+            .into_iter()
+            .map(|item| inbox_item_json(&caller.tenant, item))
+            .collect(),
         messages: messages.into_iter().map(message_json).collect(),
         flows: flows.into_iter().map(flow_json).collect(),
     }))

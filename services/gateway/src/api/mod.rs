@@ -1,6 +1,7 @@
 //! `/api/v1` handlers, one module per resource.
 
 pub mod campaigns;
+pub mod delivery_preferences;
 pub mod exchanges;
 pub mod flows;
 pub mod inbox;

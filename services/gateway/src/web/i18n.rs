@@ -6,6 +6,8 @@
 
 use synergies_platform::i18n::Language;
 
+use super::inbox_texts::INBOX_TEXTS;
+
 /// `(key, French, English)`.
 const TEXTS: &[(&str, &str, &str)] = &[
     ("accept.submit", "Créer mon compte", "Create my account"),
@@ -1689,10 +1691,12 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
 
 /// The text of `key` in `language`, if there is one.
 pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
-    let (_, french, english) = [TEXTS, FLOW_TEXTS].into_iter().find_map(|table| {
-        let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
-        Some(table[index])
-    })?;
+    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS]
+        .into_iter()
+        .find_map(|table| {
+            let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
+            Some(table[index])
+        })?;
     Some(match language {
         Language::Fr => french,
         Language::En => english,
@@ -1713,16 +1717,26 @@ mod tests {
 
     #[test]
     fn texts_are_sorted_unique_and_translated() {
-        for pair in TEXTS.windows(2).chain(FLOW_TEXTS.windows(2)) {
+        for pair in TEXTS
+            .windows(2)
+            .chain(FLOW_TEXTS.windows(2))
+            .chain(INBOX_TEXTS.windows(2))
+        {
             assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
-        for (key, _, _) in FLOW_TEXTS {
+        for (key, _, _) in FLOW_TEXTS.iter().chain(INBOX_TEXTS) {
             assert!(
                 TEXTS.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
-                "{key} in both tables"
+                "{key} in two tables"
             );
         }
-        for (key, french, english) in TEXTS.iter().chain(FLOW_TEXTS) {
+        for (key, _, _) in INBOX_TEXTS {
+            assert!(
+                FLOW_TEXTS.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
+                "{key} in two tables"
+            );
+        }
+        for (key, french, english) in TEXTS.iter().chain(FLOW_TEXTS).chain(INBOX_TEXTS) {
             assert!(!french.is_empty() && !english.is_empty(), "{key}");
         }
     }

@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod format;
 pub mod i18n;
+pub mod inbox_texts;
 pub mod layer;
 pub mod page;
 mod pages;
@@ -97,6 +98,22 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         )
         .route("/{tenant}/impact", get(exchanges::impact))
         .route("/{tenant}/notifications", get(inbox::show))
+        .route("/{tenant}/notifications/tout-lu", post(inbox::read_all))
+        .route(
+            "/{tenant}/e-mails",
+            get(pages::delivery_preferences::show_by_token)
+                .post(pages::delivery_preferences::save_by_token),
+        )
+        .route(
+            "/{tenant}/e-mails/desabonnement",
+            get(pages::delivery_preferences::unsubscribe_form)
+                .post(pages::delivery_preferences::unsubscribe),
+        )
+        .route(
+            "/{tenant}/notifications/reglages",
+            get(pages::delivery_preferences::show).post(pages::delivery_preferences::save),
+        )
+        .route("/{tenant}/notifications/{id}", get(inbox::open))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
             "/{tenant}/animation/annonces",

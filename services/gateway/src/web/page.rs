@@ -64,6 +64,9 @@ pub struct Page {
     pub tenant: TenantView,
     pub viewer: Option<Viewer>,
     pub csrf: String,
+    /// The signed-in member's unread notifications, for the header's badge; `None` for
+    /// visitors, staff without an organisation, or when the count could not be read.
+    pub unread: Option<u64>,
 }
 
 impl Page {
@@ -104,6 +107,11 @@ impl Page {
     /// `/<tenant><path>`.
     pub fn href(&self, path: &str) -> String {
         format!("/{}{path}", self.tenant.slug)
+    }
+
+    /// The unread notifications of the header's badge (0 when not known).
+    pub fn unread_count(&self) -> u64 {
+        self.unread.unwrap_or(0)
     }
 
     pub fn signed_in(&self) -> bool {
@@ -247,12 +255,34 @@ impl FromRequestParts<GatewayState> for Page {
         };
         let lang = language(parts, tenant.default_language);
         let viewer = viewer(parts, state, &slug).await;
+        let unread = match &viewer {
+            Some(viewer) if viewer.is_member() => unread_count(state, &viewer.caller, lang).await,
+            _ => None,
+        };
         Ok(Self {
             lang,
             tenant,
             viewer,
             csrf,
+            unread,
         })
+    }
+}
+
+/// The badge's count. Best effort and asked once (no retries): a page is shown without it
+/// rather than late or not at all.
+async fn unread_count(state: &GatewayState, caller: &CallerContext, lang: Language) -> Option<u64> {
+    // The page's language tells notifications which language to write e-mails in.
+    let message = synergies_proto::notifications::v1::CountUnreadInboxRequest {
+        language: lang.code().to_owned(),
+    };
+    let call = synergies_platform::context::request(message, caller);
+    match state.notifications.clone().count_unread_inbox(call).await {
+        Ok(answer) => Some(answer.into_inner().unread_count),
+        Err(status) => {
+            tracing::warn!(%status, "unread count not read for the header");
+            None
+        }
     }
 }
 

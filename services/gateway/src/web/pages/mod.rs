@@ -5,6 +5,7 @@ pub mod administration;
 pub mod auth;
 pub mod campaigns;
 pub mod dashboard;
+pub mod delivery_preferences;
 pub mod exchanges;
 pub mod facilitation;
 pub mod flow_form;

@@ -1,0 +1,96 @@
+//! The signed-in member's e-mail rhythm per category of notification: `immediate`, `daily`,
+//! `weekly` or `none` (the inbox keeps everything whatever the rhythm).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::{CallerContext, request};
+use synergies_platform::retry::idempotent_call;
+use synergies_proto::notifications::v1 as pb;
+use utoipa::ToSchema;
+
+use crate::auth::Member;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::GatewayState;
+
+/// Every category and its rhythm, e.g. `{"message": "immediate", "synergy": "daily", …}`.
+/// Categories: `synergy`, `message`, `reservation`, `moderation`, `alert`, `reminder`.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"preferences": {"message": "immediate", "synergy": "weekly", "alert": "none"}}))]
+pub struct DeliveryPreferences {
+    pub preferences: BTreeMap<String, String>,
+}
+
+/// The caller's rhythm for each category (defaults where never set: messages and
+/// reservations at once, matches and alerts in the daily digest).
+#[utoipa::path(get, path = "/api/v1/me/notification-preferences", security(("member" = [])),
+    responses((status = 200, body = DeliveryPreferences), (status = 401, body = ErrorBody)))]
+pub async fn get(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<DeliveryPreferences>, ApiError> {
+    Ok(Json(json(read(&state, &member.caller).await?)))
+}
+
+/// Sets the rhythm of the categories given (the others keep theirs); answers every category's.
+#[utoipa::path(put, path = "/api/v1/me/notification-preferences", request_body = DeliveryPreferences,
+    security(("member" = [])),
+    responses((status = 200, body = DeliveryPreferences), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn update(
+    member: Member,
+    State(state): State<GatewayState>,
+    Json(body): Json<DeliveryPreferences>,
+) -> Result<Json<DeliveryPreferences>, ApiError> {
+    Ok(Json(json(
+        write(&state, &member.caller, body.preferences).await?,
+    )))
+}
+
+pub(crate) async fn read(
+    state: &GatewayState,
+    caller: &CallerContext,
+) -> Result<pb::DeliveryPreferences, ApiError> {
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(pb::GetDeliveryPreferencesRequest {}, caller);
+        async move { client.get_delivery_preferences(call).await }
+    })
+    .await?
+    .into_inner())
+}
+
+/// Setting a rhythm is idempotent: retried like a read.
+pub(crate) async fn write(
+    state: &GatewayState,
+    caller: &CallerContext,
+    choices: BTreeMap<String, String>,
+) -> Result<pb::DeliveryPreferences, ApiError> {
+    let message = pb::UpdateDeliveryPreferencesRequest {
+        preferences: choices
+            .into_iter()
+            .map(|(category, frequency)| pb::DeliveryPreference {
+                category,
+                frequency,
+            })
+            .collect(),
+    };
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(message.clone(), caller);
+        async move { client.update_delivery_preferences(call).await }
+    })
+    .await?
+    .into_inner())
+}
+
+fn json(answer: pb::DeliveryPreferences) -> DeliveryPreferences {
+    DeliveryPreferences {
+        preferences: answer
+            .preferences
+            .into_iter()
+            .map(|p| (p.category, p.frequency))
+            .collect(),
+    }
+}

@@ -1,0 +1,75 @@
+//! The texts of the inbox, its e-mail settings and the header's unread badge, `(key, French, English)`, sorted
+//! like [`super::i18n`]'s tables (a table of their own, beside the others).
+
+pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
+    ("inbox.all", "Toutes", "All"),
+    (
+        "inbox.category.alert",
+        "Alertes de recherches enregistrées",
+        "Saved search alerts",
+    ),
+    ("inbox.category.message", "Messages", "Messages"),
+    (
+        "inbox.category.moderation",
+        "Décisions des animateurs sur vos annonces",
+        "Facilitators' decisions on your listings",
+    ),
+    ("inbox.category.reminder", "Rappels", "Reminders"),
+    (
+        "inbox.category.reservation",
+        "Réservations et échanges",
+        "Reservations and exchanges",
+    ),
+    (
+        "inbox.category.synergy",
+        "Synergies et offres qui répondent à vos demandes",
+        "Synergies and offers that meet your requests",
+    ),
+    ("inbox.filter", "Afficher", "Show"),
+    ("inbox.frequency.daily", "Résumé quotidien", "Daily digest"),
+    ("inbox.frequency.immediate", "Tout de suite", "Immediately"),
+    ("inbox.frequency.none", "Pas d'e-mail", "No e-mail"),
+    (
+        "inbox.frequency.weekly",
+        "Résumé hebdomadaire",
+        "Weekly digest",
+    ),
+    ("inbox.from", "De la part de", "From"),
+    (
+        "inbox.mark_all",
+        "Tout marquer comme lu",
+        "Mark all as read",
+    ),
+    ("inbox.new", "Nouveau", "New"),
+    ("inbox.open", "Ouvrir", "Open"),
+    ("inbox.settings", "Réglages des e-mails", "E-mail settings"),
+    (
+        "inbox.settings_lead",
+        "Choisissez quand recevoir un e-mail pour chaque type de notification. Elles restent toutes ici, quel que soit votre choix.",
+        "Choose when to receive an e-mail for each type of notification. They all stay here, whatever you choose.",
+    ),
+    ("inbox.settings_save", "Enregistrer", "Save"),
+    ("inbox.unread", "non lues", "unread"),
+    ("inbox.unread_only", "Non lues", "Unread"),
+    ("inbox.unsubscribe", "Me désabonner", "Unsubscribe"),
+    (
+        "inbox.unsubscribe_confirm",
+        "Ne plus recevoir d'e-mails pour :",
+        "Stop receiving e-mails for:",
+    ),
+    (
+        "inbox.unsubscribed",
+        "Vous ne recevrez plus d'e-mails pour :",
+        "You will no longer receive e-mails for:",
+    ),
+    (
+        "notice.delivery_saved",
+        "Vos réglages d'e-mails sont enregistrés.",
+        "Your e-mail settings are saved.",
+    ),
+    (
+        "notice.inbox_read",
+        "Toutes les notifications sont marquées comme lues.",
+        "All notifications are marked as read.",
+    ),
+];
