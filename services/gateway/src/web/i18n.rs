@@ -352,11 +352,6 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("home.exchanges", "Échanges conclus", "Exchanges completed"),
     (
-        "home.synergies",
-        "Synergies réalisées",
-        "Synergies realised",
-    ),
-    (
         "home.figures",
         "Le territoire en chiffres",
         "The territory in figures",
@@ -388,6 +383,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "home.step3",
         "Échangez avec les autres membres et suivez ce que vos échanges ont évité.",
         "Talk with the other members and follow what your exchanges saved.",
+    ),
+    (
+        "home.synergies",
+        "Synergies réalisées",
+        "Synergies realised",
     ),
     ("home.title", "Accueil", "Home"),
     ("home.tonnes", "Tonnes détournées", "Tonnes diverted"),
