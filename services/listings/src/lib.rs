@@ -50,8 +50,9 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         );
     }
     let index_started = chrono::Utc::now();
+    let (directory, source) = search_location(&env);
     let (indexed_store, engine) =
-        search::indexed_store::IndexedStore::open(database_store.clone(), &search_directory(&env))
+        search::indexed_store::IndexedStore::open(database_store.clone(), &directory, &source)
             .await?;
     let store: Arc<dyn store::ListingStore> = Arc::new(indexed_store);
     let follower_task = env.spawn_aggregate_consumer(
@@ -140,18 +141,25 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
 /// directory. Replicas sharing a directory each take a slot of their own.
 pub const DEFAULT_SEARCH_DIRECTORY: &str = "var/search-index";
 
-fn search_directory(env: &ServiceEnv) -> PathBuf {
+/// The directory of this replica's search index, and the name of the database it is built
+/// from (without credentials).
+fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
     match &env.storage {
-        synergies_platform::db::StorageTarget::Sqlite { path } => path
-            .parent()
-            .unwrap_or_else(|| std::path::Path::new("."))
-            .join("search-index"),
-        synergies_platform::db::StorageTarget::Postgres { .. } => {
-            PathBuf::from(DEFAULT_SEARCH_DIRECTORY)
+        synergies_platform::db::StorageTarget::Sqlite { path } => (
+            path.parent()
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join("search-index"),
+            format!("sqlite:{}", path.display()),
+        ),
+        synergies_platform::db::StorageTarget::Postgres { url, schema, .. } => {
+            let server = url.rsplit('@').next().unwrap_or_default();
+            (
+                PathBuf::from(DEFAULT_SEARCH_DIRECTORY),
+                format!("postgres:{server}/{schema}"),
+            )
         }
     }
 }
-
 /// Photo directory when the configuration names none (`serve listings`; the all-in-one mode
 /// names `<data-dir>/photos`).
 pub const DEFAULT_PHOTOS_DIRECTORY: &str = "var/photos";

@@ -41,7 +41,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     let sql = store::for_database(&database.database);
     let index_directory = tempfile::tempdir().unwrap();
-    let (indexed, _) = IndexedStore::open(sql.clone(), index_directory.path())
+    let (indexed, _) = IndexedStore::open(sql.clone(), index_directory.path(), "conformance")
         .await
         .unwrap();
     Some(Fixture {
@@ -179,9 +179,8 @@ async fn listings_of_another_tenant_are_invisible(f: Fixture) {
         .unwrap();
     assert!(beaune.is_empty());
     let query = SearchQuery {
-        terms: vec!["bureau".into()],
         limit: 10,
-        ..Default::default()
+        ..SearchQuery::with_text("bureau")
     };
     assert!(
         f.store
@@ -758,9 +757,10 @@ async fn the_engine_answers_as_the_sql_reference(f: Fixture) {
 
 async fn another_replica_follows_the_events(f: Fixture) {
     let other_directory = tempfile::tempdir().unwrap();
-    let (other, other_engine) = IndexedStore::open(f.sql.clone(), other_directory.path())
-        .await
-        .unwrap();
+    let (other, other_engine) =
+        IndexedStore::open(f.sql.clone(), other_directory.path(), "conformance")
+            .await
+            .unwrap();
     let follower = IndexFollower::new(f.sql.clone(), other_engine, chrono::Utc::now());
     let mut published = listing("dijon", ListingKind::Offer, "wood", "Chutes de chêne");
     publish(&f, &published).await;
@@ -808,19 +808,19 @@ async fn another_replica_follows_the_events(f: Fixture) {
 
 async fn the_index_is_rebuilt_when_outdated_or_damaged_and_caught_up_after_a_restart(f: Fixture) {
     let directory = tempfile::tempdir().unwrap();
-    let open = || IndexedStore::open(f.sql.clone(), directory.path());
-    let (store, _) = open().await.unwrap();
+    let open = |source| IndexedStore::open(f.sql.clone(), directory.path(), source);
+    let (store, _) = open("conformance").await.unwrap();
     titled(&store, "dijon", 301, "Palettes Europe").await;
     drop(store);
     // Written while this replica was down: found once it is back.
     titled(f.sql.as_ref(), "dijon", 302, "Palettes perdues").await;
-    let (store, _) = open().await.unwrap();
+    let (store, _) = open("conformance").await.unwrap();
     assert_eq!(ids_in(&store, "dijon", &text("palette")).await, [302, 301]);
     drop(store);
 
     let slot = directory.path().join("0");
     std::fs::write(slot.join("schema-version"), "listings-search-0").unwrap();
-    let (store, _) = open().await.unwrap();
+    let (store, _) = open("conformance").await.unwrap();
     assert_eq!(ids_in(&store, "dijon", &text("palette")).await, [302, 301]);
     drop(store);
 
@@ -830,7 +830,7 @@ async fn the_index_is_rebuilt_when_outdated_or_damaged_and_caught_up_after_a_res
             std::fs::write(&path, b"damaged").unwrap();
         }
     }
-    let (store, _) = open().await.unwrap();
+    let (store, _) = open("conformance").await.unwrap();
     assert_eq!(ids_in(&store, "dijon", &text("palette")).await, [302, 301]);
 }
 

@@ -50,15 +50,16 @@ impl IndexedStore {
         Self { database, engine }
     }
 
-    /// Opens this replica's index under `directory`, and builds it from the database or
+    /// Opens this replica's index of the database named `source` under `directory`, and builds it from the database or
     /// brings it up to date, logging progress. Returns the engine too (the event follower
     /// keeps it current with the other replicas' writes).
     pub async fn open(
         database: Arc<dyn ListingStore>,
         directory: &Path,
+        source: &str,
     ) -> Result<(Self, Arc<TantivyEngine>), ListingsError> {
-        let base = directory.to_owned();
-        let (engine, on_disk) = blocking(move || TantivyEngine::open(&base)).await?;
+        let (base, source) = (directory.to_owned(), source.to_owned());
+        let (engine, on_disk) = blocking(move || TantivyEngine::open(&base, &source)).await?;
         let engine = Arc::new(engine);
         tracing::info!(directory = %engine.directory().display(), replica = engine.replica_id(), "search index opened");
         let started = Instant::now();

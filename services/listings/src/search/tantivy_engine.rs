@@ -2,7 +2,8 @@
 //! directory of the replica's local disk.
 //!
 //! Layout: `<base>/<slot>/` holds `slot.lock` (held while a process uses the slot, so that
-//! several replicas started in one working directory each take their own), `schema-version`,
+//! several replicas started in one working directory each take their own), `source` (the
+//! database the index was built from, without credentials), `schema-version`,
 //! `replica-id` (names this replica's event consumer) and `index/` (tantivy's files). An index
 //! whose schema version differs, or whose files do not open or fail their checksums, is wiped
 //! and built again from the database.
@@ -139,22 +140,31 @@ pub struct TantivyEngine {
 }
 
 impl TantivyEngine {
-    /// Opens the index in the first free slot under `base`, wiping it when it is of another
-    /// schema version or damaged.
-    pub fn open(base: &Path) -> Result<(Self, OnDisk), SearchError> {
-        for slot in 0..MAX_SLOTS {
-            let directory = base.join(slot.to_string());
-            std::fs::create_dir_all(&directory)?;
-            let lock = MmapDirectory::open(&directory)
-                .map_err(|e| SearchError::Damaged(e.to_string()))?
-                .acquire_lock(&Lock {
-                    filepath: PathBuf::from("slot.lock"),
-                    is_blocking: false,
-                });
-            match lock {
-                Ok(lock) => return Self::open_slot(directory, lock),
-                Err(tantivy::directory::error::LockError::LockBusy) => {}
-                Err(error) => return Err(SearchError::Damaged(error.to_string())),
+    /// Opens the index of `source` (names the database it is built from) in a free slot
+    /// under `base` — preferably one that already holds an index of that database — wiping it
+    /// when it is of another database or schema version, or damaged.
+    pub fn open(base: &Path, source: &str) -> Result<(Self, OnDisk), SearchError> {
+        let holds_source = |slot: &Path| {
+            std::fs::read_to_string(slot.join("source")).is_ok_and(|found| found == source)
+        };
+        for own_first in [true, false] {
+            for slot in 0..MAX_SLOTS {
+                let directory = base.join(slot.to_string());
+                if own_first && !holds_source(&directory) {
+                    continue;
+                }
+                std::fs::create_dir_all(&directory)?;
+                let lock = MmapDirectory::open(&directory)
+                    .map_err(|e| SearchError::Damaged(e.to_string()))?
+                    .acquire_lock(&Lock {
+                        filepath: PathBuf::from("slot.lock"),
+                        is_blocking: false,
+                    });
+                match lock {
+                    Ok(lock) => return Self::open_slot(directory, source, lock),
+                    Err(tantivy::directory::error::LockError::LockBusy) => {}
+                    Err(error) => return Err(SearchError::Damaged(error.to_string())),
+                }
             }
         }
         Err(SearchError::Damaged(format!(
@@ -163,12 +173,20 @@ impl TantivyEngine {
         )))
     }
 
-    fn open_slot(directory: PathBuf, slot: DirectoryLock) -> Result<(Self, OnDisk), SearchError> {
+    fn open_slot(
+        directory: PathBuf,
+        source: &str,
+        slot: DirectoryLock,
+    ) -> Result<(Self, OnDisk), SearchError> {
         let (schema, fields) = schema();
         let index_directory = directory.join("index");
         let version_file = directory.join("schema-version");
+        let source_file = directory.join("source");
         let version = std::fs::read_to_string(&version_file).unwrap_or_default();
-        let existing = if version.trim() == SCHEMA_VERSION {
+        let same_source = std::fs::read_to_string(&source_file).is_ok_and(|s| s == source);
+        let existing = if !same_source {
+            None
+        } else if version.trim() == SCHEMA_VERSION {
             // Garbage files can make tantivy panic rather than fail: both mean damaged.
             let reused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 Self::reuse(&index_directory, &schema)
@@ -200,6 +218,7 @@ impl TantivyEngine {
             std::fs::create_dir_all(&index_directory)?;
             let index = Index::create_in_dir(&index_directory, schema)?;
             std::fs::write(&version_file, SCHEMA_VERSION)?;
+            std::fs::write(&source_file, source)?;
             (index, OnDisk::Empty)
         };
         let replica_file = directory.join("replica-id");
@@ -450,7 +469,13 @@ impl TantivyEngine {
             clauses.push(Self::filter(Self::term(f.insee_code, insee_code)));
         }
         if query.has_text() {
-            for group in analysis::query_groups(&query.text) {
+            // A query built from terms alone (no raw text) is searched by those terms.
+            let text = if query.text.trim().is_empty() {
+                query.terms.join(" ")
+            } else {
+                query.text.clone()
+            };
+            for group in analysis::query_groups(&text) {
                 clauses.push((Occur::Must, self.group(&group)));
             }
         }
