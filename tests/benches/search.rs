@@ -262,7 +262,7 @@ async fn measure(
 
 /// Listings seeded in each layout.
 fn corpus_size() -> usize {
-    std::env::var("SYNERGIES_BENCH_LISTINGS")
+    std::env::var("BENCH_SEARCH_LISTINGS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000)

@@ -64,7 +64,7 @@ impl IndexedStore {
         tracing::info!(directory = %engine.directory().display(), replica = engine.replica_id(), "search index opened");
         let started = Instant::now();
         match on_disk {
-            OnDisk::Current(watermark) => {
+            OnDisk::Current(Some(watermark)) => {
                 let changed = catch_up(database.as_ref(), &engine, watermark).await?;
                 let published = database.published_count().await?;
                 if engine.len() == published {
@@ -85,7 +85,8 @@ impl IndexedStore {
                     build(database.as_ref(), &engine).await?;
                 }
             }
-            OnDisk::Empty => build(database.as_ref(), &engine).await?,
+            // An index that never held a listing is built like a new one.
+            OnDisk::Current(None) | OnDisk::Empty => build(database.as_ref(), &engine).await?,
         }
         let engine_for_store: Arc<dyn SearchEngine> = engine.clone();
         Ok((Self::new(database, engine_for_store), engine))
@@ -139,9 +140,9 @@ async fn build(
 async fn catch_up(
     database: &dyn ListingStore,
     engine: &Arc<TantivyEngine>,
-    watermark: Option<DateTime<Utc>>,
+    watermark: DateTime<Utc>,
 ) -> Result<u64, ListingsError> {
-    let since = watermark.map_or(DateTime::<Utc>::MIN_UTC, |w| w - CATCH_UP_MARGIN);
+    let since = watermark - CATCH_UP_MARGIN;
     let mut after = None;
     let mut changed = 0;
     loop {
