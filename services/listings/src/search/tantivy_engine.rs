@@ -34,7 +34,19 @@ use super::{Facets, SearchQuery};
 use crate::domain::{Listing, ListingStatus};
 
 /// Bumped whenever the schema or the analysis changes: every replica then rebuilds its index.
+/// A change of the synonym file changes the index version by itself (see [`index_version`]).
 pub const SCHEMA_VERSION: &str = "listings-search-1";
+
+/// The version written with an index: the schema's and a fingerprint of the synonym file
+/// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
+pub fn index_version() -> String {
+    let fingerprint = synergies_codes::SYNONYMS
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{SCHEMA_VERSION}+synonyms-{fingerprint:016x}")
+}
 /// A title word weighs this many description words.
 pub const TITLE_BOOST: f32 = 3.0;
 /// What a word matched only with a typo adds to the score (times the field's weight): less
@@ -184,9 +196,10 @@ impl TantivyEngine {
         let source_file = directory.join("source");
         let version = std::fs::read_to_string(&version_file).unwrap_or_default();
         let same_source = std::fs::read_to_string(&source_file).is_ok_and(|s| s == source);
+        let wanted = index_version();
         let existing = if !same_source {
             None
-        } else if version.trim() == SCHEMA_VERSION {
+        } else if version.trim() == wanted {
             // Garbage files can make tantivy panic rather than fail: both mean damaged.
             let reused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 Self::reuse(&index_directory, &schema)
@@ -203,7 +216,7 @@ impl TantivyEngine {
             if !version.is_empty() {
                 tracing::info!(
                     found = version.trim(),
-                    wanted = SCHEMA_VERSION,
+                    %wanted,
                     "search index of another schema version: rebuilding it"
                 );
             }
@@ -217,7 +230,7 @@ impl TantivyEngine {
             }
             std::fs::create_dir_all(&index_directory)?;
             let index = Index::create_in_dir(&index_directory, schema)?;
-            std::fs::write(&version_file, SCHEMA_VERSION)?;
+            std::fs::write(&version_file, &wanted)?;
             std::fs::write(&source_file, source)?;
             (index, OnDisk::Empty)
         };
