@@ -483,8 +483,9 @@ macro_rules! listing_store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut sql = sqlx::QueryBuilder::<$database>::new(format!("SELECT {COLUMNS} FROM listings WHERE tenant = "));
-                sql.push_bind(tenant.to_owned()).push(" AND id IN (");
+                // By primary key alone (the tenant is checked below): given the tenant too,
+                // SQLite walks the tenant's index instead of the key.
+                let mut sql = sqlx::QueryBuilder::<$database>::new(format!("SELECT {COLUMNS} FROM listings WHERE id IN ("));
                 let mut list = sql.separated(", ");
                 for id in ids {
                     list.push_bind(*id);
@@ -495,6 +496,7 @@ macro_rules! listing_store {
                     .iter()
                     .map(|row| Self::listing_from(row).map(|l| (l.id, l)))
                     .collect::<Result<_, _>>()?;
+                by_id.retain(|_, listing| listing.tenant == tenant);
                 Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
             }
 
