@@ -18,6 +18,8 @@ use chrono::NaiveDate;
 use synergies_listings::domain::{
     Condition, ExchangeMode, Listing, ListingFields, ListingKind, Location,
 };
+use synergies_listings::search::engine::SearchEngine;
+use synergies_listings::search::indexed_store::IndexedStore;
 use synergies_listings::search::{SearchQuery, Sort};
 use synergies_listings::store::{self, ListingStore};
 use synergies_platform::db::{Database, StorageTarget};
@@ -156,9 +158,8 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
 /// (query string for the gateway, the same search for the store)
 fn queries() -> Vec<(&'static str, &'static str, SearchQuery)> {
     let text = |q: &str| SearchQuery {
-        terms: synergies_listings::text::query_terms(q),
         limit: 21,
-        ..Default::default()
+        ..SearchQuery::with_text(q)
     };
     let mut near = text("");
     near.near = Some(synergies_listings::search::Near::validate(47.32, 5.04, 2.0).unwrap());
@@ -181,7 +182,31 @@ fn queries() -> Vec<(&'static str, &'static str, SearchQuery)> {
     ]
 }
 
-async fn measure(label: &str, platform: &Platform, member: &Member, store: &Arc<dyn ListingStore>) {
+/// The worst figures over the queries measured: (gateway p99 ms, gateway req/s, p50 ratio).
+#[derive(Debug, Clone, Copy)]
+struct Worst {
+    p99_ms: f64,
+    requests_per_second: f64,
+    ratio: f64,
+}
+
+impl Worst {
+    fn new() -> Self {
+        Self {
+            p99_ms: 0.0,
+            requests_per_second: f64::INFINITY,
+            ratio: 0.0,
+        }
+    }
+}
+
+async fn measure(
+    label: &str,
+    platform: &Platform,
+    member: &Member,
+    store: &Arc<dyn ListingStore>,
+    worst: &mut Worst,
+) {
     for (name, params, query) in queries() {
         let path = format!("/api/v1/listings?{params}&page_size=20");
         let (status, page) = platform.client.get(&path, &member.token).await;
@@ -195,10 +220,10 @@ async fn measure(label: &str, platform: &Platform, member: &Member, store: &Arc<
             assert_eq!(status, 200);
             let started = Instant::now();
             store.search("dijon", &query, true).await.unwrap();
-            let sql = started.elapsed();
+            let index = started.elapsed();
             if round >= 20 {
                 via_gateway.push(gateway);
-                direct.push(sql);
+                direct.push(index);
             }
         }
         let (g50, g90, g99) = percentiles(via_gateway);
@@ -229,17 +254,85 @@ async fn measure(label: &str, platform: &Platform, member: &Member, store: &Arc<
             "| {label} | {name} | {g50:.2} / {g90:.2} / {g99:.2} | {d50:.2} / {d90:.2} / {d99:.2} | {:.1} | {per_second:.0} |",
             g50 / d50
         );
+        worst.p99_ms = worst.p99_ms.max(g99);
+        worst.requests_per_second = worst.requests_per_second.min(per_second);
+        worst.ratio = worst.ratio.max(g50 / d50);
     }
+}
+
+/// Listings seeded in each layout.
+fn corpus_size() -> usize {
+    std::env::var("BENCH_SEARCH_LISTINGS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// Resident memory of a child process of this bench whose command line contains `name`, MB.
+fn child_memory_mb(name: &str) -> Option<f64> {
+    let me = std::process::id().to_string();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let path = entry.path();
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …: the parent is the second field after the comm.
+        let after_comm = stat.rsplit(')').next().unwrap_or_default();
+        if after_comm.split_whitespace().nth(1) != Some(me.as_str()) {
+            continue;
+        }
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains(name) {
+            continue;
+        }
+        let status = std::fs::read_to_string(path.join("status")).ok()?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        return Some(kb / 1024.0);
+    }
+    None
+}
+
+/// Restarts `process` (it builds its index from the database) and reports how long that took.
+async fn restart_and_build(platform: &mut Platform, process: &str) -> f64 {
+    platform.kill(process);
+    let started = Instant::now();
+    platform.restart(process, &[]).await;
+    started.elapsed().as_secs_f64()
+}
+
+/// Builds the bench's own index over `database`: the direct store, and a line of figures.
+async fn direct_index(
+    database: Arc<dyn ListingStore>,
+    label: &str,
+) -> (Arc<dyn ListingStore>, tempfile::TempDir) {
+    let directory = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (store, engine) = IndexedStore::open(database, directory.path(), label)
+        .await
+        .unwrap();
+    println!(
+        "{label}: index of {} listings built in {:.1} s, {:.1} MB on disk",
+        engine.len(),
+        started.elapsed().as_secs_f64(),
+        engine.size_on_disk() as f64 / 1e6
+    );
+    (Arc::new(store), directory)
 }
 
 #[tokio::main]
 async fn main() {
-    println!(
-        "| storage | query | gateway p50 / p90 / p99 ms | direct SQL p50 / p90 / p99 ms | p50 ratio | gateway req/s (8 clients) |"
-    );
-    println!("|---|---|---|---|---|---|");
+    let n = corpus_size();
+    let mut worst = Worst::new();
+    let mut lines = Vec::new();
     if let Some(servers) = testing::servers().await {
-        let platform = Platform::split(&servers, |_| Vec::new()).await;
+        let mut platform = Platform::split(&servers, |_| Vec::new()).await;
         platform.client.create_tenant("dijon").await;
         let member = platform.client.create_member("dijon", "Cartonnerie").await;
         let database = Database::connect(&StorageTarget::Postgres {
@@ -248,39 +341,72 @@ async fn main() {
             max_connections: 8,
         })
         .await;
-        let store = store::for_database(&database);
-        seed(store.clone(), 100_000, 8).await;
+        let sql = store::for_database(&database);
+        seed(sql.clone(), n, 8).await;
         if let Database::Postgres(pool) = &database {
-            // What autovacuum does after a bulk load: statistics, and the visibility map that
-            // lets term lookups read the index alone.
+            // What autovacuum does after a bulk load.
             sqlx::query("VACUUM ANALYZE listings")
                 .execute(pool)
                 .await
                 .unwrap();
-            sqlx::query("VACUUM ANALYZE listing_terms")
-                .execute(pool)
-                .await
-                .unwrap();
         }
-        measure("PostgreSQL, 100 000", &platform, &member, &store).await;
+        let restart = restart_and_build(&mut platform, "listings").await;
+        let label = format!("PostgreSQL, {n}");
+        let (store, _directory) = direct_index(sql, &label).await;
+        let memory = child_memory_mb("listings").unwrap_or(f64::NAN);
+        lines.push(format!(
+            "{label}: listings service restarted with its index built in {restart:.1} s; {memory:.0} MB resident after the build"
+        ));
+        print_header();
+        measure(&label, &platform, &member, &store, &mut worst).await;
+        let memory = child_memory_mb("listings").unwrap_or(f64::NAN);
+        lines.push(format!(
+            "{label}: listings service {memory:.0} MB resident after the run"
+        ));
     } else {
         println!("PostgreSQL unreachable: its rows are skipped");
     }
-    let platform = Platform::all_in_one(&[]).await;
+    let mut platform = Platform::all_in_one(&[]).await;
     platform.client.create_tenant("dijon").await;
     let member = platform.client.create_member("dijon", "Cartonnerie").await;
     let database = Database::connect(&StorageTarget::Sqlite {
         path: platform.dir.path().join("data/listings.db"),
     })
     .await;
-    let store = store::for_database(&database);
-    seed(store.clone(), 10_000, 1).await;
-    measure("SQLite, 10 000", &platform, &member, &store).await;
-    measure_pages(&platform).await;
+    let sql = store::for_database(&database);
+    seed(sql.clone(), n, 1).await;
+    let restart = restart_and_build(&mut platform, "synergies").await;
+    let label = format!("SQLite, {n}");
+    let (store, _directory) = direct_index(sql, &label).await;
+    lines.push(format!(
+        "{label}: whole platform restarted with the listings index built in {restart:.1} s"
+    ));
+    print_header();
+    measure(&label, &platform, &member, &store, &mut worst).await;
+    let memory = child_memory_mb("--data-dir").unwrap_or(f64::NAN);
+    lines.push(format!(
+        "{label}: all-in-one process {memory:.0} MB resident after the run"
+    ));
+    measure_pages(&platform, n).await;
+    println!();
+    for line in lines {
+        println!("{line}");
+    }
+    println!(
+        "search: p99_ms={:.2} rps={:.0} ratio={:.2}",
+        worst.p99_ms, worst.requests_per_second, worst.ratio
+    );
+}
+
+fn print_header() {
+    println!(
+        "| storage | query | gateway p50 / p90 / p99 ms | direct index p50 / p90 / p99 ms | p50 ratio | gateway req/s (8 clients) |"
+    );
+    println!("|---|---|---|---|---|---|");
 }
 
 /// The search page rendered for a visitor, and what the home and search pages weigh.
-async fn measure_pages(platform: &Platform) {
+async fn measure_pages(platform: &Platform, n: usize) {
     let http = &platform.client.http;
     let fetch = |path: String| async move {
         let response = http
@@ -293,7 +419,7 @@ async fn measure_pages(platform: &Platform) {
     };
     println!();
     println!(
-        "| page (SQLite, 10 000 listings) | render p50 / p90 / p99 ms | HTML bytes | + CSS + JS bytes |"
+        "| page (SQLite, {n} listings) | render p50 / p90 / p99 ms | HTML bytes | + CSS + JS bytes |"
     );
     println!("|---|---|---|---|");
     let assets = fetch("/static/synergies.css".into()).await

@@ -16,6 +16,9 @@ pub enum ListingsError {
     Identity(String),
     #[error("listings storage failed: {0}")]
     Storage(#[from] sqlx::Error),
+    /// This replica's search index failed (disk); the database is untouched.
+    #[error("listing search failed: {0}")]
+    Search(String),
 }
 
 impl ServiceError for ListingsError {
@@ -24,7 +27,7 @@ impl ServiceError for ListingsError {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
             Self::NotFound => ErrorCode::NotFound,
             Self::WrongStatus(_) | Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
-            Self::Identity(_) => ErrorCode::Unavailable,
+            Self::Identity(_) | Self::Search(_) => ErrorCode::Unavailable,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
@@ -39,6 +42,7 @@ impl ServiceError for ListingsError {
             }
             Self::Identity(_) => "service momentanément indisponible".to_owned(),
             Self::Storage(_) => "erreur interne".to_owned(),
+            Self::Search(_) => "recherche momentanément indisponible".to_owned(),
         }
     }
 

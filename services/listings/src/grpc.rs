@@ -226,6 +226,7 @@ impl ListingsApi {
             )));
         }
         let query = SearchQuery {
+            text: filters.text.clone(),
             terms: crate::text::query_terms(&filters.text),
             kind: kind_from_message(filters.kind),
             resource_type: named(

@@ -39,15 +39,31 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
-    let store = store::for_database(&database);
-    // Listings stored before the search index existed get their terms once.
-    let indexed = store.index_unindexed().await?;
+    let database_store = store::for_database(&database);
+    // Listings stored before the term tables existed get their terms once (the SQL search
+    // stays as the reference the engine is checked against).
+    let indexed = database_store.index_unindexed().await?;
     if indexed > 0 {
         tracing::info!(
             indexed,
             "search terms written for listings stored before the index"
         );
     }
+    let index_started = chrono::Utc::now();
+    let (directory, source) = search_location(&env);
+    let (indexed_store, engine) =
+        search::indexed_store::IndexedStore::open(database_store.clone(), &directory, &source)
+            .await?;
+    let store: Arc<dyn store::ListingStore> = Arc::new(indexed_store);
+    let follower_task = env.spawn_aggregate_consumer(
+        &search::follower::consumer_name(engine.replica_id()),
+        search::follower::AGGREGATE,
+        Arc::new(search::follower::IndexFollower::new(
+            database_store,
+            engine,
+            index_started,
+        )),
+    );
     let territory = territory::Territory::new(synergies_platform::grpc::channel(
         env.config.services.url("identity"),
     )?);
@@ -116,9 +132,34 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     orphans.await?;
     organisations_task.await?;
     erasures_task.await?;
+    follower_task.await?;
     Ok(())
 }
 
+/// Where this replica keeps its search index when it runs on PostgreSQL (relative to the
+/// working directory); on SQLite (all-in-one) it sits next to the database, in the data
+/// directory. Replicas sharing a directory each take a slot of their own.
+pub const DEFAULT_SEARCH_DIRECTORY: &str = "var/search-index";
+
+/// The directory of this replica's search index, and the name of the database it is built
+/// from (without credentials).
+fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
+    match &env.storage {
+        synergies_platform::db::StorageTarget::Sqlite { path } => (
+            path.parent()
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join("search-index"),
+            format!("sqlite:{}", path.display()),
+        ),
+        synergies_platform::db::StorageTarget::Postgres { url, schema, .. } => {
+            let server = url.rsplit('@').next().unwrap_or_default();
+            (
+                PathBuf::from(DEFAULT_SEARCH_DIRECTORY),
+                format!("postgres:{server}/{schema}"),
+            )
+        }
+    }
+}
 /// Photo directory when the configuration names none (`serve listings`; the all-in-one mode
 /// names `<data-dir>/photos`).
 pub const DEFAULT_PHOTOS_DIRECTORY: &str = "var/photos";

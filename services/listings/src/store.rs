@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use synergies_platform::db::Database;
 use synergies_platform::outbox::{OutboxEvent, Transactional};
@@ -70,6 +70,25 @@ pub trait ListingStore: Send + Sync {
     /// Writes the search terms of listings that have none (stored before the term index
     /// existed); returns how many were indexed.
     async fn index_unindexed(&self) -> Result<usize, ListingsError>;
+    /// These listings of a tenant, in the order of `ids` (those that do not exist are left out).
+    async fn get_many(&self, tenant: &str, ids: &[Uuid]) -> Result<Vec<Listing>, ListingsError>;
+    /// Published listings of every tenant after `after` in id order, for building the search
+    /// index.
+    async fn published_page(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Listing>, ListingsError>;
+    /// Listings of every tenant and status changed at or after `since`, after `after` in id
+    /// order, for bringing a search index up to date.
+    async fn changed_page(
+        &self,
+        since: DateTime<Utc>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Listing>, ListingsError>;
+    /// How many published listings there are, in every tenant.
+    async fn published_count(&self) -> Result<u64, ListingsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn ListingStore> {
@@ -458,6 +477,59 @@ macro_rules! listing_store {
                     indexed += 1;
                 }
                 Ok(indexed)
+            }
+
+            async fn get_many(&self, tenant: &str, ids: &[Uuid]) -> Result<Vec<Listing>, ListingsError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // By primary key alone (the tenant is checked below): given the tenant too,
+                // SQLite walks the tenant's index instead of the key.
+                let mut sql = sqlx::QueryBuilder::<$database>::new(format!("SELECT {COLUMNS} FROM listings WHERE id IN ("));
+                let mut list = sql.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                sql.push(")");
+                let rows = sql.build().fetch_all(&self.pool).await?;
+                let mut by_id: std::collections::HashMap<Uuid, Listing> = rows
+                    .iter()
+                    .map(|row| Self::listing_from(row).map(|l| (l.id, l)))
+                    .collect::<Result<_, _>>()?;
+                by_id.retain(|_, listing| listing.tenant == tenant);
+                Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+            }
+
+            async fn published_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Listing>, ListingsError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM listings WHERE status = 'published' AND ($1 IS NULL OR id > $1)
+                      ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(Self::listing_from).collect::<Result<_, _>>()?)
+            }
+
+            async fn changed_page(&self, since: DateTime<Utc>, after: Option<Uuid>, limit: u32) -> Result<Vec<Listing>, ListingsError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM listings WHERE updated_at >= $1 AND ($2 IS NULL OR id > $2)
+                      ORDER BY id LIMIT $3"
+                ))
+                .bind(since)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.iter().map(Self::listing_from).collect::<Result<_, _>>()?)
+            }
+
+            async fn published_count(&self) -> Result<u64, ListingsError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM listings WHERE status = 'published'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count.max(0) as u64)
             }
 
             async fn due_for_expiry(&self, today: NaiveDate, limit: u32) -> Result<Vec<Listing>, ListingsError> {

@@ -23,11 +23,16 @@ const STOP_WORDS: &[&str] = &[
 
 pub use synergies_codes::french::{stem, words};
 
+/// Whether `word` (lowercase, folded) carries no meaning for search.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 /// The search terms of a text, in order, stop words dropped.
 pub fn terms(text: &str) -> Vec<String> {
     words(text)
         .into_iter()
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .filter(|w| !is_stop_word(w))
         .map(|w| stem(&w))
         .collect()
 }

@@ -81,10 +81,10 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// The synonym file shipped with the code (`data/synonyms.tsv`), for any module that
+    /// The synonym file shared with search (`services/codes/data/synonyms.tsv`), for any module that
     /// compares members' words (search can read it too).
     pub fn bundled() -> Self {
-        Self::parse(include_str!("../../data/synonyms.tsv"))
+        Self::parse(synergies_codes::SYNONYMS)
             .expect("the shipped synonym file parses (checked by a unit test)")
     }
 
@@ -213,7 +213,7 @@ mod tests {
     use super::*;
 
     fn synonyms() -> Synonyms {
-        Synonyms::parse(include_str!("../../data/synonyms.tsv")).expect("the synonym file parses")
+        Synonyms::parse(synergies_codes::SYNONYMS).expect("the synonym file parses")
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! What a search asks for, and the cursor that continues it.
+//! What a search asks for, the cursor that continues it, and the engine that answers it.
 //!
-//! Text: the query is normalised by [`crate::text`] exactly as listings are indexed; every
-//! term must match, and the score is the sum of the matched terms' weights (title 3,
-//! description 1), ties broken by id.
+//! Search runs on an embedded full-text index ([`engine::SearchEngine`], [`tantivy_engine`]),
+//! kept by each replica on its local disk and fed from the database, which stays the truth
+//! ([`indexed_store`], [`follower`]). Text is analysed by [`analysis`]: French words folded and
+//! stemmed as [`crate::text`] does, synonyms, one typo allowed in longer words; every query
+//! word must match, the score is BM25 with the title weighted above the description, ties
+//! broken by id. The SQL term tables remain as the reference the conformance tests compare to.
 //!
 //! Distance: an equirectangular projection around the search point (x = Δlon·cos(lat₀),
 //! y = Δlat), in kilometres. Over a territory (tens of kilometres) it differs from the
@@ -18,6 +21,13 @@ use synergies_platform::error::FieldError;
 use uuid::Uuid;
 
 use crate::domain::{ExchangeMode, ListingKind, ResourceType};
+
+pub mod analysis;
+pub mod collector;
+pub mod engine;
+pub mod follower;
+pub mod indexed_store;
+pub mod tantivy_engine;
 
 /// Mean Earth radius, km.
 const EARTH_RADIUS_KM: f64 = 6371.0;
@@ -111,6 +121,8 @@ impl Near {
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
+    /// What the member typed, as the engine analyses it (see [`SearchQuery::with_text`]).
+    pub text: String,
     /// Normalised query terms (see [`crate::text::query_terms`]); empty: no text condition.
     pub terms: Vec<String>,
     pub kind: Option<ListingKind>,
@@ -127,6 +139,23 @@ pub struct SearchQuery {
     pub sort: Sort,
     pub after: Option<Cursor>,
     pub limit: u32,
+}
+
+impl SearchQuery {
+    /// A search for `text` (both its raw form and its normalised terms), 20 hits a page.
+    pub fn with_text(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            terms: crate::text::query_terms(text),
+            limit: 20,
+            ..Default::default()
+        }
+    }
+
+    /// Whether the search has a text condition (stop words alone have none).
+    pub fn has_text(&self) -> bool {
+        !self.terms.is_empty()
+    }
 }
 
 /// Where a page ended, in the sort's own key.

@@ -1,0 +1,546 @@
+//! The search engine on tantivy: one index of the published listings of every tenant, in a
+//! directory of the replica's local disk.
+//!
+//! Layout: `<base>/<slot>/` holds `slot.lock` (held while a process uses the slot, so that
+//! several replicas started in one working directory each take their own), `source` (the
+//! database the index was built from, without credentials), `schema-version`,
+//! `replica-id` (names this replica's event consumer) and `index/` (tantivy's files). An index
+//! whose schema version differs, or whose files do not open or fail their checksums, is wiped
+//! and built again from the database.
+//!
+//! Writes commit at once and reload the reader, so a search right after a write sees it. Each
+//! commit carries the newest `updated_at` indexed: a restarted replica reads only what changed
+//! since (see [`super::indexed_store::IndexedStore::open`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Datelike, Utc};
+use tantivy::directory::{DirectoryLock, Lock, MmapDirectory};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use uuid::Uuid;
+
+use super::analysis::{self, QueryGroup};
+use super::collector::{Collected, SearchCollector};
+use super::engine::{Found, SearchEngine, SearchError};
+use super::{Facets, SearchQuery};
+use crate::domain::{Listing, ListingStatus};
+
+/// Bumped whenever the schema or the analysis changes: every replica then rebuilds its index.
+/// A change of the synonym file changes the index version by itself (see [`index_version`]).
+pub const SCHEMA_VERSION: &str = "listings-search-1";
+
+/// The version written with an index: the schema's and a fingerprint of the synonym file
+/// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
+pub fn index_version() -> String {
+    let fingerprint = synergies_codes::SYNONYMS
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{SCHEMA_VERSION}+synonyms-{fingerprint:016x}")
+}
+/// A title word weighs this many description words.
+pub const TITLE_BOOST: f32 = 3.0;
+/// What a word matched only with a typo adds to the score (times the field's weight): less
+/// than any exact match.
+const TYPO_SCORE: f32 = 0.001;
+/// Memory the writer buffers before it writes a segment.
+const WRITER_MEMORY: usize = 50_000_000;
+/// More replicas than this in one directory is a configuration mistake.
+const MAX_SLOTS: usize = 16;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub id_high: Field,
+    pub id_low: Field,
+    pub tenant: Field,
+    pub kind: Field,
+    pub resource_type: Field,
+    pub category: Field,
+    pub category_root: Field,
+    pub exchange_mode: Field,
+    pub insee_code: Field,
+    pub available_from: Field,
+    pub available_until: Field,
+    pub latitude: Field,
+    pub longitude: Field,
+    pub title: Field,
+    pub description: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING),
+        id_high: builder.add_u64_field("id_high", FAST),
+        id_low: builder.add_u64_field("id_low", FAST),
+        tenant: builder.add_text_field("tenant", STRING),
+        kind: builder.add_text_field("kind", STRING),
+        resource_type: builder.add_text_field("resource_type", STRING),
+        // The category and each of its ancestors, so that a parent finds its subtree.
+        category: builder.add_text_field("category", STRING),
+        category_root: builder.add_text_field("category_root", STRING | FAST),
+        exchange_mode: builder.add_text_field("exchange_mode", STRING | FAST),
+        insee_code: builder.add_text_field("insee_code", STRING),
+        available_from: builder.add_i64_field("available_from", FAST),
+        available_until: builder.add_i64_field("available_until", FAST),
+        latitude: builder.add_f64_field("latitude", FAST),
+        longitude: builder.add_f64_field("longitude", FAST),
+        title: builder.add_text_field("title", text.clone()),
+        description: builder.add_text_field("description", text),
+    };
+    (builder.build(), fields)
+}
+
+/// A date as the index keeps it: days since the common era.
+pub(crate) fn day_number(date: chrono::NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+fn pre_tokenized(text: &str) -> PreTokenizedString {
+    let tokens = analysis::index_terms(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, text)| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position,
+            text,
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
+}
+
+struct Writer {
+    writer: IndexWriter<TantivyDocument>,
+    /// The newest `updated_at` of the listings indexed.
+    watermark: Option<DateTime<Utc>>,
+}
+
+/// What [`TantivyEngine::open`] found on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDisk {
+    /// No usable index (none, another schema version, damaged files): build it from scratch.
+    Empty,
+    /// An index of this schema, current up to this `updated_at` (none: nothing indexed yet).
+    Current(Option<DateTime<Utc>>),
+}
+
+pub struct TantivyEngine {
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<Writer>,
+    directory: PathBuf,
+    replica_id: String,
+    _slot: DirectoryLock,
+}
+
+impl TantivyEngine {
+    /// Opens the index of `source` (names the database it is built from) in a free slot
+    /// under `base` — preferably one that already holds an index of that database — wiping it
+    /// when it is of another database or schema version, or damaged.
+    pub fn open(base: &Path, source: &str) -> Result<(Self, OnDisk), SearchError> {
+        let holds_source = |slot: &Path| {
+            std::fs::read_to_string(slot.join("source")).is_ok_and(|found| found == source)
+        };
+        for own_first in [true, false] {
+            for slot in 0..MAX_SLOTS {
+                let directory = base.join(slot.to_string());
+                if own_first && !holds_source(&directory) {
+                    continue;
+                }
+                std::fs::create_dir_all(&directory)?;
+                let lock = MmapDirectory::open(&directory)
+                    .map_err(|e| SearchError::Damaged(e.to_string()))?
+                    .acquire_lock(&Lock {
+                        filepath: PathBuf::from("slot.lock"),
+                        is_blocking: false,
+                    });
+                match lock {
+                    Ok(lock) => return Self::open_slot(directory, source, lock),
+                    Err(tantivy::directory::error::LockError::LockBusy) => {}
+                    Err(error) => return Err(SearchError::Damaged(error.to_string())),
+                }
+            }
+        }
+        Err(SearchError::Damaged(format!(
+            "every one of the {MAX_SLOTS} index slots under {} is in use",
+            base.display()
+        )))
+    }
+
+    fn open_slot(
+        directory: PathBuf,
+        source: &str,
+        slot: DirectoryLock,
+    ) -> Result<(Self, OnDisk), SearchError> {
+        let (schema, fields) = schema();
+        let index_directory = directory.join("index");
+        let version_file = directory.join("schema-version");
+        let source_file = directory.join("source");
+        let version = std::fs::read_to_string(&version_file).unwrap_or_default();
+        let same_source = std::fs::read_to_string(&source_file).is_ok_and(|s| s == source);
+        let wanted = index_version();
+        let existing = if !same_source {
+            None
+        } else if version.trim() == wanted {
+            // Garbage files can make tantivy panic rather than fail: both mean damaged.
+            let reused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Self::reuse(&index_directory, &schema)
+            }))
+            .unwrap_or_else(|_| Err("the index files could not be read".into()));
+            match reused {
+                Ok(found) => Some(found),
+                Err(reason) => {
+                    tracing::warn!(%reason, directory = %index_directory.display(), "search index damaged: rebuilding it");
+                    None
+                }
+            }
+        } else {
+            if !version.is_empty() {
+                tracing::info!(
+                    found = version.trim(),
+                    %wanted,
+                    "search index of another schema version: rebuilding it"
+                );
+            }
+            None
+        };
+        let (index, on_disk) = if let Some((index, watermark)) = existing {
+            (index, OnDisk::Current(watermark))
+        } else {
+            if index_directory.exists() {
+                std::fs::remove_dir_all(&index_directory)?;
+            }
+            std::fs::create_dir_all(&index_directory)?;
+            let index = Index::create_in_dir(&index_directory, schema)?;
+            std::fs::write(&version_file, &wanted)?;
+            std::fs::write(&source_file, source)?;
+            (index, OnDisk::Empty)
+        };
+        let replica_file = directory.join("replica-id");
+        let replica_id = match std::fs::read_to_string(&replica_file) {
+            Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            _ => {
+                let id = Uuid::now_v7().simple().to_string();
+                std::fs::write(&replica_file, &id)?;
+                id
+            }
+        };
+        let watermark = match on_disk {
+            OnDisk::Current(watermark) => watermark,
+            OnDisk::Empty => None,
+        };
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok((
+            Self {
+                fields,
+                reader,
+                writer: Mutex::new(Writer { writer, watermark }),
+                directory,
+                replica_id,
+                _slot: slot,
+            },
+            on_disk,
+        ))
+    }
+
+    /// The index in `directory` if it opens, has the expected schema and passes its checksums.
+    fn reuse(directory: &Path, schema: &Schema) -> Result<(Index, Option<DateTime<Utc>>), String> {
+        let index = Index::open_in_dir(directory).map_err(|e| e.to_string())?;
+        if index.schema() != *schema {
+            return Err("the schema differs".into());
+        }
+        let damaged = index.validate_checksum().map_err(|e| e.to_string())?;
+        if !damaged.is_empty() {
+            return Err(format!("damaged files: {damaged:?}"));
+        }
+        let metas = index.load_metas().map_err(|e| e.to_string())?;
+        // Every segment must open (a missing file shows here).
+        index
+            .reader()
+            .map_err(|e| e.to_string())?
+            .searcher()
+            .num_docs();
+        let watermark = metas
+            .payload
+            .as_deref()
+            .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Ok((index, watermark))
+    }
+
+    /// Where the index lives (the slot directory).
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    /// This replica's stable name (kept with the index).
+    pub fn replica_id(&self) -> &str {
+        &self.replica_id
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        fn size(path: &Path) -> u64 {
+            std::fs::read_dir(path).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|e| match e.metadata() {
+                        Ok(m) if m.is_dir() => size(&e.path()),
+                        Ok(m) => m.len(),
+                        Err(_) => 0,
+                    })
+                    .sum()
+            })
+        }
+        size(&self.directory.join("index"))
+    }
+
+    fn document(&self, listing: &Listing) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, listing.id.to_string());
+        let (high, low) = listing.id.as_u64_pair();
+        doc.add_u64(f.id_high, high);
+        doc.add_u64(f.id_low, low);
+        doc.add_text(f.tenant, &listing.tenant);
+        doc.add_text(f.kind, listing.kind.as_str());
+        doc.add_text(f.resource_type, listing.resource_type.as_str());
+        let mut path = String::new();
+        for part in listing.category.split('/') {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(part);
+            doc.add_text(f.category, &path);
+        }
+        doc.add_text(f.category_root, crate::taxonomy::root(&listing.category));
+        doc.add_text(f.exchange_mode, listing.exchange_mode.as_str());
+        if let Some(location) = &listing.location {
+            doc.add_text(f.insee_code, &location.insee_code);
+            if let Some((latitude, longitude)) = location.coordinates {
+                doc.add_f64(f.latitude, latitude);
+                doc.add_f64(f.longitude, longitude);
+            }
+        }
+        if let Some(from) = listing.available_from {
+            doc.add_i64(f.available_from, day_number(from));
+        }
+        if let Some(until) = listing.available_until {
+            doc.add_i64(f.available_until, day_number(until));
+        }
+        doc.add_pre_tokenized_text(f.title, pre_tokenized(&listing.title));
+        doc.add_pre_tokenized_text(f.description, pre_tokenized(&listing.description));
+        doc
+    }
+
+    /// Adds listings known to be absent from the index (the first build), without committing.
+    pub fn add_new(&self, listings: &[Listing]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        for listing in listings {
+            if listing.status == ListingStatus::Published {
+                writer.writer.add_document(self.document(listing))?;
+            }
+            writer.watermark = writer.watermark.max(Some(listing.updated_at));
+        }
+        Ok(())
+    }
+
+    /// Writes what was added to disk and shows it to searches.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        Self::commit_locked(&mut writer)?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn commit_locked(writer: &mut Writer) -> Result<(), SearchError> {
+        let watermark = writer.watermark.map(|t| t.to_rfc3339());
+        let mut prepared = writer.writer.prepare_commit()?;
+        if let Some(watermark) = watermark {
+            prepared.set_payload(&watermark);
+        }
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Empties the index (before a full rebuild), visibly.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        writer.writer.delete_all_documents()?;
+        writer.watermark = None;
+        Self::commit_locked(&mut writer)?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+        // Filters must not add to the text score.
+        (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+    }
+
+    fn term(field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// A word in the title (weighted) or the description.
+    fn word(&self, word: &str, typo_allowed: bool) -> Box<dyn Query> {
+        let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [
+            (self.fields.title, TITLE_BOOST),
+            (self.fields.description, 1.0),
+        ] {
+            let exact = TermQuery::new(
+                Term::from_field_text(field, word),
+                IndexRecordOption::WithFreqs,
+            );
+            either.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), boost)),
+            ));
+            if typo_allowed {
+                let typo = FuzzyTermQuery::new(Term::from_field_text(field, word), 1, true);
+                either.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(typo), TYPO_SCORE * boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(either))
+    }
+
+    /// A query group: all its stems, or its synonym concept.
+    fn group(&self, group: &QueryGroup) -> Box<dyn Query> {
+        let stems: Vec<Box<dyn Query>> = group
+            .stems
+            .iter()
+            .map(|s| self.word(&s.stem, s.typo_allowed))
+            .collect();
+        let own: Box<dyn Query> = if stems.len() == 1 {
+            stems.into_iter().next().expect("one stem")
+        } else {
+            Box::new(BooleanQuery::intersection(stems))
+        };
+        match &group.concept {
+            None => own,
+            Some(concept) => Box::new(BooleanQuery::union(vec![own, self.word(concept, false)])),
+        }
+    }
+
+    fn query(&self, tenant: &str, query: &SearchQuery) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses = vec![Self::filter(Self::term(f.tenant, tenant))];
+        if let Some(kind) = query.kind {
+            clauses.push(Self::filter(Self::term(f.kind, kind.as_str())));
+        }
+        if let Some(resource_type) = query.resource_type {
+            clauses.push(Self::filter(Self::term(
+                f.resource_type,
+                resource_type.as_str(),
+            )));
+        }
+        if let Some(category) = &query.category {
+            clauses.push(Self::filter(Self::term(f.category, category)));
+        }
+        if let Some(mode) = query.exchange_mode {
+            clauses.push(Self::filter(Self::term(f.exchange_mode, mode.as_str())));
+        }
+        if query.free_only {
+            let free = BooleanQuery::union(vec![
+                Self::term(f.exchange_mode, "give"),
+                Self::term(f.exchange_mode, "lend"),
+            ]);
+            clauses.push(Self::filter(Box::new(free)));
+        }
+        if let Some(insee_code) = &query.insee_code {
+            clauses.push(Self::filter(Self::term(f.insee_code, insee_code)));
+        }
+        if query.has_text() {
+            // A query built from terms alone (no raw text) is searched by those terms.
+            let text = if query.text.trim().is_empty() {
+                query.terms.join(" ")
+            } else {
+                query.text.clone()
+            };
+            for group in analysis::query_groups(&text) {
+                clauses.push((Occur::Must, self.group(&group)));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+impl SearchEngine for TantivyEngine {
+    fn upsert(&self, listings: &[Listing]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        for listing in listings {
+            writer.writer.delete_term(Term::from_field_text(
+                self.fields.id,
+                &listing.id.to_string(),
+            ));
+            if listing.status == ListingStatus::Published {
+                writer.writer.add_document(self.document(listing))?;
+            }
+            writer.watermark = writer.watermark.max(Some(listing.updated_at));
+        }
+        Self::commit_locked(&mut writer)?;
+        // Reloaded before the lock is released: a search after this call returns sees it.
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn remove(&self, ids: &[Uuid]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        for id in ids {
+            writer
+                .writer
+                .delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        }
+        Self::commit_locked(&mut writer)?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn search(
+        &self,
+        tenant: &str,
+        query: &SearchQuery,
+        with_facets: bool,
+    ) -> Result<(Vec<Found>, Facets), SearchError> {
+        let collector = SearchCollector::new(query, with_facets);
+        let searcher = self.reader.searcher();
+        let Collected { found, facets } =
+            searcher.search(&*self.query(tenant, query), &collector)?;
+        Ok((found, facets))
+    }
+
+    fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}
