@@ -664,3 +664,44 @@ async fn only_the_listings_organisation_gets_its_edit_form() {
         );
     }
 }
+
+/// A form shown again with its error answers with the refusal's status, not 200.
+#[tokio::test]
+async fn a_refused_form_answers_with_the_refusals_status() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Menuiserie").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut jar = CookieJar::default();
+    let signed_in = http
+        .post(format!("{}/api/v1/auth/session", platform.base_url))
+        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    jar.absorb(&signed_in);
+    let csrf = signed_in.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = http
+        .post(format!("{}/dijon/annonces/nouvelle", platform.base_url))
+        .header("cookie", jar.header())
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "offer"),
+            ("category", "packaging/pallets"),
+            ("title", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = refused.status().as_u16();
+    let page = refused.text().await.unwrap();
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("id=\"form-error\""), "{page}");
+}

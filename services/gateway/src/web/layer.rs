@@ -21,7 +21,32 @@ pub const LANGUAGE_COOKIE: &str = "synergies-lang";
 const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-pub async fn web(State(state): State<GatewayState>, mut request: Request, next: Next) -> Response {
+tokio::task_local! {
+    /// The status of the refusal a page shows, if it shows one (see [`refused`]).
+    static REFUSAL: std::cell::Cell<Option<axum::http::StatusCode>>;
+}
+
+/// The page being answered shows a refusal (a form again with its error): it answers with the
+/// refusal's status, not 200, so that clients, tests and logs see the refusal.
+pub fn refused(status: axum::http::StatusCode) {
+    let _ = REFUSAL.try_with(|refusal| refusal.set(Some(status)));
+}
+
+pub async fn web(State(state): State<GatewayState>, request: Request, next: Next) -> Response {
+    REFUSAL
+        .scope(std::cell::Cell::new(None), async move {
+            let mut response = web_page(state, request, next).await;
+            if response.status() == axum::http::StatusCode::OK
+                && let Some(status) = REFUSAL.with(std::cell::Cell::get)
+            {
+                *response.status_mut() = status;
+            }
+            response
+        })
+        .await
+}
+
+async fn web_page(state: GatewayState, mut request: Request, next: Next) -> Response {
     let mut set_cookies = HeaderMap::new();
     let cookies = state.cookies;
     if cookies.csrf_token(request.headers()).is_none() {

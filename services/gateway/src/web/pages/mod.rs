@@ -44,6 +44,7 @@ impl Feedback {
     /// The services name fields as the API does (`site.insee_code : …`); a page names them
     /// by their label instead.
     pub fn from_error(page: &Page, error: &ApiError) -> Self {
+        super::layer::refused(error.status);
         let message = error.message.get(page.lang);
         let label = error.field.as_deref().and_then(|field| {
             let name = field.rsplit('.').next().unwrap_or(field);
