@@ -6,7 +6,7 @@
 //! The stemmer is deliberately light (endings only), like the listings search one: an
 //! aggressive stemmer merges words a member would not expect ("carton" and "cartonnage").
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Words that carry no meaning for matching: French and English articles, prepositions,
 /// pronouns, auxiliaries.
@@ -69,20 +69,14 @@ pub fn stems(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A variant as stems, the concept it stands for, and the broader concept if any.
-type Variant = (Vec<String>, String, Option<String>);
-
-/// The synonym groups (`synonyms.tsv`): each variant, as a sequence of stems, stands for its
-/// concept, and optionally for a broader concept too (a palox is also a kind of pallet).
+/// The synonym groups (`services/codes/data/synonyms.tsv`, shared with search): each variant, as
+/// a sequence of stems, stands for its concept, and optionally for a broader concept too (a palox
+/// is also a kind of pallet). The shared parser, in matching's stems.
 #[derive(Debug, Clone, Default)]
-pub struct Synonyms {
-    /// First stem → (variant stems, concept, broader concept), longest variants first.
-    variants: HashMap<String, Vec<Variant>>,
-}
+pub struct Synonyms(synergies_codes::synonyms::Synonyms);
 
 impl Synonyms {
-    /// The synonym file shared with search (`services/codes/data/synonyms.tsv`), for any module that
-    /// compares members' words (search can read it too).
+    /// The synonym file shared with search.
     pub fn bundled() -> Self {
         Self::parse(synergies_codes::SYNONYMS)
             .expect("the shipped synonym file parses (checked by a unit test)")
@@ -90,41 +84,7 @@ impl Synonyms {
 
     /// Parses lines `concept<TAB>variant|variant|…[<TAB>broader]`; `#` starts a comment.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut variants = Vec::new();
-        for (number, line) in text.lines().enumerate() {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let fields: Vec<&str> = line.split('\t').collect();
-            if fields.len() < 2 {
-                return Err(format!(
-                    "synonyms line {}: expected concept and variants",
-                    number + 1
-                ));
-            }
-            let concept = concept_token(fields[0]);
-            let broader = fields
-                .get(2)
-                .map(|b| concept_token(b))
-                .filter(|b| !b.is_empty());
-            for variant in fields[1].split('|').chain(std::iter::once(fields[0])) {
-                let sequence = stems(variant);
-                if !sequence.is_empty() {
-                    variants.push((sequence, concept.clone(), broader.clone()));
-                }
-            }
-        }
-        // Longest first; for one sequence, the first group of the file wins (stable sort).
-        variants.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        variants.dedup_by(|a, b| a.0 == b.0);
-        let mut by_first: HashMap<String, Vec<_>> = HashMap::new();
-        for variant in variants {
-            by_first
-                .entry(variant.0[0].clone())
-                .or_default()
-                .push(variant);
-        }
-        Ok(Self { variants: by_first })
+        synergies_codes::synonyms::Synonyms::parse(text, stems).map(Self)
     }
 
     /// The terms of a text: its stems, each synonym variant replaced by its concept (longest
@@ -133,31 +93,15 @@ impl Synonyms {
         let stems = stems(text);
         let mut terms = Vec::with_capacity(stems.len());
         let mut index = 0;
-        'outer: while index < stems.len() {
-            let candidates = self
-                .variants
-                .get(&stems[index])
-                .map_or(&[][..], Vec::as_slice);
-            for (sequence, concept, broader) in candidates {
-                if stems[index..].starts_with(sequence) {
-                    terms.push(concept.clone());
-                    if let Some(broader) = broader {
-                        terms.push(broader.clone());
-                    }
-                    index += sequence.len();
-                    continue 'outer;
-                }
-            }
-            terms.push(stems[index].clone());
-            index += 1;
+        for span in self.0.spans(&stems) {
+            terms.extend_from_slice(&stems[index..span.start]);
+            terms.push(span.concept);
+            terms.extend(span.broader);
+            index = span.start + span.len;
         }
+        terms.extend_from_slice(&stems[index..]);
         terms
     }
-}
-
-/// A concept's name as a single term: its stems joined by `_`.
-fn concept_token(name: &str) -> String {
-    stems(name).join("_")
 }
 
 /// How much a term says about what a thing is: 1, or less for generic words.
