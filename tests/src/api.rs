@@ -180,6 +180,33 @@ impl Client {
         }
     }
 
+    /// A facilitator of `tenant` (of its chamber of commerce, created with them), signed in:
+    /// their access token.
+    pub async fn create_facilitator(&self, tenant: &str) -> String {
+        let operator = self.operator_token().await;
+        let (status, cci) = self
+            .post(
+                &format!("/api/v1/tenants/{tenant}/organisations"),
+                &operator,
+                &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{cci}");
+        let email = format!("animatrice@cci-{tenant}.fr");
+        let body = json!({"organisation_id": cci["id"], "email": email, "display_name": "Animatrice",
+            "password": PASSWORD, "roles": ["facilitator"]});
+        let (status, created) = self
+            .post(&format!("/api/v1/tenants/{tenant}/users"), &operator, &body)
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let (status, answer) = self.login(tenant, &email, PASSWORD).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
     /// Creates a listing from a full body (see `POST /api/v1/listings`); returns the status and
     /// the answer, in `language`.
     pub async fn create_listing(

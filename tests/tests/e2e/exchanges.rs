@@ -347,7 +347,7 @@ async fn journey(platform: &Platform) {
         (status, refused["error"]["field"].as_str()),
         (400, Some("scope"))
     );
-    let facilitator = facilitator(client).await;
+    let facilitator = client.create_facilitator("dijon").await;
     let (status, tenant) = client
         .get("/api/v1/impact?scope=tenant", &facilitator)
         .await;
@@ -409,7 +409,7 @@ async fn the_member_who_asked_is_told_when_a_reserved_listing_is_withdrawn_or_hi
     client.create_tenant("dijon").await;
     let giver = client.create_member("dijon", "Cartonnerie").await;
     let taker = client.create_member("dijon", "Brasserie du lac").await;
-    let facilitator = facilitator(client).await;
+    let facilitator = client.create_facilitator("dijon").await;
     for (ends, by, expected) in [
         (
             "withdraw",
@@ -458,28 +458,6 @@ async fn reserved_for(client: &Client, listing_id: &str, owner: &Member, taker: 
         )
         .await;
     assert_eq!(status, 200, "{reserved}");
-}
-
-/// A facilitator of Dijon, signed in.
-async fn facilitator(client: &Client) -> String {
-    let operator = client.operator_token().await;
-    let (_, cci) = client
-        .post(
-            "/api/v1/tenants/dijon/organisations",
-            &operator,
-            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
-        )
-        .await;
-    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
-                      "password": synergies_tests::api::PASSWORD, "roles": ["facilitator"]});
-    let (status, created) = client
-        .post("/api/v1/tenants/dijon/users", &operator, &body)
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let (_, answer) = client
-        .login("dijon", "animatrice@cci.fr", synergies_tests::api::PASSWORD)
-        .await;
-    answer["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -35,30 +35,8 @@ async fn territory(client: &Client) -> Territory {
         outsider: client
             .create_member("beaune", "Tonnellerie de Beaune")
             .await,
-        facilitator: facilitator(client).await,
+        facilitator: client.create_facilitator("dijon").await,
     }
-}
-
-/// A facilitator of Dijon, signed in.
-async fn facilitator(client: &Client) -> String {
-    let operator = client.operator_token().await;
-    let (_, cci) = client
-        .post(
-            "/api/v1/tenants/dijon/organisations",
-            &operator,
-            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
-        )
-        .await;
-    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
-                      "password": synergies_tests::api::PASSWORD, "roles": ["facilitator"]});
-    let (status, created) = client
-        .post("/api/v1/tenants/dijon/users", &operator, &body)
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let (_, answer) = client
-        .login("dijon", "animatrice@cci.fr", synergies_tests::api::PASSWORD)
-        .await;
-    answer["access_token"].as_str().unwrap().to_owned()
 }
 
 fn synergies(body: &Value) -> Vec<Value> {
@@ -787,7 +765,7 @@ async fn three_nearby_companies_needing_the_same_input_form_a_group_that_grows(
         {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]});
     let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
     assert_eq!(status, 201, "{tenant}");
-    let facilitator = facilitator(client).await;
+    let facilitator = client.create_facilitator("dijon").await;
     let mut companies = Vec::new();
     for (name, latitude, longitude) in [
         ("Fonderie de Longvic", 47.288, 5.064),
@@ -864,7 +842,7 @@ async fn the_tenant_sets_the_radius_of_its_mutualisation_groups(platform: &Platf
         {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]}]});
     let (status, tenant) = client.post("/api/v1/tenants", &operator, &territory).await;
     assert_eq!(status, 201, "{tenant}");
-    let facilitator = facilitator(client).await;
+    let facilitator = client.create_facilitator("dijon").await;
     let (_, tenant) = client.get("/api/v1/tenants/dijon", "").await;
     assert_eq!(
         tenant["settings"]["mutualisation_radius_km"], 15,

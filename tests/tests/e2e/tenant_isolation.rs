@@ -48,26 +48,9 @@ const TINY_PNG: &[u8] = &[
 async fn world(client: &Client) -> World {
     client.create_tenant("dijon").await;
     client.create_tenant("beaune").await;
-    let operator = client.operator_token().await;
     let owner = client.create_member("dijon", "Menuiserie Bernard").await;
     let partner = client.create_member("dijon", "Brasserie du Lac").await;
-    let (_, cci) = client
-        .post(
-            "/api/v1/tenants/dijon/organisations",
-            &operator,
-            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
-        )
-        .await;
-    let body = json!({"organisation_id": cci["id"], "email": "animatrice@cci.fr", "display_name": "Animatrice",
-        "password": synergies_tests::api::PASSWORD, "roles": ["facilitator"]});
-    let (status, created) = client
-        .post("/api/v1/tenants/dijon/users", &operator, &body)
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let (_, answer) = client
-        .login("dijon", "animatrice@cci.fr", synergies_tests::api::PASSWORD)
-        .await;
-    let facilitator = answer["access_token"].as_str().unwrap().to_owned();
+    let facilitator = client.create_facilitator("dijon").await;
 
     let (listing, _) = client
         .publish(&owner, "offer", "packaging/pallets", "40 palettes Europe")
