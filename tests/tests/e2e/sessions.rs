@@ -504,6 +504,31 @@ async fn a_browser_session_lives_in_http_only_cookies_and_needs_the_csrf_token_t
     assert_eq!(replay.status(), 401);
 }
 
+/// A browser signed in as `member`: a client that does not follow redirects, its cookies and
+/// the session's CSRF token.
+async fn browser_session(
+    platform: &Platform,
+    member: &synergies_tests::api::Member,
+) -> (reqwest::Client, CookieJar, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut jar = CookieJar::default();
+    let signed_in = http
+        .post(format!("{}/api/v1/auth/session", platform.base_url))
+        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    jar.absorb(&signed_in);
+    let csrf = signed_in.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (http, jar, csrf)
+}
+
 /// A form field and its value.
 type Field = (&'static str, &'static str);
 
@@ -516,23 +541,8 @@ async fn a_creating_form_sent_twice_creates_one_thing() {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let member = client.create_member("dijon", "Menuiserie").await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (http, jar, csrf) = browser_session(&platform, &member).await;
     let url = |path: &str| format!("{}{path}", platform.base_url);
-    let mut jar = CookieJar::default();
-    let response = http
-        .post(url("/api/v1/auth/session"))
-        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    jar.absorb(&response);
-    let csrf = response.json::<Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
     // The form's page, what is typed in it, where the API lists what it created, and the
     // list's field.
@@ -632,19 +642,8 @@ async fn only_the_listings_organisation_gets_its_edit_form() {
     let (listing, _) = client
         .publish(&owner, "offer", "packaging/pallets", "40 palettes Europe")
         .await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     for (member, expected) in [(&owner, 200), (&other, 403)] {
-        let mut jar = CookieJar::default();
-        let signed_in = http
-            .post(format!("{}/api/v1/auth/session", platform.base_url))
-            .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        jar.absorb(&signed_in);
+        let (http, jar, _) = browser_session(&platform, member).await;
         let form = http
             .get(format!(
                 "{}/dijon/annonces/{listing}/modifier",
@@ -672,22 +671,7 @@ async fn a_refused_form_answers_with_the_refusals_status() {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let member = client.create_member("dijon", "Menuiserie").await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut jar = CookieJar::default();
-    let signed_in = http
-        .post(format!("{}/api/v1/auth/session", platform.base_url))
-        .json(&json!({"tenant": "dijon", "email": member.email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    jar.absorb(&signed_in);
-    let csrf = signed_in.json::<Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (http, jar, csrf) = browser_session(&platform, &member).await;
     let refused = http
         .post(format!("{}/dijon/annonces/nouvelle", platform.base_url))
         .header("cookie", jar.header())
