@@ -52,6 +52,18 @@ impl NotificationsApi {
             _ => Err(invalid_link().into()),
         }
     }
+
+    /// What `user_id` chose, with the defaults for the rest, as the API answers it.
+    async fn preferences_of(
+        &self,
+        tenant: &str,
+        user_id: uuid::Uuid,
+    ) -> Result<Response<pb::DeliveryPreferences>, NotificationsError> {
+        let set = self.preferences.set_preferences(tenant, user_id).await?;
+        Ok(Response::new(preferences_message(&Preferences::from_set(
+            &set,
+        ))))
+    }
 }
 
 fn invalid_link() -> FieldError {
@@ -177,13 +189,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
     ) -> Result<Response<pb::DeliveryPreferences>, Status> {
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
-        let set = self
-            .preferences
-            .set_preferences(&caller.tenant, member.user_id)
-            .await?;
-        Ok(Response::new(preferences_message(&Preferences::from_set(
-            &set,
-        ))))
+        Ok(self.preferences_of(&caller.tenant, member.user_id).await?)
     }
 
     async fn update_delivery_preferences(
@@ -202,13 +208,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                 synergies_platform::time::now(),
             )
             .await?;
-        let set = self
-            .preferences
-            .set_preferences(&caller.tenant, member.user_id)
-            .await?;
-        Ok(Response::new(preferences_message(&Preferences::from_set(
-            &set,
-        ))))
+        Ok(self.preferences_of(&caller.tenant, member.user_id).await?)
     }
 
     async fn get_preferences_by_token(
@@ -218,13 +218,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         // The signed token is the authority: no sign-in.
         let request = request.into_inner();
         let user_id = self.settings_holder(&request.tenant, &request.token)?;
-        let set = self
-            .preferences
-            .set_preferences(&request.tenant, user_id)
-            .await?;
-        Ok(Response::new(preferences_message(&Preferences::from_set(
-            &set,
-        ))))
+        Ok(self.preferences_of(&request.tenant, user_id).await?)
     }
 
     async fn update_preferences_by_token(
@@ -238,13 +232,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         self.preferences
             .choose(&request.tenant, user_id, &choices, now)
             .await?;
-        let set = self
-            .preferences
-            .set_preferences(&request.tenant, user_id)
-            .await?;
-        Ok(Response::new(preferences_message(&Preferences::from_set(
-            &set,
-        ))))
+        Ok(self.preferences_of(&request.tenant, user_id).await?)
     }
 
     async fn unsubscribe_by_token(
