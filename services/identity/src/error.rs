@@ -29,6 +29,8 @@ pub enum IdentityError {
     NotSignedUpYet,
     #[error("e-mail or password is incorrect")]
     BadCredentials,
+    #[error("this is not the operator's secret")]
+    BadOperatorSecret,
     #[error("too many failed sign-ins: try again in {minutes} minutes")]
     Throttled { minutes: u64 },
     #[error("this session has ended; sign in again")]
@@ -56,7 +58,9 @@ impl ServiceError for IdentityError {
             Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
                 ErrorCode::NotFound
             }
-            Self::BadCredentials | Self::SessionEnded => ErrorCode::Unauthenticated,
+            Self::BadCredentials | Self::BadOperatorSecret | Self::SessionEnded => {
+                ErrorCode::Unauthenticated
+            }
             Self::OperatorDisabled | Self::EmailNotVerified => ErrorCode::PermissionDenied,
             Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
@@ -90,6 +94,7 @@ impl ServiceError for IdentityError {
                                      devient membre quand l'une de ses personnes s'inscrit et est validée"
                 .to_owned(),
             Self::BadCredentials => "adresse e-mail ou mot de passe incorrect".to_owned(),
+            Self::BadOperatorSecret => "ce n'est pas le secret de l'opérateur".to_owned(),
             Self::Throttled { minutes } => format!(
                 "trop de tentatives de connexion échouées : réessayez dans {minutes} minutes"
             ),

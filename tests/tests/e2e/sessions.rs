@@ -689,3 +689,41 @@ async fn a_refused_form_answers_with_the_refusals_status() {
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("id=\"form-error\""), "{page}");
 }
+
+/// Guessing the operator's secret is throttled per address, and a wrong secret is called so.
+#[tokio::test]
+async fn guessing_the_operators_secret_is_throttled() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let guess = json!({"operator_token": "not the secret"});
+    let (status, refused) = client.post("/api/v1/auth/operator", "", &guess).await;
+    assert_eq!(status, 401, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("operator's secret"),
+        "{refused}"
+    );
+    let mut throttled = None;
+    for attempt in 2..=40 {
+        let (status, answer) = client.post("/api/v1/auth/operator", "", &guess).await;
+        if status == 429 {
+            throttled = Some((attempt, answer));
+            break;
+        }
+        assert_eq!(status, 401, "{answer}");
+    }
+    let (attempt, answer) = throttled.expect("guesses are throttled");
+    assert!(
+        attempt > 5,
+        "an operator who mistypes is not locked out at once"
+    );
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again"),
+        "{answer}"
+    );
+}

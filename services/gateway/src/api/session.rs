@@ -249,10 +249,12 @@ pub async fn logout(
     responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn operator(
     State(state): State<GatewayState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(body): ApiJson<OperatorLogin>,
 ) -> Result<Json<Tokens>, ApiError> {
     let message = pb::OperatorLoginRequest {
         operator_token: body.operator_token,
+        client_address: client.ip().to_string(),
     };
     let answer = state
         .identity

@@ -119,13 +119,24 @@ pub(super) async fn operator_login(
     if expected.is_empty() {
         return Err(IdentityError::OperatorDisabled.into());
     }
+    // Guessing the secret is throttled per address, as members' passwords are.
+    let address = format!("operator-address:{}", request.get_ref().client_address);
+    if let Err(wait) = api.address_failures.check(&address) {
+        tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in throttled");
+        return Err(IdentityError::Throttled {
+            minutes: minutes(wait),
+        }
+        .into());
+    }
     if !constant_time_eq(
         request.get_ref().operator_token.as_bytes(),
         expected.as_bytes(),
     ) {
-        tracing::warn!("operator sign-in refused");
-        return Err(IdentityError::BadCredentials.into());
+        api.address_failures.record_failure(&address);
+        tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in refused");
+        return Err(IdentityError::BadOperatorSecret.into());
     }
+    api.address_failures.reset(&address);
     let claims = Claims::new(
         "operator".into(),
         String::new(),

@@ -1,9 +1,11 @@
 //! The platform operator: signing in with the operator secret, and the e-mails the platform
 //! wrote (the all-in-one mode keeps them here when no SMTP server is configured).
 
+use std::net::SocketAddr;
+
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -73,6 +75,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<GatewayState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -101,6 +104,7 @@ pub async fn sign_in(
     }
     let message = pb::OperatorLoginRequest {
         operator_token: form.operator_token.clone(),
+        client_address: client.ip().to_string(),
     };
     match state
         .identity
