@@ -119,6 +119,30 @@ impl ImpactFactors {
     pub fn eur_per_piece(&self, category: &str) -> Option<f64> {
         self.nearest(category, |f| f.eur_per_piece)
     }
+
+    /// kg CO2e avoided by reusing goods of `category` weighing `kg`, or counted in `pieces`:
+    /// per piece when the category has a per-piece factor (devices), otherwise per kg.
+    pub fn co2e_kg(&self, category: &str, pieces: Option<f64>, kg: Option<f64>) -> Option<f64> {
+        pieces
+            .zip(self.co2e_per_piece(category))
+            .map(|(pieces, f)| pieces * f)
+            .or_else(|| kg.zip(self.co2e_per_kg(category)).map(|(kg, f)| kg * f))
+    }
+
+    /// Estimated euros saved by goods of `category` weighing `kg`, or counted in `pieces`,
+    /// whose value nobody declared: a piece's second-hand reference value when the category
+    /// has one, otherwise the disposal floor ([`DISPOSAL_FLOOR_CENTS_PER_KG`]).
+    pub fn estimated_eur(
+        &self,
+        category: &str,
+        pieces: Option<f64>,
+        kg: Option<f64>,
+    ) -> Option<f64> {
+        pieces
+            .zip(self.eur_per_piece(category))
+            .map(|(pieces, f)| pieces * f)
+            .or_else(|| kg.map(|kg| kg * DISPOSAL_FLOOR_CENTS_PER_KG / 100.0))
+    }
 }
 
 #[cfg(test)]

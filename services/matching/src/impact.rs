@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use synergies_codes::impact::{DISPOSAL_FLOOR_CENTS_PER_KG, ImpactFactors};
+use synergies_codes::impact::ImpactFactors;
 
 use crate::scoring::{Item, Knowledge};
 
@@ -78,16 +78,13 @@ pub fn of_substitution(
             .map(|mass| pieces * mass),
         Measure::Other => None,
     };
-    let per_piece = |pick: fn(&ImpactFactors, &str) -> Option<f64>| match measured {
-        Measure::Pieces(pieces) => category.and_then(|c| pick(factors, c)).map(|f| pieces * f),
+    let pieces = match measured {
+        Measure::Pieces(pieces) => Some(pieces),
         _ => None,
     };
-    let co2e = per_piece(ImpactFactors::co2e_per_piece).or_else(|| {
-        kg.zip(category.and_then(|c| factors.co2e_per_kg(c)))
-            .map(|(kg, f)| kg * f)
-    });
-    let eur = per_piece(ImpactFactors::eur_per_piece)
-        .or_else(|| kg.map(|kg| kg * DISPOSAL_FLOOR_CENTS_PER_KG / 100.0));
+    let co2e = category.and_then(|c| factors.co2e_kg(c, pieces, kg));
+    // Without a category, what the giver no longer pays to dispose of it still stands.
+    let eur = factors.estimated_eur(category.unwrap_or_default(), pieces, kg);
     let grams = |kg: f64| (kg * 1000.0).round() as i64;
     RealisedImpact {
         kg_diverted_grams: kg.map(grams),

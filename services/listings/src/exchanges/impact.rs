@@ -6,7 +6,7 @@
 //! Figures are stored as integers (grams, euro cents) so that sums are exact and identical on
 //! both databases.
 
-use synergies_codes::impact::{DISPOSAL_FLOOR_CENTS_PER_KG, ImpactFactors, impact_factors};
+use synergies_codes::impact::{ImpactFactors, impact_factors};
 
 use crate::domain::{ExchangeMode, Listing, PriceBasis, Unit};
 
@@ -53,25 +53,12 @@ pub fn co2e_kg(
     unit: Unit,
     kg: Option<f64>,
 ) -> Option<f64> {
-    match (unit, factors.co2e_per_piece(category)) {
-        (Unit::Piece, Some(per_piece)) => Some(thousandths as f64 / 1000.0 * per_piece),
-        _ => kg.zip(factors.co2e_per_kg(category)).map(|(kg, f)| kg * f),
-    }
+    factors.co2e_kg(category, pieces(thousandths, unit), kg)
 }
 
-/// Estimated euros saved by goods given or exchanged without a declared value: a piece's
-/// second-hand reference value when the category has one, otherwise the disposal floor.
-fn estimated_eur(
-    factors: &ImpactFactors,
-    category: &str,
-    thousandths: i64,
-    unit: Unit,
-    kg: Option<f64>,
-) -> Option<f64> {
-    match (unit, factors.eur_per_piece(category)) {
-        (Unit::Piece, Some(per_piece)) => Some(thousandths as f64 / 1000.0 * per_piece),
-        _ => kg.map(|kg| kg * DISPOSAL_FLOOR_CENTS_PER_KG / 100.0),
-    }
+/// The quantity, when it counts pieces.
+fn pieces(thousandths: i64, unit: Unit) -> Option<f64> {
+    (unit == Unit::Piece).then(|| thousandths as f64 / 1000.0)
 }
 
 /// The impact of exchanging `thousandths` of `unit` of `listing`.
@@ -95,10 +82,9 @@ pub fn of(
     // Without one, goods given or exchanged are estimated; a loan's goods come back, so it
     // saves no purchase and no disposal that could be estimated.
     let estimated_cents = match (declared_cents, listing.exchange_mode) {
-        (None, ExchangeMode::Give | ExchangeMode::Exchange) => {
-            estimated_eur(factors, category, thousandths, unit, kg)
-                .map(|eur| (eur * 100.0).round() as i64)
-        }
+        (None, ExchangeMode::Give | ExchangeMode::Exchange) => factors
+            .estimated_eur(category, pieces(thousandths, unit), kg)
+            .map(|eur| (eur * 100.0).round() as i64),
         _ => None,
     };
     Impact {
