@@ -187,6 +187,12 @@ pub fn substitution_key(output: Uuid, input: Uuid) -> String {
     format!("substitution:{output}:{input}")
 }
 
+/// The output and input of a [`substitution_key`].
+pub fn substitution_parties(key: &str) -> Option<(Uuid, Uuid)> {
+    let (output, input) = key.strip_prefix("substitution:")?.split_once(':')?;
+    Some((output.parse().ok()?, input.parse().ok()?))
+}
+
 /// The stem shared by the keys of the groups pooling the same thing: a new group whose members
 /// meet an existing group's with the same stem is that group, grown.
 pub fn mutualisation_stem(group: &MutualisationGroup) -> String {

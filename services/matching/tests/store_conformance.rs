@@ -6,7 +6,7 @@ use std::sync::Arc;
 use synergies_matching::domain::{
     Confidentiality, IndexedItem, ItemState, SynergyKind, SynergyStatus,
 };
-use synergies_matching::engine::Scorer;
+use synergies_matching::engine::{BundledScorer, Scorer};
 use synergies_matching::handler::{group_proposed_event, match_found_event};
 use synergies_matching::impact::RealisedImpact;
 use synergies_matching::scoring::{
@@ -492,7 +492,86 @@ async fn flows_and_listings_pair_across_kinds(f: Fixture) {
     assert!(seen[0].visible_to_member(flow.item.organisation_id));
 }
 
+/// A second replica of the service over the same database: a store of its own, with its own
+/// copy of the open items.
+fn replica(f: &Fixture) -> Arc<dyn MatchingStore> {
+    store::for_database(&f.database.database)
+}
+
+async fn put_on(
+    store: &Arc<dyn MatchingStore>,
+    scorer: &'static dyn Scorer,
+    item: &IndexedItem,
+) -> usize {
+    let delivery = Delivery {
+        scorer,
+        ..delivery(Uuid::now_v7())
+    };
+    store
+        .put_item(
+            delivery,
+            item,
+            ItemState::Open,
+            synergies_platform::time::now().timestamp_micros(),
+        )
+        .await
+        .unwrap()
+        .map_or(0, |outcome| outcome.proposed.len())
+}
+
+async fn replicas_see_each_others_changes(f: Fixture) {
+    let other = replica(&f);
+    let need = request("packaging/pallets");
+    put(&f, &need).await;
+    let first = offer("packaging/pallets");
+    assert_eq!(
+        put_on(&other, &SameCategory, &first).await,
+        1,
+        "the other replica's request is a candidate"
+    );
+    set_state(&f, &need, ItemState::Closed, 5_000).await;
+    assert_eq!(
+        put_on(&other, &SameCategory, &offer("packaging/pallets")).await,
+        0,
+        "a request closed on the first replica is no candidate on the second"
+    );
+    let second_need = request("packaging/pallets");
+    assert_eq!(
+        put(&f, &second_need).await,
+        Some(2),
+        "both offers, one of them put on the other replica since"
+    );
+}
+
+/// The bundled scorer finds candidates through its index, which each replica keeps in step
+/// with the database.
+async fn the_bundled_index_follows_every_replicas_changes(f: Fixture) {
+    static BUNDLED: std::sync::LazyLock<BundledScorer> =
+        std::sync::LazyLock::new(BundledScorer::default);
+    let other = replica(&f);
+    let mut need = request("packaging/pallets");
+    need.item.label = "Cherche des palettes Europe".into();
+    assert_eq!(put_on(&f.store, &*BUNDLED, &need).await, 0);
+    let mut pallets = offer("packaging/pallets");
+    pallets.item.label = "40 palettes Europe".into();
+    assert_eq!(put_on(&other, &*BUNDLED, &pallets).await, 1);
+    // The need changes on the first replica: office chairs are no use for pallets.
+    need.item.category = Some("furniture/office".into());
+    need.item.label = "Chaises de bureau".into();
+    put_on(&f.store, &*BUNDLED, &need).await;
+    assert_eq!(substitutions_of(&f, &pallets).await, 0);
+    let mut more = offer("packaging/pallets");
+    more.item.label = "Palettes en bois".into();
+    assert_eq!(
+        put_on(&other, &*BUNDLED, &more).await,
+        0,
+        "the second replica knows the need changed"
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    replicas_see_each_others_changes,
+    the_bundled_index_follows_every_replicas_changes,
     an_offer_and_a_request_make_one_synergy_seen_from_both_and_one_event,
     an_event_handled_twice_or_replayed_changes_nothing,
     nothing_across_tenants_within_an_organisation_or_when_unrelated,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use synergies_platform::testing;
 use synergies_tests::Platform;
+use synergies_tests::browser::Browser;
 
 /// `(email, password)` of the demo account of Dijon with `role` whose address contains
 /// `email_part`, once the demo has written it (members' accounts come with the population).
@@ -127,4 +128,36 @@ async fn the_demo_territory_shows_explained_synergies_and_a_pooled_collection_at
                 .all(|e| own.iter().any(|label| e.contains(label))),
         "{mine:#?}"
     );
+
+    // What a newcomer sees of it in a browser (the README's screenshots of the synergy engine
+    // are these pages).
+    let base = &platform.base_url;
+    for (role, email_part, page, screenshot, shown) in [
+        (
+            "facilitator",
+            "animation",
+            "synergies",
+            "demo-synergy-board",
+            "Chaleur fatale des fours de fusion",
+        ),
+        (
+            "organisation_admin",
+            "epicerie",
+            "synergies",
+            "demo-member-synergies",
+            "Cherche cartons pour nos expéditions",
+        ),
+    ] {
+        let (email, password) = account(&platform, role, email_part).await;
+        let browser = Browser::start(1280, 1000).await;
+        browser.goto(&format!("{base}/dijon-metropole/connexion")).await;
+        browser.fill("#email", &email).await;
+        browser.fill("#password", &password).await;
+        browser.follow("main form button[type=submit]").await;
+        browser.goto(&format!("{base}/dijon-metropole/{page}")).await;
+        let text = browser.page_text().await;
+        assert!(text.contains(shown), "{shown} on the {role}'s page: {text}");
+        browser.screenshot(screenshot).await;
+        browser.quit().await;
+    }
 }

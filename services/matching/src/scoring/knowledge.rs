@@ -31,7 +31,7 @@ pub struct Knowledge {
     /// Category code → (waste codes, concept).
     categories: BTreeMap<String, (Vec<WasteCode>, Option<String>)>,
     /// NACE code (digits) → the terms of its title and of what it includes.
-    activities: BTreeMap<String, TermSet>,
+    activities: BTreeMap<String, std::sync::Arc<TermSet>>,
 }
 
 /// A documented exchange as compared with a pair of items.
@@ -77,13 +77,39 @@ pub(crate) struct View<'a> {
     pub(crate) nace: Vec<String>,
     pub(crate) waste: Option<WasteCode>,
     pub(crate) terms: TermSet,
+    /// The weighted norm of `terms` (see [`text::norm`]).
+    pub(crate) terms_norm: f64,
     /// Waste codes that the item's listing category stands for.
     pub(crate) category_wastes: Vec<WasteCode>,
     /// The words of the organisation's activity (NACE title and what it includes).
-    pub(crate) activity_terms: TermSet,
-    /// For each documented exchange, how much the item looks like its provider's output (an
-    /// output's view) or its receiver's input (an input's view).
-    profile: Vec<f64>,
+    pub(crate) activity_terms: std::sync::Arc<TermSet>,
+    /// The documented exchanges the item looks like at all: how much it looks like their
+    /// provider's output (an output's view) or their receiver's input (an input's view). Only
+    /// the exchanges it resembles, in the order of `Knowledge::by_case`: a pair is compared on
+    /// the few exchanges both resemble, not on every exchange.
+    profile: Vec<Resemblance>,
+    /// The curated routes that hold for the item, by position in `Knowledge::routes`: those
+    /// it can start (an output's view) or end (an input's view).
+    routes: Vec<RouteEnd>,
+}
+
+/// How much an item looks like one end of a documented exchange.
+#[derive(Debug, Clone, Copy)]
+struct Resemblance {
+    /// Position of the exchange in `Knowledge::by_case`.
+    order: u32,
+    /// Index of the exchange in `Knowledge::exchanges`.
+    exchange: u32,
+    value: f64,
+}
+
+/// A curated route an item can start, or end through what it states (`by_content`) or only
+/// through its organisation's trade (`by_trade`).
+#[derive(Debug, Clone, Copy)]
+struct RouteEnd {
+    route: u32,
+    by_content: bool,
+    by_trade: bool,
 }
 
 /// How much the trade of the receiving organisation counts, alone, for an input that states
@@ -98,10 +124,33 @@ impl View<'_> {
             nace: self.nace,
             waste: self.waste,
             terms: self.terms,
+            terms_norm: self.terms_norm,
             category_wastes: self.category_wastes,
             activity_terms: self.activity_terms,
             profile: self.profile,
+            routes: self.routes,
         }
+    }
+
+    /// How much the trade of an input's organisation counts alone (see [`Knowledge::activity`]).
+    pub(crate) fn trade_weight(&self) -> f64 {
+        if self.states_its_need() {
+            TRADE_ONLY_WEIGHT
+        } else {
+            1.0
+        }
+    }
+
+    /// The documented exchanges the item resembles (index in the knowledge, resemblance).
+    pub(crate) fn resemblances(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.profile.iter().map(|r| (r.exchange, r.value))
+    }
+
+    /// The curated routes the item starts or ends (index, by what it states, by its trade).
+    pub(crate) fn route_ends(&self) -> impl Iterator<Item = (u32, bool, bool)> + '_ {
+        self.routes
+            .iter()
+            .map(|end| (end.route, end.by_content, end.by_trade))
     }
 
     /// The input says what it needs beyond its organisation's trade: a listing category, a
@@ -115,11 +164,8 @@ impl View<'_> {
     /// Forgets the documented exchanges at the given positions (the evaluation scores a
     /// distractor without the exchanges of its own case).
     pub(crate) fn forget_exchanges(&mut self, forget: impl Fn(usize) -> bool) {
-        for (index, value) in self.profile.iter_mut().enumerate() {
-            if forget(index) {
-                *value = 0.0;
-            }
-        }
+        self.profile
+            .retain(|resemblance| !forget(resemblance.exchange as usize));
     }
 }
 
@@ -212,7 +258,7 @@ impl Knowledge {
                 let includes = fields.next().unwrap_or_default();
                 Some((
                     code,
-                    term_set(synonyms.terms(&format!("{title} {includes}"))),
+                    std::sync::Arc::new(term_set(synonyms.terms(&format!("{title} {includes}")))),
                 ))
             })
             .collect();
@@ -224,6 +270,13 @@ impl Knowledge {
             categories,
             activities,
         }
+    }
+
+    /// The strength of the curated route at `index` (see [`View::route_ends`]).
+    pub(crate) fn route_strength(&self, index: u32) -> f64 {
+        self.routes
+            .get(index as usize)
+            .map_or(0.0, |route| route.strength)
     }
 
     /// The item with its codes parsed and its text normalised.
@@ -242,26 +295,74 @@ impl Knowledge {
             }
         }
         let nace = nace_codes(&item.nace);
-        let activity_terms = nace
+        // Shared with the knowledge when the organisation has one activity (most do): a
+        // territory's items held prepared would otherwise each copy their trade's words.
+        let activities: Vec<&std::sync::Arc<TermSet>> = nace
             .iter()
             .filter_map(|code| self.activities.get(code))
-            .flatten()
-            .cloned()
             .collect();
+        let activity_terms = match activities.as_slice() {
+            [one] => std::sync::Arc::clone(one),
+            several => {
+                std::sync::Arc::new(several.iter().flat_map(|set| set.iter()).cloned().collect())
+            }
+        };
         let mut view = View {
             item: std::borrow::Cow::Borrowed(item),
             activity_terms,
             nace,
             waste: item.ewc_code.as_deref().and_then(WasteCode::parse),
+            terms_norm: text::norm(&terms),
             terms,
             category_wastes,
             profile: Vec::new(),
+            routes: Vec::new(),
         };
-        view.profile = match side {
-            Side::Output => self.exchanges.iter().map(|e| e.giver(&view)).collect(),
-            Side::Input => self.exchanges.iter().map(|e| e.taker(&view)).collect(),
-            Side::Neither => Vec::new(),
+        let resemblance = |exchange: &LearnedExchange| match side {
+            Side::Output => exchange.giver(&view),
+            Side::Input => exchange.taker(&view),
+            Side::Neither => 0.0,
         };
+        view.profile = self
+            .by_case
+            .iter()
+            .enumerate()
+            .filter_map(|(order, &index)| {
+                let value = resemblance(&self.exchanges[index]);
+                (value > 0.0).then_some(Resemblance {
+                    order: order as u32,
+                    exchange: index as u32,
+                    value,
+                })
+            })
+            .collect();
+        view.routes = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, route)| {
+                let end = match side {
+                    Side::Output => RouteEnd {
+                        route: index as u32,
+                        by_content: route.from.iter().any(|c| c.holds(&view)),
+                        by_trade: false,
+                    },
+                    Side::Input => RouteEnd {
+                        route: index as u32,
+                        by_content: route
+                            .to
+                            .iter()
+                            .any(|c| !matches!(c, Condition::Nace(_)) && c.holds(&view)),
+                        by_trade: route
+                            .to
+                            .iter()
+                            .any(|c| matches!(c, Condition::Nace(_)) && c.holds(&view)),
+                    },
+                    Side::Neither => return None,
+                };
+                (end.by_content || end.by_trade).then_some(end)
+            })
+            .collect();
         view
     }
 
@@ -294,25 +395,20 @@ impl Knowledge {
         // trade takes such outputs elsewhere (a recycler takes used oil) is weak evidence when
         // it asks here for office furniture. An input that says nothing more than its trade
         // (the documented exchanges' "raw material") keeps the trade's full weight.
-        let specific = input.states_its_need();
-        let trade_weight = if specific { TRADE_ONLY_WEIGHT } else { 1.0 };
+        let trade_weight = input.trade_weight();
         let mut best_route: Option<(f64, &Route)> = None;
-        for route in &self.routes {
-            if !route.from.iter().any(|c| c.holds(output)) {
+        // Both lists are in route order: the routes the output starts that the input ends.
+        let mut ends = input.routes.iter().peekable();
+        for start in &output.routes {
+            while ends.next_if(|end| end.route < start.route).is_some() {}
+            let Some(end) = ends.peek().filter(|end| end.route == start.route) else {
                 continue;
-            }
-            let by_content = route
-                .to
-                .iter()
-                .any(|c| !matches!(c, Condition::Nace(_)) && c.holds(input));
-            let by_trade = route
-                .to
-                .iter()
-                .any(|c| matches!(c, Condition::Nace(_)) && c.holds(input));
-            let strength = match (by_content, by_trade) {
-                (true, _) => route.strength,
-                (false, true) => route.strength * trade_weight,
-                (false, false) => continue,
+            };
+            let route = &self.routes[start.route as usize];
+            let strength = if end.by_content {
+                route.strength
+            } else {
+                route.strength * trade_weight
             };
             if best_route.is_none_or(|(best, _)| strength > best) {
                 best_route = Some((strength, route));
@@ -322,16 +418,22 @@ impl Knowledge {
         // once, with its best exchange: a park that lists ten receivers of its slag is one
         // testimony that slag goes there, not ten. The best study counts fully, the others a
         // little: a universal sink (cement kilns take a bit of everything) should not win every
-        // ranking on its numbers alone.
+        // ranking on its numbers alone. Exchanges that one side does not resemble support
+        // nothing: only those both resemble are visited (both lists are in study order).
         let (mut top, mut total, mut study, mut study_best) = (0.0_f64, 0.0, None, 0.0_f64);
         let mut best: Option<(f64, &LearnedExchange)> = None;
-        for &index in &self.by_case {
-            let exchange = &self.exchanges[index];
+        let mut takers = input.profile.iter().peekable();
+        for giver in &output.profile {
+            while takers.next_if(|taker| taker.order < giver.order).is_some() {}
+            let Some(taker) = takers.peek().filter(|taker| taker.order == giver.order) else {
+                continue;
+            };
+            let exchange = &self.exchanges[giver.exchange as usize];
             if study != Some(exchange.case) {
                 (top, total) = (top.max(study_best), total + study_best);
                 (study, study_best) = (Some(exchange.case), 0.0);
             }
-            let support = output.profile[index] * input.profile[index];
+            let support = giver.value * taker.value;
             study_best = study_best.max(support);
             if support > 0.0 && best.is_none_or(|(value, _)| support > value) {
                 best = Some((support, exchange));

@@ -5,6 +5,7 @@
 
 use synergies_platform::i18n::Text;
 
+pub mod candidates;
 pub mod codes;
 pub mod evaluation;
 mod explanation;
@@ -16,12 +17,13 @@ pub mod text;
 #[cfg(test)]
 mod tests;
 
+pub use candidates::CandidateIndex;
 pub use knowledge::{Knowledge, MAESTRI, MaestriRecord, maestri_records};
 pub use mutualisation::{MINIMUM_ORGANISATIONS, mutualisation_groups, pool_of};
 pub use substitution::{
-    PreparedItem, SCORE_THRESHOLD, category_closeness, class_compatibility, distance_decay,
-    distance_scale_km, haversine_km, mode_compatibility, quantity_fit, score_prepared,
-    score_substitution,
+    PreparedItem, SCORE_THRESHOLD, best_of, category_closeness, class_compatibility,
+    distance_decay, distance_scale_km, haversine_km, mode_compatibility, quantity_fit,
+    score_prepared, score_substitution,
 };
 
 /// Whether an item comes from the classified listings or from a diagnosed flow.

@@ -21,6 +21,7 @@ pub(crate) struct Assessment<'k> {
     pub(crate) factors: Vec<Factor>,
     pub(crate) evidence: Option<Evidence<'k>>,
     pub(crate) distance_km: Option<f64>,
+    /// The meaningful words both share, filled in for the pairs that are proposed.
     pub(crate) shared_terms: Vec<String>,
     pub(crate) same_category: bool,
 }
@@ -42,7 +43,7 @@ pub fn score_substitution(output: &Item, input: &Item, knowledge: &Knowledge) ->
 /// documented exchange), to be scored against many candidates: `score_substitution` prepares
 /// both items at every call, which a new item scored against hundreds of candidates need not.
 #[derive(Debug, Clone)]
-pub struct PreparedItem<'a>(View<'a>);
+pub struct PreparedItem<'a>(pub(crate) View<'a>);
 
 impl Knowledge {
     /// Prepares an item as what it is: an output when `Out`, an input when `In`.
@@ -73,21 +74,79 @@ pub fn score_prepared(
     input: &PreparedItem,
     knowledge: &Knowledge,
 ) -> Option<Scored> {
+    let assessment = assess_prepared(output, input, knowledge)?;
+    Some(explain_prepared(output, input, assessment))
+}
+
+/// The `count` best substitutions between `item` and `candidates` (items of the other
+/// direction), best first (ties by id), explained: each pair is scored, and only the best are
+/// explained.
+pub fn best_of(
+    item: &PreparedItem,
+    candidates: &[std::sync::Arc<PreparedItem<'static>>],
+    knowledge: &Knowledge,
+    count: usize,
+) -> Vec<(uuid::Uuid, Scored)> {
+    let oriented = |candidate| match item.0.item.direction {
+        Direction::Out => (item, candidate),
+        Direction::In => (candidate, item),
+    };
+    let mut assessed: Vec<_> = candidates
+        .iter()
+        .filter_map(|candidate| {
+            let (output, input) = oriented(&**candidate);
+            Some((assess_prepared(output, input, knowledge)?, candidate))
+        })
+        .collect();
+    assessed.sort_by(|(a, x), (b, y)| {
+        b.score
+            .total_cmp(&a.score)
+            .then(x.item().id.cmp(&y.item().id))
+    });
+    assessed
+        .into_iter()
+        .take(count)
+        .map(|(assessment, candidate)| {
+            let (output, input) = oriented(&**candidate);
+            (
+                candidate.item().id,
+                explain_prepared(output, input, assessment),
+            )
+        })
+        .collect()
+}
+
+/// The score of a pair worth proposing, not yet explained (to rank many pairs and explain the
+/// best alone); `None`: not to be proposed.
+pub(crate) fn assess_prepared<'k>(
+    output: &PreparedItem,
+    input: &PreparedItem,
+    knowledge: &'k Knowledge,
+) -> Option<Assessment<'k>> {
     let (out, inp) = (&output.0, &input.0);
     if !may_pair(&out.item, &inp.item) {
         return None;
     }
     let assessment = assess_views(out, inp, knowledge);
+    (assessment.score >= SCORE_THRESHOLD).then_some(assessment)
+}
+
+/// A pair [`assess_prepared`] found worth proposing, with its explanation.
+pub(crate) fn explain_prepared(
+    output: &PreparedItem,
+    input: &PreparedItem,
+    mut assessment: Assessment,
+) -> Scored {
+    let (out, inp) = (&output.0, &input.0);
     let (output, input) = (&*out.item, &*inp.item);
-    if assessment.score < SCORE_THRESHOLD {
-        return None;
-    }
+    // Only what is proposed is explained: the words are looked up for those alone.
+    assessment.shared_terms = text::shared_terms(&out.terms, &inp.terms);
     let explanation = explanation::substitution(output, input, &assessment);
-    Some(Scored {
+    Scored {
         score: assessment.score,
         factors: assessment.factors,
         explanation,
-    })
+    }
 }
 
 /// An output and an input of two organisations of one tenant.
@@ -127,7 +186,8 @@ pub(crate) fn assess_views<'k>(out: &View, inp: &View, knowledge: &'k Knowledge)
         name: "activity",
         value: round(activity),
     });
-    let text_similarity = text::similarity(&out.terms, &inp.terms);
+    let text_similarity =
+        text::similarity_with_norms(&out.terms, out.terms_norm, &inp.terms, inp.terms_norm);
     factors.push(Factor {
         name: "text",
         value: round(text_similarity),
@@ -153,46 +213,12 @@ pub(crate) fn assess_views<'k>(out: &View, inp: &View, knowledge: &'k Knowledge)
         .position
         .zip(input.position)
         .map(|(a, b)| haversine_km(a, b));
-    let mut practical = 1.0;
-    match distance_km {
-        Some(km) => {
-            let value = distance_decay(km, output.resource_class);
-            factors.push(Factor {
-                name: "distance",
-                value: round(value),
-            });
-            practical *= 0.5 + 0.5 * value;
-        }
-        // Unknown distance: as if moderately far, so that a known neighbour ranks first.
-        None => practical *= 0.9,
-    }
-    if let Some(value) = quantity_fit(
-        output.yearly_quantity.as_ref(),
-        input.yearly_quantity.as_ref(),
-    ) {
+    let practical = practicality(output, input, distance_km, |name, value| {
         factors.push(Factor {
-            name: "quantity",
+            name,
             value: round(value),
         });
-        practical *= 0.7 + 0.3 * value;
-    }
-    if let Some(value) = timing(output, input) {
-        factors.push(Factor {
-            name: "timing",
-            value,
-        });
-        practical *= 0.25 + 0.75 * value;
-    }
-    if let Some(value) = mode_compatibility(
-        output.exchange_mode.as_deref(),
-        input.exchange_mode.as_deref(),
-    ) {
-        factors.push(Factor {
-            name: "exchange_mode",
-            value,
-        });
-        practical *= 0.5 + 0.5 * value;
-    }
+    });
     let regulatory = regulatory_ease(output, out.waste.as_ref());
     factors.push(Factor {
         name: "regulatory",
@@ -206,9 +232,50 @@ pub(crate) fn assess_views<'k>(out: &View, inp: &View, knowledge: &'k Knowledge)
         factors,
         evidence,
         distance_km,
-        shared_terms: text::shared_terms(&out.terms, &inp.terms),
+        shared_terms: Vec::new(),
         same_category: category.is_some_and(|c| c >= 0.8),
     }
+}
+
+/// How practical the exchange is, a product of multipliers that only lower a score: distance
+/// (`distance_km` when both positions are known), quantities, timing, exchange modes. Each
+/// factor that applies is also given to `record`. The candidate index ranks its candidates
+/// with it too.
+pub(crate) fn practicality(
+    output: &Item,
+    input: &Item,
+    distance_km: Option<f64>,
+    mut record: impl FnMut(&'static str, f64),
+) -> f64 {
+    let mut practical = 1.0;
+    match distance_km {
+        Some(km) => {
+            let value = distance_decay(km, output.resource_class);
+            record("distance", value);
+            practical *= 0.5 + 0.5 * value;
+        }
+        // Unknown distance: as if moderately far, so that a known neighbour ranks first.
+        None => practical *= 0.9,
+    }
+    if let Some(value) = quantity_fit(
+        output.yearly_quantity.as_ref(),
+        input.yearly_quantity.as_ref(),
+    ) {
+        record("quantity", value);
+        practical *= 0.7 + 0.3 * value;
+    }
+    if let Some(value) = timing(output, input) {
+        record("timing", value);
+        practical *= 0.25 + 0.75 * value;
+    }
+    if let Some(value) = mode_compatibility(
+        output.exchange_mode.as_deref(),
+        input.exchange_mode.as_deref(),
+    ) {
+        record("exchange_mode", value);
+        practical *= 0.5 + 0.5 * value;
+    }
+    practical
 }
 
 fn round(value: f64) -> f64 {
@@ -218,7 +285,11 @@ fn round(value: f64) -> f64 {
 /// The same category 1, one inside the other 0.8, sisters under one parent 0.3 (pallets and
 /// pallet boxes, but also cardboard and film: not enough alone), otherwise 0.
 pub fn category_closeness(a: &str, b: &str) -> f64 {
-    let within = |inner: &str, outer: &str| inner.starts_with(&format!("{outer}/"));
+    let within = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
     if a == b {
         1.0
     } else if within(a, b) || within(b, a) {
@@ -233,12 +304,12 @@ pub fn category_closeness(a: &str, b: &str) -> f64 {
 
 /// Waste codes compared directly, or through the codes a listing category stands for.
 fn waste_closeness(out: &View, inp: &View) -> Option<f64> {
-    let own = |view: &View| -> Vec<WasteCode> {
+    fn own<'v>(view: &'v View) -> &'v [WasteCode] {
         match &view.waste {
-            Some(code) => vec![code.clone()],
-            None => view.category_wastes.clone(),
+            Some(code) => std::slice::from_ref(code),
+            None => &view.category_wastes,
         }
-    };
+    }
     let (a, b) = (own(out), own(inp));
     if a.is_empty() || b.is_empty() || (out.waste.is_none() && inp.waste.is_none()) {
         // Two listings are compared by their categories, not twice.

@@ -106,7 +106,10 @@ impl Synonyms {
 
 /// How much a term says about what a thing is: 1, or less for generic words.
 pub fn weight(term: &str) -> f64 {
-    if GENERIC_WORDS.contains(&term) {
+    // Asked for every term of every pair scored: a set, not a scan of the list.
+    static GENERIC: std::sync::LazyLock<std::collections::HashSet<&str>> =
+        std::sync::LazyLock::new(|| GENERIC_WORDS.iter().copied().collect());
+    if GENERIC.contains(term) {
         GENERIC_WEIGHT
     } else {
         1.0
@@ -122,14 +125,28 @@ pub fn term_set(terms: Vec<String>) -> TermSet {
 
 /// Weighted cosine similarity of two term sets, in [0, 1].
 pub fn similarity(a: &TermSet, b: &TermSet) -> f64 {
+    similarity_with_norms(a, norm(a), b, norm(b))
+}
+
+/// The weighted norm of a term set, which [`similarity_with_norms`] takes computed once.
+pub fn norm(set: &TermSet) -> f64 {
+    set.iter().map(|t| weight(t).powi(2)).sum::<f64>().sqrt()
+}
+
+/// [`similarity`] for sets whose norms are known (a prepared item is compared with many).
+pub fn similarity_with_norms(a: &TermSet, norm_a: f64, b: &TermSet, norm_b: f64) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let norm = |set: &TermSet| set.iter().map(|t| weight(t).powi(2)).sum::<f64>().sqrt();
-    let shared: f64 = a.intersection(b).map(|t| weight(t).powi(2)).sum();
+    let (mut shared, mut confidence) = (0.0, 0.0);
+    for term in a.intersection(b) {
+        let weight = weight(term);
+        shared += weight.powi(2);
+        confidence += weight;
+    }
     // Sharing only generic words ("raw material") is weak evidence however short the texts.
-    let confidence = a.intersection(b).map(|t| weight(t)).sum::<f64>().min(1.0);
-    (confidence * shared / (norm(a) * norm(b))).clamp(0.0, 1.0)
+    let confidence: f64 = f64::min(confidence, 1.0);
+    (confidence * shared / (norm_a * norm_b)).clamp(0.0, 1.0)
 }
 
 /// How much of `a`'s meaning is found in `b`, in [0, 1]: the weight of the shared terms over

@@ -3,6 +3,7 @@
 //! scorer and [`crate::domain`]); the store only fetches candidates and writes what they say.
 
 mod backend;
+mod mirror;
 pub mod sql;
 
 use std::sync::Arc;

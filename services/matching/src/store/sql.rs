@@ -16,8 +16,8 @@ pub const ITEM_VERSION: &str = "SELECT state, changed_at_micros FROM items WHERE
 
 pub const UPSERT_ITEM: &str = "INSERT INTO items (item_id, tenant, kind, organisation_id, owner_user_id, direction,
         resource_class, category, ewc_code, label, description, quantity, unit, latitude, longitude,
-        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros, revision)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
      ON CONFLICT (item_id) DO UPDATE SET owner_user_id = excluded.owner_user_id,
         direction = excluded.direction, resource_class = excluded.resource_class,
         category = excluded.category, ewc_code = excluded.ewc_code, label = excluded.label,
@@ -25,28 +25,43 @@ pub const UPSERT_ITEM: &str = "INSERT INTO items (item_id, tenant, kind, organis
         latitude = excluded.latitude, longitude = excluded.longitude,
         available_until = excluded.available_until, exchange_mode = excluded.exchange_mode,
         confidentiality = excluded.confidentiality, nace = excluded.nace, state = excluded.state,
-        changed_at_micros = excluded.changed_at_micros";
+        changed_at_micros = excluded.changed_at_micros, revision = excluded.revision";
 
 pub const SET_ITEM_STATE: &str =
-    "UPDATE items SET state = $2, changed_at_micros = $3 WHERE item_id = $1";
+    "UPDATE items SET state = $2, changed_at_micros = $3, revision = $4 WHERE item_id = $1";
+
+/// The tenant's next revision (see migration 1006), read under the tenant's lock.
+pub const NEXT_REVISION: &str =
+    "SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM items WHERE tenant = $1";
+
+/// The tenant's open items, to load a replica's copy of them.
+pub const OPEN_ITEMS_OF_TENANT: &str =
+    "FROM items i LEFT JOIN organisations o ON o.organisation_id = i.organisation_id
+     WHERE i.tenant = $1 AND i.state = 'open'";
+
+/// The tenant's items changed since a revision, in order, to bring a replica's copy up to date.
+pub const ITEMS_CHANGED_SINCE: &str =
+    "FROM items i LEFT JOIN organisations o ON o.organisation_id = i.organisation_id
+     WHERE i.tenant = $1 AND i.revision > $2 ORDER BY i.revision";
+
+/// What is known of an organisation changed: its items read differently (name, activity).
+pub const REVISE_ORGANISATION_ITEMS: &str =
+    "UPDATE items SET revision = $3 WHERE tenant = $1 AND organisation_id = $2";
 
 /// A closing event for an item never indexed (its publication failed, say): a tombstone, so
 /// that the publication, if it comes at last, does not open it.
 pub const ITEM_TOMBSTONE: &str = "INSERT INTO items (item_id, tenant, kind, organisation_id, owner_user_id, direction,
         resource_class, category, ewc_code, label, description, quantity, unit, latitude, longitude,
-        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros)
-     VALUES ($1, $2, $3, $4, NULL, 'out', 'material', '', '', '', '', NULL, '', NULL, NULL, '', '', 'facilitator', '', 'closed', $5)
+        available_until, exchange_mode, confidentiality, nace, state, changed_at_micros, revision)
+     VALUES ($1, $2, $3, $4, NULL, 'out', 'material', '', '', '', '', NULL, '', NULL, NULL, '', '', 'facilitator', '', 'closed', $5, $6)
      ON CONFLICT (item_id) DO NOTHING";
 
 pub const LEARN_ORGANISATION: &str =
     "INSERT INTO organisations (organisation_id, tenant, name, nace) VALUES ($1, $2, $3, $4)
      ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name,
-        nace = CASE WHEN excluded.nace <> '' THEN excluded.nace ELSE organisations.nace END";
-
-/// Most counterparts examined for one item.
-pub const CANDIDATE_LIMIT: i64 = 2000;
-/// Most items grouped at once for one direction.
-pub const GROUP_LIMIT: i64 = 5000;
+        nace = CASE WHEN excluded.nace <> '' THEN excluded.nace ELSE organisations.nace END
+     WHERE organisations.name <> excluded.name
+        OR (excluded.nace <> '' AND organisations.nace <> excluded.nace)";
 
 pub const SYNERGY_ID_BY_KEY: &str =
     "SELECT id FROM synergies WHERE tenant = $1 AND synergy_key = $2";
@@ -77,11 +92,12 @@ pub const PROPOSED_SUBSTITUTIONS_OF_ITEM: &str = "SELECT s.id, s.synergy_key FRO
        JOIN synergy_parties p ON p.synergy_id = s.id
       WHERE p.item_id = $1 AND s.kind = 'substitution' AND s.status = 'proposed'";
 
-/// The mutualisation groups of one direction, with their members.
-pub const GROUPS_OF_DIRECTION: &str =
-    "SELECT s.id, s.synergy_key, s.status, p.item_id FROM synergies s
+/// The mutualisation groups of one direction whose key is like `$3`
+/// (`mutualisation:<direction>:%:<pool>:%`, `\` escaping), with their members.
+pub const GROUPS_OF_POOL: &str = "SELECT s.id, s.synergy_key, s.status, p.item_id FROM synergies s
        LEFT JOIN synergy_parties p ON p.synergy_id = s.id
-      WHERE s.tenant = $1 AND s.kind = 'mutualisation' AND s.direction = $2";
+      WHERE s.tenant = $1 AND s.kind = 'mutualisation' AND s.direction = $2
+        AND s.synergy_key LIKE $3 ESCAPE '\\'";
 
 pub const SYNERGY_COLUMNS: &str =
     "id, tenant, kind, synergy_key, direction, resource_class, pool, score, factors,
