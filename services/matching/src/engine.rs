@@ -181,14 +181,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn held_candidates_score_as_pairs_do_and_follow_their_changes() {
-        let scorer = BundledScorer::default();
-        let mut held = scorer
+    /// The bundled scorer's index, empty, and an offer of pallets with a request for them.
+    fn pallets() -> (Box<dyn Candidates>, Item, Item) {
+        let held = BundledScorer::default()
             .candidate_index()
             .expect("the bundled scorer has an index");
         let offer = item(Direction::Out, "40 palettes Europe", "packaging/pallets");
-        let mut request = item(Direction::In, "Cherche des palettes", "packaging/pallets");
+        let request = item(Direction::In, "Cherche des palettes", "packaging/pallets");
+        (held, offer, request)
+    }
+
+    #[test]
+    fn held_candidates_score_as_pairs_do_and_follow_their_changes() {
+        let scorer = BundledScorer::default();
+        let (mut held, offer, mut request) = pallets();
         let chairs = item(Direction::In, "Chaises de bureau", "furniture/office");
         held.insert(&request);
         held.insert(&chairs);
@@ -212,12 +218,7 @@ mod tests {
 
     #[test]
     fn an_item_of_the_same_organisation_is_no_candidate() {
-        let scorer = BundledScorer::default();
-        let mut held = scorer
-            .candidate_index()
-            .expect("the bundled scorer has an index");
-        let offer = item(Direction::Out, "40 palettes Europe", "packaging/pallets");
-        let mut request = item(Direction::In, "Cherche des palettes", "packaging/pallets");
+        let (mut held, offer, mut request) = pallets();
         request.organisation_id = offer.organisation_id;
         held.insert(&request);
         assert!(held.substitutions(&offer).is_empty());
