@@ -379,3 +379,37 @@ async fn branding_refuses_an_unreadable_colour_and_a_new_one_shows_at_once() {
     assert!(css.contains("#aa0000"), "{css}");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn the_publish_form_shows_every_mistake_next_to_its_field() {
+    let platform = Platform::all_in_one(&[]).await;
+    let base = platform.base_url.clone();
+    dijon(&platform).await;
+    let member = platform.client.create_member("dijon", "Menuiserie").await;
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &base, &member.email).await;
+    browser
+        .goto(&format!("{base}/dijon/annonces/nouvelle"))
+        .await;
+    browser
+        .fill("#description", "Chutes de chêne, sèches")
+        .await;
+    browser.select("#exchange_mode", "sell").await;
+    browser.fill("#quantity", "beaucoup").await;
+    browser.follow("main form button[type=submit]").await;
+    for (field, words) in [
+        ("category", "Choisissez la catégorie"),
+        ("title", "Donnez un titre"),
+        ("price", "Indiquez un prix"),
+        ("quantity", "quantité positive"),
+    ] {
+        let message = browser.text(&format!("#{field}-error")).await;
+        assert!(message.contains(words), "{field}: {message}");
+    }
+    assert_eq!(
+        browser.text("#description").await,
+        "Chutes de chêne, sèches"
+    );
+    assert_plain_words(&browser.page_text().await);
+    browser.quit().await;
+}
