@@ -252,6 +252,14 @@ impl Browser {
             .map(str::to_owned)
     }
 
+    /// What `script` (the body of a function, e.g. `return document.title`) returns in the
+    /// page: for measuring what a person sees (a header's height) or setting what WebDriver
+    /// cannot type (a colour picker's value).
+    pub async fn script(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
     /// Everything the page shows.
     pub async fn page_text(&self) -> String {
         self.text("body").await

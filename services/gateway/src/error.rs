@@ -11,7 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use synergies_platform::error::{
-    ErrorCode, internal_error_text, status_field, status_text, unavailable_text,
+    ErrorCode, internal_error_text, status_field, status_field_errors, status_text,
+    unavailable_text,
 };
 use synergies_platform::i18n::{Language, Text};
 
@@ -25,12 +26,15 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: Text,
     pub field: Option<String>,
+    /// Every field at fault with its rule, when the service checked them all at once (the
+    /// first is `field`); empty otherwise.
+    pub fields: Vec<(String, Text)>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {
     "code": "invalid_argument",
-    "message": "siret: is not a SIRET: the last digit does not match the others (Luhn checksum)",
+    "message": "siret: this SIRET looks mistyped: check its 14 digits against a Kbis extract or an invoice",
     "field": "siret"
 }}))]
 pub struct ErrorBody {
@@ -47,6 +51,16 @@ pub struct ErrorDetail {
     /// The request field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field at fault, when the request had several mistakes (the first is `field`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldDetail>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldDetail {
+    pub field: String,
+    /// What is expected of the field, in the caller's language.
+    pub message: String,
 }
 
 impl ApiError {
@@ -56,6 +70,7 @@ impl ApiError {
             code: code.as_str(),
             message,
             field: None,
+            fields: Vec::new(),
         }
     }
 
@@ -78,6 +93,7 @@ impl ApiError {
             code,
             message,
             field: None,
+            fields: Vec::new(),
         }
     }
 
@@ -87,6 +103,14 @@ impl ApiError {
                 code: self.code.to_owned(),
                 message: self.message.get(language).to_owned(),
                 field: self.field.clone(),
+                fields: self
+                    .fields
+                    .iter()
+                    .map(|(field, rule)| FieldDetail {
+                        field: field.clone(),
+                        message: rule.get(language).to_owned(),
+                    })
+                    .collect(),
             },
         })
     }
@@ -125,6 +149,7 @@ impl From<tonic::Status> for ApiError {
         };
         Self {
             field: status_field(&status),
+            fields: status_field_errors(&status),
             ..Self::new(code, message)
         }
     }

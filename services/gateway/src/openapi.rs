@@ -5,7 +5,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
-use crate::error::{ErrorBody, ErrorDetail};
+use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,7 +33,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         api::flows::export_xlsx, api::flows::import_template_xlsx,
         api::campaigns::create, api::campaigns::list, api::campaigns::get, api::campaigns::add_organisations, api::campaigns::set_state,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, FieldDetail)),
     modifiers(&Security),
 )]
 pub struct ApiDoc;

@@ -76,12 +76,16 @@ pub fn tenant_message(tenant: Tenant) -> pb::Tenant {
     }
 }
 
-pub fn organisation_message(organisation: Organisation) -> pb::Organisation {
-    let kind = match organisation.kind {
+pub fn kind_message(kind: OrganisationKind) -> pb::OrganisationKind {
+    match kind {
         OrganisationKind::Company => pb::OrganisationKind::Company,
         OrganisationKind::Association => pb::OrganisationKind::Association,
         OrganisationKind::PublicBody => pb::OrganisationKind::PublicBody,
-    };
+    }
+}
+
+pub fn organisation_message(organisation: Organisation) -> pb::Organisation {
+    let kind = kind_message(organisation.kind);
     let status = match organisation.status {
         OrganisationStatus::Pending => pb::OrganisationStatus::Pending,
         OrganisationStatus::Approved => pb::OrganisationStatus::Approved,

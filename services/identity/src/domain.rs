@@ -99,6 +99,26 @@ impl Default for TenantSettings {
     }
 }
 
+/// WCAG AA's least contrast for text of normal size.
+const MIN_TEXT_CONTRAST: f64 = 4.5;
+
+/// The WCAG contrast ratio of a `#rrggbb` colour against white (1 to 21).
+pub fn contrast_with_white(colour: &str) -> f64 {
+    let channel = |at: usize| {
+        let value = colour
+            .get(at..at + 2)
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .map_or(0.0, |v| f64::from(v) / 255.0);
+        if value <= 0.040_45 {
+            value / 12.92
+        } else {
+            ((value + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05)
+}
+
 impl TenantSettings {
     /// Checks every field, naming the first that is wrong.
     pub fn validated(self) -> Result<Self, FieldError> {
@@ -127,6 +147,22 @@ impl TenantSettings {
                     "doit être une couleur telle que #1d4f91",
                 ));
             }
+        }
+        // The primary colour is the links' text on white and the buttons' background under
+        // white text: WCAG AA asks 4.5:1 for text. (The secondary colour only borders boxes
+        // whose background and text already carry their meaning.)
+        let contrast = contrast_with_white(&self.primary_colour);
+        if contrast < MIN_TEXT_CONTRAST {
+            return Err(FieldError::new(
+                "primary_colour",
+                format!(
+                    "is too light to read on white (contrast {contrast:.1}:1, at least 4.5:1 is needed for accessibility): choose a darker shade"
+                ),
+                format!(
+                    "est trop claire pour être lue sur fond blanc (contraste de {}:1, il faut au moins 4,5:1 pour l'accessibilité) : choisissez une teinte plus foncée",
+                    format!("{contrast:.1}").replace('.', ",")
+                ),
+            ));
         }
         if self.exchange_modes.is_empty()
             || self
@@ -434,6 +470,27 @@ pub fn token_hash(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_primary_colour_too_light_to_read_is_refused() {
+        // Black and white are the extremes; #767676 is the lightest grey that passes AA.
+        assert!((contrast_with_white("#000000") - 21.0).abs() < 0.01);
+        assert!((contrast_with_white("#ffffff") - 1.0).abs() < 0.01);
+        assert!(contrast_with_white("#767676") >= 4.5);
+        assert!(contrast_with_white("#777777") < 4.5);
+        let settings = |primary: &str| TenantSettings {
+            primary_colour: primary.to_owned(),
+            ..TenantSettings::default()
+        };
+        assert!(settings("#1d4f91").validated().is_ok());
+        let refused = settings("#f2a900").validated().unwrap_err();
+        assert_eq!(refused.field, "primary_colour");
+        assert!(
+            refused.rule.fr.contains("trop claire"),
+            "{}",
+            refused.rule.fr
+        );
+    }
 
     #[test]
     fn slugs_are_subject_and_host_safe() {

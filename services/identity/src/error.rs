@@ -4,6 +4,10 @@ use synergies_platform::error::{ErrorCode, FieldError, ServiceError};
 pub enum IdentityError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    /// Several fields refused at once (never fewer than two: one is `Invalid` or its own
+    /// variant), so that a person corrects every mistake in one go.
+    #[error("{}", .0.first().map(ToString::to_string).unwrap_or_default())]
+    Fields(Vec<FieldError>),
     #[error("tenant {0} already exists")]
     TenantExists(String),
     #[error("tenant not found")]
@@ -14,7 +18,9 @@ pub enum IdentityError {
     UserNotFound,
     #[error("a user with this e-mail address already exists in this territory")]
     EmailTaken,
-    #[error("an organisation with this identifier is already registered in this territory")]
+    #[error(
+        "this organisation is already registered here: ask the colleague who registered it to invite you (their page \"My organisation\"), or the territory's facilitators if you do not know who"
+    )]
     IdentifierTaken,
     #[error(
         "this platform is reserved to professionals of {territory}: commune {insee_code} is outside it"
@@ -50,7 +56,7 @@ pub enum IdentityError {
 impl ServiceError for IdentityError {
     fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => ErrorCode::InvalidArgument,
+            Self::Invalid(_) | Self::Fields(_) => ErrorCode::InvalidArgument,
             Self::TenantExists(_) | Self::EmailTaken | Self::IdentifierTaken => {
                 ErrorCode::AlreadyExists
             }
@@ -72,6 +78,7 @@ impl ServiceError for IdentityError {
     fn in_french(&self) -> String {
         match self {
             Self::Invalid(error) => error.in_french(),
+            Self::Fields(all) => all.first().map(FieldError::in_french).unwrap_or_default(),
             Self::TenantExists(slug) => format!("le territoire {slug} existe déjà"),
             Self::TenantNotFound => "territoire introuvable".to_owned(),
             Self::OrganisationNotFound => "organisation introuvable".to_owned(),
@@ -79,10 +86,11 @@ impl ServiceError for IdentityError {
             Self::EmailTaken => {
                 "un compte existe déjà avec cette adresse e-mail sur ce territoire".to_owned()
             }
-            Self::IdentifierTaken => {
-                "une organisation est déjà inscrite avec cet identifiant sur ce territoire"
-                    .to_owned()
-            }
+            Self::IdentifierTaken => "cette organisation est déjà inscrite ici : demandez à la \
+                                      personne qui l'a inscrite de vous inviter (sa page « Mon \
+                                      organisation »), ou aux animateurs du territoire si vous ne \
+                                      savez pas qui"
+                .to_owned(),
             Self::OutsideTerritory {
                 territory,
                 insee_code,
@@ -116,12 +124,70 @@ impl ServiceError for IdentityError {
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),
+            Self::Fields(all) => all.first().map(|e| e.field),
             Self::EmailTaken => Some("email"),
             Self::IdentifierTaken => Some("siret"),
             Self::OutsideTerritory { .. } => Some("site.insee_code"),
             Self::TenantExists(_) => Some("slug"),
             _ => None,
         }
+    }
+
+    fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Fields(all) => all,
+            _ => &[],
+        }
+    }
+}
+
+/// The refusals of a request checked as a whole: every field is checked, then all that failed
+/// are answered together.
+#[derive(Debug, Default)]
+pub struct Refusals(Vec<IdentityError>);
+
+impl Refusals {
+    /// The value of a check that passed; a refusal is kept and `None` returned.
+    pub fn check<T>(&mut self, result: Result<T, impl Into<IdentityError>>) -> Option<T> {
+        match result.map_err(Into::into) {
+            Ok(value) => Some(value),
+            Err(IdentityError::Fields(all)) => {
+                self.0.extend(all.into_iter().map(IdentityError::Invalid));
+                None
+            }
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// Nothing refused, or the one refusal as it was, or every field refusal together. A
+    /// refusal about no field (a storage outage) wins over the others.
+    pub fn finish(mut self) -> Result<(), IdentityError> {
+        if let Some(at) = self.0.iter().position(|e| e.field().is_none()) {
+            return Err(self.0.swap_remove(at));
+        }
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(IdentityError::Fields(
+                self.0.iter().filter_map(as_field_error).collect(),
+            )),
+        }
+    }
+}
+
+/// A refusal about one field as a field error (a commune outside the territory is one too).
+fn as_field_error(error: &IdentityError) -> Option<FieldError> {
+    match error {
+        IdentityError::Invalid(error) => Some(error.clone()),
+        IdentityError::OutsideTerritory { .. } => Some(FieldError::new(
+            "site.insee_code",
+            error.to_string(),
+            error.in_french(),
+        )),
+        _ => None,
     }
 }
 

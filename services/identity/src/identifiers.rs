@@ -101,8 +101,8 @@ pub fn validate_siren(input: &str) -> Result<Siren, FieldError> {
     if !luhn_holds(&siren) {
         return Err(FieldError::new(
             "siren",
-            "is not a SIREN: the last digit does not match the others (Luhn checksum)",
-            "n'est pas un SIREN : le dernier chiffre ne correspond pas aux autres (clé de Luhn)",
+            "this SIREN looks mistyped: check its 9 digits against a Kbis extract or an invoice",
+            "le numéro SIREN semble mal recopié : vérifiez ses 9 chiffres sur un extrait Kbis ou une facture",
         ));
     }
     Ok(Siren(siren))
@@ -123,8 +123,8 @@ pub fn validate_siret(input: &str) -> Result<Siret, FieldError> {
     if !luhn_holds(&siret) {
         return Err(FieldError::new(
             "siret",
-            "is not a SIRET: the last digit does not match the others (Luhn checksum)",
-            "n'est pas un SIRET : le dernier chiffre ne correspond pas aux autres (clé de Luhn)",
+            "this SIRET looks mistyped: check its 14 digits against a Kbis extract or an invoice",
+            "le numéro SIRET semble mal recopié : vérifiez ses 14 chiffres sur un extrait Kbis ou une facture",
         ));
     }
     Ok(Siret(siret))
@@ -139,8 +139,8 @@ fn la_poste_siret(siret: String) -> Result<Siret, FieldError> {
     } else {
         Err(FieldError::new(
             "siret",
-            "is not a La Poste SIRET: its 14 digits must add up to a multiple of 5",
-            "n'est pas un SIRET de La Poste : la somme de ses 14 chiffres doit être un multiple de 5",
+            "this La Poste SIRET looks mistyped: check its 14 digits",
+            "ce SIRET de La Poste semble mal recopié : vérifiez ses 14 chiffres",
         ))
     }
 }
@@ -403,7 +403,7 @@ mod tests {
                 .unwrap_err()
                 .rule
                 .en
-                .contains("Luhn")
+                .contains("mistyped")
         );
         assert!(
             validate_siren("73282932")
@@ -451,7 +451,7 @@ mod tests {
         for bad in ["35600000000049", "35600000000014"] {
             assert_ne!(digit_sum(bad) % 5, 0, "{bad}");
             let error = validate_siret(bad).unwrap_err();
-            assert!(error.rule.en.contains("multiple of 5"), "{bad}");
+            assert!(error.rule.en.contains("mistyped"), "{bad}");
         }
     }
 

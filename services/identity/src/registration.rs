@@ -6,7 +6,7 @@ use synergies_platform::validate::required_text;
 use uuid::Uuid;
 
 use crate::domain::{Organisation, OrganisationKind, OrganisationStatus, Site, Tenant};
-use crate::error::IdentityError;
+use crate::error::{IdentityError, Refusals};
 use crate::identifiers::{validate_naf, validate_rna, validate_siret};
 
 /// Identifiers as submitted (empty: not given).
@@ -26,59 +26,83 @@ pub struct CheckedIdentifiers {
 }
 
 /// Companies and public bodies have a SIRET; associations an RNA number or a SIRET. A company
-/// states its activity (NAF code); others may.
+/// states its activity (NAF code); others may. The first refusal; see [`check_identifiers_all`].
 pub fn check_identifiers(
     kind: OrganisationKind,
     given: &Identifiers,
 ) -> Result<CheckedIdentifiers, FieldError> {
-    let siret = Some(given.siret.trim())
-        .filter(|s| !s.is_empty())
-        .map(validate_siret)
-        .transpose()?;
-    let rna = Some(given.rna.trim())
-        .filter(|s| !s.is_empty())
-        .map(validate_rna)
-        .transpose()?;
-    let naf = Some(given.naf.trim())
-        .filter(|s| !s.is_empty())
-        .map(validate_naf)
-        .transpose()?;
-    match kind {
-        OrganisationKind::Company | OrganisationKind::PublicBody if siret.is_none() => {
-            return Err(FieldError::new(
-                "siret",
-                "is required: the 14-digit SIRET of the establishment",
-                "est obligatoire : le SIRET à 14 chiffres de l'établissement",
-            ));
-        }
-        OrganisationKind::Company | OrganisationKind::PublicBody if rna.is_some() => {
-            return Err(FieldError::new(
-                "rna",
-                "is for associations only",
-                "est réservé aux associations",
-            ));
-        }
-        OrganisationKind::Association if siret.is_none() && rna.is_none() => {
-            return Err(FieldError::new(
-                "rna",
-                "is required: the association's RNA number (W + 9 digits) or its SIRET",
-                "est obligatoire : le numéro RNA de l'association (W + 9 chiffres) ou son SIRET",
-            ));
-        }
-        OrganisationKind::Company if naf.is_none() => {
-            return Err(FieldError::new(
-                "naf",
-                "is required: the NAF/APE activity code, such as 18.12Z",
-                "est obligatoire : le code d'activité NAF/APE, par exemple 18.12Z",
-            ));
-        }
-        _ => {}
+    check_identifiers_all(kind, given).map_err(|mut all| all.remove(0))
+}
+
+/// Like [`check_identifiers`], with every refusal (never an empty list).
+pub fn check_identifiers_all(
+    kind: OrganisationKind,
+    given: &Identifiers,
+) -> Result<CheckedIdentifiers, Vec<FieldError>> {
+    let mut refused = Vec::new();
+    let mut given_and_valid =
+        |value: &str, validate: &dyn Fn(&str) -> Result<String, FieldError>| {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            validate(value).map_err(|e| refused.push(e)).ok()
+        };
+    let siret = given_and_valid(&given.siret, &|v| {
+        validate_siret(v).map(|s| s.as_str().to_owned())
+    });
+    let rna = given_and_valid(&given.rna, &|v| {
+        validate_rna(v).map(|r| r.as_str().to_owned())
+    });
+    let naf = given_and_valid(&given.naf, &|v| {
+        validate_naf(v).map(|n| n.as_str().to_owned())
+    });
+    let typed = |value: &str| !value.trim().is_empty();
+    let (has_siret, has_rna, has_naf) = (typed(&given.siret), typed(&given.rna), typed(&given.naf));
+    let needs_siret = matches!(
+        kind,
+        OrganisationKind::Company | OrganisationKind::PublicBody
+    );
+    if needs_siret && !has_siret {
+        refused.push(FieldError::new(
+            "siret",
+            "is required: the 14-digit SIRET of the establishment",
+            "est obligatoire : le SIRET à 14 chiffres de l'établissement",
+        ));
     }
-    Ok(CheckedIdentifiers {
-        siret: siret.map(|s| s.as_str().to_owned()),
-        rna: rna.map(|r| r.as_str().to_owned()),
-        naf: naf.map(|n| n.as_str().to_owned()),
-    })
+    if needs_siret && has_rna {
+        refused.push(FieldError::new(
+            "rna",
+            "is for associations only",
+            "est réservé aux associations",
+        ));
+    }
+    if kind == OrganisationKind::Association && !has_siret && !has_rna {
+        refused.push(FieldError::new(
+            "rna",
+            "is required: the association's RNA number (W + 9 digits) or its SIRET",
+            "est obligatoire : le numéro RNA de l'association (W + 9 chiffres) ou son SIRET",
+        ));
+    }
+    if kind == OrganisationKind::Company && !has_naf {
+        refused.push(FieldError::new(
+            "naf",
+            "is required: the NAF/APE activity code, such as 18.12Z",
+            "est obligatoire : le code d'activité NAF/APE, par exemple 18.12Z",
+        ));
+    }
+    // One refusal per field: the first says what to fix.
+    let mut seen = Vec::new();
+    refused.retain(|e| {
+        let first = !seen.contains(&e.field);
+        seen.push(e.field);
+        first
+    });
+    if refused.is_empty() {
+        Ok(CheckedIdentifiers { siret, rna, naf })
+    } else {
+        Err(refused)
+    }
 }
 
 /// A site as submitted.
@@ -92,13 +116,14 @@ pub struct SiteInput {
 
 /// The site must lie in one of the tenant's communes: the platform is for its professionals.
 pub fn check_site(tenant: &Tenant, site: &SiteInput) -> Result<Site, IdentityError> {
-    let address = required_text("site.address", &site.address, 300)?;
+    let mut refusals = Refusals::default();
+    let address = refusals.check(required_text("site.address", &site.address, 300));
     let insee_code = site.insee_code.trim().to_owned();
     if !tenant.communes.iter().any(|c| c.insee_code == insee_code) {
-        return Err(IdentityError::OutsideTerritory {
+        refusals.check::<()>(Err(IdentityError::OutsideTerritory {
             territory: tenant.display_name.clone(),
-            insee_code,
-        });
+            insee_code: insee_code.clone(),
+        }));
     }
     let valid_position = match (site.latitude, site.longitude) {
         (Some(latitude), Some(longitude)) => {
@@ -108,13 +133,14 @@ pub fn check_site(tenant: &Tenant, site: &SiteInput) -> Result<Site, IdentityErr
         _ => false,
     };
     if !valid_position {
-        return Err(FieldError::new(
+        refusals.check::<()>(Err(FieldError::new(
             "site.latitude",
             "give both latitude (within ±90) and longitude (within ±180), or neither",
             "indiquez la latitude (entre -90 et 90) et la longitude (entre -180 et 180), ou aucune des deux",
-        )
-        .into());
+        )));
     }
+    refusals.finish()?;
+    let address = address.unwrap_or_default();
     Ok(Site {
         id: Uuid::now_v7(),
         address,
@@ -133,11 +159,18 @@ pub fn organisation(
     sites: Vec<Site>,
     status: OrganisationStatus,
 ) -> Result<Organisation, IdentityError> {
-    let checked = check_identifiers(kind, identifiers)?;
+    let mut refusals = Refusals::default();
+    let name = refusals.check(required_text("name", name, 200));
+    let checked =
+        refusals.check(check_identifiers_all(kind, identifiers).map_err(IdentityError::Fields));
+    refusals.finish()?;
+    let (Some(name), Some(checked)) = (name, checked) else {
+        unreachable!("refusals.finish() returned every refusal");
+    };
     Ok(Organisation {
         id: Uuid::now_v7(),
         tenant: tenant.slug.clone(),
-        name: required_text("name", name, 200)?,
+        name,
         kind,
         created_at: synergies_platform::time::now(),
         siret: checked.siret,

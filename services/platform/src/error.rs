@@ -10,6 +10,9 @@ use crate::i18n::Text;
 pub const FIELD_METADATA_KEY: &str = "x-synergies-field";
 /// Binary metadata key carrying the French text of a status (its message is the English one).
 pub const FRENCH_METADATA_KEY: &str = "x-synergies-message-fr-bin";
+/// Binary metadata key carrying every field error of a refused request (JSON), when a service
+/// checked them all at once: a form then shows each next to its field instead of one at a time.
+pub const FIELDS_METADATA_KEY: &str = "x-synergies-fields-bin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -106,6 +109,10 @@ pub trait ServiceError: std::error::Error {
     fn field(&self) -> Option<&str> {
         None
     }
+    /// Every field at fault, when the service checked them all (the first is [`Self::field`]).
+    fn field_errors(&self) -> &[FieldError] {
+        &[]
+    }
 }
 
 /// Turns a service error into the status sent to clients. Internal details are logged here
@@ -129,7 +136,41 @@ pub fn to_status<E: ServiceError>(error: &E) -> tonic::Status {
     {
         status.metadata_mut().insert(FIELD_METADATA_KEY, value);
     }
+    let all = error.field_errors();
+    if !all.is_empty() {
+        let encoded: Vec<serde_json::Value> = all
+            .iter()
+            .map(|e| serde_json::json!({"field": e.field, "en": e.rule.en, "fr": e.rule.fr}))
+            .collect();
+        if let Ok(bytes) = serde_json::to_vec(&encoded) {
+            status
+                .metadata_mut()
+                .insert_bin(FIELDS_METADATA_KEY, BinaryMetadataValue::from_bytes(&bytes));
+        }
+    }
     status
+}
+
+/// Every field error a status carries, as (field, rule) pairs; empty when the service named
+/// one field at most (see [`status_field`]).
+pub fn status_field_errors(status: &tonic::Status) -> Vec<(String, Text)> {
+    let Some(bytes) = status
+        .metadata()
+        .get_bin(FIELDS_METADATA_KEY)
+        .and_then(|v| v.to_bytes().ok())
+    else {
+        return Vec::new();
+    };
+    let decoded: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+    decoded
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e["field"].as_str()?.to_owned(),
+                Text::new(e["en"].as_str()?, e["fr"].as_str()?),
+            ))
+        })
+        .collect()
 }
 
 /// A status whose message a person may read, in both languages.
@@ -262,5 +303,39 @@ mod tests {
             ErrorCode::from_grpc(status.code()).http(),
             StatusCode::BAD_REQUEST
         );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{}", .0[0])]
+    struct Several(Vec<FieldError>);
+
+    impl ServiceError for Several {
+        fn code(&self) -> ErrorCode {
+            ErrorCode::InvalidArgument
+        }
+        fn in_french(&self) -> String {
+            self.0[0].in_french()
+        }
+        fn field(&self) -> Option<&str> {
+            Some(self.0[0].field)
+        }
+        fn field_errors(&self) -> &[FieldError] {
+            &self.0
+        }
+    }
+
+    #[test]
+    fn every_field_error_travels_in_the_status() {
+        let status = to_status(&Several(vec![
+            FieldError::new("siret", "looks mistyped", "semble mal recopié"),
+            FieldError::new("email", "is not an address", "n'est pas une adresse"),
+        ]));
+        assert_eq!(status_field(&status).as_deref(), Some("siret"));
+        let all = status_field_errors(&status);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].0, "email");
+        assert_eq!(all[1].1.fr, "n'est pas une adresse");
+        let single = to_status(&Sample::Invalid(FieldError::new("title", "a", "b")));
+        assert!(status_field_errors(&single).is_empty());
     }
 }

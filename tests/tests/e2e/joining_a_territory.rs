@@ -234,7 +234,7 @@ async fn sign_up_refusals_name_the_field_and_the_rule() {
     assert_eq!(status, 400);
     assert_eq!(
         en_francais["error"]["message"],
-        "siret : n'est pas un SIRET : le dernier chiffre ne correspond pas aux autres (clé de Luhn)"
+        "siret : le numéro SIRET semble mal recopié : vérifiez ses 14 chiffres sur un extrait Kbis ou une facture"
     );
     let (status, hors_territoire) = client
         .post_in(

@@ -21,3 +21,4 @@ mod tenant_isolation;
 mod territories;
 mod web_flows;
 mod web_journeys;
+mod web_second_pass;

@@ -99,8 +99,8 @@ async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitato
     browser.fill("#email", "marie@cartonnerie.fr").await;
     browser.fill("#password", PASSWORD).await;
     browser.follow("main form button[type=submit]").await;
-    let error = browser.text("#form-error").await;
-    assert!(error.contains("clé de Luhn"), "{error}");
+    let error = browser.text("#siret-error").await;
+    assert!(error.contains("semble mal recopié"), "{error}");
     assert_eq!(
         browser.attribute("#siret", "aria-invalid").await.as_deref(),
         Some("true")
@@ -297,8 +297,9 @@ async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_engli
     dijon(&platform).await;
     let browser = Browser::start(390, 844).await;
 
-    // The language toggle, on a phone-sized screen.
+    // The language toggle, on a phone-sized screen: in the folded menu.
     browser.goto(&format!("{base}/dijon/connexion")).await;
+    browser.click("label[for=menu-toggle]").await;
     browser.follow("a.lang").await;
     assert_eq!(
         browser.attribute("html", "lang").await.as_deref(),
@@ -543,8 +544,8 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     browser.select("#unit", "piece").await;
     browser.select("#location", "commune:21231").await;
     browser.follow("main form button[type=submit]").await;
-    let error = browser.text("#form-error").await;
-    assert!(error.contains("Prix"), "{error}");
+    let error = browser.text("#price-error").await;
+    assert!(error.contains("Indiquez un prix"), "{error}");
     assert_eq!(
         browser.attribute("#title", "value").await.as_deref(),
         Some("40 palettes Europe")

@@ -45,9 +45,30 @@ pub async fn serve(Path(file): Path<String>) -> Response {
 const PRIMARY: &str = "#1d4f91";
 const SECONDARY: &str = "#2e7d32";
 
+/// What the theme stylesheet's address carries (`?v=`): a digest of the colours, so that the
+/// address changes when they do (FNV-1a: stable across builds, unlike `DefaultHasher`).
+pub fn theme_version(primary: &str, secondary: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in primary.bytes().chain([b'|']).chain(secondary.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+#[derive(serde::Deserialize)]
+pub struct ThemeQuery {
+    #[serde(default)]
+    pub v: String,
+}
+
 /// `:root` custom properties with the tenant's two colours. Identity only stores `#rrggbb`
 /// values, and they are checked again here since they land in CSS.
-pub async fn theme(State(state): State<GatewayState>, Path(tenant): Path<String>) -> Response {
+pub async fn theme(
+    State(state): State<GatewayState>,
+    Path(tenant): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ThemeQuery>,
+) -> Response {
     let settings = state
         .identity
         .clone()
@@ -69,10 +90,17 @@ pub async fn theme(State(state): State<GatewayState>, Path(tenant): Path<String>
         colour(&settings.primary_colour, PRIMARY),
         colour(&settings.secondary_colour, SECONDARY)
     );
+    // A versioned address names one set of colours: it may be kept for a day (the colours a
+    // version names are the ones served while they are current).
+    let cache = if query.v.is_empty() {
+        "public, max-age=60"
+    } else {
+        "public, max-age=86400"
+    };
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=60"),
+            (header::CACHE_CONTROL, cache),
         ],
         css,
     )

@@ -7,6 +7,7 @@
 use synergies_platform::i18n::Language;
 
 use super::inbox_texts::INBOX_TEXTS;
+use super::page_texts::PAGE_TEXTS;
 
 /// `(key, French, English)`.
 const TEXTS: &[(&str, &str, &str)] = &[
@@ -1691,7 +1692,7 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
 
 /// The text of `key` in `language`, if there is one.
 pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
-    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS]
+    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS]
         .into_iter()
         .find_map(|table| {
             let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
@@ -1736,7 +1737,23 @@ mod tests {
                 "{key} in two tables"
             );
         }
-        for (key, french, english) in TEXTS.iter().chain(FLOW_TEXTS).chain(INBOX_TEXTS) {
+        for pair in PAGE_TEXTS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (key, _, _) in PAGE_TEXTS {
+            for table in [TEXTS, FLOW_TEXTS, INBOX_TEXTS] {
+                assert!(
+                    table.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
+                    "{key} in two tables"
+                );
+            }
+        }
+        for (key, french, english) in TEXTS
+            .iter()
+            .chain(FLOW_TEXTS)
+            .chain(INBOX_TEXTS)
+            .chain(PAGE_TEXTS)
+        {
             assert!(!french.is_empty() && !english.is_empty(), "{key}");
         }
     }

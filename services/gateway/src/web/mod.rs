@@ -12,11 +12,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod assets;
+pub mod directory;
 pub mod format;
 pub mod i18n;
 pub mod inbox_texts;
 pub mod layer;
 pub mod page;
+pub mod page_texts;
 mod pages;
 
 use axum::Router;

@@ -2,6 +2,8 @@
 //! token its forms carry. Also how pages answer: a rendered template, a redirect, or an error
 //! page in the visitor's language.
 
+use std::fmt::Write as _;
+
 use askama::Template;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::StatusCode;
@@ -67,6 +69,8 @@ pub struct Page {
     /// The signed-in member's unread notifications, for the header's badge; `None` for
     /// visitors, staff without an organisation, or when the count could not be read.
     pub unread: Option<u64>,
+    /// The path and query of this page, where signing in comes back to.
+    pub here: String,
 }
 
 impl Page {
@@ -109,6 +113,17 @@ impl Page {
         format!("/{}{path}", self.tenant.slug)
     }
 
+    /// The territory's stylesheet, at an address that changes with its colours: browsers
+    /// keep it long, and an administrator sees new colours on the next page.
+    pub fn theme_href(&self) -> String {
+        let settings = &self.tenant.settings;
+        format!(
+            "{}?v={}",
+            self.href("/theme.css"),
+            super::assets::theme_version(&settings.primary_colour, &settings.secondary_colour)
+        )
+    }
+
     /// The unread notifications of the header's badge (0 when not known).
     pub fn unread_count(&self) -> u64 {
         self.unread.unwrap_or(0)
@@ -130,12 +145,41 @@ impl Page {
         })
     }
 
-    /// The signed-in caller, or the answer that sends the visitor to the sign-in page.
+    /// The signed-in caller, or the answer that sends the visitor to the sign-in page (which
+    /// brings them back here).
     pub fn caller(&self) -> Result<&CallerContext, Response> {
         self.viewer
             .as_ref()
             .map(|v| &v.caller)
-            .ok_or_else(|| Redirect::to(&self.href("/connexion")).into_response())
+            .ok_or_else(|| Redirect::to(&self.sign_in_href()).into_response())
+    }
+
+    /// The sign-in page, asked to come back to this page afterwards.
+    pub fn sign_in_href(&self) -> String {
+        self.sign_in_back_to(&self.here)
+    }
+
+    /// The sign-in page, asked to come back to `path` (a path of this territory) afterwards.
+    pub fn sign_in_back_to(&self, path: &str) -> String {
+        match self.local_path(path) {
+            Some(next) => format!("{}?next={}", self.href("/connexion"), query_value(next)),
+            None => self.href("/connexion"),
+        }
+    }
+
+    /// `path` when it is a page of this territory to come back to; `None` for anything that
+    /// could lead elsewhere (`//other.example`, `https://…`, `/\other`) and for the pages of
+    /// signing in or up themselves.
+    pub fn local_path<'a>(&self, path: &'a str) -> Option<&'a str> {
+        let prefix = format!("/{}/", self.tenant.slug);
+        let rest = path.strip_prefix(&prefix)?;
+        let safe = !path.contains("//")
+            && !path.contains('\\')
+            && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+            && !["connexion", "deconnexion", "inscription"]
+                .iter()
+                .any(|own| rest.starts_with(own));
+        safe.then_some(path)
     }
 
     /// An error answer of a service, as a page.
@@ -164,6 +208,19 @@ pub fn is_slug(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `value` percent-encoded for a query string (slashes kept: they are safe there).
+fn query_value(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
 }
 
 /// A rendered template as an HTML answer.
@@ -259,12 +316,20 @@ impl FromRequestParts<GatewayState> for Page {
             Some(viewer) if viewer.is_member() => unread_count(state, &viewer.caller, lang).await,
             _ => None,
         };
+        // Only a page that was read can be come back to: a form's address answers no GET.
+        let here = parts
+            .uri
+            .path_and_query()
+            .filter(|_| parts.method == axum::http::Method::GET)
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
         Ok(Self {
             lang,
             tenant,
             viewer,
             csrf,
             unread,
+            here,
         })
     }
 }

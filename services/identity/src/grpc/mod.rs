@@ -152,6 +152,13 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         organisations::decide_organisation(self, request).await
     }
 
+    async fn get_public_organisations(
+        &self,
+        request: Request<pb::GetPublicOrganisationsRequest>,
+    ) -> Result<Response<pb::GetPublicOrganisationsResponse>, Status> {
+        tenants::get_public_organisations(self, request).await
+    }
+
     async fn get_territory_figures(
         &self,
         request: Request<pb::GetTerritoryFiguresRequest>,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::IdentityApi;
 use crate::convert::{kind_from_message, organisation_message, site_input, user_message};
 use crate::domain::{self, OrganisationStatus, User};
-use crate::error::IdentityError;
+use crate::error::{IdentityError, Refusals};
 use crate::registration::{self, Identifiers};
 use crate::store::{SignUp, TokenPurpose, UserToken};
 
@@ -29,20 +29,39 @@ pub(super) async fn sign_up(
         .await?
         .ok_or(IdentityError::TenantNotFound)?;
     let kind = kind_from_message(request.kind)?;
-    let site = registration::check_site(&tenant, &site_input(request.site.unwrap_or_default()))?;
+    // Every field is checked before answering, so that a person fixes all mistakes at once.
+    let mut refusals = Refusals::default();
+    let site = refusals.check(registration::check_site(
+        &tenant,
+        &site_input(request.site.unwrap_or_default()),
+    ));
     let identifiers = Identifiers {
         siret: request.siret,
         rna: request.rna,
         naf: request.naf,
     };
-    let organisation = registration::organisation(
+    let organisation = refusals.check(registration::organisation(
         &tenant,
         &request.organisation_name,
         kind,
         &identifiers,
-        vec![site],
+        Vec::new(),
         OrganisationStatus::Pending,
-    )?;
+    ));
+    let display_name = refusals.check(domain::required_text(
+        "display_name",
+        &request.display_name,
+        120,
+    ));
+    let email = refusals.check(domain::validate_email(&request.email));
+    refusals.check(crate::passwords::validate(&request.password));
+    refusals.finish()?;
+    let (Some(site), Some(mut organisation), Some(display_name), Some(email)) =
+        (site, organisation, display_name, email)
+    else {
+        unreachable!("refusals.finish() returned every refusal");
+    };
+    organisation.sites.push(site);
     // A firm diagnosed before finds its record (and the flows recorded for it) again. Any
     // other organisation holding the SIRET makes the store refuse the sign-up, as before.
     let diagnosed = match &organisation.siret {
@@ -62,12 +81,10 @@ pub(super) async fn sign_up(
         id: Uuid::now_v7(),
         tenant: tenant.slug.clone(),
         organisation_id: organisation.id,
-        email: domain::validate_email(&request.email).map_err(IdentityError::from)?,
-        display_name: domain::required_text("display_name", &request.display_name, 120)
-            .map_err(IdentityError::from)?,
+        email,
+        display_name,
         created_at: synergies_platform::time::now(),
     };
-    crate::passwords::validate(&request.password).map_err(IdentityError::from)?;
     let password_hash = crate::passwords::hash(&request.password);
     let language = if request.language == "en" { "en" } else { "fr" };
     let (token, token_hash) = domain::new_refresh_token();

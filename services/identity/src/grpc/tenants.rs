@@ -86,6 +86,54 @@ pub(super) async fn update_tenant_settings(
     }))
 }
 
+/// How many organisations one call may ask about.
+const PUBLIC_ORGANISATIONS_MAX: usize = 100;
+
+pub(super) async fn get_public_organisations(
+    api: &IdentityApi,
+    request: Request<pb::GetPublicOrganisationsRequest>,
+) -> Result<Response<pb::GetPublicOrganisationsResponse>, Status> {
+    let request = request.into_inner();
+    if request.organisation_ids.len() > PUBLIC_ORGANISATIONS_MAX {
+        return Err(IdentityError::from(FieldError::new(
+            "organisation_ids",
+            format!("at most {PUBLIC_ORGANISATIONS_MAX} ids"),
+            format!("au plus {PUBLIC_ORGANISATIONS_MAX} identifiants"),
+        ))
+        .into());
+    }
+    let mut organisations = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for id in &request.organisation_ids {
+        // An id that is not one is simply not answered, like an unknown organisation.
+        let Ok(id) = uuid::Uuid::parse_str(id) else {
+            continue;
+        };
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(organisation) = api.store.organisation(&request.tenant, id).await? else {
+            continue;
+        };
+        if organisation.status != OrganisationStatus::Approved {
+            continue;
+        }
+        organisations.push(pb::PublicOrganisation {
+            id: organisation.id.to_string(),
+            name: organisation.name,
+            kind: crate::convert::kind_message(organisation.kind).into(),
+            insee_codes: organisation
+                .sites
+                .into_iter()
+                .map(|site| site.insee_code)
+                .collect(),
+        });
+    }
+    Ok(Response::new(pb::GetPublicOrganisationsResponse {
+        organisations,
+    }))
+}
+
 pub(super) async fn get_territory_figures(
     api: &IdentityApi,
     request: Request<pb::GetTerritoryFiguresRequest>,

@@ -23,6 +23,8 @@ struct SignIn {
     feedback: Feedback,
     email: String,
     notice: Option<&'static str>,
+    /// Where to go once signed in (a path of this territory), or empty.
+    next: String,
 }
 
 #[derive(Deserialize)]
@@ -30,16 +32,25 @@ pub struct NoticeQuery {
     pub notice: Option<String>,
 }
 
-pub async fn sign_in_form(page: Page, Query(query): Query<NoticeQuery>) -> Response {
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    pub notice: Option<String>,
+    #[serde(default)]
+    pub next: String,
+}
+
+pub async fn sign_in_form(page: Page, Query(query): Query<SignInQuery>) -> Response {
     let notice = super::notice(
         &page,
         query.notice.map(|n| format!("notice={n}")).as_deref(),
     );
+    let next = page.local_path(&query.next).unwrap_or_default().to_owned();
     render(&SignIn {
         page,
         feedback: Feedback::none(),
         email: String::new(),
         notice,
+        next,
     })
 }
 
@@ -48,6 +59,38 @@ pub struct SignInForm {
     pub csrf_token: String,
     pub email: String,
     pub password: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// Where a person lands once signed in: back where they were (a page of this territory only:
+/// never another site), else facilitators on their work, everyone else on their account.
+async fn landing(state: &GatewayState, page: &Page, access_token: &str, next: &str) -> String {
+    if let Some(next) = page.local_path(next) {
+        return next.to_owned();
+    }
+    let facilitator = match state.verifier.verify(access_token).await {
+        Ok(claims) => {
+            let caller = synergies_platform::context::CallerContext::from_claims(
+                &claims,
+                access_token.to_owned(),
+                None,
+            );
+            caller.roles.iter().any(|role| {
+                matches!(
+                    role,
+                    synergies_platform::auth::Role::Facilitator
+                        | synergies_platform::auth::Role::TenantAdmin
+                )
+            })
+        }
+        Err(_) => false,
+    };
+    if facilitator {
+        page.href("/animation")
+    } else {
+        page.href("/compte")
+    }
 }
 
 pub async fn sign_in(
@@ -80,6 +123,7 @@ pub async fn sign_in(
                 feedback: Feedback::from_error(&page, &error),
                 email: form.email,
                 notice: None,
+                next: page.local_path(&form.next).unwrap_or_default().to_owned(),
                 page,
             });
         }
@@ -91,7 +135,8 @@ pub async fn sign_in(
         &pair.refresh_token,
         pair.expires_in_seconds,
     );
-    (cookies, Redirect::to(&page.href("/compte"))).into_response()
+    let landing = landing(&state, &page, &pair.access_token, &form.next).await;
+    (cookies, Redirect::to(&landing)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use synergies_platform::context::CallerContext;
 use synergies_proto::flows::v1 as pb;
 
-use super::flow_form::FieldErrors;
+use super::FieldErrors;
 use super::flows::{OrganisationChoice, all_flows, is_facilitator, territory_organisations};
 use super::{form_caller, see_other};
 use crate::error::ApiError;
@@ -262,7 +262,7 @@ pub async fn create(
             "campaign_created",
         ),
         Err(status) => {
-            let errors = FieldErrors::from_service(&page, &ApiError::from(status));
+            let errors = super::flow_form::flow_errors(&page, &ApiError::from(status));
             campaigns_page(page, &state, None, form, errors).await
         }
     }

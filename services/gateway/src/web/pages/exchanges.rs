@@ -16,6 +16,7 @@ use super::{Feedback, form_caller, see_other};
 use crate::api::exchanges::impact_months;
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::directory::{OrganisationCard, organisation_cards};
 use crate::web::format::{decimal, euros, moment};
 use crate::web::page::{Page, render};
 
@@ -61,6 +62,17 @@ pub struct ConversationView {
     pub listing_title: String,
     pub last_message: String,
     pub mine: bool,
+    /// The organisation on the other side (empty when identity could not say).
+    pub other: String,
+}
+
+/// The organisation on the other side of a conversation, seen from `own`.
+fn other_side(conversation: &pb::Conversation, own: &str) -> String {
+    if conversation.listing_organisation_id == own {
+        conversation.asking_organisation_id.clone()
+    } else {
+        conversation.listing_organisation_id.clone()
+    }
 }
 
 #[derive(Template)]
@@ -87,11 +99,20 @@ pub async fn list(page: Page, State(state): State<GatewayState>) -> Response {
     {
         Ok(answer) => {
             let own = own_organisation(&caller);
-            let conversations = answer
-                .into_inner()
-                .conversations
+            let conversations = answer.into_inner().conversations;
+            let cards = organisation_cards(
+                &state,
+                &page,
+                conversations.iter().map(|c| other_side(c, &own)),
+            )
+            .await;
+            let conversations = conversations
                 .into_iter()
                 .map(|c| ConversationView {
+                    other: cards
+                        .get(&other_side(&c, &own))
+                        .map(|card| card.name.clone())
+                        .unwrap_or_default(),
                     mine: c.listing_organisation_id == own,
                     last_message: c.last_message.map(|m| m.text).unwrap_or_default(),
                     listing_title: c.listing_title,
@@ -143,6 +164,8 @@ struct Thread {
     /// What the caller's side confirmed, if it did.
     confirmed: String,
     unit: String,
+    /// The organisation on the other side, and where it is.
+    other: OrganisationCard,
 }
 
 impl Thread {
@@ -212,6 +235,11 @@ async fn thread(
         .unwrap_or_default();
     let listing = reservation.listing.clone().unwrap_or_default();
     let owner = conversation.listing_organisation_id == own;
+    let other_id = other_side(&conversation, &own);
+    let other = organisation_cards(state, &page, [other_id.clone()])
+        .await
+        .remove(&other_id)
+        .unwrap_or_default();
     let reserved_here = reservation
         .reservation
         .as_ref()
@@ -250,6 +278,7 @@ async fn thread(
         owner,
         reserved_here,
         confirmed,
+        other,
     })
 }
 

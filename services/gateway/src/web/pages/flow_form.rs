@@ -19,72 +19,22 @@ use super::flows::{
     RESOURCE_CLASSES, UNITS, all_flows, categories, is_facilitator, number,
     territory_organisations, worded,
 };
-use super::{form_caller, see_other};
+use super::{FieldErrors, form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
 
-/// Every error of a form, each shown next to its field.
-#[derive(Debug, Clone, Default)]
-pub struct FieldErrors {
-    pub errors: Vec<(String, String)>,
-    /// An error about no field in particular.
-    pub general: Option<String>,
-}
-
-impl FieldErrors {
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn invalid(&self, field: &str) -> bool {
-        self.of(field).is_some()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty() && self.general.is_none()
-    }
-
-    fn add(&mut self, page: &Page, field: &str, key: &str) {
-        if !self.invalid(field) {
-            self.errors.push((field.to_owned(), page.t(key).to_owned()));
+/// A refusal of the flows service, next to its field, in words of the interface for the
+/// fields the page offers as a list (the service's own message would name codes).
+pub fn flow_errors(page: &Page, error: &ApiError) -> FieldErrors {
+    FieldErrors::from_service(page, error, |field| match field {
+        "direction" | "resource_class" | "unit" | "period" | "regularity" | "confidentiality"
+        | "category" | "site_id" | "organisation_id" | "status" => {
+            Some(page.t("flow.error.choose").to_owned())
         }
-    }
-
-    /// A refusal of the service: next to its field, in words of the interface for the fields
-    /// a page offers as a list (the service's own message would name codes).
-    pub fn from_service(page: &Page, error: &ApiError) -> Self {
-        let message = error.message.get(page.lang);
-        let Some(field) = error.field.as_deref() else {
-            return Self {
-                general: Some(message.to_owned()),
-                ..Self::default()
-            };
-        };
-        let field = field.rsplit('.').next().unwrap_or(field).to_owned();
-        let worded = match field.as_str() {
-            "direction" | "resource_class" | "unit" | "period" | "regularity"
-            | "confidentiality" | "category" | "site_id" | "organisation_id" | "status" => {
-                Some(page.t("flow.error.choose").to_owned())
-            }
-            "quantity" | "yearly_cost_eur" => Some(page.t("flow.error.number").to_owned()),
-            _ => None,
-        };
-        let message = worded.unwrap_or_else(|| {
-            message
-                .strip_prefix(&format!("{field} : "))
-                .or_else(|| message.strip_prefix(&format!("{field}: ")))
-                .unwrap_or(message)
-                .to_owned()
-        });
-        Self {
-            errors: vec![(field, message)],
-            general: None,
-        }
-    }
+        "quantity" | "yearly_cost_eur" => Some(page.t("flow.error.number").to_owned()),
+        _ => None,
+    })
 }
 
 /// The flow form as typed (kept as it is when refused).
@@ -401,7 +351,7 @@ pub async fn create(
     match recorded {
         Ok(flow) => see_other(&page, &format!("/flux/{}", flow.id), "flow_recorded"),
         Err(status) => {
-            let errors = FieldErrors::from_service(&page, &ApiError::from(status));
+            let errors = flow_errors(&page, &ApiError::from(status));
             form_page(page, &state, form, errors, None).await
         }
     }
@@ -448,7 +398,7 @@ pub async fn update(
     match state.flows.update(&caller, &id, fields).await {
         Ok(flow) => see_other(&page, &format!("/flux/{}", flow.id), "flow_changed"),
         Err(status) => {
-            let errors = FieldErrors::from_service(&page, &ApiError::from(status));
+            let errors = flow_errors(&page, &ApiError::from(status));
             form_page(page, &state, form, errors, Some(&id)).await
         }
     }

@@ -15,9 +15,10 @@ use synergies_proto::identity::v1 as identity;
 use synergies_proto::listings::v1 as pb;
 
 use super::auth::NoticeQuery;
-use super::{Feedback, form_caller, see_other};
+use super::{Feedback, FieldErrors, form_caller, publish_checks, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
+use crate::web::directory::{OrganisationCard, organisation_cards};
 use crate::web::format::{day, euros};
 use crate::web::page::{Page, render};
 
@@ -89,6 +90,10 @@ pub struct ListingView {
     pub available: String,
     pub ewc_code: String,
     pub distance: String,
+    /// "comme neuf"; empty when not stated.
+    pub condition: String,
+    /// The day it was published (created), as the visitor reads it.
+    pub published: String,
 }
 
 pub fn status_name(status: i32) -> &'static str {
@@ -135,8 +140,26 @@ fn view(
             Language::Fr => listing.quantity.replace('.', ","),
             Language::En => listing.quantity.clone(),
         };
-        format!("{amount} {}", t(format!("listing.unit.{}", listing.unit)))
+        let unit = t(format!("listing.unit.{}", listing.unit));
+        // A recurring offer says how often: "2 t par an".
+        match listing.recurrence.as_str() {
+            "week" | "month" | "year" => format!(
+                "{amount} {unit} {}",
+                t(format!("listing.every.{}", listing.recurrence))
+            ),
+            _ => format!("{amount} {unit}"),
+        }
     };
+    let condition = if listing.condition.is_empty() {
+        String::new()
+    } else {
+        t(format!("publish.condition.{}", listing.condition)).to_owned()
+    };
+    let published = crate::api::rfc3339(listing.created_at.as_ref());
+    let published = published
+        .get(..10)
+        .map(|iso| day(iso, page.lang))
+        .unwrap_or_default();
     let commune = listing
         .location
         .as_ref()
@@ -183,6 +206,8 @@ fn view(
         status_reason: listing.status_reason,
         available,
         ewc_code: listing.ewc_code,
+        condition,
+        published,
     }
 }
 
@@ -355,6 +380,8 @@ struct ListingPage {
     /// Proposed synergies, for the listing's owner and the facilitators.
     proposals: Vec<super::synergies::SynergyView>,
     back: String,
+    /// Who offers or asks (empty name when identity could not say).
+    organisation: OrganisationCard,
 }
 
 /// The listing as the viewer may see it: a member of the territory sees their own drafts too;
@@ -454,7 +481,12 @@ async fn listing_page(
         None => Vec::new(),
     };
     let back = page.href(&format!("/annonces/{id}"));
+    let organisation = organisation_cards(state, &page, [listing.organisation_id.clone()])
+        .await
+        .remove(&listing.organisation_id)
+        .unwrap_or_default();
     render(&ListingPage {
+        organisation,
         listing: view(&page, listing, &by_code, None),
         page,
         notice,
@@ -583,7 +615,7 @@ pub struct ListingForm {
 #[template(path = "listing_form.html")]
 struct Publish {
     page: Page,
-    feedback: Feedback,
+    errors: FieldErrors,
     form: ListingForm,
     /// Where the form posts: `/annonces/nouvelle`, or the listing's `/modifier`.
     action: String,
@@ -670,7 +702,7 @@ async fn publish_page(
     page: Page,
     state: &GatewayState,
     form: ListingForm,
-    feedback: Feedback,
+    errors: FieldErrors,
     editing: Option<&str>,
 ) -> Response {
     let caller = match page.caller() {
@@ -692,16 +724,22 @@ async fn publish_page(
         Some(id) => page.href(&format!("/annonces/{id}/modifier")),
         None => page.href("/annonces/nouvelle"),
     };
-    render(&Publish {
+    let refused = !errors.is_empty();
+    let mut response = render(&Publish {
         page,
-        feedback,
+        errors,
         form,
         action,
         editing: editing.is_some(),
         categories,
         sites,
         modes,
-    })
+    });
+    if refused && response.status() == axum::http::StatusCode::OK {
+        // Mistakes the page found itself: the form is refused as a bad request.
+        *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    response
 }
 
 pub async fn new_form(page: Page, State(state): State<GatewayState>) -> Response {
@@ -713,7 +751,7 @@ pub async fn new_form(page: Page, State(state): State<GatewayState>) -> Response
         exchange_mode: "give".to_owned(),
         ..ListingForm::default()
     };
-    publish_page(page, &state, form, Feedback::none(), None).await
+    publish_page(page, &state, form, FieldErrors::default(), None).await
 }
 
 /// "12,50" or "12.50" euros as cents.
@@ -786,6 +824,10 @@ pub async fn create(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
+    let errors = publish_checks::check(&page, &form);
+    if !errors.is_empty() {
+        return publish_page(page, &state, form, errors, None).await;
+    }
     let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
     let created = match fields(&form) {
         // The request is built inside the scope: that is where it picks up the key.
@@ -815,8 +857,8 @@ pub async fn create(
     match created {
         Ok(listing) => see_other(&page, &format!("/annonces/{}", listing.id), "created"),
         Err(error) => {
-            let feedback = Feedback::from_error(&page, &error);
-            let mut response = publish_page(page, &state, form, feedback, None).await;
+            let errors = publish_checks::from_service(&page, &error);
+            let mut response = publish_page(page, &state, form, errors, None).await;
             *response.status_mut() = error.status;
             response
         }
@@ -1005,7 +1047,7 @@ pub async fn edit_form(
         }
         Ok(listing) => {
             let form = form_of(&listing);
-            publish_page(page, &state, form, Feedback::none(), Some(&id)).await
+            publish_page(page, &state, form, FieldErrors::default(), Some(&id)).await
         }
         Err(error) => page.error(&error),
     }
@@ -1022,6 +1064,10 @@ pub async fn update(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
+    let errors = publish_checks::check(&page, &form);
+    if !errors.is_empty() {
+        return publish_page(page, &state, form, errors, Some(&id)).await;
+    }
     let updated = match fields(&form) {
         Ok(fields) => state
             .listings
@@ -1051,8 +1097,8 @@ pub async fn update(
             see_other(&page, &format!("/annonces/{id}"), notice)
         }
         Err(error) => {
-            let feedback = Feedback::from_error(&page, &error);
-            let mut response = publish_page(page, &state, form, feedback, Some(&id)).await;
+            let errors = publish_checks::from_service(&page, &error);
+            let mut response = publish_page(page, &state, form, errors, Some(&id)).await;
             *response.status_mut() = error.status;
             response
         }

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod listings;
 pub mod operator;
 pub mod organisation;
+pub mod publish_checks;
 pub mod signup;
 pub mod synergies;
 
@@ -80,6 +81,109 @@ impl Feedback {
     pub fn invalid(&self, field: &str) -> bool {
         self.field.as_deref() == Some(field)
     }
+}
+
+/// Every error of a form, each shown next to its field (`errors.of("siret")`), with a summary
+/// at the top of the form.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors {
+    pub errors: Vec<(String, String)>,
+    /// An error about no field in particular.
+    pub general: Option<String>,
+}
+
+impl FieldErrors {
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn invalid(&self, field: &str) -> bool {
+        self.of(field).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.general.is_none()
+    }
+
+    /// `aria-describedby` of a field: its hint (when it has one) and its error.
+    pub fn described(&self, field: &str, hint: bool) -> String {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{field}-hint"));
+        }
+        if self.invalid(field) {
+            ids.push(format!("{field}-error"));
+        }
+        ids.join(" ")
+    }
+
+    pub fn add(&mut self, page: &Page, field: &str, key: &str) {
+        if !self.invalid(field) {
+            self.errors.push((field.to_owned(), page.t(key).to_owned()));
+        }
+    }
+
+    /// A refusal of a service: each field it names (all of them, when the service checked
+    /// every field) next to its field, known by the last part of its API name
+    /// (`site.insee_code` is `insee_code`). `reword` may replace a service's rule by words of
+    /// the interface (a list's rule would name codes).
+    pub fn from_service(
+        page: &Page,
+        error: &ApiError,
+        reword: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        super::layer::refused(error.status);
+        let message = error.message.get(page.lang);
+        let single;
+        let named: &[(String, synergies_platform::i18n::Text)] = if error.fields.is_empty() {
+            let Some(field) = error.field.clone() else {
+                return Self {
+                    general: Some(message.to_owned()),
+                    ..Self::default()
+                };
+            };
+            let rule = message
+                .strip_prefix(&format!("{field} : "))
+                .or_else(|| message.strip_prefix(&format!("{field}: ")))
+                .unwrap_or(message)
+                .to_owned();
+            single = [(
+                field,
+                synergies_platform::i18n::Text::new(rule.clone(), rule),
+            )];
+            &single
+        } else {
+            &error.fields
+        };
+        let mut errors: Vec<(String, String)> = Vec::new();
+        for (field, rule) in named {
+            let short = field.rsplit('.').next().unwrap_or(field).to_owned();
+            if errors.iter().any(|(f, _)| *f == short) {
+                continue;
+            }
+            let message = reword(&short).unwrap_or_else(|| sentence(rule.get(page.lang)));
+            errors.push((short, message));
+        }
+        Self {
+            errors,
+            general: None,
+        }
+    }
+}
+
+/// A rule shown on its own, next to its field: a sentence.
+fn sentence(rule: &str) -> String {
+    let mut chars = rule.chars();
+    chars.next().map_or_else(String::new, |first| {
+        let mut sentence = first.to_uppercase().collect::<String>() + chars.as_str();
+        if !sentence.ends_with('.') {
+            sentence.push('.');
+        }
+        sentence
+    })
 }
 
 /// Refuses a form whose CSRF token does not match the visitor's cookie.

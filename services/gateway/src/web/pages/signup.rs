@@ -8,11 +8,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use synergies_platform::context::anonymous_request;
-use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::TokenQuery;
-use super::{Feedback, check_csrf, see_other};
+use super::{Feedback, FieldErrors, check_csrf, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -55,7 +54,7 @@ pub struct SignUpForm {
 #[template(path = "sign_up.html")]
 struct SignUp {
     page: Page,
-    feedback: Feedback,
+    errors: FieldErrors,
     form: SignUpForm,
 }
 
@@ -68,26 +67,20 @@ impl SignUp {
 pub async fn form(page: Page) -> Response {
     render(&SignUp {
         page,
-        feedback: Feedback::none(),
+        errors: FieldErrors::default(),
         form: SignUpForm::default(),
     })
 }
 
-/// An optional decimal typed in a form (a French visitor may type a decimal comma).
-fn coordinate(field: &'static str, value: &str) -> Result<Option<f64>, ApiError> {
+/// An optional decimal typed in a form (a French visitor may type a decimal comma). What is
+/// not a number is sent as NaN: the service then refuses the position next to its field,
+/// together with every other mistake of the form, rather than this one alone.
+fn coordinate(value: &str) -> Option<f64> {
     let value = value.trim().replace(',', ".");
     if value.is_empty() {
-        return Ok(None);
+        return None;
     }
-    value.parse().map(Some).map_err(|_| {
-        ApiError::invalid(
-            field,
-            Text::new(
-                "must be a decimal number such as 47.3216",
-                "doit être un nombre décimal tel que 47,3216",
-            ),
-        )
-    })
+    Some(value.parse().unwrap_or(f64::NAN))
 }
 
 fn kind(value: &str) -> pb::OrganisationKind {
@@ -110,8 +103,8 @@ async fn sign_up(state: &GatewayState, page: &Page, form: &SignUpForm) -> Result
             id: String::new(),
             address: form.address.clone(),
             insee_code: form.insee_code.clone(),
-            latitude: coordinate("site.latitude", &form.latitude)?,
-            longitude: coordinate("site.longitude", &form.longitude)?,
+            latitude: coordinate(&form.latitude),
+            longitude: coordinate(&form.longitude),
         }),
         email: form.email.clone(),
         display_name: form.display_name.clone(),
@@ -146,7 +139,7 @@ pub async fn submit(
             // Never send a password back into a page.
             form.password.clear();
             let mut response = render(&SignUp {
-                feedback: Feedback::from_error(&page, &error),
+                errors: FieldErrors::from_service(&page, &error, |_| None),
                 form,
                 page,
             });

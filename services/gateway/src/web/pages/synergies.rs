@@ -12,7 +12,7 @@ use synergies_platform::context::{CallerContext, request};
 use synergies_platform::i18n::Language;
 use synergies_proto::matching::v1 as pb;
 
-use super::flow_form::FieldErrors;
+use super::FieldErrors;
 use super::flows::{is_facilitator, worded};
 use super::{form_caller, see_other};
 use crate::error::ApiError;
@@ -362,7 +362,7 @@ pub async fn move_card(
     {
         Ok(_) => see_other(&page, "/synergies", "synergy_moved"),
         Err(status) => {
-            let errors = FieldErrors::from_service(&page, &ApiError::from(status));
+            let errors = super::flow_form::flow_errors(&page, &ApiError::from(status));
             board_page(page, &state, None, Some((id, errors))).await
         }
     }

@@ -1,0 +1,75 @@
+//! The texts of the web interface's second pass (form errors next to their fields, the other
+//! organisation named, the listing's details, the phone menu, branding checks),
+//! `(key, French, English)`, sorted like [`super::i18n`]'s tables.
+
+pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
+    ("conversations.with", "Avec", "With"),
+    (
+        "form.errors_summary",
+        "Le formulaire n'a pas été envoyé : corrigez les champs signalés ci-dessous.",
+        "The form was not sent: correct the fields marked below.",
+    ),
+    (
+        "home.empty",
+        "Aucune annonce n'est encore en ligne sur ce territoire.",
+        "No listing is online in this territory yet.",
+    ),
+    (
+        "home.empty_join",
+        "Inscrivez votre organisation pour publier la première.",
+        "Register your organisation to publish the first one.",
+    ),
+    (
+        "home.empty_publish",
+        "Publiez la première : ce que vous donnez, prêtez ou cherchez.",
+        "Publish the first one: what you give, lend or look for.",
+    ),
+    (
+        "home.search_label",
+        "Rechercher parmi les annonces du territoire",
+        "Search the territory's listings",
+    ),
+    ("listing.condition", "État", "Condition"),
+    ("listing.every.month", "par mois", "a month"),
+    ("listing.every.week", "par semaine", "a week"),
+    ("listing.every.year", "par an", "a year"),
+    ("listing.organisation", "Organisation", "Organisation"),
+    ("listing.published_on", "Publiée le", "Published on"),
+    ("nav.menu", "Menu", "Menu"),
+    (
+        "publish.error.category",
+        "Choisissez la catégorie de ce que vous proposez ou cherchez.",
+        "Choose the category of what you offer or look for.",
+    ),
+    (
+        "publish.error.choose",
+        "Choisissez une des propositions de la liste.",
+        "Choose one of the options of the list.",
+    ),
+    (
+        "publish.error.price",
+        "Indiquez un montant en euros, par exemple 12,50.",
+        "Give an amount in euros, such as 12.50.",
+    ),
+    (
+        "publish.error.price_free",
+        "Laissez le prix vide : un don ou un prêt est gratuit.",
+        "Leave the price empty: giving or lending is free.",
+    ),
+    (
+        "publish.error.price_required",
+        "Indiquez un prix : une vente ou une location en demande un.",
+        "Give a price: selling or renting needs one.",
+    ),
+    (
+        "publish.error.quantity",
+        "Indiquez une quantité positive, par exemple 2 ou 0,5.",
+        "Give a positive quantity, such as 2 or 0.5.",
+    ),
+    (
+        "publish.error.title",
+        "Donnez un titre à l'annonce, par exemple « 40 palettes Europe ».",
+        "Give the listing a title, such as \"40 Euro pallets\".",
+    ),
+    ("search.filters", "Filtres", "Filters"),
+];
