@@ -142,6 +142,36 @@ where
     }
 }
 
+/// A path extractor whose refusals (a segment that is not UTF-8 once decoded, say) come in the
+/// one JSON error shape, in the caller's language, instead of axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                ApiError::invalid(
+                    "path",
+                    Text::new(
+                        format!("path: {}", rejection.body_text()),
+                        "adresse illisible : un de ses segments n'est pas du texte valide",
+                    ),
+                )
+            })
+    }
+}
+
 /// axum says `Failed to deserialize query string: <parameter>: <reason>`.
 fn query_error(text: &str) -> ApiError {
     let detail = text

@@ -367,7 +367,9 @@ async fn all_in_one_refuses_bad_requests_clearly() {
 
 #[tokio::test]
 async fn all_in_one_serves_health_metrics_and_openapi() {
-    let platform = Platform::all_in_one(&[]).await;
+    let metrics_address = format!("127.0.0.1:{}", synergies_tests::free_port());
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_TELEMETRY__METRICS_LISTEN", &metrics_address)]).await;
     let http = &platform.client.http;
     let health = http
         .get(format!("{}/healthz", platform.base_url))
@@ -390,8 +392,15 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
             "{path} is not documented"
         );
     }
-    let metrics = http
+    // Metrics are served on their own listener, not on the public port.
+    let public = http
         .get(format!("{}/metrics", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    let metrics = http
+        .get(format!("http://{metrics_address}/metrics"))
         .send()
         .await
         .unwrap()
