@@ -56,7 +56,7 @@ where
                     ApiError::with_status(
                         rejection.status(),
                         "bad_request",
-                        Text::new(message.clone(), format!("requête illisible : {message}")),
+                        Text::new(message, "le corps de la requête n'a pas pu être lu"),
                     )
                 }
             })?;
@@ -71,6 +71,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = inner.to_string();
+        let (line, column) = (inner.line(), inner.column());
         if matches!(
             inner.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
@@ -80,7 +81,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "malformed_json",
                 Text::new(
                     format!("malformed JSON: {message}"),
-                    format!("JSON mal formé : {message}"),
+                    // serde's own words are English: the French says where instead.
+                    format!("JSON mal formé (ligne {line}, colonne {column})"),
                 ),
             );
         }
@@ -185,7 +187,8 @@ fn query_error(text: &str) -> ApiError {
         field,
         Text::new(
             format!("{field}: {reason}"),
-            format!("{field} : paramètre illisible ({reason})"),
+            // serde's reason is English: the French message does without it.
+            format!("{field} : valeur illisible, vérifiez ce paramètre de l'adresse"),
         ),
     )
 }

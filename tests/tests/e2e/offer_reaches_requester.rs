@@ -413,6 +413,39 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
     );
 }
 
+/// Whatever is wrong with a request — a query string that does not parse, a path segment that
+/// is not UTF-8, a static file that does not exist — the answer is the one JSON error shape, in
+/// the caller's language, with nothing English inside a French message.
+#[tokio::test]
+async fn refusals_come_in_the_one_json_shape_in_the_callers_language() {
+    let platform = Platform::all_in_one(&[]).await;
+    let http = &platform.client.http;
+    for (path, status, field) in [
+        (
+            "/api/v1/tenants/dijon/listings?page_size=many",
+            400,
+            Some("page_size"),
+        ),
+        ("/api/v1/tenants/%FF%FE/listings", 400, Some("path")),
+        ("/static/nothing-here.css", 404, None),
+    ] {
+        let answer = http
+            .get(format!("{}{path}", platform.base_url))
+            .header("accept-language", "fr")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{path}");
+        assert_eq!(answer.headers()["content-language"], "fr", "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["field"].as_str(), field, "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        for english in ["invalid", "expected", "Failed", "not found", "UTF"] {
+            assert!(!message.contains(english), "{path}: {message}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn split_readiness_follows_the_services_and_shutdown_is_clean() {
     let Some(servers) = testing::servers().await else {

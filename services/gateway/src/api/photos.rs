@@ -154,7 +154,7 @@ pub(crate) fn unreadable_form(error: &MultipartError) -> ApiError {
         "bad_request",
         Text::new(
             format!("unreadable form: {message}"),
-            format!("formulaire illisible : {message}"),
+            "le formulaire envoyé n'a pas pu être lu (multipart/form-data attendu)".to_owned(),
         ),
     )
 }
