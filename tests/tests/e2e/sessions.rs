@@ -311,6 +311,31 @@ async fn forwarded_for_from_an_untrusted_peer_does_not_escape_the_throttle() {
     let (status, retry_after, answer) =
         login_from(&platform, "198.51.100.200", &target.email, PASSWORD).await;
     assert_eq!((status, retry_after.is_some()), (429, true), "{answer}");
+    // The sign-in page, from the same client, shows the wait and says it in `Retry-After` too.
+    let (cookies, csrf) = client.browser_cookies("dijon", "").await;
+    let page = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/dijon/connexion", platform.base_url))
+        .header("cookie", cookies)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", target.email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 429);
+    let seconds: u64 = page.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("réessayez dans"), "{html}");
 }
 
 #[tokio::test]
