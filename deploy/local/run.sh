@@ -233,7 +233,8 @@ start() {
 for service in "${backends[@]}"; do
     start "$service" "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
 done
-start gateway
+# The gateway's /metrics on 9100 (rank 0), never on its public port.
+start gateway "SYNERGIES_TELEMETRY__METRICS_LISTEN=127.0.0.1:$((9100 + port_offset))"
 
 # Prints which child has exited, with the end of its log, or returns 1 if all are alive.
 report_dead_child() {

@@ -112,6 +112,32 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// What a browser signed in with `access_token` sends to `tenant`'s pages: its `Cookie`
+    /// header (the access token, and a web session got from a page) and that session's CSRF
+    /// token, which its forms carry.
+    pub async fn browser_cookies(&self, tenant: &str, access_token: &str) -> (String, String) {
+        let page = self
+            .http
+            .get(format!("{}/{tenant}/", self.base_url))
+            .send()
+            .await
+            .expect("gateway answers");
+        let mut cookies = vec![format!("__Host-synergies-access={access_token}")];
+        let mut csrf = String::new();
+        for line in page.headers().get_all(reqwest::header::SET_COOKIE) {
+            let line = line.to_str().expect("a text cookie");
+            let pair = line.split(';').next().unwrap_or_default();
+            if let Some(token) = pair.strip_prefix("__Host-synergies-csrf=") {
+                token.clone_into(&mut csrf);
+            }
+            if pair.starts_with("__Host-synergies-") {
+                cookies.push(pair.to_owned());
+            }
+        }
+        assert!(!csrf.is_empty(), "the page set no CSRF cookie");
+        (cookies.join("; "), csrf)
+    }
+
     /// The operator's access token, obtained once with the operator secret.
     pub async fn operator_token(&self) -> String {
         self.operator

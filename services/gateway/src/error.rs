@@ -19,6 +19,13 @@ use synergies_platform::i18n::{Language, Text};
 /// What `Retry-After` says on a 503: outages the platform rides out (a database restart, a
 /// service replaced) last seconds.
 pub const RETRY_AFTER_SECONDS: &str = "5";
+/// What `Retry-After` says on a 429 whose service did not say how long to wait.
+const THROTTLED_RETRY_AFTER_SECONDS: u64 = 60;
+
+tokio::task_local! {
+    /// The wait a service asked for while this request was answered (see [`retry_after`]).
+    static RETRY_AFTER: std::cell::Cell<Option<u64>>;
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -29,6 +36,8 @@ pub struct ApiError {
     /// Every field at fault with its rule, when the service checked them all at once (the
     /// first is `field`); empty otherwise.
     pub fields: Vec<(String, Text)>,
+    /// Seconds to wait before retrying, on a 429 (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -71,6 +80,7 @@ impl ApiError {
             message,
             field: None,
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -94,6 +104,7 @@ impl ApiError {
             message,
             field: None,
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -121,6 +132,12 @@ impl ApiError {
             header::CONTENT_LANGUAGE,
             HeaderValue::from_static(language.code()),
         );
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            let seconds = self.retry_after.unwrap_or(THROTTLED_RETRY_AFTER_SECONDS);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // An outage (a database or a service down) passes: tell clients when to retry.
             response.headers_mut().insert(
@@ -147,12 +164,43 @@ impl From<tonic::Status> for ApiError {
             }
             _ => status_text(&status),
         };
+        let retry_after = status
+            .metadata()
+            .get(synergies_platform::error::RETRY_AFTER_METADATA_KEY)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if let Some(seconds) = retry_after {
+            // A page that shows this refusal as a form error answers with it too.
+            let _ = RETRY_AFTER.try_with(|wait| wait.set(Some(seconds)));
+        }
         Self {
             field: status_field(&status),
             fields: status_field_errors(&status),
+            retry_after,
             ..Self::new(code, message)
         }
     }
+}
+
+/// Middleware: every 429 carries `Retry-After` — API errors set it themselves; pages that show
+/// a throttled sign-in as a form error get the wait the service stated.
+pub async fn retry_after(request: Request, next: Next) -> Response {
+    RETRY_AFTER
+        .scope(std::cell::Cell::new(None), async move {
+            let mut response = next.run(request).await;
+            if response.status() == StatusCode::TOO_MANY_REQUESTS
+                && !response.headers().contains_key(header::RETRY_AFTER)
+            {
+                let seconds = RETRY_AFTER
+                    .with(std::cell::Cell::get)
+                    .unwrap_or(THROTTLED_RETRY_AFTER_SECONDS);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        })
+        .await
 }
 
 impl IntoResponse for ApiError {
@@ -181,11 +229,11 @@ pub async fn localize(request: Request, next: Next) -> Response {
         Some(error) if language != Language::En => {
             let mut localized = error.render(language);
             // What the handler decided about the connection (`close` after a refused upload
-            // whose body was left unread) holds in every language.
-            if let Some(connection) = response.headers().get(header::CONNECTION) {
-                localized
-                    .headers_mut()
-                    .insert(header::CONNECTION, connection.clone());
+            // whose body was left unread) and when to retry hold in every language.
+            for name in [header::CONNECTION, header::RETRY_AFTER] {
+                if let Some(value) = response.headers().get(&name) {
+                    localized.headers_mut().insert(name, value.clone());
+                }
             }
             localized
         }

@@ -56,7 +56,7 @@ where
                     ApiError::with_status(
                         rejection.status(),
                         "bad_request",
-                        Text::new(message.clone(), format!("requête illisible : {message}")),
+                        Text::new(message, "le corps de la requête n'a pas pu être lu"),
                     )
                 }
             })?;
@@ -71,6 +71,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let message = inner.to_string();
+        let (line, column) = (inner.line(), inner.column());
         if matches!(
             inner.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
@@ -80,7 +81,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 "malformed_json",
                 Text::new(
                     format!("malformed JSON: {message}"),
-                    format!("JSON mal formé : {message}"),
+                    // serde's own words are English: the French says where instead.
+                    format!("JSON mal formé (ligne {line}, colonne {column})"),
                 ),
             );
         }
@@ -142,6 +144,36 @@ where
     }
 }
 
+/// A path extractor whose refusals (a segment that is not UTF-8 once decoded, say) come in the
+/// one JSON error shape, in the caller's language, instead of axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                ApiError::invalid(
+                    "path",
+                    Text::new(
+                        format!("path: {}", rejection.body_text()),
+                        "adresse illisible : un de ses segments n'est pas du texte valide",
+                    ),
+                )
+            })
+    }
+}
+
 /// axum says `Failed to deserialize query string: <parameter>: <reason>`.
 fn query_error(text: &str) -> ApiError {
     let detail = text
@@ -155,7 +187,8 @@ fn query_error(text: &str) -> ApiError {
         field,
         Text::new(
             format!("{field}: {reason}"),
-            format!("{field} : paramètre illisible ({reason})"),
+            // serde's reason is English: the French message does without it.
+            format!("{field} : valeur illisible, vérifiez ce paramètre de l'adresse"),
         ),
     )
 }

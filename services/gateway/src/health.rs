@@ -1,9 +1,8 @@
-//! Liveness, readiness and metrics.
+//! Liveness and readiness (metrics have their own listener: `telemetry.metrics_listen`).
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -69,14 +68,6 @@ pub async fn readyz(
     (
         status,
         Json(json!({ "status": summary, "services": services })),
-    )
-}
-
-/// Prometheus text exposition.
-pub async fn metrics() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        synergies_platform::metrics::render(),
     )
 }
 

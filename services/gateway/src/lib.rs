@@ -1,11 +1,13 @@
 //! The gateway: the only public entry. It authenticates callers, validates input at the edge,
 //! calls the services over gRPC with the caller context and trace context in metadata, and
-//! answers JSON under `/api/v1` (described by `/api/v1/openapi.json`), plus `/healthz`,
-//! `/readyz` and `/metrics`.
+//! answers JSON under `/api/v1` (described by `/api/v1/openapi.json`), plus `/healthz` and
+//! `/readyz`. Metrics are not served here, on the public port, but on the metrics listener
+//! (`telemetry.metrics_listen`).
 
 pub mod api;
 pub mod auth;
 pub mod browser_session;
+pub mod client_address;
 pub mod clients;
 pub mod error;
 pub mod extract;
@@ -32,7 +34,6 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/.well-known/jwks.json", get(api::session::jwks))
         .route("/api/v1/auth/login", post(api::session::login))
@@ -257,6 +258,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(axum::middleware::from_fn(error::localize))
+        .layer(axum::middleware::from_fn(error::retry_after))
         .layer(axum::middleware::from_fn(forward_idempotency_key))
         .layer(axum::middleware::from_fn(telemetry::trace_request))
         // gzip or brotli as the client accepts; images, gRPC and event streams stay as they are.
@@ -286,8 +288,15 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut state = GatewayState::connect(downstream)?;
-    state.cookies.secure = config.gateway.secure_cookies;
+    state.cookies = browser_session::CookiePolicy::new(
+        config.gateway.secure_cookies,
+        config.gateway.csrf_secret.expose(),
+    );
     state.default_tenant = Some(config.gateway.default_tenant.clone()).filter(|t| !t.is_empty());
+    state.trusted_proxies = std::sync::Arc::new(
+        client_address::TrustedProxies::parse(&config.gateway.trusted_proxies)
+            .map_err(anyhow::Error::msg)?,
+    );
     let app = router(state, config.gateway.body_limit_bytes);
     tracing::info!(address = %listener.local_addr()?, "gateway listening");
     let drain = shutdown.clone();

@@ -34,7 +34,7 @@ use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
         api::campaigns::create, api::campaigns::list, api::campaigns::get, api::campaigns::add_organisations, api::campaigns::set_state,
     ),
     components(schemas(ErrorBody, ErrorDetail, FieldDetail)),
-    modifiers(&Security),
+    modifiers(&Security, &Contract),
 )]
 pub struct ApiDoc;
 
@@ -65,6 +65,100 @@ impl Modify for Security {
                  the X-CSRF-Token header",
             ))),
         );
+    }
+}
+
+/// What every operation answers besides what its handler declares, so that the document states
+/// every status the gateway may answer: path parameters (ids are UUIDs) for every `{name}` of
+/// the path, 400 when there is anything to validate, 401 behind authentication, 415 for a
+/// request body of another type.
+struct Contract;
+
+impl Modify for Contract {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{Ref, Required};
+
+        for (path, item) in &mut openapi.paths.paths {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    let schema = path_schema(name);
+                    match parameters
+                        .iter_mut()
+                        .find(|p| p.name == *name && p.parameter_in == ParameterIn::Path)
+                    {
+                        Some(parameter) => parameter.schema = Some(schema),
+                        None => parameters.push(
+                            ParameterBuilder::new()
+                                .name(*name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .schema(Some(schema))
+                                .build(),
+                        ),
+                    }
+                }
+                if parameters.is_empty() {
+                    operation.parameters = None;
+                }
+                let validates = operation.parameters.is_some() || operation.request_body.is_some();
+                let mut answers = Vec::new();
+                if validates {
+                    answers.push(("400", "Invalid request: the field at fault is named"));
+                }
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    answers.push(("401", "Not signed in, or the access token has expired"));
+                }
+                if operation.request_body.is_some() {
+                    answers.push(("415", "The body is not of the documented content type"));
+                }
+                for (status, description) in answers {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            utoipa::openapi::ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    utoipa::openapi::ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
+
+/// Ids (`id`, `…_id`) are UUIDs; the other path parameters (territory slugs) are text.
+fn path_schema(name: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let text = ObjectBuilder::new().schema_type(Type::String);
+    if name == "id" || name.ends_with("_id") {
+        text.format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .build()
+            .into()
+    } else {
+        text.build().into()
     }
 }
 
@@ -100,6 +194,61 @@ mod tests {
         assert!(
             missing.is_empty(),
             "bodies without an example: {missing:#?}"
+        );
+    }
+
+    /// The contract schemathesis checks: query parameters are query parameters, ids are UUIDs,
+    /// and 400, 401 and 415 are documented where the gateway may answer them.
+    #[test]
+    fn parameters_ids_and_error_answers_are_documented() {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut wrong = Vec::new();
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                let at = format!("{method} {path}");
+                let parameters = operation["parameters"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                for parameter in &parameters {
+                    let name = parameter["name"].as_str().unwrap();
+                    let in_path = path.contains(&format!("{{{name}}}"));
+                    if (parameter["in"] == "path") != in_path {
+                        wrong.push(format!("{at}: {name} is in {}", parameter["in"]));
+                    }
+                    if in_path
+                        && (name == "id" || name.ends_with("_id"))
+                        && parameter["schema"]["format"] != "uuid"
+                    {
+                        wrong.push(format!("{at}: {name} is not a uuid"));
+                    }
+                }
+                let responses = &operation["responses"];
+                let secured = operation["security"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty());
+                if secured && responses["401"].is_null() {
+                    wrong.push(format!("{at}: no 401"));
+                }
+                if !operation["requestBody"].is_null()
+                    && (responses["415"].is_null() || responses["400"].is_null())
+                {
+                    wrong.push(format!("{at}: no 400 or 415"));
+                }
+                if !parameters.is_empty() && responses["400"].is_null() {
+                    wrong.push(format!("{at}: no 400"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        let listings = &document["paths"]["/api/v1/listings"]["get"]["parameters"];
+        assert!(
+            listings
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "q" && p["in"] == "query"),
+            "{listings}"
         );
     }
 }

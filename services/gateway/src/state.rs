@@ -63,6 +63,8 @@ pub struct GatewayState {
     pub cookies: CookiePolicy,
     /// Territory the root page leads to.
     pub default_tenant: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
 }
 
 impl GatewayState {
@@ -105,6 +107,7 @@ impl GatewayState {
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
             cookies: CookiePolicy::default(),
             default_tenant: None,
+            trusted_proxies: Arc::default(),
         })
     }
 }

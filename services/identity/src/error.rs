@@ -37,8 +37,8 @@ pub enum IdentityError {
     BadCredentials,
     #[error("this is not the operator's secret")]
     BadOperatorSecret,
-    #[error("too many failed sign-ins: try again in {minutes} minutes")]
-    Throttled { minutes: u64 },
+    #[error("too many failed sign-ins: try again in {}", crate::throttle::wait_text(*wait).en)]
+    Throttled { wait: std::time::Duration },
     #[error("this session has ended; sign in again")]
     SessionEnded,
     #[error("confirm your e-mail address first: follow the link sent to it")]
@@ -103,8 +103,9 @@ impl ServiceError for IdentityError {
                 .to_owned(),
             Self::BadCredentials => "adresse e-mail ou mot de passe incorrect".to_owned(),
             Self::BadOperatorSecret => "ce n'est pas le secret de l'opérateur".to_owned(),
-            Self::Throttled { minutes } => format!(
-                "trop de tentatives de connexion échouées : réessayez dans {minutes} minutes"
+            Self::Throttled { wait } => format!(
+                "trop de tentatives de connexion échouées : réessayez dans {}",
+                crate::throttle::wait_text(*wait).fr
             ),
             Self::SessionEnded => "cette session est terminée ; reconnectez-vous".to_owned(),
             Self::EmailNotVerified => {
@@ -193,6 +194,16 @@ fn as_field_error(error: &IdentityError) -> Option<FieldError> {
 
 impl From<IdentityError> for tonic::Status {
     fn from(error: IdentityError) -> Self {
-        synergies_platform::error::to_status(&error)
+        let mut status = synergies_platform::error::to_status(&error);
+        if let IdentityError::Throttled { wait } = error {
+            // The gateway turns it into the answer's `Retry-After`.
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = tonic::metadata::MetadataValue::try_from(seconds) {
+                status
+                    .metadata_mut()
+                    .insert(synergies_platform::error::RETRY_AFTER_METADATA_KEY, value);
+            }
+        }
+        status
     }
 }

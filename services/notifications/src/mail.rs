@@ -189,8 +189,8 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
         public_url.trim_end_matches('/'),
         event.reset_token
     );
-    let (subject, body) = if event.language == "en" {
-        (
+    let (subject, body) = match (event.language.as_str(), event.after_sign_up_attempt) {
+        ("en", false) => (
             format!(
                 "Choose a new password for Synergies {}",
                 event.tenant_display_name
@@ -201,9 +201,23 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
                  your password stays as it is.\n",
                 name = event.display_name,
             ),
-        )
-    } else {
-        (
+        ),
+        ("en", true) => (
+            format!(
+                "Someone tried to sign up to Synergies {} with your address",
+                event.tenant_display_name
+            ),
+            format!(
+                "Hello {name},\n\nSomeone tried to sign up to Synergies {tenant} with this address, \
+                 which already has an account: no new account was created.\n\n\
+                 If it was you, sign in with your password, or choose a new one with this link \
+                 (valid for one hour):\n\n{link}\n\n\
+                 If it was not you, ignore this message: your account stays as it is.\n",
+                name = event.display_name,
+                tenant = event.tenant_display_name,
+            ),
+        ),
+        (_, false) => (
             format!(
                 "Choisissez un nouveau mot de passe pour Synergies {}",
                 event.tenant_display_name
@@ -214,7 +228,22 @@ pub fn password_reset(event: &PasswordResetRequested, public_url: &str) -> Mail 
                  message : votre mot de passe reste inchangé.\n",
                 name = event.display_name,
             ),
-        )
+        ),
+        (_, true) => (
+            format!(
+                "Quelqu'un a tenté de s'inscrire sur Synergies {} avec votre adresse",
+                event.tenant_display_name
+            ),
+            format!(
+                "Bonjour {name},\n\nQuelqu'un a tenté de s'inscrire sur Synergies {tenant} avec cette \
+                 adresse, qui a déjà un compte : aucun nouveau compte n'a été créé.\n\n\
+                 Si c'était vous, connectez-vous avec votre mot de passe, ou choisissez-en un nouveau \
+                 avec ce lien (valable une heure) :\n\n{link}\n\n\
+                 Si ce n'était pas vous, ignorez ce message : votre compte reste inchangé.\n",
+                name = event.display_name,
+                tenant = event.tenant_display_name,
+            ),
+        ),
     };
     Mail {
         recipient: event.email.clone(),

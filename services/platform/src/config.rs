@@ -210,8 +210,9 @@ pub struct TelemetryConfig {
     pub format: LogFormat,
     /// `tracing` filter directives; `RUST_LOG` wins when set.
     pub filter: String,
-    /// HTTP address serving `/metrics` and `/healthz` for a gRPC service run alone
-    /// (`serve <service>`). Empty: not served.
+    /// HTTP address serving `/metrics` and `/healthz`: of a service run alone (`serve
+    /// <service>`, the gateway included) or of the all-in-one process. Never the public port,
+    /// which does not serve `/metrics`. Empty: not served.
     pub metrics_listen: String,
 }
 
@@ -293,6 +294,14 @@ pub struct GatewayConfig {
     pub secure_cookies: bool,
     /// Territory the root page `/` leads to (empty: a page explaining where territories live).
     pub default_tenant: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client, comma-separated addresses or
+    /// CIDR blocks (`10.0.0.0/8, 192.0.2.7`). Sign-in throttling counts per client; empty: the
+    /// connection's peer is the client and `X-Forwarded-For` is ignored.
+    pub trusted_proxies: String,
+    /// Key that binds CSRF tokens to their browser session (an HMAC of the session id). Every
+    /// gateway replica needs the same one. Empty: a random key per process — open forms then
+    /// need a reload after a restart.
+    pub csrf_secret: Secret,
 }
 
 impl Default for GatewayConfig {
@@ -302,6 +311,8 @@ impl Default for GatewayConfig {
             body_limit_bytes: 64 * 1024,
             secure_cookies: true,
             default_tenant: String::new(),
+            trusted_proxies: String::new(),
+            csrf_secret: Secret::default(),
         }
     }
 }

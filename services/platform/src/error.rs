@@ -8,6 +8,9 @@ use crate::i18n::Text;
 
 /// Metadata key carrying the name of the request field an `InvalidArgument` is about.
 pub const FIELD_METADATA_KEY: &str = "x-synergies-field";
+/// Metadata key carrying, on a `ResourceExhausted` status, the seconds to wait before retrying
+/// (the gateway's `Retry-After`).
+pub const RETRY_AFTER_METADATA_KEY: &str = "x-synergies-retry-after";
 /// Binary metadata key carrying the French text of a status (its message is the English one).
 pub const FRENCH_METADATA_KEY: &str = "x-synergies-message-fr-bin";
 /// Binary metadata key carrying every field error of a refused request (JSON), when a service

@@ -271,6 +271,15 @@ async fn all_in_one(
                 .with_context(|| format!("{} service", service.name()))
         });
     }
+    if !config.telemetry.metrics_listen.is_empty() {
+        // Metrics on their own listener, never on the public port.
+        let metrics_address = config.telemetry.metrics_listen.clone();
+        let metrics_listener = TcpListener::bind(&metrics_address)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_address}"))?;
+        let metrics_shutdown = shutdown.clone();
+        tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
+    }
     let gateway_config = Arc::clone(&config);
     let listener = TcpListener::bind(listen)
         .await
@@ -435,13 +444,22 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
     supervise(tasks, shutdown).await
 }
 
-/// `/metrics` and `/healthz` of a gRPC service run alone.
+/// `/metrics` and `/healthz` on the metrics listener (`telemetry.metrics_listen`) — of a service
+/// run alone, of the gateway, or of the all-in-one process.
 async fn serve_metrics(listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
     use axum::routing::get;
     let app = axum::Router::new()
         .route(
             "/metrics",
-            get(|| async { synergies_platform::metrics::render() }),
+            get(|| async {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4",
+                    )],
+                    synergies_platform::metrics::render(),
+                )
+            }),
         )
         .route("/healthz", get(|| async { "ok" }));
     axum::serve(listener, app)

@@ -277,19 +277,14 @@ async fn journey(platform: &Platform) {
             && html.contains("From <strong>Brasserie du Lac</strong>"),
         "{html}"
     );
+    let (giver_cookies, giver_csrf) = client.browser_cookies("dijon", &giver.token).await;
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client")
         .post(format!("{}/dijon/notifications/tout-lu", platform.base_url))
-        .header(
-            "Cookie",
-            format!(
-                "__Host-synergies-access={}; __Host-synergies-csrf=csrf-of-test",
-                giver.token
-            ),
-        )
-        .form(&[("csrf_token", "csrf-of-test")])
+        .header("Cookie", &giver_cookies)
+        .form(&[("csrf_token", giver_csrf.as_str())])
         .send()
         .await
         .expect("gateway answers");
@@ -381,6 +376,7 @@ async fn members_choose_when_they_get_e_mails_by_api_and_on_the_settings_page() 
         "{html}"
     );
     assert!(html.contains("Résumé quotidien"), "{html}");
+    let (cookies, csrf) = client.browser_cookies("dijon", &member.token).await;
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -389,15 +385,9 @@ async fn members_choose_when_they_get_e_mails_by_api_and_on_the_settings_page() 
             "{}/dijon/notifications/reglages",
             platform.base_url
         ))
-        .header(
-            "Cookie",
-            format!(
-                "__Host-synergies-access={}; __Host-synergies-csrf=csrf-of-test",
-                member.token
-            ),
-        )
+        .header("Cookie", &cookies)
         .form(&[
-            ("csrf_token", "csrf-of-test"),
+            ("csrf_token", csrf.as_str()),
             ("message", "immediate"),
             ("alert", "weekly"),
         ])

@@ -869,6 +869,82 @@ async fn a_sign_up_sent_twice_with_its_idempotency_key_creates_one_organisation(
         .await;
     assert_eq!(status, 201, "{again}");
     assert_eq!(again, first);
+    // Without the key the repeat is refused by its SIRET, as for any other address.
     let (status, duplicate) = client.post("/api/v1/signup", "", &body).await;
-    assert_eq!(status, 409, "{duplicate}");
+    assert_eq!(
+        (status, duplicate["error"]["field"].as_str()),
+        (409, Some("siret")),
+        "{duplicate}"
+    );
+}
+
+/// The keys of a JSON value, recursively: the shape of an answer, without its values.
+fn shape(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| (key.clone(), shape(value)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        Value::Array(items) => items.iter().map(shape).collect(),
+        _ => Value::Null,
+    }
+}
+
+/// Signing up with an address that already has an account answers exactly as for a new
+/// address — nobody learns which addresses are registered — and the address's owner is told
+/// by e-mail, in their language, with a way back in should it have been them.
+#[tokio::test]
+async fn signing_up_with_a_registered_address_answers_as_for_a_new_one_and_tells_its_owner() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    let facilitator = dijon_with_a_facilitator(&platform).await;
+    let mut registered = sign_up_body("73282932000074", "21231", "marie@cartonnerie.fr");
+    registered["language"] = json!("en");
+    let (status, first) = client.post("/api/v1/signup", "", &registered).await;
+    assert_eq!(status, 201, "{first}");
+
+    let new_address = sign_up_body("35600000000048", "21231", "paul@menuiserie.fr");
+    let (new_status, new_answer) = client.post("/api/v1/signup", "", &new_address).await;
+    let taken_address = sign_up_body("55210055400013", "21231", "marie@cartonnerie.fr");
+    let (taken_status, taken_answer) = client.post("/api/v1/signup", "", &taken_address).await;
+    assert_eq!(
+        (taken_status, shape(&taken_answer)),
+        (new_status, shape(&new_answer)),
+        "{taken_answer} / {new_answer}"
+    );
+    assert_eq!(taken_status, 201);
+    assert_eq!(
+        taken_answer["user"]["email"], "marie@cartonnerie.fr",
+        "the answer echoes the request, as for a new address"
+    );
+
+    let mail = client
+        .wait_for_outgoing_mail("dijon", "marie@cartonnerie.fr", "tried to sign up")
+        .await;
+    assert!(mail.contains("already has an account"), "{mail}");
+    assert!(mail.contains("/reset-password?token="), "{mail}");
+    // Nothing was created: the address still belongs to the first sign-up only, and the
+    // second organisation does not exist.
+    let operator = client.operator_token().await;
+    let (_, page) = client
+        .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+        .await;
+    let to_marie = page["mails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["recipient"] == "marie@cartonnerie.fr")
+        .count();
+    assert_eq!(to_marie, 2, "one confirmation, one warning: {page}");
+    let (status, _) = client
+        .get(
+            &format!(
+                "/api/v1/organisations/{}",
+                taken_answer["organisation"]["id"].as_str().unwrap()
+            ),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(status, 404);
 }

@@ -521,6 +521,17 @@ async fn what_is_not_an_acceptable_photo_is_refused_with_a_clear_message() {
     assert_eq!(unreadable.status, 400, "{}", unreadable.json());
     assert_eq!(unreadable.json()["error"]["field"], "photo");
 
+    // 49 megapixels: refused from its header with the reason, before decoding would take
+    // hundreds of megabytes of memory.
+    let huge = upload(&platform, &owner, &listing, png_claiming(7000, 7000)).await;
+    assert_eq!(huge.status, 400, "{}", huge.json());
+    assert_eq!(huge.json()["error"]["field"], "photo");
+    assert!(
+        message(&huge).contains("7000×7000 pixels") && message(&huge).contains("24 megapixels"),
+        "{}",
+        message(&huge)
+    );
+
     // A decompression bomb: refused from its header, before any decoding, with the reason.
     let bomb = upload(&platform, &owner, &listing, png_claiming(50_000, 50_000)).await;
     assert_eq!(bomb.status, 400, "{}", bomb.json());

@@ -367,7 +367,9 @@ async fn all_in_one_refuses_bad_requests_clearly() {
 
 #[tokio::test]
 async fn all_in_one_serves_health_metrics_and_openapi() {
-    let platform = Platform::all_in_one(&[]).await;
+    let metrics_address = format!("127.0.0.1:{}", synergies_tests::free_port());
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_TELEMETRY__METRICS_LISTEN", &metrics_address)]).await;
     let http = &platform.client.http;
     let health = http
         .get(format!("{}/healthz", platform.base_url))
@@ -390,8 +392,15 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
             "{path} is not documented"
         );
     }
-    let metrics = http
+    // Metrics are served on their own listener, not on the public port.
+    let public = http
         .get(format!("{}/metrics", platform.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    let metrics = http
+        .get(format!("http://{metrics_address}/metrics"))
         .send()
         .await
         .unwrap()
@@ -402,6 +411,39 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
         metrics.contains("synergies_http_requests_total"),
         "{metrics}"
     );
+}
+
+/// Whatever is wrong with a request — a query string that does not parse, a path segment that
+/// is not UTF-8, a static file that does not exist — the answer is the one JSON error shape, in
+/// the caller's language, with nothing English inside a French message.
+#[tokio::test]
+async fn refusals_come_in_the_one_json_shape_in_the_callers_language() {
+    let platform = Platform::all_in_one(&[]).await;
+    let http = &platform.client.http;
+    for (path, status, field) in [
+        (
+            "/api/v1/tenants/dijon/listings?page_size=many",
+            400,
+            Some("page_size"),
+        ),
+        ("/api/v1/tenants/%FF%FE/listings", 400, Some("path")),
+        ("/static/nothing-here.css", 404, None),
+    ] {
+        let answer = http
+            .get(format!("{}{path}", platform.base_url))
+            .header("accept-language", "fr")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{path}");
+        assert_eq!(answer.headers()["content-language"], "fr", "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["field"].as_str(), field, "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        for english in ["invalid", "expected", "Failed", "not found", "UTF"] {
+            assert!(!message.contains(english), "{path}: {message}");
+        }
+    }
 }
 
 #[tokio::test]

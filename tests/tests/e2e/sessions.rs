@@ -202,38 +202,140 @@ async fn split_services_refuse_calls_without_a_valid_access_token() {
     assert!(listings.list_listings(signed).await.is_ok());
 }
 
+/// Signs in from `client`, as stated by the trusted proxy in front of the gateway.
+async fn login_from(
+    platform: &Platform,
+    client: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Option<String>, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", platform.base_url))
+        .header("x-forwarded-for", client)
+        .json(&json!({"tenant": "dijon", "email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, retry_after, response.json().await.unwrap())
+}
+
+/// Wrong passwords slow down the client that sends them, with growing delays, and never lock
+/// the owner out: from their own client, the right password still signs in. Behind the
+/// configured proxy (here the tests' 127.0.0.1), the client is the one `X-Forwarded-For` names.
 #[tokio::test]
-async fn repeated_failures_lock_the_account_for_a_while_with_a_clear_message() {
+async fn repeated_failures_slow_down_their_client_but_never_lock_the_owner_out() {
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_GATEWAY__TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let target = client.create_member("dijon", "Cartonnerie").await;
+    let guesser = "203.0.113.7";
+    for _ in 0..5 {
+        let (status, _, answer) =
+            login_from(&platform, guesser, &target.email, "wrong password, again").await;
+        assert_eq!(status, 401, "{answer}");
+    }
+    // The guesser waits now, even with the right password, and is told how long.
+    let (status, retry_after, throttled) =
+        login_from(&platform, guesser, &target.email, PASSWORD).await;
+    assert_eq!(status, 429, "{throttled}");
+    let seconds: u64 = retry_after
+        .expect("a 429 says when to retry")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    let message = throttled["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("try again in {seconds} seconds"))
+            || message.contains("try again in 1 minute"),
+        "{message}"
+    );
+    // The owner, from their own client, signs in: nobody can lock somebody else out.
+    let (status, _, owner) = login_from(&platform, "198.51.100.9", &target.email, PASSWORD).await;
+    assert_eq!(status, 200, "{owner}");
+    // The same answer for an account that does not exist: nothing tells them apart.
+    for _ in 0..5 {
+        login_from(
+            &platform,
+            guesser,
+            "ghost@example.fr",
+            "wrong password, again",
+        )
+        .await;
+    }
+    let (status, _, ghost) = login_from(&platform, guesser, "ghost@example.fr", PASSWORD).await;
+    assert_eq!(
+        (status, &ghost["error"]["message"]),
+        (429, &throttled["error"]["message"])
+    );
+    // In French too.
+    let french = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", platform.base_url))
+        .header("x-forwarded-for", guesser)
+        .header("accept-language", "fr")
+        .json(&json!({"tenant": "dijon", "email": target.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(french.status(), 429);
+    assert!(french.headers().contains_key("retry-after"));
+    let french: Value = french.json().await.unwrap();
+    assert!(
+        french["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("réessayez dans "),
+        "{french}"
+    );
+}
+
+/// Without a configured proxy, `X-Forwarded-For` is anyone's claim and is ignored: a guesser
+/// cannot escape the throttle by naming a new address with each guess.
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_does_not_escape_the_throttle() {
     let platform = Platform::all_in_one(&[]).await;
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let target = client.create_member("dijon", "Cartonnerie").await;
-    let other = client.create_member("dijon", "Brasserie").await;
-    for _ in 0..5 {
-        let (status, _) = client
-            .login("dijon", &target.email, "wrong password, again")
-            .await;
+    for n in 0..5 {
+        let claimed = format!("203.0.113.{n}");
+        let (status, _, _) =
+            login_from(&platform, &claimed, &target.email, "wrong password, again").await;
         assert_eq!(status, 401);
     }
-    // Even the right password waits now, and the person is told how long.
-    let (status, locked) = client.login("dijon", &target.email, PASSWORD).await;
-    assert_eq!(status, 429, "{locked}");
-    let message = locked["error"]["message"].as_str().unwrap();
-    assert!(message.contains("try again in 15 minutes"), "{message}");
-    // The same for an account that does not exist: nothing tells them apart.
-    for _ in 0..5 {
-        client
-            .login("dijon", "ghost@example.fr", "wrong password, again")
-            .await;
-    }
-    let (status, ghost) = client.login("dijon", "ghost@example.fr", PASSWORD).await;
-    assert_eq!(
-        (status, &ghost["error"]["message"]),
-        (429, &locked["error"]["message"])
-    );
-    // Other accounts are not locked.
-    let (status, _) = client.login("dijon", &other.email, PASSWORD).await;
-    assert_eq!(status, 200);
+    let (status, retry_after, answer) =
+        login_from(&platform, "198.51.100.200", &target.email, PASSWORD).await;
+    assert_eq!((status, retry_after.is_some()), (429, true), "{answer}");
+    // The sign-in page, from the same client, shows the wait and says it in `Retry-After` too.
+    let (cookies, csrf) = client.browser_cookies("dijon", "").await;
+    let page = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/dijon/connexion", platform.base_url))
+        .header("cookie", cookies)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", target.email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 429);
+    let seconds: u64 = page.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("réessayez dans"), "{html}");
 }
 
 #[tokio::test]
@@ -529,6 +631,43 @@ async fn browser_session(
     (http, jar, csrf)
 }
 
+/// A CSRF token is its session's: one taken from another session is refused — even when it is
+/// planted in this browser's CSRF cookie too, which double-submit alone would have accepted.
+#[tokio::test]
+async fn a_csrf_token_from_another_session_is_refused() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Menuiserie").await;
+    let (http, victim, victim_csrf) = browser_session(&platform, &member).await;
+    let (_, _, attacker_csrf) = browser_session(&platform, &member).await;
+    assert_ne!(victim_csrf, attacker_csrf);
+    let change = json!({"current_password": "not my password at all", "new_password": "un tout nouveau mot de passe"});
+    let send = |cookies: String, token: String| {
+        http.post(format!("{}/api/v1/me/password", platform.base_url))
+            .header("cookie", cookies)
+            .header("x-csrf-token", token)
+            .json(&change)
+            .send()
+    };
+    let mut planted = CookieJar(victim.0.clone());
+    planted
+        .0
+        .insert("__Host-synergies-csrf".into(), attacker_csrf.clone());
+    let refused = send(planted.header(), attacker_csrf).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"]["code"],
+        "csrf_failed"
+    );
+    let genuine = send(victim.header(), victim_csrf).await.unwrap();
+    assert_eq!(
+        genuine.status(),
+        400,
+        "with its own session's token, the wrong current password is what is refused"
+    );
+}
+
 /// A form field and its value.
 type Field = (&'static str, &'static str);
 
@@ -715,6 +854,17 @@ async fn guessing_the_operators_secret_is_throttled() {
         assert_eq!(status, 401, "{answer}");
     }
     let (attempt, answer) = throttled.expect("guesses are throttled");
+    let raw = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/operator", platform.base_url))
+        .json(&guess)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 429);
+    assert!(
+        raw.headers().contains_key("retry-after"),
+        "every 429 says when to retry"
+    );
     assert!(
         attempt > 5,
         "an operator who mistypes is not locked out at once"

@@ -410,17 +410,21 @@ async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf
         .send()
         .await
         .unwrap();
-    let csrf = sign_in_page.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
+    // The session cookie and the CSRF cookie, whose token is that session's.
+    let cookies: Vec<String> = sign_in_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|line| line.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let token = cookies
+        .iter()
+        .find_map(|pair| pair.strip_prefix("__Host-synergies-csrf="))
+        .expect("a CSRF cookie")
         .to_owned();
-    let token = csrf.split_once('=').unwrap().1.to_owned();
     let signed_in = no_redirects
         .post(format!("{}/operateur", platform.base_url))
-        .header("cookie", &csrf)
+        .header("cookie", cookies.join("; "))
         .form(&[
             ("csrf_token", token.as_str()),
             ("operator_token", OPERATOR_SECRET),

@@ -3,7 +3,7 @@
 //! its organisation.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use synergies_proto::flows::v1 as pb;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::api::{PageParams, rfc3339};
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema)]
@@ -161,25 +161,25 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody)))]
 pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Campaign>, ApiError> {
     let campaign = state.flows.campaign(&member.caller, &id).await?;
     Ok(Json(campaign_json(campaign)))
 }
 
 /// Adds organisations to visit (facilitators); those already in the campaign keep their state.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/organisations", params(("id" = String, Path)), request_body = TargetsBody,
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/organisations", params(("id" = uuid::Uuid, Path)), request_body = TargetsBody,
     security(("member" = [])),
     responses((status = 200, body = Campaign), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn add_organisations(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<TargetsBody>,
 ) -> Result<Json<Campaign>, ApiError> {
     let message = pb::AddTargetsRequest {
@@ -193,12 +193,12 @@ pub async fn add_organisations(
 /// Where an organisation of the campaign stands: facilitators mark it visited (or back to
 /// visit); a member of the organisation validates its flows.
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}/organisations/{organisation_id}",
-    params(("id" = String, Path), ("organisation_id" = String, Path)), request_body = StateBody, security(("member" = [])),
+    params(("id" = uuid::Uuid, Path), ("organisation_id" = uuid::Uuid, Path)), request_body = StateBody, security(("member" = [])),
     responses((status = 200, body = Campaign), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_state(
     member: Member,
     State(state): State<GatewayState>,
-    Path((id, organisation_id)): Path<(String, String)>,
+    ApiPath((id, organisation_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<StateBody>,
 ) -> Result<Json<Campaign>, ApiError> {
     let message = pb::SetTargetStateRequest {

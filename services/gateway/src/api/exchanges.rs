@@ -1,7 +1,7 @@
 //! Conversations about listings, reservations, confirmations and recorded exchanges.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,7 +19,7 @@ use super::PageParams;
 use super::listings::{Listing, listing_json};
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Serialize, ToSchema)]
@@ -248,12 +248,12 @@ fn state_json(
 
 /// Opens the conversation of the caller's organisation about another organisation's listing
 /// (201), or returns the one it already has (200).
-#[utoipa::path(post, path = "/api/v1/listings/{id}/conversations", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/conversations", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 201, body = Conversation), (status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Conversation>), ApiError> {
     let message = pb::OpenConversationRequest { listing_id: id };
     let opened = idempotent_call(|| {
@@ -305,12 +305,12 @@ pub async fn list(
 }
 
 /// One conversation (its two organisations only).
-#[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Conversation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     let message = pb::GetConversationRequest {
         conversation_id: id,
@@ -328,12 +328,12 @@ pub async fn get(
 }
 
 /// The messages of a conversation, newest first.
-#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", params(("id" = String, Path), PageParams), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", params(("id" = uuid::Uuid, Path), PageParams), security(("member" = [])),
     responses((status = 200, body = MessagePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn messages(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<MessagePage>, ApiError> {
     let message = pb::ListMessagesRequest {
@@ -355,12 +355,12 @@ pub async fn messages(
 }
 
 /// Posts a message (members of the conversation's two organisations).
-#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", params(("id" = String, Path)), request_body = NewMessage, security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", params(("id" = uuid::Uuid, Path)), request_body = NewMessage, security(("member" = [])),
     responses((status = 201, body = ConversationMessage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn post(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ConversationMessage>), ApiError> {
     let message = pb::PostMessageRequest {
@@ -379,13 +379,13 @@ pub async fn post(
 }
 
 /// The listing's reservation and exchange, as its two organisations see them.
-#[utoipa::path(get, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/listings/{id}/reservation", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reservation(
     member: Member,
     State(state): State<GatewayState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ExchangeState>, ApiError> {
     let message = pb::GetReservationRequest { listing_id: id };
     let answer = idempotent_call(|| {
@@ -400,13 +400,13 @@ pub async fn reservation(
 
 /// The listing's organisation reserves it for the other organisation of one of its
 /// conversations (published → reserved).
-#[utoipa::path(post, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), request_body = NewReservation, security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/reservation", params(("id" = uuid::Uuid, Path)), request_body = NewReservation, security(("member" = [])),
     responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reserve(
     member: Member,
     State(state): State<GatewayState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewReservation>,
 ) -> Result<Json<ExchangeState>, ApiError> {
     let message = pb::ReserveListingRequest {
@@ -423,13 +423,13 @@ pub async fn reserve(
 }
 
 /// The listing's organisation cancels the reservation (reserved → published).
-#[utoipa::path(delete, path = "/api/v1/listings/{id}/reservation", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(delete, path = "/api/v1/listings/{id}/reservation", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn cancel(
     member: Member,
     State(state): State<GatewayState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ExchangeState>, ApiError> {
     let message = pb::CancelReservationRequest { listing_id: id };
     let answer = state
@@ -444,13 +444,13 @@ pub async fn cancel(
 /// One side confirms the quantity actually transferred. When both sides have confirmed the
 /// same quantity the listing is completed and the exchange recorded; when they differ the
 /// answer's `notice` says so and the listing stays reserved until they agree.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/confirmation", params(("id" = String, Path)), request_body = ExchangeConfirmation, security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/confirmation", params(("id" = uuid::Uuid, Path)), request_body = ExchangeConfirmation, security(("member" = [])),
     responses((status = 200, body = ExchangeState), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn confirm(
     member: Member,
     State(state): State<GatewayState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ExchangeConfirmation>,
 ) -> Result<Json<ExchangeState>, ApiError> {
     let number = |field: &'static str, value: Value| match value {
@@ -506,6 +506,9 @@ pub async fn exchanges(
 }
 
 #[derive(Deserialize, IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct ImpactScope {
     /// `organisation` (default: my organisation's exchanges) or `tenant` (facilitators).
     pub scope: Option<String>,
@@ -675,7 +678,7 @@ pub async fn impact_csv(
     responses((status = 200, body = TerritorySummary), (status = 404, body = ErrorBody)))]
 pub async fn territory_summary(
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<TerritorySummary>, ApiError> {
     Ok(Json(territory_figures(&state, tenant).await?))
 }

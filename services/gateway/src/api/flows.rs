@@ -3,8 +3,8 @@
 //! of every organisation of the territory, with the history of every change.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -16,7 +16,7 @@ use crate::api::rfc3339;
 use crate::auth::Member;
 use crate::clients::flows::IMPORT_MAX_BYTES;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 /// What is written about a flow. Enumerated values are the names listed per field; the service
@@ -194,6 +194,9 @@ pub(crate) fn flow_json(flow: pb::Flow) -> Flow {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct FlowFilters {
     /// Only this organisation's flows.
     pub organisation_id: Option<String>,
@@ -270,24 +273,24 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/flows/{id}", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/flows/{id}", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Flow), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Flow>, ApiError> {
     let flow = state.flows.get(&member.caller, &id).await?;
     Ok(Json(flow_json(flow)))
 }
 
 /// Rewrites every field of a flow (its organisation stays); a new version in its history.
-#[utoipa::path(put, path = "/api/v1/flows/{id}", params(("id" = String, Path)), request_body = FlowBody, security(("member" = [])),
+#[utoipa::path(put, path = "/api/v1/flows/{id}", params(("id" = uuid::Uuid, Path)), request_body = FlowBody, security(("member" = [])),
     responses((status = 200, body = Flow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<FlowBody>,
 ) -> Result<Json<Flow>, ApiError> {
     let flow = state
@@ -298,12 +301,12 @@ pub async fn update(
 }
 
 /// Removes a flow; its history keeps it.
-#[utoipa::path(delete, path = "/api/v1/flows/{id}", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(delete, path = "/api/v1/flows/{id}", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state.flows.remove(&member.caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -311,12 +314,12 @@ pub async fn delete(
 
 /// Every version of a flow, who made it and when — for the territory's facilitators and the
 /// flow's organisation.
-#[utoipa::path(get, path = "/api/v1/flows/{id}/history", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/flows/{id}/history", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = FlowHistory), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn history(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<FlowHistory>, ApiError> {
     let revisions = state.flows.history(&member.caller, &id).await?;
     Ok(Json(FlowHistory {
@@ -334,6 +337,9 @@ pub async fn history(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// Check every row and write nothing.
     pub dry_run: Option<bool>,

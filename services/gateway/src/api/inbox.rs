@@ -1,7 +1,7 @@
 //! The signed-in member's in-app inbox: items, their read state, the unread count.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::request;
 use synergies_platform::retry::idempotent_call;
@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Serialize, ToSchema)]
@@ -43,6 +44,9 @@ pub struct InboxPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// 1 to 100, default 20.
     pub page_size: Option<u32>,
@@ -77,7 +81,7 @@ pub struct AllRead {
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
-    Query(page): Query<InboxParams>,
+    ApiQuery(page): ApiQuery<InboxParams>,
 ) -> Result<Json<InboxPage>, ApiError> {
     let message = pb::ListInboxRequest {
         page_size: page.page_size.unwrap_or(0),
@@ -129,13 +133,13 @@ pub(crate) async fn count_unread(
 }
 
 /// Marks one item read (again: no change); answers it and the unread count left.
-#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = ItemRead), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn mark_read(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ItemRead>, ApiError> {
     let answer = mark_item_read(&state, &member.caller, &id).await?;
     let item = answer.item.ok_or_else(ApiError::incomplete_answer)?;

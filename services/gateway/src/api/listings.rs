@@ -2,7 +2,7 @@
 //! category tree.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
@@ -175,6 +175,9 @@ pub struct ListingPage {
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct ListingFilters {
     /// Free text; accents, case and plurals do not matter ("palette" finds "Palettes").
     pub q: Option<String>,
@@ -455,7 +458,7 @@ pub async fn list(
     responses((status = 200, body = ListingPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn public_search(
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiQuery(filters): ApiQuery<ListingFilters>,
 ) -> Result<Json<ListingPage>, ApiError> {
     let message = pb::SearchPublicListingsRequest {
@@ -473,11 +476,11 @@ pub async fn public_search(
 }
 
 /// One published listing of a territory, without an account.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/listings/{id}", params(("tenant" = String, Path), ("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/listings/{id}", params(("tenant" = String, Path), ("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn public_get(
     State(state): State<GatewayState>,
-    Path((tenant, id)): Path<(String, String)>,
+    ApiPath((tenant, id)): ApiPath<(String, String)>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::GetPublicListingRequest {
         tenant,
@@ -533,12 +536,12 @@ pub async fn categories(
 
 /// One listing of the caller's territory (drafts and the like: its organisation and
 /// facilitators only).
-#[utoipa::path(get, path = "/api/v1/listings/{id}", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(get, path = "/api/v1/listings/{id}", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::GetListingRequest { listing_id: id };
     let listing = idempotent_call(|| {
@@ -554,12 +557,12 @@ pub async fn get(
 }
 
 /// The owner's organisation edits a draft or a published listing (every field is rewritten).
-#[utoipa::path(put, path = "/api/v1/listings/{id}", params(("id" = String, Path)), request_body = ListingBody, security(("member" = [])),
+#[utoipa::path(put, path = "/api/v1/listings/{id}", params(("id" = uuid::Uuid, Path)), request_body = ListingBody, security(("member" = [])),
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ListingBody>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::UpdateListingRequest {
@@ -578,12 +581,12 @@ pub async fn update(
 }
 
 /// Submits a draft: published, or waiting for a facilitator's approval.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/submit", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/submit", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Listing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::SubmitListingRequest { listing_id: id };
     let listing = state
@@ -598,12 +601,12 @@ pub async fn submit(
 }
 
 /// A facilitator approves a listing waiting for approval.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/approve", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/approve", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Listing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn approve(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::ApproveListingRequest { listing_id: id };
     let listing = state
@@ -618,12 +621,12 @@ pub async fn approve(
 }
 
 /// The owner's organisation withdraws its listing.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/withdraw", params(("id" = String, Path)), security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/withdraw", params(("id" = uuid::Uuid, Path)), security(("member" = [])),
     responses((status = 200, body = Listing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn withdraw(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::WithdrawListingRequest { listing_id: id };
     let listing = state
@@ -638,12 +641,12 @@ pub async fn withdraw(
 }
 
 /// A facilitator hides a listing; the reason is told to the owner.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/hide", params(("id" = String, Path)), request_body = HideListing, security(("member" = [])),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/hide", params(("id" = uuid::Uuid, Path)), request_body = HideListing, security(("member" = [])),
     responses((status = 200, body = Listing), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn hide(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<HideListing>,
 ) -> Result<Json<Listing>, ApiError> {
     let message = pb::HideListingRequest {

@@ -2,7 +2,7 @@
 //! all-in-one mode without SMTP, that is where they are read).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::identity::v1 as identity;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::PageParams;
 use crate::auth::Operator;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema, IntoParams)]
@@ -73,8 +73,8 @@ pub async fn verify_email(
 pub async fn outgoing(
     operator: Operator,
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
-    Query(page): Query<PageParams>,
+    ApiPath(tenant): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<OutgoingMailPage>, ApiError> {
     let message = pb::ListOutgoingMailRequest {
         page_size: page.page_size.unwrap_or(0),

@@ -24,6 +24,9 @@ pub(crate) fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> String {
 
 /// Cursor pagination parameters shared by list endpoints.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1 to 100, default 20.
     pub page_size: Option<u32>,

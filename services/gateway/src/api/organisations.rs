@@ -1,7 +1,7 @@
 //! Joining a territory (public sign-up) and the facilitators' approval queue.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::{anonymous_request, request};
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::tenants::{OrganisationKind, User, user_json};
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
@@ -122,6 +122,9 @@ pub struct DecisionBody {
 }
 
 #[derive(Deserialize, IntoParams)]
+// Query parameters: without this, utoipa takes them for path parameters behind our own
+// extractors (`ApiQuery`).
+#[into_params(parameter_in = Query)]
 pub struct OrganisationFilters {
     /// `pending`, `approved`, `rejected`, `suspended`, `closed` or `diagnosed`.
     pub status: Option<String>,
@@ -232,12 +235,12 @@ pub async fn sign_up(
 
 /// Facilitators: approve, reject or suspend an organisation of their territory.
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/decision", request_body = DecisionBody, security(("member" = [])),
-    params(("id" = String, Path)),
+    params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Organisation), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn decide(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Organisation>, ApiError> {
     let decision = match body.decision {
@@ -306,7 +309,7 @@ pub async fn close(
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
-    Query(filters): Query<OrganisationFilters>,
+    ApiQuery(filters): ApiQuery<OrganisationFilters>,
 ) -> Result<Json<OrganisationPage>, ApiError> {
     let status = match filters.status.as_deref() {
         None | Some("") => pb::OrganisationStatus::Unspecified,
@@ -428,12 +431,12 @@ pub async fn accept(
 }
 
 /// Organisation admins set their colleagues' roles; tenant admins appoint facilitators.
-#[utoipa::path(put, path = "/api/v1/users/{id}/roles", request_body = Roles, security(("member" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", request_body = Roles, security(("member" = [])), params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_roles(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<Roles>,
 ) -> Result<StatusCode, ApiError> {
     let message = pb::SetUserRolesRequest {
@@ -478,7 +481,7 @@ pub struct PeoplePage {
 pub async fn people(
     member: Member,
     State(state): State<GatewayState>,
-    Query(filters): Query<PeopleFilters>,
+    ApiQuery(filters): ApiQuery<PeopleFilters>,
 ) -> Result<Json<PeoplePage>, ApiError> {
     let whole_tenant = match filters.scope.as_deref() {
         None | Some("" | "organisation") => false,
@@ -521,12 +524,12 @@ pub async fn people(
 
 /// Facilitators: one organisation of their territory, diagnosed ones included; members: their
 /// own. Any other answers 404.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", security(("member" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", security(("member" = [])), params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Organisation), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Organisation>, ApiError> {
     let organisation = synergies_platform::retry::idempotent_call(|| {
         let mut client = state.identity.clone();

@@ -10,8 +10,8 @@
 //! there is no token to take it from (the public listing pages of issue 5 link there).
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::GatewayState;
 
 /// Body limit of the upload route: one photo plus the multipart envelope around it.
@@ -154,7 +154,7 @@ pub(crate) fn unreadable_form(error: &MultipartError) -> ApiError {
         "bad_request",
         Text::new(
             format!("unreadable form: {message}"),
-            format!("formulaire illisible : {message}"),
+            "le formulaire envoyé n'a pas pu être lu (multipart/form-data attendu)".to_owned(),
         ),
     )
 }
@@ -231,7 +231,7 @@ pub(crate) fn no_photo_field() -> ApiError {
 pub async fn upload(
     member: Member,
     State(state): State<GatewayState>,
-    Path(listing_id): Path<String>,
+    ApiPath(listing_id): ApiPath<String>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Photo>), ApiError> {
     // The only rejection: no multipart content type (or no boundary in it).
@@ -279,7 +279,7 @@ async fn list_for(
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
-    Path(listing_id): Path<String>,
+    ApiPath(listing_id): ApiPath<String>,
 ) -> Result<Json<PhotoList>, ApiError> {
     let message = pb::ListPhotosRequest {
         listing_id,
@@ -294,7 +294,7 @@ pub async fn list(
     responses((status = 200, body = PhotoList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody, description = "No such published listing in this territory")))]
 pub async fn list_public(
     State(state): State<GatewayState>,
-    Path((tenant, listing_id)): Path<(String, String)>,
+    ApiPath((tenant, listing_id)): ApiPath<(String, String)>,
 ) -> Result<Json<PhotoList>, ApiError> {
     let message = pb::ListPhotosRequest {
         listing_id,
@@ -372,7 +372,7 @@ fn get_request(photo_id: String, variant: pb::PhotoVariant, tenant: String) -> p
 pub async fn full(
     member: Member,
     State(state): State<GatewayState>,
-    Path(photo_id): Path<String>,
+    ApiPath(photo_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let message = get_request(photo_id, pb::PhotoVariant::Full, String::new());
     fetch(&state, message, Some(&member)).await
@@ -386,7 +386,7 @@ pub async fn full(
 pub async fn thumbnail(
     member: Member,
     State(state): State<GatewayState>,
-    Path(photo_id): Path<String>,
+    ApiPath(photo_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let message = get_request(photo_id, pb::PhotoVariant::Thumbnail, String::new());
     fetch(&state, message, Some(&member)).await
@@ -399,7 +399,7 @@ pub async fn thumbnail(
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn full_public(
     State(state): State<GatewayState>,
-    Path((tenant, photo_id)): Path<(String, String)>,
+    ApiPath((tenant, photo_id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     fetch(
         &state,
@@ -416,7 +416,7 @@ pub async fn full_public(
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn thumbnail_public(
     State(state): State<GatewayState>,
-    Path((tenant, photo_id)): Path<(String, String)>,
+    ApiPath((tenant, photo_id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let message = get_request(photo_id, pb::PhotoVariant::Thumbnail, tenant);
     fetch(&state, message, None).await
@@ -431,7 +431,7 @@ pub async fn thumbnail_public(
 pub async fn delete(
     member: Member,
     State(state): State<GatewayState>,
-    Path((listing_id, photo_id)): Path<(String, String)>,
+    ApiPath((listing_id, photo_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let message = pb::DeletePhotoRequest {
         listing_id,
@@ -454,7 +454,7 @@ pub async fn delete(
 pub async fn reorder(
     member: Member,
     State(state): State<GatewayState>,
-    Path(listing_id): Path<String>,
+    ApiPath(listing_id): ApiPath<String>,
     ApiJson(body): ApiJson<PhotoOrder>,
 ) -> Result<Json<PhotoList>, ApiError> {
     let message = pb::ReorderPhotosRequest {

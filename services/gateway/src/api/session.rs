@@ -1,9 +1,7 @@
 //! Signing in and out, and the public keys that verify access tokens.
 
 use axum::Json;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::anonymous_request;
@@ -12,6 +10,7 @@ use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 use utoipa::ToSchema;
 
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::GatewayState;
@@ -79,15 +78,15 @@ pub struct BrowserSession {
 
 async fn sign_in(
     state: &GatewayState,
-    client: SocketAddr,
+    client: String,
     body: Login,
 ) -> Result<pb::TokenPair, ApiError> {
     let message = pb::LoginRequest {
         tenant: body.tenant,
         email: body.email,
         password: body.password,
-        // The peer address; behind a reverse proxy, that proxy must limit per client itself.
-        client_address: client.ip().to_string(),
+        // Behind a trusted proxy, the client it names (see `client_address`).
+        client_address: client,
     };
     state
         .identity
@@ -104,7 +103,7 @@ async fn sign_in(
     responses((status = 200, body = Tokens), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<GatewayState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<Json<Tokens>, ApiError> {
     tokens(Some(sign_in(&state, client, body).await?))
@@ -117,7 +116,7 @@ pub async fn login(
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn start_browser_session(
     State(state): State<GatewayState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<(HeaderMap, Json<BrowserSession>), ApiError> {
     let pair = sign_in(&state, client, body).await?;
@@ -249,12 +248,12 @@ pub async fn logout(
     responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn operator(
     State(state): State<GatewayState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<OperatorLogin>,
 ) -> Result<Json<Tokens>, ApiError> {
     let message = pb::OperatorLoginRequest {
         operator_token: body.operator_token,
-        client_address: client.ip().to_string(),
+        client_address: client,
     };
     let answer = state
         .identity

@@ -3,7 +3,7 @@
 //! visibility is checked first, so that its synergies answer exactly as the listing does.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use synergies_platform::context::request;
 use synergies_platform::retry::idempotent_call;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Member;
 use crate::clients::matching::{self, Synergy, SynergyList};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
 
 /// Substitutions of a listing, best first (at most 20). A listing the caller may not read
@@ -24,7 +24,7 @@ use crate::state::GatewayState;
 pub async fn of_listing(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SynergyList>, ApiError> {
     let message = listings::GetListingRequest {
         listing_id: id.clone(),
@@ -47,7 +47,7 @@ pub async fn of_listing(
 pub async fn of_flow(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SynergyList>, ApiError> {
     state.flows.get(&member.caller, &id).await?;
     Ok(Json(
@@ -108,7 +108,7 @@ pub struct SynergyChange {
 pub async fn update(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SynergyChange>,
 ) -> Result<Json<Synergy>, ApiError> {
     let message = pb::UpdateSynergyRequest {
@@ -139,7 +139,7 @@ pub struct Feedback {
 pub async fn feedback(
     member: Member,
     State(state): State<GatewayState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<Feedback>,
 ) -> Result<Json<Synergy>, ApiError> {
     let message = pb::GiveFeedbackRequest {

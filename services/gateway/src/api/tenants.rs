@@ -2,7 +2,7 @@
 //! identity issue brings sign-up and approval.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use synergies_platform::context::request;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::organisations::SiteBody;
 use crate::auth::{Member, Operator};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::GatewayState;
 
 #[derive(Deserialize, ToSchema)]
@@ -316,7 +316,7 @@ pub async fn create_organisation(
     operator: Result<Operator, ApiError>,
     member: Result<Member, ApiError>,
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<(StatusCode, Json<Organisation>), ApiError> {
     let caller = match (operator, member) {
@@ -370,7 +370,7 @@ pub async fn create_organisation(
 pub async fn create_user(
     operator: Operator,
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let message = pb::CreateUserRequest {
@@ -417,7 +417,7 @@ pub async fn me(member: Member, State(state): State<GatewayState>) -> Result<Jso
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<GatewayState>,
-    Path(tenant): Path<String>,
+    ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     let message = pb::GetTenantRequest { slug: tenant };
     let tenant = state

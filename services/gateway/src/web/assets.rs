@@ -2,7 +2,7 @@
 //! Content-Security-Policy forbids inline styles).
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use synergies_platform::context::anonymous_request;
 use synergies_proto::identity::v1 as pb;
@@ -37,7 +37,8 @@ pub async fn serve(Path(file): Path<String>) -> Response {
             *body,
         )
             .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+        // The one error shape, in the caller's language, as for any unknown address.
+        None => crate::error::not_found().await.into_response(),
     }
 }
 

@@ -10,7 +10,6 @@ use synergies_platform::context::anonymous_request;
 use synergies_platform::i18n::Language;
 use synergies_proto::identity::v1 as pb;
 
-use crate::browser_session::new_csrf_token;
 use crate::state::GatewayState;
 
 /// Cookie remembering the language a visitor chose with the toggle.
@@ -49,10 +48,8 @@ pub async fn web(State(state): State<GatewayState>, request: Request, next: Next
 async fn web_page(state: GatewayState, mut request: Request, next: Next) -> Response {
     let mut set_cookies = HeaderMap::new();
     let cookies = state.cookies;
-    if cookies.csrf_token(request.headers()).is_none() {
-        let token = new_csrf_token();
-        cookies.set_csrf(&mut set_cookies, &token);
-        add_request_cookie(&mut request, cookies.csrf_name(), &token);
+    for (name, value) in cookies.ensure_session(request.headers(), &mut set_cookies) {
+        add_request_cookie(&mut request, name, &value);
     }
     if let Some(language) = chosen_language(request.uri()) {
         let line = format!(

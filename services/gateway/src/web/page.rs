@@ -298,11 +298,7 @@ impl FromRequestParts<GatewayState> for Page {
             .find(|(name, _)| *name == "tenant")
             .map(|(_, value)| value.to_owned())
             .unwrap_or_default();
-        let csrf = state
-            .cookies
-            .csrf_token(&parts.headers)
-            .unwrap_or_default()
-            .to_owned();
+        let csrf = state.cookies.csrf_for(&parts.headers).unwrap_or_default();
         let tenant = match tenant_view(state, &slug).await {
             Ok(tenant) => tenant,
             Err(error) => {

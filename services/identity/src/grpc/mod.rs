@@ -31,15 +31,11 @@ pub struct IdentityApi {
     keys: Arc<KeyRing>,
     verifier: Verifier,
     operator_token: Secret,
-    /// Failed sign-ins per account: a password guesser is slowed down on each account...
-    account_failures: Throttle,
-    /// ...and per client address: or across accounts.
-    address_failures: Throttle,
+    /// Failed sign-ins, per (account, client) and per client, in the database.
+    throttle: Throttle,
     /// Where `Idempotency-Key`s of sign-ups are kept.
     database: synergies_platform::db::Database,
 }
-
-const THROTTLE_WINDOW: std::time::Duration = std::time::Duration::from_mins(15);
 
 impl IdentityApi {
     pub fn new(
@@ -56,8 +52,7 @@ impl IdentityApi {
             keys,
             verifier,
             operator_token,
-            account_failures: Throttle::new(5, THROTTLE_WINDOW),
-            address_failures: Throttle::new(30, THROTTLE_WINDOW),
+            throttle: Throttle::new(database.clone()),
             database,
         }
     }

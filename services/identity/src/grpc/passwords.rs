@@ -8,9 +8,9 @@ use synergies_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::IdentityApi;
-use crate::domain::{self};
+use crate::domain::{self, Tenant};
 use crate::error::IdentityError;
-use crate::store::{TokenPurpose, UserToken};
+use crate::store::{Credentials, TokenPurpose, UserToken};
 
 /// How long the link in a password reset e-mail works.
 const PASSWORD_RESET_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
@@ -28,34 +28,47 @@ pub(super) async fn request_password_reset(
             .tenant(&request.tenant)
             .await?
             .ok_or(IdentityError::TenantNotFound)?;
-        let (token, token_hash) = domain::new_refresh_token();
-        let expires_at = synergies_platform::time::now() + PASSWORD_RESET_TTL;
-        let user = &credentials.user;
-        let reset = UserToken {
-            token_hash,
-            user_id: user.id,
-            purpose: TokenPurpose::ResetPassword,
-            expires_at,
-        };
-        let event = PasswordResetRequested {
-            user_id: user.id.to_string(),
-            email: user.email.clone(),
-            display_name: user.display_name.clone(),
-            reset_token: token,
-            expires_at: Some(timestamp(expires_at)),
-            language: credentials.language.clone(),
-            tenant_display_name: tenant.display_name,
-        };
-        let event = OutboxEvent::new(&synergies_platform::events::envelope(
-            &tenant.slug,
-            crate::PRODUCER,
-            &event,
-        ));
-        api.store.add_user_token(&reset, &event).await?;
-        api.relay.wake();
-        tracing::info!(user_id = %user.id, "password reset requested");
+        send_reset_link(api, &credentials, &tenant, false).await?;
+        tracing::info!(user_id = %credentials.user.id, "password reset requested");
     }
     Ok(Response::new(pb::RequestPasswordResetResponse {}))
+}
+
+/// Stores a reset token for `credentials`' user and the event that e-mails its link — in the
+/// user's language; `after_sign_up_attempt` when someone tried to sign up with the address.
+pub(super) async fn send_reset_link(
+    api: &IdentityApi,
+    credentials: &Credentials,
+    tenant: &Tenant,
+    after_sign_up_attempt: bool,
+) -> Result<(), IdentityError> {
+    let (token, token_hash) = domain::new_refresh_token();
+    let expires_at = synergies_platform::time::now() + PASSWORD_RESET_TTL;
+    let user = &credentials.user;
+    let reset = UserToken {
+        token_hash,
+        user_id: user.id,
+        purpose: TokenPurpose::ResetPassword,
+        expires_at,
+    };
+    let event = PasswordResetRequested {
+        user_id: user.id.to_string(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        reset_token: token,
+        expires_at: Some(timestamp(expires_at)),
+        language: credentials.language.clone(),
+        tenant_display_name: tenant.display_name.clone(),
+        after_sign_up_attempt,
+    };
+    let event = OutboxEvent::new(&synergies_platform::events::envelope(
+        &tenant.slug,
+        crate::PRODUCER,
+        &event,
+    ));
+    api.store.add_user_token(&reset, &event).await?;
+    api.relay.wake();
+    Ok(())
 }
 
 pub(super) async fn reset_password(

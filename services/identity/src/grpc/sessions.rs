@@ -10,7 +10,7 @@ use super::IdentityApi;
 use crate::domain::{self, User};
 use crate::error::IdentityError;
 use crate::store::{RefreshToken, Rotation};
-use crate::throttle::minutes;
+use crate::throttle;
 
 /// How long a session lasts without being used.
 const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
@@ -21,19 +21,15 @@ pub(super) async fn login(
 ) -> Result<Response<pb::LoginResponse>, Status> {
     let request = request.into_inner();
     let email = request.email.trim().to_lowercase();
-    // The same answer for a locked account whether or not it exists: no enumeration.
-    let account = format!("{}:{email}", request.tenant);
-    let address = format!("address:{}", request.client_address);
-    for throttle_check in [
-        api.account_failures.check(&account),
-        api.address_failures.check(&address),
-    ] {
-        if let Err(wait) = throttle_check {
-            tracing::warn!(client_address = %request.client_address, "sign-in throttled");
-            return Err(IdentityError::Throttled {
-                minutes: minutes(wait),
-            }
-            .into());
+    // Only the gateway states the client (behind trusted proxies, from `X-Forwarded-For`).
+    let client = request.client_address.as_str();
+    let account = throttle::account_from_client(&request.tenant, &email, client);
+    let address = throttle::client(client);
+    // The same answer for a throttled account whether or not it exists: no enumeration.
+    for key in [&account, &address] {
+        if let Err(wait) = api.throttle.check(key).await? {
+            tracing::warn!(client_address = %client, "sign-in throttled");
+            return Err(IdentityError::Throttled { wait }.into());
         }
     }
     let credentials = api.store.credentials(&request.tenant, &email).await?;
@@ -47,12 +43,18 @@ pub(super) async fn login(
         false
     };
     let Some(credentials) = credentials.filter(|_| verified) else {
-        api.account_failures.record_failure(&account);
-        api.address_failures.record_failure(&address);
-        tracing::info!(client_address = %request.client_address, "sign-in refused");
+        api.throttle
+            .record_failure(&account, &throttle::ACCOUNT_FROM_CLIENT)
+            .await?;
+        api.throttle
+            .record_failure(&address, &throttle::CLIENT)
+            .await?;
+        tracing::info!(client_address = %client, "sign-in refused");
         return Err(IdentityError::BadCredentials.into());
     };
-    api.account_failures.reset(&account);
+    // Only this pair's failures: a guesser who owns one account does not clear their
+    // address's count by signing in to it.
+    api.throttle.reset(&account).await?;
     if !credentials.email_verified {
         return Err(IdentityError::EmailNotVerified.into());
     }
@@ -119,24 +121,23 @@ pub(super) async fn operator_login(
     if expected.is_empty() {
         return Err(IdentityError::OperatorDisabled.into());
     }
-    // Guessing the secret is throttled per address, as members' passwords are.
-    let address = format!("operator-address:{}", request.get_ref().client_address);
-    if let Err(wait) = api.address_failures.check(&address) {
+    // Guessing the secret is throttled per client, as members' passwords are.
+    let address = throttle::operator_from_client(&request.get_ref().client_address);
+    if let Err(wait) = api.throttle.check(&address).await? {
         tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in throttled");
-        return Err(IdentityError::Throttled {
-            minutes: minutes(wait),
-        }
-        .into());
+        return Err(IdentityError::Throttled { wait }.into());
     }
     if !constant_time_eq(
         request.get_ref().operator_token.as_bytes(),
         expected.as_bytes(),
     ) {
-        api.address_failures.record_failure(&address);
+        api.throttle
+            .record_failure(&address, &throttle::OPERATOR_FROM_CLIENT)
+            .await?;
         tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in refused");
         return Err(IdentityError::BadOperatorSecret.into());
     }
-    api.address_failures.reset(&address);
+    api.throttle.reset(&address).await?;
     let claims = Claims::new(
         "operator".into(),
         String::new(),

@@ -110,7 +110,8 @@ pub(super) async fn sign_up(
         crate::PRODUCER,
         &event,
     ));
-    api.store
+    let stored = api
+        .store
         .sign_up(&SignUp {
             organisation: &organisation,
             joins_diagnosed,
@@ -121,9 +122,24 @@ pub(super) async fn sign_up(
             verification: &verification,
             event: &event,
         })
-        .await?;
-    api.relay.wake();
-    tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, joins_diagnosed, "organisation signed up, awaiting approval");
+        .await;
+    match stored {
+        Ok(()) => {
+            api.relay.wake();
+            tracing::info!(organisation_id = %organisation.id, tenant = %tenant.slug, joins_diagnosed, "organisation signed up, awaiting approval");
+        }
+        // The address has an account already. Saying so would tell anyone which addresses
+        // are registered: the answer is the one a new address gets (nothing was stored), and
+        // the address's owner is told by e-mail instead. Every other check (the SIRET above
+        // all) came first, so the answer differs from a new address's in nothing.
+        Err(IdentityError::EmailTaken) => {
+            if let Some(existing) = api.store.credentials(&tenant.slug, &user.email).await? {
+                super::passwords::send_reset_link(api, &existing, &tenant, true).await?;
+            }
+            tracing::info!(tenant = %tenant.slug, "sign-up with an address that has an account: its owner is told");
+        }
+        Err(other) => return Err(other.into()),
+    }
     Ok(Response::new(pb::SignUpResponse {
         organisation: Some(organisation_message(organisation)),
         user: Some(user_message(user)),

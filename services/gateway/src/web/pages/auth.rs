@@ -1,10 +1,9 @@
 //! Signing in and out, and the forgotten-password journey.
 
-use std::net::SocketAddr;
-
+use crate::client_address::ClientAddress;
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -96,7 +95,7 @@ async fn landing(state: &GatewayState, page: &Page, access_token: &str, next: &s
 pub async fn sign_in(
     page: Page,
     State(state): State<GatewayState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -107,7 +106,7 @@ pub async fn sign_in(
         tenant: page.tenant.slug.clone(),
         email: form.email.clone(),
         password: form.password,
-        client_address: client.ip().to_string(),
+        client_address: client,
     };
     let answer = state
         .identity

@@ -1,11 +1,10 @@
 //! The platform operator: signing in with the operator secret, and the e-mails the platform
 //! wrote (the all-in-one mode keeps them here when no SMTP server is configured).
 
-use std::net::SocketAddr;
-
+use crate::client_address::ClientAddress;
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -56,11 +55,7 @@ pub async fn sign_in_form(
     render(&SignIn {
         lang: language(&headers),
         error: None,
-        csrf: state
-            .cookies
-            .csrf_token(&headers)
-            .unwrap_or_default()
-            .to_owned(),
+        csrf: state.cookies.csrf_for(&headers).unwrap_or_default(),
         tenant: query.tenant,
     })
 }
@@ -75,16 +70,12 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<GatewayState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
     let lang = language(&headers);
-    let csrf = state
-        .cookies
-        .csrf_token(&headers)
-        .unwrap_or_default()
-        .to_owned();
+    let csrf = state.cookies.csrf_for(&headers).unwrap_or_default();
     let refuse = |error: &ApiError| {
         let mut response = render(&SignIn {
             lang,
@@ -104,7 +95,7 @@ pub async fn sign_in(
     }
     let message = pb::OperatorLoginRequest {
         operator_token: form.operator_token.clone(),
-        client_address: client.ip().to_string(),
+        client_address: client,
     };
     match state
         .identity
