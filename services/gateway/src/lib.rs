@@ -10,6 +10,7 @@ pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod live;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
@@ -223,6 +224,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         )
         .route("/api/v1/inbox", get(api::inbox::list))
         .route("/api/v1/inbox/unread-count", get(api::inbox::unread_count))
+        .route("/api/v1/inbox/stream", get(api::inbox_stream::stream))
         .route("/api/v1/inbox/read-all", post(api::inbox::read_all))
         .route("/api/v1/inbox/{id}/read", post(api::inbox::mark_read))
         .route(
@@ -279,13 +281,19 @@ async fn forward_idempotency_key(
 }
 
 /// Serves the gateway on `listener` until `shutdown`, letting in-flight requests finish.
+/// `live` is the bus new inbox items are pushed on (see [`live`]); without it, inbox streams
+/// send only what they read at connection.
 pub async fn run(
     config: &PlatformConfig,
     downstream: &Downstream,
+    live: Option<std::sync::Arc<dyn synergies_platform::bus::EventBus>>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut state = GatewayState::connect(downstream)?;
+    if let Some(bus) = live {
+        state.live.listen(bus, shutdown.clone());
+    }
     state.cookies.secure = config.gateway.secure_cookies;
     state.default_tenant = Some(config.gateway.default_tenant.clone()).filter(|t| !t.is_empty());
     let app = router(state, config.gateway.body_limit_bytes);

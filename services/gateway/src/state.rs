@@ -63,6 +63,8 @@ pub struct GatewayState {
     pub cookies: CookiePolicy,
     /// Territory the root page leads to.
     pub default_tenant: Option<String>,
+    /// New inbox items pushed live, for the inbox streams of this replica.
+    pub live: crate::live::LiveInbox,
 }
 
 impl GatewayState {
@@ -105,6 +107,7 @@ impl GatewayState {
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),
             cookies: CookiePolicy::default(),
             default_tenant: None,
+            live: crate::live::LiveInbox::default(),
         })
     }
 }

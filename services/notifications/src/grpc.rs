@@ -240,22 +240,38 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         request: Request<pb::UnsubscribeByTokenRequest>,
     ) -> Result<Response<pb::UnsubscribeByTokenResponse>, Status> {
         let request = request.into_inner();
-        let Some((user_id, Scope::Unsubscribe(category))) =
-            self.signer.verify(&request.tenant, &request.token)
-        else {
-            return Err(NotificationsError::from(invalid_link()).into());
+        let (user_id, stopped, what) = match self.signer.verify(&request.tenant, &request.token) {
+            Some((user_id, Scope::Unsubscribe(category))) => {
+                (user_id, vec![category], category.as_str())
+            }
+            // A digest's link stops the digest: every category it groups.
+            Some((user_id, Scope::Digest(frequency))) => {
+                let set = self
+                    .preferences
+                    .set_preferences(&request.tenant, user_id)
+                    .await?;
+                let grouped = Preferences::from_set(&set)
+                    .0
+                    .into_iter()
+                    .filter(|(_, f)| *f == frequency)
+                    .map(|(c, _)| c)
+                    .collect();
+                (user_id, grouped, frequency.as_str())
+            }
+            _ => return Err(NotificationsError::from(invalid_link()).into()),
         };
+        let choices: Vec<_> = stopped.iter().map(|c| (*c, Frequency::Never)).collect();
         self.preferences
             .choose(
                 &request.tenant,
                 user_id,
-                &[(category, Frequency::Never)],
+                &choices,
                 synergies_platform::time::now(),
             )
             .await?;
-        tracing::info!(%user_id, %category, "unsubscribed by one click");
+        tracing::info!(%user_id, what, "unsubscribed by one click");
         Ok(Response::new(pb::UnsubscribeByTokenResponse {
-            category: category.as_str().to_owned(),
+            category: what.to_owned(),
         }))
     }
 
@@ -296,7 +312,7 @@ fn reader<'a>(tenant: &'a str, member: &synergies_platform::context::Member) -> 
     }
 }
 
-fn item_message(item: InboxItem) -> pb::InboxItem {
+pub(crate) fn item_message(item: InboxItem) -> pb::InboxItem {
     let (subject_kind, subject_id) = item.subject.parts();
     pb::InboxItem {
         id: item.id.to_string(),

@@ -5,6 +5,7 @@ pub mod delivery_preferences;
 pub mod exchanges;
 pub mod flows;
 pub mod inbox;
+pub mod inbox_stream;
 pub mod listings;
 pub mod mail;
 pub mod me;
