@@ -25,17 +25,23 @@ async fn reminders_of(client: &Client, member: &Member) -> Vec<Value> {
         .collect()
 }
 
-/// Waits until the member has a reminder of `kind`; answers all their reminders.
-async fn wait_for_reminder(client: &Client, member: &Member, kind: &str) -> Vec<Value> {
-    let what = format!("a {kind} reminder");
-    synergies_platform::testing::eventually(&what, Duration::from_secs(30), || async {
-        let reminders = reminders_of(client, member).await;
-        reminders
-            .iter()
-            .any(|r| r["kind"] == kind)
-            .then_some(reminders)
-    })
-    .await
+/// Waits until the member has a reminder of `kind`; answers all their reminders. A timeout
+/// shows the platform's log.
+async fn wait_for_reminder(platform: &Platform, member: &Member, kind: &str) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        ticks.tick().await;
+        let reminders = reminders_of(&platform.client, member).await;
+        if reminders.iter().any(|r| r["kind"] == kind) {
+            return reminders;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {kind} reminder: {reminders:#?}\n{}",
+            platform.all_logs()
+        );
+    }
 }
 
 fn kinds(reminders: &[Value]) -> Vec<String> {
@@ -111,9 +117,9 @@ async fn each_reminder_reaches_the_right_member_once_across_a_restart() {
     assert_eq!(status, 200);
 
     // The giver is to answer the taker's message and owns the listing that ends soon.
-    wait_for_reminder(&client, &giver, "reminder.listing_expiring").await;
+    wait_for_reminder(&platform, &giver, "reminder.listing_expiring").await;
     let giver_reminders =
-        wait_for_reminder(&client, &giver, "reminder.conversation_unanswered").await;
+        wait_for_reminder(&platform, &giver, "reminder.conversation_unanswered").await;
     let unanswered = giver_reminders
         .iter()
         .find(|r| r["kind"] == "reminder.conversation_unanswered")
@@ -130,7 +136,7 @@ async fn each_reminder_reaches_the_right_member_once_across_a_restart() {
     assert_eq!(expiring["listing_id"], ids[1].as_str(), "{expiring}");
     // The taker, for whom the listing is reserved, is to confirm the exchange.
     let taker_reminders =
-        wait_for_reminder(&client, &taker, "reminder.reservation_unconfirmed").await;
+        wait_for_reminder(&platform, &taker, "reminder.reservation_unconfirmed").await;
     assert!(
         taker_reminders[0]["title"]
             .as_str()
@@ -147,7 +153,7 @@ async fn each_reminder_reaches_the_right_member_once_across_a_restart() {
         .await;
     assert_eq!(status, 201);
     let taker_reminders =
-        wait_for_reminder(&client, &taker, "reminder.conversation_unanswered").await;
+        wait_for_reminder(&platform, &taker, "reminder.conversation_unanswered").await;
     assert_eq!(
         kinds(&taker_reminders),
         [
