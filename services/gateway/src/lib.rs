@@ -225,6 +225,14 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/inbox", get(api::inbox::list))
         .route("/api/v1/inbox/unread-count", get(api::inbox::unread_count))
         .route("/api/v1/inbox/stream", get(api::inbox_stream::stream))
+        .route(
+            "/api/v1/saved-searches",
+            get(api::saved_searches::list).post(api::saved_searches::create),
+        )
+        .route(
+            "/api/v1/saved-searches/{id}",
+            axum::routing::delete(api::saved_searches::delete),
+        )
         .route("/api/v1/inbox/read-all", post(api::inbox::read_all))
         .route("/api/v1/inbox/{id}/read", post(api::inbox::mark_read))
         .route(

@@ -14,6 +14,7 @@ pub mod names;
 pub mod preferences;
 pub mod reminder_store;
 pub mod reminders;
+pub mod saved_search;
 pub mod schedule;
 pub mod sender;
 pub mod store;
@@ -58,6 +59,9 @@ pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names"
 pub const REMINDER_LISTINGS_CONSUMER: &str = "notifications-reminder-listings";
 pub const REMINDER_CONVERSATIONS_CONSUMER: &str = "notifications-reminder-conversations";
 pub const REMINDER_EXCHANGES_CONSUMER: &str = "notifications-reminder-exchanges";
+
+/// Durable consumer checking publications against saved searches.
+pub const SAVED_SEARCHES_CONSUMER: &str = "notifications-saved-searches";
 
 /// The key the e-mails' links are signed with.
 const UNSUBSCRIBE_KEY: &str = "e-mail-links";
@@ -171,6 +175,21 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         sender: sender_waker.clone(),
         crash_after: env.config.notifications.crash_after_digests,
     };
+    let saved_searches = saved_search::saved_search_store(&database);
+    let alerts_task = env.spawn_consumer(
+        SAVED_SEARCHES_CONSUMER,
+        <events::ListingPublished as synergies_platform::events::Event>::TYPE,
+        Arc::new(saved_search::SavedSearchAlerts {
+            searches: Arc::clone(&saved_searches),
+            inbox: handler::InboxHandler::new(
+                Arc::clone(&store),
+                SAVED_SEARCHES_CONSUMER,
+                |_, _| Ok(Vec::new()),
+                immediate.clone(),
+            )
+            .with_live(Arc::clone(&env.bus)),
+        }),
+    );
     let reminder_store = reminder_store::reminder_store(&database);
     let reminders = reminders::Reminders {
         store: Arc::clone(&reminder_store),
@@ -232,6 +251,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             names,
             store::preferences_store(&database),
             signer,
+            saved_searches,
         ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
@@ -247,6 +267,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     erasures_task.await?;
     names_task.await?;
     digests_task.await?;
+    alerts_task.await?;
     for task in watcher_tasks {
         task.await?;
     }

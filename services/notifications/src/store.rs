@@ -383,6 +383,7 @@ macro_rules! inbox_store {
                 sqlx::query("DELETE FROM inbox_reads WHERE reader_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM delivery_preferences WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recipients WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM saved_searches WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM outgoing_mail WHERE recipient = $1").bind(email).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)

@@ -18,6 +18,7 @@ mod matching_replicas;
 mod offer_reaches_requester;
 mod reminders;
 mod rgpd;
+mod saved_searches;
 mod sessions;
 mod synergies;
 mod tenant_isolation;

@@ -11,6 +11,7 @@ pub mod mail;
 pub mod me;
 pub mod organisations;
 pub mod photos;
+pub mod saved_searches;
 pub mod session;
 pub mod synergies;
 pub mod tenants;
