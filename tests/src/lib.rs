@@ -308,6 +308,35 @@ impl Platform {
         }
     }
 
+    /// Starts a stopped process again, with some variables changed, and waits for it to exit
+    /// by itself (a fault injected by those variables): its exit status.
+    pub async fn run_until_exit(
+        &mut self,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> std::process::ExitStatus {
+        let process = self.processes.get_mut(name).expect("known process");
+        for (key, value) in env {
+            process.env.insert((*key).to_owned(), (*value).to_owned());
+        }
+        process.spawn();
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
+        let mut ticks = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            ticks.tick().await;
+            let child = process.child.as_mut().expect("just spawned");
+            if let Ok(Some(status)) = child.try_wait() {
+                process.child = None;
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} did not exit:\n{}",
+                std::fs::read_to_string(&process.log).unwrap_or_default()
+            );
+        }
+    }
+
     /// Split layout: starts one more replica of `service` (a process of its own, listening on
     /// another port, sharing its database schema and durable consumers) and waits until its
     /// gRPC health says it serves. Returns the replica's process name.

@@ -81,6 +81,36 @@ impl SmtpSink {
         })
         .await
     }
+
+    /// Every message received so far, decoded as [`Self::wait_for_mail_to`] answers them,
+    /// oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail").join("new");
+        let Ok(entries) = std::fs::read_dir(&new) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .collect();
+        // Maildir names start with the delivery time.
+        paths.sort();
+        paths.iter().filter_map(decode).collect()
+    }
+
+    /// Waits until `count` messages received meet `test`; answers them.
+    pub async fn wait_for_mails(
+        &self,
+        what: &str,
+        count: usize,
+        test: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
+        synergies_platform::testing::eventually(what, Duration::from_secs(30), || async {
+            let found: Vec<String> = self.mails().into_iter().filter(|m| test(m)).collect();
+            (found.len() >= count).then_some(found)
+        })
+        .await
+    }
 }
 
 /// The Python interpreter that has aiosmtpd: `tests/run.sh`'s virtual environment, or `python3`.

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod live;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
@@ -224,6 +225,15 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         )
         .route("/api/v1/inbox", get(api::inbox::list))
         .route("/api/v1/inbox/unread-count", get(api::inbox::unread_count))
+        .route("/api/v1/inbox/stream", get(api::inbox_stream::stream))
+        .route(
+            "/api/v1/saved-searches",
+            get(api::saved_searches::list).post(api::saved_searches::create),
+        )
+        .route(
+            "/api/v1/saved-searches/{id}",
+            axum::routing::delete(api::saved_searches::delete),
+        )
         .route("/api/v1/inbox/read-all", post(api::inbox::read_all))
         .route("/api/v1/inbox/{id}/read", post(api::inbox::mark_read))
         .route(
@@ -281,9 +291,12 @@ async fn forward_idempotency_key(
 }
 
 /// Serves the gateway on `listener` until `shutdown`, letting in-flight requests finish.
+/// `live` is the bus new inbox items are pushed on (see [`live`]); without it, inbox streams
+/// send only what they read at connection.
 pub async fn run(
     config: &PlatformConfig,
     downstream: &Downstream,
+    live: Option<std::sync::Arc<dyn synergies_platform::bus::EventBus>>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -292,6 +305,9 @@ pub async fn run(
         config.gateway.secure_cookies,
         config.gateway.csrf_secret.expose(),
     );
+    if let Some(bus) = live {
+        state.live.listen(bus, shutdown.clone());
+    }
     state.default_tenant = Some(config.gateway.default_tenant.clone()).filter(|t| !t.is_empty());
     state.trusted_proxies = std::sync::Arc::new(
         client_address::TrustedProxies::parse(&config.gateway.trusted_proxies)

@@ -65,6 +65,8 @@ pub struct GatewayState {
     pub default_tenant: Option<String>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
+    /// New inbox items pushed live, for the inbox streams of this replica.
+    pub live: crate::live::LiveInbox,
 }
 
 impl GatewayState {
@@ -108,6 +110,7 @@ impl GatewayState {
             cookies: CookiePolicy::default(),
             default_tenant: None,
             trusted_proxies: Arc::default(),
+            live: crate::live::LiveInbox::default(),
         })
     }
 }

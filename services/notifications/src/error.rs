@@ -6,6 +6,8 @@ pub enum NotificationsError {
     Invalid(#[from] FieldError),
     #[error("inbox item not found")]
     ItemNotFound,
+    #[error("saved search not found")]
+    SavedSearchNotFound,
     #[error("notifications storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -14,7 +16,7 @@ impl ServiceError for NotificationsError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(_) => ErrorCode::InvalidArgument,
-            Self::ItemNotFound => ErrorCode::NotFound,
+            Self::ItemNotFound | Self::SavedSearchNotFound => ErrorCode::NotFound,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
         }
     }
@@ -23,6 +25,7 @@ impl ServiceError for NotificationsError {
         match self {
             Self::Invalid(error) => error.in_french(),
             Self::ItemNotFound => "notification introuvable".to_owned(),
+            Self::SavedSearchNotFound => "recherche enregistrée introuvable".to_owned(),
             Self::Storage(_) => "erreur interne".to_owned(),
         }
     }
@@ -30,7 +33,7 @@ impl ServiceError for NotificationsError {
     fn field(&self) -> Option<&str> {
         match self {
             Self::Invalid(error) => Some(error.field),
-            Self::ItemNotFound | Self::Storage(_) => None,
+            Self::ItemNotFound | Self::SavedSearchNotFound | Self::Storage(_) => None,
         }
     }
 }

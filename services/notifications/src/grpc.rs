@@ -22,6 +22,7 @@ pub struct NotificationsApi {
     names: crate::names::OrganisationNames,
     preferences: Arc<dyn PreferencesStore>,
     signer: crate::unsubscribe::LinkSigner,
+    saved_searches: Arc<dyn crate::saved_search::SavedSearchStore>,
 }
 
 impl NotificationsApi {
@@ -32,6 +33,7 @@ impl NotificationsApi {
         names: crate::names::OrganisationNames,
         preferences: Arc<dyn PreferencesStore>,
         signer: crate::unsubscribe::LinkSigner,
+        saved_searches: Arc<dyn crate::saved_search::SavedSearchStore>,
     ) -> Self {
         Self {
             store,
@@ -40,6 +42,7 @@ impl NotificationsApi {
             names,
             preferences,
             signer,
+            saved_searches,
         }
     }
 }
@@ -240,23 +243,106 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         request: Request<pb::UnsubscribeByTokenRequest>,
     ) -> Result<Response<pb::UnsubscribeByTokenResponse>, Status> {
         let request = request.into_inner();
-        let Some((user_id, Scope::Unsubscribe(category))) =
-            self.signer.verify(&request.tenant, &request.token)
-        else {
-            return Err(NotificationsError::from(invalid_link()).into());
+        let (user_id, stopped, what) = match self.signer.verify(&request.tenant, &request.token) {
+            Some((user_id, Scope::Unsubscribe(category))) => {
+                (user_id, vec![category], category.as_str())
+            }
+            // A digest's link stops the digest: every category it groups.
+            Some((user_id, Scope::Digest(frequency))) => {
+                let set = self
+                    .preferences
+                    .set_preferences(&request.tenant, user_id)
+                    .await?;
+                let grouped = Preferences::from_set(&set)
+                    .0
+                    .into_iter()
+                    .filter(|(_, f)| *f == frequency)
+                    .map(|(c, _)| c)
+                    .collect();
+                (user_id, grouped, frequency.as_str())
+            }
+            _ => return Err(NotificationsError::from(invalid_link()).into()),
         };
+        let choices: Vec<_> = stopped.iter().map(|c| (*c, Frequency::Never)).collect();
         self.preferences
             .choose(
                 &request.tenant,
                 user_id,
-                &[(category, Frequency::Never)],
+                &choices,
                 synergies_platform::time::now(),
             )
             .await?;
-        tracing::info!(%user_id, %category, "unsubscribed by one click");
+        tracing::info!(%user_id, what, "unsubscribed by one click");
         Ok(Response::new(pb::UnsubscribeByTokenResponse {
-            category: category.as_str().to_owned(),
+            category: what.to_owned(),
         }))
+    }
+
+    async fn create_saved_search(
+        &self,
+        request: Request<pb::CreateSavedSearchRequest>,
+    ) -> Result<Response<pb::SavedSearch>, Status> {
+        // Each member keeps their own searches, as they read their own inbox.
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let request = request.into_inner();
+        let search = crate::saved_search::SavedSearch {
+            id: uuid::Uuid::now_v7(),
+            tenant: caller.tenant.clone(),
+            user_id: member.user_id,
+            organisation_id: member.organisation_id,
+            text: request.text.trim().to_owned(),
+            kind: request.kind.trim().to_owned(),
+            category: request.category.trim().trim_end_matches('/').to_owned(),
+            created_at: synergies_platform::time::now(),
+        };
+        validate_search(&search)?;
+        let kept = self
+            .saved_searches
+            .of_user(&caller.tenant, member.user_id)
+            .await?;
+        if kept.len() >= crate::saved_search::MAX_PER_MEMBER {
+            return Err(NotificationsError::from(FieldError::new(
+                "text",
+                "50 saved searches at most: delete one first",
+                "50 recherches enregistrées au plus : supprimez-en une d'abord",
+            ))
+            .into());
+        }
+        self.saved_searches.save(&search).await?;
+        Ok(Response::new(search_message(search)))
+    }
+
+    async fn list_saved_searches(
+        &self,
+        request: Request<pb::ListSavedSearchesRequest>,
+    ) -> Result<Response<pb::ListSavedSearchesResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let searches = self
+            .saved_searches
+            .of_user(&caller.tenant, member.user_id)
+            .await?;
+        Ok(Response::new(pb::ListSavedSearchesResponse {
+            saved_searches: searches.into_iter().map(search_message).collect(),
+        }))
+    }
+
+    async fn delete_saved_search(
+        &self,
+        request: Request<pb::DeleteSavedSearchRequest>,
+    ) -> Result<Response<pb::DeleteSavedSearchResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        let id = validate::uuid("id", &request.get_ref().id).map_err(NotificationsError::from)?;
+        if !self
+            .saved_searches
+            .delete(&caller.tenant, member.user_id, id)
+            .await?
+        {
+            return Err(NotificationsError::SavedSearchNotFound.into());
+        }
+        Ok(Response::new(pb::DeleteSavedSearchResponse {}))
     }
 
     async fn list_outgoing_mail(
@@ -296,7 +382,7 @@ fn reader<'a>(tenant: &'a str, member: &synergies_platform::context::Member) -> 
     }
 }
 
-fn item_message(item: InboxItem) -> pb::InboxItem {
+pub(crate) fn item_message(item: InboxItem) -> pb::InboxItem {
     let (subject_kind, subject_id) = item.subject.parts();
     pb::InboxItem {
         id: item.id.to_string(),
@@ -329,5 +415,46 @@ fn preferences_message(preferences: &Preferences) -> pb::DeliveryPreferences {
                 frequency: frequency.as_str().to_owned(),
             })
             .collect(),
+    }
+}
+
+/// A saved search names something to look for, within bounds.
+fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), NotificationsError> {
+    if !["", "offer", "request"].contains(&search.kind.as_str()) {
+        return Err(
+            FieldError::new("kind", "offer, request or empty", "offer, request ou vide").into(),
+        );
+    }
+    if search.text.chars().count() > 200 {
+        return Err(
+            FieldError::new("text", "200 characters at most", "200 caractères au plus").into(),
+        );
+    }
+    if search.category.chars().count() > 100 {
+        return Err(FieldError::new(
+            "category",
+            "100 characters at most",
+            "100 caractères au plus",
+        )
+        .into());
+    }
+    if search.text.is_empty() && search.kind.is_empty() && search.category.is_empty() {
+        return Err(FieldError::new(
+            "text",
+            "give words, a kind or a category to look for",
+            "indiquez des mots, un type ou une catégorie à rechercher",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn search_message(search: crate::saved_search::SavedSearch) -> pb::SavedSearch {
+    pb::SavedSearch {
+        id: search.id.to_string(),
+        text: search.text,
+        kind: search.kind,
+        category: search.category,
+        created_at: Some(timestamp(search.created_at)),
     }
 }

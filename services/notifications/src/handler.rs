@@ -44,6 +44,8 @@ pub struct InboxHandler {
     consumer: &'static str,
     items: InboxItems,
     mail: ImmediateMail,
+    /// Where new items are pushed live to the gateways (none in unit tests).
+    live: Option<Arc<dyn synergies_platform::bus::EventBus>>,
 }
 
 /// What writing immediate e-mails needs.
@@ -69,6 +71,36 @@ impl InboxHandler {
             consumer,
             items,
             mail,
+            live: None,
+        }
+    }
+
+    /// Pushes the items it stores to the gateways' live streams through `bus`.
+    #[must_use]
+    pub fn with_live(mut self, bus: Arc<dyn synergies_platform::bus::EventBus>) -> Self {
+        self.live = Some(bus);
+        self
+    }
+
+    /// At most once and best effort: a member who misses a push sees the item on their next
+    /// page, or when their stream resumes (`Last-Event-ID`) from the database.
+    async fn push_live(&self, items: &[InboxItem]) {
+        use prost::Message;
+        let Some(bus) = &self.live else { return };
+        for item in items {
+            let message = synergies_proto::notifications::v1::LiveInboxItem {
+                tenant: item.tenant.clone(),
+                recipient_id: item.user_id.to_string(),
+                for_organisation: item.for_organisation,
+                item: Some(crate::grpc::item_message(item.clone())),
+            };
+            let subject = format!("{}.inbox", item.tenant);
+            if let Err(error) = bus
+                .publish_live(&subject, message.encode_to_vec().into())
+                .await
+            {
+                tracing::warn!(%error, item_id = %item.id, "live push failed");
+            }
         }
     }
 
@@ -77,7 +109,7 @@ impl InboxHandler {
     async fn immediate_mails(
         &self,
         items: &[InboxItem],
-    ) -> Result<Vec<crate::mail::Mail>, crate::error::NotificationsError> {
+    ) -> Result<Vec<(crate::mail::Mail, (Uuid, Uuid))>, crate::error::NotificationsError> {
         use crate::preferences::{Category, Frequency, Preferences};
         let mut mails = Vec::new();
         for item in items.iter().filter(|item| !item.for_organisation) {
@@ -112,12 +144,9 @@ impl InboxHandler {
                     token(crate::unsubscribe::Scope::Unsubscribe(category))
                 ),
             };
-            mails.push(crate::item_mail::item_mail(
-                item,
-                &address,
-                &language,
-                &tenant_url,
-                &links,
+            mails.push((
+                crate::item_mail::item_mail(item, &address, &language, &tenant_url, &links),
+                (item.user_id, item.id),
             ));
         }
         Ok(mails)
@@ -134,37 +163,50 @@ impl EventHandler for InboxHandler {
             .map_err(handler_error)?;
         let items = (self.items)(envelope, &names)?;
         let event_id = events::event_id(envelope)?;
-        let delivered = self
-            .store
-            .deliver(self.consumer, event_id, &items)
+        self.store_and_tell(&envelope.tenant, &envelope.event_type, event_id, &items)
             .await
-            .map_err(handler_error)?;
+            .map(|_| ())
+            .map_err(handler_error)
+    }
+}
+
+impl InboxHandler {
+    /// Stores `items`, caused by `event_id`, unless this handler's consumer already did; then
+    /// pushes them live and queues the e-mails of the members who want them at once.
+    /// `true`: stored now.
+    pub async fn store_and_tell(
+        &self,
+        tenant: &str,
+        event_type: &str,
+        event_id: Uuid,
+        items: &[InboxItem],
+    ) -> Result<bool, crate::error::NotificationsError> {
+        let delivered = self.store.deliver(self.consumer, event_id, items).await?;
         if delivered {
-            tracing::info!(event_type = %envelope.event_type, items = items.len(), "inbox items stored");
+            tracing::info!(event_type, items = items.len(), "inbox items stored");
         } else {
-            tracing::info!(event_type = %envelope.event_type, "event already handled, skipped");
+            tracing::info!(event_type, "event already handled, skipped");
         }
         // Written on every delivery (once per recipient and event): a crash after the items
         // were stored still sends their e-mails when the event comes again. The items read back
         // are the stored ones, so links open the item the member sees.
         if !items.is_empty() {
-            let stored = self
-                .store
-                .items_of_event(&envelope.tenant, event_id)
-                .await
-                .map_err(handler_error)?;
-            let mails = self.immediate_mails(&stored).await.map_err(handler_error)?;
+            let stored = self.store.items_of_event(tenant, event_id).await?;
+            if delivered {
+                self.push_live(&stored).await;
+            }
+            let (mails, told): (Vec<_>, Vec<_>) =
+                self.immediate_mails(&stored).await?.into_iter().unzip();
             if !mails.is_empty() {
                 self.mail
                     .mail
-                    .queue_item_mails(event_id, &envelope.tenant, &mails)
-                    .await
-                    .map_err(handler_error)?;
+                    .queue_item_mails(event_id, tenant, &mails, &told)
+                    .await?;
                 self.mail.sender.0.notify_one();
-                tracing::info!(event_type = %envelope.event_type, mails = mails.len(), "immediate e-mails queued");
+                tracing::info!(event_type, mails = mails.len(), "immediate e-mails queued");
             }
         }
-        Ok(())
+        Ok(delivered)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::mail::Mail;
 use crate::store::InboxItem;
 
 /// Escapes text for HTML.
-fn escaped(text: &str) -> String {
+pub(crate) fn escaped(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -3,6 +3,8 @@
 //! Each reader has their own read state; items name the other organisation and say what they
 //! open (a conversation, a listing, a flow, a synergy).
 
+pub mod digest;
+pub mod digest_store;
 pub mod error;
 pub mod grpc;
 pub mod handler;
@@ -10,6 +12,10 @@ pub mod item_mail;
 pub mod mail;
 pub mod names;
 pub mod preferences;
+pub mod reminder_store;
+pub mod reminders;
+pub mod saved_search;
+pub mod schedule;
 pub mod sender;
 pub mod store;
 pub mod unsubscribe;
@@ -49,6 +55,14 @@ pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
 /// decisions' mail one, so that neither replays the other's history).
 pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names";
 
+/// Durable consumers keeping what reminders watch, one per aggregate (in order per aggregate).
+pub const REMINDER_LISTINGS_CONSUMER: &str = "notifications-reminder-listings";
+pub const REMINDER_CONVERSATIONS_CONSUMER: &str = "notifications-reminder-conversations";
+pub const REMINDER_EXCHANGES_CONSUMER: &str = "notifications-reminder-exchanges";
+
+/// Durable consumer checking publications against saved searches.
+pub const SAVED_SEARCHES_CONSUMER: &str = "notifications-saved-searches";
+
 /// The key the e-mails' links are signed with.
 const UNSUBSCRIBE_KEY: &str = "e-mail-links";
 
@@ -71,7 +85,8 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     };
     let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
         let handler =
-            handler::InboxHandler::new(Arc::clone(&store), consumer, items, immediate.clone());
+            handler::InboxHandler::new(Arc::clone(&store), consumer, items, immediate.clone())
+                .with_live(Arc::clone(&env.bus));
         env.spawn_consumer(consumer, event_type, Arc::new(handler))
     };
     let inbox_tasks = [
@@ -147,6 +162,65 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
         handler::password_reset_mail,
     );
+    let digests = digest::Digests {
+        store: digest_store::digest_store(&database),
+        preferences: store::preferences_store(&database),
+        signer: signer.clone(),
+        public_url: env.config.notifications.public_url.clone(),
+        zones: schedule::TimeZones::parse(
+            &env.config.notifications.time_zone,
+            &env.config.notifications.tenant_time_zones,
+        )?,
+        clock: schedule::Clock::from_config(&env.config.notifications.clock_start)?,
+        sender: sender_waker.clone(),
+        crash_after: env.config.notifications.crash_after_digests,
+    };
+    let saved_searches = saved_search::saved_search_store(&database);
+    let alerts_task = env.spawn_consumer(
+        SAVED_SEARCHES_CONSUMER,
+        <events::ListingPublished as synergies_platform::events::Event>::TYPE,
+        Arc::new(saved_search::SavedSearchAlerts {
+            searches: Arc::clone(&saved_searches),
+            inbox: handler::InboxHandler::new(
+                Arc::clone(&store),
+                SAVED_SEARCHES_CONSUMER,
+                |_, _| Ok(Vec::new()),
+                immediate.clone(),
+            )
+            .with_live(Arc::clone(&env.bus)),
+        }),
+    );
+    let reminder_store = reminder_store::reminder_store(&database);
+    let reminders = reminders::Reminders {
+        store: Arc::clone(&reminder_store),
+        inbox: handler::InboxHandler::new(
+            Arc::clone(&store),
+            reminders::REMINDERS,
+            |_, _| Ok(Vec::new()),
+            immediate.clone(),
+        )
+        .with_live(Arc::clone(&env.bus)),
+    };
+    let watcher_tasks = [
+        (REMINDER_LISTINGS_CONSUMER, "listing"),
+        (REMINDER_CONVERSATIONS_CONSUMER, "conversation"),
+        (REMINDER_EXCHANGES_CONSUMER, "exchange"),
+    ]
+    .map(|(consumer, aggregate)| {
+        env.spawn_aggregate_consumer(
+            consumer,
+            aggregate,
+            Arc::new(reminders::ReminderWatcher::new(
+                Arc::clone(&reminder_store),
+                consumer,
+            )),
+        )
+    });
+    let digests_task = tokio::spawn(digests.run(
+        reminders,
+        std::time::Duration::from_secs(env.config.notifications.scheduler_interval_secs.max(1)),
+        env.shutdown.clone(),
+    ));
     let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
     let sender_task = if smtp_url.is_empty() {
         tracing::info!("no SMTP server configured: e-mails are kept for the operator");
@@ -177,6 +251,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             names,
             store::preferences_store(&database),
             signer,
+            saved_searches,
         ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
@@ -191,6 +266,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     invitations_task.await?;
     erasures_task.await?;
     names_task.await?;
+    digests_task.await?;
+    alerts_task.await?;
+    for task in watcher_tasks {
+        task.await?;
+    }
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

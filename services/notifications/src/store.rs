@@ -195,11 +195,13 @@ pub trait MailStore: Send + Sync {
     ) -> Result<bool, NotificationsError>;
     /// Stores e-mails about an event's inbox items: once per recipient, however often called
     /// (the inbox items are stored first; a crash in between writes them on redelivery).
+    /// `told` (reader, item) are the items these mails tell of: no digest repeats them.
     async fn queue_item_mails(
         &self,
         event_id: Uuid,
         tenant: &str,
         mails: &[Mail],
+        told: &[(Uuid, Uuid)],
     ) -> Result<(), NotificationsError>;
     /// Unsent mails whose next attempt is due, oldest first.
     async fn due_mail(
@@ -271,11 +273,11 @@ const COLUMNS: &str = "id, tenant, user_id, kind, title, body, listing_id, event
 const VISIBLE: &str = "i.tenant = $1 AND ((i.user_id = $2 AND NOT i.for_organisation) OR (i.user_id = $3 AND i.for_organisation))";
 
 /// Whether reader `$2` read item `i` (items stored read, or marked read by this reader).
-const IS_READ: &str =
+pub(crate) const IS_READ: &str =
     "(i.read OR EXISTS (SELECT 1 FROM inbox_reads r WHERE r.reader_id = $2 AND r.item_id = i.id))";
 
 /// An item as reader `$2` sees it, with the other organisation's name learned since.
-fn select_items() -> String {
+pub(crate) fn select_items() -> String {
     format!(
         "SELECT i.id, i.tenant, i.user_id, i.kind, i.title, i.body, i.listing_id, i.event_id, i.created_at,
                 i.title_en, i.body_en, i.for_organisation, i.subject_kind, i.subject_id, i.other_organisation_id,
@@ -288,7 +290,7 @@ fn select_items() -> String {
 macro_rules! inbox_store {
     ($store:ident, $database:ty) => {
         pub struct $store {
-            pool: sqlx::Pool<$database>,
+            pub(crate) pool: sqlx::Pool<$database>,
         }
 
         impl $store {
@@ -311,7 +313,7 @@ macro_rules! inbox_store {
                 Ok(())
             }
 
-            fn item_from(row: &<$database as sqlx::Database>::Row) -> Result<InboxItem, sqlx::Error> {
+            pub(crate) fn item_from(row: &<$database as sqlx::Database>::Row) -> Result<InboxItem, sqlx::Error> {
                 Ok(InboxItem {
                     id: row.try_get("id")?,
                     tenant: row.try_get("tenant")?,
@@ -381,6 +383,7 @@ macro_rules! inbox_store {
                 sqlx::query("DELETE FROM inbox_reads WHERE reader_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM delivery_preferences WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM recipients WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM saved_searches WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM outgoing_mail WHERE recipient = $1").bind(email).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -528,7 +531,7 @@ macro_rules! mail_store {
     ($store:ident, $database:ty) => {
         impl $store {
             /// One mail per recipient per event, however often it is written.
-            async fn insert_mails(tx: &mut <$database as sqlx::Database>::Connection, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<(), sqlx::Error> {
+            pub(crate) async fn insert_mails(tx: &mut <$database as sqlx::Database>::Connection, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<(), sqlx::Error> {
                 let now = synergies_platform::time::now();
                 for mail in mails {
                     sqlx::query(
@@ -576,9 +579,16 @@ macro_rules! mail_store {
                 Ok(true)
             }
 
-            async fn queue_item_mails(&self, event_id: Uuid, tenant: &str, mails: &[Mail]) -> Result<(), NotificationsError> {
+            async fn queue_item_mails(&self, event_id: Uuid, tenant: &str, mails: &[Mail], told: &[(Uuid, Uuid)]) -> Result<(), NotificationsError> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_mails(&mut *tx, event_id, tenant, mails).await?;
+                for (reader, item) in told {
+                    sqlx::query("INSERT INTO mailed_items (reader_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(reader)
+                        .bind(item)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::preferences::Category;
+use crate::preferences::{Category, Frequency};
 
 /// What a token allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub enum Scope {
     Unsubscribe(Category),
     /// Read and change every category.
     Settings,
+    /// Stop a digest (`daily` or `weekly`): every category sent in it is no longer e-mailed.
+    Digest(Frequency),
 }
 
 impl Scope {
@@ -25,12 +27,17 @@ impl Scope {
         match self {
             Self::Unsubscribe(category) => category.as_str(),
             Self::Settings => "settings",
+            Self::Digest(frequency) => frequency.as_str(),
         }
     }
 
     fn parse(value: &str) -> Option<Self> {
         if value == "settings" {
             Some(Self::Settings)
+        } else if let Some(frequency @ (Frequency::Daily | Frequency::Weekly)) =
+            Frequency::parse(value)
+        {
+            Some(Self::Digest(frequency))
         } else {
             Category::parse(value).map(Self::Unsubscribe)
         }
@@ -109,5 +116,12 @@ mod tests {
         let other_key = LinkSigner::new(b"another key".to_vec());
         assert_eq!(other_key.verify("dijon", &token), None);
         assert_eq!(signer.verify("dijon", "garbage"), None);
+        let digest = signer.token("dijon", user, Scope::Digest(Frequency::Daily));
+        assert_eq!(
+            signer.verify("dijon", &digest),
+            Some((user, Scope::Digest(Frequency::Daily)))
+        );
+        let immediate = digest.replace(".daily.", ".immediate.");
+        assert_eq!(signer.verify("dijon", &immediate), None);
     }
 }

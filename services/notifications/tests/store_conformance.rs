@@ -451,7 +451,7 @@ async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
     };
     for _ in 0..2 {
         f.mail
-            .queue_item_mails(event, "dijon", std::slice::from_ref(&mail))
+            .queue_item_mails(event, "dijon", std::slice::from_ref(&mail), &[])
             .await
             .unwrap();
     }

@@ -64,6 +64,19 @@ pub struct NotificationsConfig {
     pub from: String,
     /// Address of the web interface, for links in e-mails.
     pub public_url: String,
+    /// IANA time zone of the territories (digests go at 08:00 there), e.g. `Europe/Paris`.
+    pub time_zone: String,
+    /// Territories in another time zone: `slug=Zone` pairs separated by commas, e.g.
+    /// `reunion=Indian/Reunion`.
+    pub tenant_time_zones: String,
+    /// Seconds between two looks for digests and reminders that are due.
+    pub scheduler_interval_secs: u64,
+    /// Tests only: the scheduler's clock starts at this RFC 3339 instant (then runs at the real
+    /// pace) instead of now, so that 08:00 or a reminder's deadline need not be waited for.
+    pub clock_start: String,
+    /// Tests only (fault injection): the process aborts after writing this many digests in one
+    /// run, as a crash would; 0 never.
+    pub crash_after_digests: u32,
 }
 
 impl Default for NotificationsConfig {
@@ -72,6 +85,11 @@ impl Default for NotificationsConfig {
             smtp_url: Secret::default(),
             from: "Synergies <no-reply@synergies.localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            time_zone: "Europe/Paris".into(),
+            tenant_time_zones: String::new(),
+            scheduler_interval_secs: 60,
+            clock_start: String::new(),
+            crash_after_digests: 0,
         }
     }
 }

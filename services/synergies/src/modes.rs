@@ -286,10 +286,17 @@ async fn all_in_one(
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let gateway_shutdown = shutdown.clone();
+    let gateway_bus = Arc::clone(&bus);
     tasks.spawn(async move {
-        synergies_gateway::run(&gateway_config, &downstream, listener, gateway_shutdown)
-            .await
-            .context("gateway")
+        synergies_gateway::run(
+            &gateway_config,
+            &downstream,
+            Some(gateway_bus),
+            listener,
+            gateway_shutdown,
+        )
+        .await
+        .context("gateway")
     });
     println!("Synergies is running at http://{address}/");
     println!(
@@ -427,8 +434,11 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
     if service == Service::Gateway {
         let downstream = Downstream::from(&config.services);
         let gateway_shutdown = shutdown.clone();
+        // New inbox items reach each gateway replica over NATS (core subjects, not stored).
+        let live: Arc<dyn EventBus> = Arc::new(nats_bus(&config).await?);
         tasks.spawn(async move {
-            synergies_gateway::run(&config, &downstream, listener, gateway_shutdown).await
+            synergies_gateway::run(&config, &downstream, Some(live), listener, gateway_shutdown)
+                .await
         });
     } else {
         let bus: Arc<dyn EventBus> = Arc::new(nats_bus(&config).await?);

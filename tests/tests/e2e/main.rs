@@ -5,16 +5,20 @@
 
 mod data_files;
 mod demo;
+mod digests;
 mod exchanges;
 mod flows;
 mod inbox;
+mod inbox_stream;
 mod item_mails;
 mod joining_a_territory;
 mod listing_photos;
 mod listings_lifecycle;
 mod matching_replicas;
 mod offer_reaches_requester;
+mod reminders;
 mod rgpd;
+mod saved_searches;
 mod sessions;
 mod synergies;
 mod tenant_isolation;

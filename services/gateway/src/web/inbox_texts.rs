@@ -8,6 +8,7 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
         "Alertes de recherches enregistrées",
         "Saved search alerts",
     ),
+    ("inbox.category.daily", "Résumé quotidien", "Daily digest"),
     ("inbox.category.message", "Messages", "Messages"),
     (
         "inbox.category.moderation",
@@ -24,6 +25,11 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
         "inbox.category.synergy",
         "Synergies et offres qui répondent à vos demandes",
         "Synergies and offers that meet your requests",
+    ),
+    (
+        "inbox.category.weekly",
+        "Résumé hebdomadaire",
+        "Weekly digest",
     ),
     ("inbox.filter", "Afficher", "Show"),
     ("inbox.frequency.daily", "Résumé quotidien", "Daily digest"),

@@ -55,6 +55,8 @@ pub struct LocalBus {
     pool: SqlitePool,
     wake: Arc<Notify>,
     settings: BusSettings,
+    /// Live messages: a broadcast to the listeners of this process (nothing stored).
+    live: tokio::sync::broadcast::Sender<(String, bytes::Bytes)>,
 }
 
 impl LocalBus {
@@ -71,6 +73,7 @@ impl LocalBus {
             pool,
             wake: Arc::new(Notify::new()),
             settings,
+            live: tokio::sync::broadcast::channel(1024).0,
         };
         bus.prune().await?;
         Ok(bus)
@@ -344,6 +347,27 @@ impl EventBus for LocalBus {
 
     async fn is_healthy(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    async fn publish_live(&self, subject: &str, payload: bytes::Bytes) -> Result<(), BusError> {
+        // No listener is no error: live messages are for whoever listens now.
+        let _ = self.live.send((subject.to_owned(), payload));
+        Ok(())
+    }
+
+    async fn listen_live(&self, filter: &str) -> Result<super::LiveMessages, BusError> {
+        use futures::StreamExt;
+        let filter = filter.to_owned();
+        // A listener too slow to keep up loses the oldest messages, as a core NATS
+        // subscriber would.
+        let messages = tokio_stream::wrappers::BroadcastStream::new(self.live.subscribe())
+            .filter_map(move |message| {
+                let kept = message
+                    .ok()
+                    .filter(|(subject, _)| super::subject_matches(&filter, subject));
+                async move { kept }
+            });
+        Ok(messages.boxed())
     }
 }
 

@@ -84,7 +84,27 @@ pub trait EventBus: Send + Sync + 'static {
     /// Delivers a dead letter again and removes it from the dead-letter place.
     async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError>;
     async fn is_healthy(&self) -> bool;
+    /// Live fan-out, at most once and never stored: every listener attached when a message is
+    /// published gets it (each gateway replica, for its own connections). `subject` is relative
+    /// (`<tenant>.inbox`); it never reaches the durable stream.
+    async fn publish_live(&self, subject: &str, payload: Bytes) -> Result<(), BusError> {
+        let _ = (subject, payload);
+        Err(BusError::Unavailable(
+            "live messages are not supported".into(),
+        ))
+    }
+    /// The live messages whose relative subject matches `filter` (`*` and `>` wildcards),
+    /// from now on, as `(subject, payload)`.
+    async fn listen_live(&self, filter: &str) -> Result<LiveMessages, BusError> {
+        let _ = filter;
+        Err(BusError::Unavailable(
+            "live messages are not supported".into(),
+        ))
+    }
 }
+
+/// Live messages as they come: `(relative subject, payload)`.
+pub type LiveMessages = futures::stream::BoxStream<'static, (String, Bytes)>;
 
 #[async_trait]
 pub trait Subscription: Send {

@@ -343,6 +343,40 @@ impl EventBus for NatsBus {
     async fn is_healthy(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
+
+    /// Core NATS, outside the stream's subjects (`<prefix>_live.…`): nothing is stored.
+    async fn publish_live(&self, subject: &str, payload: bytes::Bytes) -> Result<(), BusError> {
+        self.client
+            .publish(self.live_subject(subject), payload)
+            .await
+            .map_err(BusError::unavailable)
+    }
+
+    async fn listen_live(&self, filter: &str) -> Result<super::LiveMessages, BusError> {
+        let prefix = self.live_subject("");
+        let subscriber = self
+            .client
+            .subscribe(self.live_subject(filter))
+            .await
+            .map_err(BusError::unavailable)?;
+        Ok(subscriber
+            .map(move |message| {
+                let subject = message
+                    .subject
+                    .as_str()
+                    .strip_prefix(&prefix)
+                    .unwrap_or_default()
+                    .to_owned();
+                (subject, message.payload)
+            })
+            .boxed())
+    }
+}
+
+impl NatsBus {
+    fn live_subject(&self, relative: &str) -> String {
+        format!("{}_live.{relative}", self.settings.prefix)
+    }
 }
 
 fn dead_letter_from(

@@ -213,7 +213,7 @@ struct UnsubscribePage {
 /// the signature when it is used).
 fn category_key(token: &str) -> String {
     let category = token.split('.').nth(1).unwrap_or_default();
-    if CATEGORIES.contains(&category) {
+    if CATEGORIES.contains(&category) || ["daily", "weekly"].contains(&category) {
         format!("inbox.category.{category}")
     } else {
         "inbox.settings".to_owned()

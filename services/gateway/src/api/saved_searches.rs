@@ -1,0 +1,114 @@
+//! The signed-in member's saved searches: a new listing that fits one alerts them (inbox item
+//! `alert.saved_search`, by e-mail at their "alert" rhythm).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use synergies_platform::context::request;
+use synergies_platform::retry::idempotent_call;
+use synergies_proto::notifications::v1 as pb;
+use utoipa::ToSchema;
+
+use crate::auth::Member;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::GatewayState;
+
+/// What to look for: words the listing holds (all of them), a kind, a category code or
+/// family. At least one.
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"text": "palette", "kind": "offer", "category": "packaging"}))]
+pub struct SavedSearchBody {
+    #[serde(default)]
+    pub text: String,
+    /// `offer`, `request`, or absent for both.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SavedSearch {
+    pub id: String,
+    pub text: String,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SavedSearches {
+    pub saved_searches: Vec<SavedSearch>,
+}
+
+fn search_json(search: pb::SavedSearch) -> SavedSearch {
+    let non_empty = |value: String| Some(value).filter(|v| !v.is_empty());
+    SavedSearch {
+        created_at: super::rfc3339(search.created_at.as_ref()),
+        id: search.id,
+        text: search.text,
+        kind: non_empty(search.kind),
+        category: non_empty(search.category),
+    }
+}
+
+/// Saves a search; new listings that fit it alert the caller.
+#[utoipa::path(post, path = "/api/v1/saved-searches", request_body = SavedSearchBody, security(("member" = [])),
+    responses((status = 201, body = SavedSearch), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn create(
+    member: Member,
+    State(state): State<GatewayState>,
+    ApiJson(body): ApiJson<SavedSearchBody>,
+) -> Result<(StatusCode, Json<SavedSearch>), ApiError> {
+    let message = pb::CreateSavedSearchRequest {
+        text: body.text,
+        kind: body.kind,
+        category: body.category,
+    };
+    let saved = state
+        .notifications
+        .clone()
+        .create_saved_search(request(message, &member.caller))
+        .await?
+        .into_inner();
+    Ok((StatusCode::CREATED, Json(search_json(saved))))
+}
+
+/// The caller's saved searches, oldest first.
+#[utoipa::path(get, path = "/api/v1/saved-searches", security(("member" = [])),
+    responses((status = 200, body = SavedSearches), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<SavedSearches>, ApiError> {
+    let answer = idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(pb::ListSavedSearchesRequest {}, &member.caller);
+        async move { client.list_saved_searches(call).await }
+    })
+    .await?
+    .into_inner();
+    Ok(Json(SavedSearches {
+        saved_searches: answer.saved_searches.into_iter().map(search_json).collect(),
+    }))
+}
+
+/// Deletes one of the caller's saved searches.
+#[utoipa::path(delete, path = "/api/v1/saved-searches/{id}", params(("id" = String, Path)), security(("member" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    member: Member,
+    State(state): State<GatewayState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let message = pb::DeleteSavedSearchRequest { id };
+    idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(message.clone(), &member.caller);
+        async move { client.delete_saved_search(call).await }
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

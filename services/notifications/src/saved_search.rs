@@ -1,0 +1,320 @@
+//! Saved searches and the alerts they cause. A member keeps a search (words, a kind, a category);
+//! each publication is checked against the territory's saved searches when its
+//! `listing.published` event comes — never by re-running searches on a timer — and every member
+//! whose search it fits gets an alert item (category "alert": by e-mail at their rhythm).
+//!
+//! Words compare as the platform's search compares them (`synergies_codes::french`: lowercase,
+//! without accents, plurals and feminines folded): "palette" finds "Palettes Europe".
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::db::Database;
+use synergies_platform::events;
+use synergies_platform::i18n::Text;
+use synergies_proto::events::v1 as ev;
+use uuid::Uuid;
+
+use crate::error::NotificationsError;
+use crate::handler::InboxHandler;
+use crate::store::{InboxItem, PostgresStore, SqliteStore, Subject};
+
+/// Most saved searches one member keeps.
+pub const MAX_PER_MEMBER: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SavedSearch {
+    pub id: Uuid,
+    pub tenant: String,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub text: String,
+    /// `offer`, `request` or empty.
+    pub kind: String,
+    /// A category code or family, or empty.
+    pub category: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a publication is compared on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub kind: &'static str,
+    pub category: String,
+    /// The stems of the title and description.
+    pub stems: HashSet<String>,
+    pub organisation_id: Option<Uuid>,
+}
+
+fn stems(text: &str) -> Vec<String> {
+    synergies_codes::french::words(text)
+        .iter()
+        .map(|word| synergies_codes::french::stem(word))
+        .collect()
+}
+
+impl Published {
+    pub fn of(event: &ev::ListingPublished) -> Self {
+        let kind = match ev::ListingKind::try_from(event.kind) {
+            Ok(ev::ListingKind::Request) => "request",
+            _ => "offer",
+        };
+        Self {
+            kind,
+            category: event.category.clone(),
+            stems: stems(&format!("{} {}", event.title, event.description))
+                .into_iter()
+                .collect(),
+            organisation_id: Uuid::parse_str(&event.organisation_id).ok(),
+        }
+    }
+}
+
+impl SavedSearch {
+    /// Whether the publication fits: every word, the kind and the category (a code, or a
+    /// family and all its codes). A member's own organisation's listings never alert them.
+    pub fn fits(&self, listing: &Published) -> bool {
+        listing.organisation_id != Some(self.organisation_id)
+            && (self.kind.is_empty() || self.kind == listing.kind)
+            && (self.category.is_empty()
+                || listing.category == self.category
+                || listing
+                    .category
+                    .strip_prefix(&self.category)
+                    .is_some_and(|rest| rest.starts_with('/')))
+            && stems(&self.text)
+                .iter()
+                .all(|stem| listing.stems.contains(stem))
+    }
+}
+
+#[async_trait]
+pub trait SavedSearchStore: Send + Sync {
+    async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError>;
+    /// A member's saved searches, oldest first.
+    async fn of_user(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+    ) -> Result<Vec<SavedSearch>, NotificationsError>;
+    /// `false`: no such search of this member.
+    async fn delete(
+        &self,
+        tenant: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<bool, NotificationsError>;
+    /// Every saved search of a territory.
+    async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError>;
+}
+
+pub fn saved_search_store(database: &Database) -> Arc<dyn SavedSearchStore> {
+    match database {
+        Database::Postgres(pool) => Arc::new(PostgresStore { pool: pool.clone() }),
+        Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone() }),
+    }
+}
+
+const SEARCH_COLUMNS: &str =
+    "id, tenant, user_id, organisation_id, text, kind, category, created_at";
+
+macro_rules! saved_search_store {
+    ($store:ident) => {
+        #[async_trait]
+        impl SavedSearchStore for $store {
+            async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError> {
+                sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                    .bind(search.id)
+                    .bind(&search.tenant)
+                    .bind(search.user_id)
+                    .bind(search.organisation_id)
+                    .bind(&search.text)
+                    .bind(&search.kind)
+                    .bind(&search.category)
+                    .bind(search.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn of_user(&self, tenant: &str, user_id: Uuid) -> Result<Vec<SavedSearch>, NotificationsError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1 AND user_id = $2 ORDER BY id"
+                ))
+                .bind(tenant)
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn delete(&self, tenant: &str, user_id: Uuid, id: Uuid) -> Result<bool, NotificationsError> {
+                let deleted = sqlx::query("DELETE FROM saved_searches WHERE tenant = $1 AND user_id = $2 AND id = $3")
+                    .bind(tenant)
+                    .bind(user_id)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(deleted == 1)
+            }
+
+            async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError> {
+                Ok(sqlx::query_as(&format!("SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1"))
+                    .bind(tenant)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+saved_search_store!(PostgresStore);
+saved_search_store!(SqliteStore);
+
+/// The alert items a publication causes: one per member whose searches it fits.
+pub fn alerts(
+    envelope: &ev::EventEnvelope,
+    event: &ev::ListingPublished,
+    searches: &[SavedSearch],
+) -> Result<Vec<InboxItem>, HandlerError> {
+    let listing_id = Uuid::parse_str(&event.listing_id)
+        .map_err(|_| HandlerError::Permanent(format!("listing_id {:?}", event.listing_id)))?;
+    let published = Published::of(event);
+    let event_id = events::event_id(envelope)?;
+    let mut told = HashSet::new();
+    let title = &event.title;
+    Ok(searches
+        .iter()
+        .filter(|search| search.fits(&published) && told.insert(search.user_id))
+        .map(|search| {
+            let what = if search.text.is_empty() {
+                search.category.clone()
+            } else {
+                search.text.clone()
+            };
+            InboxItem {
+                id: Uuid::now_v7(),
+                tenant: envelope.tenant.clone(),
+                user_id: search.user_id,
+                kind: "alert.saved_search".to_owned(),
+                title: Text::new(
+                    format!("New listing for your search “{what}”: “{title}”"),
+                    format!("Nouvelle annonce pour votre recherche « {what} » : « {title} »"),
+                ),
+                body: Text::new(
+                    "A listing just published fits a search you saved.",
+                    "Une annonce qui vient d'être publiée répond à une recherche que vous avez enregistrée.",
+                ),
+                listing_id: Some(listing_id),
+                for_organisation: false,
+                event_id,
+                read: false,
+                created_at: synergies_platform::time::now(),
+                subject: Subject::Listing(listing_id),
+                other_organisation: published.organisation_id,
+                other_organisation_name: String::new(),
+            }
+        })
+        .collect())
+}
+
+/// Checks each publication against the territory's saved searches.
+pub struct SavedSearchAlerts {
+    pub searches: Arc<dyn SavedSearchStore>,
+    /// Stores and tells the alerts under this consumer's name (once per event).
+    pub inbox: InboxHandler,
+}
+
+#[async_trait]
+impl EventHandler for SavedSearchAlerts {
+    async fn handle(&self, envelope: &ev::EventEnvelope) -> Result<(), HandlerError> {
+        let storage = |error: NotificationsError| match error {
+            NotificationsError::Storage(error) => HandlerError::from(error),
+            other => HandlerError::Permanent(other.to_string()),
+        };
+        let event: ev::ListingPublished = events::payload(envelope)?;
+        let searches = self
+            .searches
+            .of_tenant(&envelope.tenant)
+            .await
+            .map_err(storage)?;
+        let items = alerts(envelope, &event, &searches)?;
+        self.inbox
+            .store_and_tell(
+                &envelope.tenant,
+                &envelope.event_type,
+                events::event_id(envelope)?,
+                &items,
+            )
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(text: &str, kind: &str, category: &str) -> SavedSearch {
+        SavedSearch {
+            id: Uuid::now_v7(),
+            tenant: "dijon".into(),
+            user_id: Uuid::now_v7(),
+            organisation_id: Uuid::now_v7(),
+            text: text.into(),
+            kind: kind.into(),
+            category: category.into(),
+            created_at: synergies_platform::time::now(),
+        }
+    }
+
+    fn published(title: &str, category: &str) -> ev::ListingPublished {
+        ev::ListingPublished {
+            listing_id: Uuid::now_v7().to_string(),
+            organisation_id: Uuid::now_v7().to_string(),
+            kind: ev::ListingKind::Offer.into(),
+            category: category.into(),
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn words_kind_and_category_must_all_fit() {
+        let listing = Published::of(&published("Palettes Europe en bois", "packaging/pallets"));
+        assert!(search("palette", "", "").fits(&listing));
+        assert!(search("Palette bois", "offer", "packaging").fits(&listing));
+        assert!(search("", "", "packaging/pallets").fits(&listing));
+        assert!(!search("palette métal", "", "").fits(&listing));
+        assert!(!search("palette", "request", "").fits(&listing));
+        assert!(
+            !search("", "", "pack").fits(&listing),
+            "a family is a whole segment"
+        );
+        let mut own = search("palette", "", "");
+        own.organisation_id = listing.organisation_id.unwrap();
+        assert!(!own.fits(&listing), "one's own listing");
+    }
+
+    #[test]
+    fn a_member_with_two_fitting_searches_gets_one_alert() {
+        let mut second = search("europe", "", "");
+        let first = search("palette", "", "");
+        second.user_id = first.user_id;
+        let event = published("Palettes Europe", "packaging/pallets");
+        let envelope = events::envelope("dijon", "listings", &event);
+        let items = alerts(
+            &envelope,
+            &event,
+            &[first, second, search("carton", "", "")],
+        )
+        .unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(items[0].title.fr.contains("« palette »"));
+        assert_eq!(items[0].kind, "alert.saved_search");
+    }
+}
