@@ -34,10 +34,11 @@ pub struct ApiError {
     pub message: Text,
     pub field: Option<String>,
     /// Every field at fault with its rule, when the service checked them all at once (the
-    /// first is `field`); empty otherwise.
-    pub fields: Vec<(String, Text)>,
+    /// first is `field`); empty otherwise. Boxed: an error travels in every `Result` of the
+    /// gateway, and is kept small.
+    pub fields: Box<[(String, Text)]>,
     /// Seconds to wait before retrying, on a 429 (`Retry-After`).
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -79,7 +80,7 @@ impl ApiError {
             code: code.as_str(),
             message,
             field: None,
-            fields: Vec::new(),
+            fields: Box::default(),
             retry_after: None,
         }
     }
@@ -103,7 +104,7 @@ impl ApiError {
             code,
             message,
             field: None,
-            fields: Vec::new(),
+            fields: Box::default(),
             retry_after: None,
         }
     }
@@ -133,7 +134,9 @@ impl ApiError {
             HeaderValue::from_static(language.code()),
         );
         if self.status == StatusCode::TOO_MANY_REQUESTS {
-            let seconds = self.retry_after.unwrap_or(THROTTLED_RETRY_AFTER_SECONDS);
+            let seconds = self
+                .retry_after
+                .map_or(THROTTLED_RETRY_AFTER_SECONDS, u64::from);
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -168,14 +171,14 @@ impl From<tonic::Status> for ApiError {
             .metadata()
             .get(synergies_platform::error::RETRY_AFTER_METADATA_KEY)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
+            .and_then(|value| value.parse::<u32>().ok());
         if let Some(seconds) = retry_after {
             // A page that shows this refusal as a form error answers with it too.
-            let _ = RETRY_AFTER.try_with(|wait| wait.set(Some(seconds)));
+            let _ = RETRY_AFTER.try_with(|wait| wait.set(Some(u64::from(seconds))));
         }
         Self {
             field: status_field(&status),
-            fields: status_field_errors(&status),
+            fields: status_field_errors(&status).into_boxed_slice(),
             retry_after,
             ..Self::new(code, message)
         }
