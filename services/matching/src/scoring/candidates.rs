@@ -31,6 +31,9 @@ const EXCHANGE_FLOOR: f64 = 0.1;
 const BROAD_SHARE_PERCENT: usize = 5;
 const BROAD_MINIMUM: usize = 500;
 
+/// The generation of a slot whose item was removed.
+const DEAD: u32 = u32::MAX;
+
 /// Share of stale postings (left by removed or changed items) beyond which the postings are
 /// rebuilt from the live items.
 const STALE_SHARE: usize = 2;
@@ -62,11 +65,11 @@ struct Posting {
 }
 
 /// What a query reads of every candidate it meets, kept apart and small (a query meets tens of
-/// thousands of them in a large territory): alive, whose, what class, where.
+/// thousands of them in a large territory): which item, whose, what class, where.
 #[derive(Debug, Clone, Copy)]
 struct Summary {
+    id: Uuid,
     generation: u32,
-    live: bool,
     organisation: Uuid,
     class: ResourceClass,
     /// Latitude and longitude in radians.
@@ -83,6 +86,9 @@ struct Slot {
 pub struct CandidateIndex {
     knowledge: &'static Knowledge,
     summaries: Vec<Summary>,
+    /// The generation of each slot's item while it is held, [`DEAD`] once removed: what the
+    /// postings are checked against, apart from the summaries so that it stays in cache.
+    live: Vec<u32>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     by_id: HashMap<Uuid, u32>,
@@ -106,6 +112,7 @@ impl CandidateIndex {
         Self {
             knowledge,
             summaries: Vec::new(),
+            live: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
             by_id: HashMap::new(),
@@ -132,8 +139,8 @@ impl CandidateIndex {
         self.remove(item.id);
         let keys = keys_of(&prepared.0, self.knowledge);
         let summary = Summary {
+            id: item.id,
             generation: 0,
-            live: true,
             organisation: item.organisation_id,
             class: item.resource_class,
             position: item.position.map(|p| {
@@ -144,7 +151,11 @@ impl CandidateIndex {
             }),
         };
         let slot = if let Some(slot) = self.free.pop() {
-            let generation = self.summaries[slot as usize].generation.wrapping_add(1);
+            // A generation never equals DEAD: postings of the slot's earlier items never match.
+            let generation = match self.summaries[slot as usize].generation.wrapping_add(1) {
+                DEAD => 0,
+                next => next,
+            };
             self.summaries[slot as usize] = Summary {
                 generation,
                 ..summary
@@ -152,10 +163,12 @@ impl CandidateIndex {
             slot
         } else {
             self.summaries.push(summary);
+            self.live.push(DEAD);
             self.slots.push(None);
             (self.summaries.len() - 1) as u32
         };
         let generation = self.summaries[slot as usize].generation;
+        self.live[slot as usize] = generation;
         let postings = &mut self.postings[side(item.direction)];
         for (key, weight) in &keys {
             postings.entry(key.clone()).or_default().push(Posting {
@@ -174,7 +187,7 @@ impl CandidateIndex {
         let Some(slot) = self.by_id.remove(&id) else {
             return;
         };
-        self.summaries[slot as usize].live = false;
+        self.live[slot as usize] = DEAD;
         let keys = self.slots[slot as usize]
             .take()
             .map(|held| held.keys)
@@ -229,8 +242,7 @@ impl CandidateIndex {
         for (postings, weight) in keys {
             let brings = postings.len() <= broad;
             for posting in postings {
-                let summary = &self.summaries[posting.slot as usize];
-                if !summary.live || summary.generation != posting.generation {
+                if self.live[posting.slot as usize] != posting.generation {
                     continue;
                 }
                 let prior = &mut self.scratch[posting.slot as usize];
@@ -269,8 +281,7 @@ impl CandidateIndex {
                     None => 0.9,
                 };
                 let prior = self.scratch[slot as usize] * compatibility * nearness;
-                let id = self.slots[slot as usize].as_ref()?.prepared.item().id;
-                (prior > 0.0).then_some((prior, id, slot))
+                (prior > 0.0).then_some((prior, summary.id, slot))
             })
             .collect();
         let order =
