@@ -312,6 +312,25 @@ impl Browser {
         }
     }
 
+    /// Signs in on the sign-in form already open.
+    pub async fn sign_in_here(&self, email: &str, password: &str) {
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.follow("main form button[type=submit]").await;
+    }
+
+    /// Opens the sign-in page at `url` and signs in.
+    pub async fn sign_in(&self, url: &str, email: &str, password: &str) {
+        self.goto(url).await;
+        self.sign_in_here(email, password).await;
+    }
+
+    /// Signs out with the header's button.
+    pub async fn sign_out(&self) {
+        self.follow("header form[action$='/deconnexion'] button")
+            .await;
+    }
+
     /// Saves a PNG of the page into `docs/screenshots/<name>.png` when
     /// `SYNERGIES_TEST_SCREENSHOTS=1` (that is how the README's pictures are made); otherwise checks
     /// only that the browser can take it.

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod fixtures;
 pub mod smtp;
 
 use std::collections::BTreeMap;

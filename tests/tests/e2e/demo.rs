@@ -151,11 +151,12 @@ async fn the_demo_territory_shows_explained_synergies_and_a_pooled_collection_at
         let (email, password) = account(&platform, role, email_part).await;
         let browser = Browser::start(1280, 1000).await;
         browser
-            .goto(&format!("{base}/dijon-metropole/connexion"))
+            .sign_in(
+                &format!("{base}/dijon-metropole/connexion"),
+                &email,
+                &password,
+            )
             .await;
-        browser.fill("#email", &email).await;
-        browser.fill("#password", &password).await;
-        browser.follow("main form button[type=submit]").await;
         browser
             .goto(&format!("{base}/dijon-metropole/{page}"))
             .await;

@@ -72,10 +72,9 @@ async fn record(platform: &Platform, token: &str, flow: Value) -> String {
 }
 
 async fn sign_in(browser: &Browser, base: &str, email: &str) {
-    browser.goto(&format!("{base}/dijon/connexion")).await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.follow("main form button[type=submit]").await;
+    browser
+        .sign_in(&format!("{base}/dijon/connexion"), email, PASSWORD)
+        .await;
 }
 
 /// No code of the service shown to a person.

@@ -5,50 +5,13 @@ use serde_json::json;
 use synergies_tests::Platform;
 use synergies_tests::api::PASSWORD;
 use synergies_tests::browser::Browser;
+use synergies_tests::fixtures::dijon_with_its_cci;
 
 const OPERATOR_SECRET: &str = synergies_tests::OPERATOR_TOKEN;
 
-/// Dijon with two communes, a facilitator and a tenant admin (created over the API: these
-/// journeys are about what comes after).
-async fn dijon(platform: &Platform) {
-    let client = &platform.client;
-    let operator = client.operator_token().await;
-    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
-        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
-        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
-    ]});
-    let (status, _) = client.post("/api/v1/tenants", &operator, &territory).await;
-    assert_eq!(status, 201);
-    let (_, cci) = client
-        .post(
-            "/api/v1/tenants/dijon/organisations",
-            &operator,
-            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
-        )
-        .await;
-    for (email, name, role) in [
-        ("animatrice@cci.fr", "Claire Animatrice", "facilitator"),
-        ("admin@cci.fr", "Paul Administrateur", "tenant_admin"),
-    ] {
-        let body = json!({"organisation_id": cci["id"], "email": email, "display_name": name,
-                          "password": PASSWORD, "roles": [role]});
-        let (status, created) = client
-            .post("/api/v1/tenants/dijon/users", &operator, &body)
-            .await;
-        assert_eq!(status, 201, "{created}");
-    }
-}
-
 async fn sign_in(browser: &Browser, base: &str, email: &str) {
-    browser.goto(&format!("{base}/dijon/connexion")).await;
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.follow("main form button[type=submit]").await;
-}
-
-async fn sign_out(browser: &Browser) {
     browser
-        .follow("header form[action$='/deconnexion'] button")
+        .sign_in(&format!("{base}/dijon/connexion"), email, PASSWORD)
         .await;
 }
 
@@ -74,7 +37,7 @@ async fn link_in_mail_to(browser: &Browser, base: &str, recipient: &str, path: &
 async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitator() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let browser = Browser::start(1280, 900).await;
 
     browser.goto(&format!("{base}/dijon/")).await;
@@ -150,7 +113,7 @@ async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitato
     assert!(browser.url().await.ends_with("/dijon/en-attente"));
     assert!(browser.page_text().await.contains("Statut : en attente"));
     browser.screenshot("waiting-for-approval").await;
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The facilitator's queue.
     sign_in(&browser, &base, "animatrice@cci.fr").await;
@@ -170,7 +133,7 @@ async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitato
     browser.follow("button[value=approve]").await;
     assert!(browser.page_text().await.contains("Décision enregistrée"));
     assert!(browser.page_text().await.contains("Aucune organisation"));
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     sign_in(&browser, &base, "marie@cartonnerie.fr").await;
     assert!(browser.url().await.ends_with("/dijon/compte"));
@@ -186,7 +149,7 @@ async fn a_company_signs_up_confirms_its_address_and_is_approved_by_a_facilitato
 async fn an_organisation_admin_invites_a_colleague_who_later_erases_their_account() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let client = &platform.client;
     let operator = client.operator_token().await;
     let (_, organisation) = client
@@ -211,7 +174,7 @@ async fn an_organisation_admin_invites_a_colleague_who_later_erases_their_accoun
         .await;
     assert!(browser.page_text().await.contains("Invitation envoyée."));
     browser.screenshot("organisation").await;
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     let link = link_in_mail_to(
         &browser,
@@ -241,7 +204,7 @@ async fn an_organisation_admin_invites_a_colleague_who_later_erases_their_accoun
         .follow("form[action$='/organisation/roles'] button")
         .await;
     assert!(browser.page_text().await.contains("Rôles enregistrés."));
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The colleague's account page: the RGPD export, then erasure.
     sign_in(&browser, &base, "atelier@darantiere.fr").await;
@@ -294,7 +257,7 @@ async fn an_organisation_admin_invites_a_colleague_who_later_erases_their_accoun
 async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_english() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let browser = Browser::start(390, 844).await;
 
     // The language toggle, on a phone-sized screen: in the folded menu.
@@ -369,7 +332,7 @@ async fn a_tenant_admin_brands_the_territory_and_appoints_a_facilitator_in_engli
 #[tokio::test]
 async fn pages_carry_a_content_security_policy_and_refuse_forms_without_the_csrf_token() {
     let platform = Platform::all_in_one(&[]).await;
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let http = &platform.client.http;
     let page = http
         .get(format!("{}/dijon/connexion", platform.base_url))
@@ -523,7 +486,7 @@ async fn approved_company(platform: &Platform, name: &str, email: &str) {
 async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     approved_company(
         &platform,
         "Cartonnerie de Bourgogne",
@@ -592,7 +555,7 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
             .await
             .contains("38 palettes Europe")
     );
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // A visitor, without an account: the home page counts it and shows it first…
     browser.goto(&format!("{base}/dijon/")).await;
@@ -646,7 +609,7 @@ async fn a_member_publishes_an_offer_that_a_visitor_finds_by_searching() {
 async fn a_facilitator_approves_and_hides_listings_when_the_territory_asks_for_approval() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     approved_company(&platform, "Brasserie du Lac", "brasserie@lac.fr").await;
     let client = &platform.client;
     let (_, tokens) = client.login("dijon", "admin@cci.fr", PASSWORD).await;
@@ -675,7 +638,7 @@ async fn a_facilitator_approves_and_hides_listings_when_the_territory_asks_for_a
     browser.follow("main form button[type=submit]").await;
     let pending = browser.page_text().await;
     assert!(pending.contains("en attente de validation"), "{pending}");
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     sign_in(&browser, &base, "animatrice@cci.fr").await;
     browser
@@ -708,7 +671,7 @@ async fn a_facilitator_approves_and_hides_listings_when_the_territory_asks_for_a
 async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let client = &platform.client;
     let giver = client.create_member("dijon", "Cartonnerie").await;
     let taker = client.create_member("dijon", "Brasserie du Lac").await;
@@ -730,7 +693,7 @@ async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
         .await;
     browser.follow("button[value=message]").await;
     assert!(browser.page_text().await.contains("Message envoyé."));
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The cardboard maker answers, reserves and confirms what left.
     sign_in(&browser, &base, &giver.email).await;
@@ -757,7 +720,7 @@ async fn two_members_talk_agree_and_record_an_exchange_in_the_browser() {
             .contains("l'autre organisation doit confirmer")
     );
     browser.screenshot("conversation").await;
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The brewery was told of the reservation; it confirms the same quantity: the exchange is
     // recorded.

@@ -7,51 +7,11 @@ use serde_json::json;
 use synergies_tests::Platform;
 use synergies_tests::api::PASSWORD;
 use synergies_tests::browser::Browser;
-
-/// Dijon with two communes, a facilitator and a tenant admin.
-async fn dijon(platform: &Platform) {
-    let client = &platform.client;
-    let operator = client.operator_token().await;
-    let territory = json!({"slug": "dijon", "display_name": "Dijon métropole", "communes": [
-        {"insee_code": "21231", "name": "Dijon", "postal_codes": ["21000"]},
-        {"insee_code": "21166", "name": "Chenôve", "postal_codes": ["21300"]}
-    ]});
-    let (status, _) = client.post("/api/v1/tenants", &operator, &territory).await;
-    assert_eq!(status, 201);
-    let (_, cci) = client
-        .post(
-            "/api/v1/tenants/dijon/organisations",
-            &operator,
-            &json!({"name": "CCI Côte-d'Or", "kind": "public_body"}),
-        )
-        .await;
-    for (email, name, role) in [
-        ("animatrice@cci.fr", "Claire Animatrice", "facilitator"),
-        ("admin@cci.fr", "Paul Administrateur", "tenant_admin"),
-    ] {
-        let body = json!({"organisation_id": cci["id"], "email": email, "display_name": name,
-                          "password": PASSWORD, "roles": [role]});
-        let (status, created) = client
-            .post("/api/v1/tenants/dijon/users", &operator, &body)
-            .await;
-        assert_eq!(status, 201, "{created}");
-    }
-}
-
-async fn sign_in_here(browser: &Browser, email: &str) {
-    browser.fill("#email", email).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.follow("main form button[type=submit]").await;
-}
+use synergies_tests::fixtures::dijon_with_its_cci;
 
 async fn sign_in(browser: &Browser, base: &str, email: &str) {
-    browser.goto(&format!("{base}/dijon/connexion")).await;
-    sign_in_here(browser, email).await;
-}
-
-async fn sign_out(browser: &Browser) {
     browser
-        .follow("header form[action$='/deconnexion'] button")
+        .sign_in(&format!("{base}/dijon/connexion"), email, PASSWORD)
         .await;
 }
 
@@ -75,7 +35,7 @@ fn assert_plain_words(text: &str) {
 async fn sign_up_shows_every_mistake_next_to_its_field_and_who_to_ask_for_a_registered_siret() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let browser = Browser::start(1280, 900).await;
 
     // The home page of a territory without listings says how to start, and searches.
@@ -169,7 +129,7 @@ async fn sign_up_shows_every_mistake_next_to_its_field_and_who_to_ask_for_a_regi
 #[tokio::test]
 async fn the_api_lists_every_sign_up_mistake() {
     let platform = Platform::all_in_one(&[]).await;
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let body = json!({"tenant": "dijon", "organisation_name": "", "kind": "company",
         "siret": "73282932000075", "naf": "17.21A",
         "site": {"address": "12 rue des Ateliers", "insee_code": "21231"},
@@ -190,7 +150,7 @@ async fn the_api_lists_every_sign_up_mistake() {
 async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_to_it() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let client = &platform.client;
     let giver = client.create_member("dijon", "Fonderie de Chenôve").await;
     let taker = client.create_member("dijon", "Serres du Lac").await;
@@ -216,7 +176,7 @@ async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_t
 
     // Signing in to contact comes back to the listing.
     browser.follow("#sign-in-to-contact").await;
-    sign_in_here(&browser, &taker.email).await;
+    browser.sign_in_here(&taker.email, PASSWORD).await;
     assert!(
         browser
             .url()
@@ -236,7 +196,7 @@ async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_t
         conversations.contains("Avec Fonderie de Chenôve"),
         "{conversations}"
     );
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // The other side sees who asked.
     sign_in(&browser, &base, &giver.email).await;
@@ -246,7 +206,7 @@ async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_t
         conversations.contains("Avec Serres du Lac"),
         "{conversations}"
     );
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // Only a page of the territory is come back to: never another site.
     for next in [
@@ -262,9 +222,9 @@ async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_t
     browser
         .goto(&format!("{base}/dijon/connexion?next=//evil.example/"))
         .await;
-    sign_in_here(&browser, &taker.email).await;
+    browser.sign_in_here(&taker.email, PASSWORD).await;
     assert!(browser.url().await.ends_with("/dijon/compte"));
-    sign_out(&browser).await;
+    browser.sign_out().await;
 
     // Facilitators land on their work.
     sign_in(&browser, &base, "animatrice@cci.fr").await;
@@ -280,7 +240,7 @@ async fn a_listing_names_its_organisation_and_signing_in_to_contact_comes_back_t
 async fn on_a_phone_the_signed_in_header_is_one_line_and_opens_without_javascript() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let member = platform.client.create_member("dijon", "Cartonnerie").await;
     let browser = Browser::start(390, 844).await;
     sign_in(&browser, &base, &member.email).await;
@@ -331,7 +291,7 @@ async fn on_a_phone_the_signed_in_header_is_one_line_and_opens_without_javascrip
 async fn branding_refuses_an_unreadable_colour_and_a_new_one_shows_at_once() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let browser = Browser::start(1280, 900).await;
     sign_in(&browser, &base, "admin@cci.fr").await;
     browser.goto(&format!("{base}/dijon/administration")).await;
@@ -384,7 +344,7 @@ async fn branding_refuses_an_unreadable_colour_and_a_new_one_shows_at_once() {
 async fn the_publish_form_shows_every_mistake_next_to_its_field() {
     let platform = Platform::all_in_one(&[]).await;
     let base = platform.base_url.clone();
-    dijon(&platform).await;
+    dijon_with_its_cci(&platform).await;
     let member = platform.client.create_member("dijon", "Menuiserie").await;
     let browser = Browser::start(1280, 900).await;
     sign_in(&browser, &base, &member.email).await;
