@@ -76,6 +76,15 @@ struct Summary {
     position: Option<(f32, f32)>,
 }
 
+/// The postings of one key, and how many of them are of items still held: whether a key is
+/// broad depends on the items held alone, not on what was removed before, so that replicas
+/// holding the same items answer the same whatever their history.
+#[derive(Debug, Default)]
+struct PostingList {
+    postings: Vec<Posting>,
+    live: usize,
+}
+
 struct Slot {
     prepared: Arc<PreparedItem<'static>>,
     keys: Vec<(Key, f32)>,
@@ -93,7 +102,7 @@ pub struct CandidateIndex {
     free: Vec<u32>,
     by_id: HashMap<Uuid, u32>,
     /// Postings of the outputs (`[0]`) and of the inputs (`[1]`).
-    postings: [HashMap<Key, Vec<Posting>>; 2],
+    postings: [HashMap<Key, PostingList>; 2],
     live_postings: usize,
     stale_postings: usize,
     /// The prior of each slot during a query (kept to avoid allocating it for each one).
@@ -171,11 +180,13 @@ impl CandidateIndex {
         self.live[slot as usize] = generation;
         let postings = &mut self.postings[side(item.direction)];
         for (key, weight) in &keys {
-            postings.entry(key.clone()).or_default().push(Posting {
+            let list = postings.entry(key.clone()).or_default();
+            list.postings.push(Posting {
                 slot,
                 generation,
                 weight: *weight,
             });
+            list.live += 1;
         }
         self.live_postings += keys.len();
         self.by_id.insert(item.id, slot);
@@ -188,10 +199,16 @@ impl CandidateIndex {
             return;
         };
         self.live[slot as usize] = DEAD;
-        let keys = self.slots[slot as usize]
-            .take()
-            .map(|held| held.keys)
-            .unwrap_or_default();
+        let Some(held) = self.slots[slot as usize].take() else {
+            return;
+        };
+        let postings = &mut self.postings[side(held.prepared.item().direction)];
+        for (key, _) in &held.keys {
+            if let Some(list) = postings.get_mut(key) {
+                list.live -= 1;
+            }
+        }
+        let keys = held.keys;
         self.live_postings -= keys.len();
         self.stale_postings += keys.len();
         self.free.push(slot);
@@ -207,11 +224,13 @@ impl CandidateIndex {
             let generation = self.summaries[slot].generation;
             let postings = &mut self.postings[side(held.prepared.item().direction)];
             for (key, weight) in &held.keys {
-                postings.entry(key.clone()).or_default().push(Posting {
+                let list = postings.entry(key.clone()).or_default();
+                list.postings.push(Posting {
                     slot: slot as u32,
                     generation,
                     weight: *weight,
                 });
+                list.live += 1;
             }
         }
         self.stale_postings = 0;
@@ -234,14 +253,14 @@ impl CandidateIndex {
         // says little: it adds to the candidates met through narrower keys, and brings none
         // of its own.
         let broad = BROAD_SHARE_PERCENT * self.by_id.len() / 100 + BROAD_MINIMUM;
-        let mut keys: Vec<(&Vec<Posting>, f32)> = keys_of(&item.0, self.knowledge)
+        let mut keys: Vec<(&PostingList, f32)> = keys_of(&item.0, self.knowledge)
             .into_iter()
             .filter_map(|(key, weight)| Some((self.postings[other].get(&key)?, weight)))
             .collect();
-        keys.sort_by_key(|(postings, _)| postings.len());
-        for (postings, weight) in keys {
-            let brings = postings.len() <= broad;
-            for posting in postings {
+        keys.sort_by_key(|(list, _)| list.live);
+        for (list, weight) in keys {
+            let brings = list.live <= broad;
+            for posting in &list.postings {
                 if self.live[posting.slot as usize] != posting.generation {
                     continue;
                 }
@@ -483,5 +502,46 @@ mod tests {
         index.remove(input.id);
         assert!(index.candidates(&query, 10).is_empty());
         assert!(index.is_empty());
+    }
+
+    #[test]
+    fn replicas_holding_the_same_items_find_the_same_candidates_whatever_they_held_before() {
+        let knowledge = Knowledge::global();
+        // Large enough for keys held by more than 5 % of the items plus 500.
+        let items: Vec<Item> = (0..8).flat_map(|_| territory()).collect();
+        let prepared = |item: &Item| Arc::new(knowledge.prepare(item).into_owned());
+        let mut fresh = CandidateIndex::new(knowledge);
+        let mut seasoned = CandidateIndex::new(knowledge);
+        // The seasoned replica held as many items again, since removed (their postings stale,
+        // not yet swept).
+        let gone: Vec<Item> = items
+            .iter()
+            .map(|item| Item {
+                id: Uuid::now_v7(),
+                ..item.clone()
+            })
+            .collect();
+        for item in &gone {
+            seasoned.insert(prepared(item));
+        }
+        for item in &items {
+            fresh.insert(prepared(item));
+            seasoned.insert(prepared(item));
+        }
+        for item in &gone {
+            seasoned.remove(item.id);
+        }
+        for item in items.iter().take(600).step_by(7) {
+            let query = knowledge.prepare(item);
+            let ids = |found: Vec<Arc<PreparedItem<'static>>>| -> Vec<Uuid> {
+                found.iter().map(|c| c.item().id).collect()
+            };
+            assert_eq!(
+                ids(fresh.candidates(&query, 50)),
+                ids(seasoned.candidates(&query, 50)),
+                "{}",
+                item.label
+            );
+        }
     }
 }
