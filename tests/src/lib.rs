@@ -99,6 +99,21 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// Renders a page of Dijon as the member's browser would, in `language`: how the site learns
+    /// the language a member reads (and the e-mails they get are written in).
+    pub async fn visit_in(&self, member: &api::Member, language: &str) {
+        let response = reqwest::Client::new()
+            .get(format!("{}/dijon/annonces?lang={language}", self.base_url))
+            .header(
+                "Cookie",
+                format!("__Host-synergies-access={}", member.token),
+            )
+            .send()
+            .await
+            .expect("gateway answers");
+        assert_eq!(response.status().as_u16(), 200);
+    }
+
     /// Every service in one process, on SQLite files and the in-process bus.
     pub async fn all_in_one(extra_env: &[(&str, &str)]) -> Self {
         Self::all_in_one_with(&[], extra_env).await

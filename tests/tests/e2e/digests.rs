@@ -22,19 +22,7 @@ const CRASH: &str = "SYNERGIES_NOTIFICATIONS__CRASH_AFTER_DIGESTS";
 
 /// Reads the inbox once in `language`: how the service learns the member's address and language.
 async fn known_in(platform: &Platform, member: &Member, language: &str) {
-    let response = reqwest::Client::new()
-        .get(format!(
-            "{}/dijon/annonces?lang={language}",
-            platform.base_url
-        ))
-        .header(
-            "Cookie",
-            format!("__Host-synergies-access={}", member.token),
-        )
-        .send()
-        .await
-        .expect("gateway answers");
-    assert_eq!(response.status().as_u16(), 200);
+    platform.visit_in(member, language).await;
     let (status, _) = platform.client.get("/api/v1/inbox", &member.token).await;
     assert_eq!(status, 200);
 }

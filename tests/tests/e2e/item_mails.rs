@@ -20,23 +20,6 @@ async fn unread_item(client: &Client, member: &Member, kind: &str) -> Value {
     .await
 }
 
-/// Renders a page as the member's browser would, in `language`: how the site learns it.
-async fn visit_in(platform: &Platform, member: &Member, language: &str) {
-    let response = reqwest::Client::new()
-        .get(format!(
-            "{}/dijon/annonces?lang={language}",
-            platform.base_url
-        ))
-        .header(
-            "Cookie",
-            format!("__Host-synergies-access={}", member.token),
-        )
-        .send()
-        .await
-        .expect("gateway answers");
-    assert_eq!(response.status().as_u16(), 200);
-}
-
 /// The URL that follows `label` in a text part.
 fn url_after(mail: &str, label: &str) -> String {
     mail.split(label)
@@ -56,8 +39,8 @@ async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they
     let giver = client.create_member("dijon", "Cartonnerie Dupont").await;
     let taker = client.create_member("dijon", "Brasserie du Lac").await;
     // The giver reads the site in English, the taker in French.
-    visit_in(&platform, &giver, "en").await;
-    visit_in(&platform, &taker, "fr").await;
+    platform.visit_in(&giver, "en").await;
+    platform.visit_in(&taker, "fr").await;
 
     let body = json!({"kind": "offer", "category": "packaging/pallets", "title": "40 palettes Europe",
                       "quantity": 40, "unit": "piece"});
