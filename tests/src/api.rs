@@ -276,6 +276,21 @@ impl Client {
         )
     }
 
+    /// Opens a conversation about `listing_id` as `member`; its id.
+    pub async fn open_conversation(&self, listing_id: &str, member: &Member) -> String {
+        let (_, conversation) = self
+            .post(
+                &format!("/api/v1/listings/{listing_id}/conversations"),
+                &member.token,
+                &json!({}),
+            )
+            .await;
+        conversation["id"]
+            .as_str()
+            .expect("conversation id")
+            .to_owned()
+    }
+
     pub async fn inbox(&self, member: &Member) -> Vec<Value> {
         let (status, body) = self.get("/api/v1/inbox?page_size=100", &member.token).await;
         assert_eq!(status, 200, "{body}");

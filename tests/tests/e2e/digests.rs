@@ -95,14 +95,7 @@ async fn digests_go_at_eight_in_the_territory_once_across_a_crash_and_restarts()
     let (status, listing) = client.create_listing("fr", &giver, &listing).await;
     assert_eq!(status, 201, "{listing}");
     let listing_id = listing["id"].as_str().expect("listing id");
-    let (_, conversation) = client
-        .post(
-            &format!("/api/v1/listings/{listing_id}/conversations"),
-            &taker.token,
-            &json!({}),
-        )
-        .await;
-    let conversation_id = conversation["id"].as_str().expect("conversation id");
+    let conversation_id = client.open_conversation(listing_id, &taker).await;
     let messages = format!("/api/v1/conversations/{conversation_id}/messages");
     for (from, text) in [
         (&taker, "Bonjour !"),

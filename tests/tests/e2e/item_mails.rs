@@ -47,14 +47,7 @@ async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they
     let (status, listing) = client.create_listing("fr", &giver, &body).await;
     assert_eq!(status, 201, "{listing}");
     let listing_id = listing["id"].as_str().expect("listing id");
-    let (_, conversation) = client
-        .post(
-            &format!("/api/v1/listings/{listing_id}/conversations"),
-            &taker.token,
-            &json!({}),
-        )
-        .await;
-    let conversation_id = conversation["id"].as_str().expect("conversation id");
+    let conversation_id = client.open_conversation(listing_id, &taker).await;
     let messages = format!("/api/v1/conversations/{conversation_id}/messages");
     let (status, _) = client
         .post(&messages, &taker.token, &json!({"text": "Bonjour !"}))
