@@ -7,6 +7,7 @@
 pub mod api;
 pub mod browser;
 pub mod fixtures;
+pub mod servers;
 pub mod smtp;
 
 use std::collections::BTreeMap;
@@ -324,6 +325,20 @@ impl Platform {
         }
     }
 
+    /// Starts several stopped processes again, then waits until the platform is ready (a
+    /// restart of one alone would wait for the others, still down).
+    pub async fn restart_together(&mut self, names: &[&str]) {
+        for name in names {
+            self.processes
+                .get_mut(*name)
+                .expect("known process")
+                .spawn();
+        }
+        if let Err(failure) = self.until_ready().await {
+            panic!("{failure}");
+        }
+    }
+
     /// Starts a stopped process again, with some variables changed, and waits for it to exit
     /// by itself (a fault injected by those variables): its exit status.
     pub async fn run_until_exit(
@@ -417,6 +432,30 @@ impl Platform {
             .and_then(|p| p.env.get(&key).cloned())
     }
 
+    /// Runs an operator's command (`synergies <args>`, e.g. `dead-letters list`) against this
+    /// platform's storage and bus, as an operator on its machine would, and returns what it
+    /// printed; panics when it fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let (process, leading): (&Process, &[String]) = match self.processes.get("synergies") {
+            // All-in-one: its `--data-dir` comes first.
+            Some(all_in_one) => (all_in_one, &all_in_one.args[..2]),
+            None => (&self.processes["gateway"], &[]),
+        };
+        let output = Command::new(binary())
+            .args(leading)
+            .args(args)
+            .envs(&process.env)
+            .output()
+            .expect("synergies runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "synergies {args:?} failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
     /// Names of the processes, e.g. `synergies` or the five services.
     pub fn process_names(&self) -> Vec<String> {
         self.processes.keys().cloned().collect()
@@ -428,6 +467,17 @@ impl Drop for Platform {
         for process in self.processes.values_mut() {
             process.signal(libc::SIGKILL);
             process.wait();
+        }
+        // Logs and data of a failed run, to read afterwards.
+        if std::thread::panicking() && std::env::var_os("SYNERGIES_TEST_KEEP_FAILED").is_some() {
+            let kept = std::mem::replace(
+                &mut self.dir,
+                tempfile::tempdir().expect("temporary directory"),
+            );
+            eprintln!(
+                "kept the failed platform's files in {}",
+                kept.keep().display()
+            );
         }
     }
 }

@@ -364,12 +364,31 @@ impl FlowsService for FlowsApi {
             "RecordFlow",
         )?;
         let fields = request.into_inner().fields.unwrap_or_default();
-        synergies_platform::idempotency::IdempotentCall::run(call, &self.database, || async {
-            let flow = self.record(&caller, fields).await?;
-            Ok(pb::FlowResponse {
-                flow: Some(flow_message(&flow)),
-            })
-        })
+        let caller = &caller;
+        synergies_platform::idempotency::IdempotentCall::run(
+            call,
+            &self.database,
+            || async {
+                let flow = self.record(caller, fields).await?;
+                Ok(pb::FlowResponse {
+                    flow: Some(flow_message(&flow)),
+                })
+            },
+            // Recorded, but the answer was lost: the flow as its event names it.
+            |effect| async move {
+                let recorded = synergies_platform::events::payload::<
+                    synergies_proto::events::v1::FlowRecorded,
+                >(&effect)
+                .map_err(|error| {
+                    Status::internal(format!("the flow's event does not decode: {error}"))
+                })?;
+                let flow_id = recorded.flow.unwrap_or_default().flow_id;
+                let flow = self.visible(caller, viewer(caller)?, &flow_id).await?;
+                Ok(pb::FlowResponse {
+                    flow: Some(flow_message(&flow)),
+                })
+            },
+        )
         .await
         .map(Response::new)
     }

@@ -154,7 +154,7 @@ impl ApiError {
 
 impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
-        let code = ErrorCode::from_grpc(status.code());
+        let code = ErrorCode::of_status(&status);
         let message = match code {
             // The service already hid its internals; transport errors are hidden here.
             ErrorCode::Internal => {

@@ -293,6 +293,23 @@ impl ListingsApi {
     }
 }
 
+/// The listing a creation's first event is about (a creation that committed but whose answer
+/// was lost: see `IdempotentCall::run`).
+fn created_listing_id(
+    effect: &synergies_proto::events::v1::EventEnvelope,
+) -> Result<String, Status> {
+    use synergies_proto::events::v1 as events;
+    let id = match effect.event_type.as_str() {
+        "listing.published" => {
+            synergies_platform::events::payload::<events::ListingPublished>(effect)
+                .map(|published| published.listing_id)
+        }
+        _ => synergies_platform::events::payload::<events::ListingSubmitted>(effect)
+            .map(|submitted| submitted.change.unwrap_or_default().listing_id),
+    };
+    id.map_err(|error| Status::internal(format!("the creation's event does not decode: {error}")))
+}
+
 #[allow(clippy::unnecessary_wraps)] // Every response carries its listing as an optional message.
 fn answer(listing: Listing) -> Option<pb::Listing> {
     Some(listing_message(listing))
@@ -352,9 +369,18 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
     ) -> Result<Response<pb::CreateListingResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let call = IdempotentCall::for_caller(&request, &caller, "CreateListing")?;
-        IdempotentCall::run(call, &self.database, || async {
-            Ok(self.create_listing_once(request).await?.into_inner())
-        })
+        let caller = &caller;
+        IdempotentCall::run(
+            call,
+            &self.database,
+            || async { Ok(self.create_listing_once(request).await?.into_inner()) },
+            |effect| async move {
+                let listing = self.load(caller, &created_listing_id(&effect)?).await?;
+                Ok(pb::CreateListingResponse {
+                    listing: answer(listing),
+                })
+            },
+        )
         .await
         .map(Response::new)
     }

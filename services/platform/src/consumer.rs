@@ -50,6 +50,9 @@ impl From<sqlx::Error> for HandlerError {
 
 impl From<tonic::Status> for HandlerError {
     fn from(status: tonic::Status) -> Self {
+        if crate::error::is_transport_failure(&status) {
+            return Self::Unavailable(format!("downstream service: {status}"));
+        }
         match status.code() {
             tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => {
                 Self::Unavailable(format!("downstream service: {}", status.message()))

@@ -59,6 +59,17 @@ impl ErrorCode {
         }
     }
 
+    /// Reads back what a call to a downstream service got: its answer's code, or for a call
+    /// whose connection broke (the service died mid-call, which tonic reports as `Unknown`),
+    /// an outage.
+    pub fn of_status(status: &tonic::Status) -> Self {
+        if is_transport_failure(status) {
+            Self::Unavailable
+        } else {
+            Self::from_grpc(status.code())
+        }
+    }
+
     /// Reads back the code a downstream service answered with.
     pub fn from_grpc(code: tonic::Code) -> Self {
         match code {
@@ -249,6 +260,22 @@ impl FieldError {
     }
 }
 
+/// True when a call failed because its connection did (refused, reset, closed mid-call), not
+/// because the service answered: the service is away, and the call may be tried again.
+pub fn is_transport_failure(status: &tonic::Status) -> bool {
+    if status.code() != tonic::Code::Unknown {
+        return false;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if error.is::<tonic::transport::Error>() || error.is::<std::io::Error>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +315,18 @@ mod tests {
         assert_eq!(status.code(), tonic::Code::Internal);
         assert!(!status.message().contains("hunter2"));
         assert!(!status_text(&status).fr.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_broken_connection_is_an_outage_and_an_unknown_answer_is_not() {
+        let broken = tonic::Status::from_error(Box::new(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "stream closed because of a broken pipe",
+        )));
+        assert_eq!(broken.code(), tonic::Code::Unknown);
+        assert_eq!(ErrorCode::of_status(&broken), ErrorCode::Unavailable);
+        let answered = tonic::Status::unknown("a service answered so");
+        assert_eq!(ErrorCode::of_status(&answered), ErrorCode::Internal);
     }
 
     #[test]

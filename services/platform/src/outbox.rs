@@ -51,7 +51,9 @@ impl OutboxEvent {
 /// backend.
 #[async_trait]
 pub trait Transactional: Send {
-    /// Stores `event` for the relay, as part of the current transaction.
+    /// Stores `event` for the relay, as part of the current transaction. Within an idempotent
+    /// call ([`crate::idempotency::IdempotentCall::run`]), also marks the call's key as done by
+    /// this effect, in the same transaction.
     async fn enqueue(&mut self, event: &OutboxEvent) -> sqlx::Result<()>;
     /// Records that `consumer` handles `event_id` in this transaction. `false`: it already did,
     /// and the caller must skip its effects.
@@ -75,6 +77,16 @@ macro_rules! impl_transactional {
                     .bind(&event.traceparent)
                     .execute(&mut *self)
                     .await?;
+                if let Some(claim) = crate::idempotency::current_claim() {
+                    let mut mark = sqlx::query(crate::idempotency::MARK_EFFECT)
+                        .bind(event.event_id.to_string());
+                    for value in claim {
+                        mark = mark.bind(value);
+                    }
+                    if mark.execute(&mut *self).await?.rows_affected() == 0 {
+                        return Err(crate::idempotency::claim_lost());
+                    }
+                }
                 Ok(())
             }
 

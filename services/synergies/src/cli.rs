@@ -115,9 +115,10 @@ pub enum TenantCommand {
 pub enum DeadLetterCommand {
     /// Prints each dead letter: id, subject, attempts, reason.
     List {
-        /// Durable consumer name, e.g. `matching-listings` or `notifications-matches`.
+        /// Durable consumer name, e.g. `matching-listings` or `notifications-matches`; every
+        /// consumer's when absent.
         #[arg(long)]
-        consumer: String,
+        consumer: Option<String>,
     },
     /// Delivers a dead letter again (consumers skip events they already handled).
     Replay {

@@ -509,13 +509,17 @@ async fn dead_letters(
     };
     match command {
         DeadLetterCommand::List { consumer } => {
-            let letters = bus.dead_letters(&consumer).await?;
+            let letters = bus.dead_letters(consumer.as_deref()).await?;
             if letters.is_empty() {
-                println!("no dead letters for {consumer}");
+                match &consumer {
+                    Some(consumer) => println!("no dead letters for {consumer}"),
+                    None => println!("no dead letters"),
+                }
             }
             for letter in letters {
                 println!(
-                    "{}\t{}\t{}\tattempts={}\t{}",
+                    "{}\t{}\t{}\t{}\tattempts={}\t{}",
+                    letter.consumer,
                     letter.id,
                     letter.failed_at.to_rfc3339(),
                     letter.message.subject,

@@ -7,6 +7,7 @@ mod data_files;
 mod demo;
 mod digests;
 mod exchanges;
+mod faults;
 mod flows;
 mod inbox;
 mod inbox_stream;

@@ -133,9 +133,12 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         let call = synergies_platform::idempotency::IdempotentCall::from_request(
             &request, &tenant, "", "SignUp",
         )?;
-        synergies_platform::idempotency::IdempotentCall::run(call, &self.database, || async {
-            Ok(sign_up::sign_up(self, request).await?.into_inner())
-        })
+        synergies_platform::idempotency::IdempotentCall::run(
+            call,
+            &self.database,
+            || async { Ok(sign_up::sign_up(self, request).await?.into_inner()) },
+            |_| async { Err(synergies_platform::idempotency::answer_lost()) },
+        )
         .await
         .map(Response::new)
     }

@@ -9,7 +9,7 @@ use synergies_platform::context::{CallerContext, Member, authenticate};
 use synergies_platform::db::Database;
 use synergies_platform::error::FieldError;
 use synergies_platform::events::{envelope, timestamp};
-use synergies_platform::idempotency::IdempotentCall;
+use synergies_platform::idempotency::{IdempotentCall, answer_lost};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_platform::policy::{Action, Resource, authorize};
 use synergies_platform::validate;
@@ -532,9 +532,12 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
     ) -> Result<Response<pb::PostMessageResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let call = IdempotentCall::for_caller(&request, &caller, "PostMessage")?;
-        IdempotentCall::run(call, &self.database, || async {
-            Ok(self.post_message_once(request).await?.into_inner())
-        })
+        IdempotentCall::run(
+            call,
+            &self.database,
+            || async { Ok(self.post_message_once(request).await?.into_inner()) },
+            |_| async { Err(answer_lost()) },
+        )
         .await
         .map(Response::new)
     }
@@ -711,9 +714,12 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
     ) -> Result<Response<pb::ReservationResponse>, Status> {
         let caller = authenticate(&self.verifier, &request).await?;
         let call = IdempotentCall::for_caller(&request, &caller, "ConfirmExchange")?;
-        IdempotentCall::run(call, &self.database, || async {
-            Ok(self.confirm_exchange_once(request).await?.into_inner())
-        })
+        IdempotentCall::run(
+            call,
+            &self.database,
+            || async { Ok(self.confirm_exchange_once(request).await?.into_inner()) },
+            |_| async { Err(answer_lost()) },
+        )
         .await
         .map(Response::new)
     }

@@ -286,11 +286,12 @@ impl EventBus for LocalBus {
         }))
     }
 
-    async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
+    async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError> {
         let rows = sqlx::query(
-            "SELECT d.id, d.reason, d.attempts, d.failed_at, m.subject, m.msg_id, m.payload, m.headers
+            "SELECT d.id, d.reason, d.attempts, d.failed_at, m.subject, m.msg_id, m.payload, m.headers,
+                    d.consumer
                FROM bus_dead_letters d JOIN bus_messages m ON m.seq = d.seq
-              WHERE d.consumer = $1 ORDER BY d.id",
+              WHERE $1 IS NULL OR d.consumer = $1 ORDER BY d.id",
         )
         .bind(consumer)
         .fetch_all(&self.pool)
@@ -302,7 +303,7 @@ impl EventBus for LocalBus {
                 let headers: String = row.get(7);
                 DeadLetter {
                     id: row.get::<i64, _>(0) as u64,
-                    consumer: consumer.to_owned(),
+                    consumer: row.get(8),
                     reason: row.get(1),
                     attempts: row.get::<i64, _>(2) as u32,
                     failed_at: chrono::DateTime::from_timestamp_millis(row.get(3))

@@ -80,7 +80,8 @@ pub trait EventBus: Send + Sync + 'static {
     /// Creates the durable consumer if needed and attaches to it. Several subscriptions to
     /// the same consumer share its messages (replicas of one service).
     async fn subscribe(&self, spec: &ConsumerSpec) -> Result<Box<dyn Subscription>, BusError>;
-    async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError>;
+    /// The dead letters of `consumer`, or of every consumer when `None`.
+    async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError>;
     /// Delivers a dead letter again and removes it from the dead-letter place.
     async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError>;
     async fn is_healthy(&self) -> bool;

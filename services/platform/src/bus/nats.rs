@@ -262,12 +262,18 @@ impl EventBus for NatsBus {
         }))
     }
 
-    async fn dead_letters(&self, consumer: &str) -> Result<Vec<DeadLetter>, BusError> {
-        validate_name(consumer)?;
+    async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError> {
+        let filter_subject = match consumer {
+            Some(consumer) => {
+                validate_name(consumer)?;
+                self.dead_letter_subject(consumer)
+            }
+            None => self.dead_letter_subject(">"),
+        };
         let stream = self.dead_letter_stream().await?;
         let reader = stream
             .create_consumer(pull::Config {
-                filter_subject: self.dead_letter_subject(consumer),
+                filter_subject,
                 ack_policy: AckPolicy::None,
                 inactive_threshold: Duration::from_mins(1),
                 ..Default::default()
@@ -296,6 +302,11 @@ impl EventBus for NatsBus {
             let info = message.info().map_err(BusError::unavailable)?;
             let id = info.stream_sequence;
             let failed_at = chrono::DateTime::from_timestamp(info.published.unix_timestamp(), 0)
+                .unwrap_or_default();
+            let dead_letter_prefix = self.dead_letter_subject("");
+            let consumer = message
+                .subject
+                .strip_prefix(dead_letter_prefix.as_str())
                 .unwrap_or_default();
             letters.push(dead_letter_from(
                 id,
