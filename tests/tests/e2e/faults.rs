@@ -9,7 +9,7 @@
 //! - no consumer dead-lettered anything, and every outbox is empty.
 //!
 //! The split layout runs on a PostgreSQL cluster and a NATS server of the test's own (so that
-//! stopping them leaves the other tests alone). `SYNERGIES_FAULTS_PROFILE=long` runs a longer,
+//! stopping them leaves the other tests alone). `SYNERGIES_TEST_FAULTS_PROFILE=long` runs a longer,
 //! heavier profile by hand; its figures are in `docs/reliability.md`.
 
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ struct Profile {
 }
 
 fn profile() -> Profile {
-    match std::env::var("SYNERGIES_FAULTS_PROFILE").as_deref() {
+    match std::env::var("SYNERGIES_TEST_FAULTS_PROFILE").as_deref() {
         Ok("long") => Profile {
             name: "long",
             writers: 4,
