@@ -1,6 +1,11 @@
 //! Event latency, measured: publish → consume on each bus, and the whole path (offer posted
 //! to the gateway → the requester's inbox shows the match) in both layouts. Prints p50/p90/p99.
 //!
+//! Beside them, in the same run, the floor the path stands on: a JetStream round trip and a
+//! PostgreSQL commit (one row and its outbox-sized event, as a service's write does). The
+//! split path crosses the bus twice and commits three times, so its last line is the ratio of
+//! its p99 to 2 × bus p99 + 3 × commit p99.
+//!
 //! `cargo build --release -p synergies && cargo bench -p synergies-tests --bench latency`
 //! (needs the local PostgreSQL and NATS for the JetStream and split-process rows).
 
@@ -19,7 +24,8 @@ use synergies_tests::api::Member;
 const BUS_ROUNDS: usize = 1000;
 const PATH_ROUNDS: usize = 200;
 
-fn report(name: &str, mut samples: Vec<Duration>) {
+/// Prints a table row; answers the p99.
+fn report(name: &str, mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -31,6 +37,48 @@ fn report(name: &str, mut samples: Vec<Duration>) {
         ms(at(0.99)),
         ms(*samples.last().unwrap())
     );
+    at(0.99)
+}
+
+/// Sequential commits of one small transaction (a row and an event-sized payload) on the
+/// local PostgreSQL, in a schema of the run's own.
+async fn commit_latency(database_url: &str) -> Vec<Duration> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(database_url)
+        .await
+        .unwrap();
+    let schema = unique_prefix();
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "CREATE TABLE {schema}.floor (id BIGSERIAL PRIMARY KEY, payload BYTEA NOT NULL)"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let insert = format!("INSERT INTO {schema}.floor (payload) VALUES ($1)");
+    let mut samples = Vec::with_capacity(BUS_ROUNDS);
+    for round in 0..BUS_ROUNDS + 50 {
+        let started = Instant::now();
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(&insert)
+            .bind(vec![7u8; 512])
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        if round >= 50 {
+            samples.push(started.elapsed());
+        }
+    }
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    samples
 }
 
 /// Sequential round trips: publish one event, wait for its delivery, acknowledge it.
@@ -136,16 +184,22 @@ async fn main() {
     );
 
     let servers = testing::servers().await;
+    let mut floor = None;
     if let Some(servers) = &servers {
         let prefix = unique_prefix();
         let nats = NatsBus::connect(&servers.nats_url, settings(&prefix))
             .await
             .unwrap();
-        report(
+        let bus = report(
             "NATS JetStream, publish → consume",
             bus_latency(Arc::new(nats.clone()), &prefix).await,
         );
         nats.delete_streams().await.unwrap();
+        let commit = report(
+            "PostgreSQL, one small transaction committed",
+            commit_latency(&servers.database_url).await,
+        );
+        floor = Some(2 * bus + 3 * commit);
     }
 
     let platform = Platform::all_in_one(&[]).await;
@@ -155,11 +209,17 @@ async fn main() {
     );
     drop(platform);
 
-    if let Some(servers) = &servers {
+    if let (Some(servers), Some(floor)) = (&servers, floor) {
         let platform = Platform::split(servers, |_| Vec::new()).await;
-        report(
+        let split = report(
             "whole path, split processes (offer POST → inbox)",
             path_latency(&platform).await,
+        );
+        println!(
+            "\nlatency: split_p99_ms={:.2} floor_p99_ms={:.2} (2 × bus + 3 × commit) ratio={:.1}",
+            split.as_secs_f64() * 1000.0,
+            floor.as_secs_f64() * 1000.0,
+            split.as_secs_f64() / floor.as_secs_f64()
         );
     }
 }
