@@ -3,6 +3,8 @@
 //! Each reader has their own read state; items name the other organisation and say what they
 //! open (a conversation, a listing, a flow, a synergy).
 
+pub mod alert_index;
+pub mod bounces;
 pub mod digest;
 pub mod digest_store;
 pub mod error;
@@ -179,16 +181,16 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let alerts_task = env.spawn_consumer(
         SAVED_SEARCHES_CONSUMER,
         <events::ListingPublished as synergies_platform::events::Event>::TYPE,
-        Arc::new(saved_search::SavedSearchAlerts {
-            searches: Arc::clone(&saved_searches),
-            inbox: handler::InboxHandler::new(
+        Arc::new(saved_search::SavedSearchAlerts::new(
+            Arc::clone(&saved_searches),
+            handler::InboxHandler::new(
                 Arc::clone(&store),
                 SAVED_SEARCHES_CONSUMER,
                 |_, _| Ok(Vec::new()),
                 immediate.clone(),
             )
             .with_live(Arc::clone(&env.bus)),
-        }),
+        )),
     );
     let reminder_store = reminder_store::reminder_store(&database);
     let reminders = reminders::Reminders {
@@ -229,6 +231,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         let smtp = mail::SmtpSender::new(&smtp_url, &env.config.notifications.from)?;
         Some(tokio::spawn(sender::run(
             Arc::clone(&mail),
+            bounces::bounce_store(&database),
             smtp,
             sender_waker,
             env.shutdown.clone(),
@@ -252,6 +255,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             store::preferences_store(&database),
             signer,
             saved_searches,
+            bounces::bounce_store(&database),
         ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");

@@ -55,6 +55,26 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
         "Choose when to receive an e-mail for each type of notification. They all stay here, whatever you choose.",
     ),
     ("inbox.settings_save", "Enregistrer", "Save"),
+    (
+        "inbox.undeliverable_confirm",
+        "Mon adresse est correcte : reprendre les envois",
+        "My address is right: resume sending",
+    ),
+    (
+        "inbox.undeliverable_hint",
+        "Si l'adresse est juste (une boîte pleine depuis vidée, un filtre depuis corrigé), confirmez-la : les e-mails en attente repartiront.",
+        "If the address is right (a mailbox since emptied, a filter since fixed), confirm it: the waiting e-mails will go out again.",
+    ),
+    (
+        "inbox.undeliverable_lead",
+        "Le serveur de messagerie a refusé plusieurs fois nos e-mails ; nous avons cessé d'écrire à cette adresse :",
+        "The mail server refused our e-mails several times; we have stopped writing to this address:",
+    ),
+    (
+        "inbox.undeliverable_title",
+        "Nos e-mails ne vous parviennent pas",
+        "Our e-mails do not reach you",
+    ),
     ("inbox.unread", "non lues", "unread"),
     ("inbox.unread_only", "Non lues", "Unread"),
     ("inbox.unsubscribe", "Me désabonner", "Unsubscribe"),
@@ -72,6 +92,11 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
         "notice.delivery_saved",
         "Vos réglages d'e-mails sont enregistrés.",
         "Your e-mail settings are saved.",
+    ),
+    (
+        "notice.email_confirmed",
+        "Votre adresse est confirmée ; les e-mails en attente repartent.",
+        "Your address is confirmed; the waiting e-mails go out again.",
     ),
     (
         "notice.inbox_read",

@@ -115,6 +115,10 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/notifications/reglages",
             get(pages::delivery_preferences::show).post(pages::delivery_preferences::save),
         )
+        .route(
+            "/{tenant}/notifications/reglages/adresse",
+            post(pages::delivery_preferences::confirm_email),
+        )
         .route("/{tenant}/notifications/{id}", get(inbox::open))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(
