@@ -129,6 +129,8 @@ fn searches(draw: &mut Draw) -> Vec<SavedSearch> {
                 kind: kind.into(),
                 category,
                 created_at: synergies_platform::time::now(),
+                exchange_mode: String::new(),
+                insee_code: String::new(),
             }
         })
         .collect()

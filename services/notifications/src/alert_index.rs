@@ -22,10 +22,7 @@ struct Prepared {
 impl Prepared {
     /// [`SavedSearch::fits`], with the stems computed once.
     fn fits(&self, listing: &Published) -> bool {
-        let search = &self.search;
-        listing.organisation_id != Some(search.organisation_id)
-            && (search.kind.is_empty() || search.kind == listing.kind)
-            && (search.category.is_empty() || in_category(&listing.category, &search.category))
+        self.search.filters_fit(listing)
             && self.stems.iter().all(|stem| listing.stems.contains(stem))
     }
 }
@@ -90,21 +87,26 @@ impl AlertIndex {
         self.searches.is_empty()
     }
 
-    /// The saved searches `listing` fits, in no particular order (each once).
+    /// The saved searches `listing` fits, each once, in the order they were given.
     pub fn matching<'a>(&'a self, listing: &Published) -> Vec<&'a SavedSearch> {
         let families = std::iter::successors(Some(listing.category.as_str()), |code| {
             code.rfind('/').map(|end| &code[..end])
         })
         .filter(|family| !family.is_empty());
-        let candidates = listing
+        let mut candidates: Vec<u32> = listing
             .stems
             .iter()
             .filter_map(|stem| self.by_stem.get(stem))
             .chain(families.filter_map(|family| self.by_category.get(family)))
             .flatten()
-            .chain(&self.unfiled);
+            .chain(&self.unfiled)
+            .copied()
+            .collect();
+        // The listing's words come as a set: sorting makes the answer not depend on its order.
+        candidates.sort_unstable();
         candidates
-            .map(|&position| &self.searches[position as usize])
+            .into_iter()
+            .map(|position| &self.searches[position as usize])
             .filter(|prepared| prepared.fits(listing))
             .map(|prepared| &prepared.search)
             .collect()
@@ -126,6 +128,8 @@ mod tests {
             kind: kind.into(),
             category: category.into(),
             created_at: synergies_platform::time::now(),
+            exchange_mode: String::new(),
+            insee_code: String::new(),
         }
     }
 
@@ -135,6 +139,8 @@ mod tests {
             category: category.into(),
             stems: stems(title).into_iter().collect(),
             organisation_id: Some(Uuid::now_v7()),
+            exchange_mode: "give".into(),
+            insee_code: "21231".into(),
         }
     }
 
@@ -152,6 +158,19 @@ mod tests {
             search("", "offer", ""),
             search("carton", "", "packaging"),
             search("bois", "", "wood"),
+            SavedSearch {
+                exchange_mode: "give".into(),
+                insee_code: "21231".into(),
+                ..search("palette", "", "")
+            },
+            SavedSearch {
+                exchange_mode: "sell".into(),
+                ..search("palette", "", "")
+            },
+            SavedSearch {
+                insee_code: "21054".into(),
+                ..search("", "", "packaging")
+            },
         ];
         let index = AlertIndex::new(searches.clone());
         for (title, category) in [

@@ -348,6 +348,8 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
             kind: request.kind.trim().to_owned(),
             category: request.category.trim().trim_end_matches('/').to_owned(),
             created_at: synergies_platform::time::now(),
+            exchange_mode: request.exchange_mode.trim().to_owned(),
+            insee_code: request.insee_code.trim().to_uppercase(),
         };
         validate_search(&search)?;
         let kept = self
@@ -480,6 +482,24 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
             FieldError::new("kind", "offer, request or empty", "offer, request ou vide").into(),
         );
     }
+    if !["", "give", "exchange", "lend", "rent", "sell"].contains(&search.exchange_mode.as_str()) {
+        return Err(FieldError::new(
+            "exchange_mode",
+            "give, exchange, lend, rent, sell or empty",
+            "give, exchange, lend, rent, sell ou vide",
+        )
+        .into());
+    }
+    let insee = &search.insee_code;
+    if !insee.is_empty() && (insee.len() != 5 || !insee.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(FieldError::new(
+            "insee_code",
+            "a commune's INSEE code (5 characters) or empty",
+            "le code INSEE d'une commune (5 caractères) ou vide",
+        )
+        .into());
+    }
     if search.text.chars().count() > 200 {
         return Err(
             FieldError::new("text", "200 characters at most", "200 caractères au plus").into(),
@@ -493,7 +513,12 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
         )
         .into());
     }
-    if search.text.is_empty() && search.kind.is_empty() && search.category.is_empty() {
+    if search.text.is_empty()
+        && search.kind.is_empty()
+        && search.category.is_empty()
+        && search.exchange_mode.is_empty()
+        && search.insee_code.is_empty()
+    {
         return Err(FieldError::new(
             "text",
             "give words, a kind or a category to look for",
@@ -511,5 +536,7 @@ fn search_message(search: crate::saved_search::SavedSearch) -> pb::SavedSearch {
         kind: search.kind,
         category: search.category,
         created_at: Some(timestamp(search.created_at)),
+        exchange_mode: search.exchange_mode,
+        insee_code: search.insee_code,
     }
 }

@@ -42,6 +42,10 @@ pub struct SavedSearch {
     /// A category code or family, or empty.
     pub category: String,
     pub created_at: DateTime<Utc>,
+    /// `give`, `exchange`, `lend`, `rent`, `sell` or empty.
+    pub exchange_mode: String,
+    /// The listing's commune (INSEE code), or empty.
+    pub insee_code: String,
 }
 
 /// What a publication is compared on.
@@ -52,6 +56,8 @@ pub struct Published {
     /// The stems of the title and description.
     pub stems: HashSet<String>,
     pub organisation_id: Option<Uuid>,
+    pub exchange_mode: String,
+    pub insee_code: String,
 }
 
 pub(crate) fn stems(text: &str) -> Vec<String> {
@@ -74,20 +80,33 @@ impl Published {
                 .into_iter()
                 .collect(),
             organisation_id: Uuid::parse_str(&event.organisation_id).ok(),
+            exchange_mode: event.exchange_mode.clone(),
+            insee_code: event.insee_code.clone(),
         }
     }
 }
 
 impl SavedSearch {
-    /// Whether the publication fits: every word, the kind and the category (a code, or a
-    /// family and all its codes). A member's own organisation's listings never alert them.
+    /// Whether the publication fits: every word, the kind, the category (a code, or a
+    /// family and all its codes), the exchange mode and the commune. A member's own
+    /// organisation's listings never alert them.
     pub fn fits(&self, listing: &Published) -> bool {
-        listing.organisation_id != Some(self.organisation_id)
-            && (self.kind.is_empty() || self.kind == listing.kind)
-            && (self.category.is_empty() || in_category(&listing.category, &self.category))
+        self.filters_fit(listing)
             && stems(&self.text)
                 .iter()
                 .all(|stem| listing.stems.contains(stem))
+    }
+}
+
+impl SavedSearch {
+    /// Everything but the words.
+    pub(crate) fn filters_fit(&self, listing: &Published) -> bool {
+        let open_or = |filter: &str, value: &str| filter.is_empty() || filter == value;
+        listing.organisation_id != Some(self.organisation_id)
+            && open_or(&self.kind, listing.kind)
+            && (self.category.is_empty() || in_category(&listing.category, &self.category))
+            && open_or(&self.exchange_mode, &listing.exchange_mode)
+            && open_or(&self.insee_code, &listing.insee_code)
     }
 }
 
@@ -124,8 +143,7 @@ pub fn saved_search_store(database: &Database) -> Arc<dyn SavedSearchStore> {
     }
 }
 
-const SEARCH_COLUMNS: &str =
-    "id, tenant, user_id, organisation_id, text, kind, category, created_at";
+const SEARCH_COLUMNS: &str = "id, tenant, user_id, organisation_id, text, kind, category, created_at, exchange_mode, insee_code";
 
 macro_rules! saved_search_store {
     ($store:ident) => {
@@ -133,7 +151,7 @@ macro_rules! saved_search_store {
         impl SavedSearchStore for $store {
             async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                     .bind(search.id)
                     .bind(&search.tenant)
                     .bind(search.user_id)
@@ -142,6 +160,8 @@ macro_rules! saved_search_store {
                     .bind(&search.kind)
                     .bind(&search.category)
                     .bind(search.created_at)
+                    .bind(&search.exchange_mode)
+                    .bind(&search.insee_code)
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(BUMP_REVISION).bind(&search.tenant).execute(&mut *tx).await?;
@@ -174,7 +194,7 @@ macro_rules! saved_search_store {
             }
 
             async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError> {
-                Ok(sqlx::query_as(&format!("SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1"))
+                Ok(sqlx::query_as(&format!("SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1 ORDER BY id"))
                     .bind(tenant)
                     .fetch_all(&self.pool)
                     .await?)
@@ -325,6 +345,8 @@ mod tests {
             kind: kind.into(),
             category: category.into(),
             created_at: synergies_platform::time::now(),
+            exchange_mode: String::new(),
+            insee_code: String::new(),
         }
     }
 

@@ -598,12 +598,23 @@ async fn saved_searches_move_their_territorys_revision(f: Fixture) {
         kind: String::new(),
         category: String::new(),
         created_at: synergies_platform::time::now(),
+        exchange_mode: "give".into(),
+        insee_code: "21231".into(),
     };
     f.searches.save(&search).await.unwrap();
     let saved = f.searches.revision("dijon").await.unwrap();
     assert!(saved > 0);
     assert_eq!(f.searches.revision("lyon").await.unwrap(), 0);
-    assert_eq!(f.searches.of_tenant("dijon").await.unwrap().len(), 1);
+    let kept = f.searches.of_tenant("dijon").await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (
+            kept[0].id,
+            kept[0].exchange_mode.as_str(),
+            kept[0].insee_code.as_str()
+        ),
+        (search.id, "give", "21231")
+    );
     assert!(
         f.searches
             .delete("dijon", user_id, search.id)

@@ -48,6 +48,27 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("inbox.new", "Nouveau", "New"),
     ("inbox.open", "Ouvrir", "Open"),
+    ("inbox.saved_search_delete", "Supprimer", "Delete"),
+    (
+        "inbox.saved_search_delete_confirm",
+        "Supprimer cette recherche enregistrée ?",
+        "Delete this saved search?",
+    ),
+    (
+        "inbox.saved_searches",
+        "Recherches enregistrées",
+        "Saved searches",
+    ),
+    (
+        "inbox.saved_searches_lead",
+        "Une nouvelle annonce qui répond à l'une d'elles vous est signalée, par e-mail au rythme choisi pour les alertes.",
+        "A new listing that fits one of them is signalled to you, by e-mail at the rhythm chosen for alerts.",
+    ),
+    (
+        "inbox.saved_searches_none",
+        "Aucune recherche enregistrée : enregistrez-en une depuis la page Annonces.",
+        "No saved search: save one from the Listings page.",
+    ),
     ("inbox.settings", "Réglages des e-mails", "E-mail settings"),
     (
         "inbox.settings_lead",
@@ -103,4 +124,26 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
         "Toutes les notifications sont marquées comme lues.",
         "All notifications are marked as read.",
     ),
+    (
+        "notice.search_deleted",
+        "La recherche enregistrée est supprimée.",
+        "The saved search is deleted.",
+    ),
+    (
+        "notice.search_saved",
+        "Recherche enregistrée : les nouvelles annonces qui y répondent vous seront signalées.",
+        "Search saved: new listings that fit it will be signalled to you.",
+    ),
+    (
+        "search.save",
+        "Enregistrer cette recherche",
+        "Save this search",
+    ),
+    (
+        "search.save_hint",
+        "Soyez prévenu des nouvelles annonces qui y répondent.",
+        "Be told of new listings that fit it.",
+    ),
+    ("search.saved_kind.offer", "Offres", "Offers"),
+    ("search.saved_kind.request", "Demandes", "Requests"),
 ];

@@ -5,3 +5,6 @@ CREATE TABLE saved_search_revisions (
     tenant TEXT PRIMARY KEY,
     revision BIGINT NOT NULL
 );
+-- A saved search keeps the search page's other filters too: the exchange mode and the commune.
+ALTER TABLE saved_searches ADD COLUMN exchange_mode TEXT NOT NULL DEFAULT '';
+ALTER TABLE saved_searches ADD COLUMN insee_code TEXT NOT NULL DEFAULT '';

@@ -52,6 +52,8 @@ struct PreferencesPage {
     token: String,
     /// The member's address when it refuses our mail (signed-in members only); else empty.
     undeliverable_email: String,
+    /// The member's saved searches (signed-in members only).
+    saved_searches: Vec<super::saved_searches::SavedSearchView>,
 }
 
 pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Response {
@@ -59,10 +61,15 @@ pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Re
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
+    let saved_searches = match super::saved_searches::views(&state, &page, &caller).await {
+        Ok(views) => views,
+        Err(error) => return page.error(&error),
+    };
     match read(&state, &caller).await {
         Ok(answer) => {
             let notice = notice(&page, uri.query());
             render(&PreferencesPage {
+                saved_searches,
                 undeliverable_email: answer.undeliverable_email.clone(),
                 rows: rows(answer),
                 page,
@@ -170,6 +177,7 @@ pub async fn show_by_token(
                 action: "/e-mails",
                 token: query.token,
                 undeliverable_email: String::new(),
+                saved_searches: Vec::new(),
             })
         }
         Err(status) => page.error(&ApiError::from(status)),
