@@ -36,6 +36,7 @@ pub struct Digests {
     pub zones: TimeZones,
     pub clock: Clock,
     pub sender: crate::sender::SenderWaker,
+    pub brands: crate::branding::TerritoryBrands,
     /// Fault injection for tests: abort the process after this many digests (0: never).
     pub crash_after: u32,
 }
@@ -148,6 +149,7 @@ impl Digests {
                 self.signer
                     .token(tenant, recipient.user_id, Scope::Digest(frequency))
             ),
+            branding: self.brands.of(tenant).await,
         };
         let key = DigestKey {
             id: Uuid::now_v7(),
@@ -218,9 +220,10 @@ pub fn digest_mail(
     };
     let mut text = format!("{subject}\n");
     let mut html = format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n",
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}<h1>{}</h1>\n",
         if english { "en" } else { "fr" },
         escaped(&subject),
+        links.branding.header_html(),
         escaped(&subject)
     );
     for category in Category::ALL {
@@ -317,6 +320,7 @@ mod tests {
         let links = crate::item_mail::MailLinks {
             settings: "https://x.fr/dijon/e-mails?token=s".into(),
             unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=u".into(),
+            branding: crate::branding::Branding::plain("dijon"),
         };
         let mail = digest_mail(
             &items,

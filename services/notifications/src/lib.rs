@@ -5,6 +5,7 @@
 
 pub mod alert_index;
 pub mod bounces;
+pub mod branding;
 pub mod digest;
 pub mod digest_store;
 pub mod error;
@@ -78,12 +79,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
     let signer = unsubscribe::LinkSigner::new(store.signing_key(UNSUBSCRIBE_KEY).await?);
+    let brands = branding::TerritoryBrands::new(
+        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        &env.config.notifications.public_url,
+    );
     let immediate = handler::ImmediateMail {
         signer: signer.clone(),
         mail: Arc::clone(&mail),
         preferences: store::preferences_store(&database),
         public_url: env.config.notifications.public_url.clone(),
         sender: sender_waker.clone(),
+        brands: brands.clone(),
     };
     let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
         let handler =
@@ -175,6 +181,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         )?,
         clock: schedule::Clock::from_config(&env.config.notifications.clock_start)?,
         sender: sender_waker.clone(),
+        brands,
         crash_after: env.config.notifications.crash_after_digests,
     };
     let saved_searches = saved_search::saved_search_store(&database);
