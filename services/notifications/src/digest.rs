@@ -41,6 +41,21 @@ pub struct Digests {
     pub crash_after: u32,
 }
 
+/// Fault injection for the crash test of digests: `SYNERGIES_TEST_CRASH_AFTER_DIGESTS=n` aborts
+/// the process after it writes `n` digests, as a crash would. Read by debug builds only (the
+/// ones the tests run), so that no production setting can stop the service; the test
+/// harness's `SYNERGIES_TEST_` variables are not configuration.
+pub fn crash_after_digests() -> u32 {
+    if cfg!(debug_assertions) {
+        std::env::var("SYNERGIES_TEST_CRASH_AFTER_DIGESTS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    }
+}
+
 impl Digests {
     /// Looks for due digests and reminders every `interval` until `shutdown`.
     pub async fn run(
@@ -93,7 +108,7 @@ impl Digests {
                         if self.crash_after > 0 && written >= self.crash_after {
                             tracing::error!(
                                 written,
-                                "crash_after_digests reached: aborting (fault injection)"
+                                "SYNERGIES_TEST_CRASH_AFTER_DIGESTS reached: aborting (fault injection)"
                             );
                             std::process::abort();
                         }

@@ -182,7 +182,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         clock: schedule::Clock::from_config(&env.config.notifications.clock_start)?,
         sender: sender_waker.clone(),
         brands,
-        crash_after: env.config.notifications.crash_after_digests,
+        crash_after: digest::crash_after_digests(),
     };
     let saved_searches = saved_search::saved_search_store(&database);
     let alerts_task = env.spawn_consumer(

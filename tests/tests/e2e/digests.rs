@@ -4,8 +4,8 @@
 //! crash in the middle of the run and a restart send every digest and every item once.
 //!
 //! The scheduler's clock is started by `SYNERGIES_NOTIFICATIONS__CLOCK_START` (the items are
-//! stored at the real time, before it), and `…__CRASH_AFTER_DIGESTS` aborts the process right
-//! after the first digest is written, as a crash would.
+//! stored at the real time, before it), and `SYNERGIES_TEST_CRASH_AFTER_DIGESTS` (read by debug
+//! builds only) aborts the process right after the first digest is written, as a crash would.
 
 use serde_json::{Value, json};
 use synergies_tests::Platform;
@@ -18,7 +18,7 @@ const MONDAY_MORNING: &str = "2030-01-07T07:30:00Z";
 /// The next morning: a new daily digest, no weekly one.
 const TUESDAY_MORNING: &str = "2030-01-08T07:30:00Z";
 const CLOCK: &str = "SYNERGIES_NOTIFICATIONS__CLOCK_START";
-const CRASH: &str = "SYNERGIES_NOTIFICATIONS__CRASH_AFTER_DIGESTS";
+const CRASH: &str = "SYNERGIES_TEST_CRASH_AFTER_DIGESTS";
 
 /// Reads the inbox once in `language`: how the service learns the member's address and language.
 async fn known_in(platform: &Platform, member: &Member, language: &str) {
