@@ -1,8 +1,9 @@
-//! The territory's branding in e-mails, as the web theme uses it: its name, primary colour and
-//! logo in the HTML part's header. Read from identity (`GetTenant`, public) and kept a few
-//! minutes per territory, so that a digest run or a burst of messages asks once; when identity
-//! cannot answer, mails go out with the territory's slug and the platform's default colour
-//! rather than wait.
+//! What e-mails take from the territory's settings: its branding, as the web theme uses it
+//! (name, primary colour and logo in the HTML part's header), and its time zone (digests go at
+//! 08:00 there). Read from identity (`GetTenant`, public) and kept a few minutes per territory,
+//! so that a digest run or a burst of messages asks once. When identity cannot answer, what was
+//! read last is used; never read, mails go out with the territory's slug and the platform's
+//! default colour, and digests follow the configured time zone, rather than wait.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -92,12 +93,20 @@ fn is_hex_colour(value: &str) -> bool {
     value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Territories' branding, read from identity and kept for a while.
+/// What is kept of a territory's settings.
+#[derive(Debug, Clone)]
+struct Territory {
+    branding: Branding,
+    /// Its own time zone, when it set one.
+    time_zone: Option<chrono_tz::Tz>,
+}
+
+/// Territories' branding and time zone, read from identity and kept for a while.
 #[derive(Clone)]
 pub struct TerritoryBrands {
     client: Option<IdentityServiceClient<Channel>>,
     public_url: String,
-    kept: Arc<Mutex<HashMap<String, (Instant, Branding)>>>,
+    kept: Arc<Mutex<HashMap<String, (Instant, Territory)>>>,
 }
 
 impl TerritoryBrands {
@@ -118,36 +127,49 @@ impl TerritoryBrands {
         }
     }
 
+    /// The territory's branding for an e-mail's header.
     pub async fn of(&self, tenant: &str) -> Branding {
-        if let Some((at, branding)) = self
+        self.territory(tenant)
+            .await
+            .map_or_else(|| Branding::plain(tenant), |t| t.branding)
+    }
+
+    /// The time zone the territory set, if any (else the configured one applies).
+    pub async fn time_zone(&self, tenant: &str) -> Option<chrono_tz::Tz> {
+        self.territory(tenant).await.and_then(|t| t.time_zone)
+    }
+
+    async fn territory(&self, tenant: &str) -> Option<Territory> {
+        let kept = self
             .kept
             .lock()
             .ok()
-            .and_then(|kept| kept.get(tenant).cloned())
+            .and_then(|kept| kept.get(tenant).cloned());
+        if let Some((at, territory)) = &kept
             && at.elapsed() < KEPT_FOR
         {
-            return branding;
+            return Some(territory.clone());
         }
-        let Some(client) = &self.client else {
-            return Branding::plain(tenant);
-        };
+        let client = self.client.as_ref()?;
         let message = identity::GetTenantRequest {
             slug: tenant.to_owned(),
         };
         match client.clone().get_tenant(anonymous_request(message)).await {
             Ok(answer) => {
-                let branding = answer.into_inner().tenant.map_or_else(
-                    || Branding::plain(tenant),
-                    |found| Branding::of_tenant(&found, &self.public_url),
-                );
+                let found = answer.into_inner().tenant?;
+                let settings = found.settings.clone().unwrap_or_default();
+                let territory = Territory {
+                    branding: Branding::of_tenant(&found, &self.public_url),
+                    time_zone: settings.time_zone.trim().parse().ok(),
+                };
                 if let Ok(mut kept) = self.kept.lock() {
-                    kept.insert(tenant.to_owned(), (Instant::now(), branding.clone()));
+                    kept.insert(tenant.to_owned(), (Instant::now(), territory.clone()));
                 }
-                branding
+                Some(territory)
             }
             Err(status) => {
-                tracing::debug!(%status, tenant, "identity did not give the territory's branding");
-                Branding::plain(tenant)
+                tracing::debug!(%status, tenant, "identity did not give the territory's settings");
+                kept.map(|(_, territory)| territory)
             }
         }
     }

@@ -86,7 +86,11 @@ impl Digests {
         let now = self.clock.now();
         let mut written = 0;
         for tenant in self.store.digest_tenants().await? {
-            let zone = self.zones.of(&tenant);
+            // The territory's own setting, else the configured one.
+            let zone = match self.brands.time_zone(&tenant).await {
+                Some(own) => own,
+                None => self.zones.of(&tenant),
+            };
             for frequency in [Frequency::Daily, Frequency::Weekly] {
                 let Some(period_end) = latest_period_end(now, zone, frequency) else {
                     continue;

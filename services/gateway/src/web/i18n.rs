@@ -313,6 +313,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("field.site_id", "Lieu", "Location"),
     ("field.text", "Recherche", "Search"),
+    (
+        "field.time_zone",
+        "Fuseau horaire du territoire (base IANA, par exemple Europe/Paris ; vide : celui de la plateforme) : les résumés partent à 8 h",
+        "Time zone of the territory (IANA database, e.g. Europe/Paris; empty: the platform's): digests go at 8 am",
+    ),
     ("field.title", "Titre", "Title"),
     ("field.unit", "Unité", "Unit"),
     (
