@@ -1,5 +1,5 @@
 //! What a publication costs against a territory's saved searches: 10 000 searches of 2 000
-//! members (words, kinds, categories and families drawn from the platform's vocabulary), each
+//! members (words from a vocabulary of 2 000, kinds, categories and families), each
 //! publication checked through the in-memory index the alerts consumer keeps. Also times
 //! building the index (done once per change of the territory's searches) and, for comparison,
 //! checking every search in turn. Prints percentiles.
@@ -16,6 +16,7 @@ use uuid::Uuid;
 const SEARCHES: usize = 10_000;
 const MEMBERS: usize = 2_000;
 const PUBLICATIONS: usize = 2_000;
+const VOCABULARY: usize = 2_000;
 
 const CATEGORIES: &[&str] = &[
     "packaging/pallets",
@@ -88,36 +89,41 @@ impl Draw {
     }
 }
 
-fn searches(draw: &mut Draw) -> Vec<SavedSearch> {
+/// The vocabulary searches and listings draw from: the platform's words, then made-up ones
+/// (material references, brands, places) so that a listing fits as few searches as in life.
+fn vocabulary() -> Vec<String> {
+    WORDS
+        .iter()
+        .map(|&word| word.to_owned())
+        .chain((0..VOCABULARY - WORDS.len()).map(|n| format!("ref{n}q")))
+        .collect()
+}
+
+fn searches(draw: &mut Draw, words: &[String]) -> Vec<SavedSearch> {
     let members: Vec<(Uuid, Uuid)> = (0..MEMBERS)
         .map(|_| (Uuid::now_v7(), Uuid::now_v7()))
         .collect();
+    let mut word = |draw: &mut Draw| words[draw.next(words.len())].clone();
     (0..SEARCHES)
         .map(|_| {
             let (user_id, organisation_id) = members[draw.next(MEMBERS)];
-            // Most searches name one or two words; some a category alone, a few a kind alone.
-            let shape = draw.next(10);
+            // Half name one word, some two, some a word in a category, a few a category or a
+            // family alone, one in a hundred a kind alone.
+            let shape = draw.next(100);
             let text = match shape {
-                0..=4 => WORDS[draw.next(WORDS.len())].to_owned(),
-                5..=7 => format!(
-                    "{} {}",
-                    WORDS[draw.next(WORDS.len())],
-                    WORDS[draw.next(WORDS.len())]
-                ),
+                0..=49 | 80..=89 => word(draw),
+                50..=79 => format!("{} {}", word(draw), word(draw)),
                 _ => String::new(),
             };
+            let category = CATEGORIES[draw.next(CATEGORIES.len())];
             let category = match shape {
-                2 | 5 | 8 => CATEGORIES[draw.next(CATEGORIES.len())].to_owned(),
-                3 => CATEGORIES[draw.next(CATEGORIES.len())]
-                    .split('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
+                80..=96 => category.to_owned(),
+                97..=98 => category.split('/').next().unwrap_or_default().to_owned(),
                 _ => String::new(),
             };
             let kind = match (shape, draw.next(3)) {
-                (9, 0) => "request",
-                (9, _) | (_, 0) => "offer",
+                (99, 0) => "request",
+                (99, _) | (_, 0) => "offer",
                 _ => "",
             };
             SavedSearch {
@@ -136,9 +142,16 @@ fn searches(draw: &mut Draw) -> Vec<SavedSearch> {
         .collect()
 }
 
-fn publication(draw: &mut Draw) -> Published {
-    let title: Vec<&str> = (0..4).map(|_| WORDS[draw.next(WORDS.len())]).collect();
-    let description: Vec<&str> = (0..25).map(|_| WORDS[draw.next(WORDS.len())]).collect();
+/// A listing of a title of 4 words and a description of 25.
+fn publication(draw: &mut Draw, words: &[String]) -> Published {
+    let mut pick = |count: usize| {
+        (0..count)
+            .map(|_| words[draw.next(words.len())].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let title = pick(4);
+    let description = pick(25);
     let event = ev::ListingPublished {
         listing_id: Uuid::now_v7().to_string(),
         organisation_id: Uuid::now_v7().to_string(),
@@ -148,8 +161,9 @@ fn publication(draw: &mut Draw) -> Published {
             ev::ListingKind::Offer.into()
         },
         category: CATEGORIES[draw.next(CATEGORIES.len())].into(),
-        title: title.join(" "),
-        description: description.join(" "),
+        title,
+        description,
+        exchange_mode: "give".into(),
         ..Default::default()
     };
     Published::of(&event)
@@ -171,8 +185,11 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 
 fn main() {
     let mut draw = Draw(0x5eed_1234_abcd_0042);
-    let all = searches(&mut draw);
-    let publications: Vec<Published> = (0..PUBLICATIONS).map(|_| publication(&mut draw)).collect();
+    let words = vocabulary();
+    let all = searches(&mut draw, &words);
+    let publications: Vec<Published> = (0..PUBLICATIONS)
+        .map(|_| publication(&mut draw, &words))
+        .collect();
 
     let mut builds = Vec::new();
     let mut index = AlertIndex::default();
