@@ -103,7 +103,7 @@ fn searches(draw: &mut Draw, words: &[String]) -> Vec<SavedSearch> {
     let members: Vec<(Uuid, Uuid)> = (0..MEMBERS)
         .map(|_| (Uuid::now_v7(), Uuid::now_v7()))
         .collect();
-    let mut word = |draw: &mut Draw| words[draw.next(words.len())].clone();
+    let word = |draw: &mut Draw| words[draw.next(words.len())].clone();
     (0..SEARCHES)
         .map(|_| {
             let (user_id, organisation_id) = members[draw.next(MEMBERS)];
