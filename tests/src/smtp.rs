@@ -1,6 +1,9 @@
 //! A real SMTP server for tests: `aiosmtpd` (from PyPI) writing every message it receives into
 //! a maildir that the test reads. `tests/run.sh` installs it in a virtual environment of its own
 //! and names that interpreter in `SYNERGIES_TEST_PYTHON`; without it, `python3` is used.
+//!
+//! Like a real server whose mailbox is gone, the sink refuses the recipients a test names
+//! ([`SmtpSink::refuse`]) with a permanent `550` at `RCPT TO`, and counts those refusals.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -30,7 +33,10 @@ impl SmtpSink {
             python()
         );
         let maildir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(maildir.path().join("refusing_sink.py"), REFUSING_MAILBOX)
+            .expect("the sink's handler is written");
         let child = Command::new(python())
+            .env("PYTHONPATH", maildir.path())
             .args([
                 "-m",
                 "aiosmtpd",
@@ -38,9 +44,10 @@ impl SmtpSink {
                 "-l",
                 &format!("127.0.0.1:{port}"),
                 "-c",
-                "aiosmtpd.handlers.Mailbox",
+                "refusing_sink.RefusingMailbox",
             ])
             .arg(maildir.path().join("mail"))
+            .arg(maildir.path().join("refused"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -62,6 +69,42 @@ impl SmtpSink {
         )
         .await;
         sink
+    }
+
+    /// From now on, `recipient` is refused for good (`550 5.1.1`) at `RCPT TO`.
+    pub fn refuse(&self, recipient: &str) {
+        let mut refused = self.refused();
+        refused.push(recipient.to_lowercase());
+        std::fs::write(self.maildir.path().join("refused"), refused.join("\n"))
+            .expect("the refusals are written");
+    }
+
+    /// `recipient` is accepted again.
+    pub fn accept(&self, recipient: &str) {
+        let refused: Vec<String> = self
+            .refused()
+            .into_iter()
+            .filter(|r| *r != recipient.to_lowercase())
+            .collect();
+        std::fs::write(self.maildir.path().join("refused"), refused.join("\n"))
+            .expect("the refusals are written");
+    }
+
+    fn refused(&self) -> Vec<String> {
+        std::fs::read_to_string(self.maildir.path().join("refused"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// How many times the sink refused `recipient` so far.
+    pub fn refusals_of(&self, recipient: &str) -> usize {
+        std::fs::read_to_string(self.maildir.path().join("refused.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.eq_ignore_ascii_case(recipient))
+            .count()
     }
 
     pub fn url(&self) -> String {
@@ -112,6 +155,33 @@ impl SmtpSink {
         .await
     }
 }
+
+/// aiosmtpd's maildir handler, refusing the addresses listed in a file (read at each
+/// `RCPT TO`, so a test changes them while the sink runs) and logging each refusal.
+const REFUSING_MAILBOX: &str = r"
+import pathlib
+from aiosmtpd.handlers import Mailbox
+
+class RefusingMailbox(Mailbox):
+    def __init__(self, mail_dir, refusals):
+        super().__init__(mail_dir)
+        self.refusals = pathlib.Path(refusals)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refused = self.refusals.read_text().split() if self.refusals.exists() else []
+        if address.lower() in refused:
+            with open(str(self.refusals) + '.log', 'a') as log:
+                log.write(address.lower() + '\n')
+            return '550 5.1.1 <%s>: Recipient address rejected: User unknown' % address
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    @classmethod
+    def from_cli(cls, parser, *args):
+        if len(args) != 2:
+            parser.error('RefusingMailbox needs a maildir and a file of refused addresses')
+        return cls(*args)
+";
 
 /// The Python interpreter that has aiosmtpd: `tests/run.sh`'s virtual environment, or `python3`.
 fn python() -> String {

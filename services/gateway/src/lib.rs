@@ -64,6 +64,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/tenants/{tenant}/outgoing-mail",
             get(api::mail::outgoing),
         )
+        .route(
+            "/api/v1/tenants/{tenant}/undeliverable-addresses",
+            get(api::mail::undeliverable),
+        )
         .route("/api/v1/organisations", get(api::organisations::list))
         .route("/api/v1/organisations/{id}", get(api::organisations::get))
         .route(
@@ -106,6 +110,10 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route(
             "/api/v1/me/notification-preferences",
             get(api::delivery_preferences::get).put(api::delivery_preferences::update),
+        )
+        .route(
+            "/api/v1/me/notification-preferences/confirm-email",
+            post(api::delivery_preferences::confirm_email),
         )
         .route(
             "/api/v1/listings",

@@ -21,6 +21,7 @@ pub fn settings_message(settings: TenantSettings) -> pb::TenantSettings {
         exchange_modes: settings.exchange_modes,
         default_language: settings.default_language,
         mutualisation_radius_km: settings.mutualisation_radius_km,
+        time_zone: settings.time_zone,
     }
 }
 
@@ -34,6 +35,7 @@ pub fn settings_from_message(settings: pb::TenantSettings) -> TenantSettings {
         exchange_modes: settings.exchange_modes,
         default_language: settings.default_language,
         mutualisation_radius_km: settings.mutualisation_radius_km,
+        time_zone: settings.time_zone,
     }
 }
 

@@ -77,6 +77,8 @@ pub struct TenantSettings {
     pub default_language: String,
     /// Radius of a mutualisation group, in km.
     pub mutualisation_radius_km: u32,
+    /// IANA time zone of the territory, or empty for the platform's configured one.
+    pub time_zone: String,
 }
 
 /// The radius of a mutualisation group when a tenant sets none.
@@ -95,6 +97,7 @@ impl Default for TenantSettings {
             exchange_modes: EXCHANGE_MODES.iter().map(|&m| m.to_owned()).collect(),
             default_language: "fr".into(),
             mutualisation_radius_km: DEFAULT_MUTUALISATION_RADIUS_KM,
+            time_zone: String::new(),
         }
     }
 }
@@ -190,6 +193,14 @@ impl TenantSettings {
                 "doit être compris entre 1 et 100 km",
             ));
         }
+        let time_zone = self.time_zone.trim().to_owned();
+        if !time_zone.is_empty() && time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(FieldError::new(
+                "time_zone",
+                "must be a time zone of the IANA database, e.g. Europe/Paris",
+                "doit être un fuseau horaire de la base IANA, par exemple Europe/Paris",
+            ));
+        }
         // 0 is what a client that does not know the setting sends: the default.
         let mutualisation_radius_km = match self.mutualisation_radius_km {
             0 => DEFAULT_MUTUALISATION_RADIUS_KM,
@@ -199,6 +210,7 @@ impl TenantSettings {
             brand_name,
             logo_url,
             mutualisation_radius_km,
+            time_zone,
             ..self
         })
     }

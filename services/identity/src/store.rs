@@ -497,7 +497,7 @@ macro_rules! identity_store {
                 let updated = sqlx::query(
                     "UPDATE tenants SET brand_name = $2, logo_url = $3, primary_colour = $4, secondary_colour = $5,
                             listings_need_approval = $6, exchange_modes = $7, default_language = $8,
-                            mutualisation_radius_km = $9
+                            mutualisation_radius_km = $9, time_zone = $10
                       WHERE slug = $1",
                 )
                 .bind(slug)
@@ -509,6 +509,7 @@ macro_rules! identity_store {
                 .bind(settings.exchange_modes.join(","))
                 .bind(&settings.default_language)
                 .bind(i32::try_from(settings.mutualisation_radius_km).unwrap_or(i32::MAX))
+                .bind(&settings.time_zone)
                 .execute(&mut *connection)
                 .await?
                 .rows_affected();
@@ -592,7 +593,7 @@ macro_rules! identity_store {
             async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError> {
                 let row = sqlx::query(
                     "SELECT slug, display_name, created_at, brand_name, logo_url, primary_colour, secondary_colour,
-                            listings_need_approval, exchange_modes, default_language, mutualisation_radius_km, centre_latitude,
+                            listings_need_approval, exchange_modes, default_language, mutualisation_radius_km, time_zone, centre_latitude,
                             centre_longitude, bounds_south, bounds_west, bounds_north, bounds_east
                        FROM tenants WHERE slug = $1",
                 )
@@ -624,6 +625,7 @@ macro_rules! identity_store {
                     exchange_modes: modes.split(',').filter(|m| !m.is_empty()).map(str::to_owned).collect(),
                     default_language: row.try_get("default_language")?,
                     mutualisation_radius_km: u32::try_from(row.try_get::<i32, _>("mutualisation_radius_km")?).unwrap_or(DEFAULT_MUTUALISATION_RADIUS_KM),
+                    time_zone: row.try_get("time_zone")?,
                 };
                 let corner = |name: &str| row.try_get::<Option<f64>, _>(name);
                 let map = TerritoryMap {

@@ -36,8 +36,24 @@ pub struct Digests {
     pub zones: TimeZones,
     pub clock: Clock,
     pub sender: crate::sender::SenderWaker,
+    pub brands: crate::branding::TerritoryBrands,
     /// Fault injection for tests: abort the process after this many digests (0: never).
     pub crash_after: u32,
+}
+
+/// Fault injection for the crash test of digests: `SYNERGIES_TEST_CRASH_AFTER_DIGESTS=n` aborts
+/// the process after it writes `n` digests, as a crash would. Read by debug builds only (the
+/// ones the tests run), so that no production setting can stop the service; the test
+/// harness's `SYNERGIES_TEST_` variables are not configuration.
+pub fn crash_after_digests() -> u32 {
+    if cfg!(debug_assertions) {
+        std::env::var("SYNERGIES_TEST_CRASH_AFTER_DIGESTS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 impl Digests {
@@ -70,7 +86,11 @@ impl Digests {
         let now = self.clock.now();
         let mut written = 0;
         for tenant in self.store.digest_tenants().await? {
-            let zone = self.zones.of(&tenant);
+            // The territory's own setting, else the configured one.
+            let zone = match self.brands.time_zone(&tenant).await {
+                Some(own) => own,
+                None => self.zones.of(&tenant),
+            };
             for frequency in [Frequency::Daily, Frequency::Weekly] {
                 let Some(period_end) = latest_period_end(now, zone, frequency) else {
                     continue;
@@ -92,7 +112,7 @@ impl Digests {
                         if self.crash_after > 0 && written >= self.crash_after {
                             tracing::error!(
                                 written,
-                                "crash_after_digests reached: aborting (fault injection)"
+                                "SYNERGIES_TEST_CRASH_AFTER_DIGESTS reached: aborting (fault injection)"
                             );
                             std::process::abort();
                         }
@@ -148,6 +168,7 @@ impl Digests {
                 self.signer
                     .token(tenant, recipient.user_id, Scope::Digest(frequency))
             ),
+            branding: self.brands.of(tenant).await,
         };
         let key = DigestKey {
             id: Uuid::now_v7(),
@@ -218,9 +239,10 @@ pub fn digest_mail(
     };
     let mut text = format!("{subject}\n");
     let mut html = format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n",
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}<h1>{}</h1>\n",
         if english { "en" } else { "fr" },
         escaped(&subject),
+        links.branding.header_html(),
         escaped(&subject)
     );
     for category in Category::ALL {
@@ -317,6 +339,7 @@ mod tests {
         let links = crate::item_mail::MailLinks {
             settings: "https://x.fr/dijon/e-mails?token=s".into(),
             unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=u".into(),
+            branding: crate::branding::Branding::plain("dijon"),
         };
         let mail = digest_mail(
             &items,

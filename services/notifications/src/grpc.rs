@@ -23,9 +23,11 @@ pub struct NotificationsApi {
     preferences: Arc<dyn PreferencesStore>,
     signer: crate::unsubscribe::LinkSigner,
     saved_searches: Arc<dyn crate::saved_search::SavedSearchStore>,
+    bounces: Arc<dyn crate::bounces::BounceStore>,
 }
 
 impl NotificationsApi {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<dyn InboxStore>,
         mail: Arc<dyn MailStore>,
@@ -34,6 +36,7 @@ impl NotificationsApi {
         preferences: Arc<dyn PreferencesStore>,
         signer: crate::unsubscribe::LinkSigner,
         saved_searches: Arc<dyn crate::saved_search::SavedSearchStore>,
+        bounces: Arc<dyn crate::bounces::BounceStore>,
     ) -> Self {
         Self {
             store,
@@ -43,6 +46,7 @@ impl NotificationsApi {
             preferences,
             signer,
             saved_searches,
+            bounces,
         }
     }
 }
@@ -66,6 +70,21 @@ impl NotificationsApi {
         Ok(Response::new(preferences_message(&Preferences::from_set(
             &set,
         ))))
+    }
+
+    /// A signed-in member's preferences, with their address when it is undeliverable.
+    async fn own_preferences(
+        &self,
+        tenant: &str,
+        user_id: uuid::Uuid,
+    ) -> Result<Response<pb::DeliveryPreferences>, NotificationsError> {
+        let mut answer = self.preferences_of(tenant, user_id).await?;
+        if let Some((email, _)) = self.store.recipient(user_id).await?
+            && self.bounces.undeliverable(tenant, &email).await?.is_some()
+        {
+            answer.get_mut().undeliverable_email = email;
+        }
+        Ok(answer)
     }
 }
 
@@ -192,7 +211,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
     ) -> Result<Response<pb::DeliveryPreferences>, Status> {
         let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
         let member = caller.require_user()?;
-        Ok(self.preferences_of(&caller.tenant, member.user_id).await?)
+        Ok(self.own_preferences(&caller.tenant, member.user_id).await?)
     }
 
     async fn update_delivery_preferences(
@@ -211,7 +230,41 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                 synergies_platform::time::now(),
             )
             .await?;
-        Ok(self.preferences_of(&caller.tenant, member.user_id).await?)
+        Ok(self.own_preferences(&caller.tenant, member.user_id).await?)
+    }
+
+    async fn confirm_email_address(
+        &self,
+        request: Request<pb::ConfirmEmailAddressRequest>,
+    ) -> Result<Response<pb::DeliveryPreferences>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOwnInbox).await?;
+        let member = caller.require_user()?;
+        if let Some((email, _)) = self.store.recipient(member.user_id).await? {
+            let now = synergies_platform::time::now();
+            if self.bounces.clear(&caller.tenant, &email, now).await? {
+                tracing::info!(user_id = %member.user_id, "undeliverable address confirmed by its member");
+            }
+        }
+        Ok(self.own_preferences(&caller.tenant, member.user_id).await?)
+    }
+
+    async fn list_undeliverable_addresses(
+        &self,
+        request: Request<pb::ListUndeliverableAddressesRequest>,
+    ) -> Result<Response<pb::ListUndeliverableAddressesResponse>, Status> {
+        let caller = authorize_request(&self.verifier, &request, Action::ReadOutgoingMail).await?;
+        let addresses = self.bounces.undeliverable_of_tenant(&caller.tenant).await?;
+        Ok(Response::new(pb::ListUndeliverableAddressesResponse {
+            addresses: addresses
+                .into_iter()
+                .map(|failures| pb::UndeliverableAddress {
+                    address: failures.address,
+                    hard_failures: failures.hard_failures,
+                    last_error: failures.last_error,
+                    undeliverable_since: failures.undeliverable_since.map(timestamp),
+                })
+                .collect(),
+        }))
     }
 
     async fn get_preferences_by_token(
@@ -295,6 +348,8 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
             kind: request.kind.trim().to_owned(),
             category: request.category.trim().trim_end_matches('/').to_owned(),
             created_at: synergies_platform::time::now(),
+            exchange_mode: request.exchange_mode.trim().to_owned(),
+            insee_code: request.insee_code.trim().to_uppercase(),
         };
         validate_search(&search)?;
         let kept = self
@@ -367,6 +422,7 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
                     sent_at: queued.sent_at.map(timestamp),
                     last_error: queued.last_error,
                     attempts: queued.attempts,
+                    held: queued.held,
                 })
                 .collect(),
             next_page_token,
@@ -415,6 +471,7 @@ fn preferences_message(preferences: &Preferences) -> pb::DeliveryPreferences {
                 frequency: frequency.as_str().to_owned(),
             })
             .collect(),
+        undeliverable_email: String::new(),
     }
 }
 
@@ -424,6 +481,24 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
         return Err(
             FieldError::new("kind", "offer, request or empty", "offer, request ou vide").into(),
         );
+    }
+    if !["", "give", "exchange", "lend", "rent", "sell"].contains(&search.exchange_mode.as_str()) {
+        return Err(FieldError::new(
+            "exchange_mode",
+            "give, exchange, lend, rent, sell or empty",
+            "give, exchange, lend, rent, sell ou vide",
+        )
+        .into());
+    }
+    let insee = &search.insee_code;
+    if !insee.is_empty() && (insee.len() != 5 || !insee.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(FieldError::new(
+            "insee_code",
+            "a commune's INSEE code (5 characters) or empty",
+            "le code INSEE d'une commune (5 caractères) ou vide",
+        )
+        .into());
     }
     if search.text.chars().count() > 200 {
         return Err(
@@ -438,7 +513,12 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
         )
         .into());
     }
-    if search.text.is_empty() && search.kind.is_empty() && search.category.is_empty() {
+    if search.text.is_empty()
+        && search.kind.is_empty()
+        && search.category.is_empty()
+        && search.exchange_mode.is_empty()
+        && search.insee_code.is_empty()
+    {
         return Err(FieldError::new(
             "text",
             "give words, a kind or a category to look for",
@@ -456,5 +536,7 @@ fn search_message(search: crate::saved_search::SavedSearch) -> pb::SavedSearch {
         kind: search.kind,
         category: search.category,
         created_at: Some(timestamp(search.created_at)),
+        exchange_mode: search.exchange_mode,
+        insee_code: search.insee_code,
     }
 }

@@ -57,6 +57,7 @@ pub struct ImmediateMail {
     pub public_url: String,
     pub sender: crate::sender::SenderWaker,
     pub signer: crate::unsubscribe::LinkSigner,
+    pub brands: crate::branding::TerritoryBrands,
 }
 
 impl InboxHandler {
@@ -143,6 +144,7 @@ impl InboxHandler {
                     "{tenant_url}/e-mails/desabonnement?token={}",
                     token(crate::unsubscribe::Scope::Unsubscribe(category))
                 ),
+                branding: self.mail.brands.of(&item.tenant).await,
             };
             mails.push((
                 crate::item_mail::item_mail(item, &address, &language, &tenant_url, &links),

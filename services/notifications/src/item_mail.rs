@@ -13,12 +13,14 @@ pub(crate) fn escaped(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The signed links of an e-mail, which work without signing in.
+/// What an item or digest e-mail carries besides its items: the signed links, which work
+/// without signing in, and the territory's branding for the HTML part's header.
 pub struct MailLinks {
     /// The member's e-mail settings.
     pub settings: String,
     /// One-click unsubscribe from the item's category.
     pub unsubscribe: String,
+    pub branding: crate::branding::Branding,
 }
 
 /// The e-mail about `item` to `address`, in `language` (`en`, else French). `tenant_url` is
@@ -70,7 +72,7 @@ pub fn item_mail(
         format!("<p>{from_label} <strong>{}</strong></p>\n", escaped(from))
     };
     let html = format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n{header}\
          <h1>{title}</h1>\n<p>{body}</p>\n{from_html}<p><a href=\"{open}\">{open_label}</a></p>\n\
          <hr>\n<p><small>{why} <a href=\"{settings}\">{settings_label}</a></small></p>\n</body></html>\n",
         lang = if english { "en" } else { "fr" },
@@ -78,6 +80,7 @@ pub fn item_mail(
         body = escaped(body),
         open = escaped(&open),
         settings = escaped(settings),
+        header = links.branding.header_html(),
     );
     Mail {
         recipient: address.to_owned(),
@@ -115,6 +118,7 @@ mod tests {
         let links = MailLinks {
             settings: "https://x.fr/dijon/e-mails?token=s".into(),
             unsubscribe: "https://x.fr/dijon/e-mails/desabonnement?token=u".into(),
+            branding: crate::branding::Branding::plain("dijon"),
         };
         let french = item_mail(&item, "a@b.fr", "fr", "https://x.fr/dijon", &links);
         assert_eq!(french.list_unsubscribe, links.unsubscribe);

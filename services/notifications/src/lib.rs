@@ -3,6 +3,9 @@
 //! Each reader has their own read state; items name the other organisation and say what they
 //! open (a conversation, a listing, a flow, a synergy).
 
+pub mod alert_index;
+pub mod bounces;
+pub mod branding;
 pub mod digest;
 pub mod digest_store;
 pub mod error;
@@ -76,12 +79,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let mail = store::mail_store(&database);
     let sender_waker = sender::SenderWaker::default();
     let signer = unsubscribe::LinkSigner::new(store.signing_key(UNSUBSCRIBE_KEY).await?);
+    let brands = branding::TerritoryBrands::new(
+        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        &env.config.notifications.public_url,
+    );
     let immediate = handler::ImmediateMail {
         signer: signer.clone(),
         mail: Arc::clone(&mail),
         preferences: store::preferences_store(&database),
         public_url: env.config.notifications.public_url.clone(),
         sender: sender_waker.clone(),
+        brands: brands.clone(),
     };
     let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
         let handler =
@@ -173,22 +181,23 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         )?,
         clock: schedule::Clock::from_config(&env.config.notifications.clock_start)?,
         sender: sender_waker.clone(),
-        crash_after: env.config.notifications.crash_after_digests,
+        brands,
+        crash_after: digest::crash_after_digests(),
     };
     let saved_searches = saved_search::saved_search_store(&database);
     let alerts_task = env.spawn_consumer(
         SAVED_SEARCHES_CONSUMER,
         <events::ListingPublished as synergies_platform::events::Event>::TYPE,
-        Arc::new(saved_search::SavedSearchAlerts {
-            searches: Arc::clone(&saved_searches),
-            inbox: handler::InboxHandler::new(
+        Arc::new(saved_search::SavedSearchAlerts::new(
+            Arc::clone(&saved_searches),
+            handler::InboxHandler::new(
                 Arc::clone(&store),
                 SAVED_SEARCHES_CONSUMER,
                 |_, _| Ok(Vec::new()),
                 immediate.clone(),
             )
             .with_live(Arc::clone(&env.bus)),
-        }),
+        )),
     );
     let reminder_store = reminder_store::reminder_store(&database);
     let reminders = reminders::Reminders {
@@ -229,6 +238,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         let smtp = mail::SmtpSender::new(&smtp_url, &env.config.notifications.from)?;
         Some(tokio::spawn(sender::run(
             Arc::clone(&mail),
+            bounces::bounce_store(&database),
             smtp,
             sender_waker,
             env.shutdown.clone(),
@@ -252,6 +262,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             store::preferences_store(&database),
             signer,
             saved_searches,
+            bounces::bounce_store(&database),
         ),
     ));
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");

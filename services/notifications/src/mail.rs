@@ -278,6 +278,16 @@ impl SendError {
     pub fn is_outage(&self) -> bool {
         matches!(self, Self::Smtp(error) if !error.is_response() && !error.is_permanent() && !error.is_transient())
     }
+
+    /// The server refused this mail for good (a 5xx answer), or its address cannot be written:
+    /// a hard failure of the address, which sending again will not change.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Smtp(error) => error.is_permanent(),
+            Self::Address(_) => true,
+            Self::Configuration(_) | Self::Message(_) => false,
+        }
+    }
 }
 
 impl SmtpSender {

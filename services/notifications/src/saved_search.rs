@@ -3,11 +3,15 @@
 //! `listing.published` event comes — never by re-running searches on a timer — and every member
 //! whose search it fits gets an alert item (category "alert": by e-mail at their rhythm).
 //!
+//! Each replica keeps the territory's searches indexed in memory ([`crate::alert_index`]),
+//! rebuilt when the territory's revision of saved searches moves, so that a publication costs
+//! one small read and a look at the few searches it could fit.
+//!
 //! Words compare as the platform's search compares them (`synergies_codes::french`: lowercase,
 //! without accents, plurals and feminines folded): "palette" finds "Palettes Europe".
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,6 +22,7 @@ use synergies_platform::i18n::Text;
 use synergies_proto::events::v1 as ev;
 use uuid::Uuid;
 
+use crate::alert_index::{AlertIndex, in_category};
 use crate::error::NotificationsError;
 use crate::handler::InboxHandler;
 use crate::store::{InboxItem, PostgresStore, SqliteStore, Subject};
@@ -37,6 +42,10 @@ pub struct SavedSearch {
     /// A category code or family, or empty.
     pub category: String,
     pub created_at: DateTime<Utc>,
+    /// `give`, `exchange`, `lend`, `rent`, `sell` or empty.
+    pub exchange_mode: String,
+    /// The listing's commune (INSEE code), or empty.
+    pub insee_code: String,
 }
 
 /// What a publication is compared on.
@@ -47,9 +56,11 @@ pub struct Published {
     /// The stems of the title and description.
     pub stems: HashSet<String>,
     pub organisation_id: Option<Uuid>,
+    pub exchange_mode: String,
+    pub insee_code: String,
 }
 
-fn stems(text: &str) -> Vec<String> {
+pub(crate) fn stems(text: &str) -> Vec<String> {
     synergies_codes::french::words(text)
         .iter()
         .map(|word| synergies_codes::french::stem(word))
@@ -69,25 +80,33 @@ impl Published {
                 .into_iter()
                 .collect(),
             organisation_id: Uuid::parse_str(&event.organisation_id).ok(),
+            exchange_mode: event.exchange_mode.clone(),
+            insee_code: event.insee_code.clone(),
         }
     }
 }
 
 impl SavedSearch {
-    /// Whether the publication fits: every word, the kind and the category (a code, or a
-    /// family and all its codes). A member's own organisation's listings never alert them.
+    /// Whether the publication fits: every word, the kind, the category (a code, or a
+    /// family and all its codes), the exchange mode and the commune. A member's own
+    /// organisation's listings never alert them.
     pub fn fits(&self, listing: &Published) -> bool {
-        listing.organisation_id != Some(self.organisation_id)
-            && (self.kind.is_empty() || self.kind == listing.kind)
-            && (self.category.is_empty()
-                || listing.category == self.category
-                || listing
-                    .category
-                    .strip_prefix(&self.category)
-                    .is_some_and(|rest| rest.starts_with('/')))
+        self.filters_fit(listing)
             && stems(&self.text)
                 .iter()
                 .all(|stem| listing.stems.contains(stem))
+    }
+}
+
+impl SavedSearch {
+    /// Everything but the words.
+    pub(crate) fn filters_fit(&self, listing: &Published) -> bool {
+        let open_or = |filter: &str, value: &str| filter.is_empty() || filter == value;
+        listing.organisation_id != Some(self.organisation_id)
+            && open_or(&self.kind, listing.kind)
+            && (self.category.is_empty() || in_category(&listing.category, &self.category))
+            && open_or(&self.exchange_mode, &listing.exchange_mode)
+            && open_or(&self.insee_code, &listing.insee_code)
     }
 }
 
@@ -109,7 +128,13 @@ pub trait SavedSearchStore: Send + Sync {
     ) -> Result<bool, NotificationsError>;
     /// Every saved search of a territory.
     async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError>;
+    /// Moves with every search of the territory saved or deleted.
+    async fn revision(&self, tenant: &str) -> Result<i64, NotificationsError>;
 }
+
+/// Bumps a territory's revision of saved searches, in the transaction that changes them.
+const BUMP_REVISION: &str = "INSERT INTO saved_search_revisions (tenant, revision) VALUES ($1, 1)
+     ON CONFLICT (tenant) DO UPDATE SET revision = saved_search_revisions.revision + 1";
 
 pub fn saved_search_store(database: &Database) -> Arc<dyn SavedSearchStore> {
     match database {
@@ -118,15 +143,15 @@ pub fn saved_search_store(database: &Database) -> Arc<dyn SavedSearchStore> {
     }
 }
 
-const SEARCH_COLUMNS: &str =
-    "id, tenant, user_id, organisation_id, text, kind, category, created_at";
+const SEARCH_COLUMNS: &str = "id, tenant, user_id, organisation_id, text, kind, category, created_at, exchange_mode, insee_code";
 
 macro_rules! saved_search_store {
     ($store:ident) => {
         #[async_trait]
         impl SavedSearchStore for $store {
             async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError> {
-                sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                     .bind(search.id)
                     .bind(&search.tenant)
                     .bind(search.user_id)
@@ -135,8 +160,12 @@ macro_rules! saved_search_store {
                     .bind(&search.kind)
                     .bind(&search.category)
                     .bind(search.created_at)
-                    .execute(&self.pool)
+                    .bind(&search.exchange_mode)
+                    .bind(&search.insee_code)
+                    .execute(&mut *tx)
                     .await?;
+                sqlx::query(BUMP_REVISION).bind(&search.tenant).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -151,21 +180,32 @@ macro_rules! saved_search_store {
             }
 
             async fn delete(&self, tenant: &str, user_id: Uuid, id: Uuid) -> Result<bool, NotificationsError> {
+                let mut tx = self.pool.begin().await?;
                 let deleted = sqlx::query("DELETE FROM saved_searches WHERE tenant = $1 AND user_id = $2 AND id = $3")
                     .bind(tenant)
                     .bind(user_id)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                sqlx::query(BUMP_REVISION).bind(tenant).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(deleted == 1)
             }
 
             async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError> {
-                Ok(sqlx::query_as(&format!("SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1"))
+                Ok(sqlx::query_as(&format!("SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1 ORDER BY id"))
                     .bind(tenant)
                     .fetch_all(&self.pool)
                     .await?)
+            }
+
+            async fn revision(&self, tenant: &str) -> Result<i64, NotificationsError> {
+                let revision: Option<i64> = sqlx::query_scalar("SELECT revision FROM saved_search_revisions WHERE tenant = $1")
+                    .bind(tenant)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(revision.unwrap_or(0))
             }
         }
     };
@@ -178,7 +218,7 @@ saved_search_store!(SqliteStore);
 pub fn alerts(
     envelope: &ev::EventEnvelope,
     event: &ev::ListingPublished,
-    searches: &[SavedSearch],
+    searches: &AlertIndex,
 ) -> Result<Vec<InboxItem>, HandlerError> {
     let listing_id = Uuid::parse_str(&event.listing_id)
         .map_err(|_| HandlerError::Permanent(format!("listing_id {:?}", event.listing_id)))?;
@@ -187,8 +227,9 @@ pub fn alerts(
     let mut told = HashSet::new();
     let title = &event.title;
     Ok(searches
-        .iter()
-        .filter(|search| search.fits(&published) && told.insert(search.user_id))
+        .matching(&published)
+        .into_iter()
+        .filter(|search| told.insert(search.user_id))
         .map(|search| {
             let what = if search.text.is_empty() {
                 search.category.clone()
@@ -223,9 +264,48 @@ pub fn alerts(
 
 /// Checks each publication against the territory's saved searches.
 pub struct SavedSearchAlerts {
-    pub searches: Arc<dyn SavedSearchStore>,
+    searches: Arc<dyn SavedSearchStore>,
     /// Stores and tells the alerts under this consumer's name (once per event).
-    pub inbox: InboxHandler,
+    inbox: InboxHandler,
+    /// Per territory: the revision an index was built at, and the index.
+    indexes: Mutex<HashMap<String, (i64, Arc<AlertIndex>)>>,
+}
+
+impl SavedSearchAlerts {
+    pub fn new(searches: Arc<dyn SavedSearchStore>, inbox: InboxHandler) -> Self {
+        Self {
+            searches,
+            inbox,
+            indexes: Mutex::default(),
+        }
+    }
+
+    /// The territory's index, rebuilt when its saved searches changed since it was built. The
+    /// revision is read before the searches: a change in between rebuilds again next time.
+    async fn index(&self, tenant: &str) -> Result<Arc<AlertIndex>, NotificationsError> {
+        let revision = self.searches.revision(tenant).await?;
+        let kept = self
+            .indexes
+            .lock()
+            .ok()
+            .and_then(|indexes| indexes.get(tenant).cloned());
+        if let Some((built_at, index)) = kept
+            && built_at == revision
+        {
+            return Ok(index);
+        }
+        let index = Arc::new(AlertIndex::new(self.searches.of_tenant(tenant).await?));
+        tracing::debug!(
+            tenant,
+            revision,
+            searches = index.len(),
+            "saved searches indexed"
+        );
+        if let Ok(mut indexes) = self.indexes.lock() {
+            indexes.insert(tenant.to_owned(), (revision, Arc::clone(&index)));
+        }
+        Ok(index)
+    }
 }
 
 #[async_trait]
@@ -236,12 +316,8 @@ impl EventHandler for SavedSearchAlerts {
             other => HandlerError::Permanent(other.to_string()),
         };
         let event: ev::ListingPublished = events::payload(envelope)?;
-        let searches = self
-            .searches
-            .of_tenant(&envelope.tenant)
-            .await
-            .map_err(storage)?;
-        let items = alerts(envelope, &event, &searches)?;
+        let index = self.index(&envelope.tenant).await.map_err(storage)?;
+        let items = alerts(envelope, &event, &index)?;
         self.inbox
             .store_and_tell(
                 &envelope.tenant,
@@ -269,6 +345,8 @@ mod tests {
             kind: kind.into(),
             category: category.into(),
             created_at: synergies_platform::time::now(),
+            exchange_mode: String::new(),
+            insee_code: String::new(),
         }
     }
 
@@ -307,12 +385,8 @@ mod tests {
         second.user_id = first.user_id;
         let event = published("Palettes Europe", "packaging/pallets");
         let envelope = events::envelope("dijon", "listings", &event);
-        let items = alerts(
-            &envelope,
-            &event,
-            &[first, second, search("carton", "", "")],
-        )
-        .unwrap();
+        let index = AlertIndex::new(vec![first, second, search("carton", "", "")]);
+        let items = alerts(&envelope, &event, &index).unwrap();
         assert_eq!(items.len(), 1);
         assert!(items[0].title.fr.contains("« palette »"));
         assert_eq!(items[0].kind, "alert.saved_search");

@@ -180,6 +180,8 @@ pub struct QueuedMail {
     pub sent_at: Option<DateTime<Utc>>,
     pub attempts: i64,
     pub last_error: String,
+    /// Kept from sending: its address is undeliverable ([`crate::bounces`]).
+    pub held: bool,
 }
 
 /// Outgoing e-mail: written by event handlers, delivered by the sender.
@@ -258,7 +260,7 @@ pub fn mail_store(database: &Database) -> Arc<dyn MailStore> {
     }
 }
 
-const MAIL_COLUMNS: &str = "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error, html, list_unsubscribe";
+const MAIL_COLUMNS: &str = "id, tenant, recipient, subject, body, event_id, created_at, sent_at, attempts, last_error, html, list_unsubscribe, held";
 
 pub fn for_database(database: &Database) -> Arc<dyn InboxStore> {
     match database {
@@ -563,6 +565,7 @@ macro_rules! mail_store {
                     sent_at: row.try_get("sent_at")?,
                     attempts: row.try_get::<i32, _>("attempts").map(i64::from)?,
                     last_error: row.try_get("last_error")?,
+                    held: row.try_get("held")?,
                 })
             }
         }
@@ -595,7 +598,7 @@ macro_rules! mail_store {
 
             async fn due_mail(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<QueuedMail>, NotificationsError> {
                 let rows = sqlx::query(&format!(
-                    "SELECT {MAIL_COLUMNS} FROM outgoing_mail WHERE sent_at IS NULL AND next_attempt_at <= $1
+                    "SELECT {MAIL_COLUMNS} FROM outgoing_mail WHERE sent_at IS NULL AND NOT held AND next_attempt_at <= $1
                       ORDER BY next_attempt_at LIMIT $2"
                 ))
                 .bind(now)

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use synergies_notifications::bounces::{BounceStore, HARD_FAILURES_BEFORE_UNDELIVERABLE};
 use synergies_notifications::mail::Mail;
+use synergies_notifications::saved_search::{SavedSearch, SavedSearchStore};
 use synergies_notifications::store::{
     self, InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader, Subject,
 };
@@ -12,6 +14,8 @@ use uuid::Uuid;
 
 struct Fixture {
     store: Arc<dyn InboxStore>,
+    bounces: Arc<dyn BounceStore>,
+    searches: Arc<dyn SavedSearchStore>,
     preferences: Arc<dyn PreferencesStore>,
     mail: Arc<dyn MailStore>,
     _database: TestDatabase,
@@ -27,6 +31,8 @@ async fn open(backend: Backend) -> Option<Fixture> {
     .await?;
     Some(Fixture {
         store: store::for_database(&database.database),
+        bounces: synergies_notifications::bounces::bounce_store(&database.database),
+        searches: synergies_notifications::saved_search::saved_search_store(&database.database),
         preferences: store::preferences_store(&database.database),
         mail: store::mail_store(&database.database),
         _database: database,
@@ -468,7 +474,160 @@ async fn item_mails_are_written_once_per_recipient_and_event(f: Fixture) {
     assert_eq!(f.store.signing_key("links").await.unwrap(), key);
 }
 
+/// Three permanent refusals in a row make an address undeliverable (a delivery in between starts
+/// the count again); its unsent mails are held, and clearing it makes them due again.
+async fn an_address_refused_three_times_is_held_until_cleared(f: Fixture) {
+    let mail = |recipient: &str| Mail {
+        recipient: recipient.into(),
+        subject: "Nouveau message".into(),
+        body: "…".into(),
+        ..Mail::default()
+    };
+    let now = synergies_platform::time::now();
+    let queued = [mail("Anne@Example.fr"), mail("paul@example.fr")];
+    f.mail
+        .queue_mail("m", Uuid::now_v7(), "dijon", &queued)
+        .await
+        .unwrap();
+    let failure = |at| {
+        f.bounces
+            .record_hard_failure("dijon", "anne@example.fr", "550 5.1.1 unknown", at)
+    };
+    failure(now).await.unwrap();
+    failure(now).await.unwrap();
+    f.bounces
+        .record_delivery("dijon", "ANNE@example.fr")
+        .await
+        .unwrap();
+    for _ in 1..HARD_FAILURES_BEFORE_UNDELIVERABLE {
+        let state = failure(now).await.unwrap();
+        assert_eq!(state.undeliverable_since, None, "{state:?}");
+    }
+    assert!(
+        f.bounces
+            .undeliverable("dijon", "anne@example.fr")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let state = failure(now).await.unwrap();
+    assert_eq!(state.hard_failures, HARD_FAILURES_BEFORE_UNDELIVERABLE);
+    assert!(state.undeliverable_since.is_some());
+    assert!(
+        f.bounces
+            .undeliverable("lyon", "anne@example.fr")
+            .await
+            .unwrap()
+            .is_none(),
+        "per territory"
+    );
+    let listed = f.bounces.undeliverable_of_tenant("dijon").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].address.as_str(), listed[0].last_error.as_str()),
+        ("anne@example.fr", "550 5.1.1 unknown")
+    );
+    // Anne's mail is held, whatever the case of its address; Paul's is due.
+    let due = f
+        .mail
+        .due_mail(now + chrono::TimeDelta::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].mail.recipient, "paul@example.fr");
+    assert!(
+        f.mail
+            .outgoing("dijon", None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.held)
+    );
+    // A delivery does not clear an undeliverable address; the member's confirmation does.
+    f.bounces
+        .record_delivery("dijon", "anne@example.fr")
+        .await
+        .unwrap();
+    assert!(
+        f.bounces
+            .undeliverable("dijon", "anne@example.fr")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        f.bounces
+            .clear("dijon", "anne@example.fr", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.bounces
+            .clear("dijon", "anne@example.fr", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        f.bounces
+            .undeliverable_of_tenant("dijon")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        f.mail
+            .due_mail(now + chrono::TimeDelta::minutes(1), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// A territory's revision of saved searches moves with each search saved or deleted, and with
+/// nothing else.
+async fn saved_searches_move_their_territorys_revision(f: Fixture) {
+    assert_eq!(f.searches.revision("dijon").await.unwrap(), 0);
+    let user_id = Uuid::now_v7();
+    let search = SavedSearch {
+        id: Uuid::now_v7(),
+        tenant: "dijon".into(),
+        user_id,
+        organisation_id: Uuid::now_v7(),
+        text: "palette".into(),
+        kind: String::new(),
+        category: String::new(),
+        created_at: synergies_platform::time::now(),
+        exchange_mode: "give".into(),
+        insee_code: "21231".into(),
+    };
+    f.searches.save(&search).await.unwrap();
+    let saved = f.searches.revision("dijon").await.unwrap();
+    assert!(saved > 0);
+    assert_eq!(f.searches.revision("lyon").await.unwrap(), 0);
+    let kept = f.searches.of_tenant("dijon").await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (
+            kept[0].id,
+            kept[0].exchange_mode.as_str(),
+            kept[0].insee_code.as_str()
+        ),
+        (search.id, "give", "21231")
+    );
+    assert!(
+        f.searches
+            .delete("dijon", user_id, search.id)
+            .await
+            .unwrap()
+    );
+    assert!(f.searches.revision("dijon").await.unwrap() > saved);
+    assert!(f.searches.of_tenant("dijon").await.unwrap().is_empty());
+}
+
 synergies_platform::store_conformance!(open;
+    an_address_refused_three_times_is_held_until_cleared,
+    saved_searches_move_their_territorys_revision,
     item_mails_are_written_once_per_recipient_and_event,
     each_member_keeps_the_rhythms_they_set,
     each_reader_reads_and_counts_their_own_items,

@@ -74,9 +74,6 @@ pub struct NotificationsConfig {
     /// Tests only: the scheduler's clock starts at this RFC 3339 instant (then runs at the real
     /// pace) instead of now, so that 08:00 or a reminder's deadline need not be waited for.
     pub clock_start: String,
-    /// Tests only (fault injection): the process aborts after writing this many digests in one
-    /// run, as a crash would; 0 never.
-    pub crash_after_digests: u32,
 }
 
 impl Default for NotificationsConfig {
@@ -89,7 +86,6 @@ impl Default for NotificationsConfig {
             tenant_time_zones: String::new(),
             scheduler_interval_secs: 60,
             clock_start: String::new(),
-            crash_after_digests: 0,
         }
     }
 }

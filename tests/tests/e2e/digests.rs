@@ -4,8 +4,8 @@
 //! crash in the middle of the run and a restart send every digest and every item once.
 //!
 //! The scheduler's clock is started by `SYNERGIES_NOTIFICATIONS__CLOCK_START` (the items are
-//! stored at the real time, before it), and `…__CRASH_AFTER_DIGESTS` aborts the process right
-//! after the first digest is written, as a crash would.
+//! stored at the real time, before it), and `SYNERGIES_TEST_CRASH_AFTER_DIGESTS` (read by debug
+//! builds only) aborts the process right after the first digest is written, as a crash would.
 
 use serde_json::{Value, json};
 use synergies_tests::Platform;
@@ -18,7 +18,7 @@ const MONDAY_MORNING: &str = "2030-01-07T07:30:00Z";
 /// The next morning: a new daily digest, no weekly one.
 const TUESDAY_MORNING: &str = "2030-01-08T07:30:00Z";
 const CLOCK: &str = "SYNERGIES_NOTIFICATIONS__CLOCK_START";
-const CRASH: &str = "SYNERGIES_NOTIFICATIONS__CRASH_AFTER_DIGESTS";
+const CRASH: &str = "SYNERGIES_TEST_CRASH_AFTER_DIGESTS";
 
 /// Reads the inbox once in `language`: how the service learns the member's address and language.
 async fn known_in(platform: &Platform, member: &Member, language: &str) {
@@ -255,4 +255,54 @@ async fn digests_go_at_eight_in_the_territory_once_across_a_crash_and_restarts()
         "{preferences}"
     );
     assert_eq!(preferences["preferences"]["reservation"], "immediate");
+}
+
+/// A territory's time zone is one of its settings (the configured one applies while it sets
+/// none): a zone outside the IANA database is refused next to its field.
+#[tokio::test]
+async fn a_territory_sets_the_time_zone_of_its_digests() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let facilitator = client.create_facilitator("dijon").await;
+    let operator = client.operator_token().await;
+    let (_, cci) = client.get("/api/v1/organisation", &facilitator).await;
+    let body = json!({"organisation_id": cci["id"], "email": "admin@cci.fr", "display_name": "Admin",
+        "password": synergies_tests::api::PASSWORD, "roles": ["tenant_admin"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, answer) = client
+        .login("dijon", "admin@cci.fr", synergies_tests::api::PASSWORD)
+        .await;
+    let admin = answer["access_token"].as_str().expect("a token").to_owned();
+    let (_, tenant) = client.get("/api/v1/tenants/dijon", "").await;
+    assert_eq!(tenant["settings"]["time_zone"], "", "{tenant}");
+
+    let settings = |zone: &str| {
+        json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+            "exchange_modes": ["give"], "default_language": "fr", "time_zone": zone})
+    };
+    let (status, refused) = client
+        .put("/api/v1/tenant/settings", &admin, &settings("Europe/Dijon"))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("time_zone")),
+        "{refused}"
+    );
+    let (status, set) = client
+        .put(
+            "/api/v1/tenant/settings",
+            &admin,
+            &settings("Indian/Reunion"),
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    let (_, tenant) = client.get("/api/v1/tenants/dijon", "").await;
+    assert_eq!(
+        tenant["settings"]["time_zone"], "Indian/Reunion",
+        "{tenant}"
+    );
 }

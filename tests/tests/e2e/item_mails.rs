@@ -20,6 +20,31 @@ async fn unread_item(client: &Client, member: &Member, kind: &str) -> Value {
     .await
 }
 
+/// Follows an e-mail's link in the member's browser: where it leads (the redirect's target).
+async fn follow(link: &str, member: &Member) -> String {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .get(link)
+        .header(
+            "Cookie",
+            format!("__Host-synergies-access={}", member.token),
+        )
+        .send()
+        .await
+        .expect("gateway answers");
+    assert!(
+        response.status().is_redirection(),
+        "{link}: {}",
+        response.status()
+    );
+    response.headers()["location"]
+        .to_str()
+        .expect("a location")
+        .to_owned()
+}
+
 /// The URL that follows `label` in a text part.
 fn url_after(mail: &str, label: &str) -> String {
     mail.split(label)
@@ -70,6 +95,25 @@ async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they
     assert!(
         mail.contains("<strong>Brasserie du Lac</strong>"),
         "an HTML part: {mail}"
+    );
+    // The HTML part's header carries the territory's name and colour, as its pages do.
+    assert!(
+        mail.contains("<div class=\"brand\" style=\"background:#1d4f91;")
+            && mail.contains("<strong>dijon métropole</strong></div>"),
+        "{mail}"
+    );
+    // Its link opens the conversation, and the item is read.
+    let opened = follow(&url_after(&mail, "Open: "), &giver).await;
+    assert!(
+        opened.ends_with(&format!("/dijon/conversations/{conversation_id}")),
+        "{opened}"
+    );
+    let (_, unread) = client.get("/api/v1/inbox?unread=true", &giver.token).await;
+    assert!(
+        unread["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|item| item["id"] != told["id"])),
+        "{unread}"
     );
     assert!(
         mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
@@ -159,6 +203,14 @@ async fn members_get_an_e_mail_at_once_in_their_language_for_the_categories_they
         )),
         "{mail}"
     );
+    assert!(
+        mail.contains("<strong>Cartonnerie Dupont</strong>"),
+        "{mail}"
+    );
+    let opened = follow(&url_after(&mail, "Ouvrir : "), &taker).await;
+    assert!(opened.contains("/dijon/"), "{opened}");
+    let settings = url_after(&mail, "Choisir quand recevoir des e-mails : ");
+    assert!(settings.contains("/dijon/e-mails?token="), "{settings}");
     // The message written after the taker chose "none" sent them nothing.
     let operator = client.operator_token().await;
     let (_, outgoing) = client

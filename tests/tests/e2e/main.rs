@@ -3,6 +3,7 @@
 //! links one executable of this size rather than one per suite; each suite is a module
 //! (`cargo nextest run -p synergies-tests -E 'test(/^flows::/)'` runs one).
 
+mod bounces;
 mod data_files;
 mod demo;
 mod digests;

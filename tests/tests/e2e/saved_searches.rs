@@ -123,3 +123,136 @@ async fn a_new_listing_that_fits_a_saved_search_alerts_its_member() {
     let (_, listed) = client.get("/api/v1/saved-searches", &seeker.token).await;
     assert_eq!(listed["saved_searches"], json!([]));
 }
+
+/// A page of Dijon as a browser gets it (signed in when `token` is not empty), in `language`.
+async fn page(platform: &Platform, token: &str, path_and_query: &str, language: &str) -> String {
+    let mut request = reqwest::Client::new().get(format!(
+        "{}/dijon{path_and_query}&lang={language}",
+        platform.base_url
+    ));
+    if !token.is_empty() {
+        request = request.header("Cookie", format!("__Host-synergies-access={token}"));
+    }
+    let response = request.send().await.expect("gateway answers");
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.expect("a page")
+}
+
+/// From the web: the search page offers to save its words and filters to a signed-in member;
+/// the settings page lists the saved searches and deletes one; a fitting listing alerts.
+#[tokio::test]
+async fn a_member_saves_the_search_of_the_page_and_deletes_it_from_the_settings_page() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let giver = client.create_member("dijon", "Cartonnerie Dupont").await;
+    let seeker = client.create_member("dijon", "Brasserie du Lac").await;
+    let search = "/annonces?q=palette&kind=offer&category=packaging&exchange_mode=give";
+
+    let french = page(&platform, &seeker.token, search, "fr").await;
+    assert!(
+        french.contains("id=\"save-search\"") && french.contains("Enregistrer cette recherche"),
+        "{french}"
+    );
+    let english = page(&platform, &seeker.token, search, "en").await;
+    assert!(english.contains("Save this search"), "{english}");
+    let visitor = page(&platform, "", search, "fr").await;
+    assert!(!visitor.contains("id=\"save-search\""), "{visitor}");
+    let nothing = page(&platform, &seeker.token, "/annonces?q=", "fr").await;
+    assert!(!nothing.contains("id=\"save-search\""), "nothing to save");
+
+    // The form posts what the page shows.
+    let (cookies, csrf) = client.browser_cookies("dijon", &seeker.token).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let saved = browser
+        .post(format!("{}/dijon/recherches", platform.base_url))
+        .header("Cookie", &cookies)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("q", "palette"),
+            ("kind", "offer"),
+            ("category", "packaging"),
+            ("exchange_mode", "give"),
+            ("insee_code", ""),
+        ])
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(saved.status().as_u16(), 303);
+    let location = saved.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.ends_with("/dijon/notifications/reglages?notice=search_saved"),
+        "{location}"
+    );
+    let (_, listed) = client.get("/api/v1/saved-searches", &seeker.token).await;
+    let kept = &listed["saved_searches"][0];
+    assert_eq!(
+        (
+            &kept["text"],
+            &kept["kind"],
+            &kept["category"],
+            &kept["exchange_mode"]
+        ),
+        (
+            &json!("palette"),
+            &json!("offer"),
+            &json!("packaging"),
+            &json!("give")
+        ),
+        "{listed}"
+    );
+    let id = kept["id"].as_str().expect("an id").to_owned();
+
+    // The settings page lists it, in French and English, with its delete button.
+    let settings = page(
+        &platform,
+        &seeker.token,
+        "/notifications/reglages?notice=search_saved",
+        "fr",
+    )
+    .await;
+    assert!(
+        settings.contains("Recherche enregistrée : les nouvelles annonces")
+            && settings.contains("Recherches enregistrées")
+            && settings.contains("« palette » · Offres · ")
+            && settings.contains(" · Don</a>")
+            && settings.contains(&format!("/dijon/recherches/{id}/supprimer")),
+        "{settings}"
+    );
+    let settings = page(&platform, &seeker.token, "/notifications/reglages?", "en").await;
+    assert!(
+        settings.contains("Saved searches") && settings.contains("“palette” · Offers · "),
+        "{settings}"
+    );
+
+    // A given pallet offer fits it: the member is alerted.
+    let body = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes Europe",
+                      "exchange_mode": "give", "quantity": 4, "unit": "piece"});
+    let (status, listing) = client.create_listing("fr", &giver, &body).await;
+    assert_eq!(status, 201, "{listing}");
+    let alerted = wait_for_alerts(client, &seeker, 1).await;
+    assert_eq!(alerted[0]["listing_id"], listing["id"]);
+
+    // Deleted from the settings page, it is gone.
+    let deleted = browser
+        .post(format!(
+            "{}/dijon/recherches/{id}/supprimer",
+            platform.base_url
+        ))
+        .header("Cookie", &cookies)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(deleted.status().as_u16(), 303);
+    let (_, listed) = client.get("/api/v1/saved-searches", &seeker.token).await;
+    assert_eq!(listed["saved_searches"], json!([]), "{listed}");
+    let settings = page(&platform, &seeker.token, "/notifications/reglages?", "fr").await;
+    assert!(
+        settings.contains("Aucune recherche enregistrée"),
+        "{settings}"
+    );
+}

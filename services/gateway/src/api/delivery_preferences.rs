@@ -21,6 +21,11 @@ use crate::state::GatewayState;
 #[schema(example = json!({"preferences": {"message": "immediate", "synergy": "weekly", "alert": "none"}}))]
 pub struct DeliveryPreferences {
     pub preferences: BTreeMap<String, String>,
+    /// The member's address, present only when it refused mail repeatedly: nothing is sent
+    /// to it until the member confirms it (`POST /api/v1/me/notification-preferences/confirm-email`).
+    /// Ignored in a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undeliverable_email: Option<String>,
 }
 
 /// The caller's rhythm for each category (defaults where never set: messages and
@@ -46,6 +51,31 @@ pub async fn update(
     Ok(Json(json(
         write(&state, &member.caller, body.preferences).await?,
     )))
+}
+
+/// The caller confirms their e-mail address after it was found undeliverable: the e-mails held
+/// for it are sent again (and it is marked again if the server keeps refusing them).
+#[utoipa::path(post, path = "/api/v1/me/notification-preferences/confirm-email", security(("member" = [])),
+    responses((status = 200, body = DeliveryPreferences), (status = 401, body = ErrorBody)))]
+pub async fn confirm_email(
+    member: Member,
+    State(state): State<GatewayState>,
+) -> Result<Json<DeliveryPreferences>, ApiError> {
+    Ok(Json(json(confirm(&state, &member.caller).await?)))
+}
+
+/// Confirming is idempotent: retried like a read.
+pub(crate) async fn confirm(
+    state: &GatewayState,
+    caller: &CallerContext,
+) -> Result<pb::DeliveryPreferences, ApiError> {
+    Ok(idempotent_call(|| {
+        let mut client = state.notifications.clone();
+        let call = request(pb::ConfirmEmailAddressRequest {}, caller);
+        async move { client.confirm_email_address(call).await }
+    })
+    .await?
+    .into_inner())
 }
 
 pub(crate) async fn read(
@@ -92,5 +122,6 @@ fn json(answer: pb::DeliveryPreferences) -> DeliveryPreferences {
             .into_iter()
             .map(|p| (p.category, p.frequency))
             .collect(),
+        undeliverable_email: Some(answer.undeliverable_email).filter(|e| !e.is_empty()),
     }
 }

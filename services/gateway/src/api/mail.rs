@@ -40,6 +40,8 @@ pub struct OutgoingMail {
     /// Sending attempts the SMTP server answered, the successful one included; an
     /// unreachable server charges none.
     pub attempts: i64,
+    /// Not sent because its address is undeliverable (see `undeliverable-addresses`).
+    pub held: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,6 +97,7 @@ pub async fn outgoing(
                 sent_at: mail.sent_at.as_ref().map(|at| super::rfc3339(Some(at))),
                 last_error: Some(mail.last_error).filter(|e| !e.is_empty()),
                 attempts: mail.attempts,
+                held: mail.held,
                 id: mail.id,
                 recipient: mail.recipient,
                 subject: mail.subject,
@@ -103,4 +106,54 @@ pub async fn outgoing(
             .collect(),
         next_page_token: listed.next_page_token,
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UndeliverableAddress {
+    pub address: String,
+    /// Permanent refusals (SMTP 5xx) in a row.
+    pub hard_failures: i32,
+    /// The server's last answer.
+    pub last_error: String,
+    pub undeliverable_since: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UndeliverableAddresses {
+    pub addresses: Vec<UndeliverableAddress>,
+}
+
+pub(crate) async fn list_undeliverable(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+) -> Result<Vec<UndeliverableAddress>, ApiError> {
+    let listed = state
+        .notifications
+        .clone()
+        .list_undeliverable_addresses(request(pb::ListUndeliverableAddressesRequest {}, caller))
+        .await?
+        .into_inner();
+    Ok(listed
+        .addresses
+        .into_iter()
+        .map(|failures| UndeliverableAddress {
+            undeliverable_since: super::rfc3339(failures.undeliverable_since.as_ref()),
+            address: failures.address,
+            hard_failures: failures.hard_failures,
+            last_error: failures.last_error,
+        })
+        .collect())
+}
+
+/// Operator: the tenant's addresses that refused mail for good, repeatedly; nothing more is
+/// sent to them until their member confirms them.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/undeliverable-addresses", params(("tenant" = String, Path)), security(("operator" = [])),
+    responses((status = 200, body = UndeliverableAddresses), (status = 403, body = ErrorBody)))]
+pub async fn undeliverable(
+    operator: Operator,
+    State(state): State<GatewayState>,
+    ApiPath(tenant): ApiPath<String>,
+) -> Result<Json<UndeliverableAddresses>, ApiError> {
+    let addresses = list_undeliverable(&state, &operator.caller.acting_on(&tenant)).await?;
+    Ok(Json(UndeliverableAddresses { addresses }))
 }

@@ -27,6 +27,12 @@ pub struct SavedSearchBody {
     pub kind: String,
     #[serde(default)]
     pub category: String,
+    /// `give`, `exchange`, `lend`, `rent`, `sell`, or absent for any.
+    #[serde(default)]
+    pub exchange_mode: String,
+    /// The INSEE code of a commune of the territory, or absent for all.
+    #[serde(default)]
+    pub insee_code: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -35,6 +41,8 @@ pub struct SavedSearch {
     pub text: String,
     pub kind: Option<String>,
     pub category: Option<String>,
+    pub exchange_mode: Option<String>,
+    pub insee_code: Option<String>,
     pub created_at: String,
 }
 
@@ -51,6 +59,8 @@ fn search_json(search: pb::SavedSearch) -> SavedSearch {
         text: search.text,
         kind: non_empty(search.kind),
         category: non_empty(search.category),
+        exchange_mode: non_empty(search.exchange_mode),
+        insee_code: non_empty(search.insee_code),
     }
 }
 
@@ -66,14 +76,24 @@ pub async fn create(
         text: body.text,
         kind: body.kind,
         category: body.category,
+        exchange_mode: body.exchange_mode,
+        insee_code: body.insee_code,
     };
-    let saved = state
+    let saved = save(&state, &member.caller, message).await?;
+    Ok((StatusCode::CREATED, Json(search_json(saved))))
+}
+
+pub(crate) async fn save(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+    message: pb::CreateSavedSearchRequest,
+) -> Result<pb::SavedSearch, ApiError> {
+    Ok(state
         .notifications
         .clone()
-        .create_saved_search(request(message, &member.caller))
+        .create_saved_search(request(message, caller))
         .await?
-        .into_inner();
-    Ok((StatusCode::CREATED, Json(search_json(saved))))
+        .into_inner())
 }
 
 /// The caller's saved searches, oldest first.
@@ -103,12 +123,22 @@ pub async fn delete(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    remove(&state, &member.caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deleting is idempotent in effect: retried while the service is unavailable.
+pub(crate) async fn remove(
+    state: &GatewayState,
+    caller: &synergies_platform::context::CallerContext,
+    id: String,
+) -> Result<(), ApiError> {
     let message = pb::DeleteSavedSearchRequest { id };
     idempotent_call(|| {
         let mut client = state.notifications.clone();
-        let call = request(message.clone(), &member.caller);
+        let call = request(message.clone(), caller);
         async move { client.delete_saved_search(call).await }
     })
     .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

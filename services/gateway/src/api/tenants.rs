@@ -126,6 +126,11 @@ pub struct TenantSettings {
     #[serde(default = "default_mutualisation_radius_km")]
     #[schema(example = 15, minimum = 1, maximum = 100)]
     pub mutualisation_radius_km: u32,
+    /// IANA time zone of the territory, where digests go at 08:00 (e.g. `Europe/Paris`);
+    /// empty or absent for the platform's configured one.
+    #[serde(default)]
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
 }
 
 fn default_mutualisation_radius_km() -> u32 {
@@ -143,6 +148,7 @@ impl From<pb::TenantSettings> for TenantSettings {
             exchange_modes: s.exchange_modes,
             default_language: s.default_language,
             mutualisation_radius_km: s.mutualisation_radius_km,
+            time_zone: s.time_zone,
         }
     }
 }
@@ -158,6 +164,7 @@ impl From<TenantSettings> for pb::TenantSettings {
             exchange_modes: s.exchange_modes,
             default_language: s.default_language,
             mutualisation_radius_km: s.mutualisation_radius_km,
+            time_zone: s.time_zone,
         }
     }
 }

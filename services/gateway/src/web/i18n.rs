@@ -313,6 +313,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("field.site_id", "Lieu", "Location"),
     ("field.text", "Recherche", "Search"),
+    (
+        "field.time_zone",
+        "Fuseau horaire du territoire (base IANA, par exemple Europe/Paris ; vide : celui de la plateforme) : les résumés partent à 8 h",
+        "Time zone of the territory (IANA database, e.g. Europe/Paris; empty: the platform's): digests go at 8 am",
+    ),
     ("field.title", "Titre", "Title"),
     ("field.unit", "Unité", "Unit"),
     (
@@ -534,6 +539,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "No e-mail yet.",
     ),
     (
+        "mail.held",
+        "retenu : adresse non distribuable",
+        "held: undeliverable address",
+    ),
+    (
         "mail.kept",
         "conservé ici (pas de serveur SMTP)",
         "kept here (no SMTP server)",
@@ -543,9 +553,20 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Les e-mails écrits par la plateforme pour ce territoire, du plus récent au plus ancien.",
         "The e-mails the platform wrote for this territory, newest first.",
     ),
+    ("mail.refusals", "refus", "refusals"),
     ("mail.sent", "envoyé", "sent"),
     ("mail.title", "Courriels sortants", "Outgoing mail"),
     ("mail.to", "À", "To"),
+    (
+        "mail.undeliverable_lead",
+        "Ces adresses ont refusé nos e-mails plusieurs fois de suite, définitivement (SMTP 5xx) : plus rien ne leur est envoyé tant que leur membre ne les a pas confirmées sur sa page de réglages des e-mails.",
+        "These addresses refused our e-mails for good (SMTP 5xx) several times in a row: nothing more is sent to them until their member confirms them on their e-mail settings page.",
+    ),
+    (
+        "mail.undeliverable_title",
+        "Adresses non distribuables",
+        "Undeliverable addresses",
+    ),
     (
         "meta.description",
         "Plateforme d'écologie industrielle territoriale : les entreprises du territoire échangent ressources, déchets, énergie, compétences et locaux, et les animateurs font naître des synergies.",

@@ -115,6 +115,15 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             "/{tenant}/notifications/reglages",
             get(pages::delivery_preferences::show).post(pages::delivery_preferences::save),
         )
+        .route("/{tenant}/recherches", post(pages::saved_searches::save))
+        .route(
+            "/{tenant}/recherches/{id}/supprimer",
+            post(pages::saved_searches::delete),
+        )
+        .route(
+            "/{tenant}/notifications/reglages/adresse",
+            post(pages::delivery_preferences::confirm_email),
+        )
         .route("/{tenant}/notifications/{id}", get(inbox::open))
         .route("/{tenant}/mes-annonces", get(listings::mine))
         .route(

@@ -138,6 +138,7 @@ pub async fn save_settings(
             .trim()
             .parse()
             .unwrap_or(u32::MAX),
+        time_zone: value("time_zone"),
     };
     let message = pb::UpdateTenantSettingsRequest {
         settings: Some(settings.clone()),

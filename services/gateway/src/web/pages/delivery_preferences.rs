@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 
 use super::{form_caller, notice, see_other};
-use crate::api::delivery_preferences::{read, write};
+use crate::api::delivery_preferences::{confirm, read, write};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
@@ -50,6 +50,10 @@ struct PreferencesPage {
     action: &'static str,
     /// The signed token of an e-mail's link; empty for a signed-in member.
     token: String,
+    /// The member's address when it refuses our mail (signed-in members only); else empty.
+    undeliverable_email: String,
+    /// The member's saved searches (signed-in members only).
+    saved_searches: Vec<super::saved_searches::SavedSearchView>,
 }
 
 pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Response {
@@ -57,10 +61,16 @@ pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Re
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
+    let saved_searches = match super::saved_searches::views(&state, &page, &caller).await {
+        Ok(views) => views,
+        Err(error) => return page.error(&error),
+    };
     match read(&state, &caller).await {
         Ok(answer) => {
             let notice = notice(&page, uri.query());
             render(&PreferencesPage {
+                saved_searches,
+                undeliverable_email: answer.undeliverable_email.clone(),
                 rows: rows(answer),
                 page,
                 notice,
@@ -117,6 +127,24 @@ pub async fn save(
     }
 }
 
+/// The member confirms the address that refused mail: the held e-mails go out again.
+pub async fn confirm_email(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let token = form.get("csrf_token").cloned().unwrap_or_default();
+    let caller = match form_caller(&state, &page, &headers, &token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    match confirm(&state, &caller).await {
+        Ok(_) => see_other(&page, "/notifications/reglages", "email_confirmed"),
+        Err(error) => page.error(&error),
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -148,6 +176,8 @@ pub async fn show_by_token(
                 notice,
                 action: "/e-mails",
                 token: query.token,
+                undeliverable_email: String::new(),
+                saved_searches: Vec::new(),
             })
         }
         Err(status) => page.error(&ApiError::from(status)),

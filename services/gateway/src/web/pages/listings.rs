@@ -23,7 +23,7 @@ use crate::web::format::{day, euros};
 use crate::web::page::{Page, render};
 
 /// Category labels in the page's language, by code.
-async fn category_labels(
+pub(crate) async fn category_labels(
     state: &GatewayState,
     lang: Language,
 ) -> Result<Vec<(String, String, String)>, ApiError> {
@@ -257,6 +257,15 @@ struct Search {
 impl Search {
     fn kind_is(&self, kind: &str) -> bool {
         self.query.kind == kind
+    }
+
+    /// Something to look for that a saved search can keep (sorting and "free only" are not
+    /// kept: an alert is about each new listing, and a saved search has no price filter).
+    fn saveable(&self) -> bool {
+        let q = &self.query;
+        [&q.q, &q.kind, &q.category, &q.exchange_mode, &q.insee_code]
+            .iter()
+            .any(|value| !value.trim().is_empty())
     }
 
     fn mode_label(&self, mode: &str) -> &'static str {

@@ -17,6 +17,7 @@ pub mod listings;
 pub mod operator;
 pub mod organisation;
 pub mod publish_checks;
+pub mod saved_searches;
 pub mod signup;
 pub mod synergies;
 

@@ -171,6 +171,8 @@ pub struct Mail {
     /// As the operator reads it.
     pub when: String,
     pub sent: bool,
+    /// Not sent: its address is undeliverable.
+    pub held: bool,
 }
 
 #[derive(Template)]
@@ -178,6 +180,7 @@ pub struct Mail {
 struct OutgoingMail {
     page: Page,
     mails: Vec<Mail>,
+    undeliverable: Vec<crate::api::mail::UndeliverableAddress>,
 }
 
 pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Response {
@@ -192,6 +195,10 @@ pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Res
     let message = notifications::ListOutgoingMailRequest {
         page_size: 100,
         page_token: String::new(),
+    };
+    let undeliverable = match crate::api::mail::list_undeliverable(&state, &caller).await {
+        Ok(addresses) => addresses,
+        Err(error) => return page.error(&error),
     };
     match state
         .notifications
@@ -208,12 +215,17 @@ pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Res
                     created_at: crate::api::rfc3339(mail.created_at.as_ref()),
                     when: moment(&crate::api::rfc3339(mail.created_at.as_ref()), page.lang),
                     sent: mail.sent_at.is_some(),
+                    held: mail.held,
                     recipient: mail.recipient,
                     subject: mail.subject,
                     parts: parts(&mail.body),
                 })
                 .collect();
-            render(&OutgoingMail { page, mails })
+            render(&OutgoingMail {
+                page,
+                mails,
+                undeliverable,
+            })
         }
         Err(status) => page.error(&ApiError::from(status)),
     }
