@@ -23,6 +23,7 @@ mod sessions;
 mod synergies;
 mod tenant_isolation;
 mod territories;
+mod web_accessibility;
 mod web_flows;
 mod web_journeys;
 mod web_second_pass;
