@@ -26,4 +26,5 @@ mod territories;
 mod web_accessibility;
 mod web_flows;
 mod web_journeys;
+mod web_search_places;
 mod web_second_pass;

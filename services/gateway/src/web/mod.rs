@@ -17,6 +17,7 @@ pub mod format;
 pub mod i18n;
 pub mod inbox_texts;
 pub mod layer;
+pub mod map;
 pub mod page;
 pub mod page_texts;
 mod pages;
@@ -85,6 +86,7 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
                     crate::api::photos::UPLOAD_BODY_LIMIT,
                 )),
         )
+        .route("/{tenant}/annonces/{id}/vignette", get(listings::thumbnail))
         .route(
             "/{tenant}/annonces/{id}/modifier",
             get(listings::edit_form).post(listings::update),

@@ -35,6 +35,9 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("listing.every.year", "par an", "a year"),
     ("listing.organisation", "Organisation", "Organisation"),
     ("listing.published_on", "Publiée le", "Published on"),
+    ("map.label", "Carte des annonces", "Map of the listings"),
+    ("map.zoom_in", "Zoomer", "Zoom in"),
+    ("map.zoom_out", "Dézoomer", "Zoom out"),
     ("nav.menu", "Menu", "Menu"),
     (
         "publish.error.category",
@@ -71,5 +74,15 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
         "Donnez un titre à l'annonce, par exemple « 40 palettes Europe ».",
         "Give the listing a title, such as \"40 Euro pallets\".",
     ),
+    ("search.distance.any", "Toute distance", "Any distance"),
+    ("search.distance.from", "Autour de", "Around"),
+    (
+        "search.distance.hint",
+        "L'un des sites de votre organisation.",
+        "One of your organisation's sites.",
+    ),
+    ("search.distance.radius", "Rayon", "Radius"),
+    ("search.distance.within", "à moins de", "within"),
     ("search.filters", "Filtres", "Filters"),
+    ("search.sort.nearest", "les plus proches", "nearest"),
 ];

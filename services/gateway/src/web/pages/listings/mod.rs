@@ -9,7 +9,7 @@ mod search;
 
 pub use listing_page::{act, show};
 pub use mine::{approval_queue, mine};
-pub use photos::add_photo;
+pub use photos::{add_photo, thumbnail};
 pub use publish::{ListingForm, create, edit_form, new_form, update};
 pub use search::{newest_listings, search};
 
@@ -96,6 +96,9 @@ pub struct ListingView {
     pub condition: String,
     /// The day it was published (created), as the visitor reads it.
     pub published: String,
+    /// Where the map places it (`47.3216`, `5.0415`; both empty when it has no coordinates).
+    pub latitude: String,
+    pub longitude: String,
 }
 
 pub fn status_name(status: i32) -> &'static str {
@@ -189,7 +192,17 @@ fn view(
         ),
     };
     let code = status_name(listing.status);
+    let (latitude, longitude) = listing
+        .location
+        .as_ref()
+        .and_then(|l| Some((l.latitude?, l.longitude?)))
+        .filter(|(lat, lon)| lat.is_finite() && lon.is_finite())
+        .map_or_else(Default::default, |(lat, lon)| {
+            (format!("{lat:.5}"), format!("{lon:.5}"))
+        });
     ListingView {
+        latitude,
+        longitude,
         category: labels
             .get(&listing.category)
             .cloned()

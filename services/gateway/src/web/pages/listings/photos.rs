@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::listings::v1 as pb;
 
@@ -51,6 +51,26 @@ pub(super) async fn photos(state: &GatewayState, page: &Page, id: &str) -> Vec<P
             full: format!("{base}/{}", photo.id),
         })
         .collect()
+}
+
+/// A listing card's picture: its first photo's thumbnail, or a placeholder. Cards ask for it
+/// themselves (`<img loading="lazy">`), so that a page of results costs no photo look-up.
+pub async fn thumbnail(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let first = photos(&state, &page, &id).await.into_iter().next();
+    let target = first.map_or_else(
+        || "/static/listing-placeholder.svg".to_owned(),
+        |photo| photo.thumbnail,
+    );
+    // Photos are added and reordered: a card looks again after a minute.
+    (
+        [(axum::http::header::CACHE_CONTROL, "private, max-age=60")],
+        Redirect::to(&target),
+    )
+        .into_response()
 }
 
 /// The photo form of a listing page: the CSRF token, then the `photo` file.

@@ -128,7 +128,10 @@ impl Publish {
     }
 }
 
-async fn my_sites(state: &GatewayState, caller: &CallerContext) -> Vec<(String, String)> {
+pub(super) async fn my_sites(
+    state: &GatewayState,
+    caller: &CallerContext,
+) -> Vec<(String, String)> {
     let answer = state
         .identity
         .clone()

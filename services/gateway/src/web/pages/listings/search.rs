@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use synergies_platform::context::anonymous_request;
+use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::listings::v1 as pb;
 
 use super::super::Feedback;
@@ -34,7 +34,15 @@ pub struct SearchQuery {
     pub sort: String,
     #[serde(default)]
     pub page_token: String,
+    /// Distance from one of the member's sites (its id), within `radius_km`.
+    #[serde(default)]
+    pub from_site_id: String,
+    #[serde(default)]
+    pub radius_km: String,
 }
+
+/// The radii the distance filter offers, in km.
+const RADII_KM: [&str; 5] = ["2", "5", "10", "20", "50"];
 
 /// One facet value: a link that narrows the search, with its count.
 pub struct FacetLink {
@@ -56,6 +64,10 @@ struct Search {
     category_facets: Vec<FacetLink>,
     mode_facets: Vec<FacetLink>,
     total: i64,
+    /// The signed-in member's sites `(id, address)`, for the distance filter.
+    sites: Vec<(String, String)>,
+    /// Tiles of the results' map; none: no map.
+    map_tiles: Option<std::sync::Arc<crate::web::map::MapTiles>>,
 }
 
 impl Search {
@@ -71,9 +83,23 @@ impl Search {
     fn modes(&self) -> [&'static str; 5] {
         super::super::administration::EXCHANGE_MODES
     }
+
+    #[allow(clippy::unused_self)]
+    fn radii(&self) -> [&'static str; 5] {
+        RADII_KM
+    }
+
+    /// Whether any result can be placed on the map.
+    fn has_places(&self) -> bool {
+        self.results.iter().any(|l| !l.latitude.is_empty())
+    }
 }
 
 fn search_filters(query: &SearchQuery) -> pb::SearchFilters {
+    // A radius only means something from a site; an unknown radius is no radius.
+    let radius_km = Some(query.radius_km.as_str())
+        .filter(|radius| !query.from_site_id.is_empty() && RADII_KM.contains(radius))
+        .and_then(|radius| radius.parse().ok());
     let kind = match query.kind.as_str() {
         "offer" => pb::ListingKind::Offer,
         "request" => pb::ListingKind::Request,
@@ -89,6 +115,8 @@ fn search_filters(query: &SearchQuery) -> pb::SearchFilters {
         sort: query.sort.clone(),
         page_size: 20,
         page_token: query.page_token.clone(),
+        from_site_id: query.from_site_id.clone(),
+        radius_km,
         ..Default::default()
     }
 }
@@ -96,7 +124,7 @@ fn search_filters(query: &SearchQuery) -> pb::SearchFilters {
 pub async fn search(
     page: Page,
     State(state): State<GatewayState>,
-    Query(query): Query<SearchQuery>,
+    Query(mut query): Query<SearchQuery>,
 ) -> Response {
     let labels = match category_labels(&state, page.lang).await {
         Ok(labels) => labels,
@@ -106,17 +134,37 @@ pub async fn search(
         .iter()
         .map(|(code, _, label)| (code.clone(), label.clone()))
         .collect();
-    let message = pb::SearchPublicListingsRequest {
-        tenant: page.tenant.slug.clone(),
-        filters: Some(search_filters(&query)),
+    let member = page
+        .viewer
+        .as_ref()
+        .filter(|v| !v.is_operator() && v.caller.organisation_id.is_some())
+        .map(|v| v.caller.clone());
+    let sites = match &member {
+        Some(caller) => super::publish::my_sites(&state, caller).await,
+        None => Vec::new(),
     };
-    let found = state
-        .listings
-        .clone()
-        .search_public_listings(anonymous_request(message))
-        .await
-        .map(tonic::Response::into_inner)
-        .map_err(ApiError::from);
+    if member.is_none() {
+        // Only a member searches from a site of theirs.
+        query.from_site_id.clear();
+    }
+    let filters = Some(search_filters(&query));
+    let mut listings = state.listings.clone();
+    let from_a_site = member.as_ref().filter(|_| !query.from_site_id.is_empty());
+    let found = if let Some(caller) = from_a_site {
+        listings
+            .search_listings(request(pb::SearchListingsRequest { filters }, caller))
+            .await
+    } else {
+        let message = pb::SearchPublicListingsRequest {
+            tenant: page.tenant.slug.clone(),
+            filters,
+        };
+        listings
+            .search_public_listings(anonymous_request(message))
+            .await
+    }
+    .map(tonic::Response::into_inner)
+    .map_err(ApiError::from);
     let (found, feedback) = match found {
         Ok(found) => (found, Feedback::none()),
         Err(error) if error.status.is_client_error() => (
@@ -162,6 +210,8 @@ pub async fn search(
         category_facets,
         mode_facets,
         total,
+        sites,
+        map_tiles: state.map_tiles.clone(),
     })
 }
 
