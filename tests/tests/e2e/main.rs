@@ -26,5 +26,6 @@ mod territories;
 mod web_accessibility;
 mod web_flows;
 mod web_journeys;
+mod web_listing_photos;
 mod web_search_places;
 mod web_second_pass;

@@ -72,7 +72,12 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/annonces", get(listings::search))
         .route(
             "/{tenant}/annonces/nouvelle",
-            get(listings::new_form).post(listings::create),
+            get(listings::new_form)
+                .post(listings::create)
+                // Its own limit: the form may carry photos.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    listings::PUBLISH_BODY_LIMIT,
+                )),
         )
         .route(
             "/{tenant}/annonces/{id}",
@@ -87,6 +92,10 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
                 )),
         )
         .route("/{tenant}/annonces/{id}/vignette", get(listings::thumbnail))
+        .route(
+            "/{tenant}/annonces/{id}/photos/{photo_id}",
+            post(listings::arrange),
+        )
         .route(
             "/{tenant}/annonces/{id}/modifier",
             get(listings::edit_form).post(listings::update),

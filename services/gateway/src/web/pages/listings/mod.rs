@@ -9,8 +9,8 @@ mod search;
 
 pub use listing_page::{act, show};
 pub use mine::{approval_queue, mine};
-pub use photos::{add_photo, thumbnail};
-pub use publish::{ListingForm, create, edit_form, new_form, update};
+pub use photos::{add_photo, arrange, thumbnail};
+pub use publish::{ListingForm, PUBLISH_BODY_LIMIT, create, edit_form, new_form, update};
 pub use search::{newest_listings, search};
 
 use std::collections::HashMap;

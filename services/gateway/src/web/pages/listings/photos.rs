@@ -14,6 +14,7 @@ use crate::web::page::Page;
 
 /// A photo of a listing page: where its thumbnail and full size are.
 pub struct PhotoView {
+    pub id: String,
     pub thumbnail: String,
     pub full: String,
 }
@@ -47,6 +48,7 @@ pub(super) async fn photos(state: &GatewayState, page: &Page, id: &str) -> Vec<P
     found
         .into_iter()
         .map(|photo| PhotoView {
+            id: photo.id.clone(),
             thumbnail: format!("{base}/{}/thumbnail", photo.id),
             full: format!("{base}/{}", photo.id),
         })
@@ -128,4 +130,94 @@ async fn read_photo_form(
         }
     }
     Ok((csrf_token, photo.ok_or_else(no_photo_field)?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ArrangeForm {
+    pub csrf_token: String,
+    /// `earlier`, `later` or `remove`.
+    pub action: String,
+}
+
+/// `photo_ids` with `photo` one place earlier or later (unchanged at either end).
+fn moved(mut photo_ids: Vec<String>, photo: &str, earlier: bool) -> Vec<String> {
+    if let Some(at) = photo_ids.iter().position(|id| id == photo) {
+        let other = if earlier {
+            at.checked_sub(1)
+        } else {
+            Some(at + 1).filter(|next| *next < photo_ids.len())
+        };
+        if let Some(other) = other {
+            photo_ids.swap(at, other);
+        }
+    }
+    photo_ids
+}
+
+/// The owner's buttons beside each photo of a listing page: move it earlier or later (the
+/// first photo is the listing's picture in search results), or remove it.
+pub async fn arrange(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id, photo_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ArrangeForm>,
+) -> Response {
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let mut client = state.photos.clone();
+    let done = match form.action.as_str() {
+        "remove" => client
+            .delete_photo(request(
+                pb::DeletePhotoRequest {
+                    listing_id: id.clone(),
+                    photo_id,
+                },
+                &caller,
+            ))
+            .await
+            .map(|_| "photo_removed"),
+        direction => {
+            let current = photos(&state, &page, &id)
+                .await
+                .into_iter()
+                .map(|photo| photo.id)
+                .collect();
+            let photo_ids = moved(current, &photo_id, direction == "earlier");
+            client
+                .reorder_photos(request(
+                    pb::ReorderPhotosRequest {
+                        listing_id: id.clone(),
+                        photo_ids,
+                    },
+                    &caller,
+                ))
+                .await
+                .map(|_| "photo_moved")
+        }
+    };
+    match done {
+        Ok(notice) => see_other(&page, &format!("/annonces/{id}"), notice),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            listing_page(page, &state, &id, feedback, None).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved;
+
+    #[test]
+    fn a_photo_moves_one_place_and_stays_at_either_end() {
+        let ids = || vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        assert_eq!(moved(ids(), "b", true), ["b", "a", "c"]);
+        assert_eq!(moved(ids(), "b", false), ["a", "c", "b"]);
+        assert_eq!(moved(ids(), "a", true), ["a", "b", "c"]);
+        assert_eq!(moved(ids(), "c", false), ["a", "b", "c"]);
+        assert_eq!(moved(ids(), "z", false), ["a", "b", "c"]);
+    }
 }

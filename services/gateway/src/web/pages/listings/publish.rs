@@ -270,13 +270,29 @@ pub async fn create(
     page: Page,
     State(state): State<GatewayState>,
     headers: HeaderMap,
-    Form(form): Form<ListingForm>,
+    submission: PublishSubmission,
 ) -> Response {
+    let PublishSubmission { form, photos } = submission;
     let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    let errors = publish_checks::check(&page, &form);
+    let mut errors = publish_checks::check(&page, &form);
+    let photos = match photos {
+        Ok(photos) => photos,
+        Err(error) => {
+            // The photo rules name the API's field ("photo : …"); the form has its own label.
+            let message = error.message.get(page.lang);
+            let message = message
+                .strip_prefix("photo : ")
+                .or_else(|| message.strip_prefix("photo: "))
+                .unwrap_or(message);
+            errors
+                .errors
+                .push(("photos".to_owned(), message.to_owned()));
+            Vec::new()
+        }
+    };
     if !errors.is_empty() {
         return publish_page(page, &state, form, errors, None).await;
     }
@@ -307,7 +323,21 @@ pub async fn create(
         Err(error) => Err(error),
     };
     match created {
-        Ok(listing) => see_other(&page, &format!("/annonces/{}", listing.id), "created"),
+        Ok(listing) => {
+            if let Err(error) = add_photos(&state, &page, &caller, &listing.id, photos).await {
+                // The listing exists: its page says which photo was refused, where more are added.
+                let feedback = super::super::Feedback::from_error(&page, &error);
+                return super::listing_page::listing_page(
+                    page,
+                    &state,
+                    &listing.id,
+                    feedback,
+                    None,
+                )
+                .await;
+            }
+            see_other(&page, &format!("/annonces/{}", listing.id), "created")
+        }
         Err(error) => {
             let errors = publish_checks::from_service(&page, &error);
             let mut response = publish_page(page, &state, form, errors, None).await;
@@ -432,4 +462,123 @@ pub async fn update(
             response
         }
     }
+}
+
+/// Photos the publishing form may carry; more are added from the listing's page.
+pub const MAX_FORM_PHOTOS: usize = 4;
+
+/// The body a publishing form may send: its fields and up to [`MAX_FORM_PHOTOS`] photos.
+pub const PUBLISH_BODY_LIMIT: usize = MAX_FORM_PHOTOS * crate::api::photos::UPLOAD_BODY_LIMIT;
+
+/// What the publishing form sent: its fields, as a plain form or with photos
+/// (`multipart/form-data`, the `photos` file field, possibly several times). A photo that is
+/// too large or not an image is refused next to the field, before anything is created.
+pub struct PublishSubmission {
+    pub form: ListingForm,
+    pub photos: Result<Vec<Vec<u8>>, ApiError>,
+}
+
+impl axum::extract::FromRequest<GatewayState> for PublishSubmission {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &GatewayState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(form) = Form::<ListingForm>::from_request(request, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(Self {
+                form,
+                photos: Ok(Vec::new()),
+            });
+        }
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut fields = serde_json::Map::new();
+        let mut photos = Ok(Vec::new());
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(IntoResponse::into_response)?
+        {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            if name != "photos" {
+                let text = field.text().await.map_err(IntoResponse::into_response)?;
+                fields.insert(name, serde_json::Value::String(text));
+                continue;
+            }
+            // A file input left empty still sends one part, without a file name or bytes.
+            if field.file_name().is_none_or(str::is_empty) {
+                continue;
+            }
+            let read = crate::api::photos::read_photo_field(field).await;
+            photos = match (photos, read) {
+                (Ok(mut all), Ok(photo)) if all.len() < MAX_FORM_PHOTOS => {
+                    all.push(photo);
+                    Ok(all)
+                }
+                (Ok(_), Ok(_)) => Err(ApiError::invalid(
+                    "photos",
+                    Text::new(
+                        "Choose at most 4 photos here; more can be added afterwards from the listing's page.",
+                        "Choisissez au plus 4 photos ici ; d'autres s'ajoutent ensuite depuis la page de l'annonce.",
+                    ),
+                )),
+                (Err(error), _) | (Ok(_), Err(error)) => Err(error),
+            };
+        }
+        let form = serde_json::from_value(serde_json::Value::Object(fields)).map_err(|_| {
+            ApiError::invalid(
+                "form",
+                Text::new(
+                    "the form could not be read",
+                    "le formulaire n'a pas pu être lu",
+                ),
+            )
+            .into_response()
+        })?;
+        Ok(Self { form, photos })
+    }
+}
+
+/// Adds the photos sent with the publishing form, in their order. A listing that already has
+/// photos got them from this same form sent twice (the idempotency key answered the first
+/// listing): they are not added again.
+async fn add_photos(
+    state: &GatewayState,
+    page: &Page,
+    caller: &CallerContext,
+    listing_id: &str,
+    photos: Vec<Vec<u8>>,
+) -> Result<(), ApiError> {
+    if photos.is_empty()
+        || !super::photos::photos(state, page, listing_id)
+            .await
+            .is_empty()
+    {
+        return Ok(());
+    }
+    for content in photos {
+        let message = pb::AddPhotoRequest {
+            listing_id: listing_id.to_owned(),
+            content,
+        };
+        state
+            .photos
+            .clone()
+            .add_photo(request(message, caller))
+            .await?;
+    }
+    Ok(())
 }
