@@ -190,6 +190,16 @@ impl Browser {
         found.as_array().is_some_and(|all| !all.is_empty())
     }
 
+    /// Waits (bounded) until the page has an element matching `css`: for what a script draws
+    /// after the page has loaded.
+    pub async fn wait_for(&self, css: &str) {
+        let what = format!("an element {css}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(20), || async {
+            self.has(css).await.then_some(())
+        })
+        .await;
+    }
+
     /// Clicks like a person (the browser waits for the navigation it causes).
     pub async fn click(&self, css: &str) {
         let element = self.element(css).await;

@@ -21,6 +21,16 @@
   if (places.length === 0) {
     return;
   }
+  // Leaflet's stylesheet is asked for here rather than in the page's head, so that it does
+  // not hold back the first paint of a page that is readable without it.
+  const stylesheet = document.createElement("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = "/static/leaflet.css";
+  stylesheet.addEventListener("load", () => draw(container, places));
+  document.head.appendChild(stylesheet);
+})();
+
+function draw(container, places) {
   container.hidden = false;
   const map = L.map(container, { zoomControl: false, scrollWheelZoom: false });
   // The zoom buttons speak the page's language.
@@ -49,4 +59,4 @@
   });
   const bounds = L.featureGroup(markers).getBounds();
   map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
-})();
+}

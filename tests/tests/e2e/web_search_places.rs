@@ -1,6 +1,6 @@
 //! Search with a sense of place, in a real Chromium: each result with its first photo (or a
 //! placeholder), the results on a map (Leaflet served by the gateway, tiles from the configured
-//! address) above the list that is always there, and a member's search within a distance of
+//! address) below the list that is always there, and a member's search within a distance of
 //! one of their sites.
 
 use std::io::Cursor;
@@ -154,6 +154,7 @@ async fn results_show_their_photo_stand_on_a_map_above_the_list_and_narrow_to_a_
     let browser = Browser::start(1280, 900).await;
     browser.goto(&format!("{base}/dijon/annonces")).await;
     // The map stands with a marker per placed result, named after it, though no tile arrives.
+    browser.wait_for("#results-map .leaflet-marker-icon").await;
     let markers = browser
         .script(
             "return [...document.querySelectorAll('#results-map .leaflet-marker-icon')]\
