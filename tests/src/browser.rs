@@ -17,6 +17,34 @@ use serde_json::{Value, json};
 /// The W3C name of an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// axe-core, Deque's accessibility rules engine (MPL-2.0), shipped in the repository
+/// (`tests/vendor/refresh.sh` updates it from the npm registry) so that nothing is downloaded
+/// when the tests run.
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// One rule a page breaks, as axe-core reports it.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub id: String,
+    pub impact: Option<String>,
+    pub help: String,
+    /// CSS selectors of the elements at fault.
+    pub targets: Vec<String>,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} — {}",
+            self.id,
+            self.impact.as_deref().unwrap_or("?"),
+            self.help,
+            self.targets.join(", ")
+        )
+    }
+}
+
 pub struct Browser {
     http: reqwest::Client,
     session_url: String,
@@ -162,6 +190,16 @@ impl Browser {
         found.as_array().is_some_and(|all| !all.is_empty())
     }
 
+    /// Waits (bounded) until the page has an element matching `css`: for what a script draws
+    /// after the page has loaded.
+    pub async fn wait_for(&self, css: &str) {
+        let what = format!("an element {css}");
+        synergies_platform::testing::eventually(&what, Duration::from_secs(20), || async {
+            self.has(css).await.then_some(())
+        })
+        .await;
+    }
+
     /// Clicks like a person (the browser waits for the navigation it causes).
     pub async fn click(&self, css: &str) {
         let element = self.element(css).await;
@@ -258,6 +296,36 @@ impl Browser {
     pub async fn script(&self, script: &str) -> Value {
         self.post("/execute/sync", json!({"script": script, "args": []}))
             .await
+    }
+
+    /// What axe-core finds wrong with the page as it is now (its default rules: WCAG 2 A and
+    /// AA, and its best practices). WebDriver's scripts are not subject to the page's
+    /// Content-Security-Policy, so the engine is injected as it is.
+    pub async fn accessibility_violations(&self) -> Vec<Violation> {
+        let script = format!(
+            "if (!window.axe) {{ {AXE}\n }}\n\
+             return window.axe.run(document, {{resultTypes: ['violations']}}).then(r => \
+             r.violations.map(v => ({{id: v.id, impact: v.impact, help: v.help, \
+             targets: v.nodes.map(n => n.target.join(' '))}})));"
+        );
+        let found = self
+            .post("/execute/sync", json!({"script": script, "args": []}))
+            .await;
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("axe-core's violations: {found}"))
+            .iter()
+            .map(|v| Violation {
+                id: text(&v["id"]),
+                impact: v["impact"].as_str().map(str::to_owned),
+                help: text(&v["help"]),
+                targets: v["targets"]
+                    .as_array()
+                    .map(|all| all.iter().map(text).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// Everything the page shows.

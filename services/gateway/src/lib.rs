@@ -317,6 +317,15 @@ pub async fn run(
         state.live.listen(bus, shutdown.clone());
     }
     state.default_tenant = Some(config.gateway.default_tenant.clone()).filter(|t| !t.is_empty());
+    let tiles = web::map::MapTiles::new(
+        &config.gateway.map_tiles_url,
+        &config.gateway.map_tiles_attribution,
+    );
+    if tiles.is_none() && !config.gateway.map_tiles_url.trim().is_empty() {
+        anyhow::bail!("gateway.map_tiles_url must be an http(s) address with a host");
+    }
+    state.content_security_policy = web::map::content_security_policy(tiles.as_ref());
+    state.map_tiles = tiles.map(std::sync::Arc::new);
     state.trusted_proxies = std::sync::Arc::new(
         client_address::TrustedProxies::parse(&config.gateway.trusted_proxies)
             .map_err(anyhow::Error::msg)?,

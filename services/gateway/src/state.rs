@@ -67,6 +67,10 @@ pub struct GatewayState {
     pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// New inbox items pushed live, for the inbox streams of this replica.
     pub live: crate::live::LiveInbox,
+    /// The search page's map tiles (none: no map).
+    pub map_tiles: Option<Arc<crate::web::map::MapTiles>>,
+    /// Every page's Content-Security-Policy (it names the map tiles' origin).
+    pub content_security_policy: axum::http::HeaderValue,
 }
 
 impl GatewayState {
@@ -111,6 +115,8 @@ impl GatewayState {
             default_tenant: None,
             trusted_proxies: Arc::default(),
             live: crate::live::LiveInbox::default(),
+            map_tiles: None,
+            content_security_policy: crate::web::map::content_security_policy(None),
         })
     }
 }

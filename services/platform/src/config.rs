@@ -316,7 +316,17 @@ pub struct GatewayConfig {
     /// gateway replica needs the same one. Empty: a random key per process — open forms then
     /// need a reload after a restart.
     pub csrf_secret: Secret,
+    /// Address of the map tiles the search page's map shows (`{z}`, `{x}`, `{y}`, optionally
+    /// `{s}`), e.g. a tile server of one's own. The pages allow images from its origin only in
+    /// addition to their own. Empty: no map, the results are a list (as they are anyway without
+    /// JavaScript or when the tiles cannot be reached).
+    pub map_tiles_url: String,
+    /// The credit the tiles' licence asks for, shown on the map.
+    pub map_tiles_attribution: String,
 }
+
+/// OpenStreetMap's own tiles (their usage policy suits a small territory's traffic).
+pub const OPENSTREETMAP_TILES: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 impl Default for GatewayConfig {
     fn default() -> Self {
@@ -327,6 +337,8 @@ impl Default for GatewayConfig {
             default_tenant: String::new(),
             trusted_proxies: String::new(),
             csrf_secret: Secret::default(),
+            map_tiles_url: OPENSTREETMAP_TILES.into(),
+            map_tiles_attribution: "© OpenStreetMap".into(),
         }
     }
 }

@@ -124,7 +124,14 @@ pub async fn populate(
             created.flows += 1;
         }
         for listing in &organisation.listings {
-            api.post("/api/v1/listings", &recorder, listing)
+            // A member publishes at its site, as the web form proposes: the listing is then
+            // placed on the results' map and within reach of the distance filter.
+            let mut listing = listing.clone();
+            let placed = listing.get("site_id").is_some() || listing.get("insee_code").is_some();
+            if organisation.member && !placed && !site_id.is_empty() {
+                listing["site_id"] = json!(site_id);
+            }
+            api.post("/api/v1/listings", &recorder, &listing)
                 .await
                 .with_context(|| format!("publishing a listing of {}", organisation.name))?;
             created.listings += 1;

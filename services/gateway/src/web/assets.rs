@@ -25,6 +25,28 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../static/synergies.js"),
     ),
+    (
+        "synergies-map.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/synergies-map.js"),
+    ),
+    // Leaflet 1.9.4 (BSD-2-Clause, `static/leaflet.LICENSE`), from the npm registry's `leaflet`
+    // package (`dist/`): served from here, never from a CDN.
+    (
+        "leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/leaflet.js"),
+    ),
+    (
+        "leaflet.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/leaflet.css"),
+    ),
+    (
+        "listing-placeholder.svg",
+        "image/svg+xml",
+        include_str!("../../static/listing-placeholder.svg"),
+    ),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {

@@ -15,11 +15,6 @@ use crate::state::GatewayState;
 /// Cookie remembering the language a visitor chose with the toggle.
 pub const LANGUAGE_COOKIE: &str = "synergies-lang";
 
-/// Scripts and styles come from our own files only; images may come from a tenant's logo
-/// address; nothing may frame the pages.
-const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-
 tokio::task_local! {
     /// The status of the refusal a page shows, if it shows one (see [`refused`]).
     static REFUSAL: std::cell::Cell<Option<axum::http::StatusCode>>;
@@ -61,13 +56,14 @@ async fn web_page(state: GatewayState, mut request: Request, next: Next) -> Resp
         }
     }
     renew_session(&state, &mut request, &mut set_cookies).await;
+    let policy = state.content_security_policy.clone();
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for line in set_cookies.get_all(SET_COOKIE) {
         headers.append(SET_COOKIE, line.clone());
     }
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
+    headers.insert(CONTENT_SECURITY_POLICY, policy);
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),

@@ -17,6 +17,7 @@ pub mod format;
 pub mod i18n;
 pub mod inbox_texts;
 pub mod layer;
+pub mod map;
 pub mod page;
 pub mod page_texts;
 mod pages;
@@ -71,7 +72,12 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/annonces", get(listings::search))
         .route(
             "/{tenant}/annonces/nouvelle",
-            get(listings::new_form).post(listings::create),
+            get(listings::new_form)
+                .post(listings::create)
+                // Its own limit: the form may carry photos.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    listings::PUBLISH_BODY_LIMIT,
+                )),
         )
         .route(
             "/{tenant}/annonces/{id}",
@@ -84,6 +90,11 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::api::photos::UPLOAD_BODY_LIMIT,
                 )),
+        )
+        .route("/{tenant}/annonces/{id}/vignette", get(listings::thumbnail))
+        .route(
+            "/{tenant}/annonces/{id}/photos/{photo_id}",
+            post(listings::arrange),
         )
         .route(
             "/{tenant}/annonces/{id}/modifier",

@@ -1,0 +1,192 @@
+//! A listing's page, and its buttons: the owner submits or withdraws it, a facilitator
+//! approves or hides it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use synergies_platform::context::{anonymous_request, request};
+use synergies_proto::listings::v1 as pb;
+
+use super::super::auth::NoticeQuery;
+use super::super::{Feedback, form_caller, see_other};
+use super::photos::{PhotoView, photos};
+use super::{ListingView, category_names, view};
+use crate::error::ApiError;
+use crate::state::GatewayState;
+use crate::web::directory::{OrganisationCard, organisation_cards};
+use crate::web::page::{Page, render};
+
+#[derive(Template)]
+#[template(path = "listing.html")]
+struct ListingPage {
+    page: Page,
+    notice: Option<&'static str>,
+    feedback: Feedback,
+    listing: ListingView,
+    photos: Vec<PhotoView>,
+    mine: bool,
+    moderator: bool,
+    /// Proposed synergies, for the listing's owner and the facilitators.
+    proposals: Vec<super::super::synergies::SynergyView>,
+    back: String,
+    /// Who offers or asks (empty name when identity could not say).
+    organisation: OrganisationCard,
+}
+
+/// The listing as the viewer may see it: a member of the territory sees their own drafts too;
+/// a visitor sees published listings only.
+pub(super) async fn fetch(
+    state: &GatewayState,
+    page: &Page,
+    id: &str,
+) -> Result<pb::Listing, ApiError> {
+    let answer = match page.viewer.as_ref().filter(|v| !v.is_operator()) {
+        Some(viewer) => {
+            state
+                .listings
+                .clone()
+                .get_listing(request(
+                    pb::GetListingRequest {
+                        listing_id: id.to_owned(),
+                    },
+                    &viewer.caller,
+                ))
+                .await?
+        }
+        None => {
+            state
+                .listings
+                .clone()
+                .get_public_listing(anonymous_request(pb::GetPublicListingRequest {
+                    tenant: page.tenant.slug.clone(),
+                    listing_id: id.to_owned(),
+                }))
+                .await?
+        }
+    };
+    answer
+        .into_inner()
+        .listing
+        .ok_or_else(ApiError::incomplete_answer)
+}
+
+pub(super) async fn listing_page(
+    page: Page,
+    state: &GatewayState,
+    id: &str,
+    feedback: Feedback,
+    notice: Option<&'static str>,
+) -> Response {
+    let by_code = match category_names(state, page.lang).await {
+        Ok(by_code) => by_code,
+        Err(error) => return page.error(&error),
+    };
+    let listing = match fetch(state, &page, id).await {
+        Ok(listing) => listing,
+        Err(error) => return page.error(&error),
+    };
+    let photos = photos(state, &page, id).await;
+    let mine = page.viewer.as_ref().is_some_and(|v| {
+        v.caller
+            .organisation_id
+            .is_some_and(|org| org.to_string() == listing.organisation_id)
+    });
+    let moderator = page.viewer_is("facilitator");
+    let proposals = match page.viewer.as_ref().filter(|_| mine || moderator) {
+        Some(viewer) => {
+            super::super::synergies::proposals(&page, state, &viewer.caller.clone(), "listing", id)
+                .await
+        }
+        None => Vec::new(),
+    };
+    let back = page.href(&format!("/annonces/{id}"));
+    let organisation = organisation_cards(state, &page, [listing.organisation_id.clone()])
+        .await
+        .remove(&listing.organisation_id)
+        .unwrap_or_default();
+    render(&ListingPage {
+        organisation,
+        listing: view(&page, listing, &by_code, None),
+        page,
+        notice,
+        feedback,
+        photos,
+        mine,
+        moderator,
+        proposals,
+        back,
+    })
+}
+
+pub async fn show(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    let notice = super::super::notice(
+        &page,
+        query.notice.map(|n| format!("notice={n}")).as_deref(),
+    );
+    listing_page(page, &state, &id, Feedback::none(), notice).await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    pub csrf_token: String,
+    /// `submit`, `withdraw`, `approve` or `hide`.
+    pub action: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The buttons of a listing page: the owner submits or withdraws it, a facilitator approves
+/// or hides it.
+pub async fn act(
+    page: Page,
+    State(state): State<GatewayState>,
+    Path((_, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let mut client = state.listings.clone();
+    let listing_id = id.clone();
+    let done = match form.action.as_str() {
+        "submit" => client
+            .submit_listing(request(pb::SubmitListingRequest { listing_id }, &caller))
+            .await
+            .map(|_| "submitted"),
+        "withdraw" => client
+            .withdraw_listing(request(pb::WithdrawListingRequest { listing_id }, &caller))
+            .await
+            .map(|_| "withdrawn"),
+        "approve" => client
+            .approve_listing(request(pb::ApproveListingRequest { listing_id }, &caller))
+            .await
+            .map(|_| "approved"),
+        _ => client
+            .hide_listing(request(
+                pb::HideListingRequest {
+                    listing_id,
+                    reason: form.reason,
+                },
+                &caller,
+            ))
+            .await
+            .map(|_| "hidden"),
+    };
+    match done {
+        Ok(notice) => see_other(&page, &format!("/annonces/{id}"), notice),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            listing_page(page, &state, &id, feedback, None).await
+        }
+    }
+}
