@@ -42,6 +42,21 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let radius: Arc<dyn territory::RadiusSource> =
         Arc::new(territory::TenantSettings::new(identity.clone()));
     let (relay, relay_task) = env.spawn_relay(&database);
+    // Each territory's copy loads in the background; an event that comes first loads its own.
+    let warm_up = {
+        let (store, scorer) = (Arc::clone(&store), Arc::clone(&scorer));
+        tokio::spawn(async move {
+            match store.warm_up(scorer.as_ref()).await {
+                Ok(tenants) => tracing::info!(tenants, "territories' open items loaded"),
+                Err(error) => {
+                    tracing::warn!(
+                        %error,
+                        "could not load the territories' open items ahead of events; each loads at its first event"
+                    );
+                }
+            }
+        })
+    };
     let consumer_tasks = [
         ("listing", LISTING_CONSUMER),
         ("exchange", EXCHANGE_CONSUMER),
@@ -71,5 +86,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         task.await?;
     }
     relay_task.await?;
+    warm_up.abort();
     Ok(())
 }

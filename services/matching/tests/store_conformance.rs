@@ -569,7 +569,56 @@ async fn the_bundled_index_follows_every_replicas_changes(f: Fixture) {
     );
 }
 
+/// A replica starting on a territory that has open items loads them ahead of its first event,
+/// without the territory's lock, and still sees every change made after it read them.
+async fn a_replica_loaded_at_start_sees_what_changed_after(f: Fixture) {
+    static BUNDLED: std::sync::LazyLock<BundledScorer> =
+        std::sync::LazyLock::new(BundledScorer::default);
+    let pallet_need = |label: &str| {
+        let mut need = request("packaging/pallets");
+        need.item.label = label.into();
+        need
+    };
+    let early = pallet_need("Cherche des palettes Europe");
+    let gone_before = pallet_need("Palettes pour le quai");
+    put_on(&f.store, &*BUNDLED, &early).await;
+    put_on(&f.store, &*BUNDLED, &gone_before).await;
+    set_state(&f, &gone_before, ItemState::Closed, 2_000_000_000_000_000).await;
+
+    let starting = replica(&f);
+    assert_eq!(
+        starting.warm_up(&*BUNDLED).await.unwrap(),
+        1,
+        "dijon loaded"
+    );
+
+    // After its snapshot: a new need, and the early one leaves.
+    let late = pallet_need("Besoin de palettes en bois");
+    put_on(&f.store, &*BUNDLED, &late).await;
+    set_state(&f, &early, ItemState::Closed, 2_000_000_000_000_000).await;
+
+    let mut pallets = offer("packaging/pallets");
+    pallets.item.label = "40 palettes Europe".into();
+    assert_eq!(put_on(&starting, &*BUNDLED, &pallets).await, 1);
+    assert_eq!(
+        substitutions_of(&f, &late).await,
+        1,
+        "the need put since is found"
+    );
+    assert_eq!(
+        substitutions_of(&f, &early).await,
+        0,
+        "the need closed since is not"
+    );
+    assert_eq!(
+        starting.warm_up(&*BUNDLED).await.unwrap(),
+        0,
+        "a copy already loaded is kept"
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    a_replica_loaded_at_start_sees_what_changed_after,
     replicas_see_each_others_changes,
     the_bundled_index_follows_every_replicas_changes,
     an_offer_and_a_request_make_one_synergy_seen_from_both_and_one_event,

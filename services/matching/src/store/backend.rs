@@ -19,7 +19,7 @@ use super::sql::{
     REALISED_SYNERGIES, REALISED_SYNERGIES_OF_ORGANISATION, RESCORE_SYNERGY,
     REVISE_ORGANISATION_ITEMS, SET_ITEM_STATE, SYNERGY_COLUMNS, SYNERGY_DISMISSALS,
     SYNERGY_ID_BY_KEY, SYNERGY_IDS, SYNERGY_IDS_OF_ITEM, SYNERGY_IDS_OF_ORGANISATION,
-    SYNERGY_NOTES, SYNERGY_PARTIES, UPDATE_PIPELINE, UPSERT_ITEM,
+    SYNERGY_NOTES, SYNERGY_PARTIES, TENANTS_WITH_OPEN_ITEMS, UPDATE_PIPELINE, UPSERT_ITEM,
 };
 use super::{Delivery, MatchingStore, PipelineChange, SynergyFilter};
 use crate::domain::{
@@ -671,6 +671,52 @@ macro_rules! matching_store {
 
         #[async_trait]
         impl MatchingStore for $store {
+            async fn warm_up(
+                &self,
+                scorer: &dyn crate::engine::Scorer,
+            ) -> Result<usize, MatchingError> {
+                let tenants: Vec<String> = sqlx::query_scalar(TENANTS_WITH_OPEN_ITEMS)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut loaded_tenants = 0;
+                for tenant in &tenants {
+                    let started = std::time::Instant::now();
+                    let mut loaded = Mirror::default();
+                    loaded.reset(scorer);
+                    // One statement reads one snapshot, without the tenant's lock. Revisions
+                    // commit in their order (each is taken under that lock), so the snapshot
+                    // holds every change up to the highest revision it shows, and the copy
+                    // catches up from there at the next event.
+                    let statement =
+                        format!("SELECT {ITEM_COLUMNS}, i.revision {OPEN_ITEMS_OF_TENANT}");
+                    let rows = sqlx::query(&statement)
+                        .bind(tenant)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let mut last = 0;
+                    for row in &rows {
+                        let (item, state) = Self::item_from(row)?;
+                        last = last.max(row.try_get::<i64, _>("revision")?);
+                        loaded.apply(scorer, item, state);
+                    }
+                    loaded.read_up_to(last);
+                    loaded.settled();
+                    let mut mirror = self.mirrors.lock(tenant).await;
+                    // An event may have loaded it meanwhile: its copy is as good, and newer.
+                    if mirror.revision().is_none() {
+                        *mirror = loaded;
+                        loaded_tenants += 1;
+                        tracing::info!(
+                            tenant,
+                            open_items = rows.len(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "loaded the tenant's open items ahead of its events"
+                        );
+                    }
+                }
+                Ok(loaded_tenants)
+            }
+
             async fn put_item(
                 &self,
                 delivery: Delivery<'_>,

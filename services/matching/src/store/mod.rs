@@ -66,6 +66,11 @@ pub struct Delivery<'a> {
 
 #[async_trait]
 pub trait MatchingStore: Send + Sync {
+    /// Loads this replica's copy of every territory's open items ahead of the first event, so
+    /// that no event waits for a whole territory to load while holding its lock. Answers how
+    /// many territories it loaded.
+    async fn warm_up(&self, scorer: &dyn Scorer) -> Result<usize, MatchingError>;
+
     /// In one transaction, unless the delivery's consumer already handled its event: records
     /// `item` as it now reads, in `state`, unless a change newer than `at_micros` is on record
     /// or the item is closed for good; then re-scores its substitutions and regroups its

@@ -39,6 +39,9 @@ pub const OPEN_ITEMS_OF_TENANT: &str =
     "FROM items i LEFT JOIN organisations o ON o.organisation_id = i.organisation_id
      WHERE i.tenant = $1 AND i.state = 'open'";
 
+/// The tenants that have open items: those a starting replica loads its copies of.
+pub const TENANTS_WITH_OPEN_ITEMS: &str = "SELECT DISTINCT tenant FROM items WHERE state = 'open'";
+
 /// The tenant's items changed since a revision, in order, to bring a replica's copy up to date.
 pub const ITEMS_CHANGED_SINCE: &str =
     "FROM items i LEFT JOIN organisations o ON o.organisation_id = i.organisation_id
