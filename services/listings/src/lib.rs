@@ -136,15 +136,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where this replica keeps its search index when it runs on PostgreSQL (relative to the
-/// working directory); on SQLite (all-in-one) it sits next to the database, in the data
-/// directory. Replicas sharing a directory each take a slot of their own.
+/// Where this replica keeps its search index when the configuration names no directory
+/// (`listings.search_directory`) and it runs on PostgreSQL (relative to the working
+/// directory); on SQLite (all-in-one) it sits next to the database, in the data directory.
+/// Replicas sharing a directory each take a slot of their own.
 pub const DEFAULT_SEARCH_DIRECTORY: &str = "var/search-index";
 
 /// The directory of this replica's search index, and the name of the database it is built
 /// from (without credentials).
 fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
-    match &env.storage {
+    let configured = &env.config.listings.search_directory;
+    let (default, source) = match &env.storage {
         synergies_platform::db::StorageTarget::Sqlite { path } => (
             path.parent()
                 .unwrap_or_else(|| std::path::Path::new("."))
@@ -158,7 +160,13 @@ fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
                 format!("postgres:{server}/{schema}"),
             )
         }
-    }
+    };
+    let directory = if configured.is_empty() {
+        default
+    } else {
+        PathBuf::from(configured)
+    };
+    (directory, source)
 }
 /// Photo directory when the configuration names none (`serve listings`; the all-in-one mode
 /// names `<data-dir>/photos`).
