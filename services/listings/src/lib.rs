@@ -40,15 +40,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
     let database_store = store::for_database(&database);
-    // Listings stored before the term tables existed get their terms once (the SQL search
-    // stays as the reference the engine is checked against).
-    let indexed = database_store.index_unindexed().await?;
-    if indexed > 0 {
-        tracing::info!(
-            indexed,
-            "search terms written for listings stored before the index"
-        );
-    }
     let index_started = chrono::Utc::now();
     let (directory, source) = search_location(&env);
     let (indexed_store, engine) =

@@ -39,7 +39,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
         &synergies_listings::SQLITE_MIGRATIONS,
     )
     .await?;
-    let sql = store::for_database(&database.database);
+    let sql = store::with_search_terms(&database.database, store::SearchTerms::Written);
     let index_directory = tempfile::tempdir().unwrap();
     let (indexed, _) = IndexedStore::open(sql.clone(), index_directory.path(), "conformance")
         .await
