@@ -105,6 +105,8 @@ export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
 export SYNERGIES_IDENTITY__OPERATOR_TOKEN
 # Listing photos: the repository's var/photos (ignored by git), wherever the script is run from.
 export SYNERGIES_PHOTOS__DIRECTORY="${SYNERGIES_PHOTOS__DIRECTORY:-$root/var/photos}"
+# The listings search index: the repository's var/search-index (replicas take a slot each).
+export SYNERGIES_LISTINGS__SEARCH_DIRECTORY="${SYNERGIES_LISTINGS__SEARCH_DIRECTORY:-$root/var/search-index}"
 
 # The services and their default ports come from the binary (the platform's one list of services):
 # `synergies services` prints `<name> <port>` lines. Each listens on 127.0.0.1:<port> unless

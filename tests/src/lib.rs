@@ -184,6 +184,11 @@ impl Platform {
             "SYNERGIES_PHOTOS__DIRECTORY".into(),
             dir.path().join("photos").display().to_string(),
         );
+        // Each listings replica takes a slot of its own in this directory.
+        env.insert(
+            "SYNERGIES_LISTINGS__SEARCH_DIRECTORY".into(),
+            dir.path().join("search-index").display().to_string(),
+        );
         env.insert(
             "SYNERGIES_GATEWAY__LISTEN".into(),
             format!("127.0.0.1:{gateway_port}"),
@@ -454,6 +459,15 @@ impl Platform {
             String::from_utf8_lossy(&output.stderr)
         );
         stdout
+    }
+
+    /// Where the process `name` (a replica of `service`, see [`Platform::add_replica`]) answers.
+    pub fn replica_url(&self, name: &str, service: &str) -> Option<String> {
+        let key = format!("SYNERGIES_SERVICES__{}_LISTEN", service.to_uppercase());
+        self.processes
+            .get(name)
+            .and_then(|p| p.env.get(&key))
+            .map(|address| format!("http://{address}"))
     }
 
     /// Names of the processes, e.g. `synergies` or the five services.

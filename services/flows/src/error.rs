@@ -26,6 +26,8 @@ pub enum FlowsError {
     Storage(#[from] sqlx::Error),
     #[error("a stored flow could not be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("flow search failed: {0}")]
+    Search(String),
 }
 
 impl ServiceError for FlowsError {
@@ -39,7 +41,7 @@ impl ServiceError for FlowsError {
                 ErrorCode::PermissionDenied
             }
             Self::ChangedMeanwhile => ErrorCode::FailedPrecondition,
-            Self::Identity(_) | Self::Matching(_) => ErrorCode::Unavailable,
+            Self::Identity(_) | Self::Matching(_) | Self::Search(_) => ErrorCode::Unavailable,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
             Self::Corrupt(_) => ErrorCode::Internal,
         }
@@ -66,6 +68,7 @@ impl ServiceError for FlowsError {
             Self::Identity(_) | Self::Matching(_) => {
                 "service momentanément indisponible".to_owned()
             }
+            Self::Search(_) => "recherche momentanément indisponible".to_owned(),
             Self::Storage(_) | Self::Corrupt(_) => "erreur interne".to_owned(),
         }
     }

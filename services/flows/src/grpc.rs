@@ -314,6 +314,7 @@ impl FlowsApi {
                 ResourceClass::names,
             )?,
             own_or_public: viewer.own_or_public(),
+            text: search_text(&message.text)?,
             after: validate::page_token(&message.page_token)?,
             limit: limit + 1,
         };
@@ -496,4 +497,20 @@ impl FlowsService for FlowsApi {
             self.history(&caller, &request.get_ref().flow_id).await?,
         ))
     }
+}
+
+/// Longest text a flow search takes, in characters.
+const SEARCH_TEXT_MAX: usize = 200;
+
+/// The words of a flow search, checked.
+fn search_text(text: &str) -> Result<String, FieldError> {
+    let text = text.trim();
+    if text.chars().count() > SEARCH_TEXT_MAX {
+        return Err(FieldError::new(
+            "q",
+            format!("must be at most {SEARCH_TEXT_MAX} characters"),
+            format!("doit compter au plus {SEARCH_TEXT_MAX} caractères"),
+        ));
+    }
+    Ok(text.to_owned())
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod grpc;
 pub mod import;
 pub mod organisations;
+pub mod search;
 pub mod store;
 pub mod xlsx;
 
@@ -39,8 +40,11 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         env.verifier.clone(),
         organisations.clone(),
     );
+    let flow_store: std::sync::Arc<dyn store::FlowStore> = std::sync::Arc::new(
+        search::indexed_store::IndexedFlowStore::open(store::for_database(&database)).await?,
+    );
     let api = grpc::FlowsApi::new(
-        store::for_database(&database),
+        flow_store,
         relay,
         env.verifier.clone(),
         organisations,

@@ -28,6 +28,9 @@ pub struct FlowQuery {
     /// Only this organisation's flows and other organisations' public ones (a member's view,
     /// see `Viewer::own_or_public`); `None`: every flow.
     pub own_or_public: Option<Uuid>,
+    /// Words the flow must all contain (see [`crate::search::analysis`]); empty: no text
+    /// condition. Searched on this replica's index, the rest on the database.
+    pub text: String,
     /// Flows older than this id (the previous page's last).
     pub after: Option<Uuid>,
     pub limit: u32,
@@ -46,6 +49,11 @@ pub trait FlowStore: Send + Sync {
     async fn list(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Flow>, FlowsError>;
     /// Every revision of a flow (removed or not), oldest first.
     async fn history(&self, tenant: &str, id: Uuid) -> Result<Vec<Revision>, FlowsError>;
+    /// The revisions of every tenant stamped at or after `since`, in stamp order (the search
+    /// index catches up on them).
+    async fn revisions_since(&self, since: DateTime<Utc>) -> Result<Vec<Revision>, FlowsError>;
+    /// Current flows of every tenant by id, after `after` (building the search index).
+    async fn flows_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Flow>, FlowsError>;
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn FlowStore> {
@@ -70,6 +78,10 @@ const LIST_FLOWS: &str = "SELECT body FROM flows WHERE tenant = $1 \
     AND ($5 IS NULL OR organisation_id = $5 OR confidentiality = 'public') \
     AND ($6 IS NULL OR id < $6) \
     ORDER BY id DESC LIMIT $7";
+const REVISIONS_SINCE: &str = "SELECT version, change, by_user_id, at, body FROM flow_revisions \
+    WHERE at >= $1 ORDER BY at, flow_id, version";
+const FLOWS_PAGE: &str =
+    "SELECT body FROM flows WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
 const HISTORY: &str = "SELECT version, change, by_user_id, at, body FROM flow_revisions \
     WHERE tenant = $1 AND flow_id = $2 ORDER BY version";
 

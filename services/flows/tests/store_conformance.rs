@@ -10,6 +10,8 @@ use synergies_flows::domain::{
     Change, Confidentiality, Direction, Flow, FlowFields, OrganisationFacts, Provenance,
     ResourceClass, Revision, SiteFacts,
 };
+use synergies_flows::search::analysis;
+use synergies_flows::search::indexed_store::IndexedFlowStore;
 use synergies_flows::store::{self, FlowQuery, FlowStore};
 use synergies_platform::outbox::unpublished_count;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
@@ -364,7 +366,217 @@ async fn an_import_writes_every_flow_or_none(fixture: Fixture) {
     }
 }
 
+/// Every page of `query` on `store`, `page` flows at a time: the ids in order.
+async fn paged_ids(store: &dyn FlowStore, tenant: &str, query: &FlowQuery, page: u32) -> Vec<Uuid> {
+    let mut query = FlowQuery {
+        limit: page,
+        ..query.clone()
+    };
+    let mut ids = Vec::new();
+    loop {
+        let found = store.list(tenant, &query).await.unwrap();
+        ids.extend(found.iter().map(|f| f.id));
+        if found.len() < page as usize {
+            return ids;
+        }
+        query.after = found.last().map(|f| f.id);
+    }
+}
+
+/// The reference: the database's filtered list, then the words checked flow by flow.
+async fn reference_ids(sql: &dyn FlowStore, tenant: &str, query: &FlowQuery) -> Vec<Uuid> {
+    let wanted = analysis::terms(&query.text);
+    let everything = FlowQuery {
+        text: String::new(),
+        after: None,
+        limit: 10_000,
+        ..query.clone()
+    };
+    sql.list(tenant, &everything)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|flow| {
+            let terms = analysis::terms(&analysis::flow_text(flow));
+            wanted.iter().all(|w| terms.contains(w))
+        })
+        .map(|flow| flow.id)
+        .collect()
+}
+
+/// Text search runs on the replica's index; with every filter and in pages, it answers what
+/// the database's list filtered word by word answers.
+async fn text_search_on_the_index_answers_as_the_reference(fixture: Fixture) {
+    let sql = fixture.store.as_ref();
+    let (brewery, joinery) = (Uuid::now_v7(), Uuid::now_v7());
+    let labels = [
+        "Huiles de vidange usagées",
+        "Chutes de bois de chêne",
+        "Palettes Europe cassées",
+        "Drêches de brasserie",
+        "Chaleur fatale du four",
+        "Cartons d'emballage",
+    ];
+    // One flow stored before the index is built: the build must find it.
+    let early = flow("dijon", brewery, out("waste", "public"));
+    assert!(write(sql, &recorded(&early)).await);
+    let indexed = IndexedFlowStore::open(fixture.store.clone()).await.unwrap();
+    let mut seed = 7u64;
+    for n in 0..40usize {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let organisation = if seed >> 60 < 8 { brewery } else { joinery };
+        let mut fields = out(
+            ["waste", "by-product", "energy", "water"][(seed >> 40) as usize % 4],
+            ["public", "partners", "facilitator"][(seed >> 20) as usize % 3],
+        );
+        fields.label = labels[n % labels.len()].into();
+        fields.description = if n % 3 == 0 {
+            "collecte mensuelle".into()
+        } else {
+            String::new()
+        };
+        if n % 4 == 1 {
+            fields.direction = "in".into();
+        }
+        let flow = flow("dijon", organisation, fields);
+        assert!(write(&indexed, &recorded(&flow)).await);
+    }
+    // Another territory's flow with the same words stays out.
+    let elsewhere = flow("beaune", brewery, out("waste", "public"));
+    assert!(write(&indexed, &recorded(&elsewhere)).await);
+    let mut queries = Vec::new();
+    for text in [
+        "huile",
+        "HUILES usagees",
+        "chêne",
+        "palette cassee",
+        "collecte",
+        "bois menuiserie",
+        "morel",
+        "introuvable",
+    ] {
+        queries.push(FlowQuery {
+            text: text.into(),
+            ..Default::default()
+        });
+        queries.push(FlowQuery {
+            text: text.into(),
+            own_or_public: Some(brewery),
+            ..Default::default()
+        });
+        queries.push(FlowQuery {
+            text: text.into(),
+            organisation: Some(joinery),
+            direction: Some(Direction::Out),
+            ..Default::default()
+        });
+        queries.push(FlowQuery {
+            text: text.into(),
+            resource_class: Some(ResourceClass::Waste),
+            ..Default::default()
+        });
+    }
+    let mut found_some = false;
+    for query in queries {
+        let expected = reference_ids(sql, "dijon", &query).await;
+        found_some |= !expected.is_empty();
+        assert_eq!(
+            paged_ids(&indexed, "dijon", &query, 3).await,
+            expected,
+            "{query:?}"
+        );
+    }
+    assert!(found_some);
+    let beaune = FlowQuery {
+        text: "chutes bois".into(),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        indexed
+            .list("beaune", &beaune)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect::<Vec<_>>(),
+        [elsewhere.id]
+    );
+}
+
+/// A flow written through one replica is found by another at its next search, changed and
+/// removed alike (it catches up on the revisions before searching).
+async fn another_replica_finds_what_one_wrote_at_its_next_search(fixture: Fixture) {
+    let first = IndexedFlowStore::open(fixture.store.clone()).await.unwrap();
+    let second = IndexedFlowStore::open(fixture.store.clone()).await.unwrap();
+    let search = |text: &str| FlowQuery {
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    };
+    let ids = |found: Vec<Flow>| found.into_iter().map(|f| f.id).collect::<Vec<_>>();
+    let mut flow = flow("dijon", Uuid::now_v7(), out("waste", "public"));
+    // Written now, as the service stamps its revisions.
+    flow.recorded_at = Utc::now();
+    flow.updated_at = flow.recorded_at;
+    let mut revision = recorded(&flow);
+    revision.at = Utc::now();
+    assert!(write(&first, &revision).await);
+    assert_eq!(
+        ids(second.list("dijon", &search("chutes bois")).await.unwrap()),
+        [flow.id]
+    );
+
+    let mut changed = flow.clone();
+    changed.content.label = "Sciure de hêtre".into();
+    changed.version = 2;
+    let change = Revision {
+        version: 2,
+        change: Change::Changed,
+        by: flow.recorded_by,
+        at: Utc::now(),
+        flow: changed.clone(),
+    };
+    assert!(write(&first, &change).await);
+    assert!(
+        second
+            .list("dijon", &search("chutes"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids(second.list("dijon", &search("sciure")).await.unwrap()),
+        [flow.id]
+    );
+
+    let removal = Revision {
+        version: 3,
+        change: Change::Removed,
+        by: flow.recorded_by,
+        at: Utc::now(),
+        flow: changed,
+    };
+    assert!(write(&first, &removal).await);
+    assert!(
+        second
+            .list("dijon", &search("sciure"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        first
+            .list("dijon", &search("sciure"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    text_search_on_the_index_answers_as_the_reference,
+    another_replica_finds_what_one_wrote_at_its_next_search,
     an_import_writes_every_flow_or_none,
     recording_stores_the_flow_its_revision_and_its_event_together,
     a_change_is_written_only_from_the_version_it_was_made_on,

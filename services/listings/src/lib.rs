@@ -40,15 +40,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
     let database_store = store::for_database(&database);
-    // Listings stored before the term tables existed get their terms once (the SQL search
-    // stays as the reference the engine is checked against).
-    let indexed = database_store.index_unindexed().await?;
-    if indexed > 0 {
-        tracing::info!(
-            indexed,
-            "search terms written for listings stored before the index"
-        );
-    }
     let index_started = chrono::Utc::now();
     let (directory, source) = search_location(&env);
     let (indexed_store, engine) =
@@ -136,15 +127,17 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where this replica keeps its search index when it runs on PostgreSQL (relative to the
-/// working directory); on SQLite (all-in-one) it sits next to the database, in the data
-/// directory. Replicas sharing a directory each take a slot of their own.
+/// Where this replica keeps its search index when the configuration names no directory
+/// (`listings.search_directory`) and it runs on PostgreSQL (relative to the working
+/// directory); on SQLite (all-in-one) it sits next to the database, in the data directory.
+/// Replicas sharing a directory each take a slot of their own.
 pub const DEFAULT_SEARCH_DIRECTORY: &str = "var/search-index";
 
 /// The directory of this replica's search index, and the name of the database it is built
 /// from (without credentials).
 fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
-    match &env.storage {
+    let configured = &env.config.listings.search_directory;
+    let (default, source) = match &env.storage {
         synergies_platform::db::StorageTarget::Sqlite { path } => (
             path.parent()
                 .unwrap_or_else(|| std::path::Path::new("."))
@@ -158,7 +151,13 @@ fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
                 format!("postgres:{server}/{schema}"),
             )
         }
-    }
+    };
+    let directory = if configured.is_empty() {
+        default
+    } else {
+        PathBuf::from(configured)
+    };
+    (directory, source)
 }
 /// Photo directory when the configuration names none (`serve listings`; the all-in-one mode
 /// names `<data-dir>/photos`).

@@ -39,7 +39,8 @@ pub struct ListingQuery {
 
 #[async_trait]
 pub trait ListingStore: Send + Sync {
-    /// Stores a new listing, its terms and its events in one transaction.
+    /// Stores a new listing, its terms (when kept, see [`SearchTerms`]) and its events in one
+    /// transaction.
     async fn create(&self, listing: &Listing, events: &[OutboxEvent]) -> Result<(), ListingsError>;
     /// Writes `listing` (and its terms and events) if its stored status is still `expected`;
     /// `false` when someone changed it meanwhile (nothing is written then).
@@ -91,10 +92,33 @@ pub trait ListingStore: Send + Sync {
     async fn published_count(&self) -> Result<u64, ListingsError>;
 }
 
+/// Whether the database store keeps the SQL term tables (`listing_terms`) that its own
+/// text search reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchTerms {
+    /// The service: text search runs on the replica's index alone, the term tables stay
+    /// empty and the database store answers searches without text only.
+    Unwritten,
+    /// The SQL reference the conformance tests compare the engine to: every write also
+    /// writes the listing's terms, and the store's own search answers text too.
+    Written,
+}
+
+/// The listings database as the service uses it (search terms unwritten: the engine searches).
 pub fn for_database(database: &Database) -> Arc<dyn ListingStore> {
+    with_search_terms(database, SearchTerms::Unwritten)
+}
+
+pub fn with_search_terms(database: &Database, terms: SearchTerms) -> Arc<dyn ListingStore> {
     match database {
-        Database::Postgres(pool) => Arc::new(PostgresStore { pool: pool.clone() }),
-        Database::Sqlite(pool) => Arc::new(SqliteStore { pool: pool.clone() }),
+        Database::Postgres(pool) => Arc::new(PostgresStore {
+            pool: pool.clone(),
+            terms,
+        }),
+        Database::Sqlite(pool) => Arc::new(SqliteStore {
+            pool: pool.clone(),
+            terms,
+        }),
     }
 }
 
@@ -129,6 +153,7 @@ macro_rules! listing_store {
     ($store:ident, $database:ty) => {
         pub struct $store {
             pool: sqlx::Pool<$database>,
+            terms: SearchTerms,
         }
 
         impl $store {
@@ -351,7 +376,9 @@ macro_rules! listing_store {
                 let sql = format!("INSERT INTO listings ({COLUMNS}) VALUES ({placeholders})");
                 let mut tx = self.pool.begin().await?;
                 Self::bind_listing(sqlx::query(&sql), listing).execute(&mut *tx).await?;
-                Self::write_terms(&mut *tx, listing).await?;
+                if self.terms == SearchTerms::Written {
+                    Self::write_terms(&mut *tx, listing).await?;
+                }
                 for event in events {
                     tx.enqueue(event).await?;
                 }
@@ -376,7 +403,9 @@ macro_rules! listing_store {
                 if updated != 1 {
                     return Ok(false);
                 }
-                Self::write_terms(&mut *tx, listing).await?;
+                if self.terms == SearchTerms::Written {
+                    Self::write_terms(&mut *tx, listing).await?;
+                }
                 for event in events {
                     tx.enqueue(event).await?;
                 }
@@ -417,6 +446,9 @@ macro_rules! listing_store {
             }
 
             async fn search(&self, tenant: &str, query: &SearchQuery, with_facets: bool) -> Result<(Vec<Hit>, Facets), ListingsError> {
+                if self.terms == SearchTerms::Unwritten && query.has_text() {
+                    return Err(ListingsError::Search("text search runs on the search index".into()));
+                }
                 let mut sql = sqlx::QueryBuilder::<$database>::new("SELECT * FROM ");
                 Self::push_matches(&mut sql, tenant, query);
                 let text = !query.terms.is_empty();

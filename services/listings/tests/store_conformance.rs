@@ -39,7 +39,7 @@ async fn open(backend: Backend) -> Option<Fixture> {
         &synergies_listings::SQLITE_MIGRATIONS,
     )
     .await?;
-    let sql = store::for_database(&database.database);
+    let sql = store::with_search_terms(&database.database, store::SearchTerms::Written);
     let index_directory = tempfile::tempdir().unwrap();
     let (indexed, _) = IndexedStore::open(sql.clone(), index_directory.path(), "conformance")
         .await
@@ -755,6 +755,83 @@ async fn the_engine_answers_as_the_sql_reference(f: Fixture) {
     }
 }
 
+/// A scattered corpus, paged in small pages: nearest-first pages (the engine looks in growing
+/// rings around the point), newest-first pages of a category (the index is sorted newest
+/// first), with and without facets, answer exactly as the SQL reference.
+async fn scattered_pages_answer_as_the_sql_reference(f: Fixture) {
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let categories = ["packaging/pallets", "packaging/cardboard", "wood/offcuts"];
+    for n in 0..160u64 {
+        let category = categories[(next() % 3) as usize];
+        let mut f_fields = fields(ListingKind::Offer, category, "Palettes");
+        f_fields.exchange_mode = Some(if n % 4 == 0 {
+            ExchangeMode::Lend
+        } else {
+            ExchangeMode::Give
+        });
+        let mut listing = build("dijon", f_fields);
+        // Every fifth on the point itself (ties broken by id), the others up to ~11 km away.
+        let jitter = |r: u64| (r % 2000) as f64 / 10_000.0 - 0.1;
+        let place = if n % 5 == 0 {
+            DIJON
+        } else {
+            (DIJON.0 + jitter(next()), DIJON.1 + jitter(next()))
+        };
+        listing.location = Some(Location {
+            site_id: None,
+            insee_code: "21231".into(),
+            coordinates: (n % 23 != 0).then_some(place),
+        });
+        f.store.create(&listing, &[]).await.unwrap();
+    }
+    let mut queries = Vec::new();
+    for radius in [0.3, 1.0, 2.5, 8.0, 50.0] {
+        for sort in [Sort::Nearest, Sort::Newest, Sort::Relevance] {
+            // Without text: text scores are the engine's own (BM25), not the reference's.
+            let mut query = text("");
+            query.sort = sort;
+            query.near = Some(Near::validate(DIJON.0, DIJON.1, radius).unwrap());
+            queries.push(query);
+        }
+    }
+    let mut category = text("");
+    category.category = Some("packaging".into());
+    category.sort = Sort::Newest;
+    queries.push(category);
+    queries.push(text(""));
+    let key = |hits: &[synergies_listings::search::Hit]| -> Vec<(Uuid, Option<f64>)> {
+        hits.iter().map(|h| (h.listing.id, h.distance_km)).collect()
+    };
+    for mut query in queries {
+        query.limit = 7;
+        let mut pages = 0;
+        loop {
+            for with_facets in [true, false] {
+                let (engine, engine_facets) =
+                    f.store.search("dijon", &query, with_facets).await.unwrap();
+                let (sql, sql_facets) = f.sql.search("dijon", &query, with_facets).await.unwrap();
+                assert_eq!(key(&engine), key(&sql), "page {pages} of {query:?}");
+                if with_facets && query.after.is_none() {
+                    assert_eq!(engine_facets, sql_facets, "{query:?}");
+                }
+            }
+            let (hits, _) = f.store.search("dijon", &query, false).await.unwrap();
+            pages += 1;
+            let Some(last) = hits.last().filter(|_| hits.len() == 7) else {
+                break;
+            };
+            query.after = Some(last.cursor(&query));
+        }
+        assert!(pages >= 1);
+    }
+}
+
 async fn another_replica_follows_the_events(f: Fixture) {
     let other_directory = tempfile::tempdir().unwrap();
     let (other, other_engine) =
@@ -840,6 +917,7 @@ synergies_platform::store_conformance!(open;
     one_typo_is_forgiven_in_longer_words_below_exact_hits,
     synonyms_find_trade_names_and_everyday_words,
     the_engine_answers_as_the_sql_reference,
+    scattered_pages_answer_as_the_sql_reference,
     another_replica_follows_the_events,
     the_index_is_rebuilt_when_outdated_or_damaged_and_caught_up_after_a_restart,
     listings_stored_before_the_index_get_their_terms,

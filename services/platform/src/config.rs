@@ -96,12 +96,18 @@ pub struct ListingsConfig {
     /// Seconds between two looks for listings whose availability has ended. Expiry goes by the
     /// day, so minutes of delay are invisible; tests shorten it.
     pub expiry_sweep_secs: u64,
+    /// Directory of this replica's search index, on its own local disk (rebuilt from the
+    /// database when missing, so it needs no backup). Empty: `<data-dir>/search-index` in
+    /// all-in-one mode, `var/search-index` (relative to the working directory) for `serve
+    /// listings`. Replicas that share a directory each take a slot of their own in it.
+    pub search_directory: String,
 }
 
 impl Default for ListingsConfig {
     fn default() -> Self {
         Self {
             expiry_sweep_secs: 300,
+            search_directory: String::new(),
         }
     }
 }

@@ -198,6 +198,37 @@ async fn round_trip(platform: &Platform, servers: Option<&TestServers>) {
     assert_eq!(page["flows"][0]["id"], json!(flow_id));
     let (_, none) = client.get("/api/v1/flows?direction=in", &token).await;
     assert_eq!(none["flows"], json!([]));
+    // The facilitator searches the territory's flows by words, with the filters.
+    for (query, found) in [
+        ("q=hetre%20CHUTES", vec![json!(flow_id)]),
+        ("q=chutes&direction=out", vec![json!(flow_id)]),
+        ("q=chutes&direction=in", vec![]),
+        ("q=cartonnerie", vec![json!(flow_id)]),
+        ("q=ferraille", vec![]),
+    ] {
+        let (status, page) = client
+            .get(&format!("/api/v1/flows?{query}"), &facilitator)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let ids: Vec<_> = page["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].clone())
+            .collect();
+        assert_eq!(ids, found, "{query}");
+    }
+    let (status, refused) = client
+        .get(
+            &format!("/api/v1/flows?q={}", "mot%20".repeat(60)),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("q")),
+        "{refused}"
+    );
 
     assert_eq!(
         delete(client, &format!("/api/v1/flows/{flow_id}"), &token).await,

@@ -21,6 +21,7 @@ mod offer_reaches_requester;
 mod reminders;
 mod rgpd;
 mod saved_searches;
+mod search_replicas;
 mod sessions;
 mod synergies;
 mod tenant_isolation;

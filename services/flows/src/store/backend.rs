@@ -3,6 +3,7 @@
 //! accept in `store.rs`.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use synergies_platform::outbox::{OutboxEvent, Transactional};
 use uuid::Uuid;
@@ -10,8 +11,8 @@ use uuid::Uuid;
 use crate::domain::{Change, Direction, Flow, ResourceClass, Revision};
 use crate::error::FlowsError;
 use crate::store::{
-    DELETE_FLOW, FlowQuery, FlowStore, GET_FLOW, HISTORY, INSERT_FLOW, INSERT_REVISION, LIST_FLOWS,
-    UPDATE_FLOW, decode_flow, decode_revision,
+    DELETE_FLOW, FLOWS_PAGE, FlowQuery, FlowStore, GET_FLOW, HISTORY, INSERT_FLOW, INSERT_REVISION,
+    LIST_FLOWS, REVISIONS_SINCE, UPDATE_FLOW, decode_flow, decode_revision,
 };
 
 pub struct SqlStore {
@@ -151,6 +152,35 @@ impl FlowStore for SqlStore {
                     &row.try_get::<String, _>("body")?,
                 )
             })
+            .collect()
+    }
+
+    async fn revisions_since(&self, since: DateTime<Utc>) -> Result<Vec<Revision>, FlowsError> {
+        let rows = sqlx::query(REVISIONS_SINCE)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                decode_revision(
+                    row.try_get("version")?,
+                    &row.try_get::<String, _>("change")?,
+                    row.try_get("by_user_id")?,
+                    row.try_get("at")?,
+                    &row.try_get::<String, _>("body")?,
+                )
+            })
+            .collect()
+    }
+
+    async fn flows_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Flow>, FlowsError> {
+        let rows = sqlx::query(FLOWS_PAGE)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| decode_flow(&row.try_get::<String, _>("body")?))
             .collect()
     }
 }

@@ -198,6 +198,9 @@ pub(crate) fn flow_json(flow: pb::Flow) -> Flow {
 // extractors (`ApiQuery`).
 #[into_params(parameter_in = Query)]
 pub struct FlowFilters {
+    /// Words that must all be found in the flow (label, description, category, EWC code,
+    /// quality, current outlet, organisation name); accents, case and plurals do not matter.
+    pub q: Option<String>,
     /// Only this organisation's flows.
     pub organisation_id: Option<String>,
     /// `in` or `out`.
@@ -265,6 +268,7 @@ pub async fn list(
         resource_class: filters.resource_class.unwrap_or_default(),
         page_size: filters.page_size.unwrap_or(0),
         page_token: filters.page_token.unwrap_or_default(),
+        text: filters.q.unwrap_or_default(),
     };
     let page = state.flows.list(&member.caller, message).await?;
     Ok(Json(FlowPage {

@@ -3,7 +3,7 @@
 //! in the query's order — all from the index's columns, without reading a stored document.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -148,8 +148,14 @@ pub struct SegmentSearch {
     longitude: Column<f64>,
     category_root: Option<StrColumn>,
     exchange_mode: Option<StrColumn>,
-    /// (category root ordinal, exchange mode ordinal) → count.
-    counts: HashMap<(u64, u64), i64>,
+    /// The segment's ordinals of each facet column (a document without a value counts under
+    /// one past the last ordinal).
+    category_ords: Option<Column<u64>>,
+    mode_ords: Option<Column<u64>>,
+    /// Matches counted by category root ordinal, and by exchange mode ordinal: a flat array
+    /// indexed by ordinal, since a segment holds a handful of each.
+    category_counts: Vec<i64>,
+    mode_counts: Vec<i64>,
     best: BinaryHeap<Candidate>,
 }
 
@@ -181,6 +187,12 @@ impl Collector for SearchCollector {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentSearch> {
         let columns = reader.fast_fields();
+        let category_root = columns.str("category_root")?;
+        let exchange_mode = columns.str("exchange_mode")?;
+        // One slot per term, and one for documents without a value.
+        let slots = |column: &Option<StrColumn>| {
+            column.as_ref().map_or(0, |c| c.dictionary().num_terms()) + 1
+        };
         Ok(SegmentSearch {
             settings: SearchCollectorSettings {
                 order: self.order,
@@ -197,9 +209,12 @@ impl Collector for SearchCollector {
             available_until: columns.i64("available_until")?,
             latitude: columns.f64("latitude")?,
             longitude: columns.f64("longitude")?,
-            category_root: columns.str("category_root")?,
-            exchange_mode: columns.str("exchange_mode")?,
-            counts: HashMap::new(),
+            category_counts: vec![0; slots(&category_root)],
+            mode_counts: vec![0; slots(&exchange_mode)],
+            category_ords: category_root.as_ref().map(|c| c.ords().clone()),
+            mode_ords: exchange_mode.as_ref().map(|c| c.ords().clone()),
+            category_root,
+            exchange_mode,
             best: BinaryHeap::with_capacity(self.limit + 1),
         })
     }
@@ -275,14 +290,37 @@ impl SegmentCollector for SegmentSearch {
             }
         };
         if s.with_facets {
-            let ordinal = |column: &Option<StrColumn>| {
-                column
+            let count = |ords: &Option<Column<u64>>, counts: &mut [i64]| {
+                let missing = counts.len() - 1;
+                let slot = ords
                     .as_ref()
-                    .and_then(|c| c.term_ords(doc).next())
-                    .unwrap_or(u64::MAX)
+                    .and_then(|c| c.first(doc))
+                    .map_or(missing, |ord| (ord as usize).min(missing));
+                counts[slot] += 1;
             };
-            let key = (ordinal(&self.category_root), ordinal(&self.exchange_mode));
-            *self.counts.entry(key).or_default() += 1;
+            count(&self.category_ords, &mut self.category_counts);
+            count(&self.mode_ords, &mut self.mode_counts);
+        }
+        // Cheap rejections first, before the id is read in full: the index is sorted newest
+        // first, so once the page is full nearly every later match is older than its worst.
+        if self.best.len() >= s.limit
+            && let Some(worst) = self.best.peek()
+        {
+            match s.order {
+                Order::Newest => {
+                    let high = self.id_high.first(doc).unwrap_or_default();
+                    if u128::from(high) < worst.id >> 64 {
+                        return;
+                    }
+                }
+                Order::Nearest => {
+                    let d2 = distance_squared.unwrap_or(f64::INFINITY);
+                    if d2 > worst.distance_squared.unwrap_or(f64::INFINITY) {
+                        return;
+                    }
+                }
+                Order::Relevance => {}
+            }
         }
         let high = self.id_high.first(doc).unwrap_or_default();
         let low = self.id_low.first(doc).unwrap_or_default();
@@ -310,20 +348,24 @@ impl SegmentCollector for SegmentSearch {
     fn harvest(self) -> SegmentFruit {
         let mut categories = BTreeMap::new();
         let mut modes = BTreeMap::new();
-        let name = |column: &Option<StrColumn>, ordinal: u64| {
+        let name = |column: &Option<StrColumn>, ordinal: usize| {
             let mut text = String::new();
-            if let Some(column) = column
-                && ordinal != u64::MAX
-            {
-                let _ = column.ord_to_str(ordinal, &mut text);
+            if let Some(column) = column {
+                let _ = column.ord_to_str(ordinal as u64, &mut text);
             }
             text
         };
-        for ((root, mode), n) in self.counts {
-            *categories
-                .entry(name(&self.category_root, root))
-                .or_default() += n;
-            *modes.entry(name(&self.exchange_mode, mode)).or_default() += n;
+        for (ordinal, &n) in self.category_counts.iter().enumerate() {
+            if n > 0 {
+                *categories
+                    .entry(name(&self.category_root, ordinal))
+                    .or_default() += n;
+            }
+        }
+        for (ordinal, &n) in self.mode_counts.iter().enumerate() {
+            if n > 0 {
+                *modes.entry(name(&self.exchange_mode, ordinal)).or_default() += n;
+            }
         }
         SegmentFruit {
             best: self.best.into_vec(),

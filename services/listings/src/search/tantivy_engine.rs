@@ -16,9 +16,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Utc};
+use std::ops::Bound;
 use tantivy::directory::{DirectoryLock, Lock, MmapDirectory};
+
+use tantivy::index::{IndexSettings, IndexSortByField, Order};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -30,12 +33,12 @@ use uuid::Uuid;
 use super::analysis::{self, QueryGroup};
 use super::collector::{Collected, SearchCollector};
 use super::engine::{Found, SearchEngine, SearchError};
-use super::{Facets, SearchQuery};
+use super::{Cursor, Facets, Near, SearchQuery, Sort};
 use crate::domain::{Listing, ListingStatus};
 
 /// Bumped whenever the schema or the analysis changes: every replica then rebuilds its index.
 /// A change of the synonym file changes the index version by itself (see [`index_version`]).
-pub const SCHEMA_VERSION: &str = "listings-search-1";
+pub const SCHEMA_VERSION: &str = "listings-search-2";
 
 /// The version written with an index: the schema's and a fingerprint of the synonym file
 /// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
@@ -56,6 +59,24 @@ const TYPO_SCORE: f32 = 0.001;
 const WRITER_MEMORY: usize = 50_000_000;
 /// More replicas than this in one directory is a configuration mistake.
 const MAX_SLOTS: usize = 16;
+/// The first ring a nearest-first page looks in, km: most pages fill within it.
+const FIRST_RING_KM: f64 = 0.5;
+/// A ring's box is this much wider than the ring, so that rounding never leaves out a listing
+/// the ring's circle contains.
+const RING_BOX_MARGIN: f64 = 1.001;
+
+/// Newest first inside every segment (UUIDv7 ids grow with time): a newest-first page is
+/// filled by a segment's first matches, and every later match is turned away by one integer
+/// comparison.
+fn index_settings() -> IndexSettings {
+    IndexSettings {
+        sort_by_field: Some(IndexSortByField {
+            field: "id_high".into(),
+            order: Order::Desc,
+        }),
+        ..IndexSettings::default()
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
@@ -229,7 +250,10 @@ impl TantivyEngine {
                 std::fs::remove_dir_all(&index_directory)?;
             }
             std::fs::create_dir_all(&index_directory)?;
-            let index = Index::create_in_dir(&index_directory, schema)?;
+            let index = Index::builder()
+                .schema(schema)
+                .settings(index_settings())
+                .create_in_dir(&index_directory)?;
             std::fs::write(&version_file, &wanted)?;
             std::fs::write(&source_file, source)?;
             (index, OnDisk::Empty)
@@ -270,6 +294,9 @@ impl TantivyEngine {
         let index = Index::open_in_dir(directory).map_err(|e| e.to_string())?;
         if index.schema() != *schema {
             return Err("the schema differs".into());
+        }
+        if index.settings().sort_by_field != index_settings().sort_by_field {
+            return Err("the index sort differs".into());
         }
         let damaged = index.validate_checksum().map_err(|e| e.to_string())?;
         if !damaged.is_empty() {
@@ -453,9 +480,34 @@ impl TantivyEngine {
         }
     }
 
-    fn query(&self, tenant: &str, query: &SearchQuery) -> Box<dyn Query> {
+    /// Listings whose coordinates lie in the box around `near` of `radius_km` (a range on the
+    /// coordinate columns: only the box's listings reach the collector, which then applies the
+    /// exact box and circle of the search).
+    fn within_box(&self, near: &Near, radius_km: f64) -> Box<dyn Query> {
+        let ring = Near {
+            radius_km: radius_km * RING_BOX_MARGIN,
+            ..*near
+        };
+        let (min_lat, max_lat, min_lon, max_lon) = ring.bounding_box();
+        let range = |field: Field, low: f64, high: f64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(field, low)),
+                Bound::Included(Term::from_field_f64(field, high)),
+            ))
+        };
+        Box::new(BooleanQuery::intersection(vec![
+            range(self.fields.latitude, min_lat, max_lat),
+            range(self.fields.longitude, min_lon, max_lon),
+        ]))
+    }
+
+    /// The engine query; near a point, only the box of `ring_km` around it is visited.
+    fn query(&self, tenant: &str, query: &SearchQuery, ring_km: Option<f64>) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses = vec![Self::filter(Self::term(f.tenant, tenant))];
+        if let (Some(near), Some(ring_km)) = (&query.near, ring_km) {
+            clauses.push(Self::filter(self.within_box(near, ring_km)));
+        }
         if let Some(kind) = query.kind {
             clauses.push(Self::filter(Self::term(f.kind, kind.as_str())));
         }
@@ -535,9 +587,39 @@ impl SearchEngine for TantivyEngine {
     ) -> Result<(Vec<Found>, Facets), SearchError> {
         let collector = SearchCollector::new(query, with_facets);
         let searcher = self.reader.searcher();
-        let Collected { found, facets } =
-            searcher.search(&*self.query(tenant, query), &collector)?;
-        Ok((found, facets))
+        let Some(near) = query.near else {
+            let Collected { found, facets } =
+                searcher.search(&*self.query(tenant, query, None), &collector)?;
+            return Ok((found, facets));
+        };
+        // Facets count every listing of the radius, and only a nearest-first order lets a
+        // nearer ring decide the page: otherwise the whole radius is the one ring.
+        let mut ring_km = if with_facets || query.sort != Sort::Nearest {
+            near.radius_km
+        } else {
+            let after_km = match query.after {
+                Some(Cursor::Nearest {
+                    distance_squared, ..
+                }) => distance_squared.max(0.0).sqrt(),
+                _ => 0.0,
+            };
+            (after_km + FIRST_RING_KM).min(near.radius_km)
+        };
+        loop {
+            let Collected { found, facets } =
+                searcher.search(&*self.query(tenant, query, Some(ring_km)), &collector)?;
+            // Every listing outside the ring's box is farther than the ring: when the page is
+            // full of listings inside the ring's circle, nothing outside can displace them.
+            let settled = found.len() >= query.limit as usize
+                && found
+                    .last()
+                    .and_then(|last| last.distance_squared)
+                    .is_some_and(|d2| d2 <= ring_km * ring_km);
+            if settled || ring_km >= near.radius_km {
+                return Ok((found, facets));
+            }
+            ring_km = (ring_km * 2.0).min(near.radius_km);
+        }
     }
 
     fn len(&self) -> u64 {
