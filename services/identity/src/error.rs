@@ -49,6 +49,8 @@ pub enum IdentityError {
     OperatorDisabled,
     #[error("no token signing key is available")]
     NoSigningKey,
+    #[error(transparent)]
+    KeyEncryption(#[from] crate::key_encryption::KeyEncryptionError),
     #[error("identity storage failed: {0}")]
     Storage(#[from] sqlx::Error),
 }
@@ -71,7 +73,7 @@ impl ServiceError for IdentityError {
             Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
-            Self::NoSigningKey => ErrorCode::Internal,
+            Self::NoSigningKey | Self::KeyEncryption(_) => ErrorCode::Internal,
         }
     }
 
@@ -118,7 +120,9 @@ impl ServiceError for IdentityError {
             Self::OperatorDisabled => {
                 "la connexion opérateur est désactivée sur cette plateforme".to_owned()
             }
-            Self::NoSigningKey | Self::Storage(_) => "erreur interne".to_owned(),
+            Self::NoSigningKey | Self::KeyEncryption(_) | Self::Storage(_) => {
+                "erreur interne".to_owned()
+            }
         }
     }
 

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod identifiers;
+pub mod key_encryption;
 pub mod keys;
 pub mod passwords;
 pub mod registration;
@@ -33,7 +34,11 @@ synergies_platform::service_database!();
 pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
-    let keys = Arc::new(keys::KeyRing::load(Arc::clone(&store)).await?);
+    let encryption = Arc::new(key_encryption::KeyEncryption::from_settings(
+        env.config.identity.key_encryption_keys.expose(),
+        &env.config.identity.key_encryption_keys_file,
+    )?);
+    let keys = Arc::new(keys::KeyRing::load(Arc::clone(&store), encryption).await?);
     let (relay, relay_task) = env.spawn_relay(&database);
     let operator_token = env.config.identity.operator_token.clone();
     let api = grpc::IdentityApi::new(

@@ -11,7 +11,7 @@ use synergies_platform::db::Database;
 use synergies_platform::outbox::{OutboxEvent, Transactional};
 use uuid::Uuid;
 
-use synergies_platform::auth::{Role, SigningKey};
+use synergies_platform::auth::Role;
 
 use crate::domain::{
     DEFAULT_MUTUALISATION_RADIUS_KM, Organisation, OrganisationKind, OrganisationStatus, Site,
@@ -145,9 +145,12 @@ pub trait IdentityStore: Send + Sync {
     ) -> Result<Option<Credentials>, IdentityError>;
     async fn credentials_by_id(&self, user_id: Uuid) -> Result<Option<Credentials>, IdentityError>;
 
-    /// Unretired signing keys (PKCS#8), newest first.
-    async fn signing_keys(&self) -> Result<Vec<Vec<u8>>, IdentityError>;
-    async fn add_signing_key(&self, key: &SigningKey) -> Result<(), IdentityError>;
+    /// Unretired signing keys as stored (sealed or PKCS#8, see `key_encryption`), with their
+    /// ids, newest first.
+    async fn signing_keys(&self) -> Result<Vec<(String, Vec<u8>)>, IdentityError>;
+    async fn add_signing_key(&self, kid: &str, stored: &[u8]) -> Result<(), IdentityError>;
+    /// Stores a signing key sealed again (a key-encryption key was added or rotated).
+    async fn reseal_signing_key(&self, kid: &str, stored: &[u8]) -> Result<(), IdentityError>;
 
     async fn add_refresh_token(&self, token: &RefreshToken) -> Result<(), IdentityError>;
     /// Spends `token_hash` and stores `next` in its family, in one transaction. A token spent
@@ -987,18 +990,27 @@ macro_rules! identity_store {
                 Ok(row.as_ref().map(Self::credentials_from).transpose()?)
             }
 
-            async fn signing_keys(&self) -> Result<Vec<Vec<u8>>, IdentityError> {
-                let keys = sqlx::query_scalar("SELECT pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC")
+            async fn signing_keys(&self) -> Result<Vec<(String, Vec<u8>)>, IdentityError> {
+                let keys = sqlx::query_as("SELECT kid, pkcs8 FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC")
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(keys)
             }
 
-            async fn add_signing_key(&self, key: &SigningKey) -> Result<(), IdentityError> {
+            async fn add_signing_key(&self, kid: &str, stored: &[u8]) -> Result<(), IdentityError> {
                 sqlx::query("INSERT INTO signing_keys (kid, pkcs8, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING")
-                    .bind(&key.kid)
-                    .bind(key.pkcs8())
+                    .bind(kid)
+                    .bind(stored)
                     .bind(synergies_platform::time::now())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn reseal_signing_key(&self, kid: &str, stored: &[u8]) -> Result<(), IdentityError> {
+                sqlx::query("UPDATE signing_keys SET pkcs8 = $2 WHERE kid = $1")
+                    .bind(kid)
+                    .bind(stored)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

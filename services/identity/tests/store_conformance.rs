@@ -284,12 +284,28 @@ async fn refresh_tokens_rotate_once_and_reuse_revokes_the_session(f: Fixture) {
 async fn signing_keys_are_kept_newest_first(f: Fixture) {
     assert!(f.store.signing_keys().await.unwrap().is_empty());
     let first = SigningKey::generate();
-    f.store.add_signing_key(&first).await.unwrap();
+    f.store
+        .add_signing_key(&first.kid, first.pkcs8())
+        .await
+        .unwrap();
     let second = SigningKey::generate();
-    f.store.add_signing_key(&second).await.unwrap();
+    f.store
+        .add_signing_key(&second.kid, second.pkcs8())
+        .await
+        .unwrap();
     let stored = f.store.signing_keys().await.unwrap();
     assert_eq!(stored.len(), 2);
-    assert_eq!(SigningKey::from_pkcs8(&stored[0]).unwrap().kid, second.kid);
+    assert_eq!(stored[0].0, second.kid);
+    assert_eq!(
+        SigningKey::from_pkcs8(&stored[0].1).unwrap().kid,
+        second.kid
+    );
+    f.store
+        .reseal_signing_key(&first.kid, b"sealed again")
+        .await
+        .unwrap();
+    let stored = f.store.signing_keys().await.unwrap();
+    assert_eq!(stored[1], (first.kid.clone(), b"sealed again".to_vec()));
 }
 
 async fn tenant_settings_are_kept(f: Fixture) {

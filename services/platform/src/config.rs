@@ -117,6 +117,12 @@ impl Default for ListingsConfig {
 pub struct IdentityConfig {
     /// Secret the platform operator exchanges for an operator access token. Empty: disabled.
     pub operator_token: Secret,
+    /// Key-encryption keys that seal the token signing keys at rest: `id:base64` of 32 random
+    /// bytes, comma-separated, the first sealing (see `identity::key_encryption`). Empty: keys
+    /// are stored unsealed, with a warning at start.
+    pub key_encryption_keys: Secret,
+    /// The same list read from a file (a mounted secret); wins over `key_encryption_keys`.
+    pub key_encryption_keys_file: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -514,7 +520,10 @@ mod tests {
     fn secrets_are_redacted_in_debug_output() {
         let config = IdentityConfig {
             operator_token: Secret::new("hunter2"),
+            key_encryption_keys: Secret::new("kek:c2VjcmV0"),
+            key_encryption_keys_file: String::new(),
         };
-        assert!(!format!("{config:?}").contains("hunter2"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("c2VjcmV0"));
     }
 }

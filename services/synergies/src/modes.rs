@@ -45,7 +45,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = synergies_identity::store::for_database(
                 &synergies_identity::database(&target).await?,
             );
-            let key = synergies_identity::keys::KeyRing::rotate(store.as_ref()).await?;
+            let encryption = synergies_identity::key_encryption::KeyEncryption::from_settings(
+                config.identity.key_encryption_keys.expose(),
+                &config.identity.key_encryption_keys_file,
+            )?;
+            let key =
+                synergies_identity::keys::KeyRing::rotate(store.as_ref(), &encryption).await?;
             println!("new signing key {}", key.kid);
             Ok(())
         }

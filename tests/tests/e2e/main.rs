@@ -23,6 +23,7 @@ mod rgpd;
 mod saved_searches;
 mod search_replicas;
 mod sessions;
+mod signing_keys;
 mod synergies;
 mod tenant_isolation;
 mod territories;
