@@ -119,18 +119,7 @@ mod tests {
     use uuid::Uuid;
 
     fn search(text: &str, kind: &str, category: &str) -> SavedSearch {
-        SavedSearch {
-            id: Uuid::now_v7(),
-            tenant: "dijon".into(),
-            user_id: Uuid::now_v7(),
-            organisation_id: Uuid::now_v7(),
-            text: text.into(),
-            kind: kind.into(),
-            category: category.into(),
-            created_at: synergies_platform::time::now(),
-            exchange_mode: String::new(),
-            insee_code: String::new(),
-        }
+        crate::saved_search::saved_search(text, kind, category)
     }
 
     fn listing(title: &str, category: &str) -> Published {

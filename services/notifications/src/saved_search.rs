@@ -331,23 +331,29 @@ impl EventHandler for SavedSearchAlerts {
     }
 }
 
+/// A saved search of Dijon by someone, for the unit tests of its matching and its index.
+#[cfg(test)]
+pub(crate) fn saved_search(text: &str, kind: &str, category: &str) -> SavedSearch {
+    SavedSearch {
+        id: Uuid::now_v7(),
+        tenant: "dijon".into(),
+        user_id: Uuid::now_v7(),
+        organisation_id: Uuid::now_v7(),
+        text: text.into(),
+        kind: kind.into(),
+        category: category.into(),
+        created_at: synergies_platform::time::now(),
+        exchange_mode: String::new(),
+        insee_code: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn search(text: &str, kind: &str, category: &str) -> SavedSearch {
-        SavedSearch {
-            id: Uuid::now_v7(),
-            tenant: "dijon".into(),
-            user_id: Uuid::now_v7(),
-            organisation_id: Uuid::now_v7(),
-            text: text.into(),
-            kind: kind.into(),
-            category: category.into(),
-            created_at: synergies_platform::time::now(),
-            exchange_mode: String::new(),
-            insee_code: String::new(),
-        }
+        saved_search(text, kind, category)
     }
 
     fn published(title: &str, category: &str) -> ev::ListingPublished {
