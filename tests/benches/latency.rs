@@ -117,8 +117,9 @@ async fn bus_latency(bus: Arc<dyn EventBus>, prefix: &str) -> Vec<Duration> {
     samples
 }
 
-/// Offer posted → item visible in the requester's inbox, polled every 2 ms.
-async fn path_latency(platform: &Platform) -> Vec<Duration> {
+/// Offer posted → item visible in the requester's inbox, polled every 2 ms; and, apart, how
+/// long the POST itself took to be answered.
+async fn path_latency(platform: &Platform) -> (Vec<Duration>, Vec<Duration>) {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let requester: Member = client.create_member("dijon", "Brasserie").await;
@@ -132,6 +133,7 @@ async fn path_latency(platform: &Platform) -> Vec<Duration> {
         )
         .await;
     let mut samples = Vec::with_capacity(PATH_ROUNDS);
+    let mut posts = Vec::with_capacity(PATH_ROUNDS);
     let mut poll = tokio::time::interval(Duration::from_millis(2));
     for round in 0..PATH_ROUNDS + 10 {
         let started = Instant::now();
@@ -143,6 +145,7 @@ async fn path_latency(platform: &Platform) -> Vec<Duration> {
                 &format!("Palettes lot {round}"),
             )
             .await;
+        let posted = started.elapsed();
         loop {
             let (_, page) = client
                 .get("/api/v1/inbox?page_size=1", &requester.token)
@@ -159,9 +162,10 @@ async fn path_latency(platform: &Platform) -> Vec<Duration> {
         }
         if round >= 10 {
             samples.push(started.elapsed());
+            posts.push(posted);
         }
     }
-    samples
+    (samples, posts)
 }
 
 #[tokio::main]
@@ -203,18 +207,16 @@ async fn main() {
     }
 
     let platform = Platform::all_in_one(&[]).await;
-    report(
-        "whole path, all-in-one (offer POST → inbox)",
-        path_latency(&platform).await,
-    );
+    let (path, posts) = path_latency(&platform).await;
+    report("whole path, all-in-one (offer POST → inbox)", path);
+    report("its offer POST alone, all-in-one", posts);
     drop(platform);
 
     if let (Some(servers), Some(floor)) = (&servers, floor) {
         let platform = Platform::split(servers, |_| Vec::new()).await;
-        let split = report(
-            "whole path, split processes (offer POST → inbox)",
-            path_latency(&platform).await,
-        );
+        let (path, posts) = path_latency(&platform).await;
+        let split = report("whole path, split processes (offer POST → inbox)", path);
+        report("its offer POST alone, split processes", posts);
         println!(
             "\nlatency: split_p99_ms={:.2} floor_p99_ms={:.2} (2 × bus + 3 × commit) ratio={:.1}",
             split.as_secs_f64() * 1000.0,
