@@ -28,10 +28,10 @@ pub enum SearchError {
 /// A search index of published listings. Its methods block (disk, CPU): call them from
 /// blocking threads.
 pub trait SearchEngine: Send + Sync {
-    /// Indexes each published listing of `listings` as it now is and drops the others, then
-    /// makes the change visible to the next search.
+    /// Indexes each published listing of `listings` as it now is and drops the others; the
+    /// next search sees the change.
     fn upsert(&self, listings: &[Listing]) -> Result<(), SearchError>;
-    /// Drops these listings (gone from the database), visibly.
+    /// Drops these listings (gone from the database); the next search sees it.
     fn remove(&self, ids: &[Uuid]) -> Result<(), SearchError>;
     /// At most `query.limit` listings after `query.after`, in the query's order, and the facet
     /// counts of every match (whatever the cursor) when `with_facets`.
@@ -41,6 +41,11 @@ pub trait SearchEngine: Send + Sync {
         query: &SearchQuery,
         with_facets: bool,
     ) -> Result<(Vec<Found>, Facets), SearchError>;
+    /// Commits what was written since the last commit, if anything (searches do it first
+    /// anyway; a background task calls it so that the files on disk keep up without searches).
+    fn commit_pending(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
     /// How many listings the index holds.
     fn len(&self) -> u64;
     fn is_empty(&self) -> bool {

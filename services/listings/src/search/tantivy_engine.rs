@@ -8,9 +8,13 @@
 //! whose schema version differs, or whose files do not open or fail their checksums, is wiped
 //! and built again from the database.
 //!
-//! Writes commit at once and reload the reader, so a search right after a write sees it. Each
-//! commit carries the newest `updated_at` indexed: a restarted replica reads only what changed
-//! since (see [`super::indexed_store::IndexedStore::open`]).
+//! Writes do not commit: a commit (files written and synced, the reader reloaded) costs about
+//! 9 ms, which every listing write would wait for. The next read commits what was written since
+//! the last one, so a search right after a write still sees it, and a burst of writes shares one
+//! commit; a background task also commits every second ([`super::indexed_store`]), so the files
+//! on disk never fall far behind. Each commit carries the newest `updated_at` indexed: a
+//! restarted replica reads only what changed since (see
+//! [`super::indexed_store::IndexedStore::open`]), including what it had not committed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -152,6 +156,8 @@ struct Writer {
     writer: IndexWriter<TantivyDocument>,
     /// The newest `updated_at` of the listings indexed.
     watermark: Option<DateTime<Utc>>,
+    /// Changes not committed yet: the next read commits them.
+    pending: bool,
 }
 
 /// What [`TantivyEngine::open`] found on disk.
@@ -280,7 +286,11 @@ impl TantivyEngine {
             Self {
                 fields,
                 reader,
-                writer: Mutex::new(Writer { writer, watermark }),
+                writer: Mutex::new(Writer {
+                    writer,
+                    watermark,
+                    pending: false,
+                }),
                 directory,
                 replica_id,
                 _slot: slot,
@@ -410,6 +420,18 @@ impl TantivyEngine {
             prepared.set_payload(&watermark);
         }
         prepared.commit()?;
+        writer.pending = false;
+        Ok(())
+    }
+
+    /// Commits the changes written since the last commit, if any, and shows them to searches.
+    fn make_visible(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().expect("search writer lock");
+        if writer.pending {
+            Self::commit_locked(&mut writer)?;
+            // Reloaded before the lock is released: the search that follows sees the changes.
+            self.reader.reload()?;
+        }
         Ok(())
     }
 
@@ -561,9 +583,7 @@ impl SearchEngine for TantivyEngine {
             }
             writer.watermark = writer.watermark.max(Some(listing.updated_at));
         }
-        Self::commit_locked(&mut writer)?;
-        // Reloaded before the lock is released: a search after this call returns sees it.
-        self.reader.reload()?;
+        writer.pending = true;
         Ok(())
     }
 
@@ -574,9 +594,12 @@ impl SearchEngine for TantivyEngine {
                 .writer
                 .delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
         }
-        Self::commit_locked(&mut writer)?;
-        self.reader.reload()?;
+        writer.pending = true;
         Ok(())
+    }
+
+    fn commit_pending(&self) -> Result<(), SearchError> {
+        self.make_visible()
     }
 
     fn search(
@@ -585,6 +608,7 @@ impl SearchEngine for TantivyEngine {
         query: &SearchQuery,
         with_facets: bool,
     ) -> Result<(Vec<Found>, Facets), SearchError> {
+        self.make_visible()?;
         let collector = SearchCollector::new(query, with_facets);
         let searcher = self.reader.searcher();
         let Some(near) = query.near else {
@@ -623,6 +647,9 @@ impl SearchEngine for TantivyEngine {
     }
 
     fn len(&self) -> u64 {
+        if let Err(error) = self.make_visible() {
+            tracing::warn!(%error, "could not commit the search index's pending changes");
+        }
         self.reader.searcher().num_docs()
     }
 }
