@@ -545,8 +545,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "mail.kept",
-        "conservé ici (pas de serveur SMTP)",
-        "kept here (no SMTP server)",
+        "pas encore envoyé (en attente du serveur SMTP, ou conservé ici s'il n'y en a pas)",
+        "not sent yet (waiting for the SMTP server, or kept here when there is none)",
     ),
     (
         "mail.lead",
