@@ -15,6 +15,17 @@ use crate::store::{
     LIST_FLOWS, REVISIONS_SINCE, UPDATE_FLOW, decode_flow, decode_revision,
 };
 
+/// A revision as `HISTORY` and `REVISIONS_SINCE` select it.
+fn revision_from(row: &<super::Db as sqlx::Database>::Row) -> Result<Revision, FlowsError> {
+    decode_revision(
+        row.try_get("version")?,
+        &row.try_get::<String, _>("change")?,
+        row.try_get("by_user_id")?,
+        row.try_get("at")?,
+        &row.try_get::<String, _>("body")?,
+    )
+}
+
 pub struct SqlStore {
     pub(in crate::store) pool: sqlx::Pool<super::Db>,
 }
@@ -142,17 +153,7 @@ impl FlowStore for SqlStore {
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                decode_revision(
-                    row.try_get("version")?,
-                    &row.try_get::<String, _>("change")?,
-                    row.try_get("by_user_id")?,
-                    row.try_get("at")?,
-                    &row.try_get::<String, _>("body")?,
-                )
-            })
-            .collect()
+        rows.iter().map(revision_from).collect()
     }
 
     async fn revisions_since(&self, since: DateTime<Utc>) -> Result<Vec<Revision>, FlowsError> {
@@ -160,17 +161,7 @@ impl FlowStore for SqlStore {
             .bind(since)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                decode_revision(
-                    row.try_get("version")?,
-                    &row.try_get::<String, _>("change")?,
-                    row.try_get("by_user_id")?,
-                    row.try_get("at")?,
-                    &row.try_get::<String, _>("body")?,
-                )
-            })
-            .collect()
+        rows.iter().map(revision_from).collect()
     }
 
     async fn flows_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Flow>, FlowsError> {
