@@ -11,7 +11,7 @@
 //! classes and the nearness part of the score. The best `limit` candidates by prior are then
 //! scored in full.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -65,15 +65,24 @@ struct Posting {
 }
 
 /// What a query reads of every candidate it meets, kept apart and small (a query meets tens of
-/// thousands of them in a large territory): which item, whose, what class, where.
+/// thousands of them in a large territory, and reads them in slot order): whose, what class,
+/// where. 20 bytes, so that a territory's summaries stay mostly in cache; the id, needed only
+/// to break ties, is in its own array.
 #[derive(Debug, Clone, Copy)]
 struct Summary {
-    id: Uuid,
     generation: u32,
-    organisation: Uuid,
+    /// The organisation's number in [`CandidateIndex::organisations`].
+    organisation: u32,
+    /// Latitude and longitude in radians; NaN when the item has no position.
+    latitude: f32,
+    longitude: f32,
     class: ResourceClass,
-    /// Latitude and longitude in radians.
-    position: Option<(f32, f32)>,
+}
+
+impl Summary {
+    fn position(&self) -> Option<(f32, f32)> {
+        (!self.latitude.is_nan()).then_some((self.latitude, self.longitude))
+    }
 }
 
 /// The postings of one key, and how many of them are of items still held: whether a key is
@@ -95,6 +104,11 @@ struct Slot {
 pub struct CandidateIndex {
     knowledge: &'static Knowledge,
     summaries: Vec<Summary>,
+    /// The id of each slot's item (of its last item once removed).
+    ids: Vec<Uuid>,
+    /// A number for each organisation met, so that a summary holds 4 bytes rather than 16.
+    /// Never shrinks: a territory has thousands of organisations, not millions.
+    organisations: HashMap<Uuid, u32>,
     /// The generation of each slot's item while it is held, [`DEAD`] once removed: what the
     /// postings are checked against, apart from the summaries so that it stays in cache.
     live: Vec<u32>,
@@ -121,11 +135,13 @@ impl CandidateIndex {
         Self {
             knowledge,
             summaries: Vec::new(),
+            ids: Vec::new(),
+            organisations: HashMap::default(),
             live: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
-            by_id: HashMap::new(),
-            postings: [HashMap::new(), HashMap::new()],
+            by_id: HashMap::default(),
+            postings: [HashMap::default(), HashMap::default()],
             live_postings: 0,
             stale_postings: 0,
             scratch: Vec::new(),
@@ -147,17 +163,23 @@ impl CandidateIndex {
         let item = prepared.item();
         self.remove(item.id);
         let keys = keys_of(&prepared.0, self.knowledge);
+        let next_organisation = self.organisations.len() as u32;
+        let organisation = *self
+            .organisations
+            .entry(item.organisation_id)
+            .or_insert(next_organisation);
+        let (latitude, longitude) = item.position.map_or((f32::NAN, f32::NAN), |p| {
+            (
+                p.latitude.to_radians() as f32,
+                p.longitude.to_radians() as f32,
+            )
+        });
         let summary = Summary {
-            id: item.id,
             generation: 0,
-            organisation: item.organisation_id,
+            organisation,
+            latitude,
+            longitude,
             class: item.resource_class,
-            position: item.position.map(|p| {
-                (
-                    p.latitude.to_radians() as f32,
-                    p.longitude.to_radians() as f32,
-                )
-            }),
         };
         let slot = if let Some(slot) = self.free.pop() {
             // A generation never equals DEAD: postings of the slot's earlier items never match.
@@ -169,9 +191,11 @@ impl CandidateIndex {
                 generation,
                 ..summary
             };
+            self.ids[slot as usize] = item.id;
             slot
         } else {
             self.summaries.push(summary);
+            self.ids.push(item.id);
             self.live.push(DEAD);
             self.slots.push(None);
             (self.summaries.len() - 1) as u32
@@ -218,7 +242,7 @@ impl CandidateIndex {
     }
 
     fn rebuild_postings(&mut self) {
-        self.postings = [HashMap::new(), HashMap::new()];
+        self.postings = [HashMap::default(), HashMap::default()];
         for (slot, held) in self.slots.iter().enumerate() {
             let Some(held) = held else { continue };
             let generation = self.summaries[slot].generation;
@@ -248,7 +272,6 @@ impl CandidateIndex {
         let other = 1 - side(own.direction);
         self.scratch.clear();
         self.scratch.resize(self.summaries.len(), 0.0);
-        let mut touched: Vec<u32> = Vec::new();
         // Narrow keys first; a key most items have (a waste chapter, a common trade word)
         // says little: it adds to the candidates met through narrower keys, and brings none
         // of its own.
@@ -265,11 +288,8 @@ impl CandidateIndex {
                     continue;
                 }
                 let prior = &mut self.scratch[posting.slot as usize];
-                if *prior == 0.0 {
-                    if !brings {
-                        continue;
-                    }
-                    touched.push(posting.slot);
+                if *prior == 0.0 && !brings {
+                    continue;
                 }
                 *prior += weight * posting.weight;
             }
@@ -280,29 +300,36 @@ impl CandidateIndex {
                 p.longitude.to_radians() as f32,
             )
         });
-        let mut ranked: Vec<(f32, Uuid, u32)> = touched
-            .into_iter()
-            .filter_map(|slot| {
-                let summary = &self.summaries[slot as usize];
-                if summary.organisation == own.organisation_id {
-                    return None;
+        // An organisation never met has no item here.
+        let own_organisation = self
+            .organisations
+            .get(&own.organisation_id)
+            .copied()
+            .unwrap_or(u32::MAX);
+        // The candidates met are read in slot order, not in the order they were met: tens of
+        // thousands of random reads of the summaries cost more than the scoring that follows.
+        let mut ranked: Vec<(f32, Uuid, u32)> = Vec::new();
+        for (slot, (&shared, summary)) in self.scratch.iter().zip(&self.summaries).enumerate() {
+            if shared == 0.0 || summary.organisation == own_organisation {
+                continue;
+            }
+            let (output, input) = match own.direction {
+                Direction::Out => (own.resource_class, summary.class),
+                Direction::In => (summary.class, own.resource_class),
+            };
+            let compatibility = class_compatibility(output, input) as f32;
+            // Among many candidates alike, the nearest first, as the score will have it.
+            let nearness = match here.zip(summary.position()) {
+                Some((a, b)) => {
+                    0.5 + 0.5 * distance_decay(f64::from(approximate_km(a, b)), output) as f32
                 }
-                let (output, input) = match own.direction {
-                    Direction::Out => (own.resource_class, summary.class),
-                    Direction::In => (summary.class, own.resource_class),
-                };
-                let compatibility = class_compatibility(output, input) as f32;
-                // Among many candidates alike, the nearest first, as the score will have it.
-                let nearness = match here.zip(summary.position) {
-                    Some((a, b)) => {
-                        0.5 + 0.5 * distance_decay(f64::from(approximate_km(a, b)), output) as f32
-                    }
-                    None => 0.9,
-                };
-                let prior = self.scratch[slot as usize] * compatibility * nearness;
-                (prior > 0.0).then_some((prior, summary.id, slot))
-            })
-            .collect();
+                None => 0.9,
+            };
+            let prior = shared * compatibility * nearness;
+            if prior > 0.0 {
+                ranked.push((prior, self.ids[slot], slot as u32));
+            }
+        }
         let order =
             |a: &(f32, Uuid, u32), b: &(f32, Uuid, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if ranked.len() > limit {

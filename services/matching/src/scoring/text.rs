@@ -106,8 +106,9 @@ impl Synonyms {
 
 /// How much a term says about what a thing is: 1, or less for generic words.
 pub fn weight(term: &str) -> f64 {
-    // Asked for every term of every pair scored: a set, not a scan of the list.
-    static GENERIC: std::sync::LazyLock<std::collections::HashSet<&str>> =
+    // Asked for every term of every pair scored: a set, not a scan of the list, with a hash
+    // made for short keys (SipHash was most of this function's time).
+    static GENERIC: std::sync::LazyLock<foldhash::HashSet<&str>> =
         std::sync::LazyLock::new(|| GENERIC_WORDS.iter().copied().collect());
     if GENERIC.contains(term) {
         GENERIC_WEIGHT
