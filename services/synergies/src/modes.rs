@@ -227,11 +227,16 @@ async fn all_in_one(
         );
         demo_accounts = accounts;
     }
+    // Bound first: with port 0, the address links lead to is the one the system gave.
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
     let mut config = (*config).clone();
     // Links in e-mails lead to this very process unless an address was configured.
     let default_public_url = synergies_platform::config::NotificationsConfig::default().public_url;
     if config.notifications.public_url == default_public_url {
-        config.notifications.public_url = format!("http://{listen}");
+        config.notifications.public_url = format!("http://{address}");
     }
     if demo && config.gateway.default_tenant.is_empty() {
         synergies_identity::territory::DIJON_METROPOLE
@@ -296,10 +301,6 @@ async fn all_in_one(
         tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
     }
     let gateway_config = Arc::clone(&config);
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let address = listener.local_addr()?;
     let gateway_shutdown = shutdown.clone();
     let gateway_bus = Arc::clone(&bus);
     tasks.spawn(async move {
