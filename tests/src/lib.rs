@@ -3,6 +3,10 @@
 //!
 //! The split layout is started the way `deploy/local/run.sh` starts it: `synergies migrate`,
 //! then `synergies serve <service>` for each service, then a wait on the gateway's `/readyz?services=all`.
+//!
+//! Every process listens on port 0 and says which port it got in its `--ready-file`: the harness
+//! never picks a port for the binary, so no other process can take one in between. `free_port`
+//! is for third-party servers that cannot say (PostgreSQL, NATS, the SMTP sink, chromedriver).
 
 pub mod api;
 pub mod browser;
@@ -12,6 +16,7 @@ pub mod smtp;
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -38,7 +43,8 @@ pub fn binary() -> PathBuf {
     binary
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, for a third-party server that cannot bind port 0 and
+/// say which port it got (the `synergies` binary can: see [`Platform`]).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -46,21 +52,67 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// How a process is told where to listen.
+enum Listen {
+    /// `--listen <address>` (the all-in-one mode).
+    Argument,
+    /// A variable: `SYNERGIES_SERVICES__<NAME>_LISTEN`, `SYNERGIES_GATEWAY__LISTEN`.
+    Variable(String),
+}
+
 struct Process {
     args: Vec<String>,
     env: BTreeMap<String, String>,
     log: PathBuf,
     child: Option<Child>,
+    listen: Listen,
+    /// Its listener in the ready file: `gateway` or the service's name.
+    listener: &'static str,
+    ready_file: PathBuf,
+    /// Each listener's address, from the ready file of its first start.
+    bound: BTreeMap<String, SocketAddr>,
 }
 
 impl Process {
+    /// A process listening on any free port (port 0) until its first start says which.
+    fn new(
+        dir: &Path,
+        name: &str,
+        args: Vec<String>,
+        mut env: BTreeMap<String, String>,
+        listen: Listen,
+        listener: &'static str,
+    ) -> Self {
+        let mut args = args;
+        match &listen {
+            Listen::Argument => args.extend(["--listen".into(), "127.0.0.1:0".into()]),
+            Listen::Variable(key) => {
+                env.insert(key.clone(), "127.0.0.1:0".into());
+            }
+        }
+        Self {
+            args,
+            env,
+            log: dir.join(format!("{name}.log")),
+            child: None,
+            listen,
+            listener,
+            ready_file: dir.join(format!("{name}.ready.json")),
+            bound: BTreeMap::new(),
+        }
+    }
+
     fn spawn(&mut self) {
         let log = File::options()
             .create(true)
             .append(true)
             .open(&self.log)
             .expect("log file");
+        // A file left by an earlier start would say ready before this one is.
+        let _ = std::fs::remove_file(&self.ready_file);
         let child = Command::new(binary())
+            .arg("--ready-file")
+            .arg(&self.ready_file)
             .args(&self.args)
             .envs(&self.env)
             .stdin(Stdio::null())
@@ -86,6 +138,55 @@ impl Process {
         self.child
             .take()
             .map(|mut child| child.wait().expect("child exit status"))
+    }
+
+    fn exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))))
+    }
+
+    /// Waits for the ready file of the start in progress (bounded; the process exiting ends
+    /// the wait at once), then keeps listening there: a restart comes back on the same address,
+    /// where the other processes and the tests reach it. Its address.
+    async fn until_bound(&mut self) -> Result<SocketAddr, String> {
+        let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
+        let mut ticks = tokio::time::interval(Duration::from_millis(20));
+        let bound = loop {
+            ticks.tick().await;
+            let written = std::fs::read(&self.ready_file).ok().and_then(|bytes| {
+                serde_json::from_slice::<BTreeMap<String, SocketAddr>>(&bytes).ok()
+            });
+            if let Some(bound) = written {
+                break bound;
+            }
+            if self.exited() || tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "{} did not write {}:\n{}",
+                    self.log.display(),
+                    self.ready_file.display(),
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                ));
+            }
+        };
+        let address = *bound
+            .get(self.listener)
+            .ok_or_else(|| format!("no {} address in {bound:?}", self.listener))?;
+        match &self.listen {
+            Listen::Argument => {
+                let at = self
+                    .args
+                    .iter()
+                    .position(|a| a == "--listen")
+                    .expect("--listen");
+                self.args[at + 1] = address.to_string();
+            }
+            Listen::Variable(key) => {
+                self.env.insert(key.clone(), address.to_string());
+            }
+        }
+        self.bound = bound;
+        Ok(address)
     }
 }
 
@@ -122,33 +223,31 @@ impl Platform {
 
     /// The all-in-one mode with extra command-line arguments (e.g. `--demo`).
     pub async fn all_in_one_with(extra_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
-        Self::started(|| Self::all_in_one_prepared(extra_args, extra_env)).await
-    }
-
-    fn all_in_one_prepared(extra_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let port = free_port();
         let mut env = base_env();
         env.extend(
             extra_env
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        let process = Process {
-            args: vec![
-                "--data-dir".into(),
-                dir.path().join("data").display().to_string(),
-                "--listen".into(),
-                format!("127.0.0.1:{port}"),
-            ]
-            .into_iter()
-            .chain(extra_args.iter().map(|a| (*a).to_owned()))
-            .collect(),
+        let args = [
+            "--data-dir".into(),
+            dir.path().join("data").display().to_string(),
+        ]
+        .into_iter()
+        .chain(extra_args.iter().map(|a| (*a).to_owned()))
+        .collect();
+        let process = Process::new(
+            dir.path(),
+            "synergies",
+            args,
             env,
-            log: dir.path().join("synergies.log"),
-            child: None,
-        };
-        Self::new(port, dir, [("synergies".to_owned(), process)].into())
+            Listen::Argument,
+            "gateway",
+        );
+        let mut platform = Self::new(dir, [("synergies".to_owned(), process)].into());
+        platform.start_in_order(&["synergies"]).await;
+        platform
     }
 
     /// One process per service against the test PostgreSQL and NATS, with a schema and bus
@@ -157,16 +256,8 @@ impl Platform {
         servers: &TestServers,
         extra_env: impl Fn(&str) -> Vec<(String, String)>,
     ) -> Self {
-        Self::started(|| Self::split_prepared(servers, &extra_env)).await
-    }
-
-    fn split_prepared(
-        servers: &TestServers,
-        extra_env: &impl Fn(&str) -> Vec<(String, String)>,
-    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let prefix = unique_prefix();
-        let gateway_port = free_port();
         let mut env = base_env();
         env.insert(
             "SYNERGIES_DATABASE__URL".into(),
@@ -189,22 +280,6 @@ impl Platform {
             "SYNERGIES_LISTINGS__SEARCH_DIRECTORY".into(),
             dir.path().join("search-index").display().to_string(),
         );
-        env.insert(
-            "SYNERGIES_GATEWAY__LISTEN".into(),
-            format!("127.0.0.1:{gateway_port}"),
-        );
-        for service in synergies_platform::services::names() {
-            let port = free_port();
-            let upper = service.to_uppercase();
-            env.insert(
-                format!("SYNERGIES_SERVICES__{upper}_LISTEN"),
-                format!("127.0.0.1:{port}"),
-            );
-            env.insert(
-                format!("SYNERGIES_SERVICES__{upper}_URL"),
-                format!("http://127.0.0.1:{port}"),
-            );
-        }
         let migrate = Command::new(binary())
             .arg("migrate")
             .envs(&env)
@@ -216,57 +291,67 @@ impl Platform {
             String::from_utf8_lossy(&migrate.stderr)
         );
 
-        let processes = synergies_platform::services::names()
-            .chain(["gateway"])
-            .map(|service| {
+        let processes = BACKENDS
+            .iter()
+            .map(|backend| (backend.name, listen_variable(backend.name)))
+            .chain([("gateway", "SYNERGIES_GATEWAY__LISTEN".to_owned())])
+            .map(|(service, listen)| {
                 let mut service_env = env.clone();
                 service_env.extend(extra_env(service));
-                let process = Process {
-                    args: vec!["serve".into(), service.to_owned()],
-                    env: service_env,
-                    log: dir.path().join(format!("{service}.log")),
-                    child: None,
-                };
+                let process = Process::new(
+                    dir.path(),
+                    service,
+                    vec!["serve".into(), service.to_owned()],
+                    service_env,
+                    Listen::Variable(listen),
+                    service,
+                );
                 (service.to_owned(), process)
             })
             .collect();
-        let mut platform = Self::new(gateway_port, dir, processes);
+        let mut platform = Self::new(dir, processes);
         platform.schema_prefix = schema_prefix;
+        let order: Vec<&str> = synergies_platform::services::names()
+            .chain(["gateway"])
+            .collect();
+        platform.start_in_order(&order).await;
         platform
     }
 
-    /// Starts what `prepared` sets up. The ports were free when picked, but another process can
-    /// take one before the service binds it: then everything is set up again on other ports.
-    async fn started(mut prepared: impl FnMut() -> Self) -> Self {
-        const ATTEMPTS: u32 = 3;
-        for attempt in 1..=ATTEMPTS {
-            let mut platform = prepared();
-            match platform.start_all().await {
-                Ok(()) => return platform,
-                Err(failure)
-                    if attempt < ATTEMPTS && failure.contains("Address already in use") => {}
-                Err(failure) => panic!("{failure}"),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
-    }
-
-    fn new(port: u16, dir: tempfile::TempDir, processes: BTreeMap<String, Process>) -> Self {
-        let base_url = format!("http://127.0.0.1:{port}");
+    fn new(dir: tempfile::TempDir, processes: BTreeMap<String, Process>) -> Self {
         Self {
-            client: api::Client::new(&base_url),
-            base_url,
+            base_url: String::new(),
+            client: api::Client::new(""),
             processes,
             dir,
             schema_prefix: String::new(),
         }
     }
 
-    async fn start_all(&mut self) -> Result<(), String> {
-        for process in self.processes.values_mut() {
+    /// Starts the processes one after the other, each told where those before it listen (the
+    /// list of services is in that order: a service calls only services before it, and the
+    /// gateway, last, calls them all), then waits until the platform is ready. The last one
+    /// serves the public API.
+    async fn start_in_order(&mut self, order: &[&str]) {
+        let mut urls: Vec<(String, String)> = Vec::new();
+        for name in order {
+            let process = self.processes.get_mut(*name).expect("known process");
+            for (service, url) in &urls {
+                process.env.insert(url_variable(service), url.clone());
+            }
             process.spawn();
+            let address = match process.until_bound().await {
+                Ok(address) => address,
+                Err(failure) => panic!("{failure}\n{}", self.all_logs()),
+            };
+            urls.push(((*name).to_owned(), format!("http://{address}")));
         }
-        self.until_ready().await
+        let (_, base_url) = urls.pop().expect("a process");
+        self.client = api::Client::new(&base_url);
+        self.base_url = base_url;
+        if let Err(failure) = self.until_ready().await {
+            panic!("{failure}");
+        }
     }
 
     /// Polls `/readyz` until every service answers (bounded; never a fixed sleep). A process
@@ -382,22 +467,22 @@ impl Platform {
             .find(|b| b.name == service)
             .expect("a backend service");
         let first = self.processes.get(service).expect("split layout");
-        let port = free_port();
-        let mut env = first.env.clone();
-        env.insert(
-            format!("SYNERGIES_SERVICES__{}_LISTEN", service.to_uppercase()),
-            format!("127.0.0.1:{port}"),
-        );
         let name = format!("{service}-{}", self.processes.len());
-        let mut replica = Process {
-            args: first.args.clone(),
-            env,
-            log: self.dir.path().join(format!("{name}.log")),
-            child: None,
-        };
+        let mut replica = Process::new(
+            self.dir.path(),
+            &name,
+            first.args.clone(),
+            first.env.clone(),
+            Listen::Variable(listen_variable(service)),
+            backend.name,
+        );
         replica.spawn();
+        let address = match replica.until_bound().await {
+            Ok(address) => address,
+            Err(failure) => panic!("the replica {name} did not start: {failure}"),
+        };
         self.processes.insert(name.clone(), replica);
-        let channel = synergies_platform::grpc::channel(&format!("http://127.0.0.1:{port}"))
+        let channel = synergies_platform::grpc::channel(&format!("http://{address}"))
             .expect("a valid address");
         let deadline = tokio::time::Instant::now() + Duration::from_mins(1);
         let mut ticks = tokio::time::interval(Duration::from_millis(50));
@@ -412,6 +497,12 @@ impl Platform {
                 self.logs(&name)
             );
         }
+    }
+
+    /// Where a listener of a started process answers: `gateway` or a service's name, and
+    /// `metrics` when `SYNERGIES_TELEMETRY__METRICS_LISTEN` is set (`127.0.0.1:0`: any port).
+    pub fn address(&self, process: &str, listener: &str) -> Option<SocketAddr> {
+        self.processes.get(process)?.bound.get(listener).copied()
     }
 
     pub fn logs(&self, name: &str) -> String {
@@ -431,10 +522,8 @@ impl Platform {
 
     /// Where a service's gRPC server answers in the split layout.
     pub fn service_url(&self, service: &str) -> Option<String> {
-        let key = format!("SYNERGIES_SERVICES__{}_URL", service.to_uppercase());
-        self.processes
-            .get(service)
-            .and_then(|p| p.env.get(&key).cloned())
+        self.address(service, service)
+            .map(|address| format!("http://{address}"))
     }
 
     /// Runs an operator's command (`synergies <args>`, e.g. `dead-letters list`) against this
@@ -463,10 +552,7 @@ impl Platform {
 
     /// Where the process `name` (a replica of `service`, see [`Platform::add_replica`]) answers.
     pub fn replica_url(&self, name: &str, service: &str) -> Option<String> {
-        let key = format!("SYNERGIES_SERVICES__{}_LISTEN", service.to_uppercase());
-        self.processes
-            .get(name)
-            .and_then(|p| p.env.get(&key))
+        self.address(name, service)
             .map(|address| format!("http://{address}"))
     }
 
@@ -494,6 +580,16 @@ impl Drop for Platform {
             );
         }
     }
+}
+
+/// The variable a backend's listen address is set in.
+fn listen_variable(service: &str) -> String {
+    format!("SYNERGIES_SERVICES__{}_LISTEN", service.to_uppercase())
+}
+
+/// The variable where the others find a backend.
+fn url_variable(service: &str) -> String {
+    format!("SYNERGIES_SERVICES__{}_URL", service.to_uppercase())
 }
 
 fn base_env() -> BTreeMap<String, String> {

@@ -1,5 +1,6 @@
 //! Turns events into what members are told: inbox items (one [`InboxHandler`] per event type,
-//! each with its own item builder) and e-mails ([`MailHandler`]).
+//! each with its own item builder) and e-mails ([`MailHandler`]), effects that
+//! [`crate::consumers`] applies to the events of each aggregate.
 //!
 //! Inbox items are written in French and in English; the reader's page picks the language.
 
@@ -819,7 +820,7 @@ impl EventHandler for UserErasedHandler {
         let forgotten = self
             .store
             .forget_user(
-                crate::ERASURES_CONSUMER,
+                crate::consumers::keys::ERASURES,
                 events::event_id(envelope)?,
                 user_id,
                 &event.email,

@@ -6,6 +6,7 @@
 pub mod alert_index;
 pub mod bounces;
 pub mod branding;
+pub mod consumers;
 pub mod digest;
 pub mod digest_store;
 pub mod error;
@@ -25,46 +26,13 @@ pub mod unsubscribe;
 
 use std::sync::Arc;
 
+use synergies_platform::bus::ConsumerSpec;
+use synergies_platform::consumer::EventHandler;
 use synergies_platform::service::ServiceEnv;
-use synergies_proto::events::v1 as events;
 use synergies_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService";
-/// Durable consumer of match events.
-pub const MATCHES_CONSUMER: &str = "notifications-matches";
-/// Durable consumer of messages posted in conversations about listings.
-pub const MESSAGES_CONSUMER: &str = "notifications-messages";
-/// Durable consumer of e-mail verification requests.
-pub const VERIFICATIONS_CONSUMER: &str = "notifications-verifications";
-/// Durable consumer of account erasures.
-pub const ERASURES_CONSUMER: &str = "notifications-erasures";
-/// Durable consumer of invitations.
-pub const INVITATIONS_CONSUMER: &str = "notifications-invitations";
-/// Durable consumer of decisions on organisations.
-pub const DECISIONS_CONSUMER: &str = "notifications-decisions";
-/// Durable consumer of password reset requests.
-pub const PASSWORD_RESETS_CONSUMER: &str = "notifications-password-resets";
-/// Durable consumer telling owners that a facilitator hid their listing.
-pub const HIDDEN_LISTINGS_CONSUMER: &str = "notifications-hidden-listings";
-/// Durable consumers telling the asking member that a listing is reserved for them, or no more.
-pub const RESERVATIONS_CONSUMER: &str = "notifications-reservations";
-pub const RESERVATION_CANCELLATIONS_CONSUMER: &str = "notifications-reservation-cancellations";
-/// Durable consumer telling the members of a mutualisation group.
-pub const GROUPS_CONSUMER: &str = "notifications-synergy-groups";
-/// Durable consumer telling both sides that their exchange is on record.
-pub const EXCHANGES_CONSUMER: &str = "notifications-exchanges";
-/// Durable consumer keeping the names of decided organisations (a new consumer beside the
-/// decisions' mail one, so that neither replays the other's history).
-pub const ORGANISATION_NAMES_CONSUMER: &str = "notifications-organisation-names";
-
-/// Durable consumers keeping what reminders watch, one per aggregate (in order per aggregate).
-pub const REMINDER_LISTINGS_CONSUMER: &str = "notifications-reminder-listings";
-pub const REMINDER_CONVERSATIONS_CONSUMER: &str = "notifications-reminder-conversations";
-pub const REMINDER_EXCHANGES_CONSUMER: &str = "notifications-reminder-exchanges";
-
-/// Durable consumer checking publications against saved searches.
-pub const SAVED_SEARCHES_CONSUMER: &str = "notifications-saved-searches";
 
 /// The key the e-mails' links are signed with.
 const UNSUBSCRIBE_KEY: &str = "e-mail-links";
@@ -91,85 +59,21 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         sender: sender_waker.clone(),
         brands: brands.clone(),
     };
-    let inbox_consumer = |consumer: &'static str, event_type: &str, items: handler::InboxItems| {
-        let handler =
-            handler::InboxHandler::new(Arc::clone(&store), consumer, items, immediate.clone())
-                .with_live(Arc::clone(&env.bus));
-        env.spawn_consumer(consumer, event_type, Arc::new(handler))
+    let inbox = |key: &'static str, items: handler::InboxItems| -> Arc<dyn EventHandler> {
+        Arc::new(
+            handler::InboxHandler::new(Arc::clone(&store), key, items, immediate.clone())
+                .with_live(Arc::clone(&env.bus)),
+        )
     };
-    let inbox_tasks = [
-        inbox_consumer(
-            MATCHES_CONSUMER,
-            <events::MatchFound as synergies_platform::events::Event>::TYPE,
-            handler::match_items,
-        ),
-        inbox_consumer(
-            MESSAGES_CONSUMER,
-            <events::ConversationMessagePosted as synergies_platform::events::Event>::TYPE,
-            handler::message_items,
-        ),
-        inbox_consumer(
-            HIDDEN_LISTINGS_CONSUMER,
-            <events::ListingHidden as synergies_platform::events::Event>::TYPE,
-            handler::hidden_listing_items,
-        ),
-        inbox_consumer(
-            RESERVATIONS_CONSUMER,
-            <events::ListingReserved as synergies_platform::events::Event>::TYPE,
-            handler::reserved_items,
-        ),
-        inbox_consumer(
-            RESERVATION_CANCELLATIONS_CONSUMER,
-            <events::ListingReservationCancelled as synergies_platform::events::Event>::TYPE,
-            handler::reservation_cancelled_items,
-        ),
-        inbox_consumer(
-            GROUPS_CONSUMER,
-            <events::SynergyGroupProposed as synergies_platform::events::Event>::TYPE,
-            handler::group_items,
-        ),
-        inbox_consumer(
-            EXCHANGES_CONSUMER,
-            <events::ExchangeCompleted as synergies_platform::events::Event>::TYPE,
-            handler::exchange_completed_items,
-        ),
-    ];
-    let mail_consumer = |consumer: &'static str, event_type: &str, compose: handler::Compose| {
-        let public_url = env.config.notifications.public_url.clone();
-        let handler = handler::MailHandler::new(
+    let mail_effect = |key: &'static str, compose: handler::Compose| -> Arc<dyn EventHandler> {
+        Arc::new(handler::MailHandler::new(
             Arc::clone(&mail),
-            public_url,
+            env.config.notifications.public_url.clone(),
             sender_waker.clone(),
-            consumer,
+            key,
             compose,
-        );
-        env.spawn_consumer(consumer, event_type, Arc::new(handler))
+        ))
     };
-    let verifications_task = mail_consumer(
-        VERIFICATIONS_CONSUMER,
-        <events::UserVerificationRequested as synergies_platform::events::Event>::TYPE,
-        handler::verification_mail,
-    );
-    let decisions_task = mail_consumer(
-        DECISIONS_CONSUMER,
-        <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
-        handler::decision_mails,
-    );
-    let erasures_task = env.spawn_consumer(
-        ERASURES_CONSUMER,
-        <events::UserErased as synergies_platform::events::Event>::TYPE,
-        Arc::new(handler::UserErasedHandler::new(Arc::clone(&store))),
-    );
-    let invitations_task = mail_consumer(
-        INVITATIONS_CONSUMER,
-        <events::UserInvited as synergies_platform::events::Event>::TYPE,
-        handler::invitation_mail,
-    );
-    let resets_task = mail_consumer(
-        PASSWORD_RESETS_CONSUMER,
-        <events::PasswordResetRequested as synergies_platform::events::Event>::TYPE,
-        handler::password_reset_mail,
-    );
     let digests = digest::Digests {
         store: digest_store::digest_store(&database),
         preferences: store::preferences_store(&database),
@@ -185,20 +89,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         crash_after: digest::crash_after_digests(),
     };
     let saved_searches = saved_search::saved_search_store(&database);
-    let alerts_task = env.spawn_consumer(
-        SAVED_SEARCHES_CONSUMER,
-        <events::ListingPublished as synergies_platform::events::Event>::TYPE,
-        Arc::new(saved_search::SavedSearchAlerts::new(
-            Arc::clone(&saved_searches),
-            handler::InboxHandler::new(
-                Arc::clone(&store),
-                SAVED_SEARCHES_CONSUMER,
-                |_, _| Ok(Vec::new()),
-                immediate.clone(),
-            )
-            .with_live(Arc::clone(&env.bus)),
-        )),
-    );
     let reminder_store = reminder_store::reminder_store(&database);
     let reminders = reminders::Reminders {
         store: Arc::clone(&reminder_store),
@@ -210,21 +100,71 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         )
         .with_live(Arc::clone(&env.bus)),
     };
-    let watcher_tasks = [
-        (REMINDER_LISTINGS_CONSUMER, "listing"),
-        (REMINDER_CONVERSATIONS_CONSUMER, "conversation"),
-        (REMINDER_EXCHANGES_CONSUMER, "exchange"),
-    ]
-    .map(|(consumer, aggregate)| {
-        env.spawn_aggregate_consumer(
-            consumer,
-            aggregate,
-            Arc::new(reminders::ReminderWatcher::new(
-                Arc::clone(&reminder_store),
-                consumer,
-            )),
-        )
+    let aggregates = consumers::aggregates(consumers::Effects {
+        matches: inbox(consumers::keys::MATCHES, handler::match_items),
+        groups: inbox(consumers::keys::GROUPS, handler::group_items),
+        messages: inbox(consumers::keys::MESSAGES, handler::message_items),
+        hidden_listings: inbox(
+            consumers::keys::HIDDEN_LISTINGS,
+            handler::hidden_listing_items,
+        ),
+        reservations: inbox(consumers::keys::RESERVATIONS, handler::reserved_items),
+        reservation_cancellations: inbox(
+            consumers::keys::RESERVATION_CANCELLATIONS,
+            handler::reservation_cancelled_items,
+        ),
+        exchanges: inbox(
+            consumers::keys::EXCHANGES,
+            handler::exchange_completed_items,
+        ),
+        saved_searches: Arc::new(saved_search::SavedSearchAlerts::new(
+            Arc::clone(&saved_searches),
+            handler::InboxHandler::new(
+                Arc::clone(&store),
+                consumers::keys::SAVED_SEARCHES,
+                |_, _| Ok(Vec::new()),
+                immediate.clone(),
+            )
+            .with_live(Arc::clone(&env.bus)),
+        )),
+        reminders: Box::new({
+            let reminder_store = Arc::clone(&reminder_store);
+            move |key| {
+                Arc::new(reminders::ReminderWatcher::new(
+                    Arc::clone(&reminder_store),
+                    key,
+                ))
+            }
+        }),
+        verifications: mail_effect(consumers::keys::VERIFICATIONS, handler::verification_mail),
+        invitations: mail_effect(consumers::keys::INVITATIONS, handler::invitation_mail),
+        password_resets: mail_effect(
+            consumers::keys::PASSWORD_RESETS,
+            handler::password_reset_mail,
+        ),
+        erasures: Arc::new(handler::UserErasedHandler::new(Arc::clone(&store))),
+        decisions: mail_effect(consumers::keys::DECISIONS, handler::decision_mails),
+        organisation_names: Arc::new(names::DecidedNamesHandler::new(Arc::clone(&store))),
     });
+    let mut consumer_tasks = Vec::with_capacity(aggregates.len());
+    for aggregate in aggregates {
+        // Existing deployments had one consumer per event type: the aggregate's takes over
+        // where they stopped (never from the stream's start) and they are deleted.
+        let successor = ConsumerSpec {
+            name: aggregate.consumer.to_owned(),
+            filter_subject: synergies_platform::events::filter_aggregate(
+                &env.config.bus.prefix,
+                aggregate.aggregate,
+            ),
+        };
+        let retired = aggregate.retired();
+        synergies_platform::retry::until_ok("the event bus (retiring consumers)", || {
+            env.bus.retire_consumers(&successor, &retired)
+        })
+        .await;
+        let (consumer, name) = (aggregate.consumer, aggregate.aggregate);
+        consumer_tasks.push(env.spawn_aggregate_consumer(consumer, name, Arc::new(aggregate)));
+    }
     let digests_task = tokio::spawn(digests.run(
         reminders,
         std::time::Duration::from_secs(env.config.notifications.scheduler_interval_secs.max(1)),
@@ -244,11 +184,6 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             env.shutdown.clone(),
         )))
     };
-    let names_task = env.spawn_consumer(
-        ORGANISATION_NAMES_CONSUMER,
-        <events::OrganisationDecided as synergies_platform::events::Event>::TYPE,
-        Arc::new(names::DecidedNamesHandler::new(Arc::clone(&store))),
-    );
     let names = names::OrganisationNames::new(
         synergies_platform::grpc::channel(env.config.services.url("identity"))?,
         Arc::clone(&store),
@@ -268,20 +203,10 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "notifications service listening");
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)
         .await?;
-    for task in inbox_tasks {
+    for task in consumer_tasks {
         task.await?;
     }
-    verifications_task.await?;
-    resets_task.await?;
-    decisions_task.await?;
-    invitations_task.await?;
-    erasures_task.await?;
-    names_task.await?;
     digests_task.await?;
-    alerts_task.await?;
-    for task in watcher_tasks {
-        task.await?;
-    }
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

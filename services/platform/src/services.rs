@@ -15,6 +15,9 @@ pub struct Backend {
     pub grpc_service: &'static str,
 }
 
+/// In an order they can start in: a service calls only services before it (identity first;
+/// flows calls matching). The split test layout starts them so, each told where those before
+/// it listen.
 pub const BACKENDS: &[Backend] = &[
     Backend {
         name: "identity",

@@ -269,6 +269,95 @@ async fn dead_letters_can_be_listed_and_replayed(f: Fixture) {
     );
 }
 
+/// Consumers merged into one (an upgrade): the successor takes over where the least advanced
+/// stopped, with their dead letters, instead of replaying the stream from its start.
+async fn retired_consumers_hand_over_to_their_successor(f: Fixture) {
+    let mut hidden = f
+        .bus
+        .subscribe(&spec(&f, "old-hidden", "*.listing.hidden"))
+        .await
+        .unwrap();
+    let mut every = f
+        .bus
+        .subscribe(&spec(&f, "old-listing", "*.listing.*"))
+        .await
+        .unwrap();
+    for (id, event) in [
+        ("d0", "hidden"),
+        ("h1", "hidden"),
+        ("p2", "published"),
+        ("h3", "hidden"),
+        ("p4", "published"),
+    ] {
+        f.bus
+            .publish(message(&f, &format!("dijon.listing.{event}"), id))
+            .await
+            .unwrap();
+    }
+    for delivery in receive(&mut every, 5).await {
+        delivery.ack().await.unwrap();
+    }
+    let mut got = receive(&mut hidden, 3).await.into_iter();
+    got.next().unwrap().dead_letter("poison").await.unwrap();
+    got.next().unwrap().ack().await.unwrap();
+    let in_flight = got.next().unwrap();
+    assert_eq!(in_flight.message().msg_id, "h3");
+    drop((in_flight, hidden, every));
+
+    let successor = spec(&f, "new-listing", "*.listing.*");
+    f.bus
+        .retire_consumers(&successor, &["old-hidden", "old-listing", "never-existed"])
+        .await
+        .unwrap();
+    f.bus
+        .publish(message(&f, "dijon.listing.published", "p5"))
+        .await
+        .unwrap();
+    let mut reader = f.bus.subscribe(&successor).await.unwrap();
+    let mut ids = Vec::new();
+    while !ids.iter().any(|id| id == "p5") {
+        for delivery in receive(&mut reader, 1).await {
+            ids.push(delivery.message().msg_id.clone());
+            delivery.ack().await.unwrap();
+        }
+    }
+    // What was in flight comes again; what every retired consumer had finished does not.
+    assert!(ids.contains(&"h3".to_owned()), "{ids:?}");
+    assert!(!ids.iter().any(|id| id == "d0" || id == "h1"), "{ids:?}");
+    assert_nothing_more(&mut reader).await;
+
+    assert!(
+        f.bus
+            .dead_letters(Some("old-hidden"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let letters = f.bus.dead_letters(Some("new-listing")).await.unwrap();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(
+        (
+            letters[0].message.msg_id.as_str(),
+            letters[0].reason.as_str()
+        ),
+        ("d0", "poison")
+    );
+    f.bus
+        .replay_dead_letter("new-listing", letters[0].id)
+        .await
+        .unwrap();
+    let replayed = receive(&mut reader, 1).await;
+    assert_eq!(
+        replayed[0].message().payload,
+        message(&f, "x", "d0").payload
+    );
+    // Retiring again (the next start) changes nothing.
+    f.bus
+        .retire_consumers(&successor, &["old-hidden", "old-listing"])
+        .await
+        .unwrap();
+}
+
 async fn every_consumer_gets_every_message_and_replicas_share(f: Fixture) {
     let mut matching = f.bus.subscribe(&spec(&f, "matching", ">")).await.unwrap();
     let mut replica_one = f
@@ -523,6 +612,7 @@ macro_rules! conformance_suite {
             case!(drops_a_republished_message_id);
             case!(redelivers_what_is_not_acknowledged);
             case!(dead_letters_can_be_listed_and_replayed);
+            case!(retired_consumers_hand_over_to_their_successor);
             case!(every_consumer_gets_every_message_and_replicas_share);
             case!(unacknowledged_messages_survive_a_restart);
             case!(consumers_dead_letter_poison_and_carry_on);

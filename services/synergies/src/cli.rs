@@ -20,9 +20,14 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "./var")]
     pub data_dir: PathBuf,
 
-    /// All-in-one mode: address of the web interface and API.
+    /// All-in-one mode: address of the web interface and API (port 0: any free port, printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    /// Once the listeners are bound, writes the address of each to this file, as JSON
+    /// (`{"gateway": "127.0.0.1:41234", "metrics": …}`; `serve <service>`: the service's name).
+    #[arg(long, global = true)]
+    pub ready_file: Option<PathBuf>,
 
     /// All-in-one mode: create the demo territories (Dijon métropole and a small second one)
     /// on first start.
@@ -115,7 +120,7 @@ pub enum TenantCommand {
 pub enum DeadLetterCommand {
     /// Prints each dead letter: id, subject, attempts, reason.
     List {
-        /// Durable consumer name, e.g. `matching-listings` or `notifications-matches`; every
+        /// Durable consumer name, e.g. `matching-listing` or `notifications-listing`; every
         /// consumer's when absent.
         #[arg(long)]
         consumer: Option<String>,

@@ -1,7 +1,8 @@
 //! The one binary of Synergies.
 //!
 //! * `synergies` — everything in one process: each service on its own SQLite file in
-//!   `--data-dir`, the durable in-process bus, the gateway on `--listen`.
+//!   `--data-dir`, the durable in-process bus, the gateway on `--listen` (`--ready-file`: where
+//!   the bound addresses are written).
 //! * `synergies serve <service>` — one service (microservices mode) on PostgreSQL and NATS.
 //! * `synergies migrate` — applies every service's migrations.
 //! * `synergies dead-letters list|replay` — the operator's view of events consumers gave up on.
@@ -10,6 +11,7 @@ mod cli;
 mod data_dir;
 mod demo;
 mod modes;
+mod ready;
 mod service;
 
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! The ways the binary runs.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,8 +26,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     crate::data_dir::create_private_files();
     let config = Arc::new(PlatformConfig::load(cli.config.as_deref())?);
     match cli.command {
-        None => all_in_one(config, &cli.data_dir, cli.listen, cli.demo).await,
-        Some(Command::Serve { service }) => serve(config, service).await,
+        None => {
+            let ready_file = cli.ready_file.as_deref();
+            all_in_one(config, &cli.data_dir, cli.listen, cli.demo, ready_file).await
+        }
+        Some(Command::Serve { service }) => serve(config, service, cli.ready_file.as_deref()).await,
         Some(Command::Services) => {
             for backend in synergies_platform::services::BACKENDS {
                 println!("{} {}", backend.name, backend.default_port);
@@ -188,6 +192,7 @@ async fn all_in_one(
     data_dir: &Path,
     listen: SocketAddr,
     demo: bool,
+    ready_file: Option<&Path>,
 ) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init("synergies", &config.telemetry);
     let shutdown = synergies_platform::shutdown::on_signal();
@@ -222,11 +227,16 @@ async fn all_in_one(
         );
         demo_accounts = accounts;
     }
+    // Bound first: with port 0, the address links lead to is the one the system gave.
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
     let mut config = (*config).clone();
     // Links in e-mails lead to this very process unless an address was configured.
     let default_public_url = synergies_platform::config::NotificationsConfig::default().public_url;
     if config.notifications.public_url == default_public_url {
-        config.notifications.public_url = format!("http://{listen}");
+        config.notifications.public_url = format!("http://{address}");
     }
     if demo && config.gateway.default_tenant.is_empty() {
         synergies_identity::territory::DIJON_METROPOLE
@@ -260,6 +270,10 @@ async fn all_in_one(
     };
     let downstream = Downstream::from(&config.services);
     let verifier = identity_verifier(downstream.url("identity"))?;
+    let mut bound = BTreeMap::new();
+    for (service, listener) in &listeners {
+        bound.insert(service.name(), listener.local_addr()?);
+    }
     let mut tasks = JoinSet::new();
     for (service, listener) in listeners {
         let env = ServiceEnv {
@@ -282,14 +296,11 @@ async fn all_in_one(
         let metrics_listener = TcpListener::bind(&metrics_address)
             .await
             .with_context(|| format!("cannot listen on {metrics_address}"))?;
+        bound.insert("metrics", metrics_listener.local_addr()?);
         let metrics_shutdown = shutdown.clone();
         tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
     }
     let gateway_config = Arc::clone(&config);
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let address = listener.local_addr()?;
     let gateway_shutdown = shutdown.clone();
     let gateway_bus = Arc::clone(&bus);
     tasks.spawn(async move {
@@ -303,6 +314,8 @@ async fn all_in_one(
         .await
         .context("gateway")
     });
+    bound.insert("gateway", address);
+    crate::ready::write(ready_file, &bound)?;
     println!("Synergies is running at http://{address}/");
     println!(
         "Operator token: in {}",
@@ -417,7 +430,11 @@ async fn supervise(
 }
 
 /// One service, on PostgreSQL and NATS JetStream.
-async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<()> {
+async fn serve(
+    config: Arc<PlatformConfig>,
+    service: Service,
+    ready_file: Option<&Path>,
+) -> anyhow::Result<()> {
     let _telemetry = synergies_platform::telemetry::init(
         &format!("synergies-{}", service.name()),
         &config.telemetry,
@@ -427,15 +444,19 @@ async fn serve(config: Arc<PlatformConfig>, service: Service) -> anyhow::Result<
     let listener = TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
+    let mut bound = BTreeMap::from([(service.name(), listener.local_addr()?)]);
     let mut tasks = JoinSet::new();
     if !config.telemetry.metrics_listen.is_empty() {
         let metrics_address = config.telemetry.metrics_listen.clone();
         let metrics_listener = TcpListener::bind(&metrics_address)
             .await
             .with_context(|| format!("cannot listen on {metrics_address}"))?;
+        bound.insert("metrics", metrics_listener.local_addr()?);
         let metrics_shutdown = shutdown.clone();
         tasks.spawn(async move { serve_metrics(metrics_listener, metrics_shutdown).await });
     }
+    crate::ready::write(ready_file, &bound)?;
+    println!("{} listening on {}", service.name(), bound[service.name()]);
     if service == Service::Gateway {
         let downstream = Downstream::from(&config.services);
         let gateway_shutdown = shutdown.clone();

@@ -4,6 +4,7 @@
 //! (`cargo nextest run -p synergies-tests -E 'test(/^flows::/)'` runs one).
 
 mod bounces;
+mod consumer_upgrade;
 mod data_files;
 mod demo;
 mod digests;

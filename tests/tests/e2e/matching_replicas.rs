@@ -57,7 +57,7 @@ const LISTINGS: [(usize, &str, &str, &str); 9] = [
 /// The durable consumers of listing events in matching, and of its proposals in notifications
 /// (the services' own constants; this crate drives the binary and does not link them).
 const MATCHING_LISTING_CONSUMER: &str = "matching-listing";
-const NOTIFICATIONS_MATCHES_CONSUMER: &str = "notifications-matches";
+const NOTIFICATIONS_MATCH_CONSUMER: &str = "notifications-match";
 
 async fn unpublished(pool: &sqlx::PgPool, schema: &str) -> i64 {
     sqlx::query_scalar(&format!(
@@ -91,7 +91,7 @@ async fn settled(platform: &Platform, servers: &TestServers) {
         (unpublished(&pool, &schema("listings")).await == 0
             && caught_up(MATCHING_LISTING_CONSUMER).await
             && unpublished(&pool, &schema("matching")).await == 0
-            && caught_up(NOTIFICATIONS_MATCHES_CONSUMER).await)
+            && caught_up(NOTIFICATIONS_MATCH_CONSUMER).await)
             .then_some(())
     })
     .await;

@@ -367,9 +367,12 @@ async fn all_in_one_refuses_bad_requests_clearly() {
 
 #[tokio::test]
 async fn all_in_one_serves_health_metrics_and_openapi() {
-    let metrics_address = format!("127.0.0.1:{}", synergies_tests::free_port());
+    // Any free port: the process says which one it got.
     let platform =
-        Platform::all_in_one(&[("SYNERGIES_TELEMETRY__METRICS_LISTEN", &metrics_address)]).await;
+        Platform::all_in_one(&[("SYNERGIES_TELEMETRY__METRICS_LISTEN", "127.0.0.1:0")]).await;
+    let metrics_address = platform
+        .address("synergies", "metrics")
+        .expect("the metrics listener's address");
     let http = &platform.client.http;
     let health = http
         .get(format!("{}/healthz", platform.base_url))

@@ -286,6 +286,77 @@ impl EventBus for LocalBus {
         }))
     }
 
+    async fn retire_consumers(
+        &self,
+        successor: &ConsumerSpec,
+        retired: &[&str],
+    ) -> Result<(), BusError> {
+        validate_name(&successor.name)?;
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(BusError::unavailable)?;
+        // Where each retired consumer stands: every message up to its cursor was taken, and
+        // those still pending are not finished.
+        let mut start: Option<i64> = None;
+        let mut found = Vec::new();
+        for name in retired {
+            validate_name(name)?;
+            let cursor: Option<i64> =
+                sqlx::query_scalar("SELECT cursor FROM bus_consumers WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(BusError::unavailable)?;
+            let Some(cursor) = cursor else { continue };
+            let first_pending: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(seq) FROM bus_pending WHERE consumer = $1")
+                    .bind(name)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(BusError::unavailable)?;
+            let done_up_to = first_pending.map_or(cursor, |seq| cursor.min(seq - 1));
+            start = Some(start.map_or(done_up_to, |start| start.min(done_up_to)));
+            found.push(*name);
+        }
+        let Some(start) = start else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO bus_consumers (name, filter_subject, cursor) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&successor.name)
+        .bind(&successor.filter_subject)
+        .bind(start)
+        .execute(&mut *tx)
+        .await
+        .map_err(BusError::unavailable)?;
+        for name in found {
+            sqlx::query("UPDATE bus_dead_letters SET consumer = $1 WHERE consumer = $2")
+                .bind(&successor.name)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(BusError::unavailable)?;
+            sqlx::query("DELETE FROM bus_pending WHERE consumer = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(BusError::unavailable)?;
+            sqlx::query("DELETE FROM bus_consumers WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(BusError::unavailable)?;
+            tracing::info!(consumer = name, successor = %successor.name, "durable consumer retired");
+        }
+        tx.commit().await.map_err(BusError::unavailable)?;
+        self.wake.notify_waiters();
+        Ok(())
+    }
+
     async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError> {
         let rows = sqlx::query(
             "SELECT d.id, d.reason, d.attempts, d.failed_at, m.subject, m.msg_id, m.payload, m.headers,

@@ -80,6 +80,18 @@ pub trait EventBus: Send + Sync + 'static {
     /// Creates the durable consumer if needed and attaches to it. Several subscriptions to
     /// the same consumer share its messages (replicas of one service).
     async fn subscribe(&self, spec: &ConsumerSpec) -> Result<Box<dyn Subscription>, BusError>;
+    /// Hands the work of the `retired` durable consumers over to `successor` (consumers merged
+    /// into one, or renamed), then deletes them. A successor that does not exist yet starts at
+    /// the first message one of them had not finished, not at the stream's start: an upgrade
+    /// neither replays the history nor skips what was in flight (messages between that start
+    /// and the others' positions come again; handlers skip what they already did by event
+    /// id). Their dead letters become the successor's, listed and replayed under its name.
+    /// Retired consumers that do not exist are ignored; when none exists, nothing is done.
+    async fn retire_consumers(
+        &self,
+        successor: &ConsumerSpec,
+        retired: &[&str],
+    ) -> Result<(), BusError>;
     /// The dead letters of `consumer`, or of every consumer when `None`.
     async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError>;
     /// Delivers a dead letter again and removes it from the dead-letter place.

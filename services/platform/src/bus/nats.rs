@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{AckPolicy, pull};
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use async_nats::jetstream::{self, AckKind, stream};
 use async_trait::async_trait;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use super::{
     BusError, BusMessage, BusSettings, ConsumerSpec, DeadLetter, Delivery, DeliveryInfo, EventBus,
@@ -160,6 +160,46 @@ impl NatsBus {
         Ok((info.num_pending, info.num_ack_pending))
     }
 
+    /// A durable pull consumer's settings, starting at `start` when it is created.
+    fn durable_config(&self, spec: &ConsumerSpec, start: DeliverPolicy) -> pull::Config {
+        pull::Config {
+            durable_name: Some(spec.name.clone()),
+            filter_subject: spec.filter_subject.clone(),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: self.settings.ack_wait,
+            // Redelivery is bounded by the consumer runtime, which dead-letters with a
+            // reason; the server must not silently drop messages first.
+            max_deliver: -1,
+            deliver_policy: start,
+            ..Default::default()
+        }
+    }
+
+    /// Moves the dead letters of `from` to `to`'s subject, keeping their headers.
+    async fn move_dead_letters(&self, from: &str, to: &str) -> Result<(), BusError> {
+        let stream = self.dead_letter_stream().await?;
+        for letter in self.dead_letters(Some(from)).await? {
+            let raw = stream
+                .get_raw_message(letter.id)
+                .await
+                .map_err(BusError::unavailable)?;
+            let (_, mut map) = from_nats_headers(Some(&raw.headers));
+            map.insert(headers::DEAD_LETTER_CONSUMER.into(), to.to_owned());
+            self.publish(BusMessage {
+                subject: self.dead_letter_subject(to),
+                msg_id: format!("{}:dead:{to}", letter.message.msg_id),
+                payload: raw.payload,
+                headers: map,
+            })
+            .await?;
+            stream
+                .delete_message(letter.id)
+                .await
+                .map_err(BusError::unavailable)?;
+        }
+        Ok(())
+    }
+
     /// Removes both streams (test clean-up).
     pub async fn delete_streams(&self) -> Result<(), BusError> {
         for name in [self.stream_name(), self.dead_letter_stream_name()] {
@@ -232,19 +272,7 @@ impl EventBus for NatsBus {
             .await
             .map_err(BusError::unavailable)?;
         let consumer = stream
-            .get_or_create_consumer(
-                &spec.name,
-                pull::Config {
-                    durable_name: Some(spec.name.clone()),
-                    filter_subject: spec.filter_subject.clone(),
-                    ack_policy: AckPolicy::Explicit,
-                    ack_wait: self.settings.ack_wait,
-                    // Redelivery is bounded by the consumer runtime, which dead-letters with a
-                    // reason; the server must not silently drop messages first.
-                    max_deliver: -1,
-                    ..Default::default()
-                },
-            )
+            .get_or_create_consumer(&spec.name, self.durable_config(spec, DeliverPolicy::All))
             .await
             .map_err(BusError::unavailable)?;
         // A continuous pull keeps requests outstanding at the server, so a new event is pushed
@@ -260,6 +288,72 @@ impl EventBus for NatsBus {
             bus: self.clone(),
             name: spec.name.clone(),
         }))
+    }
+
+    async fn retire_consumers(
+        &self,
+        successor: &ConsumerSpec,
+        retired: &[&str],
+    ) -> Result<(), BusError> {
+        validate_name(&successor.name)?;
+        let mut stream = self
+            .jetstream
+            .get_stream(self.stream_name())
+            .await
+            .map_err(BusError::unavailable)?;
+        // Read before the consumers: one with nothing pending had then finished every message
+        // up to this one.
+        let last = stream
+            .info()
+            .await
+            .map_err(BusError::unavailable)?
+            .state
+            .last_sequence;
+        let existing: Vec<String> = stream
+            .consumer_names()
+            .try_collect()
+            .await
+            .map_err(BusError::unavailable)?;
+        let mut start: Option<u64> = None;
+        let mut found = Vec::new();
+        for name in retired {
+            validate_name(name)?;
+            if !existing.iter().any(|existing| existing == name) {
+                continue;
+            }
+            let info = stream
+                .consumer_info(*name)
+                .await
+                .map_err(BusError::unavailable)?;
+            let first_unfinished = if info.num_pending == 0 && info.num_ack_pending == 0 {
+                last + 1
+            } else {
+                info.ack_floor.stream_sequence + 1
+            };
+            start = Some(start.map_or(first_unfinished, |start| start.min(first_unfinished)));
+            found.push(*name);
+        }
+        let Some(start) = start else {
+            return Ok(());
+        };
+        if !existing.contains(&successor.name) {
+            let start = DeliverPolicy::ByStartSequence {
+                start_sequence: start,
+            };
+            stream
+                .get_or_create_consumer(&successor.name, self.durable_config(successor, start))
+                .await
+                .map_err(BusError::unavailable)?;
+        }
+        for name in found {
+            self.move_dead_letters(name, &successor.name).await?;
+            stream
+                .delete_consumer(name)
+                .await
+                .map_err(BusError::unavailable)?;
+            tracing::info!(consumer = name, successor = %successor.name, "durable consumer retired");
+        }
+        Ok(())
     }
 
     async fn dead_letters(&self, consumer: Option<&str>) -> Result<Vec<DeadLetter>, BusError> {
