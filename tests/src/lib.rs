@@ -157,12 +157,22 @@ impl Platform {
         servers: &TestServers,
         extra_env: impl Fn(&str) -> Vec<(String, String)>,
     ) -> Self {
-        Self::started(|| Self::split_prepared(servers, &extra_env)).await
+        Self::started(|| Self::split_prepared(servers, &extra_env, "http")).await
+    }
+
+    /// [`Platform::split`] with every service reached at an `https://` address: for mutual
+    /// TLS between the processes, which `extra_env` configures (each one's certificate).
+    pub async fn split_over_tls(
+        servers: &TestServers,
+        extra_env: impl Fn(&str) -> Vec<(String, String)>,
+    ) -> Self {
+        Self::started(|| Self::split_prepared(servers, &extra_env, "https")).await
     }
 
     fn split_prepared(
         servers: &TestServers,
         extra_env: &impl Fn(&str) -> Vec<(String, String)>,
+        scheme: &str,
     ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let prefix = unique_prefix();
@@ -202,7 +212,7 @@ impl Platform {
             );
             env.insert(
                 format!("SYNERGIES_SERVICES__{upper}_URL"),
-                format!("http://127.0.0.1:{port}"),
+                format!("{scheme}://127.0.0.1:{port}"),
             );
         }
         let migrate = Command::new(binary())
@@ -468,6 +478,14 @@ impl Platform {
             .get(name)
             .and_then(|p| p.env.get(&key))
             .map(|address| format!("http://{address}"))
+    }
+
+    /// The process id of the running process `name`.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.processes
+            .get(name)
+            .and_then(|process| process.child.as_ref())
+            .map(Child::id)
     }
 
     /// Names of the processes, e.g. `synergies` or the five services.
