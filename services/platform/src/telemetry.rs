@@ -186,3 +186,23 @@ impl Injector for MetadataInjector<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_https_collector_is_reached_over_tls_checked_against_the_configured_ca() {
+        let config = TelemetryConfig::default();
+        // The system's roots when no CA is named; plain HTTP/2 for http://.
+        assert!(otlp_exporter("https://collector.example.org:4317", &config).is_ok());
+        assert!(otlp_exporter("http://127.0.0.1:4317", &config).is_ok());
+        // A CA file that cannot be read is an error that names it, not a silent fallback.
+        let config = TelemetryConfig {
+            otlp_ca_file: "/nonexistent/collector-ca.crt".into(),
+            ..config
+        };
+        let error = otlp_exporter("https://collector.example.org:4317", &config).unwrap_err();
+        assert!(error.contains("/nonexistent/collector-ca.crt"), "{error}");
+    }
+}

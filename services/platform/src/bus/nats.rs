@@ -631,3 +631,78 @@ fn sanitize_header(value: &str) -> String {
         .take(1000)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> BusSettings {
+        BusSettings {
+            prefix: "synergies".into(),
+            ack_wait: Duration::from_secs(30),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_certificate_or_malformed_credentials_stop_the_start_with_the_file_named() {
+        // Nothing listens on port 1: were the files not checked first, this would retry forever.
+        let missing = NatsAccess {
+            require_tls: true,
+            ca_file: Some("/nonexistent/nats-ca.crt".into()),
+            ..NatsAccess::default()
+        };
+        let error = NatsBus::connect_with_access(
+            "tls://127.0.0.1:1",
+            settings(),
+            StreamSettings::default(),
+            &missing,
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error.to_string().contains("/nonexistent/nats-ca.crt"),
+            "{error}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("synergies.creds");
+        std::fs::write(&credentials, "not a credentials file").unwrap();
+        let malformed = NatsAccess {
+            credentials_file: Some(credentials.clone()),
+            ..NatsAccess::default()
+        };
+        let error = NatsBus::connect_with_access(
+            "nats://127.0.0.1:1",
+            settings(),
+            StreamSettings::default(),
+            &malformed,
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error
+                .to_string()
+                .contains(&credentials.display().to_string()),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_bus_section_says_when_tls_is_required() {
+        assert!(!NatsAccess::from_config(&crate::config::BusConfig::default()).require_tls);
+        let config = crate::config::BusConfig {
+            tls_ca_file: "/etc/synergies/nats/ca.crt".into(),
+            user: "synergies".into(),
+            ..crate::config::BusConfig::default()
+        };
+        let access = NatsAccess::from_config(&config);
+        assert!(access.require_tls && access.user_and_password.is_some());
+        let config = crate::config::BusConfig {
+            nats_url: "tls://nats:4222".into(),
+            ..crate::config::BusConfig::default()
+        };
+        assert!(NatsAccess::from_config(&config).require_tls);
+    }
+}
