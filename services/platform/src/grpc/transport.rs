@@ -192,6 +192,14 @@ impl Listener {
     /// peer is another process — even one of the same user — is closed at once.
     pub fn bind_private_socket(path: &Path) -> std::io::Result<Self> {
         use std::os::unix::fs::PermissionsExt;
+        // A socket something still listens on belongs to another process on the same data
+        // directory: replacing it would cut that process off from its own services.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                "another process serves this data directory",
+            ));
+        }
         match std::fs::remove_file(path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
             _ => {}
@@ -244,4 +252,23 @@ pub(crate) fn same_process_only(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_private_socket_replaces_a_stale_one_but_never_a_live_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("identity.sock");
+        let live = Listener::bind_private_socket(&path).unwrap();
+        let error = Listener::bind_private_socket(&path).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+        // Once its process is gone (here: its listener closed), the file left behind is
+        // replaced.
+        drop(live);
+        assert!(path.exists());
+        Listener::bind_private_socket(&path).unwrap();
+    }
 }
