@@ -198,6 +198,8 @@ pub struct Platform {
     pub dir: tempfile::TempDir,
     /// Split layout: the services' PostgreSQL schemas are `<schema_prefix><service>`.
     pub schema_prefix: String,
+    /// How the processes reach the services: `https` when they authenticate each other.
+    service_scheme: &'static str,
 }
 
 impl Platform {
@@ -256,6 +258,23 @@ impl Platform {
         servers: &TestServers,
         extra_env: impl Fn(&str) -> Vec<(String, String)>,
     ) -> Self {
+        Self::split_with_scheme(servers, &extra_env, "http").await
+    }
+
+    /// [`Platform::split`] with every service reached at an `https://` address: for mutual
+    /// TLS between the processes, which `extra_env` configures (each one's certificate).
+    pub async fn split_over_tls(
+        servers: &TestServers,
+        extra_env: impl Fn(&str) -> Vec<(String, String)>,
+    ) -> Self {
+        Self::split_with_scheme(servers, &extra_env, "https").await
+    }
+
+    async fn split_with_scheme(
+        servers: &TestServers,
+        extra_env: &impl Fn(&str) -> Vec<(String, String)>,
+        scheme: &'static str,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let prefix = unique_prefix();
         let mut env = base_env();
@@ -311,6 +330,7 @@ impl Platform {
             .collect();
         let mut platform = Self::new(dir, processes);
         platform.schema_prefix = schema_prefix;
+        platform.service_scheme = scheme;
         let order: Vec<&str> = synergies_platform::services::names()
             .chain(["gateway"])
             .collect();
@@ -325,6 +345,7 @@ impl Platform {
             processes,
             dir,
             schema_prefix: String::new(),
+            service_scheme: "http",
         }
     }
 
@@ -344,9 +365,11 @@ impl Platform {
                 Ok(address) => address,
                 Err(failure) => panic!("{failure}\n{}", self.all_logs()),
             };
-            urls.push(((*name).to_owned(), format!("http://{address}")));
+            urls.push(((*name).to_owned(), format!("{}://{address}", self.service_scheme)));
         }
-        let (_, base_url) = urls.pop().expect("a process");
+        // The last one is the gateway, whose public side is plain HTTP in tests.
+        let (_, last) = urls.pop().expect("a process");
+        let base_url = last.replacen(self.service_scheme, "http", 1);
         self.client = api::Client::new(&base_url);
         self.base_url = base_url;
         if let Err(failure) = self.until_ready().await {
@@ -523,7 +546,7 @@ impl Platform {
     /// Where a service's gRPC server answers in the split layout.
     pub fn service_url(&self, service: &str) -> Option<String> {
         self.address(service, service)
-            .map(|address| format!("http://{address}"))
+            .map(|address| format!("{}://{address}", self.service_scheme))
     }
 
     /// Runs an operator's command (`synergies <args>`, e.g. `dead-letters list`) against this
@@ -553,7 +576,15 @@ impl Platform {
     /// Where the process `name` (a replica of `service`, see [`Platform::add_replica`]) answers.
     pub fn replica_url(&self, name: &str, service: &str) -> Option<String> {
         self.address(name, service)
-            .map(|address| format!("http://{address}"))
+            .map(|address| format!("{}://{address}", self.service_scheme))
+    }
+
+    /// The process id of the running process `name`.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.processes
+            .get(name)
+            .and_then(|process| process.child.as_ref())
+            .map(Child::id)
     }
 
     /// Names of the processes, e.g. `synergies` or the five services.

@@ -5,6 +5,9 @@
 //! Both come from the machine's packages (`/usr/lib/postgresql/*/bin`, `nats-server` on the
 //! `PATH` or in `/usr/sbin`). Where they are absent, [`OwnServers::start`] answers `None` and
 //! the caller skips with a loud message.
+//!
+//! [`OwnServers::start_with_tls`] starts them speaking TLS only: PostgreSQL with `ssl=on` and
+//! `hostssl` rules alone, NATS with a `tls` block and a user and password.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -57,6 +60,14 @@ fn unprivileged_account() -> Option<(u32, u32)> {
     }
 }
 
+/// A server's certificate and key, and the certificate authority that signed them (PEM files).
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub ca_file: PathBuf,
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
 /// A PostgreSQL cluster of the test's own.
 pub struct OwnPostgres {
     bin: PathBuf,
@@ -65,6 +76,10 @@ pub struct OwnPostgres {
     account: Option<(u32, u32)>,
     log: PathBuf,
     server: Option<Child>,
+    /// Settings given to every start (TLS).
+    settings: Vec<String>,
+    /// With TLS: the CA clients check the server against.
+    ca_file: Option<PathBuf>,
 }
 
 impl OwnPostgres {
@@ -76,7 +91,7 @@ impl OwnPostgres {
         command
     }
 
-    fn init(dir: &Path) -> Option<Self> {
+    fn init(dir: &Path, tls: Option<&ServerTls>) -> Option<Self> {
         let bin = postgres_bin_dir()?;
         let account = unprivileged_account();
         let root = dir.join("postgres");
@@ -106,6 +121,8 @@ impl OwnPostgres {
             account,
             log: root.join("postgres.log"),
             server: None,
+            settings: Vec::new(),
+            ca_file: None,
         };
         let initdb = postgres
             .command("initdb")
@@ -119,12 +136,51 @@ impl OwnPostgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&initdb.stderr)
         );
+        if let Some(tls) = tls {
+            postgres.require_tls(&root, tls);
+        }
         postgres.start();
         Some(postgres)
     }
 
+    /// Serves TLS with `tls`'s certificate and accepts TCP sessions over TLS only.
+    fn require_tls(&mut self, root: &Path, tls: &ServerTls) {
+        use std::os::unix::fs::PermissionsExt;
+        // The server refuses a key others may read, or that is not its account's.
+        let cert = root.join("server.crt");
+        let key = root.join("server.key");
+        std::fs::copy(&tls.cert_file, &cert).expect("copy the certificate");
+        std::fs::copy(&tls.key_file, &key).expect("copy the key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        if let Some((uid, gid)) = self.account {
+            for file in [&cert, &key] {
+                std::os::unix::fs::chown(file, Some(uid), Some(gid)).expect("chown");
+            }
+        }
+        std::fs::write(
+            self.data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        )
+        .expect("pg_hba.conf");
+        self.settings = vec![
+            "-c".into(),
+            "ssl=on".into(),
+            "-c".into(),
+            format!("ssl_cert_file={}", cert.display()),
+            "-c".into(),
+            format!("ssl_key_file={}", key.display()),
+        ];
+        self.ca_file = Some(tls.ca_file.clone());
+    }
+
+    /// With TLS, `sslmode=verify-full` against the CA: the server's certificate must be signed
+    /// by it and name the host.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
+        match &self.ca_file {
+            Some(ca) => format!("{url}?sslmode=verify-full&sslrootcert={}", ca.display()),
+            None => url,
+        }
     }
 
     /// Starts the server (again, on the same port and data) and returns once it accepts
@@ -144,6 +200,7 @@ impl OwnPostgres {
             .arg(self.data.parent().expect("data has a parent"))
             // The load is small; durability against power loss is not what is tested.
             .args(["-c", "fsync=off", "-c", "max_connections=200"])
+            .args(&self.settings)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -197,25 +254,48 @@ pub struct OwnNats {
     port: u16,
     log: PathBuf,
     server: Option<Child>,
+    /// With TLS: the configuration file holding the `tls` and `authorization` blocks.
+    config: Option<PathBuf>,
 }
 
+/// The user and password of a NATS server started with TLS.
+pub const NATS_USER: &str = "synergies";
+pub const NATS_PASSWORD: &str = "nats-password-for-tests";
+
 impl OwnNats {
-    fn init(dir: &Path) -> Option<Self> {
+    fn init(dir: &Path, tls: Option<&ServerTls>) -> Option<Self> {
         let root = dir.join("nats");
         std::fs::create_dir_all(&root).expect("NATS directory");
+        let config = tls.map(|tls| {
+            let config = root.join("nats.conf");
+            std::fs::write(
+                &config,
+                format!(
+                    "tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n}}\n\
+                     authorization {{\n  user: \"{NATS_USER}\"\n  password: \"{NATS_PASSWORD}\"\n}}\n",
+                    tls.cert_file.display(),
+                    tls.key_file.display()
+                ),
+            )
+            .expect("nats.conf");
+            config
+        });
         let mut nats = Self {
             binary: nats_server_binary()?,
             store: root.join("jetstream"),
             port: free_port(),
             log: root.join("nats.log"),
             server: None,
+            config,
         };
         nats.start();
         Some(nats)
     }
 
+    /// `tls://` when the server speaks TLS (a client then refuses to go on without it).
     pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
+        let scheme = if self.config.is_some() { "tls" } else { "nats" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Starts the server (again, on the same port and store) and returns once it listens.
@@ -226,7 +306,11 @@ impl OwnNats {
             .append(true)
             .open(&self.log)
             .expect("log file");
-        let server = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let server = command
             .args([
                 "-a",
                 "127.0.0.1",
@@ -272,15 +356,26 @@ pub struct OwnServers {
 impl OwnServers {
     /// `None`, with a loud message, where the machine lacks the server binaries.
     pub fn start() -> Option<Self> {
+        Self::started(None)
+    }
+
+    /// Both speaking TLS only, with `tls`'s certificate (which must name 127.0.0.1); NATS asks
+    /// for [`NATS_USER`] and [`NATS_PASSWORD`]. [`OwnServers::test_servers`] then gives a
+    /// `sslmode=verify-full` database URL and a `tls://` NATS URL.
+    pub fn start_with_tls(tls: &ServerTls) -> Option<Self> {
+        Self::started(Some(tls))
+    }
+
+    fn started(tls: Option<&ServerTls>) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let Some(postgres) = OwnPostgres::init(dir.path()) else {
+        let Some(postgres) = OwnPostgres::init(dir.path(), tls) else {
             eprintln!(
                 "SKIPPED: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin or \
                  SYNERGIES_TEST_POSTGRES_BIN): this test runs its own cluster"
             );
             return None;
         };
-        let Some(nats) = OwnNats::init(dir.path()) else {
+        let Some(nats) = OwnNats::init(dir.path(), tls) else {
             eprintln!("SKIPPED: no nats-server binary: this test runs its own NATS server");
             return None;
         };

@@ -17,10 +17,10 @@ pub mod search;
 pub mod store;
 pub mod xlsx;
 
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::flows::v1::campaigns_service_server::CampaignsServiceServer;
 use synergies_proto::flows::v1::flows_service_server::FlowsServiceServer;
-use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.flows.v1.FlowsService";
 /// Producer name stamped on this service's events.
@@ -29,12 +29,10 @@ pub const PRODUCER: &str = "flows";
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
-pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
-    let organisations = organisations::Organisations::new(synergies_platform::grpc::channel(
-        env.config.services.url("identity"),
-    )?);
+    let organisations = organisations::Organisations::new(env.channel("identity")?);
     let campaigns = campaigns::grpc::CampaignsApi::new(
         campaigns::store::for_database(&database),
         env.verifier.clone(),
@@ -49,7 +47,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         env.verifier.clone(),
         organisations,
         database.clone(),
-        synergies_platform::grpc::channel(env.config.services.url("matching"))?,
+        env.channel("matching")?,
     );
     let routes = tonic::service::Routes::new(FlowsServiceServer::new(api))
         .add_service(CampaignsServiceServer::new(campaigns));

@@ -132,7 +132,9 @@ mod tests {
     async fn one_service_down_degrades_readiness_without_failing_it() {
         let mut downstream = Downstream::default();
         let mut backends = start_backends(&mut downstream).await;
-        let state = GatewayState::connect(&downstream).unwrap();
+        let state =
+            GatewayState::connect(&downstream, &synergies_platform::grpc::Transport::default())
+                .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let gateway = listener.local_addr().unwrap();
         let app = crate::router(state, 64 * 1024);

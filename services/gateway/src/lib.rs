@@ -308,7 +308,8 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut state = GatewayState::connect(downstream)?;
+    let transport = synergies_platform::grpc::Transport::from_config(&config.grpc)?;
+    let mut state = GatewayState::connect(downstream, &transport)?;
     state.cookies = browser_session::CookiePolicy::new(
         config.gateway.secure_cookies,
         config.gateway.csrf_secret.expose(),

@@ -75,9 +75,12 @@ pub struct GatewayState {
 
 impl GatewayState {
     /// Channels connect lazily: the gateway starts even while a service is still down,
-    /// and `/readyz` says so.
-    pub fn connect(downstream: &Downstream) -> anyhow::Result<Self> {
-        use synergies_platform::grpc::channel;
+    /// and `/readyz` says so. `transport` is mutual TLS when certificates are configured: the
+    /// gateway then presents its own, which names it to the services.
+    pub fn connect(
+        downstream: &Downstream,
+        transport: &synergies_platform::grpc::Transport,
+    ) -> anyhow::Result<Self> {
         // One channel per backend, in the list's order; the clients below share them.
         let channels = synergies_platform::services::BACKENDS
             .iter()
@@ -85,7 +88,7 @@ impl GatewayState {
                 Ok((
                     backend.name,
                     backend.grpc_service,
-                    channel(downstream.url(backend.name))?,
+                    transport.channel(downstream.url(backend.name))?,
                 ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

@@ -20,9 +20,9 @@ pub mod throttle;
 
 use std::sync::Arc;
 
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::identity::v1::identity_service_server::IdentityServiceServer;
-use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.identity.v1.IdentityService";
 /// Producer name stamped on this service's events.
@@ -31,7 +31,7 @@ pub const PRODUCER: &str = "identity";
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
-pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let encryption = Arc::new(key_encryption::KeyEncryption::from_settings(
@@ -47,6 +47,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
         keys,
         operator_token,
         database.clone(),
+        env.grpc.clone(),
     );
     let routes = tonic::service::Routes::new(IdentityServiceServer::new(api));
     tracing::info!(address = %listener.local_addr()?, "identity service listening");

@@ -23,11 +23,11 @@ use std::time::Duration;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::listings::v1::exchanges_service_server::ExchangesServiceServer;
 use synergies_proto::listings::v1::listing_photos_service_server::ListingPhotosServiceServer;
 use synergies_proto::listings::v1::listings_service_server::ListingsServiceServer;
-use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.listings.v1.ListingsService";
 /// Producer name stamped on this service's events.
@@ -36,7 +36,7 @@ pub const PRODUCER: &str = "listings";
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
-pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let (relay, relay_task) = env.spawn_relay(&database);
     let database_store = store::for_database(&database);
@@ -55,9 +55,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             index_started,
         )),
     );
-    let territory = territory::Territory::new(synergies_platform::grpc::channel(
-        env.config.services.url("identity"),
-    )?);
+    let territory = territory::Territory::new(env.channel("identity")?);
     let sweeper = tokio::spawn(sweeper::run(
         store.clone(),
         relay.clone(),

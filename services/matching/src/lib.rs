@@ -19,9 +19,9 @@ pub mod territory;
 
 use std::sync::Arc;
 
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::matching::v1::matching_service_server::MatchingServiceServer;
-use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.matching.v1.MatchingService";
 pub const PRODUCER: &str = "matching";
@@ -34,11 +34,11 @@ pub const ORGANISATION_CONSUMER: &str = "matching-organisation";
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
-pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let scorer: Arc<dyn engine::Scorer> = Arc::new(engine::BundledScorer::default());
-    let identity = synergies_platform::grpc::channel(env.config.services.url("identity"))?;
+    let identity = env.channel("identity")?;
     let radius: Arc<dyn territory::RadiusSource> =
         Arc::new(territory::TenantSettings::new(identity.clone()));
     let (relay, relay_task) = env.spawn_relay(&database);

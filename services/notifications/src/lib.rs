@@ -28,9 +28,9 @@ use std::sync::Arc;
 
 use synergies_platform::bus::ConsumerSpec;
 use synergies_platform::consumer::EventHandler;
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
-use tokio::net::TcpListener;
 
 pub const SERVICE_NAME: &str = "synergies.notifications.v1.NotificationsService";
 
@@ -40,7 +40,7 @@ const UNSUBSCRIBE_KEY: &str = "e-mail-links";
 synergies_platform::service_database!();
 
 /// Runs the service on `listener` until the environment's shutdown token is cancelled.
-pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let database = database(&env.storage).await?;
     let store = store::for_database(&database);
     let (_relay, relay_task) = env.spawn_relay(&database);
@@ -48,7 +48,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
     let sender_waker = sender::SenderWaker::default();
     let signer = unsubscribe::LinkSigner::new(store.signing_key(UNSUBSCRIBE_KEY).await?);
     let brands = branding::TerritoryBrands::new(
-        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
+        env.channel("identity")?,
         &env.config.notifications.public_url,
     );
     let immediate = handler::ImmediateMail {
@@ -184,10 +184,7 @@ pub async fn run(env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
             env.shutdown.clone(),
         )))
     };
-    let names = names::OrganisationNames::new(
-        synergies_platform::grpc::channel(env.config.services.url("identity"))?,
-        Arc::clone(&store),
-    );
+    let names = names::OrganisationNames::new(env.channel("identity")?, Arc::clone(&store));
     let routes = tonic::service::Routes::new(NotificationsServiceServer::new(
         grpc::NotificationsApi::new(
             store,

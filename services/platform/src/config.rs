@@ -25,6 +25,7 @@ pub struct PlatformConfig {
     pub retention: RetentionConfig,
     pub telemetry: TelemetryConfig,
     pub services: ServicesConfig,
+    pub grpc: GrpcConfig,
     pub identity: IdentityConfig,
     pub listings: ListingsConfig,
     pub notifications: NotificationsConfig,
@@ -160,6 +161,17 @@ pub struct BusConfig {
     /// Days dead letters are kept (on NATS, the dead-letter stream's max age; in all-in-one
     /// mode, by the retention sweep). 0 keeps them until they are replayed.
     pub dead_letter_max_age_days: u64,
+    /// PEM certificate authority the NATS server's certificate is checked against (TLS is then
+    /// required). Empty: the system's roots, when the URL is `tls://`.
+    pub tls_ca_file: String,
+    /// PEM client certificate and key, for a server that verifies its clients.
+    pub tls_cert_file: String,
+    pub tls_key_file: String,
+    /// User and password, when the server asks for them (or put them in the URL).
+    pub user: String,
+    pub password: Secret,
+    /// A NATS credentials file (`.creds`: user JWT and NKey seed), instead of user and password.
+    pub credentials_file: String,
 }
 
 impl Default for BusConfig {
@@ -171,6 +183,60 @@ impl Default for BusConfig {
             ack_wait_secs: 30,
             stream_replicas: 1,
             dead_letter_max_age_days: 30,
+            tls_ca_file: String::new(),
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            user: String::new(),
+            password: Secret::default(),
+            credentials_file: String::new(),
+        }
+    }
+}
+
+impl BusConfig {
+    /// Whether the connection to NATS is encrypted: a `tls://` URL, or a CA or client
+    /// certificate given.
+    pub fn tls_required(&self) -> bool {
+        self.nats_url.starts_with("tls://")
+            || !self.tls_ca_file.is_empty()
+            || !self.tls_cert_file.is_empty()
+    }
+}
+
+/// How the services speak gRPC to each other in microservices mode. With the three files
+/// given, every connection is mutual TLS: a service serves with its certificate and accepts
+/// only callers presenting one signed by `ca_file`; every caller (the gateway, a service
+/// calling another) presents its own and checks the server's against the same CA. Without
+/// them, gRPC is plain HTTP/2, for a private network only. The all-in-one mode ignores this
+/// section: its services speak over Unix sockets only the process itself may use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GrpcConfig {
+    /// PEM certificate (with its chain) this process presents, as a server and as a client.
+    pub cert_file: String,
+    /// PEM private key of that certificate.
+    pub key_file: String,
+    /// PEM certificate authority that signs every service's and the gateway's certificate.
+    pub ca_file: String,
+    /// DNS name (subjectAltName) that identifies the gateway's certificate: only a caller
+    /// presenting it may state the end client's address (sign-in throttling counts per client).
+    pub gateway_name: String,
+}
+
+impl GrpcConfig {
+    /// Whether gRPC connections are mutual TLS (the files are all given; see [`PlatformConfig::load`]).
+    pub fn mutual_tls(&self) -> bool {
+        !self.cert_file.is_empty()
+    }
+}
+
+impl Default for GrpcConfig {
+    fn default() -> Self {
+        Self {
+            cert_file: String::new(),
+            key_file: String::new(),
+            ca_file: String::new(),
+            gateway_name: "gateway".into(),
         }
     }
 }
@@ -240,6 +306,12 @@ pub struct TelemetryConfig {
     /// <service>`, the gateway included) or of the all-in-one process. Never the public port,
     /// which does not serve `/metrics`. Empty: not served.
     pub metrics_listen: String,
+    /// OTLP/gRPC collector traces are exported to, `http://…` or `https://…`. Empty: the
+    /// standard `OTEL_EXPORTER_OTLP_ENDPOINT` variable, and no export without it.
+    pub otlp_endpoint: String,
+    /// PEM certificate authority of an `https` collector. Empty: the standard
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE` variable, else the system's roots.
+    pub otlp_ca_file: String,
 }
 
 impl Default for TelemetryConfig {
@@ -248,6 +320,8 @@ impl Default for TelemetryConfig {
             format: LogFormat::Pretty,
             filter: "info".into(),
             metrics_listen: String::new(),
+            otlp_endpoint: String::new(),
+            otlp_ca_file: String::new(),
         }
     }
 }
@@ -420,7 +494,32 @@ impl PlatformConfig {
                     .join(", ")
             )));
         }
+        config.check_files()?;
         Ok(config)
+    }
+
+    /// Files that only make sense together: half a TLS set-up must not pass for a whole one.
+    fn check_files(&self) -> Result<(), ConfigError> {
+        let grpc = [
+            &self.grpc.cert_file,
+            &self.grpc.key_file,
+            &self.grpc.ca_file,
+        ];
+        let given = grpc.iter().filter(|file| !file.is_empty()).count();
+        if given != 0 && given != grpc.len() {
+            return Err(ConfigError(format!(
+                "mutual TLS between services needs {ENV_PREFIX}GRPC__CERT_FILE, \
+                 {ENV_PREFIX}GRPC__KEY_FILE and {ENV_PREFIX}GRPC__CA_FILE together (key `grpc` \
+                 in a file); {given} of them are set"
+            )));
+        }
+        if self.bus.tls_cert_file.is_empty() != self.bus.tls_key_file.is_empty() {
+            return Err(ConfigError(format!(
+                "a NATS client certificate needs {ENV_PREFIX}BUS__TLS_CERT_FILE and \
+                 {ENV_PREFIX}BUS__TLS_KEY_FILE together"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -512,6 +611,21 @@ mod tests {
             jail.set_env("SYNERGIES_SERVICES__IDENITY_URL", "http://x");
             let error = PlatformConfig::load(None).unwrap_err().to_string();
             assert!(error.contains("SYNERGIES_SERVICES__IDENITY_URL"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn half_a_mutual_tls_set_up_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SYNERGIES_GRPC__CERT_FILE", "/etc/synergies/tls.crt");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(error.contains("SYNERGIES_GRPC__CA_FILE"), "{error}");
+            jail.set_env("SYNERGIES_GRPC__KEY_FILE", "/etc/synergies/tls.key");
+            jail.set_env("SYNERGIES_GRPC__CA_FILE", "/etc/synergies/ca.crt");
+            let config = PlatformConfig::load(None).unwrap();
+            assert!(config.grpc.mutual_tls());
+            assert_eq!(config.grpc.gateway_name, "gateway");
             Ok(())
         });
     }

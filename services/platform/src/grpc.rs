@@ -2,6 +2,10 @@
 //! reflection (v1 and v1alpha), a trace span per call carrying the caller's trace context,
 //! graceful shutdown that drains in-flight calls for at most [`crate::shutdown::DRAIN_TIMEOUT`].
 
+mod transport;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -10,6 +14,7 @@ use tonic::service::Routes;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+pub use transport::{Listener, Transport, TransportError, unix_url};
 
 /// Whether what a service needs to do its work (its database, the bus) answers right now.
 #[async_trait::async_trait]
@@ -24,7 +29,7 @@ const READINESS_EVERY: Duration = Duration::from_secs(2);
 /// `service_name` is the fully qualified gRPC service whose health is reported.
 pub async fn serve(
     service_name: &'static str,
-    listener: TcpListener,
+    listener: impl Into<Listener>,
     routes: Routes,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
@@ -35,7 +40,29 @@ pub async fn serve(
 /// dependency is down, so that an orchestrator stops sending the service work meanwhile.
 pub async fn serve_with_readiness(
     service_name: &'static str,
-    listener: TcpListener,
+    listener: impl Into<Listener>,
+    routes: Routes,
+    shutdown: CancellationToken,
+    readiness: Option<std::sync::Arc<dyn Readiness>>,
+) -> Result<(), tonic::transport::Error> {
+    serve_on(
+        service_name,
+        listener.into(),
+        &Transport::default(),
+        routes,
+        shutdown,
+        readiness,
+    )
+    .await
+}
+
+/// [`serve_with_readiness`] over `transport`: on TCP with mutual TLS when it has certificates
+/// (callers without a certificate signed by its CA are refused in the handshake), on a Unix
+/// socket for this process alone.
+pub async fn serve_on(
+    service_name: &'static str,
+    listener: Listener,
+    transport: &Transport,
     routes: Routes,
     shutdown: CancellationToken,
     readiness: Option<std::sync::Arc<dyn Readiness>>,
@@ -70,11 +97,27 @@ pub async fn serve_with_readiness(
         .add_service(reflection_v1alpha);
 
     let drain = CancellationToken::new();
-    let server = Server::builder()
-        .trace_fn(call_span)
-        .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming(listener), drain.clone().cancelled_owned());
-    tokio::pin!(server);
+    let mut builder = Server::builder().trace_fn(call_span);
+    let signal = drain.clone().cancelled_owned();
+    let mut server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
+        match listener {
+            Listener::Tcp(listener) => {
+                if let Some(tls) = transport.server_tls() {
+                    builder = builder.tls_config(tls)?;
+                }
+                Box::pin(
+                    builder
+                        .add_routes(routes)
+                        .serve_with_incoming_shutdown(incoming(listener), signal),
+                )
+            }
+            Listener::Unix(listener, _) => {
+                Box::pin(builder.add_routes(routes).serve_with_incoming_shutdown(
+                    Box::pin(transport::same_process_only(listener)),
+                    signal,
+                ))
+            }
+        };
     tokio::select! {
         result = &mut server => return result,
         () = shutdown.cancelled() => {}
@@ -147,7 +190,8 @@ fn call_span(request: &http::Request<()>) -> tracing::Span {
     span
 }
 
-/// A lazily connected channel with connect and request timeouts.
+/// A lazily connected plain channel with connect and request timeouts (see
+/// [`Transport::channel`] for the services' own, which may be mutual TLS).
 pub fn channel(url: &str) -> Result<Channel, tonic::transport::Error> {
     Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(Duration::from_secs(5))

@@ -22,6 +22,8 @@ pub struct ServiceEnv {
     pub shutdown: CancellationToken,
     /// Verifies callers' access tokens against identity's published keys.
     pub verifier: Arc<Verifier>,
+    /// How this service is reached and reaches the others (mutual TLS, plain, Unix sockets).
+    pub grpc: crate::grpc::Transport,
 }
 
 /// A service is ready while its database and the bus answer.
@@ -47,7 +49,7 @@ impl ServiceEnv {
     pub async fn serve_grpc(
         &self,
         service_name: &'static str,
-        listener: tokio::net::TcpListener,
+        listener: crate::grpc::Listener,
         routes: tonic::service::Routes,
         database: &Database,
     ) -> Result<(), tonic::transport::Error> {
@@ -55,14 +57,24 @@ impl ServiceEnv {
             database: database.clone(),
             bus: Arc::clone(&self.bus),
         });
-        crate::grpc::serve_with_readiness(
+        crate::grpc::serve_on(
             service_name,
             listener,
+            &self.grpc,
             routes,
             self.shutdown.clone(),
             Some(readiness),
         )
         .await
+    }
+
+    /// A channel to the backend `service`, at its configured address, over this process's
+    /// transport.
+    pub fn channel(
+        &self,
+        service: &str,
+    ) -> Result<tonic::transport::Channel, crate::grpc::TransportError> {
+        self.grpc.channel(self.config.services.url(service))
     }
 
     /// Starts the outbox relay of `database`; the waker lets commits trigger it at once. The

@@ -31,6 +31,34 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// The OTLP/gRPC span exporter to `endpoint`; over TLS for an `https` endpoint, checking the
+/// collector's certificate against the configured CA, else the system's roots.
+fn otlp_exporter(
+    endpoint: &str,
+    config: &TelemetryConfig,
+) -> Result<opentelemetry_otlp::SpanExporter, String> {
+    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+    let mut exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(endpoint);
+    if endpoint.starts_with("https://") {
+        let ca_file = Some(config.otlp_ca_file.clone())
+            .filter(|f| !f.is_empty())
+            .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_CERTIFICATE").ok())
+            .filter(|f| !f.is_empty());
+        let tls = match ca_file {
+            Some(path) => {
+                let pem = std::fs::read(&path).map_err(|error| format!("{path}: {error}"))?;
+                tonic::transport::ClientTlsConfig::new()
+                    .ca_certificate(tonic::transport::Certificate::from_pem(pem))
+            }
+            None => tonic::transport::ClientTlsConfig::new().with_native_roots(),
+        };
+        exporter = exporter.with_tls_config(tls);
+    }
+    exporter.build().map_err(|error| error.to_string())
+}
+
 /// Installs the global subscriber once per process. Later calls (tests that start several
 /// applications in one process) keep the first one.
 pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
@@ -43,17 +71,15 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
             .with_service_name(service_name.to_owned())
             .build(),
     );
-    let otlp_endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
+    let otlp_endpoint = Some(config.otlp_endpoint.clone())
+        .filter(|e| !e.is_empty())
+        .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok())
         .filter(|e| !e.is_empty());
     let mut export_error = None;
-    if otlp_endpoint.is_some() {
-        match opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .build()
-        {
+    if let Some(endpoint) = &otlp_endpoint {
+        match otlp_exporter(endpoint, config) {
             Ok(exporter) => builder = builder.with_batch_exporter(exporter),
-            Err(error) => export_error = Some(error.to_string()),
+            Err(error) => export_error = Some(error),
         }
     }
     let provider = builder.build();
@@ -158,5 +184,25 @@ impl Injector for MetadataInjector<'_> {
         ) {
             self.0.insert(key, value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_https_collector_is_reached_over_tls_checked_against_the_configured_ca() {
+        let config = TelemetryConfig::default();
+        // The system's roots when no CA is named; plain HTTP/2 for http://.
+        assert!(otlp_exporter("https://collector.example.org:4317", &config).is_ok());
+        assert!(otlp_exporter("http://127.0.0.1:4317", &config).is_ok());
+        // A CA file that cannot be read is an error that names it, not a silent fallback.
+        let config = TelemetryConfig {
+            otlp_ca_file: "/nonexistent/collector-ca.crt".into(),
+            ..config
+        };
+        let error = otlp_exporter("https://collector.example.org:4317", &config).unwrap_err();
+        assert!(error.contains("/nonexistent/collector-ca.crt"), "{error}");
     }
 }

@@ -47,6 +47,17 @@ pub enum Command {
         #[arg(value_parser = Service::parse)]
         service: Service,
     },
+    /// Asks a backend service of this machine (or pod) whether it serves, over gRPC health
+    /// and mutual TLS when configured; exits 0 when it does. For Kubernetes' exec probes:
+    /// native gRPC probes cannot present a client certificate.
+    Health {
+        #[arg(value_parser = Service::parse)]
+        service: Service,
+        /// The server as a whole (liveness), rather than the service with its database and
+        /// bus (readiness).
+        #[arg(long)]
+        server: bool,
+    },
     /// Prints the backend services, one a line: name and default port (`deploy/local/run.sh`
     /// starts what this lists).
     Services,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,10 +12,11 @@ use synergies_gateway::Downstream;
 use synergies_platform::CancellationToken;
 use synergies_platform::auth::{IdentityKeys, Verifier};
 use synergies_platform::bus::local::LocalBus;
-use synergies_platform::bus::nats::{NatsBus, StreamSettings};
+use synergies_platform::bus::nats::{NatsAccess, NatsBus, StreamSettings};
 use synergies_platform::bus::{BusSettings, EventBus};
 use synergies_platform::config::{PlatformConfig, Secret};
 use synergies_platform::db::StorageTarget;
+use synergies_platform::grpc::{Listener, Transport, unix_url};
 use synergies_platform::service::ServiceEnv;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -31,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             all_in_one(config, &cli.data_dir, cli.listen, cli.demo, ready_file).await
         }
         Some(Command::Serve { service }) => serve(config, service, cli.ready_file.as_deref()).await,
+        Some(Command::Health { service, server }) => health(&config, service, server).await,
         Some(Command::Services) => {
             for backend in synergies_platform::services::BACKENDS {
                 println!("{} {}", backend.name, backend.default_port);
@@ -160,7 +163,11 @@ async fn nats_bus(config: &PlatformConfig) -> anyhow::Result<NatsBus> {
                 .saturating_mul(24 * 3600),
         ),
     };
-    Ok(NatsBus::connect_with_streams(&config.bus.nats_url, bus_settings(config), streams).await?)
+    let access = NatsAccess::from_config(&config.bus);
+    Ok(
+        NatsBus::connect_with_access(&config.bus.nats_url, bus_settings(config), streams, &access)
+            .await?,
+    )
 }
 
 fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
@@ -250,38 +257,50 @@ async fn all_in_one(
         config.photos.directory = data_dir.join("photos").display().to_string();
     }
     let config = Arc::new(config);
-    // Services still talk gRPC, over loopback: one code path in both modes.
+    // Services still talk gRPC — one code path in both modes — but over Unix sockets in the
+    // private data directory that only this process may connect to (no TCP port another local
+    // process could call, and no certificates to manage).
+    let sockets = data_dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", data_dir.display()))?
+        .join("grpc");
+    std::fs::create_dir_all(&sockets)
+        .with_context(|| format!("cannot create {}", sockets.display()))?;
+    std::fs::set_permissions(&sockets, std::fs::Permissions::from_mode(0o700))?;
     let mut listeners = Vec::new();
     for service in Service::backends() {
-        listeners.push((service, TcpListener::bind("127.0.0.1:0").await?));
+        let path = sockets.join(format!("{}.sock", service.name()));
+        let listener = Listener::bind_private_socket(&path)
+            .with_context(|| format!("cannot listen on {}", path.display()))?;
+        listeners.push((service, listener, unix_url(&path)));
     }
-    let urls: Vec<String> = listeners
-        .iter()
-        .map(|(_, listener)| listener.local_addr().map(|a| format!("http://{a}")))
-        .collect::<Result<_, _>>()?;
     // Services that call each other (listings reads territories and sites from identity) find
     // them where they really listen in this process.
     let config = {
         let mut config = (*config).clone();
-        for ((service, _), url) in listeners.iter().zip(&urls) {
+        for (service, _, url) in &listeners {
             config.services.set_url(service.name(), url.clone());
         }
+        if config.grpc.mutual_tls() {
+            tracing::info!("gRPC certificates are for microservices mode: unused all-in-one");
+        }
+        config.grpc = synergies_platform::config::GrpcConfig::default();
         Arc::new(config)
     };
     let downstream = Downstream::from(&config.services);
-    let verifier = identity_verifier(downstream.url("identity"))?;
+    let transport = Transport::default();
+    let verifier = identity_verifier(downstream.url("identity"), &transport)?;
+    // The services listen on private sockets: the ready file names what is reachable.
     let mut bound = BTreeMap::new();
-    for (service, listener) in &listeners {
-        bound.insert(service.name(), listener.local_addr()?);
-    }
     let mut tasks = JoinSet::new();
-    for (service, listener) in listeners {
+    for (service, listener, _) in listeners {
         let env = ServiceEnv {
             storage: sqlite_target(data_dir, service),
             bus: Arc::clone(&bus),
             config: Arc::clone(&config),
             shutdown: shutdown.clone(),
             verifier: Arc::clone(&verifier),
+            grpc: transport.clone(),
         };
         tasks.spawn(async move {
             service
@@ -343,8 +362,8 @@ async fn all_in_one(
 }
 
 /// Verifies access tokens with the keys identity publishes at `identity_url`.
-fn identity_verifier(identity_url: &str) -> anyhow::Result<Arc<Verifier>> {
-    let channel = synergies_platform::grpc::channel(identity_url)?;
+fn identity_verifier(identity_url: &str, transport: &Transport) -> anyhow::Result<Arc<Verifier>> {
+    let channel = transport.channel(identity_url)?;
     Ok(Arc::new(Verifier::new(Arc::new(IdentityKeys::new(
         channel,
     )))))
@@ -441,6 +460,8 @@ async fn serve(
     );
     let shutdown = synergies_platform::shutdown::on_signal();
     let address = service.listen_address(&config).to_owned();
+    // Read now, so that a missing certificate stops the start with its path.
+    let transport = Transport::from_config(&config.grpc)?;
     let listener = TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
@@ -471,13 +492,51 @@ async fn serve(
         let env = ServiceEnv {
             storage: postgres_target(&config, service),
             bus,
-            verifier: identity_verifier(config.services.url("identity"))?,
+            verifier: identity_verifier(config.services.url("identity"), &transport)?,
             config,
             shutdown: shutdown.clone(),
+            grpc: transport,
         };
-        tasks.spawn(async move { service.run(env, listener).await });
+        tasks.spawn(async move { service.run(env, listener.into()).await });
     }
     supervise(tasks, shutdown).await
+}
+
+/// `synergies health <service>`: whether the service listening here serves, asked the way its
+/// callers ask (their transport, the name they know it by).
+async fn health(
+    config: &PlatformConfig,
+    service: Service,
+    server_only: bool,
+) -> anyhow::Result<()> {
+    let Service::Backend(backend) = service else {
+        anyhow::bail!("the gateway's health is its /healthz and /readyz");
+    };
+    let listen = config.services.listen(backend.name);
+    let mut address: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("{} listens on {listen:?}", backend.name))?;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let transport = Transport::from_config(&config.grpc)?;
+    let channel = if transport.is_mutual_tls() {
+        let url: tonic::transport::Uri = config.services.url(backend.name).parse()?;
+        let name = url.host().unwrap_or("localhost");
+        transport.channel_for_name(&format!("https://{address}"), name)?
+    } else {
+        transport.channel(&format!("http://{address}"))?
+    };
+    let target = if server_only {
+        ""
+    } else {
+        backend.grpc_service
+    };
+    if synergies_platform::grpc::is_serving(channel, target).await {
+        Ok(())
+    } else {
+        anyhow::bail!("{} at {address} is not serving", backend.name)
+    }
 }
 
 /// `/metrics` and `/healthz` on the metrics listener (`telemetry.metrics_listen`) — of a service

@@ -4,9 +4,9 @@
 
 use synergies_platform::config::PlatformConfig;
 use synergies_platform::db::{Database, StorageTarget};
+use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_platform::services::Backend;
-use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -63,7 +63,7 @@ impl Service {
     }
 
     /// Runs a backend service until shutdown. The table of crates: one line per backend.
-    pub async fn run(self, env: ServiceEnv, listener: TcpListener) -> anyhow::Result<()> {
+    pub async fn run(self, env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
         match self.name() {
             "identity" => synergies_identity::run(env, listener).await,
             "listings" => synergies_listings::run(env, listener).await,

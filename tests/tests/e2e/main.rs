@@ -28,6 +28,7 @@ mod signing_keys;
 mod synergies;
 mod tenant_isolation;
 mod territories;
+mod tls;
 mod web_accessibility;
 mod web_flows;
 mod web_journeys;

@@ -35,6 +35,8 @@ pub struct IdentityApi {
     throttle: Throttle,
     /// Where `Idempotency-Key`s of sign-ups are kept.
     database: synergies_platform::db::Database,
+    /// Tells the gateway from other callers: only it may state the end client's address.
+    transport: synergies_platform::grpc::Transport,
 }
 
 impl IdentityApi {
@@ -44,6 +46,7 @@ impl IdentityApi {
         keys: Arc<KeyRing>,
         operator_token: Secret,
         database: synergies_platform::db::Database,
+        transport: synergies_platform::grpc::Transport,
     ) -> Self {
         let verifier = Verifier::new(keys.clone());
         Self {
@@ -54,6 +57,7 @@ impl IdentityApi {
             operator_token,
             throttle: Throttle::new(database.clone()),
             database,
+            transport,
         }
     }
 

@@ -15,14 +15,38 @@ use crate::throttle;
 /// How long a session lasts without being used.
 const REFRESH_TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
+/// The client a sign-in comes from, for throttling. Only the gateway may state it (the
+/// connection's peer, or behind trusted proxies the client `X-Forwarded-For` names): from any
+/// other caller the statement is ignored and the caller's own address counts, so that a caller
+/// cannot spread its guesses over made-up addresses.
+fn client_address<T>(
+    api: &IdentityApi,
+    request: &Request<T>,
+    stated: impl FnOnce(&T) -> &str,
+) -> String {
+    if api.transport.caller_is_gateway(request) {
+        return stated(request.get_ref()).to_owned();
+    }
+    let peer = request
+        .remote_addr()
+        .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string());
+    if !stated(request.get_ref()).is_empty() {
+        tracing::warn!(
+            caller = %peer,
+            "a caller that is not the gateway stated a client address: ignored"
+        );
+    }
+    peer
+}
+
 pub(super) async fn login(
     api: &IdentityApi,
     request: Request<pb::LoginRequest>,
 ) -> Result<Response<pb::LoginResponse>, Status> {
+    let client = client_address(api, &request, |r| r.client_address.as_str());
+    let client = client.as_str();
     let request = request.into_inner();
     let email = request.email.trim().to_lowercase();
-    // Only the gateway states the client (behind trusted proxies, from `X-Forwarded-For`).
-    let client = request.client_address.as_str();
     let account = throttle::account_from_client(&request.tenant, &email, client);
     let address = throttle::client(client);
     // The same answer for a throttled account whether or not it exists: no enumeration.
@@ -122,9 +146,10 @@ pub(super) async fn operator_login(
         return Err(IdentityError::OperatorDisabled.into());
     }
     // Guessing the secret is throttled per client, as members' passwords are.
-    let address = throttle::operator_from_client(&request.get_ref().client_address);
+    let client = client_address(api, &request, |r| r.client_address.as_str());
+    let address = throttle::operator_from_client(&client);
     if let Err(wait) = api.throttle.check(&address).await? {
-        tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in throttled");
+        tracing::warn!(client_address = %client, "operator sign-in throttled");
         return Err(IdentityError::Throttled { wait }.into());
     }
     if !constant_time_eq(
@@ -134,7 +159,7 @@ pub(super) async fn operator_login(
         api.throttle
             .record_failure(&address, &throttle::OPERATOR_FROM_CLIENT)
             .await?;
-        tracing::warn!(client_address = %request.get_ref().client_address, "operator sign-in refused");
+        tracing::warn!(client_address = %client, "operator sign-in refused");
         return Err(IdentityError::BadOperatorSecret.into());
     }
     api.throttle.reset(&address).await?;

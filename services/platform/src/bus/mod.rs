@@ -66,6 +66,10 @@ pub enum BusError {
     InvalidName(String),
     #[error("no dead letter {id} for consumer {consumer}")]
     DeadLetterNotFound { consumer: String, id: u64 },
+    /// A file the connection needs (certificate, credentials) cannot be read: retrying
+    /// would not help.
+    #[error("cannot read {path}: {reason}")]
+    File { path: String, reason: String },
 }
 
 impl BusError {

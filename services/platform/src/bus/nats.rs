@@ -40,6 +40,88 @@ impl Default for StreamSettings {
     }
 }
 
+/// How this client proves itself to the NATS server and checks the server: TLS (required
+/// as soon as a CA or client certificate is given, or the URL is `tls://`), and user and
+/// password or a credentials file. The default: what the URL says.
+#[derive(Debug, Clone, Default)]
+pub struct NatsAccess {
+    pub require_tls: bool,
+    /// PEM CA the server's certificate must be signed by (else the system's roots).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// PEM client certificate and key, for a server that verifies its clients.
+    pub client_certificate: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    pub user_and_password: Option<(String, crate::config::Secret)>,
+    /// A `.creds` file: the user's JWT and NKey seed.
+    pub credentials_file: Option<std::path::PathBuf>,
+}
+
+impl NatsAccess {
+    /// From the `[bus]` section.
+    pub fn from_config(config: &crate::config::BusConfig) -> Self {
+        let path = |file: &str| (!file.is_empty()).then(|| std::path::PathBuf::from(file));
+        Self {
+            require_tls: config.tls_required(),
+            ca_file: path(&config.tls_ca_file),
+            client_certificate: path(&config.tls_cert_file).zip(path(&config.tls_key_file)),
+            user_and_password: (!config.user.is_empty())
+                .then(|| (config.user.clone(), config.password.clone())),
+            credentials_file: path(&config.credentials_file),
+        }
+    }
+
+    /// Connect options for one attempt; `credentials` is the credentials file's content.
+    fn options(&self, credentials: Option<&str>) -> async_nats::ConnectOptions {
+        let mut options = async_nats::ConnectOptions::new()
+            .connection_timeout(Duration::from_secs(5))
+            .retry_on_initial_connect();
+        if self.require_tls {
+            options = options.require_tls(true);
+        }
+        if let Some(ca) = &self.ca_file {
+            options = options.add_root_certificates(ca.clone());
+        }
+        if let Some((certificate, key)) = &self.client_certificate {
+            options = options.add_client_certificate(certificate.clone(), key.clone());
+        }
+        if let Some((user, password)) = &self.user_and_password {
+            options = options.user_and_password(user.clone(), password.expose().to_owned());
+        }
+        if let Some(credentials) = credentials {
+            options = options
+                .credentials(credentials)
+                .expect("the credentials were checked when read");
+        }
+        options
+    }
+
+    /// Reads every file now, so that a wrong path stops the start with its name instead of
+    /// failing each connection attempt; returns the credentials file's content.
+    fn check_files(&self) -> Result<Option<String>, BusError> {
+        let unreadable = |path: &std::path::Path, reason: String| BusError::File {
+            path: path.display().to_string(),
+            reason,
+        };
+        let certificates = self.ca_file.iter().chain(
+            self.client_certificate
+                .iter()
+                .flat_map(|(certificate, key)| [certificate, key]),
+        );
+        for path in certificates {
+            std::fs::metadata(path).map_err(|error| unreadable(path, error.to_string()))?;
+        }
+        let Some(path) = &self.credentials_file else {
+            return Ok(None);
+        };
+        let credentials =
+            std::fs::read_to_string(path).map_err(|error| unreadable(path, error.to_string()))?;
+        // Parsed once here: a malformed file is a configuration error, not an outage.
+        async_nats::ConnectOptions::new()
+            .credentials(&credentials)
+            .map_err(|error| unreadable(path, error.to_string()))?;
+        Ok(Some(credentials))
+    }
+}
+
 #[derive(Clone)]
 pub struct NatsBus {
     client: async_nats::Client,
@@ -62,12 +144,20 @@ impl NatsBus {
         settings: BusSettings,
         streams: StreamSettings,
     ) -> Result<Self, BusError> {
+        Self::connect_with_access(url, settings, streams, &NatsAccess::default()).await
+    }
+
+    /// Like [`Self::connect_with_streams`], with TLS and credentials.
+    pub async fn connect_with_access(
+        url: &str,
+        settings: BusSettings,
+        streams: StreamSettings,
+        access: &NatsAccess,
+    ) -> Result<Self, BusError> {
         validate_name(&settings.prefix)?;
+        let credentials = access.check_files()?;
         let client = crate::retry::until_ok("NATS", || {
-            async_nats::ConnectOptions::new()
-                .connection_timeout(Duration::from_secs(5))
-                .retry_on_initial_connect()
-                .connect(url)
+            access.options(credentials.as_deref()).connect(url)
         })
         .await;
         let bus = Self {
@@ -634,4 +724,79 @@ fn sanitize_header(value: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(1000)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> BusSettings {
+        BusSettings {
+            prefix: "synergies".into(),
+            ack_wait: Duration::from_secs(30),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_certificate_or_malformed_credentials_stop_the_start_with_the_file_named() {
+        // Nothing listens on port 1: were the files not checked first, this would retry forever.
+        let missing = NatsAccess {
+            require_tls: true,
+            ca_file: Some("/nonexistent/nats-ca.crt".into()),
+            ..NatsAccess::default()
+        };
+        let error = NatsBus::connect_with_access(
+            "tls://127.0.0.1:1",
+            settings(),
+            StreamSettings::default(),
+            &missing,
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error.to_string().contains("/nonexistent/nats-ca.crt"),
+            "{error}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = dir.path().join("synergies.creds");
+        std::fs::write(&credentials, "not a credentials file").unwrap();
+        let malformed = NatsAccess {
+            credentials_file: Some(credentials.clone()),
+            ..NatsAccess::default()
+        };
+        let error = NatsBus::connect_with_access(
+            "nats://127.0.0.1:1",
+            settings(),
+            StreamSettings::default(),
+            &malformed,
+        )
+        .await
+        .err()
+        .expect("refused");
+        assert!(
+            error
+                .to_string()
+                .contains(&credentials.display().to_string()),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_bus_section_says_when_tls_is_required() {
+        assert!(!NatsAccess::from_config(&crate::config::BusConfig::default()).require_tls);
+        let config = crate::config::BusConfig {
+            tls_ca_file: "/etc/synergies/nats/ca.crt".into(),
+            user: "synergies".into(),
+            ..crate::config::BusConfig::default()
+        };
+        let access = NatsAccess::from_config(&config);
+        assert!(access.require_tls && access.user_and_password.is_some());
+        let config = crate::config::BusConfig {
+            nats_url: "tls://nats:4222".into(),
+            ..crate::config::BusConfig::default()
+        };
+        assert!(NatsAccess::from_config(&config).require_tls);
+    }
 }

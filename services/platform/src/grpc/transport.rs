@@ -1,0 +1,274 @@
+//! How services reach each other, and who may call them: mutual TLS in microservices mode
+//! (with certificates configured), plain HTTP/2 on a private network (without), or Unix sockets
+//! that only the all-in-one process itself may connect to.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::Stream;
+use tokio::net::{TcpListener, UnixListener, UnixStream};
+use tonic::transport::{
+    Certificate, CertificateDer, Channel, ClientTlsConfig, Endpoint, Identity, ServerTlsConfig,
+};
+
+use crate::config::GrpcConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{url}: with mutual TLS between services (SYNERGIES_GRPC__CERT_FILE…), services are \
+         reached at https:// addresses"
+    )]
+    PlainUrl { url: String },
+    #[error("cannot reach {url}: {source}")]
+    Endpoint {
+        url: String,
+        source: tonic::transport::Error,
+    },
+}
+
+/// The gRPC transport of this process: its certificate, key and certificate authority when
+/// the services speak mutual TLS. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Transport {
+    tls: Option<Arc<MutualTls>>,
+}
+
+struct MutualTls {
+    identity: Identity,
+    ca: Certificate,
+    gateway_name: String,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.tls.is_some() {
+            "Transport(mutual TLS)"
+        } else {
+            "Transport(plain)"
+        })
+    }
+}
+
+impl Transport {
+    /// Reads the configured files (mutual TLS), or a plain transport when none is configured.
+    pub fn from_config(config: &GrpcConfig) -> Result<Self, TransportError> {
+        if !config.mutual_tls() {
+            return Ok(Self::default());
+        }
+        let read = |path: &str| {
+            std::fs::read(path).map_err(|source| TransportError::Read {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        Ok(Self {
+            tls: Some(Arc::new(MutualTls {
+                identity: Identity::from_pem(read(&config.cert_file)?, read(&config.key_file)?),
+                ca: Certificate::from_pem(read(&config.ca_file)?),
+                gateway_name: config.gateway_name.clone(),
+            })),
+        })
+    }
+
+    pub fn is_mutual_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// A lazily connected channel to `url` (`http://`, `https://` with mutual TLS, or
+    /// `unix:/path`), with connect and request timeouts. With mutual TLS this process presents
+    /// its certificate and checks the server's against the CA, for the host name of `url`.
+    pub fn channel(&self, url: &str) -> Result<Channel, TransportError> {
+        self.channel_checking(url, None)
+    }
+
+    /// [`Transport::channel`] to `url`, checking that the server's certificate names
+    /// `server_name` rather than `url`'s host: a probe reaching its own pod's service over
+    /// loopback checks the name the service's callers know it by.
+    pub fn channel_for_name(
+        &self,
+        url: &str,
+        server_name: &str,
+    ) -> Result<Channel, TransportError> {
+        self.channel_checking(url, Some(server_name))
+    }
+
+    fn channel_checking(
+        &self,
+        url: &str,
+        server_name: Option<&str>,
+    ) -> Result<Channel, TransportError> {
+        let endpoint_error = |source| TransportError::Endpoint {
+            url: url.to_owned(),
+            source,
+        };
+        let mut endpoint = endpoint(url).map_err(endpoint_error)?;
+        if let Some(tls) = &self.tls {
+            if !url.starts_with("https://") {
+                return Err(TransportError::PlainUrl {
+                    url: url.to_owned(),
+                });
+            }
+            let mut config = ClientTlsConfig::new()
+                .ca_certificate(tls.ca.clone())
+                .identity(tls.identity.clone());
+            if let Some(name) = server_name {
+                config = config.domain_name(name);
+            }
+            endpoint = endpoint.tls_config(config).map_err(endpoint_error)?;
+        }
+        Ok(endpoint.connect_lazy())
+    }
+
+    /// What a TCP server of this process requires: its certificate, and a client certificate
+    /// signed by the CA from every caller (the handshake fails without one).
+    pub(crate) fn server_tls(&self) -> Option<ServerTlsConfig> {
+        self.tls.as_ref().map(|tls| {
+            ServerTlsConfig::new()
+                .identity(tls.identity.clone())
+                .client_ca_root(tls.ca.clone())
+        })
+    }
+
+    /// Whether the caller of `request` is the gateway, the one caller whose statements about
+    /// the end client (its address) are believed. With mutual TLS: its certificate carries
+    /// the configured gateway name. Without: any caller, since only the platform's own
+    /// processes can reach the services — this process over its private Unix sockets
+    /// (all-in-one), or a private network (plain microservices mode, documented as such).
+    pub fn caller_is_gateway<T>(&self, request: &tonic::Request<T>) -> bool {
+        let Some(tls) = &self.tls else {
+            return true;
+        };
+        request
+            .peer_certs()
+            .and_then(|certs| certs.first().map(|cert| names(cert, &tls.gateway_name)))
+            .unwrap_or(false)
+    }
+}
+
+/// Whether the certificate carries `name` as a DNS subjectAltName.
+fn names(certificate: &CertificateDer<'_>, name: &str) -> bool {
+    let Ok(certificate) = webpki::EndEntityCert::try_from(certificate) else {
+        return false;
+    };
+    let Ok(name) = rustls_pki_types::ServerName::try_from(name) else {
+        return false;
+    };
+    certificate.verify_is_valid_for_subject_name(&name).is_ok()
+}
+
+fn endpoint(url: &str) -> Result<Endpoint, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .tcp_nodelay(true))
+}
+
+/// Where a gRPC server accepts connections.
+#[derive(Debug)]
+pub enum Listener {
+    Tcp(TcpListener),
+    /// A Unix socket of the all-in-one mode, in its private data directory; see
+    /// [`Listener::bind_private_socket`].
+    Unix(UnixListener, PathBuf),
+}
+
+impl From<TcpListener> for Listener {
+    fn from(listener: TcpListener) -> Self {
+        Self::Tcp(listener)
+    }
+}
+
+impl Listener {
+    /// Binds a Unix socket at `path` (a socket left by an earlier run is replaced) that only
+    /// this very process may use: the file is its owner's only, and every connection whose
+    /// peer is another process — even one of the same user — is closed at once.
+    pub fn bind_private_socket(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        // A socket something still listens on belongs to another process on the same data
+        // directory: replacing it would cut that process off from its own services.
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AddrInUse,
+                "another process serves this data directory",
+            ));
+        }
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+        let listener = UnixListener::bind(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(Self::Unix(listener, path.to_owned()))
+    }
+
+    /// The address to log.
+    pub fn local_addr(&self) -> std::io::Result<String> {
+        match self {
+            Self::Tcp(listener) => Ok(listener.local_addr()?.to_string()),
+            Self::Unix(_, path) => Ok(unix_url(path)),
+        }
+    }
+}
+
+/// The address clients give to reach the Unix socket at `path`.
+pub fn unix_url(path: &Path) -> String {
+    format!("unix:{}", path.display())
+}
+
+/// The connections of `listener` whose peer is this process; others are closed and logged.
+pub(crate) fn same_process_only(
+    listener: UnixListener,
+) -> impl Stream<Item = std::io::Result<UnixStream>> + Send + 'static {
+    let own = i32::try_from(std::process::id()).ok();
+    futures::stream::unfold(listener, move |listener| async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let peer = stream
+                        .peer_cred()
+                        .ok()
+                        .and_then(|credentials| credentials.pid());
+                    if peer.is_some() && peer == own {
+                        return Some((Ok(stream), listener));
+                    }
+                    tracing::warn!(
+                        peer_pid = ?peer,
+                        "refused a gRPC connection from another process"
+                    );
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%error, "accepting a gRPC connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_private_socket_replaces_a_stale_one_but_never_a_live_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("identity.sock");
+        let live = Listener::bind_private_socket(&path).unwrap();
+        let error = Listener::bind_private_socket(&path).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+        // Once its process is gone (here: its listener closed), the file left behind is
+        // replaced.
+        drop(live);
+        assert!(path.exists());
+        Listener::bind_private_socket(&path).unwrap();
+    }
+}
