@@ -97,6 +97,8 @@ pub struct Platform {
     pub dir: tempfile::TempDir,
     /// Split layout: the services' PostgreSQL schemas are `<schema_prefix><service>`.
     pub schema_prefix: String,
+    /// Split layout: each service's own PostgreSQL role, as (name, password).
+    pub database_roles: BTreeMap<String, (String, String)>,
 }
 
 impl Platform {
@@ -205,9 +207,36 @@ impl Platform {
                 format!("http://127.0.0.1:{port}"),
             );
         }
+        // Each service connects as its own role, as in production: `migrate` (the owner)
+        // creates them all, each service gets only its own. Roles are cluster-wide, so their
+        // names carry this platform's prefix, as its schemas do.
+        let roles: BTreeMap<String, (String, String)> = synergies_platform::services::names()
+            .map(|service| {
+                let role = format!("{schema_prefix}{service}");
+                let password = uuid::Uuid::new_v4().simple().to_string();
+                (service.to_owned(), (role, password))
+            })
+            .collect();
+        let role_env = |service: &str| -> Vec<(String, String)> {
+            let Some((role, password)) = roles.get(service) else {
+                return Vec::new();
+            };
+            let upper = service.to_uppercase();
+            vec![
+                (
+                    format!("SYNERGIES_DATABASE__ROLES__{upper}_USER"),
+                    role.clone(),
+                ),
+                (
+                    format!("SYNERGIES_DATABASE__ROLES__{upper}_PASSWORD"),
+                    password.clone(),
+                ),
+            ]
+        };
         let migrate = Command::new(binary())
             .arg("migrate")
             .envs(&env)
+            .envs(roles.keys().flat_map(|service| role_env(service)))
             .output()
             .expect("migrate runs");
         assert!(
@@ -220,6 +249,7 @@ impl Platform {
             .chain(["gateway"])
             .map(|service| {
                 let mut service_env = env.clone();
+                service_env.extend(role_env(service));
                 service_env.extend(extra_env(service));
                 let process = Process {
                     args: vec!["serve".into(), service.to_owned()],
@@ -232,6 +262,7 @@ impl Platform {
             .collect();
         let mut platform = Self::new(gateway_port, dir, processes);
         platform.schema_prefix = schema_prefix;
+        platform.database_roles = roles;
         platform
     }
 
@@ -259,6 +290,7 @@ impl Platform {
             processes,
             dir,
             schema_prefix: String::new(),
+            database_roles: BTreeMap::new(),
         }
     }
 

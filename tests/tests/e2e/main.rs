@@ -3,8 +3,10 @@
 //! links one executable of this size rather than one per suite; each suite is a module
 //! (`cargo nextest run -p synergies-tests -E 'test(/^flows::/)'` runs one).
 
+mod api_contract;
 mod bounces;
 mod data_files;
+mod database_roles;
 mod demo;
 mod digests;
 mod exchanges;
