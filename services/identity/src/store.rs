@@ -876,6 +876,10 @@ macro_rules! identity_store {
 
             async fn erase_user(&self, user_id: Uuid, event_for: &ErasureEvent<'_>) -> Result<(), IdentityError> {
                 let mut tx = self.pool.begin().await?;
+                // A write first: on SQLite a transaction that read before writing fails at once
+                // (SQLITE_BUSY_SNAPSHOT) when another connection committed in between, while
+                // one that starts by writing waits its turn.
+                sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
                     .bind(user_id)
                     .fetch_optional(&mut *tx)
@@ -891,7 +895,6 @@ macro_rules! identity_store {
                 .execute(&mut *tx)
                 .await?;
                 Self::end_sessions(&mut tx, user_id, now).await?;
-                sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM invitations WHERE email = $1").bind(&email).execute(&mut *tx).await?;
                 tx.enqueue(&event_for(&email)).await?;
                 tx.commit().await?;

@@ -60,6 +60,15 @@ async fn all_in_one_api_answers_as_documented_under_schemathesis() {
     let (status, body) = client.post("/api/v1/flows", &member.token, &flow).await;
     assert_eq!(status, 201, "{body}");
 
+    // The document's examples carry the test accounts' password: with it, the examples alone
+    // would erase the accounts (`DELETE /api/v1/me`) before anything else is tried.
+    for token in [&member.token, &facilitator] {
+        let change = json!({"current_password": synergies_tests::api::PASSWORD,
+            "new_password": "un mot de passe que nul exemple ne donne"});
+        let (status, body) = client.post("/api/v1/me/password", token, &change).await;
+        assert_eq!(status, 204, "{body}");
+    }
+
     let seconds = std::env::var("SYNERGIES_TEST_SCHEMATHESIS_SECONDS")
         .unwrap_or_else(|_| DEFAULT_SECONDS.to_owned());
     let mut failures = Vec::new();
@@ -96,4 +105,76 @@ async fn all_in_one_api_answers_as_documented_under_schemathesis() {
         failures.join("\n"),
         platform.logs("synergies")
     );
+}
+
+/// What the fuzzing does not send: bytes that are not UTF-8 in a path, a query string that
+/// does not parse, an unknown static file, a form without its CSRF field. The API answers the
+/// one JSON error shape in the caller's language, a page answers a page.
+#[tokio::test]
+async fn all_in_one_unreadable_requests_answer_the_error_shape_or_a_page_in_french() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client
+        .create_member("dijon", "Cartonnerie de Bourgogne")
+        .await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{}{path}", platform.base_url))
+            .header("accept-language", "fr")
+            .bearer_auth(&member.token)
+    };
+
+    for (path, field) in [
+        ("/api/v1/listings/%FF%FE", "path"),
+        ("/api/v1/tenants/%C3%28/listings", "path"),
+        ("/api/v1/listings?latitude=nord", "latitude"),
+        ("/api/v1/conversations?page_size=-1", "page_size"),
+    ] {
+        let response = get(path).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(body["error"]["field"], field, "{path}: {body}");
+        for english in ["Invalid", "invalid", "Failed", "expected"] {
+            assert!(!message.contains(english), "{path}: {message}");
+        }
+    }
+    let response = get("/static/absent.js").send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "cette adresse n'existe pas");
+
+    // Pages: a page, in French, never axum's English text.
+    let page = get("/dijon/annonces/%FF").send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 400);
+    assert!(is_html(&page));
+    let text = page.text().await.unwrap();
+    assert!(
+        text.contains("illisible") && !text.contains("UTF-8"),
+        "{text}"
+    );
+
+    let form = http
+        .post(format!("{}/dijon/connexion", platform.base_url))
+        .header("accept-language", "fr")
+        .form(&[("email", "marie@cartonnerie.fr"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 403);
+    assert!(is_html(&form));
+    let text = form.text().await.unwrap();
+    assert!(
+        text.contains("jeton anti-falsification") && !text.contains("deserialize"),
+        "{text}"
+    );
+}
+
+fn is_html(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
 }
