@@ -3,6 +3,7 @@
 #
 # It sets up what the tests need on a fresh machine by itself, and says what it did:
 # - the SMTP sink (aiosmtpd, from PyPI) in a virtual environment under target/test-python;
+# - Schemathesis (PyPI, pinned) in target/test-schemathesis, for the API contract test;
 # - Debian's Chromium and chromedriver for the browser journeys, when missing and run as root
 #   (elsewhere it says how to install them; SYNERGIES_TEST_CHROMIUM / _CHROMEDRIVER point at others);
 # - PostgreSQL and NATS JetStream, started when they are down on a machine where they are installed.
@@ -36,6 +37,20 @@ if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
 fi
 export SYNERGIES_TEST_PYTHON="$PWD/$venv/bin/python"
 say "SMTP sink: $("$SYNERGIES_TEST_PYTHON" -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)') ($venv)"
+
+# --- Schemathesis: the API contract test fuzzes the OpenAPI document with it ------------------
+st_venv=target/test-schemathesis
+schemathesis_version=4.32.5
+if ! "$st_venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+    say "creating $st_venv with schemathesis $schemathesis_version (the API contract test)"
+    mkdir -p target
+    python3 -m venv --clear "$st_venv"
+    "$st_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "schemathesis==$schemathesis_version" \
+        || say "could not install schemathesis: the API contract test fails in CI, is skipped elsewhere"
+fi
+export SYNERGIES_TEST_SCHEMATHESIS="$PWD/$st_venv/bin/schemathesis"
+say "API contract: $("$SYNERGIES_TEST_SCHEMATHESIS" --version 2>/dev/null || echo 'schemathesis missing') ($st_venv)"
 
 # --- Chromium and its WebDriver for the browser journeys -----------------------------------
 chromium=${SYNERGIES_TEST_CHROMIUM:-/usr/bin/chromium}

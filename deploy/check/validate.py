@@ -89,6 +89,21 @@ def check_policies(path):
                 problems.append(
                     f"Deployment {name}: no init container runs `migrate --service {args[1]}`"
                 )
+            # The service signs in as its own role: it gets its password, and neither the
+            # owner's URL (from the Secret) nor another service's password.
+            own = f"SYNERGIES_DATABASE__ROLES__{args[1].upper()}_PASSWORD"
+            secrets = [
+                (env["name"], env["valueFrom"]["secretKeyRef"]["key"])
+                for env in pod["containers"][0].get("env") or []
+                if "secretKeyRef" in (env.get("valueFrom") or {})
+            ]
+            for variable, key in secrets:
+                if key == "SYNERGIES_DATABASE__URL" or (
+                    key.startswith("SYNERGIES_DATABASE__ROLES__") and key != own
+                ):
+                    problems.append(f"Deployment {name}: its service container gets {key}")
+            if (own, own) not in secrets:
+                problems.append(f"Deployment {name}: its service container lacks {own}")
         for container in pod["containers"] + (pod.get("initContainers") or []):
             security = container.get("securityContext") or {}
             if security.get("readOnlyRootFilesystem") is not True:
@@ -99,8 +114,8 @@ def check_policies(path):
         problems.append("a Job is rendered: its immutable pod template breaks the next apply")
     if problems:
         fail(path, problems)
-    print(f"{Path(path).name}: every Deployment has a PodDisruptionBudget, NetworkPolicies and "
-          "its migration init container")
+    print(f"{Path(path).name}: every Deployment has a PodDisruptionBudget, NetworkPolicies, "
+          "its migration init container and its own database role")
 
 
 # ---- compose --------------------------------------------------------------------------------

@@ -339,6 +339,7 @@ async fn main() {
             url: servers.database_url.clone(),
             schema: format!("{}listings", platform.schema_prefix),
             max_connections: 8,
+            access: synergies_platform::db::PostgresAccess::Owner,
         })
         .await;
         let sql = store::for_database(&database);

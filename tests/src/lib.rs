@@ -200,6 +200,8 @@ pub struct Platform {
     pub schema_prefix: String,
     /// How the processes reach the services: `https` when they authenticate each other.
     service_scheme: &'static str,
+    /// Split layout: each service's own PostgreSQL role, as (name, password).
+    pub database_roles: BTreeMap<String, (String, String)>,
 }
 
 impl Platform {
@@ -299,9 +301,36 @@ impl Platform {
             "SYNERGIES_LISTINGS__SEARCH_DIRECTORY".into(),
             dir.path().join("search-index").display().to_string(),
         );
+        // Each service connects as its own role, as in production: `migrate` (the owner)
+        // creates them all, each service gets only its own. Roles are cluster-wide, so their
+        // names carry this platform's prefix, as its schemas do.
+        let roles: BTreeMap<String, (String, String)> = synergies_platform::services::names()
+            .map(|service| {
+                let role = format!("{schema_prefix}{service}");
+                let password = uuid::Uuid::new_v4().simple().to_string();
+                (service.to_owned(), (role, password))
+            })
+            .collect();
+        let role_env = |service: &str| -> Vec<(String, String)> {
+            let Some((role, password)) = roles.get(service) else {
+                return Vec::new();
+            };
+            let upper = service.to_uppercase();
+            vec![
+                (
+                    format!("SYNERGIES_DATABASE__ROLES__{upper}_USER"),
+                    role.clone(),
+                ),
+                (
+                    format!("SYNERGIES_DATABASE__ROLES__{upper}_PASSWORD"),
+                    password.clone(),
+                ),
+            ]
+        };
         let migrate = Command::new(binary())
             .arg("migrate")
             .envs(&env)
+            .envs(roles.keys().flat_map(|service| role_env(service)))
             .output()
             .expect("migrate runs");
         assert!(
@@ -316,6 +345,7 @@ impl Platform {
             .chain([("gateway", "SYNERGIES_GATEWAY__LISTEN".to_owned())])
             .map(|(service, listen)| {
                 let mut service_env = env.clone();
+                service_env.extend(role_env(service));
                 service_env.extend(extra_env(service));
                 let process = Process::new(
                     dir.path(),
@@ -331,6 +361,7 @@ impl Platform {
         let mut platform = Self::new(dir, processes);
         platform.schema_prefix = schema_prefix;
         platform.service_scheme = scheme;
+        platform.database_roles = roles;
         let order: Vec<&str> = synergies_platform::services::names()
             .chain(["gateway"])
             .collect();
@@ -346,6 +377,7 @@ impl Platform {
             dir,
             schema_prefix: String::new(),
             service_scheme: "http",
+            database_roles: BTreeMap::new(),
         }
     }
 

@@ -257,7 +257,8 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn csrf_refused() -> ApiError {
+/// The refusal of a state-changing request without a valid CSRF token.
+pub(crate) fn csrf_refused() -> ApiError {
     ApiError {
         code: "csrf_failed",
         ..ApiError::new(

@@ -134,6 +134,9 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Schema name prefix (tests give each run its own so they can share one database).
     pub schema_prefix: String,
+    /// Each service's own role (see [`DatabaseRoles`]). Empty: every service connects with
+    /// `url`'s role, which then also migrates.
+    pub roles: DatabaseRoles,
 }
 
 impl Default for DatabaseConfig {
@@ -142,7 +145,103 @@ impl Default for DatabaseConfig {
             url: Secret::new("postgres://postgres@127.0.0.1:5432/synergies"),
             max_connections: 10,
             schema_prefix: String::new(),
+            roles: DatabaseRoles::default(),
         }
+    }
+}
+
+/// The PostgreSQL role of each service, so that one service's credentials reach its own schema
+/// only (never identity's signing keys): `<service>_user`, and its password as
+/// `<service>_password` or, from a mounted secret, `<service>_password_file`
+/// (`SYNERGIES_DATABASE__ROLES__LISTINGS_USER`…). The server and database are `database.url`'s.
+///
+/// With a role configured, `synergies migrate` connects as `database.url`'s role (the owner),
+/// applies the migrations, creates or updates the role (its password too: rotation is a new
+/// password and a migrate) and grants it its schema's rows; `serve <service>` connects as the
+/// role, which can run no DDL, and waits until the owner has migrated. Roles are cluster-wide:
+/// two deployments on one PostgreSQL server need different role names.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseRoles(BTreeMap<String, Secret>);
+
+const ROLE_KEYS: [&str; 3] = ["_user", "_password", "_password_file"];
+
+impl DatabaseRoles {
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(key.into(), Secret::new(value));
+    }
+
+    /// `service`'s own role, with its password read (from its file when one is named); `None`
+    /// when the service has none and connects as the owner.
+    pub fn role(&self, service: &str) -> Result<Option<crate::db::RuntimeRole>, ConfigError> {
+        let value = |suffix: &str| {
+            self.0
+                .get(&format!("{service}{suffix}"))
+                .filter(|value| !value.is_empty())
+        };
+        let Some(user) = value("_user") else {
+            return Ok(None);
+        };
+        let password = match (value("_password_file"), value("_password")) {
+            (Some(file), _) => {
+                let read = std::fs::read_to_string(file.expose()).map_err(|error| {
+                    ConfigError(format!(
+                        "cannot read {} (key `database.roles.{service}_password_file`): {error}",
+                        file.expose()
+                    ))
+                })?;
+                // Secrets files usually end with a newline that is not part of the password.
+                Some(Secret::new(read.trim_end_matches(['\n', '\r'])))
+            }
+            (None, password) => password.cloned(),
+        };
+        Ok(Some(crate::db::RuntimeRole {
+            name: user.expose().to_owned(),
+            password,
+        }))
+    }
+
+    /// Keys naming no backend or no known setting, and passwords given without their user.
+    fn mistakes(&self) -> Vec<String> {
+        let mut mistakes = Vec::new();
+        for (key, value) in &self.0 {
+            let service = ROLE_KEYS.iter().find_map(|suffix| key.strip_suffix(suffix));
+            match service {
+                Some(service) if crate::services::backend(service).is_some() => {
+                    let user = self.0.get(&format!("{service}_user"));
+                    let orphan = !key.ends_with("_user") && !value.is_empty();
+                    if orphan && user.is_none_or(Secret::is_empty) {
+                        mistakes.push(format!(
+                            "`database.roles.{key}` without `database.roles.{service}_user` \
+                             (environment variable {ENV_PREFIX}DATABASE__ROLES__{}_USER)",
+                            service.to_uppercase()
+                        ));
+                    }
+                }
+                _ => mistakes.push(format!(
+                    "unknown key `database.roles.{key}` (environment variable \
+                     {ENV_PREFIX}DATABASE__ROLES__{}); each service has `<service>_user`, \
+                     `<service>_password` and `<service>_password_file`",
+                    key.to_uppercase()
+                )),
+            }
+        }
+        let mut users: Vec<(&str, &str)> = self
+            .0
+            .iter()
+            .filter_map(|(key, user)| Some((key.strip_suffix("_user")?, user.expose())))
+            .filter(|(_, user)| !user.is_empty())
+            .collect();
+        users.sort_by_key(|(_, user)| *user);
+        for pair in users.windows(2) {
+            if pair[0].1 == pair[1].1 {
+                mistakes.push(format!(
+                    "{} and {} have the same database role: each service needs its own",
+                    pair[0].0, pair[1].0
+                ));
+            }
+        }
+        mistakes
     }
 }
 
@@ -495,6 +594,10 @@ impl PlatformConfig {
             )));
         }
         config.check_files()?;
+        let mistakes = config.database.roles.mistakes();
+        if !mistakes.is_empty() {
+            return Err(ConfigError(mistakes.join("; ")));
+        }
         Ok(config)
     }
 
@@ -626,6 +729,52 @@ mod tests {
             let config = PlatformConfig::load(None).unwrap();
             assert!(config.grpc.mutual_tls());
             assert_eq!(config.grpc.gateway_name, "gateway");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn service_roles_read_their_password_from_a_file_and_refuse_stray_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("listings-password", "s3cret\n")?;
+            jail.set_env(
+                "SYNERGIES_DATABASE__ROLES__LISTINGS_USER",
+                "synergies_listings",
+            );
+            jail.set_env(
+                "SYNERGIES_DATABASE__ROLES__LISTINGS_PASSWORD_FILE",
+                "listings-password",
+            );
+            jail.set_env("SYNERGIES_DATABASE__ROLES__FLOWS_USER", "synergies_flows");
+            jail.set_env("SYNERGIES_DATABASE__ROLES__FLOWS_PASSWORD", "from-env");
+            let config = PlatformConfig::load(None).unwrap();
+            let listings = config.database.roles.role("listings").unwrap().unwrap();
+            assert_eq!(listings.name, "synergies_listings");
+            assert_eq!(
+                listings.password.as_ref().map(Secret::expose),
+                Some("s3cret")
+            );
+            let flows = config.database.roles.role("flows").unwrap().unwrap();
+            assert_eq!(
+                flows.password.as_ref().map(Secret::expose),
+                Some("from-env")
+            );
+            assert!(config.database.roles.role("identity").unwrap().is_none());
+            assert!(!format!("{config:?}").contains("from-env"));
+
+            jail.set_env("SYNERGIES_DATABASE__ROLES__MATCHING_PASSWORD", "orphan");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(
+                error.contains("SYNERGIES_DATABASE__ROLES__MATCHING_USER"),
+                "{error}"
+            );
+            jail.set_env("SYNERGIES_DATABASE__ROLES__MATCHING_PASSWORD", "");
+            jail.set_env("SYNERGIES_DATABASE__ROLES__LISTING_USER", "typo");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(
+                error.contains("SYNERGIES_DATABASE__ROLES__LISTING_USER"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -10,6 +10,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, PgPool, SqlitePool};
 
+mod roles;
+
 /// True when `error` says the database could not be reached or is not serving right now
 /// (connection refused or broken, pool exhausted while the server is down, server shutting
 /// down, SQLite locked by another writer), rather than that it refused this statement. Callers
@@ -52,10 +54,34 @@ pub enum StorageTarget {
         url: String,
         schema: String,
         max_connections: u32,
+        access: PostgresAccess,
     },
     Sqlite {
         path: std::path::PathBuf,
     },
+}
+
+/// With which role a service reaches its PostgreSQL schema.
+#[derive(Clone, Debug, Default)]
+pub enum PostgresAccess {
+    /// As `url`'s role, which owns the schema: creates it and applies the migrations.
+    #[default]
+    Owner,
+    /// As the owner, which also creates (or updates) the service's own role and grants it the
+    /// rows of this schema and nothing else: `synergies migrate` with roles configured.
+    OwnerGranting(RuntimeRole),
+    /// As the service's own role, which can read and write the schema's rows but run no DDL: it
+    /// applies no migration, and waits until the owner has applied them all.
+    Runtime(RuntimeRole),
+}
+
+/// A service's own PostgreSQL role (`database.roles`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeRole {
+    pub name: String,
+    /// `None`: the role is created without one (certificate or peer authentication), and an
+    /// existing one's is left as it is.
+    pub password: Option<crate::config::Secret>,
 }
 
 impl StorageTarget {
@@ -83,10 +109,13 @@ impl Database {
                 url,
                 schema,
                 max_connections,
+                access,
             } => {
                 let what = format!("PostgreSQL schema {schema}");
-                crate::retry::until_ok(&what, || connect_postgres(url, schema, *max_connections))
-                    .await
+                crate::retry::until_ok(&what, || {
+                    connect_postgres(url, schema, *max_connections, access)
+                })
+                .await
             }
             StorageTarget::Sqlite { path } => {
                 crate::retry::until_ok("SQLite database", || connect_sqlite(path)).await
@@ -115,14 +144,44 @@ impl Database {
         }
     }
 
-    /// Connects (retrying while the server is down) and applies platform and service migrations.
+    /// Connects (retrying while the server is down) and applies platform and service migrations;
+    /// with a service role, grants it the schema (owner) or waits until they are applied (the
+    /// role itself).
     pub async fn open(
         target: &StorageTarget,
         postgres: &Migrator,
         sqlite: &Migrator,
     ) -> Result<Self, sqlx::migrate::MigrateError> {
         let database = Self::connect(target).await;
-        database.migrate(postgres, sqlite).await?;
+        // Owned copies: no borrow of `target` lives across the awaits below (the future must
+        // stay `Send` for any lifetime).
+        let (schema, access) = match target {
+            StorageTarget::Postgres { schema, access, .. } => (schema.clone(), access.clone()),
+            StorageTarget::Sqlite { .. } => (String::new(), PostgresAccess::Owner),
+        };
+        let pool = match &database {
+            Self::Postgres(pool) => Some(pool.clone()),
+            Self::Sqlite(_) => None,
+        };
+        match (access, pool) {
+            (PostgresAccess::Runtime(role), Some(pool)) => {
+                roles::wait_for_migrations(
+                    &pool,
+                    &schema,
+                    &role.name,
+                    &PLATFORM_POSTGRES,
+                    postgres,
+                )
+                .await;
+            }
+            (PostgresAccess::OwnerGranting(role), Some(pool)) => {
+                database.migrate(postgres, sqlite).await?;
+                roles::grant_schema(&pool, &schema, &role)
+                    .await
+                    .map_err(sqlx::migrate::MigrateError::Execute)?;
+            }
+            _ => database.migrate(postgres, sqlite).await?,
+        }
         Ok(database)
     }
 
@@ -160,8 +219,14 @@ async fn connect_postgres(
     url: &str,
     schema: &str,
     max_connections: u32,
+    access: &PostgresAccess,
 ) -> Result<Database, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?;
+    let mut options = PgConnectOptions::from_str(url)?;
+    if let PostgresAccess::Runtime(role) = access {
+        options = roles::as_role(options, role);
+        // The owner creates the schema; the role may not, and only uses it.
+        return postgres_pool(options, schema, max_connections).await;
+    }
     // Create the schema on a lone connection before the pool pins its search_path.
     let mut connection = sqlx::PgConnection::connect_with(&options).await?;
     let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
@@ -175,6 +240,14 @@ async fn connect_postgres(
         }
     }
     connection.close().await?;
+    postgres_pool(options, schema, max_connections).await
+}
+
+async fn postgres_pool(
+    options: PgConnectOptions,
+    schema: &str,
+    max_connections: u32,
+) -> Result<Database, sqlx::Error> {
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))

@@ -71,6 +71,7 @@ pub fn postgres_target(servers: &TestServers, service: &str) -> crate::db::Stora
         url: servers.database_url.clone(),
         schema: format!("{}_{service}", unique_prefix()),
         max_connections: 4,
+        access: crate::db::PostgresAccess::Owner,
     }
 }
 

@@ -15,7 +15,7 @@ use synergies_platform::bus::local::LocalBus;
 use synergies_platform::bus::nats::{NatsAccess, NatsBus, StreamSettings};
 use synergies_platform::bus::{BusSettings, EventBus};
 use synergies_platform::config::{PlatformConfig, Secret};
-use synergies_platform::db::StorageTarget;
+use synergies_platform::db::{PostgresAccess, StorageTarget};
 use synergies_platform::grpc::{Listener, Transport, unix_url};
 use synergies_platform::service::ServiceEnv;
 use tokio::net::TcpListener;
@@ -47,7 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let target = if embedded {
                 sqlite_target(&cli.data_dir, Service::identity())
             } else {
-                postgres_target(&config, Service::identity())
+                postgres_target(&config, Service::identity(), Purpose::Rows)?
             };
             let store = synergies_identity::store::for_database(
                 &synergies_identity::database(&target).await?,
@@ -65,7 +65,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let target = if embedded {
                 sqlite_target(&cli.data_dir, Service::identity())
             } else {
-                postgres_target(&config, Service::identity())
+                postgres_target(&config, Service::identity(), Purpose::Rows)?
             };
             tenant(&target, command).await
         }
@@ -170,12 +170,30 @@ async fn nats_bus(config: &PlatformConfig) -> anyhow::Result<NatsBus> {
     )
 }
 
-fn postgres_target(config: &PlatformConfig, service: Service) -> StorageTarget {
-    StorageTarget::Postgres {
+/// What a PostgreSQL connection is for: the owner migrates, a service (or an operator's
+/// command) works with the rows, as the service's own role when it has one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Migrate,
+    Rows,
+}
+
+fn postgres_target(
+    config: &PlatformConfig,
+    service: Service,
+    purpose: Purpose,
+) -> anyhow::Result<StorageTarget> {
+    let access = match (config.database.roles.role(service.name())?, purpose) {
+        (None, _) => PostgresAccess::Owner,
+        (Some(role), Purpose::Migrate) => PostgresAccess::OwnerGranting(role),
+        (Some(role), Purpose::Rows) => PostgresAccess::Runtime(role),
+    };
+    Ok(StorageTarget::Postgres {
         url: config.database.url.expose().to_owned(),
         schema: format!("{}{}", config.database.schema_prefix, service.name()),
         max_connections: config.database.max_connections.max(1),
-    }
+        access,
+    })
 }
 
 fn sqlite_target(data_dir: &Path, service: Service) -> StorageTarget {
@@ -490,7 +508,7 @@ async fn serve(
     } else {
         let bus: Arc<dyn EventBus> = Arc::new(nats_bus(&config).await?);
         let env = ServiceEnv {
-            storage: postgres_target(&config, service),
+            storage: postgres_target(&config, service, Purpose::Rows)?,
             bus,
             verifier: identity_verifier(config.services.url("identity"), &transport)?,
             config,
@@ -572,7 +590,7 @@ async fn migrate(
     for service in Service::backends().filter(|s| only.is_none_or(|only| only == *s)) {
         let storage = match embedded {
             Some(data_dir) => sqlite_target(data_dir, service),
-            None => postgres_target(config, service),
+            None => postgres_target(config, service, Purpose::Migrate)?,
         };
         service
             .migrate(&storage)

@@ -3,9 +3,11 @@
 //! links one executable of this size rather than one per suite; each suite is a module
 //! (`cargo nextest run -p synergies-tests -E 'test(/^flows::/)'` runs one).
 
+mod api_contract;
 mod bounces;
 mod consumer_upgrade;
 mod data_files;
+mod database_roles;
 mod demo;
 mod digests;
 mod exchanges;

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
 use crate::state::GatewayState;
 
 /// Every category and its rhythm, e.g. `{"message": "immediate", "synergy": "daily", …}`.
@@ -46,7 +47,7 @@ pub async fn get(
 pub async fn update(
     member: Member,
     State(state): State<GatewayState>,
-    Json(body): Json<DeliveryPreferences>,
+    ApiJson(body): ApiJson<DeliveryPreferences>,
 ) -> Result<Json<DeliveryPreferences>, ApiError> {
     Ok(Json(json(
         write(&state, &member.caller, body.preferences).await?,

@@ -409,7 +409,8 @@ pub async fn create(
 
 /// Searches the published listings of the caller's territory (or lists mine with `mine=true`).
 #[utoipa::path(get, path = "/api/v1/listings", params(ListingFilters), security(("member" = [])),
-    responses((status = 200, body = ListingPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ListingPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "A `status` other than published, asked by a member about listings not their own", body = ErrorBody)))]
 pub async fn list(
     member: Member,
     State(state): State<GatewayState>,

@@ -245,7 +245,8 @@ pub async fn logout(
 
 /// Exchanges the platform operator's secret for an operator access token.
 #[utoipa::path(post, path = "/api/v1/auth/operator", request_body = OperatorLogin,
-    responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn operator(
     State(state): State<GatewayState>,
     ClientAddress(client): ClientAddress,

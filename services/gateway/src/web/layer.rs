@@ -2,7 +2,7 @@
 //! chose, a session renewed from its refresh cookie, and the security headers of every answer.
 
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE};
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -57,8 +57,9 @@ async fn web_page(state: GatewayState, mut request: Request, next: Next) -> Resp
     }
     renew_session(&state, &mut request, &mut set_cookies).await;
     let policy = state.content_security_policy.clone();
+    let lang = super::page::language_of(request.uri(), request.headers(), Language::Fr);
 
-    let mut response = next.run(request).await;
+    let mut response = as_page(next.run(request).await, lang).await;
     let headers = response.headers_mut();
     for line in set_cookies.get_all(SET_COOKIE) {
         headers.append(SET_COOKIE, line.clone());
@@ -75,6 +76,36 @@ async fn web_page(state: GatewayState, mut request: Request, next: Next) -> Resp
         );
     }
     response
+}
+
+/// axum's own refusals — a path segment that is not UTF-8 once decoded, a form body it cannot
+/// read — are English plain text: a visitor gets a page in their language instead. A form
+/// without its CSRF field is refused as one with a wrong token is.
+async fn as_page(response: Response, lang: Language) -> Response {
+    let plain_text = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !response.status().is_client_error() || !plain_text {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let error = if String::from_utf8_lossy(&body).contains("csrf_token") {
+        crate::browser_session::csrf_refused()
+    } else {
+        crate::error::ApiError::with_status(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_request",
+            synergies_platform::i18n::Text::new(
+                "this address or form could not be read: go back and try again",
+                "cette adresse ou ce formulaire est illisible : revenez en arrière et réessayez",
+            ),
+        )
+    };
+    super::page::bare_error_page(lang, &error)
 }
 
 /// The `?lang=` of the language toggle.

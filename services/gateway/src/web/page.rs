@@ -237,13 +237,20 @@ pub fn render(template: &impl Template) -> Response {
 /// The visitor's language: the toggle (`?lang=`, then its cookie), then the browser's
 /// preference, then the territory's default.
 fn language(parts: &Parts, default: Language) -> Language {
-    let toggled = chosen_language(&parts.uri)
-        .or_else(|| cookie_value(&parts.headers, LANGUAGE_COOKIE).and_then(Language::parse));
+    language_of(&parts.uri, &parts.headers, default)
+}
+
+/// The visitor's language: the toggle (`?lang=`, then its cookie), else `Accept-Language`,
+/// else `default`.
+pub(crate) fn language_of(
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    default: Language,
+) -> Language {
+    let toggled = chosen_language(uri)
+        .or_else(|| cookie_value(headers, LANGUAGE_COOKIE).and_then(Language::parse));
     toggled.unwrap_or_else(|| {
-        let header = parts
-            .headers
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
+        let header = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         Language::negotiate(header, default)
     })
 }
@@ -361,7 +368,7 @@ impl NoTenantPage {
 }
 
 /// An error before any territory is known (an unknown slug).
-fn bare_error_page(lang: Language, error: &ApiError) -> Response {
+pub(crate) fn bare_error_page(lang: Language, error: &ApiError) -> Response {
     let mut response = render(&NoTenantPage {
         lang,
         message: error.message.get(lang).to_owned(),

@@ -441,6 +441,13 @@ impl IdentityStore for SqlStore {
         event_for: &ErasureEvent<'_>,
     ) -> Result<(), IdentityError> {
         let mut tx = self.pool.begin().await?;
+        // A write first: on SQLite a transaction that read before writing fails at once
+        // (SQLITE_BUSY_SNAPSHOT) when another connection committed in between, while one that
+        // starts by writing waits its turn.
+        sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *tx)
@@ -458,10 +465,6 @@ impl IdentityStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         Self::end_sessions(&mut tx, user_id, now).await?;
-        sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query("DELETE FROM invitations WHERE email = $1")
             .bind(&email)
             .execute(&mut *tx)

@@ -25,10 +25,13 @@ pub const THUMBNAIL_EDGE: u32 = 400;
 pub const JPEG_QUALITY: u8 = 85;
 /// Longest side accepted before decoding.
 pub const MAX_SIDE: u32 = 16_384;
-/// Most pixels accepted before decoding. Decoding holds the whole picture in memory (the JPEG
-/// decoder cannot scale while decoding) and making it opaque copies it once more: at 50
-/// megapixels an upload took about 350 MB, doubling the process. 24 megapixels (6000×4000,
-/// a full-frame camera; phones save 12) keeps one upload under 170 MB.
+/// Most pixels accepted before decoding a picture that is decoded whole: PNG, WebP, and the
+/// JPEGs that cannot be decoded scaled down (progressive ones keep every coefficient of the
+/// full picture; CMYK, 12-bit). Decoding holds the whole picture in memory and making it
+/// opaque copies it once more: at 50 megapixels an upload took about 350 MB, doubling the
+/// process. 24 megapixels (6000×4000, a full-frame camera; phones save 12) keeps one upload
+/// under 170 MB. Baseline JPEGs — what cameras and phones write — are decoded scaled down
+/// instead (see [`decode_jpeg_scaled`]) and accepted up to [`MAX_SIDE`] a side.
 pub const MAX_PIXELS: u64 = 24_000_000;
 /// Ceiling on what a decoder may allocate (16-bit RGBA PNG at [`MAX_PIXELS`] fits).
 const MAX_DECODER_ALLOCATION: u64 = 256 * 1024 * 1024;
@@ -73,6 +76,11 @@ pub fn process(upload: &[u8]) -> Result<Processed, PhotosError> {
 
 /// Decodes within limits and applies the EXIF orientation.
 fn decode(upload: &[u8], uploaded_as: ImageType) -> Result<DynamicImage, PhotosError> {
+    if uploaded_as == ImageType::Jpeg
+        && let Some(image) = decode_jpeg_scaled(upload)?
+    {
+        return Ok(image);
+    }
     let format = match uploaded_as {
         ImageType::Jpeg => ImageFormat::Jpeg,
         ImageType::Png => ImageFormat::Png,
@@ -95,6 +103,70 @@ fn decode(upload: &[u8], uploaded_as: ImageType) -> Result<DynamicImage, PhotosE
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);
     Ok(image)
+}
+
+/// A baseline JPEG decoded straight at the smallest of 1/1, 1/2, 1/4 or 1/8 of its size that
+/// still covers [`MAX_EDGE`] (the scaling happens in the inverse DCT, block by block), so
+/// that memory follows what is stored, not what the camera took: a 49-megapixel photo is
+/// decoded at a quarter, 3 megapixels. `None` for what this decoder cannot scale (progressive,
+/// CMYK, 12-bit): the whole-picture path decides on those, within [`MAX_PIXELS`].
+pub fn decode_jpeg_scaled(upload: &[u8]) -> Result<Option<DynamicImage>, PhotosError> {
+    use jpeg_decoder::{CodingProcess, PixelFormat};
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(upload));
+    // Headers only: the size the file claims is checked before decoding.
+    decoder.read_info().map_err(jpeg_unreadable)?;
+    let Some(info) = decoder.info() else {
+        return Ok(None);
+    };
+    let (width, height) = (u32::from(info.width), u32::from(info.height));
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(PhotosError::TooManyPixels { width, height });
+    }
+    let scalable = info.coding_process == CodingProcess::DctSequential
+        && matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8);
+    if !scalable {
+        return Ok(None);
+    }
+    let (target_width, target_height) = fit(width, height, MAX_EDGE.min(width.max(height)));
+    let (scaled_width, scaled_height) = decoder
+        .scale(
+            u16::try_from(target_width).unwrap_or(u16::MAX),
+            u16::try_from(target_height).unwrap_or(u16::MAX),
+        )
+        .map_err(jpeg_unreadable)?;
+    let (scaled_width, scaled_height) = (u32::from(scaled_width), u32::from(scaled_height));
+    // The decoder's own guard on its output, whatever the scale chosen.
+    decoder.set_max_decoding_buffer_size(
+        usize::try_from(MAX_DECODER_ALLOCATION).unwrap_or(usize::MAX),
+    );
+    let orientation = decoder
+        .exif_data()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let pixels = decoder.decode().map_err(jpeg_unreadable)?;
+    let mut image = match info.pixel_format {
+        PixelFormat::L8 => image::GrayImage::from_raw(scaled_width, scaled_height, pixels)
+            .map(DynamicImage::ImageLuma8),
+        _ => RgbImage::from_raw(scaled_width, scaled_height, pixels).map(DynamicImage::ImageRgb8),
+    }
+    .ok_or_else(|| {
+        PhotosError::Unreadable(ImageError::Decoding(image::error::DecodingError::new(
+            ImageFormat::Jpeg.into(),
+            "fewer pixels than the picture's size",
+        )))
+    })?;
+    image.apply_orientation(orientation);
+    Ok(Some(image))
+}
+
+fn jpeg_unreadable(error: jpeg_decoder::Error) -> PhotosError {
+    match error {
+        jpeg_decoder::Error::Unsupported(_) => PhotosError::UnsupportedImage,
+        other => PhotosError::Unreadable(ImageError::Decoding(image::error::DecodingError::new(
+            ImageFormat::Jpeg.into(),
+            other,
+        ))),
+    }
 }
 
 fn unreadable(error: ImageError) -> PhotosError {
