@@ -397,7 +397,10 @@ impl Platform {
                 Ok(address) => address,
                 Err(failure) => panic!("{failure}\n{}", self.all_logs()),
             };
-            urls.push(((*name).to_owned(), format!("{}://{address}", self.service_scheme)));
+            urls.push((
+                (*name).to_owned(),
+                format!("{}://{address}", self.service_scheme),
+            ));
         }
         // The last one is the gateway, whose public side is plain HTTP in tests.
         let (_, last) = urls.pop().expect("a process");
