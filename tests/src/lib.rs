@@ -301,6 +301,15 @@ impl Platform {
             "SYNERGIES_LISTINGS__SEARCH_DIRECTORY".into(),
             dir.path().join("search-index").display().to_string(),
         );
+        // A process learns where the services started before it listen (`start_in_order`);
+        // the others keep an address of the right scheme until then, which a process with
+        // certificates requires of every service address at start (channels connect lazily).
+        for backend in BACKENDS {
+            env.insert(
+                url_variable(backend.name),
+                format!("{scheme}://127.0.0.1:{}", backend.default_port),
+            );
+        }
         // Each service connects as its own role, as in production: `migrate` (the owner)
         // creates them all, each service gets only its own. Roles are cluster-wide, so their
         // names carry this platform's prefix, as its schemas do.
@@ -588,6 +597,21 @@ impl Platform {
     /// platform's storage and bus, as an operator on its machine would, and returns what it
     /// printed; panics when it fails.
     pub fn cli(&self, args: &[&str]) -> String {
+        self.cli_with(args, &[])
+    }
+
+    /// Runs `synergies <args>` inside a service's own setting, as a probe in its pod does:
+    /// with that process's environment and the address it really bound.
+    pub fn cli_in(&self, service: &str, args: &[&str]) -> String {
+        let process = &self.processes[service];
+        let mut env: Vec<(String, String)> = process.env.clone().into_iter().collect();
+        if let Some(address) = self.address(service, service) {
+            env.push((listen_variable(service), address.to_string()));
+        }
+        self.cli_with(args, &env)
+    }
+
+    fn cli_with(&self, args: &[&str], extra_env: &[(String, String)]) -> String {
         let (process, leading): (&Process, &[String]) = match self.processes.get("synergies") {
             // All-in-one: its `--data-dir` comes first.
             Some(all_in_one) => (all_in_one, &all_in_one.args[..2]),
@@ -597,6 +621,7 @@ impl Platform {
             .args(leading)
             .args(args)
             .envs(&process.env)
+            .envs(extra_env.iter().map(|(key, value)| (key, value)))
             .output()
             .expect("synergies runs");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -215,8 +215,8 @@ async fn split_with_tls_everywhere_serves_a_journey_and_trusts_only_certified_ca
 
     // Kubernetes' probes ask the way a caller does, over mutual TLS (`synergies health`).
     for service in synergies_platform::services::names() {
-        platform.cli(&["health", service]);
-        platform.cli(&["health", service, "--server"]);
+        platform.cli_in(service, &["health", service]);
+        platform.cli_in(service, &["health", service, "--server"]);
     }
 
     // Only the gateway may state the client's address. Listings' certificate is the CA's too,
