@@ -82,6 +82,15 @@ def check_policies(path):
         for direction in ("Ingress", "Egress"):
             if not any(direction in policy["spec"]["policyTypes"] for policy in policies):
                 problems.append(f"Deployment {name}: no NetworkPolicy restricts its {direction}")
+        # Every process of the platform uses the bus (the gateway for the live inbox): a pod
+        # that cannot reach NATS waits at start.
+        if not any(
+            any(port.get("port") == 4222 for port in rule.get("ports") or [])
+            for policy in policies
+            if "Egress" in policy["spec"]["policyTypes"]
+            for rule in policy["spec"].get("egress") or []
+        ):
+            problems.append(f"Deployment {name}: no NetworkPolicy lets it reach NATS (4222)")
         args = pod["containers"][0].get("args", [])
         if args[:1] == ["serve"] and args[1:] != ["gateway"]:
             init = pod.get("initContainers") or []
