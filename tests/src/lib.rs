@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod collector;
 pub mod fixtures;
 pub mod servers;
 pub mod smtp;

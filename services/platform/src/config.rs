@@ -320,6 +320,10 @@ pub struct GrpcConfig {
     /// DNS name (subjectAltName) that identifies the gateway's certificate: only a caller
     /// presenting it may state the end client's address (sign-in throttling counts per client).
     pub gateway_name: String,
+    /// How often a service's DNS name is resolved again to find its replicas (a headless
+    /// Service answers every ready pod); calls are spread over all of them. 0: one connection
+    /// to the first address, as a plain client would.
+    pub resolve_interval_ms: u64,
 }
 
 impl GrpcConfig {
@@ -336,6 +340,7 @@ impl Default for GrpcConfig {
             key_file: String::new(),
             ca_file: String::new(),
             gateway_name: "gateway".into(),
+            resolve_interval_ms: 5_000,
         }
     }
 }

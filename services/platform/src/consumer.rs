@@ -111,6 +111,7 @@ pub async fn run(
                     for delivery in deliveries {
                         let consumer = Consumer {
                             name: &spec.name,
+                            messaging_system: bus.messaging_system(),
                             handler: handler.as_ref(),
                             max_failures: settings.max_deliver,
                             shutdown: &shutdown,
@@ -149,6 +150,8 @@ impl EventFailures {
 
 struct Consumer<'a> {
     name: &'a str,
+    /// `messaging.system` of the spans (the semantic conventions' name of the bus).
+    messaging_system: &'static str,
     handler: &'a dyn EventHandler,
     max_failures: u32,
     shutdown: &'a CancellationToken,
@@ -201,8 +204,19 @@ impl Consumer<'_> {
                 return;
             }
         };
+        let subject = &delivery.message().subject;
+        // The tracing name stays `event.consume` (the logs' word); exporters get the
+        // semantic conventions' `process <destination>`, kind consumer.
         let span = tracing::info_span!(
             "event.consume",
+            otel.name = %format_args!("process {subject}"),
+            otel.kind = "consumer",
+            otel.status_code = tracing::field::Empty,
+            messaging.system = self.messaging_system,
+            messaging.operation = "process",
+            messaging.destination.name = %subject,
+            messaging.consumer.group.name = consumer,
+            messaging.message.id = %envelope.event_id,
             consumer,
             event_type = %envelope.event_type,
             event_id = %envelope.event_id,
@@ -210,6 +224,11 @@ impl Consumer<'_> {
             attempt = delivery.attempt(),
             trace_id = tracing::field::Empty,
         );
+        if delivery.attempt() > 1 {
+            metrics::counter!("synergies_events_redelivered_total", "consumer" => consumer.to_owned())
+                .increment(1);
+        }
+        let started = std::time::Instant::now();
         let trace = HashMap::from([
             ("traceparent".to_owned(), envelope.traceparent.clone()),
             ("tracestate".to_owned(), envelope.tracestate.clone()),
@@ -231,9 +250,14 @@ impl Consumer<'_> {
                 Outcome::Abandoned => ("abandoned", Ok(())),
             };
             settle_result(consumer, name, settled);
+            if name == "dead_letter" {
+                span.record("otel.status_code", "ERROR");
+            }
             metrics::counter!("synergies_events_consumed_total", "consumer" => consumer.to_owned(), "outcome" => name).increment(1);
+            metrics::histogram!("synergies_event_processing_duration_seconds", "consumer" => consumer.to_owned(), "outcome" => name)
+                .record(started.elapsed().as_secs_f64());
         }
-        .instrument(span)
+        .instrument(span.clone())
         .await;
     }
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -190,6 +191,43 @@ impl Database {
             Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
             Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
         }
+    }
+
+    /// Connections open, of them idle, and the most the pool may open.
+    fn pool_usage(&self) -> (u32, usize, u32) {
+        match self {
+            Self::Postgres(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+            Self::Sqlite(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+        }
+    }
+}
+
+/// Samples the pool of `database` every few seconds until `shutdown`, as gauges labelled
+/// `database`: connections in use and idle, and the pool's maximum. In use at the maximum means
+/// requests are waiting for a connection (sqlx counts no waits itself).
+pub async fn observe_pool(label: String, database: Database, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let (open, idle, max) = database.pool_usage();
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(open);
+        metrics::gauge!("synergies_db_pool_connections", "database" => label.clone(), "state" => "in_use")
+            .set(f64::from(open - idle));
+        metrics::gauge!("synergies_db_pool_connections", "database" => label.clone(), "state" => "idle")
+            .set(f64::from(idle));
+        metrics::gauge!("synergies_db_pool_max_connections", "database" => label.clone())
+            .set(f64::from(max));
     }
 }
 

@@ -2,12 +2,15 @@
 //! reflection (v1 and v1alpha), a trace span per call carrying the caller's trace context,
 //! graceful shutdown that drains in-flight calls for at most [`crate::shutdown::DRAIN_TIMEOUT`].
 
+pub mod balance;
+mod observe;
 mod transport;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+pub use observe::{ServerCalls, ServiceChannel};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
@@ -97,7 +100,7 @@ pub async fn serve_on(
         .add_service(reflection_v1alpha);
 
     let drain = CancellationToken::new();
-    let mut builder = Server::builder().trace_fn(call_span);
+    let mut builder = Server::builder().layer(ServerCalls);
     let signal = drain.clone().cancelled_owned();
     let mut server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> =
         match listener {
@@ -179,15 +182,6 @@ async fn mark_not_serving(reporter: &HealthReporter, service_name: &str) {
 /// peer's delayed ACK (tens of milliseconds per call otherwise).
 fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
     tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
-}
-
-fn call_span(request: &http::Request<()>) -> tracing::Span {
-    let span = tracing::info_span!("grpc.call", rpc = %request.uri().path(), trace_id = tracing::field::Empty);
-    crate::telemetry::adopt_parent(
-        &span,
-        crate::telemetry::context_from_http(request.headers()),
-    );
-    span
 }
 
 /// A lazily connected plain channel with connect and request timeouts (see

@@ -327,10 +327,24 @@ async fn publish_rows(bus: &dyn EventBus, prefix: &str, rows: &[PendingRow]) -> 
     for row in rows {
         let mut headers = HashMap::new();
         headers.insert("traceparent".to_owned(), row.traceparent.clone());
-        let span = tracing::info_span!("outbox.relay", event_id = %row.event_id, subject = %row.subject, trace_id = tracing::field::Empty);
+        let subject = format!("{prefix}.{}", row.subject);
+        // The tracing name stays `outbox.relay` (the logs' word); exporters get the semantic
+        // conventions' `publish <destination>`, kind producer.
+        let span = tracing::info_span!(
+            "outbox.relay",
+            otel.name = %format_args!("publish {subject}"),
+            otel.kind = "producer",
+            messaging.system = bus.messaging_system(),
+            messaging.operation = "publish",
+            messaging.destination.name = %subject,
+            messaging.message.id = %row.event_id,
+            event_id = %row.event_id,
+            subject = %row.subject,
+            trace_id = tracing::field::Empty,
+        );
         crate::telemetry::adopt_parent(&span, crate::telemetry::context_from_headers(&headers));
         let message = BusMessage {
-            subject: format!("{prefix}.{}", row.subject),
+            subject,
             msg_id: row.event_id.to_string(),
             payload: row.envelope.clone().into(),
             headers: headers.into_iter().filter(|(_, v)| !v.is_empty()).collect(),

@@ -78,12 +78,17 @@ impl ServiceEnv {
     }
 
     /// Starts the outbox relay of `database`; the waker lets commits trigger it at once. The
-    /// retention sweep of the same database's outbox and processed-event keys starts with it
-    /// and stops on shutdown.
+    /// retention sweep of the same database's outbox and processed-event keys, and the
+    /// sampling of its connection pool, start with it and stop on shutdown.
     pub fn spawn_relay(&self, database: &Database) -> (RelayWaker, JoinHandle<()>) {
         tokio::spawn(crate::retention::run(
             database.clone(),
             self.config.retention.clone(),
+            self.shutdown.clone(),
+        ));
+        tokio::spawn(crate::db::observe_pool(
+            self.storage.label(),
+            database.clone(),
             self.shutdown.clone(),
         ));
         let waker = RelayWaker::default();

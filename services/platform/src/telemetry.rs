@@ -163,6 +163,24 @@ pub fn inject_into_metadata(metadata: &mut MetadataMap) {
         .inject_context(&Span::current().context(), &mut MetadataInjector(metadata));
 }
 
+/// Writes `span`'s context in `headers` (`traceparent`, `tracestate`), replacing any there.
+pub fn inject_into_http(span: &Span, headers: &mut http::HeaderMap) {
+    TraceContextPropagator::new().inject_context(&span.context(), &mut HeaderInjector(headers));
+}
+
+struct HeaderInjector<'a>(&'a mut http::HeaderMap);
+
+impl Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(key), Ok(value)) = (
+            http::HeaderName::from_bytes(key.as_bytes()),
+            http::HeaderValue::try_from(value),
+        ) {
+            self.0.insert(key, value);
+        }
+    }
+}
+
 struct HeaderExtractor<'a>(&'a http::HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {

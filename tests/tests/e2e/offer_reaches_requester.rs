@@ -402,6 +402,9 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
         .await
         .unwrap();
     assert_eq!(public.status().as_u16(), 404);
+    // Something to measure: an offer through every service and the bus.
+    let s = scenario(&platform).await;
+    offer_reaches_the_requester(&platform, &s).await;
     let metrics = http
         .get(format!("http://{metrics_address}/metrics"))
         .send()
@@ -410,10 +413,19 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
         .text()
         .await
         .unwrap();
-    assert!(
-        metrics.contains("synergies_http_requests_total"),
-        "{metrics}"
-    );
+    // Histograms (buckets, not quantiles) of requests, calls between services and event
+    // handling, and the connection pools' gauges.
+    for series in [
+        "synergies_http_requests_total",
+        "synergies_http_request_duration_seconds_bucket",
+        "synergies_grpc_server_duration_seconds_bucket{service=\"synergies.listings.v1.ListingsService\",method=\"CreateListing\",code=\"Ok\"",
+        "synergies_event_processing_duration_seconds_bucket{consumer=",
+        "synergies_db_pool_connections{database=",
+        "synergies_db_pool_max_connections{database=",
+    ] {
+        assert!(metrics.contains(series), "no {series} in:\n{metrics}");
+    }
+    assert!(!metrics.contains("quantile="), "{metrics}");
 }
 
 /// Whatever is wrong with a request — a query string that does not parse, a path segment that

@@ -80,6 +80,7 @@ impl Authority {
             key_file: certified.key_file.display().to_string(),
             ca_file: self.ca_file().display().to_string(),
             gateway_name: "gateway".into(),
+            ..GrpcConfig::default()
         })
         .expect("the certificates read")
     }

@@ -264,6 +264,11 @@ impl LocalBus {
 
 #[async_trait]
 impl EventBus for LocalBus {
+    fn messaging_system(&self) -> &'static str {
+        // Not a registered system name: the all-in-one process's own bus, in its database.
+        "synergies.embedded"
+    }
+
     async fn publish(&self, message: BusMessage) -> Result<Published, BusError> {
         self.insert(&message).await
     }

@@ -101,6 +101,10 @@ pub trait EventBus: Send + Sync + 'static {
     /// Delivers a dead letter again and removes it from the dead-letter place.
     async fn replay_dead_letter(&self, consumer: &str, id: u64) -> Result<(), BusError>;
     async fn is_healthy(&self) -> bool;
+    /// The bus's `messaging.system` in traces (OpenTelemetry semantic conventions).
+    fn messaging_system(&self) -> &'static str {
+        "nats"
+    }
     /// Live fan-out, at most once and never stored: every listener attached when a message is
     /// published gets it (each gateway replica, for its own connections). `subject` is relative
     /// (`<tenant>.inbox`); it never reaches the durable stream.

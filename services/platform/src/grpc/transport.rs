@@ -13,6 +13,7 @@ use tonic::transport::{
     Certificate, CertificateDer, Channel, ClientTlsConfig, Endpoint, Identity, ServerTlsConfig,
 };
 
+use super::balance::{self, Replicas, Resolve, SystemResolver};
 use crate::config::GrpcConfig;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +36,25 @@ pub enum TransportError {
 }
 
 /// The gRPC transport of this process: its certificate, key and certificate authority when
-/// the services speak mutual TLS. Cheap to clone.
-#[derive(Clone, Default)]
+/// the services speak mutual TLS, and how calls are spread over a service's replicas. Cheap to
+/// clone.
+#[derive(Clone)]
 pub struct Transport {
     tls: Option<Arc<MutualTls>>,
+    /// How often a service's name is resolved again (see [`super::balance`]); zero: never,
+    /// one connection to whatever the name first resolves to.
+    resolve_every: Duration,
+    resolver: Arc<dyn Resolve>,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self {
+            tls: None,
+            resolve_every: Duration::from_millis(GrpcConfig::default().resolve_interval_ms),
+            resolver: Arc::new(SystemResolver),
+        }
+    }
 }
 
 struct MutualTls {
@@ -60,8 +76,12 @@ impl fmt::Debug for Transport {
 impl Transport {
     /// Reads the configured files (mutual TLS), or a plain transport when none is configured.
     pub fn from_config(config: &GrpcConfig) -> Result<Self, TransportError> {
+        let balanced = Self {
+            resolve_every: Duration::from_millis(config.resolve_interval_ms),
+            ..Self::default()
+        };
         if !config.mutual_tls() {
-            return Ok(Self::default());
+            return Ok(balanced);
         }
         let read = |path: &str| {
             std::fs::read(path).map_err(|source| TransportError::Read {
@@ -75,7 +95,18 @@ impl Transport {
                 ca: Certificate::from_pem(read(&config.ca_file)?),
                 gateway_name: config.gateway_name.clone(),
             })),
+            ..balanced
         })
+    }
+
+    /// This transport, with replicas found by `resolver` every `every` (tests).
+    #[must_use]
+    pub fn resolving_with(self, resolver: Arc<dyn Resolve>, every: Duration) -> Self {
+        Self {
+            resolver,
+            resolve_every: every,
+            ..self
+        }
     }
 
     pub fn is_mutual_tls(&self) -> bool {
@@ -85,8 +116,45 @@ impl Transport {
     /// A lazily connected channel to `url` (`http://`, `https://` with mutual TLS, or
     /// `unix:/path`), with connect and request timeouts. With mutual TLS this process presents
     /// its certificate and checks the server's against the CA, for the host name of `url`.
+    ///
+    /// Calls are spread over the service's replicas (see [`super::balance`]): every address a
+    /// DNS name resolves to, followed as it changes, or each URL of a comma-separated list.
+    /// An IP address or a Unix socket is one server.
     pub fn channel(&self, url: &str) -> Result<Channel, TransportError> {
-        self.channel_checking(url, None)
+        let in_runtime = tokio::runtime::Handle::try_current().is_ok();
+        match Replicas::of(url) {
+            Replicas::List(urls) if in_runtime => {
+                let endpoints = urls
+                    .into_iter()
+                    .map(|one| self.endpoint(one, None))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Channel::balance_list(endpoints.into_iter()))
+            }
+            Replicas::Name { scheme, host, port }
+                if in_runtime && !self.resolve_every.is_zero() =>
+            {
+                let unresolved = self.endpoint(url, None)?;
+                let (transport, name) = (self.clone(), host.to_owned());
+                // Each address is reached as `scheme://ip:port`, and its certificate must
+                // still name the service.
+                let endpoint = move |address_url: &str| {
+                    transport
+                        .endpoint(address_url, Some(&name))
+                        .inspect_err(|error| tracing::warn!(%error, "replica skipped"))
+                        .ok()
+                };
+                Ok(balance::follow_name(
+                    host.to_owned(),
+                    port,
+                    scheme.to_owned(),
+                    unresolved,
+                    endpoint,
+                    Arc::clone(&self.resolver),
+                    self.resolve_every,
+                ))
+            }
+            _ => self.channel_checking(url, None),
+        }
     }
 
     /// [`Transport::channel`] to `url`, checking that the server's certificate names
@@ -105,6 +173,12 @@ impl Transport {
         url: &str,
         server_name: Option<&str>,
     ) -> Result<Channel, TransportError> {
+        Ok(self.endpoint(url, server_name)?.connect_lazy())
+    }
+
+    /// The connection settings to `url`: timeouts, and with mutual TLS this process's
+    /// certificate and the server's checked for `server_name` (else `url`'s host).
+    fn endpoint(&self, url: &str, server_name: Option<&str>) -> Result<Endpoint, TransportError> {
         let endpoint_error = |source| TransportError::Endpoint {
             url: url.to_owned(),
             source,
@@ -124,7 +198,7 @@ impl Transport {
             }
             endpoint = endpoint.tls_config(config).map_err(endpoint_error)?;
         }
-        Ok(endpoint.connect_lazy())
+        Ok(endpoint)
     }
 
     /// What a TCP server of this process requires: its certificate, and a client certificate
@@ -168,7 +242,11 @@ fn endpoint(url: &str) -> Result<Endpoint, tonic::transport::Error> {
     Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))
-        .tcp_nodelay(true))
+        .tcp_nodelay(true)
+        // A replica that vanished without closing its connections (node lost, network cut) is
+        // found dead in 40 s instead of at the kernel's TCP timeout, and calls move on.
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_timeout(Duration::from_secs(10)))
 }
 
 /// Where a gRPC server accepts connections.
