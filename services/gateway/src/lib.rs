@@ -16,6 +16,7 @@ pub mod live;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
+pub mod upload;
 pub mod web;
 
 use std::future::IntoFuture;
@@ -203,7 +204,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/listings/{id}/photos",
             post(api::photos::upload)
                 // Its own limit: a photo is far larger than any JSON body.
-                .layer(DefaultBodyLimit::max(api::photos::UPLOAD_BODY_LIMIT))
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT))
                 .layer(axum::middleware::map_response(
                     api::photos::close_when_refused,
                 ))
