@@ -468,7 +468,13 @@ pub async fn impact(
     State(state): State<GatewayState>,
     ApiQuery(scope): ApiQuery<ImpactScope>,
 ) -> Result<Json<ImpactReport>, ApiError> {
-    let months = impact_months(&member.caller, &state, scope.scope.unwrap_or_default()).await?;
+    let months = impact_months(
+        &state.exchanges,
+        &state.matching,
+        &member.caller,
+        scope.scope.unwrap_or_default(),
+    )
+    .await?;
     Ok(Json(ImpactReport { months }))
 }
 
@@ -481,7 +487,13 @@ pub async fn impact_csv(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let months = impact_months(&member.caller, &state, "tenant".to_owned()).await?;
+    let months = impact_months(
+        &state.exchanges,
+        &state.matching,
+        &member.caller,
+        "tenant".to_owned(),
+    )
+    .await?;
     let mut csv = String::from(
         "month,exchanges,kg_diverted,co2e_kg_estimate,value_eur_declared_or_estimated\n",
     );
@@ -517,5 +529,7 @@ pub async fn territory_summary(
     State(state): State<GatewayState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<TerritorySummary>, ApiError> {
-    Ok(Json(territory_figures(&state, &tenant).await?))
+    Ok(Json(
+        territory_figures(&state.identity, &state.exchanges, &state.matching, &tenant).await?,
+    ))
 }

@@ -7,7 +7,11 @@ use synergies_platform::context::CallerContext;
 use tonic::Status;
 use utoipa::ToSchema;
 
-use crate::state::GatewayState;
+use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
+use tonic::transport::Channel;
+
+use super::identity::IdentityClient;
+use super::listings::exchanges::ExchangesClient;
 
 #[derive(Serialize, ToSchema)]
 pub struct MonthImpact {
@@ -50,12 +54,13 @@ pub struct TerritorySummary {
 
 /// Impact per month, exchanges and realised synergies together, asked of both services at once.
 pub async fn impact_months(
+    exchanges: &ExchangesClient,
+    matching: &MatchingServiceClient<Channel>,
     caller: &CallerContext,
-    state: &GatewayState,
     scope: String,
 ) -> Result<Vec<MonthImpact>, Status> {
-    let exchanges = state.exchanges.impact(caller, scope.clone());
-    let synergies = super::matching::realised_impact(&state.matching, caller, scope);
+    let exchanges = exchanges.impact(caller, scope.clone());
+    let synergies = super::matching::realised_impact(matching, caller, scope);
     let (exchanges, synergies) = tokio::join!(exchanges, synergies);
     let mut months: std::collections::BTreeMap<String, MonthImpact> = exchanges?
         .into_iter()
@@ -99,15 +104,17 @@ pub async fn impact_months(
 
 /// A territory's public figures, from the three services that hold them, asked at once.
 pub async fn territory_figures(
-    state: &GatewayState,
+    identity: &IdentityClient,
+    exchanges: &ExchangesClient,
+    matching: &MatchingServiceClient<Channel>,
     tenant: &str,
 ) -> Result<TerritorySummary, Status> {
     let figures = synergies_proto::identity::v1::GetTerritoryFiguresRequest {
         tenant: tenant.to_owned(),
     };
-    let members = state.identity.get_territory_figures(figures);
-    let realised = super::matching::territory_realised(&state.matching, tenant);
-    let summary = state.exchanges.territory_summary(tenant);
+    let members = identity.get_territory_figures(figures);
+    let realised = super::matching::territory_realised(matching, tenant);
+    let summary = exchanges.territory_summary(tenant);
     let (members, summary, realised) = tokio::join!(members, summary, realised);
     let members = members?.members;
     let summary = summary?;

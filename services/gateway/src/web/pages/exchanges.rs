@@ -379,7 +379,7 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
     } else {
         "organisation"
     };
-    match impact_months(&caller, &state, scope.to_owned()).await {
+    match impact_months(&state.exchanges, &state.matching, &caller, scope.to_owned()).await {
         Ok(months) => {
             let months = months
                 .into_iter()

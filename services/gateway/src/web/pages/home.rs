@@ -34,7 +34,7 @@ pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
     // Independent calls, made at once. The newest published listings' facet counts are the
     // listings online.
     let (summary, newest) = tokio::join!(
-        territory_figures(&state, &tenant),
+        territory_figures(&state.identity, &state.exchanges, &state.matching, &tenant),
         newest_listings(&state, &page)
     );
     let summary = match summary {
