@@ -3,6 +3,10 @@
 //! answers JSON under `/api/v1` (described by `/api/v1/openapi.json`), plus `/healthz` and
 //! `/readyz`. Metrics are not served here, on the public port, but on the metrics listener
 //! (`telemetry.metrics_listen`).
+//!
+//! Two front ends, `api/` (JSON) and `web/` (server-rendered pages), are thin layers over
+//! `clients/`: one client per service, which owns the gRPC calls, their retries and the
+//! conversions both front ends share. Neither front end imports the other.
 
 pub mod api;
 pub mod auth;
