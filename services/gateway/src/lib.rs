@@ -3,6 +3,10 @@
 //! answers JSON under `/api/v1` (described by `/api/v1/openapi.json`), plus `/healthz` and
 //! `/readyz`. Metrics are not served here, on the public port, but on the metrics listener
 //! (`telemetry.metrics_listen`).
+//!
+//! Two front ends, `api/` (JSON) and `web/` (server-rendered pages), are thin layers over
+//! `clients/`: one client per service, which owns the gRPC calls, their retries and the
+//! conversions both front ends share. Neither front end imports the other.
 
 pub mod api;
 pub mod auth;
@@ -16,6 +20,7 @@ pub mod live;
 pub mod openapi;
 pub mod state;
 pub mod telemetry;
+pub mod upload;
 pub mod web;
 
 use std::future::IntoFuture;
@@ -203,7 +208,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/listings/{id}/photos",
             post(api::photos::upload)
                 // Its own limit: a photo is far larger than any JSON body.
-                .layer(DefaultBodyLimit::max(api::photos::UPLOAD_BODY_LIMIT))
+                .layer(DefaultBodyLimit::max(crate::upload::UPLOAD_BODY_LIMIT))
                 .layer(axum::middleware::map_response(
                     api::photos::close_when_refused,
                 ))

@@ -2,19 +2,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use synergies_platform::auth::{IdentityKeys, Verifier};
-use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use synergies_proto::listings::v1::exchanges_service_client::ExchangesServiceClient;
-use synergies_proto::listings::v1::listing_photos_service_client::ListingPhotosServiceClient;
-use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
-use synergies_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use tonic::transport::Channel;
 
 use crate::browser_session::CookiePolicy;
-
-/// Largest photo answer accepted from listings: a stored photo is a re-encoded JPEG of at most
-/// 2000×2000 pixels, far below this even for noise.
-const MAX_PHOTO_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Where the services answer: the URL of every backend of
 /// [`synergies_platform::services::BACKENDS`], by name.
@@ -45,14 +36,14 @@ impl From<&synergies_platform::config::ServicesConfig> for Downstream {
 /// Clients of every service (channels are cheap to clone and multiplex calls).
 #[derive(Clone)]
 pub struct GatewayState {
-    pub identity: IdentityServiceClient<Channel>,
-    pub listings: ListingsServiceClient<Channel>,
+    pub identity: crate::clients::identity::IdentityClient,
+    pub listings: crate::clients::listings::ListingsClient,
     /// Photos of listings (served by the listings service; larger messages).
-    pub photos: ListingPhotosServiceClient<Channel>,
+    pub photos: crate::clients::listings::photos::PhotosClient,
     /// Conversations, reservations and exchanges (served by the listings service).
-    pub exchanges: ExchangesServiceClient<Channel>,
+    pub exchanges: crate::clients::listings::exchanges::ExchangesClient,
     pub matching: MatchingServiceClient<Channel>,
-    pub notifications: NotificationsServiceClient<Channel>,
+    pub notifications: crate::clients::notifications::NotificationsClient,
     /// Flow inventories (the flows service).
     pub flows: crate::clients::flows::FlowsClient,
     /// Each service's channel and gRPC service name, for readiness.
@@ -103,14 +94,14 @@ impl GatewayState {
         let identity_keys = identity.clone();
         let listings = of("listings");
         Ok(Self {
-            identity: IdentityServiceClient::new(identity),
-            listings: ListingsServiceClient::new(listings.clone()),
-            photos: ListingPhotosServiceClient::new(listings.clone())
-                .max_encoding_message_size(crate::api::photos::UPLOAD_BODY_LIMIT)
-                .max_decoding_message_size(MAX_PHOTO_ANSWER_BYTES),
-            exchanges: ExchangesServiceClient::new(listings),
+            identity: crate::clients::identity::IdentityClient::new(identity),
+            listings: crate::clients::listings::ListingsClient::new(listings.clone()),
+            photos: crate::clients::listings::photos::PhotosClient::new(listings.clone()),
+            exchanges: crate::clients::listings::exchanges::ExchangesClient::new(listings),
             matching: MatchingServiceClient::new(of("matching")),
-            notifications: NotificationsServiceClient::new(of("notifications")),
+            notifications: crate::clients::notifications::NotificationsClient::new(of(
+                "notifications",
+            )),
             flows: crate::clients::flows::FlowsClient::new(of("flows")),
             services: channels,
             verifier: Arc::new(Verifier::new(Arc::new(IdentityKeys::new(identity_keys)))),

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use synergies_proto::flows::v1 as pb;
 use utoipa::ToSchema;
 
-use crate::api::{PageParams, rfc3339};
+use crate::api::PageParams;
 use crate::auth::Member;
+use crate::clients::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::{CallerContext, request};
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::notifications::v1 as pb;
 use utoipa::ToSchema;
 
@@ -37,7 +35,12 @@ pub async fn get(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<DeliveryPreferences>, ApiError> {
-    Ok(Json(json(read(&state, &member.caller).await?)))
+    Ok(Json(json(
+        state
+            .notifications
+            .delivery_preferences(&member.caller)
+            .await?,
+    )))
 }
 
 /// Sets the rhythm of the categories given (the others keep theirs); answers every category's.
@@ -50,7 +53,10 @@ pub async fn update(
     ApiJson(body): ApiJson<DeliveryPreferences>,
 ) -> Result<Json<DeliveryPreferences>, ApiError> {
     Ok(Json(json(
-        write(&state, &member.caller, body.preferences).await?,
+        state
+            .notifications
+            .set_delivery_preferences(&member.caller, body.preferences)
+            .await?,
     )))
 }
 
@@ -62,58 +68,9 @@ pub async fn confirm_email(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<DeliveryPreferences>, ApiError> {
-    Ok(Json(json(confirm(&state, &member.caller).await?)))
-}
-
-/// Confirming is idempotent: retried like a read.
-pub(crate) async fn confirm(
-    state: &GatewayState,
-    caller: &CallerContext,
-) -> Result<pb::DeliveryPreferences, ApiError> {
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::ConfirmEmailAddressRequest {}, caller);
-        async move { client.confirm_email_address(call).await }
-    })
-    .await?
-    .into_inner())
-}
-
-pub(crate) async fn read(
-    state: &GatewayState,
-    caller: &CallerContext,
-) -> Result<pb::DeliveryPreferences, ApiError> {
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::GetDeliveryPreferencesRequest {}, caller);
-        async move { client.get_delivery_preferences(call).await }
-    })
-    .await?
-    .into_inner())
-}
-
-/// Setting a rhythm is idempotent: retried like a read.
-pub(crate) async fn write(
-    state: &GatewayState,
-    caller: &CallerContext,
-    choices: BTreeMap<String, String>,
-) -> Result<pb::DeliveryPreferences, ApiError> {
-    let message = pb::UpdateDeliveryPreferencesRequest {
-        preferences: choices
-            .into_iter()
-            .map(|(category, frequency)| pb::DeliveryPreference {
-                category,
-                frequency,
-            })
-            .collect(),
-    };
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(message.clone(), caller);
-        async move { client.update_delivery_preferences(call).await }
-    })
-    .await?
-    .into_inner())
+    Ok(Json(json(
+        state.notifications.confirm_email(&member.caller).await?,
+    )))
 }
 
 fn json(answer: pb::DeliveryPreferences) -> DeliveryPreferences {

@@ -8,16 +8,14 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 use axum::response::IntoResponse;
-use synergies_platform::context::{CallerContext, anonymous_request, request};
 use synergies_platform::i18n::{Language, Text};
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
-use synergies_proto::matching::v1 as matching;
 use utoipa::{IntoParams, ToSchema};
 
 use super::PageParams;
 use super::listings::{Listing, listing_json};
 use crate::auth::Member;
+use crate::clients::impact::{MonthImpact, TerritorySummary, impact_months, territory_figures};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
@@ -169,7 +167,7 @@ pub struct ExchangePage {
 
 pub fn message_json(message: pb::Message) -> ConversationMessage {
     ConversationMessage {
-        created_at: super::rfc3339(message.created_at.as_ref()),
+        created_at: crate::clients::rfc3339(message.created_at.as_ref()),
         id: message.id,
         conversation_id: message.conversation_id,
         author_user_id: message.author_user_id,
@@ -181,8 +179,8 @@ pub fn message_json(message: pb::Message) -> ConversationMessage {
 
 fn conversation_json(conversation: pb::Conversation) -> Conversation {
     Conversation {
-        created_at: super::rfc3339(conversation.created_at.as_ref()),
-        last_activity_at: super::rfc3339(conversation.last_activity_at.as_ref()),
+        created_at: crate::clients::rfc3339(conversation.created_at.as_ref()),
+        last_activity_at: crate::clients::rfc3339(conversation.last_activity_at.as_ref()),
         id: conversation.id,
         listing_id: conversation.listing_id,
         listing_title: conversation.listing_title,
@@ -194,7 +192,7 @@ fn conversation_json(conversation: pb::Conversation) -> Conversation {
 
 fn confirmation_json(confirmation: pb::Confirmation) -> Confirmation {
     Confirmation {
-        at: super::rfc3339(confirmation.at.as_ref()),
+        at: crate::clients::rfc3339(confirmation.at.as_ref()),
         quantity: confirmation.quantity,
         unit: confirmation.unit,
         by_user_id: confirmation.by_user_id,
@@ -204,7 +202,7 @@ fn confirmation_json(confirmation: pb::Confirmation) -> Confirmation {
 
 fn exchange_json(exchange: pb::Exchange) -> Exchange {
     Exchange {
-        completed_at: super::rfc3339(exchange.completed_at.as_ref()),
+        completed_at: crate::clients::rfc3339(exchange.completed_at.as_ref()),
         id: exchange.id,
         listing_id: exchange.listing_id,
         conversation_id: exchange.conversation_id,
@@ -235,7 +233,7 @@ fn state_json(
     Ok(ExchangeState {
         listing: listing_json(answer.listing.ok_or_else(ApiError::incomplete_answer)?),
         reservation: answer.reservation.map(|r| Reservation {
-            reserved_at: super::rfc3339(r.reserved_at.as_ref()),
+            reserved_at: crate::clients::rfc3339(r.reserved_at.as_ref()),
             conversation_id: r.conversation_id,
             counterpart_organisation_id: r.counterpart_organisation_id,
             owner_confirmation: r.owner_confirmation.map(confirmation_json),
@@ -255,14 +253,10 @@ pub async fn open(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Conversation>), ApiError> {
-    let message = pb::OpenConversationRequest { listing_id: id };
-    let opened = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.open_conversation(call).await }
-    })
-    .await?
-    .into_inner();
+    let opened = state
+        .exchanges
+        .open_conversation(&member.caller, &id)
+        .await?;
     let status = if opened.created {
         StatusCode::CREATED
     } else {
@@ -287,13 +281,10 @@ pub async fn list(
         page_size: page.page_size.unwrap_or(0),
         page_token: page.page_token.unwrap_or_default(),
     };
-    let found = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.list_conversations(call).await }
-    })
-    .await?
-    .into_inner();
+    let found = state
+        .exchanges
+        .conversations(&member.caller, message)
+        .await?;
     Ok(Json(ConversationPage {
         conversations: found
             .conversations
@@ -312,18 +303,7 @@ pub async fn get(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    let message = pb::GetConversationRequest {
-        conversation_id: id,
-    };
-    let conversation = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.get_conversation(call).await }
-    })
-    .await?
-    .into_inner()
-    .conversation
-    .ok_or_else(ApiError::incomplete_answer)?;
+    let conversation = state.exchanges.conversation(&member.caller, &id).await?;
     Ok(Json(conversation_json(conversation)))
 }
 
@@ -341,13 +321,7 @@ pub async fn messages(
         page_size: page.page_size.unwrap_or(0),
         page_token: page.page_token.unwrap_or_default(),
     };
-    let found = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.list_messages(call).await }
-    })
-    .await?
-    .into_inner();
+    let found = state.exchanges.messages(&member.caller, message).await?;
     Ok(Json(MessagePage {
         messages: found.messages.into_iter().map(message_json).collect(),
         next_page_token: found.next_page_token,
@@ -363,18 +337,10 @@ pub async fn post(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<ConversationMessage>), ApiError> {
-    let message = pb::PostMessageRequest {
-        conversation_id: id,
-        text: body.text,
-    };
     let posted = state
         .exchanges
-        .clone()
-        .post_message(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .message
-        .ok_or_else(ApiError::incomplete_answer)?;
+        .post_message(&member.caller, &id, body.text)
+        .await?;
     Ok((StatusCode::CREATED, Json(message_json(posted))))
 }
 
@@ -387,14 +353,7 @@ pub async fn reservation(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ExchangeState>, ApiError> {
-    let message = pb::GetReservationRequest { listing_id: id };
-    let answer = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.get_reservation(call).await }
-    })
-    .await?
-    .into_inner();
+    let answer = state.exchanges.reservation(&member.caller, &id).await?;
     Ok(Json(state_json(answer, &headers)?))
 }
 
@@ -409,16 +368,10 @@ pub async fn reserve(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewReservation>,
 ) -> Result<Json<ExchangeState>, ApiError> {
-    let message = pb::ReserveListingRequest {
-        listing_id: id,
-        conversation_id: body.conversation_id,
-    };
     let answer = state
         .exchanges
-        .clone()
-        .reserve_listing(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .reserve(&member.caller, &id, body.conversation_id)
+        .await?;
     Ok(Json(state_json(answer, &headers)?))
 }
 
@@ -431,13 +384,10 @@ pub async fn cancel(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ExchangeState>, ApiError> {
-    let message = pb::CancelReservationRequest { listing_id: id };
     let answer = state
         .exchanges
-        .clone()
-        .cancel_reservation(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .cancel_reservation(&member.caller, &id)
+        .await?;
     Ok(Json(state_json(answer, &headers)?))
 }
 
@@ -471,12 +421,7 @@ pub async fn confirm(
         unit: body.unit,
         kg_per_unit: number("kg_per_unit", body.kg_per_unit.unwrap_or(Value::Null))?,
     };
-    let answer = state
-        .exchanges
-        .clone()
-        .confirm_exchange(request(message, &member.caller))
-        .await?
-        .into_inner();
+    let answer = state.exchanges.confirm(&member.caller, message).await?;
     Ok(Json(state_json(answer, &headers)?))
 }
 
@@ -492,13 +437,7 @@ pub async fn exchanges(
         page_size: page.page_size.unwrap_or(0),
         page_token: page.page_token.unwrap_or_default(),
     };
-    let found = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.list_exchanges(call).await }
-    })
-    .await?
-    .into_inner();
+    let found = state.exchanges.exchanges(&member.caller, message).await?;
     Ok(Json(ExchangePage {
         exchanges: found.exchanges.into_iter().map(exchange_json).collect(),
         next_page_token: found.next_page_token,
@@ -515,111 +454,9 @@ pub struct ImpactScope {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MonthImpact {
-    /// `YYYY-MM` (UTC).
-    pub month: String,
-    pub exchanges: i64,
-    /// Synergies realised this month (facilitators record them with their yearly quantity).
-    pub synergies_realised: i64,
-    /// Exchanges and realised synergies together.
-    pub kg_diverted: f64,
-    /// An estimate (see `Exchange::co2e_kg`), exchanges and realised synergies together.
-    pub co2e_kg: f64,
-    /// Declared and estimated euros saved, in cents, exchanges and realised synergies together.
-    pub value_cents: i64,
-    /// The realised synergies' share of the three figures above.
-    pub synergies: RealisedShare,
-}
-
-/// What realised synergies add to the impact figures.
-#[derive(Serialize, ToSchema, Default, Clone, Copy)]
-pub struct RealisedShare {
-    pub kg_diverted: f64,
-    pub co2e_kg: f64,
-    /// Estimated (see `services/matching/src/impact.rs`).
-    pub value_cents: i64,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct ImpactReport {
     /// Oldest first.
     pub months: Vec<MonthImpact>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TerritorySummary {
-    /// Approved organisations of the territory.
-    pub members: u64,
-    pub listings_online: i64,
-    pub exchanges_completed: i64,
-    pub synergies_realised: i64,
-    /// Exchanges and realised synergies together.
-    pub tonnes_diverted: f64,
-    /// An estimate (see `Exchange::co2e_kg`), exchanges and realised synergies together.
-    pub co2e_tonnes: f64,
-}
-
-/// Impact per month, exchanges and realised synergies together, asked of both services at once.
-pub(crate) async fn impact_months(
-    caller: &CallerContext,
-    state: &GatewayState,
-    scope: String,
-) -> Result<Vec<MonthImpact>, ApiError> {
-    let exchanges = pb::GetImpactRequest {
-        scope: scope.clone(),
-    };
-    let exchanges = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = request(exchanges.clone(), caller);
-        async move { client.get_impact(call).await }
-    });
-    let synergies = matching::GetRealisedImpactRequest { scope };
-    let synergies = idempotent_call(|| {
-        let mut client = state.matching.clone();
-        let call = request(synergies.clone(), caller);
-        async move { client.get_realised_impact(call).await }
-    });
-    let (exchanges, synergies) = tokio::join!(exchanges, synergies);
-    let mut months: std::collections::BTreeMap<String, MonthImpact> = exchanges?
-        .into_inner()
-        .months
-        .into_iter()
-        .map(|m| {
-            let month = MonthImpact {
-                month: m.month.clone(),
-                exchanges: m.exchanges,
-                synergies_realised: 0,
-                kg_diverted: m.kg_diverted,
-                co2e_kg: m.co2e_kg,
-                value_cents: m.value_cents,
-                synergies: RealisedShare::default(),
-            };
-            (m.month, month)
-        })
-        .collect();
-    for realised in synergies?.into_inner().months {
-        let month = months
-            .entry(realised.month.clone())
-            .or_insert_with(|| MonthImpact {
-                month: realised.month.clone(),
-                exchanges: 0,
-                synergies_realised: 0,
-                kg_diverted: 0.0,
-                co2e_kg: 0.0,
-                value_cents: 0,
-                synergies: RealisedShare::default(),
-            });
-        month.synergies_realised += realised.synergies_realised;
-        month.kg_diverted += realised.kg_diverted;
-        month.co2e_kg += realised.co2e_kg;
-        month.value_cents += realised.value_cents;
-        month.synergies = RealisedShare {
-            kg_diverted: realised.kg_diverted,
-            co2e_kg: realised.co2e_kg,
-            value_cents: realised.value_cents,
-        };
-    }
-    Ok(months.into_values().collect())
 }
 
 /// Impact totals per month: my organisation's exchanges, or the whole territory's
@@ -631,7 +468,13 @@ pub async fn impact(
     State(state): State<GatewayState>,
     ApiQuery(scope): ApiQuery<ImpactScope>,
 ) -> Result<Json<ImpactReport>, ApiError> {
-    let months = impact_months(&member.caller, &state, scope.scope.unwrap_or_default()).await?;
+    let months = impact_months(
+        &state.exchanges,
+        &state.matching,
+        &member.caller,
+        scope.scope.unwrap_or_default(),
+    )
+    .await?;
     Ok(Json(ImpactReport { months }))
 }
 
@@ -644,7 +487,13 @@ pub async fn impact_csv(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let months = impact_months(&member.caller, &state, "tenant".to_owned()).await?;
+    let months = impact_months(
+        &state.exchanges,
+        &state.matching,
+        &member.caller,
+        "tenant".to_owned(),
+    )
+    .await?;
     let mut csv = String::from(
         "month,exchanges,kg_diverted,co2e_kg_estimate,value_eur_declared_or_estimated\n",
     );
@@ -680,46 +529,7 @@ pub async fn territory_summary(
     State(state): State<GatewayState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<TerritorySummary>, ApiError> {
-    Ok(Json(territory_figures(&state, tenant).await?))
-}
-
-/// A territory's public figures, from the three services that hold them, asked at once.
-pub(crate) async fn territory_figures(
-    state: &GatewayState,
-    tenant: String,
-) -> Result<TerritorySummary, ApiError> {
-    let figures = synergies_proto::identity::v1::GetTerritoryFiguresRequest {
-        tenant: tenant.clone(),
-    };
-    let members = idempotent_call(|| {
-        let mut client = state.identity.clone();
-        let call = anonymous_request(figures.clone());
-        async move { client.get_territory_figures(call).await }
-    });
-    let realised = matching::GetTerritoryRealisedRequest {
-        tenant: tenant.clone(),
-    };
-    let realised = idempotent_call(|| {
-        let mut client = state.matching.clone();
-        let call = anonymous_request(realised.clone());
-        async move { client.get_territory_realised(call).await }
-    });
-    let message = pb::GetTerritorySummaryRequest { tenant };
-    let summary = idempotent_call(|| {
-        let mut client = state.exchanges.clone();
-        let call = anonymous_request(message.clone());
-        async move { client.get_territory_summary(call).await }
-    });
-    let (members, summary, realised) = tokio::join!(members, summary, realised);
-    let members = members?.into_inner().members;
-    let summary = summary?.into_inner();
-    let realised = realised?.into_inner();
-    Ok(TerritorySummary {
-        members,
-        listings_online: summary.listings_online,
-        exchanges_completed: summary.exchanges_completed,
-        synergies_realised: realised.synergies_realised,
-        tonnes_diverted: summary.tonnes_diverted + realised.kg_diverted / 1000.0,
-        co2e_tonnes: summary.co2e_tonnes + realised.co2e_kg / 1000.0,
-    })
+    Ok(Json(
+        territory_figures(&state.identity, &state.exchanges, &state.matching, &tenant).await?,
+    ))
 }

@@ -12,9 +12,9 @@ use synergies_platform::i18n::Text;
 use synergies_proto::flows::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::rfc3339;
 use crate::auth::Member;
 use crate::clients::flows::IMPORT_MAX_BYTES;
+use crate::clients::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
@@ -381,7 +381,7 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
     while let Some(mut field) = form
         .next_field()
         .await
-        .map_err(|e| crate::api::photos::unreadable_form(&e))?
+        .map_err(|e| crate::upload::unreadable_form(&e))?
     {
         if field.name() != Some(FILE_FIELD) {
             continue;
@@ -390,7 +390,7 @@ async fn read_file(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
         while let Some(chunk) = field
             .chunk()
             .await
-            .map_err(|e| crate::api::photos::unreadable_form(&e))?
+            .map_err(|e| crate::upload::unreadable_form(&e))?
         {
             if file.len() + chunk.len() > IMPORT_MAX_BYTES {
                 return Err(ApiError::with_status(

@@ -3,8 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::request;
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::notifications::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,13 +86,7 @@ pub async fn list(
         page_token: page.page_token.unwrap_or_default(),
         unread_only: page.unread,
     };
-    let inbox = idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.list_inbox(call).await }
-    })
-    .await?
-    .into_inner();
+    let inbox = state.notifications.inbox(&member.caller, message).await?;
     let tenant = &member.caller.tenant;
     Ok(Json(InboxPage {
         items: inbox
@@ -113,23 +105,11 @@ pub async fn unread_count(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<UnreadCount>, ApiError> {
-    let unread_count = count_unread(&state, &member.caller).await?;
+    let unread_count = state
+        .notifications
+        .count_unread(&member.caller, pb::CountUnreadInboxRequest::default())
+        .await?;
     Ok(Json(UnreadCount { unread_count }))
-}
-
-/// The caller's unread count, for the API and the pages' header.
-pub(crate) async fn count_unread(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-) -> Result<u64, ApiError> {
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::CountUnreadInboxRequest::default(), caller);
-        async move { client.count_unread_inbox(call).await }
-    })
-    .await?
-    .into_inner()
-    .unread_count)
 }
 
 /// Marks one item read (again: no change); answers it and the unread count left.
@@ -141,28 +121,12 @@ pub async fn mark_read(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ItemRead>, ApiError> {
-    let answer = mark_item_read(&state, &member.caller, &id).await?;
+    let answer = state.notifications.mark_read(&member.caller, &id).await?;
     let item = answer.item.ok_or_else(ApiError::incomplete_answer)?;
     Ok(Json(ItemRead {
         item: inbox_item_json(&member.caller.tenant, item),
         unread_count: answer.unread_count,
     }))
-}
-
-/// Marking read is idempotent: retried like a read.
-pub(crate) async fn mark_item_read(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-    id: &str,
-) -> Result<pb::MarkInboxItemReadResponse, ApiError> {
-    let message = pb::MarkInboxItemReadRequest { id: id.to_owned() };
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(message.clone(), caller);
-        async move { client.mark_inbox_item_read(call).await }
-    })
-    .await?
-    .into_inner())
 }
 
 /// Marks every item of the caller's inbox read.
@@ -172,46 +136,18 @@ pub async fn read_all(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<AllRead>, ApiError> {
-    let answer = mark_all_read(&state, &member.caller).await?;
+    let answer = state.notifications.mark_all_read(&member.caller).await?;
     Ok(Json(AllRead {
         marked: answer.marked,
         unread_count: answer.unread_count,
     }))
 }
 
-pub(crate) async fn mark_all_read(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-) -> Result<pb::MarkAllInboxReadResponse, ApiError> {
-    Ok(idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::MarkAllInboxReadRequest {}, caller);
-        async move { client.mark_all_inbox_read(call).await }
-    })
-    .await?
-    .into_inner())
-}
-
-/// The page an item opens, under the tenant's pages: the conversation, listing, flow, or the
-/// synergy on the board.
-pub(crate) fn link(tenant: &str, subject_kind: &str, subject_id: &str) -> Option<String> {
-    if subject_id.is_empty() {
-        return None;
-    }
-    match subject_kind {
-        "conversation" => Some(format!("/{tenant}/conversations/{subject_id}")),
-        "listing" => Some(format!("/{tenant}/annonces/{subject_id}")),
-        "flow" => Some(format!("/{tenant}/flux/{subject_id}")),
-        "synergy" => Some(format!("/{tenant}/synergies#synergy-{subject_id}")),
-        _ => None,
-    }
-}
-
 pub(crate) fn inbox_item_json(tenant: &str, item: pb::InboxItem) -> InboxItem {
     let non_empty = |value: String| Some(value).filter(|v| !v.is_empty());
     InboxItem {
-        created_at: super::rfc3339(item.created_at.as_ref()),
-        link: link(tenant, &item.subject_kind, &item.subject_id),
+        created_at: crate::clients::rfc3339(item.created_at.as_ref()),
+        link: crate::clients::notifications::link(tenant, &item.subject_kind, &item.subject_id),
         id: item.id,
         kind: item.kind,
         title: item.title,

@@ -14,13 +14,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
-use synergies_platform::context::{CallerContext, request};
-use synergies_platform::retry::idempotent_call;
+use synergies_platform::context::CallerContext;
 use synergies_proto::notifications::v1 as pb;
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::inbox::{UnreadCount, count_unread, inbox_item_json};
+use super::inbox::{UnreadCount, inbox_item_json};
 use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::GatewayState;
@@ -49,7 +48,10 @@ pub async fn stream(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| Uuid::parse_str(value.trim()).ok());
     // Checks the caller's access before answering 200.
-    let unread_count = count_unread(&state, &member.caller).await?;
+    let unread_count = state
+        .notifications
+        .count_unread(&member.caller, pb::CountUnreadInboxRequest::default())
+        .await?;
     let (events, received) = mpsc::channel(32);
     let connection = Connection {
         state,
@@ -128,7 +130,10 @@ impl Connection {
             return Ok(());
         }
         self.send_item(item).await?;
-        let unread = count_unread(&self.state, &self.caller)
+        let unread = self
+            .state
+            .notifications
+            .count_unread(&self.caller, pb::CountUnreadInboxRequest::default())
             .await
             .map_err(|error| {
                 // The access token expired, most likely: the client reconnects with a fresh one.
@@ -178,14 +183,12 @@ impl Connection {
                 page_token: page_token.clone(),
                 unread_only: false,
             };
-            let page = idempotent_call(|| {
-                let mut client = self.state.notifications.clone();
-                let call = request(message.clone(), &self.caller);
-                async move { client.list_inbox(call).await }
-            })
-            .await
-            .map_err(|_| Closed)?
-            .into_inner();
+            let page = self
+                .state
+                .notifications
+                .inbox(&self.caller, message)
+                .await
+                .map_err(|_| Closed)?;
             for item in page.items {
                 let newer_than_last = Uuid::parse_str(&item.id).is_ok_and(|id| id > last);
                 if !newer_than_last || newer.len() >= MAX_RESUMED {
@@ -201,7 +204,10 @@ impl Connection {
         for item in newer.into_iter().rev() {
             self.send_item(item).await?;
         }
-        let unread = count_unread(&self.state, &self.caller)
+        let unread = self
+            .state
+            .notifications
+            .count_unread(&self.caller, pb::CountUnreadInboxRequest::default())
             .await
             .map_err(|_| Closed)?;
         self.send_count(unread).await

@@ -6,13 +6,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::{Language, Text};
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Member;
+use crate::clients::listings::status_name;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
@@ -237,19 +236,6 @@ fn kind_message(kind: ListingKind) -> pb::ListingKind {
     }
 }
 
-fn status_name(status: i32) -> &'static str {
-    match pb::ListingStatus::try_from(status) {
-        Ok(pb::ListingStatus::Draft) => "draft",
-        Ok(pb::ListingStatus::PendingApproval) => "pending_approval",
-        Ok(pb::ListingStatus::Reserved) => "reserved",
-        Ok(pb::ListingStatus::Completed) => "completed",
-        Ok(pb::ListingStatus::Withdrawn) => "withdrawn",
-        Ok(pb::ListingStatus::Expired) => "expired",
-        Ok(pb::ListingStatus::Hidden) => "hidden",
-        _ => "published",
-    }
-}
-
 pub(crate) fn listing_json(listing: pb::Listing) -> Listing {
     let kind = if listing.kind == pb::ListingKind::Request as i32 {
         ListingKind::Request
@@ -257,8 +243,8 @@ pub(crate) fn listing_json(listing: pb::Listing) -> Listing {
         ListingKind::Offer
     };
     Listing {
-        created_at: super::rfc3339(listing.created_at.as_ref()),
-        updated_at: super::rfc3339(listing.updated_at.as_ref()),
+        created_at: crate::clients::rfc3339(listing.created_at.as_ref()),
+        updated_at: crate::clients::rfc3339(listing.updated_at.as_ref()),
         status: status_name(listing.status).to_owned(),
         id: listing.id,
         organisation_id: listing.organisation_id,
@@ -396,14 +382,7 @@ pub async fn create(
         fields: Some(fields_message(body)?),
         ..Default::default()
     };
-    let listing = state
-        .listings
-        .clone()
-        .create_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.create(&member.caller, message).await?;
     Ok((StatusCode::CREATED, Json(listing_json(listing))))
 }
 
@@ -428,29 +407,17 @@ pub async fn list(
             mine: filters.mine.unwrap_or(false),
             status: filters.status.unwrap_or_default(),
         };
-        let page = idempotent_call(|| {
-            let mut client = state.listings.clone();
-            let call = request(message.clone(), &member.caller);
-            async move { client.list_listings(call).await }
-        })
-        .await?
-        .into_inner();
+        let page = state.listings.list(&member.caller, message).await?;
         return Ok(Json(ListingPage {
             listings: page.listings.into_iter().map(listing_json).collect(),
             next_page_token: page.next_page_token,
             facets: None,
         }));
     }
-    let message = pb::SearchListingsRequest {
-        filters: Some(search_filters(filters)),
-    };
-    let found = idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.search_listings(call).await }
-    })
-    .await?
-    .into_inner();
+    let found = state
+        .listings
+        .search(&member.caller, search_filters(filters))
+        .await?;
     Ok(Json(search_page(found)))
 }
 
@@ -462,17 +429,10 @@ pub async fn public_search(
     ApiPath(tenant): ApiPath<String>,
     ApiQuery(filters): ApiQuery<ListingFilters>,
 ) -> Result<Json<ListingPage>, ApiError> {
-    let message = pb::SearchPublicListingsRequest {
-        tenant,
-        filters: Some(search_filters(filters)),
-    };
-    let found = idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = anonymous_request(message.clone());
-        async move { client.search_public_listings(call).await }
-    })
-    .await?
-    .into_inner();
+    let found = state
+        .listings
+        .search_public(&tenant, search_filters(filters))
+        .await?;
     Ok(Json(search_page(found)))
 }
 
@@ -483,19 +443,7 @@ pub async fn public_get(
     State(state): State<GatewayState>,
     ApiPath((tenant, id)): ApiPath<(String, String)>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::GetPublicListingRequest {
-        tenant,
-        listing_id: id,
-    };
-    let listing = idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = anonymous_request(message.clone());
-        async move { client.get_public_listing(call).await }
-    })
-    .await?
-    .into_inner()
-    .listing
-    .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.get_public(&tenant, &id).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -511,16 +459,9 @@ pub async fn categories(
             .and_then(|v| v.to_str().ok()),
         Language::En,
     );
-    let found = idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = anonymous_request(pb::ListCategoriesRequest {});
-        async move { client.list_categories(call).await }
-    })
-    .await?
-    .into_inner();
+    let categories = state.listings.categories().await?;
     Ok(Json(CategoryList {
-        categories: found
-            .categories
+        categories: categories
             .into_iter()
             .map(|c| Category {
                 label: match language {
@@ -544,16 +485,7 @@ pub async fn get(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::GetListingRequest { listing_id: id };
-    let listing = idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.get_listing(call).await }
-    })
-    .await?
-    .into_inner()
-    .listing
-    .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.get(&member.caller, &id).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -566,18 +498,8 @@ pub async fn update(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ListingBody>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::UpdateListingRequest {
-        listing_id: id,
-        fields: Some(fields_message(body)?),
-    };
-    let listing = state
-        .listings
-        .clone()
-        .update_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+    let fields = fields_message(body)?;
+    let listing = state.listings.update(&member.caller, &id, fields).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -589,15 +511,7 @@ pub async fn submit(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::SubmitListingRequest { listing_id: id };
-    let listing = state
-        .listings
-        .clone()
-        .submit_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.submit(&member.caller, &id).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -609,15 +523,7 @@ pub async fn approve(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::ApproveListingRequest { listing_id: id };
-    let listing = state
-        .listings
-        .clone()
-        .approve_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.approve(&member.caller, &id).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -629,15 +535,7 @@ pub async fn withdraw(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::WithdrawListingRequest { listing_id: id };
-    let listing = state
-        .listings
-        .clone()
-        .withdraw_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+    let listing = state.listings.withdraw(&member.caller, &id).await?;
     Ok(Json(listing_json(listing)))
 }
 
@@ -650,17 +548,9 @@ pub async fn hide(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<HideListing>,
 ) -> Result<Json<Listing>, ApiError> {
-    let message = pb::HideListingRequest {
-        listing_id: id,
-        reason: body.reason,
-    };
     let listing = state
         .listings
-        .clone()
-        .hide_listing(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)?;
+        .hide(&member.caller, &id, body.reason)
+        .await?;
     Ok(Json(listing_json(listing)))
 }

@@ -4,13 +4,14 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::notifications::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
 use super::PageParams;
 use crate::auth::Operator;
+use crate::clients::notifications::UndeliverableAddress;
+use crate::clients::rfc3339;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
@@ -53,8 +54,7 @@ pub struct OutgoingMailPage {
 async fn verify(state: &GatewayState, token: String) -> Result<Json<Verified>, ApiError> {
     state
         .identity
-        .clone()
-        .verify_email(anonymous_request(identity::VerifyEmailRequest { token }))
+        .verify_email(identity::VerifyEmailRequest { token })
         .await?;
     Ok(Json(Verified { verified: true }))
 }
@@ -84,17 +84,15 @@ pub async fn outgoing(
     };
     let listed = state
         .notifications
-        .clone()
-        .list_outgoing_mail(request(message, &operator.caller.acting_on(&tenant)))
-        .await?
-        .into_inner();
+        .outgoing_mail(&operator.caller.acting_on(&tenant), message)
+        .await?;
     Ok(Json(OutgoingMailPage {
         mails: listed
             .mails
             .into_iter()
             .map(|mail| OutgoingMail {
-                created_at: super::rfc3339(mail.created_at.as_ref()),
-                sent_at: mail.sent_at.as_ref().map(|at| super::rfc3339(Some(at))),
+                created_at: rfc3339(mail.created_at.as_ref()),
+                sent_at: mail.sent_at.as_ref().map(|at| rfc3339(Some(at))),
                 last_error: Some(mail.last_error).filter(|e| !e.is_empty()),
                 attempts: mail.attempts,
                 held: mail.held,
@@ -109,40 +107,8 @@ pub async fn outgoing(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct UndeliverableAddress {
-    pub address: String,
-    /// Permanent refusals (SMTP 5xx) in a row.
-    pub hard_failures: i32,
-    /// The server's last answer.
-    pub last_error: String,
-    pub undeliverable_since: String,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct UndeliverableAddresses {
     pub addresses: Vec<UndeliverableAddress>,
-}
-
-pub(crate) async fn list_undeliverable(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-) -> Result<Vec<UndeliverableAddress>, ApiError> {
-    let listed = state
-        .notifications
-        .clone()
-        .list_undeliverable_addresses(request(pb::ListUndeliverableAddressesRequest {}, caller))
-        .await?
-        .into_inner();
-    Ok(listed
-        .addresses
-        .into_iter()
-        .map(|failures| UndeliverableAddress {
-            undeliverable_since: super::rfc3339(failures.undeliverable_since.as_ref()),
-            address: failures.address,
-            hard_failures: failures.hard_failures,
-            last_error: failures.last_error,
-        })
-        .collect())
 }
 
 /// Operator: the tenant's addresses that refused mail for good, repeatedly; nothing more is
@@ -154,6 +120,9 @@ pub async fn undeliverable(
     State(state): State<GatewayState>,
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<UndeliverableAddresses>, ApiError> {
-    let addresses = list_undeliverable(&state, &operator.caller.acting_on(&tenant)).await?;
+    let addresses = state
+        .notifications
+        .undeliverable_addresses(&operator.caller.acting_on(&tenant))
+        .await?;
     Ok(Json(UndeliverableAddresses { addresses }))
 }

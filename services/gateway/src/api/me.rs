@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::request;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::listings::v1 as listings;
 use synergies_proto::notifications::v1 as notifications;
@@ -57,10 +56,8 @@ pub async fn export(
 ) -> Result<Json<Export>, ApiError> {
     let me = state
         .identity
-        .clone()
-        .export_me(request(identity::ExportMeRequest {}, &member.caller))
-        .await?
-        .into_inner();
+        .export_me(&member.caller, identity::ExportMeRequest {})
+        .await?;
     let caller = &member.caller;
     let listings = every_page(|page_token| {
         let message = listings::ListListingsRequest {
@@ -69,10 +66,9 @@ pub async fn export(
             mine: true,
             ..Default::default()
         };
-        let mut client = state.listings.clone();
+        let client = state.listings.clone();
         async move {
-            let page = client.list_listings(request(message, caller)).await?;
-            let page = page.into_inner();
+            let page = client.list(caller, message).await?;
             Ok((page.listings, page.next_page_token))
         }
     })
@@ -83,10 +79,9 @@ pub async fn export(
             page_token,
             unread_only: false,
         };
-        let mut client = state.notifications.clone();
+        let client = state.notifications.clone();
         async move {
-            let page = client.list_inbox(request(message, caller)).await?;
-            let page = page.into_inner();
+            let page = client.inbox(caller, message).await?;
             Ok((page.items, page.next_page_token))
         }
     })
@@ -96,10 +91,9 @@ pub async fn export(
             page_size: 100,
             page_token,
         };
-        let mut client = state.exchanges.clone();
+        let client = state.exchanges.clone();
         async move {
-            let page = client.list_my_messages(request(message, caller)).await?;
-            let page = page.into_inner();
+            let page = client.my_messages(caller, message).await?;
             Ok((page.messages, page.next_page_token))
         }
     })
@@ -172,10 +166,6 @@ pub async fn erase(
     let message = identity::EraseMeRequest {
         password: body.password,
     };
-    state
-        .identity
-        .clone()
-        .erase_me(request(message, &member.caller))
-        .await?;
+    state.identity.erase_me(&member.caller, message).await?;
     Ok(StatusCode::NO_CONTENT)
 }

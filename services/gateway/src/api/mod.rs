@@ -16,14 +16,6 @@ pub mod session;
 pub mod synergies;
 pub mod tenants;
 
-/// RFC 3339 text of a protobuf timestamp.
-pub(crate) fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> String {
-    timestamp
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-        .unwrap_or_default()
-}
-
 /// Cursor pagination parameters shared by list endpoints.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 // Query parameters: without this, utoipa takes them for path parameters behind our own

@@ -4,13 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
 use super::tenants::{OrganisationKind, User, user_json};
 use crate::auth::Member;
+use crate::clients::identity::organisation_status_name;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::GatewayState;
@@ -142,17 +142,6 @@ fn non_empty(value: String) -> Option<String> {
     Some(value).filter(|v| !v.is_empty())
 }
 
-pub(crate) fn status_name(status: i32) -> &'static str {
-    match pb::OrganisationStatus::try_from(status) {
-        Ok(pb::OrganisationStatus::Pending) => "pending",
-        Ok(pb::OrganisationStatus::Diagnosed) => "diagnosed",
-        Ok(pb::OrganisationStatus::Approved) => "approved",
-        Ok(pb::OrganisationStatus::Rejected) => "rejected",
-        Ok(pb::OrganisationStatus::Closed) => "closed",
-        _ => "suspended",
-    }
-}
-
 fn kind_name(kind: i32) -> &'static str {
     match pb::OrganisationKind::try_from(kind) {
         Ok(pb::OrganisationKind::Association) => "association",
@@ -163,8 +152,8 @@ fn kind_name(kind: i32) -> &'static str {
 
 pub(crate) fn organisation_json(organisation: pb::Organisation) -> Organisation {
     Organisation {
-        created_at: super::rfc3339(organisation.created_at.as_ref()),
-        status: status_name(organisation.status).to_owned(),
+        created_at: crate::clients::rfc3339(organisation.created_at.as_ref()),
+        status: organisation_status_name(organisation.status).to_owned(),
         kind: kind_name(organisation.kind).to_owned(),
         id: organisation.id,
         tenant: organisation.tenant,
@@ -214,12 +203,7 @@ pub async fn sign_up(
         display_name: body.display_name,
         password: body.password,
     };
-    let created = state
-        .identity
-        .clone()
-        .sign_up(anonymous_request(message))
-        .await?
-        .into_inner();
+    let created = state.identity.sign_up(message).await?;
     let organisation = created
         .organisation
         .ok_or_else(ApiError::incomplete_answer)?;
@@ -255,10 +239,8 @@ pub async fn decide(
     };
     let decided = state
         .identity
-        .clone()
-        .decide_organisation(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .decide_organisation(&member.caller, message)
+        .await?;
     Ok(Json(organisation_json(
         decided
             .organisation
@@ -292,10 +274,8 @@ pub async fn close(
     };
     let closed = state
         .identity
-        .clone()
-        .close_organisation(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .close_organisation(&member.caller, message)
+        .await?;
     Ok(Json(organisation_json(
         closed
             .organisation
@@ -336,10 +316,8 @@ pub async fn list(
     };
     let page = state
         .identity
-        .clone()
-        .list_organisations(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .list_organisations(&member.caller, message)
+        .await?;
     Ok(Json(OrganisationPage {
         organisations: page
             .organisations
@@ -397,11 +375,7 @@ pub async fn invite(
         roles: body.roles,
         language,
     };
-    state
-        .identity
-        .clone()
-        .invite_user(request(message, &member.caller))
-        .await?;
+    state.identity.invite_user(&member.caller, message).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -417,13 +391,7 @@ pub async fn accept(
         display_name: body.display_name,
         password: body.password,
     };
-    let user = state
-        .identity
-        .clone()
-        .accept_invitation(anonymous_request(message))
-        .await?
-        .into_inner()
-        .user;
+    let user = state.identity.accept_invitation(message).await?.user;
     Ok((
         StatusCode::CREATED,
         Json(user_json(user.ok_or_else(ApiError::incomplete_answer)?)),
@@ -445,8 +413,7 @@ pub async fn set_roles(
     };
     state
         .identity
-        .clone()
-        .set_user_roles(request(message, &member.caller))
+        .set_user_roles(&member.caller, message)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -501,12 +468,7 @@ pub async fn people(
         page_size: filters.page_size.unwrap_or(0),
         page_token: filters.page_token.unwrap_or_default(),
     };
-    let page = state
-        .identity
-        .clone()
-        .list_users(request(message, &member.caller))
-        .await?
-        .into_inner();
+    let page = state.identity.list_users(&member.caller, message).await?;
     Ok(Json(PeoplePage {
         people: page
             .people
@@ -531,20 +493,15 @@ pub async fn get(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Organisation>, ApiError> {
-    let organisation = synergies_platform::retry::idempotent_call(|| {
-        let mut client = state.identity.clone();
-        let call = request(
-            pb::GetOrganisationRequest {
-                organisation_id: id.clone(),
-            },
-            &member.caller,
-        );
-        async move { client.get_organisation(call).await }
-    })
-    .await?
-    .into_inner()
-    .organisation
-    .ok_or_else(ApiError::incomplete_answer)?;
+    let message = pb::GetOrganisationRequest {
+        organisation_id: id,
+    };
+    let organisation = state
+        .identity
+        .get_organisation(&member.caller, message)
+        .await?
+        .organisation
+        .ok_or_else(ApiError::incomplete_answer)?;
     Ok(Json(organisation_json(organisation)))
 }
 
@@ -555,14 +512,11 @@ pub async fn mine(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<Organisation>, ApiError> {
-    let organisation = synergies_platform::retry::idempotent_call(|| {
-        let mut client = state.identity.clone();
-        let call = request(pb::GetMyOrganisationRequest {}, &member.caller);
-        async move { client.get_my_organisation(call).await }
-    })
-    .await?
-    .into_inner()
-    .organisation
-    .ok_or_else(ApiError::incomplete_answer)?;
+    let organisation = state
+        .identity
+        .get_my_organisation(&member.caller, pb::GetMyOrganisationRequest {})
+        .await?
+        .organisation
+        .ok_or_else(ApiError::incomplete_answer)?;
     Ok(Json(organisation_json(organisation)))
 }

@@ -11,16 +11,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::{anonymous_request, request};
-use synergies_platform::i18n::Text;
-use synergies_platform::media::{
-    MAX_PHOTO_BYTES, photo_too_large_text, sniff_image, unsupported_image_text,
-};
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::listings::v1 as pb;
 use utoipa::ToSchema;
 
@@ -28,14 +22,11 @@ use crate::auth::Member;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::GatewayState;
+use crate::upload::{not_a_form, read_photo};
 
-/// Body limit of the upload route: one photo plus the multipart envelope around it.
-pub const UPLOAD_BODY_LIMIT: usize = MAX_PHOTO_BYTES + 64 * 1024;
 /// Photo bytes never change for an id (a new upload is a new photo), but a photo can be deleted
 /// or its listing withdrawn: an hour bounds how long a copy outlives that.
 const CACHE_SECONDS: u32 = 3600;
-/// The multipart field holding the photo.
-const PHOTO_FIELD: &str = "photo";
 
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -98,7 +89,7 @@ pub struct PhotoUpload {
 
 fn photo_json(photo: pb::Photo) -> Photo {
     Photo {
-        created_at: super::rfc3339(photo.created_at.as_ref()),
+        created_at: crate::clients::rfc3339(photo.created_at.as_ref()),
         url: format!("/api/v1/photos/{}", photo.id),
         thumbnail_url: format!("/api/v1/photos/{}/thumbnail", photo.id),
         id: photo.id,
@@ -114,51 +105,6 @@ fn photo_json(photo: pb::Photo) -> Photo {
     }
 }
 
-fn too_large() -> ApiError {
-    ApiError::with_status(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        photo_too_large_text(),
-    )
-}
-
-fn unsupported_media() -> ApiError {
-    ApiError {
-        field: Some(PHOTO_FIELD.to_owned()),
-        ..ApiError::with_status(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            unsupported_image_text(),
-        )
-    }
-}
-
-pub(crate) fn not_a_form() -> ApiError {
-    ApiError::with_status(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        Text::new(
-            "send the photo as multipart/form-data, in a field named photo",
-            "envoyez la photo en multipart/form-data, dans un champ nommé photo",
-        ),
-    )
-}
-
-pub(crate) fn unreadable_form(error: &MultipartError) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return too_large();
-    }
-    let message = error.body_text();
-    ApiError::with_status(
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        Text::new(
-            format!("unreadable form: {message}"),
-            "le formulaire envoyé n'a pas pu être lu (multipart/form-data attendu)".to_owned(),
-        ),
-    )
-}
-
 /// Middleware of the upload route: a refused upload closes the connection. The refusal may come
 /// before the body is read (sign-in, size, type), and a connection with an unread body in it
 /// cannot carry the client's next request.
@@ -169,49 +115,6 @@ pub async fn close_when_refused(mut response: Response) -> Response {
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// Reads the `photo` field, refusing as soon as it is too large or does not start like an image
-/// (a 10 MB PDF is refused after its first bytes, not after all of them).
-async fn read_photo(mut form: Multipart) -> Result<Vec<u8>, ApiError> {
-    while let Some(field) = form.next_field().await.map_err(|e| unreadable_form(&e))? {
-        if field.name() != Some(PHOTO_FIELD) {
-            continue;
-        }
-        return read_photo_field(field).await;
-    }
-    Err(no_photo_field())
-}
-
-/// The bytes of a `photo` field, refused as soon as they are too many or not an image.
-pub(crate) async fn read_photo_field(
-    mut field: axum::extract::multipart::Field<'_>,
-) -> Result<Vec<u8>, ApiError> {
-    let mut photo = Vec::new();
-    let mut sniffed = false;
-    while let Some(chunk) = field.chunk().await.map_err(|e| unreadable_form(&e))? {
-        if photo.len() + chunk.len() > MAX_PHOTO_BYTES {
-            return Err(too_large());
-        }
-        photo.extend_from_slice(&chunk);
-        // 12 bytes tell every accepted type apart (WebP's signature is the longest).
-        if !sniffed && photo.len() >= 12 {
-            sniff_image(&photo).ok_or_else(unsupported_media)?;
-            sniffed = true;
-        }
-    }
-    sniff_image(&photo).ok_or_else(unsupported_media)?;
-    Ok(photo)
-}
-
-pub(crate) fn no_photo_field() -> ApiError {
-    ApiError::invalid(
-        PHOTO_FIELD,
-        Text::new(
-            "photo: the form has no field named photo",
-            "photo : le formulaire n'a pas de champ nommé photo",
-        ),
-    )
 }
 
 /// Adds a photo to one of my organisation's listings (at most 8 per listing).
@@ -237,18 +140,10 @@ pub async fn upload(
     // The only rejection: no multipart content type (or no boundary in it).
     let form = form.map_err(|_| not_a_form())?;
     let content = read_photo(form).await?;
-    let message = pb::AddPhotoRequest {
-        listing_id,
-        content,
-    };
     let photo = state
         .photos
-        .clone()
-        .add_photo(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .photo
-        .ok_or_else(ApiError::incomplete_answer)?;
+        .add(&member.caller, &listing_id, content)
+        .await?;
     Ok((StatusCode::CREATED, Json(photo_json(photo))))
 }
 
@@ -257,18 +152,12 @@ async fn list_for(
     message: pb::ListPhotosRequest,
     member: Option<&Member>,
 ) -> Result<Json<PhotoList>, ApiError> {
-    let answer = idempotent_call(|| {
-        let mut client = state.photos.clone();
-        let call = match member {
-            Some(member) => request(message.clone(), &member.caller),
-            None => anonymous_request(message.clone()),
-        };
-        async move { client.list_photos(call).await }
-    })
-    .await?
-    .into_inner();
+    let photos = state
+        .photos
+        .list(member.map(|member| &member.caller), message)
+        .await?;
     Ok(Json(PhotoList {
-        photos: answer.photos.into_iter().map(photo_json).collect(),
+        photos: photos.into_iter().map(photo_json).collect(),
     }))
 }
 
@@ -308,16 +197,10 @@ async fn fetch(
     message: pb::GetPhotoRequest,
     member: Option<&Member>,
 ) -> Result<Response, ApiError> {
-    let answer = idempotent_call(|| {
-        let mut client = state.photos.clone();
-        let call = match member {
-            Some(member) => request(message.clone(), &member.caller),
-            None => anonymous_request(message.clone()),
-        };
-        async move { client.get_photo(call).await }
-    })
-    .await?
-    .into_inner();
+    let answer = state
+        .photos
+        .get(member.map(|member| &member.caller), message)
+        .await?;
     Ok(image_response(answer, member.is_some()))
 }
 
@@ -433,14 +316,9 @@ pub async fn delete(
     State(state): State<GatewayState>,
     ApiPath((listing_id, photo_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let message = pb::DeletePhotoRequest {
-        listing_id,
-        photo_id,
-    };
     state
         .photos
-        .clone()
-        .delete_photo(request(message, &member.caller))
+        .delete(&member.caller, &listing_id, &photo_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -457,17 +335,11 @@ pub async fn reorder(
     ApiPath(listing_id): ApiPath<String>,
     ApiJson(body): ApiJson<PhotoOrder>,
 ) -> Result<Json<PhotoList>, ApiError> {
-    let message = pb::ReorderPhotosRequest {
-        listing_id,
-        photo_ids: body.photo_ids,
-    };
-    let answer = state
+    let photos = state
         .photos
-        .clone()
-        .reorder_photos(request(message, &member.caller))
-        .await?
-        .into_inner();
+        .reorder(&member.caller, &listing_id, body.photo_ids)
+        .await?;
     Ok(Json(PhotoList {
-        photos: answer.photos.into_iter().map(photo_json).collect(),
+        photos: photos.into_iter().map(photo_json).collect(),
     }))
 }

@@ -5,8 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::request;
-use synergies_platform::retry::idempotent_call;
 use synergies_proto::notifications::v1 as pb;
 use utoipa::ToSchema;
 
@@ -54,7 +52,7 @@ pub struct SavedSearches {
 fn search_json(search: pb::SavedSearch) -> SavedSearch {
     let non_empty = |value: String| Some(value).filter(|v| !v.is_empty());
     SavedSearch {
-        created_at: super::rfc3339(search.created_at.as_ref()),
+        created_at: crate::clients::rfc3339(search.created_at.as_ref()),
         id: search.id,
         text: search.text,
         kind: non_empty(search.kind),
@@ -79,21 +77,11 @@ pub async fn create(
         exchange_mode: body.exchange_mode,
         insee_code: body.insee_code,
     };
-    let saved = save(&state, &member.caller, message).await?;
-    Ok((StatusCode::CREATED, Json(search_json(saved))))
-}
-
-pub(crate) async fn save(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-    message: pb::CreateSavedSearchRequest,
-) -> Result<pb::SavedSearch, ApiError> {
-    Ok(state
+    let saved = state
         .notifications
-        .clone()
-        .create_saved_search(request(message, caller))
-        .await?
-        .into_inner())
+        .save_search(&member.caller, message)
+        .await?;
+    Ok((StatusCode::CREATED, Json(search_json(saved))))
 }
 
 /// The caller's saved searches, oldest first.
@@ -103,15 +91,9 @@ pub async fn list(
     member: Member,
     State(state): State<GatewayState>,
 ) -> Result<Json<SavedSearches>, ApiError> {
-    let answer = idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::ListSavedSearchesRequest {}, &member.caller);
-        async move { client.list_saved_searches(call).await }
-    })
-    .await?
-    .into_inner();
+    let searches = state.notifications.saved_searches(&member.caller).await?;
     Ok(Json(SavedSearches {
-        saved_searches: answer.saved_searches.into_iter().map(search_json).collect(),
+        saved_searches: searches.into_iter().map(search_json).collect(),
     }))
 }
 
@@ -123,22 +105,9 @@ pub async fn delete(
     State(state): State<GatewayState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    remove(&state, &member.caller, id).await?;
+    state
+        .notifications
+        .delete_saved_search(&member.caller, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Deleting is idempotent in effect: retried while the service is unavailable.
-pub(crate) async fn remove(
-    state: &GatewayState,
-    caller: &synergies_platform::context::CallerContext,
-    id: String,
-) -> Result<(), ApiError> {
-    let message = pb::DeleteSavedSearchRequest { id };
-    idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(message.clone(), caller);
-        async move { client.delete_saved_search(call).await }
-    })
-    .await?;
-    Ok(())
 }

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::anonymous_request;
 use synergies_platform::error::ErrorCode;
 use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
@@ -90,10 +89,8 @@ async fn sign_in(
     };
     state
         .identity
-        .clone()
-        .login(anonymous_request(message))
+        .login(message)
         .await?
-        .into_inner()
         .tokens
         .ok_or_else(ApiError::incomplete_answer)
 }
@@ -154,10 +151,8 @@ pub async fn refresh_browser_session(
     let message = pb::RefreshTokensRequest { refresh_token };
     let pair = state
         .identity
-        .clone()
-        .refresh_tokens(anonymous_request(message))
+        .refresh_tokens(message)
         .await?
-        .into_inner()
         .tokens
         .ok_or_else(ApiError::incomplete_answer)?;
     let mut headers = HeaderMap::new();
@@ -184,11 +179,7 @@ pub async fn end_browser_session(
         let message = pb::LogoutRequest {
             refresh_token: refresh_token.to_owned(),
         };
-        state
-            .identity
-            .clone()
-            .logout(anonymous_request(message))
-            .await?;
+        state.identity.logout(message).await?;
     }
     let mut headers = HeaderMap::new();
     state.cookies.end(&mut headers);
@@ -215,15 +206,7 @@ pub async fn refresh(
     let message = pb::RefreshTokensRequest {
         refresh_token: body.refresh_token,
     };
-    tokens(
-        state
-            .identity
-            .clone()
-            .refresh_tokens(anonymous_request(message))
-            .await?
-            .into_inner()
-            .tokens,
-    )
+    tokens(state.identity.refresh_tokens(message).await?.tokens)
 }
 
 /// Ends the session of a refresh token.
@@ -235,11 +218,7 @@ pub async fn logout(
     let message = pb::LogoutRequest {
         refresh_token: body.refresh_token,
     };
-    state
-        .identity
-        .clone()
-        .logout(anonymous_request(message))
-        .await?;
+    state.identity.logout(message).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -256,12 +235,7 @@ pub async fn operator(
         operator_token: body.operator_token,
         client_address: client,
     };
-    let answer = state
-        .identity
-        .clone()
-        .operator_login(anonymous_request(message))
-        .await?
-        .into_inner();
+    let answer = state.identity.operator_login(message).await?;
     Ok(Json(Tokens {
         access_token: answer.access_token,
         refresh_token: None,
@@ -273,13 +247,7 @@ pub async fn operator(
 /// The public keys that verify access tokens (RFC 7517 JWKS).
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, description = "JWKS")))]
 pub async fn jwks(State(state): State<GatewayState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let keys = state
-        .identity
-        .clone()
-        .get_jwks(anonymous_request(pb::GetJwksRequest {}))
-        .await?
-        .into_inner()
-        .keys;
+    let keys = state.identity.get_jwks(pb::GetJwksRequest {}).await?.keys;
     let keys: Vec<serde_json::Value> = keys
         .into_iter()
         .map(|k| serde_json::json!({"kty": k.kty, "crv": k.crv, "alg": k.alg, "use": k.r#use, "kid": k.kid, "x": k.x}))
@@ -322,11 +290,7 @@ pub async fn request_password_reset(
         tenant: body.tenant,
         email: body.email,
     };
-    state
-        .identity
-        .clone()
-        .request_password_reset(anonymous_request(message))
-        .await?;
+    state.identity.request_password_reset(message).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -341,11 +305,7 @@ pub async fn reset_password(
         token: body.token,
         new_password: body.new_password,
     };
-    state
-        .identity
-        .clone()
-        .reset_password(anonymous_request(message))
-        .await?;
+    state.identity.reset_password(message).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -363,11 +323,7 @@ pub async fn change_password(
     };
     state
         .identity
-        .clone()
-        .change_password(synergies_platform::context::request(
-            message,
-            &member.caller,
-        ))
+        .change_password(&member.caller, message)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

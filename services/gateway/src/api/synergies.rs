@@ -5,9 +5,6 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
-use synergies_platform::context::request;
-use synergies_platform::retry::idempotent_call;
-use synergies_proto::listings::v1 as listings;
 use synergies_proto::matching::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,15 +23,8 @@ pub async fn of_listing(
     State(state): State<GatewayState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<SynergyList>, ApiError> {
-    let message = listings::GetListingRequest {
-        listing_id: id.clone(),
-    };
-    idempotent_call(|| {
-        let mut client = state.listings.clone();
-        let call = request(message.clone(), &member.caller);
-        async move { client.get_listing(call).await }
-    })
-    .await?;
+    // A listing the caller may not read answers 404 before matching is asked.
+    state.listings.get(&member.caller, &id).await?;
     Ok(Json(
         matching::of_item(&state.matching, &member.caller, "listing", &id).await?,
     ))

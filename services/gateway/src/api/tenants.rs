@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use synergies_platform::context::request;
 use synergies_platform::error::ErrorCode;
 use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as pb;
@@ -250,7 +249,7 @@ fn tenant_json(tenant: pb::Tenant) -> Tenant {
     Tenant {
         settings: tenant.settings.unwrap_or_default().into(),
         map: tenant.map.unwrap_or_default().into(),
-        created_at: super::rfc3339(tenant.created_at.as_ref()),
+        created_at: crate::clients::rfc3339(tenant.created_at.as_ref()),
         slug: tenant.slug,
         display_name: tenant.display_name,
         communes: tenant
@@ -267,7 +266,7 @@ fn tenant_json(tenant: pb::Tenant) -> Tenant {
 
 pub(crate) fn user_json(user: pb::User) -> User {
     User {
-        created_at: super::rfc3339(user.created_at.as_ref()),
+        created_at: crate::clients::rfc3339(user.created_at.as_ref()),
         id: user.id,
         tenant: user.tenant,
         organisation_id: user.organisation_id,
@@ -303,10 +302,8 @@ pub async fn create(
     };
     let tenant = state
         .identity
-        .clone()
-        .create_tenant(request(message, &caller))
+        .create_tenant(&caller, message)
         .await?
-        .into_inner()
         .tenant
         .ok_or_else(ApiError::incomplete_answer)?;
     Ok((StatusCode::CREATED, Json(tenant_json(tenant))))
@@ -350,17 +347,15 @@ pub async fn create_organisation(
     };
     let created = state
         .identity
-        .clone()
-        .create_organisation(request(message, &caller))
+        .create_organisation(&caller, message)
         .await?
-        .into_inner()
         .organisation
         .ok_or_else(ApiError::incomplete_answer)?;
     Ok((
         StatusCode::CREATED,
         Json(Organisation {
-            created_at: super::rfc3339(created.created_at.as_ref()),
-            status: super::organisations::status_name(created.status).to_owned(),
+            created_at: crate::clients::rfc3339(created.created_at.as_ref()),
+            status: crate::clients::identity::organisation_status_name(created.status).to_owned(),
             site_id: created.sites.into_iter().next().map(|site| site.id),
             id: created.id,
             tenant: created.tenant,
@@ -389,10 +384,8 @@ pub async fn create_user(
     };
     let created = state
         .identity
-        .clone()
-        .create_user(request(message, &operator.caller.acting_on(&tenant)))
-        .await?
-        .into_inner();
+        .create_user(&operator.caller.acting_on(&tenant), message)
+        .await?;
     let user = created.user.ok_or_else(ApiError::incomplete_answer)?;
     Ok((StatusCode::CREATED, Json(user_json(user))))
 }
@@ -407,13 +400,7 @@ pub async fn me(member: Member, State(state): State<GatewayState>) -> Result<Jso
         .map(|id| id.to_string())
         .unwrap_or_default();
     let message = pb::GetUserRequest { user_id };
-    let user = state
-        .identity
-        .clone()
-        .get_user(request(message, &member.caller))
-        .await?
-        .into_inner()
-        .user;
+    let user = state.identity.get_user(&member.caller, message).await?.user;
     Ok(Json(user_json(
         user.ok_or_else(ApiError::incomplete_answer)?,
     )))
@@ -427,13 +414,7 @@ pub async fn get(
     ApiPath(tenant): ApiPath<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     let message = pb::GetTenantRequest { slug: tenant };
-    let tenant = state
-        .identity
-        .clone()
-        .get_tenant(synergies_platform::context::anonymous_request(message))
-        .await?
-        .into_inner()
-        .tenant;
+    let tenant = state.identity.get_tenant(message).await?.tenant;
     Ok(Json(tenant_json(
         tenant.ok_or_else(ApiError::incomplete_answer)?,
     )))
@@ -452,10 +433,8 @@ pub async fn update_settings(
     };
     let tenant = state
         .identity
-        .clone()
-        .update_tenant_settings(request(message, &member.caller))
+        .update_tenant_settings(&member.caller, message)
         .await?
-        .into_inner()
         .tenant;
     Ok(Json(tenant_json(
         tenant.ok_or_else(ApiError::incomplete_answer)?,

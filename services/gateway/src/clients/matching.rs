@@ -3,10 +3,11 @@
 //! Reads are retried (idempotent); writes are not.
 
 use serde::Serialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::{CallerContext, anonymous_request, request};
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::matching::v1 as pb;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
+use tonic::Status;
 use tonic::transport::Channel;
 use utoipa::ToSchema;
 
@@ -135,7 +136,7 @@ pub fn synergy_json(s: pb::Synergy) -> Synergy {
             .notes
             .into_iter()
             .map(|n| Note {
-                at: crate::api::rfc3339(n.at.as_ref()),
+                at: crate::clients::rfc3339(n.at.as_ref()),
                 text: n.text,
                 by_user_id: n.by_user_id,
             })
@@ -146,28 +147,34 @@ pub fn synergy_json(s: pb::Synergy) -> Synergy {
         realised_at: s
             .realised_at
             .as_ref()
-            .map(|at| crate::api::rfc3339(Some(at))),
+            .map(|at| crate::clients::rfc3339(Some(at))),
         kg_diverted: s.kg_diverted,
         co2e_kg: s.co2e_kg,
         value_cents: s.value_cents,
-        created_at: crate::api::rfc3339(s.created_at.as_ref()),
-        updated_at: crate::api::rfc3339(s.updated_at.as_ref()),
+        created_at: crate::clients::rfc3339(s.created_at.as_ref()),
+        updated_at: crate::clients::rfc3339(s.updated_at.as_ref()),
     }
 }
 
-fn list(answer: pb::ListSynergiesResponse) -> SynergyList {
+fn list(synergies: Vec<pb::Synergy>) -> SynergyList {
     SynergyList {
-        synergies: answer.synergies.into_iter().map(synergy_json).collect(),
+        synergies: synergies.into_iter().map(synergy_json).collect(),
     }
 }
 
-/// Substitutions of one listing or flow (`item_kind`), best first.
-pub async fn of_item(
+fn synergy(answer: pb::SynergyResponse) -> Result<pb::Synergy, Status> {
+    answer
+        .synergy
+        .ok_or_else(|| Status::internal("the matching service answered without the synergy"))
+}
+
+/// Synergies of one listing or flow (`item_kind`), best first, as matching answers them.
+pub async fn item_synergies(
     client: &MatchingServiceClient<Channel>,
     caller: &CallerContext,
     item_kind: &str,
     item_id: &str,
-) -> Result<SynergyList, ApiError> {
+) -> Result<Vec<pb::Synergy>, Status> {
     let message = pb::ListItemSynergiesRequest {
         item_kind: item_kind.to_owned(),
         item_id: item_id.to_owned(),
@@ -177,9 +184,61 @@ pub async fn of_item(
         let call = request(message.clone(), caller);
         async move { client.list_item_synergies(call).await }
     })
-    .await?
-    .into_inner();
-    Ok(list(answer))
+    .await?;
+    Ok(answer.into_inner().synergies)
+}
+
+/// The tenant's synergies the caller may see, as matching answers them.
+pub async fn synergies(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::ListSynergiesRequest,
+) -> Result<Vec<pb::Synergy>, Status> {
+    let answer = idempotent_call(|| {
+        let mut client = client.clone();
+        let call = request(message.clone(), caller);
+        async move { client.list_synergies(call).await }
+    })
+    .await?;
+    Ok(answer.into_inner().synergies)
+}
+
+/// A facilitator moves a synergy, adds a note or assigns an advisor (sent once).
+pub async fn update_synergy(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::UpdateSynergyRequest,
+) -> Result<pb::Synergy, Status> {
+    let answer = client
+        .clone()
+        .update_synergy(request(message, caller))
+        .await?;
+    synergy(answer.into_inner())
+}
+
+/// A member says whether a proposal is relevant (sent once).
+pub async fn give_feedback(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    message: pb::GiveFeedbackRequest,
+) -> Result<pb::Synergy, Status> {
+    let answer = client
+        .clone()
+        .give_feedback(request(message, caller))
+        .await?;
+    synergy(answer.into_inner())
+}
+
+/// Substitutions of one listing or flow (`item_kind`), best first.
+pub async fn of_item(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    item_kind: &str,
+    item_id: &str,
+) -> Result<SynergyList, ApiError> {
+    Ok(list(
+        item_synergies(client, caller, item_kind, item_id).await?,
+    ))
 }
 
 /// The tenant's synergies the caller may see.
@@ -188,14 +247,7 @@ pub async fn of_tenant(
     caller: &CallerContext,
     message: pb::ListSynergiesRequest,
 ) -> Result<SynergyList, ApiError> {
-    let answer = idempotent_call(|| {
-        let mut client = client.clone();
-        let call = request(message.clone(), caller);
-        async move { client.list_synergies(call).await }
-    })
-    .await?
-    .into_inner();
-    Ok(list(answer))
+    Ok(list(synergies(client, caller, message).await?))
 }
 
 pub async fn update(
@@ -203,14 +255,7 @@ pub async fn update(
     caller: &CallerContext,
     message: pb::UpdateSynergyRequest,
 ) -> Result<Synergy, ApiError> {
-    let synergy = client
-        .clone()
-        .update_synergy(request(message, caller))
-        .await?
-        .into_inner()
-        .synergy
-        .ok_or_else(ApiError::incomplete_answer)?;
-    Ok(synergy_json(synergy))
+    Ok(synergy_json(update_synergy(client, caller, message).await?))
 }
 
 pub async fn feedback(
@@ -218,12 +263,38 @@ pub async fn feedback(
     caller: &CallerContext,
     message: pb::GiveFeedbackRequest,
 ) -> Result<Synergy, ApiError> {
-    let synergy = client
-        .clone()
-        .give_feedback(request(message, caller))
-        .await?
-        .into_inner()
-        .synergy
-        .ok_or_else(ApiError::incomplete_answer)?;
-    Ok(synergy_json(synergy))
+    Ok(synergy_json(give_feedback(client, caller, message).await?))
+}
+
+/// Realised synergies' impact per month: `organisation` (the caller's) or `tenant` scope.
+pub async fn realised_impact(
+    client: &MatchingServiceClient<Channel>,
+    caller: &CallerContext,
+    scope: String,
+) -> Result<Vec<pb::MonthRealised>, Status> {
+    let message = pb::GetRealisedImpactRequest { scope };
+    let answer = idempotent_call(|| {
+        let mut client = client.clone();
+        let call = request(message.clone(), caller);
+        async move { client.get_realised_impact(call).await }
+    })
+    .await?;
+    Ok(answer.into_inner().months)
+}
+
+/// A territory's public figures of realised synergies (no account).
+pub async fn territory_realised(
+    client: &MatchingServiceClient<Channel>,
+    tenant: &str,
+) -> Result<pb::RealisedTotals, Status> {
+    let message = pb::GetTerritoryRealisedRequest {
+        tenant: tenant.to_owned(),
+    };
+    let answer = idempotent_call(|| {
+        let mut client = client.clone();
+        let call = anonymous_request(message.clone());
+        async move { client.get_territory_realised(call).await }
+    })
+    .await?;
+    Ok(answer.into_inner())
 }

@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use synergies_platform::context::anonymous_request;
 use synergies_proto::identity::v1 as pb;
 
 use crate::state::GatewayState;
@@ -94,11 +93,10 @@ pub async fn theme(
 ) -> Response {
     let settings = state
         .identity
-        .clone()
-        .get_tenant(anonymous_request(pb::GetTenantRequest { slug: tenant }))
+        .get_tenant(pb::GetTenantRequest { slug: tenant })
         .await
         .ok()
-        .and_then(|answer| answer.into_inner().tenant)
+        .and_then(|answer| answer.tenant)
         .and_then(|tenant| tenant.settings)
         .unwrap_or_default();
     let colour = |value: &str, default: &'static str| {

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use synergies_platform::context::anonymous_request;
 use synergies_proto::identity::v1 as pb;
 
 use super::page::Page;
@@ -35,13 +34,8 @@ pub async fn organisation_cards(
         tenant: page.tenant.slug.clone(),
         organisation_ids,
     };
-    let found = match state
-        .identity
-        .clone()
-        .get_public_organisations(anonymous_request(message))
-        .await
-    {
-        Ok(answer) => answer.into_inner().organisations,
+    let found = match state.identity.get_public_organisations(message).await {
+        Ok(answer) => answer.organisations,
         Err(status) => {
             tracing::warn!(%status, "organisation names unavailable for a page");
             return HashMap::new();

@@ -6,7 +6,6 @@ use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, SET_COOK
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use synergies_platform::context::anonymous_request;
 use synergies_platform::i18n::Language;
 use synergies_proto::identity::v1 as pb;
 
@@ -128,13 +127,10 @@ async fn renew_session(state: &GatewayState, request: &mut Request, set_cookies:
     };
     let renewed = state
         .identity
-        .clone()
-        .refresh_tokens(anonymous_request(pb::RefreshTokensRequest {
-            refresh_token,
-        }))
+        .refresh_tokens(pb::RefreshTokensRequest { refresh_token })
         .await
         .ok()
-        .and_then(|answer| answer.into_inner().tokens);
+        .and_then(|answer| answer.tokens);
     match renewed {
         Some(pair) => {
             cookies.renew(

@@ -88,7 +88,7 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             post(listings::add_photo)
                 // Its own limit: a photo is far larger than any other form.
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::api::photos::UPLOAD_BODY_LIMIT,
+                    crate::upload::UPLOAD_BODY_LIMIT,
                 )),
         )
         .route("/{tenant}/annonces/{id}/vignette", get(listings::thumbnail))

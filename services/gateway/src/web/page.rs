@@ -11,7 +11,7 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use synergies_platform::auth::Role;
-use synergies_platform::context::{CallerContext, anonymous_request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Language;
 use synergies_proto::identity::v1 as pb;
 
@@ -258,12 +258,10 @@ pub(crate) fn language_of(
 async fn tenant_view(state: &GatewayState, slug: &str) -> Result<TenantView, ApiError> {
     let tenant = state
         .identity
-        .clone()
-        .get_tenant(anonymous_request(pb::GetTenantRequest {
+        .get_tenant(pb::GetTenantRequest {
             slug: slug.to_owned(),
-        }))
+        })
         .await?
-        .into_inner()
         .tenant
         .ok_or_else(ApiError::incomplete_answer)?;
     let settings = tenant.settings.unwrap_or_default();
@@ -344,9 +342,8 @@ async fn unread_count(state: &GatewayState, caller: &CallerContext, lang: Langua
     let message = synergies_proto::notifications::v1::CountUnreadInboxRequest {
         language: lang.code().to_owned(),
     };
-    let call = synergies_platform::context::request(message, caller);
-    match state.notifications.clone().count_unread_inbox(call).await {
-        Ok(answer) => Some(answer.into_inner().unread_count),
+    match state.notifications.count_unread_once(caller, message).await {
+        Ok(unread_count) => Some(unread_count),
         Err(status) => {
             tracing::warn!(%status, "unread count not read for the header");
             None

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::CallerContext;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::NoticeQuery;
@@ -23,10 +23,8 @@ async fn me(
 ) -> Result<pb::ExportMeResponse, ApiError> {
     Ok(state
         .identity
-        .clone()
-        .export_me(request(pb::ExportMeRequest {}, caller))
-        .await?
-        .into_inner())
+        .export_me(caller, pb::ExportMeRequest {})
+        .await?)
 }
 
 #[derive(Template)]
@@ -157,12 +155,7 @@ pub async fn change_password(
         current_password: form.current_password,
         new_password: form.new_password,
     };
-    match state
-        .identity
-        .clone()
-        .change_password(request(message, &caller))
-        .await
-    {
+    match state.identity.change_password(&caller, message).await {
         Ok(_) => see_other(&page, "/compte", "password_changed"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
@@ -196,12 +189,7 @@ pub async fn erase(
     let message = pb::EraseMeRequest {
         password: form.password,
     };
-    match state
-        .identity
-        .clone()
-        .erase_me(request(message, &caller))
-        .await
-    {
+    match state.identity.erase_me(&caller, message).await {
         Ok(_) => {
             let mut cookies = HeaderMap::new();
             state.cookies.end_tokens(&mut cookies);

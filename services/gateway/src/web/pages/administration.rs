@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use synergies_platform::context::request;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::NoticeQuery;
@@ -145,8 +144,7 @@ pub async fn save_settings(
     };
     match state
         .identity
-        .clone()
-        .update_tenant_settings(request(message, &caller))
+        .update_tenant_settings(&caller, message)
         .await
     {
         Ok(_) => see_other(&page, "/administration", "saved"),
@@ -192,12 +190,7 @@ pub async fn set_roles(
         user_id: form.user_id,
         roles,
     };
-    match state
-        .identity
-        .clone()
-        .set_user_roles(request(message, &caller))
-        .await
-    {
+    match state.identity.set_user_roles(&caller, message).await {
         Ok(_) => see_other(&page, "/administration", "roles_saved"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));

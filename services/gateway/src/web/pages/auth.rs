@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::anonymous_request;
 use synergies_proto::identity::v1 as pb;
 
 use super::{Feedback, check_csrf, see_other};
@@ -108,13 +107,8 @@ pub async fn sign_in(
         password: form.password,
         client_address: client,
     };
-    let answer = state
-        .identity
-        .clone()
-        .login(anonymous_request(message))
-        .await
-        .map_err(ApiError::from);
-    let pair = match answer.map(|a| a.into_inner().tokens) {
+    let answer = state.identity.login(message).await.map_err(ApiError::from);
+    let pair = match answer.map(|a| a.tokens) {
         Ok(Some(pair)) => pair,
         Ok(None) => return page.error(&ApiError::incomplete_answer()),
         Err(error) => {
@@ -156,12 +150,7 @@ pub async fn sign_out(
         let message = pb::LogoutRequest {
             refresh_token: refresh_token.to_owned(),
         };
-        if let Err(error) = state
-            .identity
-            .clone()
-            .logout(anonymous_request(message))
-            .await
-        {
+        if let Err(error) = state.identity.logout(message).await {
             tracing::warn!(%error, "sign-out could not revoke the refresh token");
         }
     }
@@ -205,12 +194,7 @@ pub async fn forgotten(
         tenant: page.tenant.slug.clone(),
         email: form.email,
     };
-    match state
-        .identity
-        .clone()
-        .request_password_reset(anonymous_request(message))
-        .await
-    {
+    match state.identity.request_password_reset(message).await {
         // The same answer whether or not the address has an account.
         Ok(_) => render(&Forgotten {
             page,
@@ -270,12 +254,7 @@ pub async fn reset(
         token: form.token.clone(),
         new_password: form.new_password,
     };
-    match state
-        .identity
-        .clone()
-        .reset_password(anonymous_request(message))
-        .await
-    {
+    match state.identity.reset_password(message).await {
         Ok(_) => see_other(&page, "/connexion", "password_reset"),
         Err(status) => {
             let error = ApiError::from(status);

@@ -10,11 +10,9 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 
 use super::{form_caller, notice, see_other};
-use crate::api::delivery_preferences::{confirm, read, write};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::page::{Page, render};
-use synergies_platform::context::anonymous_request;
 use synergies_proto::notifications::v1 as pb;
 
 /// The categories in the order the page shows them.
@@ -65,7 +63,7 @@ pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Re
         Ok(views) => views,
         Err(error) => return page.error(&error),
     };
-    match read(&state, &caller).await {
+    match state.notifications.delivery_preferences(&caller).await {
         Ok(answer) => {
             let notice = notice(&page, uri.query());
             render(&PreferencesPage {
@@ -78,7 +76,7 @@ pub async fn show(page: Page, State(state): State<GatewayState>, uri: Uri) -> Re
                 token: String::new(),
             })
         }
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
@@ -121,9 +119,13 @@ pub async fn save(
         .into_iter()
         .filter(|(field, _)| CATEGORIES.contains(&field.as_str()))
         .collect();
-    match write(&state, &caller, choices).await {
+    match state
+        .notifications
+        .set_delivery_preferences(&caller, choices)
+        .await
+    {
         Ok(_) => see_other(&page, "/notifications/reglages", "delivery_saved"),
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
@@ -139,9 +141,9 @@ pub async fn confirm_email(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    match confirm(&state, &caller).await {
+    match state.notifications.confirm_email(&caller).await {
         Ok(_) => see_other(&page, "/notifications/reglages", "email_confirmed"),
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
@@ -158,20 +160,15 @@ pub async fn show_by_token(
     Query(query): Query<TokenQuery>,
     uri: Uri,
 ) -> Response {
-    let message = pb::GetPreferencesByTokenRequest {
-        tenant: page.tenant.slug.clone(),
-        token: query.token.clone(),
-    };
     match state
         .notifications
-        .clone()
-        .get_preferences_by_token(anonymous_request(message))
+        .preferences_by_token(&page.tenant.slug, &query.token)
         .await
     {
         Ok(answer) => {
             let notice = notice(&page, uri.query());
             render(&PreferencesPage {
-                rows: rows(answer.into_inner()),
+                rows: rows(answer),
                 page,
                 notice,
                 action: "/e-mails",
@@ -196,22 +193,13 @@ pub async fn save_by_token(
         return refused;
     }
     let token = form.get("token").cloned().unwrap_or_default();
-    let message = pb::UpdatePreferencesByTokenRequest {
-        tenant: page.tenant.slug.clone(),
-        token: token.clone(),
-        preferences: form
-            .into_iter()
-            .filter(|(field, _)| CATEGORIES.contains(&field.as_str()))
-            .map(|(category, frequency)| pb::DeliveryPreference {
-                category,
-                frequency,
-            })
-            .collect(),
-    };
+    let choices = form
+        .into_iter()
+        .filter(|(field, _)| CATEGORIES.contains(&field.as_str()))
+        .collect();
     match state
         .notifications
-        .clone()
-        .update_preferences_by_token(anonymous_request(message))
+        .set_preferences_by_token(&page.tenant.slug, &token, choices)
         .await
     {
         Ok(_) => {
@@ -268,18 +256,13 @@ pub async fn unsubscribe(
     State(state): State<GatewayState>,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    let message = pb::UnsubscribeByTokenRequest {
-        tenant: page.tenant.slug.clone(),
-        token: query.token.clone(),
-    };
     match state
         .notifications
-        .clone()
-        .unsubscribe_by_token(anonymous_request(message))
+        .unsubscribe(&page.tenant.slug, &query.token)
         .await
     {
-        Ok(answer) => render(&UnsubscribePage {
-            category_key: format!("inbox.category.{}", answer.into_inner().category),
+        Ok(category) => render(&UnsubscribePage {
+            category_key: format!("inbox.category.{category}"),
             page,
             token: String::new(),
             done: true,

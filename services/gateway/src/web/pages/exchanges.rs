@@ -8,12 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Language;
 use synergies_proto::listings::v1 as pb;
 
 use super::{Feedback, form_caller, see_other};
-use crate::api::exchanges::impact_months;
+use crate::clients::impact::impact_months;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::directory::{OrganisationCard, organisation_cards};
@@ -39,15 +39,10 @@ pub async fn open(
     };
     let opened = state
         .exchanges
-        .clone()
-        .open_conversation(request(pb::OpenConversationRequest { listing_id }, &caller))
+        .open_conversation(&caller, &listing_id)
         .await
         .map_err(ApiError::from)
-        .and_then(|a| {
-            a.into_inner()
-                .conversation
-                .ok_or_else(ApiError::incomplete_answer)
-        });
+        .and_then(|a| a.conversation.ok_or_else(ApiError::incomplete_answer));
     match opened {
         Ok(conversation) => {
             Redirect::to(&page.href(&format!("/conversations/{}", conversation.id))).into_response()
@@ -91,15 +86,10 @@ pub async fn list(page: Page, State(state): State<GatewayState>) -> Response {
         page_size: 100,
         page_token: String::new(),
     };
-    match state
-        .exchanges
-        .clone()
-        .list_conversations(request(message, &caller))
-        .await
-    {
+    match state.exchanges.conversations(&caller, message).await {
         Ok(answer) => {
             let own = own_organisation(&caller);
-            let conversations = answer.into_inner().conversations;
+            let conversations = answer.conversations;
             let cards = organisation_cards(
                 &state,
                 &page,
@@ -190,48 +180,24 @@ async fn thread(
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
-    let mut client = state.exchanges.clone();
-    let conversation = match client
-        .get_conversation(request(
-            pb::GetConversationRequest {
-                conversation_id: id.to_owned(),
-            },
-            &caller,
-        ))
-        .await
-        .map_err(ApiError::from)
-        .and_then(|a| {
-            a.into_inner()
-                .conversation
-                .ok_or_else(ApiError::incomplete_answer)
-        }) {
+    let exchanges = &state.exchanges;
+    let conversation = match exchanges.conversation(&caller, id).await {
         Ok(conversation) => conversation,
-        Err(error) => return page.error(&error),
+        Err(status) => return page.error(&ApiError::from(status)),
     };
-    let messages = match client
-        .list_messages(request(
-            pb::ListMessagesRequest {
-                conversation_id: id.to_owned(),
-                page_size: 100,
-                page_token: String::new(),
-            },
-            &caller,
-        ))
-        .await
-    {
-        Ok(answer) => answer.into_inner().messages,
+    let message = pb::ListMessagesRequest {
+        conversation_id: id.to_owned(),
+        page_size: 100,
+        page_token: String::new(),
+    };
+    let messages = match exchanges.messages(&caller, message).await {
+        Ok(answer) => answer.messages,
         Err(status) => return page.error(&ApiError::from(status)),
     };
     let own = own_organisation(&caller);
-    let reservation = client
-        .get_reservation(request(
-            pb::GetReservationRequest {
-                listing_id: conversation.listing_id.clone(),
-            },
-            &caller,
-        ))
+    let reservation = exchanges
+        .reservation(&caller, &conversation.listing_id)
         .await
-        .map(tonic::Response::into_inner)
         .unwrap_or_default();
     let listing = reservation.listing.clone().unwrap_or_default();
     let owner = conversation.listing_organisation_id == own;
@@ -261,14 +227,14 @@ async fn thread(
         .rev()
         .map(|m| MessageView {
             ours: m.author_organisation_id == own,
-            at: crate::api::rfc3339(m.created_at.as_ref()),
-            when: moment(&crate::api::rfc3339(m.created_at.as_ref()), page.lang),
+            at: crate::clients::rfc3339(m.created_at.as_ref()),
+            when: moment(&crate::clients::rfc3339(m.created_at.as_ref()), page.lang),
             erased: m.erased,
             text: m.text,
         })
         .collect();
     render(&Thread {
-        listing_status: super::listings::status_name(listing.status).to_owned(),
+        listing_status: crate::clients::listings::status_name(listing.status).to_owned(),
         unit: listing.unit,
         page,
         notice,
@@ -325,67 +291,40 @@ pub async fn act(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    let mut client = state.exchanges.clone();
-    let listing_id = match client
-        .get_conversation(request(
-            pb::GetConversationRequest {
-                conversation_id: id.clone(),
-            },
-            &caller,
-        ))
-        .await
-    {
-        Ok(answer) => answer
-            .into_inner()
-            .conversation
-            .map(|c| c.listing_id)
-            .unwrap_or_default(),
+    let exchanges = &state.exchanges;
+    let listing_id = match exchanges.conversation(&caller, &id).await {
+        Ok(conversation) => conversation.listing_id,
         Err(status) => return page.error(&ApiError::from(status)),
     };
     let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
-    // The requests are built inside the scope: that is where they pick up the key.
+    // The calls build their requests inside the scope: that is where they pick up the key.
     let done: Result<(&str, Option<pb::ReservationResponse>), tonic::Status> =
         synergies_platform::idempotency::scope(key, async {
             match form.action.as_str() {
-                "message" => client
-                    .post_message(request(
-                        pb::PostMessageRequest {
-                            conversation_id: id.clone(),
-                            text: form.text,
-                        },
-                        &caller,
-                    ))
+                "message" => exchanges
+                    .post_message(&caller, &id, form.text)
                     .await
                     .map(|_| ("message_sent", None)),
-                "reserve" => client
-                    .reserve_listing(request(
-                        pb::ReserveListingRequest {
-                            listing_id,
-                            conversation_id: id.clone(),
-                        },
-                        &caller,
-                    ))
+                "reserve" => exchanges
+                    .reserve(&caller, &listing_id, id.clone())
                     .await
-                    .map(|a| ("reserved", Some(a.into_inner()))),
-                "cancel" => client
-                    .cancel_reservation(request(
-                        pb::CancelReservationRequest { listing_id },
-                        &caller,
-                    ))
+                    .map(|a| ("reserved", Some(a))),
+                "cancel" => exchanges
+                    .cancel_reservation(&caller, &listing_id)
                     .await
-                    .map(|a| ("reservation_cancelled", Some(a.into_inner()))),
-                _ => client
-                    .confirm_exchange(request(
-                        pb::ConfirmExchangeRequest {
-                            listing_id,
-                            quantity: form.quantity.trim().replace(',', "."),
-                            unit: String::new(),
-                            kg_per_unit: form.kg_per_unit.trim().replace(',', "."),
-                        },
-                        &caller,
-                    ))
-                    .await
-                    .map(|a| ("confirmed", Some(a.into_inner()))),
+                    .map(|a| ("reservation_cancelled", Some(a))),
+                _ => {
+                    let message = pb::ConfirmExchangeRequest {
+                        listing_id,
+                        quantity: form.quantity.trim().replace(',', "."),
+                        unit: String::new(),
+                        kg_per_unit: form.kg_per_unit.trim().replace(',', "."),
+                    };
+                    exchanges
+                        .confirm(&caller, message)
+                        .await
+                        .map(|a| ("confirmed", Some(a)))
+                }
             }
         })
         .await;
@@ -440,7 +379,7 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
     } else {
         "organisation"
     };
-    match impact_months(&caller, &state, scope.to_owned()).await {
+    match impact_months(&state.exchanges, &state.matching, &caller, scope.to_owned()).await {
         Ok(months) => {
             let months = months
                 .into_iter()
@@ -459,6 +398,6 @@ pub async fn impact(page: Page, State(state): State<GatewayState>) -> Response {
                 tenant_scope,
             })
         }
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }

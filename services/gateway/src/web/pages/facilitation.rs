@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use synergies_platform::context::request;
 use synergies_proto::identity::v1 as pb;
 
 use super::{Feedback, form_caller, see_other};
@@ -111,15 +110,9 @@ async fn queue_page(
         page_size: 100,
         page_token: String::new(),
     };
-    match state
-        .identity
-        .clone()
-        .list_organisations(request(message, &caller))
-        .await
-    {
+    match state.identity.list_organisations(&caller, message).await {
         Ok(answer) => {
             let candidates = answer
-                .into_inner()
                 .organisations
                 .into_iter()
                 .map(|o| candidate(&page, o))
@@ -179,12 +172,7 @@ pub async fn decide(
         decision: decision.into(),
         reason: form.reason,
     };
-    match state
-        .identity
-        .clone()
-        .decide_organisation(request(message, &caller))
-        .await
-    {
+    match state.identity.decide_organisation(&caller, message).await {
         Ok(_) => see_other(&page, "/animation", "decided"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));

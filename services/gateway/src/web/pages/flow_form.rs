@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Language;
 use synergies_proto::flows::v1 as pb;
 use synergies_proto::identity::v1 as identity;
@@ -234,11 +234,10 @@ impl FlowFormPage {
 async fn own_sites(state: &GatewayState, caller: &CallerContext) -> Vec<(String, String)> {
     state
         .identity
-        .clone()
-        .get_my_organisation(request(identity::GetMyOrganisationRequest {}, caller))
+        .get_my_organisation(caller, identity::GetMyOrganisationRequest {})
         .await
         .ok()
-        .and_then(|a| a.into_inner().organisation)
+        .and_then(|a| a.organisation)
         .map(|o| o.sites.into_iter().map(|s| (s.id, s.address)).collect())
         .unwrap_or_default()
 }

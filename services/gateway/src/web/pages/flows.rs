@@ -12,11 +12,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, anonymous_request, request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Language;
 use synergies_proto::flows::v1 as pb;
 use synergies_proto::identity::v1 as identity;
-use synergies_proto::listings::v1 as listings;
 
 use super::{form_caller, see_other};
 use crate::error::ApiError;
@@ -155,23 +154,19 @@ pub fn view(page: &Page, flow: &pb::Flow, categories: &HashMap<String, String>) 
             format!("{} €", number(&flow.yearly_cost_eur, page.lang))
         },
         provenance: worded(page, "provenance", &flow.provenance),
-        updated_at: moment(&crate::api::rfc3339(flow.updated_at.as_ref()), page.lang),
+        updated_at: moment(
+            &crate::clients::rfc3339(flow.updated_at.as_ref()),
+            page.lang,
+        ),
     }
 }
 
 /// Category labels of the listings taxonomy in the page's language, by code, in order.
 pub async fn categories(state: &GatewayState, lang: Language) -> Vec<(String, String, String)> {
-    let Ok(answer) = state
-        .listings
-        .clone()
-        .list_categories(anonymous_request(listings::ListCategoriesRequest {}))
-        .await
-    else {
+    let Ok(categories) = state.listings.categories().await else {
         return Vec::new();
     };
-    answer
-        .into_inner()
-        .categories
+    categories
         .into_iter()
         .map(|c| {
             let label = match lang {
@@ -239,15 +234,9 @@ pub async fn territory_organisations(
             page_size: 100,
             page_token: page_token.clone(),
         };
-        let Ok(answer) = state
-            .identity
-            .clone()
-            .list_organisations(request(message, caller))
-            .await
-        else {
+        let Ok(answer) = state.identity.list_organisations(caller, message).await else {
             break;
         };
-        let answer = answer.into_inner();
         for organisation in answer.organisations {
             let diagnosed = organisation.status == DIAGNOSED_STATUS;
             if organisation.status != identity::OrganisationStatus::Approved as i32 && !diagnosed {
@@ -611,16 +600,15 @@ async fn history(
         if !people.contains_key(&revision.by_user_id) {
             let name = state
                 .identity
-                .clone()
-                .get_user(request(
+                .get_user(
+                    caller,
                     identity::GetUserRequest {
                         user_id: revision.by_user_id.clone(),
                     },
-                    caller,
-                ))
+                )
                 .await
                 .ok()
-                .and_then(|a| a.into_inner().user)
+                .and_then(|a| a.user)
                 .map_or_else(
                     || page.t("flow.history.someone").to_owned(),
                     |u| u.display_name,
@@ -633,7 +621,7 @@ async fn history(
             _ => Vec::new(),
         };
         views.push(RevisionView {
-            at: moment(&crate::api::rfc3339(revision.at.as_ref()), page.lang),
+            at: moment(&crate::clients::rfc3339(revision.at.as_ref()), page.lang),
             who: people
                 .get(&revision.by_user_id)
                 .cloned()

@@ -1,6 +1,6 @@
 //! The public home of a territory, and the platform's root.
 
-use crate::api::exchanges::{TerritorySummary, territory_figures};
+use crate::clients::impact::{TerritorySummary, territory_figures};
 use crate::state::GatewayState;
 use crate::web::format::decimal;
 use crate::web::page::{Page, is_slug, render};
@@ -34,12 +34,12 @@ pub async fn home(page: Page, State(state): State<GatewayState>) -> Response {
     // Independent calls, made at once. The newest published listings' facet counts are the
     // listings online.
     let (summary, newest) = tokio::join!(
-        territory_figures(&state, tenant),
+        territory_figures(&state.identity, &state.exchanges, &state.matching, &tenant),
         newest_listings(&state, &page)
     );
     let summary = match summary {
         Ok(summary) => summary,
-        Err(error) => return page.error(&error),
+        Err(status) => return page.error(&status.into()),
     };
     let (newest, listings_online) = match newest {
         Ok(found) => found,

@@ -9,12 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::request;
 use synergies_platform::i18n::Language;
 use synergies_proto::notifications::v1 as pb;
 
 use super::{form_caller, notice, see_other};
-use crate::api::inbox::{link, mark_all_read, mark_item_read};
+use crate::clients::notifications::link;
+use crate::clients::rfc3339;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::format::moment;
@@ -76,14 +76,8 @@ pub async fn show(
         page_token: query.suite,
         unread_only,
     };
-    match state
-        .notifications
-        .clone()
-        .list_inbox(request(message, &caller))
-        .await
-    {
+    match state.notifications.inbox(&caller, message).await {
         Ok(answer) => {
-            let answer = answer.into_inner();
             let items = answer
                 .items
                 .into_iter()
@@ -113,8 +107,8 @@ fn item_view(page: &Page, item: pb::InboxItem) -> ItemView {
     let opens = link(&page.tenant.slug, &item.subject_kind, &item.subject_id).is_some()
         || !item.listing_id.is_empty();
     ItemView {
-        at: crate::api::rfc3339(item.created_at.as_ref()),
-        when: moment(&crate::api::rfc3339(item.created_at.as_ref()), page.lang),
+        at: rfc3339(item.created_at.as_ref()),
+        when: moment(&rfc3339(item.created_at.as_ref()), page.lang),
         id: item.id,
         title,
         body,
@@ -134,7 +128,7 @@ pub async fn open(
         Ok(caller) => caller.clone(),
         Err(to_sign_in) => return to_sign_in,
     };
-    match mark_item_read(&state, &caller, &id).await {
+    match state.notifications.mark_read(&caller, &id).await {
         Ok(answer) => {
             let item = answer.item.unwrap_or_default();
             let target = link(&page.tenant.slug, &item.subject_kind, &item.subject_id)
@@ -145,7 +139,7 @@ pub async fn open(
                 .unwrap_or_else(|| page.href("/notifications"));
             Redirect::to(&target).into_response()
         }
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
@@ -166,8 +160,8 @@ pub async fn read_all(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    match mark_all_read(&state, &caller).await {
+    match state.notifications.mark_all_read(&caller).await {
         Ok(_) => see_other(&page, "/notifications", "inbox_read"),
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }

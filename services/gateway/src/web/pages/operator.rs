@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{anonymous_request, request};
 use synergies_platform::i18n::Language;
 use synergies_proto::identity::v1 as pb;
 use synergies_proto::notifications::v1 as notifications;
@@ -97,14 +96,8 @@ pub async fn sign_in(
         operator_token: form.operator_token.clone(),
         client_address: client,
     };
-    match state
-        .identity
-        .clone()
-        .operator_login(anonymous_request(message))
-        .await
-    {
+    match state.identity.operator_login(message).await {
         Ok(answer) => {
-            let answer = answer.into_inner();
             let mut cookies = HeaderMap::new();
             state.cookies.set_access(
                 &mut cookies,
@@ -180,7 +173,7 @@ pub struct Mail {
 struct OutgoingMail {
     page: Page,
     mails: Vec<Mail>,
-    undeliverable: Vec<crate::api::mail::UndeliverableAddress>,
+    undeliverable: Vec<crate::clients::notifications::UndeliverableAddress>,
 }
 
 pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Response {
@@ -196,24 +189,21 @@ pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Res
         page_size: 100,
         page_token: String::new(),
     };
-    let undeliverable = match crate::api::mail::list_undeliverable(&state, &caller).await {
+    let undeliverable = match state.notifications.undeliverable_addresses(&caller).await {
         Ok(addresses) => addresses,
-        Err(error) => return page.error(&error),
+        Err(status) => return page.error(&ApiError::from(status)),
     };
-    match state
-        .notifications
-        .clone()
-        .list_outgoing_mail(request(message, &caller))
-        .await
-    {
+    match state.notifications.outgoing_mail(&caller, message).await {
         Ok(answer) => {
             let mails = answer
-                .into_inner()
                 .mails
                 .into_iter()
                 .map(|mail| Mail {
-                    created_at: crate::api::rfc3339(mail.created_at.as_ref()),
-                    when: moment(&crate::api::rfc3339(mail.created_at.as_ref()), page.lang),
+                    created_at: crate::clients::rfc3339(mail.created_at.as_ref()),
+                    when: moment(
+                        &crate::clients::rfc3339(mail.created_at.as_ref()),
+                        page.lang,
+                    ),
                     sent: mail.sent_at.is_some(),
                     held: mail.held,
                     recipient: mail.recipient,

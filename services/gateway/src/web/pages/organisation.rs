@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, anonymous_request, request};
+use synergies_platform::context::CallerContext;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::{NoticeQuery, TokenQuery};
@@ -36,13 +36,7 @@ pub async fn people(
         page_size: 100,
         page_token: String::new(),
     };
-    Ok(state
-        .identity
-        .clone()
-        .list_users(request(message, caller))
-        .await?
-        .into_inner()
-        .people)
+    Ok(state.identity.list_users(caller, message).await?.people)
 }
 
 #[derive(Template)]
@@ -134,12 +128,7 @@ pub async fn invite(
             form.language
         },
     };
-    match state
-        .identity
-        .clone()
-        .invite_user(request(message, &caller))
-        .await
-    {
+    match state.identity.invite_user(&caller, message).await {
         Ok(_) => see_other(&page, "/organisation", "invited"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
@@ -173,12 +162,7 @@ pub async fn set_roles(
             .map(|_| vec!["organisation_admin".to_owned()])
             .unwrap_or_default(),
     };
-    match state
-        .identity
-        .clone()
-        .set_user_roles(request(message, &caller))
-        .await
-    {
+    match state.identity.set_user_roles(&caller, message).await {
         Ok(_) => see_other(&page, "/organisation", "roles_saved"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
@@ -209,12 +193,7 @@ pub async fn close(
         password: form.password,
         reason: form.reason,
     };
-    match state
-        .identity
-        .clone()
-        .close_organisation(request(message, &caller))
-        .await
-    {
+    match state.identity.close_organisation(&caller, message).await {
         Ok(_) => Redirect::to(&page.href("/en-attente")).into_response(),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
@@ -263,12 +242,7 @@ pub async fn accept(
         display_name: form.display_name.clone(),
         password: form.password,
     };
-    match state
-        .identity
-        .clone()
-        .accept_invitation(anonymous_request(message))
-        .await
-    {
+    match state.identity.accept_invitation(message).await {
         Ok(_) => see_other(&page, "/connexion", "welcome"),
         Err(status) => {
             let error = ApiError::from(status);

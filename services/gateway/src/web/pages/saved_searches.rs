@@ -7,8 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use synergies_platform::context::{CallerContext, request};
-use synergies_platform::retry::idempotent_call;
+use synergies_platform::context::CallerContext;
 use synergies_proto::notifications::v1 as pb;
 
 use super::{form_caller, see_other};
@@ -31,14 +30,7 @@ pub(crate) async fn views(
     page: &Page,
     caller: &CallerContext,
 ) -> Result<Vec<SavedSearchView>, ApiError> {
-    let searches = idempotent_call(|| {
-        let mut client = state.notifications.clone();
-        let call = request(pb::ListSavedSearchesRequest {}, caller);
-        async move { client.list_saved_searches(call).await }
-    })
-    .await?
-    .into_inner()
-    .saved_searches;
+    let searches = state.notifications.saved_searches(caller).await?;
     if searches.is_empty() {
         return Ok(Vec::new());
     }
@@ -113,9 +105,9 @@ pub async fn save(
         exchange_mode: field("exchange_mode"),
         insee_code: field("insee_code"),
     };
-    match crate::api::saved_searches::save(&state, &caller, message).await {
+    match state.notifications.save_search(&caller, message).await {
         Ok(_) => see_other(&page, "/notifications/reglages", "search_saved"),
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }
 
@@ -132,8 +124,8 @@ pub async fn delete(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    match crate::api::saved_searches::remove(&state, &caller, id).await {
+    match state.notifications.delete_saved_search(&caller, id).await {
         Ok(()) => see_other(&page, "/notifications/reglages", "search_deleted"),
-        Err(error) => page.error(&error),
+        Err(status) => page.error(&ApiError::from(status)),
     }
 }

@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::anonymous_request;
 use synergies_proto::identity::v1 as pb;
 
 use super::auth::TokenQuery;
@@ -113,14 +112,8 @@ async fn sign_up(state: &GatewayState, page: &Page, form: &SignUpForm) -> Result
     };
     let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
     // The request is built inside the scope: that is where it picks up the key.
-    synergies_platform::idempotency::scope(key, async {
-        state
-            .identity
-            .clone()
-            .sign_up(anonymous_request(message))
-            .await
-    })
-    .await?;
+    synergies_platform::idempotency::scope(key, async { state.identity.sign_up(message).await })
+        .await?;
     Ok(())
 }
 
@@ -195,12 +188,7 @@ pub async fn verify(
     let message = pb::VerifyEmailRequest {
         token: form.token.clone(),
     };
-    match state
-        .identity
-        .clone()
-        .verify_email(anonymous_request(message))
-        .await
-    {
+    match state.identity.verify_email(message).await {
         Ok(_) => see_other(&page, "/connexion", "verified"),
         Err(status) => {
             let error = ApiError::from(status);

@@ -8,13 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Language;
 use synergies_proto::matching::v1 as pb;
 
 use super::FieldErrors;
 use super::flows::{is_facilitator, worded};
 use super::{form_caller, see_other};
+use crate::clients::matching;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::format::moment;
@@ -131,7 +132,7 @@ pub fn view(page: &Page, synergy: &pb::Synergy) -> SynergyView {
             .map(|n| {
                 (
                     n.text.clone(),
-                    moment(&crate::api::rfc3339(n.at.as_ref()), page.lang),
+                    moment(&crate::clients::rfc3339(n.at.as_ref()), page.lang),
                 )
             })
             .collect(),
@@ -147,22 +148,8 @@ pub async fn proposals(
     item_kind: &str,
     item_id: &str,
 ) -> Vec<SynergyView> {
-    let message = pb::ListItemSynergiesRequest {
-        item_kind: item_kind.to_owned(),
-        item_id: item_id.to_owned(),
-    };
-    match state
-        .matching
-        .clone()
-        .list_item_synergies(request(message, caller))
-        .await
-    {
-        Ok(answer) => answer
-            .into_inner()
-            .synergies
-            .iter()
-            .map(|s| view(page, s))
-            .collect(),
+    match matching::item_synergies(&state.matching, caller, item_kind, item_id).await {
+        Ok(synergies) => synergies.iter().map(|s| view(page, s)).collect(),
         Err(status) => {
             tracing::warn!(%status, "the proposals of an item could not be read");
             Vec::new()
@@ -194,12 +181,7 @@ pub async fn feedback(
         id,
         relevant: form.relevant == "yes",
     };
-    match state
-        .matching
-        .clone()
-        .give_feedback(request(message, &caller))
-        .await
-    {
+    match matching::give_feedback(&state.matching, &caller, message).await {
         Ok(_) => {
             // Only a page of this territory: anything else could send the browser elsewhere.
             let prefix = page.href("/");
@@ -269,13 +251,8 @@ async fn board_page(
         return Redirect::to(&page.href("/en-attente")).into_response();
     }
     let message = pb::ListSynergiesRequest::default();
-    let synergies = match state
-        .matching
-        .clone()
-        .list_synergies(request(message, &caller))
-        .await
-    {
-        Ok(answer) => answer.into_inner().synergies,
+    let synergies = match matching::synergies(&state.matching, &caller, message).await {
+        Ok(synergies) => synergies,
         Err(status) => return page.error(&ApiError::from(status)),
     };
     let views: Vec<SynergyView> = synergies.iter().map(|s| view(&page, s)).collect();
@@ -354,12 +331,7 @@ pub async fn move_card(
         reason: form.reason,
         ..Default::default()
     };
-    match state
-        .matching
-        .clone()
-        .update_synergy(request(message, &caller))
-        .await
-    {
+    match matching::update_synergy(&state.matching, &caller, message).await {
         Ok(_) => see_other(&page, "/synergies", "synergy_moved"),
         Err(status) => {
             let errors = super::flow_form::flow_errors(&page, &ApiError::from(status));

@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::listings::v1 as pb;
 
 use super::super::auth::NoticeQuery;
@@ -43,34 +42,11 @@ pub(super) async fn fetch(
     page: &Page,
     id: &str,
 ) -> Result<pb::Listing, ApiError> {
-    let answer = match page.viewer.as_ref().filter(|v| !v.is_operator()) {
-        Some(viewer) => {
-            state
-                .listings
-                .clone()
-                .get_listing(request(
-                    pb::GetListingRequest {
-                        listing_id: id.to_owned(),
-                    },
-                    &viewer.caller,
-                ))
-                .await?
-        }
-        None => {
-            state
-                .listings
-                .clone()
-                .get_public_listing(anonymous_request(pb::GetPublicListingRequest {
-                    tenant: page.tenant.slug.clone(),
-                    listing_id: id.to_owned(),
-                }))
-                .await?
-        }
+    let listing = match page.viewer.as_ref().filter(|v| !v.is_operator()) {
+        Some(viewer) => state.listings.get(&viewer.caller, id).await?,
+        None => state.listings.get_public(&page.tenant.slug, id).await?,
     };
-    answer
-        .into_inner()
-        .listing
-        .ok_or_else(ApiError::incomplete_answer)
+    Ok(listing)
 }
 
 pub(super) async fn listing_page(
@@ -156,29 +132,13 @@ pub async fn act(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    let mut client = state.listings.clone();
-    let listing_id = id.clone();
+    let listings = &state.listings;
     let done = match form.action.as_str() {
-        "submit" => client
-            .submit_listing(request(pb::SubmitListingRequest { listing_id }, &caller))
-            .await
-            .map(|_| "submitted"),
-        "withdraw" => client
-            .withdraw_listing(request(pb::WithdrawListingRequest { listing_id }, &caller))
-            .await
-            .map(|_| "withdrawn"),
-        "approve" => client
-            .approve_listing(request(pb::ApproveListingRequest { listing_id }, &caller))
-            .await
-            .map(|_| "approved"),
-        _ => client
-            .hide_listing(request(
-                pb::HideListingRequest {
-                    listing_id,
-                    reason: form.reason,
-                },
-                &caller,
-            ))
+        "submit" => listings.submit(&caller, &id).await.map(|_| "submitted"),
+        "withdraw" => listings.withdraw(&caller, &id).await.map(|_| "withdrawn"),
+        "approve" => listings.approve(&caller, &id).await.map(|_| "approved"),
+        _ => listings
+            .hide(&caller, &id, form.reason)
             .await
             .map(|_| "hidden"),
     };

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use synergies_platform::context::request;
 use synergies_proto::listings::v1 as pb;
 
 use super::{ListingView, category_names, view};
@@ -35,15 +34,9 @@ async fn listing_list(
         Ok(by_code) => by_code,
         Err(error) => return page.error(&error),
     };
-    match state
-        .listings
-        .clone()
-        .list_listings(request(message, &caller))
-        .await
-    {
+    match state.listings.list(&caller, message).await {
         Ok(answer) => {
             let listings = answer
-                .into_inner()
                 .listings
                 .into_iter()
                 .map(|l| view(&page, l, &by_code, None))

@@ -15,7 +15,6 @@ pub use search::{newest_listings, search};
 
 use std::collections::HashMap;
 
-use synergies_platform::context::anonymous_request;
 use synergies_platform::i18n::Language;
 use synergies_proto::listings::v1 as pb;
 
@@ -29,13 +28,7 @@ pub(crate) async fn category_labels(
     state: &GatewayState,
     lang: Language,
 ) -> Result<Vec<(String, String, String)>, ApiError> {
-    let categories = state
-        .listings
-        .clone()
-        .list_categories(anonymous_request(pb::ListCategoriesRequest {}))
-        .await?
-        .into_inner()
-        .categories;
+    let categories = state.listings.categories().await?;
     Ok(categories
         .into_iter()
         .map(|c| {
@@ -101,18 +94,7 @@ pub struct ListingView {
     pub longitude: String,
 }
 
-pub fn status_name(status: i32) -> &'static str {
-    match pb::ListingStatus::try_from(status) {
-        Ok(pb::ListingStatus::Draft) => "draft",
-        Ok(pb::ListingStatus::PendingApproval) => "pending_approval",
-        Ok(pb::ListingStatus::Reserved) => "reserved",
-        Ok(pb::ListingStatus::Completed) => "completed",
-        Ok(pb::ListingStatus::Withdrawn) => "withdrawn",
-        Ok(pb::ListingStatus::Expired) => "expired",
-        Ok(pb::ListingStatus::Hidden) => "hidden",
-        _ => "published",
-    }
-}
+use crate::clients::listings::status_name;
 
 fn view(
     page: &Page,
@@ -160,7 +142,7 @@ fn view(
     } else {
         t(format!("publish.condition.{}", listing.condition)).to_owned()
     };
-    let published = crate::api::rfc3339(listing.created_at.as_ref());
+    let published = crate::clients::rfc3339(listing.created_at.as_ref());
     let published = published
         .get(..10)
         .map(|iso| day(iso, page.lang))

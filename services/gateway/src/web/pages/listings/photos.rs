@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::listings::v1 as pb;
 
 use super::super::{Feedback, form_caller, see_other};
@@ -29,12 +28,9 @@ pub(super) async fn photos(state: &GatewayState, page: &Page, id: &str) -> Vec<P
             page.tenant.slug.clone()
         },
     };
-    let call = match member {
-        Some(viewer) => request(message, &viewer.caller),
-        None => anonymous_request(message),
-    };
-    let found = match state.photos.clone().list_photos(call).await {
-        Ok(answer) => answer.into_inner().photos,
+    let caller = member.map(|viewer| &viewer.caller);
+    let found = match state.photos.list(caller, message).await {
+        Ok(photos) => photos,
         Err(status) => {
             tracing::warn!(%status, "photos of a listing page unavailable");
             Vec::new()
@@ -95,16 +91,7 @@ pub async fn add_photo(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    let message = pb::AddPhotoRequest {
-        listing_id: id.clone(),
-        content: photo,
-    };
-    match state
-        .photos
-        .clone()
-        .add_photo(request(message, &caller))
-        .await
-    {
+    match state.photos.add(&caller, &id, photo).await {
         Ok(_) => see_other(&page, &format!("/annonces/{id}"), "photo_added"),
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
@@ -116,7 +103,7 @@ pub async fn add_photo(
 async fn read_photo_form(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(String, Vec<u8>), ApiError> {
-    use crate::api::photos::{no_photo_field, not_a_form, read_photo_field, unreadable_form};
+    use crate::upload::{no_photo_field, not_a_form, read_photo_field, unreadable_form};
     let mut form = form.map_err(|_| not_a_form())?;
     let mut csrf_token = String::new();
     let mut photo = None;
@@ -167,18 +154,12 @@ pub async fn arrange(
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    let mut client = state.photos.clone();
     let done = match form.action.as_str() {
-        "remove" => client
-            .delete_photo(request(
-                pb::DeletePhotoRequest {
-                    listing_id: id.clone(),
-                    photo_id,
-                },
-                &caller,
-            ))
+        "remove" => state
+            .photos
+            .delete(&caller, &id, &photo_id)
             .await
-            .map(|_| "photo_removed"),
+            .map(|()| "photo_removed"),
         direction => {
             let current = photos(&state, &page, &id)
                 .await
@@ -186,14 +167,9 @@ pub async fn arrange(
                 .map(|photo| photo.id)
                 .collect();
             let photo_ids = moved(current, &photo_id, direction == "earlier");
-            client
-                .reorder_photos(request(
-                    pb::ReorderPhotosRequest {
-                        listing_id: id.clone(),
-                        photo_ids,
-                    },
-                    &caller,
-                ))
+            state
+                .photos
+                .reorder(&caller, &id, photo_ids)
                 .await
                 .map(|_| "photo_moved")
         }

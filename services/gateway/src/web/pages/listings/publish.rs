@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use synergies_platform::context::{CallerContext, request};
+use synergies_platform::context::CallerContext;
 use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::listings::v1 as pb;
@@ -134,12 +134,11 @@ pub(super) async fn my_sites(
 ) -> Vec<(String, String)> {
     let answer = state
         .identity
-        .clone()
-        .get_my_organisation(request(identity::GetMyOrganisationRequest {}, caller))
+        .get_my_organisation(caller, identity::GetMyOrganisationRequest {})
         .await;
     answer
         .ok()
-        .and_then(|a| a.into_inner().organisation)
+        .and_then(|a| a.organisation)
         .map(|organisation| {
             organisation
                 .sites
@@ -298,28 +297,17 @@ pub async fn create(
     }
     let key = Some(form.idempotency_key.clone()).filter(|k| !k.is_empty());
     let created = match fields(&form) {
-        // The request is built inside the scope: that is where it picks up the key.
-        Ok(fields) => synergies_platform::idempotency::scope(key, async {
-            state
-                .listings
-                .clone()
-                .create_listing(request(
-                    pb::CreateListingRequest {
-                        draft: !form.draft.is_empty(),
-                        fields: Some(fields),
-                        ..Default::default()
-                    },
-                    &caller,
-                ))
+        Ok(fields) => {
+            let message = pb::CreateListingRequest {
+                draft: !form.draft.is_empty(),
+                fields: Some(fields),
+                ..Default::default()
+            };
+            // The call builds its request inside the scope: that is where it picks up the key.
+            synergies_platform::idempotency::scope(key, state.listings.create(&caller, message))
                 .await
-        })
-        .await
-        .map_err(ApiError::from)
-        .and_then(|a| {
-            a.into_inner()
-                .listing
-                .ok_or_else(ApiError::incomplete_answer)
-        }),
+                .map_err(ApiError::from)
+        }
         Err(error) => Err(error),
     };
     match created {
@@ -430,24 +418,14 @@ pub async fn update(
     let updated = match fields(&form) {
         Ok(fields) => state
             .listings
-            .clone()
-            .update_listing(request(
-                pb::UpdateListingRequest {
-                    listing_id: id.clone(),
-                    fields: Some(fields),
-                },
-                &caller,
-            ))
+            .update(&caller, &id, fields)
             .await
             .map_err(ApiError::from),
         Err(error) => Err(error),
     };
     match updated {
         Ok(answer) => {
-            let waits = answer
-                .into_inner()
-                .listing
-                .is_some_and(|listing| listing.status() == pb::ListingStatus::PendingApproval);
+            let waits = answer.status() == pb::ListingStatus::PendingApproval;
             let notice = if waits {
                 "updated_for_approval"
             } else {
@@ -468,7 +446,7 @@ pub async fn update(
 pub const MAX_FORM_PHOTOS: usize = 4;
 
 /// The body a publishing form may send: its fields and up to [`MAX_FORM_PHOTOS`] photos.
-pub const PUBLISH_BODY_LIMIT: usize = MAX_FORM_PHOTOS * crate::api::photos::UPLOAD_BODY_LIMIT;
+pub const PUBLISH_BODY_LIMIT: usize = MAX_FORM_PHOTOS * crate::upload::UPLOAD_BODY_LIMIT;
 
 /// What the publishing form sent: its fields, as a plain form or with photos
 /// (`multipart/form-data`, the `photos` file field, possibly several times). A photo that is
@@ -522,7 +500,7 @@ impl axum::extract::FromRequest<GatewayState> for PublishSubmission {
             if field.file_name().is_none_or(str::is_empty) {
                 continue;
             }
-            let read = crate::api::photos::read_photo_field(field).await;
+            let read = crate::upload::read_photo_field(field).await;
             photos = match (photos, read) {
                 (Ok(mut all), Ok(photo)) if all.len() < MAX_FORM_PHOTOS => {
                     all.push(photo);
@@ -570,15 +548,7 @@ async fn add_photos(
         return Ok(());
     }
     for content in photos {
-        let message = pb::AddPhotoRequest {
-            listing_id: listing_id.to_owned(),
-            content,
-        };
-        state
-            .photos
-            .clone()
-            .add_photo(request(message, caller))
-            .await?;
+        state.photos.add(caller, listing_id, content).await?;
     }
     Ok(())
 }

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use synergies_platform::context::{anonymous_request, request};
 use synergies_proto::listings::v1 as pb;
 
 use super::super::Feedback;
@@ -156,23 +155,16 @@ pub async fn search(
         // Only a member searches from a site of theirs.
         query.from_site_id.clear();
     }
-    let filters = Some(search_filters(&query));
-    let mut listings = state.listings.clone();
+    let filters = search_filters(&query);
     let from_a_site = member.as_ref().filter(|_| !query.from_site_id.is_empty());
     let found = if let Some(caller) = from_a_site {
-        listings
-            .search_listings(request(pb::SearchListingsRequest { filters }, caller))
-            .await
+        state.listings.search(caller, filters).await
     } else {
-        let message = pb::SearchPublicListingsRequest {
-            tenant: page.tenant.slug.clone(),
-            filters,
-        };
-        listings
-            .search_public_listings(anonymous_request(message))
+        state
+            .listings
+            .search_public(&page.tenant.slug, filters)
             .await
     }
-    .map(tonic::Response::into_inner)
     .map_err(ApiError::from);
     let (found, feedback) = match found {
         Ok(found) => (found, Feedback::none()),
@@ -238,13 +230,8 @@ pub async fn newest_listings(
     filters.page_size = 6;
     let found = state
         .listings
-        .clone()
-        .search_public_listings(anonymous_request(pb::SearchPublicListingsRequest {
-            tenant: page.tenant.slug.clone(),
-            filters: Some(filters),
-        }))
-        .await?
-        .into_inner();
+        .search_public(&page.tenant.slug, filters)
+        .await?;
     let online = found.categories.iter().map(|c| c.count).sum();
     let newest = found
         .hits
