@@ -315,14 +315,29 @@ impl FlowsApi {
             )?,
             own_or_public: viewer.own_or_public(),
             text: search_text(&message.text)?,
-            after: validate::page_token(&message.page_token)?,
+            after: None,
+            after_score: None,
             limit: limit + 1,
         };
-        let found = self.store.list(&caller.tenant, &query).await?;
-        debug_assert!(found.iter().all(|flow| viewer.sees(flow)));
-        let (flows, next_page_token) = validate::into_page(found, limit, |flow| flow.id);
+        // With words, flows come best first and a page ends on a score and an id.
+        let ranked = !crate::search::analysis::query_groups(&query.text).is_empty();
+        let (after_score, after) = page_cursor(&message.page_token, ranked)?;
+        let query = FlowQuery {
+            after,
+            after_score,
+            ..query
+        };
+        let found = self.store.search(&caller.tenant, &query).await?;
+        debug_assert!(found.iter().all(|scored| viewer.sees(&scored.flow)));
+        let (found, next_page_token) = validate::into_page(found, limit, |s| s.flow.id);
+        let next_page_token = match found.last() {
+            Some(last) if ranked && !next_page_token.is_empty() => {
+                format!("{}.{}", last.score, last.flow.id)
+            }
+            _ => next_page_token,
+        };
         Ok(pb::ListFlowsResponse {
-            flows: flows.iter().map(flow_message).collect(),
+            flows: found.iter().map(|s| flow_message(&s.flow)).collect(),
             next_page_token,
         })
     }
@@ -496,6 +511,27 @@ impl FlowsService for FlowsApi {
         Ok(Response::new(
             self.history(&caller, &request.get_ref().flow_id).await?,
         ))
+    }
+}
+
+/// Where the page of `token` starts: a flow id, and with words (`ranked`) the score before
+/// it (`<score>.<id>`, as [`FlowsApi::list`] writes it).
+fn page_cursor(token: &str, ranked: bool) -> Result<(Option<i64>, Option<Uuid>), FieldError> {
+    let invalid = || {
+        FieldError::new(
+            "page_token",
+            "must be a token returned by a previous page",
+            "doit être un jeton renvoyé par une page précédente",
+        )
+    };
+    match token.split_once('.') {
+        None if ranked && !token.is_empty() => Err(invalid()),
+        None => Ok((None, validate::page_token(token)?)),
+        Some((score, id)) => {
+            let score = score.parse::<i64>().map_err(|_| invalid())?;
+            let id = validate::page_token(id)?.ok_or_else(invalid)?;
+            Ok((ranked.then_some(score), Some(id)))
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod demo;
 mod digests;
 mod exchanges;
 mod faults;
+mod flow_search;
 mod flows;
 mod inbox;
 mod inbox_stream;
