@@ -31,6 +31,9 @@ pub trait FlowSearchEngine: Send + Sync {
     /// replays and any order end as the database is): a recorded or changed flow is indexed
     /// as it is in the revision, a removed one dropped. Visible to the next search.
     fn apply(&self, revisions: &[Revision]) -> Result<(), FlowSearchError>;
+    /// Whether the index already holds this version of the flow, or a newer one (or knows it
+    /// removed): an event about it then changes nothing.
+    fn holds(&self, id: Uuid, version: i64) -> bool;
     /// Drops a flow that is gone from the database, for good (ids are never reused).
     fn remove(&self, id: Uuid) -> Result<(), FlowSearchError>;
     /// The tenant's flows that contain every word of `query.text` (each word, its synonym

@@ -54,16 +54,17 @@ impl FlowIndexFollower {
     }
 }
 
-/// The flow an event is about: every flow event carries its snapshot at field 1 (`FlowChanged`
-/// reads the recorded and removed ones alike).
-fn flow_id(envelope: &EventEnvelope) -> Result<Uuid, HandlerError> {
-    let id = FlowChanged::decode(envelope.payload.as_slice())
+/// The flow an event is about, and its version then: every flow event carries its snapshot at
+/// field 1 (`FlowChanged` reads the recorded and removed ones alike).
+fn flow_version(envelope: &EventEnvelope) -> Result<(Uuid, i64), HandlerError> {
+    let snapshot = FlowChanged::decode(envelope.payload.as_slice())
         .map_err(|e| HandlerError::Permanent(e.to_string()))?
         .flow
-        .unwrap_or_default()
-        .flow_id;
-    Uuid::parse_str(&id)
-        .map_err(|_| HandlerError::Permanent(format!("{} without a flow id", envelope.event_type)))
+        .unwrap_or_default();
+    let id = Uuid::parse_str(&snapshot.flow_id).map_err(|_| {
+        HandlerError::Permanent(format!("{} without a flow id", envelope.event_type))
+    })?;
+    Ok((id, snapshot.version))
 }
 
 impl From<FlowsError> for HandlerError {
@@ -88,7 +89,11 @@ impl EventHandler for FlowIndexFollower {
         if occurred_at.is_some_and(|t| t < self.skip_before) {
             return Ok(());
         }
-        let id = flow_id(envelope)?;
+        let (id, version) = flow_version(envelope)?;
+        // This replica's own writes (indexed when made) and replays: nothing to read.
+        if version > 0 && self.engine.holds(id, version) {
+            return Ok(());
+        }
         let flow = self.database.get(&envelope.tenant, id).await?;
         let engine = Arc::clone(&self.engine);
         tokio::task::spawn_blocking(move || match flow {

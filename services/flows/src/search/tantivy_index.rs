@@ -341,6 +341,14 @@ impl FlowSearchEngine for TantivyFlowIndex {
         Ok(())
     }
 
+    fn holds(&self, id: Uuid, version: i64) -> bool {
+        let writer = self.writer.lock().expect("flow index writer lock");
+        writer
+            .versions
+            .get(&id)
+            .is_some_and(|&held| held >= version)
+    }
+
     fn remove(&self, id: Uuid) -> Result<(), FlowSearchError> {
         let mut writer = self.writer.lock().expect("flow index writer lock");
         if writer.versions.get(&id) == Some(&i64::MAX) {
