@@ -550,3 +550,29 @@ fn search_text(text: &str) -> Result<String, FieldError> {
     }
     Ok(text.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_search_pages_on_a_score_and_an_id() {
+        let id = Uuid::now_v7();
+        assert_eq!(page_cursor("", true).unwrap(), (None, None));
+        assert_eq!(
+            page_cursor(&format!("1234.{id}"), true).unwrap(),
+            (Some(1234), Some(id))
+        );
+        assert_eq!(
+            page_cursor(&id.to_string(), false).unwrap(),
+            (None, Some(id))
+        );
+        // A list token does not continue a search, nor garbage anything.
+        assert_eq!(
+            page_cursor(&id.to_string(), true).unwrap_err().field,
+            "page_token"
+        );
+        assert!(page_cursor(&format!("x.{id}"), true).is_err());
+        assert!(page_cursor("12.not-an-id", true).is_err());
+    }
+}

@@ -156,4 +156,40 @@ async fn facilitators_search_the_territory_flows_from_the_flows_page() {
     assert!(english.contains("No flow matches this search."));
     let without = flows_page(&platform, &facilitator, "q=", "fr").await;
     assert!(!without.contains("flows-found"));
+
+    // The API pages a text search in the same order, one flow at a time.
+    let mut labels = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (status, page) = client
+            .get(
+                &format!("/api/v1/flows?q=vidange&page_size=1&page_token={token}"),
+                &facilitator,
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        labels.extend(
+            page["flows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["label"].as_str().unwrap().to_owned()),
+        );
+        token = page["next_page_token"].as_str().unwrap().to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(labels, ["Huiles de vidange", "Bidons vides"]);
+    // A token of a list without words does not continue a search.
+    let (status, refused) = client
+        .get(
+            &format!(
+                "/api/v1/flows?q=vidange&page_token={}",
+                uuid::Uuid::now_v7()
+            ),
+            &facilitator,
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
 }
