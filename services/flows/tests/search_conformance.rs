@@ -344,6 +344,8 @@ async fn the_index_on_disk_is_reused_and_rebuilt_when_damaged_or_outdated(fixtur
         FlowFields::default(),
     );
     assert!(write(&indexed, &recorded(&first)).await);
+    // The search commits the write: the files then say up to when the index is current.
+    assert_eq!(labels(&indexed, "sciure").await, ["Sciure de hêtre"]);
     drop((indexed, index));
 
     // Written while the replica is down.

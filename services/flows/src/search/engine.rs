@@ -29,7 +29,8 @@ pub struct Found {
 pub trait FlowSearchEngine: Send + Sync {
     /// Applies revisions, each only if newer than what the index holds of its flow (so that
     /// replays and any order end as the database is): a recorded or changed flow is indexed
-    /// as it is in the revision, a removed one dropped. Visible to the next search.
+    /// as it is in the revision, a removed one dropped. Visible to the next search (which
+    /// commits what is pending).
     fn apply(&self, revisions: &[Revision]) -> Result<(), FlowSearchError>;
     /// Whether the index already holds this version of the flow, or a newer one (or knows it
     /// removed): an event about it then changes nothing.

@@ -109,6 +109,7 @@ impl IndexedFlowStore {
             // An index that never held a flow is built like a new one.
             OnDisk::Current(None) | OnDisk::Empty => build(database.as_ref(), &engine).await?,
         }
+        spawn_committer(Arc::downgrade(&engine));
         let for_store: Arc<dyn FlowSearchEngine> = engine.clone();
         Ok((Self::new(database, for_store), engine))
     }
@@ -117,6 +118,27 @@ impl IndexedFlowStore {
         let engine = Arc::clone(&self.engine);
         blocking(move || engine.apply(&revisions)).await
     }
+}
+
+/// Commits the index's pending writes every second while it lives: writes do not wait for a
+/// commit, and searches commit first, so this only keeps the files on disk (what a restart
+/// resumes from) close behind.
+fn spawn_committer(engine: std::sync::Weak<TantivyFlowIndex>) {
+    tokio::spawn(async move {
+        // The first tick a second from now: the index was just committed.
+        let second = std::time::Duration::from_secs(1);
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            if let Err(error) = blocking(move || engine.commit_pending()).await {
+                tracing::warn!(%error, "could not commit the flow index's pending writes");
+            }
+        }
+    });
 }
 
 /// Indexes every current flow, in batches, logging progress.

@@ -1,10 +1,12 @@
 //! The flow search index on tantivy: one index of every tenant's current flows, in a slot of
 //! the replica's local disk ([`super::slot`]).
 //!
-//! Every write commits at once (files synced, reader reloaded: a few milliseconds): flows are
-//! written by people one at a time, and a commit per write keeps the files on disk exactly
-//! what searches see. Each commit carries the newest revision time indexed, from which a
-//! restarted replica catches up ([`super::indexed_store`]).
+//! Writes do not commit, as in listings: a commit (files synced, the reader reloaded) costs
+//! milliseconds, and an import of a thousand rows on another replica arrives as a thousand
+//! events. The next read commits what was written since the last one, so a search right after
+//! a write still sees it, and a burst shares one commit; a background task also commits every
+//! second ([`super::indexed_store`]), so the files on disk never fall far behind. Each commit
+//! carries the newest revision time indexed, from which a restarted replica catches up.
 
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
@@ -114,6 +116,8 @@ struct Writer {
     versions: HashMap<Uuid, i64>,
     /// The newest revision time indexed (the commit's payload).
     watermark: Option<DateTime<Utc>>,
+    /// Changes not committed yet: the next read commits them.
+    pending: bool,
 }
 
 pub struct TantivyFlowIndex {
@@ -149,6 +153,7 @@ impl TantivyFlowIndex {
                     writer,
                     versions: HashMap::new(),
                     watermark,
+                    pending: false,
                 }),
                 directory: slot.directory,
                 replica_id: slot.replica_id,
@@ -214,8 +219,18 @@ impl TantivyFlowIndex {
             prepared.set_payload(&watermark);
         }
         prepared.commit()?;
-        // Reloaded before the lock is released: a search after the write returns sees it.
+        writer.pending = false;
+        // Reloaded before the lock is released: the search that follows sees the changes.
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits the changes written since the last commit, if any, and shows them to searches.
+    pub fn commit_pending(&self) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        if writer.pending {
+            self.commit_locked(&mut writer)?;
+        }
         Ok(())
     }
 
@@ -315,7 +330,6 @@ impl TantivyFlowIndex {
 impl FlowSearchEngine for TantivyFlowIndex {
     fn apply(&self, revisions: &[Revision]) -> Result<(), FlowSearchError> {
         let mut writer = self.writer.lock().expect("flow index writer lock");
-        let mut changed = false;
         for revision in revisions {
             let id = revision.flow.id;
             if writer
@@ -333,10 +347,7 @@ impl FlowSearchEngine for TantivyFlowIndex {
             }
             writer.versions.insert(id, revision.version);
             writer.watermark = writer.watermark.max(Some(revision.at));
-            changed = true;
-        }
-        if changed {
-            self.commit_locked(&mut writer)?;
+            writer.pending = true;
         }
         Ok(())
     }
@@ -358,10 +369,12 @@ impl FlowSearchEngine for TantivyFlowIndex {
             .writer
             .delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
         writer.versions.insert(id, i64::MAX);
-        self.commit_locked(&mut writer)
+        writer.pending = true;
+        Ok(())
     }
 
     fn search(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Found>, FlowSearchError> {
+        self.commit_pending()?;
         let groups = analysis::query_groups(&query.text);
         let collector = BestFirst {
             scored: !groups.is_empty(),
@@ -390,6 +403,9 @@ impl FlowSearchEngine for TantivyFlowIndex {
     }
 
     fn len(&self) -> u64 {
+        if let Err(error) = self.commit_pending() {
+            tracing::warn!(%error, "could not commit the flow index's pending changes");
+        }
         self.reader.searcher().num_docs()
     }
 }
