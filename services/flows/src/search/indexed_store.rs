@@ -221,22 +221,37 @@ impl FlowStore for IndexedFlowStore {
         if super::analysis::query_groups(&query.text).is_empty() {
             return self.database.search(tenant, query).await;
         }
-        let engine = Arc::clone(&self.engine);
-        let (owned_tenant, owned_query) = (tenant.to_owned(), query.clone());
-        let found = blocking(move || engine.search(&owned_tenant, &owned_query)).await?;
-        let mut flows = Vec::with_capacity(found.len());
-        for found in found {
-            // The database is the truth: a flow changed by another replica a moment ago, and
-            // not yet re-indexed here, is shown as it now is, or left out when it no longer
-            // fits.
-            if let Some(flow) = self.database.get(tenant, found.id).await?
-                && passes(&flow, query)
-            {
-                flows.push(Scored {
-                    flow,
-                    score: found.score,
-                });
+        let mut flows = Vec::with_capacity(query.limit as usize);
+        let mut next = query.clone();
+        loop {
+            let engine = Arc::clone(&self.engine);
+            let (owned_tenant, asked) = (tenant.to_owned(), next.clone());
+            let found = blocking(move || engine.search(&owned_tenant, &asked)).await?;
+            let full = found.len() == next.limit as usize;
+            let Some(last) = found.last().copied() else {
+                break;
+            };
+            for found in found {
+                // The database is the truth: a flow changed by another replica a moment ago,
+                // and not yet re-indexed here, is shown as it now is, or left out when it no
+                // longer fits.
+                if let Some(flow) = self.database.get(tenant, found.id).await?
+                    && passes(&flow, query)
+                {
+                    flows.push(Scored {
+                        flow,
+                        score: found.score,
+                    });
+                }
             }
+            // A flow left out leaves the page short: the engine is asked for what follows.
+            let missing = query.limit.saturating_sub(flows.len() as u32);
+            if !full || missing == 0 {
+                break;
+            }
+            next.after = Some(last.id);
+            next.after_score = Some(last.score);
+            next.limit = missing;
         }
         Ok(flows)
     }
