@@ -107,6 +107,8 @@ export SYNERGIES_IDENTITY__OPERATOR_TOKEN
 export SYNERGIES_PHOTOS__DIRECTORY="${SYNERGIES_PHOTOS__DIRECTORY:-$root/var/photos}"
 # The listings search index: the repository's var/search-index (replicas take a slot each).
 export SYNERGIES_LISTINGS__SEARCH_DIRECTORY="${SYNERGIES_LISTINGS__SEARCH_DIRECTORY:-$root/var/search-index}"
+# The flows search index: the repository's var/flows-search-index (replicas take a slot each).
+export SYNERGIES_FLOWS__SEARCH_DIRECTORY="${SYNERGIES_FLOWS__SEARCH_DIRECTORY:-$root/var/flows-search-index}"
 
 # The services and their default ports come from the binary (the platform's one list of services):
 # `synergies services` prints `<name> <port>` lines. Each listens on 127.0.0.1:<port> unless

@@ -302,6 +302,11 @@ impl Platform {
             "SYNERGIES_LISTINGS__SEARCH_DIRECTORY".into(),
             dir.path().join("search-index").display().to_string(),
         );
+        // And each flows replica, of its flow index.
+        env.insert(
+            "SYNERGIES_FLOWS__SEARCH_DIRECTORY".into(),
+            dir.path().join("flows-search-index").display().to_string(),
+        );
         // A process learns where the services started before it listen (`start_in_order`);
         // the others keep an address of the right scheme until then, which a process with
         // certificates requires of every service address at start (channels connect lazily).

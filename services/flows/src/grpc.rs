@@ -315,14 +315,29 @@ impl FlowsApi {
             )?,
             own_or_public: viewer.own_or_public(),
             text: search_text(&message.text)?,
-            after: validate::page_token(&message.page_token)?,
+            after: None,
+            after_score: None,
             limit: limit + 1,
         };
-        let found = self.store.list(&caller.tenant, &query).await?;
-        debug_assert!(found.iter().all(|flow| viewer.sees(flow)));
-        let (flows, next_page_token) = validate::into_page(found, limit, |flow| flow.id);
+        // With words, flows come best first and a page ends on a score and an id.
+        let ranked = !crate::search::analysis::query_groups(&query.text).is_empty();
+        let (after_score, after) = page_cursor(&message.page_token, ranked)?;
+        let query = FlowQuery {
+            after,
+            after_score,
+            ..query
+        };
+        let found = self.store.search(&caller.tenant, &query).await?;
+        debug_assert!(found.iter().all(|scored| viewer.sees(&scored.flow)));
+        let (found, next_page_token) = validate::into_page(found, limit, |s| s.flow.id);
+        let next_page_token = match found.last() {
+            Some(last) if ranked && !next_page_token.is_empty() => {
+                format!("{}.{}", last.score, last.flow.id)
+            }
+            _ => next_page_token,
+        };
         Ok(pb::ListFlowsResponse {
-            flows: flows.iter().map(flow_message).collect(),
+            flows: found.iter().map(|s| flow_message(&s.flow)).collect(),
             next_page_token,
         })
     }
@@ -499,6 +514,27 @@ impl FlowsService for FlowsApi {
     }
 }
 
+/// Where the page of `token` starts: a flow id, and with words (`ranked`) the score before
+/// it (`<score>.<id>`, as [`FlowsApi::list`] writes it).
+fn page_cursor(token: &str, ranked: bool) -> Result<(Option<i64>, Option<Uuid>), FieldError> {
+    let invalid = || {
+        FieldError::new(
+            "page_token",
+            "must be a token returned by a previous page",
+            "doit être un jeton renvoyé par une page précédente",
+        )
+    };
+    match token.split_once('.') {
+        None if ranked && !token.is_empty() => Err(invalid()),
+        None => Ok((None, validate::page_token(token)?)),
+        Some((score, id)) => {
+            let score = score.parse::<i64>().map_err(|_| invalid())?;
+            let id = validate::page_token(id)?.ok_or_else(invalid)?;
+            Ok((ranked.then_some(score), Some(id)))
+        }
+    }
+}
+
 /// Longest text a flow search takes, in characters.
 const SEARCH_TEXT_MAX: usize = 200;
 
@@ -513,4 +549,30 @@ fn search_text(text: &str) -> Result<String, FieldError> {
         ));
     }
     Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_search_pages_on_a_score_and_an_id() {
+        let id = Uuid::now_v7();
+        assert_eq!(page_cursor("", true).unwrap(), (None, None));
+        assert_eq!(
+            page_cursor(&format!("1234.{id}"), true).unwrap(),
+            (Some(1234), Some(id))
+        );
+        assert_eq!(
+            page_cursor(&id.to_string(), false).unwrap(),
+            (None, Some(id))
+        );
+        // A list token does not continue a search, nor garbage anything.
+        assert_eq!(
+            page_cursor(&id.to_string(), true).unwrap_err().field,
+            "page_token"
+        );
+        assert!(page_cursor(&format!("x.{id}"), true).is_err());
+        assert!(page_cursor("12.not-an-id", true).is_err());
+    }
 }

@@ -17,6 +17,9 @@ pub mod search;
 pub mod store;
 pub mod xlsx;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use synergies_platform::grpc::Listener;
 use synergies_platform::service::ServiceEnv;
 use synergies_proto::flows::v1::campaigns_service_server::CampaignsServiceServer;
@@ -38,9 +41,22 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
         env.verifier.clone(),
         organisations.clone(),
     );
-    let flow_store: std::sync::Arc<dyn store::FlowStore> = std::sync::Arc::new(
-        search::indexed_store::IndexedFlowStore::open(store::for_database(&database)).await?,
+    let database_store = store::for_database(&database);
+    let index_started = chrono::Utc::now();
+    let (directory, source) = search_location(&env);
+    let (indexed_store, index) =
+        search::indexed_store::IndexedFlowStore::open(database_store.clone(), &directory, &source)
+            .await?;
+    let follower_task = env.spawn_aggregate_consumer(
+        &search::follower::consumer_name(index.replica_id()),
+        search::follower::AGGREGATE,
+        Arc::new(search::follower::FlowIndexFollower::new(
+            database_store,
+            index,
+            index_started,
+        )),
     );
+    let flow_store: Arc<dyn store::FlowStore> = Arc::new(indexed_store);
     let api = grpc::FlowsApi::new(
         flow_store,
         relay,
@@ -55,5 +71,39 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     env.serve_grpc(SERVICE_NAME, listener, routes, &database)
         .await?;
     relay_task.await?;
+    follower_task.await?;
     Ok(())
+}
+
+/// Where this replica keeps its flow search index when the configuration names no directory
+/// (`flows.search_directory`) and it runs on PostgreSQL (relative to the working directory);
+/// on SQLite (all-in-one) it sits next to the database, in the data directory. Replicas
+/// sharing a directory each take a slot of their own.
+pub const DEFAULT_SEARCH_DIRECTORY: &str = "var/flows-search-index";
+
+/// The directory of this replica's flow search index, and the name of the database it is
+/// built from (without credentials).
+fn search_location(env: &ServiceEnv) -> (PathBuf, String) {
+    let configured = &env.config.flows.search_directory;
+    let (default, source) = match &env.storage {
+        synergies_platform::db::StorageTarget::Sqlite { path } => (
+            path.parent()
+                .unwrap_or_else(|| std::path::Path::new("."))
+                .join("flows-search-index"),
+            format!("sqlite:{}", path.display()),
+        ),
+        synergies_platform::db::StorageTarget::Postgres { url, schema, .. } => {
+            let server = url.rsplit('@').next().unwrap_or_default();
+            (
+                PathBuf::from(DEFAULT_SEARCH_DIRECTORY),
+                format!("postgres:{server}/{schema}"),
+            )
+        }
+    };
+    let directory = if configured.is_empty() {
+        default
+    } else {
+        PathBuf::from(configured)
+    };
+    (directory, source)
 }

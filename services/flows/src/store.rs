@@ -31,8 +31,10 @@ pub struct FlowQuery {
     /// Words the flow must all contain (see [`crate::search::analysis`]); empty: no text
     /// condition. Searched on this replica's index, the rest on the database.
     pub text: String,
-    /// Flows older than this id (the previous page's last).
+    /// Flows after this one (the previous page's last): older, or with words, ranked lower.
     pub after: Option<Uuid>,
+    /// With words, the score of the previous page's last flow (see [`FlowStore::search`]).
+    pub after_score: Option<i64>,
     pub limit: u32,
 }
 
@@ -47,6 +49,17 @@ pub trait FlowStore: Send + Sync {
     async fn record_all(&self, revisions: &[(Revision, OutboxEvent)]) -> Result<(), FlowsError>;
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Flow>, FlowsError>;
     async fn list(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Flow>, FlowsError>;
+    /// The flows of `list`, with `query.text`'s words, best first, each with its relevance
+    /// score (the page cursor is the last one's score and id). The database alone does not
+    /// rank (nor read the words): its flows come newest first, scored 0.
+    async fn search(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Scored>, FlowsError> {
+        Ok(self
+            .list(tenant, query)
+            .await?
+            .into_iter()
+            .map(|flow| Scored { flow, score: 0 })
+            .collect())
+    }
     /// Every revision of a flow (removed or not), oldest first.
     async fn history(&self, tenant: &str, id: Uuid) -> Result<Vec<Revision>, FlowsError>;
     /// The revisions of every tenant stamped at or after `since`, in stamp order (the search
@@ -54,6 +67,15 @@ pub trait FlowStore: Send + Sync {
     async fn revisions_since(&self, since: DateTime<Utc>) -> Result<Vec<Revision>, FlowsError>;
     /// Current flows of every tenant by id, after `after` (building the search index).
     async fn flows_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Flow>, FlowsError>;
+    /// How many current flows every tenant has (checking the search index).
+    async fn flows_count(&self) -> Result<u64, FlowsError>;
+}
+
+/// A flow found by a text search, and its relevance score (BM25 in millionths).
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub flow: Flow,
+    pub score: i64,
 }
 
 pub fn for_database(database: &Database) -> Arc<dyn FlowStore> {
@@ -82,6 +104,7 @@ const REVISIONS_SINCE: &str = "SELECT version, change, by_user_id, at, body FROM
     WHERE at >= $1 ORDER BY at, flow_id, version";
 const FLOWS_PAGE: &str =
     "SELECT body FROM flows WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
+const FLOWS_COUNT: &str = "SELECT COUNT(*) AS n FROM flows";
 const HISTORY: &str = "SELECT version, change, by_user_id, at, body FROM flow_revisions \
     WHERE tenant = $1 AND flow_id = $2 ORDER BY version";
 

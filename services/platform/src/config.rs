@@ -28,6 +28,7 @@ pub struct PlatformConfig {
     pub grpc: GrpcConfig,
     pub identity: IdentityConfig,
     pub listings: ListingsConfig,
+    pub flows: FlowsConfig,
     pub notifications: NotificationsConfig,
     pub gateway: GatewayConfig,
     pub photos: PhotosConfig,
@@ -111,6 +112,16 @@ impl Default for ListingsConfig {
             search_directory: String::new(),
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowsConfig {
+    /// Directory of this replica's flow search index, on its own local disk (rebuilt from the
+    /// database when missing, so it needs no backup). Empty: `<data-dir>/flows-search-index`
+    /// in all-in-one mode, `var/flows-search-index` (relative to the working directory) for
+    /// `serve flows`. Replicas that share a directory each take a slot of their own in it.
+    pub search_directory: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

@@ -12,6 +12,7 @@ mod demo;
 mod digests;
 mod exchanges;
 mod faults;
+mod flow_search;
 mod flows;
 mod grpc_balancing;
 mod inbox;

@@ -1,9 +1,11 @@
 //! The flow store with text search on this replica's index: writes go to the database (the
-//! truth) and, once committed, to the index; a list with words catches the index up on the
-//! revisions written since it last looked (by any replica), asks it for ids, and reads those
-//! flows from the database.
+//! truth) and, once committed, to the index, so that the writer's next search sees them; the
+//! other replicas' writes reach the index through the flow events ([`super::follower`]). A
+//! search asks the index for ids and reads those flows from the database.
 
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -11,17 +13,17 @@ use synergies_platform::outbox::OutboxEvent;
 use uuid::Uuid;
 
 use super::engine::{FlowSearchEngine, FlowSearchError};
+use super::slot::OnDisk;
 use super::tantivy_index::TantivyFlowIndex;
 use crate::domain::{Change, Confidentiality, Flow, Revision};
 use crate::error::FlowsError;
-use crate::store::{FlowQuery, FlowStore};
+use crate::store::{FlowQuery, FlowStore, Scored};
 
 /// Flows read from the database per round while building the index.
 const BUILD_BATCH: u32 = 1_000;
-/// Revisions are stamped before their transaction commits: one committed a moment after the
-/// index last looked may carry an earlier stamp, so each catch-up looks back this far (the
-/// index skips what it already holds).
-const CATCH_UP_MARGIN: TimeDelta = TimeDelta::seconds(30);
+/// A restarted replica re-reads the revisions stamped this long before its index's newest:
+/// revisions are stamped before their transaction commits, so they commit in another order.
+const CATCH_UP_MARGIN: TimeDelta = TimeDelta::minutes(5);
 
 impl From<FlowSearchError> for FlowsError {
     fn from(error: FlowSearchError) -> Self {
@@ -32,8 +34,6 @@ impl From<FlowSearchError> for FlowsError {
 pub struct IndexedFlowStore {
     database: Arc<dyn FlowStore>,
     engine: Arc<dyn FlowSearchEngine>,
-    /// When the index last read the revisions (or the database, when built).
-    caught_up_at: Mutex<DateTime<Utc>>,
 }
 
 /// Runs a blocking engine call off the async threads.
@@ -47,7 +47,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A current flow as the revision that made it so.
-fn as_revision(flow: Flow) -> Revision {
+pub(crate) fn as_revision(flow: Flow) -> Revision {
     Revision {
         version: flow.version,
         change: if flow.version == 1 {
@@ -62,47 +62,117 @@ fn as_revision(flow: Flow) -> Revision {
 }
 
 impl IndexedFlowStore {
-    /// Builds this replica's index from the database, logging how long it took.
-    pub async fn open(database: Arc<dyn FlowStore>) -> Result<Self, FlowsError> {
-        let started = std::time::Instant::now();
-        let built_from = Utc::now();
-        let engine = Arc::new(TantivyFlowIndex::new()?);
-        let mut after = None;
-        loop {
-            let page = database.flows_page(after, BUILD_BATCH).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            let revisions: Vec<Revision> = page.into_iter().map(as_revision).collect();
-            let writer = Arc::clone(&engine);
-            blocking(move || writer.apply(&revisions)).await?;
+    pub fn new(database: Arc<dyn FlowStore>, engine: Arc<dyn FlowSearchEngine>) -> Self {
+        Self { database, engine }
+    }
+
+    /// Opens this replica's index of the database named `source` under `directory`, and
+    /// builds it from the database or brings it up to date, logging progress. Returns the
+    /// index too (the event follower keeps it current with the other replicas' writes).
+    pub async fn open(
+        database: Arc<dyn FlowStore>,
+        directory: &Path,
+        source: &str,
+    ) -> Result<(Self, Arc<TantivyFlowIndex>), FlowsError> {
+        let (base, source) = (directory.to_owned(), source.to_owned());
+        let (engine, on_disk) = blocking(move || TantivyFlowIndex::open(&base, &source)).await?;
+        let engine = Arc::new(engine);
+        tracing::info!(directory = %engine.directory().display(), replica = engine.replica_id(), "flow search index opened");
+        let started = Instant::now();
+        match on_disk {
+            OnDisk::Current(Some(watermark)) => {
+                let revisions = database
+                    .revisions_since(watermark - CATCH_UP_MARGIN)
+                    .await?;
+                let changed = revisions.len();
+                let writer = Arc::clone(&engine);
+                blocking(move || writer.apply(&revisions)).await?;
+                let flows = database.flows_count().await?;
+                if engine.len() == flows {
+                    tracing::info!(
+                        changed,
+                        flows,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "flow search index brought up to date"
+                    );
+                } else {
+                    tracing::warn!(
+                        indexed = engine.len(),
+                        flows,
+                        "flow search index disagrees with the database: rebuilding it"
+                    );
+                    let cleared = Arc::clone(&engine);
+                    blocking(move || cleared.clear()).await?;
+                    build(database.as_ref(), &engine).await?;
+                }
+            }
+            // An index that never held a flow is built like a new one.
+            OnDisk::Current(None) | OnDisk::Empty => build(database.as_ref(), &engine).await?,
         }
-        tracing::info!(
-            flows = engine.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "flow search index built"
-        );
-        Ok(Self {
-            database,
-            engine,
-            caught_up_at: Mutex::new(built_from),
-        })
+        spawn_committer(Arc::downgrade(&engine));
+        let for_store: Arc<dyn FlowSearchEngine> = engine.clone();
+        Ok((Self::new(database, for_store), engine))
     }
 
     async fn apply(&self, revisions: Vec<Revision>) -> Result<(), FlowsError> {
         let engine = Arc::clone(&self.engine);
         blocking(move || engine.apply(&revisions)).await
     }
+}
 
-    /// Indexes what any replica wrote since the last look.
-    async fn catch_up(&self) -> Result<(), FlowsError> {
-        let now = Utc::now();
-        let since = *self.caught_up_at.lock().expect("catch-up lock") - CATCH_UP_MARGIN;
-        let revisions = self.database.revisions_since(since).await?;
-        self.apply(revisions).await?;
-        let mut caught_up_at = self.caught_up_at.lock().expect("catch-up lock");
-        *caught_up_at = (*caught_up_at).max(now);
-        Ok(())
+/// Commits the index's pending writes every second while it lives: writes do not wait for a
+/// commit, and searches commit first, so this only keeps the files on disk (what a restart
+/// resumes from) close behind.
+fn spawn_committer(engine: std::sync::Weak<TantivyFlowIndex>) {
+    tokio::spawn(async move {
+        // The first tick a second from now: the index was just committed.
+        let second = std::time::Duration::from_secs(1);
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            if let Err(error) = blocking(move || engine.commit_pending()).await {
+                tracing::warn!(%error, "could not commit the flow index's pending writes");
+            }
+        }
+    });
+}
+
+/// Indexes every current flow, in batches, logging progress.
+async fn build(database: &dyn FlowStore, engine: &Arc<TantivyFlowIndex>) -> Result<(), FlowsError> {
+    let started = Instant::now();
+    let total = database.flows_count().await?;
+    tracing::info!(
+        flows = total,
+        "building the flow search index from the database"
+    );
+    let mut after = None;
+    let mut done = 0u64;
+    let mut last_report = Instant::now();
+    loop {
+        let page = database.flows_page(after, BUILD_BATCH).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        done += page.len() as u64;
+        let writer = Arc::clone(engine);
+        blocking(move || writer.add_new(&page)).await?;
+        if last_report.elapsed().as_secs() >= 2 {
+            tracing::info!(done, total, "building the flow search index");
+            last_report = Instant::now();
+        }
     }
+    let writer = Arc::clone(engine);
+    blocking(move || writer.commit()).await?;
+    tracing::info!(
+        flows = done,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        bytes = engine.size_on_disk(),
+        "flow search index built"
+    );
+    Ok(())
 }
 
 /// Whether `flow` (as the database has it now) passes the query's filters.
@@ -138,23 +208,50 @@ impl FlowStore for IndexedFlowStore {
     }
 
     async fn list(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Flow>, FlowsError> {
+        Ok(self
+            .search(tenant, query)
+            .await?
+            .into_iter()
+            .map(|scored| scored.flow)
+            .collect())
+    }
+
+    async fn search(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Scored>, FlowsError> {
         // Without words the database's own index answers a filtered, newest-first page.
-        if query.text.trim().is_empty() {
-            return self.database.list(tenant, query).await;
+        if super::analysis::query_groups(&query.text).is_empty() {
+            return self.database.search(tenant, query).await;
         }
-        self.catch_up().await?;
-        let engine = Arc::clone(&self.engine);
-        let (owned_tenant, owned_query) = (tenant.to_owned(), query.clone());
-        let ids = blocking(move || engine.search(&owned_tenant, &owned_query)).await?;
-        let mut flows = Vec::with_capacity(ids.len());
-        for id in ids {
-            // The database is the truth: a flow changed by another replica since the catch-up
-            // is shown as it now is, or left out when it no longer fits.
-            if let Some(flow) = self.database.get(tenant, id).await?
-                && passes(&flow, query)
-            {
-                flows.push(flow);
+        let mut flows = Vec::with_capacity(query.limit as usize);
+        let mut next = query.clone();
+        loop {
+            let engine = Arc::clone(&self.engine);
+            let (owned_tenant, asked) = (tenant.to_owned(), next.clone());
+            let found = blocking(move || engine.search(&owned_tenant, &asked)).await?;
+            let full = found.len() == next.limit as usize;
+            let Some(last) = found.last().copied() else {
+                break;
+            };
+            for found in found {
+                // The database is the truth: a flow changed by another replica a moment ago,
+                // and not yet re-indexed here, is shown as it now is, or left out when it no
+                // longer fits.
+                if let Some(flow) = self.database.get(tenant, found.id).await?
+                    && passes(&flow, query)
+                {
+                    flows.push(Scored {
+                        flow,
+                        score: found.score,
+                    });
+                }
             }
+            // A flow left out leaves the page short: the engine is asked for what follows.
+            let missing = query.limit.saturating_sub(flows.len() as u32);
+            if !full || missing == 0 {
+                break;
+            }
+            next.after = Some(last.id);
+            next.after_score = Some(last.score);
+            next.limit = missing;
         }
         Ok(flows)
     }
@@ -169,5 +266,9 @@ impl FlowStore for IndexedFlowStore {
 
     async fn flows_page(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Flow>, FlowsError> {
         self.database.flows_page(after, limit).await
+    }
+
+    async fn flows_count(&self) -> Result<u64, FlowsError> {
+        self.database.flows_count().await
     }
 }

@@ -1,14 +1,17 @@
-//! Flow search: the facilitators' text search over a territory's flows, on an embedded
-//! full-text index (tantivy) kept by each replica in its memory, with the database as the
-//! truth.
+//! Flow search: the facilitators' (and members') text search over a territory's flows, on an
+//! embedded full-text engine (tantivy) that each replica keeps on its local disk, with the
+//! database as the truth.
 //!
-//! A territory's inventory is thousands of flows, not millions: the index is built from the
-//! database at start in well under a second and needs no files. It follows the writes of this
-//! replica at once and, before each search, the revisions the other replicas wrote since it
-//! last looked ([`indexed_store`]) — read-your-writes on every replica, without a consumer
-//! of its own per replica.
+//! The rules are listings' (`services/flows/README.md`): French analysis with synonyms and one
+//! typo forgiven in longer words ([`analysis`]); every word required; BM25, the label and the
+//! organisation's name weighted above the rest ([`tantivy_index`]). The index is built from the
+//! database at start, or brought up to date when a sound one of the same schema version is on
+//! disk ([`slot`]); it follows this replica's writes at once and the other replicas' through
+//! the flow events ([`follower`]), within a second — no clock is compared for that.
 
 pub mod analysis;
 pub mod engine;
+pub mod follower;
 pub mod indexed_store;
+pub mod slot;
 pub mod tantivy_index;

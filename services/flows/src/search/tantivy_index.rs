@@ -1,28 +1,61 @@
-//! The flow search index on tantivy, in memory: one index of every tenant's current flows.
+//! The flow search index on tantivy: one index of every tenant's current flows, in a slot of
+//! the replica's local disk ([`super::slot`]).
+//!
+//! Writes do not commit, as in listings: a commit (files synced, the reader reloaded) costs
+//! milliseconds, and an import of a thousand rows on another replica arrives as a thousand
+//! events. The next read commits what was written since the last one, so a search right after
+//! a write still sees it, and a burst shares one commit; a background task also commits every
+//! second ([`super::indexed_store`]), so the files on disk never fall far behind. Each commit
+//! carries the newest revision time indexed, from which a restarted replica catches up.
 
 use std::collections::{BinaryHeap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use chrono::{DateTime, Utc};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::directory::DirectoryLock;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
+    DocId, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
     TantivyDocument, Term,
 };
 use uuid::Uuid;
 
-use super::analysis;
-use super::engine::{FlowSearchEngine, FlowSearchError};
+use super::analysis::{self, QueryGroup};
+use super::engine::{FlowSearchEngine, FlowSearchError, Found};
+use super::slot::{self, OnDisk};
 use crate::domain::{Change, Confidentiality, Flow, Revision};
 use crate::store::FlowQuery;
 
-/// Memory the writer buffers before it writes a segment (tantivy's minimum).
+/// Bumped whenever the schema or the analysis changes: every replica then rebuilds its index.
+/// A change of the synonym file changes the index version by itself (see [`index_version`]).
+pub const SCHEMA_VERSION: &str = "flows-search-1";
+/// A word of the label or the organisation's name weighs this many words of the rest.
+pub const TITLE_BOOST: f32 = 3.0;
+/// What a word matched only with a typo adds to the score (times the field's weight): less
+/// than any exact match.
+const TYPO_SCORE: f32 = 0.001;
+/// Memory the writer buffers before it writes a segment (tantivy's minimum is 15 MB).
 const WRITER_MEMORY: usize = 15_000_000;
+
+/// The version written with an index: the schema's and a fingerprint of the synonym file
+/// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
+pub fn index_version() -> String {
+    let fingerprint = synergies_codes::SYNONYMS
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{SCHEMA_VERSION}+synonyms-{fingerprint:016x}")
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Fields {
@@ -34,13 +67,14 @@ struct Fields {
     direction: Field,
     resource_class: Field,
     confidentiality: Field,
-    text: Field,
+    title: Field,
+    body: Field,
 }
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_index_option(IndexRecordOption::Basic),
+        TextFieldIndexing::default().set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
         id: builder.add_text_field("id", STRING),
@@ -51,41 +85,97 @@ fn schema() -> (Schema, Fields) {
         direction: builder.add_text_field("direction", STRING),
         resource_class: builder.add_text_field("resource_class", STRING),
         confidentiality: builder.add_text_field("confidentiality", STRING),
-        text: builder.add_text_field("text", text),
+        title: builder.add_text_field("title", text.clone()),
+        body: builder.add_text_field("body", text),
     };
     (builder.build(), fields)
 }
 
+fn pre_tokenized(text: &str) -> PreTokenizedString {
+    let tokens = analysis::index_terms(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, text)| Token {
+            offset_from: 0,
+            offset_to: 0,
+            position,
+            text,
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
+    }
+}
+
 struct Writer {
     writer: IndexWriter<TantivyDocument>,
-    /// The newest version applied per flow, removed ones included (a late replay of an older
-    /// revision must not bring a flow back).
+    /// The newest version applied per flow since the process started, removed ones included
+    /// (`i64::MAX`): a late or replayed older revision must not bring a flow back.
     versions: HashMap<Uuid, i64>,
+    /// The newest revision time indexed (the commit's payload).
+    watermark: Option<DateTime<Utc>>,
+    /// Changes not committed yet: the next read commits them.
+    pending: bool,
 }
 
 pub struct TantivyFlowIndex {
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<Writer>,
+    directory: PathBuf,
+    replica_id: String,
+    _slot: DirectoryLock,
 }
 
 impl TantivyFlowIndex {
-    pub fn new() -> Result<Self, FlowSearchError> {
+    /// Opens the index of `source` (names the database it is built from) in a free slot under
+    /// `base`, wiping it when it is of another database or schema version, or damaged.
+    pub fn open(base: &Path, source: &str) -> Result<(Self, OnDisk), FlowSearchError> {
         let (schema, fields) = schema();
-        let index = Index::create_in_ram(schema);
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        let reader = index
+        let slot = slot::take(base, source, &index_version(), &schema)?;
+        let writer = slot.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = slot
+            .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Self {
-            fields,
-            reader,
-            writer: Mutex::new(Writer {
-                writer,
-                versions: HashMap::new(),
-            }),
-        })
+        let watermark = match slot.on_disk {
+            OnDisk::Current(watermark) => watermark,
+            OnDisk::Empty => None,
+        };
+        Ok((
+            Self {
+                fields,
+                reader,
+                writer: Mutex::new(Writer {
+                    writer,
+                    versions: HashMap::new(),
+                    watermark,
+                    pending: false,
+                }),
+                directory: slot.directory,
+                replica_id: slot.replica_id,
+                _slot: slot.lock,
+            },
+            slot.on_disk,
+        ))
+    }
+
+    /// Where the index lives (the slot directory).
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    /// This replica's stable name (kept with the index): names its event consumer.
+    pub fn replica_id(&self) -> &str {
+        &self.replica_id
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        slot::size_on_disk(&self.directory.join("index"))
     }
 
     fn document(&self, flow: &Flow) -> TantivyDocument {
@@ -100,25 +190,57 @@ impl TantivyFlowIndex {
         doc.add_text(f.direction, flow.content.direction.as_str());
         doc.add_text(f.resource_class, flow.content.resource_class.as_str());
         doc.add_text(f.confidentiality, flow.content.confidentiality.as_str());
-        let tokens = analysis::terms(&analysis::flow_text(flow))
-            .into_iter()
-            .enumerate()
-            .map(|(position, text)| Token {
-                offset_from: 0,
-                offset_to: 0,
-                position,
-                text,
-                position_length: 1,
-            })
-            .collect();
-        doc.add_pre_tokenized_text(
-            f.text,
-            PreTokenizedString {
-                text: String::new(),
-                tokens,
-            },
-        );
+        doc.add_pre_tokenized_text(f.title, pre_tokenized(&analysis::title_text(flow)));
+        doc.add_pre_tokenized_text(f.body, pre_tokenized(&analysis::body_text(flow)));
         doc
+    }
+
+    /// Adds flows known to be absent from the index (the first build), without committing.
+    pub fn add_new(&self, flows: &[Flow]) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        for flow in flows {
+            writer.writer.add_document(self.document(flow))?;
+            writer.versions.insert(flow.id, flow.version);
+            writer.watermark = writer.watermark.max(Some(flow.updated_at));
+        }
+        Ok(())
+    }
+
+    /// Writes what was added to disk and shows it to searches.
+    pub fn commit(&self) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        self.commit_locked(&mut writer)
+    }
+
+    fn commit_locked(&self, writer: &mut Writer) -> Result<(), FlowSearchError> {
+        let watermark = writer.watermark.map(|t| t.to_rfc3339());
+        let mut prepared = writer.writer.prepare_commit()?;
+        if let Some(watermark) = watermark {
+            prepared.set_payload(&watermark);
+        }
+        prepared.commit()?;
+        writer.pending = false;
+        // Reloaded before the lock is released: the search that follows sees the changes.
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits the changes written since the last commit, if any, and shows them to searches.
+    pub fn commit_pending(&self) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        if writer.pending {
+            self.commit_locked(&mut writer)?;
+        }
+        Ok(())
+    }
+
+    /// Empties the index (before a full rebuild), visibly.
+    pub fn clear(&self) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        writer.writer.delete_all_documents()?;
+        writer.versions.clear();
+        writer.watermark = None;
+        self.commit_locked(&mut writer)
     }
 
     fn term(field: Field, value: &str) -> Box<dyn Query> {
@@ -128,37 +250,86 @@ impl TantivyFlowIndex {
         ))
     }
 
-    fn query(&self, tenant: &str, query: &FlowQuery) -> Box<dyn Query> {
+    fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+        // Filters must not add to the text score.
+        (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+    }
+
+    /// A word in the title (weighted) or the body.
+    fn word(&self, word: &str, typo_allowed: bool) -> Box<dyn Query> {
+        let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [(self.fields.title, TITLE_BOOST), (self.fields.body, 1.0)] {
+            let exact = TermQuery::new(
+                Term::from_field_text(field, word),
+                IndexRecordOption::WithFreqs,
+            );
+            either.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), boost)),
+            ));
+            if typo_allowed {
+                let typo = FuzzyTermQuery::new(Term::from_field_text(field, word), 1, true);
+                either.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(typo), TYPO_SCORE * boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(either))
+    }
+
+    /// A query group: all its stems, or its synonym concept.
+    fn group(&self, group: &QueryGroup) -> Box<dyn Query> {
+        let stems: Vec<Box<dyn Query>> = group
+            .stems
+            .iter()
+            .map(|s| self.word(&s.stem, s.typo_allowed))
+            .collect();
+        let own: Box<dyn Query> = if stems.len() == 1 {
+            stems.into_iter().next().expect("one stem")
+        } else {
+            Box::new(BooleanQuery::intersection(stems))
+        };
+        match &group.concept {
+            None => own,
+            Some(concept) => Box::new(BooleanQuery::union(vec![own, self.word(concept, false)])),
+        }
+    }
+
+    fn query(&self, tenant: &str, query: &FlowQuery, groups: &[QueryGroup]) -> Box<dyn Query> {
         let f = &self.fields;
-        let mut clauses = vec![Self::term(f.tenant, tenant)];
+        let mut clauses = vec![Self::filter(Self::term(f.tenant, tenant))];
         if let Some(organisation) = query.organisation {
-            clauses.push(Self::term(f.organisation, &organisation.to_string()));
+            clauses.push(Self::filter(Self::term(
+                f.organisation,
+                &organisation.to_string(),
+            )));
         }
         if let Some(direction) = query.direction {
-            clauses.push(Self::term(f.direction, direction.as_str()));
+            clauses.push(Self::filter(Self::term(f.direction, direction.as_str())));
         }
         if let Some(resource_class) = query.resource_class {
-            clauses.push(Self::term(f.resource_class, resource_class.as_str()));
+            clauses.push(Self::filter(Self::term(
+                f.resource_class,
+                resource_class.as_str(),
+            )));
         }
         if let Some(own) = query.own_or_public {
-            clauses.push(Box::new(BooleanQuery::union(vec![
+            clauses.push(Self::filter(Box::new(BooleanQuery::union(vec![
                 Self::term(f.organisation, &own.to_string()),
                 Self::term(f.confidentiality, Confidentiality::Public.as_str()),
-            ])));
+            ]))));
         }
-        for term in analysis::terms(&query.text) {
-            clauses.push(Self::term(f.text, &term));
+        for group in groups {
+            clauses.push((Occur::Must, self.group(group)));
         }
-        Box::new(BooleanQuery::new(
-            clauses.into_iter().map(|q| (Occur::Must, q)).collect(),
-        ))
+        Box::new(BooleanQuery::new(clauses))
     }
 }
 
 impl FlowSearchEngine for TantivyFlowIndex {
     fn apply(&self, revisions: &[Revision]) -> Result<(), FlowSearchError> {
         let mut writer = self.writer.lock().expect("flow index writer lock");
-        let mut changed = false;
         for revision in revisions {
             let id = revision.flow.id;
             if writer
@@ -175,60 +346,110 @@ impl FlowSearchEngine for TantivyFlowIndex {
                 writer.writer.add_document(self.document(&revision.flow))?;
             }
             writer.versions.insert(id, revision.version);
-            changed = true;
-        }
-        if changed {
-            writer.writer.commit()?;
-            // Reloaded before the lock is released: a search after this call returns sees it.
-            self.reader.reload()?;
+            writer.watermark = writer.watermark.max(Some(revision.at));
+            writer.pending = true;
         }
         Ok(())
     }
 
-    fn search(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Uuid>, FlowSearchError> {
-        let collector = NewestFirst {
-            before: query.after.map(|id| id.as_u128()),
+    fn holds(&self, id: Uuid, version: i64) -> bool {
+        let writer = self.writer.lock().expect("flow index writer lock");
+        writer
+            .versions
+            .get(&id)
+            .is_some_and(|&held| held >= version)
+    }
+
+    fn remove(&self, id: Uuid) -> Result<(), FlowSearchError> {
+        let mut writer = self.writer.lock().expect("flow index writer lock");
+        if writer.versions.get(&id) == Some(&i64::MAX) {
+            return Ok(());
+        }
+        writer
+            .writer
+            .delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        writer.versions.insert(id, i64::MAX);
+        writer.pending = true;
+        Ok(())
+    }
+
+    fn search(&self, tenant: &str, query: &FlowQuery) -> Result<Vec<Found>, FlowSearchError> {
+        self.commit_pending()?;
+        let groups = analysis::query_groups(&query.text);
+        let collector = BestFirst {
+            scored: !groups.is_empty(),
+            // Without words every key's score is 0.
+            after: query.after.map(|id| {
+                let score = if groups.is_empty() {
+                    0
+                } else {
+                    query.after_score.unwrap_or(i64::MAX)
+                };
+                (score, id.as_u128())
+            }),
             limit: query.limit as usize,
         };
-        let ids = self
+        let found = self
             .reader
             .searcher()
-            .search(&*self.query(tenant, query), &collector)?;
-        Ok(ids.into_iter().map(Uuid::from_u128).collect())
+            .search(&*self.query(tenant, query, &groups), &collector)?;
+        Ok(found
+            .into_iter()
+            .map(|(score, id)| Found {
+                id: Uuid::from_u128(id),
+                score,
+            })
+            .collect())
     }
 
     fn len(&self) -> u64 {
+        if let Err(error) = self.commit_pending() {
+            tracing::warn!(%error, "could not commit the flow index's pending changes");
+        }
         self.reader.searcher().num_docs()
     }
 }
 
-/// The `limit` greatest ids (UUIDv7: the newest) below `before`, greatest first.
-struct NewestFirst {
-    before: Option<u128>,
+/// The text score as cursors carry it: BM25 in millionths, so that pages compare exactly.
+fn integer_score(score: Score) -> i64 {
+    (f64::from(score) * 1_000_000.0).round() as i64
+}
+
+/// A match's rank key: greater comes first (best score, then newest — UUIDv7 ids grow).
+type Key = (i64, u128);
+
+/// The `limit` best matches after the cursor, best first.
+struct BestFirst {
+    /// Whether the query has words (else every score is 0: newest first).
+    scored: bool,
+    /// The previous page's last key: only what ranks after it is kept.
+    after: Option<Key>,
     limit: usize,
 }
 
-struct SegmentNewestFirst {
-    before: Option<u128>,
+struct SegmentBestFirst {
+    scored: bool,
+    after: Option<Key>,
     limit: usize,
     id_high: Column<u64>,
     id_low: Column<u64>,
-    /// Reversed, so that the smallest kept id is on top.
-    best: BinaryHeap<std::cmp::Reverse<u128>>,
+    /// Reversed, so that the worst kept key is on top.
+    best: BinaryHeap<std::cmp::Reverse<Key>>,
 }
 
-impl Collector for NewestFirst {
-    type Fruit = Vec<u128>;
-    type Child = SegmentNewestFirst;
+impl Collector for BestFirst {
+    type Fruit = Vec<Key>;
+    type Child = SegmentBestFirst;
 
     fn for_segment(
         &self,
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentNewestFirst> {
+    ) -> tantivy::Result<SegmentBestFirst> {
         let columns = reader.fast_fields();
-        Ok(SegmentNewestFirst {
-            before: self.before,
+        Ok(SegmentBestFirst {
+            scored: self.scored,
+            after: self.after,
             limit: self.limit,
             id_high: columns.u64("id_high")?,
             id_low: columns.u64("id_low")?,
@@ -237,36 +458,37 @@ impl Collector for NewestFirst {
     }
 
     fn requires_scoring(&self) -> bool {
-        false
+        self.scored
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<u128>>) -> tantivy::Result<Vec<u128>> {
-        let mut ids: Vec<u128> = fruits.into_iter().flatten().collect();
-        ids.sort_unstable_by(|a, b| b.cmp(a));
-        ids.truncate(self.limit);
-        Ok(ids)
+    fn merge_fruits(&self, fruits: Vec<Vec<Key>>) -> tantivy::Result<Vec<Key>> {
+        let mut keys: Vec<Key> = fruits.into_iter().flatten().collect();
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        keys.truncate(self.limit);
+        Ok(keys)
     }
 }
 
-impl SegmentCollector for SegmentNewestFirst {
-    type Fruit = Vec<u128>;
+impl SegmentCollector for SegmentBestFirst {
+    type Fruit = Vec<Key>;
 
-    fn collect(&mut self, doc: DocId, _score: Score) {
+    fn collect(&mut self, doc: DocId, score: Score) {
         let high = self.id_high.first(doc).unwrap_or_default();
         let low = self.id_low.first(doc).unwrap_or_default();
         let id = (u128::from(high) << 64) | u128::from(low);
-        if self.before.is_some_and(|before| id >= before) || self.limit == 0 {
+        let key = (if self.scored { integer_score(score) } else { 0 }, id);
+        if self.after.is_some_and(|after| key >= after) || self.limit == 0 {
             return;
         }
         if self.best.len() < self.limit {
-            self.best.push(std::cmp::Reverse(id));
-        } else if self.best.peek().is_some_and(|smallest| id > smallest.0) {
+            self.best.push(std::cmp::Reverse(key));
+        } else if self.best.peek().is_some_and(|worst| key > worst.0) {
             self.best.pop();
-            self.best.push(std::cmp::Reverse(id));
+            self.best.push(std::cmp::Reverse(key));
         }
     }
 
-    fn harvest(self) -> Vec<u128> {
+    fn harvest(self) -> Vec<Key> {
         self.best.into_iter().map(|r| r.0).collect()
     }
 }

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::domain::{Change, Direction, Flow, ResourceClass, Revision};
 use crate::error::FlowsError;
 use crate::store::{
-    DELETE_FLOW, FLOWS_PAGE, FlowQuery, FlowStore, GET_FLOW, HISTORY, INSERT_FLOW, INSERT_REVISION,
-    LIST_FLOWS, REVISIONS_SINCE, UPDATE_FLOW, decode_flow, decode_revision,
+    DELETE_FLOW, FLOWS_COUNT, FLOWS_PAGE, FlowQuery, FlowStore, GET_FLOW, HISTORY, INSERT_FLOW,
+    INSERT_REVISION, LIST_FLOWS, REVISIONS_SINCE, UPDATE_FLOW, decode_flow, decode_revision,
 };
 
 /// A revision as `HISTORY` and `REVISIONS_SINCE` select it.
@@ -173,5 +173,13 @@ impl FlowStore for SqlStore {
         rows.iter()
             .map(|row| decode_flow(&row.try_get::<String, _>("body")?))
             .collect()
+    }
+
+    async fn flows_count(&self) -> Result<u64, FlowsError> {
+        let count: i64 = sqlx::query(FLOWS_COUNT)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 }

@@ -1405,6 +1405,27 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
         "Record a flow during a visit",
     ),
     (
+        "flows.search",
+        "Rechercher dans les flux",
+        "Search the flows",
+    ),
+    ("flows.search_button", "Rechercher", "Search"),
+    (
+        "flows.search_none",
+        "Aucun flux ne correspond à cette recherche.",
+        "No flow matches this search.",
+    ),
+    (
+        "flows.search_placeholder",
+        "huiles usagées, palettes, chaleur fatale…",
+        "used oil, pallets, waste heat…",
+    ),
+    (
+        "flows.search_results",
+        "Flux trouvés, les plus pertinents d'abord",
+        "Flows found, most relevant first",
+    ),
+    (
         "flows.territory_title",
         "Flux des organisations",
         "Organisations' flows",

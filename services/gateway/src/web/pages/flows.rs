@@ -334,6 +334,9 @@ struct FlowsPage {
     flows: Vec<FlowView>,
     /// A member's diagnostic campaigns: its own entry in each.
     campaigns: Vec<CampaignEntry>,
+    /// A facilitator's search: the words, and the flows found, best first.
+    q: String,
+    found: Option<Vec<FlowView>>,
 }
 
 /// A campaign as the member it targets sees it.
@@ -405,6 +408,25 @@ pub async fn confirm_campaign(
 pub struct ListQuery {
     pub organisation: String,
     pub notice: Option<String>,
+    /// A facilitator's search words (`q`, as in the API).
+    pub q: String,
+}
+
+/// The flows of the territory with `q`'s words, best first: the first page of the search.
+async fn search(
+    page: &Page,
+    state: &GatewayState,
+    caller: &CallerContext,
+    q: &str,
+    names: &HashMap<String, String>,
+) -> Result<Vec<FlowView>, ApiError> {
+    let message = pb::ListFlowsRequest {
+        text: q.to_owned(),
+        page_size: 100,
+        ..Default::default()
+    };
+    let answer = state.flows.list(caller, message).await?;
+    Ok(answer.flows.iter().map(|f| view(page, f, names)).collect())
 }
 
 fn notice_of(page: &Page, notice: Option<&String>) -> Option<&'static str> {
@@ -447,6 +469,15 @@ pub async fn list(
             })
             .map(|f| view(&page, f, &names))
             .collect();
+        let q = query.q.trim().to_owned();
+        let found = if q.is_empty() {
+            None
+        } else {
+            match search(&page, &state, &caller, &q, &names).await {
+                Ok(found) => Some(found),
+                Err(error) => return page.error(&error),
+            }
+        };
         return render(&FlowsPage {
             page,
             notice,
@@ -455,6 +486,8 @@ pub async fn list(
             chosen,
             flows,
             campaigns: Vec::new(),
+            q,
+            found,
         });
     }
     let own = caller
@@ -477,6 +510,8 @@ pub async fn list(
                 chosen: None,
                 flows,
                 campaigns,
+                q: String::new(),
+                found: None,
             })
         }
         Err(error) => page.error(&error),
