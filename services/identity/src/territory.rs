@@ -1,5 +1,5 @@
 //! Territories of the demo tenants: which communes each covers, taken from the official list of
-//! communes and intercommunalities shipped with the code (see [`crate::communes`]).
+//! communes and intercommunalities shipped with the code (see [`synergies_codes::communes`]).
 //!
 //! Dijon Métropole is the intercommunality SIREN 242100410: 23 communes since 28 February 2019,
 //! when Crimolois and Neuilly-lès-Dijon merged into Neuilly-Crimolois.
@@ -7,7 +7,7 @@
 //! Centres are the commune coordinates given by La Poste's base of postal codes (2022 export),
 //! rounded to 4 decimals (about 10 m): good enough to centre a map, not to geocode.
 
-use crate::communes::{self, OfficialCommune};
+use synergies_codes::communes::{self, OfficialCommune};
 
 /// Which communes a demo territory covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

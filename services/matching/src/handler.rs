@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::consumer::{EventHandler, HandlerError, uuid};
 use synergies_platform::events::{self, Event, envelope};
 use synergies_platform::outbox::{OutboxEvent, RelayWaker};
 use synergies_proto::events::v1::{
@@ -25,11 +25,6 @@ use crate::scoring::{
 };
 use crate::store::{Delivery, MatchingStore};
 use crate::territory::RadiusSource;
-
-fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value)
-        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
-}
 
 /// Microseconds since the epoch of an event's time, which orders an item's changes.
 fn micros(at: Option<&prost_types::Timestamp>, event_type: &str) -> Result<i64, HandlerError> {

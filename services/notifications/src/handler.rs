@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::consumer::{EventHandler, HandlerError, uuid};
 use synergies_platform::events;
 use synergies_platform::i18n::Text;
 use synergies_proto::events::v1::{
@@ -28,11 +28,6 @@ fn handler_error(error: crate::error::NotificationsError) -> HandlerError {
         crate::error::NotificationsError::Storage(error) => HandlerError::from(error),
         other => HandlerError::Permanent(other.to_string()),
     }
-}
-
-fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value)
-        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
 }
 
 /// Turns an event into the inbox items it causes (none, one, or one per person told).

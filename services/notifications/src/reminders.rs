@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
-use synergies_platform::consumer::{EventHandler, HandlerError};
+use synergies_platform::consumer::{EventHandler, HandlerError, uuid};
 use synergies_platform::events;
 use synergies_platform::i18n::Text;
 use synergies_proto::events::v1 as ev;
@@ -33,11 +33,6 @@ pub const UNCONFIRMED_AFTER: TimeDelta = TimeDelta::days(7);
 /// Older waits are not reminded: a first start (or a new reminder) does not flood members
 /// with reminders of long-forgotten conversations.
 const LOOK_BACK: TimeDelta = TimeDelta::days(30);
-
-fn uuid(field: &str, value: &str) -> Result<Uuid, HandlerError> {
-    Uuid::parse_str(value)
-        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
-}
 
 fn optional_uuid(value: &str) -> Option<Uuid> {
     Uuid::parse_str(value).ok()

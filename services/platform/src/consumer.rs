@@ -72,6 +72,13 @@ impl From<crate::events::DecodeError> for HandlerError {
     }
 }
 
+/// The UUID an event carries in `field`: an event whose UUID does not parse cannot be handled,
+/// however often it is retried. (One helper for every consumer, which each had its copy.)
+pub fn uuid(field: &str, value: &str) -> Result<uuid::Uuid, HandlerError> {
+    uuid::Uuid::parse_str(value)
+        .map_err(|_| HandlerError::Permanent(format!("{field} {value:?} is not a UUID")))
+}
+
 #[async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError>;

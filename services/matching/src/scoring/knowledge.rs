@@ -10,7 +10,6 @@ use super::{Item, KnownExchange, ResourceClass};
 
 const ROUTES: &str = include_str!("../../data/routes.tsv");
 const CATEGORIES: &str = include_str!("../../data/categories.tsv");
-const ACTIVITIES: &str = include_str!("../../data/nace-activities.tsv");
 /// The MAESTRI exchanges, shipped with the code.
 pub const MAESTRI: &str = include_str!("../../data/maestri-exchanges.csv");
 
@@ -248,7 +247,7 @@ impl Knowledge {
                 (code, (wastes, concept))
             })
             .collect();
-        let activities = ACTIVITIES
+        let activities = synergies_codes::nace::ACTIVITIES
             .lines()
             .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
             .filter_map(|line| {

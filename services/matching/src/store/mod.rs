@@ -1,10 +1,14 @@
 //! Matching storage: the index of open items and the synergies between them. One trait, with
-//! PostgreSQL and SQLite implementations that share their SQL ([`sql`]) and their rules (the
-//! scorer and [`crate::domain`]); the store only fetches candidates and writes what they say.
+//! PostgreSQL and SQLite implementations that share their SQL ([`sql`]), their rules (the
+//! scorer and [`crate::domain`]) and one body (`store/backend.rs` and `store/steps.rs`, compiled
+//! for each database by `store/postgres.rs` and `store/sqlite.rs`); the store only fetches
+//! candidates and writes what they say.
 
-mod backend;
 mod mirror;
+mod postgres;
 pub mod sql;
+mod sqlite;
+mod values;
 
 use std::sync::Arc;
 
@@ -168,7 +172,7 @@ pub trait MatchingStore: Send + Sync {
 
 pub fn for_database(database: &Database) -> Arc<dyn MatchingStore> {
     match database {
-        Database::Postgres(pool) => Arc::new(backend::PostgresStore::new(pool.clone())),
-        Database::Sqlite(pool) => Arc::new(backend::SqliteStore::new(pool.clone())),
+        Database::Postgres(pool) => Arc::new(postgres::PostgresStore::new(pool.clone())),
+        Database::Sqlite(pool) => Arc::new(sqlite::SqliteStore::new(pool.clone())),
     }
 }

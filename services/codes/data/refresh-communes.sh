@@ -3,7 +3,7 @@
 # @etalab/decoupage-administratif (MIT licence, Etalab; INSEE's Code officiel géographique and
 # the DGCL's composition of intercommunalities). Needs npm and node.
 #
-#   services/identity/data/refresh-communes.sh [version]   # default: the version shipped now
+#   services/codes/data/refresh-communes.sh [version]   # default: the version shipped now
 #
 # Only current communes (type `commune-actuelle`) are kept; each carries the SIREN of the
 # intercommunality (EPCI à fiscalité propre) it belongs to, or nothing for the few that belong

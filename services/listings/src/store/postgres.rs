@@ -1,0 +1,10 @@
+//! The listings store on PostgreSQL: the body in `backend.rs`, compiled for this database.
+
+type Db = sqlx::Postgres;
+
+// On purpose: the same body, compiled once for each database (sqlx binds by concrete type).
+#[allow(clippy::duplicate_mod)]
+#[path = "backend.rs"]
+mod backend;
+
+pub use backend::SqlStore as PostgresStore;

@@ -1,0 +1,131 @@
+//! Bounces ([`crate::bounces::BounceStore`]), written once for the database that the module
+//! including it names as `Db` (`postgres.rs`, `sqlite.rs`), like `backend.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::backend::SqlStore;
+use crate::bounces::{
+    AddressFailures, BounceStore, FAILURE_COLUMNS, HARD_FAILURES_BEFORE_UNDELIVERABLE, normalise,
+};
+use crate::error::NotificationsError;
+
+#[async_trait]
+impl BounceStore for SqlStore {
+    async fn record_hard_failure(
+        &self,
+        tenant: &str,
+        address: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AddressFailures, NotificationsError> {
+        let address = normalise(address);
+        let mut tx = self.pool.begin().await?;
+        let state: AddressFailures = sqlx::query_as(&format!(
+            "INSERT INTO undeliverable_addresses ({FAILURE_COLUMNS}) VALUES ($1, $2, 1, $3, $4, NULL)
+             ON CONFLICT (tenant, address) DO UPDATE SET hard_failures = undeliverable_addresses.hard_failures + 1,
+               last_error = excluded.last_error, last_failed_at = excluded.last_failed_at
+             RETURNING {FAILURE_COLUMNS}"
+        ))
+        .bind(tenant)
+        .bind(&address)
+        .bind(error)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let state = if state.undeliverable_since.is_none()
+            && state.hard_failures >= HARD_FAILURES_BEFORE_UNDELIVERABLE
+        {
+            sqlx::query("UPDATE outgoing_mail SET held = TRUE WHERE tenant = $1 AND lower(recipient) = $2 AND sent_at IS NULL")
+                .bind(tenant)
+                .bind(&address)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query_as(&format!(
+                "UPDATE undeliverable_addresses SET undeliverable_since = $3 WHERE tenant = $1 AND address = $2
+                 RETURNING {FAILURE_COLUMNS}"
+            ))
+            .bind(tenant)
+            .bind(&address)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?
+        } else {
+            state
+        };
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    async fn record_delivery(&self, tenant: &str, address: &str) -> Result<(), NotificationsError> {
+        sqlx::query("DELETE FROM undeliverable_addresses WHERE tenant = $1 AND address = $2 AND undeliverable_since IS NULL")
+            .bind(tenant)
+            .bind(normalise(address))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn undeliverable(
+        &self,
+        tenant: &str,
+        address: &str,
+    ) -> Result<Option<AddressFailures>, NotificationsError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {FAILURE_COLUMNS} FROM undeliverable_addresses
+              WHERE tenant = $1 AND address = $2 AND undeliverable_since IS NOT NULL"
+        ))
+        .bind(tenant)
+        .bind(normalise(address))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn hold(&self, mail_id: uuid::Uuid) -> Result<(), NotificationsError> {
+        sqlx::query("UPDATE outgoing_mail SET held = TRUE WHERE id = $1")
+            .bind(mail_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn undeliverable_of_tenant(
+        &self,
+        tenant: &str,
+    ) -> Result<Vec<AddressFailures>, NotificationsError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {FAILURE_COLUMNS} FROM undeliverable_addresses
+              WHERE tenant = $1 AND undeliverable_since IS NOT NULL ORDER BY undeliverable_since DESC"
+        ))
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn clear(
+        &self,
+        tenant: &str,
+        address: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, NotificationsError> {
+        let address = normalise(address);
+        let mut tx = self.pool.begin().await?;
+        let cleared = sqlx::query("DELETE FROM undeliverable_addresses WHERE tenant = $1 AND address = $2 AND undeliverable_since IS NOT NULL")
+            .bind(tenant)
+            .bind(&address)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "UPDATE outgoing_mail SET held = FALSE, next_attempt_at = $3
+              WHERE tenant = $1 AND lower(recipient) = $2 AND sent_at IS NULL AND held",
+        )
+        .bind(tenant)
+        .bind(&address)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(cleared > 0)
+    }
+}
