@@ -25,6 +25,9 @@ pub struct ExportedSpan {
     pub kind: SpanKind,
     /// Hexadecimal, as in logs and `x-trace-id`.
     pub trace_id: String,
+    pub span_id: String,
+    /// Empty for a trace's root span.
+    pub parent_span_id: String,
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -77,6 +80,8 @@ impl TraceService for Received {
                     name: span.name,
                     kind: SpanKind::try_from(span.kind).unwrap_or(SpanKind::Unspecified),
                     trace_id: hex::encode(&span.trace_id),
+                    span_id: hex::encode(&span.span_id),
+                    parent_span_id: hex::encode(&span.parent_span_id),
                     attributes: attributes(&span.attributes),
                 });
             }

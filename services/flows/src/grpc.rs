@@ -38,7 +38,7 @@ pub struct FlowsApi {
     /// Where `Idempotency-Key`s of recordings are kept.
     database: synergies_platform::db::Database,
     /// Asked whether a partners-only flow is part of a synergy proposed to a member.
-    matching: MatchingServiceClient<tonic::transport::Channel>,
+    matching: MatchingServiceClient<synergies_platform::grpc::ServiceChannel>,
 }
 
 /// How the caller reads flows: a facilitator of the tenant, or a member of an organisation.
@@ -93,7 +93,7 @@ impl FlowsApi {
         verifier: Arc<Verifier>,
         organisations: Organisations,
         database: synergies_platform::db::Database,
-        matching: tonic::transport::Channel,
+        matching: synergies_platform::grpc::ServiceChannel,
     ) -> Self {
         Self {
             store,

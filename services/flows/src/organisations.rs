@@ -7,9 +7,9 @@
 
 use synergies_platform::context::{CallerContext, request};
 use synergies_platform::error::FieldError;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::domain::{OrganisationFacts, SiteFacts};
@@ -20,7 +20,7 @@ const PAGE: u32 = 100;
 
 #[derive(Clone)]
 pub struct Organisations {
-    client: IdentityServiceClient<Channel>,
+    client: IdentityServiceClient<ServiceChannel>,
 }
 
 /// An organisation as flows needs it.
@@ -85,7 +85,7 @@ fn organisation(message: identity::Organisation) -> Option<Organisation> {
 }
 
 impl Organisations {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
         }

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use synergies_platform::auth::{IdentityKeys, Verifier};
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
-use tonic::transport::Channel;
 
 use crate::browser_session::CookiePolicy;
 
@@ -42,12 +42,12 @@ pub struct GatewayState {
     pub photos: crate::clients::listings::photos::PhotosClient,
     /// Conversations, reservations and exchanges (served by the listings service).
     pub exchanges: crate::clients::listings::exchanges::ExchangesClient,
-    pub matching: MatchingServiceClient<Channel>,
+    pub matching: MatchingServiceClient<ServiceChannel>,
     pub notifications: crate::clients::notifications::NotificationsClient,
     /// Flow inventories (the flows service).
     pub flows: crate::clients::flows::FlowsClient,
     /// Each service's channel and gRPC service name, for readiness.
-    pub services: Vec<(&'static str, &'static str, Channel)>,
+    pub services: Vec<(&'static str, &'static str, ServiceChannel)>,
     /// Verifies access tokens against identity's published keys.
     pub verifier: Arc<Verifier>,
     /// How browser session cookies are written.

@@ -9,9 +9,9 @@
 
 use synergies_platform::context::{CallerContext, anonymous_request, request};
 use synergies_platform::error::FieldError;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::domain::{ExchangeMode, Location};
@@ -28,7 +28,7 @@ pub struct TenantRules {
 
 #[derive(Clone)]
 pub struct Territory {
-    client: IdentityServiceClient<Channel>,
+    client: IdentityServiceClient<ServiceChannel>,
 }
 
 fn unavailable(status: &tonic::Status) -> ListingsError {
@@ -36,7 +36,7 @@ fn unavailable(status: &tonic::Status) -> ListingsError {
 }
 
 impl Territory {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
         }

@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use synergies_platform::context::{CallerContext, request};
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::store::MatchingStore;
@@ -25,7 +25,7 @@ const MAX_PAGES: usize = 20;
 
 #[derive(Clone)]
 pub struct Directory {
-    client: IdentityServiceClient<Channel>,
+    client: IdentityServiceClient<ServiceChannel>,
     store: Arc<dyn MatchingStore>,
     /// Organisations whose name matching holds, and tenants read whole.
     known: Arc<Mutex<HashSet<Uuid>>>,
@@ -33,7 +33,7 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(channel: Channel, store: Arc<dyn MatchingStore>) -> Self {
+    pub fn new(channel: ServiceChannel, store: Arc<dyn MatchingStore>) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
             store,

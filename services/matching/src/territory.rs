@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use synergies_platform::context::anonymous_request;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 
 use crate::engine::DEFAULT_RADIUS_KM;
 
@@ -31,12 +31,12 @@ pub trait RadiusSource: Send + Sync {
 /// Identity's settings, kept a minute per tenant.
 #[derive(Clone)]
 pub struct TenantSettings {
-    client: IdentityServiceClient<Channel>,
+    client: IdentityServiceClient<ServiceChannel>,
     known: Arc<Mutex<HashMap<String, (f64, Instant)>>>,
 }
 
 impl TenantSettings {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
             known: Arc::default(),

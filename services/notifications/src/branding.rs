@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use synergies_platform::context::anonymous_request;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 
 use crate::item_mail::escaped;
 
@@ -104,13 +104,13 @@ struct Territory {
 /// Territories' branding and time zone, read from identity and kept for a while.
 #[derive(Clone)]
 pub struct TerritoryBrands {
-    client: Option<IdentityServiceClient<Channel>>,
+    client: Option<IdentityServiceClient<ServiceChannel>>,
     public_url: String,
     kept: Arc<Mutex<HashMap<String, (Instant, Territory)>>>,
 }
 
 impl TerritoryBrands {
-    pub fn new(channel: Channel, public_url: &str) -> Self {
+    pub fn new(channel: ServiceChannel, public_url: &str) -> Self {
         Self {
             client: Some(IdentityServiceClient::new(channel)),
             public_url: public_url.to_owned(),

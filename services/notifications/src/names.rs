@@ -13,17 +13,17 @@ use async_trait::async_trait;
 use synergies_platform::consumer::{EventHandler, HandlerError};
 use synergies_platform::context::{CallerContext, request};
 use synergies_platform::events;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::events::v1::{EventEnvelope, OrganisationDecided};
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use crate::store::InboxStore;
 
 #[derive(Clone)]
 pub struct OrganisationNames {
-    client: IdentityServiceClient<Channel>,
+    client: IdentityServiceClient<ServiceChannel>,
     store: Arc<dyn InboxStore>,
     /// Organisations already learned by this process (names rarely change; a decision event
     /// renames).
@@ -33,7 +33,7 @@ pub struct OrganisationNames {
 }
 
 impl OrganisationNames {
-    pub fn new(channel: Channel, store: Arc<dyn InboxStore>) -> Self {
+    pub fn new(channel: ServiceChannel, store: Arc<dyn InboxStore>) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
             store,

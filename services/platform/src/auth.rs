@@ -297,12 +297,12 @@ impl Verifier {
 /// The keys identity publishes, fetched over gRPC (every process but identity itself).
 pub struct IdentityKeys {
     client: synergies_proto::identity::v1::identity_service_client::IdentityServiceClient<
-        tonic::transport::Channel,
+        crate::grpc::ServiceChannel,
     >,
 }
 
 impl IdentityKeys {
-    pub fn new(channel: tonic::transport::Channel) -> Self {
+    pub fn new(channel: crate::grpc::ServiceChannel) -> Self {
         Self {
             client:
                 synergies_proto::identity::v1::identity_service_client::IdentityServiceClient::new(

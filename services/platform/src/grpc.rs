@@ -195,8 +195,8 @@ pub fn channel(url: &str) -> Result<Channel, tonic::transport::Error> {
 }
 
 /// Asks a service's health endpoint whether `service_name` is serving.
-pub async fn is_serving(channel: Channel, service_name: &str) -> bool {
-    let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+pub async fn is_serving(channel: impl Into<ServiceChannel>, service_name: &str) -> bool {
+    let mut client = tonic_health::pb::health_client::HealthClient::new(channel.into());
     let request = tonic_health::pb::HealthCheckRequest {
         service: service_name.to_owned(),
     };

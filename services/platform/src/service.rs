@@ -73,7 +73,7 @@ impl ServiceEnv {
     pub fn channel(
         &self,
         service: &str,
-    ) -> Result<tonic::transport::Channel, crate::grpc::TransportError> {
+    ) -> Result<crate::grpc::ServiceChannel, crate::grpc::TransportError> {
         self.grpc.channel(self.config.services.url(service))
     }
 

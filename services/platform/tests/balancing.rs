@@ -72,7 +72,7 @@ async fn replica(name: &'static str, shutdown: &CancellationToken) -> SocketAddr
 }
 
 /// How many of `calls` health checks reached replica A.
-async fn reached_a(channel: &tonic::transport::Channel, calls: usize) -> usize {
+async fn reached_a(channel: &synergies_platform::grpc::ServiceChannel, calls: usize) -> usize {
     let mut reached = 0;
     for _ in 0..calls {
         if is_serving(channel.clone(), A).await {

@@ -541,7 +541,9 @@ async fn health(
     let channel = if transport.is_mutual_tls() {
         let url: tonic::transport::Uri = config.services.url(backend.name).parse()?;
         let name = url.host().unwrap_or("localhost");
-        transport.channel_for_name(&format!("https://{address}"), name)?
+        transport
+            .channel_for_name(&format!("https://{address}"), name)?
+            .into()
     } else {
         transport.channel(&format!("http://{address}"))?
     };

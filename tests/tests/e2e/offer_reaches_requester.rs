@@ -419,6 +419,7 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
         "synergies_http_requests_total",
         "synergies_http_request_duration_seconds_bucket",
         "synergies_grpc_server_duration_seconds_bucket{service=\"synergies.listings.v1.ListingsService\",method=\"CreateListing\",code=\"Ok\"",
+        "synergies_grpc_client_duration_seconds_bucket{service=\"synergies.listings.v1.ListingsService\",method=\"CreateListing\",code=\"Ok\"",
         "synergies_event_processing_duration_seconds_bucket{consumer=",
         "synergies_db_pool_connections{database=",
         "synergies_db_pool_max_connections{database=",

@@ -256,7 +256,11 @@ async fn split_with_tls_everywhere_serves_a_journey_and_trusts_only_certified_ca
 }
 
 /// Signs in to `dijon` with a wrong password, stating `client_address`: the answer's code.
-async fn login(channel: tonic::transport::Channel, email: &str, client_address: &str) -> Code {
+async fn login(
+    channel: synergies_platform::grpc::ServiceChannel,
+    email: &str,
+    client_address: &str,
+) -> Code {
     let mut identity = pb::identity_service_client::IdentityServiceClient::new(channel);
     identity
         .login(pb::LoginRequest {

@@ -86,18 +86,36 @@ async fn split_exports_one_trace_per_offer_with_the_semantic_conventions() {
     assert_eq!(http.attribute("http.route"), Some("/api/v1/listings"));
     assert_eq!(http.attribute("http.response.status_code"), Some("201"));
 
+    // The gateway's call to listings is a client span, child of the request's span, and the
+    // parent of listings' server span.
+    let call = find(
+        &trace,
+        "synergies-gateway",
+        SpanKind::Client,
+        ("rpc.method", "CreateListing"),
+    )
+    .expect("the gateway's client span");
+    assert_eq!(call.attribute("rpc.system"), Some("grpc"));
+    assert_eq!(
+        call.attribute("rpc.service"),
+        Some("synergies.listings.v1.ListingsService")
+    );
+    assert_eq!(call.attribute("rpc.grpc.status_code"), Some("0"));
+    assert_eq!(call.parent_span_id, http.span_id);
+
     let rpc = find(
         &trace,
         "synergies-listings",
         SpanKind::Server,
-        ("rpc.system", "grpc"),
+        ("rpc.method", "CreateListing"),
     )
     .expect("listings' server span");
+    assert_eq!(rpc.attribute("rpc.system"), Some("grpc"));
+    assert_eq!(rpc.parent_span_id, call.span_id);
     assert_eq!(
         rpc.attribute("rpc.service"),
         Some("synergies.listings.v1.ListingsService")
     );
-    assert_eq!(rpc.attribute("rpc.method"), Some("CreateListing"));
     assert_eq!(rpc.attribute("rpc.grpc.status_code"), Some("0"));
     assert_eq!(
         rpc.name,

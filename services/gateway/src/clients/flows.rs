@@ -2,24 +2,24 @@
 //! retried when the service is briefly unavailable (they change nothing); writes are sent once.
 
 use synergies_platform::context::{CallerContext, request};
+use synergies_platform::grpc::ServiceChannel;
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::flows::v1 as pb;
 use synergies_proto::flows::v1::campaigns_service_client::CampaignsServiceClient;
 use synergies_proto::flows::v1::flows_service_client::FlowsServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 /// Largest CSV file an import takes (a campaign of a few thousand rows is far below).
 pub const IMPORT_MAX_BYTES: usize = 3 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct FlowsClient {
-    client: FlowsServiceClient<Channel>,
-    campaigns: CampaignsServiceClient<Channel>,
+    client: FlowsServiceClient<ServiceChannel>,
+    campaigns: CampaignsServiceClient<ServiceChannel>,
 }
 
 impl FlowsClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: FlowsServiceClient::new(channel.clone()),
             campaigns: CampaignsServiceClient::new(channel),

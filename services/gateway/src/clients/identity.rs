@@ -4,14 +4,14 @@
 //! tokens — are sent once. Conversions the API and the pages share are at the end.
 
 use synergies_platform::context::CallerContext;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::identity::v1 as pb;
 use synergies_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 use super::{once, retried};
 
-type Client = IdentityServiceClient<Channel>;
+type Client = IdentityServiceClient<ServiceChannel>;
 
 #[derive(Clone)]
 pub struct IdentityClient {
@@ -19,7 +19,7 @@ pub struct IdentityClient {
 }
 
 impl IdentityClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
         }

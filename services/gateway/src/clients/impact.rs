@@ -7,8 +7,8 @@ use synergies_platform::context::CallerContext;
 use tonic::Status;
 use utoipa::ToSchema;
 
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
-use tonic::transport::Channel;
 
 use super::identity::IdentityClient;
 use super::listings::exchanges::ExchangesClient;
@@ -55,7 +55,7 @@ pub struct TerritorySummary {
 /// Impact per month, exchanges and realised synergies together, asked of both services at once.
 pub async fn impact_months(
     exchanges: &ExchangesClient,
-    matching: &MatchingServiceClient<Channel>,
+    matching: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     scope: String,
 ) -> Result<Vec<MonthImpact>, Status> {
@@ -106,7 +106,7 @@ pub async fn impact_months(
 pub async fn territory_figures(
     identity: &IdentityClient,
     exchanges: &ExchangesClient,
-    matching: &MatchingServiceClient<Channel>,
+    matching: &MatchingServiceClient<ServiceChannel>,
     tenant: &str,
 ) -> Result<TerritorySummary, Status> {
     let figures = synergies_proto::identity::v1::GetTerritoryFiguresRequest {

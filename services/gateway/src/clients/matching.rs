@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 use synergies_platform::context::{CallerContext, anonymous_request, request};
+use synergies_platform::grpc::ServiceChannel;
 use synergies_platform::retry::idempotent_call;
 use synergies_proto::matching::v1 as pb;
 use synergies_proto::matching::v1::matching_service_client::MatchingServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -170,7 +170,7 @@ fn synergy(answer: pb::SynergyResponse) -> Result<pb::Synergy, Status> {
 
 /// Synergies of one listing or flow (`item_kind`), best first, as matching answers them.
 pub async fn item_synergies(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     item_kind: &str,
     item_id: &str,
@@ -190,7 +190,7 @@ pub async fn item_synergies(
 
 /// The tenant's synergies the caller may see, as matching answers them.
 pub async fn synergies(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::ListSynergiesRequest,
 ) -> Result<Vec<pb::Synergy>, Status> {
@@ -205,7 +205,7 @@ pub async fn synergies(
 
 /// A facilitator moves a synergy, adds a note or assigns an advisor (sent once).
 pub async fn update_synergy(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::UpdateSynergyRequest,
 ) -> Result<pb::Synergy, Status> {
@@ -218,7 +218,7 @@ pub async fn update_synergy(
 
 /// A member says whether a proposal is relevant (sent once).
 pub async fn give_feedback(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::GiveFeedbackRequest,
 ) -> Result<pb::Synergy, Status> {
@@ -231,7 +231,7 @@ pub async fn give_feedback(
 
 /// Substitutions of one listing or flow (`item_kind`), best first.
 pub async fn of_item(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     item_kind: &str,
     item_id: &str,
@@ -243,7 +243,7 @@ pub async fn of_item(
 
 /// The tenant's synergies the caller may see.
 pub async fn of_tenant(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::ListSynergiesRequest,
 ) -> Result<SynergyList, ApiError> {
@@ -251,7 +251,7 @@ pub async fn of_tenant(
 }
 
 pub async fn update(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::UpdateSynergyRequest,
 ) -> Result<Synergy, ApiError> {
@@ -259,7 +259,7 @@ pub async fn update(
 }
 
 pub async fn feedback(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     message: pb::GiveFeedbackRequest,
 ) -> Result<Synergy, ApiError> {
@@ -268,7 +268,7 @@ pub async fn feedback(
 
 /// Realised synergies' impact per month: `organisation` (the caller's) or `tenant` scope.
 pub async fn realised_impact(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     caller: &CallerContext,
     scope: String,
 ) -> Result<Vec<pb::MonthRealised>, Status> {
@@ -284,7 +284,7 @@ pub async fn realised_impact(
 
 /// A territory's public figures of realised synergies (no account).
 pub async fn territory_realised(
-    client: &MatchingServiceClient<Channel>,
+    client: &MatchingServiceClient<ServiceChannel>,
     tenant: &str,
 ) -> Result<pb::RealisedTotals, Status> {
     let message = pb::GetTerritoryRealisedRequest {

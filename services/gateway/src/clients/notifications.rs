@@ -8,15 +8,15 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use synergies_platform::context::CallerContext;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::notifications::v1 as pb;
 use synergies_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 use utoipa::ToSchema;
 
 use super::{outgoing, retried, rfc3339};
 
-type Client = NotificationsServiceClient<Channel>;
+type Client = NotificationsServiceClient<ServiceChannel>;
 
 #[derive(Clone)]
 pub struct NotificationsClient {
@@ -24,7 +24,7 @@ pub struct NotificationsClient {
 }
 
 impl NotificationsClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: NotificationsServiceClient::new(channel),
         }

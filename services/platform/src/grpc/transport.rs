@@ -14,6 +14,7 @@ use tonic::transport::{
 };
 
 use super::balance::{self, Replicas, Resolve, SystemResolver};
+use super::observe::ServiceChannel;
 use crate::config::GrpcConfig;
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +121,14 @@ impl Transport {
     /// Calls are spread over the service's replicas (see [`super::balance`]): every address a
     /// DNS name resolves to, followed as it changes, or each URL of a comma-separated list.
     /// An IP address or a Unix socket is one server.
-    pub fn channel(&self, url: &str) -> Result<Channel, TransportError> {
+    ///
+    /// Each call is a client span and counts in the client duration histogram (see
+    /// [`ServiceChannel`]).
+    pub fn channel(&self, url: &str) -> Result<ServiceChannel, TransportError> {
+        self.balanced_channel(url).map(ServiceChannel::from)
+    }
+
+    fn balanced_channel(&self, url: &str) -> Result<Channel, TransportError> {
         let in_runtime = tokio::runtime::Handle::try_current().is_ok();
         match Replicas::of(url) {
             Replicas::List(urls) if in_runtime => {

@@ -3,14 +3,14 @@
 //! organisation already has); messages, reservations and confirmations are sent once.
 
 use synergies_platform::context::CallerContext;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::listings::v1 as pb;
 use synergies_proto::listings::v1::exchanges_service_client::ExchangesServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 use crate::clients::{outgoing, retried};
 
-type Client = ExchangesServiceClient<Channel>;
+type Client = ExchangesServiceClient<ServiceChannel>;
 
 #[derive(Clone)]
 pub struct ExchangesClient {
@@ -18,7 +18,7 @@ pub struct ExchangesClient {
 }
 
 impl ExchangesClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: ExchangesServiceClient::new(channel),
         }

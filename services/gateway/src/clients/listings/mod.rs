@@ -7,14 +7,14 @@ pub mod exchanges;
 pub mod photos;
 
 use synergies_platform::context::CallerContext;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::listings::v1 as pb;
 use synergies_proto::listings::v1::listings_service_client::ListingsServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 use super::{outgoing, retried};
 
-type Client = ListingsServiceClient<Channel>;
+type Client = ListingsServiceClient<ServiceChannel>;
 
 #[derive(Clone)]
 pub struct ListingsClient {
@@ -22,7 +22,7 @@ pub struct ListingsClient {
 }
 
 impl ListingsClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: ListingsServiceClient::new(channel),
         }

@@ -3,10 +3,10 @@
 //! rendition.
 
 use synergies_platform::context::CallerContext;
+use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::listings::v1 as pb;
 use synergies_proto::listings::v1::listing_photos_service_client::ListingPhotosServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 use crate::clients::{outgoing, retried};
 use crate::upload::UPLOAD_BODY_LIMIT;
@@ -15,7 +15,7 @@ use crate::upload::UPLOAD_BODY_LIMIT;
 /// 2000×2000 pixels, far below this even for noise.
 const MAX_PHOTO_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-type Client = ListingPhotosServiceClient<Channel>;
+type Client = ListingPhotosServiceClient<ServiceChannel>;
 
 #[derive(Clone)]
 pub struct PhotosClient {
@@ -23,7 +23,7 @@ pub struct PhotosClient {
 }
 
 impl PhotosClient {
-    pub fn new(channel: Channel) -> Self {
+    pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: ListingPhotosServiceClient::new(channel)
                 .max_encoding_message_size(UPLOAD_BODY_LIMIT)
