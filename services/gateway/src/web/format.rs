@@ -1,7 +1,8 @@
 //! How the pages write numbers, amounts, days and moments in the visitor's language. Moments
 //! are shown in French time (Europe/Paris), the time of every territory so far.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
 use synergies_platform::i18n::Language;
 
 /// A decimal with `places` digits, with a decimal comma in French.
@@ -22,18 +23,24 @@ pub fn euros(cents: i64, lang: Language) -> String {
     }
 }
 
-/// "28/11/2026 à 21:37" in French, "28 Nov 2026, 21:37" in English, in Paris time, of an
-/// RFC 3339 time; one that cannot be read is shown as it came.
-pub fn moment(rfc3339: &str, lang: Language) -> String {
+/// "28/11/2026 à 21:37" in French, "28 Nov 2026, 21:37" in English, in the territory's time
+/// zone (the IANA database's rules: summer time and all), of an RFC 3339 time; one that cannot
+/// be read is shown as it came.
+pub fn moment(rfc3339: &str, lang: Language, zone: Tz) -> String {
     let Ok(at) = DateTime::parse_from_rfc3339(rfc3339) else {
         return rfc3339.to_owned();
     };
-    let at = at.with_timezone(&Utc);
-    let local = at.with_timezone(&paris_offset(at));
+    let local = at.with_timezone(&zone);
     match lang {
         Language::Fr => local.format("%d/%m/%Y à %H:%M").to_string(),
         Language::En => local.format("%-d %b %Y, %H:%M").to_string(),
     }
+}
+
+/// The zone a territory's settings name, Paris's when they name none or one the database does
+/// not know (identity refuses unknown zones; an older setting may predate that check).
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Europe::Paris)
 }
 
 /// "28/11/2026" in French, "28 Nov 2026" in English, of a `YYYY-MM-DD` day; one that cannot be
@@ -48,60 +55,49 @@ pub fn day(iso: &str, lang: Language) -> String {
     }
 }
 
-/// Paris's offset from UTC at `at`, by the EU rule: summer time (UTC+2) from the last Sunday of
-/// March to the last Sunday of October, changing at 01:00 UTC; UTC+1 otherwise. (A whole time
-/// zone database would be a heavy dependency for the one zone the territories use.)
-fn paris_offset(at: DateTime<Utc>) -> FixedOffset {
-    let change = |month| {
-        last_sunday(at.year(), month)
-            .and_hms_opt(1, 0, 0)
-            .map(|moment| moment.and_utc())
-    };
-    let summer =
-        matches!((change(3), change(10)), (Some(starts), Some(ends)) if at >= starts && at < ends);
-    let hours = if summer { 2 } else { 1 };
-    FixedOffset::east_opt(hours * 3600).expect("one or two hours is a valid offset")
-}
-
-/// The last Sunday of `month` (March or October) of `year`.
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let last = NaiveDate::from_ymd_opt(year, month + 1, 1)
-        .and_then(|first_of_next| first_of_next.pred_opt())
-        .expect("March and October are followed by a month");
-    last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn moments_are_written_in_paris_time_in_each_language() {
+    fn moments_are_written_in_the_territorys_time_in_each_language() {
+        let paris = zone("Europe/Paris");
         let at = "2026-11-28T20:37:35.341264Z";
-        assert_eq!(moment(at, Language::Fr), "28/11/2026 à 21:37");
-        assert_eq!(moment(at, Language::En), "28 Nov 2026, 21:37");
+        assert_eq!(moment(at, Language::Fr, paris), "28/11/2026 à 21:37");
+        assert_eq!(moment(at, Language::En, paris), "28 Nov 2026, 21:37");
         assert_eq!(
-            moment("2026-07-14T10:00:00Z", Language::Fr),
+            moment("2026-07-14T10:00:00Z", Language::Fr, paris),
             "14/07/2026 à 12:00"
         );
         // Summer time starts on the last Sunday of March at 01:00 UTC, ends on October's.
         assert_eq!(
-            moment("2026-03-29T00:59:00Z", Language::Fr),
+            moment("2026-03-29T00:59:00Z", Language::Fr, paris),
             "29/03/2026 à 01:59"
         );
         assert_eq!(
-            moment("2026-03-29T01:00:00Z", Language::Fr),
+            moment("2026-03-29T01:00:00Z", Language::Fr, paris),
             "29/03/2026 à 03:00"
         );
         assert_eq!(
-            moment("2026-10-25T00:59:00Z", Language::Fr),
+            moment("2026-10-25T00:59:00Z", Language::Fr, paris),
             "25/10/2026 à 02:59"
         );
         assert_eq!(
-            moment("2026-10-25T01:00:00Z", Language::Fr),
+            moment("2026-10-25T01:00:00Z", Language::Fr, paris),
             "25/10/2026 à 02:00"
         );
-        assert_eq!(moment("yesterday", Language::Fr), "yesterday");
+        assert_eq!(moment("yesterday", Language::Fr, paris), "yesterday");
+        // Another territory's zone, and an unknown one falling back to Paris.
+        assert_eq!(
+            moment(
+                "2026-11-28T20:37:00Z",
+                Language::Fr,
+                zone("America/Cayenne")
+            ),
+            "28/11/2026 à 17:37"
+        );
+        assert_eq!(zone(""), chrono_tz::Europe::Paris);
+        assert_eq!(zone("Mars/Olympus"), chrono_tz::Europe::Paris);
     }
 
     #[test]

@@ -80,6 +80,16 @@ impl Page {
         uuid::Uuid::now_v7().to_string()
     }
 
+    /// An RFC 3339 time as this page's reader reads it: in their language, in the territory's
+    /// time zone.
+    pub fn moment(&self, rfc3339: &str) -> String {
+        super::format::moment(
+            rfc3339,
+            self.lang,
+            super::format::zone(&self.tenant.settings.time_zone),
+        )
+    }
+
     /// The interface text `key` in the page's language.
     pub fn t(&self, key: &str) -> &'static str {
         i18n::text(key, self.lang)

@@ -17,7 +17,7 @@ use crate::clients::impact::impact_months;
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::directory::{OrganisationCard, organisation_cards};
-use crate::web::format::{decimal, euros, moment};
+use crate::web::format::{decimal, euros};
 use crate::web::page::{Page, render};
 
 #[derive(Deserialize)]
@@ -228,7 +228,7 @@ async fn thread(
         .map(|m| MessageView {
             ours: m.author_organisation_id == own,
             at: crate::clients::rfc3339(m.created_at.as_ref()),
-            when: moment(&crate::clients::rfc3339(m.created_at.as_ref()), page.lang),
+            when: page.moment(&crate::clients::rfc3339(m.created_at.as_ref())),
             erased: m.erased,
             text: m.text,
         })

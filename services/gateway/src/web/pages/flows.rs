@@ -20,7 +20,6 @@ use synergies_proto::identity::v1 as identity;
 use super::{form_caller, see_other};
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::web::format::moment;
 use crate::web::page::{Page, render};
 
 pub const DIRECTIONS: [&str; 2] = ["in", "out"];
@@ -154,10 +153,7 @@ pub fn view(page: &Page, flow: &pb::Flow, categories: &HashMap<String, String>) 
             format!("{} €", number(&flow.yearly_cost_eur, page.lang))
         },
         provenance: worded(page, "provenance", &flow.provenance),
-        updated_at: moment(
-            &crate::clients::rfc3339(flow.updated_at.as_ref()),
-            page.lang,
-        ),
+        updated_at: page.moment(&crate::clients::rfc3339(flow.updated_at.as_ref())),
     }
 }
 
@@ -656,7 +652,7 @@ async fn history(
             _ => Vec::new(),
         };
         views.push(RevisionView {
-            at: moment(&crate::clients::rfc3339(revision.at.as_ref()), page.lang),
+            at: page.moment(&crate::clients::rfc3339(revision.at.as_ref())),
             who: people
                 .get(&revision.by_user_id)
                 .cloned()

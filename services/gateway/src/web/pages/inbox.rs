@@ -17,7 +17,6 @@ use crate::clients::notifications::link;
 use crate::clients::rfc3339;
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::web::format::moment;
 use crate::web::page::{Page, render};
 
 /// Items per page.
@@ -108,7 +107,7 @@ fn item_view(page: &Page, item: pb::InboxItem) -> ItemView {
         || !item.listing_id.is_empty();
     ItemView {
         at: rfc3339(item.created_at.as_ref()),
-        when: moment(&rfc3339(item.created_at.as_ref()), page.lang),
+        when: page.moment(&rfc3339(item.created_at.as_ref())),
         id: item.id,
         title,
         body,

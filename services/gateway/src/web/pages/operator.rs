@@ -14,7 +14,6 @@ use synergies_proto::notifications::v1 as notifications;
 
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::web::format::moment;
 use crate::web::i18n;
 use crate::web::page::{Page, is_slug, render};
 
@@ -200,10 +199,7 @@ pub async fn outgoing_mail(page: Page, State(state): State<GatewayState>) -> Res
                 .into_iter()
                 .map(|mail| Mail {
                     created_at: crate::clients::rfc3339(mail.created_at.as_ref()),
-                    when: moment(
-                        &crate::clients::rfc3339(mail.created_at.as_ref()),
-                        page.lang,
-                    ),
+                    when: page.moment(&crate::clients::rfc3339(mail.created_at.as_ref())),
                     sent: mail.sent_at.is_some(),
                     held: mail.held,
                     recipient: mail.recipient,

@@ -18,7 +18,6 @@ use super::{form_caller, see_other};
 use crate::clients::matching;
 use crate::error::ApiError;
 use crate::state::GatewayState;
-use crate::web::format::moment;
 use crate::web::page::{Page, render};
 
 pub const STATUSES: [&str; 5] = ["proposed", "contacted", "studying", "realised", "abandoned"];
@@ -132,7 +131,7 @@ pub fn view(page: &Page, synergy: &pb::Synergy) -> SynergyView {
             .map(|n| {
                 (
                     n.text.clone(),
-                    moment(&crate::clients::rfc3339(n.at.as_ref()), page.lang),
+                    page.moment(&crate::clients::rfc3339(n.at.as_ref())),
                 )
             })
             .collect(),
