@@ -9,6 +9,7 @@ pub mod branding;
 pub mod consumers;
 pub mod digest;
 pub mod digest_store;
+pub mod dsn;
 pub mod error;
 pub mod grpc;
 pub mod handler;

@@ -625,7 +625,78 @@ async fn saved_searches_move_their_territorys_revision(f: Fixture) {
     assert!(f.searches.of_tenant("dijon").await.unwrap().is_empty());
 }
 
+async fn a_delivery_report_counts_once(f: Fixture) {
+    let mail = Mail {
+        recipient: "Achats@Fonderie.example".into(),
+        subject: "Nouvelle offre".into(),
+        ..Mail::default()
+    };
+    f.mail
+        .queue_mail("m", Uuid::now_v7(), "dijon", std::slice::from_ref(&mail))
+        .await
+        .unwrap();
+    assert!(
+        f.bounces
+            .has_mailed("dijon", "achats@fonderie.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.bounces
+            .has_mailed("beaune", "achats@fonderie.example")
+            .await
+            .unwrap()
+    );
+    let now = synergies_platform::time::now();
+    let failures = [(
+        "achats@fonderie.example".to_owned(),
+        "delivery report: 5.1.1".to_owned(),
+    )];
+    let counted = f
+        .bounces
+        .record_report("dijon", Some("<r1@relay>"), &failures, now)
+        .await
+        .unwrap()
+        .expect("a first report counts");
+    assert_eq!(counted[0].hard_failures, 1);
+    assert_eq!(
+        f.bounces
+            .record_report("dijon", Some("<r1@relay>"), &failures, now)
+            .await
+            .unwrap(),
+        None,
+        "the same report again"
+    );
+    // The same Message-ID in another territory is another report.
+    assert!(
+        f.bounces
+            .record_report("beaune", Some("<r1@relay>"), &failures, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    for id in [None, Some("<r2@relay>")] {
+        f.bounces
+            .record_report("dijon", id, &failures, now)
+            .await
+            .unwrap();
+    }
+    let undeliverable = f
+        .bounces
+        .undeliverable("dijon", "achats@fonderie.example")
+        .await
+        .unwrap()
+        .expect("three reports make it undeliverable");
+    assert_eq!(
+        undeliverable.hard_failures,
+        HARD_FAILURES_BEFORE_UNDELIVERABLE
+    );
+    let outgoing = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    assert!(outgoing[0].held, "its unsent mail is held");
+}
+
 synergies_platform::store_conformance!(open;
+    a_delivery_report_counts_once,
     an_address_refused_three_times_is_held_until_cleared,
     saved_searches_move_their_territorys_revision,
     item_mails_are_written_once_per_recipient_and_event,
