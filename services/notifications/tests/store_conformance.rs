@@ -695,7 +695,66 @@ async fn a_delivery_report_counts_once(f: Fixture) {
     assert!(outgoing[0].held, "its unsent mail is held");
 }
 
+async fn unsent_mails_past_their_age_are_dropped(f: Fixture) {
+    let to = |recipient: &str| Mail {
+        recipient: recipient.into(),
+        subject: "Votre récapitulatif".into(),
+        ..Mail::default()
+    };
+    for (tenant, recipient) in [
+        ("dijon", "waiting@example.org"),
+        ("dijon", "held@example.org"),
+        ("dijon", "sent@example.org"),
+        ("beaune", "waiting@example.org"),
+    ] {
+        f.mail
+            .queue_mail("m", Uuid::now_v7(), tenant, &[to(recipient)])
+            .await
+            .unwrap();
+    }
+    let now = synergies_platform::time::now();
+    let queued = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    let id_of = |recipient: &str| {
+        queued
+            .iter()
+            .find(|q| q.mail.recipient == recipient)
+            .expect("queued")
+            .id
+    };
+    f.bounces.hold(id_of("held@example.org")).await.unwrap();
+    f.mail
+        .mark_sent(id_of("sent@example.org"), now)
+        .await
+        .unwrap();
+
+    assert!(
+        f.mail
+            .expire_unsent(now - chrono::TimeDelta::days(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is old enough yet"
+    );
+    let dropped = f
+        .mail
+        .expire_unsent(now + chrono::TimeDelta::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(dropped, [("beaune".to_owned(), 1), ("dijon".to_owned(), 2)]);
+    let kept = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    assert_eq!(kept.len(), 1, "the sent one stays: {kept:?}");
+    assert_eq!(kept[0].mail.recipient, "sent@example.org");
+    assert!(
+        f.mail
+            .outgoing("beaune", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    unsent_mails_past_their_age_are_dropped,
     a_delivery_report_counts_once,
     an_address_refused_three_times_is_held_until_cleared,
     saved_searches_move_their_territorys_revision,
