@@ -73,6 +73,7 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
             "/api/v1/tenants/{tenant}/undeliverable-addresses",
             get(api::mail::undeliverable),
         )
+        .route("/api/v1/tenants/{tenant}/bounces", post(api::mail::bounces))
         .route("/api/v1/organisations", get(api::organisations::list))
         .route("/api/v1/organisations/{id}", get(api::organisations::get))
         .route(

@@ -14,7 +14,7 @@ use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
         api::session::request_password_reset, api::session::reset_password, api::session::change_password,
         api::session::login, api::session::refresh, api::session::logout, api::session::operator, api::session::jwks,
         api::session::start_browser_session, api::session::refresh_browser_session, api::session::end_browser_session,
-        api::mail::verify_email, api::mail::outgoing, api::mail::undeliverable,
+        api::mail::verify_email, api::mail::outgoing, api::mail::undeliverable, api::mail::bounces,
         api::organisations::sign_up, api::organisations::decide, api::organisations::list, api::organisations::get,
         api::organisations::invite, api::organisations::close, api::organisations::mine, api::organisations::accept, api::organisations::set_roles, api::organisations::people,
         api::tenants::create, api::tenants::get, api::tenants::update_settings, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,

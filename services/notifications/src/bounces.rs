@@ -49,6 +49,20 @@ pub trait BounceStore: Send + Sync {
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<AddressFailures, NotificationsError>;
+    /// A delivery status notification (RFC 3464) fed by the operator: each `(address, error)`
+    /// of `failures` counts as a hard failure, as [`Self::record_hard_failure`] does, all in
+    /// one transaction. A report with a `message_id` already recorded for the tenant counts
+    /// nothing again: `None`. Answers each address's state otherwise.
+    async fn record_report(
+        &self,
+        tenant: &str,
+        message_id: Option<&str>,
+        failures: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<AddressFailures>>, NotificationsError>;
+    /// Whether the territory ever wrote a mail to `address` (a report about another address is
+    /// not the territory's to count).
+    async fn has_mailed(&self, tenant: &str, address: &str) -> Result<bool, NotificationsError>;
     /// A mail reached `address`: its count of failures starts again.
     async fn record_delivery(&self, tenant: &str, address: &str) -> Result<(), NotificationsError>;
     /// The address's state when it is undeliverable.
@@ -83,3 +97,99 @@ pub fn bounce_store(database: &Database) -> Arc<dyn BounceStore> {
 
 pub(crate) const FAILURE_COLUMNS: &str =
     "tenant, address, hard_failures, last_error, last_failed_at, undeliverable_since";
+
+/// What a delivery report did to one of its recipients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedRecipient {
+    pub status: crate::dsn::RecipientStatus,
+    /// Counted as a hard failure of the address: failed for good, and an address the
+    /// territory wrote to.
+    pub counted: bool,
+    /// The address's state after the report, when it has failures.
+    pub failures: Option<AddressFailures>,
+}
+
+/// What feeding a delivery report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportOutcome {
+    pub recipients: Vec<ReportedRecipient>,
+    /// The report (by its `Message-ID`) was fed before: nothing was counted again.
+    pub duplicate: bool,
+}
+
+/// Feeds a delivery status notification received after the SMTP server had accepted the mail:
+/// its permanent failures (`Action: failed`, `Status: 5.x.x`) count against their addresses
+/// as the server's own 5xx refusals do; delays and transient failures count nothing, as 4xx
+/// refusals do not.
+pub async fn ingest_report(
+    store: &dyn BounceStore,
+    tenant: &str,
+    raw: &str,
+    at: DateTime<Utc>,
+) -> Result<ReportOutcome, NotificationsError> {
+    let statuses = crate::dsn::parse(raw).map_err(|error| {
+        synergies_platform::error::FieldError::new(
+            "report",
+            error.to_string(),
+            "ce texte n'est pas un rapport de remise (RFC 3464, multipart/report; report-type=delivery-status)",
+        )
+    })?;
+    let mut counted = Vec::with_capacity(statuses.len());
+    for status in &statuses {
+        counted.push(status.is_hard() && store.has_mailed(tenant, &status.address).await?);
+    }
+    let failures: Vec<(String, String)> = statuses
+        .iter()
+        .zip(&counted)
+        .filter(|(_, counted)| **counted)
+        .map(|(status, _)| {
+            let error = format!(
+                "delivery report: {} {}",
+                status.status,
+                status.diagnostic.trim()
+            );
+            (status.address.clone(), error.trim_end().to_owned())
+        })
+        .collect();
+    let message_id = crate::dsn::message_id(raw);
+    let Some(states) = store
+        .record_report(tenant, message_id.as_deref(), &failures, at)
+        .await?
+    else {
+        tracing::info!(%tenant, "delivery report already fed: nothing counted again");
+        return Ok(ReportOutcome {
+            recipients: statuses
+                .into_iter()
+                .map(|status| ReportedRecipient {
+                    status,
+                    counted: false,
+                    failures: None,
+                })
+                .collect(),
+            duplicate: true,
+        });
+    };
+    let mut states = states.into_iter();
+    let recipients = statuses
+        .into_iter()
+        .zip(counted)
+        .map(|(status, counted)| {
+            let failures = if counted { states.next() } else { None };
+            if let Some(state) = &failures
+                && state.undeliverable_since == Some(at)
+            {
+                tracing::warn!(%tenant, hard_failures = state.hard_failures,
+                    "address undeliverable after a delivery report: its e-mails are held until the member confirms it");
+            }
+            ReportedRecipient {
+                status,
+                counted,
+                failures,
+            }
+        })
+        .collect();
+    Ok(ReportOutcome {
+        recipients,
+        duplicate: false,
+    })
+}

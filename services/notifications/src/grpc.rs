@@ -267,6 +267,43 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
         }))
     }
 
+    async fn record_delivery_report(
+        &self,
+        request: Request<pb::RecordDeliveryReportRequest>,
+    ) -> Result<Response<pb::RecordDeliveryReportResponse>, Status> {
+        let caller =
+            authorize_request(&self.verifier, &request, Action::ManageOutgoingMail).await?;
+        // Reports are ASCII in practice; a stray 8-bit byte in the returned text must not
+        // refuse the whole report.
+        let raw = String::from_utf8_lossy(&request.get_ref().report).into_owned();
+        let outcome = crate::bounces::ingest_report(
+            self.bounces.as_ref(),
+            &caller.tenant,
+            &raw,
+            synergies_platform::time::now(),
+        )
+        .await?;
+        Ok(Response::new(pb::RecordDeliveryReportResponse {
+            recipients: outcome
+                .recipients
+                .into_iter()
+                .map(|reported| pb::ReportedRecipient {
+                    counted: reported.counted,
+                    hard_failures: reported.failures.as_ref().map_or(0, |f| f.hard_failures),
+                    undeliverable_since: reported
+                        .failures
+                        .and_then(|f| f.undeliverable_since)
+                        .map(timestamp),
+                    address: reported.status.address,
+                    action: reported.status.action,
+                    status: reported.status.status,
+                    diagnostic: reported.status.diagnostic,
+                })
+                .collect(),
+            duplicate: outcome.duplicate,
+        }))
+    }
+
     async fn get_preferences_by_token(
         &self,
         request: Request<pb::GetPreferencesByTokenRequest>,

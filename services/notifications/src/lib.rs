@@ -9,7 +9,9 @@ pub mod branding;
 pub mod consumers;
 pub mod digest;
 pub mod digest_store;
+pub mod dsn;
 pub mod error;
+pub mod expiry;
 pub mod grpc;
 pub mod handler;
 pub mod item_mail;
@@ -170,6 +172,14 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
         std::time::Duration::from_secs(env.config.notifications.scheduler_interval_secs.max(1)),
         env.shutdown.clone(),
     ));
+    let max_age_days = env.config.notifications.unsent_mail_max_age_days;
+    let expiry_task = (max_age_days > 0).then(|| {
+        tokio::spawn(expiry::run(
+            Arc::clone(&mail),
+            chrono::TimeDelta::days(i64::from(max_age_days)),
+            env.shutdown.clone(),
+        ))
+    });
     let smtp_url = env.config.notifications.smtp_url.expose().to_owned();
     let sender_task = if smtp_url.is_empty() {
         tracing::info!("no SMTP server configured: e-mails are kept for the operator");
@@ -204,6 +214,9 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
         task.await?;
     }
     digests_task.await?;
+    if let Some(expiry_task) = expiry_task {
+        expiry_task.await?;
+    }
     if let Some(sender_task) = sender_task {
         sender_task.await?;
     }

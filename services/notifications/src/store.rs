@@ -222,6 +222,12 @@ pub trait MailStore: Send + Sync {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), NotificationsError>;
+    /// Drops the e-mails written before `cutoff` and still unsent (held, waiting for a server,
+    /// or given up): how many, per tenant.
+    async fn expire_unsent(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(String, u64)>, NotificationsError>;
     /// A tenant's e-mails, newest first.
     async fn outgoing(
         &self,

@@ -625,7 +625,137 @@ async fn saved_searches_move_their_territorys_revision(f: Fixture) {
     assert!(f.searches.of_tenant("dijon").await.unwrap().is_empty());
 }
 
+async fn a_delivery_report_counts_once(f: Fixture) {
+    let mail = Mail {
+        recipient: "Achats@Fonderie.example".into(),
+        subject: "Nouvelle offre".into(),
+        ..Mail::default()
+    };
+    f.mail
+        .queue_mail("m", Uuid::now_v7(), "dijon", std::slice::from_ref(&mail))
+        .await
+        .unwrap();
+    assert!(
+        f.bounces
+            .has_mailed("dijon", "achats@fonderie.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !f.bounces
+            .has_mailed("beaune", "achats@fonderie.example")
+            .await
+            .unwrap()
+    );
+    let now = synergies_platform::time::now();
+    let failures = [(
+        "achats@fonderie.example".to_owned(),
+        "delivery report: 5.1.1".to_owned(),
+    )];
+    let counted = f
+        .bounces
+        .record_report("dijon", Some("<r1@relay>"), &failures, now)
+        .await
+        .unwrap()
+        .expect("a first report counts");
+    assert_eq!(counted[0].hard_failures, 1);
+    assert_eq!(
+        f.bounces
+            .record_report("dijon", Some("<r1@relay>"), &failures, now)
+            .await
+            .unwrap(),
+        None,
+        "the same report again"
+    );
+    // The same Message-ID in another territory is another report.
+    assert!(
+        f.bounces
+            .record_report("beaune", Some("<r1@relay>"), &failures, now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    for id in [None, Some("<r2@relay>")] {
+        f.bounces
+            .record_report("dijon", id, &failures, now)
+            .await
+            .unwrap();
+    }
+    let undeliverable = f
+        .bounces
+        .undeliverable("dijon", "achats@fonderie.example")
+        .await
+        .unwrap()
+        .expect("three reports make it undeliverable");
+    assert_eq!(
+        undeliverable.hard_failures,
+        HARD_FAILURES_BEFORE_UNDELIVERABLE
+    );
+    let outgoing = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    assert!(outgoing[0].held, "its unsent mail is held");
+}
+
+async fn unsent_mails_past_their_age_are_dropped(f: Fixture) {
+    let to = |recipient: &str| Mail {
+        recipient: recipient.into(),
+        subject: "Votre récapitulatif".into(),
+        ..Mail::default()
+    };
+    for (tenant, recipient) in [
+        ("dijon", "waiting@example.org"),
+        ("dijon", "held@example.org"),
+        ("dijon", "sent@example.org"),
+        ("beaune", "waiting@example.org"),
+    ] {
+        f.mail
+            .queue_mail("m", Uuid::now_v7(), tenant, &[to(recipient)])
+            .await
+            .unwrap();
+    }
+    let now = synergies_platform::time::now();
+    let queued = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    let id_of = |recipient: &str| {
+        queued
+            .iter()
+            .find(|q| q.mail.recipient == recipient)
+            .expect("queued")
+            .id
+    };
+    f.bounces.hold(id_of("held@example.org")).await.unwrap();
+    f.mail
+        .mark_sent(id_of("sent@example.org"), now)
+        .await
+        .unwrap();
+
+    assert!(
+        f.mail
+            .expire_unsent(now - chrono::TimeDelta::days(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is old enough yet"
+    );
+    let dropped = f
+        .mail
+        .expire_unsent(now + chrono::TimeDelta::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(dropped, [("beaune".to_owned(), 1), ("dijon".to_owned(), 2)]);
+    let kept = f.mail.outgoing("dijon", None, 10).await.unwrap();
+    assert_eq!(kept.len(), 1, "the sent one stays: {kept:?}");
+    assert_eq!(kept[0].mail.recipient, "sent@example.org");
+    assert!(
+        f.mail
+            .outgoing("beaune", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 synergies_platform::store_conformance!(open;
+    unsent_mails_past_their_age_are_dropped,
+    a_delivery_report_counts_once,
     an_address_refused_three_times_is_held_until_cleared,
     saved_searches_move_their_territorys_revision,
     item_mails_are_written_once_per_recipient_and_event,

@@ -76,6 +76,9 @@ pub struct NotificationsConfig {
     /// Tests only: the scheduler's clock starts at this RFC 3339 instant (then runs at the real
     /// pace) instead of now, so that 08:00 or a reminder's deadline need not be waited for.
     pub clock_start: String,
+    /// Days an e-mail may wait unsent (no SMTP server, an unreachable one, an undeliverable
+    /// address) before it is dropped; 0 keeps them for ever.
+    pub unsent_mail_max_age_days: u32,
 }
 
 impl Default for NotificationsConfig {
@@ -88,6 +91,7 @@ impl Default for NotificationsConfig {
             tenant_time_zones: String::new(),
             scheduler_interval_secs: 60,
             clock_start: String::new(),
+            unsent_mail_max_age_days: 30,
         }
     }
 }

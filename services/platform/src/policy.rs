@@ -42,6 +42,8 @@ pub enum Action {
     ReadOwnInbox,
     /// Read the e-mails the platform wrote (the operator's view).
     ReadOutgoingMail,
+    /// Feed in what became of sent e-mails (delivery reports): the operator.
+    ManageOutgoingMail,
     /// Invite colleagues into one's organisation and manage their roles.
     ManageColleagues,
     /// Appoint facilitators and tenant admins.
@@ -80,9 +82,10 @@ fn allowed(caller: &CallerContext, action: Action) -> bool {
     let has = |role| caller.roles.contains(&role);
     let signed_in_user = caller.user_id.is_some() && caller.organisation_id.is_some();
     match action {
-        Action::CreateTenant | Action::ManageAccounts | Action::ReadOutgoingMail => {
-            caller.is_operator()
-        }
+        Action::CreateTenant
+        | Action::ManageAccounts
+        | Action::ReadOutgoingMail
+        | Action::ManageOutgoingMail => caller.is_operator(),
         Action::DecideOrganisation | Action::ListOrganisations | Action::ModerateListings => {
             caller.is_operator() || has(Role::Facilitator) || has(Role::TenantAdmin)
         }
@@ -205,7 +208,8 @@ mod tests {
         Who::TenantAdmin,
         Who::Operator,
     ];
-    const ACTIONS: [Action; 16] = [
+    const ACTIONS: [Action; 17] = [
+        Action::ManageOutgoingMail,
         Action::ManageListing,
         Action::TakePartInExchanges,
         Action::ModerateListings,
@@ -256,7 +260,9 @@ mod tests {
         use Action::*;
         use Who::*;
         match (who, action) {
-            (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail) => true,
+            (Operator, CreateTenant | ManageAccounts | ReadOutgoingMail | ManageOutgoingMail) => {
+                true
+            }
             (Operator, DecideOrganisation | ListOrganisations | ReadUser | ReadListings) => true,
             (
                 Operator,
@@ -271,7 +277,7 @@ mod tests {
             (OrganisationAdmin | PendingUser, CloseOrganisation) => true,
             (_, CloseOrganisation) => false,
             (_, ManageColleagues) => false,
-            (_, CreateTenant | ManageAccounts | ReadOutgoingMail) => false,
+            (_, CreateTenant | ManageAccounts | ReadOutgoingMail | ManageOutgoingMail) => false,
             (Facilitator | TenantAdmin, DecideOrganisation | ListOrganisations) => true,
             (_, DecideOrganisation | ListOrganisations) => false,
             (PendingUser, PublishListing | ManageListing | TakePartInExchanges) => false,

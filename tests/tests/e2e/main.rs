@@ -8,6 +8,7 @@ mod bounces;
 mod consumer_upgrade;
 mod data_files;
 mod database_roles;
+mod delivery_reports;
 mod demo;
 mod digests;
 mod exchanges;

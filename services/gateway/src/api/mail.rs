@@ -3,7 +3,10 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use synergies_platform::i18n::Text;
 use synergies_proto::identity::v1 as identity;
 use synergies_proto::notifications::v1 as pb;
 use utoipa::{IntoParams, ToSchema};
@@ -125,4 +128,93 @@ pub async fn undeliverable(
         .undeliverable_addresses(&operator.caller.acting_on(&tenant))
         .await?;
     Ok(Json(UndeliverableAddresses { addresses }))
+}
+
+/// What a delivery report said of one recipient, and what it did.
+#[derive(Serialize, ToSchema)]
+pub struct ReportedRecipient {
+    pub address: String,
+    /// `failed`, `delayed`, `delivered`, `relayed` or `expanded`.
+    pub action: String,
+    /// The status code, e.g. `5.1.1`: `failed` with a 5.x.x status is a permanent failure.
+    pub status: String,
+    /// The receiving server's answer.
+    pub diagnostic: String,
+    /// Counted as a hard failure of the address (permanent, and an address the territory
+    /// wrote to); delays and 4.x.x statuses never count.
+    pub counted: bool,
+    /// Permanent refusals in a row after this report (0 when none).
+    pub hard_failures: i32,
+    /// Set when the address is undeliverable: its e-mails are held.
+    pub undeliverable_since: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryReport {
+    pub recipients: Vec<ReportedRecipient>,
+    /// The report (same `Message-ID`) was fed before: nothing was counted again.
+    pub duplicate: bool,
+}
+
+/// Media types a delivery report is accepted as: the whole message, or its text.
+const REPORT_TYPES: [&str; 4] = [
+    "message/rfc822",
+    "text/plain",
+    "multipart/report",
+    "message/delivery-status",
+];
+
+/// Operator: feeds a delivery status notification (RFC 3464, `multipart/report;
+/// report-type=delivery-status`) received after the SMTP server had accepted a mail — the
+/// raw message as the bounce mailbox holds it. Each recipient that failed for good (`Action:
+/// failed`, `Status: 5.x.x`) counts as a permanent refusal of its address, as the server's
+/// own 5xx answers do: three in a row make it undeliverable. The same report fed twice (same
+/// `Message-ID`) counts once.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/bounces", params(("tenant" = String, Path)), security(("operator" = [])),
+    request_body(content = String, content_type = "message/rfc822", description = "The report as received (also accepted as text/plain)"),
+    responses((status = 200, body = DeliveryReport), (status = 400, body = ErrorBody, description = "Not a delivery status notification"),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn bounces(
+    operator: Operator,
+    State(state): State<GatewayState>,
+    ApiPath(tenant): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DeliveryReport>, ApiError> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !REPORT_TYPES.contains(&media_type.as_str()) {
+        return Err(ApiError::with_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Text::new(
+                "send the report as message/rfc822 (or text/plain)",
+                "envoyez le rapport en message/rfc822 (ou text/plain)",
+            ),
+        ));
+    }
+    let answer = state
+        .notifications
+        .record_delivery_report(&operator.caller.acting_on(&tenant), body.to_vec())
+        .await?;
+    Ok(Json(DeliveryReport {
+        recipients: answer
+            .recipients
+            .into_iter()
+            .map(|r| ReportedRecipient {
+                undeliverable_since: r.undeliverable_since.as_ref().map(|at| rfc3339(Some(at))),
+                address: r.address,
+                action: r.action,
+                status: r.status,
+                diagnostic: r.diagnostic,
+                counted: r.counted,
+                hard_failures: r.hard_failures,
+            })
+            .collect(),
+        duplicate: answer.duplicate,
+    }))
 }

@@ -247,6 +247,22 @@ impl NotificationsClient {
             .collect())
     }
 
+    /// Operator: feeds a delivery status notification (sent once: a report without a
+    /// Message-ID retried would count twice).
+    pub async fn record_delivery_report(
+        &self,
+        caller: &CallerContext,
+        report: Vec<u8>,
+    ) -> Result<pb::RecordDeliveryReportResponse, Status> {
+        let message = pb::RecordDeliveryReportRequest { report };
+        Ok(self
+            .client
+            .clone()
+            .record_delivery_report(outgoing(message, Some(caller)))
+            .await?
+            .into_inner())
+    }
+
     /// Saves a search (sent once: a retry could save it twice).
     pub async fn save_search(
         &self,

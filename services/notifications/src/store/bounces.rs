@@ -10,17 +10,17 @@ use crate::bounces::{
 };
 use crate::error::NotificationsError;
 
-#[async_trait]
-impl BounceStore for SqlStore {
-    async fn record_hard_failure(
-        &self,
+impl SqlStore {
+    /// Counts a hard failure of `address` in `tx`; at the threshold, marks it undeliverable and
+    /// holds its unsent mails.
+    async fn count_hard_failure(
+        tx: &mut <super::Db as sqlx::Database>::Connection,
         tenant: &str,
         address: &str,
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<AddressFailures, NotificationsError> {
         let address = normalise(address);
-        let mut tx = self.pool.begin().await?;
         let state: AddressFailures = sqlx::query_as(&format!(
             "INSERT INTO undeliverable_addresses ({FAILURE_COLUMNS}) VALUES ($1, $2, 1, $3, $4, NULL)
              ON CONFLICT (tenant, address) DO UPDATE SET hard_failures = undeliverable_addresses.hard_failures + 1,
@@ -53,8 +53,66 @@ impl BounceStore for SqlStore {
         } else {
             state
         };
+        Ok(state)
+    }
+}
+
+#[async_trait]
+impl BounceStore for SqlStore {
+    async fn record_hard_failure(
+        &self,
+        tenant: &str,
+        address: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AddressFailures, NotificationsError> {
+        let mut tx = self.pool.begin().await?;
+        let state = Self::count_hard_failure(&mut tx, tenant, address, error, at).await?;
         tx.commit().await?;
         Ok(state)
+    }
+
+    async fn record_report(
+        &self,
+        tenant: &str,
+        message_id: Option<&str>,
+        failures: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<AddressFailures>>, NotificationsError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(message_id) = message_id {
+            let first = sqlx::query(
+                "INSERT INTO delivery_reports (tenant, message_id, recorded_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tenant)
+            .bind(message_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !first {
+                return Ok(None);
+            }
+        }
+        let mut states = Vec::with_capacity(failures.len());
+        for (address, error) in failures {
+            states.push(Self::count_hard_failure(&mut tx, tenant, address, error, at).await?);
+        }
+        tx.commit().await?;
+        Ok(Some(states))
+    }
+
+    async fn has_mailed(&self, tenant: &str, address: &str) -> Result<bool, NotificationsError> {
+        Ok(sqlx::query(
+            "SELECT 1 FROM outgoing_mail WHERE tenant = $1 AND lower(recipient) = $2 LIMIT 1",
+        )
+        .bind(tenant)
+        .bind(normalise(address))
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
     }
 
     async fn record_delivery(&self, tenant: &str, address: &str) -> Result<(), NotificationsError> {

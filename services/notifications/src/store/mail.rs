@@ -143,6 +143,29 @@ impl MailStore for SqlStore {
         Ok(())
     }
 
+    async fn expire_unsent(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(String, u64)>, NotificationsError> {
+        let mut tx = self.pool.begin().await?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT tenant, COUNT(*) FROM outgoing_mail WHERE sent_at IS NULL AND created_at < $1
+              GROUP BY tenant ORDER BY tenant",
+        )
+        .bind(cutoff)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM outgoing_mail WHERE sent_at IS NULL AND created_at < $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(counts
+            .into_iter()
+            .map(|(tenant, n)| (tenant, u64::try_from(n).unwrap_or_default()))
+            .collect())
+    }
+
     async fn outgoing(
         &self,
         tenant: &str,
