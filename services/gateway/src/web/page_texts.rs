@@ -66,9 +66,46 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("map.label", "Carte des annonces", "Map of the listings"),
     ("map.zoom_in", "Zoomer", "Zoom in"),
     ("map.zoom_out", "Dézoomer", "Zoom out"),
+    (
+        "members.intro",
+        "Les organisations membres du territoire, avec les communes de leurs sites.",
+        "The territory's member organisations, with the communes of their sites.",
+    ),
+    (
+        "members.limit",
+        "La carte montre les organisations dont un site a été situé précisément. Les autres figurent seulement dans la liste : la carte ne les place pas au hasard dans leur commune.",
+        "The map shows the organisations with a site located precisely. The others appear in the list only: the map does not guess where they are in their commune.",
+    ),
+    ("members.list", "Membres", "Members"),
+    (
+        "members.map_label",
+        "Carte des membres",
+        "Map of the members",
+    ),
+    (
+        "members.none",
+        "Aucune organisation n'est encore membre du territoire.",
+        "No organisation is a member of the territory yet.",
+    ),
+    (
+        "members.not_on_map",
+        "pas encore sur la carte",
+        "not on the map yet",
+    ),
+    ("members.on_map", "sur la carte", "on the map"),
+    (
+        "members.title",
+        "Membres du territoire",
+        "Members of the territory",
+    ),
     ("nav.menu", "Menu", "Menu"),
     ("notice.photo_moved", "Photo déplacée.", "Photo moved."),
     ("notice.photo_removed", "Photo retirée.", "Photo removed."),
+    (
+        "organisation.members_link",
+        "Les membres du territoire, sur une carte",
+        "The territory's members, on a map",
+    ),
     (
         "publish.error.category",
         "Choisissez la catégorie de ce que vous proposez ou cherchez.",
