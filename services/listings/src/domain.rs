@@ -608,12 +608,29 @@ impl Listing {
         Ok(())
     }
 
+    /// A quantity per week, month or year: such a listing is exchanged again and again.
+    pub fn is_recurring(&self) -> bool {
+        self.quantity
+            .is_some_and(|q| q.recurrence != Recurrence::OneOff)
+    }
+
+    /// The status after both sides confirmed an exchange: a recurring listing is published
+    /// again (each exchange is recorded against it until its organisation closes it), any
+    /// other is completed.
+    pub fn status_after_exchange(&self) -> ListingStatus {
+        if self.is_recurring() {
+            ListingStatus::Published
+        } else {
+            ListingStatus::Completed
+        }
+    }
+
     /// Both sides confirmed the exchange of a reserved listing.
     pub fn complete(&mut self) -> Result<(), WrongStatus> {
         if self.status != ListingStatus::Reserved {
             return Err(not_reserved(self.status));
         }
-        self.status = ListingStatus::Completed;
+        self.status = self.status_after_exchange();
         self.touch();
         Ok(())
     }
@@ -882,6 +899,31 @@ mod tests {
         listing.complete().unwrap();
         assert_eq!(listing.status, ListingStatus::Completed);
         assert!(listing.cancel_reservation().is_err());
+    }
+
+    #[test]
+    fn a_recurring_listing_is_published_again_after_each_exchange() {
+        let mut f = fields();
+        f.quantity = "2".into();
+        f.unit = Some(Unit::Tonne);
+        f.recurrence = Some(Recurrence::Monthly);
+        let mut listing = Listing::draft(
+            "dijon",
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            valid(f).unwrap(),
+            None,
+        );
+        assert!(listing.is_recurring());
+        listing.submit(false).unwrap();
+        for _ in 0..2 {
+            listing.reserve().unwrap();
+            listing.complete().unwrap();
+            assert_eq!(listing.status, ListingStatus::Published);
+        }
+        // Its organisation closes it when it is over.
+        listing.withdraw().unwrap();
+        assert_eq!(listing.status, ListingStatus::Withdrawn);
     }
 
     #[test]

@@ -401,7 +401,11 @@ async fn matching_confirmations_complete_the_listing_once(f: Fixture) {
                         ..Default::default()
                     },
                 );
-                Some((exchange, vec![completed]))
+                Some(Completion {
+                    exchange,
+                    events: vec![completed],
+                    listing_status: ListingStatus::Completed,
+                })
             }
             _ => None,
         }
@@ -570,9 +574,11 @@ async fn confirmations_at_the_same_time_complete_exactly_once(f: Fixture) {
     );
     let decide = |r: &Reservation| -> Option<Completion> {
         match r.agreement() {
-            Agreement::Agreed { thousandths, unit } => {
-                Some((Exchange::of(&listing, r, thousandths, unit), vec![]))
-            }
+            Agreement::Agreed { thousandths, unit } => Some(Completion {
+                exchange: Exchange::of(&listing, r, thousandths, unit),
+                events: vec![],
+                listing_status: ListingStatus::Completed,
+            }),
             _ => None,
         }
     };
@@ -612,7 +618,74 @@ async fn confirmations_at_the_same_time_complete_exactly_once(f: Fixture) {
     );
 }
 
+/// A recurring listing goes back to published with each exchange, all recorded against it;
+/// `exchanges_of_listing` lists them newest first, or those one organisation took part in.
+async fn a_recurring_listing_records_each_exchange_and_stays_published(f: Fixture) {
+    let listing = published(&f, "dijon", ListingKind::Offer).await;
+    let decide = |r: &Reservation| -> Option<Completion> {
+        match r.agreement() {
+            Agreement::Agreed { thousandths, unit } => Some(Completion {
+                exchange: Exchange::of(&listing, r, thousandths, unit),
+                events: vec![],
+                listing_status: ListingStatus::Published,
+            }),
+            _ => None,
+        }
+    };
+    let takers = [Uuid::now_v7(), Uuid::now_v7()];
+    let mut recorded = Vec::new();
+    for taker in takers {
+        let (c, _) = f
+            .store
+            .open_conversation(&Conversation::open(&listing, taker, Uuid::now_v7()))
+            .await
+            .unwrap();
+        assert!(
+            f.store
+                .reserve(&Reservation::for_conversation(&c), now(), &[])
+                .await
+                .unwrap()
+        );
+        for side in [Side::Owner, Side::Counterpart] {
+            if let Some(Confirmed::Completed(exchange)) = f
+                .store
+                .confirm("dijon", listing.id, side, &confirmation(2_000), &decide)
+                .await
+                .unwrap()
+            {
+                recorded.push(exchange.id);
+            }
+        }
+        let stored = f.listings.get("dijon", listing.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, ListingStatus::Published);
+    }
+    recorded.reverse();
+    let all: Vec<Uuid> = f
+        .store
+        .exchanges_of_listing("dijon", listing.id, None, None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(all, recorded, "both, newest first");
+    let first_taker = f
+        .store
+        .exchanges_of_listing("dijon", listing.id, Some(takers[0]), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(first_taker.len(), 1);
+    assert_eq!(first_taker[0].receiver_organisation_id, takers[0]);
+    let older = f
+        .store
+        .exchanges_of_listing("dijon", listing.id, None, Some(all[0]), 10)
+        .await
+        .unwrap();
+    assert_eq!(older.iter().map(|e| e.id).collect::<Vec<_>>(), &all[1..]);
+}
+
 synergies_platform::store_conformance!(open;
+    a_recurring_listing_records_each_exchange_and_stays_published,
     confirmations_at_the_same_time_complete_exactly_once,
     an_organisation_has_one_conversation_per_listing,
     conversations_of_both_sides_come_most_recently_active_first,

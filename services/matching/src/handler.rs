@@ -325,14 +325,19 @@ fn change_of(envelope: &EventEnvelope) -> Result<Change, HandlerError> {
             events::payload::<ListingHidden>(envelope)?.change.as_ref(),
             ItemState::Closed,
         ),
-        // A completed exchange ends its listing for good.
+        // A completed exchange ends its listing for good, unless the listing is recurring:
+        // then it is published again, open to matching until its organisation closes it.
         ExchangeCompleted::TYPE => {
             let event: ExchangeCompleted = events::payload(envelope)?;
             Ok(Change::State {
                 item_id: uuid("listing_id", &event.listing_id)?,
                 organisation_id: uuid("giver_organisation_id", &event.giver_organisation_id)
                     .unwrap_or_else(|_| Uuid::nil()),
-                state: ItemState::Closed,
+                state: if event.listing_stays_open {
+                    ItemState::Open
+                } else {
+                    ItemState::Closed
+                },
                 at_micros: micros(event.completed_at.as_ref(), ExchangeCompleted::TYPE)?,
             })
         }

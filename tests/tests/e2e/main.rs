@@ -39,5 +39,7 @@ mod web_accessibility;
 mod web_flows;
 mod web_journeys;
 mod web_listing_photos;
+mod web_members_map;
+mod web_recurring_exchanges;
 mod web_search_places;
 mod web_second_pass;

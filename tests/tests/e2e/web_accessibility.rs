@@ -96,6 +96,7 @@ async fn axe_core_finds_no_violation_on_the_pages_of_every_role_language_and_scr
         "/dijon/notifications".to_owned(),
         "/dijon/notifications/reglages".to_owned(),
         "/dijon/organisation".to_owned(),
+        "/dijon/membres".to_owned(),
         "/dijon/flux".to_owned(),
         "/dijon/flux/nouveau".to_owned(),
         "/dijon/synergies".to_owned(),

@@ -13,11 +13,11 @@ use synergies_tests::browser::Browser;
 use synergies_tests::fixtures::dijon_with_its_cci;
 
 /// Nothing listens there: the tiles cannot be reached, as on a closed network.
-const UNREACHABLE_TILES: &str = "http://127.0.0.1:9/{z}/{x}/{y}.png";
+pub(crate) const UNREACHABLE_TILES: &str = "http://127.0.0.1:9/{z}/{x}/{y}.png";
 
 /// A member of an organisation whose site is placed at (`latitude`, `longitude`) in `insee_code`;
 /// with the site's id.
-async fn member_with_site(
+pub(crate) async fn member_with_site(
     platform: &Platform,
     name: &str,
     insee_code: &str,

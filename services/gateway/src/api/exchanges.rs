@@ -425,17 +425,31 @@ pub async fn confirm(
     Ok(Json(state_json(answer, &headers)?))
 }
 
-/// Exchanges the caller's organisation gave or received, newest first.
-#[utoipa::path(get, path = "/api/v1/exchanges", params(PageParams), security(("member" = [])),
-    responses((status = 200, body = ExchangePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExchangeParams {
+    /// 1 to 100, default 20.
+    pub page_size: Option<u32>,
+    /// `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+    /// The exchanges recorded against this listing (several for a recurring one): all of them
+    /// for its organisation and the facilitators, those it took part in for another.
+    pub listing_id: Option<String>,
+}
+
+/// Exchanges the caller's organisation gave or received, newest first; or those recorded
+/// against one listing (`listing_id`).
+#[utoipa::path(get, path = "/api/v1/exchanges", params(ExchangeParams), security(("member" = [])),
+    responses((status = 200, body = ExchangePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn exchanges(
     member: Member,
     State(state): State<GatewayState>,
-    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(page): ApiQuery<ExchangeParams>,
 ) -> Result<Json<ExchangePage>, ApiError> {
     let message = pb::ListExchangesRequest {
         page_size: page.page_size.unwrap_or(0),
         page_token: page.page_token.unwrap_or_default(),
+        listing_id: page.listing_id.unwrap_or_default(),
     };
     let found = state.exchanges.exchanges(&member.caller, message).await?;
     Ok(Json(ExchangePage {

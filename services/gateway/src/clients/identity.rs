@@ -138,6 +138,22 @@ impl IdentityClient {
         .await
     }
 
+    /// The territory's approved organisations with their sites' communes and coordinates,
+    /// for its members.
+    pub async fn list_member_organisations(
+        &self,
+        caller: &CallerContext,
+        message: pb::ListMemberOrganisationsRequest,
+    ) -> Result<pb::ListMemberOrganisationsResponse, Status> {
+        retried(
+            &self.client,
+            Some(caller),
+            message,
+            |mut c: Client, call| async move { c.list_member_organisations(call).await },
+        )
+        .await
+    }
+
     /// Names and public details of organisations, for anyone.
     pub async fn get_public_organisations(
         &self,

@@ -149,6 +149,7 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         )
         .route("/{tenant}/compte/effacement", post(account::erase))
         .route("/{tenant}/organisation", get(organisation::show))
+        .route("/{tenant}/membres", get(pages::members::show))
         .route(
             "/{tenant}/organisation/invitations",
             post(organisation::invite),

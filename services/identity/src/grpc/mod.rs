@@ -2,6 +2,7 @@
 //! each; this module holds the shared state and the service's table of contents, which hands
 //! each RPC to its module.
 
+mod members;
 mod organisations;
 mod passwords;
 mod sessions;
@@ -152,6 +153,13 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::DecideOrganisationRequest>,
     ) -> Result<Response<pb::DecideOrganisationResponse>, Status> {
         organisations::decide_organisation(self, request).await
+    }
+
+    async fn list_member_organisations(
+        &self,
+        request: Request<pb::ListMemberOrganisationsRequest>,
+    ) -> Result<Response<pb::ListMemberOrganisationsResponse>, Status> {
+        members::list_member_organisations(self, request).await
     }
 
     async fn get_public_organisations(

@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::error::ExchangesError;
-use super::store::{Confirmed, ExchangeStore};
+use super::store::{Completion, Confirmed, ExchangeStore};
 use super::{
     Agreement, Confirmation, Conversation, Exchange, MESSAGE_MAX, Message, Reservation, Side,
 };
@@ -286,6 +286,7 @@ fn completed_event(
             .flatten()
             .map(|confirmation| confirmation.by_user_id.to_string())
             .collect(),
+        listing_stays_open: listing.status_after_exchange() == ListingStatus::Published,
     };
     OutboxEvent::new(&envelope(&exchange.tenant, crate::PRODUCER, &event))
 }
@@ -418,7 +419,11 @@ impl ExchangesApi {
             Agreement::Agreed { thousandths, unit } => {
                 let exchange = Exchange::of(&listing, stored, thousandths, unit);
                 let events = vec![completed_event(&exchange, &listing, stored)];
-                Some((exchange, events))
+                Some(Completion {
+                    exchange,
+                    events,
+                    listing_status: listing.status_after_exchange(),
+                })
             }
             Agreement::Waiting | Agreement::Differ => None,
         };
@@ -679,8 +684,9 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
             ListingStatus::Reserved => self.store.reservation(&caller.tenant, listing.id).await?,
             _ => None,
         };
+        // A recurring listing's exchanges are listed with `ListExchanges` (`listing_id`).
         let exchange = match listing.status {
-            ListingStatus::Completed => {
+            ListingStatus::Completed if !listing.is_recurring() => {
                 self.store
                     .exchange_of_listing(&caller.tenant, listing.id)
                     .await?
@@ -788,10 +794,20 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         let request = request.into_inner();
         let limit = validate::page_size(request.page_size).map_err(invalid)?;
         let after = validate::page_token(&request.page_token).map_err(invalid)?;
-        let found = self
-            .store
-            .exchanges(&caller.tenant, member.organisation_id, after, limit + 1)
-            .await?;
+        let found = if request.listing_id.trim().is_empty() {
+            self.store
+                .exchanges(&caller.tenant, member.organisation_id, after, limit + 1)
+                .await?
+        } else {
+            let listing = self.listing(&caller, &request.listing_id).await?;
+            // Another organisation sees the exchanges it took part in, facilitators all.
+            let side = (member.organisation_id != listing.organisation_id
+                && Self::manage(&caller, &listing).is_err())
+            .then_some(member.organisation_id);
+            self.store
+                .exchanges_of_listing(&caller.tenant, listing.id, side, after, limit + 1)
+                .await?
+        };
         let (found, next_page_token) = validate::into_page(found, limit, |e| e.id);
         Ok(Response::new(pb::ListExchangesResponse {
             exchanges: found.into_iter().map(exchange_message).collect(),

@@ -2,8 +2,9 @@
 //! sharing one body (`store/backend.rs`, compiled for each database), checked by
 //! `tests/exchange_store_conformance.rs`.
 //!
-//! A listing's status moves (published ⇄ reserved → completed) in the same transaction as its
-//! reservation row, its exchange record and its events.
+//! A listing's status moves (published ⇄ reserved → completed, or back to published for a
+//! recurring listing) in the same transaction as its reservation row, its exchange record and
+//! its events.
 
 mod postgres;
 mod sqlite;
@@ -19,13 +20,20 @@ use uuid::Uuid;
 use super::error::ExchangesError;
 use super::impact::{MonthTotals, TerritorySummary};
 use super::{Confirmation, Conversation, Exchange, Message, Reservation, Side};
-use crate::domain::Unit;
+use crate::domain::{ListingStatus, Unit};
 pub use postgres::PostgresExchanges;
 pub use sqlite::SqliteExchanges;
 
 /// What the store should write when a confirmation makes the reservation complete: decided by
 /// the caller from the reservation as it stands inside the transaction.
-pub type Completion = (Exchange, Vec<OutboxEvent>);
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub exchange: Exchange,
+    pub events: Vec<OutboxEvent>,
+    /// The listing's status after the exchange: completed, or published again when it is
+    /// recurring (see [`crate::domain::Listing::status_after_exchange`]).
+    pub listing_status: ListingStatus,
+}
 pub type Decide<'a> = dyn Fn(&Reservation) -> Option<Completion> + Send + Sync + 'a;
 
 /// After a confirmation: the reservation still open, or the exchange it completed.
@@ -116,11 +124,22 @@ pub trait ExchangeStore: Send + Sync {
         confirmation: &Confirmation,
         decide: &Decide<'_>,
     ) -> Result<Option<Confirmed>, ExchangesError>;
+    /// The newest exchange recorded against `listing`.
     async fn exchange_of_listing(
         &self,
         tenant: &str,
         listing: Uuid,
     ) -> Result<Option<Exchange>, ExchangesError>;
+    /// Exchanges recorded against `listing` (several for a recurring one), newest first; those
+    /// `side` gave or received when it is given.
+    async fn exchanges_of_listing(
+        &self,
+        tenant: &str,
+        listing: Uuid,
+        side: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Exchange>, ExchangesError>;
     /// Totals per month (oldest first) of the tenant, or of the exchanges `organisation` gave
     /// or received.
     async fn impact_by_month(

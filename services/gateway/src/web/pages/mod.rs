@@ -14,6 +14,7 @@ pub mod flows;
 pub mod home;
 pub mod inbox;
 pub mod listings;
+pub mod members;
 pub mod operator;
 pub mod organisation;
 pub mod publish_checks;

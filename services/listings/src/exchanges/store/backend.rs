@@ -12,7 +12,7 @@ use crate::domain::ExchangeMode;
 use crate::exchanges::error::ExchangesError;
 use crate::exchanges::impact::{Impact, MonthTotals, TerritorySummary};
 use crate::exchanges::store::{
-    CONVERSATION, Confirmed, Decide, EXCHANGE_COLUMNS, ExchangeStore, MESSAGE_COLUMNS,
+    CONVERSATION, Completion, Confirmed, Decide, EXCHANGE_COLUMNS, ExchangeStore, MESSAGE_COLUMNS,
     RESERVATION_COLUMNS, corrupt, unit,
 };
 use crate::exchanges::{Confirmation, Conversation, Exchange, Message, Reservation, Side};
@@ -452,7 +452,12 @@ impl ExchangeStore for SqlStore {
         let reservation = Self::read_reservation(&mut tx, tenant, listing)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        let Some((exchange, events)) = decide(&reservation) else {
+        let Some(Completion {
+            exchange,
+            events,
+            listing_status,
+        }) = decide(&reservation)
+        else {
             tx.commit().await?;
             return Ok(Some(Confirmed::Open(reservation)));
         };
@@ -461,7 +466,7 @@ impl ExchangeStore for SqlStore {
             tenant,
             listing,
             "reserved",
-            "completed",
+            listing_status.as_str(),
             exchange.completed_at,
         )
         .await?
@@ -502,14 +507,37 @@ impl ExchangeStore for SqlStore {
         tenant: &str,
         listing: Uuid,
     ) -> Result<Option<Exchange>, ExchangesError> {
-        let row = sqlx::query(&format!(
-            "SELECT {EXCHANGE_COLUMNS} FROM exchanges WHERE tenant = $1 AND listing_id = $2"
+        Ok(self
+            .exchanges_of_listing(tenant, listing, None, None, 1)
+            .await?
+            .pop())
+    }
+
+    async fn exchanges_of_listing(
+        &self,
+        tenant: &str,
+        listing: Uuid,
+        side: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Exchange>, ExchangesError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EXCHANGE_COLUMNS} FROM exchanges
+              WHERE tenant = $1 AND listing_id = $2 AND ($3 IS NULL OR id < $3)
+                AND ($5 IS NULL OR giver_organisation_id = $5 OR receiver_organisation_id = $5)
+              ORDER BY id DESC LIMIT $4"
         ))
         .bind(tenant)
         .bind(listing)
-        .fetch_optional(&self.pool)
+        .bind(after)
+        .bind(i64::from(limit))
+        .bind(side)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(row.as_ref().map(Self::exchange_from).transpose()?)
+        rows.iter()
+            .map(Self::exchange_from)
+            .collect::<Result<_, _>>()
+            .map_err(ExchangesError::from)
     }
 
     async fn impact_by_month(

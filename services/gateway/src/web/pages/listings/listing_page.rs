@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
+use synergies_platform::i18n::Language;
 use synergies_proto::listings::v1 as pb;
 
 use super::super::auth::NoticeQuery;
@@ -16,6 +17,7 @@ use super::{ListingView, category_names, view};
 use crate::error::ApiError;
 use crate::state::GatewayState;
 use crate::web::directory::{OrganisationCard, organisation_cards};
+use crate::web::format::day;
 use crate::web::page::{Page, render};
 
 #[derive(Template)]
@@ -33,6 +35,84 @@ struct ListingPage {
     back: String,
     /// Who offers or asks (empty name when identity could not say).
     organisation: OrganisationCard,
+    /// Exchanges recorded against it that the viewer may see (several for a recurring one).
+    exchanges: Vec<ExchangeLine>,
+    /// A quantity per week, month or year: it stays open after each exchange.
+    recurring: bool,
+}
+
+/// One exchange done, as the listing page lists it.
+struct ExchangeLine {
+    day: String,
+    quantity: String,
+    /// The other organisation (empty when identity could not say).
+    with: String,
+}
+
+/// The exchanges done on `listing` that a signed-in member may see: all for its organisation
+/// and the facilitators, those their organisation took part in for another. Best effort: the
+/// page is shown without them rather than not at all.
+async fn exchanges_done(
+    state: &GatewayState,
+    page: &Page,
+    listing: &pb::Listing,
+) -> Vec<ExchangeLine> {
+    let Some(viewer) = page
+        .viewer
+        .as_ref()
+        .filter(|v| !v.is_operator() && v.caller.organisation_id.is_some())
+    else {
+        return Vec::new();
+    };
+    let request = pb::ListExchangesRequest {
+        page_size: 50,
+        page_token: String::new(),
+        listing_id: listing.id.clone(),
+    };
+    let found = match state.exchanges.exchanges(&viewer.caller, request).await {
+        Ok(found) => found.exchanges,
+        Err(error) => {
+            tracing::warn!(%error, listing_id = %listing.id, "exchanges of the listing unavailable");
+            return Vec::new();
+        }
+    };
+    // The other side from the viewer's organisation; a facilitator reads it from the listing's.
+    let from = viewer
+        .caller
+        .organisation_id
+        .map(|org| org.to_string())
+        .filter(|org| {
+            found
+                .iter()
+                .all(|e| e.giver_organisation_id == *org || e.receiver_organisation_id == *org)
+        })
+        .unwrap_or_else(|| listing.organisation_id.clone());
+    let other = |e: &pb::Exchange| {
+        if e.giver_organisation_id == from {
+            e.receiver_organisation_id.clone()
+        } else {
+            e.giver_organisation_id.clone()
+        }
+    };
+    let mut names = organisation_cards(state, page, found.iter().map(other)).await;
+    found
+        .iter()
+        .map(|e| {
+            let completed = crate::clients::rfc3339(e.completed_at.as_ref());
+            let amount = match page.lang {
+                Language::Fr => e.quantity.replace('.', ","),
+                Language::En => e.quantity.clone(),
+            };
+            ExchangeLine {
+                day: completed
+                    .get(..10)
+                    .map(|iso| day(iso, page.lang))
+                    .unwrap_or_default(),
+                quantity: format!("{amount} {}", page.t(&format!("listing.unit.{}", e.unit))),
+                with: names.remove(&other(e)).map(|c| c.name).unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// The listing as the viewer may see it: a member of the territory sees their own drafts too;
@@ -78,6 +158,8 @@ pub(super) async fn listing_page(
         }
         None => Vec::new(),
     };
+    let exchanges = exchanges_done(state, &page, &listing).await;
+    let recurring = matches!(listing.recurrence.as_str(), "week" | "month" | "year");
     let back = page.href(&format!("/annonces/{id}"));
     let organisation = organisation_cards(state, &page, [listing.organisation_id.clone()])
         .await
@@ -85,6 +167,8 @@ pub(super) async fn listing_page(
         .unwrap_or_default();
     render(&ListingPage {
         organisation,
+        exchanges,
+        recurring,
         listing: view(&page, listing, &by_code, None),
         page,
         notice,
