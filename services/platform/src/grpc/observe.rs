@@ -120,9 +120,7 @@ where
         };
         Box::pin(async move {
             let result = call.instrument(span.clone()).await;
-            let code = result
-                .as_ref()
-                .map_or(tonic::Code::Unknown, status_code);
+            let code = result.as_ref().map_or(tonic::Code::Unknown, status_code);
             finish(&span, code, is_server_error(code));
             metrics::histogram!(
                 "synergies_grpc_server_duration_seconds",
