@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use rand::RngCore;
+use rand::Rng;
 use synergies_platform::auth::Role;
 use uuid::Uuid;
 

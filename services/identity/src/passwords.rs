@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use synergies_platform::error::FieldError;
 
@@ -54,11 +54,10 @@ pub fn validate(password: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// The PHC string stored for `password`.
+/// The PHC string stored for `password`, with a random salt from the operating system.
 pub fn hash(password: &str) -> String {
-    let salt = SaltString::generate(&mut OsRng);
     hasher()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(password.as_bytes())
         .expect("argon2 hashing of a bounded password")
         .to_string()
 }
@@ -103,5 +102,14 @@ mod tests {
         assert!(verify("la brasserie du lac recycle", &stored));
         assert!(!verify("la brasserie du lac recycla", &stored));
         assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_stored_by_argon2_0_5_still_verify() {
+        // Made by the argon2 crate 0.5 with these parameters, before the upgrade to 0.6: the
+        // PHC strings already in identity's database must go on signing people in.
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$jesj8Hg43t5b8r+LUEdRvw$GHzatj32c5zfhmUo2n4Y25kdU82rgylQIDPR2qeEmCw";
+        assert!(verify("la brasserie du lac recycle", stored));
+        assert!(!verify("la brasserie du lac recycla", stored));
     }
 }

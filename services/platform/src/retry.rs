@@ -3,8 +3,15 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// Delay before attempt `attempt` (1-based): 100 ms doubling, capped at `max`.
+/// Delay before attempt `attempt` (1-based): a random time between half of and the whole
+/// ceiling (100 ms doubling, capped at `max`), so that replicas which lost the same server at
+/// the same moment do not all come back to it in lockstep.
 pub fn backoff(attempt: u32, max: Duration) -> Duration {
+    let ceiling = ceiling(attempt, max);
+    ceiling / 2 + ceiling.mul_f64(rand::random::<f64>() / 2.0)
+}
+
+fn ceiling(attempt: u32, max: Duration) -> Duration {
     let millis = 100u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(16));
     Duration::from_millis(millis).min(max)
 }
@@ -62,8 +69,24 @@ mod tests {
     #[test]
     fn backoff_doubles_then_caps() {
         let max = Duration::from_secs(1);
-        assert_eq!(backoff(1, max), Duration::from_millis(100));
-        assert_eq!(backoff(2, max), Duration::from_millis(200));
-        assert_eq!(backoff(20, max), max);
+        assert_eq!(ceiling(1, max), Duration::from_millis(100));
+        assert_eq!(ceiling(2, max), Duration::from_millis(200));
+        assert_eq!(ceiling(20, max), max);
+    }
+
+    #[test]
+    fn backoff_is_spread_between_half_and_the_whole_ceiling() {
+        let max = Duration::from_secs(1);
+        for attempt in [1, 2, 3, 20] {
+            let delays: Vec<Duration> = (0..200).map(|_| backoff(attempt, max)).collect();
+            let ceiling = ceiling(attempt, max);
+            assert!(
+                delays
+                    .iter()
+                    .all(|delay| *delay >= ceiling / 2 && *delay <= ceiling)
+            );
+            // Two hundred draws all equal would mean no jitter at all.
+            assert!(delays.iter().any(|delay| *delay != delays[0]));
+        }
     }
 }
