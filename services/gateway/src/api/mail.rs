@@ -171,7 +171,9 @@ const REPORT_TYPES: [&str; 4] = [
 /// own 5xx answers do: three in a row make it undeliverable. The same report fed twice (same
 /// `Message-ID`) counts once.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/bounces", params(("tenant" = String, Path)), security(("operator" = [])),
-    request_body(content = String, content_type = "message/rfc822", description = "The report as received (also accepted as text/plain)"),
+    // Documented as text/plain, which every OpenAPI tool can send; the message media types
+    // are accepted alike (REPORT_TYPES).
+    request_body(content = String, content_type = "text/plain", description = "The report as received; also accepted as message/rfc822, multipart/report or message/delivery-status"),
     responses((status = 200, body = DeliveryReport), (status = 400, body = ErrorBody, description = "Not a delivery status notification"),
         (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn bounces(
