@@ -213,8 +213,25 @@ async fn main() {
     drop(platform);
 
     if let (Some(servers), Some(floor)) = (&servers, floor) {
-        let platform = Platform::split(servers, |_| Vec::new()).await;
+        // `BENCH_LATENCY_PROFILE=<dir>`: every SQL statement of the split run is logged with
+        // its duration, and each process's log is left in `<dir>` (see docs/benchmarks.md);
+        // the logging slows the path, so the figures of such a run are not the bench's.
+        let profile = std::env::var_os("BENCH_LATENCY_PROFILE").map(std::path::PathBuf::from);
+        let profile_env = |_: &str| match profile {
+            Some(_) => vec![
+                ("RUST_LOG".to_owned(), "info,sqlx::query=debug".to_owned()),
+                ("SYNERGIES_TELEMETRY__FORMAT".to_owned(), "json".to_owned()),
+            ],
+            None => Vec::new(),
+        };
+        let platform = Platform::split(servers, profile_env).await;
         let (path, posts) = path_latency(&platform).await;
+        if let Some(dir) = &profile {
+            std::fs::create_dir_all(dir).unwrap();
+            for name in platform.process_names() {
+                std::fs::write(dir.join(format!("{name}.log")), platform.logs(&name)).unwrap();
+            }
+        }
         let split = report("whole path, split processes (offer POST → inbox)", path);
         report("its offer POST alone, split processes", posts);
         println!(

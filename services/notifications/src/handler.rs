@@ -154,12 +154,24 @@ impl InboxHandler {
 #[async_trait]
 impl EventHandler for InboxHandler {
     async fn handle(&self, envelope: &EventEnvelope) -> Result<(), HandlerError> {
-        let names = self
-            .store
-            .organisation_names(&envelope.tenant)
-            .await
-            .map_err(handler_error)?;
-        let items = (self.items)(envelope, &names)?;
+        // Written first without names: most events carry the names they need, and only the
+        // organisations left unnamed are looked up.
+        let mut items = (self.items)(envelope, &Names::new())?;
+        let unnamed: Vec<Uuid> = items
+            .iter()
+            .filter(|item| item.other_organisation_name.is_empty())
+            .filter_map(|item| item.other_organisation)
+            .collect();
+        if !unnamed.is_empty() {
+            let names = self
+                .store
+                .organisation_names(&envelope.tenant, &unnamed)
+                .await
+                .map_err(handler_error)?;
+            if !names.is_empty() {
+                items = (self.items)(envelope, &names)?;
+            }
+        }
         let event_id = events::event_id(envelope)?;
         self.store_and_tell(&envelope.tenant, &envelope.event_type, event_id, &items)
             .await

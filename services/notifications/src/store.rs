@@ -166,10 +166,11 @@ pub trait InboxStore: Send + Sync {
     ) -> Result<Option<(String, String)>, NotificationsError>;
     /// The secret named `name`, made (32 random bytes) by the first caller.
     async fn signing_key(&self, name: &str) -> Result<Vec<u8>, NotificationsError>;
-    /// The names known of the tenant's organisations.
+    /// The names known of `organisations` of the tenant (those not known are left out).
     async fn organisation_names(
         &self,
         tenant: &str,
+        organisations: &[Uuid],
     ) -> Result<HashMap<Uuid, String>, NotificationsError>;
 }
 

@@ -335,11 +335,16 @@ async fn items_name_organisations_learned_later(f: Fixture) {
         .deliver("n", told.event_id, std::slice::from_ref(&told))
         .await
         .unwrap();
-    let names = f.store.organisation_names("dijon").await.unwrap();
+    let names = f
+        .store
+        .organisation_names("dijon", &[named, Uuid::now_v7()])
+        .await
+        .unwrap();
+    assert_eq!(names.len(), 1);
     assert_eq!(names.get(&named).map(String::as_str), Some("Cartonnerie"));
     assert!(
         f.store
-            .organisation_names("beaune")
+            .organisation_names("beaune", &[named])
             .await
             .unwrap()
             .is_empty()

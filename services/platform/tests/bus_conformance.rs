@@ -165,6 +165,37 @@ async fn delivers_matching_subjects_in_order(f: Fixture) {
     assert_nothing_more(&mut listings).await;
 }
 
+/// A consumer of a rare subject, idle while many messages of other subjects go by, gets its
+/// own in the same wait that it is published in (not one wait later).
+async fn a_consumer_behind_on_other_subjects_gets_its_message_in_one_wait(f: Fixture) {
+    let mut flows = f
+        .bus
+        .subscribe(&spec(&f, "flows-reader", "*.flow.>"))
+        .await
+        .unwrap();
+    assert_nothing_more(&mut flows).await;
+    for i in 0..1_200 {
+        f.bus
+            .publish(message(&f, "dijon.listing.published", &format!("l{i}")))
+            .await
+            .unwrap();
+    }
+    f.bus
+        .publish(message(&f, "dijon.flow.recorded", "flow"))
+        .await
+        .unwrap();
+    let got = flows.next_batch(10, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|d| d.message().msg_id.as_str())
+            .collect::<Vec<_>>(),
+        ["flow"]
+    );
+    for delivery in got {
+        delivery.ack().await.unwrap();
+    }
+}
+
 async fn drops_a_republished_message_id(f: Fixture) {
     let mut reader = f.bus.subscribe(&spec(&f, "reader", ">")).await.unwrap();
     assert!(
@@ -610,6 +641,7 @@ macro_rules! conformance_suite {
             }
             case!(delivers_matching_subjects_in_order);
             case!(drops_a_republished_message_id);
+            case!(a_consumer_behind_on_other_subjects_gets_its_message_in_one_wait);
             case!(redelivers_what_is_not_acknowledged);
             case!(dead_letters_can_be_listed_and_replayed);
             case!(retired_consumers_hand_over_to_their_successor);

@@ -89,13 +89,16 @@ impl MatchingStore for SqlStore {
             return Ok(None);
         }
         Self::lock_tenant(&mut tx, &item.tenant).await?;
-        if !Self::may_change(&mut tx, item.id, at_micros).await? {
+        let stored = Self::load_for_change(&mut tx, item.id, item.organisation_id).await?;
+        // A closed item stays closed, and an older change than the last on record is late.
+        if let Some((_, state, changed_at)) = &stored.item
+            && (*state == ItemState::Closed || *changed_at > at_micros)
+        {
             tx.commit().await?;
             return Ok(Some(Outcome::default()));
         }
-        let previous = Self::load_item(&mut tx, item.id)
-            .await?
-            .map(|(i, _)| i.item);
+        let written = stored.as_written(indexed, state);
+        let previous = stored.item.map(|(i, ..)| i.item);
         if !item.organisation_name.is_empty() {
             Self::learn(
                 &mut tx,
@@ -141,8 +144,19 @@ impl MatchingStore for SqlStore {
             .bind(revision)
             .execute(&mut *tx)
             .await?;
+        // Every test run checks that the item as written is what reading it back gives.
+        #[cfg(debug_assertions)]
+        if let Some((written, _)) = &written {
+            let read = Self::load_item(&mut tx, item.id).await?.map(|(i, _)| i);
+            assert_eq!(
+                read.as_ref(),
+                Some(written),
+                "the item as written reads back alike"
+            );
+        }
         let mut mirror = self.mirrors.lock(&item.tenant).await;
-        let outcome = Self::reconcile(&mut tx, delivery, &mut mirror, item.id, previous).await?;
+        let outcome =
+            Self::reconcile(&mut tx, delivery, &mut mirror, item.id, written, previous).await?;
         tx.commit().await?;
         mirror.settled();
         Ok(Some(outcome))
@@ -191,7 +205,7 @@ impl MatchingStore for SqlStore {
                 .await?;
         }
         let mut mirror = self.mirrors.lock(tenant).await;
-        let outcome = Self::reconcile(&mut tx, delivery, &mut mirror, item_id, None).await?;
+        let outcome = Self::reconcile(&mut tx, delivery, &mut mirror, item_id, None, None).await?;
         tx.commit().await?;
         mirror.settled();
         Ok(Some(outcome))

@@ -14,6 +14,20 @@ pub const ITEM_FROM: &str =
 
 pub const ITEM_VERSION: &str = "SELECT state, changed_at_micros FROM items WHERE item_id = $1";
 
+/// An item as stored (if it is) with the time of its last change, and what is known of the
+/// organisation `$2` (if anything): all a change of the item needs to read, in one statement.
+pub const ITEM_AND_ORGANISATION: &str = "SELECT i.item_id, i.tenant, i.kind,
+    i.organisation_id, i.owner_user_id, i.direction, i.resource_class, i.category, i.ewc_code,
+    i.label, i.description, i.quantity, i.unit, i.latitude, i.longitude, i.available_until,
+    i.exchange_mode, i.confidentiality, i.state, i.changed_at_micros,
+    CASE WHEN i.nace <> '' THEN i.nace ELSE COALESCE(io.nace, '') END AS nace,
+    COALESCE(io.name, '') AS organisation_name,
+    o.name AS known_name, o.nace AS known_nace
+     FROM (SELECT 1 AS one) wanted
+     LEFT JOIN items i ON i.item_id = $1
+     LEFT JOIN organisations io ON io.organisation_id = i.organisation_id
+     LEFT JOIN organisations o ON o.organisation_id = $2";
+
 pub const UPSERT_ITEM: &str = "INSERT INTO items (item_id, tenant, kind, organisation_id, owner_user_id, direction,
         resource_class, category, ewc_code, label, description, quantity, unit, latitude, longitude,
         available_until, exchange_mode, confidentiality, nace, state, changed_at_micros, revision)
@@ -84,6 +98,12 @@ pub const RESCORE_SYNERGY: &str =
 pub const INSERT_PARTY: &str =
     "INSERT INTO synergy_parties (synergy_id, item_id, item_kind, role, organisation_id, label)
      VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (synergy_id, item_id) DO UPDATE SET label = excluded.label";
+
+/// Both parties of a substitution, output then input, in one statement.
+pub const INSERT_PAIR: &str =
+    "INSERT INTO synergy_parties (synergy_id, item_id, item_kind, role, organisation_id, label)
+     VALUES ($1, $2, $3, 'output', $4, $5), ($1, $6, $7, 'input', $8, $9)
      ON CONFLICT (synergy_id, item_id) DO UPDATE SET label = excluded.label";
 
 pub const DELETE_PARTY: &str = "DELETE FROM synergy_parties WHERE synergy_id = $1 AND item_id = $2";

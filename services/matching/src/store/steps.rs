@@ -20,15 +20,64 @@ use crate::scoring::{Direction, Item, Position, Quantity, ResourceClass};
 use crate::store::Delivery;
 use crate::store::mirror::{Mirror, Mirrors};
 use crate::store::sql::{
-    DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PARTY, INSERT_SYNERGY, ITEM_COLUMNS,
-    ITEM_FROM, ITEM_VERSION, ITEMS_CHANGED_SINCE, LEARN_ORGANISATION, NEXT_REVISION,
-    OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM, RESCORE_SYNERGY,
-    REVISE_ORGANISATION_ITEMS, SYNERGY_COLUMNS, SYNERGY_DISMISSALS, SYNERGY_ID_BY_KEY,
-    SYNERGY_NOTES, SYNERGY_PARTIES,
+    DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY, INSERT_SYNERGY,
+    ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION, ITEMS_CHANGED_SINCE,
+    LEARN_ORGANISATION, NEXT_REVISION, OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM,
+    RESCORE_SYNERGY, REVISE_ORGANISATION_ITEMS, SYNERGY_COLUMNS, SYNERGY_DISMISSALS,
+    SYNERGY_ID_BY_KEY, SYNERGY_NOTES, SYNERGY_PARTIES,
 };
 use crate::store::values::{decode, factors_json, non_empty, oriented, pool_str};
 
 use super::backend::SqlStore;
+
+/// What a new version of an item finds before it is written.
+pub(super) struct Stored {
+    /// The item as stored, its state and the time of its last change.
+    pub item: Option<(IndexedItem, ItemState, i64)>,
+    /// The name and activity known of the new version's organisation.
+    pub organisation: Option<(String, String)>,
+}
+
+impl Stored {
+    /// `indexed` in `state` as reading it back once written would give it: the name and
+    /// activity it does not carry come from what is known of its organisation, after the
+    /// name it carries was learned. `None` when that cannot be told without reading it back
+    /// (the stored item belongs elsewhere: the write keeps its tenant, kind and organisation).
+    pub fn as_written(
+        &self,
+        indexed: &IndexedItem,
+        state: ItemState,
+    ) -> Option<(IndexedItem, ItemState)> {
+        let item = &indexed.item;
+        if let Some((stored, ..)) = &self.item
+            && (stored.item.tenant != item.tenant
+                || stored.item.kind != item.kind
+                || stored.item.organisation_id != item.organisation_id)
+        {
+            return None;
+        }
+        let (known_name, known_nace) = self.organisation.clone().unwrap_or_default();
+        let mut written = indexed.clone();
+        if written.item.organisation_name.is_empty() {
+            written.item.organisation_name = known_name;
+        }
+        if written.item.nace.is_empty() {
+            written.item.nace = known_nace;
+        }
+        // As the columns keep them: empty texts are read back as absent.
+        for text in [
+            &mut written.item.category,
+            &mut written.item.ewc_code,
+            &mut written.item.exchange_mode,
+        ] {
+            if text.as_deref() == Some("") {
+                *text = None;
+            }
+        }
+        written.item.available_from = None;
+        Some((written, state))
+    }
+}
 
 impl SqlStore {
     pub fn new(pool: sqlx::Pool<super::Db>) -> Self {
@@ -119,6 +168,36 @@ impl SqlStore {
         let state: String = row.try_get("state")?;
         let changed_at: i64 = row.try_get("changed_at_micros")?;
         Ok(state != ItemState::Closed.as_str() && changed_at <= at_micros)
+    }
+
+    /// What a new version of an item reads before it is written: the item as stored, with
+    /// its state and the time of its last change, and the name and activity known of the
+    /// organisation `organisation_id`.
+    pub(super) async fn load_for_change(
+        tx: &mut sqlx::Transaction<'static, super::Db>,
+        item_id: Uuid,
+        organisation_id: Uuid,
+    ) -> Result<Stored, sqlx::Error> {
+        let row = sqlx::query(ITEM_AND_ORGANISATION)
+            .bind(item_id)
+            .bind(organisation_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let item = match row.try_get::<Option<Uuid>, _>("item_id")? {
+            Some(_) => {
+                let (item, state) = Self::item_from(&row)?;
+                Some((item, state, row.try_get("changed_at_micros")?))
+            }
+            None => None,
+        };
+        let organisation = row
+            .try_get::<Option<String>, _>("known_name")?
+            .map(|name| -> Result<_, sqlx::Error> {
+                Ok((name, row.try_get::<Option<String>, _>("known_nace")?))
+            })
+            .transpose()?
+            .map(|(name, nace)| (name, nace.unwrap_or_default()));
+        Ok(Stored { item, organisation })
     }
 
     pub(super) async fn load_item(
@@ -242,16 +321,22 @@ impl SqlStore {
 
     /// Re-scores the substitutions of `item` (open) against its candidates, or drops
     /// its proposals (not open); then regroups its pool (and its former one, `previous`
-    /// being the item before this change).
+    /// being the item before this change). `stored`: the item as it now reads, when the
+    /// caller knows it; otherwise it is read.
     pub(super) async fn reconcile(
         tx: &mut sqlx::Transaction<'static, super::Db>,
         delivery: Delivery<'_>,
         mirror: &mut Mirror,
         item_id: Uuid,
+        stored: Option<(IndexedItem, ItemState)>,
         previous: Option<Item>,
     ) -> Result<Outcome, sqlx::Error> {
         let mut outcome = Outcome::default();
-        let Some((item, state)) = Self::load_item(tx, item_id).await? else {
+        let stored = match stored {
+            Some(stored) => Some(stored),
+            None => Self::load_item(tx, item_id).await?,
+        };
+        let Some((item, state)) = stored else {
             return Ok(outcome);
         };
         Self::refresh(tx, mirror, delivery.scorer, &item.item.tenant).await?;
@@ -263,14 +348,43 @@ impl SqlStore {
                 let key = substitution_key(output.item.id, input.item.id);
                 kept.insert(key.clone());
                 let factors = factors_json(&factors_of(&scored));
-                let existing: Option<Uuid> = sqlx::query(SYNERGY_ID_BY_KEY)
+                // Most pairs are new: the insertion is tried first, and only a pair already
+                // proposed is read back to be re-scored.
+                let new_id = Uuid::now_v7();
+                let inserted = sqlx::query(INSERT_SYNERGY)
+                    .bind(new_id)
                     .bind(&item.item.tenant)
+                    .bind(SynergyKind::Substitution.as_str())
                     .bind(&key)
-                    .fetch_optional(&mut **tx)
+                    .bind(direction_str(Direction::Out))
+                    .bind(output.item.resource_class.as_str())
+                    .bind("")
+                    .bind(scored.score)
+                    .bind(&factors)
+                    .bind(&scored.explanation.fr)
+                    .bind(&scored.explanation.en)
+                    .bind(now)
+                    .execute(&mut **tx)
                     .await?
-                    .map(|row| row.try_get("id"))
-                    .transpose()?;
-                let id = if let Some(id) = existing {
+                    .rows_affected()
+                    == 1;
+                let id = if inserted {
+                    let proposal = Proposal {
+                        output: output.clone(),
+                        input: input.clone(),
+                        scored,
+                    };
+                    tx.enqueue(&(delivery.event_for)(&item.item.tenant, new_id, &proposal))
+                        .await?;
+                    outcome.proposed.push((new_id, proposal));
+                    new_id
+                } else {
+                    let id: Uuid = sqlx::query(SYNERGY_ID_BY_KEY)
+                        .bind(&item.item.tenant)
+                        .bind(&key)
+                        .fetch_one(&mut **tx)
+                        .await?
+                        .try_get("id")?;
                     sqlx::query(RESCORE_SYNERGY)
                         .bind(id)
                         .bind(scored.score)
@@ -283,35 +397,19 @@ impl SqlStore {
                         .execute(&mut **tx)
                         .await?;
                     id
-                } else {
-                    let id = Uuid::now_v7();
-                    sqlx::query(INSERT_SYNERGY)
-                        .bind(id)
-                        .bind(&item.item.tenant)
-                        .bind(SynergyKind::Substitution.as_str())
-                        .bind(&key)
-                        .bind(direction_str(Direction::Out))
-                        .bind(output.item.resource_class.as_str())
-                        .bind("")
-                        .bind(scored.score)
-                        .bind(&factors)
-                        .bind(&scored.explanation.fr)
-                        .bind(&scored.explanation.en)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await?;
-                    let proposal = Proposal {
-                        output: output.clone(),
-                        input: input.clone(),
-                        scored,
-                    };
-                    tx.enqueue(&(delivery.event_for)(&item.item.tenant, id, &proposal))
-                        .await?;
-                    outcome.proposed.push((id, proposal));
-                    id
                 };
-                Self::insert_party(tx, id, output, "output").await?;
-                Self::insert_party(tx, id, input, "input").await?;
+                sqlx::query(INSERT_PAIR)
+                    .bind(id)
+                    .bind(output.item.id)
+                    .bind(kind_str(output.item.kind))
+                    .bind(output.item.organisation_id)
+                    .bind(&output.item.label)
+                    .bind(input.item.id)
+                    .bind(kind_str(input.item.kind))
+                    .bind(input.item.organisation_id)
+                    .bind(&input.item.label)
+                    .execute(&mut **tx)
+                    .await?;
             }
         }
         let proposed = sqlx::query(PROPOSED_SUBSTITUTIONS_OF_ITEM)

@@ -337,13 +337,26 @@ impl InboxStore for SqlStore {
     async fn organisation_names(
         &self,
         tenant: &str,
+        organisations: &[Uuid],
     ) -> Result<HashMap<Uuid, String>, NotificationsError> {
-        let rows: Vec<(Uuid, String)> = sqlx::query_as(
-            "SELECT organisation_id, name FROM organisation_names WHERE tenant = $1",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
+        if organisations.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // An event names one or two organisations: only those are read, whatever the
+        // territory's size.
+        let placeholders: Vec<String> = (2..organisations.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect();
+        let statement = format!(
+            "SELECT organisation_id, name FROM organisation_names
+              WHERE tenant = $1 AND organisation_id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as(&statement).bind(tenant);
+        for organisation in organisations {
+            query = query.bind(*organisation);
+        }
+        let rows: Vec<(Uuid, String)> = query.fetch_all(&self.pool).await?;
         Ok(rows.into_iter().collect())
     }
 }

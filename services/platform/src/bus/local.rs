@@ -50,10 +50,23 @@ CREATE TABLE IF NOT EXISTS bus_dead_letters (
 /// Messages every consumer has moved past are kept this long, then pruned at start.
 const RETENTION_MILLIS: i64 = 7 * 24 * 3600 * 1000;
 
+/// How often an idle consumer claims even when nothing woke it: it moves its cursor past the
+/// messages of other subjects, which retention may then prune.
+const IDLE_CLAIM_EVERY: Duration = Duration::from_secs(30);
+
+/// A subscribed consumer of this process, woken when a message for it is published.
+struct Waiter {
+    filter: String,
+    wake: std::sync::Weak<Notify>,
+}
+
 #[derive(Clone)]
 pub struct LocalBus {
     pool: SqlitePool,
-    wake: Arc<Notify>,
+    /// Each consumer is woken only by the messages its filter takes: a claim holds the
+    /// database's write lock, and every consumer claiming at every publication made the
+    /// consumers on a path wait behind all the others.
+    waiters: Arc<std::sync::Mutex<Vec<Waiter>>>,
     settings: BusSettings,
     /// Live messages: a broadcast to the listeners of this process (nothing stored).
     live: tokio::sync::broadcast::Sender<(String, bytes::Bytes)>,
@@ -71,7 +84,7 @@ impl LocalBus {
             .map_err(BusError::unavailable)?;
         let bus = Self {
             pool,
-            wake: Arc::new(Notify::new()),
+            waiters: Arc::default(),
             settings,
             live: tokio::sync::broadcast::channel(1024).0,
         };
@@ -154,10 +167,41 @@ impl LocalBus {
         .await
         .map_err(BusError::unavailable)?
         .rows_affected();
-        self.wake.notify_waiters();
+        if inserted > 0 {
+            self.wake(|waiter| subject_matches(&waiter.filter, &message.subject));
+        }
         Ok(Published {
             duplicate: inserted == 0,
         })
+    }
+
+    /// Wakes the consumers `which` selects (a permit is kept for one not waiting yet, so a
+    /// publication between its look and its wait is not missed); forgets those dropped.
+    fn wake(&self, which: impl Fn(&Waiter) -> bool) {
+        let Ok(mut waiters) = self.waiters.lock() else {
+            return;
+        };
+        waiters.retain(|waiter| match waiter.wake.upgrade() {
+            Some(wake) => {
+                if which(waiter) {
+                    wake.notify_one();
+                }
+                true
+            }
+            None => false,
+        });
+    }
+
+    fn register(&self, filter: &str) -> Arc<Notify> {
+        let wake = Arc::new(Notify::new());
+        if let Ok(mut waiters) = self.waiters.lock() {
+            waiters.retain(|waiter| waiter.wake.strong_count() > 0);
+            waiters.push(Waiter {
+                filter: filter.to_owned(),
+                wake: Arc::downgrade(&wake),
+            });
+        }
+        wake
     }
 
     /// Moves new matching messages into the consumer's pending set, then leases up to `max`
@@ -182,14 +226,19 @@ impl LocalBus {
             .map_err(BusError::unavailable)?;
         let filter: String = row.get(0);
         let cursor: i64 = row.get(1);
-        let fresh = sqlx::query(
-            "SELECT seq, subject FROM bus_messages WHERE seq > $1 ORDER BY seq LIMIT 1000",
-        )
-        .bind(cursor)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(BusError::unavailable)?;
-        if let Some(last) = fresh.last() {
+        // A consumer woken seldom may be far behind on other subjects' messages: it reads on
+        // until it has seen them all, so that a message of its own beyond the first thousand
+        // does not wait for the next wake.
+        let mut cursor = cursor;
+        loop {
+            let fresh = sqlx::query(
+                "SELECT seq, subject FROM bus_messages WHERE seq > $1 ORDER BY seq LIMIT 1000",
+            )
+            .bind(cursor)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(BusError::unavailable)?;
+            let Some(last) = fresh.last() else { break };
             for message in &fresh {
                 let subject: String = message.get(1);
                 if subject_matches(&filter, &subject) {
@@ -201,12 +250,16 @@ impl LocalBus {
                         .map_err(BusError::unavailable)?;
                 }
             }
+            cursor = last.get::<i64, _>(0);
             sqlx::query("UPDATE bus_consumers SET cursor = $1 WHERE name = $2")
-                .bind(last.get::<i64, _>(0))
+                .bind(cursor)
                 .bind(consumer)
                 .execute(&mut *tx)
                 .await
                 .map_err(BusError::unavailable)?;
+            if fresh.len() < 1000 {
+                break;
+            }
         }
         let due = sqlx::query(
             "SELECT p.seq, p.attempts, m.subject, m.msg_id, m.payload, m.headers
@@ -288,6 +341,9 @@ impl EventBus for LocalBus {
         Ok(Box::new(LocalSubscription {
             bus: self.clone(),
             name: spec.name.clone(),
+            wake: self.register(&spec.filter_subject),
+            must_claim: true,
+            last_claim: tokio::time::Instant::now(),
         }))
     }
 
@@ -358,7 +414,7 @@ impl EventBus for LocalBus {
             tracing::info!(consumer = name, successor = %successor.name, "durable consumer retired");
         }
         tx.commit().await.map_err(BusError::unavailable)?;
-        self.wake.notify_waiters();
+        self.wake(|_| true);
         Ok(())
     }
 
@@ -418,7 +474,7 @@ impl EventBus for LocalBus {
             .await
             .map_err(BusError::unavailable)?;
         tx.commit().await.map_err(BusError::unavailable)?;
-        self.wake.notify_waiters();
+        self.wake(|_| true);
         Ok(())
     }
 
@@ -451,6 +507,11 @@ impl EventBus for LocalBus {
 struct LocalSubscription {
     bus: LocalBus,
     name: String,
+    /// Notified when a message for this consumer is published (or its pending set changed).
+    wake: Arc<Notify>,
+    /// Woken, or holding more than the last batch took: claim before waiting.
+    must_claim: bool,
+    last_claim: tokio::time::Instant,
 }
 
 #[async_trait]
@@ -458,35 +519,43 @@ impl Subscription for LocalSubscription {
     async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            // Registered before looking, so a publish between the look and the wait wakes us.
-            let woken = self.bus.wake.notified();
-            tokio::pin!(woken);
-            woken.as_mut().enable();
-            let claimed = self.bus.claim(&self.name, max).await?;
-            if !claimed.is_empty() {
-                return Ok(claimed
-                    .into_iter()
-                    .map(|(seq, info)| {
-                        let settle = LocalSettle {
-                            bus: self.bus.clone(),
-                            consumer: self.name.clone(),
-                            seq,
-                        };
-                        Delivery::new(info, Box::new(settle))
-                    })
-                    .collect());
+            if self.must_claim || self.last_claim.elapsed() >= IDLE_CLAIM_EVERY {
+                self.must_claim = false;
+                self.last_claim = tokio::time::Instant::now();
+                let claimed = self.bus.claim(&self.name, max).await?;
+                if !claimed.is_empty() {
+                    // A full batch may have left messages behind it.
+                    self.must_claim = true;
+                    return Ok(claimed
+                        .into_iter()
+                        .map(|(seq, info)| {
+                            let settle = LocalSettle {
+                                bus: self.bus.clone(),
+                                consumer: self.name.clone(),
+                                seq,
+                            };
+                            Delivery::new(info, Box::new(settle))
+                        })
+                        .collect());
+                }
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 return Ok(Vec::new());
             }
             let mut until = deadline;
+            let mut due = false;
             if let Some(due_in) = self.bus.next_due_in(&self.name).await? {
-                until = until.min(now + Duration::from_millis(due_in as u64));
+                let due_at = now + Duration::from_millis(due_in as u64);
+                if due_at <= until {
+                    (until, due) = (due_at, true);
+                }
             }
+            // A publication for this consumer leaves a permit, so one made since the claim
+            // wakes it at once.
             tokio::select! {
-                () = &mut woken => {}
-                () = tokio::time::sleep_until(until) => {}
+                () = self.wake.notified() => self.must_claim = true,
+                () = tokio::time::sleep_until(until) => self.must_claim = due,
             }
         }
     }
