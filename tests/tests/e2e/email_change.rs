@@ -92,6 +92,28 @@ async fn a_member_changes_their_address_through_a_link_sent_to_the_new_one() {
         "{refused}"
     );
 
+    // The account page's form says the same next to its field, the page in French.
+    let (cookies, csrf) = client.browser_cookies("dijon", &member.token).await;
+    let answered = reqwest::Client::new()
+        .post(format!("{}/dijon/compte/adresse", platform.base_url))
+        .header("Cookie", &cookies)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", colleague.email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("gateway answers")
+        .text()
+        .await
+        .expect("a page");
+    assert!(
+        answered.contains("un compte existe déjà avec cette adresse e-mail sur ce territoire")
+            && answered.contains("id=\"email-change\""),
+        "{answered}"
+    );
+
     // Asked: the link goes to the new address; the old one still signs in, the new not yet.
     let (status, requested) = client
         .post(
@@ -158,7 +180,6 @@ async fn a_member_changes_their_address_through_a_link_sent_to_the_new_one() {
     assert!(undeliverable().await, "three hard bounces");
 
     // Confirmed from the link's page: the new address is the member's, the old one is told.
-    let (cookies, csrf) = client.browser_cookies("dijon", &member.token).await;
     let page = reqwest::Client::new()
         .get(format!(
             "{}/dijon/change-email?token={token}&lang=en",
