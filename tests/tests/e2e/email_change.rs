@@ -33,6 +33,29 @@ async fn a_member_changes_their_address_through_a_link_sent_to_the_new_one() {
     let sink = SmtpSink::start().await;
     let platform =
         Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &sink.url())]).await;
+    change_of_address(&platform, &sink).await;
+}
+
+/// The same with one process per service, on PostgreSQL and NATS JetStream.
+#[tokio::test]
+async fn a_change_of_address_is_the_same_in_the_split_layout() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let platform = Platform::split(&servers, |service| {
+        if service == "notifications" {
+            vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    change_of_address(&platform, &sink).await;
+}
+
+async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let member = client.create_member("dijon", "Brasserie du Lac").await;
