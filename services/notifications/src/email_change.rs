@@ -123,8 +123,9 @@ pub fn changed_notice(event: &UserEmailChanged, tenant_url: &str) -> Mail {
     }
 }
 
-/// Reacts to `user.email_changed`: the member's e-mails go to the new address from now on, the
-/// new address's undeliverable mark is cleared, and the old address is told (once per event).
+/// Reacts to `user.email_changed`: the member's e-mails go to the new address from now on
+/// (those not sent yet too), the new address's undeliverable mark is cleared, and the old
+/// address is told (once per event).
 pub struct EmailChangedHandler {
     inbox: Arc<dyn InboxStore>,
     mail: Arc<dyn MailStore>,
@@ -165,6 +166,14 @@ impl EmailChangedHandler {
             .remember_recipient(tenant, user_id, &event.new_email, language)
             .await?;
         let now = synergies_platform::time::now();
+        // What waited for the old address (held while it refused mail) goes to the new one.
+        let readdressed = self
+            .bounces
+            .readdress_unsent(tenant, &event.old_email, &event.new_email, event_id, now)
+            .await?;
+        if readdressed > 0 {
+            tracing::info!(%user_id, readdressed, "unsent e-mails go to the new address");
+        }
         if self.bounces.clear(tenant, &event.new_email, now).await? {
             tracing::info!(%user_id, "a new address's undeliverable mark cleared");
         }

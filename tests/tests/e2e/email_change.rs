@@ -68,6 +68,75 @@ async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
         uuid::Uuid::new_v4().simple()
     );
 
+    let operator = client.operator_token().await;
+    let feed_bounce = |message_id: String, address: String| {
+        let operator = operator.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(format!(
+                    "{}/api/v1/tenants/dijon/bounces",
+                    platform.base_url
+                ))
+                .bearer_auth(&operator)
+                .header("Content-Type", "text/plain")
+                .body(bounce(&message_id, &address))
+                .send()
+                .await
+                .expect("gateway answers");
+            assert_eq!(response.status().as_u16(), 200);
+        }
+    };
+
+    // Why the member changes it: their address bounced three times, and the e-mail of the
+    // next message waits, held.
+    let body = json!({"kind": "offer", "category": "packaging/pallets", "title": "Fûts de bière",
+                      "quantity": 10, "unit": "piece"});
+    let (status, listing) = client.create_listing("fr", &member, &body).await;
+    assert_eq!(status, 201, "{listing}");
+    let conversation = client
+        .open_conversation(listing["id"].as_str().expect("an id"), &colleague)
+        .await;
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    let (status, _) = client
+        .post(&messages, &colleague.token, &json!({"text": "Bonjour !"}))
+        .await;
+    assert_eq!(status, 201);
+    let to_old = format!("To: {}", member.email);
+    sink.wait_for_mails("the first message's e-mail", 1, |m| {
+        m.contains(&to_old) && m.contains("Fûts de bière")
+    })
+    .await;
+    for n in 0..3 {
+        feed_bounce(format!("old{n}"), member.email.clone()).await;
+    }
+    let (status, _) = client
+        .post(
+            &messages,
+            &colleague.token,
+            &json!({"text": "Toujours là ?"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    synergies_platform::testing::eventually(
+        "the next message's e-mail held",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, outgoing) = client
+                .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+                .await;
+            outgoing["mails"]
+                .as_array()?
+                .iter()
+                .any(|m| m["recipient"] == member.email.as_str() && m["held"] == true)
+                .then_some(())
+        },
+    )
+    .await;
+    let (_, preferences) = client
+        .get("/api/v1/me/notification-preferences", &member.token)
+        .await;
+    assert_eq!(preferences["undeliverable_email"], member.email.as_str());
+
     // Refused: a wrong password; another account's address, in French and in English.
     let (status, refused) = client
         .post(
@@ -174,21 +243,9 @@ async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
         "{account}"
     );
 
-    // Meanwhile the new address bounced three times (a full mailbox): undeliverable.
-    let operator = client.operator_token().await;
+    // Meanwhile the new address bounced three times (a full mailbox): undeliverable too.
     for n in 0..3 {
-        let response = reqwest::Client::new()
-            .post(format!(
-                "{}/api/v1/tenants/dijon/bounces",
-                platform.base_url
-            ))
-            .bearer_auth(&operator)
-            .header("Content-Type", "text/plain")
-            .body(bounce(&format!("full{n}"), &new_address))
-            .send()
-            .await
-            .expect("gateway answers");
-        assert_eq!(response.status().as_u16(), 200);
+        feed_bounce(format!("full{n}"), new_address.clone()).await;
     }
     let undeliverable = || async {
         let (_, listed) = client
@@ -236,15 +293,29 @@ async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
         .await;
     assert_eq!(status, 404, "a link works once: {again}");
 
-    let to_old = format!("To: {}", member.email);
-    let notice = sink
-        .wait_for_mails("the notice to the old address", 1, |m| m.contains(&to_old))
-        .await
-        .remove(0);
+    // The old address is told — written, and held like every e-mail to it while it refuses
+    // mail (the operator sees it; it leaves should the member confirm that address again).
+    let notice = synergies_platform::testing::eventually(
+        "the notice to the old address",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (_, outgoing) = client
+                .get("/api/v1/tenants/dijon/outgoing-mail", &operator)
+                .await;
+            outgoing["mails"].as_array()?.iter().find_map(|m| {
+                (m["recipient"] == member.email.as_str()
+                    && m["subject"].as_str()?.contains(
+                        "Votre adresse e-mail sur Synergies dijon métropole a été changée",
+                    ))
+                .then(|| m.clone())
+            })
+        },
+    )
+    .await;
     assert!(
-        notice
-            .contains("Subject: Votre adresse e-mail sur Synergies dijon métropole a été changée")
-            && notice.contains(&new_address),
+        notice["body"]
+            .as_str()
+            .is_some_and(|b| b.contains(&new_address)),
         "{notice}"
     );
     assert_eq!(client.login("dijon", &member.email, PASSWORD).await.0, 401);
@@ -272,28 +343,73 @@ async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
         "",
         "{preferences}"
     );
-    let body = json!({"kind": "offer", "category": "packaging/pallets", "title": "Fûts de bière",
-                      "quantity": 10, "unit": "piece"});
-    let (status, listing) = client.create_listing("fr", &member, &body).await;
-    assert_eq!(status, 201, "{listing}");
-    let conversation = client
-        .open_conversation(listing["id"].as_str().expect("an id"), &colleague)
-        .await;
+    // The held e-mail went to the new address; so does the next one.
+    let to_new = format!("To: {new_address}");
+    sink.wait_for_mails("the held e-mail, at the new address", 1, |m| {
+        m.contains(&to_new) && m.contains("Fûts de bière")
+    })
+    .await;
     let (status, _) = client
         .post(
-            &format!("/api/v1/conversations/{conversation}/messages"),
+            &messages,
             &colleague.token,
-            &json!({"text": "Bonjour, encore disponibles ?"}),
+            &json!({"text": "Je passe demain."}),
         )
         .await;
     assert_eq!(status, 201);
     let mails = sink
-        .wait_for_mails("the message's e-mail", 1, |m| m.contains("Fûts de bière"))
+        .wait_for_mails("the next message's e-mail", 3, |m| {
+            m.contains("Fûts de bière")
+        })
         .await;
+    assert_eq!(mails.len(), 3, "{mails:#?}");
+    assert!(mails[0].contains(&to_old), "{mails:#?}");
+    assert!(mails[1..].iter().all(|m| m.contains(&to_new)), "{mails:#?}");
+}
+
+/// An old address that still receives mail gets the notice of the change by e-mail, in the
+/// member's language, naming the new address; the link's page confirms it once.
+#[tokio::test]
+async fn the_old_address_is_told_of_the_change_by_e_mail() {
+    let sink = SmtpSink::start().await;
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &sink.url())]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let member = client.create_member("dijon", "Brasserie du Lac").await;
+    let new_address = format!(
+        "direction-{}@brasserie-du-lac.fr",
+        uuid::Uuid::new_v4().simple()
+    );
+    let (status, requested) = client
+        .post_in(
+            "en",
+            "/api/v1/me/email",
+            &member.token,
+            &json!({"email": new_address, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 202, "{requested}");
+    let link_mail = sink.wait_for_mail_to(&new_address).await;
+    let (status, changed) = client
+        .post(
+            "/api/v1/me/email/confirm",
+            "",
+            &json!({"token": token_in(&link_mail)}),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["email"], new_address.as_str());
+    let to_old = format!("To: {}", member.email);
+    let notice = sink
+        .wait_for_mails("the notice to the old address", 1, |m| m.contains(&to_old))
+        .await
+        .remove(0);
     assert!(
-        mails
-            .iter()
-            .all(|m| m.contains(&format!("To: {new_address}"))),
-        "{mails:#?}"
+        notice
+            .contains("Subject: Votre adresse e-mail sur Synergies dijon métropole a été changée")
+            && notice.contains(&new_address)
+            && notice.contains("/dijon/connexion"),
+        "{notice}"
     );
 }
