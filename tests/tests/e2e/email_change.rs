@@ -237,6 +237,12 @@ async fn change_of_address(platform: &Platform, sink: &SmtpSink) {
         .text()
         .await
         .expect("a page");
+    let (_, export) = client.get("/api/v1/me/export", &member.token).await;
+    assert_eq!(
+        export["pending_email"],
+        new_address.as_str(),
+        "RGPD: {export}"
+    );
     assert!(
         account.contains("id=\"email-change\"")
             && account.contains(&format!("En attente de confirmation : {new_address}")),
