@@ -220,6 +220,29 @@ async fn bounce_reports_piped_to_the_command_line_count_as_the_api_counts_them()
     let sink = SmtpSink::start().await;
     let platform =
         Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &sink.url())]).await;
+    piped_reports(&platform, &sink, &["--embedded"]).await;
+}
+
+/// The same on PostgreSQL, beside the split layout's processes.
+#[tokio::test]
+async fn bounce_reports_piped_to_the_command_line_count_on_postgresql_too() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let platform = Platform::split(&servers, |service| {
+        if service == "notifications" {
+            vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    piped_reports(&platform, &sink, &[]).await;
+}
+
+async fn piped_reports(platform: &Platform, sink: &SmtpSink, storage: &[&str]) {
     let client = &platform.client;
     client.create_tenant("dijon").await;
     let giver = client.create_member("dijon", "Cartonnerie Dupont").await;
@@ -242,7 +265,10 @@ async fn bounce_reports_piped_to_the_command_line_count_as_the_api_counts_them()
     assert_eq!(status, 201);
     sink.wait_for_mail_to(&giver.email).await;
 
-    let ingest = ["bounces", "ingest", "--tenant", "dijon", "--embedded"];
+    let ingest: Vec<&str> = ["bounces", "ingest", "--tenant", "dijon"]
+        .into_iter()
+        .chain(storage.iter().copied())
+        .collect();
     let piped = |raw: String| {
         let output = platform.cli_reading(&ingest, raw.as_bytes());
         (
