@@ -639,6 +639,32 @@ impl Platform {
         stdout
     }
 
+    /// Runs an operator's command as [`Platform::cli`] does, with `input` on its standard input
+    /// (a mail piped to it); its output, whether it succeeded or not.
+    pub fn cli_reading(&self, args: &[&str], input: &[u8]) -> std::process::Output {
+        use std::io::Write as _;
+        let (process, leading): (&Process, &[String]) = match self.processes.get("synergies") {
+            Some(all_in_one) => (all_in_one, &all_in_one.args[..2]),
+            None => (&self.processes["gateway"], &[]),
+        };
+        let mut child = Command::new(binary())
+            .args(leading)
+            .args(args)
+            .envs(&process.env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("synergies runs");
+        child
+            .stdin
+            .take()
+            .expect("its standard input")
+            .write_all(input)
+            .expect("input written");
+        child.wait_with_output().expect("synergies ends")
+    }
+
     /// Where the process `name` (a replica of `service`, see [`Platform::add_replica`]) answers.
     pub fn replica_url(&self, name: &str, service: &str) -> Option<String> {
         self.address(name, service)

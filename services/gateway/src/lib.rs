@@ -113,6 +113,8 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         )
         .route("/api/v1/me", get(api::tenants::me).delete(api::me::erase))
         .route("/api/v1/me/export", get(api::me::export))
+        .route("/api/v1/me/email", post(api::email_change::request))
+        .route("/api/v1/me/email/confirm", post(api::email_change::confirm))
         .route(
             "/api/v1/me/notification-preferences",
             get(api::delivery_preferences::get).put(api::delivery_preferences::update),

@@ -23,7 +23,7 @@ use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
         api::listings::hide, api::listings::public_search, api::listings::public_get, api::listings::categories,
         api::photos::upload, api::photos::list, api::photos::list_public, api::photos::full, api::photos::thumbnail,
         api::photos::full_public, api::photos::thumbnail_public, api::photos::delete, api::photos::reorder,
-        api::inbox::list, api::inbox::unread_count, api::inbox_stream::stream, api::saved_searches::create, api::saved_searches::list, api::saved_searches::delete, api::inbox::mark_read, api::inbox::read_all, api::delivery_preferences::get, api::delivery_preferences::update, api::delivery_preferences::confirm_email, api::me::export, api::me::erase,
+        api::inbox::list, api::inbox::unread_count, api::inbox_stream::stream, api::saved_searches::create, api::saved_searches::list, api::saved_searches::delete, api::inbox::mark_read, api::inbox::read_all, api::delivery_preferences::get, api::delivery_preferences::update, api::delivery_preferences::confirm_email, api::me::export, api::me::erase, api::email_change::request, api::email_change::confirm,
         api::synergies::of_listing, api::synergies::of_flow, api::synergies::list, api::synergies::update, api::synergies::feedback,
         api::exchanges::open, api::exchanges::list, api::exchanges::get, api::exchanges::messages, api::exchanges::post,
         api::exchanges::reservation, api::exchanges::reserve, api::exchanges::cancel, api::exchanges::confirm,

@@ -7,6 +7,7 @@ pub mod communes;
 pub mod convert;
 pub mod demo;
 pub mod domain;
+pub mod email_change;
 pub mod error;
 pub mod grpc;
 pub mod identifiers;

@@ -21,7 +21,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[async_trait]
-pub trait IdentityStore: Send + Sync {
+pub trait IdentityStore: crate::email_change::EmailChangeStore + Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant) -> Result<(), IdentityError>;
     async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, IdentityError>;
     /// `false` if there is no such tenant.

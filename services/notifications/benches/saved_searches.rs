@@ -137,6 +137,8 @@ fn searches(draw: &mut Draw, words: &[String]) -> Vec<SavedSearch> {
                 created_at: synergies_platform::time::now(),
                 exchange_mode: String::new(),
                 insee_code: String::new(),
+                free_only: false,
+                sort: String::new(),
             }
         })
         .collect()

@@ -160,6 +160,10 @@ mod tests {
                 insee_code: "21054".into(),
                 ..search("", "", "packaging")
             },
+            SavedSearch {
+                free_only: true,
+                ..search("palette", "", "")
+            },
         ];
         let index = AlertIndex::new(searches.clone());
         for (title, category) in [

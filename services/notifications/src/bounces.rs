@@ -86,6 +86,17 @@ pub trait BounceStore: Send + Sync {
         address: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, NotificationsError>;
+    /// A member's address changed from `from` to `to` (event `change`): the mails not sent yet
+    /// to `from` (held ones included) go to `to` instead, due at once — but the change's own,
+    /// which tells `from`. How many.
+    async fn readdress_unsent(
+        &self,
+        tenant: &str,
+        from: &str,
+        to: &str,
+        change: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, NotificationsError>;
 }
 
 pub fn bounce_store(database: &Database) -> Arc<dyn BounceStore> {

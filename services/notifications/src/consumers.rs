@@ -19,8 +19,8 @@ use synergies_platform::events::Event;
 use synergies_proto::events::v1::{
     ConversationMessagePosted, EventEnvelope, ExchangeCompleted, ListingHidden, ListingPublished,
     ListingReservationCancelled, ListingReserved, MatchFound, OrganisationDecided,
-    PasswordResetRequested, SynergyGroupProposed, UserErased, UserInvited,
-    UserVerificationRequested,
+    PasswordResetRequested, SynergyGroupProposed, UserEmailChangeRequested, UserEmailChanged,
+    UserErased, UserInvited, UserVerificationRequested,
 };
 
 /// Idempotency keys of the effects (the names of the consumers that once applied them).
@@ -43,6 +43,9 @@ pub mod keys {
     pub const REMINDER_CONVERSATIONS: &str = "notifications-reminder-conversations";
     pub const REMINDER_EXCHANGES: &str = "notifications-reminder-exchanges";
     pub const SAVED_SEARCHES: &str = "notifications-saved-searches";
+    /// Added after the consumers per event type were retired: no such consumer ever ran.
+    pub const EMAIL_CHANGE_LINKS: &str = "notifications-email-change-links";
+    pub const EMAIL_CHANGES: &str = "notifications-email-changes";
 }
 
 /// The durable consumers, one per aggregate.
@@ -190,6 +193,8 @@ pub struct Effects {
     pub verifications: Arc<dyn EventHandler>,
     pub invitations: Arc<dyn EventHandler>,
     pub password_resets: Arc<dyn EventHandler>,
+    pub email_change_links: Arc<dyn EventHandler>,
+    pub email_changes: Arc<dyn EventHandler>,
     pub erasures: Arc<dyn EventHandler>,
     pub decisions: Arc<dyn EventHandler>,
     pub organisation_names: Arc<dyn EventHandler>,
@@ -227,6 +232,8 @@ pub fn aggregates(effects: Effects) -> Vec<Aggregate> {
             .on::<UserVerificationRequested>(keys::VERIFICATIONS, effects.verifications)
             .on::<UserInvited>(keys::INVITATIONS, effects.invitations)
             .on::<PasswordResetRequested>(keys::PASSWORD_RESETS, effects.password_resets)
+            .on::<UserEmailChangeRequested>(keys::EMAIL_CHANGE_LINKS, effects.email_change_links)
+            .on::<UserEmailChanged>(keys::EMAIL_CHANGES, effects.email_changes)
             .on::<UserErased>(keys::ERASURES, effects.erasures),
         Aggregate::new("organisation", ORGANISATION_CONSUMER)
             .on::<OrganisationDecided>(keys::DECISIONS, effects.decisions)
@@ -312,11 +319,19 @@ mod tests {
             verifications: handler(),
             invitations: handler(),
             password_resets: handler(),
+            email_change_links: handler(),
+            email_changes: handler(),
             erasures: handler(),
             decisions: handler(),
             organisation_names: handler(),
         });
-        let mut retired: Vec<_> = aggregates.iter().flat_map(Aggregate::retired).collect();
+        // Effects added since have no consumer of their own to retire.
+        let added_since = [keys::EMAIL_CHANGE_LINKS, keys::EMAIL_CHANGES];
+        let mut retired: Vec<_> = aggregates
+            .iter()
+            .flat_map(Aggregate::retired)
+            .filter(|key| !added_since.contains(key))
+            .collect();
         retired.sort_unstable();
         // The durable consumers of the releases before aggregates: each must be retired.
         let mut before = vec![
@@ -349,6 +364,8 @@ mod tests {
             ("exchange", ExchangeCompleted::TYPE),
             ("user", UserErased::TYPE),
             ("user", PasswordResetRequested::TYPE),
+            ("user", UserEmailChangeRequested::TYPE),
+            ("user", UserEmailChanged::TYPE),
             ("organisation", OrganisationDecided::TYPE),
         ] {
             let consumer = aggregates

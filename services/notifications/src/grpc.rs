@@ -387,6 +387,8 @@ impl pb::notifications_service_server::NotificationsService for NotificationsApi
             created_at: synergies_platform::time::now(),
             exchange_mode: request.exchange_mode.trim().to_owned(),
             insee_code: request.insee_code.trim().to_uppercase(),
+            free_only: request.free_only,
+            sort: request.sort.trim().to_owned(),
         };
         validate_search(&search)?;
         let kept = self
@@ -527,6 +529,14 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
         )
         .into());
     }
+    if !crate::saved_search::SORTS.contains(&search.sort.as_str()) {
+        return Err(FieldError::new(
+            "sort",
+            "must be one of relevance, newest, nearest",
+            "doit valoir l'une des valeurs relevance, newest, nearest",
+        )
+        .into());
+    }
     let insee = &search.insee_code;
     if !insee.is_empty() && (insee.len() != 5 || !insee.chars().all(|c| c.is_ascii_alphanumeric()))
     {
@@ -555,6 +565,7 @@ fn validate_search(search: &crate::saved_search::SavedSearch) -> Result<(), Noti
         && search.category.is_empty()
         && search.exchange_mode.is_empty()
         && search.insee_code.is_empty()
+        && !search.free_only
     {
         return Err(FieldError::new(
             "text",
@@ -575,5 +586,7 @@ fn search_message(search: crate::saved_search::SavedSearch) -> pb::SavedSearch {
         created_at: Some(timestamp(search.created_at)),
         exchange_mode: search.exchange_mode,
         insee_code: search.insee_code,
+        free_only: search.free_only,
+        sort: search.sort,
     }
 }

@@ -10,6 +10,7 @@ pub mod consumers;
 pub mod digest;
 pub mod digest_store;
 pub mod dsn;
+pub mod email_change;
 pub mod error;
 pub mod expiry;
 pub mod grpc;
@@ -144,6 +145,17 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
             consumers::keys::PASSWORD_RESETS,
             handler::password_reset_mail,
         ),
+        email_change_links: mail_effect(
+            consumers::keys::EMAIL_CHANGE_LINKS,
+            email_change::confirmation_mails,
+        ),
+        email_changes: Arc::new(email_change::EmailChangedHandler::new(
+            Arc::clone(&store),
+            Arc::clone(&mail),
+            bounces::bounce_store(&database),
+            env.config.notifications.public_url.clone(),
+            sender_waker.clone(),
+        )),
         erasures: Arc::new(handler::UserErasedHandler::new(Arc::clone(&store))),
         decisions: mail_effect(consumers::keys::DECISIONS, handler::decision_mails),
         organisation_names: Arc::new(names::DecidedNamesHandler::new(Arc::clone(&store))),

@@ -46,7 +46,18 @@ pub struct SavedSearch {
     pub exchange_mode: String,
     /// The listing's commune (INSEE code), or empty.
     pub insee_code: String,
+    /// Given or lent listings only (the search page's "free only").
+    pub free_only: bool,
+    /// How the search page orders its results when the search is opened again:
+    /// `relevance`, `newest`, `nearest`, or empty (the page's default). Alerts ignore it.
+    pub sort: String,
 }
+
+/// The exchange modes that cost nothing, as the listings search counts them for "free only".
+pub const FREE_MODES: [&str; 2] = ["give", "lend"];
+
+/// The sorts the listings search accepts (empty: its default, relevance).
+pub const SORTS: [&str; 4] = ["", "relevance", "newest", "nearest"];
 
 /// What a publication is compared on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +118,7 @@ impl SavedSearch {
             && (self.category.is_empty() || in_category(&listing.category, &self.category))
             && open_or(&self.exchange_mode, &listing.exchange_mode)
             && open_or(&self.insee_code, &listing.insee_code)
+            && (!self.free_only || FREE_MODES.contains(&listing.exchange_mode.as_str()))
     }
 }
 
@@ -144,7 +156,7 @@ pub fn saved_search_store(database: &Database) -> Arc<dyn SavedSearchStore> {
     }
 }
 
-pub(crate) const SEARCH_COLUMNS: &str = "id, tenant, user_id, organisation_id, text, kind, category, created_at, exchange_mode, insee_code";
+pub(crate) const SEARCH_COLUMNS: &str = "id, tenant, user_id, organisation_id, text, kind, category, created_at, exchange_mode, insee_code, free_only, sort";
 
 /// The alert items a publication causes: one per member whose searches it fits.
 pub fn alerts(
@@ -277,6 +289,8 @@ pub(crate) fn saved_search(text: &str, kind: &str, category: &str) -> SavedSearc
         created_at: synergies_platform::time::now(),
         exchange_mode: String::new(),
         insee_code: String::new(),
+        free_only: false,
+        sort: String::new(),
     }
 }
 
@@ -314,6 +328,25 @@ mod tests {
         let mut own = search("palette", "", "");
         own.organisation_id = listing.organisation_id.unwrap();
         assert!(!own.fits(&listing), "one's own listing");
+    }
+
+    #[test]
+    fn free_only_fits_given_and_lent_listings_alone() {
+        let mut free = search("palette", "", "");
+        free.free_only = true;
+        for (mode, fits) in [
+            ("give", true),
+            ("lend", true),
+            ("sell", false),
+            ("rent", false),
+            ("exchange", false),
+            ("", false),
+        ] {
+            let mut event = published("Palettes Europe", "packaging/pallets");
+            event.exchange_mode = mode.into();
+            assert_eq!(free.fits(&Published::of(&event)), fits, "{mode}");
+            assert!(search("palette", "", "").fits(&Published::of(&event)));
+        }
     }
 
     #[test]

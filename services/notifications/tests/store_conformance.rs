@@ -605,21 +605,39 @@ async fn saved_searches_move_their_territorys_revision(f: Fixture) {
         created_at: synergies_platform::time::now(),
         exchange_mode: "give".into(),
         insee_code: "21231".into(),
+        free_only: true,
+        sort: "newest".into(),
     };
     f.searches.save(&search).await.unwrap();
+    // One without them reads back without them.
+    let plain = SavedSearch {
+        id: Uuid::now_v7(),
+        free_only: false,
+        sort: String::new(),
+        ..search.clone()
+    };
+    f.searches.save(&plain).await.unwrap();
     let saved = f.searches.revision("dijon").await.unwrap();
     assert!(saved > 0);
     assert_eq!(f.searches.revision("lyon").await.unwrap(), 0);
     let kept = f.searches.of_tenant("dijon").await.unwrap();
-    assert_eq!(kept.len(), 1);
+    assert_eq!(kept, [search.clone(), plain.clone()]);
     assert_eq!(
         (
             kept[0].id,
             kept[0].exchange_mode.as_str(),
-            kept[0].insee_code.as_str()
+            kept[0].insee_code.as_str(),
+            kept[0].free_only,
+            kept[0].sort.as_str()
         ),
-        (search.id, "give", "21231")
+        (search.id, "give", "21231", true, "newest")
     );
+    assert_eq!(
+        f.searches.of_user("dijon", user_id).await.unwrap(),
+        kept,
+        "a member's own, with their free-only and sort"
+    );
+    assert!(f.searches.delete("dijon", user_id, plain.id).await.unwrap());
     assert!(
         f.searches
             .delete("dijon", user_id, search.id)

@@ -7,7 +7,7 @@ use synergies_proto::events::v1::{
     FlowRemoved, ListingExpired, ListingHidden, ListingPublished, ListingReservationCancelled,
     ListingReserved, ListingSubmitted, ListingUpdated, ListingWithdrawn, MatchFound,
     OrganisationDecided, OrganisationRegistered, PasswordResetRequested, SynergyGroupProposed,
-    UserErased, UserInvited, UserVerificationRequested,
+    UserEmailChangeRequested, UserEmailChanged, UserErased, UserInvited, UserVerificationRequested,
 };
 use uuid::Uuid;
 
@@ -86,6 +86,14 @@ impl Event for OrganisationDecided {
 
 impl Event for PasswordResetRequested {
     const TYPE: &'static str = "user.password_reset_requested";
+}
+
+impl Event for UserEmailChangeRequested {
+    const TYPE: &'static str = "user.email_change_requested";
+}
+
+impl Event for UserEmailChanged {
+    const TYPE: &'static str = "user.email_changed";
 }
 
 impl Event for UserErased {

@@ -91,6 +91,25 @@ pub enum Command {
         #[arg(long, global = true)]
         embedded: bool,
     },
+    /// Bounced e-mails, on PostgreSQL or with `--embedded` on the all-in-one mode's files.
+    Bounces {
+        #[command(subcommand)]
+        command: BounceCommand,
+        #[arg(long, global = true)]
+        embedded: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BounceCommand {
+    /// Feeds one delivery status notification (RFC 3464), read from standard input (a bounce
+    /// mailbox's pipe), as `POST /api/v1/tenants/{tenant}/bounces` does: its permanent failures
+    /// count against the territory's addresses.
+    Ingest {
+        /// The territory whose mail bounced: `dijon-metropole`.
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,9 @@
 //! * `synergies serve <service>` — one service (microservices mode) on PostgreSQL and NATS.
 //! * `synergies migrate` — applies every service's migrations.
 //! * `synergies dead-letters list|replay` — the operator's view of events consumers gave up on.
+//! * `synergies bounces ingest --tenant <slug>` — feeds a delivery report read from stdin.
 
+mod bounces;
 mod cli;
 mod data_dir;
 mod demo;

@@ -21,7 +21,7 @@ use synergies_platform::service::ServiceEnv;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use crate::cli::{Cli, Command, DeadLetterCommand, TenantCommand};
+use crate::cli::{BounceCommand, Cli, Command, DeadLetterCommand, TenantCommand};
 use crate::service::Service;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -71,6 +71,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::DeadLetters { command, embedded }) => {
             dead_letters(&config, command, embedded.then_some(cli.data_dir.as_path())).await
+        }
+        Some(Command::Bounces { command, embedded }) => {
+            let notifications = Service::named("notifications").expect("a backend");
+            let target = if embedded {
+                sqlite_target(&cli.data_dir, notifications)
+            } else {
+                postgres_target(&config, notifications, Purpose::Rows)?
+            };
+            let BounceCommand::Ingest { tenant } = command;
+            crate::bounces::ingest(&target, &tenant, &mut std::io::stdin().lock()).await
         }
     }
 }

@@ -211,3 +211,102 @@ async fn bounce_reports_fed_by_the_operator_make_an_address_undeliverable() {
         "only the first e-mail reached the server"
     );
 }
+
+/// The same, from a bounce mailbox's pipe: `synergies bounces ingest --tenant dijon --embedded`
+/// reads one report on its standard input and counts it as the API does — once per report,
+/// three making the address undeliverable — and refuses a text that is no report.
+#[tokio::test]
+async fn bounce_reports_piped_to_the_command_line_count_as_the_api_counts_them() {
+    let sink = SmtpSink::start().await;
+    let platform =
+        Platform::all_in_one(&[("SYNERGIES_NOTIFICATIONS__SMTP_URL", &sink.url())]).await;
+    piped_reports(&platform, &sink, &["--embedded"]).await;
+}
+
+/// The same on PostgreSQL, beside the split layout's processes.
+#[tokio::test]
+async fn bounce_reports_piped_to_the_command_line_count_on_postgresql_too() {
+    let Some(servers) = synergies_platform::testing::servers().await else {
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let platform = Platform::split(&servers, |service| {
+        if service == "notifications" {
+            vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    piped_reports(&platform, &sink, &[]).await;
+}
+
+async fn piped_reports(platform: &Platform, sink: &SmtpSink, storage: &[&str]) {
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let giver = client.create_member("dijon", "Cartonnerie Dupont").await;
+    let taker = client.create_member("dijon", "Brasserie du Lac").await;
+    platform.visit_in(&giver, "fr").await;
+    let body = json!({"kind": "offer", "category": "packaging/pallets", "title": "40 palettes Europe",
+                      "quantity": 40, "unit": "piece"});
+    let (status, listing) = client.create_listing("fr", &giver, &body).await;
+    assert_eq!(status, 201, "{listing}");
+    let conversation_id = client
+        .open_conversation(listing["id"].as_str().expect("listing id"), &taker)
+        .await;
+    let (status, _) = client
+        .post(
+            &format!("/api/v1/conversations/{conversation_id}/messages"),
+            &taker.token,
+            &json!({"text": "Bonjour !"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    sink.wait_for_mail_to(&giver.email).await;
+
+    let ingest: Vec<&str> = ["bounces", "ingest", "--tenant", "dijon"]
+        .into_iter()
+        .chain(storage.iter().copied())
+        .collect();
+    let piped = |raw: String| {
+        let output = platform.cli_reading(&ingest, raw.as_bytes());
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let (fed, said) = piped("Subject: out of office\r\n\r\nI am away.\r\n".to_owned());
+    assert!(!fed, "not a report: {said}");
+    assert!(
+        said.contains("RFC 3464") || said.contains("report"),
+        "{said}"
+    );
+
+    let (fed, said) = piped(report("p1", &giver.email, "failed", "5.1.1"));
+    assert!(fed, "{said}");
+    assert!(said.contains("counted (1 hard failures)"), "{said}");
+    let (fed, said) = piped(report("p1", &giver.email, "failed", "5.1.1"));
+    assert!(fed && said.contains("already fed"), "{said}");
+    for id in ["p2", "p3"] {
+        let (fed, said) = piped(report(id, &giver.email, "failed", "5.1.1"));
+        assert!(fed, "{said}");
+    }
+    let operator = client.operator_token().await;
+    let (_, listed) = client
+        .get("/api/v1/tenants/dijon/undeliverable-addresses", &operator)
+        .await;
+    assert_eq!(
+        (
+            &listed["addresses"][0]["address"],
+            &listed["addresses"][0]["hard_failures"]
+        ),
+        (&json!(giver.email.to_lowercase()), &json!(3)),
+        "{listed}"
+    );
+    let (_, preferences) = client
+        .get("/api/v1/me/notification-preferences", &giver.token)
+        .await;
+    assert_eq!(preferences["undeliverable_email"], giver.email.as_str());
+}

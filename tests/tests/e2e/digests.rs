@@ -306,3 +306,189 @@ async fn a_territory_sets_the_time_zone_of_its_digests() {
         "{tenant}"
     );
 }
+
+/// Makes the territory's time zone `zone`, as its tenant admin does on the administration page.
+async fn set_time_zone(client: &Client, zone: &str) {
+    let facilitator = client.create_facilitator("dijon").await;
+    let operator = client.operator_token().await;
+    let (_, cci) = client.get("/api/v1/organisation", &facilitator).await;
+    let body = json!({"organisation_id": cci["id"], "email": "admin@cci.fr", "display_name": "Admin",
+        "password": synergies_tests::api::PASSWORD, "roles": ["tenant_admin"]});
+    let (status, created) = client
+        .post("/api/v1/tenants/dijon/users", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, answer) = client
+        .login("dijon", "admin@cci.fr", synergies_tests::api::PASSWORD)
+        .await;
+    let admin = answer["access_token"].as_str().expect("a token");
+    let settings = json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+        "exchange_modes": ["give", "exchange", "lend", "rent", "sell"], "default_language": "fr",
+        "time_zone": zone});
+    let (status, set) = client
+        .put("/api/v1/tenant/settings", admin, &settings)
+        .await;
+    assert_eq!(status, 200, "{set}");
+}
+
+/// 08:00 in Cayenne, as an instant: French Guiana keeps UTC−03:00 all year (no summer time
+/// since 1967, in the IANA database as in law), so 08:00 there is always 11:00 UTC.
+const CAYENNE_EIGHT_UTC_HOUR: u32 = 11;
+
+/// The first 08:00 in Cayenne strictly after `after`.
+fn next_eight_in_cayenne(after: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let today = after
+        .date_naive()
+        .and_hms_opt(CAYENNE_EIGHT_UTC_HOUR, 0, 0)
+        .expect("a time")
+        .and_utc();
+    if today > after {
+        today
+    } else {
+        today + chrono::TimeDelta::days(1)
+    }
+}
+
+/// A territory in French Guiana (`America/Cayenne`, UTC−03:00): its members' daily digest goes
+/// at 08:00 in Cayenne — hours after 08:00 in Paris — once, with the items of the day, to the
+/// SMTP server; the next one tells only what is new.
+///
+/// The items are stored at the real time; the scheduler's clock is then started a few
+/// seconds before the next 08:00 in Cayenne after them (`SYNERGIES_NOTIFICATIONS__CLOCK_START`),
+/// when it is already past noon in Paris. The digest of the period the items belong to is due
+/// only at that 08:00: it must not come in those first seconds, and must come right after.
+#[tokio::test]
+async fn a_daily_digest_goes_at_eight_in_the_territorys_own_zone_not_paris() {
+    const BEFORE_EIGHT: chrono::TimeDelta = chrono::TimeDelta::seconds(8);
+    let sink = SmtpSink::start().await;
+    let smtp = sink.url();
+    let mut platform = Platform::all_in_one(&[
+        ("SYNERGIES_NOTIFICATIONS__SMTP_URL", &smtp),
+        ("SYNERGIES_NOTIFICATIONS__SCHEDULER_INTERVAL_SECS", "1"),
+    ])
+    .await;
+    let client = platform.client.clone();
+    client.create_tenant("dijon").await;
+    set_time_zone(&client, "America/Cayenne").await;
+    let giver = client.create_member("dijon", "Scierie de Kourou").await;
+    let seeker = client.create_member("dijon", "Brasserie de Cayenne").await;
+    known_in(&platform, &seeker, "fr").await;
+    // Alerts of saved searches go in the daily digest (the default, set here to be sure).
+    let (status, body) = client
+        .put(
+            "/api/v1/me/notification-preferences",
+            &seeker.token,
+            &json!({"preferences": {"alert": "daily"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, saved) = client
+        .post(
+            "/api/v1/saved-searches",
+            &seeker.token,
+            &json!({"text": "palette"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{saved}");
+
+    let stored_from = chrono::Utc::now();
+    let publish = |title: &'static str| {
+        let client = client.clone();
+        let giver = giver.clone();
+        async move {
+            let body = json!({"kind": "offer", "category": "packaging/pallets", "title": title,
+                              "exchange_mode": "give", "quantity": 10, "unit": "piece"});
+            let (status, listing) = client.create_listing("fr", &giver, &body).await;
+            assert_eq!(status, 201, "{listing}");
+        }
+    };
+    publish("Palettes Europe").await;
+    publish("Palettes perdues").await;
+    let items = unread(&client, &seeker, "alert.saved_search", 2).await;
+    let eight = next_eight_in_cayenne(chrono::Utc::now());
+    assert!(
+        eight - chrono::TimeDelta::days(1) < stored_from,
+        "the items were stored across 08:00 in Cayenne: run the test again"
+    );
+    assert!(
+        sink.mails().iter().all(|m| !is_digest(m)),
+        "no digest on the real clock"
+    );
+
+    // Restarted a few seconds before 08:00 in Cayenne: past noon in Paris.
+    platform.terminate("synergies");
+    let restarted = std::time::Instant::now();
+    let start = (eight - BEFORE_EIGHT).to_rfc3339();
+    platform
+        .restart("synergies", &[(CLOCK, start.as_str())])
+        .await;
+    let digests = sink
+        .wait_for_mails("the Cayenne digest", 1, is_digest)
+        .await;
+    let waited = restarted.elapsed();
+    assert!(
+        waited >= BEFORE_EIGHT.to_std().expect("positive"),
+        "the digest went {waited:?} after the restart, before 08:00 in Cayenne"
+    );
+    assert_eq!(digests.len(), 1, "{digests:#?}");
+    let digest = &digests[0];
+    assert!(
+        digest.contains(&format!("To: {}", seeker.email)),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("Subject: Votre résumé du jour : 2 nouveautés"),
+        "{digest}"
+    );
+    assert!(
+        digest.contains("== Alertes de recherches enregistrées =="),
+        "{digest}"
+    );
+    for item in &items {
+        assert_eq!(digest.matches(&link_of(item)).count(), 2, "{digest}");
+    }
+
+    // A new item, and the next morning in Cayenne: only it is told, and the first digest
+    // stays the only one of its day.
+    publish("Palettes neuves").await;
+    let now_unread = unread(&client, &seeker, "alert.saved_search", 3).await;
+    platform.terminate("synergies");
+    let next_morning =
+        (eight + chrono::TimeDelta::days(1) + chrono::TimeDelta::seconds(1)).to_rfc3339();
+    platform
+        .restart("synergies", &[(CLOCK, next_morning.as_str())])
+        .await;
+    let digests = sink.wait_for_mails("the next digest", 2, is_digest).await;
+    assert_eq!(digests.len(), 2, "{digests:#?}");
+    let second = &digests[1];
+    assert!(
+        second.contains("Subject: Votre résumé du jour : 1 nouveauté"),
+        "{second}"
+    );
+    let newest = now_unread
+        .iter()
+        .find(|item| !items.iter().any(|old| old["id"] == item["id"]))
+        .expect("the new item");
+    assert!(second.contains(&link_of(newest)), "{second}");
+    for old in &items {
+        assert!(!second.contains(&link_of(old)), "told before: {second}");
+    }
+    let operator = client.operator_token().await;
+    let (_, outgoing) = client
+        .get(
+            "/api/v1/tenants/dijon/outgoing-mail?page_size=100",
+            &operator,
+        )
+        .await;
+    let stored_digests = outgoing["mails"]
+        .as_array()
+        .expect("mails")
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Votre résumé du jour"))
+        })
+        .count();
+    assert_eq!(stored_digests, 2, "{outgoing}");
+}

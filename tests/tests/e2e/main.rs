@@ -11,6 +11,7 @@ mod database_roles;
 mod delivery_reports;
 mod demo;
 mod digests;
+mod email_change;
 mod exchanges;
 mod faults;
 mod flow_search;

@@ -124,6 +124,81 @@ async fn a_new_listing_that_fits_a_saved_search_alerts_its_member() {
     assert_eq!(listed["saved_searches"], json!([]));
 }
 
+/// "Free only" and the sort are kept with the search and given back; an alert honours "free
+/// only" (a listing for sale does not fit, a given one does); a sort the listings search does
+/// not know is refused next to its field.
+#[tokio::test]
+async fn a_saved_search_keeps_free_only_and_its_sort_and_alerts_for_free_listings_alone() {
+    let platform = Platform::all_in_one(&[]).await;
+    let client = &platform.client;
+    client.create_tenant("dijon").await;
+    let giver = client.create_member("dijon", "Cartonnerie Dupont").await;
+    let seeker = client.create_member("dijon", "Brasserie du Lac").await;
+    let other = client.create_member("dijon", "Menuiserie Martin").await;
+
+    let (status, refused) = client
+        .post(
+            "/api/v1/saved-searches",
+            &seeker.token,
+            &json!({"text": "palette", "sort": "cheapest"}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (400, Some("sort")),
+        "{refused}"
+    );
+    let (status, saved) = client
+        .post(
+            "/api/v1/saved-searches",
+            &seeker.token,
+            &json!({"text": "palette", "free_only": true, "sort": "newest"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!(
+        (&saved["free_only"], &saved["sort"]),
+        (&json!(true), &json!("newest"))
+    );
+    // Without them: not free-only, no sort.
+    let (status, plain) = client
+        .post(
+            "/api/v1/saved-searches",
+            &other.token,
+            &json!({"text": "palette"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{plain}");
+    assert_eq!(
+        (&plain["free_only"], &plain["sort"]),
+        (&json!(false), &Value::Null)
+    );
+    let (_, listed) = client.get("/api/v1/saved-searches", &seeker.token).await;
+    let kept = &listed["saved_searches"][0];
+    assert_eq!(
+        (&kept["text"], &kept["free_only"], &kept["sort"]),
+        (&json!("palette"), &json!(true), &json!("newest")),
+        "{listed}"
+    );
+
+    // Sold palettes fit the other member's search, not the free-only one.
+    let sold = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes à vendre",
+                      "exchange_mode": "sell", "price_cents": 500, "quantity": 4, "unit": "piece"});
+    let (status, listing) = client.create_listing("fr", &giver, &sold).await;
+    assert_eq!(status, 201, "{listing}");
+    wait_for_alerts(client, &other, 1).await;
+    assert!(alerts(client, &seeker).await.is_empty(), "sold: not free");
+    // Given ones fit both.
+    let given = json!({"kind": "offer", "category": "packaging/pallets", "title": "Palettes données",
+                       "exchange_mode": "give", "quantity": 4, "unit": "piece"});
+    let (status, listing) = client.create_listing("fr", &giver, &given).await;
+    assert_eq!(status, 201, "{listing}");
+    let found = wait_for_alerts(client, &seeker, 1).await;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["listing_id"], listing["id"]);
+    wait_for_alerts(client, &other, 2).await;
+}
+
 /// A page of Dijon as a browser gets it (signed in when `token` is not empty), in `language`.
 async fn page(platform: &Platform, token: &str, path_and_query: &str, language: &str) -> String {
     let mut request = reqwest::Client::new().get(format!(
@@ -160,6 +235,34 @@ async fn a_member_saves_the_search_of_the_page_and_deletes_it_from_the_settings_
     assert!(!visitor.contains("id=\"save-search\""), "{visitor}");
     let nothing = page(&platform, &seeker.token, "/annonces?q=", "fr").await;
     assert!(!nothing.contains("id=\"save-search\""), "nothing to save");
+    let sorted_only = page(&platform, &seeker.token, "/annonces?q=&sort=newest", "fr").await;
+    assert!(
+        !sorted_only.contains("id=\"save-search\""),
+        "a sort alone looks for nothing"
+    );
+    // "Free only" alone is something to look for; the form carries it and the sort.
+    let free = page(
+        &platform,
+        &seeker.token,
+        "/annonces?q=&free_only=on&sort=newest",
+        "fr",
+    )
+    .await;
+    let save_form = |html: &str| -> String {
+        html.split("id=\"save-search\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</form>").next())
+            .unwrap_or_else(|| panic!("a save form: {html}"))
+            .to_owned()
+    };
+    let form = save_form(&free);
+    assert!(
+        form.contains("name=\"free_only\" value=\"on\"")
+            && form.contains("name=\"sort\" value=\"newest\""),
+        "{form}"
+    );
+    let unfree = save_form(&page(&platform, &seeker.token, search, "fr").await);
+    assert!(!unfree.contains("name=\"free_only\""), "{unfree}");
 
     // The form posts what the page shows.
     let (cookies, csrf) = client.browser_cookies("dijon", &seeker.token).await;
@@ -177,6 +280,8 @@ async fn a_member_saves_the_search_of_the_page_and_deletes_it_from_the_settings_
             ("category", "packaging"),
             ("exchange_mode", "give"),
             ("insee_code", ""),
+            ("free_only", "on"),
+            ("sort", "newest"),
         ])
         .send()
         .await
@@ -194,13 +299,17 @@ async fn a_member_saves_the_search_of_the_page_and_deletes_it_from_the_settings_
             &kept["text"],
             &kept["kind"],
             &kept["category"],
-            &kept["exchange_mode"]
+            &kept["exchange_mode"],
+            &kept["free_only"],
+            &kept["sort"]
         ),
         (
             &json!("palette"),
             &json!("offer"),
             &json!("packaging"),
-            &json!("give")
+            &json!("give"),
+            &json!(true),
+            &json!("newest")
         ),
         "{listed}"
     );
@@ -218,14 +327,47 @@ async fn a_member_saves_the_search_of_the_page_and_deletes_it_from_the_settings_
         settings.contains("Recherche enregistrée : les nouvelles annonces")
             && settings.contains("Recherches enregistrées")
             && settings.contains("« palette » · Offres · ")
-            && settings.contains(" · Don</a>")
+            && settings
+                .contains(" · Don · Gratuit seulement (dons et prêts) · Les plus récentes d")
             && settings.contains(&format!("/dijon/recherches/{id}/supprimer")),
         "{settings}"
     );
     let settings = page(&platform, &seeker.token, "/notifications/reglages?", "en").await;
     assert!(
-        settings.contains("Saved searches") && settings.contains("“palette” · Offers · "),
+        settings.contains("Saved searches")
+            && settings.contains("“palette” · Offers · ")
+            && settings.contains(" · Free only (give and lend) · Newest first</a>"),
         "{settings}"
+    );
+    // Its link opens the search as it was saved: "free only" ticked, newest first.
+    let link = settings
+        .split("<ul class=\"saved-searches\">")
+        .nth(1)
+        .and_then(|rest| rest.split("href=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the saved search's link")
+        .replace("&amp;", "&");
+    assert!(
+        link.contains("free_only=on") && link.contains("sort=newest"),
+        "{link}"
+    );
+    let reopened = reqwest::Client::new()
+        .get(format!("{}{link}&lang=fr", platform.base_url))
+        .header(
+            "Cookie",
+            format!("__Host-synergies-access={}", seeker.token),
+        )
+        .send()
+        .await
+        .expect("gateway answers")
+        .text()
+        .await
+        .expect("a page");
+    assert!(
+        reopened.contains("name=\"free_only\" value=\"on\" checked")
+            && reopened.contains("<option value=\"newest\" selected>")
+            && reopened.contains("value=\"palette\""),
+        "{reopened}"
     );
 
     // A given pallet offer fits it: the member is alerted.

@@ -28,6 +28,9 @@ const MAX_PAGES: usize = 100;
 #[derive(Serialize, ToSchema)]
 pub struct Export {
     pub user: User,
+    /// The new address of an e-mail change waiting for its link to be followed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_email: Option<String>,
     pub roles: Vec<String>,
     pub organisation: Option<Organisation>,
     /// Listings the user published (and drafts).
@@ -123,6 +126,7 @@ pub async fn export(
     };
     Ok(Json(Export {
         user: user_json(me.user.ok_or_else(ApiError::incomplete_answer)?),
+        pending_email: Some(me.pending_email).filter(|address| !address.is_empty()),
         roles: me.roles,
         organisation: me.organisation.map(organisation_json),
         listings: listings.into_iter().map(listing_json).collect(),

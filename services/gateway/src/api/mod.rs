@@ -2,6 +2,7 @@
 
 pub mod campaigns;
 pub mod delivery_preferences;
+pub mod email_change;
 pub mod exchanges;
 pub mod flows;
 pub mod inbox;

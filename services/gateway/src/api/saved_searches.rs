@@ -14,9 +14,10 @@ use crate::extract::ApiJson;
 use crate::state::GatewayState;
 
 /// What to look for: words the listing holds (all of them), a kind, a category code or
-/// family. At least one.
+/// family, an exchange mode, a commune, free listings only. At least one. The sort is kept to
+/// open the search again as it was; alerts do not depend on it.
 #[derive(Deserialize, ToSchema)]
-#[schema(example = json!({"text": "palette", "kind": "offer", "category": "packaging"}))]
+#[schema(example = json!({"text": "palette", "kind": "offer", "category": "packaging", "free_only": true, "sort": "newest"}))]
 pub struct SavedSearchBody {
     #[serde(default)]
     pub text: String,
@@ -31,6 +32,13 @@ pub struct SavedSearchBody {
     /// The INSEE code of a commune of the territory, or absent for all.
     #[serde(default)]
     pub insee_code: String,
+    /// Given or lent listings only, as the listings search's `free_only`.
+    #[serde(default)]
+    pub free_only: bool,
+    /// As the listings search's `sort`: `relevance`, `newest` or `nearest`; absent for the
+    /// default.
+    #[serde(default)]
+    pub sort: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -41,6 +49,9 @@ pub struct SavedSearch {
     pub category: Option<String>,
     pub exchange_mode: Option<String>,
     pub insee_code: Option<String>,
+    pub free_only: bool,
+    /// `relevance`, `newest` or `nearest`; absent: the search's default.
+    pub sort: Option<String>,
     pub created_at: String,
 }
 
@@ -59,6 +70,8 @@ fn search_json(search: pb::SavedSearch) -> SavedSearch {
         category: non_empty(search.category),
         exchange_mode: non_empty(search.exchange_mode),
         insee_code: non_empty(search.insee_code),
+        free_only: search.free_only,
+        sort: non_empty(search.sort),
     }
 }
 
@@ -76,6 +89,8 @@ pub async fn create(
         category: body.category,
         exchange_mode: body.exchange_mode,
         insee_code: body.insee_code,
+        free_only: body.free_only,
+        sort: body.sort,
     };
     let saved = state
         .notifications

@@ -408,6 +408,34 @@ impl IdentityClient {
         .await
     }
 
+    /// Not retried: a retry would send a second link (the first then stops working).
+    pub async fn request_email_change(
+        &self,
+        caller: &CallerContext,
+        message: pb::RequestEmailChangeRequest,
+    ) -> Result<pb::RequestEmailChangeResponse, Status> {
+        once(
+            &self.client,
+            Some(caller),
+            message,
+            |mut c: Client, call| async move { c.request_email_change(call).await },
+        )
+        .await
+    }
+
+    pub async fn confirm_email_change(
+        &self,
+        message: pb::ConfirmEmailChangeRequest,
+    ) -> Result<pb::ConfirmEmailChangeResponse, Status> {
+        once(
+            &self.client,
+            None,
+            message,
+            |mut c: Client, call| async move { c.confirm_email_change(call).await },
+        )
+        .await
+    }
+
     /// The caller's organisation, with its sites.
     pub async fn get_my_organisation(
         &self,

@@ -6,6 +6,7 @@
 
 use synergies_platform::i18n::Language;
 
+use super::account_texts::ACCOUNT_TEXTS;
 use super::inbox_texts::INBOX_TEXTS;
 use super::page_texts::PAGE_TEXTS;
 
@@ -1734,7 +1735,7 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
 
 /// The text of `key` in `language`, if there is one.
 pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
-    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS]
+    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS, ACCOUNT_TEXTS]
         .into_iter()
         .find_map(|table| {
             let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
@@ -1790,11 +1791,23 @@ mod tests {
                 );
             }
         }
+        for pair in ACCOUNT_TEXTS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+        }
+        for (key, _, _) in ACCOUNT_TEXTS {
+            for table in [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS] {
+                assert!(
+                    table.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
+                    "{key} in two tables"
+                );
+            }
+        }
         for (key, french, english) in TEXTS
             .iter()
             .chain(FLOW_TEXTS)
             .chain(INBOX_TEXTS)
             .chain(PAGE_TEXTS)
+            .chain(ACCOUNT_TEXTS)
         {
             assert!(!french.is_empty() && !english.is_empty(), "{key}");
         }

@@ -146,4 +146,14 @@ pub const INBOX_TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("search.saved_kind.offer", "Offres", "Offers"),
     ("search.saved_kind.request", "Demandes", "Requests"),
+    (
+        "search.saved_sort.nearest",
+        "Les plus proches d'abord",
+        "Nearest first",
+    ),
+    (
+        "search.saved_sort.newest",
+        "Les plus récentes d'abord",
+        "Newest first",
+    ),
 ];

@@ -11,6 +11,7 @@
 // page, or the redirect/error page that replaces it), and boxing it would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod account_texts;
 pub mod assets;
 pub mod directory;
 pub mod format;
@@ -148,6 +149,11 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
             post(account::change_password),
         )
         .route("/{tenant}/compte/effacement", post(account::erase))
+        .route("/{tenant}/compte/adresse", post(account::change_email))
+        .route(
+            "/{tenant}/change-email",
+            get(account::confirm_email_change_form).post(account::confirm_email_change),
+        )
         .route("/{tenant}/organisation", get(organisation::show))
         .route("/{tenant}/membres", get(pages::members::show))
         .route(

@@ -2,6 +2,7 @@
 //! each; this module holds the shared state and the service's table of contents, which hands
 //! each RPC to its module.
 
+mod email_change;
 mod members;
 mod organisations;
 mod passwords;
@@ -300,6 +301,20 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         request: Request<pb::VerifyEmailRequest>,
     ) -> Result<Response<pb::VerifyEmailResponse>, Status> {
         sign_up::verify_email(self, request).await
+    }
+
+    async fn request_email_change(
+        &self,
+        request: Request<pb::RequestEmailChangeRequest>,
+    ) -> Result<Response<pb::RequestEmailChangeResponse>, Status> {
+        email_change::request_email_change(self, request).await
+    }
+
+    async fn confirm_email_change(
+        &self,
+        request: Request<pb::ConfirmEmailChangeRequest>,
+    ) -> Result<Response<pb::ConfirmEmailChangeResponse>, Status> {
+        email_change::confirm_email_change(self, request).await
     }
 
     async fn get_my_organisation(

@@ -232,7 +232,14 @@ pub(super) async fn export_me(
         .store
         .organisation(&caller.tenant, me.organisation_id)
         .await?;
+    let pending_email = api
+        .store
+        .pending_email_change(me.user_id, synergies_platform::time::now())
+        .await?
+        .map(|(address, _)| address)
+        .unwrap_or_default();
     Ok(Response::new(pb::ExportMeResponse {
+        pending_email,
         roles: credentials
             .effective_roles()
             .iter()

@@ -7,6 +7,9 @@ type Db = sqlx::Sqlite;
 #[path = "backend.rs"]
 mod backend;
 #[allow(clippy::duplicate_mod)]
+#[path = "email_changes.rs"]
+mod email_changes;
+#[allow(clippy::duplicate_mod)]
 #[path = "steps.rs"]
 mod steps;
 

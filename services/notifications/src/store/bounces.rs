@@ -186,4 +186,31 @@ impl BounceStore for SqlStore {
         tx.commit().await?;
         Ok(cleared > 0)
     }
+
+    async fn readdress_unsent(
+        &self,
+        tenant: &str,
+        from: &str,
+        to: &str,
+        change: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, NotificationsError> {
+        // A mail of the same event already written to `to` stays alone (one per recipient and
+        // event): the one to `from` is then left as it is.
+        Ok(sqlx::query(
+            "UPDATE outgoing_mail SET recipient = $3, held = FALSE, next_attempt_at = $4
+              WHERE tenant = $1 AND lower(recipient) = $2 AND sent_at IS NULL AND event_id <> $5
+                AND NOT EXISTS (SELECT 1 FROM outgoing_mail AS same
+                                 WHERE same.event_id = outgoing_mail.event_id
+                                   AND lower(same.recipient) = lower($3))",
+        )
+        .bind(tenant)
+        .bind(normalise(from))
+        .bind(to)
+        .bind(at)
+        .bind(change)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
 }

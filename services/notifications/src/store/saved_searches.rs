@@ -12,7 +12,7 @@ use crate::saved_search::{BUMP_REVISION, SEARCH_COLUMNS, SavedSearch, SavedSearc
 impl SavedSearchStore for SqlStore {
     async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+        sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
             .bind(search.id)
             .bind(&search.tenant)
             .bind(search.user_id)
@@ -23,6 +23,8 @@ impl SavedSearchStore for SqlStore {
             .bind(search.created_at)
             .bind(&search.exchange_mode)
             .bind(&search.insee_code)
+            .bind(search.free_only)
+            .bind(&search.sort)
             .execute(&mut *tx)
             .await?;
         sqlx::query(BUMP_REVISION)

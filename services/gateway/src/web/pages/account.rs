@@ -73,6 +73,8 @@ struct Account {
     feedback: Feedback,
     display_name: String,
     email: String,
+    /// The new address of a change waiting for its link to be followed, or empty.
+    pending_email: String,
     organisation: String,
     status: String,
     roles: Vec<&'static str>,
@@ -100,6 +102,7 @@ async fn account_page(
                 feedback,
                 display_name: user.display_name,
                 email: user.email,
+                pending_email: me.pending_email,
                 status: page.t(status_key(organisation.status)).to_owned(),
                 organisation: organisation.name,
                 roles: me
@@ -161,6 +164,80 @@ pub async fn change_password(
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
             account_page(page, &state, feedback, None).await
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    pub csrf_token: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// The account page's "change my e-mail address": a link goes to the new address.
+pub async fn change_email(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Response {
+    let caller = match form_caller(&state, &page, &headers, &form.csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let message = pb::RequestEmailChangeRequest {
+        email: form.email,
+        password: form.password,
+    };
+    match state.identity.request_email_change(&caller, message).await {
+        Ok(_) => see_other(&page, "/compte", "email_change_sent"),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            account_page(page, &state, feedback, None).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm_email_change.html")]
+struct ConfirmEmailChange {
+    page: Page,
+    feedback: Feedback,
+    token: String,
+}
+
+/// The page the link sent to the new address opens: a button confirms (a link alone changes
+/// nothing, so that a mail scanner following it cannot).
+pub async fn confirm_email_change_form(
+    page: Page,
+    Query(query): Query<super::auth::TokenQuery>,
+) -> Response {
+    render(&ConfirmEmailChange {
+        page,
+        feedback: Feedback::none(),
+        token: query.token,
+    })
+}
+
+pub async fn confirm_email_change(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(form): Form<super::signup::VerifyForm>,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&state, &page, &headers, &form.csrf_token) {
+        return refused;
+    }
+    let message = pb::ConfirmEmailChangeRequest {
+        token: form.token.clone(),
+    };
+    match state.identity.confirm_email_change(message).await {
+        Ok(_) => see_other(&page, "/connexion", "email_changed"),
+        Err(status) => render(&ConfirmEmailChange {
+            feedback: Feedback::from_error(&page, &ApiError::from(status)),
+            token: form.token,
+            page,
+        }),
     }
 }
 

@@ -18,10 +18,18 @@ use crate::web::page::Page;
 /// A saved search as the settings page lists it.
 pub struct SavedSearchView {
     pub id: String,
-    /// What it looks for, in words: `« palette » · Offres · Palettes · Don · Chenôve`.
+    /// What it looks for, in words: `« palette » · Offres · Palettes · Don · Chenôve · Gratuit
+    /// uniquement · Les plus récentes d'abord`.
     pub description: String,
-    /// The search page's query that runs it again.
+    /// The search page's query that runs it again, with its filters and sort.
     pub search: pb::SavedSearch,
+}
+
+impl SavedSearchView {
+    /// The search page's `free_only` value: what its checkbox sends, or nothing.
+    pub fn free_only(&self) -> &'static str {
+        if self.search.free_only { "on" } else { "" }
+    }
 }
 
 /// The signed-in member's saved searches, described in the page's language.
@@ -83,6 +91,15 @@ fn describe(page: &Page, categories: &HashMap<String, String>, search: &pb::Save
             .map_or_else(|| search.insee_code.clone(), |c| c.name.clone());
         parts.push(commune);
     }
+    if search.free_only {
+        parts.push(page.t("search.free_only").to_owned());
+    }
+    if !search.sort.is_empty() && search.sort != "relevance" {
+        parts.push(
+            page.t(&format!("search.saved_sort.{}", search.sort))
+                .to_owned(),
+        );
+    }
     parts.join(" · ")
 }
 
@@ -104,6 +121,9 @@ pub async fn save(
         category: field("category"),
         exchange_mode: field("exchange_mode"),
         insee_code: field("insee_code"),
+        // The search page's checkbox sends "on" when ticked, and nothing otherwise.
+        free_only: !field("free_only").is_empty(),
+        sort: field("sort"),
     };
     match state.notifications.save_search(&caller, message).await {
         Ok(_) => see_other(&page, "/notifications/reglages", "search_saved"),

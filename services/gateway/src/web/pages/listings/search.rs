@@ -74,13 +74,20 @@ impl Search {
         self.query.kind == kind
     }
 
-    /// Something to look for that a saved search can keep (sorting and "free only" are not
-    /// kept: an alert is about each new listing, and a saved search has no price filter).
+    /// Something to look for that a saved search can keep: words or a filter ("free only"
+    /// included). The sort is kept with them, but alone it looks for nothing.
     fn saveable(&self) -> bool {
         let q = &self.query;
-        [&q.q, &q.kind, &q.category, &q.exchange_mode, &q.insee_code]
-            .iter()
-            .any(|value| !value.trim().is_empty())
+        [
+            &q.q,
+            &q.kind,
+            &q.category,
+            &q.exchange_mode,
+            &q.insee_code,
+            &q.free_only,
+        ]
+        .iter()
+        .any(|value| !value.trim().is_empty())
     }
 
     fn mode_label(&self, mode: &str) -> &'static str {
