@@ -70,12 +70,12 @@ impl ServiceError for IdentityError {
             Self::TenantNotFound
             | Self::LogoNotFound
             | Self::OrganisationNotFound
-            | Self::UserNotFound => ErrorCode::NotFound,
+            | Self::UserNotFound
+            | Self::VerificationInvalid => ErrorCode::NotFound,
             Self::BadCredentials | Self::BadOperatorSecret | Self::SessionEnded => {
                 ErrorCode::Unauthenticated
             }
             Self::OperatorDisabled | Self::EmailNotVerified => ErrorCode::PermissionDenied,
-            Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
             Self::NoSigningKey | Self::KeyEncryption(_) | Self::LogoProcessing(_) => {
