@@ -30,6 +30,11 @@ pub const BRANDING_TEXTS: &[(&str, &str, &str)] = &[
         "Remove the logo",
     ),
     (
+        "administration.logo_remove_confirm",
+        "Retirer le logo du territoire ?",
+        "Remove the territory's logo?",
+    ),
+    (
         "administration.logo_upload",
         "Envoyer le logo",
         "Upload the logo",
