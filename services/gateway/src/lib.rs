@@ -100,6 +100,17 @@ pub fn router(state: GatewayState, body_limit_bytes: usize) -> Router {
         .route("/api/v1/tenants", post(api::tenants::create))
         .route("/api/v1/tenants/{tenant}", get(api::tenants::get))
         .route(
+            "/api/v1/tenants/{tenant}/branding/logo",
+            put(api::branding::upload)
+                // Its own limit: a logo is larger than any JSON body.
+                .layer(DefaultBodyLimit::max(crate::upload::LOGO_BODY_LIMIT))
+                .layer(axum::middleware::map_response(
+                    api::photos::close_when_refused,
+                ))
+                .delete(api::branding::remove)
+                .get(api::branding::logo),
+        )
+        .route(
             "/api/v1/tenant/settings",
             axum::routing::put(api::tenants::update_settings),
         )

@@ -18,6 +18,7 @@ use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
         api::organisations::sign_up, api::organisations::decide, api::organisations::list, api::organisations::get,
         api::organisations::invite, api::organisations::close, api::organisations::mine, api::organisations::accept, api::organisations::set_roles, api::organisations::people,
         api::tenants::create, api::tenants::get, api::tenants::update_settings, api::tenants::create_organisation, api::tenants::create_user, api::tenants::me,
+        api::branding::upload, api::branding::remove, api::branding::logo,
         api::listings::create, api::listings::list, api::listings::get,
         api::listings::update, api::listings::submit, api::listings::approve, api::listings::withdraw,
         api::listings::hide, api::listings::public_search, api::listings::public_get, api::listings::categories,

@@ -37,3 +37,43 @@ document.addEventListener("submit", (event) => {
   // Leaving the page closes the stream at once rather than when the browser notices.
   window.addEventListener("pagehide", () => stream.close());
 })();
+
+// The administration page's branding preview follows the form as it is filled in: the colours
+// (custom properties set through the CSSOM, which the Content-Security-Policy allows), the name,
+// and the logo chosen, read here in the browser (a data: address; nothing is sent before the
+// upload button).
+(() => {
+  const preview = document.getElementById("brand-preview");
+  if (!preview) {
+    return;
+  }
+  for (const [id, property] of [["primary_colour", "--brand"], ["secondary_colour", "--brand-2"]]) {
+    const field = document.getElementById(id);
+    if (field) {
+      field.addEventListener("input", () => preview.style.setProperty(property, field.value));
+    }
+  }
+  const name = document.getElementById("brand_name");
+  const shownName = document.getElementById("brand-name-preview");
+  if (name && shownName) {
+    name.addEventListener("input", () => {
+      shownName.textContent = name.value.trim() || shownName.getAttribute("data-default");
+    });
+  }
+  const file = document.getElementById("logo");
+  const image = document.getElementById("logo-preview");
+  if (file && image && window.FileReader) {
+    file.addEventListener("change", () => {
+      const chosen = file.files && file.files[0];
+      if (!chosen) {
+        return;
+      }
+      const reader = new FileReader();
+      reader.addEventListener("load", () => {
+        image.src = reader.result;
+        image.hidden = false;
+      });
+      reader.readAsDataURL(chosen);
+    });
+  }
+})();

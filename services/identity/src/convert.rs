@@ -22,6 +22,7 @@ pub fn settings_message(settings: TenantSettings) -> pb::TenantSettings {
         default_language: settings.default_language,
         mutualisation_radius_km: settings.mutualisation_radius_km,
         time_zone: settings.time_zone,
+        logo_digest: settings.logo_digest,
     }
 }
 
@@ -36,6 +37,8 @@ pub fn settings_from_message(settings: pb::TenantSettings) -> TenantSettings {
         default_language: settings.default_language,
         mutualisation_radius_km: settings.mutualisation_radius_km,
         time_zone: settings.time_zone,
+        // Output only: the logo changes through SetTenantLogo and RemoveTenantLogo.
+        logo_digest: String::new(),
     }
 }
 

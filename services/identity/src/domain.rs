@@ -79,6 +79,9 @@ pub struct TenantSettings {
     pub mutualisation_radius_km: u32,
     /// IANA time zone of the territory, or empty for the platform's configured one.
     pub time_zone: String,
+    /// The digest of the uploaded logo, empty without one. Read from the stored logo; the
+    /// settings form does not change it (`crate::logo`).
+    pub logo_digest: String,
 }
 
 /// The radius of a mutualisation group when a tenant sets none.
@@ -98,6 +101,7 @@ impl Default for TenantSettings {
             default_language: "fr".into(),
             mutualisation_radius_km: DEFAULT_MUTUALISATION_RADIUS_KM,
             time_zone: String::new(),
+            logo_digest: String::new(),
         }
     }
 }

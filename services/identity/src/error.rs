@@ -12,6 +12,8 @@ pub enum IdentityError {
     TenantExists(String),
     #[error("tenant not found")]
     TenantNotFound,
+    #[error("this territory has no logo")]
+    LogoNotFound,
     #[error("organisation not found")]
     OrganisationNotFound,
     #[error("user not found")]
@@ -53,6 +55,8 @@ pub enum IdentityError {
     KeyEncryption(#[from] crate::key_encryption::KeyEncryptionError),
     #[error("identity storage failed: {0}")]
     Storage(#[from] sqlx::Error),
+    #[error("logo processing failed: {0}")]
+    LogoProcessing(String),
 }
 
 impl ServiceError for IdentityError {
@@ -63,17 +67,20 @@ impl ServiceError for IdentityError {
                 ErrorCode::AlreadyExists
             }
             Self::OutsideTerritory { .. } | Self::NotSignedUpYet => ErrorCode::FailedPrecondition,
-            Self::TenantNotFound | Self::OrganisationNotFound | Self::UserNotFound => {
-                ErrorCode::NotFound
-            }
+            Self::TenantNotFound
+            | Self::LogoNotFound
+            | Self::OrganisationNotFound
+            | Self::UserNotFound
+            | Self::VerificationInvalid => ErrorCode::NotFound,
             Self::BadCredentials | Self::BadOperatorSecret | Self::SessionEnded => {
                 ErrorCode::Unauthenticated
             }
             Self::OperatorDisabled | Self::EmailNotVerified => ErrorCode::PermissionDenied,
-            Self::VerificationInvalid => ErrorCode::NotFound,
             Self::Throttled { .. } => ErrorCode::ResourceExhausted,
             Self::Storage(error) => synergies_platform::error::storage_code(error),
-            Self::NoSigningKey | Self::KeyEncryption(_) => ErrorCode::Internal,
+            Self::NoSigningKey | Self::KeyEncryption(_) | Self::LogoProcessing(_) => {
+                ErrorCode::Internal
+            }
         }
     }
 
@@ -83,6 +90,7 @@ impl ServiceError for IdentityError {
             Self::Fields(all) => all.first().map(FieldError::in_french).unwrap_or_default(),
             Self::TenantExists(slug) => format!("le territoire {slug} existe déjà"),
             Self::TenantNotFound => "territoire introuvable".to_owned(),
+            Self::LogoNotFound => "ce territoire n'a pas de logo".to_owned(),
             Self::OrganisationNotFound => "organisation introuvable".to_owned(),
             Self::UserNotFound => "utilisateur introuvable".to_owned(),
             Self::EmailTaken => {
@@ -120,7 +128,10 @@ impl ServiceError for IdentityError {
             Self::OperatorDisabled => {
                 "la connexion opérateur est désactivée sur cette plateforme".to_owned()
             }
-            Self::NoSigningKey | Self::KeyEncryption(_) | Self::Storage(_) => {
+            Self::NoSigningKey
+            | Self::KeyEncryption(_)
+            | Self::Storage(_)
+            | Self::LogoProcessing(_) => {
                 "erreur interne".to_owned()
             }
         }

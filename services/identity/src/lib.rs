@@ -13,6 +13,7 @@ pub mod grpc;
 pub mod identifiers;
 pub mod key_encryption;
 pub mod keys;
+pub mod logo;
 pub mod passwords;
 pub mod registration;
 pub mod store;

@@ -30,6 +30,18 @@ pub trait IdentityStore: crate::email_change::EmailChangeStore + Send + Sync {
         slug: &str,
         settings: &TenantSettings,
     ) -> Result<bool, IdentityError>;
+    /// Stores the tenant's logo, replacing any; `false` if there is no such tenant.
+    async fn set_tenant_logo(
+        &self,
+        slug: &str,
+        logo: &crate::logo::TenantLogo,
+    ) -> Result<bool, IdentityError>;
+    /// Removes the tenant's logo; removing none is not an error.
+    async fn remove_tenant_logo(&self, slug: &str) -> Result<(), IdentityError>;
+    async fn tenant_logo(
+        &self,
+        slug: &str,
+    ) -> Result<Option<crate::logo::TenantLogo>, IdentityError>;
     /// Stores an organisation and its sites.
     async fn create_organisation(&self, organisation: &Organisation) -> Result<(), IdentityError>;
     /// Organisation, its first user (e-mail not verified yet), the verification and its event,

@@ -7,6 +7,7 @@ use synergies_identity::domain::{
     TerritoryCommune, TerritoryMap, User,
 };
 use synergies_identity::error::IdentityError;
+use synergies_identity::logo::TenantLogo;
 use synergies_identity::store::{
     self, Contact, Decision, IdentityStore, RefreshToken, Rotation, SignUp, TokenPurpose, UserToken,
 };
@@ -338,6 +339,47 @@ async fn tenant_settings_are_kept(f: Fixture) {
             .await
             .unwrap()
     );
+}
+
+async fn a_tenant_logo_is_kept_replaced_and_removed(f: Fixture) {
+    tenant(f.store.as_ref(), "dijon").await;
+    assert_eq!(f.store.tenant_logo("dijon").await.unwrap(), None);
+    let logo = |digest: &str, image: &[u8]| TenantLogo {
+        digest: digest.into(),
+        content_type: "image/png".into(),
+        width: 120,
+        height: 40,
+        image: image.to_vec(),
+        updated_at: chrono::DateTime::from_timestamp(1_760_000_000, 0).unwrap(),
+    };
+    let first = logo("0123456789abcdef", b"\x89PNG first");
+    assert!(f.store.set_tenant_logo("dijon", &first).await.unwrap());
+    assert_eq!(f.store.tenant_logo("dijon").await.unwrap(), Some(first));
+    let second = logo("fedcba9876543210", b"\x89PNG second, \0 with a NUL");
+    assert!(f.store.set_tenant_logo("dijon", &second).await.unwrap());
+    assert_eq!(
+        f.store.tenant_logo("dijon").await.unwrap(),
+        Some(second.clone())
+    );
+    // The settings name the current logo, and saving them leaves it alone.
+    let settings = f.store.tenant("dijon").await.unwrap().unwrap().settings;
+    assert_eq!(settings.logo_digest, "fedcba9876543210");
+    assert!(
+        f.store
+            .update_tenant_settings("dijon", &TenantSettings::default())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        f.store.tenant_logo("dijon").await.unwrap(),
+        Some(second.clone())
+    );
+    assert!(!f.store.set_tenant_logo("atlantis", &second).await.unwrap());
+    f.store.remove_tenant_logo("dijon").await.unwrap();
+    f.store.remove_tenant_logo("dijon").await.unwrap();
+    assert_eq!(f.store.tenant_logo("dijon").await.unwrap(), None);
+    let settings = f.store.tenant("dijon").await.unwrap().unwrap().settings;
+    assert_eq!(settings.logo_digest, "");
 }
 
 async fn tenants_keep_their_territory(f: Fixture) {
@@ -719,6 +761,7 @@ async fn a_reset_token_sets_the_password_once_and_ends_every_session(f: Fixture)
 synergies_platform::store_conformance!(open;
     a_diagnosed_organisation_is_joined_once_keeping_its_id_and_sites,
     tenant_settings_are_kept,
+    a_tenant_logo_is_kept_replaced_and_removed,
     a_reset_token_sets_the_password_once_and_ends_every_session,
     tenants_keep_their_territory,
     a_signed_up_organisation_waits_then_is_decided_with_a_record,

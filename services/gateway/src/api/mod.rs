@@ -1,5 +1,6 @@
 //! `/api/v1` handlers, one module per resource.
 
+pub mod branding;
 pub mod campaigns;
 pub mod delivery_preferences;
 pub mod email_change;

@@ -130,6 +130,15 @@ pub struct TenantSettings {
     #[serde(default)]
     #[schema(example = "Europe/Paris")]
     pub time_zone: String,
+    /// The address of the logo uploaded with `PUT /api/v1/tenants/{tenant}/branding/logo`
+    /// (shown instead of `logo_url`), empty without one. It changes with the logo. Ignored on
+    /// input.
+    #[serde(default)]
+    #[schema(
+        read_only,
+        example = "/api/v1/tenants/dijon/branding/logo?v=3f1c9a0b7d2e4f68"
+    )]
+    pub logo: String,
 }
 
 fn default_mutualisation_radius_km() -> u32 {
@@ -148,6 +157,8 @@ impl From<pb::TenantSettings> for TenantSettings {
             default_language: s.default_language,
             mutualisation_radius_km: s.mutualisation_radius_km,
             time_zone: s.time_zone,
+            // The address needs the territory's slug: `tenant_json` writes it.
+            logo: String::new(),
         }
     }
 }
@@ -164,6 +175,7 @@ impl From<TenantSettings> for pb::TenantSettings {
             default_language: s.default_language,
             mutualisation_radius_km: s.mutualisation_radius_km,
             time_zone: s.time_zone,
+            logo_digest: String::new(),
         }
     }
 }
@@ -245,9 +257,18 @@ pub(crate) fn kind_message(kind: OrganisationKind) -> pb::OrganisationKind {
     }
 }
 
-fn tenant_json(tenant: pb::Tenant) -> Tenant {
+pub(crate) fn tenant_json(tenant: pb::Tenant) -> Tenant {
+    let settings = tenant.settings.unwrap_or_default();
+    let logo = if settings.logo_digest.is_empty() {
+        String::new()
+    } else {
+        crate::clients::identity::logo_address(&tenant.slug, &settings.logo_digest)
+    };
     Tenant {
-        settings: tenant.settings.unwrap_or_default().into(),
+        settings: TenantSettings {
+            logo,
+            ..settings.into()
+        },
         map: tenant.map.unwrap_or_default().into(),
         created_at: crate::clients::rfc3339(tenant.created_at.as_ref()),
         slug: tenant.slug,
@@ -430,6 +451,7 @@ pub async fn update_settings(
 ) -> Result<Json<Tenant>, ApiError> {
     let message = pb::UpdateTenantSettingsRequest {
         settings: Some(body.into()),
+        dry_run: false,
     };
     let tenant = state
         .identity

@@ -69,6 +69,49 @@ impl IdentityClient {
         .await
     }
 
+    /// Tenant admins: upload the territory's logo (identity checks and re-encodes it). Putting
+    /// the same file twice stores the same logo: safe to retry.
+    pub async fn set_tenant_logo(
+        &self,
+        caller: &CallerContext,
+        message: pb::SetTenantLogoRequest,
+    ) -> Result<pb::SetTenantLogoResponse, Status> {
+        retried(
+            &self.client,
+            Some(caller),
+            message,
+            |mut c: Client, call| async move { c.set_tenant_logo(call).await },
+        )
+        .await
+    }
+
+    /// Tenant admins: remove the territory's logo.
+    pub async fn remove_tenant_logo(
+        &self,
+        caller: &CallerContext,
+    ) -> Result<pb::RemoveTenantLogoResponse, Status> {
+        retried(
+            &self.client,
+            Some(caller),
+            pb::RemoveTenantLogoRequest {},
+            |mut c: Client, call| async move { c.remove_tenant_logo(call).await },
+        )
+        .await
+    }
+
+    /// Anyone: the territory's logo, as stored.
+    pub async fn get_tenant_logo(&self, tenant: &str) -> Result<pb::GetTenantLogoResponse, Status> {
+        retried(
+            &self.client,
+            None,
+            pb::GetTenantLogoRequest {
+                tenant: tenant.to_owned(),
+            },
+            |mut c: Client, call| async move { c.get_tenant_logo(call).await },
+        )
+        .await
+    }
+
     /// Registers an organisation (operator, or a facilitator's diagnostic).
     pub async fn create_organisation(
         &self,
@@ -476,4 +519,11 @@ pub fn organisation_status_name(status: i32) -> &'static str {
         Ok(pb::OrganisationStatus::Closed) => "closed",
         _ => "suspended",
     }
+}
+
+/// The address of a territory's uploaded logo, naming its version (the digest of the stored
+/// image): a new logo is a new address, so pages show it at once and each version is cached for
+/// good. Shared by the API (`settings.logo`) and the pages' header.
+pub fn logo_address(tenant: &str, digest: &str) -> String {
+    format!("/api/v1/tenants/{tenant}/branding/logo?v={digest}")
 }

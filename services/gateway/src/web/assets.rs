@@ -128,6 +128,43 @@ pub async fn theme(
         .into_response()
 }
 
+#[derive(serde::Deserialize)]
+pub struct PreviewColours {
+    #[serde(default)]
+    pub primary: String,
+    #[serde(default)]
+    pub secondary: String,
+}
+
+/// The colours of the branding preview, scoped to it (`.brand-preview`): the administration
+/// page shows them before they are saved, without changing the page around. The values land in
+/// CSS, so anything but `#rrggbb` is replaced by the defaults.
+pub async fn theme_preview(
+    axum::extract::Query(colours): axum::extract::Query<PreviewColours>,
+) -> Response {
+    let colour = |value: &str, default: &'static str| {
+        if is_hex_colour(value) {
+            value.to_owned()
+        } else {
+            default.to_owned()
+        }
+    };
+    let css = format!(
+        ".brand-preview {{ --brand: {}; --brand-2: {}; }}\n",
+        colour(&colours.primary, PRIMARY),
+        colour(&colours.secondary, SECONDARY)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            // The address names the colours: it never changes meaning.
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        css,
+    )
+        .into_response()
+}
+
 fn is_hex_colour(value: &str) -> bool {
     value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
 }

@@ -7,6 +7,7 @@
 use synergies_platform::i18n::Language;
 
 use super::account_texts::ACCOUNT_TEXTS;
+use super::branding_texts::BRANDING_TEXTS;
 use super::inbox_texts::INBOX_TEXTS;
 use super::page_texts::PAGE_TEXTS;
 
@@ -1735,7 +1736,14 @@ const FLOW_TEXTS: &[(&str, &str, &str)] = &[
 
 /// The text of `key` in `language`, if there is one.
 pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
-    let (_, french, english) = [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS, ACCOUNT_TEXTS]
+    let (_, french, english) = [
+        TEXTS,
+        FLOW_TEXTS,
+        INBOX_TEXTS,
+        PAGE_TEXTS,
+        ACCOUNT_TEXTS,
+        BRANDING_TEXTS,
+    ]
         .into_iter()
         .find_map(|table| {
             let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
@@ -1780,7 +1788,7 @@ mod tests {
                 "{key} in two tables"
             );
         }
-        for pair in PAGE_TEXTS.windows(2) {
+        for pair in PAGE_TEXTS.windows(2).chain(BRANDING_TEXTS.windows(2)) {
             assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
         for (key, _, _) in PAGE_TEXTS {
@@ -1795,6 +1803,14 @@ mod tests {
             assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
         for (key, _, _) in ACCOUNT_TEXTS {
+            for table in [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS, BRANDING_TEXTS] {
+                assert!(
+                    table.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
+                    "{key} in two tables"
+                );
+            }
+        }
+        for (key, _, _) in BRANDING_TEXTS {
             for table in [TEXTS, FLOW_TEXTS, INBOX_TEXTS, PAGE_TEXTS] {
                 assert!(
                     table.binary_search_by(|(k, _, _)| k.cmp(key)).is_err(),
@@ -1808,6 +1824,7 @@ mod tests {
             .chain(INBOX_TEXTS)
             .chain(PAGE_TEXTS)
             .chain(ACCOUNT_TEXTS)
+            .chain(BRANDING_TEXTS)
         {
             assert!(!french.is_empty() && !english.is_empty(), "{key}");
         }

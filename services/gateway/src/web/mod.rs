@@ -13,6 +13,7 @@
 
 pub mod account_texts;
 pub mod assets;
+pub mod branding_texts;
 pub mod directory;
 pub mod format;
 pub mod i18n;
@@ -44,6 +45,7 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route("/{tenant}/", get(home::home))
         .route("/{tenant}", get(home::to_home))
         .route("/{tenant}/theme.css", get(assets::theme))
+        .route("/{tenant}/apercu-theme.css", get(assets::theme_preview))
         .route(
             "/{tenant}/connexion",
             get(auth::sign_in_form).post(auth::sign_in),
@@ -177,6 +179,22 @@ pub fn router(state: &GatewayState) -> Router<GatewayState> {
         .route(
             "/{tenant}/administration/reglages",
             post(administration::save_settings),
+        )
+        .route(
+            "/{tenant}/administration/apercu",
+            post(administration::preview_settings),
+        )
+        .route(
+            "/{tenant}/administration/logo",
+            post(pages::branding::upload_logo)
+                // Its own limit: a logo is larger than any other form of the page.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::LOGO_BODY_LIMIT,
+                )),
+        )
+        .route(
+            "/{tenant}/administration/logo/retirer",
+            post(pages::branding::remove_logo),
         )
         .route(
             "/{tenant}/administration/roles",

@@ -277,7 +277,12 @@ async fn tenant_view(state: &GatewayState, slug: &str) -> Result<TenantView, Api
     let settings = tenant.settings.unwrap_or_default();
     Ok(TenantView {
         default_language: Language::parse(&settings.default_language).unwrap_or(Language::Fr),
-        logo_url: settings.logo_url.clone(),
+        // An uploaded logo wins over a logo given by its address.
+        logo_url: if settings.logo_digest.is_empty() {
+            settings.logo_url.clone()
+        } else {
+            crate::clients::identity::logo_address(&tenant.slug, &settings.logo_digest)
+        },
         slug: tenant.slug,
         name: tenant.display_name,
         communes: tenant.communes,

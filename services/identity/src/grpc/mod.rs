@@ -116,6 +116,27 @@ impl pb::identity_service_server::IdentityService for IdentityApi {
         tenants::update_tenant_settings(self, request).await
     }
 
+    async fn set_tenant_logo(
+        &self,
+        request: Request<pb::SetTenantLogoRequest>,
+    ) -> Result<Response<pb::SetTenantLogoResponse>, Status> {
+        tenants::set_tenant_logo(self, request).await
+    }
+
+    async fn remove_tenant_logo(
+        &self,
+        request: Request<pb::RemoveTenantLogoRequest>,
+    ) -> Result<Response<pb::RemoveTenantLogoResponse>, Status> {
+        tenants::remove_tenant_logo(self, request).await
+    }
+
+    async fn get_tenant_logo(
+        &self,
+        request: Request<pb::GetTenantLogoRequest>,
+    ) -> Result<Response<pb::GetTenantLogoResponse>, Status> {
+        tenants::get_tenant_logo(self, request).await
+    }
+
     async fn create_organisation(
         &self,
         request: Request<pb::CreateOrganisationRequest>,

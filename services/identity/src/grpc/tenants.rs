@@ -66,9 +66,24 @@ pub(super) async fn update_tenant_settings(
     request: Request<pb::UpdateTenantSettingsRequest>,
 ) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
     let caller = authorize_request(&api.verifier, &request, Action::ManageTenant).await?;
-    let settings = settings_from_message(request.into_inner().settings.unwrap_or_default())
+    let request = request.into_inner();
+    let settings = settings_from_message(request.settings.unwrap_or_default())
         .validated()
         .map_err(IdentityError::from)?;
+    if request.dry_run {
+        let mut tenant = api
+            .store
+            .tenant(&caller.tenant)
+            .await?
+            .ok_or(IdentityError::TenantNotFound)?;
+        tenant.settings = domain::TenantSettings {
+            logo_digest: tenant.settings.logo_digest,
+            ..settings
+        };
+        return Ok(Response::new(pb::UpdateTenantSettingsResponse {
+            tenant: Some(tenant_message(tenant)),
+        }));
+    }
     if !api
         .store
         .update_tenant_settings(&caller.tenant, &settings)
@@ -83,6 +98,61 @@ pub(super) async fn update_tenant_settings(
         .ok_or(IdentityError::TenantNotFound)?;
     Ok(Response::new(pb::UpdateTenantSettingsResponse {
         tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+pub(super) async fn set_tenant_logo(
+    api: &IdentityApi,
+    request: Request<pb::SetTenantLogoRequest>,
+) -> Result<Response<pb::SetTenantLogoResponse>, Status> {
+    let caller = authorize_request(&api.verifier, &request, Action::ManageTenant).await?;
+    let logo = crate::logo::prepare(request.into_inner().image, chrono::Utc::now()).await?;
+    if !api.store.set_tenant_logo(&caller.tenant, &logo).await? {
+        return Err(IdentityError::TenantNotFound.into());
+    }
+    tracing::info!(tenant = %caller.tenant, digest = %logo.digest, width = logo.width, height = logo.height, "tenant logo set");
+    let tenant = api
+        .store
+        .tenant(&caller.tenant)
+        .await?
+        .ok_or(IdentityError::TenantNotFound)?;
+    Ok(Response::new(pb::SetTenantLogoResponse {
+        tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+pub(super) async fn remove_tenant_logo(
+    api: &IdentityApi,
+    request: Request<pb::RemoveTenantLogoRequest>,
+) -> Result<Response<pb::RemoveTenantLogoResponse>, Status> {
+    let caller = authorize_request(&api.verifier, &request, Action::ManageTenant).await?;
+    api.store.remove_tenant_logo(&caller.tenant).await?;
+    let tenant = api
+        .store
+        .tenant(&caller.tenant)
+        .await?
+        .ok_or(IdentityError::TenantNotFound)?;
+    Ok(Response::new(pb::RemoveTenantLogoResponse {
+        tenant: Some(tenant_message(tenant)),
+    }))
+}
+
+/// Public, like the pages whose header shows it.
+pub(super) async fn get_tenant_logo(
+    api: &IdentityApi,
+    request: Request<pb::GetTenantLogoRequest>,
+) -> Result<Response<pb::GetTenantLogoResponse>, Status> {
+    let logo = api
+        .store
+        .tenant_logo(&request.get_ref().tenant)
+        .await?
+        .ok_or(IdentityError::LogoNotFound)?;
+    Ok(Response::new(pb::GetTenantLogoResponse {
+        image: logo.image,
+        content_type: logo.content_type,
+        digest: logo.digest,
+        width: logo.width,
+        height: logo.height,
     }))
 }
 

@@ -73,7 +73,8 @@ impl IdentityStore for SqlStore {
         let row = sqlx::query(
             "SELECT slug, display_name, created_at, brand_name, logo_url, primary_colour, secondary_colour,
                     listings_need_approval, exchange_modes, default_language, mutualisation_radius_km, time_zone, centre_latitude,
-                    centre_longitude, bounds_south, bounds_west, bounds_north, bounds_east
+                    centre_longitude, bounds_south, bounds_west, bounds_north, bounds_east,
+                    (SELECT digest FROM tenant_logos WHERE tenant_logos.tenant = tenants.slug) AS logo_digest
                FROM tenants WHERE slug = $1",
         )
             .bind(slug)
@@ -112,6 +113,9 @@ impl IdentityStore for SqlStore {
             )
             .unwrap_or(DEFAULT_MUTUALISATION_RADIUS_KM),
             time_zone: row.try_get("time_zone")?,
+            logo_digest: row
+                .try_get::<Option<String>, _>("logo_digest")?
+                .unwrap_or_default(),
         };
         let corner = |name: &str| row.try_get::<Option<f64>, _>(name);
         let map = TerritoryMap {
@@ -133,6 +137,70 @@ impl IdentityStore for SqlStore {
             created_at: row.try_get("created_at")?,
             communes,
             settings,
+        }))
+    }
+
+    async fn set_tenant_logo(
+        &self,
+        slug: &str,
+        logo: &crate::logo::TenantLogo,
+    ) -> Result<bool, IdentityError> {
+        let exists: Option<String> = sqlx::query_scalar("SELECT slug FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO tenant_logos (tenant, digest, content_type, width, height, image, updated_at)
+                  VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant) DO UPDATE SET digest = excluded.digest,
+                  content_type = excluded.content_type, width = excluded.width,
+                  height = excluded.height, image = excluded.image, updated_at = excluded.updated_at",
+        )
+        .bind(slug)
+        .bind(&logo.digest)
+        .bind(&logo.content_type)
+        .bind(i32::try_from(logo.width).unwrap_or(i32::MAX))
+        .bind(i32::try_from(logo.height).unwrap_or(i32::MAX))
+        .bind(&logo.image)
+        .bind(logo.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    async fn remove_tenant_logo(&self, slug: &str) -> Result<(), IdentityError> {
+        sqlx::query("DELETE FROM tenant_logos WHERE tenant = $1")
+            .bind(slug)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn tenant_logo(
+        &self,
+        slug: &str,
+    ) -> Result<Option<crate::logo::TenantLogo>, IdentityError> {
+        let row = sqlx::query(
+            "SELECT digest, content_type, width, height, image, updated_at
+               FROM tenant_logos WHERE tenant = $1",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let side = |name: &str| -> Result<u32, sqlx::Error> {
+            Ok(u32::try_from(row.try_get::<i32, _>(name)?).unwrap_or(0))
+        };
+        Ok(Some(crate::logo::TenantLogo {
+            digest: row.try_get("digest")?,
+            content_type: row.try_get("content_type")?,
+            width: side("width")?,
+            height: side("height")?,
+            image: row.try_get("image")?,
+            updated_at: row.try_get("updated_at")?,
         }))
     }
 

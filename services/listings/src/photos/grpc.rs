@@ -99,7 +99,7 @@ impl ListingPhotosApi {
             .acquire()
             .await
             .expect("the semaphore is never closed");
-        tokio::task::spawn_blocking(move || processing::process(&upload)).await?
+        Ok(tokio::task::spawn_blocking(move || processing::process(&upload)).await??)
     }
 
     /// Who reads: a signed-in caller (tenant from the token), or a visitor naming the tenant.

@@ -26,6 +26,12 @@ pub struct Person {
     pub tenant_admin: bool,
 }
 
+/// The branding as it would look, before it is saved: the colours come from a stylesheet scoped
+/// to the preview (`/<tenant>/apercu-theme.css`), so the page around it keeps the saved ones.
+pub struct Preview {
+    pub stylesheet: String,
+}
+
 #[derive(Template)]
 #[template(path = "administration.html")]
 struct Administration {
@@ -34,6 +40,7 @@ struct Administration {
     feedback: Feedback,
     settings: pb::TenantSettings,
     people: Vec<Person>,
+    preview: Option<Preview>,
 }
 
 impl Administration {
@@ -51,12 +58,23 @@ impl Administration {
     }
 }
 
-async fn administration_page(
+pub(super) async fn administration_page(
     page: Page,
     state: &GatewayState,
     settings: Option<pb::TenantSettings>,
     feedback: Feedback,
     notice: Option<&'static str>,
+) -> Response {
+    with_preview(page, state, settings, feedback, notice, None).await
+}
+
+async fn with_preview(
+    page: Page,
+    state: &GatewayState,
+    settings: Option<pb::TenantSettings>,
+    feedback: Feedback,
+    notice: Option<&'static str>,
+    preview: Option<Preview>,
 ) -> Response {
     let caller = match page.caller() {
         Ok(caller) => caller.clone(),
@@ -86,6 +104,7 @@ async fn administration_page(
         notice,
         feedback,
         people,
+        preview,
     })
 }
 
@@ -101,24 +120,15 @@ pub async fn show(
     administration_page(page, &state, None, Feedback::none(), notice).await
 }
 
-/// The settings form. Checkboxes arrive only when ticked, so the exchange modes come as a raw
-/// list of `exchange_modes` pairs.
-pub async fn save_settings(
-    page: Page,
-    State(state): State<GatewayState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+/// The settings form as sent. Checkboxes arrive only when ticked, so the exchange modes come as
+/// a raw list of `exchange_modes` pairs.
+fn settings_form(pairs: &[(String, String)]) -> (String, pb::TenantSettings) {
     let value = |name: &str| {
         pairs
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
-    };
-    let caller = match form_caller(&state, &page, &headers, &value("csrf_token")) {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
     };
     let settings = pb::TenantSettings {
         brand_name: value("brand_name"),
@@ -138,9 +148,25 @@ pub async fn save_settings(
             .parse()
             .unwrap_or(u32::MAX),
         time_zone: value("time_zone"),
+        logo_digest: String::new(),
+    };
+    (value("csrf_token"), settings)
+}
+
+pub async fn save_settings(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (csrf_token, settings) = settings_form(&pairs);
+    let caller = match form_caller(&state, &page, &headers, &csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
     };
     let message = pb::UpdateTenantSettingsRequest {
         settings: Some(settings.clone()),
+        dry_run: false,
     };
     match state
         .identity
@@ -148,6 +174,56 @@ pub async fn save_settings(
         .await
     {
         Ok(_) => see_other(&page, "/administration", "saved"),
+        Err(status) => {
+            let feedback = Feedback::from_error(&page, &ApiError::from(status));
+            administration_page(page, &state, Some(settings), feedback, None).await
+        }
+    }
+}
+
+/// The settings form's "Preview" button: identity checks the settings exactly as it would
+/// save them (a colour that fails the contrast is refused next to its field), nothing is saved,
+/// and the page shows the branding as it would look with the form still filled in.
+pub async fn preview_settings(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (csrf_token, settings) = settings_form(&pairs);
+    let caller = match form_caller(&state, &page, &headers, &csrf_token) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let message = pb::UpdateTenantSettingsRequest {
+        settings: Some(settings.clone()),
+        dry_run: true,
+    };
+    match state
+        .identity
+        .update_tenant_settings(&caller, message)
+        .await
+    {
+        Ok(_) => {
+            let preview = Preview {
+                stylesheet: format!(
+                    "{}?primary={}&secondary={}",
+                    page.href("/apercu-theme.css"),
+                    settings.primary_colour.replace('#', "%23"),
+                    settings.secondary_colour.replace('#', "%23"),
+                ),
+            };
+            let notice = Some(page.t("notice.preview"));
+            with_preview(
+                page,
+                &state,
+                Some(settings),
+                Feedback::none(),
+                notice,
+                Some(preview),
+            )
+            .await
+        }
         Err(status) => {
             let feedback = Feedback::from_error(&page, &ApiError::from(status));
             administration_page(page, &state, Some(settings), feedback, None).await

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod administration;
 pub mod auth;
+pub mod branding;
 pub mod campaigns;
 pub mod dashboard;
 pub mod delivery_preferences;

@@ -1,14 +1,21 @@
-//! Listing photos: what the platform accepts, shared by the gateway (which refuses at the edge,
-//! before a large body travels further) and the listings service (which checks again and owns the
-//! decision).
+//! Uploaded images — listing photos and territory logos: what the platform accepts, shared by
+//! the gateway (which refuses at the edge, before a large body travels further) and the service
+//! that owns them (listings for photos, identity for logos), which checks again, decodes and
+//! re-encodes them with [`processing`] (feature `images`) and owns the decision.
 //!
 //! A file's type is read from its first bytes (its "magic number"), never from its name or the
 //! `Content-Type` a client declares: both are whatever the client says.
+
+#[cfg(feature = "images")]
+pub mod processing;
 
 use crate::i18n::Text;
 
 /// Largest photo accepted, in bytes (issue 4: "10 MB each").
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// Largest logo accepted, in bytes: a logo is a small picture, and what is stored is re-encoded
+/// at most 512 pixels a side anyway.
+pub const MAX_LOGO_BYTES: usize = 2 * 1024 * 1024;
 /// Most photos one listing may have.
 pub const MAX_PHOTOS_PER_LISTING: u32 = 8;
 
@@ -58,6 +65,24 @@ pub fn photo_too_large_text() -> Text {
     Text::new(
         format!("photo: a photo may be at most {megabytes} MB"),
         format!("photo : une photo ne doit pas dépasser {megabytes} Mo"),
+    )
+}
+
+/// What a person is told when a logo is not an image we accept. SVG is refused: it is a
+/// document that may carry scripts and outside references, and no sanitiser is trusted here.
+pub fn unsupported_logo_text() -> Text {
+    Text::new(
+        "logo: only PNG, JPEG and WebP images are accepted (not SVG: send the logo as a PNG); the file's content is checked, not its name",
+        "logo : seules les images PNG, JPEG et WebP sont acceptées (pas de SVG : envoyez le logo en PNG) ; le contenu du fichier est vérifié, pas son nom",
+    )
+}
+
+/// What a person is told when a logo is larger than [`MAX_LOGO_BYTES`].
+pub fn logo_too_large_text() -> Text {
+    let megabytes = MAX_LOGO_BYTES / (1024 * 1024);
+    Text::new(
+        format!("logo: a logo may be at most {megabytes} MB"),
+        format!("logo : un logo ne doit pas dépasser {megabytes} Mo"),
     )
 }
 
