@@ -1744,11 +1744,11 @@ pub fn lookup(key: &str, language: Language) -> Option<&'static str> {
         ACCOUNT_TEXTS,
         BRANDING_TEXTS,
     ]
-        .into_iter()
-        .find_map(|table| {
-            let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
-            Some(table[index])
-        })?;
+    .into_iter()
+    .find_map(|table| {
+        let index = table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok()?;
+        Some(table[index])
+    })?;
     Some(match language {
         Language::Fr => french,
         Language::En => english,
