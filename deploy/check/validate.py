@@ -129,24 +129,77 @@ def check_policies(path):
 
 # ---- compose --------------------------------------------------------------------------------
 
+ROLE_PREFIX = "SYNERGIES_DATABASE__ROLES__"
+
+
+def compose_environment(service):
+    """A service's environment as a dict, whichever of the spec's two forms it is written in."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in environment)
+    return environment
+
+
+def compose_role_problems(name, service, secrets):
+    """Database credentials as in Kubernetes: only `migrate` holds the owner's password and every
+    service's role; each service gets its own role, whose password is a file secret it mounts,
+    and no other service's."""
+    problems = []
+    environment = compose_environment(service)
+    command = service.get("command") or []
+    url = str(environment.get("SYNERGIES_DATABASE__URL", ""))
+    mounted = {s if isinstance(s, str) else s.get("source") for s in service.get("secrets") or []}
+    for variable, value in environment.items():
+        if variable.startswith(ROLE_PREFIX) and variable.endswith("_PASSWORD"):
+            problems.append(f"services/{name}: {variable} in clear; use _PASSWORD_FILE and a secret")
+        if variable.startswith(ROLE_PREFIX) and variable.endswith("_PASSWORD_FILE"):
+            source = str(value).removeprefix("/run/secrets/")
+            if source not in mounted or source not in secrets:
+                problems.append(f"services/{name}: {variable} is not a secret it mounts")
+    roles = {
+        variable[len(ROLE_PREFIX):-len("_USER")].lower()
+        for variable in environment
+        if variable.startswith(ROLE_PREFIX) and variable.endswith("_USER")
+    }
+    if command[:1] == ["migrate"]:
+        return problems
+    if "@" in url:
+        problems.append(f"services/{name}: SYNERGIES_DATABASE__URL carries the owner's credentials")
+    if command[:1] == ["serve"] and command[1:] != ["gateway"]:
+        if roles != {command[1]}:
+            problems.append(f"services/{name}: database roles {sorted(roles)}, not its own alone")
+    elif roles:
+        problems.append(f"services/{name}: database roles {sorted(roles)} it does not use")
+    return problems
+
+
 def check_compose(path):
     schema = json.loads((SCHEMAS / "compose-spec.json").read_text(encoding="utf-8"))
     (compose,) = load_documents(path)
     problems = schema_errors(schema, compose)
-    # Hardening the schema cannot require: every Synergies container runs read-only, without
-    # capabilities, within limits.
+    secrets = compose.get("secrets") or {}
+    # Hardening the schema cannot require: every container runs read-only, without capabilities
+    # (beyond those it adds back by name), without privilege escalation, within limits.
     for name, service in compose.get("services", {}).items():
+        if service.get("read_only") is not True:
+            problems.append(f"services/{name}: not read_only")
+        if service.get("cap_drop") != ["ALL"]:
+            problems.append(f"services/{name}: cap_drop is not [ALL]")
+        if "no-new-privileges:true" not in (service.get("security_opt") or []):
+            problems.append(f"services/{name}: no security_opt no-new-privileges:true")
+        limits = ((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+        if not {"cpus", "memory"} <= limits.keys():
+            problems.append(f"services/{name}: no cpu and memory limits")
         if service.get("image", "").startswith("synergies"):
-            if service.get("read_only") is not True:
-                problems.append(f"services/{name}: not read_only")
-            if service.get("cap_drop") != ["ALL"]:
-                problems.append(f"services/{name}: cap_drop is not [ALL]")
-            limits = ((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}
-            if not {"cpus", "memory"} <= limits.keys():
-                problems.append(f"services/{name}: no cpu and memory limits")
+            problems.extend(compose_role_problems(name, service, secrets))
+    for name, secret in secrets.items():
+        # A secret's file is generated (compose-secrets.sh) into the git-ignored deploy/secrets/.
+        if not str(secret.get("file", "")).startswith("./secrets/"):
+            problems.append(f"secrets/{name}: not a file of ./secrets/ (git-ignored, generated)")
     if problems:
         fail(path, problems)
-    print(f"{path}: valid against the Compose specification, hardened")
+    print(f"{path}: valid against the Compose specification, hardened, one database role "
+          "per service with its password from a secret")
 
 
 # ---- CloudNativePG --------------------------------------------------------------------------
