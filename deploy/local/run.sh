@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs Synergies in microservices mode on this machine: every service is its own process, as in
 # production, against the local PostgreSQL (127.0.0.1:5432) and NATS JetStream (127.0.0.1:4222).
+# As in production, `synergies migrate` alone signs in as the owner (postgres) and creates each
+# service's own PostgreSQL role; every service signs in as its role, which reaches its own schema
+# only. The roles' passwords are random, generated on first use into $STATE_DIR/secrets/.
 #
 #   deploy/local/run.sh                     start, wait until the gateway is ready, run until Ctrl-C
 #   deploy/local/run.sh --stop-after-ready  start, wait until ready, stop cleanly, exit 0 (smoke test)
@@ -8,6 +11,8 @@
 # Environment (all optional):
 #   SYNERGIES_BIN        an already built `synergies` binary; otherwise `cargo build --release` runs
 #   SYNERGIES_LOG_DIR    where <service>.log files go (default ./var/log, from the repository root)
+#   STATE_DIR            what outlives a run: photos, search indexes, the database roles' password
+#                        files in secrets/ (default ./var, from the repository root; git-ignored)
 #   GATEWAY              host:port the gateway listens on (default 127.0.0.1:8080)
 #   SYNERGIES_IDENTITY__OPERATOR_TOKEN    reuse a token instead of generating a fresh one
 #   SYNERGIES_SERVICES__<SVC>_LISTEN / _URL   move a service to another address
@@ -19,7 +24,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 stop_after_ready=false
@@ -46,6 +51,11 @@ if [[ -n "${SYNERGIES_LOG_DIR:-}" ]]; then
 else
     # The default ./var/log is the repository's (ignored by git), wherever the script is run from.
     log_dir="$root/var/log"
+fi
+if [[ -n "${STATE_DIR:-}" ]]; then
+    state_dir=$(realpath -m -- "$STATE_DIR")
+else
+    state_dir="$root/var"
 fi
 cd "$root"
 
@@ -98,17 +108,20 @@ if [[ -z "${SYNERGIES_IDENTITY__OPERATOR_TOKEN:-}" ]]; then
     SYNERGIES_IDENTITY__OPERATOR_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 fi
 
-export SYNERGIES_DATABASE__URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+# The owner's URL is migrate's alone (below); the services get the server and database only, and
+# sign in as their own roles.
+readonly OWNER_DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+export SYNERGIES_DATABASE__URL="postgres://$PG_HOST:$PG_PORT/$PG_DB"
 export SYNERGIES_BUS__NATS_URL="nats://$NATS_HOST:$NATS_PORT"
 export SYNERGIES_TELEMETRY__FORMAT=json
 export SYNERGIES_GATEWAY__LISTEN="$GATEWAY"
 export SYNERGIES_IDENTITY__OPERATOR_TOKEN
 # Listing photos: the repository's var/photos (ignored by git), wherever the script is run from.
-export SYNERGIES_PHOTOS__DIRECTORY="${SYNERGIES_PHOTOS__DIRECTORY:-$root/var/photos}"
+export SYNERGIES_PHOTOS__DIRECTORY="${SYNERGIES_PHOTOS__DIRECTORY:-$state_dir/photos}"
 # The listings search index: the repository's var/search-index (replicas take a slot each).
-export SYNERGIES_LISTINGS__SEARCH_DIRECTORY="${SYNERGIES_LISTINGS__SEARCH_DIRECTORY:-$root/var/search-index}"
+export SYNERGIES_LISTINGS__SEARCH_DIRECTORY="${SYNERGIES_LISTINGS__SEARCH_DIRECTORY:-$state_dir/search-index}"
 # The flows search index: the repository's var/flows-search-index (replicas take a slot each).
-export SYNERGIES_FLOWS__SEARCH_DIRECTORY="${SYNERGIES_FLOWS__SEARCH_DIRECTORY:-$root/var/flows-search-index}"
+export SYNERGIES_FLOWS__SEARCH_DIRECTORY="${SYNERGIES_FLOWS__SEARCH_DIRECTORY:-$state_dir/flows-search-index}"
 
 # The services and their default ports come from the binary (the platform's one list of services):
 # `synergies services` prints `<name> <port>` lines. Each listens on 127.0.0.1:<port> unless
@@ -134,9 +147,48 @@ done < <(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR "$BIN" services)
 ((${#backends[@]})) || die "$BIN services listed no service"
 address_variable[$GATEWAY]=GATEWAY
 
+# --- database roles -------------------------------------------------------------------------------
+
+# Each service's own role: `synergies_<service>` (after the schema prefix, so that runs with their
+# own schemas have their own roles too: role names are server-wide), unless
+# SYNERGIES_DATABASE__ROLES__<SERVICE>_USER names another. Its password is a file of
+# $state_dir/secrets/, created on first use (0600 in a 0700 directory, never committed: var/ is
+# git-ignored) and kept, so the role keeps its password from one run to the next. With trust
+# authentication PostgreSQL does not ask for it; with password authentication it does.
+secrets_dir="$state_dir/secrets"
+mkdir -p "$secrets_dir"
+chmod 0700 "$secrets_dir"
+declare -A role_user=() role_password_file=()
+# Every role variable is passed explicitly below, to migrate (all of them) and to each service (its
+# own): none is inherited, so that no service sees another's.
+declare -a role_variables=()
+for service in "${backends[@]}"; do
+    upper=${service^^}
+    user_var="SYNERGIES_DATABASE__ROLES__${upper}_USER"
+    role_user[$service]=${!user_var:-${SYNERGIES_DATABASE__SCHEMA_PREFIX:-}synergies_$service}
+    role_password_file[$service]="$secrets_dir/$service-database-password"
+    if [[ ! -s "${role_password_file[$service]}" ]]; then
+        # Hexadecimal: nothing that PostgreSQL's or a URL's quoting would mind.
+        (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' \
+            >"${role_password_file[$service]}")
+        log "created the password of database role ${role_user[$service]} in ${role_password_file[$service]}"
+    fi
+    role_variables+=("$user_var" "SYNERGIES_DATABASE__ROLES__${upper}_PASSWORD"
+        "SYNERGIES_DATABASE__ROLES__${upper}_PASSWORD_FILE")
+done
+
+# role_env SERVICE: the VAR=value words that give SERVICE its own role.
+role_env() {
+    local upper=${1^^}
+    printf '%s\0' "SYNERGIES_DATABASE__ROLES__${upper}_USER=${role_user[$1]}" \
+        "SYNERGIES_DATABASE__ROLES__${upper}_PASSWORD_FILE=${role_password_file[$1]}"
+}
+
 # The configuration refuses unknown SYNERGIES_* keys, and these two belong to this script only, so
-# no child may see them.
-readonly -a CLEAN_ENV=(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR)
+# no child may see them; nor may a child inherit a role variable (see above).
+declare -a clean_env=(env -u SYNERGIES_BIN -u SYNERGIES_LOG_DIR)
+for variable in "${role_variables[@]}"; do clean_env+=(-u "$variable"); done
+readonly -a CLEAN_ENV=("${clean_env[@]}")
 
 # A port already taken would make a service fail in a way that is only visible in its log; say it
 # up front. `ss` also sees outgoing connections: the defaults (7301 and up) stay below Linux's
@@ -174,8 +226,15 @@ if [[ "$exists" != 1 ]]; then
 fi
 
 mkdir -p "$log_dir"
-log "applying migrations (log: $log_dir/migrate.log)"
-if ! "${CLEAN_ENV[@]}" "$BIN" migrate >"$log_dir/migrate.log" 2>&1; then
+# As the owner: applies every migration, then creates or updates each service's role (its
+# password too) and grants it its schema's rows.
+declare -a every_role=()
+for service in "${backends[@]}"; do
+    mapfile -d '' -O "${#every_role[@]}" every_role < <(role_env "$service")
+done
+log "applying migrations and granting each service its role (log: $log_dir/migrate.log)"
+if ! "${CLEAN_ENV[@]}" "SYNERGIES_DATABASE__URL=$OWNER_DATABASE_URL" "${every_role[@]}" \
+    "$BIN" migrate >"$log_dir/migrate.log" 2>&1; then
     tail -n 30 "$log_dir/migrate.log" >&2 || true
     die "migrations failed; full log in $log_dir/migrate.log"
 fi
@@ -235,7 +294,8 @@ start() {
 }
 
 for service in "${backends[@]}"; do
-    start "$service" "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}"
+    mapfile -d '' own_role < <(role_env "$service")
+    start "$service" "SYNERGIES_TELEMETRY__METRICS_LISTEN=${metrics_listen[$service]}" "${own_role[@]}"
 done
 # The gateway's /metrics on 9100 (rank 0), never on its public port.
 start gateway "SYNERGIES_TELEMETRY__METRICS_LISTEN=127.0.0.1:$((9100 + port_offset))"
