@@ -3,7 +3,8 @@
 #   - renders each kustomize overlay (`kubectl kustomize`) and validates every manifest against
 #     the Kubernetes API schemas of the oldest and newest supported releases (kubernetes-validate,
 #     strict: unknown fields are errors);
-#   - validates deploy/compose.yaml against the Compose specification's JSON schema;
+#   - validates deploy/compose.yaml against the Compose specification's JSON schema, and checks
+#     that every container is hardened and every service signs in as its own database role;
 #   - validates the CloudNativePG Cluster and ScheduledBackup against the operator's CRD schema;
 #   - checks that every key of deploy/nats/values.yaml exists in the NATS chart's values;
 #   - checks the Prometheus alert rules with promtool (Debian's `prometheus` package, installed

@@ -5,8 +5,9 @@
 # passwords are never committed.
 #
 #   deploy/compose-secrets.sh           # creates what is missing, lists every secret file
-#   deploy/compose-secrets.sh --rotate  # new passwords for all; then `docker compose up -d`:
-#                                       # migrate sets them, the services restart with them
+#   deploy/compose-secrets.sh --rotate  # new passwords for all; then
+#       docker compose -f deploy/compose.yaml up -d --force-recreate
+#   (the services read their password at start; migrate sets the new ones before they restart)
 #
 # The list of secrets is compose.yaml's (`file: ./secrets/<name>` under `secrets:`), so the two
 # cannot drift apart.
@@ -16,7 +17,7 @@ rotate=false
 case "${1:-}" in
     "") ;;
     --rotate) rotate=true ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compose-secrets.sh: unknown option: $1 (try --help)" >&2; exit 2 ;;
 esac
 

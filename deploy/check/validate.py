@@ -1,7 +1,8 @@
 """Checks of deploy/check.sh that no off-the-shelf validator does.
 
     validate.py policies RENDERED.yaml    operational rules of a rendered overlay
-    validate.py compose FILE              the Compose specification's JSON schema
+    validate.py compose FILE              the Compose specification's JSON schema, hardening,
+                                          one database role per service from a secret
     validate.py cnpg FILE                 CloudNativePG's CRD schemas (Cluster, ScheduledBackup)
     validate.py nats-values FILE          keys known to the NATS Helm chart
     validate.py alerts FILE               Prometheus rule file structure and expressions
