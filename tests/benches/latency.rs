@@ -117,13 +117,67 @@ async fn bus_latency(bus: Arc<dyn EventBus>, prefix: &str) -> Vec<Duration> {
     samples
 }
 
-/// Offer posted → item visible in the requester's inbox, polled every 2 ms; and, apart, how
-/// long the POST itself took to be answered.
-async fn path_latency(platform: &Platform) -> (Vec<Duration>, Vec<Duration>) {
+/// How the requester's side sees the match arrive.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// Reads its inbox through the gateway every 2 ms (the reads load the machine too).
+    Polling,
+    /// Keeps the inbox's live stream open (`GET /api/v1/inbox/stream`), as the web header does:
+    /// the item is pushed once stored.
+    Live,
+}
+
+/// The requester's open live stream, read until an item about `offer` arrives.
+struct LiveInbox {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl LiveInbox {
+    async fn open(platform: &Platform, member: &Member) -> Self {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/inbox/stream", platform.base_url))
+            .bearer_auth(&member.token)
+            .send()
+            .await
+            .expect("gateway answers");
+        assert_eq!(response.status().as_u16(), 200);
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    async fn item_about(&mut self, offer: &str) {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if block.lines().any(|line| line == "event: item") && block.contains(offer) {
+                    return;
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
+                .await
+                .unwrap_or_else(|_| panic!("offer {offer} never reached the live inbox"))
+                .expect("the stream stays open")
+                .expect("the stream is not over");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// Offer posted → item seen by the requester (`watch`); and, apart, how long the POST itself
+/// took to be answered.
+async fn path_latency(platform: &Platform, watch: Watch) -> (Vec<Duration>, Vec<Duration>) {
     let client = &platform.client;
-    client.create_tenant("dijon").await;
-    let requester: Member = client.create_member("dijon", "Brasserie").await;
-    let offerer: Member = client.create_member("dijon", "Cartonnerie").await;
+    // A territory per way of watching, so that both runs start alike on one platform.
+    let tenant = match watch {
+        Watch::Polling => "dijon",
+        Watch::Live => "beaune",
+    };
+    client.create_tenant(tenant).await;
+    let requester: Member = client.create_member(tenant, "Brasserie").await;
+    let offerer: Member = client.create_member(tenant, "Cartonnerie").await;
     client
         .publish(
             &requester,
@@ -132,6 +186,10 @@ async fn path_latency(platform: &Platform) -> (Vec<Duration>, Vec<Duration>) {
             "Cherche palettes",
         )
         .await;
+    let mut live = match watch {
+        Watch::Live => Some(LiveInbox::open(platform, &requester).await),
+        Watch::Polling => None,
+    };
     let mut samples = Vec::with_capacity(PATH_ROUNDS);
     let mut posts = Vec::with_capacity(PATH_ROUNDS);
     let mut poll = tokio::time::interval(Duration::from_millis(2));
@@ -146,7 +204,10 @@ async fn path_latency(platform: &Platform) -> (Vec<Duration>, Vec<Duration>) {
             )
             .await;
         let posted = started.elapsed();
-        loop {
+        if let Some(live) = &mut live {
+            live.item_about(&offer).await;
+        }
+        while live.is_none() {
             let (_, page) = client
                 .get("/api/v1/inbox?page_size=1", &requester.token)
                 .await;
@@ -207,9 +268,13 @@ async fn main() {
     }
 
     let platform = Platform::all_in_one(&[]).await;
-    let (path, posts) = path_latency(&platform).await;
+    let (path, posts) = path_latency(&platform, Watch::Polling).await;
     report("whole path, all-in-one (offer POST → inbox)", path);
     report("its offer POST alone, all-in-one", posts);
+    drop(platform);
+    let platform = Platform::all_in_one(&[]).await;
+    let (path, _) = path_latency(&platform, Watch::Live).await;
+    report("whole path, all-in-one (offer POST → live inbox)", path);
     drop(platform);
 
     if let (Some(servers), Some(floor)) = (&servers, floor) {
@@ -225,7 +290,8 @@ async fn main() {
             None => Vec::new(),
         };
         let platform = Platform::split(servers, profile_env).await;
-        let (path, posts) = path_latency(&platform).await;
+        let (path, posts) = path_latency(&platform, Watch::Polling).await;
+        let (live, _) = path_latency(&platform, Watch::Live).await;
         if let Some(dir) = &profile {
             std::fs::create_dir_all(dir).unwrap();
             for name in platform.process_names() {
@@ -234,11 +300,14 @@ async fn main() {
         }
         let split = report("whole path, split processes (offer POST → inbox)", path);
         report("its offer POST alone, split processes", posts);
+        let live = report("whole path, split processes (offer POST → live inbox)", live);
         println!(
-            "\nlatency: split_p99_ms={:.2} floor_p99_ms={:.2} (2 × bus + 3 × commit) ratio={:.1}",
+            "\nlatency: split_p99_ms={:.2} floor_p99_ms={:.2} (2 × bus + 3 × commit) ratio={:.1} live_p99_ms={:.2} live_ratio={:.1}",
             split.as_secs_f64() * 1000.0,
             floor.as_secs_f64() * 1000.0,
-            split.as_secs_f64() / floor.as_secs_f64()
+            split.as_secs_f64() / floor.as_secs_f64(),
+            live.as_secs_f64() * 1000.0,
+            live.as_secs_f64() / floor.as_secs_f64()
         );
     }
 }
