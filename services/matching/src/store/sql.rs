@@ -110,10 +110,17 @@ pub const DELETE_PARTY: &str = "DELETE FROM synergy_parties WHERE synergy_id = $
 
 pub const DELETE_SYNERGY: &str = "DELETE FROM synergies WHERE id = $1";
 
-/// The substitutions still only proposed that involve an item.
-pub const PROPOSED_SUBSTITUTIONS_OF_ITEM: &str = "SELECT s.id, s.synergy_key FROM synergies s
-       JOIN synergy_parties p ON p.synergy_id = s.id
-      WHERE p.item_id = $1 AND s.kind = 'substitution' AND s.status = 'proposed'";
+/// The substitutions still only proposed that involve an item. Written to start from the
+/// item's parties whatever the planner believes: as a join, PostgreSQL with statistics older
+/// than the tenant's proposals (a fresh or busy table) walked every proposed substitution of
+/// the tenant and probed each for the item — a cost growing with the territory, per event.
+pub const PROPOSED_SUBSTITUTIONS_OF_ITEM: &str = "SELECT id, synergy_key FROM (
+        SELECT p.synergy_id AS id,
+               (SELECT s.synergy_key FROM synergies s
+                 WHERE s.id = p.synergy_id AND s.kind = 'substitution' AND s.status = 'proposed')
+               AS synergy_key
+          FROM synergy_parties p WHERE p.item_id = $1) mine
+      WHERE synergy_key IS NOT NULL";
 
 /// The mutualisation groups of one direction whose key is like `$3`
 /// (`mutualisation:<direction>:%:<pool>:%`, `\` escaping), with their members.
