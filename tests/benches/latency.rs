@@ -49,13 +49,13 @@ async fn commit_latency(database_url: &str) -> Vec<Duration> {
         .await
         .unwrap();
     let schema = unique_prefix();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "CREATE TABLE {schema}.floor (id BIGSERIAL PRIMARY KEY, payload BYTEA NOT NULL)"
-    ))
+    )))
     .execute(&pool)
     .await
     .unwrap();
@@ -64,7 +64,7 @@ async fn commit_latency(database_url: &str) -> Vec<Duration> {
     for round in 0..BUS_ROUNDS + 50 {
         let started = Instant::now();
         let mut tx = pool.begin().await.unwrap();
-        sqlx::query(&insert)
+        sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
             .bind(vec![7u8; 512])
             .execute(&mut *tx)
             .await
@@ -74,7 +74,7 @@ async fn commit_latency(database_url: &str) -> Vec<Duration> {
             samples.push(started.elapsed());
         }
     }
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&pool)
         .await
         .unwrap();

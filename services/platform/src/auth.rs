@@ -17,6 +17,8 @@ use tokio::sync::{Mutex, RwLock};
 use crate::error::{ErrorCode, status};
 use crate::i18n::Text;
 
+mod ring_crypto;
+
 /// `iss` of every token.
 pub const ISSUER: &str = "synergies-identity";
 /// Access tokens are short-lived; refresh tokens renew them.
@@ -200,6 +202,7 @@ impl SigningKey {
     }
 
     pub fn sign(&self, claims: &Claims) -> String {
+        ring_crypto::install();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&self.pkcs8))
@@ -259,6 +262,7 @@ impl Verifier {
                 .cloned()
                 .ok_or(AuthError::UnknownKey)?
         };
+        ring_crypto::install();
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.leeway = 30;
@@ -429,6 +433,62 @@ mod tests {
         assert_eq!(
             verifier.verify("not.a.token").await,
             Err(AuthError::Malformed)
+        );
+    }
+
+    /// Signed by jsonwebtoken 9 (on ring) with [`FIXED_KEY`]; expires in 2100.
+    const TOKEN_SIGNED_BY_JSONWEBTOKEN_9: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJFZERTQSIsImtpZCI6IjUxMjI3MDBhZTRlZWFkMDkifQ.eyJpc3MiOiJzeW5lcmdpZXMtaWRlbnRpdHkiLCJzdWIiOiIwMTkwZjBjMi02ZjJhLTdjM2UtOWQ0MS0yYjhlNWE3YzFmMDAiLCJ0ZW5hbnQiOiJkaWpvbiIsIm9yZyI6IjAxOTBmMGMyLTdhMTEtN2I1Mi04ZTYzLTRjOWQwYjFlMmEzMyIsInJvbGVzIjpbIm1lbWJlciIsIm9yZ2FuaXNhdGlvbl9hZG1pbiJdLCJpYXQiOjE3ODAwMDAwMDAsImV4cCI6NDEwMjQ0NDgwMCwianRpIjoiMDE5MGYwYzItOGIyMi03YzYzLTlmNzQtNWQwZTFjMmYzYjQ0In0.mJg4gF45k-IPgJIWDeItTZi4NugwjkJEoISG1yu_BbMiPLXULttlzYjej_WCtbqklQObEuZffuGqVPQllU4jAw";
+    /// The PKCS#8 document of the key that signed it (kid `5122700ae4eead09`).
+    const FIXED_KEY: &str = "3051020101300506032b657004220420ee4873024c3bb1171c14edb3b6f7f2a4f1fe5998e1e4739cef4cd22d8401e791812100630c74c69b165efa41b7da7cdc037ad1b7f82fa11a55d4f56b689df78374a27e";
+
+    fn fixed_claims() -> Claims {
+        Claims {
+            iss: ISSUER.to_owned(),
+            sub: "0190f0c2-6f2a-7c3e-9d41-2b8e5a7c1f00".into(),
+            tenant: "dijon".into(),
+            org: Some("0190f0c2-7a11-7b52-8e63-4c9d0b1e2a33".into()),
+            roles: vec![Role::Member, Role::OrganisationAdmin],
+            iat: 1_780_000_000,
+            exp: 4_102_444_800,
+            jti: "0190f0c2-8b22-7c63-9f74-5d0e1c2f3b44".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_signed_before_the_jsonwebtoken_upgrade_still_verifies_and_a_tampered_one_does_not()
+     {
+        let key = SigningKey::from_pkcs8(&hex::decode(FIXED_KEY).unwrap()).unwrap();
+        assert_eq!(key.kid, "5122700ae4eead09");
+        let verifier = verifier(&[&key]);
+        let verified = verifier.verify(TOKEN_SIGNED_BY_JSONWEBTOKEN_9).await;
+        assert_eq!(verified, Ok(fixed_claims()));
+        // Ed25519 is deterministic: today's signing gives the very same token.
+        assert_eq!(key.sign(&fixed_claims()), TOKEN_SIGNED_BY_JSONWEBTOKEN_9);
+
+        let (head, rest) = TOKEN_SIGNED_BY_JSONWEBTOKEN_9.split_once('.').unwrap();
+        let (_, signature) = rest.split_once('.').unwrap();
+        use base64::Engine as _;
+        let base64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let promoted = Claims {
+            roles: vec![Role::PlatformOperator],
+            ..fixed_claims()
+        };
+        let payload = base64.encode(serde_json::to_vec(&promoted).unwrap());
+        let tampered_claims = format!("{head}.{payload}.{signature}");
+        assert_eq!(
+            verifier.verify(&tampered_claims).await,
+            Err(AuthError::Invalid)
+        );
+        let mut flipped = base64.decode(signature).unwrap();
+        flipped[0] ^= 1;
+        let tampered_signature = format!(
+            "{}.{}",
+            TOKEN_SIGNED_BY_JSONWEBTOKEN_9.rsplit_once('.').unwrap().0,
+            base64.encode(flipped)
+        );
+        assert_eq!(
+            verifier.verify(&tampered_signature).await,
+            Err(AuthError::Invalid)
         );
     }
 

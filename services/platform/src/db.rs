@@ -239,18 +239,11 @@ where
     A: sqlx::Acquire<'a>,
     <A::Connection as std::ops::Deref>::Target: sqlx::migrate::Migrate,
 {
-    let mut migrator = clone_migrator(migrator);
+    // A copy with the same migrations (and sqlx's defaults otherwise, as `migrate!` sets them)
+    // that tolerates the other set's versions in the shared history table.
+    let mut migrator = Migrator::with_migrations(migrator.iter().cloned().collect());
     migrator.set_ignore_missing(true);
     migrator.run(pool).await
-}
-
-fn clone_migrator(migrator: &Migrator) -> Migrator {
-    Migrator {
-        migrations: migrator.migrations.clone(),
-        ignore_missing: migrator.ignore_missing,
-        locking: migrator.locking,
-        no_tx: migrator.no_tx,
-    }
 }
 
 async fn connect_postgres(
@@ -267,8 +260,12 @@ async fn connect_postgres(
     }
     // Create the schema on a lone connection before the pool pins its search_path.
     let mut connection = sqlx::PgConnection::connect_with(&options).await?;
+    // The schema's name is quoted as an identifier: nothing else is spliced in.
     let create = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(schema));
-    if let Err(error) = sqlx::query(&create).execute(&mut connection).await {
+    if let Err(error) = sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&mut connection)
+        .await
+    {
         // Two services creating the same schema at once: the loser sees a unique violation.
         let raced = error
             .as_database_error()

@@ -26,7 +26,10 @@ async fn as_role(platform: &Platform, database_url: &str, service: &str) -> PgPo
 
 /// The SQLSTATE of a statement's failure, or `None` when it succeeded.
 async fn refusal(pool: &PgPool, statement: &str) -> Option<String> {
-    match sqlx::raw_sql(statement).execute(pool).await {
+    match sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+        .execute(pool)
+        .await
+    {
         Ok(_) => None,
         Err(error) => Some(
             error
@@ -86,10 +89,10 @@ async fn split_services_run_a_journey_each_as_its_own_role_that_reaches_only_its
     let identity = as_role(&platform, &servers.database_url, "identity").await;
 
     // Listings reads its own rows (the offer is there)…
-    let own = sqlx::query(&format!(
+    let own = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT count(*) AS n FROM {}.listings WHERE id = $1::uuid",
         schema("listings")
-    ))
+    )))
     .bind(&offer)
     .fetch_one(&listings)
     .await

@@ -267,10 +267,10 @@ async fn pending_outbox_rows(platform: &Platform, storage: &Storage) -> i64 {
     let mut pending = 0;
     for backend in synergies_tests::BACKENDS {
         let count: i64 = match storage {
-            Storage::Postgres(pool) => sqlx::query_scalar(&format!(
+            Storage::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT count(*) FROM \"{}{}\".outbox WHERE published_at IS NULL",
                 platform.schema_prefix, backend.name
-            ))
+            )))
             .fetch_one(pool)
             .await
             .expect("outbox readable"),

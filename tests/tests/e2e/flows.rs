@@ -99,15 +99,17 @@ fn id(value: &Value) -> String {
 async fn outbox_rows(
     platform: &Platform,
     servers: Option<&TestServers>,
-    query: &str,
+    query: &'static str,
 ) -> Vec<(Vec<u8>, bool)> {
     if let Some(servers) = servers {
         let pool = sqlx::PgPool::connect(&servers.database_url).await.unwrap();
         let schema = format!("\"{}flows\"", platform.schema_prefix);
-        let rows = sqlx::query_as(&query.replace("FROM outbox", &format!("FROM {schema}.outbox")))
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(
+            query.replace("FROM outbox", &format!("FROM {schema}.outbox")),
+        ))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
         pool.close().await;
         rows
     } else {

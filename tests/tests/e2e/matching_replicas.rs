@@ -60,9 +60,9 @@ const MATCHING_LISTING_CONSUMER: &str = "matching-listing";
 const NOTIFICATIONS_MATCH_CONSUMER: &str = "notifications-match";
 
 async fn unpublished(pool: &sqlx::PgPool, schema: &str) -> i64 {
-    sqlx::query_scalar(&format!(
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM \"{schema}\".outbox WHERE published_at IS NULL"
-    ))
+    )))
     .fetch_one(pool)
     .await
     .expect("the outbox")

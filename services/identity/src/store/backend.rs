@@ -226,9 +226,9 @@ impl IdentityStore for SqlStore {
         tenant: &str,
         id: Uuid,
     ) -> Result<Option<Organisation>, IdentityError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE tenant = $1 AND id = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -244,9 +244,9 @@ impl IdentityStore for SqlStore {
         tenant: &str,
         siret: &str,
     ) -> Result<Option<Organisation>, IdentityError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE tenant = $1 AND siret = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(siret)
         .fetch_optional(&self.pool)
@@ -264,11 +264,11 @@ impl IdentityStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Organisation>, IdentityError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations
               WHERE tenant = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3)
               ORDER BY id DESC LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(status.map(OrganisationStatus::as_str))
         .bind(after)
@@ -467,10 +467,10 @@ impl IdentityStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Credentials>, IdentityError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CREDENTIALS} WHERE u.tenant = $1 AND ($2 IS NULL OR u.organisation_id = $2)
                AND ($3 IS NULL OR u.id > $3) ORDER BY u.id LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(organisation)
         .bind(after)
@@ -587,9 +587,9 @@ impl IdentityStore for SqlStore {
         .bind(decision.decided_at)
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORGANISATION_COLUMNS} FROM organisations WHERE id = $1"
-        ))
+        )))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
@@ -628,9 +628,9 @@ impl IdentityStore for SqlStore {
     }
 
     async fn user(&self, tenant: &str, id: Uuid) -> Result<Option<User>, IdentityError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users WHERE tenant = $1 AND id = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -643,9 +643,9 @@ impl IdentityStore for SqlStore {
         tenant: &str,
         email: &str,
     ) -> Result<Option<Credentials>, IdentityError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CREDENTIALS} WHERE u.tenant = $1 AND u.email = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(email)
         .fetch_optional(&self.pool)
@@ -654,10 +654,12 @@ impl IdentityStore for SqlStore {
     }
 
     async fn credentials_by_id(&self, user_id: Uuid) -> Result<Option<Credentials>, IdentityError> {
-        let row = sqlx::query(&format!("{CREDENTIALS} WHERE u.id = $1"))
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CREDENTIALS} WHERE u.id = $1"
+        )))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(Self::credentials_from).transpose()?)
     }
 

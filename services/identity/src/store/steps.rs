@@ -72,7 +72,7 @@ impl SqlStore {
         connection: &mut <super::Db as sqlx::Database>::Connection,
         organisation: &Organisation,
     ) -> Result<(), IdentityError> {
-        sqlx::query(&format!("INSERT INTO organisations ({ORGANISATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO organisations ({ORGANISATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")))
             .bind(organisation.id)
             .bind(&organisation.tenant)
             .bind(&organisation.name)

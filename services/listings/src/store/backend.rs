@@ -94,9 +94,9 @@ impl SqlStore {
 
     /// Binds a listing's columns in [`COLUMNS`] order.
     fn bind_listing<'q>(
-        query: sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments<'q>>,
+        query: sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments>,
         listing: &'q Listing,
-    ) -> sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments<'q>> {
+    ) -> sqlx::query::Query<'q, super::Db, <super::Db as sqlx::Database>::Arguments> {
         let location = listing.location.as_ref();
         let coordinates = location.and_then(|l| l.coordinates);
         query
@@ -157,11 +157,7 @@ impl SqlStore {
 
     /// `SELECT` of the listings matching every filter of `query`, with their text score
     /// and squared distance, as a derived table named `s` (the page and the facets read it).
-    fn push_matches(
-        sql: &mut sqlx::QueryBuilder<'_, super::Db>,
-        tenant: &str,
-        query: &SearchQuery,
-    ) {
+    fn push_matches(sql: &mut sqlx::QueryBuilder<super::Db>, tenant: &str, query: &SearchQuery) {
         sql.push("(SELECT l.*, ");
         if query.terms.is_empty() {
             sql.push("CAST(0 AS BIGINT) AS score, ");
@@ -292,7 +288,7 @@ impl ListingStore for SqlStore {
             .join(", ");
         let sql = format!("INSERT INTO listings ({COLUMNS}) VALUES ({placeholders})");
         let mut tx = self.pool.begin().await?;
-        Self::bind_listing(sqlx::query(&sql), listing)
+        Self::bind_listing(sqlx::query(sqlx::AssertSqlSafe(sql)), listing)
             .execute(&mut *tx)
             .await?;
         if self.terms == SearchTerms::Written {
@@ -319,7 +315,7 @@ impl ListingStore for SqlStore {
                 AND created_at = $27 AND status = $29"
         );
         let mut tx = self.pool.begin().await?;
-        let updated = Self::bind_listing(sqlx::query(&sql), listing)
+        let updated = Self::bind_listing(sqlx::query(sqlx::AssertSqlSafe(sql)), listing)
             .bind(expected.as_str())
             .execute(&mut *tx)
             .await?
@@ -338,9 +334,9 @@ impl ListingStore for SqlStore {
     }
 
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Listing>, ListingsError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings WHERE tenant = $1 AND id = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -353,7 +349,7 @@ impl ListingStore for SqlStore {
         tenant: &str,
         query: &ListingQuery,
     ) -> Result<Vec<Listing>, ListingsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings
               WHERE tenant = $1 AND (owner_user_id = $6 OR ($6 IS NULL AND status = $7))
                 AND ($2 IS NULL OR kind = $2)
@@ -361,7 +357,7 @@ impl ListingStore for SqlStore {
                 AND ($4 IS NULL OR id < $4)
                 AND ($8 IS NULL OR organisation_id = $8)
               ORDER BY id DESC LIMIT $5"
-        ))
+        )))
         .bind(tenant)
         .bind(query.kind.map(ListingKind::as_str))
         .bind(query.category.as_deref())
@@ -450,10 +446,10 @@ impl ListingStore for SqlStore {
     }
 
     async fn index_unindexed(&self) -> Result<usize, ListingsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings l
               WHERE NOT EXISTS (SELECT 1 FROM listing_terms t WHERE t.listing_id = l.id)"
-        ))
+        )))
         .fetch_all(&self.pool)
         .await?;
         let mut indexed = 0;
@@ -495,10 +491,10 @@ impl ListingStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Listing>, ListingsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings WHERE status = 'published' AND ($1 IS NULL OR id > $1)
               ORDER BY id LIMIT $2"
-        ))
+        )))
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -515,10 +511,10 @@ impl ListingStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Listing>, ListingsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings WHERE updated_at >= $1 AND ($2 IS NULL OR id > $2)
               ORDER BY id LIMIT $3"
-        ))
+        )))
         .bind(since)
         .bind(after)
         .bind(i64::from(limit))
@@ -543,11 +539,11 @@ impl ListingStore for SqlStore {
         today: NaiveDate,
         limit: u32,
     ) -> Result<Vec<Listing>, ListingsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listings
               WHERE status IN ('draft', 'pending_approval', 'published') AND available_until < $1
               ORDER BY available_until, id LIMIT $2"
-        ))
+        )))
         .bind(today)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

@@ -45,7 +45,7 @@ impl MatchingStore for SqlStore {
             // holds every change up to the highest revision it shows, and the copy
             // catches up from there at the next event.
             let statement = format!("SELECT {ITEM_COLUMNS}, i.revision {OPEN_ITEMS_OF_TENANT}");
-            let rows = sqlx::query(&statement)
+            let rows = sqlx::query(sqlx::AssertSqlSafe(statement))
                 .bind(tenant)
                 .fetch_all(&self.pool)
                 .await?;
@@ -249,7 +249,7 @@ impl MatchingStore for SqlStore {
     ) -> Result<Option<(IndexedItem, ItemState)>, MatchingError> {
         let statement =
             format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.item_id = $1 AND i.tenant = $2");
-        let row = sqlx::query(&statement)
+        let row = sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(item_id)
             .bind(tenant)
             .fetch_optional(&self.pool)

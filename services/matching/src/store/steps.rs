@@ -205,7 +205,7 @@ impl SqlStore {
         item_id: Uuid,
     ) -> Result<Option<(IndexedItem, ItemState)>, sqlx::Error> {
         let statement = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.item_id = $1");
-        let row = sqlx::query(&statement)
+        let row = sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(item_id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -265,7 +265,7 @@ impl SqlStore {
     ) -> Result<(), sqlx::Error> {
         if let Some(since) = mirror.revision() {
             let statement = format!("SELECT {ITEM_COLUMNS}, i.revision {ITEMS_CHANGED_SINCE}");
-            let rows = sqlx::query(&statement)
+            let rows = sqlx::query(sqlx::AssertSqlSafe(statement))
                 .bind(tenant)
                 .bind(since)
                 .fetch_all(&mut **tx)
@@ -282,7 +282,7 @@ impl SqlStore {
             mirror.reset(scorer);
             let next = Self::next_revision(tx, tenant).await?;
             let statement = format!("SELECT {ITEM_COLUMNS} {OPEN_ITEMS_OF_TENANT}");
-            let rows = sqlx::query(&statement)
+            let rows = sqlx::query(sqlx::AssertSqlSafe(statement))
                 .bind(tenant)
                 .fetch_all(&mut **tx)
                 .await?;
@@ -614,7 +614,7 @@ impl SqlStore {
         id: Uuid,
     ) -> Result<Option<Synergy>, sqlx::Error> {
         let statement = format!("SELECT {SYNERGY_COLUMNS} FROM synergies WHERE id = $1");
-        let Some(row) = sqlx::query(&statement)
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(id)
             .fetch_optional(&mut *connection)
             .await?

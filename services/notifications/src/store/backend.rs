@@ -86,10 +86,10 @@ impl InboxStore for SqlStore {
             return Ok(false);
         }
         for item in items {
-            sqlx::query(&format!(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  ON CONFLICT (user_id, event_id) DO NOTHING"
-            ))
+            )))
             .bind(item.id)
             .bind(&item.tenant)
             .bind(item.user_id)
@@ -174,10 +174,10 @@ impl InboxStore for SqlStore {
         } else {
             String::new()
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE {VISIBLE} AND ($4 IS NULL OR i.id < $4) {unread} ORDER BY i.id DESC LIMIT $5",
             select_items()
-        ))
+        )))
         .bind(reader.tenant)
         .bind(reader.user_id)
         .bind(reader.organisation_id)
@@ -195,9 +195,9 @@ impl InboxStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<Option<InboxItem>, NotificationsError> {
         let mut tx = self.pool.begin().await?;
-        let visible = sqlx::query(&format!(
+        let visible = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT i.id FROM inbox_items i WHERE {VISIBLE} AND i.id = $4"
-        ))
+        )))
         .bind(reader.tenant)
         .bind(reader.user_id)
         .bind(reader.organisation_id)
@@ -213,13 +213,16 @@ impl InboxStore for SqlStore {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-        let row = sqlx::query(&format!("{} WHERE {VISIBLE} AND i.id = $4", select_items()))
-            .bind(reader.tenant)
-            .bind(reader.user_id)
-            .bind(reader.organisation_id)
-            .bind(item_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{} WHERE {VISIBLE} AND i.id = $4",
+            select_items()
+        )))
+        .bind(reader.tenant)
+        .bind(reader.user_id)
+        .bind(reader.organisation_id)
+        .bind(item_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let item = Self::item_from(&row)?;
         tx.commit().await?;
         Ok(Some(item))
@@ -230,11 +233,11 @@ impl InboxStore for SqlStore {
         reader: Reader<'_>,
         at: DateTime<Utc>,
     ) -> Result<u64, NotificationsError> {
-        let marked = sqlx::query(&format!(
+        let marked = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO inbox_reads (item_id, reader_id, read_at)
              SELECT i.id, $2, $4 FROM inbox_items i WHERE {VISIBLE} AND NOT {IS_READ}
              ON CONFLICT (reader_id, item_id) DO NOTHING"
-        ))
+        )))
         .bind(reader.tenant)
         .bind(reader.user_id)
         .bind(reader.organisation_id)
@@ -245,9 +248,9 @@ impl InboxStore for SqlStore {
     }
 
     async fn unread_count(&self, reader: Reader<'_>) -> Result<u64, NotificationsError> {
-        let count: i64 = sqlx::query_scalar(&format!(
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM inbox_items i WHERE {VISIBLE} AND NOT {IS_READ}"
-        ))
+        )))
         .bind(reader.tenant)
         .bind(reader.user_id)
         .bind(reader.organisation_id)
@@ -272,10 +275,10 @@ impl InboxStore for SqlStore {
         event_id: Uuid,
     ) -> Result<Vec<InboxItem>, NotificationsError> {
         // Read as nobody in particular: the read state does not matter here.
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE i.tenant = $1 AND i.event_id = $3 ORDER BY i.id",
             select_items()
-        ))
+        )))
         .bind(tenant)
         .bind(Option::<Uuid>::None)
         .bind(event_id)
@@ -352,7 +355,7 @@ impl InboxStore for SqlStore {
               WHERE tenant = $1 AND organisation_id IN ({})",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query_as(&statement).bind(tenant);
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(statement)).bind(tenant);
         for organisation in organisations {
             query = query.bind(*organisation);
         }

@@ -21,12 +21,12 @@ impl SqlStore {
         at: DateTime<Utc>,
     ) -> Result<AddressFailures, NotificationsError> {
         let address = normalise(address);
-        let state: AddressFailures = sqlx::query_as(&format!(
+        let state: AddressFailures = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO undeliverable_addresses ({FAILURE_COLUMNS}) VALUES ($1, $2, 1, $3, $4, NULL)
              ON CONFLICT (tenant, address) DO UPDATE SET hard_failures = undeliverable_addresses.hard_failures + 1,
                last_error = excluded.last_error, last_failed_at = excluded.last_failed_at
              RETURNING {FAILURE_COLUMNS}"
-        ))
+        )))
         .bind(tenant)
         .bind(&address)
         .bind(error)
@@ -41,10 +41,10 @@ impl SqlStore {
                 .bind(&address)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query_as(&format!(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "UPDATE undeliverable_addresses SET undeliverable_since = $3 WHERE tenant = $1 AND address = $2
                  RETURNING {FAILURE_COLUMNS}"
-            ))
+            )))
             .bind(tenant)
             .bind(&address)
             .bind(at)
@@ -129,10 +129,10 @@ impl BounceStore for SqlStore {
         tenant: &str,
         address: &str,
     ) -> Result<Option<AddressFailures>, NotificationsError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {FAILURE_COLUMNS} FROM undeliverable_addresses
               WHERE tenant = $1 AND address = $2 AND undeliverable_since IS NOT NULL"
-        ))
+        )))
         .bind(tenant)
         .bind(normalise(address))
         .fetch_optional(&self.pool)
@@ -151,10 +151,10 @@ impl BounceStore for SqlStore {
         &self,
         tenant: &str,
     ) -> Result<Vec<AddressFailures>, NotificationsError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {FAILURE_COLUMNS} FROM undeliverable_addresses
               WHERE tenant = $1 AND undeliverable_since IS NOT NULL ORDER BY undeliverable_since DESC"
-        ))
+        )))
         .bind(tenant)
         .fetch_all(&self.pool)
         .await?)

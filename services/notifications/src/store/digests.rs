@@ -84,13 +84,13 @@ impl DigestStore for SqlStore {
         until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<InboxItem>, NotificationsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE i.tenant = $1 AND i.user_id = $2 AND NOT i.for_organisation AND NOT {IS_READ}
                AND i.created_at <= $3
                AND NOT EXISTS (SELECT 1 FROM mailed_items m WHERE m.reader_id = $2 AND m.item_id = i.id)
              ORDER BY i.id LIMIT $4",
             select_items()
-        ))
+        )))
         .bind(tenant)
         .bind(user_id)
         .bind(until)

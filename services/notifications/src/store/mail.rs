@@ -105,10 +105,10 @@ impl MailStore for SqlStore {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<QueuedMail>, NotificationsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MAIL_COLUMNS} FROM outgoing_mail WHERE sent_at IS NULL AND NOT held AND next_attempt_at <= $1
               ORDER BY next_attempt_at LIMIT $2"
-        ))
+        )))
         .bind(now)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -172,10 +172,10 @@ impl MailStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<QueuedMail>, NotificationsError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MAIL_COLUMNS} FROM outgoing_mail WHERE tenant = $1 AND ($2 IS NULL OR id < $2)
               ORDER BY id DESC LIMIT $3"
-        ))
+        )))
         .bind(tenant)
         .bind(after)
         .bind(i64::from(limit))

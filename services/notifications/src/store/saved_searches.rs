@@ -12,7 +12,7 @@ use crate::saved_search::{BUMP_REVISION, SEARCH_COLUMNS, SavedSearch, SavedSearc
 impl SavedSearchStore for SqlStore {
     async fn save(&self, search: &SavedSearch) -> Result<(), NotificationsError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO saved_searches ({SEARCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")))
             .bind(search.id)
             .bind(&search.tenant)
             .bind(search.user_id)
@@ -40,9 +40,9 @@ impl SavedSearchStore for SqlStore {
         tenant: &str,
         user_id: Uuid,
     ) -> Result<Vec<SavedSearch>, NotificationsError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1 AND user_id = $2 ORDER BY id"
-        ))
+        )))
         .bind(tenant)
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -74,9 +74,9 @@ impl SavedSearchStore for SqlStore {
     }
 
     async fn of_tenant(&self, tenant: &str) -> Result<Vec<SavedSearch>, NotificationsError> {
-        Ok(sqlx::query_as(&format!(
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SEARCH_COLUMNS} FROM saved_searches WHERE tenant = $1 ORDER BY id"
-        ))
+        )))
         .bind(tenant)
         .fetch_all(&self.pool)
         .await?)

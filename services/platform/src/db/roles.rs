@@ -157,7 +157,7 @@ async fn execute(
         .fetch_one(&mut *connection)
         .await?;
     // Not kept in the connection's statement cache: it may carry a password.
-    sqlx::query(&statement)
+    sqlx::query(sqlx::AssertSqlSafe(statement))
         .persistent(false)
         .execute(&mut *connection)
         .await?;

@@ -48,11 +48,11 @@ impl SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Message>, ExchangesError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MESSAGE_COLUMNS} FROM conversation_messages
               WHERE tenant = $1 AND {column} = $2 AND ($3 IS NULL OR id < $3)
               ORDER BY id DESC LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(value)
         .bind(after)
@@ -168,9 +168,9 @@ impl SqlStore {
         tenant: &str,
         listing: Uuid,
     ) -> Result<Option<Reservation>, sqlx::Error> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RESERVATION_COLUMNS} FROM listing_reservations WHERE tenant = $1 AND listing_id = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(listing)
         .fetch_optional(&mut *connection)
@@ -216,9 +216,9 @@ impl ExchangeStore for SqlStore {
         .execute(&self.pool)
         .await?
         .rows_affected();
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{CONVERSATION} WHERE c.tenant = $1 AND c.listing_id = $2 AND c.asking_organisation_id = $3"
-        ))
+        )))
         .bind(&c.tenant)
         .bind(c.listing_id)
         .bind(c.asking_organisation_id)
@@ -232,11 +232,13 @@ impl ExchangeStore for SqlStore {
         tenant: &str,
         id: Uuid,
     ) -> Result<Option<Conversation>, ExchangesError> {
-        let row = sqlx::query(&format!("{CONVERSATION} WHERE c.tenant = $1 AND c.id = $2"))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CONVERSATION} WHERE c.tenant = $1 AND c.id = $2"
+        )))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(Self::conversation_from).transpose()?)
     }
 
@@ -247,7 +249,7 @@ impl ExchangeStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<(Conversation, Option<Message>)>, ExchangesError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.*, m.id AS m_id, m.tenant AS m_tenant, m.conversation_id AS m_conversation_id,
                     m.author_user_id AS m_author_user_id, m.author_organisation_id AS m_author_organisation_id,
                     m.body AS m_body, m.created_at AS m_created_at, m.erased AS m_erased
@@ -256,7 +258,7 @@ impl ExchangeStore for SqlStore {
                         AND ($3 IS NULL OR c.activity_id < $3)) s
                LEFT JOIN conversation_messages m ON m.id = s.activity_id
               ORDER BY s.activity_id DESC LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(organisation)
         .bind(after)
@@ -278,9 +280,9 @@ impl ExchangeStore for SqlStore {
 
     async fn post(&self, m: &Message, event: &OutboxEvent) -> Result<(), ExchangesError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO conversation_messages ({MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        ))
+        )))
         .bind(m.id)
         .bind(&m.tenant)
         .bind(m.conversation_id)
@@ -430,11 +432,11 @@ impl ExchangeStore for SqlStore {
         let mut tx = self.pool.begin().await?;
         // The update takes the reservation's row lock: two confirmations take turns, and
         // the second reads the first's figure below.
-        let updated = sqlx::query(&format!(
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE listing_reservations SET {prefix}_thousandths = $1, {prefix}_unit = $2,
                     {prefix}_user_id = $3, {prefix}_at = $4, {prefix}_kg_per_unit_grams = $7
               WHERE tenant = $5 AND listing_id = $6"
-        ))
+        )))
         .bind(confirmation.thousandths)
         .bind(confirmation.unit.as_str())
         .bind(confirmation.by_user_id)
@@ -473,9 +475,9 @@ impl ExchangeStore for SqlStore {
         {
             return Ok(None);
         }
-        sqlx::query(&format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO exchanges ({EXCHANGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
+        )))
         .bind(exchange.id)
         .bind(&exchange.tenant)
         .bind(exchange.listing_id)
@@ -521,12 +523,12 @@ impl ExchangeStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Exchange>, ExchangesError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {EXCHANGE_COLUMNS} FROM exchanges
               WHERE tenant = $1 AND listing_id = $2 AND ($3 IS NULL OR id < $3)
                 AND ($5 IS NULL OR giver_organisation_id = $5 OR receiver_organisation_id = $5)
               ORDER BY id DESC LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(listing)
         .bind(after)
@@ -604,12 +606,12 @@ impl ExchangeStore for SqlStore {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Exchange>, ExchangesError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {EXCHANGE_COLUMNS} FROM exchanges
               WHERE tenant = $1 AND (giver_organisation_id = $2 OR receiver_organisation_id = $2)
                 AND ($3 IS NULL OR id < $3)
               ORDER BY id DESC LIMIT $4"
-        ))
+        )))
         .bind(tenant)
         .bind(organisation)
         .bind(after)

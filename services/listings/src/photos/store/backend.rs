@@ -63,9 +63,9 @@ impl PhotoStore for SqlStore {
             position: next.max(0) as u32,
             ..photo
         };
-        sqlx::query(&format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO listing_photos ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ))
+        )))
         .bind(photo.id)
         .bind(&photo.tenant)
         .bind(photo.listing_id)
@@ -85,9 +85,9 @@ impl PhotoStore for SqlStore {
     }
 
     async fn list(&self, tenant: &str, listing_id: Uuid) -> Result<Vec<Photo>, PhotosError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listing_photos WHERE tenant = $1 AND listing_id = $2 ORDER BY position, id"
-        ))
+        )))
         .bind(tenant)
         .bind(listing_id)
         .fetch_all(&self.pool)
@@ -99,9 +99,9 @@ impl PhotoStore for SqlStore {
     }
 
     async fn get(&self, tenant: &str, id: Uuid) -> Result<Option<Photo>, PhotosError> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM listing_photos WHERE tenant = $1 AND id = $2"
-        ))
+        )))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -146,7 +146,7 @@ impl PhotoStore for SqlStore {
                 "SELECT id FROM listing_photos WHERE id IN ({})",
                 placeholders.join(", ")
             );
-            let mut query = sqlx::query_scalar::<_, Uuid>(&sql);
+            let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
                 query = query.bind(*id);
             }
