@@ -300,7 +300,10 @@ async fn main() {
         }
         let split = report("whole path, split processes (offer POST → inbox)", path);
         report("its offer POST alone, split processes", posts);
-        let live = report("whole path, split processes (offer POST → live inbox)", live);
+        let live = report(
+            "whole path, split processes (offer POST → live inbox)",
+            live,
+        );
         println!(
             "\nlatency: split_p99_ms={:.2} floor_p99_ms={:.2} (2 × bus + 3 × commit) ratio={:.1} live_p99_ms={:.2} live_ratio={:.1}",
             split.as_secs_f64() * 1000.0,
