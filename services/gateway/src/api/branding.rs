@@ -81,6 +81,13 @@ pub async fn upload(
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Tenant>, ApiError> {
     let caller = own_territory(&member, &tenant)?;
+    // Refused by role before the body is read: a member who may not brand the territory
+    // learns that, not what was wrong with what they sent.
+    synergies_platform::policy::authorize(
+        &caller,
+        synergies_platform::policy::Action::ManageTenant,
+        &synergies_platform::policy::Resource::tenant(&tenant),
+    )?;
     let form = form.map_err(|_| LOGO.not_a_form())?;
     let image = LOGO.read(form).await?;
     let message = pb::SetTenantLogoRequest { image };
