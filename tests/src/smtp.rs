@@ -136,8 +136,9 @@ impl SmtpSink {
             .filter_map(Result::ok)
             .map(|entry| entry.path())
             .collect();
-        // Maildir names start with the delivery time.
-        paths.sort();
+        // Maildir names start with the delivery time: `<seconds>.M<microseconds>P…`, the
+        // microseconds not zero-padded, so the names are ordered as numbers, not as text.
+        paths.sort_by_key(|path| delivery_time(path));
         paths.iter().filter_map(decode).collect()
     }
 
@@ -154,6 +155,28 @@ impl SmtpSink {
         })
         .await
     }
+}
+
+/// The delivery time a maildir file name starts with, as (seconds, microseconds), then the
+/// name itself for ties; a name that does not parse sorts first.
+fn delivery_time(path: &std::path::Path) -> (u64, u64, String) {
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    let mut parts = name.split('.');
+    let seconds = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let micros = parts
+        .next()
+        .and_then(|part| part.strip_prefix('M'))
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or(0);
+    (seconds, micros, name.to_owned())
 }
 
 /// aiosmtpd's maildir handler, refusing the addresses listed in a file (read at each
