@@ -88,7 +88,7 @@ impl MatchingStore for SqlStore {
         {
             return Ok(None);
         }
-        Self::lock_tenant(&mut tx, &item.tenant).await?;
+        let revision = Self::lock_tenant(&mut tx, &item.tenant).await?;
         let stored = Self::load_for_change(&mut tx, item.id, item.organisation_id).await?;
         // A closed item stays closed, and an older change than the last on record is late.
         if let Some((_, state, changed_at)) = &stored.item
@@ -98,8 +98,9 @@ impl MatchingStore for SqlStore {
             return Ok(Some(Outcome::default()));
         }
         let written = stored.as_written(indexed, state);
+        let learns = stored.learns_from(item);
         let previous = stored.item.map(|(i, ..)| i.item);
-        if !item.organisation_name.is_empty() {
+        if learns {
             Self::learn(
                 &mut tx,
                 &item.tenant,
@@ -109,7 +110,6 @@ impl MatchingStore for SqlStore {
             )
             .await?;
         }
-        let revision = Self::next_revision(&mut tx, &item.tenant).await?;
         sqlx::query(UPSERT_ITEM)
             .bind(item.id)
             .bind(&item.tenant)
@@ -178,12 +178,11 @@ impl MatchingStore for SqlStore {
         {
             return Ok(None);
         }
-        Self::lock_tenant(&mut tx, tenant).await?;
+        let revision = Self::lock_tenant(&mut tx, tenant).await?;
         if !Self::may_change(&mut tx, item_id, at_micros).await? {
             tx.commit().await?;
             return Ok(Some(Outcome::default()));
         }
-        let revision = Self::next_revision(&mut tx, tenant).await?;
         let known = sqlx::query(SET_ITEM_STATE)
             .bind(item_id)
             .bind(state.as_str())

@@ -1,5 +1,5 @@
 //! The SQL of the matching store, written once for both backends (PostgreSQL and SQLite read
-//! the same statements; the only difference is the tenant lock, see [`super::postgres`]).
+//! the same statements).
 
 /// The columns an [`crate::domain::IndexedItem`] is read from, with the organisation's name
 /// and activity learned from other events.
@@ -44,9 +44,14 @@ pub const UPSERT_ITEM: &str = "INSERT INTO items (item_id, tenant, kind, organis
 pub const SET_ITEM_STATE: &str =
     "UPDATE items SET state = $2, changed_at_micros = $3, revision = $4 WHERE item_id = $1";
 
-/// The tenant's next revision (see migration 1006), read under the tenant's lock.
-pub const NEXT_REVISION: &str =
-    "SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM items WHERE tenant = $1";
+/// Takes the tenant's next revision (migrations 1006 and 1007); the counter row stays locked
+/// until the transaction ends, which serialises the tenant's changes.
+pub const TAKE_REVISION: &str = "INSERT INTO tenant_revisions (tenant, revision) VALUES ($1, 1)
+     ON CONFLICT (tenant) DO UPDATE SET revision = tenant_revisions.revision + 1
+     RETURNING revision";
+
+/// The tenant's last revision taken, read under the tenant's lock.
+pub const CURRENT_REVISION: &str = "SELECT revision FROM tenant_revisions WHERE tenant = $1";
 
 /// The tenant's open items, to load a replica's copy of them.
 pub const OPEN_ITEMS_OF_TENANT: &str =

@@ -2,9 +2,6 @@
 
 type Db = sqlx::Sqlite;
 
-/// SQLite serialises writers itself.
-const TENANT_LOCK: Option<&str> = None;
-
 // On purpose: the same body, compiled once for each database (sqlx binds by concrete type).
 #[allow(clippy::duplicate_mod)]
 #[path = "backend.rs"]

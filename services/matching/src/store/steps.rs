@@ -20,11 +20,11 @@ use crate::scoring::{Direction, Item, Position, Quantity, ResourceClass};
 use crate::store::Delivery;
 use crate::store::mirror::{Mirror, Mirrors};
 use crate::store::sql::{
-    DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY, INSERT_SYNERGY,
-    ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION, ITEMS_CHANGED_SINCE,
-    LEARN_ORGANISATION, NEXT_REVISION, OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM,
+    CURRENT_REVISION, DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY,
+    INSERT_SYNERGY, ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION,
+    ITEMS_CHANGED_SINCE, LEARN_ORGANISATION, OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM,
     RESCORE_SYNERGY, REVISE_ORGANISATION_ITEMS, SYNERGY_COLUMNS, SYNERGY_DISMISSALS,
-    SYNERGY_ID_BY_KEY, SYNERGY_NOTES, SYNERGY_PARTIES,
+    SYNERGY_ID_BY_KEY, SYNERGY_NOTES, SYNERGY_PARTIES, TAKE_REVISION,
 };
 use crate::store::values::{decode, factors_json, non_empty, oriented, pool_str};
 
@@ -39,6 +39,20 @@ pub(super) struct Stored {
 }
 
 impl Stored {
+    /// Whether `item` tells something new of its organisation (its name, or an activity that
+    /// differs from the one on record): otherwise recording it again would change nothing.
+    pub fn learns_from(&self, item: &crate::scoring::Item) -> bool {
+        if item.organisation_name.is_empty() {
+            return false;
+        }
+        match &self.organisation {
+            Some((name, nace)) => {
+                *name != item.organisation_name || (!item.nace.is_empty() && *nace != item.nace)
+            }
+            None => true,
+        }
+    }
+
     /// `indexed` in `state` as reading it back once written would give it: the name and
     /// activity it does not carry come from what is known of its organisation, after the
     /// name it carries was learned. `None` when that cannot be told without reading it back
@@ -139,16 +153,15 @@ impl SqlStore {
     pub(super) async fn lock_tenant(
         tx: &mut sqlx::Transaction<'static, super::Db>,
         tenant: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<i64, sqlx::Error> {
         // Two replicas indexing two items of one tenant at once would each miss the
-        // other's item: the tenant's changes are serialised.
-        if let Some(statement) = super::TENANT_LOCK {
-            sqlx::query(statement)
-                .bind(tenant)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+        // other's item: the tenant's changes are serialised by the lock of its counter row,
+        // held until the transaction ends, and the same statement takes the tenant's next
+        // revision (migration 1007), so revisions commit in their order.
+        sqlx::query_scalar(TAKE_REVISION)
+            .bind(tenant)
+            .fetch_one(&mut **tx)
+            .await
     }
 
     /// `true` when an event at `at_micros` may change the item: it is not closed for
@@ -213,15 +226,16 @@ impl SqlStore {
     }
 
     /// The tenant's next revision; the caller holds the tenant's lock.
-    pub(super) async fn next_revision(
+    /// The tenant's last revision taken; the caller holds the tenant's lock.
+    pub(super) async fn current_revision(
         tx: &mut sqlx::Transaction<'static, super::Db>,
         tenant: &str,
     ) -> Result<i64, sqlx::Error> {
-        sqlx::query(NEXT_REVISION)
+        Ok(sqlx::query_scalar(CURRENT_REVISION)
             .bind(tenant)
-            .fetch_one(&mut **tx)
+            .fetch_optional(&mut **tx)
             .await?
-            .try_get("next")
+            .unwrap_or(0))
     }
 
     /// Records what is known of an organisation; when that changed, its items take the
@@ -243,8 +257,7 @@ impl SqlStore {
             .rows_affected()
             > 0;
         if changed {
-            Self::lock_tenant(tx, tenant).await?;
-            let revision = Self::next_revision(tx, tenant).await?;
+            let revision = Self::lock_tenant(tx, tenant).await?;
             sqlx::query(REVISE_ORGANISATION_ITEMS)
                 .bind(tenant)
                 .bind(organisation_id)
@@ -280,7 +293,7 @@ impl SqlStore {
         } else {
             let started = std::time::Instant::now();
             mirror.reset(scorer);
-            let next = Self::next_revision(tx, tenant).await?;
+            let current = Self::current_revision(tx, tenant).await?;
             let statement = format!("SELECT {ITEM_COLUMNS} {OPEN_ITEMS_OF_TENANT}");
             let rows = sqlx::query(sqlx::AssertSqlSafe(statement))
                 .bind(tenant)
@@ -290,7 +303,7 @@ impl SqlStore {
                 let (item, state) = Self::item_from(row)?;
                 mirror.apply(scorer, item, state);
             }
-            mirror.read_up_to(next - 1);
+            mirror.read_up_to(current);
             tracing::info!(
                 tenant,
                 open_items = rows.len(),
