@@ -191,32 +191,39 @@ impl InboxHandler {
         event_id: Uuid,
         items: &[InboxItem],
     ) -> Result<bool, crate::error::NotificationsError> {
-        let delivered = self.store.deliver(self.consumer, event_id, items).await?;
-        if delivered {
+        let delivery = self.store.deliver(self.consumer, event_id, items).await?;
+        if delivery.is_stored() {
             tracing::info!(event_type, items = items.len(), "inbox items stored");
         } else {
             tracing::info!(event_type, "event already handled, skipped");
         }
-        // Written on every delivery (once per recipient and event): a crash after the items
-        // were stored still sends their e-mails when the event comes again. The items read back
-        // are the stored ones, so links open the item the member sees.
-        if !items.is_empty() {
-            let stored = self.store.items_of_event(tenant, event_id).await?;
-            if delivered {
-                self.push_live(&stored).await;
-            }
-            let (mails, told): (Vec<_>, Vec<_>) =
-                self.immediate_mails(&stored).await?.into_iter().unzip();
-            if !mails.is_empty() {
-                self.mail
-                    .mail
-                    .queue_item_mails(event_id, tenant, &mails, &told)
-                    .await?;
-                self.mail.sender.0.notify_one();
-                tracing::info!(event_type, mails = mails.len(), "immediate e-mails queued");
-            }
+        if items.is_empty() {
+            return Ok(delivery.is_stored());
         }
-        Ok(delivered)
+        // Stored now: the items in hand are the stored ones, pushed live before anything else
+        // is read. Delivered again (a crash after the items were stored): their e-mails are
+        // written once per recipient and event, from the items read back, so that links open
+        // the item the member sees.
+        let stored = match &delivery {
+            crate::store::Delivery::Stored(stored) => {
+                self.push_live(stored).await;
+                stored.clone()
+            }
+            crate::store::Delivery::AlreadyHandled => {
+                self.store.items_of_event(tenant, event_id).await?
+            }
+        };
+        let (mails, told): (Vec<_>, Vec<_>) =
+            self.immediate_mails(&stored).await?.into_iter().unzip();
+        if !mails.is_empty() {
+            self.mail
+                .mail
+                .queue_item_mails(event_id, tenant, &mails, &told)
+                .await?;
+            self.mail.sender.0.notify_one();
+            tracing::info!(event_type, mails = mails.len(), "immediate e-mails queued");
+        }
+        Ok(delivery.is_stored())
     }
 }
 

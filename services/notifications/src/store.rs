@@ -99,16 +99,33 @@ pub struct InboxPage {
     pub unread_only: bool,
 }
 
+/// What storing an event's items did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// The consumer had handled the event already: nothing stored.
+    AlreadyHandled,
+    /// Stored now: the items written, as given (an item for a member the event had told
+    /// already is left out).
+    Stored(Vec<InboxItem>),
+}
+
+impl Delivery {
+    /// `true`: the event was handled now.
+    #[must_use]
+    pub fn is_stored(&self) -> bool {
+        matches!(self, Self::Stored(_))
+    }
+}
+
 #[async_trait]
 pub trait InboxStore: Send + Sync {
     /// Stores the items caused by one event, unless `consumer` already handled it.
-    /// `false`: already handled, nothing stored.
     async fn deliver(
         &self,
         consumer: &str,
         event_id: Uuid,
         items: &[InboxItem],
-    ) -> Result<bool, NotificationsError>;
+    ) -> Result<Delivery, NotificationsError>;
     /// RGPD erasure: deletes the user's inbox and every e-mail written to their address, unless
     /// `consumer` already handled `event_id`.
     async fn forget_user(

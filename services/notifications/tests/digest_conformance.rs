@@ -88,6 +88,7 @@ async fn items_are_told_once_and_digests_written_once(f: Fixture) {
                 .deliver("test", told.event_id, std::slice::from_ref(told))
                 .await
                 .unwrap()
+                .is_stored()
         );
     }
     let reader = Reader {

@@ -6,7 +6,7 @@ use synergies_notifications::bounces::{BounceStore, HARD_FAILURES_BEFORE_UNDELIV
 use synergies_notifications::mail::Mail;
 use synergies_notifications::saved_search::{SavedSearch, SavedSearchStore};
 use synergies_notifications::store::{
-    self, InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader, Subject,
+    self, Delivery, InboxItem, InboxPage, InboxStore, MailStore, PreferencesStore, Reader, Subject,
 };
 use synergies_platform::i18n::Text;
 use synergies_platform::testing::{Backend, TestDatabase, fresh_database};
@@ -80,17 +80,27 @@ fn page(after: Option<Uuid>, limit: u32) -> InboxPage {
 async fn an_event_is_delivered_once(f: Fixture) {
     let user = Uuid::now_v7();
     let event = Uuid::now_v7();
-    assert!(
+    let told = item("dijon", user, event);
+    // The same member told twice by one event keeps the first item; the answer says which
+    // items were written, as given.
+    let again = item("dijon", user, event);
+    assert_eq!(
+        f.store
+            .deliver("n", event, &[told.clone(), again])
+            .await
+            .unwrap(),
+        Delivery::Stored(vec![told.clone()])
+    );
+    assert_eq!(
         f.store
             .deliver("n", event, &[item("dijon", user, event)])
             .await
-            .unwrap()
+            .unwrap(),
+        Delivery::AlreadyHandled
     );
-    assert!(
-        !f.store
-            .deliver("n", event, &[item("dijon", user, event)])
-            .await
-            .unwrap()
+    assert_eq!(
+        f.store.items_of_event("dijon", event).await.unwrap(),
+        [told]
     );
     let inbox = f
         .store

@@ -15,8 +15,25 @@ use uuid::Uuid;
 
 use crate::error::NotificationsError;
 use crate::store::{
-    COLUMNS, IS_READ, InboxItem, InboxPage, InboxStore, Reader, Subject, VISIBLE, select_items,
+    COLUMNS, Delivery, IS_READ, InboxItem, InboxPage, InboxStore, Reader, Subject, VISIBLE,
+    select_items,
 };
+
+/// Rows per multi-row INSERT: far below either database's limit on bound values (17 a row).
+const ITEMS_PER_STATEMENT: usize = 100;
+
+/// `($1, …, $width), ($width+1, …)`: the VALUES of `rows` rows of `width` bound values.
+fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let values: Vec<String> = (1..=width)
+                .map(|column| format!("${}", row * width + column))
+                .collect();
+            format!("({})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub struct SqlStore {
     pub(crate) pool: sqlx::Pool<super::Db>,
@@ -80,49 +97,78 @@ impl InboxStore for SqlStore {
         consumer: &str,
         event_id: Uuid,
         items: &[InboxItem],
-    ) -> Result<bool, NotificationsError> {
+    ) -> Result<Delivery, NotificationsError> {
         let mut tx = self.pool.begin().await?;
         if !tx.first_delivery(consumer, event_id).await? {
-            return Ok(false);
+            return Ok(Delivery::AlreadyHandled);
         }
-        for item in items {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO inbox_items ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                 ON CONFLICT (user_id, event_id) DO NOTHING"
-            )))
-            .bind(item.id)
-            .bind(&item.tenant)
-            .bind(item.user_id)
-            .bind(&item.kind)
-            .bind(&item.title.fr)
-            .bind(&item.body.fr)
-            .bind(item.listing_id)
-            .bind(item.event_id)
-            .bind(item.read)
-            .bind(item.created_at)
-            .bind(&item.title.en)
-            .bind(&item.body.en)
-            .bind(item.for_organisation)
-            .bind(item.subject.parts().0)
-            .bind(item.subject.parts().1)
-            .bind(item.other_organisation)
-            .bind(&item.other_organisation_name)
-            .execute(&mut *tx)
-            .await?;
-            if let Some(organisation) = item.other_organisation
-                && !item.other_organisation_name.is_empty()
-            {
-                Self::remember(
-                    &mut *tx,
-                    &item.tenant,
-                    organisation,
-                    &item.other_organisation_name,
-                )
-                .await?;
+        // One statement per chunk of items, not one per item: an event's items are written in
+        // a round trip or two, and the ids it returns say which were new (a member told twice
+        // by one event keeps the first).
+        let mut inserted = std::collections::HashSet::new();
+        for chunk in items.chunks(ITEMS_PER_STATEMENT) {
+            let statement = format!(
+                "INSERT INTO inbox_items ({COLUMNS}) VALUES {}
+                 ON CONFLICT (user_id, event_id) DO NOTHING RETURNING id",
+                placeholders(chunk.len(), 17)
+            );
+            let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(statement));
+            for item in chunk {
+                query = query
+                    .bind(item.id)
+                    .bind(&item.tenant)
+                    .bind(item.user_id)
+                    .bind(&item.kind)
+                    .bind(&item.title.fr)
+                    .bind(&item.body.fr)
+                    .bind(item.listing_id)
+                    .bind(item.event_id)
+                    .bind(item.read)
+                    .bind(item.created_at)
+                    .bind(&item.title.en)
+                    .bind(&item.body.en)
+                    .bind(item.for_organisation)
+                    .bind(item.subject.parts().0)
+                    .bind(item.subject.parts().1)
+                    .bind(item.other_organisation)
+                    .bind(&item.other_organisation_name);
             }
+            inserted.extend(query.fetch_all(&mut *tx).await?);
+        }
+        // The names the items carry, once per organisation (an upsert may not touch a row
+        // twice).
+        let names: HashMap<Uuid, (&str, &str)> = items
+            .iter()
+            .filter(|item| !item.other_organisation_name.is_empty())
+            .filter_map(|item| {
+                let organisation = item.other_organisation?;
+                Some((
+                    organisation,
+                    (item.tenant.as_str(), item.other_organisation_name.as_str()),
+                ))
+            })
+            .collect();
+        let names: Vec<_> = names.into_iter().collect();
+        for chunk in names.chunks(ITEMS_PER_STATEMENT) {
+            let statement = format!(
+                "INSERT INTO organisation_names (organisation_id, tenant, name) VALUES {}
+                 ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name",
+                placeholders(chunk.len(), 3)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+            for (organisation, (tenant, name)) in chunk {
+                query = query.bind(*organisation).bind(*tenant).bind(*name);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Delivery::Stored(
+            items
+                .iter()
+                .filter(|item| inserted.contains(&item.id))
+                .cloned()
+                .collect(),
+        ))
     }
 
     async fn forget_user(
