@@ -12,6 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, PgPool, SqlitePool};
 
 mod roles;
+mod sqlite_busy;
 
 /// True when `error` says the database could not be reached or is not serving right now
 /// (connection refused or broken, pool exhausted while the server is down, server shutting
@@ -299,7 +300,7 @@ async fn connect_sqlite(path: &Path) -> Result<Database, sqlx::Error> {
 }
 
 /// A SQLite pool in WAL mode: readers never block the single writer, and a busy writer is
-/// waited for rather than failed.
+/// waited for rather than failed, in steps of 50 µs ([`sqlite_busy`]).
 pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::new()
         .filename(path)
@@ -310,6 +311,7 @@ pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .busy_timeout(Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(4)
+        .after_connect(|connection, _| Box::pin(sqlite_busy::install(connection)))
         .connect_with(options)
         .await
 }
