@@ -1,11 +1,13 @@
 //! Reference lists shipped with the code and shared by the services: the European Waste
 //! Catalogue ([`ewc`]), the NACE Rev. 2 activities that NAF codes refine ([`nace`]), the French
-//! communes and intercommunalities ([`communes`]), the listings category taxonomy
+//! communes and intercommunalities ([`communes`]) and where they are ([`centres`]), the listings
+//! category taxonomy
 //! ([`LISTING_TAXONOMY`]), the impact factors of reused goods ([`impact`]), how French words are
 //! compared ([`french`]) and the words members use for the same thing ([`SYNONYMS`], read by
 //! [`synonyms`]). Each is parsed once, in the service that reads it; the files live here so that
 //! no service depends on another.
 
+pub mod centres;
 pub mod communes;
 pub mod ewc;
 pub mod french;

@@ -95,7 +95,8 @@ impl Default for TenantSettings {
             brand_name: String::new(),
             logo_url: String::new(),
             primary_colour: "#1d4f91".into(),
-            secondary_colour: "#f2a900".into(),
+            // The web theme's own (a green that stands out from the offers' pale green tags).
+            secondary_colour: "#2e7d32".into(),
             listings_need_approval: false,
             exchange_modes: EXCHANGE_MODES.iter().map(|&m| m.to_owned()).collect(),
             default_language: "fr".into(),
@@ -109,8 +110,15 @@ impl Default for TenantSettings {
 /// WCAG AA's least contrast for text of normal size.
 const MIN_TEXT_CONTRAST: f64 = 4.5;
 
-/// The WCAG contrast ratio of a `#rrggbb` colour against white (1 to 21).
-pub fn contrast_with_white(colour: &str) -> f64 {
+/// WCAG AA's least contrast for what is not text but marks out a part of the page (1.4.11).
+const MIN_NON_TEXT_CONTRAST: f64 = 3.0;
+
+/// The pale green behind what the secondary colour borders in the web theme (the gateway's
+/// `synergies.css`: `.tag.offer` and `.alert.notice`), on white pages.
+pub const SECONDARY_SURFACE: &str = "#e8f4ea";
+
+/// The WCAG relative luminance of a `#rrggbb` colour (0 for black to 1 for white).
+fn relative_luminance(colour: &str) -> f64 {
     let channel = |at: usize| {
         let value = colour
             .get(at..at + 2)
@@ -122,8 +130,23 @@ pub fn contrast_with_white(colour: &str) -> f64 {
             ((value + 0.055) / 1.055).powf(2.4)
         }
     };
-    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    1.05 / (luminance + 0.05)
+    0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+}
+
+/// The WCAG contrast ratio of two `#rrggbb` colours (1 to 21).
+pub fn contrast(one: &str, other: &str) -> f64 {
+    let (one, other) = (relative_luminance(one), relative_luminance(other));
+    (one.max(other) + 0.05) / (one.min(other) + 0.05)
+}
+
+/// The WCAG contrast ratio of a `#rrggbb` colour against white (1 to 21).
+pub fn contrast_with_white(colour: &str) -> f64 {
+    contrast(colour, "#ffffff")
+}
+
+/// A ratio as French writes it: `2,4`.
+fn french_ratio(ratio: f64) -> String {
+    format!("{ratio:.1}").replace('.', ",")
 }
 
 impl TenantSettings {
@@ -156,18 +179,35 @@ impl TenantSettings {
             }
         }
         // The primary colour is the links' text on white and the buttons' background under
-        // white text: WCAG AA asks 4.5:1 for text. (The secondary colour only borders boxes
-        // whose background and text already carry their meaning.)
-        let contrast = contrast_with_white(&self.primary_colour);
-        if contrast < MIN_TEXT_CONTRAST {
+        // white text: WCAG AA asks 4.5:1 for text.
+        let primary = contrast_with_white(&self.primary_colour);
+        if primary < MIN_TEXT_CONTRAST {
             return Err(FieldError::new(
                 "primary_colour",
                 format!(
-                    "is too light to read on white (contrast {contrast:.1}:1, at least 4.5:1 is needed for accessibility): choose a darker shade"
+                    "is too light to read on white (contrast {primary:.1}:1, at least 4.5:1 is needed for accessibility): choose a darker shade"
                 ),
                 format!(
                     "est trop claire pour être lue sur fond blanc (contraste de {}:1, il faut au moins 4,5:1 pour l'accessibilité) : choisissez une teinte plus foncée",
-                    format!("{contrast:.1}").replace('.', ",")
+                    french_ratio(primary)
+                ),
+            ));
+        }
+        // The secondary colour carries no text: it is the border of the offers' tags and of
+        // notices, pale green boxes on white pages. A border that marks out a part of the page
+        // needs 3:1 against what it separates (WCAG AA, non-text contrast), here the weaker of
+        // the box's background and the page's white.
+        let secondary = contrast(&self.secondary_colour, SECONDARY_SURFACE)
+            .min(contrast_with_white(&self.secondary_colour));
+        if secondary < MIN_NON_TEXT_CONTRAST {
+            return Err(FieldError::new(
+                "secondary_colour",
+                format!(
+                    "is too pale to stand out around offers and notices (contrast {secondary:.1}:1 with their pale green background, at least 3:1 is needed for accessibility): choose a darker shade"
+                ),
+                format!(
+                    "est trop pâle pour se détacher autour des offres et des messages (contraste de {}:1 avec leur fond vert pâle, il faut au moins 3:1 pour l'accessibilité) : choisissez une teinte plus foncée",
+                    french_ratio(secondary)
                 ),
             ));
         }
@@ -506,6 +546,37 @@ mod tests {
             "{}",
             refused.rule.fr
         );
+    }
+
+    #[test]
+    fn a_secondary_colour_that_does_not_stand_out_from_its_background_is_refused() {
+        let settings = |secondary: &str| TenantSettings {
+            secondary_colour: secondary.to_owned(),
+            ..TenantSettings::default()
+        };
+        // The default, and dark shades, stand out from the pale green and the white.
+        assert!(TenantSettings::default().validated().is_ok());
+        assert!(settings("#000000").validated().is_ok());
+        assert!(
+            contrast(
+                &TenantSettings::default().secondary_colour,
+                SECONDARY_SURFACE
+            ) >= 3.0
+        );
+        // Amber and a light green: not enough against the pale green; white: nothing at all.
+        for pale in ["#f2a900", "#00aa00", "#ffffff"] {
+            let refused = settings(pale).validated().unwrap_err();
+            assert_eq!(refused.field, "secondary_colour", "{pale}");
+            assert!(refused.rule.fr.contains("trop pâle"), "{}", refused.rule.fr);
+            assert!(
+                refused.rule.en.contains("at least 3:1"),
+                "{}",
+                refused.rule.en
+            );
+        }
+        // Symmetric, from 1 (the same colour) to 21 (black on white).
+        assert!((contrast("#e8f4ea", "#e8f4ea") - 1.0).abs() < 1e-9);
+        assert!((contrast("#ffffff", "#000000") - contrast("#000000", "#ffffff")).abs() < 1e-9);
     }
 
     #[test]

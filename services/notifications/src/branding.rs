@@ -1,9 +1,15 @@
 //! What e-mails take from the territory's settings: its branding, as the web theme uses it
 //! (name, primary colour and logo in the HTML part's header), and its time zone (digests go at
-//! 08:00 there). Read from identity (`GetTenant`, public) and kept a few minutes per territory,
-//! so that a digest run or a burst of messages asks once. When identity cannot answer, what was
-//! read last is used; never read, mails go out with the territory's slug and the platform's
-//! default colour, and digests follow the configured time zone, rather than wait.
+//! 08:00 there). Read from identity (`GetTenant`, public) and kept a few minutes per territory
+//! (`notifications.branding_cache_secs`), so that a digest run or a burst of messages asks
+//! once. When identity cannot answer, what was read last is used; never read, mails go out with
+//! the territory's slug and the platform's default colour, and digests follow the configured
+//! time zone, rather than wait.
+//!
+//! The logo a tenant admin uploaded wins over one given by its address, as on the pages: the
+//! gateway serves it at an address that names its version (the logo's digest), so a mail
+//! client that cached an earlier logo fetches the new one, and a removed logo leaves the header
+//! without an image.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,9 +24,6 @@ use crate::item_mail::escaped;
 
 /// The web theme's default primary colour, for territories that chose none.
 pub const DEFAULT_COLOUR: &str = "#1d4f91";
-
-/// How long a territory's branding is kept before it is read again.
-const KEPT_FOR: Duration = Duration::from_mins(5);
 
 /// What an e-mail's header shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +45,9 @@ impl Branding {
         }
     }
 
-    /// From the territory's settings; a logo given as a path is made absolute with the
-    /// platform's public address (mail clients have no page to resolve it against).
+    /// From the territory's settings. The uploaded logo, if any, is named by the gateway's
+    /// address for its version; a logo given as a path is made absolute with the platform's
+    /// public address (mail clients have no page to resolve it against).
     pub fn of_tenant(tenant: &identity::Tenant, public_url: &str) -> Self {
         let settings = tenant.settings.clone().unwrap_or_default();
         let name = if settings.brand_name.trim().is_empty() {
@@ -51,11 +55,17 @@ impl Branding {
         } else {
             settings.brand_name
         };
+        let public_url = public_url.trim_end_matches('/');
         let logo = settings.logo_url.trim();
-        let logo_url = if logo.starts_with("https://") || logo.starts_with("http://") {
+        let logo_url = if is_digest(&settings.logo_digest) && is_slug(&tenant.slug) {
+            format!(
+                "{public_url}{}",
+                uploaded_logo_path(&tenant.slug, &settings.logo_digest)
+            )
+        } else if logo.starts_with("https://") || logo.starts_with("http://") {
             logo.to_owned()
         } else if logo.starts_with('/') {
-            format!("{}{logo}", public_url.trim_end_matches('/'))
+            format!("{public_url}{logo}")
         } else {
             String::new()
         };
@@ -89,6 +99,25 @@ impl Branding {
     }
 }
 
+/// Where the gateway serves a territory's uploaded logo, by version: the address the web pages
+/// use (`PUT /api/v1/tenants/{tenant}/branding/logo` answers it as `settings.logo`).
+fn uploaded_logo_path(tenant: &str, digest: &str) -> String {
+    format!("/api/v1/tenants/{tenant}/branding/logo?v={digest}")
+}
+
+/// A logo digest as identity writes it (hex), so that nothing else reaches an address.
+fn is_digest(value: &str) -> bool {
+    !value.is_empty() && value.len() <= 128 && value.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A territory slug as identity accepts them: lower-case letters, digits and hyphens.
+fn is_slug(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 fn is_hex_colour(value: &str) -> bool {
     value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -106,14 +135,17 @@ struct Territory {
 pub struct TerritoryBrands {
     client: Option<IdentityServiceClient<ServiceChannel>>,
     public_url: String,
+    /// How long what was read is used before identity is asked again.
+    kept_for: Duration,
     kept: Arc<Mutex<HashMap<String, (Instant, Territory)>>>,
 }
 
 impl TerritoryBrands {
-    pub fn new(channel: ServiceChannel, public_url: &str) -> Self {
+    pub fn new(channel: ServiceChannel, public_url: &str, kept_for: Duration) -> Self {
         Self {
             client: Some(IdentityServiceClient::new(channel)),
             public_url: public_url.to_owned(),
+            kept_for,
             kept: Arc::default(),
         }
     }
@@ -123,6 +155,7 @@ impl TerritoryBrands {
         Self {
             client: None,
             public_url: String::new(),
+            kept_for: Duration::ZERO,
             kept: Arc::default(),
         }
     }
@@ -146,7 +179,7 @@ impl TerritoryBrands {
             .ok()
             .and_then(|kept| kept.get(tenant).cloned());
         if let Some((at, territory)) = &kept
-            && at.elapsed() < KEPT_FOR
+            && at.elapsed() < self.kept_for
         {
             return Some(territory.clone());
         }
@@ -219,5 +252,43 @@ mod tests {
             "{header}"
         );
         assert!(!header.contains("<img"), "{header}");
+    }
+
+    #[test]
+    fn an_uploaded_logo_is_named_by_its_version_at_the_platforms_address() {
+        let mut tenant = identity::Tenant {
+            slug: "dijon".into(),
+            display_name: "Dijon métropole".into(),
+            settings: Some(identity::TenantSettings {
+                logo_url: "https://www.dijon.fr/old.png".into(),
+                logo_digest: "3f1c9a0b7d2e4f68".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let branding = Branding::of_tenant(&tenant, "https://synergies.example/");
+        assert_eq!(
+            branding.logo_url,
+            "https://synergies.example/api/v1/tenants/dijon/branding/logo?v=3f1c9a0b7d2e4f68"
+        );
+
+        // Removed: the address given in the settings again, or none.
+        let settings = tenant.settings.as_mut().unwrap();
+        settings.logo_digest = String::new();
+        assert_eq!(
+            Branding::of_tenant(&tenant, "https://synergies.example").logo_url,
+            "https://www.dijon.fr/old.png"
+        );
+        tenant.settings.as_mut().unwrap().logo_url = String::new();
+        let header = Branding::of_tenant(&tenant, "https://synergies.example").header_html();
+        assert!(!header.contains("<img"), "{header}");
+
+        // What is not a digest never reaches an address.
+        tenant.settings.as_mut().unwrap().logo_digest = "\"><script>".into();
+        let header = Branding::of_tenant(&tenant, "https://synergies.example").header_html();
+        assert!(
+            !header.contains("<img") && !header.contains("script"),
+            "{header}"
+        );
     }
 }

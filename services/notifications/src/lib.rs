@@ -53,6 +53,7 @@ pub async fn run(env: ServiceEnv, listener: Listener) -> anyhow::Result<()> {
     let brands = branding::TerritoryBrands::new(
         env.channel("identity")?,
         &env.config.notifications.public_url,
+        std::time::Duration::from_secs(env.config.notifications.branding_cache_secs),
     );
     let immediate = handler::ImmediateMail {
         signer: signer.clone(),

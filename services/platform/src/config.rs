@@ -79,6 +79,9 @@ pub struct NotificationsConfig {
     /// Days an e-mail may wait unsent (no SMTP server, an unreachable one, an undeliverable
     /// address) before it is dropped; 0 keeps them for ever.
     pub unsent_mail_max_age_days: u32,
+    /// Seconds a territory's branding (name, colour, logo) and time zone are kept before
+    /// identity is asked again: a changed or removed logo shows in e-mails after at most this.
+    pub branding_cache_secs: u64,
 }
 
 impl Default for NotificationsConfig {
@@ -92,6 +95,7 @@ impl Default for NotificationsConfig {
             scheduler_interval_secs: 60,
             clock_start: String::new(),
             unsent_mail_max_age_days: 30,
+            branding_cache_secs: 300,
         }
     }
 }

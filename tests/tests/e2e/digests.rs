@@ -281,7 +281,7 @@ async fn a_territory_sets_the_time_zone_of_its_digests() {
     assert_eq!(tenant["settings"]["time_zone"], "", "{tenant}");
 
     let settings = |zone: &str| {
-        json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+        json!({"primary_colour": "#1d4f91", "secondary_colour": "#2e7d32",
             "exchange_modes": ["give"], "default_language": "fr", "time_zone": zone})
     };
     let (status, refused) = client
@@ -322,7 +322,7 @@ async fn set_time_zone(client: &Client, zone: &str) {
         .login("dijon", "admin@cci.fr", synergies_tests::api::PASSWORD)
         .await;
     let admin = answer["access_token"].as_str().expect("a token");
-    let settings = json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+    let settings = json!({"primary_colour": "#1d4f91", "secondary_colour": "#2e7d32",
         "exchange_modes": ["give", "exchange", "lend", "rent", "sell"], "default_language": "fr",
         "time_zone": zone});
     let (status, set) = client

@@ -525,7 +525,7 @@ async fn a_tenant_admin_brands_the_territory() {
     let member = client.create_member("dijon", "Cartonnerie").await;
 
     let settings = json!({"brand_name": "Synergies Dijon", "logo_url": "https://dijon.fr/logo.svg", "primary_colour": "#aa0000",
-                          "secondary_colour": "#00aa00", "listings_need_approval": true, "exchange_modes": ["give", "lend"],
+                          "secondary_colour": "#006400", "listings_need_approval": true, "exchange_modes": ["give", "lend"],
                           "default_language": "fr"});
     let put = |token: &str, body: &serde_json::Value| {
         client

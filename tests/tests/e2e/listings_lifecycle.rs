@@ -39,7 +39,7 @@ async fn dijon(client: &Client) -> (String, String) {
 }
 
 async fn set_settings(client: &Client, admin: &str, approval: bool, modes: &[&str]) {
-    let settings = json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+    let settings = json!({"primary_colour": "#1d4f91", "secondary_colour": "#2e7d32",
         "listings_need_approval": approval, "exchange_modes": modes, "default_language": "fr"});
     let answer = client
         .http

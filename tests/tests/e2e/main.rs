@@ -32,6 +32,7 @@ mod search_replicas;
 mod sessions;
 mod signing_keys;
 mod synergies;
+mod tenant_branding;
 mod tenant_isolation;
 mod tenant_logo;
 mod territories;

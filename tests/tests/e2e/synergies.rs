@@ -860,7 +860,7 @@ async fn the_tenant_sets_the_radius_of_its_mutualisation_groups(platform: &Platf
         .await;
     let admin = answer["access_token"].as_str().unwrap().to_owned();
     let settings = |radius: Value| {
-        json!({"primary_colour": "#1d4f91", "secondary_colour": "#f2a900",
+        json!({"primary_colour": "#1d4f91", "secondary_colour": "#2e7d32",
             "exchange_modes": ["give"], "default_language": "fr", "mutualisation_radius_km": radius})
     };
     let (status, refused) = client

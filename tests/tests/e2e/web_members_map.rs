@@ -1,6 +1,8 @@
 //! The territory's members on a map, for its members: every approved organisation listed with
-//! its communes, those with a site placed at coordinates drawn on the Leaflet map, the others
-//! in the list only, said in plain words; without JavaScript the list is the page.
+//! its communes, those with a site placed at coordinates drawn on the Leaflet map, those whose
+//! site has only a commune at that commune's centre (the official rectangles shipped with the
+//! code), the others in the list only, said in plain words; without JavaScript the list is the
+//! page.
 
 use serde_json::json;
 use synergies_tests::Platform;
@@ -19,7 +21,9 @@ async fn members_see_the_territory_s_organisations_on_a_map_and_in_a_list() {
     let (foundry, _) =
         member_with_site(&platform, "Fonderie de Chenôve", "21166", 47.2906, 5.0081).await;
     member_with_site(&platform, "Serres du Lac", "21231", 47.3220, 5.0415).await;
-    // Registered without a site placed: listed, not on the map.
+    // A site in Chenôve with no coordinates: at Chenôve's centre.
+    let in_chenove = member_with_commune_only(&platform, "Imprimerie de Chenôve", "21166").await;
+    // Registered without a site: listed, not on the map.
     let unplaced = platform
         .client
         .create_member("dijon", "Atelier Sans Adresse")
@@ -55,13 +59,27 @@ async fn members_see_the_territory_s_organisations_on_a_map_and_in_a_list() {
              .map(m => m.getAttribute('title')).sort()",
         )
         .await;
-    assert_eq!(markers, json!(["Fonderie de Chenôve", "Serres du Lac"]));
+    assert_eq!(
+        markers,
+        json!([
+            "Fonderie de Chenôve",
+            "Imprimerie de Chenôve",
+            "Serres du Lac"
+        ])
+    );
+    assert!(
+        browser
+            .text(&format!("#member-{in_chenove}"))
+            .await
+            .contains("placée au centre de sa commune")
+    );
     let list = browser.text("#results").await;
     for name in [
         "CCI Côte-d'Or",
         "Fonderie de Chenôve",
         "Serres du Lac",
         "Atelier Sans Adresse",
+        "Imprimerie de Chenôve",
     ] {
         assert!(list.contains(name), "{name} in {list}");
     }
@@ -103,4 +121,75 @@ async fn members_see_the_territory_s_organisations_on_a_map_and_in_a_list() {
     assert!(violations.is_empty(), "{violations:?}");
     phone.goto(&format!("{base}/dijon/?lang=fr")).await;
     phone.quit().await;
+}
+
+/// An organisation whose one site names its commune but no coordinates; its id.
+async fn member_with_commune_only(platform: &Platform, name: &str, insee_code: &str) -> String {
+    let client = &platform.client;
+    let operator = client.operator_token().await;
+    let body = json!({"name": name, "kind": "company",
+        "site": {"address": format!("2 rue de {name}"), "insee_code": insee_code}});
+    let (status, organisation) = client
+        .post("/api/v1/tenants/dijon/organisations", &operator, &body)
+        .await;
+    assert_eq!(status, 201, "{organisation}");
+    organisation["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_site_with_only_a_commune_is_placed_at_the_commune_s_centre() {
+    let platform = Platform::all_in_one(&[]).await;
+    dijon_with_its_cci(&platform).await;
+    let (reader, _) =
+        member_with_site(&platform, "Fonderie de Chenôve", "21166", 47.2906, 5.0081).await;
+    let printer = member_with_commune_only(&platform, "Imprimerie de Chenôve", "21166").await;
+    let page = |language: &'static str| {
+        platform
+            .client
+            .http
+            .get(format!(
+                "{}/dijon/membres?lang={language}",
+                platform.base_url
+            ))
+            .header(
+                "Cookie",
+                format!("__Host-synergies-access={}", reader.token),
+            )
+            .send()
+    };
+    let html = page("fr").await.unwrap().text().await.unwrap();
+
+    // Its own coordinates for the foundry; Chenôve's centre, said so, for the printer.
+    let item = |id: &str| {
+        let start = html
+            .find(&format!("<li id=\"member-{id}\""))
+            .unwrap_or_else(|| panic!("{id} listed in {html}"));
+        html[start..start + html[start..].find("</li>").unwrap()].to_owned()
+    };
+    let foundry = item(&reader.organisation_id);
+    assert!(
+        foundry.contains(r#"data-lat="47.29060" data-lon="5.00810""#),
+        "{foundry}"
+    );
+    assert!(!foundry.contains("centre de sa commune"), "{foundry}");
+    let chenove = synergies_codes::centres::centre("21166").expect("Chenôve's centre");
+    let printer = item(&printer);
+    let placed = format!(
+        r#"data-lat="{:.5}" data-lon="{:.5}""#,
+        chenove.latitude, chenove.longitude
+    );
+    assert!(printer.contains(&placed), "{placed} in {printer}");
+    assert!(
+        printer.contains("Chenôve · placée au centre de sa commune"),
+        "{printer}"
+    );
+    // Chenôve (about 3 × 3 km) lies around 47.29 N, 5.00 E.
+    assert!((chenove.latitude - 47.29).abs() < 0.02, "{chenove:?}");
+    assert!((chenove.longitude - 5.00).abs() < 0.03, "{chenove:?}");
+
+    let html = page("en").await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Chenôve · placed at the centre of its commune"),
+        "{html}"
+    );
 }

@@ -316,14 +316,54 @@ async fn branding_refuses_an_unreadable_colour_and_a_new_one_shows_at_once() {
     );
     assert_eq!(browser.script(theme).await, before);
 
+    // Amber borders on the offers' pale green do not stand out: refused next to their field,
+    // the primary colour kept as typed.
+    browser
+        .script(
+            "document.querySelector('#primary_colour').value = '#aa0000';\
+             document.querySelector('#secondary_colour').value = '#f2a900'",
+        )
+        .await;
+    browser
+        .follow("form[action$='/administration/reglages'] button[type=submit]")
+        .await;
+    let refused = browser.text("#secondary_colour-error").await;
+    assert!(refused.contains("trop pâle"), "{refused}");
+    assert!(!browser.has("#primary_colour-error").await);
+    assert_eq!(
+        browser
+            .attribute("#secondary_colour", "aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        browser
+            .attribute("#secondary_colour", "aria-describedby")
+            .await
+            .as_deref(),
+        Some("secondary_colour-error")
+    );
+    assert_eq!(
+        browser
+            .script("return document.querySelector('#primary_colour').value")
+            .await,
+        "#aa0000"
+    );
+    assert_eq!(browser.script(theme).await, before);
+
     // A dark red is readable: saved, and the stylesheet's address changes with it.
     browser
-        .script("document.querySelector('#primary_colour').value = '#aa0000'")
+        .script(
+            "document.querySelector('#primary_colour').value = '#aa0000';\
+             document.querySelector('#secondary_colour').value = '#006400'",
+        )
         .await;
     browser
         .follow("form[action$='/administration/reglages'] button[type=submit]")
         .await;
     assert!(!browser.has("#primary_colour-error").await);
+    assert!(!browser.has("#secondary_colour-error").await);
     let after = browser.script(theme).await;
     assert_ne!(after, before);
     let css = platform
@@ -336,7 +376,7 @@ async fn branding_refuses_an_unreadable_colour_and_a_new_one_shows_at_once() {
         .text()
         .await
         .unwrap();
-    assert!(css.contains("#aa0000"), "{css}");
+    assert!(css.contains("#aa0000") && css.contains("#006400"), "{css}");
     browser.quit().await;
 }
 

@@ -110,9 +110,13 @@ pub struct TenantSettings {
     pub brand_name: String,
     #[serde(default)]
     pub logo_url: String,
+    /// `#rrggbb`: the links' text on white and the buttons' background under white text, so
+    /// refused below WCAG AA's 4.5:1 against white.
     #[schema(example = "#1d4f91")]
     pub primary_colour: String,
-    #[schema(example = "#f2a900")]
+    /// `#rrggbb`: the border of offers' tags and of notices (pale green `#e8f4ea` boxes on
+    /// white), so refused below WCAG AA's 3:1 for non-text contrast against either.
+    #[schema(example = "#2e7d32")]
     pub secondary_colour: String,
     #[serde(default)]
     pub listings_need_approval: bool,

@@ -67,14 +67,19 @@ pub const PAGE_TEXTS: &[(&str, &str, &str)] = &[
     ("map.zoom_in", "Zoomer", "Zoom in"),
     ("map.zoom_out", "Dézoomer", "Zoom out"),
     (
+        "members.at_commune_centre",
+        "placée au centre de sa commune",
+        "placed at the centre of its commune",
+    ),
+    (
         "members.intro",
         "Les organisations membres du territoire, avec les communes de leurs sites.",
         "The territory's member organisations, with the communes of their sites.",
     ),
     (
         "members.limit",
-        "La carte montre les organisations dont un site a été situé précisément. Les autres figurent seulement dans la liste : la carte ne les place pas au hasard dans leur commune.",
-        "The map shows the organisations with a site located precisely. The others appear in the list only: the map does not guess where they are in their commune.",
+        "La carte montre les organisations à l'adresse de leur site, ou au centre de sa commune quand elle n'a pas été située. Les autres figurent seulement dans la liste.",
+        "The map shows the organisations at their site's address, or at the centre of its commune when it was not located. The others appear in the list only.",
     ),
     ("members.list", "Membres", "Members"),
     (

@@ -1,6 +1,8 @@
 //! The territory's members, for its members: every approved organisation with its communes,
-//! listed by name, and on the map those with a site placed at coordinates (Leaflet, drawn
-//! from the list by `synergies-map.js`; without JavaScript or tiles the list is the page).
+//! listed by name, and on the map those with a site placed at coordinates, or else at the centre
+//! of a site's commune (shipped with the code, `synergies_codes::centres`: no address is looked
+//! up over the network). Leaflet draws the map from the list (`synergies-map.js`); without
+//! JavaScript or tiles the list is the page.
 
 use askama::Template;
 use axum::extract::State;
@@ -21,9 +23,12 @@ pub struct MemberView {
     pub name: String,
     /// Its sites' communes, by name.
     pub communes: String,
-    /// Its first placed site (`47.32160`); both empty when none is placed.
+    /// Its first placed site (`47.32160`), or else its first site's commune's centre; both
+    /// empty when it has neither.
     pub latitude: String,
     pub longitude: String,
+    /// Placed at a commune's centre, not at a site's own coordinates.
+    pub at_commune_centre: bool,
 }
 
 #[derive(Template)]
@@ -62,16 +67,25 @@ fn member_view(page: &Page, organisation: pb::MemberOrganisation) -> MemberView 
         })
         .collect();
     communes.dedup();
-    let (latitude, longitude) = organisation
+    let own = organisation
         .sites
         .iter()
         .find_map(|site| Some((site.latitude?, site.longitude?)))
-        .filter(|(lat, lon)| lat.is_finite() && lon.is_finite())
-        .map_or_else(Default::default, |(lat, lon)| {
-            (format!("{lat:.5}"), format!("{lon:.5}"))
-        });
+        .filter(|(lat, lon)| lat.is_finite() && lon.is_finite());
+    let centre = || {
+        organisation.sites.iter().find_map(|site| {
+            synergies_codes::centres::centre(&site.insee_code)
+                .map(|centre| (centre.latitude, centre.longitude))
+        })
+    };
+    let at_commune_centre = own.is_none();
+    let place = own.or_else(centre);
+    let (latitude, longitude) = place.map_or_else(Default::default, |(lat, lon)| {
+        (format!("{lat:.5}"), format!("{lon:.5}"))
+    });
     MemberView {
         communes: communes.join(", "),
+        at_commune_centre: at_commune_centre && place.is_some(),
         id: organisation.id,
         name: organisation.name,
         latitude,
