@@ -101,7 +101,7 @@ async fn results_show_their_photo_stand_on_a_map_above_the_list_and_narrow_to_a_
         json!({"site_id": joinery_site}),
     )
     .await;
-    // Placed at no point: listed, not on the map.
+    // Placed by its commune only: on the map at the commune's centre.
     let boxes = offer(
         &platform,
         &foundry,
@@ -161,7 +161,10 @@ async fn results_show_their_photo_stand_on_a_map_above_the_list_and_narrow_to_a_
              .map(m => m.getAttribute('title')).sort()",
         )
         .await;
-    assert_eq!(markers, json!(["Chutes de chêne", "Palettes Europe"]));
+    assert_eq!(
+        markers,
+        json!(["Cartons pliés", "Chutes de chêne", "Palettes Europe"])
+    );
     assert!(
         browser
             .script("return document.querySelector('#results-map').offsetHeight > 100")

@@ -89,7 +89,8 @@ pub struct ListingView {
     pub condition: String,
     /// The day it was published (created), as the visitor reads it.
     pub published: String,
-    /// Where the map places it (`47.3216`, `5.0415`; both empty when it has no coordinates).
+    /// Where the map places it (`47.3216`, `5.0415`): its site, else its commune's centre; both
+    /// empty when it is placed nowhere.
     pub latitude: String,
     pub longitude: String,
 }
@@ -177,8 +178,17 @@ fn view(
     let (latitude, longitude) = listing
         .location
         .as_ref()
-        .and_then(|l| Some((l.latitude?, l.longitude?)))
-        .filter(|(lat, lon)| lat.is_finite() && lon.is_finite())
+        .and_then(|l| {
+            let own = l
+                .latitude
+                .zip(l.longitude)
+                .filter(|(lat, lon)| lat.is_finite() && lon.is_finite());
+            // Placed by its commune only: the map shows it at the commune's centre.
+            own.or_else(|| {
+                synergies_codes::centres::centre(&l.insee_code)
+                    .map(|centre| (centre.latitude, centre.longitude))
+            })
+        })
         .map_or_else(Default::default, |(lat, lon)| {
             (format!("{lat:.5}"), format!("{lon:.5}"))
         });
