@@ -568,9 +568,10 @@ impl pb::listings_service_server::ListingsService for ListingsApi {
         &self,
         request: Request<pb::SearchPublicListingsRequest>,
     ) -> Result<Response<pb::SearchListingsResponse>, Status> {
-        // Visitors: no account, the tenant named by the request, published listings only.
+        // Visitors: no account, the tenant named by the request, published listings only. An
+        // unknown tenant is refused; a known one is not asked about again (see `exists`).
         let request = request.into_inner();
-        self.territory.rules(&request.tenant).await?;
+        self.territory.exists(&request.tenant).await?;
         let (query, limit) = self
             .search_query(None, request.filters.unwrap_or_default())
             .await?;

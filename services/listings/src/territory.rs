@@ -3,7 +3,9 @@
 //!
 //! Asked over gRPC on each write, without a cache: writes are rare (a territory publishes a few
 //! listings an hour), and a cached setting would let a listing skip approval just after a tenant
-//! admin turned it on. Searches ask only when they need a site's coordinates. Carrying sites and
+//! admin turned it on. Searches ask only when they need a site's coordinates, and a visitor's
+//! search whether its tenant exists — once per tenant and process, since tenants are created and
+//! never removed (identity has no call that removes one). Carrying sites and
 //! settings in events would give listings its own copy to keep in step — more moving parts for
 //! no gain at this volume.
 
@@ -29,6 +31,9 @@ pub struct TenantRules {
 #[derive(Clone)]
 pub struct Territory {
     client: IdentityServiceClient<ServiceChannel>,
+    /// Tenants identity has answered for: they exist for good. Only tenants that exist get
+    /// in, so a visitor naming made-up tenants cannot grow it.
+    known: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 fn unavailable(status: &tonic::Status) -> ListingsError {
@@ -39,7 +44,26 @@ impl Territory {
     pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: IdentityServiceClient::new(channel),
+            known: std::sync::Arc::default(),
         }
+    }
+
+    /// Whether `tenant` exists (`NotFound` if not): asked of identity the first time only.
+    pub async fn exists(&self, tenant: &str) -> Result<(), ListingsError> {
+        if self
+            .known
+            .read()
+            .expect("known tenants lock")
+            .contains(tenant)
+        {
+            return Ok(());
+        }
+        self.rules(tenant).await?;
+        self.known
+            .write()
+            .expect("known tenants lock")
+            .insert(tenant.to_owned());
+        Ok(())
     }
 
     /// The tenant's rules; `NotFound` for an unknown tenant.

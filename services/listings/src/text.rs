@@ -13,29 +13,10 @@ use std::collections::BTreeSet;
 pub const TITLE_WEIGHT: i32 = 3;
 pub const DESCRIPTION_WEIGHT: i32 = 1;
 
-/// Words that carry no meaning for search (articles, prepositions, pronouns, auxiliaries).
-const STOP_WORDS: &[&str] = &[
-    "a", "afin", "au", "aux", "avec", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du",
-    "en", "est", "et", "l", "la", "le", "les", "leur", "leurs", "n", "ne", "nos", "notre", "nous",
-    "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son", "sont",
-    "sur", "un", "une", "vos", "votre", "vous", "y", "the", "of", "and", "for", "to", "in",
-];
-
 pub use synergies_codes::french::{stem, words};
-
-/// Whether `word` (lowercase, folded) carries no meaning for search.
-pub fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(&word)
-}
-
-/// The search terms of a text, in order, stop words dropped.
-pub fn terms(text: &str) -> Vec<String> {
-    words(text)
-        .into_iter()
-        .filter(|w| !is_stop_word(w))
-        .map(|w| stem(&w))
-        .collect()
-}
+/// The stop words and the terms of a text are the search index's (`synergies_search`), so that
+/// the SQL reference and the index analyse alike.
+pub use synergies_search::analysis::{is_stop_word, terms};
 
 /// Distinct terms of a listing with their weight: 3 when in the title, 1 when in the
 /// description, 4 when in both. Sorted, so the rows written are deterministic.

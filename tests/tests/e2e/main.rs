@@ -28,6 +28,7 @@ mod offer_reaches_requester;
 mod reminders;
 mod rgpd;
 mod saved_searches;
+mod search_calls;
 mod search_replicas;
 mod sessions;
 mod signing_keys;

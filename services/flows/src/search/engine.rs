@@ -15,6 +15,17 @@ pub enum FlowSearchError {
     Damaged(String),
 }
 
+impl From<synergies_search::IndexError> for FlowSearchError {
+    fn from(error: synergies_search::IndexError) -> Self {
+        use synergies_search::IndexError;
+        match error {
+            IndexError::Index(error) => Self::Index(error),
+            IndexError::Files(error) => Self::Files(error),
+            IndexError::Damaged(reason) => Self::Damaged(reason),
+        }
+    }
+}
+
 /// A flow the engine found: its id and what ranked it (the flow itself is read from the
 /// database, which stays the truth).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

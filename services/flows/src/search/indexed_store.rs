@@ -13,11 +13,11 @@ use synergies_platform::outbox::OutboxEvent;
 use uuid::Uuid;
 
 use super::engine::{FlowSearchEngine, FlowSearchError};
-use super::slot::OnDisk;
 use super::tantivy_index::TantivyFlowIndex;
 use crate::domain::{Change, Confidentiality, Flow, Revision};
 use crate::error::FlowsError;
 use crate::store::{FlowQuery, FlowStore, Scored};
+use synergies_search::slot::OnDisk;
 
 /// Flows read from the database per round while building the index.
 const BUILD_BATCH: u32 = 1_000;
@@ -109,7 +109,11 @@ impl IndexedFlowStore {
             // An index that never held a flow is built like a new one.
             OnDisk::Current(None) | OnDisk::Empty => build(database.as_ref(), &engine).await?,
         }
-        spawn_committer(Arc::downgrade(&engine));
+        synergies_search::committer::spawn(
+            Arc::downgrade(&engine),
+            TantivyFlowIndex::commit_pending,
+            "flow index",
+        );
         let for_store: Arc<dyn FlowSearchEngine> = engine.clone();
         Ok((Self::new(database, for_store), engine))
     }
@@ -118,27 +122,6 @@ impl IndexedFlowStore {
         let engine = Arc::clone(&self.engine);
         blocking(move || engine.apply(&revisions)).await
     }
-}
-
-/// Commits the index's pending writes every second while it lives: writes do not wait for a
-/// commit, and searches commit first, so this only keeps the files on disk (what a restart
-/// resumes from) close behind.
-fn spawn_committer(engine: std::sync::Weak<TantivyFlowIndex>) {
-    tokio::spawn(async move {
-        // The first tick a second from now: the index was just committed.
-        let second = std::time::Duration::from_secs(1);
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            let Some(engine) = engine.upgrade() else {
-                return;
-            };
-            if let Err(error) = blocking(move || engine.commit_pending()).await {
-                tracing::warn!(%error, "could not commit the flow index's pending writes");
-            }
-        }
-    });
 }
 
 /// Indexes every current flow, in batches, logging progress.

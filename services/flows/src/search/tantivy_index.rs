@@ -1,5 +1,6 @@
 //! The flow search index on tantivy: one index of every tenant's current flows, in a slot of
-//! the replica's local disk ([`super::slot`]).
+//! the replica's local disk (`synergies_search::slot`, shared with listings, as are the
+//! analysis and the query of a text).
 //!
 //! Writes do not commit, as in listings: a commit (files synced, the reader reloaded) costs
 //! milliseconds, and an import of a thousand rows on another replica arrives as a thousand
@@ -13,16 +14,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use synergies_search::analysis::pre_tokenized;
+use synergies_search::query::{TextFields, filter, term};
+use synergies_search::slot::{self, OnDisk, Wanted};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::DirectoryLock;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-};
+use tantivy::index::IndexSettings;
+use tantivy::query::{BooleanQuery, Query};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{
     DocId, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
     TantivyDocument, Term,
@@ -31,7 +33,6 @@ use uuid::Uuid;
 
 use super::analysis::{self, QueryGroup};
 use super::engine::{FlowSearchEngine, FlowSearchError, Found};
-use super::slot::{self, OnDisk};
 use crate::domain::{Change, Confidentiality, Flow, Revision};
 use crate::store::FlowQuery;
 
@@ -39,22 +40,14 @@ use crate::store::FlowQuery;
 /// A change of the synonym file changes the index version by itself (see [`index_version`]).
 pub const SCHEMA_VERSION: &str = "flows-search-1";
 /// A word of the label or the organisation's name weighs this many words of the rest.
-pub const TITLE_BOOST: f32 = 3.0;
-/// What a word matched only with a typo adds to the score (times the field's weight): less
-/// than any exact match.
-const TYPO_SCORE: f32 = 0.001;
+pub use synergies_search::query::TITLE_BOOST;
 /// Memory the writer buffers before it writes a segment (tantivy's minimum is 15 MB).
 const WRITER_MEMORY: usize = 15_000_000;
 
 /// The version written with an index: the schema's and a fingerprint of the synonym file
 /// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
 pub fn index_version() -> String {
-    let fingerprint = synergies_codes::SYNONYMS
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
-    format!("{SCHEMA_VERSION}+synonyms-{fingerprint:016x}")
+    synergies_search::analysis::index_version(SCHEMA_VERSION)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -91,24 +84,6 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-fn pre_tokenized(text: &str) -> PreTokenizedString {
-    let tokens = analysis::index_terms(text)
-        .into_iter()
-        .enumerate()
-        .map(|(position, text)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text,
-            position_length: 1,
-        })
-        .collect();
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
-    }
-}
-
 struct Writer {
     writer: IndexWriter<TantivyDocument>,
     /// The newest version applied per flow since the process started, removed ones included
@@ -134,17 +109,24 @@ impl TantivyFlowIndex {
     /// `base`, wiping it when it is of another database or schema version, or damaged.
     pub fn open(base: &Path, source: &str) -> Result<(Self, OnDisk), FlowSearchError> {
         let (schema, fields) = schema();
-        let slot = slot::take(base, source, &index_version(), &schema)?;
+        let version = index_version();
+        let slot = slot::take(
+            base,
+            source,
+            &Wanted {
+                schema: &schema,
+                settings: IndexSettings::default(),
+                version: &version,
+                what: "flow search index",
+            },
+        )?;
         let writer = slot.index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = slot
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let watermark = match slot.on_disk {
-            OnDisk::Current(watermark) => watermark,
-            OnDisk::Empty => None,
-        };
+        let watermark = slot.on_disk.watermark();
         Ok((
             Self {
                 fields,
@@ -213,12 +195,7 @@ impl TantivyFlowIndex {
     }
 
     fn commit_locked(&self, writer: &mut Writer) -> Result<(), FlowSearchError> {
-        let watermark = writer.watermark.map(|t| t.to_rfc3339());
-        let mut prepared = writer.writer.prepare_commit()?;
-        if let Some(watermark) = watermark {
-            prepared.set_payload(&watermark);
-        }
-        prepared.commit()?;
+        slot::commit(&mut writer.writer, writer.watermark)?;
         writer.pending = false;
         // Reloaded before the lock is released: the search that follows sees the changes.
         self.reader.reload()?;
@@ -243,86 +220,33 @@ impl TantivyFlowIndex {
         self.commit_locked(&mut writer)
     }
 
-    fn term(field: Field, value: &str) -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_text(field, value),
-            IndexRecordOption::Basic,
-        ))
-    }
-
-    fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
-        // Filters must not add to the text score.
-        (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
-    }
-
-    /// A word in the title (weighted) or the body.
-    fn word(&self, word: &str, typo_allowed: bool) -> Box<dyn Query> {
-        let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [(self.fields.title, TITLE_BOOST), (self.fields.body, 1.0)] {
-            let exact = TermQuery::new(
-                Term::from_field_text(field, word),
-                IndexRecordOption::WithFreqs,
-            );
-            either.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(exact), boost)),
-            ));
-            if typo_allowed {
-                let typo = FuzzyTermQuery::new(Term::from_field_text(field, word), 1, true);
-                either.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(Box::new(typo), TYPO_SCORE * boost)),
-                ));
-            }
-        }
-        Box::new(BooleanQuery::new(either))
-    }
-
-    /// A query group: all its stems, or its synonym concept.
-    fn group(&self, group: &QueryGroup) -> Box<dyn Query> {
-        let stems: Vec<Box<dyn Query>> = group
-            .stems
-            .iter()
-            .map(|s| self.word(&s.stem, s.typo_allowed))
-            .collect();
-        let own: Box<dyn Query> = if stems.len() == 1 {
-            stems.into_iter().next().expect("one stem")
-        } else {
-            Box::new(BooleanQuery::intersection(stems))
-        };
-        match &group.concept {
-            None => own,
-            Some(concept) => Box::new(BooleanQuery::union(vec![own, self.word(concept, false)])),
+    /// The label and organisation's name, and the rest, as text queries search them.
+    fn text_fields(&self) -> TextFields {
+        TextFields {
+            title: self.fields.title,
+            body: self.fields.body,
         }
     }
 
     fn query(&self, tenant: &str, query: &FlowQuery, groups: &[QueryGroup]) -> Box<dyn Query> {
         let f = &self.fields;
-        let mut clauses = vec![Self::filter(Self::term(f.tenant, tenant))];
+        let mut clauses = vec![filter(term(f.tenant, tenant))];
         if let Some(organisation) = query.organisation {
-            clauses.push(Self::filter(Self::term(
-                f.organisation,
-                &organisation.to_string(),
-            )));
+            clauses.push(filter(term(f.organisation, &organisation.to_string())));
         }
         if let Some(direction) = query.direction {
-            clauses.push(Self::filter(Self::term(f.direction, direction.as_str())));
+            clauses.push(filter(term(f.direction, direction.as_str())));
         }
         if let Some(resource_class) = query.resource_class {
-            clauses.push(Self::filter(Self::term(
-                f.resource_class,
-                resource_class.as_str(),
-            )));
+            clauses.push(filter(term(f.resource_class, resource_class.as_str())));
         }
         if let Some(own) = query.own_or_public {
-            clauses.push(Self::filter(Box::new(BooleanQuery::union(vec![
-                Self::term(f.organisation, &own.to_string()),
-                Self::term(f.confidentiality, Confidentiality::Public.as_str()),
+            clauses.push(filter(Box::new(BooleanQuery::union(vec![
+                term(f.organisation, &own.to_string()),
+                term(f.confidentiality, Confidentiality::Public.as_str()),
             ]))));
         }
-        for group in groups {
-            clauses.push((Occur::Must, self.group(group)));
-        }
+        clauses.extend(self.text_fields().clauses(groups));
         Box::new(BooleanQuery::new(clauses))
     }
 }

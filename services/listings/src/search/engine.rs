@@ -25,6 +25,17 @@ pub enum SearchError {
     Damaged(String),
 }
 
+impl From<synergies_search::IndexError> for SearchError {
+    fn from(error: synergies_search::IndexError) -> Self {
+        use synergies_search::IndexError;
+        match error {
+            IndexError::Index(error) => Self::Index(error),
+            IndexError::Files(error) => Self::Files(error),
+            IndexError::Damaged(reason) => Self::Damaged(reason),
+        }
+    }
+}
+
 /// A search index of published listings. Its methods block (disk, CPU): call them from
 /// blocking threads.
 pub trait SearchEngine: Send + Sync {

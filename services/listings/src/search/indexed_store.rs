@@ -35,25 +35,6 @@ pub struct IndexedStore {
     engine: Arc<dyn SearchEngine>,
 }
 
-/// Commits the index's pending writes every second while the engine lives: writes do not wait
-/// for a commit, and searches commit first, so this only keeps the files on disk (what a
-/// restart resumes from) close behind.
-fn spawn_committer(engine: std::sync::Weak<TantivyEngine>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            let Some(engine) = engine.upgrade() else {
-                return;
-            };
-            if let Err(error) = blocking(move || engine.commit_pending()).await {
-                tracing::warn!(%error, "could not commit the search index's pending writes");
-            }
-        }
-    });
-}
-
 /// Runs a blocking engine call off the async threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
@@ -107,7 +88,11 @@ impl IndexedStore {
             // An index that never held a listing is built like a new one.
             OnDisk::Current(None) | OnDisk::Empty => build(database.as_ref(), &engine).await?,
         }
-        spawn_committer(Arc::downgrade(&engine));
+        synergies_search::committer::spawn(
+            Arc::downgrade(&engine),
+            <TantivyEngine as SearchEngine>::commit_pending,
+            "search index",
+        );
         let engine_for_store: Arc<dyn SearchEngine> = engine.clone();
         Ok((Self::new(database, engine_for_store), engine))
     }

@@ -2,8 +2,9 @@
 //!
 //! Search runs on an embedded full-text index ([`engine::SearchEngine`], [`tantivy_engine`]),
 //! kept by each replica on its local disk and fed from the database, which stays the truth
-//! ([`indexed_store`], [`follower`]). Text is analysed by [`analysis`]: French words folded and
-//! stemmed as [`crate::text`] does, synonyms, one typo allowed in longer words; every query
+//! ([`indexed_store`], [`follower`]). Text is analysed by [`analysis`] (shared with flow
+//! search, in `synergies_search`): French words folded and stemmed as [`crate::text`] does,
+//! synonyms, one typo allowed in longer words; every query
 //! word must match, the score is BM25 with the title weighted above the description, ties
 //! broken by id. The SQL term tables remain as the reference the conformance tests compare to.
 //!
@@ -22,7 +23,8 @@ use uuid::Uuid;
 
 use crate::domain::{ExchangeMode, ListingKind, ResourceType};
 
-pub mod analysis;
+pub use synergies_search::analysis;
+
 pub mod collector;
 pub mod engine;
 pub mod follower;

@@ -1,12 +1,8 @@
 //! The search engine on tantivy: one index of the published listings of every tenant, in a
 //! directory of the replica's local disk.
 //!
-//! Layout: `<base>/<slot>/` holds `slot.lock` (held while a process uses the slot, so that
-//! several replicas started in one working directory each take their own), `source` (the
-//! database the index was built from, without credentials), `schema-version`,
-//! `replica-id` (names this replica's event consumer) and `index/` (tantivy's files). An index
-//! whose schema version differs, or whose files do not open or fail their checksums, is wiped
-//! and built again from the database.
+//! The slot on disk, the French analysis and the query of a text are shared with flow search
+//! (`synergies_search`): both services analyse and rank a text alike.
 //!
 //! Writes do not commit: a commit (files written and synced, the reader reloaded) costs about
 //! 9 ms, which every listing write would wait for. The next read commits what was written since
@@ -16,25 +12,23 @@
 //! restarted replica reads only what changed since (see
 //! [`super::indexed_store::IndexedStore::open`]), including what it had not committed.
 
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Utc};
-use std::ops::Bound;
-use tantivy::directory::{DirectoryLock, Lock, MmapDirectory};
-
+use synergies_search::analysis::{self, pre_tokenized};
+use synergies_search::query::{TextFields, filter, term};
+use synergies_search::slot::{self, Wanted};
+use tantivy::directory::DirectoryLock;
 use tantivy::index::{IndexSettings, IndexSortByField, Order};
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
-};
+use tantivy::query::{BooleanQuery, Query, RangeQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
-use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use uuid::Uuid;
 
-use super::analysis::{self, QueryGroup};
 use super::collector::{Collected, SearchCollector};
 use super::engine::{Found, SearchEngine, SearchError};
 use super::{Cursor, Facets, Near, SearchQuery, Sort};
@@ -47,22 +41,12 @@ pub const SCHEMA_VERSION: &str = "listings-search-2";
 /// The version written with an index: the schema's and a fingerprint of the synonym file
 /// (FNV-1a, stable across builds), since the synonyms decide the terms indexed.
 pub fn index_version() -> String {
-    let fingerprint = synergies_codes::SYNONYMS
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
-    format!("{SCHEMA_VERSION}+synonyms-{fingerprint:016x}")
+    analysis::index_version(SCHEMA_VERSION)
 }
 /// A title word weighs this many description words.
-pub const TITLE_BOOST: f32 = 3.0;
-/// What a word matched only with a typo adds to the score (times the field's weight): less
-/// than any exact match.
-const TYPO_SCORE: f32 = 0.001;
+pub use synergies_search::query::TITLE_BOOST;
 /// Memory the writer buffers before it writes a segment.
 const WRITER_MEMORY: usize = 50_000_000;
-/// More replicas than this in one directory is a configuration mistake.
-const MAX_SLOTS: usize = 16;
 /// The first ring a nearest-first page looks in, km: most pages fill within it.
 const FIRST_RING_KM: f64 = 0.5;
 /// A ring's box is this much wider than the ring, so that rounding never leaves out a listing
@@ -134,24 +118,6 @@ pub(crate) fn day_number(date: chrono::NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce())
 }
 
-fn pre_tokenized(text: &str) -> PreTokenizedString {
-    let tokens = analysis::index_terms(text)
-        .into_iter()
-        .enumerate()
-        .map(|(position, text)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text,
-            position_length: 1,
-        })
-        .collect();
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
-    }
-}
-
 struct Writer {
     writer: IndexWriter<TantivyDocument>,
     /// The newest `updated_at` of the listings indexed.
@@ -160,14 +126,8 @@ struct Writer {
     pending: bool,
 }
 
-/// What [`TantivyEngine::open`] found on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnDisk {
-    /// No usable index (none, another schema version, damaged files): build it from scratch.
-    Empty,
-    /// An index of this schema, current up to this `updated_at` (none: nothing indexed yet).
-    Current(Option<DateTime<Utc>>),
-}
+/// What [`TantivyEngine::open`] found on disk: the index is current up to an `updated_at`.
+pub use synergies_search::slot::OnDisk;
 
 pub struct TantivyEngine {
     fields: Fields,
@@ -183,102 +143,21 @@ impl TantivyEngine {
     /// under `base` — preferably one that already holds an index of that database — wiping it
     /// when it is of another database or schema version, or damaged.
     pub fn open(base: &Path, source: &str) -> Result<(Self, OnDisk), SearchError> {
-        let holds_source = |slot: &Path| {
-            std::fs::read_to_string(slot.join("source")).is_ok_and(|found| found == source)
-        };
-        for own_first in [true, false] {
-            for slot in 0..MAX_SLOTS {
-                let directory = base.join(slot.to_string());
-                if own_first && !holds_source(&directory) {
-                    continue;
-                }
-                std::fs::create_dir_all(&directory)?;
-                let lock = MmapDirectory::open(&directory)
-                    .map_err(|e| SearchError::Damaged(e.to_string()))?
-                    .acquire_lock(&Lock {
-                        filepath: PathBuf::from("slot.lock"),
-                        is_blocking: false,
-                    });
-                match lock {
-                    Ok(lock) => return Self::open_slot(directory, source, lock),
-                    Err(tantivy::directory::error::LockError::LockBusy) => {}
-                    Err(error) => return Err(SearchError::Damaged(error.to_string())),
-                }
-            }
-        }
-        Err(SearchError::Damaged(format!(
-            "every one of the {MAX_SLOTS} index slots under {} is in use",
-            base.display()
-        )))
-    }
-
-    fn open_slot(
-        directory: PathBuf,
-        source: &str,
-        slot: DirectoryLock,
-    ) -> Result<(Self, OnDisk), SearchError> {
         let (schema, fields) = schema();
-        let index_directory = directory.join("index");
-        let version_file = directory.join("schema-version");
-        let source_file = directory.join("source");
-        let version = std::fs::read_to_string(&version_file).unwrap_or_default();
-        let same_source = std::fs::read_to_string(&source_file).is_ok_and(|s| s == source);
-        let wanted = index_version();
-        let existing = if !same_source {
-            None
-        } else if version.trim() == wanted {
-            // Garbage files can make tantivy panic rather than fail: both mean damaged.
-            let reused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Self::reuse(&index_directory, &schema)
-            }))
-            .unwrap_or_else(|_| Err("the index files could not be read".into()));
-            match reused {
-                Ok(found) => Some(found),
-                Err(reason) => {
-                    tracing::warn!(%reason, directory = %index_directory.display(), "search index damaged: rebuilding it");
-                    None
-                }
-            }
-        } else {
-            if !version.is_empty() {
-                tracing::info!(
-                    found = version.trim(),
-                    %wanted,
-                    "search index of another schema version: rebuilding it"
-                );
-            }
-            None
-        };
-        let (index, on_disk) = if let Some((index, watermark)) = existing {
-            (index, OnDisk::Current(watermark))
-        } else {
-            if index_directory.exists() {
-                std::fs::remove_dir_all(&index_directory)?;
-            }
-            std::fs::create_dir_all(&index_directory)?;
-            let index = Index::builder()
-                .schema(schema)
-                .settings(index_settings())
-                .create_in_dir(&index_directory)?;
-            std::fs::write(&version_file, &wanted)?;
-            std::fs::write(&source_file, source)?;
-            (index, OnDisk::Empty)
-        };
-        let replica_file = directory.join("replica-id");
-        let replica_id = match std::fs::read_to_string(&replica_file) {
-            Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
-            _ => {
-                let id = Uuid::now_v7().simple().to_string();
-                std::fs::write(&replica_file, &id)?;
-                id
-            }
-        };
-        let watermark = match on_disk {
-            OnDisk::Current(watermark) => watermark,
-            OnDisk::Empty => None,
-        };
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        let reader = index
+        let version = index_version();
+        let slot = slot::take(
+            base,
+            source,
+            &Wanted {
+                schema: &schema,
+                settings: index_settings(),
+                version: &version,
+                what: "search index",
+            },
+        )?;
+        let writer = slot.index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = slot
+            .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
@@ -288,43 +167,15 @@ impl TantivyEngine {
                 reader,
                 writer: Mutex::new(Writer {
                     writer,
-                    watermark,
+                    watermark: slot.on_disk.watermark(),
                     pending: false,
                 }),
-                directory,
-                replica_id,
-                _slot: slot,
+                directory: slot.directory,
+                replica_id: slot.replica_id,
+                _slot: slot.lock,
             },
-            on_disk,
+            slot.on_disk,
         ))
-    }
-
-    /// The index in `directory` if it opens, has the expected schema and passes its checksums.
-    fn reuse(directory: &Path, schema: &Schema) -> Result<(Index, Option<DateTime<Utc>>), String> {
-        let index = Index::open_in_dir(directory).map_err(|e| e.to_string())?;
-        if index.schema() != *schema {
-            return Err("the schema differs".into());
-        }
-        if index.settings().sort_by_field != index_settings().sort_by_field {
-            return Err("the index sort differs".into());
-        }
-        let damaged = index.validate_checksum().map_err(|e| e.to_string())?;
-        if !damaged.is_empty() {
-            return Err(format!("damaged files: {damaged:?}"));
-        }
-        let metas = index.load_metas().map_err(|e| e.to_string())?;
-        // Every segment must open (a missing file shows here).
-        index
-            .reader()
-            .map_err(|e| e.to_string())?
-            .searcher()
-            .num_docs();
-        let watermark = metas
-            .payload
-            .as_deref()
-            .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
-            .map(|t| t.with_timezone(&Utc));
-        Ok((index, watermark))
     }
 
     /// Where the index lives (the slot directory).
@@ -339,19 +190,7 @@ impl TantivyEngine {
 
     /// Bytes the index takes on disk.
     pub fn size_on_disk(&self) -> u64 {
-        fn size(path: &Path) -> u64 {
-            std::fs::read_dir(path).map_or(0, |entries| {
-                entries
-                    .flatten()
-                    .map(|e| match e.metadata() {
-                        Ok(m) if m.is_dir() => size(&e.path()),
-                        Ok(m) => m.len(),
-                        Err(_) => 0,
-                    })
-                    .sum()
-            })
-        }
-        size(&self.directory.join("index"))
+        slot::size_on_disk(&self.directory.join("index"))
     }
 
     fn document(&self, listing: &Listing) -> TantivyDocument {
@@ -414,12 +253,7 @@ impl TantivyEngine {
     }
 
     fn commit_locked(writer: &mut Writer) -> Result<(), SearchError> {
-        let watermark = writer.watermark.map(|t| t.to_rfc3339());
-        let mut prepared = writer.writer.prepare_commit()?;
-        if let Some(watermark) = watermark {
-            prepared.set_payload(&watermark);
-        }
-        prepared.commit()?;
+        slot::commit(&mut writer.writer, writer.watermark)?;
         writer.pending = false;
         Ok(())
     }
@@ -446,59 +280,11 @@ impl TantivyEngine {
         Ok(())
     }
 
-    fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
-        // Filters must not add to the text score.
-        (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
-    }
-
-    fn term(field: Field, value: &str) -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_text(field, value),
-            IndexRecordOption::Basic,
-        ))
-    }
-
-    /// A word in the title (weighted) or the description.
-    fn word(&self, word: &str, typo_allowed: bool) -> Box<dyn Query> {
-        let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in [
-            (self.fields.title, TITLE_BOOST),
-            (self.fields.description, 1.0),
-        ] {
-            let exact = TermQuery::new(
-                Term::from_field_text(field, word),
-                IndexRecordOption::WithFreqs,
-            );
-            either.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(exact), boost)),
-            ));
-            if typo_allowed {
-                let typo = FuzzyTermQuery::new(Term::from_field_text(field, word), 1, true);
-                either.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(Box::new(typo), TYPO_SCORE * boost)),
-                ));
-            }
-        }
-        Box::new(BooleanQuery::new(either))
-    }
-
-    /// A query group: all its stems, or its synonym concept.
-    fn group(&self, group: &QueryGroup) -> Box<dyn Query> {
-        let stems: Vec<Box<dyn Query>> = group
-            .stems
-            .iter()
-            .map(|s| self.word(&s.stem, s.typo_allowed))
-            .collect();
-        let own: Box<dyn Query> = if stems.len() == 1 {
-            stems.into_iter().next().expect("one stem")
-        } else {
-            Box::new(BooleanQuery::intersection(stems))
-        };
-        match &group.concept {
-            None => own,
-            Some(concept) => Box::new(BooleanQuery::union(vec![own, self.word(concept, false)])),
+    /// The title and the description, as text queries search them.
+    fn text_fields(&self) -> TextFields {
+        TextFields {
+            title: self.fields.title,
+            body: self.fields.description,
         }
     }
 
@@ -526,34 +312,31 @@ impl TantivyEngine {
     /// The engine query; near a point, only the box of `ring_km` around it is visited.
     fn query(&self, tenant: &str, query: &SearchQuery, ring_km: Option<f64>) -> Box<dyn Query> {
         let f = &self.fields;
-        let mut clauses = vec![Self::filter(Self::term(f.tenant, tenant))];
+        let mut clauses = vec![filter(term(f.tenant, tenant))];
         if let (Some(near), Some(ring_km)) = (&query.near, ring_km) {
-            clauses.push(Self::filter(self.within_box(near, ring_km)));
+            clauses.push(filter(self.within_box(near, ring_km)));
         }
         if let Some(kind) = query.kind {
-            clauses.push(Self::filter(Self::term(f.kind, kind.as_str())));
+            clauses.push(filter(term(f.kind, kind.as_str())));
         }
         if let Some(resource_type) = query.resource_type {
-            clauses.push(Self::filter(Self::term(
-                f.resource_type,
-                resource_type.as_str(),
-            )));
+            clauses.push(filter(term(f.resource_type, resource_type.as_str())));
         }
         if let Some(category) = &query.category {
-            clauses.push(Self::filter(Self::term(f.category, category)));
+            clauses.push(filter(term(f.category, category)));
         }
         if let Some(mode) = query.exchange_mode {
-            clauses.push(Self::filter(Self::term(f.exchange_mode, mode.as_str())));
+            clauses.push(filter(term(f.exchange_mode, mode.as_str())));
         }
         if query.free_only {
             let free = BooleanQuery::union(vec![
-                Self::term(f.exchange_mode, "give"),
-                Self::term(f.exchange_mode, "lend"),
+                term(f.exchange_mode, "give"),
+                term(f.exchange_mode, "lend"),
             ]);
-            clauses.push(Self::filter(Box::new(free)));
+            clauses.push(filter(Box::new(free)));
         }
         if let Some(insee_code) = &query.insee_code {
-            clauses.push(Self::filter(Self::term(f.insee_code, insee_code)));
+            clauses.push(filter(term(f.insee_code, insee_code)));
         }
         if query.has_text() {
             // A query built from terms alone (no raw text) is searched by those terms.
@@ -562,9 +345,7 @@ impl TantivyEngine {
             } else {
                 query.text.clone()
             };
-            for group in analysis::query_groups(&text) {
-                clauses.push((Occur::Must, self.group(&group)));
-            }
+            clauses.extend(self.text_fields().clauses(&analysis::query_groups(&text)));
         }
         Box::new(BooleanQuery::new(clauses))
     }

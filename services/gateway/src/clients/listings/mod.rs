@@ -6,6 +6,9 @@
 pub mod exchanges;
 pub mod photos;
 
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use synergies_platform::context::CallerContext;
 use synergies_platform::grpc::ServiceChannel;
 use synergies_proto::listings::v1 as pb;
@@ -16,15 +19,25 @@ use super::{outgoing, retried};
 
 type Client = ListingsServiceClient<ServiceChannel>;
 
+/// How long the category tree is kept. It is the taxonomy the listings service ships with, so
+/// it changes only when a new version of that service is deployed; a page that shows it (every
+/// search page) need not ask for it each time.
+const CATEGORIES_KEPT: Duration = Duration::from_mins(1);
+
+/// The category tree and when it was asked for.
+type KeptCategories = (Instant, Vec<pb::Category>);
+
 #[derive(Clone)]
 pub struct ListingsClient {
     client: Client,
+    categories: Arc<Mutex<Option<KeptCategories>>>,
 }
 
 impl ListingsClient {
     pub fn new(channel: ServiceChannel) -> Self {
         Self {
             client: ListingsServiceClient::new(channel),
+            categories: Arc::default(),
         }
     }
 
@@ -130,8 +143,13 @@ impl ListingsClient {
         .await
     }
 
-    /// The category tree (public).
+    /// The category tree (public); kept [`CATEGORIES_KEPT`] after it was asked for.
     pub async fn categories(&self) -> Result<Vec<pb::Category>, Status> {
+        if let Some((asked, categories)) = &*self.categories.lock().expect("categories lock")
+            && asked.elapsed() < CATEGORIES_KEPT
+        {
+            return Ok(categories.clone());
+        }
         let message = pb::ListCategoriesRequest {};
         let answer = retried(
             &self.client,
@@ -140,6 +158,8 @@ impl ListingsClient {
             |mut c: Client, call| async move { c.list_categories(call).await },
         )
         .await?;
+        *self.categories.lock().expect("categories lock") =
+            Some((Instant::now(), answer.categories.clone()));
         Ok(answer.categories)
     }
 
