@@ -20,7 +20,7 @@ use crate::scoring::{Direction, Item, Position, Quantity, ResourceClass};
 use crate::store::Delivery;
 use crate::store::mirror::{Mirror, Mirrors};
 use crate::store::sql::{
-    DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY, INSERT_SYNERGY,
+    DELETE_PARTY, DELETE_PLAIN_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY, INSERT_SYNERGY,
     ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION, ITEMS_CHANGED_SINCE,
     LEARN_ORGANISATION, NEXT_REVISION, OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM,
     RESCORE_SYNERGY, REVISE_ORGANISATION_ITEMS, SYNERGY_COLUMNS, SYNERGY_DISMISSALS,
@@ -319,10 +319,10 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Re-scores the substitutions of `item` (open) against its candidates, or drops
-    /// its proposals (not open); then regroups its pool (and its former one, `previous`
-    /// being the item before this change). `stored`: the item as it now reads, when the
-    /// caller knows it; otherwise it is read.
+    /// Re-scores the substitutions of `item` (open) against its candidates, or drops its
+    /// plain proposals (not open: held or gone; see `DELETE_PLAIN_SYNERGY`); then regroups
+    /// its pool (and its former one, `previous` being the item before this change).
+    /// `stored`: the item as it now reads, when the caller knows it; otherwise it is read.
     pub(super) async fn reconcile(
         tx: &mut sqlx::Transaction<'static, super::Db>,
         delivery: Delivery<'_>,
@@ -447,7 +447,7 @@ impl SqlStore {
                         .await?;
                 }
                 None => {
-                    sqlx::query(DELETE_SYNERGY)
+                    sqlx::query(DELETE_PLAIN_SYNERGY)
                         .bind(id)
                         .execute(&mut **tx)
                         .await?;
@@ -600,7 +600,7 @@ impl SqlStore {
         }
         for (id, (_, status, _)) in &stored {
             if !matched.contains(id) && status == SynergyStatus::Proposed.as_str() {
-                sqlx::query(DELETE_SYNERGY)
+                sqlx::query(DELETE_PLAIN_SYNERGY)
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
