@@ -287,6 +287,114 @@ async fn an_item_that_leaves_drops_its_proposals_not_those_taken_up(f: Fixture) 
     assert_eq!(put(&f, &request("wood")).await, Some(0));
 }
 
+async fn synergy_of(f: &Fixture, item: &IndexedItem) -> Uuid {
+    f.store
+        .synergies_of_item(&item.item.tenant, item.item.id)
+        .await
+        .unwrap()[0]
+        .id
+}
+
+/// What bounds matching's storage: a withdrawn listing's plain proposals go with it, while
+/// every synergy someone worked on — realised, annotated, given feedback — stays, as the
+/// pipeline's history and the territory's impact.
+async fn a_withdrawn_listing_leaves_only_the_synergies_worked_on(f: Fixture) {
+    let offer = offer("wood");
+    put(&f, &offer).await;
+    let [plain, realised, noted, dismissed] = [
+        request("wood"),
+        request("wood"),
+        request("wood"),
+        request("wood"),
+    ];
+    for need in [&plain, &realised, &noted, &dismissed] {
+        assert_eq!(put(&f, need).await, Some(1));
+    }
+    let facilitator = Uuid::now_v7();
+    let realise = PipelineChange {
+        status: Some(SynergyStatus::Realised),
+        realised_quantity: Some(12.0),
+        unit: Some("t".into()),
+        realised_impact: Some(RealisedImpact {
+            kg_diverted_grams: Some(12_000_000),
+            co2e_grams: None,
+            value_cents: None,
+        }),
+        ..PipelineChange::default()
+    };
+    f.store
+        .update_pipeline(
+            "dijon",
+            synergy_of(&f, &realised).await,
+            &realise,
+            facilitator,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let annotate = PipelineChange {
+        note: Some("Appeler la scierie lundi".into()),
+        ..PipelineChange::default()
+    };
+    f.store
+        .update_pipeline(
+            "dijon",
+            synergy_of(&f, &noted).await,
+            &annotate,
+            facilitator,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    f.store
+        .give_feedback(
+            "dijon",
+            synergy_of(&f, &dismissed).await,
+            dismissed.item.organisation_id,
+            false,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // The four requests also make a purchasing group, which stays: they are still open.
+    let all = SynergyFilter {
+        kind: Some(SynergyKind::Substitution),
+        ..SynergyFilter::default()
+    };
+    assert_eq!(f.store.synergies("dijon", &all).await.unwrap().len(), 4);
+
+    set_state(&f, &offer, ItemState::Closed, 2_000).await;
+
+    assert_eq!(
+        substitutions_of(&f, &plain).await,
+        0,
+        "the plain proposal goes"
+    );
+    let kept = f.store.synergies("dijon", &all).await.unwrap();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    let of = |need: &IndexedItem| {
+        kept.iter()
+            .find(|s| s.counterpart_of(offer.item.id).map(|p| p.item_id) == Some(need.item.id))
+            .unwrap_or_else(|| panic!("no synergy kept for {}", need.item.label))
+    };
+    assert_eq!(of(&realised).status, SynergyStatus::Realised);
+    assert_eq!(
+        of(&realised).realised_impact.kg_diverted_grams,
+        Some(12_000_000)
+    );
+    assert_eq!(of(&noted).status, SynergyStatus::Proposed);
+    assert_eq!(of(&noted).notes.len(), 1);
+    assert_eq!(
+        of(&dismissed).dismissed_by,
+        vec![dismissed.item.organisation_id]
+    );
+    assert_eq!(f.store.realised("dijon", None).await.unwrap().len(), 1);
+    for synergy in &kept {
+        let gone = synergy.parties.iter().find(|p| p.item_id == offer.item.id);
+        assert!(!gone.unwrap().open, "the withdrawn listing shows as closed");
+    }
+}
+
 async fn a_held_listing_is_paired_again_once_released(f: Fixture) {
     let offer = offer("wood");
     put(&f, &offer).await;
@@ -625,6 +733,7 @@ synergies_platform::store_conformance!(open;
     an_event_handled_twice_or_replayed_changes_nothing,
     nothing_across_tenants_within_an_organisation_or_when_unrelated,
     an_item_that_leaves_drops_its_proposals_not_those_taken_up,
+    a_withdrawn_listing_leaves_only_the_synergies_worked_on,
     a_held_listing_is_paired_again_once_released,
     an_older_change_delivered_late_changes_nothing,
     a_change_re_scores_and_drops_what_no_longer_fits,

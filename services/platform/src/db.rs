@@ -211,9 +211,15 @@ impl Database {
     }
 }
 
+/// sqlx reports the time each acquisition took as an event at this level, which
+/// [`crate::metrics::PoolAcquireTimes`] turns into a histogram (the logs filter it out unless
+/// asked for `sqlx::pool::acquire=trace`). Slow ones (over 2 s) are still logged as warnings.
+const ACQUIRE_TIME_LEVEL: log::LevelFilter = log::LevelFilter::Trace;
+
 /// Samples the pool of `database` every few seconds until `shutdown`, as gauges labelled
 /// `database`: connections in use and idle, and the pool's maximum. In use at the maximum means
-/// requests are waiting for a connection (sqlx counts no waits itself).
+/// requests are waiting for a connection; how long they wait is
+/// [`crate::metrics::POOL_ACQUIRE_SECONDS`].
 pub async fn observe_pool(label: String, database: Database, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
     loop {
@@ -287,6 +293,7 @@ async fn postgres_pool(
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        .acquire_time_level(ACQUIRE_TIME_LEVEL)
         .connect_with(options.options([("search_path", schema)]))
         .await?;
     Ok(Database::Postgres(pool))
@@ -312,6 +319,7 @@ pub async fn sqlite_pool(path: &Path) -> Result<SqlitePool, sqlx::Error> {
     SqlitePoolOptions::new()
         .max_connections(4)
         .after_connect(|connection, _| Box::pin(sqlite_busy::install(connection)))
+        .acquire_time_level(ACQUIRE_TIME_LEVEL)
         .connect_with(options)
         .await
 }

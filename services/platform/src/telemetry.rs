@@ -85,9 +85,13 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
     let provider = builder.build();
     let tracer = provider.tracer("synergies");
 
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&config.filter))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    // One filter per layer, not one for the whole subscriber: the pool metrics layer needs
+    // sqlx's trace-level acquire events, which the logs and traces filter out.
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .or_else(|_| EnvFilter::try_new(&config.filter))
+            .unwrap_or_else(|_| EnvFilter::new("info"))
+    };
     let fmt_layer = match config.format {
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .with_target(false)
@@ -100,9 +104,13 @@ pub fn init(service_name: &str, config: &TelemetryConfig) -> TelemetryGuard {
             .boxed(),
     };
     let installed = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt_layer)
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .with(fmt_layer.with_filter(filter()))
+        .with(
+            tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_filter(filter()),
+        )
+        .with(crate::metrics::PoolAcquireTimes::layer())
         .try_init()
         .is_ok();
     if !installed {

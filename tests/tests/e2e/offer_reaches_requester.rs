@@ -423,6 +423,7 @@ async fn all_in_one_serves_health_metrics_and_openapi() {
         "synergies_event_processing_duration_seconds_bucket{consumer=",
         "synergies_db_pool_connections{database=",
         "synergies_db_pool_max_connections{database=",
+        "synergies_db_pool_acquire_duration_seconds_bucket{le=",
     ] {
         assert!(metrics.contains(series), "no {series} in:\n{metrics}");
     }

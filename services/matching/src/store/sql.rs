@@ -113,7 +113,14 @@ pub const INSERT_PAIR: &str =
 
 pub const DELETE_PARTY: &str = "DELETE FROM synergy_parties WHERE synergy_id = $1 AND item_id = $2";
 
-pub const DELETE_SYNERGY: &str = "DELETE FROM synergies WHERE id = $1";
+/// Drops a proposal that no longer holds (an item left the index, or the pair no longer fits),
+/// unless someone worked on it: a facilitator's note or an organisation's feedback is part of
+/// the pipeline's history and keeps it, still proposed, like a status a facilitator moved.
+/// This is what bounds the proposals kept: those of an item that left the index (withdrawn,
+/// expired, exchanged, removed) go with it, instead of piling up for every pair ever made.
+pub const DELETE_PLAIN_SYNERGY: &str = "DELETE FROM synergies WHERE id = $1
+        AND NOT EXISTS (SELECT 1 FROM synergy_notes n WHERE n.synergy_id = $1)
+        AND NOT EXISTS (SELECT 1 FROM synergy_feedback f WHERE f.synergy_id = $1)";
 
 /// The substitutions still only proposed that involve an item. Written to start from the
 /// item's parties whatever the planner believes: as a join, PostgreSQL with statistics older

@@ -20,8 +20,8 @@ use crate::scoring::{Direction, Item, Position, Quantity, ResourceClass};
 use crate::store::Delivery;
 use crate::store::mirror::{Mirror, Mirrors};
 use crate::store::sql::{
-    CURRENT_REVISION, DELETE_PARTY, DELETE_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR, INSERT_PARTY,
-    INSERT_SYNERGY, ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION,
+    CURRENT_REVISION, DELETE_PARTY, DELETE_PLAIN_SYNERGY, GROUPS_OF_POOL, INSERT_PAIR,
+    INSERT_PARTY, INSERT_SYNERGY, ITEM_AND_ORGANISATION, ITEM_COLUMNS, ITEM_FROM, ITEM_VERSION,
     ITEMS_CHANGED_SINCE, LEARN_ORGANISATION, OPEN_ITEMS_OF_TENANT, PROPOSED_SUBSTITUTIONS_OF_ITEM,
     RESCORE_SYNERGY, REVISE_ORGANISATION_ITEMS, SYNERGY_COLUMNS, SYNERGY_DISMISSALS,
     SYNERGY_ID_BY_KEY, SYNERGY_NOTES, SYNERGY_PARTIES, TAKE_REVISION,
@@ -332,10 +332,10 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Re-scores the substitutions of `item` (open) against its candidates, or drops
-    /// its proposals (not open); then regroups its pool (and its former one, `previous`
-    /// being the item before this change). `stored`: the item as it now reads, when the
-    /// caller knows it; otherwise it is read.
+    /// Re-scores the substitutions of `item` (open) against its candidates, or drops its
+    /// plain proposals (not open: held or gone; see `DELETE_PLAIN_SYNERGY`); then regroups
+    /// its pool (and its former one, `previous` being the item before this change).
+    /// `stored`: the item as it now reads, when the caller knows it; otherwise it is read.
     pub(super) async fn reconcile(
         tx: &mut sqlx::Transaction<'static, super::Db>,
         delivery: Delivery<'_>,
@@ -460,7 +460,7 @@ impl SqlStore {
                         .await?;
                 }
                 None => {
-                    sqlx::query(DELETE_SYNERGY)
+                    sqlx::query(DELETE_PLAIN_SYNERGY)
                         .bind(id)
                         .execute(&mut **tx)
                         .await?;
@@ -613,7 +613,7 @@ impl SqlStore {
         }
         for (id, (_, status, _)) in &stored {
             if !matched.contains(id) && status == SynergyStatus::Proposed.as_str() {
-                sqlx::query(DELETE_SYNERGY)
+                sqlx::query(DELETE_PLAIN_SYNERGY)
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
