@@ -44,6 +44,25 @@ pub fn binary() -> PathBuf {
     binary
 }
 
+/// Calls of the gRPC `method` a process served, read from its metrics listener at
+/// `metrics_address` (every call served is a count of `synergies_grpc_server_duration_seconds`).
+pub async fn grpc_calls_served(metrics_address: &str, method: &str) -> u64 {
+    let text = reqwest::get(format!("http://{metrics_address}/metrics"))
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    let method = format!("method=\"{method}\"");
+    text.lines()
+        .filter(|line| {
+            line.starts_with("synergies_grpc_server_duration_seconds_count")
+                && line.contains(&method)
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// A port nobody listens on right now, for a third-party server that cannot bind port 0 and
 /// say which port it got (the `synergies` binary can: see [`Platform`]).
 pub fn free_port() -> u16 {

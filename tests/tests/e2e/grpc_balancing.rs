@@ -10,19 +10,7 @@ async fn searches_served(platform: &Platform, process: &str) -> u64 {
     let address = platform
         .address(process, "metrics")
         .expect("a metrics listener");
-    let text = reqwest::get(format!("http://{address}/metrics"))
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .filter(|line| {
-            line.starts_with("synergies_grpc_server_duration_seconds_count")
-                && line.contains("method=\"SearchListings\"")
-        })
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
+    synergies_tests::grpc_calls_served(&address.to_string(), "SearchListings").await
 }
 
 #[tokio::test]

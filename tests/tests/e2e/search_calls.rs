@@ -2,24 +2,7 @@
 //! search to the next are made once, not per request. Counted from the process's own
 //! `/metrics` (every gRPC call served is a histogram count).
 
-use synergies_tests::Platform;
-
-/// Calls of `method` the all-in-one process served, from its `/metrics`.
-async fn calls_served(metrics_address: &str, method: &str) -> u64 {
-    let text = reqwest::get(format!("http://{metrics_address}/metrics"))
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .filter(|line| {
-            line.starts_with("synergies_grpc_server_duration_seconds_count")
-                && line.contains(&format!("method=\"{method}\""))
-        })
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
+use synergies_tests::{Platform, grpc_calls_served as calls_served};
 
 #[tokio::test]
 async fn a_visitors_search_asks_identity_about_its_territory_once_and_categories_are_kept() {
