@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates the secrets deploy/compose.yaml mounts (each service's database password) as files of
+# Creates the secrets deploy/compose.yaml mounts (the owner's and each service's database
+# password) as files of
 # deploy/secrets/, one random password each. Run once before `docker compose up`; files already
 # there are kept, so running it again changes nothing. deploy/secrets/ is git-ignored: the
 # passwords are never committed.
@@ -35,6 +36,12 @@ for name in $names; do
     file="$deploy/secrets/$name"
     if [[ -s "$file" ]] && ! $rotate; then
         echo "kept    $file"
+        continue
+    fi
+    # PostgreSQL's image reads the owner's password only when it first initialises its data
+    # volume: a new one here would lock `migrate` out. Rotate it by hand (docs/operations.md).
+    if [[ -s "$file" && "$name" == database-owner-password ]]; then
+        echo "kept    $file (the owner's password: rotate it with ALTER ROLE, see docs/operations.md)"
         continue
     fi
     # Hexadecimal: no character that a URL, a shell or PostgreSQL's quoting would mind.

@@ -162,7 +162,14 @@ def compose_role_problems(name, service, secrets):
         for variable in environment
         if variable.startswith(ROLE_PREFIX) and variable.endswith("_USER")
     }
+    password_file = str(environment.get("SYNERGIES_DATABASE__PASSWORD_FILE", ""))
+    if password_file and password_file.removeprefix("/run/secrets/") not in mounted & set(secrets):
+        problems.append(f"services/{name}: SYNERGIES_DATABASE__PASSWORD_FILE is not a secret it mounts")
     if command[:1] == ["migrate"]:
+        # The owner's password comes from its secret, never written in the URL.
+        if re.search(r"://[^/@]*:[^/@]*@", url):
+            problems.append(f"services/{name}: the owner's password in clear in SYNERGIES_DATABASE__URL; "
+                            "use SYNERGIES_DATABASE__PASSWORD_FILE and a secret")
         return problems
     if "@" in url:
         problems.append(f"services/{name}: SYNERGIES_DATABASE__URL carries the owner's credentials")
@@ -193,6 +200,8 @@ def check_compose(path):
             problems.append(f"services/{name}: no cpu and memory limits")
         if service.get("image", "").startswith("synergies"):
             problems.extend(compose_role_problems(name, service, secrets))
+        if "POSTGRES_PASSWORD" in compose_environment(service):
+            problems.append(f"services/{name}: POSTGRES_PASSWORD in clear; use POSTGRES_PASSWORD_FILE and a secret")
     for name, secret in secrets.items():
         # A secret's file is generated (compose-secrets.sh) into the git-ignored deploy/secrets/.
         if not str(secret.get("file", "")).startswith("./secrets/"):

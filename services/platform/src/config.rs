@@ -150,6 +150,9 @@ pub struct IdentityConfig {
 pub struct DatabaseConfig {
     /// PostgreSQL URL for microservices mode. Each service uses its own schema in it.
     pub url: Secret,
+    /// The password of `url`'s role read from a file (a mounted secret), which replaces any
+    /// password `url` holds: the owner's password then lives in the secret alone.
+    pub password_file: String,
     pub max_connections: u32,
     /// Schema name prefix (tests give each run its own so they can share one database).
     pub schema_prefix: String,
@@ -162,11 +165,61 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: Secret::new("postgres://postgres@127.0.0.1:5432/synergies"),
+            password_file: String::new(),
             max_connections: 10,
             schema_prefix: String::new(),
             roles: DatabaseRoles::default(),
         }
     }
+}
+
+impl DatabaseConfig {
+    /// Puts the password of [`Self::password_file`] (when named) into [`Self::url`].
+    fn read_password_file(&mut self) -> Result<(), ConfigError> {
+        if self.password_file.is_empty() {
+            return Ok(());
+        }
+        let read = std::fs::read_to_string(&self.password_file).map_err(|error| {
+            ConfigError(format!(
+                "cannot read {} ({ENV_PREFIX}DATABASE__PASSWORD_FILE): {error}",
+                self.password_file
+            ))
+        })?;
+        // Secrets files usually end with a newline that is not part of the password.
+        let password = read.trim_end_matches(['\n', '\r']);
+        let url = with_password(self.url.expose(), password).ok_or_else(|| {
+            ConfigError(format!(
+                "{ENV_PREFIX}DATABASE__PASSWORD_FILE needs a user in {ENV_PREFIX}DATABASE__URL \
+                 (postgres://<user>@<host>/<database>)"
+            ))
+        })?;
+        self.url = Secret::new(url);
+        Ok(())
+    }
+}
+
+/// `url` (`postgres://user[:old]@host/…`) with `password` for its user, percent-encoded;
+/// `None` when the URL names no user.
+fn with_password(url: &str, password: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (user_info, host) = authority.rsplit_once('@')?;
+    let user = user_info
+        .split(':')
+        .next()
+        .filter(|user| !user.is_empty())?;
+    let encoded: String = password
+        .bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect();
+    Some(format!("{scheme}://{user}:{encoded}@{host}{path}"))
 }
 
 /// The PostgreSQL role of each service, so that one service's credentials reach its own schema
@@ -618,6 +671,8 @@ impl PlatformConfig {
             )));
         }
         config.check_files()?;
+        let mut config = config;
+        config.database.read_password_file()?;
         let mistakes = config.database.roles.mistakes();
         if !mistakes.is_empty() {
             return Err(ConfigError(mistakes.join("; ")));
@@ -753,6 +808,39 @@ mod tests {
             let config = PlatformConfig::load(None).unwrap();
             assert!(config.grpc.mutual_tls());
             assert_eq!(config.grpc.gateway_name, "gateway");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_owner_password_is_read_from_a_file_into_the_database_url() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("owner-password", "p@ss/w:rd\n")?;
+            jail.set_env(
+                "SYNERGIES_DATABASE__URL",
+                "postgres://postgres:development@db:5432/synergies?sslmode=require",
+            );
+            jail.set_env("SYNERGIES_DATABASE__PASSWORD_FILE", "owner-password");
+            let config = PlatformConfig::load(None).unwrap();
+            assert_eq!(
+                config.database.url.expose(),
+                "postgres://postgres:p%40ss%2Fw%3Ard@db:5432/synergies?sslmode=require"
+            );
+            assert!(!format!("{config:?}").contains("p%40ss"));
+
+            jail.set_env("SYNERGIES_DATABASE__URL", "postgres://db:5432/synergies");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(error.contains("needs a user"), "{error}");
+            jail.set_env(
+                "SYNERGIES_DATABASE__URL",
+                "postgres://postgres@db/synergies",
+            );
+            jail.set_env("SYNERGIES_DATABASE__PASSWORD_FILE", "missing");
+            let error = PlatformConfig::load(None).unwrap_err().to_string();
+            assert!(
+                error.contains("missing") && error.contains("SYNERGIES_DATABASE__PASSWORD_FILE"),
+                "{error}"
+            );
             Ok(())
         });
     }
