@@ -775,8 +775,9 @@ impl pb::exchanges_service_server::ExchangesService for ExchangesApi {
         request: Request<pb::GetTerritorySummaryRequest>,
     ) -> Result<Response<pb::TerritorySummary>, Status> {
         let tenant = request.into_inner().tenant;
-        // An unknown territory answers 404, as its public listings do.
-        self.territory.rules(&tenant).await?;
+        // An unknown territory answers 404, as its public listings do (identity is asked the
+        // first time only: the home page shows these figures to every visitor).
+        self.territory.exists(&tenant).await?;
         let summary = self.store.territory_summary(&tenant).await?;
         Ok(Response::new(pb::TerritorySummary {
             listings_online: summary.listings_online,
