@@ -23,7 +23,7 @@ async fn a_writer_waits_for_the_other_to_commit_then_writes() {
         .await
         .expect("the first row");
 
-    let second = tokio::spawn({
+    let mut second = tokio::spawn({
         let pool = pool.clone();
         async move {
             sqlx::query("INSERT INTO rows (writer) VALUES ('second')")
@@ -31,11 +31,12 @@ async fn a_writer_waits_for_the_other_to_commit_then_writes() {
                 .await
         }
     });
-    // The first writer keeps the lock a while (this is the situation under test, not a wait
-    // for readiness): the second is still waiting, not failed.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // While the first writer keeps the lock (the situation under test), the second neither
+    // writes nor fails: it is still waiting after a while.
     assert!(
-        !second.is_finished(),
+        tokio::time::timeout(Duration::from_millis(50), &mut second)
+            .await
+            .is_err(),
         "the second writer waits for the lock"
     );
 

@@ -99,17 +99,10 @@ pub async fn theme(
         .and_then(|answer| answer.tenant)
         .and_then(|tenant| tenant.settings)
         .unwrap_or_default();
-    let colour = |value: &str, default: &'static str| {
-        if is_hex_colour(value) {
-            value.to_owned()
-        } else {
-            default.to_owned()
-        }
-    };
     let css = format!(
         ":root {{ --brand: {}; --brand-2: {}; }}\n",
-        colour(&settings.primary_colour, PRIMARY),
-        colour(&settings.secondary_colour, SECONDARY)
+        colour_or(&settings.primary_colour, PRIMARY),
+        colour_or(&settings.secondary_colour, SECONDARY)
     );
     // A versioned address names one set of colours: it may be kept for a day (the colours a
     // version names are the ones served while they are current).
@@ -128,6 +121,15 @@ pub async fn theme(
         .into_response()
 }
 
+/// `value` when it is a `#rrggbb` colour, else `default`: whatever lands in CSS is a colour.
+fn colour_or(value: &str, default: &str) -> String {
+    if is_hex_colour(value) {
+        value.to_owned()
+    } else {
+        default.to_owned()
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct PreviewColours {
     #[serde(default)]
@@ -142,17 +144,10 @@ pub struct PreviewColours {
 pub async fn theme_preview(
     axum::extract::Query(colours): axum::extract::Query<PreviewColours>,
 ) -> Response {
-    let colour = |value: &str, default: &'static str| {
-        if is_hex_colour(value) {
-            value.to_owned()
-        } else {
-            default.to_owned()
-        }
-    };
     let css = format!(
         ".brand-preview {{ --brand: {}; --brand-2: {}; }}\n",
-        colour(&colours.primary, PRIMARY),
-        colour(&colours.secondary, SECONDARY)
+        colour_or(&colours.primary, PRIMARY),
+        colour_or(&colours.secondary, SECONDARY)
     );
     (
         [
