@@ -111,6 +111,22 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// The split layout on `servers`, its notifications service sending mail to this sink.
+    pub async fn split_platform(
+        &self,
+        servers: &synergies_platform::testing::TestServers,
+    ) -> crate::Platform {
+        let smtp = self.url();
+        crate::Platform::split(servers, |service| {
+            if service == "notifications" {
+                vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
+            } else {
+                Vec::new()
+            }
+        })
+        .await
+    }
+
     /// Waits for a message to `recipient`; returns its headers and decoded text body.
     pub async fn wait_for_mail_to(&self, recipient: &str) -> String {
         let new = self.maildir.path().join("mail").join("new");

@@ -230,15 +230,7 @@ async fn bounce_reports_piped_to_the_command_line_count_on_postgresql_too() {
         return;
     };
     let sink = SmtpSink::start().await;
-    let smtp = sink.url();
-    let platform = Platform::split(&servers, |service| {
-        if service == "notifications" {
-            vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
-        } else {
-            Vec::new()
-        }
-    })
-    .await;
+    let platform = sink.split_platform(&servers).await;
     piped_reports(&platform, &sink, &[]).await;
 }
 

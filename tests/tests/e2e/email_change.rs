@@ -43,15 +43,7 @@ async fn a_change_of_address_is_the_same_in_the_split_layout() {
         return;
     };
     let sink = SmtpSink::start().await;
-    let smtp = sink.url();
-    let platform = Platform::split(&servers, |service| {
-        if service == "notifications" {
-            vec![("SYNERGIES_NOTIFICATIONS__SMTP_URL".to_owned(), smtp.clone())]
-        } else {
-            Vec::new()
-        }
-    })
-    .await;
+    let platform = sink.split_platform(&servers).await;
     change_of_address(&platform, &sink).await;
 }
 

@@ -153,31 +153,44 @@ fn settings_form(pairs: &[(String, String)]) -> (String, pb::TenantSettings) {
     (value("csrf_token"), settings)
 }
 
-pub async fn save_settings(
-    page: Page,
-    State(state): State<GatewayState>,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let (csrf_token, settings) = settings_form(&pairs);
-    let caller = match form_caller(&state, &page, &headers, &csrf_token) {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
-    };
+/// Sends the settings form to identity, to save it or (`dry_run`) only to check it exactly as
+/// it would be saved. `Err`: the answer already decided — the caller refused, or the form
+/// again with identity's refusals next to their fields.
+async fn submit_settings(
+    page: &Page,
+    state: &GatewayState,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+    dry_run: bool,
+) -> Result<pb::TenantSettings, Response> {
+    let (csrf_token, settings) = settings_form(pairs);
+    let caller = form_caller(state, page, headers, &csrf_token)?;
     let message = pb::UpdateTenantSettingsRequest {
         settings: Some(settings.clone()),
-        dry_run: false,
+        dry_run,
     };
     match state
         .identity
         .update_tenant_settings(&caller, message)
         .await
     {
-        Ok(_) => see_other(&page, "/administration", "saved"),
+        Ok(_) => Ok(settings),
         Err(status) => {
-            let feedback = Feedback::from_error(&page, &ApiError::from(status));
-            administration_page(page, &state, Some(settings), feedback, None).await
+            let feedback = Feedback::from_error(page, &ApiError::from(status));
+            Err(administration_page(page.clone(), state, Some(settings), feedback, None).await)
         }
+    }
+}
+
+pub async fn save_settings(
+    page: Page,
+    State(state): State<GatewayState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    match submit_settings(&page, &state, &headers, &pairs, false).await {
+        Ok(_) => see_other(&page, "/administration", "saved"),
+        Err(answer) => answer,
     }
 }
 
@@ -190,45 +203,28 @@ pub async fn preview_settings(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (csrf_token, settings) = settings_form(&pairs);
-    let caller = match form_caller(&state, &page, &headers, &csrf_token) {
-        Ok(caller) => caller,
-        Err(refused) => return refused,
+    let settings = match submit_settings(&page, &state, &headers, &pairs, true).await {
+        Ok(settings) => settings,
+        Err(answer) => return answer,
     };
-    let message = pb::UpdateTenantSettingsRequest {
-        settings: Some(settings.clone()),
-        dry_run: true,
+    let preview = Preview {
+        stylesheet: format!(
+            "{}?primary={}&secondary={}",
+            page.href("/apercu-theme.css"),
+            settings.primary_colour.replace('#', "%23"),
+            settings.secondary_colour.replace('#', "%23"),
+        ),
     };
-    match state
-        .identity
-        .update_tenant_settings(&caller, message)
-        .await
-    {
-        Ok(_) => {
-            let preview = Preview {
-                stylesheet: format!(
-                    "{}?primary={}&secondary={}",
-                    page.href("/apercu-theme.css"),
-                    settings.primary_colour.replace('#', "%23"),
-                    settings.secondary_colour.replace('#', "%23"),
-                ),
-            };
-            let notice = Some(page.t("notice.preview"));
-            with_preview(
-                page,
-                &state,
-                Some(settings),
-                Feedback::none(),
-                notice,
-                Some(preview),
-            )
-            .await
-        }
-        Err(status) => {
-            let feedback = Feedback::from_error(&page, &ApiError::from(status));
-            administration_page(page, &state, Some(settings), feedback, None).await
-        }
-    }
+    let notice = Some(page.t("notice.preview"));
+    with_preview(
+        page,
+        &state,
+        Some(settings),
+        Feedback::none(),
+        notice,
+        Some(preview),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
